@@ -1,0 +1,52 @@
+# resultgen: see README.md. `make demo` runs the quickstart; `make test` runs everything.
+GO        ?= go
+PKGS      ?= ./...
+FUZZTIME  ?= 15s
+BIN       := $(CURDIR)/.bin
+export GOFLAGS := -mod=mod
+
+.PHONY: all test unit fuzz check vet demo bench minio generate clean
+
+all: test
+
+## test: every test with -race, short fuzzing, stale-code check; starts a local MinIO for the S3 tests
+test: vet check
+	./scripts/with-minio.sh $(GO) test -race -count=1 $(PKGS)
+	$(MAKE) fuzz
+
+## unit: the tests without MinIO (S3 tests skip unless RESULTGEN_TEST_S3_ENDPOINT is set)
+unit:
+	$(GO) test -race -count=1 $(PKGS)
+
+## fuzz: each fuzz target for FUZZTIME
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./runtime/record
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./annotations
+
+vet:
+	$(GO) vet $(PKGS)
+	@test -z "$$(gofmt -s -l $$(git ls-files -co --exclude-standard '*.go' | grep -v testdata/))" || { gofmt -s -l $$(git ls-files -co --exclude-standard '*.go' | grep -v testdata/); echo 'gofmt -s: files above need formatting'; exit 1; }
+
+## check: fail when a committed result_gen.go is stale
+check:
+	$(GO) run ./cmd/resultgen check ./...
+
+## generate: regenerate every package's result_gen.go
+generate:
+	$(GO) generate ./...
+
+## demo: generate and run the quickstart, persisting under the local default storage
+demo:
+	$(GO) run ./cmd/resultgen ./examples/quickstart
+	$(GO) run ./examples/quickstart
+
+## bench: benchmarks, reported against baselines measured in the same run
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+## minio: build the pinned MinIO server into .bin (about 3 minutes)
+minio:
+	./scripts/with-minio.sh --install-only
+
+clean:
+	rm -rf $(BIN)
