@@ -1,0 +1,244 @@
+// Package settings resolves resultgen's global settings and named storage
+// blocks: the environment first, then the profile file
+// $RESULTGEN_HOME/config.toml, then defaults.
+//
+// # Settings
+//
+// Each setting is an environment variable of the same name and a top-level
+// key of the profile file:
+//
+//	setting                               type    default                  meaning
+//	RESULTGEN_RESULTS_PERSIST_BY_DEFAULT  bool    false                    persist every result unless persist=false
+//	RESULTGEN_LOCAL_STORAGE_PATH          path    $RESULTGEN_HOME/storage  base folder of local storage
+//	RESULTGEN_RESULTS_DEFAULT_SERIALIZER  string  msgpack                  msgpack, json, gob, compressed/<one of those>, or a registered name
+//	RESULTGEN_DEFAULT_RESULT_STORAGE      string  "" (local)               local, local:PATH, memory, s3://BUCKET/PREFIX or a block slug
+//	RESULTGEN_TASKS_REFRESH_CACHE         bool    false                    recompute cached results
+//
+// RESULTGEN_HOME (default ~/.resultgen) says where the profile is, so it is
+// read from the environment only. HOME gives ~; without HOME the operating
+// system's home folder is used.
+//
+// Rules:
+//   - An environment variable set to the empty string counts as unset.
+//   - Booleans are true/false, 1/0, yes/no or on/off, in any case.
+//   - A path may start with ~ or ~/ (not ~user). A relative path in the
+//     environment is relative to the working directory; a relative path in
+//     the profile file is relative to the file's folder. Settings always
+//     hold absolute, cleaned paths.
+//   - A bad value is an *Error naming the setting, where it came from (the
+//     environment or the file's path), what is wrong and the fix; it wraps
+//     ErrInvalidValue, ErrUnknownSetting, ErrInvalidSlug or ErrBadProfile. A
+//     missing profile file is not an error; an unknown key in it is.
+//   - Settings.Sources tells, for each setting and for RESULTGEN_HOME, whether
+//     its value came from FromEnv, FromProfile or FromDefault.
+//
+// # The profile file
+//
+// config.toml is TOML. Top-level keys are setting names with string values;
+// boolean settings also take TOML booleans. Named storage blocks are tables
+// whose header quotes the slug TYPE/NAME, TYPE being s3 or local and NAME
+// matching [a-z0-9][a-z0-9._-]*:
+//
+//	RESULTGEN_RESULTS_PERSIST_BY_DEFAULT = true
+//	RESULTGEN_DEFAULT_RESULT_STORAGE = "s3/prod"
+//
+//	[blocks."s3/prod"]
+//	url = "s3://results/team-a"       # required: s3://BUCKET[/PREFIX]
+//	endpoint = "minio.internal:9000"  # optional HOST[:PORT], no scheme
+//	region = "us-east-1"              # optional
+//	insecure = true                   # optional: plain HTTP
+//
+//	[blocks."local/scratch"]
+//	path = "/srv/scratch"             # required
+//
+// A local block's path is kept in Block.URL. Credentials are never read from
+// the profile: a block field that looks like one (secret_key, ...) is
+// refused. S3 credentials come from the standard AWS variables and files.
+//
+// # Use
+//
+// The runtime calls Load once per process and looks blocks up with
+// Settings.Block. The CLI edits the file through Profile: OpenProfile, then
+// Set, Unset, SetBlock, RemoveBlock, and Save, which writes atomically
+// (temporary file and rename, mode 0600, folder 0700). Save keeps every
+// value but not comments or key order.
+package settings
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+)
+
+// Names of the settings (they are also the environment variables and the keys
+// of config.toml).
+const (
+	PersistByDefault  = "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT"
+	LocalStoragePath  = "RESULTGEN_LOCAL_STORAGE_PATH"
+	DefaultSerializer = "RESULTGEN_RESULTS_DEFAULT_SERIALIZER"
+	DefaultStorage    = "RESULTGEN_DEFAULT_RESULT_STORAGE"
+	RefreshCache      = "RESULTGEN_TASKS_REFRESH_CACHE"
+	Home              = "RESULTGEN_HOME"
+)
+
+// Settings are the values in force.
+type Settings struct {
+	Home              string // $RESULTGEN_HOME or ~/.resultgen
+	PersistByDefault  bool
+	LocalStoragePath  string // absolute
+	DefaultSerializer string // "msgpack"
+	DefaultStorage    string // "" means local
+	RefreshCache      bool
+	Blocks            map[string]Block // by slug "TYPE/NAME"
+
+	// Profile is the path of the profile file (which may not exist).
+	Profile string
+	// Sources tells where each setting's value came from, by setting name
+	// (RESULTGEN_HOME included).
+	Sources map[string]Source
+}
+
+// Block is a named storage configured in config.toml.
+type Block struct {
+	Slug     string // "s3/prod", "local/scratch"
+	URL      string // "s3://bucket/prefix" or a local path
+	Endpoint string // S3 endpoint host[:port], optional
+	Region   string
+	Insecure bool // plain HTTP
+}
+
+// Source is where a setting's value came from.
+type Source string
+
+const (
+	FromEnv     Source = "env"
+	FromProfile Source = "profile"
+	FromDefault Source = "default"
+)
+
+// Load reads the settings from the process environment and profile file.
+func Load() (Settings, error) { return LoadFrom(osLookup) }
+
+// LoadFrom is Load with an explicit environment lookup, for tests.
+func LoadFrom(lookup func(string) (string, bool)) (Settings, error) {
+	home, err := ResolveHome(lookup)
+	if err != nil {
+		return Settings{}, err
+	}
+	prof, err := OpenProfile(home)
+	if err != nil {
+		return Settings{}, err
+	}
+	return Resolve(lookup, home, prof)
+}
+
+// Resolve computes the settings in force from the environment lookup, the
+// home folder and its profile (as OpenProfile returned it).
+func Resolve(lookup func(string) (string, bool), home string, prof *Profile) (Settings, error) {
+	s := Settings{
+		Home:              home,
+		Profile:           prof.Path(),
+		LocalStoragePath:  filepath.Join(home, "storage"),
+		DefaultSerializer: "msgpack",
+		Blocks:            map[string]Block{},
+		Sources:           map[string]Source{Home: FromDefault},
+	}
+	if v, ok := lookup(Home); ok && v != "" {
+		s.Sources[Home] = FromEnv
+	}
+	hd := homeDir(lookup)
+	profDir := filepath.Dir(prof.Path())
+	for _, sp := range specs() {
+		raw, src, base := "", FromDefault, ""
+		if v, ok := lookup(sp.name); ok && v != "" {
+			norm, err := checkValue(sp, v)
+			if err != nil {
+				return Settings{}, withFix(withSource(err, string(FromEnv)), "or unset the variable")
+			}
+			raw, src = norm, FromEnv
+			wd, err := os.Getwd()
+			if err != nil {
+				return Settings{}, fmt.Errorf("settings: %w", err)
+			}
+			base = wd
+		} else if v, ok := prof.Get(sp.name); ok {
+			raw, src, base = v, FromProfile, profDir
+		}
+		s.Sources[sp.name] = src
+		if src == FromDefault {
+			continue
+		}
+		switch sp.name {
+		case PersistByDefault:
+			s.PersistByDefault = raw == "true"
+		case RefreshCache:
+			s.RefreshCache = raw == "true"
+		case LocalStoragePath:
+			p, err := expandPath(raw, hd, base)
+			if err != nil {
+				source := prof.Path()
+				if src == FromEnv {
+					source = string(FromEnv)
+				}
+				return Settings{}, &Error{Name: sp.name, Source: source, Value: raw, HasValue: true, Err: err, Fix: "give an absolute path, or set HOME"}
+			}
+			s.LocalStoragePath = p
+		case DefaultSerializer:
+			s.DefaultSerializer = raw
+		case DefaultStorage:
+			s.DefaultStorage = raw
+		}
+	}
+	for _, b := range prof.Blocks() {
+		if b.Type() == BlockLocal {
+			p, err := expandPath(b.URL, hd, profDir)
+			if err != nil {
+				return Settings{}, &Error{Name: `blocks."` + b.Slug + `".path`, Source: prof.Path(), Value: b.URL, HasValue: true, Err: err, Fix: "give an absolute path, or set HOME"}
+			}
+			b.URL = p
+		}
+		s.Blocks[b.Slug] = b
+	}
+	return s, nil
+}
+
+// Block returns the configured block with the slug. An unknown slug gives an
+// *Error wrapping ErrUnknownBlock that names the known blocks; a malformed one
+// wraps ErrInvalidSlug.
+func (s Settings) Block(slug string) (Block, error) {
+	if _, _, err := ParseSlug(slug); err != nil {
+		return Block{}, err
+	}
+	b, ok := s.Blocks[slug]
+	if !ok {
+		return Block{}, unknownBlock(slug, slices.Collect(maps.Keys(s.Blocks)))
+	}
+	return b, nil
+}
+
+// Value returns the value in force of the setting name (RESULTGEN_HOME
+// included) as text, and its source. Booleans read "true" or "false"; an
+// unset RESULTGEN_DEFAULT_RESULT_STORAGE reads "". Unknown names give ("", "").
+func (s Settings) Value(name string) (string, Source) {
+	var v string
+	switch name {
+	case Home:
+		v = s.Home
+	case PersistByDefault:
+		v = strconv.FormatBool(s.PersistByDefault)
+	case LocalStoragePath:
+		v = s.LocalStoragePath
+	case DefaultSerializer:
+		v = s.DefaultSerializer
+	case DefaultStorage:
+		v = s.DefaultStorage
+	case RefreshCache:
+		v = strconv.FormatBool(s.RefreshCache)
+	default:
+		return "", ""
+	}
+	return v, s.Sources[name]
+}

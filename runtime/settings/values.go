@@ -1,0 +1,286 @@
+package settings
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// kind is how a setting's value is read.
+type kind uint8
+
+const (
+	kindBool kind = iota + 1
+	kindPath
+	kindSerializer
+	kindStorage
+)
+
+// spec describes one setting.
+type spec struct {
+	name string
+	kind kind
+	help string
+}
+
+// specs lists the settings a profile may hold, in display order.
+func specs() []spec {
+	return []spec{
+		{PersistByDefault, kindBool, "persist every result unless a task or flow says persist=false"},
+		{LocalStoragePath, kindPath, "base folder of local storage"},
+		{DefaultSerializer, kindSerializer, "serializer used when none is set"},
+		{DefaultStorage, kindStorage, "storage used when none is set"},
+		{RefreshCache, kindBool, "recompute cached results and overwrite them"},
+	}
+}
+
+func lookupSpec(name string) (spec, bool) {
+	for _, s := range specs() {
+		if s.name == name {
+			return s, true
+		}
+	}
+	return spec{}, false
+}
+
+// Names returns the names of the settings a profile file may hold, in display
+// order. RESULTGEN_HOME is not among them: it says where the profile is.
+func Names() []string {
+	var out []string
+	for _, s := range specs() {
+		out = append(out, s.name)
+	}
+	return out
+}
+
+// Help returns a one-line description of the setting name, or "" when name
+// is not a setting.
+func Help(name string) string {
+	if name == Home {
+		return "folder of config.toml and of the default local storage"
+	}
+	s, _ := lookupSpec(name)
+	return s.help
+}
+
+// BuiltinSerializers returns the serializer names the runtime knows without
+// registration.
+func BuiltinSerializers() []string {
+	return []string{"msgpack", "json", "gob", "compressed/msgpack", "compressed/json", "compressed/gob"}
+}
+
+// unknownSetting is the error for a key that is no setting.
+func unknownSetting(name string) *Error {
+	fix := "known settings: " + strings.Join(Names(), ", ")
+	if name == Home {
+		fix = "RESULTGEN_HOME says where the profile is, so it can only be set in the environment"
+	} else if strings.HasPrefix(name, "AWS_") {
+		fix = "S3 credentials and endpoints come from the standard AWS variables and files (~/.aws/credentials), never from resultgen's profile"
+	} else if up := strings.ToUpper(name); up != name {
+		if _, ok := lookupSpec(up); ok {
+			fix = "setting names are upper case: " + up
+		}
+	}
+	return &Error{Name: name, Err: ErrUnknownSetting, Fix: fix}
+}
+
+// ParseBool reads a boolean setting: true/false, 1/0, yes/no, on/off, in
+// any case.
+func ParseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes", "on":
+		return true, nil
+	case "false", "0", "no", "off":
+		return false, nil
+	}
+	return false, invalid(ErrInvalidValue, "not a boolean")
+}
+
+const boolFix = "use true or false"
+
+// checkValue validates raw as a value of the setting s and returns its
+// normal form (booleans become "true"/"false"). Errors are *Error without a
+// Source.
+func checkValue(s spec, raw string) (string, error) {
+	bad := func(err error, fix string) (string, error) {
+		return "", &Error{Name: s.name, Value: raw, HasValue: true, Err: err, Fix: fix}
+	}
+	switch s.kind {
+	case kindBool:
+		b, err := ParseBool(raw)
+		if err != nil {
+			return bad(err, boolFix)
+		}
+		return strconv.FormatBool(b), nil
+	case kindPath:
+		if err := checkPath(raw); err != nil {
+			return bad(err, "give a folder path: absolute, relative, or starting with ~/")
+		}
+		return raw, nil
+	case kindSerializer:
+		if err := checkSerializer(raw); err != nil {
+			return bad(err, "use one of "+strings.Join(BuiltinSerializers(), ", ")+", or the name of a serializer registered in code")
+		}
+		return raw, nil
+	case kindStorage:
+		if err := CheckStorageSpec(raw); err != nil {
+			return bad(err, "use local, local:PATH, memory, s3://BUCKET/PREFIX or a block slug such as s3/prod")
+		}
+		return raw, nil
+	}
+	return raw, nil
+}
+
+var serializerName = regexp.MustCompile(`^(compressed/)?[A-Za-z][A-Za-z0-9_.-]*$`)
+
+func checkSerializer(s string) error {
+	if !serializerName.MatchString(s) {
+		return invalid(ErrInvalidValue, "not a serializer name")
+	}
+	return nil
+}
+
+func checkPath(p string) error {
+	switch {
+	case strings.TrimSpace(p) == "":
+		return invalid(ErrInvalidValue, "empty path")
+	case strings.ContainsRune(p, 0):
+		return invalid(ErrInvalidValue, "path contains a NUL byte")
+	case strings.HasPrefix(p, "~") && p != "~" && !strings.HasPrefix(p, "~/") && !strings.HasPrefix(p, "~"+string(filepath.Separator)):
+		return invalid(ErrInvalidValue, "only ~ and ~/ are expanded, not ~user")
+	}
+	return nil
+}
+
+// CheckStorageSpec reports whether spec is a storage spec as DESIGN.md
+// defines it: "local", "local:PATH", "memory", "s3://BUCKET/PREFIX" or a block
+// slug "TYPE/NAME". The empty spec means local and is valid. Whether a slug
+// names a known block is checked where blocks are looked up, since blocks may
+// also be registered in code.
+func CheckStorageSpec(spec string) error {
+	switch {
+	case spec == "", spec == "local", spec == "memory":
+		return nil
+	case strings.HasPrefix(spec, "local:"):
+		return checkPath(strings.TrimPrefix(spec, "local:"))
+	case strings.HasPrefix(spec, "s3://"):
+		return CheckS3URL(spec)
+	case strings.Contains(spec, "/") && !strings.Contains(spec, ":"):
+		_, _, err := splitSlug(spec)
+		return err
+	}
+	return invalid(ErrInvalidValue, "not a storage spec")
+}
+
+var (
+	bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	regionName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+)
+
+// CheckS3URL reports whether u is s3://BUCKET or s3://BUCKET/PREFIX with a
+// valid bucket name, no credentials, query or fragment, and a prefix without
+// "." or ".." segments.
+func CheckS3URL(u string) error {
+	rest, ok := strings.CutPrefix(u, "s3://")
+	if !ok {
+		return invalid(ErrInvalidValue, "an S3 URL starts with s3://")
+	}
+	bucket, prefix, _ := strings.Cut(rest, "/")
+	switch {
+	case strings.Contains(bucket, "@"):
+		return invalid(ErrInvalidValue, "credentials are never part of an S3 URL: they come from the standard AWS variables and files")
+	case strings.ContainsAny(rest, "?#"):
+		return invalid(ErrInvalidValue, "an S3 URL has no query or fragment")
+	case bucket == "":
+		return invalid(ErrInvalidValue, "no bucket name")
+	case !bucketName.MatchString(bucket) || strings.Contains(bucket, ".."):
+		return invalid(ErrInvalidValue, "bucket %q is not a valid bucket name (3 to 63 of a-z, 0-9, '.', '-')", bucket)
+	case strings.ContainsAny(prefix, "\\\x00"):
+		return invalid(ErrInvalidValue, "the prefix contains a backslash or NUL")
+	}
+	for seg := range strings.SplitSeq(strings.TrimSuffix(prefix, "/"), "/") {
+		if prefix != "" && (seg == "" || seg == "." || seg == "..") {
+			return invalid(ErrInvalidValue, "the prefix has an empty, . or .. segment")
+		}
+	}
+	return nil
+}
+
+// checkEndpoint reports whether e is HOST or HOST:PORT.
+func checkEndpoint(e string) error {
+	if strings.Contains(e, "://") {
+		return invalid(ErrInvalidValue, "an endpoint is HOST[:PORT] without a scheme (set insecure for plain HTTP)")
+	}
+	if e == "" || strings.ContainsAny(e, "/?#@ \t") {
+		return invalid(ErrInvalidValue, "an endpoint is HOST[:PORT]")
+	}
+	host := e
+	if strings.Contains(e, ":") && !(strings.HasPrefix(e, "[") && strings.HasSuffix(e, "]")) {
+		h, port, err := net.SplitHostPort(e)
+		if err != nil {
+			return invalid(ErrInvalidValue, "an endpoint is HOST[:PORT]")
+		}
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return invalid(ErrInvalidValue, "port %q is not a number from 1 to 65535", port)
+		}
+		host = h
+	}
+	if host == "" {
+		return invalid(ErrInvalidValue, "an endpoint needs a host")
+	}
+	return nil
+}
+
+// expandPath expands a leading ~ to homeDir and makes p absolute against
+// base. checkPath(p) must have passed.
+func expandPath(p, homeDir, base string) (string, error) {
+	if p == "~" || strings.HasPrefix(p, "~/") || strings.HasPrefix(p, "~"+string(filepath.Separator)) {
+		if homeDir == "" {
+			return "", invalid(ErrInvalidValue, "cannot expand ~: no home folder (HOME is not set)")
+		}
+		p = filepath.Join(homeDir, p[1:])
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(base, p)
+	}
+	return filepath.Clean(p), nil
+}
+
+// homeDir returns the user's home folder: HOME from lookup, else
+// os.UserHomeDir.
+func homeDir(lookup func(string) (string, bool)) string {
+	if h, ok := lookup("HOME"); ok && h != "" {
+		return h
+	}
+	h, _ := os.UserHomeDir()
+	return h
+}
+
+// ResolveHome returns the absolute resultgen home folder: $RESULTGEN_HOME
+// (with ~ expanded, relative to the working directory) or ~/.resultgen.
+func ResolveHome(lookup func(string) (string, bool)) (string, error) {
+	hd := homeDir(lookup)
+	if h, ok := lookup(Home); ok && h != "" {
+		if err := checkPath(h); err != nil {
+			return "", &Error{Name: Home, Source: string(FromEnv), Value: h, HasValue: true, Err: err, Fix: "give a folder path"}
+		}
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", fmt.Errorf("settings: resolve %s: %w", Home, err)
+		}
+		p, err := expandPath(h, hd, wd)
+		if err != nil {
+			return "", &Error{Name: Home, Source: string(FromEnv), Value: h, HasValue: true, Err: err, Fix: "give an absolute path"}
+		}
+		return p, nil
+	}
+	if hd == "" {
+		return "", &Error{Name: Home, Err: invalid(ErrInvalidValue, "no home folder to put .resultgen in"), Fix: "set RESULTGEN_HOME or HOME"}
+	}
+	return filepath.Join(hd, ".resultgen"), nil
+}
