@@ -1,0 +1,393 @@
+package record
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"time"
+
+	"github.com/resultgen/resultgen/runtime/serializer"
+)
+
+// The layout of format version 1 (all integers big-endian):
+//
+//	offset      size  field
+//	0           8     magic "RGRESULT"
+//	8           2     format version (1)
+//	10          4     header length H (at most MaxHeaderSize)
+//	14          H     header: JSON object (see header)
+//	14+H        4     CRC-32C of bytes 8 .. 14+H (version, length, header)
+//	18+H        N     payload: the serializer's output, raw
+//	18+H+N      8     payload length N
+//	26+H+N      32    SHA-256 of the payload
+//	58+H+N      4     CRC-32C of the 40 bytes before it
+//	62+H+N      4     end magic "RGND"
+const (
+	magic         = "RGRESULT"
+	endMagic      = "RGND"
+	prefixSize    = 14 // magic, version, header length
+	crcSize       = 4
+	trailerSize   = 48
+	MaxHeaderSize = 1 << 20 // bytes of header JSON a reader accepts
+	// Overhead is the size of a record with an empty header and payload.
+	Overhead = prefixSize + crcSize + trailerSize
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// header is the JSON form of the Meta fields known before the payload.
+type header struct {
+	Serializer *serializer.Spec  `json:"serializer,omitempty"`
+	GoType     string            `json:"go_type,omitempty"`
+	Task       string            `json:"task,omitempty"`
+	Key        string            `json:"key"`
+	Created    time.Time         `json:"created"`
+	Expires    *time.Time        `json:"expires,omitempty"`
+	Literal    *string           `json:"literal,omitempty"`
+	Labels     map[string]string `json:"labels,omitempty"`
+}
+
+func validLiteral(s string) bool { return s == "true" || s == "false" || s == "null" }
+
+// encodeHeader returns the record's bytes up to the payload.
+func encodeHeader(m Meta) ([]byte, error) {
+	h := header{
+		Serializer: m.Serializer,
+		GoType:     m.GoType,
+		Task:       m.Task,
+		Key:        m.Key,
+		Created:    m.Created,
+		Literal:    m.Literal,
+		Labels:     m.Labels,
+	}
+	if !m.Expires.IsZero() {
+		e := m.Expires
+		h.Expires = &e
+	}
+	js, err := json.Marshal(h)
+	if err != nil {
+		return nil, err
+	}
+	if len(js) > MaxHeaderSize {
+		return nil, fmt.Errorf("header of %d bytes exceeds %d (labels too large?)", len(js), MaxHeaderSize)
+	}
+	b := make([]byte, 0, prefixSize+len(js)+crcSize)
+	b = append(b, magic...)
+	b = binary.BigEndian.AppendUint16(b, Version)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(js)))
+	b = append(b, js...)
+	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b[len(magic):], castagnoli))
+	return b, nil
+}
+
+func encodeTrailer(n int64, sum []byte) []byte {
+	b := make([]byte, 0, trailerSize)
+	b = binary.BigEndian.AppendUint64(b, uint64(n))
+	b = append(b, sum...)
+	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	return append(b, endMagic...)
+}
+
+// trailer is a parsed trailer.
+type trailer struct {
+	size int64
+	sum  []byte
+}
+
+func parseTrailer(b []byte, key string, offset int64) (trailer, error) {
+	if len(b) < trailerSize {
+		return trailer{}, corrupt(key, offset, ErrTruncated, "record ends inside its trailer")
+	}
+	if string(b[44:48]) != endMagic {
+		return trailer{}, corrupt(key, offset+44, ErrTruncated, "no end marker: the record is cut short or damaged")
+	}
+	if got, want := crc32.Checksum(b[:40], castagnoli), binary.BigEndian.Uint32(b[40:44]); got != want {
+		return trailer{}, corrupt(key, offset+40, ErrChecksum, fmt.Sprintf("trailer CRC %08x, stored %08x", got, want))
+	}
+	n := binary.BigEndian.Uint64(b[:8])
+	if n > 1<<62 {
+		return trailer{}, corrupt(key, offset, nil, fmt.Sprintf("payload length %d", n))
+	}
+	return trailer{size: int64(n), sum: bytes.Clone(b[8:40])}, nil
+}
+
+// CorruptError describes a record that cannot be read. It matches ErrCorrupt
+// and, where it applies, ErrTruncated, ErrChecksum or ErrVersion with
+// errors.Is.
+type CorruptError struct {
+	Key    string // storage key; "" when decoding a bare stream
+	Offset int64  // byte offset in the record where the problem shows
+	Kind   error  // ErrTruncated, ErrChecksum, ErrVersion or nil
+	Detail string
+}
+
+func corrupt(key string, offset int64, kind error, detail string) *CorruptError {
+	return &CorruptError{Key: key, Offset: offset, Kind: kind, Detail: detail}
+}
+
+func (e *CorruptError) Error() string {
+	var b bytes.Buffer
+	b.WriteString("record ")
+	if e.Key != "" {
+		fmt.Fprintf(&b, "%q ", e.Key)
+	}
+	switch e.Kind {
+	case ErrTruncated:
+		b.WriteString("truncated")
+	case ErrChecksum:
+		b.WriteString("checksum mismatch")
+	case ErrVersion:
+		b.WriteString("unsupported format version")
+	default:
+		b.WriteString("corrupt")
+	}
+	fmt.Fprintf(&b, " at byte %d: %s", e.Offset, e.Detail)
+	return b.String()
+}
+
+// Unwrap returns ErrCorrupt and the specific error.
+func (e *CorruptError) Unwrap() []error {
+	if e.Kind == nil {
+		return []error{ErrCorrupt}
+	}
+	return []error{ErrCorrupt, e.Kind}
+}
+
+// Reader reads one record from a stream: NewReader checks the prefix and
+// the header, Read returns the payload and, at its end, checks the trailer.
+// Read returns io.EOF only after the payload's length and SHA-256 matched
+// the trailer, so a payload read to io.EOF is the one that was written.
+type Reader struct {
+	r         io.Reader
+	key       string
+	meta      Meta
+	headerEnd int64 // offset of the payload
+
+	buf        []byte // read-ahead; the last trailerSize bytes are held back
+	start, end int
+	eof        bool
+	h          hash.Hash
+	n          int64 // payload bytes returned
+	done       bool
+	err        error
+}
+
+// NewReader reads r's prefix and header and returns a Reader positioned at
+// the payload. Errors are *CorruptError (wrapping ErrCorrupt) or r's own.
+func NewReader(r io.Reader) (*Reader, error) { return newReader(r, "") }
+
+func newReader(r io.Reader, key string) (*Reader, error) {
+	var pre [prefixSize]byte
+	if n, err := io.ReadFull(r, pre[:]); err != nil {
+		if isShort(err) {
+			if !bytes.HasPrefix([]byte(magic), pre[:min(n, len(magic))]) {
+				return nil, corrupt(key, 0, nil, "not a resultgen record")
+			}
+			return nil, corrupt(key, int64(n), ErrTruncated, "record ends inside its prefix")
+		}
+		return nil, fmt.Errorf("record %q: read: %w", key, err)
+	}
+	if string(pre[:len(magic)]) != magic {
+		return nil, corrupt(key, 0, nil, "not a resultgen record")
+	}
+	if v := binary.BigEndian.Uint16(pre[8:10]); v != Version {
+		return nil, corrupt(key, 8, ErrVersion, fmt.Sprintf("format version %d, this reader knows %d", v, Version))
+	}
+	hlen := binary.BigEndian.Uint32(pre[10:14])
+	if hlen > MaxHeaderSize {
+		return nil, corrupt(key, 10, nil, fmt.Sprintf("header length %d exceeds %d", hlen, MaxHeaderSize))
+	}
+	hb := make([]byte, int(hlen)+crcSize)
+	if n, err := io.ReadFull(r, hb); err != nil {
+		if isShort(err) {
+			return nil, corrupt(key, prefixSize+int64(n), ErrTruncated, "record ends inside its header")
+		}
+		return nil, fmt.Errorf("record %q: read: %w", key, err)
+	}
+	crc := crc32.Update(crc32.Checksum(pre[len(magic):], castagnoli), castagnoli, hb[:hlen])
+	if stored := binary.BigEndian.Uint32(hb[hlen:]); crc != stored {
+		return nil, corrupt(key, prefixSize+int64(hlen), ErrChecksum, fmt.Sprintf("header CRC %08x, stored %08x", crc, stored))
+	}
+	meta, err := parseHeader(hb[:hlen])
+	if err != nil {
+		return nil, corrupt(key, prefixSize, nil, err.Error())
+	}
+	return &Reader{
+		r:         r,
+		key:       key,
+		meta:      meta,
+		headerEnd: prefixSize + int64(hlen) + crcSize,
+		buf:       make([]byte, 4<<10+trailerSize),
+		h:         sha256.New(),
+	}, nil
+}
+
+func isShort(err error) bool { return err == io.EOF || err == io.ErrUnexpectedEOF }
+
+func parseHeader(b []byte) (Meta, error) {
+	var h header
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&h); err != nil {
+		return Meta{}, fmt.Errorf("header: %w", err)
+	}
+	if dec.More() {
+		return Meta{}, errors.New("header: data after the JSON object")
+	}
+	switch {
+	case h.Literal != nil && h.Serializer != nil:
+		return Meta{}, errors.New("header: both a literal and a serializer")
+	case h.Literal == nil && h.Serializer == nil:
+		return Meta{}, errors.New("header: neither a literal nor a serializer")
+	case h.Literal != nil && !validLiteral(*h.Literal):
+		return Meta{}, fmt.Errorf("header: literal %q is not true, false or null", *h.Literal)
+	case h.Serializer != nil && h.Serializer.Type == "":
+		return Meta{}, errors.New("header: serializer without a type")
+	}
+	m := Meta{
+		Version:    Version,
+		Serializer: h.Serializer,
+		GoType:     h.GoType,
+		Task:       h.Task,
+		Key:        h.Key,
+		Created:    h.Created,
+		Literal:    h.Literal,
+		Labels:     h.Labels,
+	}
+	if h.Expires != nil {
+		m.Expires = *h.Expires
+	}
+	return m, nil
+}
+
+// Meta returns the record's metadata: the header's fields at once, Size and
+// Checksum after Read has returned io.EOF.
+func (d *Reader) Meta() Meta { return d.meta }
+
+// Read reads payload bytes. At the end of the payload it checks the trailer
+// and returns io.EOF when the payload is intact, a *CorruptError otherwise.
+func (d *Reader) Read(p []byte) (int, error) {
+	if d.err != nil {
+		return 0, d.err
+	}
+	if d.done {
+		return 0, io.EOF
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for !d.eof && d.end-d.start <= trailerSize {
+		d.fill()
+		if d.err != nil {
+			return 0, d.err
+		}
+	}
+	avail := d.end - d.start - trailerSize
+	if avail <= 0 { // at EOF: what is left is the trailer
+		d.err = d.finish()
+		if d.err != nil {
+			return 0, d.err
+		}
+		return 0, io.EOF
+	}
+	n := copy(p, d.buf[d.start:d.start+avail])
+	d.h.Write(p[:n])
+	d.n += int64(n)
+	d.start += n
+	return n, nil
+}
+
+func (d *Reader) fill() {
+	if d.start > 0 {
+		d.end = copy(d.buf, d.buf[d.start:d.end])
+		d.start = 0
+	}
+	n, err := d.r.Read(d.buf[d.end:])
+	d.end += n
+	if d.end == len(d.buf) && len(d.buf) < 256<<10 {
+		// The source delivers in big pieces: read in bigger ones.
+		d.buf = append(d.buf, make([]byte, len(d.buf))...)
+	}
+	switch {
+	case err == io.EOF:
+		d.eof = true
+	case err != nil:
+		d.err = fmt.Errorf("record %q: read: %w", d.key, err)
+	}
+}
+
+func (d *Reader) finish() error {
+	off := d.headerEnd + d.n
+	t, err := parseTrailer(d.buf[d.start:d.end], d.key, off)
+	if err != nil {
+		return err
+	}
+	switch {
+	case t.size > d.n:
+		return corrupt(d.key, off, ErrTruncated, fmt.Sprintf("payload has %d bytes, trailer says %d", d.n, t.size))
+	case t.size < d.n:
+		return corrupt(d.key, off, ErrChecksum, fmt.Sprintf("payload has %d bytes, trailer says %d", d.n, t.size))
+	}
+	if sum := d.h.Sum(nil); !bytes.Equal(sum, t.sum) {
+		return corrupt(d.key, off+8, ErrChecksum, fmt.Sprintf("payload sha256 %x, stored %x", sum, t.sum))
+	}
+	if d.meta.Literal != nil && t.size != 0 {
+		return corrupt(d.key, d.headerEnd, nil, "literal record with a payload")
+	}
+	d.meta.Size = t.size
+	d.meta.Checksum = "sha256:" + hex.EncodeToString(t.sum)
+	d.done = true
+	return nil
+}
+
+// readPayload reads the rest of the payload, verified, into a slice of
+// capacity sizeHint when that is right (so a large payload is allocated
+// once, not grown).
+func (d *Reader) readPayload(sizeHint int64, check func() error) ([]byte, error) {
+	if sizeHint < 0 || sizeHint > 1<<40 {
+		sizeHint = 0
+	}
+	b := make([]byte, 0, sizeHint+1) // +1: reaching EOF needs room for a read
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := d.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if check != nil {
+			if err := check(); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// Decode reads a whole record from r and returns its metadata and its
+// verified payload (nil for literal records). It holds the payload in
+// memory; use NewReader to stream it.
+func Decode(r io.Reader) (Meta, []byte, error) {
+	d, err := NewReader(r)
+	if err != nil {
+		return Meta{}, nil, err
+	}
+	payload, err := d.readPayload(0, nil)
+	if err != nil {
+		return Meta{}, nil, err
+	}
+	if d.meta.Literal != nil {
+		payload = nil
+	}
+	return d.meta, payload, nil
+}

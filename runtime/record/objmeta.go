@@ -1,0 +1,162 @@
+package record
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/resultgen/resultgen/runtime/serializer"
+)
+
+// Object metadata keys: Write copies the header into these so that stores
+// which keep metadata (S3) answer Head from a stat call alone.
+const (
+	MetaVersion    = "resultgen-version"
+	MetaSerializer = "resultgen-serializer" // serializer.Spec.String(); absent for literals
+	MetaType       = "resultgen-type"
+	MetaTask       = "resultgen-task"
+	MetaKey        = "resultgen-key"
+	MetaCreated    = "resultgen-created" // RFC 3339, nanoseconds, UTC
+	MetaExpires    = "resultgen-expires" // absent: never
+	MetaLiteral    = "resultgen-literal"
+	MetaLabels     = "resultgen-labels" // JSON object
+)
+
+// escapeASCII percent-encodes '%' and every byte outside printable ASCII,
+// so any string fits object metadata (HTTP headers on S3).
+func escapeASCII(s string) string {
+	const hexdig = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '%' {
+			b.WriteByte('%')
+			b.WriteByte(hexdig[c>>4])
+			b.WriteByte(hexdig[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func unescapeASCII(s string) (string, error) {
+	if !strings.Contains(s, "%") {
+		return s, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+2 >= len(s) {
+			return "", fmt.Errorf("bad escape in %q", s)
+		}
+		v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+		if err != nil {
+			return "", fmt.Errorf("bad escape in %q", s)
+		}
+		b.WriteByte(byte(v))
+		i += 2
+	}
+	return b.String(), nil
+}
+
+// objectMetadata returns extra with the header fields of m added.
+func objectMetadata(m Meta, extra map[string]string) map[string]string {
+	md := maps.Clone(extra)
+	if md == nil {
+		md = map[string]string{}
+	}
+	md[MetaVersion] = strconv.Itoa(Version)
+	if m.Serializer != nil {
+		md[MetaSerializer] = escapeASCII(m.Serializer.String())
+	}
+	if m.Literal != nil {
+		md[MetaLiteral] = *m.Literal
+	}
+	md[MetaType] = escapeASCII(m.GoType)
+	md[MetaTask] = escapeASCII(m.Task)
+	md[MetaKey] = escapeASCII(m.Key)
+	md[MetaCreated] = m.Created.UTC().Format(time.RFC3339Nano)
+	if !m.Expires.IsZero() {
+		md[MetaExpires] = m.Expires.UTC().Format(time.RFC3339Nano)
+	}
+	if len(m.Labels) > 0 {
+		js, _ := json.Marshal(m.Labels) // map[string]string always marshals
+		md[MetaLabels] = escapeASCII(string(js))
+	}
+	return md
+}
+
+// metaFromObject rebuilds the header fields from object metadata. ok is
+// false when md holds no record metadata; err when it is malformed.
+func metaFromObject(md map[string]string) (m Meta, ok bool, err error) {
+	get := func(k string) (string, bool) {
+		if v, ok := md[k]; ok {
+			return v, true
+		}
+		for mk, v := range md { // some stores canonicalize the case
+			if strings.EqualFold(mk, k) {
+				return v, true
+			}
+		}
+		return "", false
+	}
+	v, ok := get(MetaVersion)
+	if !ok {
+		return Meta{}, false, nil
+	}
+	if v != strconv.Itoa(Version) {
+		return Meta{}, true, fmt.Errorf("%w: object metadata says version %q", ErrVersion, v)
+	}
+	m.Version = Version
+	str := func(k string) string {
+		if err != nil {
+			return ""
+		}
+		raw, _ := get(k)
+		s, uerr := unescapeASCII(raw)
+		if uerr != nil {
+			err = fmt.Errorf("object metadata %s: %w", k, uerr)
+		}
+		return s
+	}
+	m.GoType, m.Task, m.Key = str(MetaType), str(MetaTask), str(MetaKey)
+	if s := str(MetaSerializer); s != "" {
+		spec, perr := serializer.ParseSpec(s)
+		if perr != nil && err == nil {
+			err = perr
+		}
+		m.Serializer = &spec
+	}
+	if lit, ok := get(MetaLiteral); ok {
+		if !validLiteral(lit) {
+			return Meta{}, true, fmt.Errorf("object metadata literal %q", lit)
+		}
+		m.Literal = &lit
+	}
+	if (m.Literal == nil) == (m.Serializer == nil) && err == nil {
+		err = fmt.Errorf("object metadata needs exactly one of %s and %s", MetaSerializer, MetaLiteral)
+	}
+	for k, dst := range map[string]*time.Time{MetaCreated: &m.Created, MetaExpires: &m.Expires} {
+		if s, ok := get(k); ok && err == nil {
+			if *dst, err = time.Parse(time.RFC3339Nano, s); err != nil {
+				err = fmt.Errorf("object metadata %s: %w", k, err)
+			}
+		}
+	}
+	if s := str(MetaLabels); s != "" && err == nil {
+		if jerr := json.Unmarshal([]byte(s), &m.Labels); jerr != nil {
+			err = fmt.Errorf("object metadata %s: %w", MetaLabels, jerr)
+		}
+	}
+	if err != nil {
+		return Meta{}, true, err
+	}
+	return m, true, nil
+}

@@ -1,0 +1,533 @@
+// Package record is the on-storage format of one result: a self-describing,
+// checksummed envelope around a serialized value.
+//
+// # Format
+//
+// A record is one object in a storage.Storage, laid out as (version 1,
+// integers big-endian):
+//
+//	magic "RGRESULT" | version uint16 | header length uint32 | header JSON | header CRC-32C
+//	payload bytes (raw serializer output, no base64)
+//	payload length uint64 | payload SHA-256 | trailer CRC-32C | end magic "RGND"
+//
+// The header is a JSON object holding every Meta field known before the
+// payload is written: serializer spec (or the literal), Go type, task, key,
+// created, expiration and labels. Its CRC covers the version, the length and
+// the JSON. The 48-byte trailer holds what is only known after the payload:
+// its length and SHA-256. So a writer streams the value straight from the
+// serializer into storage, and a reader learns everything about a record
+// from its first and last bytes without touching the payload.
+//
+// Literal results (bool and nil) keep the literal ("true", "false",
+// "null") in the header, use no serializer and have an empty payload.
+//
+// A reader refuses a record whose magic, version, CRCs, length or SHA-256
+// do not match. Changing the layout or the meaning of a header field
+// requires a new Version; readers reject versions they do not know with
+// ErrVersion rather than guess.
+//
+// # Writing
+//
+// Write encodes the value through the serializer into a hashing writer that
+// feeds st.Put through an io.Pipe (PutOptions.Size is -1), so the encoded
+// value is never held in memory whole. It also copies the header into
+// PutOptions.Metadata under the Meta* keys ("resultgen-version", ...), with
+// values escaped to printable ASCII (see escapeASCII: '%' and bytes outside
+// 0x20-0x7E become %XX), for stores that keep object metadata. Atomicity is
+// the store's: a failed or cancelled Write leaves the previous record or
+// none.
+//
+// # Reading
+//
+//   - Head is the cheapest look: from Stat's metadata when the store keeps it,
+//     else from the header alone. It verifies nothing beyond the header CRC
+//     and fills neither Size nor Checksum. Use it for existence and
+//     expiration checks.
+//   - ReadMeta reads the header and the trailer (two ranged reads on a
+//     storage.RangeGetter, else a streamed pass over the payload) and checks
+//     both, plus the object's size against them.
+//   - Read reads and verifies the whole record, then decodes it.
+//   - NewReader and Decode work on any io.Reader, without a store.
+//
+// Read never returns a wrong value: it reads the payload into memory,
+// verifies its length and SHA-256, and only then decodes it into a fresh
+// value that replaces *v on success. Buffering is deliberate. Decoders are
+// not hardened against damaged input (a flipped length prefix can make them
+// allocate gigabytes or panic), and decoding before verifying would put
+// unverified data into the caller's hands. The payload buffer is allocated
+// once at its exact size (the store reports the object size), and because
+// the bytes are verified the built-in serializers allocate the decoded value
+// at its exact size too (serializer.Verified). So a read holds the payload
+// bytes plus the decoded value, twice the result at most; a write holds the
+// value plus the serializer's small buffers. BenchmarkLarge measures both.
+// (json and gob add their own copies; msgpack, the default, does not.)
+//
+// # Errors
+//
+// Every failure to decode a record is a *CorruptError naming the key and the
+// byte offset; it matches ErrCorrupt and, where it applies, ErrTruncated,
+// ErrChecksum or ErrVersion with errors.Is. Storage errors (such as
+// storage.ErrNotFound) are wrapped as they are. A verified payload that does
+// not decode into the requested type gives ErrDecode, not ErrCorrupt.
+package record
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"reflect"
+	"time"
+
+	"github.com/resultgen/resultgen/runtime/serializer"
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// Version is the format version this package writes.
+const Version = 1
+
+// Errors of reading a record; every decoding failure wraps ErrCorrupt and,
+// where it applies, one of the more specific errors as well.
+var (
+	ErrCorrupt   = errors.New("record: corrupt")
+	ErrTruncated = errors.New("record: truncated")
+	ErrChecksum  = errors.New("record: checksum mismatch")
+	ErrVersion   = errors.New("record: unsupported format version")
+	// ErrDecode: the record is intact but its payload does not decode into
+	// the requested type (or its serializer is unknown here).
+	ErrDecode = errors.New("record: cannot decode payload")
+)
+
+// Meta is a record's self-description, readable without the payload.
+type Meta struct {
+	Version    int               // format version
+	Serializer *serializer.Spec  // nil for literal records
+	GoType     string            // e.g. "[]example.com/app.Row"
+	Task       string            // task or flow name
+	Key        string            // storage key
+	Created    time.Time         // UTC
+	Expires    time.Time         // zero: never
+	Literal    *string           // "true", "false" or "null" for inline literal results
+	Size       int64             // payload bytes
+	Checksum   string            // "sha256:<hex>" of the payload
+	Labels     map[string]string // free-form, e.g. flow run id, task run id
+}
+
+// Expired reports whether the record has an expiration at or before now.
+func (m Meta) Expired(now time.Time) bool { return !m.Expires.IsZero() && !now.Before(m.Expires) }
+
+// LiteralOf reports whether v is stored as a literal, and which: bools are
+// "true" or "false"; nil, and nil pointers, maps, slices, funcs, channels and
+// interfaces are "null".
+func LiteralOf(v any) (string, bool) {
+	if v == nil {
+		return "null", true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Bool:
+		if rv.Bool() {
+			return "true", true
+		}
+		return "false", true
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		if rv.IsNil() {
+			return "null", true
+		}
+	}
+	return "", false
+}
+
+// prepare fills the fields Write and WriteLiteral own.
+func prepare(meta Meta, key string) Meta {
+	meta.Version = Version
+	meta.Key = key
+	if meta.Created.IsZero() {
+		meta.Created = time.Now()
+	}
+	meta.Created = meta.Created.UTC()
+	if !meta.Expires.IsZero() {
+		meta.Expires = meta.Expires.UTC()
+	}
+	meta.Size, meta.Checksum = 0, ""
+	return meta
+}
+
+// Write streams v through ser into a new record at key. The record is committed
+// atomically by st.Put; opts.Metadata is filled from meta (callers set
+// IfAbsent). meta.Size and meta.Checksum are computed.
+//
+// meta.Key, Version and Serializer are set by Write; a zero Created becomes
+// now; a zero GoType becomes v's type with its full import path. A nil ser
+// means msgpack.
+func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser serializer.Serializer, v any, opts storage.PutOptions) (Meta, error) {
+	if err := storage.ValidateKey(key); err != nil {
+		return Meta{}, err
+	}
+	if ser == nil {
+		ser = serializer.Msgpack()
+	}
+	spec := ser.Spec()
+	meta = prepare(meta, key)
+	meta.Serializer, meta.Literal = &spec, nil
+	if meta.GoType == "" {
+		meta.GoType = typeName(reflect.TypeOf(v))
+	}
+	head, err := encodeHeader(meta)
+	if err != nil {
+		return Meta{}, fmt.Errorf("record %q: %w", key, err)
+	}
+	opts.Metadata = objectMetadata(meta, opts.Metadata)
+	opts.Size = -1
+
+	pr, pw := io.Pipe()
+	var (
+		encErr error
+		size   int64
+		sum    []byte
+		done   = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		if _, err := pw.Write(head); err != nil {
+			return // Put gave up; its error is reported
+		}
+		hw := &hashWriter{w: pw, h: sha256.New()}
+		if err := encodeSafe(ser, hw, v); err != nil {
+			if hw.werr == nil { // the serializer failed, not the store
+				encErr = err
+			}
+			pw.CloseWithError(err)
+			return
+		}
+		size, sum = hw.n, hw.h.Sum(nil)
+		if _, err := pw.Write(encodeTrailer(size, sum)); err != nil {
+			return
+		}
+		pw.Close()
+	}()
+	perr := st.Put(ctx, key, pr, opts)
+	pr.CloseWithError(errWriteAborted) // unblocks the encoder when Put stopped early
+	<-done
+	if encErr != nil {
+		return Meta{}, fmt.Errorf("record %q: encode with %s: %w", key, spec.String(), encErr)
+	}
+	if perr != nil {
+		return Meta{}, fmt.Errorf("record %q: %w", key, perr)
+	}
+	meta.Size = size
+	meta.Checksum = fmt.Sprintf("sha256:%x", sum)
+	return meta, nil
+}
+
+var errWriteAborted = errors.New("record: write aborted")
+
+type hashWriter struct {
+	w    io.Writer
+	h    hash.Hash
+	n    int64
+	werr error
+}
+
+func (w *hashWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	w.h.Write(p[:n])
+	w.n += int64(n)
+	if err != nil {
+		w.werr = err
+	}
+	return n, err
+}
+
+// encodeSafe turns a panicking serializer (or MarshalX method) into an error.
+func encodeSafe(s serializer.Serializer, w io.Writer, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("serializer panicked: %v", r)
+		}
+	}()
+	return s.Encode(w, v)
+}
+
+func decodeSafe(s serializer.Serializer, r io.Reader, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("serializer panicked: %v", r)
+		}
+	}()
+	return s.Decode(r, v)
+}
+
+// WriteLiteral stores a literal (bool or nil) inline in a payload-free record.
+// literal is "true", "false" or "null" (see LiteralOf).
+func WriteLiteral(ctx context.Context, st storage.Storage, key string, meta Meta, literal string, opts storage.PutOptions) (Meta, error) {
+	if err := storage.ValidateKey(key); err != nil {
+		return Meta{}, err
+	}
+	if !validLiteral(literal) {
+		return Meta{}, fmt.Errorf("record %q: literal %q is not true, false or null", key, literal)
+	}
+	meta = prepare(meta, key)
+	meta.Serializer, meta.Literal = nil, &literal
+	head, err := encodeHeader(meta)
+	if err != nil {
+		return Meta{}, fmt.Errorf("record %q: %w", key, err)
+	}
+	empty := sha256.Sum256(nil)
+	b := append(head, encodeTrailer(0, empty[:])...)
+	opts.Metadata = objectMetadata(meta, opts.Metadata)
+	opts.Size = int64(len(b))
+	if err := st.Put(ctx, key, bytes.NewReader(b), opts); err != nil {
+		return Meta{}, fmt.Errorf("record %q: %w", key, err)
+	}
+	meta.Checksum = fmt.Sprintf("sha256:%x", empty)
+	return meta, nil
+}
+
+// Head returns what the record at key says about itself as cheaply as the
+// store allows: from Stat's metadata when the store keeps it (one call, no
+// read), else from the record's header (its CRC is checked; the payload is
+// not read). Size and Checksum are left zero. A missing record gives an
+// error wrapping storage.ErrNotFound.
+func Head(ctx context.Context, st storage.Storage, key string) (Meta, error) {
+	info, err := st.Stat(ctx, key)
+	if err != nil {
+		return Meta{}, fmt.Errorf("record %q: %w", key, err)
+	}
+	if m, ok, err := metaFromObject(info.Metadata); ok && err == nil {
+		return m, nil
+	}
+	// No (usable) metadata: read the header only.
+	rc, err := st.Get(ctx, key)
+	if err != nil {
+		return Meta{}, fmt.Errorf("record %q: %w", key, err)
+	}
+	defer rc.Close()
+	d, err := newReader(rc, key)
+	if err != nil {
+		return Meta{}, err
+	}
+	return d.Meta(), nil
+}
+
+// ReadMeta returns the record's metadata without reading the payload.
+// With a storage.RangeGetter it reads the header and the trailer only;
+// otherwise it streams the payload through the checksum without keeping
+// it. Both are verified, and Size and Checksum are filled.
+func ReadMeta(ctx context.Context, st storage.Storage, key string) (Meta, error) {
+	rg, ok := st.(storage.RangeGetter)
+	if !ok {
+		rc, err := st.Get(ctx, key)
+		if err != nil {
+			return Meta{}, fmt.Errorf("record %q: %w", key, err)
+		}
+		defer rc.Close()
+		d, err := newReader(rc, key)
+		if err != nil {
+			return Meta{}, err
+		}
+		if _, err := io.Copy(io.Discard, d); err != nil {
+			return Meta{}, err
+		}
+		return d.Meta(), nil
+	}
+	info, err := st.Stat(ctx, key)
+	if err != nil {
+		return Meta{}, fmt.Errorf("record %q: %w", key, err)
+	}
+	total := info.Size
+	readRange := func(off, n int64) ([]byte, error) {
+		rc, err := rg.GetRange(ctx, key, off, n)
+		if err != nil {
+			return nil, fmt.Errorf("record %q: %w", key, err)
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(io.LimitReader(rc, n))
+		if err != nil {
+			return nil, fmt.Errorf("record %q: read: %w", key, err)
+		}
+		return b, nil
+	}
+	head, err := readRange(0, min(total, 4096))
+	if err != nil {
+		return Meta{}, err
+	}
+	hr := &headReader{b: head}
+	if total > int64(len(head)) {
+		hr.more = func(n int64) ([]byte, error) {
+			return readRange(int64(len(head)), min(n, total-int64(len(head))))
+		}
+	}
+	d, err := newReader(hr, key)
+	if err != nil {
+		return Meta{}, err
+	}
+	if total-d.headerEnd < trailerSize {
+		return Meta{}, corrupt(key, total, ErrTruncated, "record ends inside its trailer")
+	}
+	tb, err := readRange(total-trailerSize, trailerSize)
+	if err != nil {
+		return Meta{}, err
+	}
+	t, err := parseTrailer(tb, key, total-trailerSize)
+	if err != nil {
+		return Meta{}, err
+	}
+	if want := total - d.headerEnd - trailerSize; t.size != want {
+		kind := ErrChecksum
+		if t.size > want {
+			kind = ErrTruncated
+		}
+		return Meta{}, corrupt(key, total-trailerSize, kind, fmt.Sprintf("trailer says %d payload bytes, the object holds %d", t.size, want))
+	}
+	m := d.Meta()
+	if m.Literal != nil && t.size != 0 {
+		return Meta{}, corrupt(key, d.headerEnd, nil, "literal record with a payload")
+	}
+	m.Size = t.size
+	m.Checksum = fmt.Sprintf("sha256:%x", t.sum)
+	return m, nil
+}
+
+// headReader serves the first bytes of an object from b and fetches the
+// rest of the header with one more ranged read when it is longer.
+type headReader struct {
+	b    []byte
+	more func(n int64) ([]byte, error)
+	off  int
+}
+
+func (r *headReader) Read(p []byte) (int, error) {
+	if r.off == len(r.b) {
+		if r.more == nil {
+			return 0, io.EOF
+		}
+		// The reader wants more than the first range: fetch what it asks
+		// for (newReader asks for exactly the rest of the header).
+		more, err := r.more(int64(len(p)))
+		r.more = nil
+		if err != nil {
+			return 0, err
+		}
+		r.b, r.off = append(r.b, more...), len(r.b)
+		if len(more) == 0 {
+			return 0, io.EOF
+		}
+	}
+	n := copy(p, r.b[r.off:])
+	r.off += n
+	return n, nil
+}
+
+// Read verifies the record at key and decodes its payload into the pointer v.
+// ser decodes when its Spec matches the record's; otherwise the serializer is
+// rebuilt from the stored Spec. Literal records set v from the literal.
+//
+// Nothing is decoded until the whole record is verified, and *v is only
+// replaced by a fully decoded value; on error it is left as it was.
+func Read(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any) (Meta, error) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return Meta{}, fmt.Errorf("record %q: read needs a non-nil pointer, got %T", key, v)
+	}
+	rc, err := st.Get(ctx, key)
+	if err != nil {
+		return Meta{}, fmt.Errorf("record %q: %w", key, err)
+	}
+	defer rc.Close()
+	total := objectSize(ctx, st, key, rc)
+	d, err := newReader(rc, key)
+	if err != nil {
+		return Meta{}, err
+	}
+	hint := int64(0)
+	if total > 0 {
+		hint = total - d.headerEnd - trailerSize
+	}
+	payload, err := d.readPayload(hint, ctx.Err)
+	if err != nil {
+		return Meta{}, err
+	}
+	meta := d.Meta()
+	if meta.Literal != nil {
+		if err := setLiteral(rv.Elem(), *meta.Literal); err != nil {
+			return Meta{}, fmt.Errorf("record %q: %w: %w", key, ErrDecode, err)
+		}
+		return meta, nil
+	}
+	s := ser
+	if s == nil || !s.Spec().Equal(*meta.Serializer) {
+		if s, err = serializer.New(*meta.Serializer); err != nil {
+			return Meta{}, fmt.Errorf("record %q: %w: %w", key, ErrDecode, err)
+		}
+	}
+	fresh := reflect.New(rv.Elem().Type())
+	if err := decodeSafe(s, serializer.NewVerified(payload), fresh.Interface()); err != nil {
+		return Meta{}, fmt.Errorf("record %q: %w: %s into %s: %w", key, ErrDecode, meta.Serializer.String(), rv.Elem().Type(), err)
+	}
+	rv.Elem().Set(fresh.Elem())
+	return meta, nil
+}
+
+// objectSize learns the object's size for sizing the payload buffer: from
+// the open object when it can tell (a file, a bytes.Reader), else from
+// Stat; -1 when unknown.
+func objectSize(ctx context.Context, st storage.Storage, key string, rc io.ReadCloser) int64 {
+	switch r := rc.(type) {
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := r.Stat(); err == nil {
+			return fi.Size()
+		}
+	case interface{ Size() int64 }:
+		return r.Size()
+	}
+	if info, err := st.Stat(ctx, key); err == nil {
+		return info.Size
+	}
+	return -1
+}
+
+func setLiteral(dst reflect.Value, lit string) error {
+	if lit == "null" {
+		dst.SetZero()
+		return nil
+	}
+	b := reflect.ValueOf(lit == "true")
+	switch {
+	case dst.Kind() == reflect.Bool:
+		dst.SetBool(b.Bool())
+	case dst.Kind() == reflect.Interface && b.Type().Implements(dst.Type()):
+		dst.Set(b)
+	default:
+		return fmt.Errorf("literal %s does not fit %s", lit, dst.Type())
+	}
+	return nil
+}
+
+// typeName spells t with full import paths: "[]example.com/app.Row".
+func typeName(t reflect.Type) string {
+	if t == nil {
+		return "nil"
+	}
+	if t.Name() != "" {
+		if t.PkgPath() != "" {
+			return t.PkgPath() + "." + t.Name()
+		}
+		return t.Name()
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return "*" + typeName(t.Elem())
+	case reflect.Slice:
+		return "[]" + typeName(t.Elem())
+	case reflect.Array:
+		return fmt.Sprintf("[%d]%s", t.Len(), typeName(t.Elem()))
+	case reflect.Map:
+		return "map[" + typeName(t.Key()) + "]" + typeName(t.Elem())
+	}
+	return t.String()
+}

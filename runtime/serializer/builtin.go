@@ -1,0 +1,148 @@
+package serializer
+
+import (
+	"bytes"
+	"encoding/gob"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// Msgpack returns the built-in msgpack serializer (the default).
+func Msgpack() Serializer { return msgpackSer{} }
+
+// JSON returns the built-in encoding/json serializer.
+func JSON() Serializer { return jsonSer{} }
+
+// Gob returns the built-in encoding/gob serializer.
+func Gob() Serializer { return gobSer{} }
+
+func builtin(typ string) Serializer {
+	switch typ {
+	case JSONName:
+		return jsonSer{}
+	case GobName:
+		return gobSer{}
+	default:
+		return msgpackSer{}
+	}
+}
+
+// Verified is an in-memory input whose integrity the caller has already
+// checked (package record verifies a payload's SHA-256 before decoding it).
+// Built-in serializers trust the lengths it holds: they allocate slices and
+// strings at their final size at once instead of growing them defensively,
+// which keeps a large decode at payload + value in memory, and json decodes
+// it without copying. Any other serializer just reads it as an io.Reader.
+type Verified struct {
+	*bytes.Reader
+	b []byte
+}
+
+// NewVerified wraps b, which the caller vouches for.
+func NewVerified(b []byte) *Verified { return &Verified{Reader: bytes.NewReader(b), b: b} }
+
+// remaining returns the unread bytes and marks them read.
+func (v *Verified) remaining() []byte {
+	off := len(v.b) - v.Len()
+	_, _ = v.Seek(0, io.SeekEnd)
+	return v.b[off:]
+}
+
+// trusted marks a stream derived from verified input (a decompressor reading
+// a Verified payload).
+type trusted struct{ io.Reader }
+
+func isTrusted(r io.Reader) bool {
+	switch r.(type) {
+	case *Verified, trusted:
+		return true
+	}
+	return false
+}
+
+type msgpackSer struct{}
+
+func (msgpackSer) Spec() Spec { return Spec{Type: MsgpackName} }
+
+var (
+	msgpackEncoders = sync.Pool{New: func() any { return msgpack.NewEncoder(nil) }}
+	msgpackDecoders = sync.Pool{New: func() any { return msgpack.NewDecoder(nil) }}
+)
+
+func (msgpackSer) Encode(w io.Writer, v any) error {
+	enc := msgpackEncoders.Get().(*msgpack.Encoder)
+	enc.Reset(w) // clears every flag
+	enc.SetSortMapKeys(true)
+	err := enc.Encode(v)
+	enc.Reset(nil)
+	msgpackEncoders.Put(enc)
+	if err != nil {
+		return fmt.Errorf("msgpack: encode %T: %w", v, err)
+	}
+	return nil
+}
+
+func (msgpackSer) Decode(r io.Reader, v any) error {
+	dec := msgpackDecoders.Get().(*msgpack.Decoder)
+	dec.Reset(r) // clears every flag
+	if isTrusted(r) {
+		dec.DisableAllocLimit(true)
+	}
+	err := dec.Decode(v)
+	dec.Reset(nil)
+	msgpackDecoders.Put(dec)
+	if err != nil {
+		return fmt.Errorf("msgpack: decode into %T: %w", v, err)
+	}
+	return nil
+}
+
+type jsonSer struct{}
+
+func (jsonSer) Spec() Spec { return Spec{Type: JSONName} }
+
+func (jsonSer) Encode(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("json: encode %T: %w", v, err)
+	}
+	return nil
+}
+
+func (jsonSer) Decode(r io.Reader, v any) error {
+	var err error
+	if vr, ok := r.(*Verified); ok {
+		// The whole value is in memory already: decode it in place instead
+		// of letting json.Decoder copy it into its own buffer.
+		err = json.Unmarshal(vr.remaining(), v)
+	} else {
+		err = json.NewDecoder(r).Decode(v)
+	}
+	if err != nil {
+		return fmt.Errorf("json: decode into %T: %w", v, err)
+	}
+	return nil
+}
+
+type gobSer struct{}
+
+func (gobSer) Spec() Spec { return Spec{Type: GobName} }
+
+func (gobSer) Encode(w io.Writer, v any) error {
+	if err := gob.NewEncoder(w).Encode(v); err != nil {
+		return fmt.Errorf("gob: encode %T: %w", v, err)
+	}
+	return nil
+}
+
+func (gobSer) Decode(r io.Reader, v any) error {
+	if err := gob.NewDecoder(r).Decode(v); err != nil {
+		return fmt.Errorf("gob: decode into %T: %w", v, err)
+	}
+	return nil
+}

@@ -1,0 +1,394 @@
+package serializer_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/resultgen/resultgen/runtime/serializer"
+)
+
+type Base struct {
+	ID   int64
+	Tags []string
+}
+
+type Point struct {
+	Name  string
+	At    time.Time
+	Score float64
+}
+
+type Sample struct {
+	Base   // embedded
+	Title  string
+	Inner  Point
+	Ptr    *Point
+	NilPtr *Point
+	Items  []Point
+	ByName map[string]Point
+	Counts map[string]int
+	Raw    []byte
+	When   time.Time
+	Grid   [][]int
+	Opt    *int
+	Flag   bool
+}
+
+func sample() Sample {
+	seven := 7
+	at := time.Date(2026, 3, 14, 15, 9, 26, 535897932, time.UTC)
+	zoned := time.Date(2025, 12, 31, 23, 59, 59, 1, time.FixedZone("UTC+2", 2*3600))
+	return Sample{
+		Base:   Base{ID: -42, Tags: []string{"a", "ü", ""}},
+		Title:  "résumé <html> & \"quotes\"",
+		Inner:  Point{Name: "inner", At: at, Score: 1.5},
+		Ptr:    &Point{Name: "ptr", At: zoned, Score: -0.25},
+		Items:  []Point{{Name: "x", At: at}, {Name: "y", At: zoned, Score: 3}},
+		ByName: map[string]Point{"b": {Name: "b"}, "a": {Name: "a", At: at}},
+		Counts: map[string]int{"z": 26, "a": 1},
+		Raw:    []byte{0, 1, 2, 255},
+		When:   zoned,
+		Grid:   [][]int{{1, 2}, {3}},
+		Opt:    &seven,
+		Flag:   true,
+	}
+}
+
+// sameValue is reflect.DeepEqual except that time.Time values are equal when
+// they are the same instant: serializers keep the instant, not always the
+// *time.Location pointer.
+func sameValue(a, b reflect.Value) bool {
+	if a.Type() != b.Type() {
+		return false
+	}
+	if a.Type() == reflect.TypeFor[time.Time]() {
+		return a.Interface().(time.Time).Equal(b.Interface().(time.Time))
+	}
+	switch a.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			return a.IsNil() == b.IsNil()
+		}
+		return sameValue(a.Elem(), b.Elem())
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if !sameValue(a.Field(i), b.Field(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Slice, reflect.Array:
+		if a.Kind() == reflect.Slice && a.IsNil() != b.IsNil() {
+			return false
+		}
+		if a.Len() != b.Len() {
+			return false
+		}
+		for i := range a.Len() {
+			if !sameValue(a.Index(i), b.Index(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Map:
+		if a.IsNil() != b.IsNil() || a.Len() != b.Len() {
+			return false
+		}
+		for _, k := range a.MapKeys() {
+			bv := b.MapIndex(k)
+			if !bv.IsValid() || !sameValue(a.MapIndex(k), bv) {
+				return false
+			}
+		}
+		return true
+	default:
+		return reflect.DeepEqual(a.Interface(), b.Interface())
+	}
+}
+
+func all(t *testing.T) []serializer.Serializer {
+	t.Helper()
+	var out []serializer.Serializer
+	for _, name := range []string{"msgpack", "json", "gob"} {
+		for _, comp := range []string{"", "zstd", "gzip", "zlib"} {
+			if comp == "" {
+				spec, err := serializer.Parse(name, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := serializer.New(spec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, s)
+				continue
+			}
+			spec, err := serializer.Parse("compressed/"+name, comp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := serializer.New(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func TestRoundTrip(t *testing.T) {
+	want := sample()
+	for _, s := range all(t) {
+		t.Run(s.Spec().String(), func(t *testing.T) {
+			c := serializer.NewCodec[Sample](s)
+			var buf bytes.Buffer
+			if err := c.Encode(&buf, want); err != nil {
+				t.Fatal(err)
+			}
+			encoded := bytes.Clone(buf.Bytes())
+			got, err := c.Decode(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameValue(reflect.ValueOf(want), reflect.ValueOf(got)) {
+				t.Errorf("decoded value differs\nwant %+v\ngot  %+v", want, got)
+			}
+			// The same bytes decode through a Verified input too (the path
+			// records use).
+			got2, err := c.Decode(serializer.NewVerified(encoded))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameValue(reflect.ValueOf(want), reflect.ValueOf(got2)) {
+				t.Errorf("verified decode differs\nwant %+v\ngot  %+v", want, got2)
+			}
+			// json sorts map keys, so equal values give equal bytes.
+			if s.Spec().Type == "json" {
+				var again bytes.Buffer
+				if err := c.Encode(&again, want); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(encoded, again.Bytes()) {
+					t.Errorf("two encodings of one value differ")
+				}
+			}
+		})
+	}
+}
+
+func TestRoundTripScalars(t *testing.T) {
+	for _, s := range all(t) {
+		t.Run(s.Spec().String(), func(t *testing.T) {
+			check := func(name string, want any) {
+				var buf bytes.Buffer
+				if err := s.Encode(&buf, want); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				got := reflect.New(reflect.TypeOf(want))
+				if err := s.Decode(&buf, got.Interface()); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if !sameValue(reflect.ValueOf(want), got.Elem()) {
+					t.Errorf("%s: got %v, want %v", name, got.Elem(), want)
+				}
+			}
+			check("string", "hello, 世界")
+			check("int", -1<<40)
+			check("float", 3.25)
+			check("slice of ptr", []*Point{{Name: "p"}})
+			check("map of slices", map[string][]int{"a": {1, 2}})
+			check("big bytes", bytes.Repeat([]byte("abc"), 100_000))
+		})
+	}
+}
+
+func TestDecodeGarbage(t *testing.T) {
+	for _, s := range all(t) {
+		t.Run(s.Spec().String(), func(t *testing.T) {
+			var v Sample
+			err := s.Decode(strings.NewReader("\xc1\xff\x00garbage"), &v)
+			if err == nil {
+				t.Fatal("garbage decoded without error")
+			}
+		})
+	}
+}
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name, comp string
+		want       serializer.Spec
+		str        string
+		err        string
+	}{
+		{name: "", want: serializer.Spec{Type: "msgpack"}, str: "msgpack"},
+		{name: "msgpack", want: serializer.Spec{Type: "msgpack"}, str: "msgpack"},
+		{name: "json", want: serializer.Spec{Type: "json"}, str: "json"},
+		{name: "gob", want: serializer.Spec{Type: "gob"}, str: "gob"},
+		{name: "compressed/json", want: serializer.Spec{Type: "json", Compression: "zstd"}, str: "compressed/json+zstd"},
+		{name: "compressed/gob", comp: "gzip", want: serializer.Spec{Type: "gob", Compression: "gzip"}, str: "compressed/gob+gzip"},
+		{name: "compressed/msgpack", comp: "zlib", want: serializer.Spec{Type: "msgpack", Compression: "zlib"}, str: "compressed/msgpack+zlib"},
+		{name: "pickle", err: `unknown serializer "pickle" (valid: msgpack, json, gob`},
+		{name: "compressed/pickle", err: `unknown serializer "compressed/pickle"`},
+		{name: "compressed/compressed/json", err: "unknown serializer"},
+		{name: "compressed/json", comp: "lz4", err: `unknown serializer compression "lz4" (valid: zstd, gzip, zlib)`},
+		{name: "json", comp: "gzip", err: `compression "gzip" applies only to compressed serializers`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+"+"+tt.comp, func(t *testing.T) {
+			got, err := serializer.Parse(tt.name, tt.comp)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want it to contain %q", err, tt.err)
+				}
+				if strings.Contains(tt.err, "unknown") && !errors.Is(err, serializer.ErrUnknown) {
+					t.Errorf("err does not wrap ErrUnknown: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.Equal(tt.want) {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+			if got.String() != tt.str {
+				t.Errorf("String() = %q, want %q", got.String(), tt.str)
+			}
+			back, err := serializer.ParseSpec(got.String())
+			if err != nil || !back.Equal(got) {
+				t.Errorf("ParseSpec(%q) = %+v, %v", got.String(), back, err)
+			}
+			s, err := serializer.New(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !s.Spec().Equal(got) {
+				t.Errorf("New(%v).Spec() = %v", got, s.Spec())
+			}
+		})
+	}
+}
+
+func TestSpecStringOptions(t *testing.T) {
+	spec := serializer.Spec{Type: "csv", Compression: "gzip", Options: map[string]string{"sep": ";", "header": "yes & no"}}
+	str := spec.String()
+	if str != "compressed/csv+gzip?header=yes+%26+no&sep=%3B" {
+		t.Errorf("String() = %q", str)
+	}
+	back, err := serializer.ParseSpec(str)
+	if err != nil || !back.Equal(spec) {
+		t.Errorf("ParseSpec(%q) = %+v, %v", str, back, err)
+	}
+	for _, bad := range []string{"", "compressed/json", "compressed/json+lz4", "Upper", "a/b", "x?a=1&a=2", "compressed"} {
+		if _, err := serializer.ParseSpec(bad); err == nil {
+			t.Errorf("ParseSpec(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestNewRefusesUnknown(t *testing.T) {
+	if _, err := serializer.New(serializer.Spec{Type: "nope"}); !errors.Is(err, serializer.ErrUnknown) {
+		t.Errorf("New(nope) = %v, want ErrUnknown", err)
+	}
+	if _, err := serializer.New(serializer.Spec{Type: "json", Options: map[string]string{"indent": "2"}}); err == nil {
+		t.Error("New accepted an option json does not know")
+	}
+	if _, err := serializer.New(serializer.Spec{Type: "json", Compression: "brotli"}); !errors.Is(err, serializer.ErrUnknown) {
+		t.Errorf("New(json+brotli) = %v, want ErrUnknown", err)
+	}
+	c, err := serializer.Compressed(serializer.JSON(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Spec().Compression != "zstd" {
+		t.Errorf("default compression = %q", c.Spec().Compression)
+	}
+	if _, err := serializer.Compressed(c, "gzip"); err == nil {
+		t.Error("compressing twice succeeded")
+	}
+}
+
+// upper is a custom serializer: strings, upper-cased on the wire, with an
+// option that sets a prefix.
+type upper struct{ prefix string }
+
+func (u upper) Spec() serializer.Spec {
+	return serializer.Spec{Type: "test-upper", Options: map[string]string{"prefix": u.prefix}}
+}
+
+func (u upper) Encode(w io.Writer, v any) error {
+	_, err := io.WriteString(w, u.prefix+strings.ToUpper(v.(string)))
+	return err
+}
+
+func (u upper) Decode(r io.Reader, v any) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s, ok := strings.CutPrefix(string(b), u.prefix)
+	if !ok {
+		return errors.New("missing prefix")
+	}
+	*v.(*string) = s
+	return nil
+}
+
+func TestRegister(t *testing.T) {
+	err := serializer.Register("test-upper", func(s serializer.Spec) (serializer.Serializer, error) {
+		return upper{prefix: s.Options["prefix"]}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"test-upper", "msgpack", "json", "gob", "compressed", "Has Space", "a/b", ""} {
+		if err := serializer.Register(bad, func(serializer.Spec) (serializer.Serializer, error) { return upper{}, nil }); err == nil {
+			t.Errorf("Register(%q) succeeded", bad)
+		}
+	}
+
+	spec, err := serializer.Parse("compressed/test-upper", "gzip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Options = map[string]string{"prefix": ">"}
+	s, err := serializer.New(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Spec().Equal(spec) {
+		t.Errorf("Spec() = %v, want %v", s.Spec(), spec)
+	}
+	var buf bytes.Buffer
+	if err := s.Encode(&buf, "hi"); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := s.Decode(&buf, &got); err != nil || got != "HI" {
+		t.Errorf("decoded %q, %v", got, err)
+	}
+	if _, err := serializer.Parse("pickle", ""); err == nil || !strings.Contains(err.Error(), "compressed/test-upper") {
+		t.Errorf("unknown-name error does not list registered names: %v", err)
+	}
+}
+
+func TestCodecDecodeErrorReturnsZero(t *testing.T) {
+	c := serializer.NewCodec[Sample](nil)
+	if c.Spec().Type != "msgpack" {
+		t.Errorf("default codec is %v", c.Spec())
+	}
+	got, err := c.Decode(strings.NewReader("\x81\xa5Title\x01")) // Title: 1, wrong type
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if !reflect.ValueOf(got).IsZero() {
+		t.Errorf("got partial value %+v", got)
+	}
+}

@@ -1,0 +1,32 @@
+package storage
+
+import (
+	"context"
+	"io"
+)
+
+// copyCtx copies src to dst in chunks, stopping with ctx.Err() as soon as ctx
+// is done, so a cancelled Put stops reading its body.
+func copyCtx(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
+	buf := make([]byte, 256<<10)
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		nr, rerr := src.Read(buf)
+		if nr > 0 {
+			nw, werr := dst.Write(buf[:nr])
+			n += int64(nw)
+			if werr != nil {
+				return n, werr
+			}
+		}
+		if rerr == io.EOF {
+			return n, ctx.Err()
+		}
+		if rerr != nil {
+			return n, rerr
+		}
+	}
+}

@@ -1,0 +1,400 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"iter"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Local stores each key as the file BASE/KEY. See the package doc for its
+// guarantees. It is safe for concurrent use, also by several processes.
+type Local struct {
+	base  string
+	root  *os.Root
+	locks keyLocks
+}
+
+var (
+	_ Storage     = (*Local)(nil)
+	_ RangeGetter = (*Local)(nil)
+	_ Locker      = (*Local)(nil)
+)
+
+const (
+	tmpPrefix = ".tmp-"
+	lockDir   = ".locks"
+	fileMode  = 0o600
+	dirMode   = 0o700
+)
+
+// NewLocal opens (creating it 0700 when missing) the folder base as a store.
+// A relative base resolves against the working directory now.
+func NewLocal(base string) (*Local, error) {
+	if base == "" {
+		return nil, errors.New("storage: local: empty base path")
+	}
+	abs, err := filepath.Abs(base)
+	if err != nil {
+		return nil, fmt.Errorf("storage: local %q: %w", base, err)
+	}
+	if err := os.MkdirAll(abs, dirMode); err != nil {
+		return nil, fmt.Errorf("storage: local: %w", err)
+	}
+	root, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, fmt.Errorf("storage: local: %w", err)
+	}
+	return &Local{base: abs, root: root}, nil
+}
+
+// Base returns the store's absolute base folder.
+func (l *Local) Base() string { return l.base }
+
+// String returns "local:" followed by the base folder.
+func (l *Local) String() string { return "local:" + l.base }
+
+// Close releases the base folder's handle; the store is unusable afterwards.
+func (l *Local) Close() error { return l.root.Close() }
+
+// Put writes body to a hidden temporary file beside the key's file, fsyncs
+// it, then renames it into place (or, with IfAbsent, links it, which fails
+// when the key exists) and fsyncs the folder. opts.Metadata is not kept.
+func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOptions) (err error) {
+	if err := ValidateKey(key); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("storage: put %q: %w", key, err)
+	}
+	name := filepath.FromSlash(key)
+	dir := filepath.Dir(name)
+	if dir != "." {
+		if err := l.root.MkdirAll(dir, dirMode); err != nil {
+			return l.fail("put", key, err)
+		}
+	}
+	tmp, f, err := l.createTemp(dir)
+	if err != nil {
+		return l.fail("put", key, err)
+	}
+	linked := false
+	defer func() {
+		if f != nil {
+			_ = f.Close()
+		}
+		if err != nil || linked {
+			_ = l.root.Remove(tmp)
+		}
+	}()
+	if _, err := copyCtx(ctx, f, body); err != nil {
+		return fmt.Errorf("storage: put %q: %w", key, err)
+	}
+	if err := f.Sync(); err != nil {
+		return l.fail("put", key, err)
+	}
+	cerr := f.Close()
+	f = nil
+	if cerr != nil {
+		return l.fail("put", key, cerr)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("storage: put %q: %w", key, err)
+	}
+	if opts.IfAbsent {
+		if err := l.root.Link(tmp, name); err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				if fi, serr := l.root.Lstat(name); serr == nil && fi.IsDir() {
+					return fmt.Errorf("storage: put %q: a folder of other keys is in the way", key)
+				}
+				return fmt.Errorf("storage: put %q: %w", key, ErrExists)
+			}
+			return l.fail("put", key, err)
+		}
+		linked = true
+	} else if err := l.root.Rename(tmp, name); err != nil {
+		return l.fail("put", key, err)
+	}
+	if err := l.syncDir(dir); err != nil {
+		return l.fail("put", key, err)
+	}
+	return nil
+}
+
+func (l *Local) createTemp(dir string) (string, *os.File, error) {
+	for range 10 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		name := filepath.Join(dir, tmpPrefix+hex.EncodeToString(b[:]))
+		f, err := l.root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, fileMode)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return name, f, err
+	}
+	return "", nil, errors.New("cannot create a temporary file")
+}
+
+func (l *Local) syncDir(dir string) error {
+	d, err := l.root.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// fail wraps a file-system error: a missing file is ErrNotFound, a path
+// leaving the base (through a symbolic link) is ErrInvalidKey.
+func (l *Local) fail(op, key string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("storage: %s %q: %w", op, key, ErrNotFound)
+	case strings.Contains(err.Error(), "path escapes from parent"):
+		return fmt.Errorf("storage: %s %q: %w: resolves outside %s", op, key, ErrInvalidKey, l.base)
+	}
+	return fmt.Errorf("storage: %s %q: %w", op, key, err)
+}
+
+// open opens the file of key for reading; a folder is not an object.
+func (l *Local) open(op, key string) (*os.File, fs.FileInfo, error) {
+	if err := ValidateKey(key); err != nil {
+		return nil, nil, err
+	}
+	f, err := l.root.Open(filepath.FromSlash(key))
+	if err != nil {
+		return nil, nil, l.fail(op, key, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return nil, nil, l.fail(op, key, err)
+	}
+	if !fi.Mode().IsRegular() {
+		_ = f.Close()
+		return nil, nil, fmt.Errorf("storage: %s %q: %w", op, key, ErrNotFound)
+	}
+	return f, fi, nil
+}
+
+// Get opens the file of key.
+func (l *Local) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	if err := ValidateKey(key); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("storage: get %q: %w", key, err)
+	}
+	f, _, err := l.open("get", key)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// GetRange reads length bytes of key's file from offset (to the end when
+// length < 0); a range past the end is cut short.
+func (l *Local) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	if err := ValidateKey(key); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("storage: get %q: %w", key, err)
+	}
+	if offset < 0 {
+		return nil, fmt.Errorf("storage: get %q: negative offset %d", key, offset)
+	}
+	f, _, err := l.open("get", key)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		_ = f.Close()
+		return nil, l.fail("get", key, err)
+	}
+	if length < 0 {
+		return f, nil
+	}
+	return readCloser{io.LimitReader(f, length), f}, nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// Stat describes key's file; Metadata is always nil.
+func (l *Local) Stat(ctx context.Context, key string) (Info, error) {
+	if err := ValidateKey(key); err != nil {
+		return Info{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Info{}, fmt.Errorf("storage: stat %q: %w", key, err)
+	}
+	fi, err := l.root.Stat(filepath.FromSlash(key))
+	if err != nil {
+		return Info{}, l.fail("stat", key, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return Info{}, fmt.Errorf("storage: stat %q: %w", key, ErrNotFound)
+	}
+	return Info{Key: key, Size: fi.Size(), Modified: fi.ModTime()}, nil
+}
+
+// Delete removes key's file. Emptied folders stay.
+func (l *Local) Delete(ctx context.Context, key string) error {
+	if err := ValidateKey(key); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("storage: delete %q: %w", key, err)
+	}
+	name := filepath.FromSlash(key)
+	fi, err := l.root.Lstat(name)
+	if err != nil {
+		return l.fail("delete", key, err)
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("storage: delete %q: %w", key, ErrNotFound)
+	}
+	if err := l.root.Remove(name); err != nil {
+		return l.fail("delete", key, err)
+	}
+	return nil
+}
+
+// List walks the folder tree under the prefix in key order, skipping
+// temporary files, lock files, folders and files whose names are not valid
+// keys.
+func (l *Local) List(ctx context.Context, prefix string) iter.Seq2[Info, error] {
+	return func(yield func(Info, error) bool) {
+		if err := ValidatePrefix(prefix); err != nil {
+			yield(Info{}, err)
+			return
+		}
+		start := "."
+		if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
+			start = prefix[:i]
+		}
+		fi, err := l.root.Stat(filepath.FromSlash(start))
+		if err != nil || !fi.IsDir() {
+			return // nothing under the prefix
+		}
+		l.walk(ctx, start, prefix, yield)
+	}
+}
+
+// walk yields the keys under folder dir ("." for the base) that start with
+// prefix; it reports whether to go on.
+func (l *Local) walk(ctx context.Context, dir, prefix string, yield func(Info, error) bool) bool {
+	if err := ctx.Err(); err != nil {
+		return yield(Info{}, fmt.Errorf("storage: list %q: %w", prefix, err))
+	}
+	d, err := l.root.Open(filepath.FromSlash(dir))
+	if err != nil {
+		return yield(Info{}, l.fail("list", dir, err))
+	}
+	entries, err := d.ReadDir(-1)
+	_ = d.Close()
+	if err != nil {
+		return yield(Info{}, l.fail("list", dir, err))
+	}
+	type entry struct {
+		key  string
+		sort string // key, plus "/" for folders: the order of the keys below
+		info fs.FileInfo
+	}
+	var items []entry
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, tmpPrefix) || (dir == "." && name == lockDir) {
+			continue
+		}
+		key := name
+		if dir != "." {
+			key = path.Join(dir, name)
+		}
+		fi, err := l.root.Stat(filepath.FromSlash(key)) // follows links that stay inside
+		if err != nil {
+			continue // vanished, or a link leading outside the store
+		}
+		switch {
+		case fi.IsDir():
+			if !strings.HasPrefix(key+"/", prefix) && !strings.HasPrefix(prefix, key+"/") {
+				continue
+			}
+			items = append(items, entry{key: key, sort: key + "/", info: fi})
+		case fi.Mode().IsRegular():
+			if !strings.HasPrefix(key, prefix) || ValidateKey(key) != nil {
+				continue
+			}
+			items = append(items, entry{key: key, sort: key, info: fi})
+		}
+	}
+	slices.SortFunc(items, func(a, b entry) int { return strings.Compare(a.sort, b.sort) })
+	for _, it := range items {
+		if it.info.IsDir() {
+			if !l.walk(ctx, it.key, prefix, yield) {
+				return false
+			}
+			continue
+		}
+		if !yield(Info{Key: it.key, Size: it.info.Size(), Modified: it.info.ModTime()}, nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// Lock takes an exclusive lock on key, shared with other processes through
+// flock(2) on BASE/.locks/<sha256 of key>.lock. The lock dies with its
+// process, so ttl is not needed and ignored. Waiting ends when ctx is done.
+func (l *Local) Lock(ctx context.Context, key string, ttl time.Duration) (func() error, error) {
+	if err := ValidateKey(key); err != nil {
+		return nil, err
+	}
+	// flock is per open file, so two goroutines of this process would not
+	// exclude each other through it: serialize them first.
+	release, err := l.locks.lock(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("storage: lock %q: %w", key, err)
+	}
+	if err := l.root.MkdirAll(lockDir, dirMode); err != nil {
+		release()
+		return nil, l.fail("lock", key, err)
+	}
+	sum := sha256.Sum256([]byte(key))
+	f, err := l.root.OpenFile(filepath.Join(lockDir, hex.EncodeToString(sum[:])+".lock"), os.O_RDWR|os.O_CREATE, fileMode)
+	if err != nil {
+		release()
+		return nil, l.fail("lock", key, err)
+	}
+	if err := flockWait(ctx, f); err != nil {
+		_ = f.Close()
+		release()
+		return nil, fmt.Errorf("storage: lock %q: %w", key, err)
+	}
+	return sync.OnceValue(func() error {
+		err := funlock(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		release()
+		return err
+	}), nil
+}

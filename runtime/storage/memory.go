@@ -1,0 +1,189 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"iter"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Memory keeps objects in a map. It keeps metadata, and its locks exclude
+// holders in this process only (nothing else can see a Memory store). It is
+// safe for concurrent use.
+type Memory struct {
+	mu    sync.RWMutex
+	objs  map[string]memObject
+	locks keyLocks
+}
+
+type memObject struct {
+	data     []byte // never modified after Put
+	modified time.Time
+	meta     map[string]string
+}
+
+var (
+	_ Storage     = (*Memory)(nil)
+	_ RangeGetter = (*Memory)(nil)
+	_ Locker      = (*Memory)(nil)
+)
+
+// NewMemory returns an empty in-memory store.
+func NewMemory() *Memory { return &Memory{objs: map[string]memObject{}} }
+
+// String returns "memory".
+func (m *Memory) String() string { return "memory" }
+
+// Put reads body whole, then stores it in one step.
+func (m *Memory) Put(ctx context.Context, key string, body io.Reader, opts PutOptions) error {
+	if err := ValidateKey(key); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if opts.Size > 0 {
+		buf.Grow(int(opts.Size))
+	}
+	if _, err := copyCtx(ctx, &buf, body); err != nil {
+		return fmt.Errorf("storage: put %q: %w", key, err)
+	}
+	obj := memObject{data: buf.Bytes(), modified: time.Now(), meta: maps.Clone(opts.Metadata)}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("storage: put %q: %w", key, err)
+	}
+	if _, ok := m.objs[key]; ok && opts.IfAbsent {
+		return fmt.Errorf("storage: put %q: %w", key, ErrExists)
+	}
+	m.objs[key] = obj
+	return nil
+}
+
+func (m *Memory) get(op, key string) (memObject, error) {
+	if err := ValidateKey(key); err != nil {
+		return memObject{}, err
+	}
+	m.mu.RLock()
+	obj, ok := m.objs[key]
+	m.mu.RUnlock()
+	if !ok {
+		return memObject{}, fmt.Errorf("storage: %s %q: %w", op, key, ErrNotFound)
+	}
+	return obj, nil
+}
+
+// Get returns a reader over the stored bytes.
+func (m *Memory) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	obj, err := m.get("get", key)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("storage: get %q: %w", key, err)
+	}
+	return memReader{bytes.NewReader(obj.data)}, nil
+}
+
+// memReader is what Get returns: Size reports the object's size.
+type memReader struct{ *bytes.Reader }
+
+func (memReader) Close() error { return nil }
+
+// GetRange reads length bytes from offset (to the end when length < 0); a
+// range past the end is cut short.
+func (m *Memory) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	obj, err := m.get("get", key)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("storage: get %q: %w", key, err)
+	}
+	if offset < 0 {
+		return nil, fmt.Errorf("storage: get %q: negative offset %d", key, offset)
+	}
+	b := obj.data[min(offset, int64(len(obj.data))):]
+	if length >= 0 && length < int64(len(b)) {
+		b = b[:length]
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
+}
+
+// Stat describes the object, with a copy of its metadata.
+func (m *Memory) Stat(ctx context.Context, key string) (Info, error) {
+	obj, err := m.get("stat", key)
+	if err != nil {
+		return Info{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Info{}, fmt.Errorf("storage: stat %q: %w", key, err)
+	}
+	return obj.info(key), nil
+}
+
+func (o memObject) info(key string) Info {
+	return Info{Key: key, Size: int64(len(o.data)), Modified: o.modified, Metadata: maps.Clone(o.meta)}
+}
+
+// Delete removes the object.
+func (m *Memory) Delete(ctx context.Context, key string) error {
+	if err := ValidateKey(key); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("storage: delete %q: %w", key, err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.objs[key]; !ok {
+		return fmt.Errorf("storage: delete %q: %w", key, ErrNotFound)
+	}
+	delete(m.objs, key)
+	return nil
+}
+
+// List yields a snapshot of the keys under prefix, in key order.
+func (m *Memory) List(ctx context.Context, prefix string) iter.Seq2[Info, error] {
+	return func(yield func(Info, error) bool) {
+		if err := ValidatePrefix(prefix); err != nil {
+			yield(Info{}, err)
+			return
+		}
+		m.mu.RLock()
+		var infos []Info
+		for k, o := range m.objs {
+			if strings.HasPrefix(k, prefix) {
+				infos = append(infos, o.info(k))
+			}
+		}
+		m.mu.RUnlock()
+		slices.SortFunc(infos, func(a, b Info) int { return strings.Compare(a.Key, b.Key) })
+		for _, info := range infos {
+			if err := ctx.Err(); err != nil {
+				yield(Info{}, fmt.Errorf("storage: list %q: %w", prefix, err))
+				return
+			}
+			if !yield(info, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Lock takes an exclusive in-process lock on key; ttl is ignored.
+func (m *Memory) Lock(ctx context.Context, key string, ttl time.Duration) (func() error, error) {
+	if err := ValidateKey(key); err != nil {
+		return nil, err
+	}
+	release, err := m.locks.lock(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("storage: lock %q: %w", key, err)
+	}
+	return sync.OnceValue(func() error { release(); return nil }), nil
+}

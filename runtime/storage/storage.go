@@ -1,0 +1,202 @@
+// Package storage defines where result records live: a small, context-aware
+// blob-store interface with atomic writes, plus the key rules every backend
+// enforces.
+//
+// # Keys
+//
+// A key is a relative, slash-separated path such as "hello-world.json" or
+// "reports/2026/q1.msgpack". ValidateKey states the rules, and every backend
+// refuses other keys with an error that wraps ErrInvalidKey before it touches
+// anything. A key:
+//   - is 1 to 1024 bytes of valid UTF-8;
+//   - does not start or end with "/" and has no empty segment ("a//b");
+//   - has no "." or ".." segment;
+//   - contains no backslash, NUL or other control character (U+0000-U+001F,
+//     U+007F);
+//   - has no segment starting with ".tmp-" and does not start with ".locks/"
+//     or equal ".locks": the local backend keeps its temporary files and
+//     lock files under those names, and the rule holds for every backend so
+//     that a key valid in one store is valid in all.
+//
+// A list prefix follows the same rules, except that it may be empty and its
+// last segment may be incomplete or empty ("reports/" and "reports/q" are
+// prefixes).
+//
+// # Backends
+//
+//   - Local (NewLocal): one file per key at BASE/KEY, so `ls` shows the keys.
+//     Put writes a hidden temporary file in the key's folder, fsyncs it,
+//     renames it into place and fsyncs the folder, so a reader sees the old
+//     record or the new one, never half of one; IfAbsent links the temporary
+//     file into place instead, so of concurrent writers exactly one wins.
+//     Files are 0600 and folders 0700. Paths are resolved through os.Root: a
+//     key can never reach outside BASE, not even through a symbolic link.
+//     Local keeps no object metadata (Info.Metadata is nil).
+//   - Memory (NewMemory): a map, for tests and for results that need not
+//     outlive the process. It keeps metadata.
+//   - S3 (subpackage s3): any S3-compatible server.
+//
+// Local and Memory also implement RangeGetter and Locker.
+//
+// # Testing a backend
+//
+// Package storagetest holds the conformance suite every backend passes:
+//
+//	func TestConformance(t *testing.T) {
+//		storagetest.Run(t, func(t *testing.T) storage.Storage { return newStore(t) })
+//	}
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Errors every backend returns (wrapped) so callers can branch with errors.Is.
+var (
+	// ErrNotFound: no object at the key.
+	ErrNotFound = errors.New("storage: not found")
+	// ErrExists: PutOptions.IfAbsent was set and an object is already there.
+	ErrExists = errors.New("storage: already exists")
+	// ErrInvalidKey: the key breaks the key rules (see the package doc).
+	ErrInvalidKey = errors.New("storage: invalid key")
+)
+
+// Storage is a blob store for result records.
+type Storage interface {
+	// Put stores the whole of body at key. It is atomic: until Put returns nil,
+	// readers see the previous object (or none); a failed or cancelled Put
+	// leaves nothing behind. With opts.IfAbsent it fails with ErrExists when an
+	// object is already at key, and of concurrent IfAbsent writers exactly one
+	// wins.
+	Put(ctx context.Context, key string, body io.Reader, opts PutOptions) error
+	// Get opens the object at key for reading; ErrNotFound when absent.
+	Get(ctx context.Context, key string) (io.ReadCloser, error)
+	// Stat describes the object at key without reading its body.
+	Stat(ctx context.Context, key string) (Info, error)
+	// Delete removes the object at key; ErrNotFound when absent.
+	Delete(ctx context.Context, key string) error
+	// List yields the objects whose keys start with prefix, in key order.
+	List(ctx context.Context, prefix string) iter.Seq2[Info, error]
+	// String names the store for logs and records: "local:/abs/path",
+	// "memory", "s3://bucket/prefix".
+	String() string
+}
+
+// PutOptions tune one Put.
+type PutOptions struct {
+	// IfAbsent makes the write conditional: it fails with ErrExists when the
+	// key already holds an object.
+	IfAbsent bool
+	// Metadata is a small set of ASCII key/value pairs kept beside the object
+	// and returned by Stat (S3 object metadata). Backends that cannot keep it
+	// may drop it; callers must not depend on it being there.
+	Metadata map[string]string
+	// Size is the body's length when known, or -1. Backends may use it to
+	// choose a transfer strategy.
+	Size int64
+}
+
+// Info describes one stored object.
+type Info struct {
+	Key      string
+	Size     int64
+	Modified time.Time
+	// Metadata as given to Put, when the backend keeps it; nil otherwise.
+	Metadata map[string]string
+}
+
+// RangeGetter is implemented by stores that can read part of an object, so
+// that a record's trailer can be read without its payload.
+type RangeGetter interface {
+	// GetRange reads length bytes from offset; length < 0 reads to the end.
+	GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error)
+}
+
+// Locker is implemented by stores that can serialize work on one key across
+// processes. The lock must not outlive a crashed holder forever: a local lock
+// dies with its process, a remote lease expires after ttl unless renewed.
+type Locker interface {
+	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func() error, err error)
+}
+
+// MaxKeyLen is the longest key in bytes.
+const MaxKeyLen = 1024
+
+// ValidateKey reports whether key follows the key rules of the package doc;
+// the error wraps ErrInvalidKey and says which rule the key breaks.
+func ValidateKey(key string) error {
+	if key == "" {
+		return &keyError{key, "empty key"}
+	}
+	return checkPath(key, false)
+}
+
+// ValidatePrefix reports whether prefix is a valid List prefix: "" or a key
+// whose last segment may be incomplete or empty.
+func ValidatePrefix(prefix string) error {
+	if prefix == "" {
+		return nil
+	}
+	return checkPath(prefix, true)
+}
+
+func checkPath(key string, prefix bool) error {
+	if len(key) > MaxKeyLen {
+		return &keyError{key, fmt.Sprintf("longer than %d bytes", MaxKeyLen)}
+	}
+	if !utf8.ValidString(key) {
+		return &keyError{key, "not valid UTF-8"}
+	}
+	for i := 0; i < len(key); i++ {
+		switch c := key[i]; {
+		case c == 0:
+			return &keyError{key, "contains a NUL byte"}
+		case c == '\\':
+			return &keyError{key, "contains a backslash (use / to separate segments)"}
+		case c < 0x20 || c == 0x7f:
+			return &keyError{key, fmt.Sprintf("contains control character %#x", c)}
+		}
+	}
+	if strings.HasPrefix(key, "/") {
+		return &keyError{key, "absolute path: keys are relative to the store"}
+	}
+	segs := strings.Split(key, "/")
+	for i, seg := range segs {
+		last := i == len(segs)-1
+		if last && prefix {
+			// An incomplete last segment matches any key that starts with
+			// it; only the characters above are checked.
+			break
+		}
+		switch {
+		case seg == "" && last:
+			return &keyError{key, "ends with a slash"}
+		case seg == "":
+			return &keyError{key, "empty segment (\"//\")"}
+		case seg == ".":
+			return &keyError{key, "\".\" segment"}
+		case seg == "..":
+			return &keyError{key, "\"..\" segment: keys cannot climb out of the store"}
+		case strings.HasPrefix(seg, ".tmp-"):
+			return &keyError{key, "segment starts with \".tmp-\", reserved for temporary files"}
+		case i == 0 && seg == ".locks":
+			return &keyError{key, "\".locks\" is reserved for lock files"}
+		}
+	}
+	return nil
+}
+
+type keyError struct{ key, why string }
+
+func (e *keyError) Error() string {
+	return fmt.Sprintf("storage: invalid key %q: %s", e.key, e.why)
+}
+
+func (e *keyError) Unwrap() error { return ErrInvalidKey }

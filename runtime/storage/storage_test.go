@@ -1,0 +1,295 @@
+package storage_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/runtime/storage/storagetest"
+)
+
+func TestLocalConformance(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) storage.Storage {
+		st, err := storage.NewLocal(filepath.Join(t.TempDir(), "store"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	})
+}
+
+func TestMemoryConformance(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) storage.Storage { return storage.NewMemory() })
+}
+
+func TestValidateKey(t *testing.T) {
+	for _, key := range []string{"a", "a/b/c.json", "hello-world.json", "..x", "x..", ".hidden/.x", "ünï/ключ", "a b", "a:b"} {
+		if err := storage.ValidateKey(key); err != nil {
+			t.Errorf("ValidateKey(%q) = %v, want nil", key, err)
+		}
+	}
+	for _, tc := range []struct{ key, why string }{
+		{"", "empty key"},
+		{"/etc/passwd", "absolute path"},
+		{"../x", `".." segment`},
+		{"a/../../b", `".." segment`},
+		{"a//b", "empty segment"},
+		{".", `"." segment`},
+		{"a/", "ends with a slash"},
+		{"a\x00b", "NUL"},
+		{`a\b`, "backslash"},
+		{"a\tb", "control character"},
+		{"\xff", "UTF-8"},
+		{".tmp-1", "reserved for temporary files"},
+		{".locks", "reserved for lock files"},
+		{strings.Repeat("x", 1025), "longer than 1024"},
+	} {
+		err := storage.ValidateKey(tc.key)
+		if !errors.Is(err, storage.ErrInvalidKey) || !strings.Contains(err.Error(), tc.why) {
+			t.Errorf("ValidateKey(%.20q) = %v, want ErrInvalidKey saying %q", tc.key, err, tc.why)
+		}
+	}
+	for _, p := range []string{"", "a", "a/", "a/b", "a/.", "a/..", "."} {
+		if err := storage.ValidatePrefix(p); err != nil {
+			t.Errorf("ValidatePrefix(%q) = %v", p, err)
+		}
+	}
+	for _, p := range []string{"/", "/a", "../", "a//", "a/../b", "a\\"} {
+		if err := storage.ValidatePrefix(p); !errors.Is(err, storage.ErrInvalidKey) {
+			t.Errorf("ValidatePrefix(%q) = %v, want ErrInvalidKey", p, err)
+		}
+	}
+}
+
+// snapshot lists every path under dir, with its mode.
+func snapshot(t *testing.T, dir string) map[string]fs.FileMode {
+	t.Helper()
+	out := map[string]fs.FileMode{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = fi.Mode()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestLocalLayoutAndModes(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "store")
+	st, err := storage.NewLocal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, k := range []string{"hello.json", "reports/2026/q1.msgpack"} {
+		if err := st.Put(ctx, k, strings.NewReader(k), storage.PutOptions{Size: -1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Put(ctx, "hello.json", strings.NewReader("again"), storage.PutOptions{IfAbsent: true}); !errors.Is(err, storage.ErrExists) {
+		t.Fatalf("IfAbsent over an existing key: %v", err)
+	}
+	// The record of key K is the file BASE/K.
+	b, err := os.ReadFile(filepath.Join(base, "reports", "2026", "q1.msgpack"))
+	if err != nil || string(b) != "reports/2026/q1.msgpack" {
+		t.Fatalf("BASE/KEY holds %q, %v", b, err)
+	}
+	want := map[string]fs.FileMode{
+		".":                       fs.ModeDir | 0o700,
+		"hello.json":              0o600,
+		"reports":                 fs.ModeDir | 0o700,
+		"reports/2026":            fs.ModeDir | 0o700,
+		"reports/2026/q1.msgpack": 0o600,
+	}
+	got := snapshot(t, base)
+	for p, m := range want {
+		if got[p] != m {
+			t.Errorf("%s: mode %v, want %v", p, got[p], m)
+		}
+	}
+	for p := range got {
+		if _, ok := want[p]; !ok {
+			t.Errorf("unexpected file left in the store: %s", p)
+		}
+	}
+	if st.String() != "local:"+base {
+		t.Errorf("String() = %q", st.String())
+	}
+}
+
+func TestLocalHostileKeysTouchNothing(t *testing.T) {
+	parent := t.TempDir()
+	base := filepath.Join(parent, "store")
+	st, err := storage.NewLocal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A file outside the store a hostile key might reach.
+	if err := os.WriteFile(filepath.Join(parent, "x"), []byte("outside"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, parent)
+	ctx := context.Background()
+	for _, key := range storagetest.HostileKeys {
+		_ = st.Put(ctx, key, strings.NewReader("evil"), storage.PutOptions{})
+		_ = st.Delete(ctx, key)
+		if u, err := st.Lock(ctx, key, time.Second); err == nil {
+			_ = u()
+			t.Errorf("Lock(%q) succeeded", key)
+		}
+	}
+	after := snapshot(t, parent)
+	if len(before) != len(after) {
+		t.Errorf("hostile keys changed the file system:\nbefore %v\nafter  %v", before, after)
+	}
+	if b, _ := os.ReadFile(filepath.Join(parent, "x")); string(b) != "outside" {
+		t.Errorf("file outside the store changed: %q", b)
+	}
+}
+
+func TestLocalSymlinkEscape(t *testing.T) {
+	parent := t.TempDir()
+	outside := filepath.Join(parent, "outside")
+	if err := os.Mkdir(outside, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(outside, "secret"), []byte("secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Join(parent, "store")
+	st, err := storage.NewLocal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(base, "evil")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "secret"), filepath.Join(base, "secret-link")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := st.Put(ctx, "evil/new", strings.NewReader("x"), storage.PutOptions{}); !errors.Is(err, storage.ErrInvalidKey) {
+		t.Errorf("Put through a symlink out of the store: %v, want ErrInvalidKey", err)
+	}
+	if _, err := st.Get(ctx, "evil/secret"); !errors.Is(err, storage.ErrInvalidKey) {
+		t.Errorf("Get through a symlinked folder: %v, want ErrInvalidKey", err)
+	}
+	if _, err := st.Get(ctx, "secret-link"); !errors.Is(err, storage.ErrInvalidKey) {
+		t.Errorf("Get of a symlink leading out: %v, want ErrInvalidKey", err)
+	}
+	if _, err := st.Stat(ctx, "evil/secret"); !errors.Is(err, storage.ErrInvalidKey) {
+		t.Errorf("Stat through a symlinked folder: %v, want ErrInvalidKey", err)
+	}
+	if _, err := st.GetRange(ctx, "evil/secret", 0, 1); !errors.Is(err, storage.ErrInvalidKey) {
+		t.Errorf("GetRange through a symlinked folder: %v, want ErrInvalidKey", err)
+	}
+	if err := st.Delete(ctx, "evil/secret"); !errors.Is(err, storage.ErrInvalidKey) {
+		t.Errorf("Delete through a symlinked folder: %v, want ErrInvalidKey", err)
+	}
+	var listed []string
+	for info, err := range st.List(ctx, "") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed = append(listed, info.Key)
+	}
+	if len(listed) != 0 {
+		t.Errorf("List shows what lies outside the store: %q", listed)
+	}
+	if got := snapshot(t, outside); len(got) != 2 {
+		t.Errorf("outside folder changed: %v", got)
+	}
+}
+
+// Two Local stores on one folder stand for two processes: their in-process
+// locks are separate, so only flock keeps them apart.
+func TestLocalLockAcrossInstances(t *testing.T) {
+	base := t.TempDir()
+	a, err := storage.NewLocal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := storage.NewLocal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	unlock, err := a.Lock(ctx, "k", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+	defer cancel()
+	if u, err := b.Lock(short, "k", time.Minute); !errors.Is(err, context.DeadlineExceeded) {
+		if u != nil {
+			_ = u()
+		}
+		t.Fatalf("second instance took a held lock: %v", err)
+	}
+	if err := unlock(); err != nil {
+		t.Fatal(err)
+	}
+	u, err := b.Lock(ctx, "k", time.Minute)
+	if err != nil {
+		t.Fatalf("lock after release: %v", err)
+	}
+	_ = u()
+}
+
+func TestLocalIfAbsentAcrossInstances(t *testing.T) {
+	base := t.TempDir()
+	var stores []*storage.Local
+	for range 4 {
+		st, err := storage.NewLocal(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stores = append(stores, st)
+	}
+	results := make(chan error, len(stores))
+	for i, st := range stores {
+		go func() {
+			results <- st.Put(context.Background(), "k", bytes.NewReader([]byte{byte(i)}), storage.PutOptions{IfAbsent: true})
+		}()
+	}
+	var wins int
+	for range stores {
+		switch err := <-results; {
+		case err == nil:
+			wins++
+		case !errors.Is(err, storage.ErrExists):
+			t.Error(err)
+		}
+	}
+	if wins != 1 {
+		t.Errorf("%d winners", wins)
+	}
+	names := slices.Sorted(func(yield func(string) bool) {
+		for p := range snapshot(t, base) {
+			if !yield(p) {
+				return
+			}
+		}
+	})
+	if !slices.Equal(names, []string{".", "k"}) {
+		t.Errorf("store holds %q, want only k", names)
+	}
+}
