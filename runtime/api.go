@@ -1,0 +1,101 @@
+package runtime
+
+// The API generated code calls: every name here is part of the contract with
+// the generator (see doc.go for the manual).
+
+import (
+	"context"
+	"time"
+
+	"github.com/resultgen/resultgen/runtime/serializer"
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// Kind tells tasks from flows.
+type Kind uint8
+
+const (
+	KindTask Kind = iota + 1 // a task: cached, keyed, persisted per call
+	KindFlow                 // a flow: a run that groups task runs
+)
+
+// Void is the result type of functions that return nothing or only an error.
+type Void = struct{}
+
+// Config holds settings set explicitly by directives or options. The zero
+// value of each field means "not set": it is then inherited from the calling
+// flow or the global settings.
+type Config struct {
+	Name            string
+	Persist         *bool
+	Storage         string          // "local", "local:PATH", "memory", "s3://BUCKET/PREFIX", "TYPE/NAME"
+	StorageBackend  storage.Storage // a store made in code; beats Storage
+	StorageKey      string          // the template as written, for logs and records
+	Serializer      string          // "msgpack", "json", "gob", "compressed/<x>"
+	SerializerValue serializer.Serializer
+	Compression     string // "zstd", "gzip", "zlib"
+	CacheInMemory   *bool
+	CachePolicy     string // "default", "none", "inputs+task_source", "inputs-name", ...
+	CacheKeyFn      bool   // the task has a cache_key_fn (set by the generator)
+	CacheExpiration time.Duration
+	RefreshCache    *bool
+	Isolation       string // "read_committed" (default) or "serializable"
+	Retries         int
+	RetryDelay      time.Duration
+}
+
+// Def is the static description the generator emits once per function.
+type Def struct {
+	Kind   Kind
+	Name   string   // run name: directive name, else the function name (flows: kebab-case)
+	Func   string   // "import/path.Func"
+	Pos    string   // "file.go:12", relative to the package folder
+	Source string   // task-source hash, "sha256:<hex>"
+	Params []string // parameter names in order, without a leading context.Context
+	GoType string   // result type as written in records ("" for Void)
+	Value  bool     // the function returns a value (not only an error or nothing)
+	// KeyUsesFlowRun: the storage-key template references flow_run.*, so the
+	// task fails clearly when run outside a flow.
+	KeyUsesFlowRun bool
+	Config         Config
+}
+
+// Option changes a Config; used by WithOptions on generated types.
+type Option func(*Config)
+
+// Invocation is one call of a generated wrapper.
+type Invocation[R any] struct {
+	Def     *Def
+	Options []Option
+	// Inputs hashes the parameters for the "inputs" cache policy; nil when the
+	// function has none.
+	Inputs func(h *Hasher) error
+	// StorageKey renders the compiled storage-key template; nil when none.
+	StorageKey func(k KeyContext) (string, error)
+	// CacheKey calls the task's cache_key_fn; nil when none.
+	CacheKey func(ctx context.Context) (string, error)
+	// Body runs the user's function.
+	Body func(ctx context.Context) (R, error)
+}
+
+// KeyContext is what a storage-key template can read.
+type KeyContext struct {
+	FlowRun FlowRunInfo
+	TaskRun TaskRunInfo
+}
+
+// FlowRunInfo describes a flow run.
+type FlowRunInfo struct {
+	ID       string // UUID
+	Name     string // adjective-animal
+	FlowName string
+	RunCount int // 1 on the first attempt
+}
+
+// TaskRunInfo describes a task run.
+type TaskRunInfo struct {
+	ID       string
+	Name     string // "<task>-<n>"
+	TaskName string
+	RunCount int
+}

@@ -1,0 +1,43 @@
+package runtime_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/resultgen/resultgen/runtime"
+)
+
+// BenchmarkRun measures the engine's cost per run: an unpersisted task, a
+// cache hit on memory storage and a persisted computation on local storage,
+// each against calling the body directly.
+func BenchmarkRun(b *testing.B) {
+	body := func(context.Context) (int, error) { return 42, nil }
+	cases := []struct {
+		name string
+		cfg  runtime.Config
+	}{
+		{"unpersisted", runtime.Config{}},
+		{"cached-memory", runtime.Config{Storage: "memory", CacheKeyFn: true}},
+		{"persisted-local", runtime.Config{Persist: ptr(true), CachePolicy: "none"}},
+	}
+	b.Run("direct", func(b *testing.B) {
+		for b.Loop() {
+			body(context.Background())
+		}
+	})
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			ctx, _, _ := newEngine(b, nil)
+			inv := runtime.Invocation[int]{Def: taskDef("bench", true, c.cfg), Body: body}
+			if c.cfg.CacheKeyFn {
+				inv.CacheKey = func(context.Context) (string, error) { return "bench", nil }
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := runtime.Run(ctx, inv).Result(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

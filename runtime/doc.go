@@ -1,0 +1,119 @@
+// Package runtime runs the tasks and flows that resultgen's generated
+// wrappers describe: it decides whether each result is persisted, where, under
+// which key and in which format, reuses stored results instead of running,
+// retries, and hands back states and futures.
+//
+// # How generated code calls it
+//
+// For each annotated function the generator emits a package-level *Def (the
+// directives, the task-source hash, the parameter names) and a thin typed
+// shim that builds an Invocation and calls Run or Submit:
+//
+//	var helloDef = &runtime.Def{Kind: runtime.KindTask, Name: "hello", Value: true, ...}
+//
+//	func (t HelloTask) State(ctx context.Context, name string) *runtime.State[string] {
+//		return runtime.Run(ctx, runtime.Invocation[string]{
+//			Def:     helloDef,
+//			Options: t.opts,
+//			Inputs: func(h *runtime.Hasher) error {
+//				if h.Param("name") {
+//					h.String(name)
+//				}
+//				return nil
+//			},
+//			StorageKey: func(k runtime.KeyContext) (string, error) {
+//				return "hello-" + runtime.KeyValue(name) + ".json", nil
+//			},
+//			Body: func(ctx context.Context) (string, error) { return Hello(ctx, name) },
+//		})
+//	}
+//
+// Functions that return nothing or only an error use R = Void and
+// Def.Value = false.
+//
+// # Engines
+//
+// Runs use the Engine of their context (WithEngine), else the process-wide
+// default engine built on first use from settings.Load(). An engine owns the
+// stores it opened, the blocks registered in code (RegisterStorage), the
+// Submit concurrency limit, the logger and the clock.
+//
+// # When a result is persisted
+//
+// The first rule that applies decides, and State.PersistReason names it:
+//
+//  1. persist set explicitly ("persist=true" / "persist=false"): false always wins;
+//  2. inferred from the function's own settings: storage, storage_key,
+//     serializer, cache_policy (not "none"), cache_key_fn, or
+//     cache_in_memory=false;
+//  3. inherited from the calling flow, when that flow set persist, storage or
+//     serializer (or inherited them itself): the flow's resolved persist;
+//  4. the calling flow has retries and the task returns a value, so a retry
+//     of the flow resumes instead of recomputing;
+//  5. RESULTGEN_RESULTS_PERSIST_BY_DEFAULT.
+//
+// A flow's retries alone do not persist the flow's own result. Storage,
+// serializer (with its compression) and cache_in_memory resolve the same way:
+// the function's own setting, else the calling flow's, else the settings,
+// else the defaults (local storage, msgpack, in memory); a cache_in_memory=false
+// inherited from a flow drops only results that are persisted. Retries are
+// never inherited.
+//
+// # Storage specs
+//
+// "local" (settings.LocalStoragePath), "local:PATH" (relative to the working
+// directory), "memory" (one store per engine), "s3://BUCKET/PREFIX", or a block
+// slug "TYPE/NAME": a block registered in code, else one configured in
+// config.toml. Each store is opened once per engine.
+//
+// # Keys and the cache
+//
+// A persisted task result is stored under
+//
+//   - the rendered storage-key template, when the task has one (values
+//     substituted into it are escaped by KeyValue);
+//   - else the string of its cache_key_fn;
+//   - else the hex SHA-256 of its cache policy's parts: "inputs" (the
+//     Hasher's digest of the parameters, minus those dropped by
+//     "inputs-NAME"), "task_source" (Def.Source), "run_id" (the flow run id,
+//     or the task run id outside a flow), "flow_parameters" (the digest of
+//     the calling flow's parameters); the default is
+//     inputs+task_source+run_id, and the function's import path is always
+//     part of the hash;
+//   - with policy "none", a random key.
+//
+// Unless the policy is "none" or the cache is refreshed (refresh_cache, or
+// RESULTGEN_TASKS_REFRESH_CACHE), a committed, unexpired record at the key is
+// loaded without running the body: the state is "Cached". A new result is
+// written only if the key is still free, so of concurrent runs the first to
+// commit wins and the others return its value; refreshing, or replacing an
+// expired or corrupt record, overwrites. cache_expiration sets the record's
+// expiration to its creation time (by the engine's clock) plus the duration.
+// Flow results are stored under a random key and never looked up.
+//
+// Isolation "serializable" makes runs of one key wait for each other (in the
+// process, and across processes on stores that implement storage.Locker)
+// and re-check the cache once they hold the lock, so a key is computed once.
+//
+// # Flows
+//
+// A flow run has an id (UUID), a generated name ("brave-otter"), its flow
+// name and a run count; FlowRunFrom reads it from a context inside the flow.
+// Tasks and flows called with that context belong to it. A flow retry re-runs
+// the body under the same flow run id, so with the default cache policy the
+// tasks that already completed (and were persisted) are loaded, not re-run. A
+// flow waits for the futures submitted inside it before it finishes.
+//
+// # States
+//
+// Run returns the final *State: "Completed", "Cached" or "Failed". A failed
+// state carries the body's own error, unchanged (errors.Is works), or a
+// *PanicError with the panic value and stack. With cache_in_memory=false the
+// value is dropped once persisted and State.Result reads it back from storage
+// on each call; if it was not persisted either, Result returns an error
+// wrapping ErrResultUnavailable.
+//
+// Runs log through log/slog: "task run created" / "flow run created",
+// "retrying" (attempt, delay, error), and "finished in state X" with the
+// storage and key of a persisted result.
+package runtime

@@ -1,0 +1,166 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	goruntime "runtime"
+	"sync"
+	"time"
+
+	"github.com/resultgen/resultgen/runtime/settings"
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// Engine runs tasks and flows under one set of settings. It holds the stores
+// it opened, the blocks registered in code, the Submit concurrency limit, the
+// logger and the clock.
+//
+// Most programs never make one: Run and Submit use the engine of their
+// context (WithEngine), else the default engine, built on first use from
+// settings.Load(). Tests and programs that want their own settings make one
+// with NewEngine and attach it with WithEngine.
+type Engine struct {
+	settings settings.Settings
+	err      error // settings could not be loaded: every run fails with it
+	logger   *slog.Logger
+	sem      chan struct{}
+	now      func() time.Time
+	locks    keyedLocks
+
+	mu       sync.Mutex
+	stores   map[string]storage.Storage // opened stores by resolved spec
+	blocks   map[string]storage.Storage // registered in code, by slug
+	memory   storage.Storage
+	opened   []io.Closer    // stores this engine opened and must close
+	counters map[string]int // task run numbers outside flows
+}
+
+// EngineOption configures an Engine.
+type EngineOption func(*Engine)
+
+// WithLogger sets the logger of run logs; the default is slog.Default().
+func WithLogger(l *slog.Logger) EngineOption {
+	return func(e *Engine) {
+		if l != nil {
+			e.logger = l
+		}
+	}
+}
+
+// WithConcurrency limits how many submitted task runs execute at once; n < 1
+// means the default, 4 x GOMAXPROCS (task bodies are often waiting on I/O).
+// Direct runs (Run, generated Call and State) and flow runs take no slot, so a
+// flow that waits for its futures never starves them. A task body that itself
+// submits tasks and waits for them holds its slot while it waits: submit
+// from flows, or keep such bodies fewer than the limit.
+func WithConcurrency(n int) EngineOption {
+	return func(e *Engine) {
+		if n >= 1 {
+			e.sem = make(chan struct{}, n)
+		}
+	}
+}
+
+// WithClock sets the clock used for record creation and expiration times;
+// tests use it to move time forward.
+func WithClock(now func() time.Time) EngineOption {
+	return func(e *Engine) {
+		if now != nil {
+			e.now = now
+		}
+	}
+}
+
+// NewEngine returns an engine running under s.
+func NewEngine(s settings.Settings, opts ...EngineOption) *Engine {
+	e := &Engine{
+		settings: s,
+		logger:   slog.Default(),
+		now:      time.Now,
+		stores:   map[string]storage.Storage{},
+		blocks:   map[string]storage.Storage{},
+		counters: map[string]int{},
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	if e.sem == nil {
+		e.sem = make(chan struct{}, goruntime.GOMAXPROCS(0)*4)
+	}
+	return e
+}
+
+// Settings returns the settings the engine runs under.
+func (e *Engine) Settings() settings.Settings { return e.settings }
+
+var (
+	defaultOnce   sync.Once
+	defaultEngine *Engine
+)
+
+// DefaultEngine returns the process-wide engine used when a context carries
+// none. It is built once, on first use, from settings.Load(); when the
+// settings cannot be loaded every run on it fails with that error.
+func DefaultEngine() *Engine {
+	defaultOnce.Do(func() {
+		s, err := settings.Load()
+		defaultEngine = NewEngine(s)
+		if err != nil {
+			defaultEngine.err = fmt.Errorf("load resultgen settings: %w", err)
+		}
+	})
+	return defaultEngine
+}
+
+type engineKey struct{}
+
+// WithEngine returns a context whose runs use e.
+func WithEngine(ctx context.Context, e *Engine) context.Context {
+	return context.WithValue(ctx, engineKey{}, e)
+}
+
+// engineFrom returns the engine of ctx, else the default engine.
+func engineFrom(ctx context.Context) *Engine {
+	if e, ok := ctx.Value(engineKey{}).(*Engine); ok && e != nil {
+		return e
+	}
+	return DefaultEngine()
+}
+
+// RegisterStorage makes st the block with slug ("TYPE/NAME", e.g. "s3/prod")
+// on the default engine, so storage specs naming that slug use it. This is
+// the one process-wide registry: blocks made in code. Registered blocks beat
+// blocks of the same slug in config.toml.
+func RegisterStorage(slug string, st storage.Storage) { DefaultEngine().RegisterStorage(slug, st) }
+
+// RegisterStorage makes st the block with slug ("TYPE/NAME") on e.
+func (e *Engine) RegisterStorage(slug string, st storage.Storage) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.blocks[slug] = st
+}
+
+// nextTaskNumber numbers task runs outside flows.
+func (e *Engine) nextTaskNumber(task string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.counters[task]++
+	return e.counters[task]
+}
+
+// Close releases the stores the engine opened (not those registered or
+// passed in as backends). The engine must not be used afterwards.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var errs []error
+	for _, c := range e.opened {
+		errs = append(errs, c.Close())
+	}
+	e.opened = nil
+	clear(e.stores)
+	return errors.Join(errs...)
+}

@@ -1,0 +1,114 @@
+package runtime
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/resultgen/resultgen/runtime/serializer"
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// inherited is what a flow passes down to the tasks and subflows it calls:
+// its storage, serializer and in-memory settings (its own or inherited), and
+// its resolved persist when the flow set persist, storage or serializer.
+type inherited struct {
+	storage         string
+	storageBackend  storage.Storage
+	serializer      string
+	serializerValue serializer.Serializer
+	compression     string
+	cacheInMemory   *bool
+	persist         *bool // nil: the flow set none of persist, storage, serializer
+}
+
+// flowRun is one flow run, shared by its attempts.
+type flowRun struct {
+	eng       *Engine
+	parent    *flowRun
+	id        string
+	name      string
+	flowName  string
+	retries   int
+	inherit   inherited
+	inputHash string
+	inputErr  error
+
+	mu       sync.Mutex
+	runCount int
+	counters map[string]int
+	futures  sync.WaitGroup
+}
+
+func (f *flowRun) info() FlowRunInfo {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return FlowRunInfo{ID: f.id, Name: f.name, FlowName: f.flowName, RunCount: f.runCount}
+}
+
+func (f *flowRun) nextTaskNumber(task string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.counters[task]++
+	return f.counters[task]
+}
+
+type flowRunKey struct{}
+type taskRunKey struct{}
+
+// taskRun is one task run; RunCount changes between attempts.
+type taskRun struct {
+	mu   sync.Mutex
+	info TaskRunInfo
+}
+
+func (t *taskRun) get() TaskRunInfo {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.info
+}
+
+func flowFrom(ctx context.Context) *flowRun {
+	f, _ := ctx.Value(flowRunKey{}).(*flowRun)
+	return f
+}
+
+// FlowRunFrom returns the flow run ctx runs in: inside a flow body, and in
+// the tasks it calls.
+func FlowRunFrom(ctx context.Context) (FlowRunInfo, bool) {
+	f := flowFrom(ctx)
+	if f == nil {
+		return FlowRunInfo{}, false
+	}
+	return f.info(), true
+}
+
+// TaskRunFrom returns the task run ctx runs in: inside a task body.
+func TaskRunFrom(ctx context.Context) (TaskRunInfo, bool) {
+	t, _ := ctx.Value(taskRunKey{}).(*taskRun)
+	if t == nil {
+		return TaskRunInfo{}, false
+	}
+	return t.get(), true
+}
+
+// runName returns a human name such as "brave-otter".
+func runName() string {
+	return adjectives[rand.IntN(len(adjectives))] + "-" + animals[rand.IntN(len(animals))]
+}
+
+var adjectives = []string{
+	"agile", "amber", "ancient", "bold", "brave", "bright", "brisk", "calm", "clever", "cosmic",
+	"crimson", "curious", "daring", "dazzling", "eager", "elegant", "fearless", "fierce", "gentle", "gilded",
+	"glowing", "graceful", "happy", "hardy", "humble", "industrious", "jolly", "keen", "kind", "lively",
+	"lucky", "merry", "mighty", "nimble", "noble", "patient", "polite", "proud", "quick", "quiet",
+	"radiant", "rapid", "serene", "shiny", "silent", "steady", "swift", "tireless", "vivid", "witty",
+}
+
+var animals = []string{
+	"albatross", "badger", "beaver", "bison", "cheetah", "cobra", "condor", "coyote", "crane", "dolphin",
+	"eagle", "falcon", "ferret", "gazelle", "gecko", "gibbon", "heron", "hyena", "ibis", "jackal",
+	"jaguar", "koala", "lemur", "leopard", "lynx", "marmot", "meerkat", "mongoose", "moose", "narwhal",
+	"ocelot", "octopus", "orca", "otter", "owl", "panda", "pelican", "puffin", "quail", "raven",
+	"salmon", "seal", "sparrow", "stork", "tapir", "tiger", "trout", "walrus", "wombat", "zebra",
+}

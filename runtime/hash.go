@@ -1,0 +1,376 @@
+package runtime
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ErrUnhashable is wrapped by every error of hashing an input that has no
+// stable representation (funcs, chans, unsafe pointers).
+var ErrUnhashable = errors.New("value cannot be hashed")
+
+// Hasher accumulates a deterministic hash of a call's inputs for the "inputs"
+// cache policy.
+//
+// Generated code calls Param before each parameter and hashes the parameter
+// only when Param reports true (the policy may leave it out with
+// "inputs-NAME"). The typed methods (String, Int, ...) cover basic types;
+// Value covers everything else by reflection:
+//
+//   - every value is written with a type tag and, for strings, bytes and
+//     collections, a length prefix, so ("ab", "c") and ("a", "bc") differ;
+//   - map entries are sorted by the encoded bytes of their keys;
+//   - pointers are followed; a pointer back into the value being hashed is
+//     written as a back reference, so cycles end;
+//   - struct fields, exported or not, are written with their names, in name
+//     order;
+//   - time.Time is written as its instant and location name (never its
+//     monotonic clock reading);
+//   - funcs, chans and unsafe pointers are an error naming the path to them,
+//     e.g. "cfg.Hook: func values cannot be hashed"; it wraps ErrUnhashable.
+//
+// A Hasher is not safe for concurrent use.
+type Hasher struct {
+	h       hash.Hash
+	exclude map[string]bool
+	param   string
+}
+
+func newHasher(exclude map[string]bool) *Hasher {
+	return &Hasher{h: sha256.New(), exclude: exclude}
+}
+
+// sum returns the hex SHA-256 of everything written so far.
+func (h *Hasher) sum() string { return hex.EncodeToString(h.h.Sum(nil)) }
+
+// Param starts parameter name and reports whether the cache policy includes it.
+func (h *Hasher) Param(name string) bool {
+	h.param = name
+	if h.exclude[name] {
+		return false
+	}
+	e := h.enc()
+	e.tag('P')
+	e.str(name)
+	return true
+}
+
+func (h *Hasher) enc() *encoder { return &encoder{w: h.h} }
+
+// String hashes a string.
+func (h *Hasher) String(s string) { e := h.enc(); e.tag('s'); e.str(s) }
+
+// Int hashes a signed integer.
+func (h *Hasher) Int(v int64) { e := h.enc(); e.tag('i'); e.u64(uint64(v)) }
+
+// Uint hashes an unsigned integer.
+func (h *Hasher) Uint(v uint64) { e := h.enc(); e.tag('u'); e.u64(v) }
+
+// Float hashes a float by its IEEE 754 bits.
+func (h *Hasher) Float(v float64) { e := h.enc(); e.tag('f'); e.u64(math.Float64bits(v)) }
+
+// Complex hashes a complex number.
+func (h *Hasher) Complex(v complex128) {
+	e := h.enc()
+	e.tag('c')
+	e.u64(math.Float64bits(real(v)))
+	e.u64(math.Float64bits(imag(v)))
+}
+
+// Bool hashes a bool.
+func (h *Hasher) Bool(v bool) {
+	e := h.enc()
+	if v {
+		e.tag('T')
+	} else {
+		e.tag('F')
+	}
+}
+
+// Bytes hashes a byte slice (nil and empty are the same).
+func (h *Hasher) Bytes(v []byte) { e := h.enc(); e.tag('b'); e.bytes(v) }
+
+// Value hashes any value deterministically (map keys sorted, pointers
+// followed, cycles detected); funcs, chans and unsafe pointers are an error.
+func (h *Hasher) Value(v any) error {
+	root := h.param
+	if root == "" {
+		root = "value"
+	}
+	e := &encoder{w: h.h, seen: map[visit]int{}}
+	return e.value(reflect.ValueOf(v), root)
+}
+
+// Unhashable is what generated code returns for a parameter whose type
+// cannot be hashed when a run-time option makes the policy include it.
+func (h *Hasher) Unhashable(name, typ string) error {
+	return fmt.Errorf("parameter %s of type %s: %w (leave it out with cache_policy inputs-%s or set a cache_key_fn)", name, typ, ErrUnhashable, name)
+}
+
+type visit struct {
+	typ reflect.Type
+	ptr uintptr
+}
+
+type encoder struct {
+	w     interface{ Write([]byte) (int, error) }
+	seen  map[visit]int // pointers on the current path, by depth
+	depth int
+	buf   [binary.MaxVarintLen64]byte
+}
+
+func (e *encoder) tag(b byte) { e.buf[0] = b; e.w.Write(e.buf[:1]) }
+func (e *encoder) uvarint(n uint64) {
+	k := binary.PutUvarint(e.buf[:], n)
+	e.w.Write(e.buf[:k])
+}
+func (e *encoder) u64(n uint64) {
+	binary.BigEndian.PutUint64(e.buf[:8], n)
+	e.w.Write(e.buf[:8])
+}
+func (e *encoder) str(s string)   { e.uvarint(uint64(len(s))); e.w.Write([]byte(s)) }
+func (e *encoder) bytes(b []byte) { e.uvarint(uint64(len(b))); e.w.Write(b) }
+
+var timeType = reflect.TypeFor[time.Time]()
+
+func unhashable(path, what string) error {
+	return fmt.Errorf("%s: %s values cannot be hashed: %w", path, what, ErrUnhashable)
+}
+
+// enter records a reference on the current path; it reports the depth of an
+// earlier visit when the reference closes a cycle.
+func (e *encoder) enter(t reflect.Type, p uintptr) (back int, cycle bool) {
+	k := visit{t, p}
+	if d, ok := e.seen[k]; ok {
+		return d, true
+	}
+	e.seen[k] = e.depth
+	return 0, false
+}
+
+func (e *encoder) leave(t reflect.Type, p uintptr) { delete(e.seen, visit{t, p}) }
+
+func (e *encoder) value(v reflect.Value, path string) error {
+	if !v.IsValid() {
+		e.tag('n')
+		return nil
+	}
+	e.depth++
+	defer func() { e.depth-- }()
+	t := v.Type()
+	if t == timeType {
+		sec, nsec, loc := timeParts(v)
+		e.tag('t')
+		e.u64(uint64(sec))
+		e.u64(uint64(nsec))
+		e.str(loc)
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		if v.Bool() {
+			e.tag('T')
+		} else {
+			e.tag('F')
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		e.tag('i')
+		e.u64(uint64(v.Int()))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		e.tag('u')
+		e.u64(v.Uint())
+	case reflect.Float32, reflect.Float64:
+		e.tag('f')
+		e.u64(math.Float64bits(v.Float()))
+	case reflect.Complex64, reflect.Complex128:
+		c := v.Complex()
+		e.tag('c')
+		e.u64(math.Float64bits(real(c)))
+		e.u64(math.Float64bits(imag(c)))
+	case reflect.String:
+		e.tag('s')
+		e.str(v.String())
+	case reflect.Func:
+		return unhashable(path, "func")
+	case reflect.Chan:
+		return unhashable(path, "chan")
+	case reflect.UnsafePointer:
+		return unhashable(path, "unsafe.Pointer")
+	case reflect.Interface:
+		if v.IsNil() {
+			e.tag('n')
+			return nil
+		}
+		el := v.Elem()
+		e.tag('I')
+		e.str(el.Type().String())
+		return e.value(el, path)
+	case reflect.Pointer:
+		if v.IsNil() {
+			e.tag('n')
+			return nil
+		}
+		if back, cycle := e.enter(t, v.Pointer()); cycle {
+			e.tag('r')
+			e.uvarint(uint64(e.depth - back))
+			return nil
+		}
+		defer e.leave(t, v.Pointer())
+		e.tag('p')
+		return e.value(v.Elem(), path)
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			e.tag('b')
+			e.bytes(v.Bytes())
+			return nil
+		}
+		if v.Len() > 0 {
+			if back, cycle := e.enter(t, v.Pointer()); cycle {
+				e.tag('r')
+				e.uvarint(uint64(e.depth - back))
+				return nil
+			}
+			defer e.leave(t, v.Pointer())
+		}
+		return e.list('l', v, path)
+	case reflect.Array:
+		return e.list('a', v, path)
+	case reflect.Map:
+		return e.mapValue(v, path)
+	case reflect.Struct:
+		return e.structValue(v, path)
+	default:
+		return unhashable(path, t.Kind().String())
+	}
+	return nil
+}
+
+func (e *encoder) list(tag byte, v reflect.Value, path string) error {
+	e.tag(tag)
+	e.uvarint(uint64(v.Len()))
+	for i := range v.Len() {
+		if err := e.value(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *encoder) mapValue(v reflect.Value, path string) error {
+	if v.IsNil() {
+		e.tag('n')
+		return nil
+	}
+	t := v.Type()
+	if back, cycle := e.enter(t, v.Pointer()); cycle {
+		e.tag('r')
+		e.uvarint(uint64(e.depth - back))
+		return nil
+	}
+	defer e.leave(t, v.Pointer())
+	type entry struct{ k, v []byte }
+	entries := make([]entry, 0, v.Len())
+	it := v.MapRange()
+	for it.Next() {
+		var kb, vb bytes.Buffer
+		sub := &encoder{w: &kb, seen: e.seen, depth: e.depth}
+		if err := sub.value(it.Key(), path+"[key]"); err != nil {
+			return err
+		}
+		sub.w = &vb
+		if err := sub.value(it.Value(), fmt.Sprintf("%s[%s]", path, keyLabel(it.Key()))); err != nil {
+			return err
+		}
+		entries = append(entries, entry{kb.Bytes(), vb.Bytes()})
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return bytes.Compare(a.k, b.k) })
+	e.tag('m')
+	e.uvarint(uint64(len(entries)))
+	for _, en := range entries {
+		e.bytes(en.k)
+		e.bytes(en.v)
+	}
+	return nil
+}
+
+func keyLabel(k reflect.Value) string {
+	switch k.Kind() {
+	case reflect.String:
+		return fmt.Sprintf("%q", k.String())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return fmt.Sprint(k.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return fmt.Sprint(k.Uint())
+	}
+	return "..."
+}
+
+func (e *encoder) structValue(v reflect.Value, path string) error {
+	t := v.Type()
+	idx := make([]int, t.NumField())
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return strings.Compare(t.Field(a).Name, t.Field(b).Name) })
+	e.tag('S')
+	e.uvarint(uint64(len(idx)))
+	for _, i := range idx {
+		f := t.Field(i)
+		if f.Name == "_" {
+			continue
+		}
+		e.str(f.Name)
+		if err := e.value(v.Field(i), path+"."+f.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Offsets of time.Time's internal encoding (see package time): a wall clock
+// with hasMonotonic set keeps seconds since 1885 in bits 1..33; otherwise ext
+// keeps seconds since year 1.
+const (
+	timeHasMonotonic = 1 << 63
+	timeNsecMask     = 1<<30 - 1
+	timeNsecShift    = 30
+	timeWallToIntern = (1884*365 + 1884/4 - 1884/100 + 1884/400) * 86400
+	timeUnixToIntern = (1969*365 + 1969/4 - 1969/100 + 1969/400) * 86400
+)
+
+// timeParts returns the Unix seconds, nanoseconds and location name of a
+// time.Time value, read without Interface so unexported fields work too.
+func timeParts(v reflect.Value) (sec int64, nsec int64, loc string) {
+	if v.CanInterface() {
+		t := v.Interface().(time.Time)
+		return t.Unix(), int64(t.Nanosecond()), t.Location().String()
+	}
+	wall := v.FieldByName("wall").Uint()
+	ext := v.FieldByName("ext").Int()
+	nsec = int64(wall & timeNsecMask)
+	if wall&timeHasMonotonic != 0 {
+		sec = int64(wall<<1>>(timeNsecShift+1)) + timeWallToIntern
+	} else {
+		sec = ext
+	}
+	sec -= timeUnixToIntern
+	loc = "UTC"
+	if l := v.FieldByName("loc"); !l.IsNil() {
+		if l.Pointer() == reflect.ValueOf(time.Local).Pointer() {
+			loc = "Local"
+		} else {
+			loc = l.Elem().FieldByName("name").String()
+		}
+	}
+	return sec, nsec, loc
+}

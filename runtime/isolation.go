@@ -1,0 +1,90 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// Isolation levels.
+const (
+	// ReadCommitted takes no lock: concurrent runs of one key may all compute;
+	// the first committed record wins and the others return it.
+	ReadCommitted = "read_committed"
+	// Serializable computes a key once at a time: runs of one key queue on an
+	// in-process lock and, when the store implements storage.Locker (local
+	// storage: a file lock that dies with its process), on a cross-process
+	// lock; each run re-checks the cache once it holds the lock.
+	Serializable = "serializable"
+)
+
+// lockTTL bounds how long a remote lease outlives a crashed holder.
+const lockTTL = 5 * time.Minute
+
+// keyedLocks is a set of mutexes by name, each freed when nobody waits.
+type keyedLocks struct {
+	mu sync.Mutex
+	m  map[string]*keyedLock
+}
+
+type keyedLock struct {
+	ch   chan struct{}
+	refs int
+}
+
+// lock acquires the lock of name, or returns ctx's error.
+func (k *keyedLocks) lock(ctx context.Context, name string) (func(), error) {
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = map[string]*keyedLock{}
+	}
+	l := k.m[name]
+	if l == nil {
+		l = &keyedLock{ch: make(chan struct{}, 1)}
+		k.m[name] = l
+	}
+	l.refs++
+	k.mu.Unlock()
+	release := func() {
+		k.mu.Lock()
+		l.refs--
+		if l.refs == 0 {
+			delete(k.m, name)
+		}
+		k.mu.Unlock()
+	}
+	select {
+	case l.ch <- struct{}{}:
+		return func() { <-l.ch; release() }, nil
+	case <-ctx.Done():
+		release()
+		return nil, ctx.Err()
+	}
+}
+
+// lockKey holds key of st for one computation: the engine's in-process lock,
+// then the store's own lock when it has one.
+func (e *Engine) lockKey(ctx context.Context, st storage.Storage, key string) (func(), error) {
+	unlockLocal, err := e.locks.lock(ctx, st.String()+"\x00"+key)
+	if err != nil {
+		return nil, fmt.Errorf("wait for lock of key %q: %w", key, err)
+	}
+	l, ok := st.(storage.Locker)
+	if !ok {
+		return unlockLocal, nil
+	}
+	unlockStore, err := l.Lock(ctx, key, lockTTL)
+	if err != nil {
+		unlockLocal()
+		return nil, fmt.Errorf("lock key %q on %s: %w", key, st, err)
+	}
+	return func() {
+		if err := unlockStore(); err != nil {
+			e.logger.Warn("unlock result key", "key", key, "storage", st.String(), "error", err)
+		}
+		unlockLocal()
+	}, nil
+}

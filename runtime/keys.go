@@ -1,0 +1,138 @@
+package runtime
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// KeyValue escapes one value substituted into a storage-key template so that
+// it can never add a path separator, a NUL or a "." / ".." segment.
+//
+// The rules: '%', '/', '\\', every control byte (0x00-0x1f, 0x7f) are written
+// as %XX (upper-case hex); a value that is exactly "." or ".." is written as
+// "%2E" or "%2E%2E". Every other byte is kept, so ordinary values ("world",
+// "2026-01-02", "my-flow") read as themselves. Because '%' itself is escaped,
+// the mapping is injective: two different values never give the same text.
+func KeyValue(s string) string {
+	switch s {
+	case ".":
+		return "%2E"
+	case "..":
+		return "%2E%2E"
+	}
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if needsEscape(s[i]) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if needsEscape(c) {
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func needsEscape(c byte) bool {
+	return c == '%' || c == '/' || c == '\\' || c < 0x20 || c == 0x7f
+}
+
+// Cache-policy parts.
+const (
+	partInputs         = "inputs"
+	partTaskSource     = "task_source"
+	partRunID          = "run_id"
+	partFlowParameters = "flow_parameters"
+)
+
+// policy is a parsed cache policy.
+type policy struct {
+	none    bool
+	parts   []string        // sorted, unique
+	exclude map[string]bool // parameters left out of inputs
+}
+
+func (p policy) has(part string) bool { return slices.Contains(p.parts, part) }
+
+// parsePolicy parses a cache_policy value: "default", "none", or parts joined
+// with '+'; "inputs-a" (or "inputs-a-b") keeps inputs but drops parameters a
+// (and b).
+func parsePolicy(s string) (policy, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "default" {
+		return policy{parts: []string{partInputs, partRunID, partTaskSource}}, nil
+	}
+	if s == "none" {
+		return policy{none: true}, nil
+	}
+	var p policy
+	add := func(part string) {
+		if !slices.Contains(p.parts, part) {
+			p.parts = append(p.parts, part)
+		}
+	}
+	for part := range strings.SplitSeq(s, "+") {
+		part = strings.TrimSpace(part)
+		switch {
+		case part == "default":
+			add(partInputs)
+			add(partTaskSource)
+			add(partRunID)
+		case part == partInputs, part == partTaskSource, part == partRunID, part == partFlowParameters:
+			add(part)
+		case strings.HasPrefix(part, partInputs+"-"):
+			add(partInputs)
+			for name := range strings.SplitSeq(strings.TrimPrefix(part, partInputs+"-"), "-") {
+				if name == "" {
+					return policy{}, fmt.Errorf("cache policy %q: empty parameter name in %q", s, part)
+				}
+				if p.exclude == nil {
+					p.exclude = map[string]bool{}
+				}
+				p.exclude[name] = true
+			}
+		case part == "none":
+			return policy{}, fmt.Errorf("cache policy %q: none cannot be combined with other parts", s)
+		default:
+			return policy{}, fmt.Errorf("cache policy %q: unknown part %q (want default, none, inputs, task_source, run_id, flow_parameters or inputs-NAME)", s, part)
+		}
+	}
+	slices.Sort(p.parts)
+	return p, nil
+}
+
+// policyKey is the hex SHA-256 of the policy's parts; fn (the function's
+// import path) is always included so two functions never share a key by
+// accident.
+func policyKey(fn string, parts map[string]string) string {
+	h := sha256.New()
+	e := &encoder{w: h}
+	e.str("resultgen-cache-key/v1")
+	e.str(fn)
+	names := make([]string, 0, len(parts))
+	for k := range parts {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		e.str(k)
+		e.str(parts[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,72 @@
+package runtime_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/resultgen/resultgen/runtime"
+)
+
+func TestKeyValue(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"world", "world"},
+		{"2026-01-02 q1", "2026-01-02 q1"},
+		{"a/b", "a%2Fb"},
+		{`a\b`, "a%5Cb"},
+		{"100%", "100%25"},
+		{".", "%2E"},
+		{"..", "%2E%2E"},
+		{"...", "..."},
+		{"a\x00b\n", "a%00b%0A"},
+		{"../x", "..%2Fx"},
+	}
+	for _, tt := range tests {
+		if got := runtime.KeyValue(tt.in); got != tt.want {
+			t.Errorf("KeyValue(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// unescape inverts KeyValue; its existence proves KeyValue injective.
+func unescape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			var c byte
+			for _, h := range s[i+1 : i+3] {
+				c <<= 4
+				switch {
+				case h >= '0' && h <= '9':
+					c |= byte(h - '0')
+				default:
+					c |= byte(h-'A') + 10
+				}
+			}
+			b.WriteByte(c)
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func FuzzKeyValue(f *testing.F) {
+	for _, s := range []string{"", ".", "..", "a/b", `\`, "%", "%2E", "x\x00", "..%2F", "é/ü"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k := runtime.KeyValue(s)
+		if strings.ContainsAny(k, "/\\\x00") || k == "." || k == ".." {
+			t.Fatalf("KeyValue(%q) = %q: separator, NUL or dot segment", s, k)
+		}
+		for i := 0; i < len(k); i++ {
+			if k[i] < 0x20 || k[i] == 0x7f {
+				t.Fatalf("KeyValue(%q) = %q: control byte", s, k)
+			}
+		}
+		if got := unescape(k); got != s {
+			t.Fatalf("unescape(KeyValue(%q)) = %q", s, got)
+		}
+	})
+}

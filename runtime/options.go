@@ -1,0 +1,69 @@
+package runtime
+
+import (
+	"time"
+
+	"github.com/resultgen/resultgen/runtime/serializer"
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// The Options below are what generated WithOptions methods accept. Each sets
+// one Config field explicitly, so it beats the calling flow's setting and the
+// global settings, exactly as the matching directive would.
+
+// Persist sets persist: true persists the result, false never does (and beats
+// every inferred reason).
+func Persist(v bool) Option { return func(c *Config) { c.Persist = &v } }
+
+// Storage sets the storage spec: "local", "local:PATH", "memory",
+// "s3://BUCKET/PREFIX" or a block slug "TYPE/NAME".
+func Storage(spec string) Option { return func(c *Config) { c.Storage = spec } }
+
+// StorageBackend sets a store made in code; it beats Storage.
+func StorageBackend(st storage.Storage) Option {
+	return func(c *Config) { c.StorageBackend = st }
+}
+
+// Serializer sets the serializer by name: "msgpack", "json", "gob" or
+// "compressed/<one of those>".
+func Serializer(spec string) Option { return func(c *Config) { c.Serializer = spec } }
+
+// SerializerValue sets a serializer made in code; it beats Serializer.
+func SerializerValue(s serializer.Serializer) Option {
+	return func(c *Config) { c.SerializerValue = s }
+}
+
+// Compression sets the compression of a "compressed/*" serializer: "zstd"
+// (the default), "gzip" or "zlib".
+func Compression(name string) Option { return func(c *Config) { c.Compression = name } }
+
+// CacheInMemory sets whether the value is kept in memory after it is
+// persisted; false drops it and reads it back from storage when asked for.
+func CacheInMemory(v bool) Option { return func(c *Config) { c.CacheInMemory = &v } }
+
+// CachePolicy sets the cache policy: "default", "none", or parts among
+// "inputs", "task_source", "run_id", "flow_parameters" joined with '+';
+// "inputs-NAME" leaves parameter NAME out of the inputs.
+func CachePolicy(p string) Option { return func(c *Config) { c.CachePolicy = p } }
+
+// CacheExpiration sets how long a persisted result may be reused; zero means
+// forever.
+func CacheExpiration(d time.Duration) Option {
+	return func(c *Config) { c.CacheExpiration = d }
+}
+
+// RefreshCache sets whether the task recomputes and overwrites a cached result.
+func RefreshCache(v bool) Option { return func(c *Config) { c.RefreshCache = &v } }
+
+// Isolation sets the isolation level: "read_committed" (the default) or
+// "serializable" (one computation per key at a time).
+func Isolation(level string) Option { return func(c *Config) { c.Isolation = level } }
+
+// Retries sets how many times a failed run is retried.
+func Retries(n int) Option { return func(c *Config) { c.Retries = n } }
+
+// RetryDelay sets the pause before each retry.
+func RetryDelay(d time.Duration) Option { return func(c *Config) { c.RetryDelay = d } }
+
+// Name sets the run name shown in logs and records.
+func Name(name string) Option { return func(c *Config) { c.Name = name } }

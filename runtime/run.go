@@ -1,0 +1,334 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/resultgen/resultgen/runtime/record"
+)
+
+// Run runs the invocation to its final state. It never panics on behalf of
+// the body: a panic becomes a Failed state carrying a *PanicError.
+func Run[R any](ctx context.Context, inv Invocation[R]) *State[R] {
+	if inv.Def == nil {
+		return &State[R]{name: StateFailed, err: errors.New("runtime: invocation without a Def"), runName: "?"}
+	}
+	e := engineFrom(ctx)
+	cfg := inv.Def.Config
+	for _, o := range inv.Options {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if e.err != nil {
+		name := cfg.Name
+		if name == "" {
+			name = inv.Def.Name
+		}
+		return &State[R]{name: StateFailed, err: e.err, runName: name, hasValue: inv.Def.Value}
+	}
+	if inv.Def.Kind == KindFlow {
+		return runFlow(ctx, e, inv, cfg)
+	}
+	return runTask(ctx, e, inv, cfg)
+}
+
+// Submit runs the invocation concurrently. Submitted task runs share the
+// engine's concurrency limit (see WithConcurrency); a flow waits for the
+// futures submitted inside it before it finishes.
+func Submit[R any](ctx context.Context, inv Invocation[R]) *Future[R] {
+	f := &Future[R]{done: make(chan struct{})}
+	e := engineFrom(ctx)
+	fr := flowFrom(ctx)
+	if fr != nil {
+		fr.futures.Add(1)
+	}
+	go func() {
+		defer func() {
+			if fr != nil {
+				fr.futures.Done()
+			}
+			close(f.done)
+		}()
+		if inv.Def != nil && inv.Def.Kind != KindFlow {
+			select {
+			case e.sem <- struct{}{}:
+				defer func() { <-e.sem }()
+			case <-ctx.Done():
+				f.state = &State[R]{name: StateFailed, err: ctx.Err(), runName: inv.Def.Name, hasValue: inv.Def.Value}
+				return
+			}
+		}
+		f.state = Run(ctx, inv)
+	}()
+	return f
+}
+
+// callBody runs body, turning a panic into a *PanicError.
+func callBody[R any](ctx context.Context, body func(context.Context) (R, error)) (v R, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	if body == nil {
+		return v, errors.New("runtime: invocation without a Body")
+	}
+	return body(ctx)
+}
+
+// attempts runs body up to retries+1 times, pausing delay between attempts;
+// setCount tells the run which attempt it is on.
+func attempts[R any](ctx context.Context, log *slog.Logger, retries int, delay time.Duration, setCount func(int), body func(context.Context) (R, error)) (R, error) {
+	for n := 1; ; n++ {
+		setCount(n)
+		v, err := callBody(ctx, body)
+		if err == nil || n > retries {
+			return v, err
+		}
+		log.Warn("retrying", "attempt", n, "retries", retries, "delay", delay, "error", err)
+		if delay > 0 {
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return v, err
+			}
+		}
+	}
+}
+
+func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Config) *State[R] {
+	def := inv.Def
+	fr := flowFrom(ctx)
+	taskName := cfg.Name
+	if taskName == "" {
+		taskName = def.Name
+	}
+	var n int
+	if fr != nil {
+		n = fr.nextTaskNumber(taskName)
+	} else {
+		n = e.nextTaskNumber(taskName)
+	}
+	tr := &taskRun{info: TaskRunInfo{ID: uuid.NewString(), Name: fmt.Sprintf("%s-%d", taskName, n), TaskName: taskName, RunCount: 1}}
+	st := &State[R]{runName: tr.info.Name, hasValue: def.Value, inMemory: true}
+	log := e.logger.With("task_run", tr.info.Name, "task_run_id", tr.info.ID)
+	if fr != nil {
+		fi := fr.info()
+		st.flowRun = &fi
+		log = log.With("flow_run", fi.Name, "flow", fi.FlowName)
+	}
+	log.Info("task run created")
+	finish := func() *State[R] {
+		info := tr.get()
+		st.taskRun = &info
+		logFinished(log, st.name, st.err, st.persisted, st.Storage(), st.key, st.reason)
+		return st
+	}
+	fail := func(err error) *State[R] {
+		var zero R
+		st.name, st.err, st.value = StateFailed, err, zero
+		return finish()
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	p, err := e.resolve(def, cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
+	st.persisted, st.reason = p.persist, p.reason
+	if err != nil {
+		return fail(err)
+	}
+	st.store, st.ser = p.store, p.ser
+	tctx := context.WithValue(ctx, taskRunKey{}, tr)
+
+	var key string
+	var reuse bool
+	if p.persist {
+		key, reuse, err = taskKey(tctx, inv, cfg, p, fr, tr)
+		if err != nil {
+			return fail(err)
+		}
+		st.key = key
+	}
+	cached := func(v R, m record.Meta) *State[R] {
+		st.name = StateCached
+		st.meta = m
+		st.value = v
+		st.inMemory = p.inMemory
+		if !p.inMemory {
+			var zero R
+			st.value = zero
+		}
+		return finish()
+	}
+	found := lookupAbsent
+	if p.persist && reuse && !p.refresh {
+		v, l, m, err := load[R](tctx, e, p, key, def.Value)
+		if err != nil {
+			return fail(err)
+		}
+		if l == lookupHit {
+			return cached(v, m)
+		}
+		found = l
+	}
+	if p.persist && reuse && p.serializable {
+		unlock, err := e.lockKey(tctx, p.store, key)
+		if err != nil {
+			return fail(err)
+		}
+		defer unlock()
+		if !p.refresh {
+			v, l, m, err := load[R](tctx, e, p, key, def.Value)
+			if err != nil {
+				return fail(err)
+			}
+			if l == lookupHit {
+				return cached(v, m)
+			}
+			found = l
+		}
+	}
+
+	v, err := attempts(tctx, log, p.retries, cfg.RetryDelay, func(n int) {
+		tr.mu.Lock()
+		tr.info.RunCount = n
+		tr.mu.Unlock()
+	}, inv.Body)
+	if err != nil {
+		return fail(err)
+	}
+	if p.persist {
+		info := tr.get()
+		meta := record.Meta{
+			GoType:  def.GoType,
+			Task:    taskName,
+			Key:     key,
+			Created: e.now().UTC(),
+			Labels:  map[string]string{"task_run_id": info.ID, "task_run_name": info.Name},
+		}
+		if cfg.CacheExpiration > 0 {
+			meta.Expires = meta.Created.Add(cfg.CacheExpiration)
+		}
+		if fr != nil {
+			meta.Labels["flow_run_id"] = fr.id
+			meta.Labels["flow_run_name"] = fr.name
+		}
+		v, st.meta, err = persist(tctx, p, def, key, v, p.refresh || found == lookupStale, meta)
+		if err != nil {
+			return fail(err)
+		}
+	}
+	st.name = StateCompleted
+	st.value = v
+	if !p.inMemory {
+		var zero R
+		st.value, st.inMemory = zero, false
+	}
+	return finish()
+}
+
+func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Config) *State[R] {
+	def := inv.Def
+	parent := flowFrom(ctx)
+	p, resolveErr := e.resolve(def, cfg, parent, false, false)
+	fr := &flowRun{
+		eng:      e,
+		parent:   parent,
+		id:       uuid.NewString(),
+		name:     runName(),
+		flowName: p.name,
+		retries:  p.retries,
+		inherit:  p.inherit,
+		counters: map[string]int{},
+		runCount: 1,
+	}
+	h := newHasher(nil)
+	if inv.Inputs != nil {
+		fr.inputErr = inv.Inputs(h)
+	}
+	fr.inputHash = h.sum()
+
+	st := &State[R]{runName: p.name + "/" + fr.name, hasValue: def.Value, inMemory: true, persisted: p.persist, reason: p.reason}
+	log := e.logger.With("flow_run", fr.name, "flow_run_id", fr.id, "flow", p.name)
+	if parent != nil {
+		log = log.With("parent_flow_run", parent.name)
+	}
+	log.Info("flow run created")
+	finish := func() *State[R] {
+		info := fr.info()
+		st.flowRun = &info
+		logFinished(log, st.name, st.err, st.persisted, st.Storage(), st.key, st.reason)
+		return st
+	}
+	fail := func(err error) *State[R] {
+		var zero R
+		st.name, st.err, st.value = StateFailed, err, zero
+		return finish()
+	}
+	if resolveErr != nil {
+		return fail(resolveErr)
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	st.store, st.ser = p.store, p.ser
+	fctx := context.WithValue(ctx, flowRunKey{}, fr)
+	fctx = context.WithValue(fctx, taskRunKey{}, (*taskRun)(nil))
+	body := func(ctx context.Context) (R, error) {
+		v, err := callBody(ctx, inv.Body)
+		fr.futures.Wait()
+		return v, err
+	}
+	v, err := attempts(fctx, log, p.retries, cfg.RetryDelay, func(n int) {
+		fr.mu.Lock()
+		fr.runCount = n
+		fr.mu.Unlock()
+	}, body)
+	if err != nil {
+		return fail(err)
+	}
+	if p.persist {
+		key := uuid.NewString()
+		st.key = key
+		meta := record.Meta{
+			GoType:  def.GoType,
+			Task:    p.name,
+			Key:     key,
+			Created: e.now().UTC(),
+			Labels:  map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name},
+		}
+		v, st.meta, err = persist(ctx, p, def, key, v, false, meta)
+		if err != nil {
+			return fail(err)
+		}
+	}
+	st.name = StateCompleted
+	st.value = v
+	if !p.inMemory {
+		var zero R
+		st.value, st.inMemory = zero, false
+	}
+	return finish()
+}
+
+func logFinished(log *slog.Logger, state string, err error, persisted bool, storage, key, reason string) {
+	attrs := []any{"state", state, "persist", persisted, "reason", reason}
+	if persisted && state != StateFailed {
+		attrs = append(attrs, "storage", storage, "key", key)
+	}
+	if err != nil {
+		attrs = append(attrs, "error", err)
+		log.Error("finished in state "+state, attrs...)
+		return
+	}
+	log.Info("finished in state "+state, attrs...)
+}

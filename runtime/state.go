@@ -1,0 +1,181 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/resultgen/resultgen/runtime/record"
+	"github.com/resultgen/resultgen/runtime/serializer"
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// State names.
+const (
+	StateCompleted = "Completed"
+	StateCached    = "Cached"
+	StateFailed    = "Failed"
+)
+
+// ErrResultUnavailable is wrapped by Result when the value was dropped from
+// memory (cache_in_memory=false) and never persisted (persist=false).
+var ErrResultUnavailable = errors.New("result unavailable: cache_in_memory=false and not persisted")
+
+// PanicError is the error of a run whose body panicked.
+type PanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the goroutine's stack at the panic
+}
+
+func (p *PanicError) Error() string { return fmt.Sprintf("panic: %v", p.Value) }
+
+// Unwrap returns the panic value when it is an error, so errors.Is and
+// errors.As see through the panic.
+func (p *PanicError) Unwrap() error {
+	err, _ := p.Value.(error)
+	return err
+}
+
+// State is a run's final state: "Completed", "Cached" (loaded from storage
+// without running) or "Failed". Its methods are safe for concurrent use.
+type State[R any] struct {
+	name     string
+	value    R
+	inMemory bool // value holds the result
+	hasValue bool // the function returns a value (Def.Value)
+	err      error
+
+	persisted bool
+	store     storage.Storage
+	ser       serializer.Serializer
+	key       string
+	reason    string
+	meta      record.Meta
+
+	flowRun *FlowRunInfo
+	taskRun *TaskRunInfo
+	runName string
+}
+
+// Result returns the value, or the run's error when it failed: the body's own
+// error as it returned it (errors.Is works), or a *PanicError. A value
+// dropped from memory is read back from storage on each call; when it was
+// never persisted, the error wraps ErrResultUnavailable.
+func (s *State[R]) Result() (R, error) {
+	var zero R
+	if s.err != nil {
+		return zero, s.err
+	}
+	if s.inMemory || !s.hasValue {
+		return s.value, nil
+	}
+	if !s.persisted {
+		return zero, fmt.Errorf("%s: %w", s.runName, ErrResultUnavailable)
+	}
+	var v R
+	if _, err := record.Read(context.Background(), s.store, s.key, s.ser, &v); err != nil {
+		return zero, fmt.Errorf("%s: read result %q from %s: %w", s.runName, s.key, s.store, err)
+	}
+	return v, nil
+}
+
+// IsCompleted reports whether the run produced a value, by running or from
+// the cache.
+func (s *State[R]) IsCompleted() bool { return s.name == StateCompleted || s.name == StateCached }
+
+// IsFailed reports whether the run failed.
+func (s *State[R]) IsFailed() bool { return s.name == StateFailed }
+
+// IsCached reports whether the result was loaded from storage without running.
+func (s *State[R]) IsCached() bool { return s.name == StateCached }
+
+// Name returns "Completed", "Cached" or "Failed".
+func (s *State[R]) Name() string { return s.name }
+
+// Err returns the run's error, nil unless it failed.
+func (s *State[R]) Err() error { return s.err }
+
+// Persisted reports whether the result is stored (or was to be: a run that
+// failed persists nothing).
+func (s *State[R]) Persisted() bool { return s.persisted }
+
+// Storage names the store of a persisted result ("local:/abs/path",
+// "memory", ...); "" when not persisted.
+func (s *State[R]) Storage() string {
+	if s.store == nil {
+		return ""
+	}
+	return s.store.String()
+}
+
+// Key returns the storage key of a persisted result; "" when not persisted.
+func (s *State[R]) Key() string { return s.key }
+
+// Location is where a persisted result lives: the store and the key, e.g.
+// "local:/home/me/.resultgen/storage/hello-world.json" or
+// "s3://bucket/prefix/report.json"; "" when not persisted.
+func (s *State[R]) Location() string {
+	if !s.persisted || s.store == nil || s.key == "" {
+		return ""
+	}
+	return strings.TrimSuffix(s.store.String(), "/") + "/" + s.key
+}
+
+// Size is the stored payload's size in bytes (0 for literal records and
+// results not persisted).
+func (s *State[R]) Size() int64 { return s.meta.Size }
+
+// Meta returns the record's metadata of a persisted, completed or cached
+// result; false otherwise.
+func (s *State[R]) Meta() (record.Meta, bool) {
+	if !s.persisted || s.err != nil {
+		return record.Meta{}, false
+	}
+	return s.meta, true
+}
+
+// PersistReason says why the result is persisted or not, e.g.
+// "persist=true", "storage_key set", "inherited from flow my-flow",
+// "flow my-flow has retries", "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=false".
+func (s *State[R]) PersistReason() string { return s.reason }
+
+// FlowRun describes the flow run: the run itself for a flow, the calling
+// flow run for a task; false for a task run outside any flow.
+func (s *State[R]) FlowRun() (FlowRunInfo, bool) {
+	if s.flowRun == nil {
+		return FlowRunInfo{}, false
+	}
+	return *s.flowRun, true
+}
+
+// TaskRun describes the task run; false for a flow.
+func (s *State[R]) TaskRun() (TaskRunInfo, bool) {
+	if s.taskRun == nil {
+		return TaskRunInfo{}, false
+	}
+	return *s.taskRun, true
+}
+
+func (s *State[R]) String() string {
+	if s.err != nil {
+		return fmt.Sprintf("%s(%s: %v)", s.name, s.runName, s.err)
+	}
+	return fmt.Sprintf("%s(%s)", s.name, s.runName)
+}
+
+// Future is a submitted run. Its methods block until the run is final and
+// are safe for concurrent use.
+type Future[R any] struct {
+	done  chan struct{}
+	state *State[R]
+}
+
+// Result waits for the run and returns State().Result().
+func (f *Future[R]) Result() (R, error) { return f.State().Result() }
+
+// State waits for the run and returns its final state.
+func (f *Future[R]) State() *State[R] { <-f.done; return f.state }
+
+// Wait waits for the run.
+func (f *Future[R]) Wait() { <-f.done }

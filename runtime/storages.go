@@ -1,0 +1,139 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/resultgen/resultgen/runtime/serializer"
+	"github.com/resultgen/resultgen/runtime/settings"
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// ErrUnknownStorage is wrapped by the error of a storage spec naming a block
+// slug that is neither registered nor configured.
+var ErrUnknownStorage = errors.New("unknown storage block")
+
+// openStorage resolves a storage spec to a store, opening each store once
+// per engine:
+//
+//   - "" : settings.DefaultStorage, else "local"
+//   - "local": settings.LocalStoragePath
+//   - "local:PATH": PATH, relative to the working directory
+//   - "memory": one in-memory store per engine
+//   - "s3://BUCKET/PREFIX": an S3 store
+//   - "TYPE/NAME": a block registered in code, else one in settings.Blocks
+//     ("local/*" blocks are folders, "s3/*" blocks are S3 stores)
+func (e *Engine) openStorage(spec string) (storage.Storage, error) {
+	if spec == "" {
+		spec = e.settings.DefaultStorage
+	}
+	if spec == "" {
+		spec = "local"
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if st, ok := e.stores[spec]; ok {
+		return st, nil
+	}
+	st, err := e.openStorageLocked(spec)
+	if err != nil {
+		return nil, err
+	}
+	e.stores[spec] = st
+	return st, nil
+}
+
+func (e *Engine) openStorageLocked(spec string) (storage.Storage, error) {
+	switch {
+	case spec == "local":
+		if e.settings.LocalStoragePath == "" {
+			return nil, fmt.Errorf("storage %q: %s is not set", spec, settings.LocalStoragePath)
+		}
+		return e.openLocalLocked(spec, e.settings.LocalStoragePath)
+	case strings.HasPrefix(spec, "local:"):
+		p := strings.TrimPrefix(spec, "local:")
+		if p == "" {
+			return nil, fmt.Errorf("storage %q: empty path", spec)
+		}
+		return e.openLocalLocked(spec, p)
+	case spec == "memory":
+		if e.memory == nil {
+			e.memory = storage.NewMemory()
+		}
+		return e.memory, nil
+	case strings.HasPrefix(spec, "s3://"):
+		return openS3(settings.Block{URL: spec})
+	case strings.Contains(spec, "/") && !strings.Contains(spec, "://"):
+		if st, ok := e.blocks[spec]; ok {
+			return st, nil
+		}
+		b, ok := e.settings.Blocks[spec]
+		if !ok {
+			return nil, fmt.Errorf("storage %q: %w (known: %s)", spec, ErrUnknownStorage, e.knownSlugsLocked())
+		}
+		switch typ, _, _ := strings.Cut(spec, "/"); typ {
+		case "local":
+			return e.openLocalLocked(spec, b.URL)
+		case "s3":
+			return openS3(b)
+		default:
+			return nil, fmt.Errorf("storage %q: unsupported block type %q (want local or s3)", spec, typ)
+		}
+	}
+	return nil, fmt.Errorf("storage %q: unknown spec (want local, local:PATH, memory, s3://BUCKET/PREFIX or a block slug TYPE/NAME)", spec)
+}
+
+// openLocalLocked opens a local store, sharing one store per absolute folder
+// so in-process locks see every spec that names the same folder.
+func (e *Engine) openLocalLocked(spec, path string) (storage.Storage, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("storage %q: %w", spec, err)
+	}
+	id := "local:" + abs
+	if st, ok := e.stores[id]; ok {
+		return st, nil
+	}
+	st, err := storage.NewLocal(abs)
+	if err != nil {
+		return nil, fmt.Errorf("storage %q: %w", spec, err)
+	}
+	e.stores[id] = st
+	e.opened = append(e.opened, st)
+	return st, nil
+}
+
+func (e *Engine) knownSlugsLocked() string {
+	known := slices.Sorted(maps.Keys(e.blocks))
+	for slug := range e.settings.Blocks {
+		if !slices.Contains(known, slug) {
+			known = append(known, slug)
+		}
+	}
+	slices.Sort(known)
+	if len(known) == 0 {
+		return "none registered or configured"
+	}
+	return strings.Join(known, ", ")
+}
+
+// ErrS3NotBuiltIn is returned for S3 storage until the S3 backend is wired in.
+var ErrS3NotBuiltIn = errors.New("s3 storage is not built in yet")
+
+// openS3 is the one place S3 stores are opened.
+func openS3(b settings.Block) (storage.Storage, error) {
+	return nil, fmt.Errorf("storage %q: %w", b.URL, ErrS3NotBuiltIn)
+}
+
+// newSerializer builds a serializer from its name and compression.
+func newSerializer(name, compression string) (serializer.Serializer, error) {
+	spec, err := serializer.Parse(name, compression)
+	if err != nil {
+		return nil, err
+	}
+	return serializer.New(spec)
+}
