@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/resultgen/resultgen/runtime/record"
 	"github.com/resultgen/resultgen/runtime/serializer"
@@ -119,7 +118,7 @@ func (s *State[R]) Location() string {
 	if !s.persisted || s.store == nil || s.key == "" {
 		return ""
 	}
-	return strings.TrimSuffix(s.store.String(), "/") + "/" + s.key
+	return storage.Location(s.store, s.key)
 }
 
 // Size is the stored payload's size in bytes (0 for literal records and

@@ -66,6 +66,11 @@ func (l *Local) Base() string { return l.base }
 // String returns "local:" followed by the base folder.
 func (l *Local) String() string { return "local:" + l.base }
 
+// Location is the path of key's file.
+func (l *Local) Location(key string) string {
+	return filepath.Join(l.base, filepath.FromSlash(key))
+}
+
 // Close releases the base folder's handle; the store is unusable afterwards.
 func (l *Local) Close() error { return l.root.Close() }
 

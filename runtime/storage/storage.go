@@ -119,6 +119,21 @@ type RangeGetter interface {
 	GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error)
 }
 
+// Locator is implemented by stores that can name where a key's object lives
+// in the terms a user would look it up with: a file path for local storage,
+// an s3:// URL for S3. Callers fall back to String() + "/" + key.
+type Locator interface {
+	Location(key string) string
+}
+
+// Location names where key's object lives in st (see Locator).
+func Location(st Storage, key string) string {
+	if l, ok := st.(Locator); ok {
+		return l.Location(key)
+	}
+	return strings.TrimSuffix(st.String(), "/") + "/" + key
+}
+
 // Locker is implemented by stores that can serialize work on one key across
 // processes. The lock must not outlive a crashed holder forever: a local lock
 // dies with its process, a remote lease expires after ttl unless renewed.
