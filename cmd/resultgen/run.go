@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+
+	"github.com/resultgen/resultgen/generator"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitProblems = 1 // diagnostics, or stale files for check
+	exitUsage    = 2
+)
+
+const usage = `resultgen generates typed wrappers for functions with //result: directives.
+
+Usage:
+  resultgen [-v] [-tags TAGS] [packages]     generate each package's result_gen.go
+  resultgen check [-v] [-tags TAGS] [packages]  exit 1 when a result_gen.go is stale or missing
+  resultgen review [-format table|json|markdown] [-strict] [packages]
+                                              where each result goes, when, and why
+  resultgen config set KEY=VALUE | view | unset KEY
+  resultgen block ls | create | rm
+  resultgen help
+
+Packages are go list patterns; the default is "." (under //go:generate, the
+package being generated).
+
+Examples:
+  //go:generate go run github.com/resultgen/resultgen/cmd/resultgen
+  resultgen ./...
+  resultgen check ./...
+  resultgen review -format markdown ./...
+
+Problems print as file:line:col: message, all of them, and exit 1. A package
+with problems keeps its previous result_gen.go; only changed files are
+written; a package whose directives are all gone loses its result_gen.go.
+`
+
+// run is the whole command: it never panics and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "resultgen: internal error: %v (this is a resultgen bug; please report it)\n", r)
+			code = exitProblems
+		}
+	}()
+	if len(args) > 0 {
+		switch args[0] {
+		case "help", "-h", "-help", "--help":
+			fmt.Fprint(stdout, usage)
+			return exitOK
+		case "check":
+			return runGenerate(args[1:], stdout, stderr, true)
+		case "review":
+			return runReview(args[1:], stdout, stderr)
+		case "config":
+			return runConfig(args[1:], stdout, stderr)
+		case "block":
+			return runBlock(args[1:], stdout, stderr)
+		}
+	}
+	return runGenerate(args, stdout, stderr, false)
+}
+
+// runGenerate generates (check=false) or checks (check=true) packages.
+func runGenerate(args []string, stdout, stderr io.Writer, check bool) int {
+	name := "resultgen"
+	if check {
+		name = "resultgen check"
+	}
+	fl := flag.NewFlagSet(name, flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() { fmt.Fprint(stderr, usage) }
+	verbose := fl.Bool("v", false, "print progress on stderr")
+	tags := fl.String("tags", "", "comma-separated build tags")
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	patterns := fl.Args()
+	if len(patterns) == 0 {
+		patterns = []string{"."}
+	}
+	for _, p := range patterns {
+		if strings.HasPrefix(p, "-") {
+			fmt.Fprintf(stderr, "%s: flag %s must come before the packages\n", name, p)
+			return exitUsage
+		}
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return exitProblems
+	}
+	cfg := generator.Config{Dir: wd}
+	if *tags != "" {
+		cfg.BuildFlags = []string{"-tags=" + *tags}
+	}
+	if *verbose {
+		cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	res, err := generator.Generate(ctx, cfg, patterns...)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return exitProblems
+	}
+	code := exitOK
+	for _, d := range res.Diagnostics {
+		fmt.Fprintln(stderr, d.Rel(wd).String())
+		code = exitProblems
+	}
+	if check {
+		for _, f := range res.Files {
+			old, err := os.ReadFile(f.Path)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				fmt.Fprintf(stderr, "%s: missing: run resultgen\n", rel(wd, f.Path))
+				code = exitProblems
+			case err != nil:
+				fmt.Fprintf(stderr, "%s: %v\n", rel(wd, f.Path), err)
+				code = exitProblems
+			case !bytes.Equal(old, f.Content):
+				fmt.Fprintf(stderr, "%s: stale: run resultgen\n", rel(wd, f.Path))
+				code = exitProblems
+			default:
+				if *verbose {
+					fmt.Fprintf(stderr, "%s: up to date\n", rel(wd, f.Path))
+				}
+			}
+		}
+		for _, p := range res.Obsolete {
+			fmt.Fprintf(stderr, "%s: stale: the package has no //result: directives; run resultgen to remove it\n", rel(wd, p))
+			code = exitProblems
+		}
+		return code
+	}
+	for _, f := range res.Files {
+		old, err := os.ReadFile(f.Path)
+		if err == nil && bytes.Equal(old, f.Content) {
+			if *verbose {
+				fmt.Fprintf(stderr, "%s: unchanged\n", rel(wd, f.Path))
+			}
+			continue
+		}
+		if err := writeFile(f.Path, f.Content); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", rel(wd, f.Path), err)
+			code = exitProblems
+			continue
+		}
+		if *verbose {
+			fmt.Fprintf(stderr, "%s: written\n", rel(wd, f.Path))
+		}
+	}
+	for _, p := range res.Obsolete {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(stderr, "%s: %v\n", rel(wd, p), err)
+			code = exitProblems
+			continue
+		}
+		if *verbose {
+			fmt.Fprintf(stderr, "%s: removed (no directives left)\n", rel(wd, p))
+		}
+	}
+	return code
+}
+
+// writeFile replaces path atomically, so a reader never sees half a file.
+func writeFile(path string, content []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".result_gen-*.go.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(content); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// rel is path relative to dir when that is shorter.
+func rel(dir, path string) string {
+	if r, err := filepath.Rel(dir, path); err == nil && len(r) < len(path) {
+		return r
+	}
+	return path
+}

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// moduleRoot is where the generator's testdata lives.
+var moduleRoot, _ = filepath.Abs(filepath.Join("..", ".."))
+
+// runCLI runs the command and returns its exit code and outputs.
+func runCLI(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// copyCase copies testdata/<name>'s input files into a fresh package
+// directory inside the module (under testdata, which ./... skips) and makes
+// it the working directory.
+func copyCase(t *testing.T, name string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp(filepath.Join(moduleRoot, "testdata"), "tmp-cli-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	files, _ := filepath.Glob(filepath.Join(moduleRoot, "testdata", name, "*.go"))
+	if len(files) == 0 {
+		t.Fatalf("no input files in testdata/%s", name)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	return dir
+}
+
+func TestGenerateAndCheck(t *testing.T) {
+	dir := copyCase(t, "hello")
+	gen := filepath.Join(dir, "result_gen.go")
+
+	code, _, stderr := runCLI("check")
+	if code != 1 || !strings.Contains(stderr, "result_gen.go: missing") {
+		t.Fatalf("check before generating: exit %d, stderr %q", code, stderr)
+	}
+
+	if code, _, stderr := runCLI("-v"); code != 0 || !strings.Contains(stderr, "result_gen.go: written") {
+		t.Fatalf("generate: exit %d, stderr %q", code, stderr)
+	}
+	want, err := os.ReadFile(filepath.Join(moduleRoot, "testdata", "hello", "want", "result_gen.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the same package under another import path: only the path differs
+	got = bytes.ReplaceAll(got, []byte("testdata/"+filepath.Base(dir)), []byte("testdata/hello"))
+	if !bytes.Equal(got, want) {
+		t.Errorf("generated file differs from the golden one:\n%s", got)
+	}
+
+	if code, _, stderr := runCLI("check", "."); code != 0 || stderr != "" {
+		t.Fatalf("check after generating: exit %d, stderr %q", code, stderr)
+	}
+
+	// an unchanged file is not rewritten
+	old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := os.Chtimes(gen, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI("-v"); code != 0 || !strings.Contains(stderr, "unchanged") {
+		t.Fatalf("second generate: exit %d, stderr %q", code, stderr)
+	}
+	if fi, err := os.Stat(gen); err != nil || !fi.ModTime().Equal(old) {
+		t.Errorf("unchanged file was rewritten (%v)", err)
+	}
+
+	// a changed directive makes the file stale
+	src := filepath.Join(dir, "hello.go")
+	b, _ := os.ReadFile(src)
+	if err := os.WriteFile(src, bytes.Replace(b, []byte("hello-{"), []byte("hi-{"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCLI("check")
+	if code != 1 || stderr != "result_gen.go: stale: run resultgen\n" {
+		t.Fatalf("check of a stale file: exit %d, stderr %q", code, stderr)
+	}
+
+	// all directives gone: the file is stale, and generating removes it
+	b, _ = os.ReadFile(src)
+	b = bytes.Replace(b, []byte("//result:task"), []byte("// no directive:"), 1)
+	b = bytes.Replace(b, []byte("return HelloWorldTask{}.Call(ctx, \"marvin\")"), []byte("return HelloWorld(ctx, \"marvin\")"), 1)
+	if err := os.WriteFile(src, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCLI("check")
+	if code != 1 || !strings.Contains(stderr, "result_gen.go: stale: the package has no //result: directives") {
+		t.Fatalf("check of a leftover file: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr := runCLI(); code != 0 {
+		t.Fatalf("generate without directives: exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(gen); !os.IsNotExist(err) {
+		t.Errorf("leftover result_gen.go not removed: %v", err)
+	}
+	if code, _, stderr := runCLI("check"); code != 0 {
+		t.Errorf("check without directives and without a file: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestDiagnosticsOutput: every problem, as file:line:col: message relative
+// to the working directory, exit 1, nothing written.
+func TestDiagnosticsOutput(t *testing.T) {
+	dir := copyCase(t, "errtemplate")
+	code, stdout, stderr := runCLI(".")
+	if code != 1 || stdout != "" {
+		t.Fatalf("exit %d, stdout %q", code, stdout)
+	}
+	want, err := os.ReadFile(filepath.Join(moduleRoot, "testdata", "errtemplate", "want", "diagnostics.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stderr != string(want) {
+		t.Errorf("stderr:\n%s\nwant:\n%s", stderr, want)
+	}
+	line := regexp.MustCompile(`^errtemplate\.go:\d+:\d+: task [A-Za-z]+: [a-z]`)
+	for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		if !line.MatchString(l) {
+			t.Errorf("badly formatted diagnostic %q", l)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "result_gen.go")); !os.IsNotExist(err) {
+		t.Errorf("a package with errors got a file: %v", err)
+	}
+	// check reports the same problems
+	if code, _, stderr2 := runCLI("check"); code != 1 || stderr2 != stderr {
+		t.Errorf("check: exit %d, stderr %q", code, stderr2)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{[]string{"-h"}, 0, "Usage:", ""},
+		{[]string{"help"}, 0, "resultgen check", ""},
+		{[]string{"-nope"}, 2, "", "flag provided but not defined"},
+		{[]string{"check", "-nope"}, 2, "", "flag provided but not defined"},
+		{[]string{".", "-v"}, 2, "", "must come before the packages"},
+		{[]string{"review", "-format", "yaml"}, 2, "", "yaml"},
+	} {
+		code, stdout, stderr := runCLI(tc.args...)
+		if code != tc.code || !strings.Contains(stdout, tc.stdout) || !strings.Contains(stderr, tc.stderr) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", tc.args, code, stdout, stderr)
+		}
+	}
+}
+
+// TestBadPattern: a pattern matching nothing is reported, not a panic.
+func TestBadPattern(t *testing.T) {
+	copyCase(t, "hello")
+	code, _, stderr := runCLI("./does-not-exist")
+	if code != 1 || stderr == "" {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestGeneratedCodeRuns generates the quickstart case and runs it against
+// the real runtime: the value comes back, the record lands at the key the
+// template names, and the second call is served from it.
+func TestGeneratedCodeRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test on generated code")
+	}
+	dir := copyCase(t, "hello")
+	if code, _, stderr := runCLI(); code != 0 {
+		t.Fatalf("generate: exit %d, stderr %q", code, stderr)
+	}
+	const runTest = `package hello
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestRun(t *testing.T) {
+	ctx := context.Background()
+	v, err := HelloWorldTask{}.Call(ctx, "marvin")
+	if err != nil || v != "hello marvin" {
+		t.Fatalf("Call = %q, %v", v, err)
+	}
+	if _, err := os.Stat(filepath.Join(os.Getenv("RESULTGEN_LOCAL_STORAGE_PATH"), "hello-marvin.json")); err != nil {
+		t.Errorf("record not at its key: %v", err)
+	}
+	st := HelloWorldTask{}.State(ctx, "marvin")
+	if v, err := st.Result(); err != nil || v != "hello marvin" || !st.IsCached() {
+		t.Errorf("second call: %q, %v, state %s", v, err, st.Name())
+	}
+	if v, err := Greet(ctx); err != nil || v != "hello marvin" {
+		t.Errorf("Greet = %q, %v", v, err)
+	}
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "run_test.go"), []byte(runTest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	cmd := exec.Command("go", "test", "-count=1", ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "RESULTGEN_HOME="+home, "RESULTGEN_LOCAL_STORAGE_PATH="+filepath.Join(home, "storage"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("generated code failed: %v\n%s", err, out)
+	}
+}

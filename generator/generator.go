@@ -1,0 +1,230 @@
+// Package generator turns //result: directives into typed, compile-time
+// checked wrappers: it is the engine behind the resultgen command.
+//
+// # What it does
+//
+// For every top-level function carrying a //result: directive (grammar in the
+// annotations package), the generator declares, in the package's
+// result_gen.go:
+//
+//   - a package-level *runtime.Def describing the function: kind, run name,
+//     parameters, result type, task-source hash and the directive's settings;
+//   - a compile-time guard, var _ func(...) ... = F, so that a changed
+//     signature or a stale generated file fails to build;
+//   - a wrapper type FTask (tasks) or FFlow (flows), unexported for
+//     unexported functions, whose zero value is ready to use:
+//     FTask{}.Call(ctx, args...). Its methods are Call, State, Submit and
+//     WithOptions. Call is left out when the directive sets both
+//     persist=false and cache_in_memory=false, since the value could never be
+//     read back.
+//
+// Storage-key templates are compiled into plain Go code (no run-time
+// parsing); the inputs of the cache policy are hashed per parameter type with
+// the typed runtime.Hasher methods.
+//
+// # Phases
+//
+// load (go/packages, with a stale result_gen.go blanked out through the
+// loader's overlay), analyze (go/types checks of shapes, templates,
+// cache_key_fn, serializers, hashing; see Analyze), emit (jennifer; the
+// output is gofmt-clean and byte-identical for identical input).
+//
+// # Rules
+//
+// Generate reports every problem it finds as a Diagnostic at the exact
+// position of the offending directive item, never only the first one. It
+// returns an error only when it cannot run at all (the go command is missing,
+// the context is done). It never writes files: Result holds contents and the
+// caller (the resultgen command) writes them. A package with diagnostics gets
+// no file. Type errors that only concern identifiers the generator itself
+// declares (code that already calls HelloWorldTask before it exists) are
+// not reported; every other package error is.
+package generator
+
+import (
+	"context"
+	"fmt"
+	"go/token"
+	"log/slog"
+	"path/filepath"
+	"sort"
+)
+
+// Config configures a run.
+type Config struct {
+	// Dir is the directory patterns are resolved in; "" is the current one.
+	Dir string
+	// Env is the go command's environment; nil is the current process's.
+	Env []string
+	// BuildFlags are passed to the go command, e.g. "-tags=integration".
+	BuildFlags []string
+	// Logger receives progress messages at debug level; nil is silent.
+	Logger *slog.Logger
+}
+
+func (c Config) logf(format string, args ...any) {
+	if c.Logger != nil {
+		c.Logger.Debug(fmt.Sprintf(format, args...))
+	}
+}
+
+// File is a generated file.
+type File struct {
+	Path    string // absolute path of the package's result_gen.go
+	Content []byte
+}
+
+// Diagnostic is one problem, at its position.
+type Diagnostic struct {
+	Pos     token.Position // Filename is absolute; zero when the problem has no position
+	Message string         // lowercase, no trailing period
+}
+
+// String formats d as "file:line:col: message".
+func (d Diagnostic) String() string {
+	if !d.Pos.IsValid() && d.Pos.Filename == "" {
+		return d.Message
+	}
+	return d.Pos.String() + ": " + d.Message
+}
+
+// Rel is d with its file name relative to dir when that is shorter.
+func (d Diagnostic) Rel(dir string) Diagnostic {
+	if d.Pos.Filename != "" && filepath.IsAbs(d.Pos.Filename) {
+		if r, err := filepath.Rel(dir, d.Pos.Filename); err == nil && len(r) < len(d.Pos.Filename) {
+			d.Pos.Filename = r
+		}
+	}
+	return d
+}
+
+// Result is what Generate produced.
+type Result struct {
+	// Files holds one result_gen.go per package that has directives and no
+	// diagnostics, sorted by path.
+	Files []File
+	// Obsolete lists existing result_gen.go files of packages that no longer
+	// have any directive: they should be removed.
+	Obsolete []string
+	// Diagnostics holds every problem found, sorted by position.
+	Diagnostics []Diagnostic
+}
+
+// Analysis is the analyzed model of the loaded packages.
+type Analysis struct {
+	Packages    []*Package // sorted by import path
+	Diagnostics []Diagnostic
+}
+
+// Analyze loads the packages matched by patterns and checks their
+// directives with full type information, without generating anything.
+// resultgen review and the vet analyzer build on it.
+func Analyze(ctx context.Context, cfg Config, patterns ...string) (*Analysis, error) {
+	if len(patterns) == 0 {
+		patterns = []string{"."}
+	}
+	ld, err := load(ctx, cfg, patterns)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	a := &Analysis{}
+	// The names the generator will declare, across every loaded package: a
+	// reference to one of them is not the user's error.
+	generated := map[string]bool{}
+	parsed := make([]*parsedPackage, len(ld.pkgs))
+	for i, p := range ld.pkgs {
+		parsed[i] = parseDirectives(ld.fset, p)
+		for _, n := range parsed[i].names {
+			generated[n] = true
+		}
+	}
+	for i, p := range ld.pkgs {
+		pkg, diags := analyzePackage(ld, p, parsed[i], generated)
+		if pkg != nil {
+			a.Packages = append(a.Packages, pkg)
+		}
+		a.Diagnostics = append(a.Diagnostics, diags...)
+		cfg.logf("analyzed %s: %d function(s) with directives, %d diagnostic(s)", p.PkgPath, parsed[i].count(), len(diags))
+	}
+	a.Diagnostics = sortDiagnostics(a.Diagnostics)
+	return a, nil
+}
+
+// Generate loads and analyzes the packages matched by patterns (default
+// ".") and returns the content of each package's result_gen.go.
+func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, error) {
+	a, err := Analyze(ctx, cfg, patterns...)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Diagnostics: a.Diagnostics}
+	for _, p := range a.Packages {
+		switch {
+		case p.Directives == 0:
+			if p.GenFileExists {
+				res.Obsolete = append(res.Obsolete, p.GenFile)
+			}
+		case len(p.Diagnostics) > 0 || len(p.Funcs) != p.Directives:
+			// diagnostics already say why; no file for this package
+		default:
+			content, d := emitSafe(p)
+			if d != nil {
+				res.Diagnostics = append(res.Diagnostics, *d)
+				continue
+			}
+			res.Files = append(res.Files, File{Path: p.GenFile, Content: content})
+			cfg.logf("generated %s (%d bytes)", p.GenFile, len(content))
+		}
+	}
+	res.Diagnostics = sortDiagnostics(res.Diagnostics)
+	sort.Slice(res.Files, func(i, j int) bool { return res.Files[i].Path < res.Files[j].Path })
+	sort.Strings(res.Obsolete)
+	return res, nil
+}
+
+// emitSafe emits p's file, turning a panic into a diagnostic.
+func emitSafe(p *Package) (content []byte, diag *Diagnostic) {
+	defer func() {
+		if r := recover(); r != nil {
+			content = nil
+			diag = &Diagnostic{Pos: token.Position{Filename: p.GenFile}, Message: bugMessage(p.Path, r)}
+		}
+	}()
+	b, err := emit(p)
+	if err != nil {
+		return nil, &Diagnostic{Pos: token.Position{Filename: p.GenFile}, Message: bugMessage(p.Path, err)}
+	}
+	return b, nil
+}
+
+func bugMessage(pkg string, r any) string {
+	return fmt.Sprintf("internal error in package %s: %v (this is a resultgen bug; please report it)", pkg, r)
+}
+
+func sortDiagnostics(ds []Diagnostic) []Diagnostic {
+	sort.SliceStable(ds, func(i, j int) bool {
+		a, b := ds[i].Pos, ds[j].Pos
+		if a.Filename != b.Filename {
+			return a.Filename < b.Filename
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		return ds[i].Message < ds[j].Message
+	})
+	// drop exact duplicates (the loader can repeat an error)
+	out := ds[:0]
+	for i, d := range ds {
+		if i > 0 && d == ds[i-1] {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}

@@ -1,0 +1,168 @@
+package generator
+
+import (
+	"context"
+	"fmt"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// GenFileName is the name of the file the generator writes in each package.
+const GenFileName = "result_gen.go"
+
+const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
+	packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo | packages.NeedImports |
+	packages.NeedDeps
+
+// loaded is the result of the load phase.
+type loaded struct {
+	fset *token.FileSet
+	pkgs []*packages.Package
+	// genExists: absolute result_gen.go paths that were on disk (and so were
+	// replaced by a bare package clause while loading).
+	genExists map[string]bool
+}
+
+// load loads the packages matched by patterns with full syntax and types.
+//
+// A package's existing result_gen.go is replaced, through the loader's
+// overlay, by a file holding only the package clause: a stale or broken
+// generated file can then never block generation, and every reference to a
+// generated identifier shows up as an "undefined" error that filterErrors
+// recognizes.
+func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
+	base := packages.Config{
+		Context:    ctx,
+		Dir:        cfg.Dir,
+		Env:        cfg.Env,
+		BuildFlags: cfg.BuildFlags,
+		Logf:       nil,
+	}
+	// Phase 1: where are the packages, and which have a generated file?
+	list := base
+	list.Mode = packages.NeedName | packages.NeedFiles
+	pkgs, err := packages.Load(&list, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("list packages: %w", err)
+	}
+	overlay := map[string][]byte{}
+	exists := map[string]bool{}
+	for _, p := range pkgs {
+		dir := packageDir(p)
+		if dir == "" {
+			continue
+		}
+		gen := filepath.Join(dir, GenFileName)
+		if _, err := os.Stat(gen); err != nil {
+			continue
+		}
+		name := packageClause(p, gen)
+		if name == "" {
+			continue // nothing but the generated file: let the loader report it
+		}
+		exists[gen] = true
+		overlay[gen] = []byte("package " + name + "\n")
+	}
+	cfg.logf("listed %d package(s), %d with an existing %s", len(pkgs), len(exists), GenFileName)
+
+	// Phase 2: syntax and types, with the generated files blanked out.
+	full := base
+	full.Mode = loadMode
+	full.Fset = token.NewFileSet()
+	if len(overlay) > 0 {
+		full.Overlay = overlay
+	}
+	pkgs, err = packages.Load(&full, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("load packages: %w", err)
+	}
+	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].PkgPath < pkgs[j].PkgPath })
+	return &loaded{fset: full.Fset, pkgs: pkgs, genExists: exists}, nil
+}
+
+// packageDir is the package's directory, from the loader or its files.
+func packageDir(p *packages.Package) string {
+	if p.Dir != "" {
+		return p.Dir
+	}
+	for _, files := range [][]string{p.GoFiles, p.CompiledGoFiles, p.OtherFiles, p.IgnoredFiles} {
+		if len(files) > 0 {
+			return filepath.Dir(files[0])
+		}
+	}
+	return ""
+}
+
+// packageClause finds the package name from the package's files other than
+// the generated one (which may be broken).
+func packageClause(p *packages.Package, gen string) string {
+	for _, f := range append(append([]string{}, p.GoFiles...), p.IgnoredFiles...) {
+		if f == gen || strings.HasSuffix(f, "_test.go") || filepath.Ext(f) != ".go" {
+			continue
+		}
+		af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.PackageClauseOnly)
+		if err == nil && af.Name != nil && af.Name.Name != "" {
+			return af.Name.Name
+		}
+	}
+	if p.Name != "" && len(p.GoFiles) > 1 {
+		return p.Name
+	}
+	return ""
+}
+
+// undefinedRE matches the type checker's "undefined: X" and "undefined: p.X".
+var undefinedRE = regexp.MustCompile(`^undefined: (?:[\pL_][\pL\pN_]*\.)?([\pL_][\pL\pN_]*)$`)
+
+// packageErrors turns the loader's errors for p into diagnostics, dropping the
+// type errors that only concern identifiers the generator declares (generated
+// holds their names), since they are the generator's to fix, not the user's.
+func packageErrors(p *packages.Package, generated map[string]bool) []Diagnostic {
+	var out []Diagnostic
+	for _, e := range p.Errors {
+		if e.Kind == packages.TypeError {
+			if m := undefinedRE.FindStringSubmatch(e.Msg); m != nil && generated[m[1]] {
+				continue
+			}
+		}
+		out = append(out, Diagnostic{Pos: parsePos(e.Pos), Message: strings.TrimSuffix(e.Msg, ".")})
+	}
+	return out
+}
+
+// parsePos parses the loader's "file:line:col" (or "file:line", "file").
+func parsePos(s string) token.Position {
+	if s == "" || s == "-" {
+		return token.Position{}
+	}
+	var nums []int
+	rest := s
+	for len(nums) < 2 {
+		j := strings.LastIndexByte(rest, ':')
+		if j < 0 {
+			break
+		}
+		n, err := strconv.Atoi(rest[j+1:])
+		if err != nil {
+			break
+		}
+		nums = append(nums, n)
+		rest = rest[:j]
+	}
+	pos := token.Position{Filename: rest}
+	switch len(nums) {
+	case 2:
+		pos.Line, pos.Column = nums[1], nums[0]
+	case 1:
+		pos.Line = nums[0]
+	}
+	return pos
+}

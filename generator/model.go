@@ -1,0 +1,113 @@
+package generator
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"github.com/resultgen/resultgen/annotations"
+)
+
+// Package is one analyzed package: the functions that carry a //result:
+// directive, in source order, with everything the generator resolved about
+// them.
+type Package struct {
+	Path  string // import path
+	Name  string // package name
+	Dir   string // absolute directory
+	Fset  *token.FileSet
+	Types *types.Package
+
+	// Funcs are the directive-carrying functions that passed every check,
+	// sorted by source position.
+	Funcs []*Func
+
+	// GenFile is the absolute path of the package's result_gen.go;
+	// GenFileExists reports whether it was on disk when the package was loaded.
+	GenFile       string
+	GenFileExists bool
+
+	// Diagnostics are the problems found in this package (also listed in
+	// Analysis.Diagnostics); a package with any gets no generated file.
+	Diagnostics []Diagnostic
+
+	// Directives counts the functions with a directive, including those that
+	// failed a check (a package with errors still "has directives").
+	Directives int
+}
+
+// Func is one directive-carrying function and its resolved settings.
+type Func struct {
+	Decl      *ast.FuncDecl
+	Obj       *types.Func
+	Directive *annotations.Directive
+
+	Kind     annotations.Kind
+	GoName   string // the function's name
+	RunName  string // Def.Name: the name directive, else GoName (flows: kebab-case)
+	TypeName string // FTask / FFlow (unexported for unexported functions)
+	DefName  string // the package-level *runtime.Def variable
+	Pos      token.Position
+
+	HasCtx       bool    // a leading context.Context parameter
+	Params       []Param // without the leading context.Context
+	Variadic     bool    // the last parameter is variadic (its Type is the slice)
+	Result       types.Type
+	ReturnsError bool // the last result is error
+	// Source is the task-source hash, "sha256:<hex>" of the function's code
+	// printed without comments.
+	Source string
+
+	StorageKey *KeyTemplate    // compiled storage_key; nil when unset
+	CacheKeyFn *types.Func     // cache_key_fn; nil when unset
+	Serializer types.Object    // custom serializer value; nil for built-ins
+	Settings   []Setting       // the effective directive settings, in key order
+	Call       bool            // a Call method is generated
+	Persist    PersistDecision // what the directive alone says about persistence
+}
+
+// HasValue reports whether the function returns a value (not only an error
+// or nothing).
+func (f *Func) HasValue() bool { return f.Result != nil }
+
+// Param is a parameter of a wrapped function.
+type Param struct {
+	Name string // the name in the function (Var when blank or unnamed)
+	Var  string // the identifier the generated wrapper uses
+	Type types.Type
+	Hash HashKind
+	// Object is the parameter in the function's signature.
+	Object *types.Var
+}
+
+// HashKind is how the inputs hasher reads one parameter.
+type HashKind uint8
+
+const (
+	HashValue      HashKind = iota // h.Value: any deterministic value
+	HashString                     // h.String
+	HashInt                        // h.Int
+	HashUint                       // h.Uint
+	HashFloat                      // h.Float
+	HashComplex                    // h.Complex
+	HashBool                       // h.Bool
+	HashBytes                      // h.Bytes
+	HashUnhashable                 // funcs, chans, unsafe pointers: h.Unhashable
+)
+
+// Setting is one directive setting as written: key, value and where.
+type Setting struct {
+	Key   string
+	Value string
+	Pos   token.Pos
+}
+
+// PersistDecision is what the directive alone decides about persistence; the
+// run-time inheritance from flows and settings comes on top.
+type PersistDecision struct {
+	// State is "on", "off" or "inherit".
+	State string
+	// Reason names the directive key that decided, e.g. "storage_key"; empty
+	// for "inherit".
+	Reason string
+}

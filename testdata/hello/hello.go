@@ -1,0 +1,17 @@
+// Package hello is the quickstart: a task whose storage key names its
+// parameter.
+package hello
+
+import "context"
+
+// HelloWorld greets name.
+//
+//result:task storage_key="hello-{parameters[name]}.json"
+func HelloWorld(ctx context.Context, name string) (string, error) {
+	return "hello " + name, nil
+}
+
+// Greet already calls the wrapper that is not generated yet.
+func Greet(ctx context.Context) (string, error) {
+	return HelloWorldTask{}.Call(ctx, "marvin")
+}
