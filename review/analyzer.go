@@ -1,0 +1,45 @@
+package review
+
+import (
+	"golang.org/x/tools/go/analysis"
+)
+
+// Analyzer reports the findings of resultgen review as a go/analysis pass,
+// for go vet -vettool=$(which resultvet) and other analysis drivers.
+//
+// It sees one package at a time, so it follows calls from a flow to the
+// tasks of the same package only, and it judges with the built-in default
+// settings (persist by default off, msgpack, local storage): the settings in
+// force at run time are not known at vet time. resultgen review loads the
+// settings and sees every loaded package.
+var Analyzer = &analysis.Analyzer{
+	Name: "resultvet",
+	Doc: `check //result: persistence settings that lose data, collide or leak
+
+Reports, at the directive item or the call: persist=false together with
+a cache policy, cache_key_fn or storage_key; result types the serializer
+cannot encode; struct fields it drops or cannot decode; storage keys that
+ignore parameters or hold secret-looking ones; persist=false on a task
+called from a flow with retries; cache_expiration where nothing is cached;
+values that can never be read; reads of time, randomness or the
+environment in cached tasks.`,
+	URL: "https://pkg.go.dev/github.com/resultgen/resultgen/review",
+	Run: runAnalyzer,
+}
+
+func runAnalyzer(pass *analysis.Pass) (any, error) {
+	e := newEngine(Defaults{DefaultSerializer: "msgpack"}, "")
+	e.collect(&unit{fset: pass.Fset, files: pass.Files, pkg: pass.Pkg, info: pass.TypesInfo})
+	if len(e.funcs) == 0 && len(e.findings) == 0 {
+		return nil, nil
+	}
+	e.run()
+	for _, f := range e.findings {
+		pass.Report(analysis.Diagnostic{
+			Pos:      f.pos,
+			Category: f.Check,
+			Message:  string(f.Severity) + ": " + f.Message + " (fix: " + f.Fix + ")",
+		})
+	}
+	return nil, nil
+}

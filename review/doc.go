@@ -1,0 +1,117 @@
+// Package review answers, without running anything, where each task's and
+// flow's result will be stored and when, and finds the //result: settings
+// that will lose data, collide or leak. It is the engine behind
+// `resultgen review` and the resultvet vet tool: one implementation, two
+// front ends.
+//
+// # Use
+//
+//	rep, err := review.Review(ctx, review.Config{Dir: dir}, "./...")
+//	if err != nil { ... }               // could not load at all
+//	review.Write(os.Stdout, rep, review.FormatTable)
+//	if rep.Failed(strict) { os.Exit(1) }
+//
+// or, for go vet and other analysis drivers, review.Analyzer (see
+// cmd/resultvet): go vet -vettool=$(which resultvet) ./...
+//
+// Both work from the syntax and go/types information of a package: the
+// directives are parsed with the annotations package, the calls in each
+// flow's body are resolved with go/types. A call is a direct call of the
+// task function, or a call of its generated wrapper FTask{}.Call, .State or
+// .Submit, through any .WithOptions(...) chain; the wrapper is recognized
+// by its type's name, or, when the generated file is missing and the type
+// does not exist yet, by the composite literal's syntax. Review loads the
+// settings in force (runtime/settings) and follows calls across every
+// package it loads; the Analyzer sees one package at a time and judges
+// with the built-in defaults.
+//
+// # Effective settings
+//
+// Each Row mirrors the run-time rules of package runtime:
+//
+//   - persistence is decided by, in order: persist (explicit; persist=false
+//     always wins); else storage, storage_key, serializer, a cache_policy
+//     other than none, cache_key_fn or cache_in_memory=false (inferred); else
+//     the calling flow's persist, storage or serializer (inherited); else,
+//     for a task that returns a value, the calling flow's retries; else
+//     RESULTGEN_RESULTS_PERSIST_BY_DEFAULT. A flow's retries alone do not
+//     persist the flow's own result.
+//   - storage, serializer, compression and in-memory: the function's own,
+//     else the calling flow's, else the global settings.
+//   - key: the storage_key template, else "cache_key_fn NAME", else
+//     "cache key: POLICY" (default inputs+task_source+run_id); flows and
+//     cache_policy=none get a random key.
+//
+// A function gets one standalone row, and one row per calling flow whose
+// inheritance changes its settings; the flows that change nothing are
+// listed in the standalone row's same_in.
+//
+// # Findings
+//
+// Every Finding has the position of the directive item or of the call, a
+// Check name and a one-line Fix. Errors (Report.Errors; exit 1):
+//
+//   - persist-off: persist=false with a cache_policy other than none,
+//     cache_key_fn or storage_key;
+//   - unencodable: a result type the serializer cannot encode: channels,
+//     funcs and complex numbers under json and msgpack, map keys json
+//     cannot encode (not a string, an integer or an encoding.TextMarshaler),
+//     top-level channels and funcs under gob, unsafe.Pointer anywhere;
+//   - directive: a //result: directive that does not parse.
+//
+// Warnings (exit 1 only with -strict):
+//
+//   - dropped-field: a struct field the serializer drops silently
+//     (unexported, or a chan/func field under gob), unless the type encodes
+//     itself (MarshalJSON/MarshalText for json; EncodeMsgpack,
+//     MarshalMsgpack, MarshalBinary or MarshalText for msgpack;
+//     GobEncode or MarshalBinary for gob) or the field is tagged "-";
+//   - undecodable-field: an interface-typed field or result, which cannot
+//     be decoded back into its concrete type;
+//   - key-params: a storage_key that uses none of the task's parameters
+//     (every call shares one result) or omits some (calls that differ only
+//     there collide);
+//   - secret-in-key: a parameter (or field) whose name has the word part
+//     password, passwd, token, secret, apikey/api_key or key (apiKey,
+//     dbPassword, API_TOKEN; not keyboard) in a storage_key, which is
+//     stored in plain text in object names;
+//   - retries-no-persist: persist=false on a task, returning a value, that
+//     a flow with retries calls (each retry recomputes it);
+//   - useless-expiration: cache_expiration with persist=false, or with
+//     cache_policy=none and no storage_key or cache_key_fn;
+//   - never-readable: persist=false and cache_in_memory=false;
+//   - nondeterministic: a cached task (storage_key, cache_key_fn or a
+//     cache_policy other than none) that reads the clock (time.Now,
+//     time.Since, time.Until), randomness (math/rand, math/rand/v2,
+//     crypto/rand) or the environment (os.Getenv, os.LookupEnv,
+//     os.Environ, os.ExpandEnv), in its body or in a same-package function
+//     it calls directly.
+//
+// The serializer checks run for every serializer a persisted row of the
+// function uses, including one inherited from a flow (then at the call);
+// custom serializers are not checked.
+//
+// # Formats
+//
+// Write prints a Report as "table" (aligned text: the settings in force,
+// one table per package, the findings, a count), "markdown" (the same as
+// GitHub tables) or "json". The JSON field names are stable:
+//
+//	{
+//	  "defaults": {"persist_by_default", "default_storage", "local_storage_path",
+//	               "default_serializer", "refresh_cache", "sources": {SETTING: "env"|"profile"|"default"}},
+//	  "rows": [{"package", "kind" ("task"|"flow"), "function", "name", "position",
+//	            "called_from" ("" standalone), "call_position", "same_in": [...],
+//	            "persisted", "why", "why_kind" ("explicit"|"inferred"|"inherited"|"flow_retries"|"default"),
+//	            "why_from" (setting key, flow or global setting name),
+//	            "storage", "storage_from" ("task"|"flow"|"flow NAME"|"settings"|"default"),
+//	            "key", "key_kind" ("storage_key"|"cache_key_fn"|"cache_policy"|"random"),
+//	            "serializer", "compression", "serializer_from",
+//	            "cache_policy", "cache_expiration", "in_memory", "retries"}],
+//	  "findings": [{"position", "severity" ("error"|"warning"), "check", "function", "message", "fix"}],
+//	  "errors": N, "warnings": N
+//	}
+//
+// Storage, key and serializer are empty when the row is not persisted.
+// Positions are file:line:col, relative to Config.Dir when inside it.
+package review

@@ -1,0 +1,138 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+
+	"golang.org/x/tools/go/packages"
+
+	"github.com/resultgen/resultgen/runtime/settings"
+)
+
+// Config configures Review.
+type Config struct {
+	// Dir is the directory patterns are resolved in, and positions in the
+	// report are relative to it; "" is the current one.
+	Dir string
+	// Env is the go command's environment; nil is the current process's.
+	Env []string
+	// BuildFlags are passed to the go command, e.g. "-tags=integration".
+	BuildFlags []string
+	// Settings are the global settings to judge with; nil loads them with
+	// settings.Load (environment, then profile, then defaults).
+	Settings *settings.Settings
+	// Logger receives progress messages at debug level; nil is silent.
+	Logger *slog.Logger
+}
+
+// ErrNoPackages is returned when the patterns match no package.
+var ErrNoPackages = errors.New("no packages matched")
+
+// Review loads the packages matched by patterns (default ".") with full
+// type information and reports, for every task and flow, its effective
+// settings, and every finding. It returns an error only when it cannot
+// review at all: the settings or the packages cannot be loaded, or ctx is
+// done. Type errors in the packages are not findings: a package whose
+// generated file is missing or stale still gets reviewed (wrapper calls are
+// then recognized by their syntax).
+func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error) {
+	if len(patterns) == 0 {
+		patterns = []string{"."}
+	}
+	st := cfg.Settings
+	if st == nil {
+		s, err := settings.Load()
+		if err != nil {
+			return nil, fmt.Errorf("review: load settings: %w", err)
+		}
+		st = &s
+	}
+	dir := cfg.Dir
+	if dir == "" {
+		dir = "."
+	}
+	pcfg := &packages.Config{
+		Context:    ctx,
+		Mode:       packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo | packages.NeedImports,
+		Dir:        cfg.Dir,
+		Env:        cfg.Env,
+		BuildFlags: cfg.BuildFlags,
+		Logf: func(format string, args ...any) {
+			if cfg.Logger != nil {
+				cfg.Logger.Debug(fmt.Sprintf(format, args...))
+			}
+		},
+	}
+	pkgs, err := packages.Load(pcfg, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("review: load packages: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(pkgs) == 0 {
+		return nil, fmt.Errorf("review: %v: %w", patterns, ErrNoPackages)
+	}
+	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].PkgPath < pkgs[j].PkgPath })
+	for _, p := range pkgs {
+		for _, er := range p.Errors {
+			if er.Kind == packages.ListError && len(p.GoFiles) == 0 {
+				return nil, fmt.Errorf("review: %s: %w", p.PkgPath, er)
+			}
+		}
+	}
+
+	absDir, err := absPath(dir)
+	if err != nil {
+		return nil, fmt.Errorf("review: %w", err)
+	}
+	e := newEngine(defaultsOf(st), absDir)
+	for _, p := range pkgs {
+		if p.Fset == nil {
+			continue
+		}
+		e.collect(&unit{fset: p.Fset, files: p.Syntax, pkg: p.Types, info: p.TypesInfo})
+		if cfg.Logger != nil {
+			cfg.Logger.Debug("review: loaded", "package", p.PkgPath, "files", len(p.Syntax))
+		}
+	}
+	rep := &Report{Defaults: e.defaults}
+	rep.Rows = e.run()
+	for i := range rep.Rows {
+		if rep.Rows[i].SameIn == nil {
+			rep.Rows[i].SameIn = []string{}
+		}
+	}
+	rep.Findings = e.findings
+	if rep.Rows == nil {
+		rep.Rows = []Row{}
+	}
+	if rep.Findings == nil {
+		rep.Findings = []Finding{}
+	}
+	rep.count()
+	return rep, nil
+}
+
+// defaultsOf is the report header of the settings in force.
+func defaultsOf(s *settings.Settings) Defaults {
+	d := Defaults{
+		PersistByDefault:  s.PersistByDefault,
+		DefaultStorage:    s.DefaultStorage,
+		LocalStoragePath:  s.LocalStoragePath,
+		DefaultSerializer: s.DefaultSerializer,
+		RefreshCache:      s.RefreshCache,
+	}
+	if len(s.Sources) > 0 {
+		d.Sources = map[string]string{}
+		for _, name := range []string{settings.PersistByDefault, settings.DefaultStorage, settings.LocalStoragePath, settings.DefaultSerializer, settings.RefreshCache} {
+			if src, ok := s.Sources[name]; ok {
+				d.Sources[name] = string(src)
+			}
+		}
+	}
+	return d
+}

@@ -1,0 +1,186 @@
+package review_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/resultgen/resultgen/review"
+	"github.com/resultgen/resultgen/runtime/settings"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden want.* files")
+
+// fixedSettings are the global settings the golden files were made with.
+var fixedSettings = &settings.Settings{LocalStoragePath: "/srv/results", DefaultSerializer: "msgpack"}
+
+func reviewDir(t *testing.T, dir string) *review.Report {
+	t.Helper()
+	r, err := review.Review(context.Background(), review.Config{Dir: dir, Settings: fixedSettings})
+	if err != nil {
+		t.Fatalf("Review(%s): %v", dir, err)
+	}
+	return r
+}
+
+// find returns the row of function fn called from flow ("" standalone); a
+// flow whose call leaves the settings as standalone has no row of its own
+// and is listed in the standalone row's SameIn.
+func find(t *testing.T, r *review.Report, fn, from string) review.Row {
+	t.Helper()
+	for _, row := range r.Rows {
+		if row.Func == fn && row.CalledFrom == from {
+			return row
+		}
+	}
+	for _, row := range r.Rows {
+		if row.Func == fn && row.CalledFrom == "" {
+			for _, s := range row.SameIn {
+				if s == from {
+					return row
+				}
+			}
+		}
+	}
+	t.Fatalf("no row for %s called from %q", fn, from)
+	return review.Row{}
+}
+
+// TestQuizAnswers checks the quiz's answers the way a reader would: where
+// is each result stored, and why.
+func TestQuizAnswers(t *testing.T) {
+	type answer struct {
+		fn, from  string
+		persisted bool
+		whyKind   string
+		storage   string
+	}
+	cases := []struct {
+		dir, q1Storage string
+		answers        []answer
+		task3          string // the quiz's task returning nothing
+	}{
+		{dir: "testdata/quiz", q1Storage: "s3/prod", task3: "Print"},
+		{dir: "../examples/quiz", q1Storage: "local:quiz-results", task3: "Log"},
+	}
+	for _, c := range cases {
+		t.Run(c.dir, func(t *testing.T) {
+			r := reviewDir(t, c.dir)
+			want := []answer{
+				// Q1: the task sets nothing; the flow persists to its storage.
+				{"Say", "Persisting", true, "inherited", c.q1Storage},
+				// Q2: persist=false always wins, in the same flow.
+				{"SayUnpersisted", "Persisting", false, "explicit", ""},
+				// Q3: the flow has retries: a task returning a value persists...
+				{"Say", "Retrying", true, "flow_retries", "local:/srv/results"},
+				// ...one returning nothing does not, nor does the flow itself.
+				{c.task3, "Retrying", false, "default", ""},
+				{"Retrying", "", false, "default", ""},
+				// outside any flow the task is not persisted
+				{"Say", "", false, "default", ""},
+			}
+			for _, w := range want {
+				row := find(t, r, w.fn, w.from)
+				if row.Persisted != w.persisted || row.WhyKind != w.whyKind || row.Storage != w.storage {
+					t.Errorf("%s in %q: persisted=%v why=%q (%s) storage=%q; want persisted=%v why kind %s storage %q",
+						w.fn, w.from, row.Persisted, row.Why, row.WhyKind, row.Storage, w.persisted, w.whyKind, w.storage)
+				}
+			}
+			if r.Errors != 0 {
+				t.Errorf("errors = %d, want 0: %v", r.Errors, r.Findings)
+			}
+		})
+	}
+}
+
+// TestGolden compares the three formats with want.table, want.json and
+// want.md (go test ./review -run Golden -update rewrites them).
+func TestGolden(t *testing.T) {
+	cases := []struct{ dir, golden string }{
+		{"testdata/quiz", "testdata/quiz"},
+		{"../examples/quiz", "testdata/examples-quiz"},
+	}
+	for _, c := range cases {
+		r := reviewDir(t, c.dir)
+		for _, f := range []struct{ format, file string }{{"table", "want.table"}, {"json", "want.json"}, {"markdown", "want.md"}} {
+			t.Run(c.golden+"/"+f.format, func(t *testing.T) {
+				var buf bytes.Buffer
+				if err := review.Write(&buf, r, f.format); err != nil {
+					t.Fatal(err)
+				}
+				path := filepath.Join(c.golden, f.file)
+				if *update {
+					if err := os.MkdirAll(c.golden, 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("%v (run with -update to create it)", err)
+				}
+				if !bytes.Equal(buf.Bytes(), want) {
+					t.Errorf("%s differs from the review output (run with -update if the change is meant):\n%s", path, buf.String())
+				}
+			})
+		}
+	}
+}
+
+// TestJSONRoundTrip checks that the JSON format decodes back into a Report
+// with the same answers.
+func TestJSONRoundTrip(t *testing.T) {
+	r := reviewDir(t, "testdata/quiz")
+	var buf bytes.Buffer
+	if err := review.Write(&buf, r, "json"); err != nil {
+		t.Fatal(err)
+	}
+	var back review.Report
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Rows) != len(r.Rows) || back.Warnings != r.Warnings || len(back.Findings) != len(r.Findings) {
+		t.Fatalf("round trip: %d rows %d warnings, want %d rows %d warnings", len(back.Rows), back.Warnings, len(r.Rows), r.Warnings)
+	}
+	for i := range back.Rows {
+		if back.Rows[i].Why != r.Rows[i].Why || back.Rows[i].Storage != r.Rows[i].Storage {
+			t.Errorf("row %d: %+v, want %+v", i, back.Rows[i], r.Rows[i])
+		}
+	}
+}
+
+func TestWriteUnknownFormat(t *testing.T) {
+	err := review.Write(new(bytes.Buffer), &review.Report{}, "yaml")
+	if !errors.Is(err, review.ErrUnknownFormat) {
+		t.Fatalf("err = %v, want ErrUnknownFormat", err)
+	}
+}
+
+// TestFindingsAgree checks that Review and the analyzer share one engine:
+// Review over the analyzer's test package reports the same positions.
+func TestReviewFindings(t *testing.T) {
+	r := reviewDir(t, "testdata/src/findings")
+	if r.Errors == 0 || r.Warnings == 0 {
+		t.Fatalf("errors=%d warnings=%d, want both", r.Errors, r.Warnings)
+	}
+	if !r.Failed(false) || !r.Failed(true) {
+		t.Error("Failed = false with errors")
+	}
+	clean := reviewDir(t, "testdata/src/clean")
+	if len(clean.Findings) != 0 || clean.Failed(true) {
+		t.Errorf("clean package: %v", clean.Findings)
+	}
+	// The flow's call persists Summarize to the flow's storage, keyed by
+	// its template.
+	row := find(t, clean, "Summarize", "Report")
+	if !row.Persisted || row.Storage != "s3/prod" || row.Key != "summaries/{parameters[year]}/{parameters[region]}" || row.Serializer != "json" {
+		t.Errorf("Summarize in Report: %+v", row)
+	}
+}
