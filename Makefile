@@ -1,7 +1,7 @@
 # resultgen: see README.md. `make demo` runs the quickstart; `make test` runs everything.
 GO        ?= go
 PKGS      ?= ./...
-FUZZTIME  ?= 15s
+FUZZTIME  ?= 10s
 BIN       := $(CURDIR)/.bin
 export GOFLAGS := -mod=mod
 
@@ -22,6 +22,9 @@ unit:
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./runtime/record
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./annotations
+	$(GO) test -run='^$$' -fuzz='^FuzzParseProfile$$' -fuzztime=$(FUZZTIME) ./runtime/settings
+	$(GO) test -run='^$$' -fuzz='^FuzzParseURL$$' -fuzztime=$(FUZZTIME) ./runtime/storage/s3
+	$(GO) test -run='^$$' -fuzz='^FuzzKeyValue$$' -fuzztime=$(FUZZTIME) ./runtime
 
 vet:
 	$(GO) vet $(PKGS)

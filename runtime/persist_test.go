@@ -614,7 +614,7 @@ func TestStorageSpecs(t *testing.T) {
 		{"local:" + t.TempDir(), "", nil},
 		{"s3/prod", "", nil},
 		{"s3/missing", "known: s3/prod", runtime.ErrUnknownStorage},
-		{"s3://bucket/prefix", "s3 storage is not built in yet", runtime.ErrS3NotBuiltIn},
+		{"s3://Not_A_Bucket/prefix", "invalid characters", nil},
 		{"ftp:x", "unknown spec", nil},
 	}
 	for _, tt := range tests {

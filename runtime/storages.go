@@ -1,16 +1,20 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/runtime/storage/s3"
 )
 
 // ErrUnknownStorage is wrapped by the error of a storage spec naming a block
@@ -66,7 +70,7 @@ func (e *Engine) openStorageLocked(spec string) (storage.Storage, error) {
 		}
 		return e.memory, nil
 	case strings.HasPrefix(spec, "s3://"):
-		return openS3(settings.Block{URL: spec})
+		return e.openS3(settings.Block{URL: spec})
 	case strings.Contains(spec, "/") && !strings.Contains(spec, "://"):
 		if st, ok := e.blocks[spec]; ok {
 			return st, nil
@@ -79,7 +83,7 @@ func (e *Engine) openStorageLocked(spec string) (storage.Storage, error) {
 		case "local":
 			return e.openLocalLocked(spec, b.URL)
 		case "s3":
-			return openS3(b)
+			return e.openS3(b)
 		default:
 			return nil, fmt.Errorf("storage %q: unsupported block type %q (want local or s3)", spec, typ)
 		}
@@ -121,12 +125,38 @@ func (e *Engine) knownSlugsLocked() string {
 	return strings.Join(known, ", ")
 }
 
-// ErrS3NotBuiltIn is returned for S3 storage until the S3 backend is wired in.
-var ErrS3NotBuiltIn = errors.New("s3 storage is not built in yet")
+// s3OpenTimeout bounds opening an S3 store, which checks that the bucket
+// exists.
+const s3OpenTimeout = 30 * time.Second
 
-// openS3 is the one place S3 stores are opened.
-func openS3(b settings.Block) (storage.Storage, error) {
-	return nil, fmt.Errorf("storage %q: %w", b.URL, ErrS3NotBuiltIn)
+// openS3 is the one place S3 stores are opened: the standard AWS
+// environment (endpoint, region, credentials chain) first, then what the
+// block sets. Credentials never come from a block or a spec.
+func (e *Engine) openS3(b settings.Block) (storage.Storage, error) {
+	cfg, err := s3.ConfigFromEnv(b.URL, os.LookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("storage %q: %w", b.URL, err)
+	}
+	if b.Endpoint != "" {
+		host, insecure := b.Endpoint, b.Insecure
+		if rest, ok := strings.CutPrefix(host, "http://"); ok {
+			host, insecure = rest, true
+		} else if rest, ok := strings.CutPrefix(host, "https://"); ok {
+			host = rest
+		}
+		cfg.Endpoint, cfg.Insecure = strings.TrimSuffix(host, "/"), insecure
+	}
+	if b.Region != "" {
+		cfg.Region = b.Region
+	}
+	cfg.Logger = e.logger
+	ctx, cancel := context.WithTimeout(context.Background(), s3OpenTimeout)
+	defer cancel()
+	st, err := s3.Open(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("storage %q: %w", b.URL, err)
+	}
+	return st, nil
 }
 
 // newSerializer builds a serializer from its name and compression.

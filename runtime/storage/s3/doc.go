@@ -1,0 +1,93 @@
+// Package s3 keeps result records on an S3-compatible object store (AWS S3,
+// MinIO, and others speaking the S3 API) through
+// github.com/minio/minio-go/v7. Its Storage implements storage.Storage,
+// storage.RangeGetter and storage.Locker.
+//
+// # Configuration
+//
+// A store is named by a URL, s3://BUCKET/PREFIX; key K lives in object
+// PREFIX/K of BUCKET (PREFIX may be empty: s3://BUCKET). ParseURL splits the
+// URL; ConfigFromEnv turns it into a Config using the standard AWS settings,
+// and Open connects and checks that the bucket exists:
+//
+//	cfg, err := s3.ConfigFromEnv("s3://results/prod", os.LookupEnv)
+//	if err != nil { ... }
+//	st, err := s3.Open(ctx, cfg)
+//
+// The settings ConfigFromEnv reads:
+//
+//	AWS_ENDPOINT_URL_S3  endpoint URL for S3, e.g. http://127.0.0.1:9000;
+//	                     the scheme decides TLS (http: plain, https: TLS)
+//	AWS_ENDPOINT_URL     endpoint URL for all AWS services, if the above is unset
+//	AWS_REGION           region (else AWS_DEFAULT_REGION; else asked of the server)
+//
+// Without an endpoint the store talks to AWS (s3.amazonaws.com, TLS). Code
+// that builds a Config itself sets Endpoint to host:port and Insecure for
+// plain HTTP.
+//
+// # Credentials
+//
+// Credentials come from the standard chain and nowhere else (never from a
+// URL, a directive or a configuration file of this project): first
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), then the
+// shared credentials file, AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials
+// (with ~/.aws/config), at the profile AWS_PROFILE or "default". With none,
+// requests are anonymous. Config.Credentials overrides the chain.
+//
+// # Consistency
+//
+// S3 offers strong read-after-write consistency, and a PUT replaces an
+// object atomically, so:
+//
+//   - Put is atomic. A body of up to Config.PartSize bytes (default 16 MiB)
+//     goes up in one request; a longer body is streamed as a multipart
+//     upload in parts of PartSize, holding one part in memory however large
+//     the result, and the object appears only when the upload completes. A failed or cancelled upload is aborted and leaves no
+//     object (if the server is unreachable even for the abort, its parts stay
+//     invisible on the server until its multipart-cleanup runs).
+//   - PutOptions.IfAbsent sends If-None-Match: *, which the server checks
+//     under its own lock at commit time: for a multipart upload on
+//     CompleteMultipartUpload (minio-go v7.4.1's own multipart path drops
+//     the header there, so this package drives multipart uploads itself
+//     through minio.Core and sends it on the complete request). Of
+//     concurrent writers of one key exactly one wins; the others get an
+//     error wrapping storage.ErrExists and can read the winner's object.
+//     (AWS S3 and MinIO both honour it; a server that ignores conditional
+//     writes breaks this guarantee.)
+//   - PutOptions.Metadata is kept as user metadata (x-amz-meta-*), so Stat
+//     answers with one HEAD request. Names must be ASCII tokens (letters,
+//     digits, "-", "_", "."), values printable ASCII without leading or
+//     trailing space; Stat returns them under the names given to Put.
+//   - Missing objects are reported with storage.ErrNotFound. Network errors
+//     name the operation, the key and the endpoint, e.g.
+//     s3 put "k" at 127.0.0.1:9000: dial tcp ...: connection refused.
+//   - Delete checks that the object exists and then deletes it; S3 has no
+//     conditional delete, so two concurrent Deletes may both succeed.
+//
+// # Leases
+//
+// Lock serializes work on one key across processes and machines with a
+// lease object, PREFIX/.locks/<sha256 of the key, hex>, holding the owner,
+// a random token and an expiry time (the .locks folder is reserved on every
+// backend: keys under it are refused and List skips it).
+//
+//   - Taking: PUT the lease with If-None-Match: *. Exactly one of
+//     concurrent takers creates it.
+//   - Waiting: while the lease exists and has not expired, Lock polls with
+//     jittered exponential backoff (50 ms up to 2 s, and soon after the
+//     expiry) until ctx is done.
+//   - Taking over: an expired lease (its holder crashed or stalled) is
+//     overwritten with If-Match: <the ETag read>, so of two takers of the
+//     same expired lease only one wins.
+//   - Renewing: while held, the lease is rewritten every ttl/3 with If-Match
+//     on our last ETag (Config.DisableLeaseRenew turns this off). A failed
+//     condition means it was taken over; unlock then reports ErrLeaseLost.
+//   - Releasing: unlock deletes the lease only while it is ours (its ETag is
+//     the one we wrote) and at least max(ttl/4, 1s) from expiry, when nobody
+//     can have taken it over; closer to expiry it marks the lease expired
+//     with a conditional overwrite instead, which leaves a small object that
+//     the next taker takes over.
+//
+// Expiry compares the holder's clock with the taker's: clocks of the
+// processes sharing a store must agree to well within the lease ttl.
+package s3

@@ -1,0 +1,364 @@
+package s3
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// ErrLeaseLost is returned (wrapped) by the unlock function of Lock when the
+// lease stopped being ours while held: it expired unrenewed and another
+// process took it over. The work done under it was not exclusive.
+var ErrLeaseLost = errors.New("s3: lease lost")
+
+// Lease timing.
+const (
+	minPoll = 50 * time.Millisecond // first wait for a live lease
+	maxPoll = 2 * time.Second       // longest wait between two looks
+	// opTimeout bounds each lease request made outside the caller's
+	// context (renewal, release).
+	opTimeout = 30 * time.Second
+)
+
+// lease is the body of a lease object.
+type lease struct {
+	Key     string    `json:"key"`
+	Owner   string    `json:"owner"`
+	Token   string    `json:"token"`
+	Expires time.Time `json:"expires"`
+	TTL     string    `json:"ttl"`
+}
+
+// held is one lease this process holds.
+type held struct {
+	s     *Storage
+	key   string
+	name  string
+	token string
+	ttl   time.Duration
+
+	mu      sync.Mutex
+	etag    string
+	expires time.Time
+	lost    error
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+// Lock takes the lease on key for ttl, waiting (polling with backoff) while
+// another holder's lease is live, until ctx is done. See the package doc for
+// the protocol. The returned unlock stops renewal and releases the lease; it
+// reports ErrLeaseLost when the lease had been taken over meanwhile.
+func (s *Storage) Lock(ctx context.Context, key string, ttl time.Duration) (unlock func() error, err error) {
+	if _, err := s.object("lock", key); err != nil {
+		return nil, err
+	}
+	if ttl <= 0 {
+		return nil, fmt.Errorf("s3 lock %q: ttl %v must be positive", key, ttl)
+	}
+	sum := sha256.Sum256([]byte(key))
+	h := &held{
+		s:     s,
+		key:   key,
+		name:  s.prefix + leasesDir + "/" + hex.EncodeToString(sum[:]),
+		token: randomHex(16),
+		ttl:   ttl,
+	}
+	// Holders in this process queue here first: they need not poll the
+	// server, and their critical sections are ordered for the Go memory
+	// model as well.
+	localUnlock, err := s.local.lock(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("s3 lock %q at %s: waiting for a holder in this process: %w", key, s.endpoint, err)
+	}
+	wait := minPoll
+	for {
+		ok, retryAt, err := h.try(ctx)
+		if err != nil {
+			localUnlock()
+			return nil, err
+		}
+		if ok {
+			break
+		}
+		// A live lease: wait with jittered backoff, but look again soon
+		// after it is due to expire.
+		d := wait/2 + mrand.N(wait/2+1)
+		if until := time.Until(retryAt); until > 0 && until < d {
+			d = until + minPoll
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			localUnlock()
+			return nil, fmt.Errorf("s3 lock %q at %s: waiting for a live lease: %w", key, s.endpoint, context.Cause(ctx))
+		case <-t.C:
+		}
+		wait = min(wait*2, maxPoll)
+	}
+	h.stop = make(chan struct{})
+	h.done = make(chan struct{})
+	if s.renew {
+		go h.renewLoop()
+	} else {
+		close(h.done)
+	}
+	var once sync.Once
+	var uerr error
+	return func() error {
+		once.Do(func() {
+			uerr = h.release()
+			localUnlock()
+		})
+		return uerr
+	}, nil
+}
+
+// try makes one attempt: create the lease if absent, or take over an expired
+// one. It returns ok when the lease is ours, else when the live lease
+// expires.
+func (h *held) try(ctx context.Context) (ok bool, retryAt time.Time, err error) {
+	s := h.s
+	etag, exp, err := h.write(ctx, "")
+	if err == nil {
+		h.set(etag, exp)
+		return true, time.Time{}, nil
+	}
+	if !preconditionFailed(err) {
+		return false, time.Time{}, s.wrap("lock", h.key, err)
+	}
+	cur, curETag, err := h.read(ctx)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, time.Now(), nil // released meanwhile: try again now
+	}
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	if time.Now().Before(cur.Expires) {
+		return false, cur.Expires, nil
+	}
+	// Expired (or unreadable): take it over, conditional on the version we
+	// saw, so of two takers only one wins.
+	etag, exp, err = h.write(ctx, curETag)
+	if err == nil {
+		h.set(etag, exp)
+		return true, time.Time{}, nil
+	}
+	if preconditionFailed(err) || isNotFound(err) {
+		return false, time.Now(), nil // someone else moved first
+	}
+	return false, time.Time{}, s.wrap("lock", h.key, err)
+}
+
+// write puts our lease: If-None-Match: * when ifMatch is "", else If-Match.
+func (h *held) write(ctx context.Context, ifMatch string) (etag string, expires time.Time, err error) {
+	expires = time.Now().Add(h.ttl)
+	body, err := json.Marshal(lease{Key: h.key, Owner: h.s.owner, Token: h.token, Expires: expires.UTC(), TTL: h.ttl.String()})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return h.put(ctx, body, ifMatch, expires)
+}
+
+func (h *held) put(ctx context.Context, body []byte, ifMatch string, expires time.Time) (string, time.Time, error) {
+	opts := minio.PutObjectOptions{ContentType: "application/json", DisableMultipart: true}
+	if ifMatch == "" {
+		opts.SetMatchETagExcept("*")
+	} else {
+		opts.SetMatchETag(ifMatch)
+	}
+	info, err := h.s.client.PutObject(ctx, h.s.bucket, h.name, bytes.NewReader(body), int64(len(body)), opts)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return info.ETag, expires, nil
+}
+
+// read returns the current lease and its ETag. An unreadable lease is
+// returned as already expired, so a corrupt object cannot block forever.
+func (h *held) read(ctx context.Context) (lease, string, error) {
+	rc, oi, _, err := minio.Core{Client: h.s.client}.GetObject(ctx, h.s.bucket, h.name, minio.GetObjectOptions{})
+	if err != nil {
+		return lease{}, "", h.s.wrap("lock", h.key, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, 64<<10))
+	if err != nil {
+		return lease{}, "", h.s.wrap("lock", h.key, err)
+	}
+	var l lease
+	if err := json.Unmarshal(data, &l); err != nil {
+		h.s.log.Warn("s3 lease object unreadable; treating it as expired",
+			"store", h.s.String(), "key", h.key, "object", h.name, "err", err)
+		l = lease{}
+	}
+	return l, oi.ETag, nil
+}
+
+func (h *held) set(etag string, expires time.Time) {
+	h.mu.Lock()
+	h.etag, h.expires = etag, expires
+	h.mu.Unlock()
+}
+
+// renewLoop extends the lease every ttl/3 while held.
+func (h *held) renewLoop() {
+	defer close(h.done)
+	every := max(h.ttl/3, 10*time.Millisecond)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+		}
+		h.mu.Lock()
+		etag := h.etag
+		h.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), min(opTimeout, h.ttl))
+		newETag, exp, err := h.write(ctx, etag)
+		cancel()
+		switch {
+		case err == nil:
+			h.set(newETag, exp)
+		case preconditionFailed(err) || isNotFound(err):
+			h.mu.Lock()
+			h.lost = fmt.Errorf("s3 lock %q at %s: %w", h.key, h.s.endpoint, ErrLeaseLost)
+			h.mu.Unlock()
+			h.s.log.Error("s3 lease lost while held", "store", h.s.String(), "key", h.key)
+			return
+		default:
+			// A transient failure: keep trying until the lease runs out.
+			h.s.log.Warn("s3 lease renewal failed", "store", h.s.String(), "key", h.key,
+				"err", h.s.wrap("renew lease", h.key, err))
+		}
+	}
+}
+
+// release stops renewal and removes the lease if it is still ours.
+//
+// S3 has no conditional delete, so "still ours" is checked first (the
+// object's ETag is the one we wrote) and the delete follows only while the
+// lease has a safe margin before expiry: nobody may take over a lease
+// before it expires, so nobody can have replaced it in between. Without
+// that margin the lease is instead marked expired with a conditional
+// overwrite, which is atomic, and left for the next taker.
+func (h *held) release() error {
+	close(h.stop)
+	<-h.done
+	h.mu.Lock()
+	etag, expires, lost := h.etag, h.expires, h.lost
+	h.mu.Unlock()
+	if lost != nil {
+		return lost
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	s := h.s
+	oi, err := s.client.StatObject(ctx, s.bucket, h.name, minio.StatObjectOptions{})
+	if err != nil {
+		if isNotFound(err) {
+			return fmt.Errorf("s3 unlock %q at %s: %w", h.key, s.endpoint, ErrLeaseLost)
+		}
+		return s.wrap("unlock", h.key, err)
+	}
+	if oi.ETag != etag {
+		return fmt.Errorf("s3 unlock %q at %s: %w", h.key, s.endpoint, ErrLeaseLost)
+	}
+	margin := max(h.ttl/4, time.Second)
+	if time.Until(expires) > margin {
+		if err := s.client.RemoveObject(ctx, s.bucket, h.name, minio.RemoveObjectOptions{}); err != nil {
+			return s.wrap("unlock", h.key, err)
+		}
+		return nil
+	}
+	body, err := json.Marshal(lease{Key: h.key, Owner: s.owner, Token: h.token, TTL: "released"})
+	if err != nil {
+		return err
+	}
+	if _, _, err := h.put(ctx, body, etag, time.Time{}); err != nil {
+		if preconditionFailed(err) || isNotFound(err) {
+			return fmt.Errorf("s3 unlock %q at %s: %w", h.key, s.endpoint, ErrLeaseLost)
+		}
+		return s.wrap("unlock", h.key, err)
+	}
+	return nil
+}
+
+func isNotFound(err error) bool {
+	er := minio.ToErrorResponse(unwrapAll(err))
+	return er.Code == "NoSuchKey" || er.StatusCode == 404
+}
+
+func defaultOwner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), randomHex(4))
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// keyLocks serializes the holders of one key inside the process; unlike a
+// sync.Mutex, waiting for it ends with the context.
+type keyLocks struct {
+	mu sync.Mutex
+	m  map[string]*keyLock
+}
+
+type keyLock struct {
+	ch   chan struct{} // holds one token while locked
+	refs int           // holders and waiters
+}
+
+func (l *keyLocks) lock(ctx context.Context, key string) (func(), error) {
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = map[string]*keyLock{}
+	}
+	kl := l.m[key]
+	if kl == nil {
+		kl = &keyLock{ch: make(chan struct{}, 1)}
+		l.m[key] = kl
+	}
+	kl.refs++
+	l.mu.Unlock()
+	select {
+	case kl.ch <- struct{}{}:
+		return func() {
+			<-kl.ch
+			l.release(key, kl)
+		}, nil
+	case <-ctx.Done():
+		l.release(key, kl)
+		return nil, context.Cause(ctx)
+	}
+}
+
+func (l *keyLocks) release(key string, kl *keyLock) {
+	l.mu.Lock()
+	kl.refs--
+	if kl.refs == 0 {
+		delete(l.m, key)
+	}
+	l.mu.Unlock()
+}

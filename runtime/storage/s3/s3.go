@@ -1,0 +1,722 @@
+package s3
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/minio/minio-go/v7/pkg/s3utils"
+
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// Part sizes of streamed uploads.
+const (
+	// DefaultPartSize is the part size used when Config.PartSize is 0.
+	DefaultPartSize int64 = 16 << 20
+	// MinPartSize is the smallest part S3 accepts (except for the last).
+	MinPartSize int64 = 5 << 20
+	// MaxPartSize is the largest part S3 accepts.
+	MaxPartSize int64 = 5 << 30
+)
+
+// DefaultEndpoint is the endpoint used when neither Config.Endpoint nor the
+// AWS endpoint variables name one.
+const DefaultEndpoint = "s3.amazonaws.com"
+
+// leasesDir is the folder, under the store's prefix, that holds lease
+// objects. Keys inside it are reserved.
+const leasesDir = ".locks" // the name every backend reserves (storage.ValidateKey)
+
+// namesMeta is the reserved user-metadata entry that records the caller's
+// spelling of the metadata names (S3 folds their case).
+const namesMeta = "Resultgen-Meta-Names"
+
+// Config says where a Storage keeps its objects and how it reaches them.
+type Config struct {
+	// Bucket is the bucket name; it must exist.
+	Bucket string
+	// Prefix is the key prefix inside the bucket, without leading or
+	// trailing slash; "" uses the bucket's root. Key K is stored as the
+	// object "Prefix/K".
+	Prefix string
+	// Endpoint is the server as host or host:port, with no scheme;
+	// "" means DefaultEndpoint.
+	Endpoint string
+	// Region is the bucket's region; "" lets the client ask the server.
+	Region string
+	// Insecure selects plain HTTP instead of HTTPS.
+	Insecure bool
+	// PartSize is the part size of streamed uploads: a body longer than
+	// this is sent in parts of this size, and Put holds one part in memory
+	// at a time. 0 means DefaultPartSize; otherwise it must
+	// lie within [MinPartSize, MaxPartSize].
+	PartSize int64
+	// Credentials signs requests; nil uses the standard chain read from the
+	// process environment (see ConfigFromEnv).
+	Credentials *credentials.Credentials
+	// MaxRetries bounds how often one request is retried on a network or
+	// server error; 0 keeps the client's default (10).
+	MaxRetries int
+	// Owner names this process in lease objects; "" uses
+	// "HOSTNAME/PID/RANDOM".
+	Owner string
+	// DisableLeaseRenew stops Lock from renewing a held lease in the
+	// background: the lease then expires ttl after it was taken even while
+	// held.
+	DisableLeaseRenew bool
+	// Logger receives lease renewal problems; nil uses slog.Default().
+	Logger *slog.Logger
+	// Transport replaces the HTTP transport (for custom TLS roots or
+	// proxies); nil uses the client's default.
+	Transport http.RoundTripper
+}
+
+// Storage is a storage.Storage on an S3-compatible server. It also
+// implements storage.RangeGetter and storage.Locker. It is safe for
+// concurrent use.
+type Storage struct {
+	client   *minio.Client
+	bucket   string
+	prefix   string // "" or "p/" with a trailing slash
+	endpoint string
+	partSize int64
+	owner    string
+	renew    bool
+	log      *slog.Logger
+	local    keyLocks // in-process queue in front of the leases
+}
+
+var (
+	_ storage.Storage     = (*Storage)(nil)
+	_ storage.RangeGetter = (*Storage)(nil)
+	_ storage.Locker      = (*Storage)(nil)
+)
+
+// ParseURL splits "s3://BUCKET/PREFIX" into its bucket and prefix. The
+// prefix loses its trailing slash and may be empty ("s3://BUCKET"). URLs
+// with credentials, a port, a query or a fragment are refused: credentials
+// never come from a URL.
+func ParseURL(s string) (bucket, prefix string, err error) {
+	rest, ok := strings.CutPrefix(s, "s3://")
+	if !ok {
+		return "", "", fmt.Errorf("s3 url %q: must start with s3://", s)
+	}
+	if strings.ContainsAny(rest, "?#") {
+		return "", "", fmt.Errorf("s3 url %q: query and fragment are not allowed", s)
+	}
+	bucket, prefix, _ = strings.Cut(rest, "/")
+	if strings.Contains(bucket, "@") {
+		return "", "", fmt.Errorf("s3 url %q: credentials do not belong in the url; use the AWS environment or shared credentials file", s)
+	}
+	if bucket == "" {
+		return "", "", fmt.Errorf("s3 url %q: no bucket", s)
+	}
+	if err := s3utils.CheckValidBucketNameStrict(bucket); err != nil {
+		return "", "", fmt.Errorf("s3 url %q: bucket %q: %w", s, bucket, err)
+	}
+	prefix = strings.TrimSuffix(prefix, "/")
+	if prefix != "" {
+		if err := storage.ValidateKey(prefix); err != nil {
+			return "", "", fmt.Errorf("s3 url %q: prefix: %w", s, err)
+		}
+		if first, _, _ := strings.Cut(prefix, "/"); first == leasesDir {
+			return "", "", fmt.Errorf("s3 url %q: prefix %q is reserved for leases", s, leasesDir)
+		}
+	}
+	return bucket, prefix, nil
+}
+
+// ConfigFromEnv builds the Config of the store at url ("s3://BUCKET/PREFIX")
+// from the standard AWS settings, read through lookup (os.LookupEnv in
+// production, a map in tests):
+//
+//   - AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL: the endpoint as a URL,
+//     "http://host:port" or "https://host"; the scheme decides TLS.
+//   - AWS_REGION, else AWS_DEFAULT_REGION: the region.
+//   - Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (with
+//     AWS_SESSION_TOKEN), else the shared credentials file
+//     (AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials and
+//     ~/.aws/config) at profile AWS_PROFILE (else "default"). Without any,
+//     requests are anonymous.
+func ConfigFromEnv(url string, lookup func(string) (string, bool)) (Config, error) {
+	bucket, prefix, err := ParseURL(url)
+	if err != nil {
+		return Config{}, err
+	}
+	get := func(names ...string) (string, string) {
+		for _, n := range names {
+			if v, ok := lookup(n); ok && strings.TrimSpace(v) != "" {
+				return strings.TrimSpace(v), n
+			}
+		}
+		return "", ""
+	}
+	cfg := Config{Bucket: bucket, Prefix: prefix}
+	if raw, name := get("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"); raw != "" {
+		cfg.Endpoint, cfg.Insecure, err = parseEndpointURL(raw)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	cfg.Region, _ = get("AWS_REGION", "AWS_DEFAULT_REGION")
+	cfg.Credentials = credentialsChain(lookup)
+	return cfg, nil
+}
+
+// parseEndpointURL turns "http://host:port" into ("host:port", insecure).
+func parseEndpointURL(raw string) (host string, insecure bool, err error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", false, fmt.Errorf("endpoint %q: %w", raw, err)
+	}
+	switch u.Scheme {
+	case "http":
+		insecure = true
+	case "https":
+	default:
+		return "", false, fmt.Errorf("endpoint %q: want an http:// or https:// url", raw)
+	}
+	if u.Host == "" {
+		return "", false, fmt.Errorf("endpoint %q: no host", raw)
+	}
+	if u.User != nil {
+		return "", false, fmt.Errorf("endpoint %q: credentials do not belong in the url", raw)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", false, fmt.Errorf("endpoint %q: path, query and fragment are not supported", raw)
+	}
+	return u.Host, insecure, nil
+}
+
+// credentialsChain is the standard chain with the environment read through
+// lookup: static keys from the environment, then the shared file.
+func credentialsChain(lookup func(string) (string, bool)) *credentials.Credentials {
+	get := func(names ...string) string {
+		for _, n := range names {
+			if v, ok := lookup(n); ok && v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	var chain []credentials.Provider
+	id := get("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY")
+	secret := get("AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY")
+	if id != "" && secret != "" {
+		chain = append(chain, &credentials.Static{Value: credentials.Value{
+			AccessKeyID:     id,
+			SecretAccessKey: secret,
+			SessionToken:    get("AWS_SESSION_TOKEN"),
+			SignerType:      credentials.SignatureV4,
+		}})
+	}
+	profile := get("AWS_PROFILE")
+	if profile == "" {
+		profile = "default"
+	}
+	chain = append(chain, &credentials.FileAWSCredentials{
+		Filename: get("AWS_SHARED_CREDENTIALS_FILE"),
+		Profile:  profile,
+	})
+	return credentials.NewChainCredentials(chain)
+}
+
+// Open connects to the server of cfg and checks that the bucket exists.
+func Open(ctx context.Context, cfg Config) (*Storage, error) {
+	if cfg.Bucket == "" {
+		return nil, errors.New("s3 open: no bucket")
+	}
+	if err := s3utils.CheckValidBucketNameStrict(cfg.Bucket); err != nil {
+		return nil, fmt.Errorf("s3 open: bucket %q: %w", cfg.Bucket, err)
+	}
+	prefix := strings.Trim(cfg.Prefix, "/")
+	if prefix != "" {
+		if err := storage.ValidateKey(prefix); err != nil {
+			return nil, fmt.Errorf("s3 open: prefix: %w", err)
+		}
+		prefix += "/"
+	}
+	endpoint := cfg.Endpoint
+	if endpoint == "" {
+		endpoint = DefaultEndpoint
+	}
+	if strings.Contains(endpoint, "://") {
+		return nil, fmt.Errorf("s3 open: endpoint %q: give host:port and set Insecure for plain http", endpoint)
+	}
+	partSize := cfg.PartSize
+	switch {
+	case partSize == 0:
+		partSize = DefaultPartSize
+	case partSize < MinPartSize || partSize > MaxPartSize:
+		return nil, fmt.Errorf("s3 open: part size %d outside [%d, %d]", partSize, MinPartSize, MaxPartSize)
+	}
+	creds := cfg.Credentials
+	if creds == nil {
+		creds = credentialsChain(os.LookupEnv)
+	}
+	client, err := minio.New(endpoint, &minio.Options{
+		Creds:      creds,
+		Secure:     !cfg.Insecure,
+		Region:     cfg.Region,
+		MaxRetries: cfg.MaxRetries,
+		Transport:  cfg.Transport,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("s3 open %s: %w", endpoint, err)
+	}
+	owner := cfg.Owner
+	if owner == "" {
+		owner = defaultOwner()
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s := &Storage{
+		client:   client,
+		bucket:   cfg.Bucket,
+		prefix:   prefix,
+		endpoint: endpoint,
+		partSize: partSize,
+		owner:    owner,
+		renew:    !cfg.DisableLeaseRenew,
+		log:      logger,
+	}
+	ok, err := client.BucketExists(ctx, cfg.Bucket)
+	if err != nil {
+		return nil, s.wrap("open", "", err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("s3 open: bucket %q does not exist at %s", cfg.Bucket, endpoint)
+	}
+	return s, nil
+}
+
+// String names the store: "s3://bucket/prefix", or "s3://bucket" without
+// a prefix.
+func (s *Storage) String() string {
+	if s.prefix == "" {
+		return "s3://" + s.bucket
+	}
+	return "s3://" + s.bucket + "/" + strings.TrimSuffix(s.prefix, "/")
+}
+
+// object validates key and returns its object name.
+func (s *Storage) object(op, key string) (string, error) {
+	if err := storage.ValidateKey(key); err != nil {
+		return "", fmt.Errorf("s3 %s: %w", op, err)
+	}
+	return s.prefix + key, nil
+}
+
+// Put stores body at key. A body of known size up to the part size goes up
+// in one streamed request; any other body is read one part at a time: if it
+// ends within the first part it goes up in one request, otherwise as a
+// multipart upload that holds one part in memory, is aborted on failure or
+// cancellation, and so leaves no object unless it completes. With
+// opts.IfAbsent the committing request (the PUT, or the
+// CompleteMultipartUpload) carries If-None-Match: *, which the server
+// checks atomically; the losers of a race get storage.ErrExists.
+func (s *Storage) Put(ctx context.Context, key string, body io.Reader, opts storage.PutOptions) error {
+	name, err := s.object("put", key)
+	if err != nil {
+		return err
+	}
+	meta, err := encodeMetadata(opts.Metadata)
+	if err != nil {
+		return fmt.Errorf("s3 put %q: %w", key, err)
+	}
+	po := minio.PutObjectOptions{
+		UserMetadata:     meta,
+		ContentType:      "application/octet-stream",
+		DisableMultipart: true,
+	}
+	if opts.IfAbsent {
+		po.SetMatchETagExcept("*")
+	}
+	if opts.Size > 0 && opts.Size <= s.partSize {
+		_, err := s.client.PutObject(ctx, s.bucket, name, body, opts.Size, po)
+		return s.wrapPut(key, opts.IfAbsent, err)
+	}
+	// Size unknown (or a zero that may be an unset field) or large: look at
+	// a small head first, so that small records cost one small buffer.
+	head := make([]byte, min(headSize, s.partSize))
+	n, err := io.ReadFull(body, head)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		_, err := s.client.PutObject(ctx, s.bucket, name, bytes.NewReader(head[:n]), int64(n), po)
+		return s.wrapPut(key, opts.IfAbsent, err)
+	}
+	if err != nil {
+		return fmt.Errorf("s3 put %q: reading body: %w", key, err)
+	}
+	part := make([]byte, s.partSize)
+	copy(part, head)
+	m, err := io.ReadFull(body, part[n:])
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		_, err := s.client.PutObject(ctx, s.bucket, name, bytes.NewReader(part[:n+m]), int64(n+m), po)
+		return s.wrapPut(key, opts.IfAbsent, err)
+	}
+	if err != nil {
+		return fmt.Errorf("s3 put %q: reading body: %w", key, err)
+	}
+	return s.wrapPut(key, opts.IfAbsent, s.putMultipart(ctx, key, name, part, body, meta, opts.IfAbsent))
+}
+
+// headSize is how much of a body of unknown size Put reads before it
+// commits to a part-sized buffer.
+const headSize = 64 << 10
+
+// maxParts is the most parts S3 allows in one upload.
+const maxParts = 10000
+
+// putMultipart uploads part (full) and then the rest of body in parts of
+// len(part), reusing that one buffer. minio-go's own multipart path does not
+// repeat If-None-Match on CompleteMultipartUpload (v7.4.1 drops custom
+// headers there), so this drives the upload through minio.Core and sends
+// the condition on the complete request, where S3 evaluates it.
+func (s *Storage) putMultipart(ctx context.Context, key, name string, part []byte, body io.Reader, meta map[string]string, ifAbsent bool) (err error) {
+	core := minio.Core{Client: s.client}
+	uploadID, err := core.NewMultipartUpload(ctx, s.bucket, name, minio.PutObjectOptions{
+		UserMetadata: meta,
+		ContentType:  "application/octet-stream",
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			// Abort even when ctx was cancelled: the parts must not linger.
+			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
+			defer cancel()
+			if aerr := core.AbortMultipartUpload(actx, s.bucket, name, uploadID); aerr != nil {
+				s.log.Warn("s3 abort of a failed upload failed; the server drops its parts later",
+					"store", s.String(), "key", key, "err", s.wrap("abort", key, aerr))
+			}
+		}
+	}()
+	buf := part
+	var parts []minio.CompletePart
+	for num := 1; ; num++ {
+		if num > maxParts {
+			return fmt.Errorf("body larger than %d parts of %d bytes; raise Config.PartSize", maxParts, len(buf))
+		}
+		p, err := core.PutObjectPart(ctx, s.bucket, name, uploadID, num, bytes.NewReader(part), int64(len(part)), minio.PutObjectPartOptions{})
+		if err != nil {
+			return err
+		}
+		parts = append(parts, minio.CompletePart{PartNumber: num, ETag: p.ETag})
+		if len(part) < len(buf) {
+			break // that was the short last part
+		}
+		n, err := io.ReadFull(body, buf)
+		if n == 0 && (err == io.EOF || err == io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil && err != io.ErrUnexpectedEOF {
+			return fmt.Errorf("reading body: %w", err)
+		}
+		part = buf[:n]
+	}
+	var co minio.PutObjectOptions
+	if ifAbsent {
+		co.SetMatchETagExcept("*")
+	}
+	_, err = core.CompleteMultipartUpload(ctx, s.bucket, name, uploadID, parts, co)
+	return err
+}
+
+// Get opens the object at key.
+func (s *Storage) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	return s.get(ctx, "get", key, minio.GetObjectOptions{})
+}
+
+// GetRange reads length bytes of the object at key from offset; length < 0
+// reads to the end. A range past the end yields what exists of it.
+func (s *Storage) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	if offset < 0 {
+		return nil, fmt.Errorf("s3 get %q: negative offset %d", key, offset)
+	}
+	if length == 0 {
+		if _, err := s.Stat(ctx, key); err != nil {
+			return nil, err
+		}
+		return io.NopCloser(bytes.NewReader(nil)), nil
+	}
+	var opts minio.GetObjectOptions
+	switch {
+	case length < 0 && offset == 0:
+	case length < 0:
+		_ = opts.SetRange(offset, 0)
+	default:
+		_ = opts.SetRange(offset, offset+length-1)
+	}
+	rc, err := s.get(ctx, "get", key, opts)
+	if err != nil && offset > 0 && minio.ToErrorResponse(unwrapAll(err)).Code == "InvalidRange" {
+		// The range starts at or past the end: nothing to read, if the
+		// object exists at all.
+		if _, serr := s.Stat(ctx, key); serr != nil {
+			return nil, serr
+		}
+		return io.NopCloser(bytes.NewReader(nil)), nil
+	}
+	return rc, err
+}
+
+func (s *Storage) get(ctx context.Context, op, key string, opts minio.GetObjectOptions) (io.ReadCloser, error) {
+	name, err := s.object(op, key)
+	if err != nil {
+		return nil, err
+	}
+	// One GET: the reader streams the one version that request found.
+	// (minio.Client.GetObject is lazy and may re-request with If-Match.)
+	rc, _, _, err := minio.Core{Client: s.client}.GetObject(ctx, s.bucket, name, opts)
+	if err != nil {
+		return nil, s.wrap(op, key, err)
+	}
+	return &reader{rc: rc, s: s, key: key}, nil
+}
+
+// reader names the endpoint in read errors.
+type reader struct {
+	rc  io.ReadCloser
+	s   *Storage
+	key string
+}
+
+func (r *reader) Read(p []byte) (int, error) {
+	n, err := r.rc.Read(p)
+	if err != nil && err != io.EOF {
+		err = r.s.wrap("get", r.key, err)
+	}
+	return n, err
+}
+
+func (r *reader) Close() error { return r.rc.Close() }
+
+// Stat describes the object at key with one HEAD request; its Metadata is
+// what Put was given, under the names Put was given.
+func (s *Storage) Stat(ctx context.Context, key string) (storage.Info, error) {
+	name, err := s.object("stat", key)
+	if err != nil {
+		return storage.Info{}, err
+	}
+	oi, err := s.client.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{})
+	if err != nil {
+		return storage.Info{}, s.wrap("stat", key, err)
+	}
+	return storage.Info{
+		Key:      key,
+		Size:     oi.Size,
+		Modified: oi.LastModified,
+		Metadata: decodeMetadata(oi.UserMetadata),
+	}, nil
+}
+
+// Delete removes the object at key. S3 deletes are unconditional, so the
+// existence check before it is a separate request: of two concurrent
+// Deletes of one object both may report success.
+func (s *Storage) Delete(ctx context.Context, key string) error {
+	name, err := s.object("delete", key)
+	if err != nil {
+		return err
+	}
+	if _, err := s.client.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{}); err != nil {
+		return s.wrap("delete", key, err)
+	}
+	if err := s.client.RemoveObject(ctx, s.bucket, name, minio.RemoveObjectOptions{}); err != nil {
+		return s.wrap("delete", key, err)
+	}
+	return nil
+}
+
+// List yields the objects whose keys start with prefix, in key order (S3
+// lists in byte order). Lease objects are not listed. Info.Metadata is nil;
+// use Stat for it.
+func (s *Storage) List(ctx context.Context, prefix string) iter.Seq2[storage.Info, error] {
+	return func(yield func(storage.Info, error) bool) {
+		if err := storage.ValidatePrefix(prefix); err != nil {
+			yield(storage.Info{}, fmt.Errorf("s3 list: %w", err))
+			return
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		leases := s.prefix + leasesDir + "/"
+		for oi := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{
+			Prefix:    s.prefix + prefix,
+			Recursive: true,
+		}) {
+			if oi.Err != nil {
+				yield(storage.Info{}, s.wrap("list", prefix, oi.Err))
+				return
+			}
+			if strings.HasPrefix(oi.Key, leases) || strings.HasSuffix(oi.Key, "/") {
+				continue
+			}
+			info := storage.Info{
+				Key:      strings.TrimPrefix(oi.Key, s.prefix),
+				Size:     oi.Size,
+				Modified: oi.LastModified,
+			}
+			if !yield(info, nil) {
+				return
+			}
+		}
+	}
+}
+
+// encodeMetadata checks the caller's metadata and adds the reserved entry
+// that remembers the names' spelling.
+func encodeMetadata(m map[string]string) (map[string]string, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(m)+1)
+	names := make([]string, 0, len(m))
+	seen := make(map[string]string, len(m))
+	for k, v := range m {
+		if !validToken(k) {
+			return nil, fmt.Errorf("metadata name %q: want ASCII letters, digits and -_.", k)
+		}
+		lk := strings.ToLower(k)
+		if lk == strings.ToLower(namesMeta) {
+			return nil, fmt.Errorf("metadata name %q is reserved", k)
+		}
+		if other, dup := seen[lk]; dup {
+			return nil, fmt.Errorf("metadata names %q and %q differ only in case", other, k)
+		}
+		seen[lk] = k
+		if !validValue(v) {
+			return nil, fmt.Errorf("metadata %q: value %q: want printable ASCII without leading or trailing space", k, v)
+		}
+		out["X-Amz-Meta-"+k] = v
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	out["X-Amz-Meta-"+namesMeta] = strings.Join(names, ",")
+	return out, nil
+}
+
+// decodeMetadata maps the server's (case-folded) names back to the names
+// given to Put.
+func decodeMetadata(um minio.StringMap) map[string]string {
+	if len(um) == 0 {
+		return nil
+	}
+	spelled := map[string]string{}
+	for k, v := range um {
+		if strings.EqualFold(k, namesMeta) {
+			for _, n := range strings.Split(v, ",") {
+				spelled[strings.ToLower(n)] = n
+			}
+		}
+	}
+	out := make(map[string]string, len(um))
+	for k, v := range um {
+		if strings.EqualFold(k, namesMeta) {
+			continue
+		}
+		if n, ok := spelled[strings.ToLower(k)]; ok {
+			k = n
+		}
+		out[k] = v
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func validValue(s string) bool {
+	if s != strings.TrimSpace(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// wrapPut maps a failed conditional write to storage.ErrExists.
+func (s *Storage) wrapPut(key string, ifAbsent bool, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ifAbsent && preconditionFailed(err) {
+		return fmt.Errorf("s3 put %q: %w", key, storage.ErrExists)
+	}
+	return s.wrap("put", key, err)
+}
+
+// preconditionFailed reports a failed If-None-Match / If-Match; a server may
+// also answer 409 to a conditional write racing another one.
+func preconditionFailed(err error) bool {
+	er := minio.ToErrorResponse(unwrapAll(err))
+	return er.Code == "PreconditionFailed" || er.StatusCode == http.StatusPreconditionFailed ||
+		er.Code == "ConditionalRequestConflict"
+}
+
+// unwrapAll returns the minio.ErrorResponse inside err, if any, else err.
+func unwrapAll(err error) error {
+	var er minio.ErrorResponse
+	if errors.As(err, &er) {
+		return er
+	}
+	return err
+}
+
+// wrap gives err the operation, key and endpoint, and maps missing objects
+// to storage.ErrNotFound.
+func (s *Storage) wrap(op, key string, err error) error {
+	what := "s3 " + op
+	if key != "" {
+		what += fmt.Sprintf(" %q", key)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s at %s: %w", what, s.endpoint, err)
+	}
+	er := minio.ToErrorResponse(unwrapAll(err))
+	switch er.Code {
+	case "NoSuchKey", "NoSuchObject":
+		return fmt.Errorf("%s: %w", what, storage.ErrNotFound)
+	case "NoSuchBucket":
+		return fmt.Errorf("%s: bucket %q does not exist at %s", what, s.bucket, s.endpoint)
+	case "":
+		if er.StatusCode == http.StatusNotFound {
+			return fmt.Errorf("%s: %w", what, storage.ErrNotFound)
+		}
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // the URL repeats the endpoint and adds noise
+	}
+	return fmt.Errorf("%s at %s: %w", what, s.endpoint, err)
+}
