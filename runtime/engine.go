@@ -28,7 +28,7 @@ type Engine struct {
 	logger   *slog.Logger
 	sem      chan struct{}
 	now      func() time.Time
-	locks    keyedLocks
+	locks    storage.KeyMutex
 
 	mu       sync.Mutex
 	stores   map[string]storage.Storage // opened stores by resolved spec

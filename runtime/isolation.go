@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/resultgen/resultgen/runtime/storage"
@@ -24,51 +23,10 @@ const (
 // lockTTL bounds how long a remote lease outlives a crashed holder.
 const lockTTL = 5 * time.Minute
 
-// keyedLocks is a set of mutexes by name, each freed when nobody waits.
-type keyedLocks struct {
-	mu sync.Mutex
-	m  map[string]*keyedLock
-}
-
-type keyedLock struct {
-	ch   chan struct{}
-	refs int
-}
-
-// lock acquires the lock of name, or returns ctx's error.
-func (k *keyedLocks) lock(ctx context.Context, name string) (func(), error) {
-	k.mu.Lock()
-	if k.m == nil {
-		k.m = map[string]*keyedLock{}
-	}
-	l := k.m[name]
-	if l == nil {
-		l = &keyedLock{ch: make(chan struct{}, 1)}
-		k.m[name] = l
-	}
-	l.refs++
-	k.mu.Unlock()
-	release := func() {
-		k.mu.Lock()
-		l.refs--
-		if l.refs == 0 {
-			delete(k.m, name)
-		}
-		k.mu.Unlock()
-	}
-	select {
-	case l.ch <- struct{}{}:
-		return func() { <-l.ch; release() }, nil
-	case <-ctx.Done():
-		release()
-		return nil, ctx.Err()
-	}
-}
-
 // lockKey holds key of st for one computation: the engine's in-process lock,
 // then the store's own lock when it has one.
 func (e *Engine) lockKey(ctx context.Context, st storage.Storage, key string) (func(), error) {
-	unlockLocal, err := e.locks.lock(ctx, st.String()+"\x00"+key)
+	unlockLocal, err := e.locks.Lock(ctx, st.String()+"\x00"+key)
 	if err != nil {
 		return nil, fmt.Errorf("wait for lock of key %q: %w", key, err)
 	}

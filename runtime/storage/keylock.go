@@ -5,9 +5,14 @@ import (
 	"sync"
 )
 
-// keyLocks serializes holders of one key inside the process. Waiting is
-// cancellable, unlike sync.Mutex.
-type keyLocks struct {
+// KeyMutex is a set of mutexes, one per key, for serializing the holders of
+// one key inside a process. Unlike a sync.Mutex, waiting ends with the
+// context. A key's entry is freed when nobody holds or waits for it. The zero
+// value is ready to use; a KeyMutex must not be copied after first use.
+//
+// Backends put it in front of their cross-process locks (Locker), and the
+// runtime uses it for serializable isolation.
+type KeyMutex struct {
 	mu sync.Mutex
 	m  map[string]*keyLock
 }
@@ -17,9 +22,10 @@ type keyLock struct {
 	refs int           // holders and waiters
 }
 
-// lock blocks until the key is free or ctx is done; the returned func
-// releases it and must be called exactly once.
-func (l *keyLocks) lock(ctx context.Context, key string) (func(), error) {
+// Lock blocks until key is free or ctx is done (then it returns the
+// context's cause). The returned func releases the key and must be called
+// exactly once.
+func (l *KeyMutex) Lock(ctx context.Context, key string) (unlock func(), err error) {
 	l.mu.Lock()
 	if l.m == nil {
 		l.m = map[string]*keyLock{}
@@ -40,11 +46,11 @@ func (l *keyLocks) lock(ctx context.Context, key string) (func(), error) {
 		}, nil
 	case <-ctx.Done():
 		l.release(key, kl)
-		return nil, ctx.Err()
+		return nil, context.Cause(ctx)
 	}
 }
 
-func (l *keyLocks) release(key string, kl *keyLock) {
+func (l *KeyMutex) release(key string, kl *keyLock) {
 	l.mu.Lock()
 	kl.refs--
 	if kl.refs == 0 {

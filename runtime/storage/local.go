@@ -24,7 +24,7 @@ import (
 type Local struct {
 	base  string
 	root  *os.Root
-	locks keyLocks
+	locks KeyMutex
 }
 
 var (
@@ -375,7 +375,7 @@ func (l *Local) Lock(ctx context.Context, key string, ttl time.Duration) (func()
 	}
 	// flock is per open file, so two goroutines of this process would not
 	// exclude each other through it: serialize them first.
-	release, err := l.locks.lock(ctx, key)
+	release, err := l.locks.Lock(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("storage: lock %q: %w", key, err)
 	}

@@ -19,7 +19,7 @@ import (
 type Memory struct {
 	mu    sync.RWMutex
 	objs  map[string]memObject
-	locks keyLocks
+	locks KeyMutex
 }
 
 type memObject struct {
@@ -181,7 +181,7 @@ func (m *Memory) Lock(ctx context.Context, key string, ttl time.Duration) (func(
 	if err := ValidateKey(key); err != nil {
 		return nil, err
 	}
-	release, err := m.locks.lock(ctx, key)
+	release, err := m.locks.Lock(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("storage: lock %q: %w", key, err)
 	}

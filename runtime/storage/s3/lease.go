@@ -82,7 +82,7 @@ func (s *Storage) Lock(ctx context.Context, key string, ttl time.Duration) (unlo
 	// Holders in this process queue here first: they need not poll the
 	// server, and their critical sections are ordered for the Go memory
 	// model as well.
-	localUnlock, err := s.local.lock(ctx, key)
+	localUnlock, err := s.local.Lock(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("s3 lock %q at %s: waiting for a holder in this process: %w", key, s.endpoint, err)
 	}
@@ -318,47 +318,3 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// keyLocks serializes the holders of one key inside the process; unlike a
-// sync.Mutex, waiting for it ends with the context.
-type keyLocks struct {
-	mu sync.Mutex
-	m  map[string]*keyLock
-}
-
-type keyLock struct {
-	ch   chan struct{} // holds one token while locked
-	refs int           // holders and waiters
-}
-
-func (l *keyLocks) lock(ctx context.Context, key string) (func(), error) {
-	l.mu.Lock()
-	if l.m == nil {
-		l.m = map[string]*keyLock{}
-	}
-	kl := l.m[key]
-	if kl == nil {
-		kl = &keyLock{ch: make(chan struct{}, 1)}
-		l.m[key] = kl
-	}
-	kl.refs++
-	l.mu.Unlock()
-	select {
-	case kl.ch <- struct{}{}:
-		return func() {
-			<-kl.ch
-			l.release(key, kl)
-		}, nil
-	case <-ctx.Done():
-		l.release(key, kl)
-		return nil, context.Cause(ctx)
-	}
-}
-
-func (l *keyLocks) release(key string, kl *keyLock) {
-	l.mu.Lock()
-	kl.refs--
-	if kl.refs == 0 {
-		delete(l.m, key)
-	}
-	l.mu.Unlock()
-}

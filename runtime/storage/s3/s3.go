@@ -95,7 +95,7 @@ type Storage struct {
 	owner    string
 	renew    bool
 	log      *slog.Logger
-	local    keyLocks // in-process queue in front of the leases
+	local    storage.KeyMutex // in-process queue in front of the leases
 }
 
 var (
