@@ -110,9 +110,9 @@ func TestQuiz(t *testing.T) {
 	bin, e := build(t, "quiz"), newEnv(t)
 	out := e.run(t, bin)
 	mustMatch(t, out,
-		`(?m)^Q1 Say in persisting\s+persisted \(inherited from flow persisting\) -> .*quiz-results`,
-		`(?m)^Q2 SayUnpersisted in persisting\s+not persisted \(persist=false\)`,
-		`(?m)^Q3 Say in retrying\s+persisted \(flow retrying has retries\)`,
+		`(?m)^Q1 Say in persisting\s+persisted \(inherited from flow persisting \(persist=true\)\) -> .*quiz-results`,
+		`(?m)^Q2 SayUnpersisted in persisting\s+not persisted \(persist=false \(always wins\)\)`,
+		`(?m)^Q3 Say in retrying\s+persisted \(flow retrying has retries=2 and the task returns a value\)`,
 		`(?m)^Q3 Log in retrying\s+not persisted`,
 		`(?m)^Q1 persisting's own result\s+persisted`,
 		`(?m)^Q3 retrying's own result\s+not persisted`)

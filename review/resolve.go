@@ -6,7 +6,7 @@ import (
 
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/generator"
-	"github.com/resultgen/resultgen/runtime/settings"
+	"github.com/resultgen/resultgen/runtime"
 )
 
 const (
@@ -32,30 +32,28 @@ type inherited struct {
 	serializerFrom string
 }
 
-// persistSource is the directive item that turns persistence on (or off)
-// by itself, and its Why; "" when the directive leaves it open.
-func persistSource(d *annotations.Directive) (from, why string, on bool) {
-	task := d.Kind == annotations.Task
-	switch {
-	case d.Persist != nil:
-		if !d.Persist.Value {
-			return "persist", "persist=false (always wins)", false
-		}
-		return "persist", "persist=true", true
-	case d.Storage != nil:
-		return "storage", "inferred from storage", true
-	case task && d.StorageKey != nil:
-		return "storage_key", "inferred from storage_key", true
-	case d.Serializer != nil:
-		return "serializer", "inferred from serializer", true
-	case task && policyCaches(d.CachePolicy):
-		return "cache_policy", "inferred from cache_policy", true
-	case task && d.CacheKeyFn != nil:
-		return "cache_key_fn", "inferred from cache_key_fn", true
-	case d.CacheInMemory != nil && !d.CacheInMemory.Value:
-		return "cache_in_memory", "inferred from cache_in_memory=false", true
+// ownFacts are the persistence facts of d's own settings; value tells
+// whether the function returns a value. The rules themselves are
+// runtime.DecidePersist, the same code the engine runs.
+func ownFacts(d *annotations.Directive, value bool) runtime.PersistFacts {
+	f := runtime.PersistFacts{
+		Task:        d.Kind == annotations.Task,
+		Storage:     d.Storage != nil,
+		StorageKey:  d.StorageKey != nil,
+		Serializer:  d.Serializer != nil,
+		CachePolicy: policyCaches(d.CachePolicy),
+		CacheKeyFn:  d.CacheKeyFn != nil,
+		InMemoryOff: d.CacheInMemory != nil && !d.CacheInMemory.Value,
+		Value:       value,
 	}
-	return "", "", false
+	if d.Persist != nil {
+		v := d.Persist.Value
+		f.Persist = &v
+	}
+	if d.Retries != nil {
+		f.Retries = d.Retries.Value
+	}
+	return f
 }
 
 // policyCaches reports whether p is set and is not exactly "none".
@@ -75,7 +73,7 @@ func (e *engine) flowContext(f *fn) inherited {
 	if d.Retries != nil {
 		in.flowRetries = d.Retries.Value
 	}
-	from, _, on := persistSource(d)
+	own := runtime.DecidePersist(ownFacts(d, f.result != nil))
 	if d.Storage != nil {
 		in.storage, in.storageFrom = d.Storage.Raw, "flow "+d.Func
 	}
@@ -92,10 +90,7 @@ func (e *engine) flowContext(f *fn) inherited {
 	// The flow's persistence passes on when the flow says persist, or sets a
 	// storage or serializer; its value is what it resolved to.
 	if d.Persist != nil || d.Storage != nil || d.Serializer != nil {
-		v := on
-		if from != "persist" {
-			v = true
-		}
+		v := own.Persist
 		in.persist = &v
 		switch {
 		case d.Persist != nil:
@@ -129,31 +124,13 @@ func (e *engine) resolve(f *fn, c *call) Row {
 	}
 	task := f.isTask()
 
-	from, why, on := persistSource(d)
-	switch {
-	case from == "persist":
-		r.Persisted, r.Why, r.WhyKind, r.WhyFrom = on, why, "explicit", from
-	case from != "":
-		r.Persisted, r.Why, r.WhyKind, r.WhyFrom = true, why, "inferred", from
-	case c != nil && in.persist != nil:
-		r.Persisted = *in.persist
-		r.Why = "inherited from flow " + in.flow + " (" + in.persistWhy + ")"
-		r.WhyKind, r.WhyFrom = "inherited", in.flow
-	case task && c != nil && in.flowRetries > 0 && f.result != nil:
-		r.Persisted = true
-		r.Why = "flow " + in.flow + " has retries=" + strconv.Itoa(in.flowRetries) + " and the task returns a value"
-		r.WhyKind, r.WhyFrom = "flow_retries", in.flow
-	default:
-		r.Persisted = e.defaults.PersistByDefault
-		r.Why = settings.PersistByDefault + "=" + strconv.FormatBool(r.Persisted)
-		r.WhyKind, r.WhyFrom = "default", settings.PersistByDefault
-		if task && c != nil && in.flowRetries > 0 && f.result == nil {
-			r.Why += "; the task returns nothing to persist"
-		}
-		if !task && d.Retries != nil && d.Retries.Value > 0 {
-			r.Why += "; retries alone do not persist a flow's result"
-		}
+	facts := ownFacts(d, f.result != nil)
+	facts.ByDefault = e.defaults.PersistByDefault
+	if c != nil {
+		facts.Flow, facts.FlowPersist, facts.FlowPersistWhy, facts.FlowRetries = in.flow, in.persist, in.persistWhy, in.flowRetries
 	}
+	dec := runtime.DecidePersist(facts)
+	r.Persisted, r.Why, r.WhyKind, r.WhyFrom = dec.Persist, dec.Reason, dec.Kind, dec.From
 
 	// in memory: the function's own setting, else the flow's; a function
 	// that persists nothing keeps its value unless it says otherwise.

@@ -19,7 +19,8 @@ type inherited struct {
 	serializerValue serializer.Serializer
 	compression     string
 	cacheInMemory   *bool
-	persist         *bool // nil: the flow set none of persist, storage, serializer
+	persist         *bool  // nil: the flow set none of persist, storage, serializer
+	persistWhy      string // which one it set, e.g. "storage=s3/prod"
 }
 
 // flowRun is one flow run, shared by its attempts.

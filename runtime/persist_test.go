@@ -73,7 +73,7 @@ func TestQuiz(t *testing.T) {
 		if !fst.IsCompleted() {
 			t.Fatal(fst.Err())
 		}
-		if !st.Persisted() || st.PersistReason() != "inherited from flow my-flow" || !strings.Contains(st.Storage(), prod) {
+		if !st.Persisted() || st.PersistReason() != "inherited from flow my-flow (persist=true)" || !strings.Contains(st.Storage(), prod) {
 			t.Errorf("task: persisted=%v reason=%q storage=%q; want persisted in %s, inherited", st.Persisted(), st.PersistReason(), st.Storage(), prod)
 		}
 		if !slicesEqual(filesWhenTaskReturned, []string{st.Key()}) {
@@ -103,7 +103,7 @@ func TestQuiz(t *testing.T) {
 		if v, err := st.Result(); v != "Hi!" || err != nil {
 			t.Errorf("task result %q, %v", v, err)
 		}
-		if st.Persisted() || st.PersistReason() != "persist=false" || st.Key() != "" {
+		if st.Persisted() || st.PersistReason() != "persist=false (always wins)" || st.Key() != "" {
 			t.Errorf("task: persisted=%v reason=%q key=%q; want not persisted", st.Persisted(), st.PersistReason(), st.Key())
 		}
 		if got := files(t, prod); !slicesEqual(got, []string{fst.Key()}) {
@@ -129,7 +129,7 @@ func TestQuiz(t *testing.T) {
 		if fst.Persisted() || nv.Persisted() {
 			t.Errorf("flow persisted=%v (%s), value-less task persisted=%v (%s); want neither", fst.Persisted(), fst.PersistReason(), nv.Persisted(), nv.PersistReason())
 		}
-		if !wv.Persisted() || wv.PersistReason() != "flow my-flow has retries" {
+		if !wv.Persisted() || wv.PersistReason() != "flow my-flow has retries=2 and the task returns a value" {
 			t.Errorf("value task persisted=%v reason=%q", wv.Persisted(), wv.PersistReason())
 		}
 		if got := files(t, local); !slicesEqual(got, []string{wv.Key()}) {
@@ -149,7 +149,7 @@ func TestPersistByDefaultFromEnvironment(t *testing.T) {
 		wantFiles  int
 	}{
 		{"true", nil, "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=true", 1},
-		{"yes", []runtime.Option{runtime.Persist(false)}, "persist=false", 0},
+		{"yes", []runtime.Option{runtime.Persist(false)}, "persist=false (always wins)", 0},
 		{"false", nil, "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=false", 0},
 		{"", []runtime.Option{runtime.Persist(true)}, "persist=true", 1},
 	}
@@ -194,7 +194,7 @@ func TestFlowToTaskInheritance(t *testing.T) {
 		return runtime.Void{}, nil
 	})
 	fst := flow.State(ctx)
-	if !fst.IsCompleted() || fst.PersistReason() != "storage set" {
+	if !fst.IsCompleted() || fst.PersistReason() != "inferred from storage" {
 		t.Fatalf("flow %s (%s): %v", fst.Name(), fst.PersistReason(), fst.Err())
 	}
 	tests := []struct {
@@ -203,10 +203,10 @@ func TestFlowToTaskInheritance(t *testing.T) {
 		reason     string
 		serializer string
 	}{
-		{"my_task", dev, "inherited from flow my-flow", "json"},
-		{"unpersisted", "", "persist=false", ""},
-		{"other storage", other, "storage set", "json"},
-		{"gob", dev, "serializer set", "gob"},
+		{"my_task", dev, "inherited from flow my-flow (storage=s3/my-dev-block)", "json"},
+		{"unpersisted", "", "persist=false (always wins)", ""},
+		{"other storage", other, "inferred from storage", "json"},
+		{"gob", dev, "inferred from serializer", "gob"},
 	}
 	for i, tt := range tests {
 		st := states[i]
@@ -260,7 +260,7 @@ func TestStorageKeyLoadsExistingResult(t *testing.T) {
 	if v, err := st.Result(); v != "hello foo" || err != nil || st.Name() != "Cached" || !st.IsCached() || !st.IsCompleted() {
 		t.Errorf("second run: %s %q, %v; want Cached", st.Name(), v, err)
 	}
-	if st.Key() != "hello-foo.json" || st.PersistReason() != "storage_key set" {
+	if st.Key() != "hello-foo.json" || st.PersistReason() != "inferred from storage_key" {
 		t.Errorf("key %q reason %q", st.Key(), st.PersistReason())
 	}
 	if n := hello.calls.Load(); n != 3 {
@@ -337,7 +337,7 @@ func TestCacheInMemory(t *testing.T) {
 	big := newTask(taskDef("bar", true, runtime.Config{CacheInMemory: ptr(false)}), func(context.Context) (int, error) { return 99, nil })
 
 	st := big.State(ctx)
-	if !st.Persisted() || st.PersistReason() != "cache_in_memory=false" {
+	if !st.Persisted() || st.PersistReason() != "inferred from cache_in_memory=false" {
 		t.Fatalf("persisted=%v reason=%q", st.Persisted(), st.PersistReason())
 	}
 	if v, err := st.Result(); v != 99 || err != nil {
@@ -649,7 +649,7 @@ func TestInMemoryInheritance(t *testing.T) {
 		return a + b, err
 	})
 	st := flow.State(ctx)
-	if v, err := st.Result(); v != 3 || err != nil || !st.Persisted() || st.PersistReason() != "cache_in_memory=false" {
+	if v, err := st.Result(); v != 3 || err != nil || !st.Persisted() || st.PersistReason() != "inferred from cache_in_memory=false" {
 		t.Errorf("flow: %d, %v, persisted=%v (%s)", v, err, st.Persisted(), st.PersistReason())
 	}
 	if err := os.Remove(filepath.Join(local, kept.Key())); err != nil {

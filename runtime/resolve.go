@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/resultgen/resultgen/runtime/serializer"
-	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
@@ -41,32 +40,24 @@ func (e *Engine) resolve(def *Def, cfg Config, parent *flowRun, hasStorageKey, h
 	storageSet := cfg.StorageBackend != nil || cfg.Storage != ""
 	serializerSet := cfg.SerializerValue != nil || cfg.Serializer != ""
 
-	p.persist = true
-	switch {
-	case cfg.Persist != nil:
-		p.persist = *cfg.Persist
-		p.reason = "persist=" + strconv.FormatBool(*cfg.Persist)
-	case storageSet:
-		p.reason = "storage set"
-	case task && (hasStorageKey || cfg.StorageKey != ""):
-		p.reason = "storage_key set"
-	case serializerSet:
-		p.reason = "serializer set"
-	case task && cfg.CachePolicy != "" && cfg.CachePolicy != "none":
-		p.reason = "cache_policy set"
-	case task && (cfg.CacheKeyFn || hasCacheKey):
-		p.reason = "cache_key_fn set"
-	case cfg.CacheInMemory != nil && !*cfg.CacheInMemory:
-		p.reason = "cache_in_memory=false"
-	case parent != nil && in.persist != nil:
-		p.persist = *in.persist
-		p.reason = "inherited from flow " + parent.flowName
-	case task && parent != nil && parent.retries > 0 && def.Value:
-		p.reason = "flow " + parent.flowName + " has retries"
-	default:
-		p.persist = e.settings.PersistByDefault
-		p.reason = settings.PersistByDefault + "=" + strconv.FormatBool(p.persist)
+	facts := PersistFacts{
+		Task:        task,
+		Persist:     cfg.Persist,
+		Storage:     storageSet,
+		StorageKey:  hasStorageKey || cfg.StorageKey != "",
+		Serializer:  serializerSet,
+		CachePolicy: cfg.CachePolicy != "" && cfg.CachePolicy != "none",
+		CacheKeyFn:  cfg.CacheKeyFn || hasCacheKey,
+		InMemoryOff: cfg.CacheInMemory != nil && !*cfg.CacheInMemory,
+		Retries:     cfg.Retries,
+		Value:       def.Value,
+		ByDefault:   e.settings.PersistByDefault,
 	}
+	if parent != nil {
+		facts.Flow, facts.FlowPersist, facts.FlowPersistWhy, facts.FlowRetries = parent.flowName, in.persist, in.persistWhy, parent.retries
+	}
+	decision := DecidePersist(facts)
+	p.persist, p.reason = decision.Persist, decision.Reason
 
 	// Storage, serializer and in-memory: the function's own, else the
 	// calling flow's, else the settings.
@@ -84,7 +75,21 @@ func (e *Engine) resolve(def *Def, cfg Config, parent *flowRun, hasStorageKey, h
 	if cfg.CacheInMemory != nil {
 		child.cacheInMemory = cfg.CacheInMemory
 	}
-	if cfg.Persist != nil || storageSet || serializerSet || in.persist != nil {
+	switch {
+	case cfg.Persist != nil:
+		child.persistWhy = "persist=" + strconv.FormatBool(*cfg.Persist)
+	case storageSet:
+		child.persistWhy = "storage=" + cfg.Storage
+		if cfg.StorageBackend != nil {
+			child.persistWhy = "storage=" + cfg.StorageBackend.String()
+		}
+	case serializerSet:
+		child.persistWhy = "serializer=" + cfg.Serializer
+		if cfg.SerializerValue != nil {
+			child.persistWhy = "serializer=" + cfg.SerializerValue.Spec().String()
+		}
+	}
+	if child.persistWhy != "" || in.persist != nil {
 		v := p.persist
 		child.persist = &v
 	}

@@ -1,0 +1,54 @@
+package runtime_test
+
+import (
+	"testing"
+
+	"github.com/resultgen/resultgen/runtime"
+)
+
+// TestDecidePersist walks the rules in order: each row sets what decides and
+// something a lower rule would decide differently.
+func TestDecidePersist(t *testing.T) {
+	yes, no := true, false
+	tests := []struct {
+		name string
+		f    runtime.PersistFacts
+		want runtime.PersistDecision
+	}{
+		{"persist=false beats everything", runtime.PersistFacts{Task: true, Persist: &no, StorageKey: true, Flow: "etl", FlowPersist: &yes, ByDefault: true},
+			runtime.PersistDecision{false, "persist=false (always wins)", "explicit", "persist"}},
+		{"persist=true", runtime.PersistFacts{Task: true, Persist: &yes, Flow: "etl", FlowPersist: &no},
+			runtime.PersistDecision{true, "persist=true", "explicit", "persist"}},
+		{"storage", runtime.PersistFacts{Storage: true, Flow: "etl", FlowPersist: &no},
+			runtime.PersistDecision{true, "inferred from storage", "inferred", "storage"}},
+		{"storage_key on a task", runtime.PersistFacts{Task: true, StorageKey: true},
+			runtime.PersistDecision{true, "inferred from storage_key", "inferred", "storage_key"}},
+		{"cache settings do not apply to flows", runtime.PersistFacts{StorageKey: true, CachePolicy: true, CacheKeyFn: true},
+			runtime.PersistDecision{false, "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=false", "default", "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT"}},
+		{"serializer", runtime.PersistFacts{Task: true, Serializer: true},
+			runtime.PersistDecision{true, "inferred from serializer", "inferred", "serializer"}},
+		{"cache_policy", runtime.PersistFacts{Task: true, CachePolicy: true},
+			runtime.PersistDecision{true, "inferred from cache_policy", "inferred", "cache_policy"}},
+		{"cache_key_fn", runtime.PersistFacts{Task: true, CacheKeyFn: true},
+			runtime.PersistDecision{true, "inferred from cache_key_fn", "inferred", "cache_key_fn"}},
+		{"cache_in_memory=false", runtime.PersistFacts{InMemoryOff: true},
+			runtime.PersistDecision{true, "inferred from cache_in_memory=false", "inferred", "cache_in_memory"}},
+		{"inherited off from the flow beats flow retries", runtime.PersistFacts{Task: true, Value: true, Flow: "etl", FlowPersist: &no, FlowPersistWhy: "persist=false", FlowRetries: 2, ByDefault: true},
+			runtime.PersistDecision{false, "inherited from flow etl (persist=false)", "inherited", "etl"}},
+		{"inherited from the flow's storage", runtime.PersistFacts{Task: true, Flow: "etl", FlowPersist: &yes, FlowPersistWhy: "storage=s3/prod"},
+			runtime.PersistDecision{true, "inherited from flow etl (storage=s3/prod)", "inherited", "etl"}},
+		{"flow retries persist a task's value", runtime.PersistFacts{Task: true, Value: true, Flow: "etl", FlowRetries: 2},
+			runtime.PersistDecision{true, "flow etl has retries=2 and the task returns a value", "flow_retries", "etl"}},
+		{"flow retries and a task without a value", runtime.PersistFacts{Task: true, Flow: "etl", FlowRetries: 2},
+			runtime.PersistDecision{false, "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=false; the task returns nothing to persist", "default", "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT"}},
+		{"a flow's own retries do not persist it", runtime.PersistFacts{Value: true, Retries: 2},
+			runtime.PersistDecision{false, "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=false; retries alone do not persist a flow's result", "default", "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT"}},
+		{"persist by default", runtime.PersistFacts{Task: true, Value: true, ByDefault: true},
+			runtime.PersistDecision{true, "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=true", "default", "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT"}},
+	}
+	for _, tt := range tests {
+		if got := runtime.DecidePersist(tt.f); got != tt.want {
+			t.Errorf("%s:\n got %+v\nwant %+v", tt.name, got, tt.want)
+		}
+	}
+}
