@@ -3,12 +3,19 @@ package storage
 import (
 	"context"
 	"io"
+	"sync"
 )
+
+// copyBufs holds copyCtx's buffers: large enough for few system calls on
+// big records, and reused so a small record does not allocate one.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
 // copyCtx copies src to dst in chunks, stopping with ctx.Err() as soon as ctx
 // is done, so a cancelled Put stops reading its body.
 func copyCtx(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
-	buf := make([]byte, 256<<10)
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := *bp
 	var n int64
 	for {
 		if err := ctx.Err(); err != nil {
