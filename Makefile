@@ -3,7 +3,6 @@ GO        ?= go
 PKGS      ?= ./...
 FUZZTIME  ?= 10s
 BIN       := $(CURDIR)/.bin
-export GOFLAGS := -mod=mod
 
 .PHONY: all test unit fuzz check vet demo bench minio generate clean
 
