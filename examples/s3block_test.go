@@ -1,0 +1,116 @@
+package examples_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/resultgen/resultgen/runtime/record"
+	"github.com/resultgen/resultgen/runtime/storage/s3"
+)
+
+// s3Endpoint returns the MinIO of scripts/with-minio.sh, skipping the test
+// when there is none (failing under CI=true).
+func s3Endpoint(t *testing.T) string {
+	t.Helper()
+	const env = "RESULTGEN_TEST_S3_ENDPOINT"
+	ep := os.Getenv(env)
+	if ep == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true but %s is unset: run the tests through ./scripts/with-minio.sh (make test)", env)
+		}
+		t.Skipf("%s is unset: run ./scripts/with-minio.sh go test ./examples/ to run the S3 example against a real MinIO", env)
+	}
+	if host, _, err := net.SplitHostPort(ep); err != nil || host != "127.0.0.1" {
+		t.Fatalf("%s=%q: the tests only talk to a server on 127.0.0.1:PORT", env, ep)
+	}
+	return ep
+}
+
+// s3Bucket makes a fresh bucket at endpoint, removed with its contents when
+// the test ends.
+func s3Bucket(t *testing.T, c *minio.Client) string {
+	t.Helper()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	name := "example-s3block-" + hex.EncodeToString(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.MakeBucket(ctx, name, minio.MakeBucketOptions{Region: "us-east-1"}); err != nil {
+		t.Fatalf("make bucket %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := c.RemoveBucketWithOptions(ctx, name, minio.RemoveBucketOptions{ForceDelete: true}); err != nil {
+			t.Logf("remove bucket %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+// TestS3Block creates the block s3/results with the resultgen CLI, as the
+// example's doc says, and runs the example twice: the first run computes
+// and stores each forecast in the bucket, the second loads them.
+func TestS3Block(t *testing.T) {
+	ep := s3Endpoint(t)
+	creds := credentials.NewStaticV4(os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), "")
+	client, err := minio.New(ep, &minio.Options{Creds: creds, Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucket := s3Bucket(t, client)
+	bin, e := build(t, "s3block"), newEnv(t)
+
+	create := exec.Command("go", "run", "../cmd/resultgen", "block", "create", "s3/results",
+		"--url", "s3://"+bucket+"/forecasts", "--endpoint", ep, "--insecure")
+	create.Env = append(os.Environ(), "RESULTGEN_HOME="+e.home)
+	if out, err := create.CombinedOutput(); err != nil {
+		t.Fatalf("resultgen block create: %v\n%s", err, out)
+	}
+
+	loc := `s3://` + bucket + `/forecasts/forecast/`
+	first := e.run(t, bin)
+	mustMatch(t, first,
+		`(?m)^Completed\s+oslo\s.*-> `+loc+`oslo\.json$`,
+		`(?m)^Completed\s+lima\s.*-> `+loc+`lima\.json$`,
+		`(?m)^Completed\s+perth\s.*-> `+loc+`perth\.json$`)
+	second := e.run(t, bin)
+	mustMatch(t, second,
+		`(?m)^Cached\s+oslo\s.*-> `+loc+`oslo\.json$`,
+		`(?m)^Cached\s+lima\s.*-> `+loc+`lima\.json$`,
+		`(?m)^Cached\s+perth\s.*-> `+loc+`perth\.json$`)
+	mustContain(t, second, "flow morning forecast 3 cities")
+	if a, b := strings.ReplaceAll(first, "Completed", "Cached   "), second; a != b {
+		t.Errorf("the second run's values differ from the first's:\nfirst:\n%s\nsecond:\n%s", first, second)
+	}
+
+	// The records are objects in the bucket, with their metadata.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, city := range []string{"oslo", "lima", "perth"} {
+		if _, err := client.StatObject(ctx, bucket, "forecasts/forecast/"+city+".json", minio.StatObjectOptions{}); err != nil {
+			t.Errorf("object of %s: %v", city, err)
+		}
+	}
+	st, err := s3.Open(ctx, s3.Config{Bucket: bucket, Prefix: "forecasts", Endpoint: ep, Region: "us-east-1", Insecure: true, Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := record.Head(ctx, st, "forecast/oslo.json")
+	if err != nil {
+		t.Fatalf("record of oslo: %v", err)
+	}
+	if m.Task != "Forecast" || m.Serializer == nil || m.Serializer.Type != "json" {
+		t.Errorf("record of oslo: task %q, serializer %v; want Forecast, json", m.Task, m.Serializer)
+	}
+}
