@@ -8,8 +8,8 @@
 # The pinned server is built from source with `go install` into <repo>/.bin
 # (about 3 minutes on 2 cores, once; later runs reuse .bin/minio). It is the
 # only thing fetched, through the Go module proxy like any other module. The
-# build runs with GOFLAGS cleared (a caller's -mod=mod would break a
-# `go install pkg@version` does not want) and GOTOOLCHAIN=local: the pinned
+# build runs with GOFLAGS cleared (`go install pkg@version` refuses a
+# caller's -mod=mod) and GOTOOLCHAIN=local: the pinned
 # MinIO declares `go 1.24.0`, so the installed toolchain builds it and no other
 # toolchain is ever downloaded. The script checks that before building and
 # stops with the reason if the go directive ever needs a newer toolchain.
