@@ -31,7 +31,7 @@ func Run[R any](ctx context.Context, inv Invocation[R]) *State[R] {
 		if name == "" {
 			name = inv.Def.Name
 		}
-		return &State[R]{name: StateFailed, err: e.err, runName: name, hasValue: inv.Def.Value}
+		return &State[R]{name: StateFailed, err: e.err, runName: name}
 	}
 	if inv.Def.Kind == KindFlow {
 		return runFlow(ctx, e, inv, cfg)
@@ -61,7 +61,7 @@ func Submit[R any](ctx context.Context, inv Invocation[R]) *Future[R] {
 			case e.sem <- struct{}{}:
 				defer func() { <-e.sem }()
 			case <-ctx.Done():
-				f.state = &State[R]{name: StateFailed, err: ctx.Err(), runName: inv.Def.Name, hasValue: inv.Def.Value}
+				f.state = &State[R]{name: StateFailed, err: ctx.Err(), runName: inv.Def.Name}
 				return
 			}
 		}
@@ -119,7 +119,8 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		n = e.nextTaskNumber(taskName)
 	}
 	tr := &taskRun{info: TaskRunInfo{ID: uuid.NewString(), Name: fmt.Sprintf("%s-%d", taskName, n), TaskName: taskName, RunCount: 1}}
-	st := &State[R]{runName: tr.info.Name, hasValue: def.Value, inMemory: true}
+	st := &State[R]{runName: tr.info.Name}
+	st.res.name, st.res.hasValue, st.res.loaded, st.res.keep = tr.info.Name, def.Value, true, true
 	log := e.logger.With("task_run", tr.info.Name, "task_run_id", tr.info.ID)
 	if fr != nil {
 		fi := fr.info()
@@ -130,23 +131,23 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	finish := func() *State[R] {
 		info := tr.get()
 		st.taskRun = &info
-		logFinished(log, st.name, st.err, st.persisted, st.Storage(), st.key, st.reason)
+		logFinished(log, st.name, st.err, st.res.persisted, st.Storage(), st.res.key, st.reason)
 		return st
 	}
 	fail := func(err error) *State[R] {
 		var zero R
-		st.name, st.err, st.value = StateFailed, err, zero
+		st.name, st.err, st.res.value = StateFailed, err, zero
 		return finish()
 	}
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
 	p, err := e.resolve(def, cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
-	st.persisted, st.reason = p.persist, p.reason
+	st.res.persisted, st.reason = p.persist, p.reason
 	if err != nil {
 		return fail(err)
 	}
-	st.store, st.ser = p.store, p.ser
+	st.res.store, st.res.ser = p.store, p.ser
 	tctx := context.WithValue(ctx, taskRunKey{}, tr)
 
 	var key string
@@ -156,16 +157,16 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		if err != nil {
 			return fail(err)
 		}
-		st.key = key
+		st.res.key = key
 	}
 	cached := func(v R, m record.Meta) *State[R] {
 		st.name = StateCached
-		st.meta = m
-		st.value = v
-		st.inMemory = p.inMemory
+		st.res.meta = m
+		st.res.value = v
+		st.res.loaded, st.res.keep = p.inMemory, p.inMemory
 		if !p.inMemory {
 			var zero R
-			st.value = zero
+			st.res.value = zero
 		}
 		return finish()
 	}
@@ -222,16 +223,16 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			meta.Labels["flow_run_id"] = fr.id
 			meta.Labels["flow_run_name"] = fr.name
 		}
-		v, st.meta, err = persist(tctx, p, def, key, v, p.refresh || found == lookupStale, meta)
+		v, st.res.meta, err = persist(tctx, p, def, key, v, p.refresh || found == lookupStale, meta)
 		if err != nil {
 			return fail(err)
 		}
 	}
 	st.name = StateCompleted
-	st.value = v
+	st.res.value = v
 	if !p.inMemory {
 		var zero R
-		st.value, st.inMemory = zero, false
+		st.res.value, st.res.loaded, st.res.keep = zero, false, false
 	}
 	return finish()
 }
@@ -257,7 +258,8 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	}
 	fr.inputHash = h.sum()
 
-	st := &State[R]{runName: p.name + "/" + fr.name, hasValue: def.Value, inMemory: true, persisted: p.persist, reason: p.reason}
+	st := &State[R]{runName: p.name + "/" + fr.name, reason: p.reason}
+	st.res.name, st.res.hasValue, st.res.loaded, st.res.keep, st.res.persisted = st.runName, def.Value, true, true, p.persist
 	log := e.logger.With("flow_run", fr.name, "flow_run_id", fr.id, "flow", p.name)
 	if parent != nil {
 		log = log.With("parent_flow_run", parent.name)
@@ -266,12 +268,12 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	finish := func() *State[R] {
 		info := fr.info()
 		st.flowRun = &info
-		logFinished(log, st.name, st.err, st.persisted, st.Storage(), st.key, st.reason)
+		logFinished(log, st.name, st.err, st.res.persisted, st.Storage(), st.res.key, st.reason)
 		return st
 	}
 	fail := func(err error) *State[R] {
 		var zero R
-		st.name, st.err, st.value = StateFailed, err, zero
+		st.name, st.err, st.res.value = StateFailed, err, zero
 		return finish()
 	}
 	if resolveErr != nil {
@@ -280,7 +282,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
-	st.store, st.ser = p.store, p.ser
+	st.res.store, st.res.ser = p.store, p.ser
 	fctx := context.WithValue(ctx, flowRunKey{}, fr)
 	fctx = context.WithValue(fctx, taskRunKey{}, (*taskRun)(nil))
 	body := func(ctx context.Context) (R, error) {
@@ -298,7 +300,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	}
 	if p.persist {
 		key := uuid.NewString()
-		st.key = key
+		st.res.key = key
 		meta := record.Meta{
 			GoType:  def.GoType,
 			Task:    p.name,
@@ -306,16 +308,16 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			Created: e.now().UTC(),
 			Labels:  map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name},
 		}
-		v, st.meta, err = persist(ctx, p, def, key, v, false, meta)
+		v, st.res.meta, err = persist(ctx, p, def, key, v, false, meta)
 		if err != nil {
 			return fail(err)
 		}
 	}
 	st.name = StateCompleted
-	st.value = v
+	st.res.value = v
 	if !p.inMemory {
 		var zero R
-		st.value, st.inMemory = zero, false
+		st.res.value, st.res.loaded, st.res.keep = zero, false, false
 	}
 	return finish()
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 
 	"github.com/resultgen/resultgen/runtime/record"
-	"github.com/resultgen/resultgen/runtime/serializer"
-	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 // State names.
@@ -39,18 +37,10 @@ func (p *PanicError) Unwrap() error {
 // State is a run's final state: "Completed", "Cached" (loaded from storage
 // without running) or "Failed". Its methods are safe for concurrent use.
 type State[R any] struct {
-	name     string
-	value    R
-	inMemory bool // value holds the result
-	hasValue bool // the function returns a value (Def.Value)
-	err      error
-
-	persisted bool
-	store     storage.Storage
-	ser       serializer.Serializer
-	key       string
-	reason    string
-	meta      record.Meta
+	name   string
+	err    error
+	res    Result[R]
+	reason string
 
 	flowRun *FlowRunInfo
 	taskRun *TaskRunInfo
@@ -62,21 +52,20 @@ type State[R any] struct {
 // dropped from memory is read back from storage on each call; when it was
 // never persisted, the error wraps ErrResultUnavailable.
 func (s *State[R]) Result() (R, error) {
-	var zero R
 	if s.err != nil {
+		var zero R
 		return zero, s.err
 	}
-	if s.inMemory || !s.hasValue {
-		return s.value, nil
+	return s.res.Get(context.Background())
+}
+
+// Data is the run's result object: its kind (unpersisted, literal,
+// persisted), where it is stored, and Get. Nil when the run failed.
+func (s *State[R]) Data() *Result[R] {
+	if s.err != nil {
+		return nil
 	}
-	if !s.persisted {
-		return zero, fmt.Errorf("%s: %w", s.runName, ErrResultUnavailable)
-	}
-	var v R
-	if _, err := record.Read(context.Background(), s.store, s.key, s.ser, &v); err != nil {
-		return zero, fmt.Errorf("%s: read result %q from %s: %w", s.runName, s.key, s.store, err)
-	}
-	return v, nil
+	return &s.res
 }
 
 // IsCompleted reports whether the run produced a value, by running or from
@@ -97,46 +86,39 @@ func (s *State[R]) Err() error { return s.err }
 
 // Persisted reports whether the result is stored (or was to be: a run that
 // failed persists nothing).
-func (s *State[R]) Persisted() bool { return s.persisted }
+func (s *State[R]) Persisted() bool { return s.res.persisted }
 
 // Storage names the store of a persisted result ("local:/abs/path",
 // "memory", ...); "" when not persisted.
-func (s *State[R]) Storage() string {
-	if s.store == nil {
-		return ""
-	}
-	return s.store.String()
-}
+func (s *State[R]) Storage() string { return s.res.Storage() }
 
 // Key returns the storage key of a persisted result; "" when not persisted.
-func (s *State[R]) Key() string { return s.key }
+func (s *State[R]) Key() string { return s.res.key }
 
-// Location is where a persisted result lives: the store and the key, e.g.
-// "local:/home/me/.resultgen/storage/hello-world.json" or
-// "s3://bucket/prefix/report.json"; "" when not persisted.
-func (s *State[R]) Location() string {
-	if !s.persisted || s.store == nil || s.key == "" {
-		return ""
-	}
-	return storage.Location(s.store, s.key)
-}
+// Location is where a persisted result lives, in the terms a user looks it
+// up with: a file path for local storage ("/home/me/.resultgen/storage/
+// hello-world.json"), an s3:// URL for S3; "" when not persisted.
+func (s *State[R]) Location() string { return s.res.Location() }
 
 // Size is the stored payload's size in bytes (0 for literal records and
 // results not persisted).
-func (s *State[R]) Size() int64 { return s.meta.Size }
+func (s *State[R]) Size() int64 {
+	m, _ := s.res.Meta()
+	return m.Size
+}
 
 // Meta returns the record's metadata of a persisted, completed or cached
 // result; false otherwise.
 func (s *State[R]) Meta() (record.Meta, bool) {
-	if !s.persisted || s.err != nil {
+	if s.err != nil {
 		return record.Meta{}, false
 	}
-	return s.meta, true
+	return s.res.Meta()
 }
 
-// PersistReason says why the result is persisted or not, e.g.
-// "persist=true", "storage_key set", "inherited from flow my-flow",
-// "flow my-flow has retries", "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=false".
+// PersistReason says why the result is persisted or not, in the words of
+// DecidePersist: "persist=false (always wins)", "inferred from storage_key",
+// "inherited from flow etl (storage=s3/prod)", ...
 func (s *State[R]) PersistReason() string { return s.reason }
 
 // FlowRun describes the flow run: the run itself for a flow, the calling

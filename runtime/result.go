@@ -1,0 +1,128 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/resultgen/resultgen/runtime/record"
+	"github.com/resultgen/resultgen/runtime/serializer"
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// ResultKind tells how a result is kept.
+type ResultKind uint8
+
+const (
+	// Unpersisted: the value lives in memory only, for as long as the state
+	// that holds it.
+	Unpersisted ResultKind = iota + 1
+	// Literal: a bool or nil, kept inline in its record (no serializer, no
+	// payload).
+	Literal
+	// Persisted: a reference to a record in storage.
+	Persisted
+)
+
+func (k ResultKind) String() string {
+	switch k {
+	case Unpersisted:
+		return "unpersisted"
+	case Literal:
+		return "literal"
+	case Persisted:
+		return "persisted"
+	}
+	return "unknown"
+}
+
+// Result is a run's result: the value, where it is stored, or both. Get on a
+// persisted reference loads the value from storage on first use and keeps
+// it, unless the run said cache_in_memory=false: then every Get reads the
+// record again and memory holds nothing between calls. A Result is safe for
+// concurrent use.
+type Result[R any] struct {
+	mu       sync.Mutex
+	value    R
+	loaded   bool // value holds the result
+	hasValue bool // the function returns a value at all
+	keep     bool // keep a loaded value
+
+	persisted bool
+	store     storage.Storage
+	ser       serializer.Serializer // nil: rebuilt from the record's spec
+	key       string
+	meta      record.Meta
+	name      string // the run, for errors
+}
+
+// Reference returns a lazy reference to the record at key in st, for reading
+// a stored result later (another process, another day). Nothing is read
+// until Get, which then keeps the value.
+func Reference[R any](st storage.Storage, key string) *Result[R] {
+	return &Result[R]{hasValue: true, keep: true, persisted: true, store: st, key: key, name: key}
+}
+
+// Kind tells how the result is kept.
+func (r *Result[R]) Kind() ResultKind {
+	switch {
+	case !r.persisted:
+		return Unpersisted
+	case r.meta.Literal != nil:
+		return Literal
+	}
+	return Persisted
+}
+
+// Get returns the value, loading it from storage when it is not in memory.
+// A result dropped from memory that was never persisted has no value left:
+// the error wraps ErrResultUnavailable.
+func (r *Result[R]) Get(ctx context.Context) (R, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.loaded || !r.hasValue {
+		return r.value, nil
+	}
+	var zero R
+	if !r.persisted {
+		return zero, fmt.Errorf("%s: %w", r.name, ErrResultUnavailable)
+	}
+	var v R
+	meta, err := record.Read(ctx, r.store, r.key, r.ser, &v)
+	if err != nil {
+		return zero, fmt.Errorf("%s: read result %q from %s: %w", r.name, r.key, r.store, err)
+	}
+	r.meta = meta
+	if r.keep {
+		r.value, r.loaded = v, true
+	}
+	return v, nil
+}
+
+// Key is the storage key of a persisted result; "" otherwise.
+func (r *Result[R]) Key() string { return r.key }
+
+// Storage names the store of a persisted result ("local:/abs/path",
+// "memory", "s3://bucket/prefix"); "" otherwise.
+func (r *Result[R]) Storage() string {
+	if r.store == nil {
+		return ""
+	}
+	return r.store.String()
+}
+
+// Location is where a persisted result lives in the terms a user looks it up
+// with: a file path for local storage, an s3:// URL for S3; "" otherwise.
+func (r *Result[R]) Location() string {
+	if !r.persisted || r.store == nil || r.key == "" {
+		return ""
+	}
+	return storage.Location(r.store, r.key)
+}
+
+// Meta is the record's metadata once it was written or read; false before.
+func (r *Result[R]) Meta() (record.Meta, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.meta, r.persisted && r.meta.Version != 0
+}
