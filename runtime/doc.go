@@ -40,9 +40,10 @@
 //
 // # When a result is persisted
 //
-// The first rule that applies decides, and State.PersistReason names it:
+// The first rule that applies decides (DecidePersist, which resultgen review
+// runs too), and State.PersistReason names it:
 //
-//  1. persist set explicitly ("persist=true" / "persist=false"): false always wins;
+//  1. persist set explicitly: persist=false always wins;
 //  2. inferred from the function's own settings: storage, storage_key,
 //     serializer, cache_policy (not "none"), cache_key_fn, or
 //     cache_in_memory=false;
@@ -112,6 +113,12 @@
 // value is dropped once persisted and State.Result reads it back from storage
 // on each call; if it was not persisted either, Result returns an error
 // wrapping ErrResultUnavailable.
+//
+// State.Data is the result object behind a state, a *Result: Unpersisted
+// (memory only), Literal (a bool or nil kept inline in its record) or
+// Persisted (a reference to a record). Its Get loads a persisted value on
+// first use and keeps it, unless cache_in_memory=false. Reference opens a
+// stored result by key, from any process, later.
 //
 // Runs log through log/slog: "task run created" / "flow run created",
 // "retrying" (attempt, delay, error), and "finished in state X" with the
