@@ -27,12 +27,13 @@ const (
 const usage = `resultgen generates typed wrappers for functions with //result: directives.
 
 Usage:
-  resultgen [-v] [-tags TAGS] [packages]     generate each package's result_gen.go
+  resultgen [-v] [-tags TAGS] [packages]        generate each package's result_gen.go
   resultgen check [-v] [-tags TAGS] [packages]  exit 1 when a result_gen.go is stale or missing
-  resultgen review [-format table|json|markdown] [-strict] [packages]
-                                              where each result goes, when, and why
+  resultgen review [-format F] [-strict] [pkgs] where each result goes, when, and why;
+                                                F is table (default), json or markdown
   resultgen config set KEY=VALUE | view | unset KEY
-  resultgen block ls | create | rm
+                                                settings (environment, then config.toml)
+  resultgen block ls | create | rm              named storage blocks such as s3/prod
   resultgen help
 
 Packages are go list patterns; the default is "." (under //go:generate, the
