@@ -42,12 +42,15 @@
 package generator
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"go/token"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 )
 
 // Config configures a run.
@@ -204,19 +207,15 @@ func bugMessage(pkg string, r any) string {
 	return fmt.Sprintf("internal error in package %s: %v (this is a resultgen bug; please report it)", pkg, r)
 }
 
+// ComparePositions orders positions by file name, line and column, the
+// order diagnostics and findings are reported in.
+func ComparePositions(a, b token.Position) int {
+	return cmp.Or(strings.Compare(a.Filename, b.Filename), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+}
+
 func sortDiagnostics(ds []Diagnostic) []Diagnostic {
-	sort.SliceStable(ds, func(i, j int) bool {
-		a, b := ds[i].Pos, ds[j].Pos
-		if a.Filename != b.Filename {
-			return a.Filename < b.Filename
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		if a.Column != b.Column {
-			return a.Column < b.Column
-		}
-		return ds[i].Message < ds[j].Message
+	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
+		return cmp.Or(ComparePositions(a.Pos, b.Pos), strings.Compare(a.Message, b.Message))
 	})
 	// drop exact duplicates (the loader can repeat an error)
 	out := ds[:0]

@@ -6,7 +6,7 @@
 //
 // # Use
 //
-//	rep, err := review.Review(ctx, review.Config{Dir: dir}, "./...")
+//	rep, err := review.Review(ctx, review.Config{Config: generator.Config{Dir: dir}}, "./...")
 //	if err != nil { ... }               // could not load at all
 //	review.Write(os.Stdout, rep, review.FormatTable)
 //	if rep.Failed(strict) { os.Exit(1) }

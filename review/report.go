@@ -1,9 +1,13 @@
 package review
 
 import (
+	"cmp"
 	"go/token"
 	"path/filepath"
-	"sort"
+	"slices"
+	"strings"
+
+	"github.com/resultgen/resultgen/generator"
 )
 
 // Severity is how bad a finding is.
@@ -159,18 +163,8 @@ func startsWithDotDot(p string) bool {
 }
 
 func sortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i].Pos, fs[j].Pos
-		if a.Filename != b.Filename {
-			return a.Filename < b.Filename
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		if a.Column != b.Column {
-			return a.Column < b.Column
-		}
-		return fs[i].Message < fs[j].Message
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(generator.ComparePositions(a.Pos, b.Pos), strings.Compare(a.Message, b.Message))
 	})
 }
 

@@ -4,28 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sort"
 
 	"golang.org/x/tools/go/packages"
 
+	"github.com/resultgen/resultgen/generator"
 	"github.com/resultgen/resultgen/runtime/settings"
 )
 
 // Config configures Review.
 type Config struct {
-	// Dir is the directory patterns are resolved in, and positions in the
-	// report are relative to it; "" is the current one.
-	Dir string
-	// Env is the go command's environment; nil is the current process's.
-	Env []string
-	// BuildFlags are passed to the go command, e.g. "-tags=integration".
-	BuildFlags []string
+	// Config says how packages are loaded, as for the generator: Dir (also
+	// what report positions are relative to), Env, BuildFlags and Logger.
+	generator.Config
 	// Settings are the global settings to judge with; nil loads them with
 	// settings.Load (environment, then profile, then defaults).
 	Settings *settings.Settings
-	// Logger receives progress messages at debug level; nil is silent.
-	Logger *slog.Logger
 }
 
 // ErrNoPackages is returned when the patterns match no package.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/resultgen/resultgen/generator"
 	"github.com/resultgen/resultgen/review"
 	"github.com/resultgen/resultgen/runtime/settings"
 )
@@ -21,7 +22,7 @@ var fixedSettings = &settings.Settings{LocalStoragePath: "/srv/results", Default
 
 func reviewDir(t *testing.T, dir string) *review.Report {
 	t.Helper()
-	r, err := review.Review(context.Background(), review.Config{Dir: dir, Settings: fixedSettings})
+	r, err := review.Review(context.Background(), review.Config{Config: generator.Config{Dir: dir}, Settings: fixedSettings})
 	if err != nil {
 		t.Fatalf("Review(%s): %v", dir, err)
 	}

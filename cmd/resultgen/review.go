@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 
@@ -66,18 +65,12 @@ func runReview(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "resultgen review: -format %q: want table, json or markdown\n", *format)
 		return exitUsage
 	}
-	wd, err := os.Getwd()
+	load, err := loadConfig(*tags, *verbose, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "resultgen review: %v\n", err)
-		return exitUsage
+		return exitProblems
 	}
-	cfg := review.Config{Dir: wd}
-	if *tags != "" {
-		cfg.BuildFlags = []string{"-tags=" + *tags}
-	}
-	if *verbose {
-		cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
+	cfg := review.Config{Config: load}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	rep, err := review.Review(ctx, cfg, fl.Args()...)

@@ -103,18 +103,12 @@ func runGenerate(args []string, stdout, stderr io.Writer, check bool) int {
 			return exitUsage
 		}
 	}
-	wd, err := os.Getwd()
+	cfg, err := loadConfig(*tags, *verbose, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitProblems
 	}
-	cfg := generator.Config{Dir: wd}
-	if *tags != "" {
-		cfg.BuildFlags = []string{"-tags=" + *tags}
-	}
-	if *verbose {
-		cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
+	wd := cfg.Dir
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
@@ -210,4 +204,21 @@ func rel(dir, path string) string {
 		return r
 	}
 	return path
+}
+
+// loadConfig is how every command that reads packages loads them: from the
+// working directory, with -tags, and -v logging to stderr.
+func loadConfig(tags string, verbose bool, stderr io.Writer) (generator.Config, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return generator.Config{}, err
+	}
+	cfg := generator.Config{Dir: wd}
+	if tags != "" {
+		cfg.BuildFlags = []string{"-tags=" + tags}
+	}
+	if verbose {
+		cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return cfg, nil
 }
