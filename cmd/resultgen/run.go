@@ -34,6 +34,8 @@ Usage:
   resultgen config set KEY=VALUE | view | unset KEY
                                                 settings (environment, then config.toml)
   resultgen block ls | create | rm              named storage blocks such as s3/prod
+  resultgen results ls | show | verify | rm | prune
+                                                inspect and manage stored records
   resultgen help
 
 Packages are go list patterns; the default is "." (under //go:generate, the
@@ -71,6 +73,8 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			return runConfig(args[1:], stdout, stderr)
 		case "block":
 			return runBlock(args[1:], stdout, stderr)
+		case "results":
+			return runResults(args[1:], stdout, stderr)
 		}
 	}
 	return runGenerate(args, stdout, stderr, false)

@@ -187,15 +187,15 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 	var pre [prefixSize]byte
 	if n, err := io.ReadFull(r, pre[:]); err != nil {
 		if isShort(err) {
-			if !bytes.HasPrefix([]byte(magic), pre[:min(n, len(magic))]) {
-				return nil, corrupt(key, 0, nil, "not a resultgen record")
+			if n > 0 && !bytes.HasPrefix([]byte(magic), pre[:min(n, len(magic))]) {
+				return nil, corrupt(key, 0, ErrNotRecord, "not a resultgen record")
 			}
 			return nil, corrupt(key, int64(n), ErrTruncated, "record ends inside its prefix")
 		}
 		return nil, fmt.Errorf("record %q: read: %w", key, err)
 	}
 	if string(pre[:len(magic)]) != magic {
-		return nil, corrupt(key, 0, nil, "not a resultgen record")
+		return nil, corrupt(key, 0, ErrNotRecord, "not a resultgen record")
 	}
 	if v := binary.BigEndian.Uint16(pre[8:10]); v != Version {
 		return nil, corrupt(key, 8, ErrVersion, fmt.Sprintf("format version %d, this reader knows %d", v, Version))

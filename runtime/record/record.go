@@ -97,6 +97,9 @@ var (
 	ErrTruncated = errors.New("record: truncated")
 	ErrChecksum  = errors.New("record: checksum mismatch")
 	ErrVersion   = errors.New("record: unsupported format version")
+	// ErrNotRecord: the object is not a resultgen record at all (empty, or
+	// it does not start with the record magic): a foreign file, not damage.
+	ErrNotRecord = errors.New("record: not a resultgen record")
 	// ErrDecode: the record is intact but its payload does not decode into
 	// the requested type (or its serializer is unknown here).
 	ErrDecode = errors.New("record: cannot decode payload")

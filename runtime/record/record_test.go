@@ -645,3 +645,24 @@ func TestReaderStreams(t *testing.T) {
 		t.Errorf("streamed %+v, meta %+v", got, r.Meta())
 	}
 }
+
+// A foreign object is not a record: ErrNotRecord, and still ErrCorrupt for
+// callers that only ask whether it can be read. An empty object, or a record
+// cut short after its magic, is a truncated record, not a foreign file.
+func TestNotRecord(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		data []byte
+		not  bool
+	}{
+		{"empty", nil, false},
+		{"text", []byte("hello, world: not a record at all"), true},
+		{"short text", []byte("hi"), true},
+		{"magic only", []byte("RGRESULT"), false},
+	} {
+		_, _, err := record.Decode(bytes.NewReader(tc.data))
+		if got := errors.Is(err, record.ErrNotRecord); got != tc.not || !errors.Is(err, record.ErrCorrupt) {
+			t.Errorf("%s: %v; ErrNotRecord=%v, want %v (and ErrCorrupt)", tc.name, err, got, tc.not)
+		}
+	}
+}

@@ -1,0 +1,707 @@
+package main
+
+// The "results" subcommand: ls, show, verify, rm and prune over the records
+// in a store, through package results.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/resultgen/resultgen/results"
+	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/runtime/settings"
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+const resultsUsage = `Usage:
+  resultgen results ls [-storage SPEC] [-prefix P] [-task NAME] [-format table|json]
+  resultgen results show [-storage SPEC] [-format text|json] [-value] KEY
+  resultgen results verify [-storage SPEC] [-prefix P] [-q] [KEY ...]
+  resultgen results rm [-storage SPEC] [-force] KEY [KEY ...]
+  resultgen results prune [-storage SPEC] [-expired] [-older-than D] [-task NAME] [-prefix P] [-dry-run]
+
+Inspect and manage the result records programs stored.
+
+  ls      one row per object: key, task, Go type, serializer (or "literal"),
+          payload size, created, expires ("never", "EXPIRED" or the time).
+          Objects that are not resultgen records show as "not a record".
+          Reads record headers and trailers, never a payload.
+  show    the full metadata of one record; -value also decodes the value and
+          prints it as JSON (msgpack and json records; gob needs the Go type,
+          so for gob only the metadata is shown).
+  verify  reads every record (or those named) whole and checks its CRCs,
+          length and SHA-256; prints OK or the problem per key, progress on
+          stderr, and exits 1 when a record is corrupt, truncated or of an
+          unsupported version, or a named key is missing or not a record.
+  rm      removes the named records; nothing is removed when a key is
+          invalid, missing or not a record (-force removes such objects too).
+  prune   removes the records matching every criterion given; at least one
+          of -expired, -older-than and -task is required. -dry-run only
+          prints what would be removed.
+
+SPEC is a storage spec as in directives: local (the default:
+RESULTGEN_LOCAL_STORAGE_PATH), local:PATH, s3://BUCKET/PREFIX or a block slug
+TYPE/NAME (see resultgen block ls). Without -storage the settings' default
+storage (RESULTGEN_DEFAULT_RESULT_STORAGE) is used. S3 credentials come from
+the standard AWS variables and files.
+
+Examples:
+  resultgen results ls
+  resultgen results ls -storage s3/prod -task load-rows -format json
+  resultgen results show -value reports/2026/q1.msgpack
+  resultgen results verify -storage local:./cache
+  resultgen results rm reports/2026/q1.msgpack
+  resultgen results prune -expired
+  resultgen results prune -older-than 30d -task load-rows -dry-run
+
+Exit status: 0 when all went well, 1 on problems (missing, damaged or
+unreadable records, store errors), 2 on usage errors.
+`
+
+// runResults runs "resultgen results ARGS" and returns the exit code.
+func runResults(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, resultsUsage)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, resultsUsage)
+		return exitOK
+	case "ls", "list":
+		return resultsList(ctx, args[1:], stdout, stderr)
+	case "show":
+		return resultsShow(ctx, args[1:], stdout, stderr)
+	case "verify":
+		return resultsVerify(ctx, args[1:], stdout, stderr)
+	case "rm", "remove":
+		return resultsRemove(ctx, args[1:], stdout, stderr)
+	case "prune":
+		return resultsPrune(ctx, args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "resultgen results: unknown command %q; the commands are ls, show, verify, rm and prune (see resultgen results -h)\n", args[0])
+	return exitUsage
+}
+
+// resultsStore opens the store a -storage flag names, and returns a
+// function that closes what was opened. A local folder that does not exist
+// is not created: it is an empty store.
+func resultsStore(cmd, spec string, stderr io.Writer) (storage.Storage, func(), bool) {
+	s, err := settings.Load()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+		return nil, nil, false
+	}
+	if spec == "" {
+		spec = s.DefaultStorage
+	}
+	if spec == "" {
+		spec = "local"
+	}
+	if spec == "memory" {
+		fmt.Fprintf(stderr, "note: memory storage lives inside one program run; here it is always empty\n")
+	}
+	if dir, ok := localFolder(spec, s); ok && dir != "" {
+		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			return absentStore{dir: dir}, func() {}, true
+		}
+	}
+	e := runtime.NewEngine(s)
+	st, err := e.OpenStorage(spec)
+	if err != nil {
+		e.Close()
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+		return nil, nil, false
+	}
+	return st, func() { e.Close() }, true
+}
+
+// localFolder returns the folder of a local storage spec.
+func localFolder(spec string, s settings.Settings) (string, bool) {
+	switch {
+	case spec == "local":
+		return s.LocalStoragePath, true
+	case strings.HasPrefix(spec, "local:"):
+		return strings.TrimPrefix(spec, "local:"), true
+	case strings.HasPrefix(spec, "local/"):
+		if b, ok := s.Blocks[spec]; ok {
+			return b.URL, true
+		}
+	}
+	return "", false
+}
+
+// absentStore is a local folder that does not exist yet: it holds nothing.
+type absentStore struct{ dir string }
+
+func (a absentStore) String() string { return "local:" + a.dir }
+func (a absentStore) Put(context.Context, string, io.Reader, storage.PutOptions) error {
+	return fmt.Errorf("storage: local %s does not exist", a.dir)
+}
+func (a absentStore) Get(_ context.Context, key string) (io.ReadCloser, error) {
+	return nil, a.missing(key)
+}
+func (a absentStore) Stat(_ context.Context, key string) (storage.Info, error) {
+	return storage.Info{}, a.missing(key)
+}
+func (a absentStore) Delete(_ context.Context, key string) error { return a.missing(key) }
+func (a absentStore) List(context.Context, string) iter.Seq2[storage.Info, error] {
+	return func(func(storage.Info, error) bool) {}
+}
+func (a absentStore) missing(key string) error {
+	return fmt.Errorf("storage: %s: %w (the folder %s does not exist)", key, storage.ErrNotFound, a.dir)
+}
+
+// storageFlag adds the -storage flag every results command takes.
+func storageFlag(fs interface {
+	String(name, value, usage string) *string
+}) *string {
+	return fs.String("storage", "", "the store: local, local:PATH, s3://BUCKET/PREFIX or a block `SPEC` TYPE/NAME (default: the settings' default storage)")
+}
+
+func checkFormat(cmd, format string, allowed []string, stderr io.Writer) bool {
+	for _, a := range allowed {
+		if format == a {
+			return true
+		}
+	}
+	fmt.Fprintf(stderr, "%s: unknown -format %q (want %s)\n", cmd, format, strings.Join(allowed, " or "))
+	return false
+}
+
+func checkPrefix(cmd, prefix string, stderr io.Writer) bool {
+	if err := storage.ValidatePrefix(prefix); err != nil {
+		fmt.Fprintf(stderr, "%s: -prefix: %v\n", cmd, err)
+		return false
+	}
+	return true
+}
+
+func resultsList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const cmd = "resultgen results ls"
+	fs := subcommandFlags(cmd, resultsUsage, stderr)
+	spec := storageFlag(fs)
+	prefix := fs.String("prefix", "", "only keys starting with `P`")
+	task := fs.String("task", "", "only records of the task or flow `NAME`")
+	format := fs.String("format", "table", "output `format`: table or json")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return parseExit(err)
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "%s: takes no arguments, got %q (filter keys with -prefix)\n", cmd, pos)
+		return exitUsage
+	}
+	if !checkFormat(cmd, *format, []string{"table", "json"}, stderr) || !checkPrefix(cmd, *prefix, stderr) {
+		return exitUsage
+	}
+	st, done, ok := resultsStore(cmd, *spec, stderr)
+	if !ok {
+		return exitProblems
+	}
+	defer done()
+
+	var entries []results.Entry
+	for e, err := range results.List(ctx, st, results.ListOptions{Prefix: *prefix, Task: *task}) {
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
+			return exitProblems
+		}
+		entries = append(entries, e)
+	}
+	if *format == "json" {
+		if entries == nil {
+			entries = []results.Entry{}
+		}
+		return writeJSON(cmd, stdout, stderr, entries)
+	}
+	if len(entries) == 0 {
+		what := "objects"
+		if *task != "" {
+			what = "records of task " + strconv.Quote(*task)
+		}
+		fmt.Fprintf(stderr, "no %s in %s\n", what, st)
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tTASK\tTYPE\tSERIALIZER\tSIZE\tCREATED\tEXPIRES")
+	var damaged []results.Entry
+	for _, e := range entries {
+		if e.Status != results.StatusRecord {
+			size := results.FormatSize(e.ObjectSize)
+			fmt.Fprintf(tw, "%s\t(%s)\t-\t-\t%s\t-\t-\n", e.Key, e.Status, size)
+			if e.Status != results.StatusNotRecord {
+				damaged = append(damaged, e)
+			}
+			continue
+		}
+		m := e.Meta
+		size := "?"
+		if n, ok := e.PayloadSize(); ok {
+			size = results.FormatSize(n)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Key, dash(m.Task), dash(m.GoType),
+			results.FormatSerializer(m), size, results.FormatTime(m.Created), results.FormatExpires(m, e.Expired))
+	}
+	tw.Flush()
+	for _, e := range damaged {
+		fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, e.Key, e.Err)
+	}
+	if len(damaged) > 0 {
+		fmt.Fprintf(stderr, "%s: %s damaged or unreadable; check with resultgen results verify\n", cmd, plural(len(damaged), "object"))
+	}
+	return exitOK
+}
+
+func writeJSON(cmd string, stdout, stderr io.Writer, v any) int {
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+		return exitProblems
+	}
+	return exitOK
+}
+
+func resultsShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const cmd = "resultgen results show"
+	fs := subcommandFlags(cmd, resultsUsage, stderr)
+	spec := storageFlag(fs)
+	format := fs.String("format", "text", "output `format`: text or json")
+	withValue := fs.Bool("value", false, "also decode the value and print it as JSON")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return parseExit(err)
+	}
+	if len(pos) != 1 {
+		fmt.Fprintf(stderr, "%s: want one KEY, got %d arguments (see resultgen results -h)\n", cmd, len(pos))
+		return exitUsage
+	}
+	key := pos[0]
+	if err := storage.ValidateKey(key); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+		return exitUsage
+	}
+	if !checkFormat(cmd, *format, []string{"text", "json"}, stderr) {
+		return exitUsage
+	}
+	st, done, ok := resultsStore(cmd, *spec, stderr)
+	if !ok {
+		return exitProblems
+	}
+	defer done()
+
+	e, err := results.Show(ctx, st, key, time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+		return exitProblems
+	}
+	if e.Status != results.StatusRecord {
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, e.Err)
+		return exitProblems
+	}
+	var (
+		value    any
+		valueErr error
+	)
+	if *withValue {
+		value, _, valueErr = results.Value(ctx, st, key)
+		if valueErr != nil && !errors.Is(valueErr, results.ErrNeedsType) {
+			// The record is damaged past its header and trailer, or the
+			// payload does not decode: say so and show nothing more.
+			fmt.Fprintf(stderr, "%s: %v\n", cmd, valueErr)
+			return exitProblems
+		}
+		value = results.JSONValue(value)
+	}
+
+	if *format == "json" {
+		b, err := json.Marshal(e)
+		if err == nil && *withValue {
+			// Add the value as the last field of the entry's object.
+			var extra []byte
+			if valueErr != nil {
+				extra, err = json.Marshal(map[string]string{"value_error": valueErr.Error()})
+			} else {
+				extra, err = json.Marshal(map[string]any{"value": value})
+			}
+			b = append(append(b[:len(b)-1], ','), extra[1:]...)
+		}
+		var out bytes.Buffer
+		if err == nil {
+			err = json.Indent(&out, b, "", "  ")
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+			return exitProblems
+		}
+		out.WriteByte('\n')
+		stdout.Write(out.Bytes())
+		return exitOK
+	}
+
+	m := e.Meta
+	tw := tabwriter.NewWriter(stdout, 0, 0, 1, ' ', 0)
+	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
+	row("key", e.Key)
+	row("location", e.Location)
+	row("task", dash(m.Task))
+	row("go type", dash(m.GoType))
+	if m.Literal != nil {
+		row("serializer", "literal "+*m.Literal)
+	} else {
+		row("serializer", results.FormatSerializer(m))
+	}
+	if n, ok := e.PayloadSize(); ok {
+		payload := fmt.Sprintf("%d bytes", n)
+		if n >= 1024 {
+			payload += " (" + results.FormatSize(n) + ")"
+		}
+		row("payload", payload)
+		row("checksum", m.Checksum)
+	} else {
+		row("payload", "size unknown (the store cannot read ranges; resultgen results verify reads it)")
+	}
+	row("object", fmt.Sprintf("%d bytes, modified %s", e.ObjectSize, results.FormatTime(e.Modified)))
+	row("format version", strconv.Itoa(m.Version))
+	row("created", results.FormatTime(m.Created))
+	switch {
+	case m.Expires.IsZero():
+		row("expires", "never")
+	case e.Expired:
+		row("expires", results.FormatTime(m.Expires)+" (EXPIRED)")
+	default:
+		row("expires", results.FormatTime(m.Expires))
+	}
+	if len(m.Labels) == 0 {
+		row("labels", "-")
+	} else {
+		row("labels", "")
+		for _, k := range sortedKeys(m.Labels) {
+			fmt.Fprintf(tw, "  %s:\t%s\n", k, m.Labels[k])
+		}
+	}
+	tw.Flush()
+	if *withValue {
+		if valueErr != nil {
+			fmt.Fprintf(stdout, "value: not shown: %v\n", valueErr)
+			return exitOK
+		}
+		b, err := json.MarshalIndent(value, "", "  ")
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: the value cannot be shown as JSON: %v\n", cmd, err)
+			return exitProblems
+		}
+		fmt.Fprintf(stdout, "value:\n%s\n", b)
+	}
+	return exitOK
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// verifyProgress reports verify's progress on stderr every `every` records
+// or `interval`, whichever comes first.
+type verifyProgress struct {
+	w        io.Writer
+	every    int
+	interval time.Duration
+	now      func() time.Time
+
+	start, last time.Time
+	n, bad      int
+	bytes       int64
+}
+
+func (p *verifyProgress) add(c results.Check, failed bool) {
+	if p.start.IsZero() {
+		p.start = p.now()
+		p.last = p.start
+	}
+	p.n++
+	p.bytes += c.Read
+	if failed {
+		p.bad++
+	}
+	t := p.now()
+	if p.n%p.every == 0 || t.Sub(p.last) >= p.interval {
+		p.last = t
+		fmt.Fprintf(p.w, "verify: %d checked, %d failed, %s read, %s\n", p.n, p.bad, results.FormatSize(p.bytes), t.Sub(p.start).Round(time.Second))
+	}
+}
+
+func resultsVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const cmd = "resultgen results verify"
+	fs := subcommandFlags(cmd, resultsUsage, stderr)
+	spec := storageFlag(fs)
+	prefix := fs.String("prefix", "", "only keys starting with `P` (when no KEY is named)")
+	quiet := fs.Bool("q", false, "print only the records with a problem")
+	keys, err := parseInterspersed(fs, args)
+	if err != nil {
+		return parseExit(err)
+	}
+	if len(keys) > 0 && *prefix != "" {
+		fmt.Fprintf(stderr, "%s: give KEYs or -prefix, not both\n", cmd)
+		return exitUsage
+	}
+	if !checkPrefix(cmd, *prefix, stderr) {
+		return exitUsage
+	}
+	for _, k := range keys {
+		if err := storage.ValidateKey(k); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+			return exitUsage
+		}
+	}
+	st, done, ok := resultsStore(cmd, *spec, stderr)
+	if !ok {
+		return exitProblems
+	}
+	defer done()
+
+	named := len(keys) > 0
+	var checks iter.Seq2[results.Check, error]
+	if named {
+		checks = func(yield func(results.Check, error) bool) {
+			for _, k := range keys {
+				if !yield(results.VerifyKey(ctx, st, k), nil) {
+					return
+				}
+			}
+		}
+	} else {
+		checks = results.Verify(ctx, st, results.VerifyOptions{Prefix: *prefix})
+	}
+	progress := &verifyProgress{w: stderr, every: 1000, interval: 5 * time.Second, now: time.Now}
+	var intact, failed, foreign int
+	code := exitOK
+	for c, err := range checks {
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
+			code = exitProblems
+			break
+		}
+		prob := c.Problem()
+		// An object that is not a record is no failure in a store-wide run
+		// (stores may hold other files); a named one is.
+		fail := prob != results.ProblemNone && (named || prob != results.ProblemNotRecord)
+		switch {
+		case prob == results.ProblemNone:
+			intact++
+			if !*quiet {
+				fmt.Fprintf(stdout, "OK\t%s\t%s\n", c.Key, results.FormatSize(c.Meta.Size))
+			}
+		case fail:
+			failed++
+			fmt.Fprintf(stdout, "%s\t%s\t%v\n", strings.ToUpper(string(prob)), c.Key, c.Err)
+		default:
+			foreign++
+			if !*quiet {
+				fmt.Fprintf(stdout, "SKIP\t%s\tnot a record\n", c.Key)
+			}
+		}
+		progress.add(c, fail)
+	}
+	if foreign > 0 {
+		fmt.Fprintf(stderr, "%s: skipped %s that %s not resultgen records\n", cmd, plural(foreign, "object"), isAre(foreign))
+	}
+	if intact+failed+foreign == 0 && code == exitOK {
+		fmt.Fprintf(stderr, "%s: no records in %s\n", cmd, st)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "%s: %d intact, %d with problems\n", cmd, intact, failed)
+	if failed > 0 {
+		code = exitProblems
+	}
+	return code
+}
+
+func resultsRemove(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const cmd = "resultgen results rm"
+	fs := subcommandFlags(cmd, resultsUsage, stderr)
+	spec := storageFlag(fs)
+	force := fs.Bool("force", false, "also remove objects that are not resultgen records")
+	keys, err := parseInterspersed(fs, args)
+	if err != nil {
+		return parseExit(err)
+	}
+	if len(keys) == 0 {
+		fmt.Fprintf(stderr, "%s: no KEY given (see resultgen results -h)\n", cmd)
+		return exitUsage
+	}
+	bad := false
+	for _, k := range keys {
+		if err := storage.ValidateKey(k); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+			bad = true
+		}
+	}
+	if bad {
+		fmt.Fprintf(stderr, "%s: nothing removed\n", cmd)
+		return exitUsage
+	}
+	st, done, ok := resultsStore(cmd, *spec, stderr)
+	if !ok {
+		return exitProblems
+	}
+	defer done()
+
+	removed, err := results.Remove(ctx, st, keys, results.RemoveOptions{Force: *force})
+	for _, k := range removed {
+		fmt.Fprintf(stdout, "removed %s\n", storage.Location(st, k))
+	}
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(stderr, "%s: %s\n", cmd, line)
+		}
+		if len(removed) == 0 {
+			fmt.Fprintf(stderr, "%s: nothing removed\n", cmd)
+		}
+		return exitProblems
+	}
+	return exitOK
+}
+
+// parseAge parses a Go duration, also accepting days: "30d", "1d12h".
+func parseAge(s string) (time.Duration, error) {
+	bad := fmt.Errorf("bad duration %q: want a Go duration such as 36h, or days such as 30d", s)
+	days, rest, found := strings.Cut(s, "d")
+	if !found {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return 0, bad
+		}
+		return d, nil
+	}
+	n, err := strconv.Atoi(days)
+	if err != nil || n < 0 || n > 1e6 {
+		return 0, bad
+	}
+	d := time.Duration(n) * 24 * time.Hour
+	if rest != "" {
+		r, err := time.ParseDuration(rest)
+		if err != nil || r < 0 {
+			return 0, bad
+		}
+		d += r
+	}
+	return d, nil
+}
+
+type ageFlag struct{ d time.Duration }
+
+func (a *ageFlag) String() string {
+	if a == nil || a.d == 0 {
+		return ""
+	}
+	return a.d.String()
+}
+
+func (a *ageFlag) Set(s string) error {
+	d, err := parseAge(s)
+	if err != nil {
+		return err
+	}
+	if d <= 0 {
+		return fmt.Errorf("must be positive, got %q", s)
+	}
+	a.d = d
+	return nil
+}
+
+func resultsPrune(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const cmd = "resultgen results prune"
+	fs := subcommandFlags(cmd, resultsUsage, stderr)
+	spec := storageFlag(fs)
+	expired := fs.Bool("expired", false, "remove records whose expiration has passed")
+	var age ageFlag
+	fs.Var(&age, "older-than", "remove records created more than `DURATION` ago (36h, 30d, 1d12h)")
+	task := fs.String("task", "", "remove only records of the task or flow `NAME`")
+	prefix := fs.String("prefix", "", "remove only records whose keys start with `P`")
+	dryRun := fs.Bool("dry-run", false, "print what would be removed; remove nothing")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return parseExit(err)
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "%s: takes no arguments, got %q (to remove given keys use resultgen results rm)\n", cmd, pos)
+		return exitUsage
+	}
+	c := results.Criteria{Expired: *expired, OlderThan: age.d, Task: *task, Prefix: *prefix}
+	if err := c.Validate(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+		return exitUsage
+	}
+	st, done, ok := resultsStore(cmd, *spec, stderr)
+	if !ok {
+		return exitProblems
+	}
+	defer done()
+
+	verb := "removed"
+	if *dryRun {
+		verb = "would remove"
+	}
+	var n, failed int
+	code := exitOK
+	for p, err := range results.Prune(ctx, st, c, results.PruneOptions{DryRun: *dryRun}) {
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
+			code = exitProblems
+			break
+		}
+		if p.Err != nil {
+			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, p.Key, p.Err)
+			failed++
+			continue
+		}
+		n++
+		fmt.Fprintf(stdout, "%s %s (%s)\n", verb, p.Key, p.Why)
+	}
+	switch {
+	case *dryRun:
+		fmt.Fprintf(stderr, "%s: dry run: would remove %s from %s, removed none\n", cmd, plural(n, "record"), st)
+	default:
+		fmt.Fprintf(stderr, "%s: removed %s from %s\n", cmd, plural(n, "record"), st)
+	}
+	if failed > 0 {
+		fmt.Fprintf(stderr, "%s: %s could not be removed\n", cmd, plural(failed, "record"))
+		code = exitProblems
+	}
+	return code
+}
+
+// plural renders "1 record", "2 records".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
