@@ -2,9 +2,6 @@ package examples_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -12,63 +9,19 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/resultgen/resultgen/runtime/record"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
+	"github.com/resultgen/resultgen/runtime/storage/s3/s3test"
 )
-
-// s3Endpoint returns the MinIO of scripts/with-minio.sh, skipping the test
-// when there is none (failing under CI=true).
-func s3Endpoint(t *testing.T) string {
-	t.Helper()
-	const env = "RESULTGEN_TEST_S3_ENDPOINT"
-	ep := os.Getenv(env)
-	if ep == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but %s is unset: run the tests through ./scripts/with-minio.sh (make test)", env)
-		}
-		t.Skipf("%s is unset: run ./scripts/with-minio.sh go test ./examples/ to run the S3 example against a real MinIO", env)
-	}
-	if host, _, err := net.SplitHostPort(ep); err != nil || host != "127.0.0.1" {
-		t.Fatalf("%s=%q: the tests only talk to a server on 127.0.0.1:PORT", env, ep)
-	}
-	return ep
-}
-
-// s3Bucket makes a fresh bucket at endpoint, removed with its contents when
-// the test ends.
-func s3Bucket(t *testing.T, c *minio.Client) string {
-	t.Helper()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	name := "example-s3block-" + hex.EncodeToString(b)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := c.MakeBucket(ctx, name, minio.MakeBucketOptions{Region: "us-east-1"}); err != nil {
-		t.Fatalf("make bucket %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := c.RemoveBucketWithOptions(ctx, name, minio.RemoveBucketOptions{ForceDelete: true}); err != nil {
-			t.Logf("remove bucket %s: %v", name, err)
-		}
-	})
-	return name
-}
 
 // TestS3Block creates the block s3/results with the resultgen CLI, as the
 // example's doc says, and runs the example twice: the first run computes
 // and stores each forecast in the bucket, the second loads them.
 func TestS3Block(t *testing.T) {
-	ep := s3Endpoint(t)
-	creds := credentials.NewStaticV4(os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), "")
-	client, err := minio.New(ep, &minio.Options{Creds: creds, Region: "us-east-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bucket := s3Bucket(t, client)
+	srv := s3test.Shared(t)
+	ep, creds, client := srv.Endpoint, srv.Creds(), srv.Client(t)
+	bucket := srv.NewBucket(t, s3test.BucketOptions{})
 	bin, e := build(t, "s3block"), newEnv(t)
 
 	create := exec.Command("go", "run", "../cmd/resultgen", "block", "create", "s3/results",

@@ -14,6 +14,7 @@ import (
 
 	"github.com/resultgen/resultgen/runtime/record"
 	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/runtime/storage/s3/s3test"
 )
 
 // Sizes of testdata/flow's results.
@@ -26,7 +27,7 @@ const (
 // after the other: the second loads both tasks' results from S3 ("Cached")
 // and gets the values the first process computed.
 func TestSecondProcessGetsCachedResults(t *testing.T) {
-	w := newWorld(t, sharedServer(t), true)
+	w := newWorld(t, s3test.Shared(t), s3test.BucketOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
@@ -63,7 +64,7 @@ func TestSecondProcessGetsCachedResults(t *testing.T) {
 			t.Errorf("%s: location %q, want %q", tc.what, a["at"], tc.at)
 		}
 		// The record is there for anyone with the bucket, and says what it holds.
-		st := w.srv.store(t, w.bucket, w.prefix)
+		st := w.store(t)
 		var v string
 		m, err := record.Read(ctx, st, strings.TrimPrefix(a["at"], base), nil, &v)
 		if err != nil {
@@ -80,7 +81,7 @@ func TestSecondProcessGetsCachedResults(t *testing.T) {
 // committed value, intact.
 func TestManyProcessesOneKey(t *testing.T) {
 	const n = 8
-	srv := sharedServer(t)
+	srv := s3test.Shared(t)
 	tests := []struct {
 		name  string
 		mode  string // the flow program's mode
@@ -92,7 +93,7 @@ func TestManyProcessesOneKey(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			w := newWorld(t, srv, true)
+			w := newWorld(t, srv, s3test.BucketOptions{})
 			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 			defer cancel()
 			procs := make([]*proc, n)
@@ -112,7 +113,7 @@ func TestManyProcessesOneKey(t *testing.T) {
 
 			// Nothing is left behind but the record: no lease, no temporary object.
 			var keys []string
-			for o := range w.srv.client(t).ListObjects(ctx, w.bucket, minio.ListObjectsOptions{Recursive: true}) {
+			for o := range w.client(t).ListObjects(ctx, w.bucket, minio.ListObjectsOptions{Recursive: true}) {
 				if o.Err != nil {
 					t.Fatalf("list %s: %v", w.bucket, o.Err)
 				}
@@ -151,7 +152,7 @@ func checkSerializable(t *testing.T, w *world, outs []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var stored string
-	if _, err := record.Read(ctx, w.srv.store(t, w.bucket, w.prefix), "once/k", nil, &stored); err != nil || stored != want {
+	if _, err := record.Read(ctx, w.store(t), "once/k", nil, &stored); err != nil || stored != want {
 		t.Errorf("stored record: %q, %v; want %q", stored, err, want)
 	}
 }
@@ -189,7 +190,7 @@ func checkReadCommitted(t *testing.T, w *world, outs []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var v payload
-	m, err := record.Read(ctx, w.srv.store(t, w.bucket, w.prefix), "racy/k", nil, &v)
+	m, err := record.Read(ctx, w.store(t), "racy/k", nil, &v)
 	if err != nil {
 		t.Fatalf("stored record does not verify: %v", err)
 	}
@@ -208,14 +209,14 @@ func checkReadCommitted(t *testing.T, w *world, outs []string) {
 // loads the first task's committed result instead of running it, and
 // commits the second.
 func TestServerStoppedMidFlow(t *testing.T) {
-	m := startPrivateMinIO(t)
-	w := newWorld(t, m.srv, false) // the bucket goes with the server's data folder
+	m := s3test.StartMinIO(t)
+	w := newWorld(t, m.Server(), s3test.BucketOptions{Keep: true}) // the bucket goes with the server's data folder
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
 	p := w.start(t, ctx, "resume", "gamma")
 	w.awaitFile(t, ctx, "paused", p) // the first part of Second's result is uploaded
-	m.kill()
+	m.Kill()
 	w.signal(t, "resume")
 	w.awaitFile(t, ctx, "retrying", p) // attempt 1 failed; attempt 2 waits for the server
 
@@ -228,15 +229,15 @@ func TestServerStoppedMidFlow(t *testing.T) {
 		t.Fatalf("attempt 1: want Second Failed, got:\n%s\nstderr:\n%s", out, p.stderr)
 	}
 	firstKey, secondKey, failure := firsts[0].fields["key"], seconds[0].fields["key"], seconds[0].fields["err"]
-	if !strings.Contains(failure, m.srv.endpoint) {
-		t.Errorf("Second's error does not name the endpoint %s: %s", m.srv.endpoint, failure)
+	if !strings.Contains(failure, m.Endpoint()) {
+		t.Errorf("Second's error does not name the endpoint %s: %s", m.Endpoint(), failure)
 	}
 	if !strings.Contains(failure, secondKey) {
 		t.Errorf("Second's error does not name its key %s: %s", secondKey, failure)
 	}
 
-	m.start() // same port, same data folder
-	st := m.srv.store(t, w.bucket, w.prefix)
+	m.Start() // same port, same data folder
+	st := w.store(t)
 	if info, err := st.Stat(ctx, secondKey); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("after the restart, Stat(%q) = %+v, %v; want not found (nothing half-written)", secondKey, info, err)
 	}
@@ -244,7 +245,7 @@ func TestServerStoppedMidFlow(t *testing.T) {
 	// an upload that was never completed, so never visible. (MinIO lists
 	// the uploads of one object name, not of a prefix.)
 	var uploads []string
-	for u := range m.srv.client(t).ListIncompleteUploads(ctx, w.bucket, w.prefix+"/"+secondKey, true) {
+	for u := range w.client(t).ListIncompleteUploads(ctx, w.bucket, w.prefix+"/"+secondKey, true) {
 		if u.Err != nil {
 			t.Fatalf("list incomplete uploads: %v", u.Err)
 		}

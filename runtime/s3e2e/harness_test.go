@@ -3,12 +3,8 @@ package s3e2e_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,108 +16,14 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
-)
-
-// Environment set by scripts/with-minio.sh.
-const (
-	envEndpoint = "RESULTGEN_TEST_S3_ENDPOINT"
-	envMinioBin = "RESULTGEN_TEST_MINIO_BIN"
+	"github.com/resultgen/resultgen/runtime/storage/s3/s3test"
 )
 
 // blockSlug is the block the flows of testdata/flow store their results in.
 const blockSlug = "s3/e2e"
-
-// testEndpoint returns the shared MinIO, skipping the test when there is
-// none (failing under CI=true, where a missing server is a broken setup).
-func testEndpoint(t testing.TB) string {
-	t.Helper()
-	ep := os.Getenv(envEndpoint)
-	if ep == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but %s is unset: run the tests through ./scripts/with-minio.sh (make test)", envEndpoint)
-		}
-		t.Skipf("%s is unset: run ./scripts/with-minio.sh go test ./runtime/s3e2e/ to test against a real MinIO", envEndpoint)
-	}
-	if host, _, err := net.SplitHostPort(ep); err != nil || host != "127.0.0.1" {
-		t.Fatalf("%s=%q: the tests only talk to a server on 127.0.0.1:PORT", envEndpoint, ep)
-	}
-	return ep
-}
-
-// server is an S3 endpoint with its root credentials.
-type server struct {
-	endpoint string
-	user     string
-	password string
-}
-
-// sharedServer is the MinIO of scripts/with-minio.sh.
-func sharedServer(t testing.TB) server {
-	return server{endpoint: testEndpoint(t), user: os.Getenv("AWS_ACCESS_KEY_ID"), password: os.Getenv("AWS_SECRET_ACCESS_KEY")}
-}
-
-func (s server) creds() *credentials.Credentials {
-	return credentials.NewStaticV4(s.user, s.password, "")
-}
-
-// client is an admin client of the server, for what the test itself
-// checks (the processes under test use their own).
-func (s server) client(t testing.TB) *minio.Client {
-	t.Helper()
-	c, err := minio.New(s.endpoint, &minio.Options{Creds: s.creds(), Region: "us-east-1", MaxRetries: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// store opens the bucket as the runtime would, for record.Read and Stat.
-func (s server) store(t testing.TB, bucket, prefix string) *s3.Storage {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	st, err := s3.Open(ctx, s3.Config{Bucket: bucket, Prefix: prefix, Endpoint: s.endpoint, Region: "us-east-1",
-		Insecure: true, Credentials: s.creds(), MaxRetries: 1})
-	if err != nil {
-		t.Fatalf("open s3://%s/%s: %v", bucket, prefix, err)
-	}
-	return st
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// newBucket creates a fresh bucket named after the test; with remove it is
-// deleted with its contents when the test ends.
-func newBucket(t testing.TB, s server, remove bool) string {
-	t.Helper()
-	name := strings.ToLower(t.Name())
-	name = regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(name, "-")
-	name = strings.Trim("e2e-"+name[:min(len(name), 40)], "-") + "-" + randomHex(4)
-	c := s.client(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := c.MakeBucket(ctx, name, minio.MakeBucketOptions{Region: "us-east-1"}); err != nil {
-		t.Fatalf("make bucket %s at %s: %v", name, s.endpoint, err)
-	}
-	if remove {
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := c.RemoveBucketWithOptions(ctx, name, minio.RemoveBucketOptions{ForceDelete: true}); err != nil {
-				t.Logf("remove bucket %s: %v", name, err)
-			}
-		})
-	}
-	return name
-}
 
 // The flow program is built once per test binary.
 var (
@@ -165,7 +67,7 @@ func flowProgram(t testing.TB) string {
 // profile points the block s3/e2e at a bucket, a folder of barrier files,
 // and the server's credentials.
 type world struct {
-	srv    server
+	srv    s3test.Server
 	bucket string
 	prefix string
 	home   string
@@ -173,13 +75,14 @@ type world struct {
 	bin    string
 }
 
-// newWorld makes a bucket on srv and a resultgen home whose config.toml
-// holds the block s3/e2e = s3://BUCKET/PREFIX at srv.
-func newWorld(t *testing.T, srv server, removeBucket bool) *world {
+// newWorld makes a bucket on srv (kept or removed as bucket says) and a
+// resultgen home whose config.toml holds the block
+// s3/e2e = s3://BUCKET/PREFIX at srv.
+func newWorld(t *testing.T, srv s3test.Server, bucket s3test.BucketOptions) *world {
 	t.Helper()
 	bin := flowProgram(t)
 	root := t.TempDir()
-	w := &world{srv: srv, bucket: newBucket(t, srv, removeBucket), prefix: "team/" + randomHex(3),
+	w := &world{srv: srv, bucket: srv.NewBucket(t, bucket), prefix: "team/" + s3test.RandomHex(3),
 		home: filepath.Join(root, "home"), sync: filepath.Join(root, "sync"), bin: bin}
 	if err := os.MkdirAll(w.sync, 0o700); err != nil {
 		t.Fatal(err)
@@ -188,7 +91,7 @@ func newWorld(t *testing.T, srv server, removeBucket bool) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := settings.Block{Slug: blockSlug, URL: "s3://" + w.bucket + "/" + w.prefix, Endpoint: srv.endpoint, Insecure: true}
+	b := settings.Block{Slug: blockSlug, URL: "s3://" + w.bucket + "/" + w.prefix, Endpoint: srv.Endpoint, Insecure: true}
 	if err := p.SetBlock(b); err != nil {
 		t.Fatalf("set block %s: %v", blockSlug, err)
 	}
@@ -196,6 +99,27 @@ func newWorld(t *testing.T, srv server, removeBucket bool) *world {
 		t.Fatalf("save profile: %v", err)
 	}
 	return w
+}
+
+// store opens the world's bucket and prefix as the runtime would, for
+// record.Read and Stat.
+func (w *world) store(t testing.TB) *s3.Storage {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := s3.Open(ctx, s3.Config{Bucket: w.bucket, Prefix: w.prefix, Endpoint: w.srv.Endpoint, Region: s3test.Region,
+		Insecure: true, Credentials: w.srv.Creds(), MaxRetries: 1})
+	if err != nil {
+		t.Fatalf("open s3://%s/%s: %v", w.bucket, w.prefix, err)
+	}
+	return st
+}
+
+// client is an admin client of the world's server, for what the test itself
+// checks (the processes under test use their own).
+func (w *world) client(t testing.TB) *minio.Client {
+	t.Helper()
+	return w.srv.Client(t, func(o *minio.Options) { o.MaxRetries = 1 })
 }
 
 // env is the environment of a flow process: the test's own, less any
@@ -213,8 +137,8 @@ func (w *world) env() []string {
 	return append(env,
 		settings.Home+"="+w.home,
 		"RESULTGEN_E2E_SYNC="+w.sync,
-		"AWS_ACCESS_KEY_ID="+w.srv.user,
-		"AWS_SECRET_ACCESS_KEY="+w.srv.password,
+		"AWS_ACCESS_KEY_ID="+w.srv.User,
+		"AWS_SECRET_ACCESS_KEY="+w.srv.Password,
 		"AWS_REGION=us-east-1",
 	)
 }
@@ -389,107 +313,4 @@ func fill(seed string, n int) []byte {
 		out = h.Sum(out)
 	}
 	return out[:n]
-}
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// minioProc is a private MinIO server, for a test that kills and restarts
-// it: killing the shared one would break other packages' tests.
-type minioProc struct {
-	t       testing.TB
-	bin     string
-	data    string
-	console string
-	srv     server
-	cmd     *exec.Cmd
-	exited  chan error
-}
-
-// startPrivateMinIO starts a MinIO of its own on 127.0.0.1, from the binary
-// scripts/with-minio.sh exports; it is killed when the test ends.
-func startPrivateMinIO(t testing.TB) *minioProc {
-	t.Helper()
-	testEndpoint(t)
-	bin := os.Getenv(envMinioBin)
-	if bin == "" {
-		t.Fatalf("%s is unset: run the tests through ./scripts/with-minio.sh", envMinioBin)
-	}
-	p := &minioProc{
-		t:       t,
-		bin:     bin,
-		data:    t.TempDir(),
-		console: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-		srv: server{
-			endpoint: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-			user:     "rg" + randomHex(6),
-			password: randomHex(12),
-		},
-	}
-	p.start()
-	t.Cleanup(p.kill)
-	return p
-}
-
-// start starts the server on its port and data folder and waits until it
-// is ready.
-func (p *minioProc) start() {
-	p.t.Helper()
-	cmd := exec.Command(p.bin, "server", "--quiet", "--address", p.srv.endpoint, "--console-address", p.console, p.data)
-	cmd.Env = append(os.Environ(),
-		"MINIO_ROOT_USER="+p.srv.user, "MINIO_ROOT_PASSWORD="+p.srv.password,
-		"MINIO_UPDATE=off", "MINIO_CALLHOME_ENABLE=off")
-	log := new(syncBuffer)
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		p.t.Fatalf("start minio: %v", err)
-	}
-	p.cmd, p.exited = cmd, make(chan error, 1)
-	go func() { p.exited <- cmd.Wait() }()
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(90 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-p.exited:
-			p.t.Fatalf("minio exited while starting at %s: %v\n%s", p.srv.endpoint, err, log)
-		default:
-		}
-		resp, err := client.Get("http://" + p.srv.endpoint + "/minio/health/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	_ = cmd.Process.Kill()
-	p.t.Fatalf("minio at %s not ready after 90s\n%s", p.srv.endpoint, log)
-}
-
-// kill stops the server at once, as a crash would, and waits until it is
-// gone and its port is closed.
-func (p *minioProc) kill() {
-	if p.cmd == nil {
-		return
-	}
-	_ = p.cmd.Process.Kill()
-	<-p.exited
-	p.cmd = nil
-	for range 100 {
-		c, err := net.DialTimeout("tcp", p.srv.endpoint, 100*time.Millisecond)
-		if err != nil {
-			return
-		}
-		c.Close()
-		time.Sleep(50 * time.Millisecond)
-	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
+	"github.com/resultgen/resultgen/runtime/storage/s3/s3test"
 )
 
 // BenchmarkPutStream measures Put of a 32 MiB body of unknown size (the
@@ -17,7 +18,7 @@ import (
 // reports put/baseline, the time ratio (1.0: no overhead).
 func BenchmarkPutStream(b *testing.B) {
 	st, cfg := openStore(b, "", func(c *s3.Config) { c.PartSize = s3.MinPartSize })
-	client := adminClient(b, cfg.Endpoint)
+	client := s3test.Shared(b).Client(b)
 	ctx := context.Background()
 	const size = 32 << 20
 	b.SetBytes(size)

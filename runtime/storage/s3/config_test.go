@@ -12,6 +12,7 @@ import (
 
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
+	"github.com/resultgen/resultgen/runtime/storage/s3/s3test"
 )
 
 func TestParseURL(t *testing.T) {
@@ -183,7 +184,7 @@ func TestOpenRejectsBadConfig(t *testing.T) {
 
 // TestOpenUnreachableNamesEndpoint needs no server: nothing listens there.
 func TestOpenUnreachableNamesEndpoint(t *testing.T) {
-	endpoint := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	endpoint := fmt.Sprintf("127.0.0.1:%d", s3test.FreePort(t))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_, err := s3.Open(ctx, s3.Config{Bucket: "results", Endpoint: endpoint, Insecure: true, Region: "us-east-1", MaxRetries: 1})

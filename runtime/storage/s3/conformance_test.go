@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/runtime/storage/s3/s3test"
 	"github.com/resultgen/resultgen/runtime/storage/storagetest"
 )
 
@@ -11,7 +12,7 @@ import (
 // fresh bucket of the test MinIO, under a key prefix. (The multipart path
 // has its own tests in s3_test.go.)
 func TestConformance(t *testing.T) {
-	testEndpoint(t)
+	s3test.Shared(t)
 	storagetest.Run(t, func(t *testing.T) storage.Storage {
 		st, _ := openStore(t, "conformance/prefix", nil)
 		return st

@@ -17,6 +17,7 @@ import (
 
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
+	"github.com/resultgen/resultgen/runtime/storage/s3/s3test"
 )
 
 // Environment of the helper process of TestLockExclusiveAcrossProcesses.
@@ -73,9 +74,10 @@ func TestLeaseChild(t *testing.T) {
 	if os.Getenv(envLeaseChild) != "1" {
 		t.Skip("helper process for TestLockExclusiveAcrossProcesses")
 	}
+	srv := s3test.Shared(t)
 	st, err := s3.Open(context.Background(), s3.Config{
-		Bucket: os.Getenv(envLeaseBucket), Endpoint: testEndpoint(t), Insecure: true,
-		Region: "us-east-1", Credentials: testCreds(),
+		Bucket: os.Getenv(envLeaseBucket), Endpoint: srv.Endpoint, Insecure: true,
+		Region: "us-east-1", Credentials: srv.Creds(),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
+	"github.com/resultgen/resultgen/runtime/storage/s3/s3test"
 )
 
 // pattern is an endless, cheap, non-repeating-per-block byte stream; it
@@ -78,9 +79,10 @@ func TestStringNamesStore(t *testing.T) {
 }
 
 func TestOpenMissingBucket(t *testing.T) {
-	ep := testEndpoint(t)
+	srv := s3test.Shared(t)
+	ep := srv.Endpoint
 	_, err := s3.Open(context.Background(), s3.Config{
-		Bucket: "rg-missing-" + randomHex(6), Endpoint: ep, Insecure: true, Region: "us-east-1", Credentials: testCreds(),
+		Bucket: "rg-missing-" + s3test.RandomHex(6), Endpoint: ep, Insecure: true, Region: "us-east-1", Credentials: srv.Creds(),
 	})
 	if err == nil || !strings.Contains(err.Error(), "does not exist") || !strings.Contains(err.Error(), ep) {
 		t.Fatalf("Open on a missing bucket = %v; want an error saying it does not exist at %s", err, ep)
@@ -94,7 +96,7 @@ func TestKeysUnderPrefix(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The object sits at PREFIX/KEY, so other tools see the key users chose.
-	c := adminClient(t, cfg.Endpoint)
+	c := s3test.Shared(t).Client(t)
 	if _, err := c.StatObject(ctx, cfg.Bucket, "team/prod/a/b.json", minio.StatObjectOptions{}); err != nil {
 		t.Fatalf("object not at team/prod/a/b.json: %v", err)
 	}
@@ -304,7 +306,7 @@ func TestPutIfAbsentMultipart(t *testing.T) {
 	if !errors.Is(err, storage.ErrExists) {
 		t.Fatalf("multipart IfAbsent over an object = %v; want ErrExists", err)
 	}
-	for u := range adminClient(t, cfg.Endpoint).ListIncompleteUploads(ctx, cfg.Bucket, "", true) {
+	for u := range s3test.Shared(t).Client(t).ListIncompleteUploads(ctx, cfg.Bucket, "", true) {
 		if u.Err != nil {
 			t.Fatal(u.Err)
 		}
@@ -374,7 +376,7 @@ func TestCancelledPutLeavesNothing(t *testing.T) {
 	if _, err := st.Stat(bg, "cancelled.bin"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("Stat after a cancelled Put = %v; want ErrNotFound", err)
 	}
-	for u := range adminClient(t, cfg.Endpoint).ListIncompleteUploads(bg, cfg.Bucket, "", true) {
+	for u := range s3test.Shared(t).Client(t).ListIncompleteUploads(bg, cfg.Bucket, "", true) {
 		if u.Err != nil {
 			t.Fatal(u.Err)
 		}
@@ -386,18 +388,15 @@ func TestCancelledPutLeavesNothing(t *testing.T) {
 // Put: the Put fails naming the endpoint, and after a restart nothing is at
 // the key.
 func TestServerKilledMidPut(t *testing.T) {
-	p := startPrivateMinIO(t)
+	p := s3test.StartMinIO(t)
 	ctx := context.Background()
-	admin, err := minio.New(p.endpoint, &minio.Options{Creds: p.creds(), Region: "us-east-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin := p.Server().Client(t)
 	if err := admin.MakeBucket(ctx, "killed", minio.MakeBucketOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	st, err := s3.Open(ctx, s3.Config{
-		Bucket: "killed", Endpoint: p.endpoint, Insecure: true, Region: "us-east-1",
-		Credentials: p.creds(), PartSize: s3.MinPartSize, MaxRetries: 2,
+		Bucket: "killed", Endpoint: p.Endpoint(), Insecure: true, Region: "us-east-1",
+		Credentials: p.Server().Creds(), PartSize: s3.MinPartSize, MaxRetries: 2,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -405,7 +404,7 @@ func TestServerKilledMidPut(t *testing.T) {
 	var killed atomic.Bool
 	body := &pattern{n: 6 * s3.MinPartSize, onPos: func(pos int64) {
 		if pos > 2*s3.MinPartSize+s3.MinPartSize/2 && !killed.Swap(true) {
-			p.kill()
+			p.Kill()
 		}
 	}}
 	err = st.Put(ctx, "half.bin", onlyReader{body}, storage.PutOptions{Size: -1})
@@ -415,12 +414,12 @@ func TestServerKilledMidPut(t *testing.T) {
 	if err == nil {
 		t.Fatal("Put succeeded although the server died mid-upload")
 	}
-	if !strings.Contains(err.Error(), p.endpoint) || !strings.Contains(err.Error(), `s3 put "half.bin"`) {
-		t.Fatalf("err = %v; want it to name the operation, key and endpoint %s", err, p.endpoint)
+	if !strings.Contains(err.Error(), p.Endpoint()) || !strings.Contains(err.Error(), `s3 put "half.bin"`) {
+		t.Fatalf("err = %v; want it to name the operation, key and endpoint %s", err, p.Endpoint())
 	}
 	t.Logf("Put error: %v", err)
 
-	p.start()
+	p.Start()
 	if _, err := st.Stat(ctx, "half.bin"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("after restart Stat = %v; want ErrNotFound (nothing half-written visible)", err)
 	}
