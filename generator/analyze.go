@@ -18,6 +18,7 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	"github.com/resultgen/resultgen/annotations"
+	"github.com/resultgen/resultgen/runtime"
 )
 
 // serializerPkg is the import path of the package defining the custom
@@ -281,7 +282,7 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 	}
 	f.Source = sourceHash(decl)
 	f.Settings = settings(d)
-	f.Persist = persistDecision(d)
+	f.Persist = persistDecision(d, f.HasValue())
 	f.Call = !(d.Persist != nil && !d.Persist.Value && d.CacheInMemory != nil && !d.CacheInMemory.Value)
 	if !ok {
 		return nil
@@ -717,16 +718,12 @@ func Kebab(s string) string {
 	return strings.Trim(b.String(), "-")
 }
 
-// keyOrder is the order settings are listed in: the design's table.
-var keyOrder = []string{"name", "persist", "storage", "storage_key", "serializer", "compression",
-	"cache_in_memory", "cache_policy", "cache_key_fn", "cache_expiration", "refresh_cache",
-	"isolation", "retries", "retry_delay"}
-
-// settings lists the directive's settings as written, in keyOrder.
+// settings lists the directive's settings as written, in the order of
+// annotations.Keys (the design's table).
 func settings(d *annotations.Directive) []Setting {
 	var out []Setting
 	add := func(key, value string, pos token.Pos) { out = append(out, Setting{Key: key, Value: value, Pos: pos}) }
-	for _, key := range keyOrder {
+	for _, key := range annotations.Keys() {
 		switch key {
 		case "name":
 			if d.Name != nil {
@@ -789,25 +786,45 @@ func settings(d *annotations.Directive) []Setting {
 	return out
 }
 
-// persistDecision is what the directive alone decides about persistence.
-func persistDecision(d *annotations.Directive) PersistDecision {
-	switch {
-	case d.Persist != nil && !d.Persist.Value:
-		return PersistDecision{State: "off", Reason: "persist"}
-	case d.Persist != nil:
-		return PersistDecision{State: "on", Reason: "persist"}
-	case d.Storage != nil:
-		return PersistDecision{State: "on", Reason: "storage"}
-	case d.StorageKey != nil:
-		return PersistDecision{State: "on", Reason: "storage_key"}
-	case d.Serializer != nil:
-		return PersistDecision{State: "on", Reason: "serializer"}
-	case d.CachePolicy != nil && !(len(d.CachePolicy.Parts) == 1 && d.CachePolicy.Parts[0] == "none" && len(d.CachePolicy.Drop) == 0):
-		return PersistDecision{State: "on", Reason: "cache_policy"}
-	case d.CacheKeyFn != nil:
-		return PersistDecision{State: "on", Reason: "cache_key_fn"}
-	case d.CacheInMemory != nil && !d.CacheInMemory.Value:
-		return PersistDecision{State: "on", Reason: "cache_in_memory"}
+// OwnPersistFacts are the persistence facts of a directive's own settings,
+// for runtime.DecidePersist; value tells whether the function returns a
+// value. The calling flow and the global default are the caller's to add.
+func OwnPersistFacts(d *annotations.Directive, value bool) runtime.PersistFacts {
+	f := runtime.PersistFacts{
+		Task:        d.Kind == annotations.Task,
+		Storage:     d.Storage != nil,
+		StorageKey:  d.StorageKey != nil,
+		Serializer:  d.Serializer != nil,
+		CachePolicy: d.CachePolicy != nil && !IsNonePolicy(d.CachePolicy),
+		CacheKeyFn:  d.CacheKeyFn != nil,
+		InMemoryOff: d.CacheInMemory != nil && !d.CacheInMemory.Value,
+		Value:       value,
 	}
-	return PersistDecision{State: "inherit"}
+	if d.Persist != nil {
+		v := d.Persist.Value
+		f.Persist = &v
+	}
+	if d.Retries != nil {
+		f.Retries = d.Retries.Value
+	}
+	return f
+}
+
+// IsNonePolicy reports whether p is exactly cache_policy=none.
+func IsNonePolicy(p *annotations.Policy) bool {
+	return p != nil && len(p.Parts) == 1 && p.Parts[0] == "none" && len(p.Drop) == 0
+}
+
+// persistDecision is what the directive alone decides about persistence:
+// runtime.DecidePersist's explicit and inferred rules; anything else is left
+// to the calling flow and the settings.
+func persistDecision(d *annotations.Directive, value bool) PersistDecision {
+	dec := runtime.DecidePersist(OwnPersistFacts(d, value))
+	switch {
+	case dec.Kind != "explicit" && dec.Kind != "inferred":
+		return PersistDecision{State: "inherit"}
+	case dec.Persist:
+		return PersistDecision{State: "on", Reason: dec.From}
+	}
+	return PersistDecision{State: "off", Reason: dec.From}
 }

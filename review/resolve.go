@@ -32,37 +32,9 @@ type inherited struct {
 	serializerFrom string
 }
 
-// ownFacts are the persistence facts of d's own settings; value tells
-// whether the function returns a value. The rules themselves are
-// runtime.DecidePersist, the same code the engine runs.
-func ownFacts(d *annotations.Directive, value bool) runtime.PersistFacts {
-	f := runtime.PersistFacts{
-		Task:        d.Kind == annotations.Task,
-		Storage:     d.Storage != nil,
-		StorageKey:  d.StorageKey != nil,
-		Serializer:  d.Serializer != nil,
-		CachePolicy: policyCaches(d.CachePolicy),
-		CacheKeyFn:  d.CacheKeyFn != nil,
-		InMemoryOff: d.CacheInMemory != nil && !d.CacheInMemory.Value,
-		Value:       value,
-	}
-	if d.Persist != nil {
-		v := d.Persist.Value
-		f.Persist = &v
-	}
-	if d.Retries != nil {
-		f.Retries = d.Retries.Value
-	}
-	return f
-}
-
 // policyCaches reports whether p is set and is not exactly "none".
 func policyCaches(p *annotations.Policy) bool {
-	return p != nil && !isNonePolicy(p)
-}
-
-func isNonePolicy(p *annotations.Policy) bool {
-	return p != nil && len(p.Parts) == 1 && p.Parts[0] == "none" && len(p.Drop) == 0
+	return p != nil && !generator.IsNonePolicy(p)
 }
 
 // flowContext is what flow f passes to the functions it calls when it runs
@@ -73,7 +45,7 @@ func (e *engine) flowContext(f *fn) inherited {
 	if d.Retries != nil {
 		in.flowRetries = d.Retries.Value
 	}
-	own := runtime.DecidePersist(ownFacts(d, f.result != nil))
+	own := runtime.DecidePersist(generator.OwnPersistFacts(d, f.result != nil))
 	if d.Storage != nil {
 		in.storage, in.storageFrom = d.Storage.Raw, "flow "+d.Func
 	}
@@ -124,7 +96,7 @@ func (e *engine) resolve(f *fn, c *call) Row {
 	}
 	task := f.isTask()
 
-	facts := ownFacts(d, f.result != nil)
+	facts := generator.OwnPersistFacts(d, f.result != nil)
 	facts.ByDefault = e.defaults.PersistByDefault
 	if c != nil {
 		facts.Flow, facts.FlowPersist, facts.FlowPersistWhy, facts.FlowRetries = in.flow, in.persist, in.persistWhy, in.flowRetries
@@ -207,7 +179,7 @@ func (e *engine) resolve(f *fn, c *call) Row {
 		r.Key, r.KeyKind = d.StorageKey.Raw, "storage_key"
 	case d.CacheKeyFn != nil:
 		r.Key, r.KeyKind = "cache_key_fn "+d.CacheKeyFn.Value, "cache_key_fn"
-	case isNonePolicy(d.CachePolicy):
+	case generator.IsNonePolicy(d.CachePolicy):
 		r.Key, r.KeyKind = "random (cache_policy=none)", "random"
 	default:
 		r.Key, r.KeyKind = "cache key: "+r.CachePolicy, "cache_policy"
