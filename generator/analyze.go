@@ -64,8 +64,7 @@ func parseDirectives(fset *token.FileSet, p *packages.Package) (pp *parsedPackag
 			}
 			pd := parsedDirective{d: d, decl: declFor(file, d)}
 			pp.dirs = append(pp.dirs, pd)
-			tn := typeName(d.Func, d.Kind)
-			pp.names = append(pp.names, tn, defName(tn))
+			pp.names = append(pp.names, NamesFor(d.Func, d.Kind).list()...)
 		}
 	}
 	sort.SliceStable(pp.dirs, func(i, j int) bool { return pp.dirs[i].d.Pos < pp.dirs[j].d.Pos })
@@ -138,7 +137,7 @@ func analyzePackage(ld *loaded, p *packages.Package, pp *parsedPackage, generate
 			continue
 		}
 		ok := true
-		for _, name := range []string{f.TypeName, f.DefName} {
+		for _, name := range f.Names.list() {
 			if obj := p.Types.Scope().Lookup(name); obj != nil {
 				a.errorf(pd.d.KindPos, "%s %s: cannot declare %s: %s already declares it; rename one of them",
 					f.Kind, f.GoName, name, a.relPos(obj.Pos()))
@@ -152,7 +151,9 @@ func analyzePackage(ld *loaded, p *packages.Package, pp *parsedPackage, generate
 		if !ok {
 			continue
 		}
-		declared[f.TypeName], declared[f.DefName] = f, f
+		for _, name := range f.Names.list() {
+			declared[name] = f
+		}
 		pkg.Funcs = append(pkg.Funcs, f)
 	}
 	pkg.Diagnostics = a.diags
@@ -191,10 +192,9 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 	sig := obj.Type().(*types.Signature)
 	f := &Func{
 		Decl: decl, Obj: obj, Directive: d, Kind: d.Kind, GoName: d.Func,
-		TypeName: typeName(d.Func, d.Kind),
-		Pos:      a.fset.Position(decl.Pos()),
+		Names: NamesFor(d.Func, d.Kind),
+		Pos:   a.fset.Position(decl.Pos()),
 	}
-	f.DefName = defName(f.TypeName)
 	switch {
 	case d.Name != nil:
 		f.RunName = d.Name.Value
@@ -296,7 +296,7 @@ func (a *analyzer) nameVars(f *Func) {
 	reserved := map[string]bool{
 		"t": true, "ctx": true, "h": true, "k": true, "err": true,
 		"runtime": true, "context": true, "strconv": true, "errors": true, "fmt": true, "time": true,
-		f.GoName: true, f.TypeName: true, f.DefName: true,
+		f.GoName: true, f.Names.Value: true, f.Names.Type: true, f.Names.Def: true,
 	}
 	if f.Directive.CacheKeyFn != nil {
 		reserved[f.Directive.CacheKeyFn.Value] = true
@@ -661,16 +661,27 @@ func sourceHash(decl *ast.FuncDecl) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// typeName is the wrapper type's name: FTask or FFlow.
-func typeName(fn string, k annotations.Kind) string {
-	if k == annotations.Flow {
-		return fn + "Flow"
-	}
-	return fn + "Task"
+// Names are the identifiers the generator declares for one function. They
+// are part of the generated API: review finds wrapper calls by them.
+type Names struct {
+	Value string // the package-level task or flow value: FTask, FFlow (fTask for f)
+	Type  string // its type: FTaskType, FFlowType (fTaskType for f)
+	Def   string // the *runtime.Def variable: fTaskDef
 }
 
-// defName is the *runtime.Def variable's name: fooTaskDef for FooTask.
-func defName(typeName string) string { return lowerIdent(typeName) + "Def" }
+// NamesFor returns the identifiers generated for function fn of kind k. An
+// unexported function gets unexported names, so the wrapper is no more
+// visible than the function it runs.
+func NamesFor(fn string, k annotations.Kind) Names {
+	v := fn + "Task"
+	if k == annotations.Flow {
+		v = fn + "Flow"
+	}
+	return Names{Value: v, Type: v + "Type", Def: lowerIdent(v) + "Def"}
+}
+
+// list is the names in declaration order.
+func (n Names) list() []string { return []string{n.Value, n.Type, n.Def} }
 
 // lowerIdent lowers an identifier's leading upper-case run: HTTPGet -> httpGet.
 func lowerIdent(s string) string {

@@ -233,21 +233,28 @@ func (e *emitter) function(f *Func) {
 	e.file.Line()
 
 	// definition
-	e.file.Var().Id(f.DefName).Op("=").Op("&").Qual(runtimePkg, "Def").Values(e.def(f)...)
+	e.file.Var().Id(f.Names.Def).Op("=").Op("&").Qual(runtimePkg, "Def").Values(e.def(f)...)
 	e.file.Line()
 
-	// wrapper type
-	for _, line := range e.typeDoc(f, kind) {
+	// the value users call, and its type
+	n := f.Names
+	for _, line := range e.valueDoc(f, kind) {
 		e.file.Comment(line)
 	}
-	e.file.Type().Id(f.TypeName).Struct(jen.Id("opts").Index().Qual(runtimePkg, "Option"))
+	e.file.Var().Id(n.Value).Id(n.Type)
 	e.file.Line()
 
-	recv := func() *jen.Statement { return jen.Id("t").Id(f.TypeName) }
+	e.file.Comment(fmt.Sprintf("%s is the type of %s. Its zero value runs %s as %s does,", n.Type, n.Value, f.GoName, n.Value))
+	e.file.Comment("and WithOptions returns a copy with other settings.")
+	e.file.Type().Id(n.Type).Struct(jen.Id("opts").Index().Qual(runtimePkg, "Option"))
+	e.file.Line()
 
-	e.file.Comment(fmt.Sprintf("WithOptions returns a copy of t whose runs use opts on top of the directive's settings."))
-	e.file.Func().Params(recv()).Id("WithOptions").Params(jen.Id("opts").Op("...").Qual(runtimePkg, "Option")).Id(f.TypeName).Block(
-		jen.Return(jen.Id(f.TypeName).Values(jen.Dict{
+	recv := func() *jen.Statement { return jen.Id("t").Id(n.Type) }
+
+	e.file.Comment("WithOptions returns a copy of t whose runs use opts on top of the directive's settings;")
+	e.file.Comment("t itself is unchanged.")
+	e.file.Func().Params(recv()).Id("WithOptions").Params(jen.Id("opts").Op("...").Qual(runtimePkg, "Option")).Id(n.Type).Block(
+		jen.Return(jen.Id(n.Type).Values(jen.Dict{
 			jen.Id("opts"): jen.Append(jen.Id("t").Dot("opts").Index(
 				jen.Empty(), jen.Len(jen.Id("t").Dot("opts")), jen.Len(jen.Id("t").Dot("opts"))), jen.Id("opts").Op("...")),
 		})),
@@ -290,18 +297,19 @@ func (e *emitter) function(f *Func) {
 
 func withArgs(args []jen.Code) []jen.Code { return append([]jen.Code{jen.Id("ctx")}, args...) }
 
-// typeDoc is the wrapper type's doc comment: what it runs and the
-// directive's settings.
-func (e *emitter) typeDoc(f *Func, kind string) []string {
-	lines := []string{fmt.Sprintf("%s runs %s as a %s named %q. Its zero value is ready to use:", f.TypeName, f.GoName, kind, f.RunName), ""}
+// valueDoc is the task or flow value's doc comment: what it runs, how to
+// call it and the directive's settings.
+func (e *emitter) valueDoc(f *Func, kind string) []string {
+	v := f.Names.Value
+	lines := []string{fmt.Sprintf("%s runs %s as a %s named %q:", v, f.GoName, kind, f.RunName), ""}
 	switch {
 	case !f.Call:
-		lines = append(lines, fmt.Sprintf("\tstate := %s{}.State(ctx%s)", f.TypeName, argList(f)), "",
+		lines = append(lines, fmt.Sprintf("\tstate := %s.State(ctx%s)", v, argList(f)), "",
 			"It has no Call method: with persist=false and cache_in_memory=false the value can never be read.")
 	case f.HasValue():
-		lines = append(lines, fmt.Sprintf("\tv, err := %s{}.Call(ctx%s)", f.TypeName, argList(f)))
+		lines = append(lines, fmt.Sprintf("\tv, err := %s.Call(ctx%s)", v, argList(f)))
 	default:
-		lines = append(lines, fmt.Sprintf("\terr := %s{}.Call(ctx%s)", f.TypeName, argList(f)))
+		lines = append(lines, fmt.Sprintf("\terr := %s.Call(ctx%s)", v, argList(f)))
 	}
 	lines = append(lines, "")
 	switch f.Persist.State {
@@ -449,7 +457,7 @@ func duration(d time.Duration) jen.Code {
 // invocation is the fields of the runtime.Invocation literal.
 func (e *emitter) invocation(f *Func) []jen.Code {
 	fields := []jen.Code{
-		jen.Line().Id("Def").Op(":").Id(f.DefName),
+		jen.Line().Id("Def").Op(":").Id(f.Names.Def),
 		jen.Line().Id("Options").Op(":").Id("t").Dot("opts"),
 	}
 	if len(f.Params) > 0 {

@@ -11,12 +11,12 @@
 //     parameters, result type, task-source hash and the directive's settings;
 //   - a compile-time guard, var _ func(...) ... = F, so that a changed
 //     signature or a stale generated file fails to build;
-//   - a wrapper type FTask (tasks) or FFlow (flows), unexported for
-//     unexported functions, whose zero value is ready to use:
-//     FTask{}.Call(ctx, args...). Its methods are Call, State, Submit and
-//     WithOptions. Call is left out when the directive sets both
-//     persist=false and cache_in_memory=false, since the value could never be
-//     read back.
+//   - a package-level value FTask (tasks) or FFlow (flows) of type FTaskType
+//     or FFlowType, all unexported for unexported functions (see NamesFor):
+//     v, err := FTask.Call(ctx, args...). Its methods are Call, State, Submit
+//     and WithOptions, which returns a copy and never changes FTask. Call is
+//     left out when the directive sets both persist=false and
+//     cache_in_memory=false, since the value could never be read back.
 //
 // Storage-key templates are compiled into plain Go code (no run-time
 // parsing); the inputs of the cache policy are hashed per parameter type with
@@ -37,7 +37,7 @@
 // the context is done). It never writes files: Result holds contents and the
 // caller (the resultgen command) writes them. A package with diagnostics gets
 // no file. Type errors that only concern identifiers the generator itself
-// declares (code that already calls HelloWorldTask before it exists) are
+// declares (code that already calls HelloWorldTask.Call before it exists) are
 // not reported; every other package error is.
 package generator
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/resultgen/resultgen/annotations"
 )
 
 func TestKebab(t *testing.T) {
@@ -27,15 +29,20 @@ func TestKebab(t *testing.T) {
 	}
 }
 
-func TestDefName(t *testing.T) {
-	for in, want := range map[string]string{
-		"HelloWorldTask": "helloWorldTaskDef",
-		"HTTPGetTask":    "httpGetTaskDef",
-		"fTask":          "fTaskDef",
-		"ETLFlow":        "etlFlowDef",
+func TestNamesFor(t *testing.T) {
+	for _, c := range []struct {
+		fn   string
+		kind annotations.Kind
+		want Names
+	}{
+		{"HelloWorld", annotations.Task, Names{"HelloWorldTask", "HelloWorldTaskType", "helloWorldTaskDef"}},
+		{"HTTPGet", annotations.Task, Names{"HTTPGetTask", "HTTPGetTaskType", "httpGetTaskDef"}},
+		{"f", annotations.Task, Names{"fTask", "fTaskType", "fTaskDef"}},
+		{"ETL", annotations.Flow, Names{"ETLFlow", "ETLFlowType", "etlFlowDef"}},
+		{"greet", annotations.Flow, Names{"greetFlow", "greetFlowType", "greetFlowDef"}},
 	} {
-		if got := defName(in); got != want {
-			t.Errorf("defName(%q) = %q, want %q", in, got, want)
+		if got := NamesFor(c.fn, c.kind); got != c.want {
+			t.Errorf("NamesFor(%q, %v) = %+v, want %+v", c.fn, c.kind, got, c.want)
 		}
 	}
 }
@@ -101,7 +108,7 @@ func TestAnalyze(t *testing.T) {
 	if rep == nil {
 		t.Fatal("no Report")
 	}
-	if rep.RunName != "monthly-report" || rep.TypeName != "ReportTask" || !rep.HasCtx || !rep.HasValue() || !rep.ReturnsError {
+	if rep.RunName != "monthly-report" || rep.Names.Value != "ReportTask" || !rep.HasCtx || !rep.HasValue() || !rep.ReturnsError {
 		t.Errorf("Report: %+v", rep)
 	}
 	if rep.Persist != (PersistDecision{State: "on", Reason: "persist"}) {

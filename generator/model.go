@@ -42,12 +42,11 @@ type Func struct {
 	Obj       *types.Func
 	Directive *annotations.Directive
 
-	Kind     annotations.Kind
-	GoName   string // the function's name
-	RunName  string // Def.Name: the name directive, else GoName (flows: kebab-case)
-	TypeName string // FTask / FFlow (unexported for unexported functions)
-	DefName  string // the package-level *runtime.Def variable
-	Pos      token.Position
+	Kind    annotations.Kind
+	GoName  string // the function's name
+	RunName string // Def.Name: the name directive, else GoName (flows: kebab-case)
+	Names   Names  // the generated identifiers: FTask, FTaskType, fTaskDef
+	Pos     token.Position
 
 	HasCtx       bool    // a leading context.Context parameter
 	Params       []Param // without the leading context.Context

@@ -17,7 +17,7 @@
 // Both work from the syntax and go/types information of a package: the
 // directives are parsed with the annotations package, the calls in each
 // flow's body are resolved with go/types. A call is a direct call of the
-// task function, or a call of its generated wrapper FTask{}.Call, .State or
+// task function, or a call of its generated wrapper FTask.Call, .State or
 // .Submit, through any .WithOptions(...) chain; the wrapper is recognized
 // by its type's name, or, when the generated file is missing and the type
 // does not exist yet, by the composite literal's syntax. Review loads the

@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/resultgen/resultgen/annotations"
+	"github.com/resultgen/resultgen/generator"
 )
 
 // unit is one type-checked package: what both front ends hand the engine.
@@ -43,14 +44,6 @@ func (f *fn) pkgPath() string {
 	return f.u.pkg.Path()
 }
 
-// wrapperName is the generated wrapper type's name (generator contract).
-func (f *fn) wrapperName() string {
-	if f.d.Kind == annotations.Flow {
-		return f.d.Func + "Flow"
-	}
-	return f.d.Func + "Task"
-}
-
 // runName is the run name shown in logs and records (generator contract).
 func (f *fn) runName() string {
 	switch {
@@ -75,7 +68,7 @@ type key struct{ pkg, name string }
 type engine struct {
 	funcs    []*fn
 	byFunc   map[key]*fn // by package path and Go name
-	byType   map[key]*fn // by package path and wrapper type name
+	byName   map[key]*fn // by package path and generated value or type name
 	byObj    map[*types.Func]*fn
 	findings []Finding
 	defaults Defaults
@@ -83,7 +76,7 @@ type engine struct {
 }
 
 func newEngine(d Defaults, dir string) *engine {
-	return &engine{byFunc: map[key]*fn{}, byType: map[key]*fn{}, byObj: map[*types.Func]*fn{}, defaults: d, dir: dir}
+	return &engine{byFunc: map[key]*fn{}, byName: map[key]*fn{}, byObj: map[*types.Func]*fn{}, defaults: d, dir: dir}
 }
 
 func (e *engine) report(u *unit, pos token.Pos, sev Severity, check string, f *fn, fix, format string, args ...any) {
@@ -140,7 +133,9 @@ func (e *engine) collect(u *unit) {
 			}
 			e.funcs = append(e.funcs, f)
 			e.byFunc[key{f.pkgPath(), d.Func}] = f
-			e.byType[key{f.pkgPath(), f.wrapperName()}] = f
+			n := generator.NamesFor(d.Func, d.Kind)
+			e.byName[key{f.pkgPath(), n.Value}] = f
+			e.byName[key{f.pkgPath(), n.Type}] = f
 		}
 	}
 }
@@ -182,9 +177,10 @@ func (e *engine) linkCalls() {
 }
 
 // callee resolves a call to a directive function: a direct call F(...), or
-// a wrapper method FTask{}.Call/State/Submit(...), possibly through
+// a wrapper method FTask.Call/State/Submit(...), possibly through
 // .WithOptions(...) chains. The wrapper's type comes from go/types when the
-// generated file exists, else from the composite literal's syntax.
+// generated file exists, else from the syntax: the value FTask (or
+// pkg.FTask), or a composite literal FTaskType{}.
 func (e *engine) callee(u *unit, ce *ast.CallExpr) *fn {
 	fun := ast.Unparen(ce.Fun)
 	if u.info != nil {
@@ -221,28 +217,33 @@ func (e *engine) callee(u *unit, ce *ast.CallExpr) *fn {
 				t = p.Elem()
 			}
 			if n, ok := t.(*types.Named); ok && n.Obj().Pkg() != nil {
-				return e.byType[key{n.Obj().Pkg().Path(), n.Obj().Name()}]
+				return e.byName[key{n.Obj().Pkg().Path(), n.Obj().Name()}]
 			}
 		}
 	}
 	if ue, ok := x.(*ast.UnaryExpr); ok && ue.Op == token.AND {
 		x = ast.Unparen(ue.X)
 	}
-	lit, ok := x.(*ast.CompositeLit)
-	if !ok {
-		return nil
+	if lit, ok := x.(*ast.CompositeLit); ok {
+		x = lit.Type
 	}
-	switch t := lit.Type.(type) {
+	return e.byName[e.nameKey(u, x)]
+}
+
+// nameKey is the package path and name an identifier or a qualified
+// identifier pkg.Name refers to.
+func (e *engine) nameKey(u *unit, x ast.Expr) key {
+	switch t := x.(type) {
 	case *ast.Ident:
-		return e.byType[key{pkgPathOf(u), t.Name}]
+		return key{pkgPathOf(u), t.Name}
 	case *ast.SelectorExpr:
 		if id, ok := t.X.(*ast.Ident); ok && u.info != nil {
 			if pn, ok := u.info.Uses[id].(*types.PkgName); ok {
-				return e.byType[key{pn.Imported().Path(), t.Sel.Name}]
+				return key{pn.Imported().Path(), t.Sel.Name}
 			}
 		}
 	}
-	return nil
+	return key{}
 }
 
 func pkgPathOf(u *unit) string {

@@ -104,7 +104,10 @@ func TestGenerateAndCheck(t *testing.T) {
 	// all directives gone: the file is stale, and generating removes it
 	b, _ = os.ReadFile(src)
 	b = bytes.Replace(b, []byte("//result:task"), []byte("// no directive:"), 1)
-	b = bytes.Replace(b, []byte("return HelloWorldTask{}.Call(ctx, \"marvin\")"), []byte("return HelloWorld(ctx, \"marvin\")"), 1)
+	b = bytes.Replace(b, []byte("return HelloWorldTask.Call(ctx, \"marvin\")"), []byte("return HelloWorld(ctx, \"marvin\")"), 1)
+	if i := bytes.Index(b, []byte("\n// GreetLoud")); i >= 0 {
+		b = b[:i+1] // it calls the wrapper too
+	}
 	if err := os.WriteFile(src, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -201,23 +204,40 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/resultgen/resultgen/runtime"
 )
 
 func TestRun(t *testing.T) {
 	ctx := context.Background()
-	v, err := HelloWorldTask{}.Call(ctx, "marvin")
+	v, err := HelloWorldTask.Call(ctx, "marvin")
 	if err != nil || v != "hello marvin" {
 		t.Fatalf("Call = %q, %v", v, err)
 	}
 	if _, err := os.Stat(filepath.Join(os.Getenv("RESULTGEN_LOCAL_STORAGE_PATH"), "hello-marvin.json")); err != nil {
 		t.Errorf("record not at its key: %v", err)
 	}
-	st := HelloWorldTask{}.State(ctx, "marvin")
+	st := HelloWorldTask.State(ctx, "marvin")
 	if v, err := st.Result(); err != nil || v != "hello marvin" || !st.IsCached() {
 		t.Errorf("second call: %q, %v, state %s", v, err, st.Name())
 	}
 	if v, err := Greet(ctx); err != nil || v != "hello marvin" {
 		t.Errorf("Greet = %q, %v", v, err)
+	}
+
+	// WithOptions returns a copy; the package-level value keeps its settings
+	record := func(name string) bool {
+		_, err := os.Stat(filepath.Join(os.Getenv("RESULTGEN_LOCAL_STORAGE_PATH"), "hello-"+name+".json"))
+		return err == nil
+	}
+	if v, err := HelloWorldTask.WithOptions(runtime.Persist(false)).Call(ctx, "ford"); err != nil || v != "hello ford" || record("ford") {
+		t.Errorf("persist=false copy: %q, %v, record written: %v", v, err, record("ford"))
+	}
+	if v, err := HelloWorldTask.Call(ctx, "ford"); err != nil || v != "hello ford" || !record("ford") {
+		t.Errorf("HelloWorldTask after WithOptions: %q, %v, record written: %v", v, err, record("ford"))
+	}
+	if v, err := GreetLoud(ctx); err != nil || v != "hello zaphod" || !record("trillian") {
+		t.Errorf("GreetLoud = %q, %v", v, err)
 	}
 }
 `

@@ -40,7 +40,7 @@ func Scratch() []byte { return make([]byte, 1<<20) }
 //
 //result:flow
 func Analyze(ctx context.Context) (float64, error) {
-	st := SamplesTask{}.State(ctx, 2_000_000)
+	st := SamplesTask.State(ctx, 2_000_000)
 	fmt.Printf("Samples: %s, kept only in storage: %s\n", st.Name(), st.Location())
 	xs, err := st.Result() // read back from storage here
 	if err != nil {
@@ -50,13 +50,13 @@ func Analyze(ctx context.Context) (float64, error) {
 	for _, x := range xs {
 		sum += x
 	}
-	_, err = ScratchTask{}.State(ctx).Result()
+	_, err = ScratchTask.State(ctx).Result()
 	fmt.Printf("Scratch: unavailable=%t (%v)\n", errors.Is(err, runtime.ErrResultUnavailable), err)
 	return sum / float64(len(xs)), nil
 }
 
 func main() {
-	mean, err := AnalyzeFlow{}.Call(context.Background())
+	mean, err := AnalyzeFlow.Call(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bigdata:", err)
 		os.Exit(1)

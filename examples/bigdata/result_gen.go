@@ -26,9 +26,9 @@ var samplesTaskDef = &runtime.Def{
 	},
 }
 
-// SamplesTask runs Samples as a task named "Samples". Its zero value is ready to use:
+// SamplesTask runs Samples as a task named "Samples":
 //
-//	v, err := SamplesTask{}.Call(ctx, n)
+//	v, err := SamplesTask.Call(ctx, n)
 //
 // Its result is persisted (serializer is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
@@ -36,16 +36,21 @@ var samplesTaskDef = &runtime.Def{
 //   - serializer: compressed/msgpack
 //   - cache_in_memory: false
 //   - cache_policy: inputs
-type SamplesTask struct {
+var SamplesTask SamplesTaskType
+
+// SamplesTaskType is the type of SamplesTask. Its zero value runs Samples as SamplesTask does,
+// and WithOptions returns a copy with other settings.
+type SamplesTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t SamplesTask) WithOptions(opts ...runtime.Option) SamplesTask {
-	return SamplesTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t SamplesTaskType) WithOptions(opts ...runtime.Option) SamplesTaskType {
+	return SamplesTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t SamplesTask) invocation(n int) runtime.Invocation[[]float64] {
+func (t SamplesTaskType) invocation(n int) runtime.Invocation[[]float64] {
 	return runtime.Invocation[[]float64]{
 		Def:     samplesTaskDef,
 		Options: t.opts,
@@ -62,17 +67,17 @@ func (t SamplesTask) invocation(n int) runtime.Invocation[[]float64] {
 }
 
 // Call runs Samples as a task and returns its value.
-func (t SamplesTask) Call(ctx context.Context, n int) ([]float64, error) {
+func (t SamplesTaskType) Call(ctx context.Context, n int) ([]float64, error) {
 	return t.State(ctx, n).Result()
 }
 
 // State runs Samples as a task and returns its final state.
-func (t SamplesTask) State(ctx context.Context, n int) *runtime.State[[]float64] {
+func (t SamplesTaskType) State(ctx context.Context, n int) *runtime.State[[]float64] {
 	return runtime.Run(ctx, t.invocation(n))
 }
 
 // Submit runs Samples as a task concurrently.
-func (t SamplesTask) Submit(ctx context.Context, n int) *runtime.Future[[]float64] {
+func (t SamplesTaskType) Submit(ctx context.Context, n int) *runtime.Future[[]float64] {
 	return runtime.Submit(ctx, t.invocation(n))
 }
 
@@ -93,9 +98,9 @@ var scratchTaskDef = &runtime.Def{
 	},
 }
 
-// ScratchTask runs Scratch as a task named "Scratch". Its zero value is ready to use:
+// ScratchTask runs Scratch as a task named "Scratch":
 //
-//	state := ScratchTask{}.State(ctx)
+//	state := ScratchTask.State(ctx)
 //
 // It has no Call method: with persist=false and cache_in_memory=false the value can never be read.
 //
@@ -104,16 +109,21 @@ var scratchTaskDef = &runtime.Def{
 //
 //   - persist: false
 //   - cache_in_memory: false
-type ScratchTask struct {
+var ScratchTask ScratchTaskType
+
+// ScratchTaskType is the type of ScratchTask. Its zero value runs Scratch as ScratchTask does,
+// and WithOptions returns a copy with other settings.
+type ScratchTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t ScratchTask) WithOptions(opts ...runtime.Option) ScratchTask {
-	return ScratchTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ScratchTaskType) WithOptions(opts ...runtime.Option) ScratchTaskType {
+	return ScratchTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t ScratchTask) invocation() runtime.Invocation[[]byte] {
+func (t ScratchTaskType) invocation() runtime.Invocation[[]byte] {
 	return runtime.Invocation[[]byte]{
 		Def:     scratchTaskDef,
 		Options: t.opts,
@@ -124,12 +134,12 @@ func (t ScratchTask) invocation() runtime.Invocation[[]byte] {
 }
 
 // State runs Scratch as a task and returns its final state.
-func (t ScratchTask) State(ctx context.Context) *runtime.State[[]byte] {
+func (t ScratchTaskType) State(ctx context.Context) *runtime.State[[]byte] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs Scratch as a task concurrently.
-func (t ScratchTask) Submit(ctx context.Context) *runtime.Future[[]byte] {
+func (t ScratchTaskType) Submit(ctx context.Context) *runtime.Future[[]byte] {
 	return runtime.Submit(ctx, t.invocation())
 }
 
@@ -141,27 +151,32 @@ var analyzeFlowDef = &runtime.Def{
 	Name:   "analyze",
 	Func:   "github.com/resultgen/resultgen/examples/bigdata.Analyze",
 	Pos:    "main.go:42",
-	Source: "sha256:0387f0bb52035b412a70eb72c7b60850d8596e77faa10c5bf38adf45012ac68f",
+	Source: "sha256:86ae32829cd5d87406dc0d2584021aa6bb63303e0f7e82cbf3ad3e289a7065f6",
 	GoType: "float64",
 	Value:  true,
 }
 
-// AnalyzeFlow runs Analyze as a flow named "analyze". Its zero value is ready to use:
+// AnalyzeFlow runs Analyze as a flow named "analyze":
 //
-//	v, err := AnalyzeFlow{}.Call(ctx)
+//	v, err := AnalyzeFlow.Call(ctx)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type AnalyzeFlow struct {
+var AnalyzeFlow AnalyzeFlowType
+
+// AnalyzeFlowType is the type of AnalyzeFlow. Its zero value runs Analyze as AnalyzeFlow does,
+// and WithOptions returns a copy with other settings.
+type AnalyzeFlowType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t AnalyzeFlow) WithOptions(opts ...runtime.Option) AnalyzeFlow {
-	return AnalyzeFlow{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t AnalyzeFlowType) WithOptions(opts ...runtime.Option) AnalyzeFlowType {
+	return AnalyzeFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t AnalyzeFlow) invocation() runtime.Invocation[float64] {
+func (t AnalyzeFlowType) invocation() runtime.Invocation[float64] {
 	return runtime.Invocation[float64]{
 		Def:     analyzeFlowDef,
 		Options: t.opts,
@@ -172,16 +187,16 @@ func (t AnalyzeFlow) invocation() runtime.Invocation[float64] {
 }
 
 // Call runs Analyze as a flow and returns its value.
-func (t AnalyzeFlow) Call(ctx context.Context) (float64, error) {
+func (t AnalyzeFlowType) Call(ctx context.Context) (float64, error) {
 	return t.State(ctx).Result()
 }
 
 // State runs Analyze as a flow and returns its final state.
-func (t AnalyzeFlow) State(ctx context.Context) *runtime.State[float64] {
+func (t AnalyzeFlowType) State(ctx context.Context) *runtime.State[float64] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs Analyze as a flow concurrently.
-func (t AnalyzeFlow) Submit(ctx context.Context) *runtime.Future[float64] {
+func (t AnalyzeFlowType) Submit(ctx context.Context) *runtime.Future[float64] {
 	return runtime.Submit(ctx, t.invocation())
 }

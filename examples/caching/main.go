@@ -42,17 +42,17 @@ func Weekly(ctx context.Context) error {
 	}) {
 		fmt.Printf("%-24s %-9s %s\n", when, st.Name(), st.Location())
 	}
-	show("first call", ReportTask{}.State(ctx, "EU", false))
-	show("again, verbose", ReportTask{}.State(ctx, "eu", true))
+	show("first call", ReportTask.State(ctx, "EU", false))
+	show("again, verbose", ReportTask.State(ctx, "eu", true))
 	time.Sleep(2100 * time.Millisecond)
-	show("after expiration", ReportTask{}.State(ctx, "EU", false))
-	show("refresh_cache", ReportTask{}.WithOptions(runtime.RefreshCache(true)).State(ctx, "EU", false))
+	show("after expiration", ReportTask.State(ctx, "EU", false))
+	show("refresh_cache", ReportTask.WithOptions(runtime.RefreshCache(true)).State(ctx, "EU", false))
 	fmt.Printf("Report ran %d times\n", computed)
 	return nil
 }
 
 func main() {
-	err := WeeklyFlow{}.Call(context.Background())
+	err := WeeklyFlow.Call(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "caching:", err)
 		os.Exit(1)

@@ -26,25 +26,30 @@ var reportTaskDef = &runtime.Def{
 	},
 }
 
-// ReportTask runs Report as a task named "Report". Its zero value is ready to use:
+// ReportTask runs Report as a task named "Report":
 //
-//	v, err := ReportTask{}.Call(ctx, region, verbose)
+//	v, err := ReportTask.Call(ctx, region, verbose)
 //
 // Its result is persisted (cache_key_fn is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - cache_key_fn: ReportKey
 //   - cache_expiration: 2s
-type ReportTask struct {
+var ReportTask ReportTaskType
+
+// ReportTaskType is the type of ReportTask. Its zero value runs Report as ReportTask does,
+// and WithOptions returns a copy with other settings.
+type ReportTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t ReportTask) WithOptions(opts ...runtime.Option) ReportTask {
-	return ReportTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ReportTaskType) WithOptions(opts ...runtime.Option) ReportTaskType {
+	return ReportTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t ReportTask) invocation(region string, verbose bool) runtime.Invocation[string] {
+func (t ReportTaskType) invocation(region string, verbose bool) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     reportTaskDef,
 		Options: t.opts,
@@ -67,17 +72,17 @@ func (t ReportTask) invocation(region string, verbose bool) runtime.Invocation[s
 }
 
 // Call runs Report as a task and returns its value.
-func (t ReportTask) Call(ctx context.Context, region string, verbose bool) (string, error) {
+func (t ReportTaskType) Call(ctx context.Context, region string, verbose bool) (string, error) {
 	return t.State(ctx, region, verbose).Result()
 }
 
 // State runs Report as a task and returns its final state.
-func (t ReportTask) State(ctx context.Context, region string, verbose bool) *runtime.State[string] {
+func (t ReportTaskType) State(ctx context.Context, region string, verbose bool) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation(region, verbose))
 }
 
 // Submit runs Report as a task concurrently.
-func (t ReportTask) Submit(ctx context.Context, region string, verbose bool) *runtime.Future[string] {
+func (t ReportTaskType) Submit(ctx context.Context, region string, verbose bool) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(region, verbose))
 }
 
@@ -89,25 +94,30 @@ var weeklyFlowDef = &runtime.Def{
 	Name:   "weekly",
 	Func:   "github.com/resultgen/resultgen/examples/caching.Weekly",
 	Pos:    "main.go:38",
-	Source: "sha256:a55fa859980887ad64fa1aa65f058e065c64fbdd082458359e3c57231e21ce42",
+	Source: "sha256:f9dee4c2e527b00ba9194d68fd3d658726a49d49362fdc22bb00ba6e8da19683",
 }
 
-// WeeklyFlow runs Weekly as a flow named "weekly". Its zero value is ready to use:
+// WeeklyFlow runs Weekly as a flow named "weekly":
 //
-//	err := WeeklyFlow{}.Call(ctx)
+//	err := WeeklyFlow.Call(ctx)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type WeeklyFlow struct {
+var WeeklyFlow WeeklyFlowType
+
+// WeeklyFlowType is the type of WeeklyFlow. Its zero value runs Weekly as WeeklyFlow does,
+// and WithOptions returns a copy with other settings.
+type WeeklyFlowType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t WeeklyFlow) WithOptions(opts ...runtime.Option) WeeklyFlow {
-	return WeeklyFlow{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t WeeklyFlowType) WithOptions(opts ...runtime.Option) WeeklyFlowType {
+	return WeeklyFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t WeeklyFlow) invocation() runtime.Invocation[runtime.Void] {
+func (t WeeklyFlowType) invocation() runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     weeklyFlowDef,
 		Options: t.opts,
@@ -118,17 +128,17 @@ func (t WeeklyFlow) invocation() runtime.Invocation[runtime.Void] {
 }
 
 // Call runs Weekly as a flow and returns its error.
-func (t WeeklyFlow) Call(ctx context.Context) error {
+func (t WeeklyFlowType) Call(ctx context.Context) error {
 	_, err := t.State(ctx).Result()
 	return err
 }
 
 // State runs Weekly as a flow and returns its final state.
-func (t WeeklyFlow) State(ctx context.Context) *runtime.State[runtime.Void] {
+func (t WeeklyFlowType) State(ctx context.Context) *runtime.State[runtime.Void] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs Weekly as a flow concurrently.
-func (t WeeklyFlow) Submit(ctx context.Context) *runtime.Future[runtime.Void] {
+func (t WeeklyFlowType) Submit(ctx context.Context) *runtime.Future[runtime.Void] {
 	return runtime.Submit(ctx, t.invocation())
 }

@@ -60,17 +60,17 @@ func Compare(ctx context.Context) error {
 		name string
 		st   sized
 	}{
-		{"json", AsJSONTask{}.State(ctx)},
-		{"compressed/json (zstd)", AsZstdJSONTask{}.State(ctx)},
-		{"compressed/msgpack (gzip)", AsGzipMsgpackTask{}.State(ctx)},
-		{"compressed/gob (zlib)", AsZlibGobTask{}.State(ctx)},
+		{"json", AsJSONTask.State(ctx)},
+		{"compressed/json (zstd)", AsZstdJSONTask.State(ctx)},
+		{"compressed/msgpack (gzip)", AsGzipMsgpackTask.State(ctx)},
+		{"compressed/gob (zlib)", AsZlibGobTask.State(ctx)},
 	} {
 		if err := v.st.Err(); err != nil {
 			return err
 		}
 		fmt.Printf("%-26s %8d bytes  %s\n", v.name, v.st.Size(), v.st.Location())
 	}
-	rows, err := AsZlibGobTask{}.Call(ctx)
+	rows, err := AsZlibGobTask.Call(ctx)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func Compare(ctx context.Context) error {
 }
 
 func main() {
-	err := CompareFlow{}.Call(context.Background())
+	err := CompareFlow.Call(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "compressed:", err)
 		os.Exit(1)

@@ -24,25 +24,30 @@ var asJSONTaskDef = &runtime.Def{
 	},
 }
 
-// AsJSONTask runs AsJSON as a task named "AsJSON". Its zero value is ready to use:
+// AsJSONTask runs AsJSON as a task named "AsJSON":
 //
-//	v, err := AsJSONTask{}.Call(ctx)
+//	v, err := AsJSONTask.Call(ctx)
 //
 // Its result is persisted (storage_key is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - storage_key: table.json
 //   - serializer: json
-type AsJSONTask struct {
+var AsJSONTask AsJSONTaskType
+
+// AsJSONTaskType is the type of AsJSONTask. Its zero value runs AsJSON as AsJSONTask does,
+// and WithOptions returns a copy with other settings.
+type AsJSONTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t AsJSONTask) WithOptions(opts ...runtime.Option) AsJSONTask {
-	return AsJSONTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t AsJSONTaskType) WithOptions(opts ...runtime.Option) AsJSONTaskType {
+	return AsJSONTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t AsJSONTask) invocation() runtime.Invocation[[]Row] {
+func (t AsJSONTaskType) invocation() runtime.Invocation[[]Row] {
 	return runtime.Invocation[[]Row]{
 		Def:     asJSONTaskDef,
 		Options: t.opts,
@@ -56,17 +61,17 @@ func (t AsJSONTask) invocation() runtime.Invocation[[]Row] {
 }
 
 // Call runs AsJSON as a task and returns its value.
-func (t AsJSONTask) Call(ctx context.Context) ([]Row, error) {
+func (t AsJSONTaskType) Call(ctx context.Context) ([]Row, error) {
 	return t.State(ctx).Result()
 }
 
 // State runs AsJSON as a task and returns its final state.
-func (t AsJSONTask) State(ctx context.Context) *runtime.State[[]Row] {
+func (t AsJSONTaskType) State(ctx context.Context) *runtime.State[[]Row] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs AsJSON as a task concurrently.
-func (t AsJSONTask) Submit(ctx context.Context) *runtime.Future[[]Row] {
+func (t AsJSONTaskType) Submit(ctx context.Context) *runtime.Future[[]Row] {
 	return runtime.Submit(ctx, t.invocation())
 }
 
@@ -87,25 +92,30 @@ var asZstdJSONTaskDef = &runtime.Def{
 	},
 }
 
-// AsZstdJSONTask runs AsZstdJSON as a task named "AsZstdJSON". Its zero value is ready to use:
+// AsZstdJSONTask runs AsZstdJSON as a task named "AsZstdJSON":
 //
-//	v, err := AsZstdJSONTask{}.Call(ctx)
+//	v, err := AsZstdJSONTask.Call(ctx)
 //
 // Its result is persisted (storage_key is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - storage_key: table.json.zst
 //   - serializer: compressed/json
-type AsZstdJSONTask struct {
+var AsZstdJSONTask AsZstdJSONTaskType
+
+// AsZstdJSONTaskType is the type of AsZstdJSONTask. Its zero value runs AsZstdJSON as AsZstdJSONTask does,
+// and WithOptions returns a copy with other settings.
+type AsZstdJSONTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t AsZstdJSONTask) WithOptions(opts ...runtime.Option) AsZstdJSONTask {
-	return AsZstdJSONTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t AsZstdJSONTaskType) WithOptions(opts ...runtime.Option) AsZstdJSONTaskType {
+	return AsZstdJSONTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t AsZstdJSONTask) invocation() runtime.Invocation[[]Row] {
+func (t AsZstdJSONTaskType) invocation() runtime.Invocation[[]Row] {
 	return runtime.Invocation[[]Row]{
 		Def:     asZstdJSONTaskDef,
 		Options: t.opts,
@@ -119,17 +129,17 @@ func (t AsZstdJSONTask) invocation() runtime.Invocation[[]Row] {
 }
 
 // Call runs AsZstdJSON as a task and returns its value.
-func (t AsZstdJSONTask) Call(ctx context.Context) ([]Row, error) {
+func (t AsZstdJSONTaskType) Call(ctx context.Context) ([]Row, error) {
 	return t.State(ctx).Result()
 }
 
 // State runs AsZstdJSON as a task and returns its final state.
-func (t AsZstdJSONTask) State(ctx context.Context) *runtime.State[[]Row] {
+func (t AsZstdJSONTaskType) State(ctx context.Context) *runtime.State[[]Row] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs AsZstdJSON as a task concurrently.
-func (t AsZstdJSONTask) Submit(ctx context.Context) *runtime.Future[[]Row] {
+func (t AsZstdJSONTaskType) Submit(ctx context.Context) *runtime.Future[[]Row] {
 	return runtime.Submit(ctx, t.invocation())
 }
 
@@ -151,9 +161,9 @@ var asGzipMsgpackTaskDef = &runtime.Def{
 	},
 }
 
-// AsGzipMsgpackTask runs AsGzipMsgpack as a task named "AsGzipMsgpack". Its zero value is ready to use:
+// AsGzipMsgpackTask runs AsGzipMsgpack as a task named "AsGzipMsgpack":
 //
-//	v, err := AsGzipMsgpackTask{}.Call(ctx)
+//	v, err := AsGzipMsgpackTask.Call(ctx)
 //
 // Its result is persisted (storage_key is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
@@ -161,16 +171,21 @@ var asGzipMsgpackTaskDef = &runtime.Def{
 //   - storage_key: table.msgpack.gz
 //   - serializer: compressed/msgpack
 //   - compression: gzip
-type AsGzipMsgpackTask struct {
+var AsGzipMsgpackTask AsGzipMsgpackTaskType
+
+// AsGzipMsgpackTaskType is the type of AsGzipMsgpackTask. Its zero value runs AsGzipMsgpack as AsGzipMsgpackTask does,
+// and WithOptions returns a copy with other settings.
+type AsGzipMsgpackTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t AsGzipMsgpackTask) WithOptions(opts ...runtime.Option) AsGzipMsgpackTask {
-	return AsGzipMsgpackTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t AsGzipMsgpackTaskType) WithOptions(opts ...runtime.Option) AsGzipMsgpackTaskType {
+	return AsGzipMsgpackTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t AsGzipMsgpackTask) invocation() runtime.Invocation[[]Row] {
+func (t AsGzipMsgpackTaskType) invocation() runtime.Invocation[[]Row] {
 	return runtime.Invocation[[]Row]{
 		Def:     asGzipMsgpackTaskDef,
 		Options: t.opts,
@@ -184,17 +199,17 @@ func (t AsGzipMsgpackTask) invocation() runtime.Invocation[[]Row] {
 }
 
 // Call runs AsGzipMsgpack as a task and returns its value.
-func (t AsGzipMsgpackTask) Call(ctx context.Context) ([]Row, error) {
+func (t AsGzipMsgpackTaskType) Call(ctx context.Context) ([]Row, error) {
 	return t.State(ctx).Result()
 }
 
 // State runs AsGzipMsgpack as a task and returns its final state.
-func (t AsGzipMsgpackTask) State(ctx context.Context) *runtime.State[[]Row] {
+func (t AsGzipMsgpackTaskType) State(ctx context.Context) *runtime.State[[]Row] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs AsGzipMsgpack as a task concurrently.
-func (t AsGzipMsgpackTask) Submit(ctx context.Context) *runtime.Future[[]Row] {
+func (t AsGzipMsgpackTaskType) Submit(ctx context.Context) *runtime.Future[[]Row] {
 	return runtime.Submit(ctx, t.invocation())
 }
 
@@ -216,9 +231,9 @@ var asZlibGobTaskDef = &runtime.Def{
 	},
 }
 
-// AsZlibGobTask runs AsZlibGob as a task named "AsZlibGob". Its zero value is ready to use:
+// AsZlibGobTask runs AsZlibGob as a task named "AsZlibGob":
 //
-//	v, err := AsZlibGobTask{}.Call(ctx)
+//	v, err := AsZlibGobTask.Call(ctx)
 //
 // Its result is persisted (storage_key is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
@@ -226,16 +241,21 @@ var asZlibGobTaskDef = &runtime.Def{
 //   - storage_key: table.gob.zlib
 //   - serializer: compressed/gob
 //   - compression: zlib
-type AsZlibGobTask struct {
+var AsZlibGobTask AsZlibGobTaskType
+
+// AsZlibGobTaskType is the type of AsZlibGobTask. Its zero value runs AsZlibGob as AsZlibGobTask does,
+// and WithOptions returns a copy with other settings.
+type AsZlibGobTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t AsZlibGobTask) WithOptions(opts ...runtime.Option) AsZlibGobTask {
-	return AsZlibGobTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t AsZlibGobTaskType) WithOptions(opts ...runtime.Option) AsZlibGobTaskType {
+	return AsZlibGobTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t AsZlibGobTask) invocation() runtime.Invocation[[]Row] {
+func (t AsZlibGobTaskType) invocation() runtime.Invocation[[]Row] {
 	return runtime.Invocation[[]Row]{
 		Def:     asZlibGobTaskDef,
 		Options: t.opts,
@@ -249,17 +269,17 @@ func (t AsZlibGobTask) invocation() runtime.Invocation[[]Row] {
 }
 
 // Call runs AsZlibGob as a task and returns its value.
-func (t AsZlibGobTask) Call(ctx context.Context) ([]Row, error) {
+func (t AsZlibGobTaskType) Call(ctx context.Context) ([]Row, error) {
 	return t.State(ctx).Result()
 }
 
 // State runs AsZlibGob as a task and returns its final state.
-func (t AsZlibGobTask) State(ctx context.Context) *runtime.State[[]Row] {
+func (t AsZlibGobTaskType) State(ctx context.Context) *runtime.State[[]Row] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs AsZlibGob as a task concurrently.
-func (t AsZlibGobTask) Submit(ctx context.Context) *runtime.Future[[]Row] {
+func (t AsZlibGobTaskType) Submit(ctx context.Context) *runtime.Future[[]Row] {
 	return runtime.Submit(ctx, t.invocation())
 }
 
@@ -271,25 +291,30 @@ var compareFlowDef = &runtime.Def{
 	Name:   "compare",
 	Func:   "github.com/resultgen/resultgen/examples/compressed.Compare",
 	Pos:    "main.go:53",
-	Source: "sha256:b82247776719e5c7c42e8511b81fe063cbb2fe9c2e1d6b40858ad45cf8e591d8",
+	Source: "sha256:2a60c6ee1dce52155d06653d7c7e2e35e0a2536965cd3bd4c799e43c0abfaa9a",
 }
 
-// CompareFlow runs Compare as a flow named "compare". Its zero value is ready to use:
+// CompareFlow runs Compare as a flow named "compare":
 //
-//	err := CompareFlow{}.Call(ctx)
+//	err := CompareFlow.Call(ctx)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type CompareFlow struct {
+var CompareFlow CompareFlowType
+
+// CompareFlowType is the type of CompareFlow. Its zero value runs Compare as CompareFlow does,
+// and WithOptions returns a copy with other settings.
+type CompareFlowType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t CompareFlow) WithOptions(opts ...runtime.Option) CompareFlow {
-	return CompareFlow{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t CompareFlowType) WithOptions(opts ...runtime.Option) CompareFlowType {
+	return CompareFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t CompareFlow) invocation() runtime.Invocation[runtime.Void] {
+func (t CompareFlowType) invocation() runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     compareFlowDef,
 		Options: t.opts,
@@ -300,17 +325,17 @@ func (t CompareFlow) invocation() runtime.Invocation[runtime.Void] {
 }
 
 // Call runs Compare as a flow and returns its error.
-func (t CompareFlow) Call(ctx context.Context) error {
+func (t CompareFlowType) Call(ctx context.Context) error {
 	_, err := t.State(ctx).Result()
 	return err
 }
 
 // State runs Compare as a flow and returns its final state.
-func (t CompareFlow) State(ctx context.Context) *runtime.State[runtime.Void] {
+func (t CompareFlowType) State(ctx context.Context) *runtime.State[runtime.Void] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs Compare as a flow concurrently.
-func (t CompareFlow) Submit(ctx context.Context) *runtime.Future[runtime.Void] {
+func (t CompareFlowType) Submit(ctx context.Context) *runtime.Future[runtime.Void] {
 	return runtime.Submit(ctx, t.invocation())
 }

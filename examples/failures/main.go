@@ -39,13 +39,13 @@ func Explode() int { panic("boom") }
 //result:flow
 func Handle(ctx context.Context) (int, error) {
 	// Call: the error is the task's own.
-	_, err := ParseTask{}.Call(ctx, "")
+	_, err := ParseTask.Call(ctx, "")
 	if errors.Is(err, ErrNoInput) {
 		fmt.Println("call:   the task failed with ErrNoInput")
 	}
 
 	// State: check before asking for the value.
-	st := ParseTask{}.State(ctx, "x")
+	st := ParseTask.State(ctx, "x")
 	result := 1
 	if st.IsFailed() {
 		fmt.Printf("state:  %s, falling back to 1 (%v)\n", st.Name(), st.Err())
@@ -54,14 +54,14 @@ func Handle(ctx context.Context) (int, error) {
 	}
 
 	// Future: Result waits, then reports the failure like State.
-	fut := ExplodeTask{}.Submit(ctx)
+	fut := ExplodeTask.Submit(ctx)
 	if _, err := fut.Result(); err != nil {
 		var p *runtime.PanicError
 		fmt.Printf("future: %s, panic=%t\n", fut.State().Name(), errors.As(err, &p))
 	}
 
 	// A good input succeeds.
-	n, err := ParseTask{}.Call(ctx, "41")
+	n, err := ParseTask.Call(ctx, "41")
 	if err != nil {
 		return 0, err
 	}
@@ -69,7 +69,7 @@ func Handle(ctx context.Context) (int, error) {
 }
 
 func main() {
-	n, err := HandleFlow{}.Call(context.Background())
+	n, err := HandleFlow.Call(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "failures:", err)
 		os.Exit(1)

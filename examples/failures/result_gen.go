@@ -21,22 +21,27 @@ var parseTaskDef = &runtime.Def{
 	Value:  true,
 }
 
-// ParseTask runs Parse as a task named "Parse". Its zero value is ready to use:
+// ParseTask runs Parse as a task named "Parse":
 //
-//	v, err := ParseTask{}.Call(ctx, s)
+//	v, err := ParseTask.Call(ctx, s)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type ParseTask struct {
+var ParseTask ParseTaskType
+
+// ParseTaskType is the type of ParseTask. Its zero value runs Parse as ParseTask does,
+// and WithOptions returns a copy with other settings.
+type ParseTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t ParseTask) WithOptions(opts ...runtime.Option) ParseTask {
-	return ParseTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ParseTaskType) WithOptions(opts ...runtime.Option) ParseTaskType {
+	return ParseTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t ParseTask) invocation(s string) runtime.Invocation[int] {
+func (t ParseTaskType) invocation(s string) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     parseTaskDef,
 		Options: t.opts,
@@ -53,17 +58,17 @@ func (t ParseTask) invocation(s string) runtime.Invocation[int] {
 }
 
 // Call runs Parse as a task and returns its value.
-func (t ParseTask) Call(ctx context.Context, s string) (int, error) {
+func (t ParseTaskType) Call(ctx context.Context, s string) (int, error) {
 	return t.State(ctx, s).Result()
 }
 
 // State runs Parse as a task and returns its final state.
-func (t ParseTask) State(ctx context.Context, s string) *runtime.State[int] {
+func (t ParseTaskType) State(ctx context.Context, s string) *runtime.State[int] {
 	return runtime.Run(ctx, t.invocation(s))
 }
 
 // Submit runs Parse as a task concurrently.
-func (t ParseTask) Submit(ctx context.Context, s string) *runtime.Future[int] {
+func (t ParseTaskType) Submit(ctx context.Context, s string) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation(s))
 }
 
@@ -80,22 +85,27 @@ var explodeTaskDef = &runtime.Def{
 	Value:  true,
 }
 
-// ExplodeTask runs Explode as a task named "Explode". Its zero value is ready to use:
+// ExplodeTask runs Explode as a task named "Explode":
 //
-//	v, err := ExplodeTask{}.Call(ctx)
+//	v, err := ExplodeTask.Call(ctx)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type ExplodeTask struct {
+var ExplodeTask ExplodeTaskType
+
+// ExplodeTaskType is the type of ExplodeTask. Its zero value runs Explode as ExplodeTask does,
+// and WithOptions returns a copy with other settings.
+type ExplodeTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t ExplodeTask) WithOptions(opts ...runtime.Option) ExplodeTask {
-	return ExplodeTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ExplodeTaskType) WithOptions(opts ...runtime.Option) ExplodeTaskType {
+	return ExplodeTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t ExplodeTask) invocation() runtime.Invocation[int] {
+func (t ExplodeTaskType) invocation() runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     explodeTaskDef,
 		Options: t.opts,
@@ -106,17 +116,17 @@ func (t ExplodeTask) invocation() runtime.Invocation[int] {
 }
 
 // Call runs Explode as a task and returns its value.
-func (t ExplodeTask) Call(ctx context.Context) (int, error) {
+func (t ExplodeTaskType) Call(ctx context.Context) (int, error) {
 	return t.State(ctx).Result()
 }
 
 // State runs Explode as a task and returns its final state.
-func (t ExplodeTask) State(ctx context.Context) *runtime.State[int] {
+func (t ExplodeTaskType) State(ctx context.Context) *runtime.State[int] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs Explode as a task concurrently.
-func (t ExplodeTask) Submit(ctx context.Context) *runtime.Future[int] {
+func (t ExplodeTaskType) Submit(ctx context.Context) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation())
 }
 
@@ -128,27 +138,32 @@ var handleFlowDef = &runtime.Def{
 	Name:   "handle",
 	Func:   "github.com/resultgen/resultgen/examples/failures.Handle",
 	Pos:    "main.go:40",
-	Source: "sha256:3236575075a6584d9a3a0c30f660cf98d6b6dc986db0cb5460215c53390f4aa8",
+	Source: "sha256:6dc90ac21415095ffc38d44b3517752753dde980a2ce858c6f3f8c6014c731d9",
 	GoType: "int",
 	Value:  true,
 }
 
-// HandleFlow runs Handle as a flow named "handle". Its zero value is ready to use:
+// HandleFlow runs Handle as a flow named "handle":
 //
-//	v, err := HandleFlow{}.Call(ctx)
+//	v, err := HandleFlow.Call(ctx)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type HandleFlow struct {
+var HandleFlow HandleFlowType
+
+// HandleFlowType is the type of HandleFlow. Its zero value runs Handle as HandleFlow does,
+// and WithOptions returns a copy with other settings.
+type HandleFlowType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t HandleFlow) WithOptions(opts ...runtime.Option) HandleFlow {
-	return HandleFlow{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t HandleFlowType) WithOptions(opts ...runtime.Option) HandleFlowType {
+	return HandleFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t HandleFlow) invocation() runtime.Invocation[int] {
+func (t HandleFlowType) invocation() runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     handleFlowDef,
 		Options: t.opts,
@@ -159,16 +174,16 @@ func (t HandleFlow) invocation() runtime.Invocation[int] {
 }
 
 // Call runs Handle as a flow and returns its value.
-func (t HandleFlow) Call(ctx context.Context) (int, error) {
+func (t HandleFlowType) Call(ctx context.Context) (int, error) {
 	return t.State(ctx).Result()
 }
 
 // State runs Handle as a flow and returns its final state.
-func (t HandleFlow) State(ctx context.Context) *runtime.State[int] {
+func (t HandleFlowType) State(ctx context.Context) *runtime.State[int] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs Handle as a flow concurrently.
-func (t HandleFlow) Submit(ctx context.Context) *runtime.Future[int] {
+func (t HandleFlowType) Submit(ctx context.Context) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation())
 }

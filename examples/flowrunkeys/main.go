@@ -23,7 +23,7 @@ func Hello(name string) string {
 //
 //result:flow name=greetings
 func Greetings(ctx context.Context) (string, error) {
-	st := HelloTask{}.State(ctx, "world")
+	st := HelloTask.State(ctx, "world")
 	msg, err := st.Result()
 	if err != nil {
 		return "", err
@@ -33,7 +33,7 @@ func Greetings(ctx context.Context) (string, error) {
 }
 
 func main() {
-	_, err := GreetingsFlow{}.Call(context.Background())
+	_, err := GreetingsFlow.Call(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "flowrunkeys:", err)
 		os.Exit(1)

@@ -26,25 +26,30 @@ var helloTaskDef = &runtime.Def{
 	},
 }
 
-// HelloTask runs Hello as a task named "Hello". Its zero value is ready to use:
+// HelloTask runs Hello as a task named "Hello":
 //
-//	v, err := HelloTask{}.Call(ctx, name)
+//	v, err := HelloTask.Call(ctx, name)
 //
 // Its result is persisted (storage_key is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - storage_key: {flow_run.flow_name}_{flow_run.name}_hello.json
 //   - serializer: json
-type HelloTask struct {
+var HelloTask HelloTaskType
+
+// HelloTaskType is the type of HelloTask. Its zero value runs Hello as HelloTask does,
+// and WithOptions returns a copy with other settings.
+type HelloTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t HelloTask) WithOptions(opts ...runtime.Option) HelloTask {
-	return HelloTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t HelloTaskType) WithOptions(opts ...runtime.Option) HelloTaskType {
+	return HelloTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t HelloTask) invocation(name string) runtime.Invocation[string] {
+func (t HelloTaskType) invocation(name string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     helloTaskDef,
 		Options: t.opts,
@@ -64,17 +69,17 @@ func (t HelloTask) invocation(name string) runtime.Invocation[string] {
 }
 
 // Call runs Hello as a task and returns its value.
-func (t HelloTask) Call(ctx context.Context, name string) (string, error) {
+func (t HelloTaskType) Call(ctx context.Context, name string) (string, error) {
 	return t.State(ctx, name).Result()
 }
 
 // State runs Hello as a task and returns its final state.
-func (t HelloTask) State(ctx context.Context, name string) *runtime.State[string] {
+func (t HelloTaskType) State(ctx context.Context, name string) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation(name))
 }
 
 // Submit runs Hello as a task concurrently.
-func (t HelloTask) Submit(ctx context.Context, name string) *runtime.Future[string] {
+func (t HelloTaskType) Submit(ctx context.Context, name string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(name))
 }
 
@@ -86,7 +91,7 @@ var greetingsFlowDef = &runtime.Def{
 	Name:   "greetings",
 	Func:   "github.com/resultgen/resultgen/examples/flowrunkeys.Greetings",
 	Pos:    "main.go:25",
-	Source: "sha256:571721ba2b10772599413e67629051a352824a86f66d878f542fa6b845cc7c63",
+	Source: "sha256:5abd1a2f8d88286a6491e93da306a159c083dc4b9863643126250b3ee6c30053",
 	GoType: "string",
 	Value:  true,
 	Config: runtime.Config{
@@ -94,24 +99,29 @@ var greetingsFlowDef = &runtime.Def{
 	},
 }
 
-// GreetingsFlow runs Greetings as a flow named "greetings". Its zero value is ready to use:
+// GreetingsFlow runs Greetings as a flow named "greetings":
 //
-//	v, err := GreetingsFlow{}.Call(ctx)
+//	v, err := GreetingsFlow.Call(ctx)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - name: greetings
-type GreetingsFlow struct {
+var GreetingsFlow GreetingsFlowType
+
+// GreetingsFlowType is the type of GreetingsFlow. Its zero value runs Greetings as GreetingsFlow does,
+// and WithOptions returns a copy with other settings.
+type GreetingsFlowType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t GreetingsFlow) WithOptions(opts ...runtime.Option) GreetingsFlow {
-	return GreetingsFlow{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t GreetingsFlowType) WithOptions(opts ...runtime.Option) GreetingsFlowType {
+	return GreetingsFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t GreetingsFlow) invocation() runtime.Invocation[string] {
+func (t GreetingsFlowType) invocation() runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     greetingsFlowDef,
 		Options: t.opts,
@@ -122,16 +132,16 @@ func (t GreetingsFlow) invocation() runtime.Invocation[string] {
 }
 
 // Call runs Greetings as a flow and returns its value.
-func (t GreetingsFlow) Call(ctx context.Context) (string, error) {
+func (t GreetingsFlowType) Call(ctx context.Context) (string, error) {
 	return t.State(ctx).Result()
 }
 
 // State runs Greetings as a flow and returns its final state.
-func (t GreetingsFlow) State(ctx context.Context) *runtime.State[string] {
+func (t GreetingsFlowType) State(ctx context.Context) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs Greetings as a flow concurrently.
-func (t GreetingsFlow) Submit(ctx context.Context) *runtime.Future[string] {
+func (t GreetingsFlowType) Submit(ctx context.Context) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation())
 }

@@ -32,7 +32,7 @@ func Hello(name string) string {
 func Greet(ctx context.Context) ([]string, error) {
 	var out []string
 	for _, name := range []string{"world", "foo", "bar"} {
-		st := HelloTask{}.State(ctx, name)
+		st := HelloTask.State(ctx, name)
 		msg, err := st.Result()
 		if err != nil {
 			return nil, err
@@ -44,7 +44,7 @@ func Greet(ctx context.Context) ([]string, error) {
 }
 
 func main() {
-	msgs, err := GreetFlow{}.Call(context.Background())
+	msgs, err := GreetFlow.Call(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)

@@ -25,25 +25,30 @@ var helloTaskDef = &runtime.Def{
 	},
 }
 
-// HelloTask runs Hello as a task named "Hello". Its zero value is ready to use:
+// HelloTask runs Hello as a task named "Hello":
 //
-//	v, err := HelloTask{}.Call(ctx, name)
+//	v, err := HelloTask.Call(ctx, name)
 //
 // Its result is persisted (storage_key is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - storage_key: hello-{parameters[name]}.json
 //   - serializer: json
-type HelloTask struct {
+var HelloTask HelloTaskType
+
+// HelloTaskType is the type of HelloTask. Its zero value runs Hello as HelloTask does,
+// and WithOptions returns a copy with other settings.
+type HelloTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t HelloTask) WithOptions(opts ...runtime.Option) HelloTask {
-	return HelloTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t HelloTaskType) WithOptions(opts ...runtime.Option) HelloTaskType {
+	return HelloTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t HelloTask) invocation(name string) runtime.Invocation[string] {
+func (t HelloTaskType) invocation(name string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     helloTaskDef,
 		Options: t.opts,
@@ -63,17 +68,17 @@ func (t HelloTask) invocation(name string) runtime.Invocation[string] {
 }
 
 // Call runs Hello as a task and returns its value.
-func (t HelloTask) Call(ctx context.Context, name string) (string, error) {
+func (t HelloTaskType) Call(ctx context.Context, name string) (string, error) {
 	return t.State(ctx, name).Result()
 }
 
 // State runs Hello as a task and returns its final state.
-func (t HelloTask) State(ctx context.Context, name string) *runtime.State[string] {
+func (t HelloTaskType) State(ctx context.Context, name string) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation(name))
 }
 
 // Submit runs Hello as a task concurrently.
-func (t HelloTask) Submit(ctx context.Context, name string) *runtime.Future[string] {
+func (t HelloTaskType) Submit(ctx context.Context, name string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(name))
 }
 
@@ -85,27 +90,32 @@ var greetFlowDef = &runtime.Def{
 	Name:   "greet",
 	Func:   "github.com/resultgen/resultgen/examples/quickstart.Greet",
 	Pos:    "main.go:32",
-	Source: "sha256:9396569d11a9dbd7b322233c7cbceea2c5ccfd57376293ec5db8dfc036e40712",
+	Source: "sha256:70c7ae275c1c549c9ed45cbdecfe43bc71dcf4de23a5779fb64571c535351e28",
 	GoType: "[]string",
 	Value:  true,
 }
 
-// GreetFlow runs Greet as a flow named "greet". Its zero value is ready to use:
+// GreetFlow runs Greet as a flow named "greet":
 //
-//	v, err := GreetFlow{}.Call(ctx)
+//	v, err := GreetFlow.Call(ctx)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type GreetFlow struct {
+var GreetFlow GreetFlowType
+
+// GreetFlowType is the type of GreetFlow. Its zero value runs Greet as GreetFlow does,
+// and WithOptions returns a copy with other settings.
+type GreetFlowType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t GreetFlow) WithOptions(opts ...runtime.Option) GreetFlow {
-	return GreetFlow{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t GreetFlowType) WithOptions(opts ...runtime.Option) GreetFlowType {
+	return GreetFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t GreetFlow) invocation() runtime.Invocation[[]string] {
+func (t GreetFlowType) invocation() runtime.Invocation[[]string] {
 	return runtime.Invocation[[]string]{
 		Def:     greetFlowDef,
 		Options: t.opts,
@@ -116,16 +126,16 @@ func (t GreetFlow) invocation() runtime.Invocation[[]string] {
 }
 
 // Call runs Greet as a flow and returns its value.
-func (t GreetFlow) Call(ctx context.Context) ([]string, error) {
+func (t GreetFlowType) Call(ctx context.Context) ([]string, error) {
 	return t.State(ctx).Result()
 }
 
 // State runs Greet as a flow and returns its final state.
-func (t GreetFlow) State(ctx context.Context) *runtime.State[[]string] {
+func (t GreetFlowType) State(ctx context.Context) *runtime.State[[]string] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs Greet as a flow concurrently.
-func (t GreetFlow) Submit(ctx context.Context) *runtime.Future[[]string] {
+func (t GreetFlowType) Submit(ctx context.Context) *runtime.Future[[]string] {
 	return runtime.Submit(ctx, t.invocation())
 }

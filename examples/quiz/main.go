@@ -40,8 +40,8 @@ func Log(msg string) { fmt.Println("  log:", msg) }
 //
 //result:flow persist storage="local:quiz-results"
 func Persisting(ctx context.Context) error {
-	report("Q1 Say in persisting", SayTask{}.State(ctx))
-	report("Q2 SayUnpersisted in persisting", SayUnpersistedTask{}.State(ctx))
+	report("Q1 Say in persisting", SayTask.State(ctx))
+	report("Q2 SayUnpersisted in persisting", SayUnpersistedTask.State(ctx))
 	return nil
 }
 
@@ -49,8 +49,8 @@ func Persisting(ctx context.Context) error {
 //
 //result:flow retries=2
 func Retrying(ctx context.Context) (string, error) {
-	report("Q3 Say in retrying", SayTask{}.State(ctx))
-	report("Q3 Log in retrying", LogTask{}.State(ctx, "hello"))
+	report("Q3 Say in retrying", SayTask.State(ctx))
+	report("Q3 Log in retrying", LogTask.State(ctx, "hello"))
 	return "done", nil
 }
 
@@ -70,8 +70,8 @@ func report(what string, st reporter) {
 
 func main() {
 	ctx := context.Background()
-	persisting := PersistingFlow{}.State(ctx)
-	retrying := RetryingFlow{}.State(ctx)
+	persisting := PersistingFlow.State(ctx)
+	retrying := RetryingFlow.State(ctx)
 	report("Q1 persisting's own result", persisting)
 	report("Q3 retrying's own result", retrying)
 	for _, err := range []error{persisting.Err(), retrying.Err()} {

@@ -20,22 +20,27 @@ var sayTaskDef = &runtime.Def{
 	Value:  true,
 }
 
-// SayTask runs Say as a task named "Say". Its zero value is ready to use:
+// SayTask runs Say as a task named "Say":
 //
-//	v, err := SayTask{}.Call(ctx)
+//	v, err := SayTask.Call(ctx)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type SayTask struct {
+var SayTask SayTaskType
+
+// SayTaskType is the type of SayTask. Its zero value runs Say as SayTask does,
+// and WithOptions returns a copy with other settings.
+type SayTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t SayTask) WithOptions(opts ...runtime.Option) SayTask {
-	return SayTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t SayTaskType) WithOptions(opts ...runtime.Option) SayTaskType {
+	return SayTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t SayTask) invocation() runtime.Invocation[string] {
+func (t SayTaskType) invocation() runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     sayTaskDef,
 		Options: t.opts,
@@ -46,17 +51,17 @@ func (t SayTask) invocation() runtime.Invocation[string] {
 }
 
 // Call runs Say as a task and returns its value.
-func (t SayTask) Call(ctx context.Context) (string, error) {
+func (t SayTaskType) Call(ctx context.Context) (string, error) {
 	return t.State(ctx).Result()
 }
 
 // State runs Say as a task and returns its final state.
-func (t SayTask) State(ctx context.Context) *runtime.State[string] {
+func (t SayTaskType) State(ctx context.Context) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs Say as a task concurrently.
-func (t SayTask) Submit(ctx context.Context) *runtime.Future[string] {
+func (t SayTaskType) Submit(ctx context.Context) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation())
 }
 
@@ -77,25 +82,30 @@ var sayUnpersistedTaskDef = &runtime.Def{
 	},
 }
 
-// SayUnpersistedTask runs SayUnpersisted as a task named "SayUnpersisted". Its zero value is ready to use:
+// SayUnpersistedTask runs SayUnpersisted as a task named "SayUnpersisted":
 //
-//	v, err := SayUnpersistedTask{}.Call(ctx)
+//	v, err := SayUnpersistedTask.Call(ctx)
 //
 // Its result is never persisted (persist=false).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - persist: false
 //   - retries: 3
-type SayUnpersistedTask struct {
+var SayUnpersistedTask SayUnpersistedTaskType
+
+// SayUnpersistedTaskType is the type of SayUnpersistedTask. Its zero value runs SayUnpersisted as SayUnpersistedTask does,
+// and WithOptions returns a copy with other settings.
+type SayUnpersistedTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t SayUnpersistedTask) WithOptions(opts ...runtime.Option) SayUnpersistedTask {
-	return SayUnpersistedTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t SayUnpersistedTaskType) WithOptions(opts ...runtime.Option) SayUnpersistedTaskType {
+	return SayUnpersistedTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t SayUnpersistedTask) invocation() runtime.Invocation[string] {
+func (t SayUnpersistedTaskType) invocation() runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     sayUnpersistedTaskDef,
 		Options: t.opts,
@@ -106,17 +116,17 @@ func (t SayUnpersistedTask) invocation() runtime.Invocation[string] {
 }
 
 // Call runs SayUnpersisted as a task and returns its value.
-func (t SayUnpersistedTask) Call(ctx context.Context) (string, error) {
+func (t SayUnpersistedTaskType) Call(ctx context.Context) (string, error) {
 	return t.State(ctx).Result()
 }
 
 // State runs SayUnpersisted as a task and returns its final state.
-func (t SayUnpersistedTask) State(ctx context.Context) *runtime.State[string] {
+func (t SayUnpersistedTaskType) State(ctx context.Context) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs SayUnpersisted as a task concurrently.
-func (t SayUnpersistedTask) Submit(ctx context.Context) *runtime.Future[string] {
+func (t SayUnpersistedTaskType) Submit(ctx context.Context) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation())
 }
 
@@ -132,22 +142,27 @@ var logTaskDef = &runtime.Def{
 	Params: []string{"msg"},
 }
 
-// LogTask runs Log as a task named "Log". Its zero value is ready to use:
+// LogTask runs Log as a task named "Log":
 //
-//	err := LogTask{}.Call(ctx, msg)
+//	err := LogTask.Call(ctx, msg)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type LogTask struct {
+var LogTask LogTaskType
+
+// LogTaskType is the type of LogTask. Its zero value runs Log as LogTask does,
+// and WithOptions returns a copy with other settings.
+type LogTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t LogTask) WithOptions(opts ...runtime.Option) LogTask {
-	return LogTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t LogTaskType) WithOptions(opts ...runtime.Option) LogTaskType {
+	return LogTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t LogTask) invocation(msg string) runtime.Invocation[runtime.Void] {
+func (t LogTaskType) invocation(msg string) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     logTaskDef,
 		Options: t.opts,
@@ -165,18 +180,18 @@ func (t LogTask) invocation(msg string) runtime.Invocation[runtime.Void] {
 }
 
 // Call runs Log as a task and returns its error.
-func (t LogTask) Call(ctx context.Context, msg string) error {
+func (t LogTaskType) Call(ctx context.Context, msg string) error {
 	_, err := t.State(ctx, msg).Result()
 	return err
 }
 
 // State runs Log as a task and returns its final state.
-func (t LogTask) State(ctx context.Context, msg string) *runtime.State[runtime.Void] {
+func (t LogTaskType) State(ctx context.Context, msg string) *runtime.State[runtime.Void] {
 	return runtime.Run(ctx, t.invocation(msg))
 }
 
 // Submit runs Log as a task concurrently.
-func (t LogTask) Submit(ctx context.Context, msg string) *runtime.Future[runtime.Void] {
+func (t LogTaskType) Submit(ctx context.Context, msg string) *runtime.Future[runtime.Void] {
 	return runtime.Submit(ctx, t.invocation(msg))
 }
 
@@ -188,32 +203,37 @@ var persistingFlowDef = &runtime.Def{
 	Name:   "persisting",
 	Func:   "github.com/resultgen/resultgen/examples/quiz.Persisting",
 	Pos:    "main.go:42",
-	Source: "sha256:3d43e61e1d3f8b5d1393074b48d13ed4a4d4080f91e8cec05ee70872c8f469f8",
+	Source: "sha256:2a517f6577a75d11198affcf64ab3d8c0e6e8c01bfbf09edb1de02292acdd82c",
 	Config: runtime.Config{
 		Persist: new(true),
 		Storage: "local:quiz-results",
 	},
 }
 
-// PersistingFlow runs Persisting as a flow named "persisting". Its zero value is ready to use:
+// PersistingFlow runs Persisting as a flow named "persisting":
 //
-//	err := PersistingFlow{}.Call(ctx)
+//	err := PersistingFlow.Call(ctx)
 //
 // Its result is persisted (persist is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - persist: true
 //   - storage: local:quiz-results
-type PersistingFlow struct {
+var PersistingFlow PersistingFlowType
+
+// PersistingFlowType is the type of PersistingFlow. Its zero value runs Persisting as PersistingFlow does,
+// and WithOptions returns a copy with other settings.
+type PersistingFlowType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t PersistingFlow) WithOptions(opts ...runtime.Option) PersistingFlow {
-	return PersistingFlow{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t PersistingFlowType) WithOptions(opts ...runtime.Option) PersistingFlowType {
+	return PersistingFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t PersistingFlow) invocation() runtime.Invocation[runtime.Void] {
+func (t PersistingFlowType) invocation() runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     persistingFlowDef,
 		Options: t.opts,
@@ -224,18 +244,18 @@ func (t PersistingFlow) invocation() runtime.Invocation[runtime.Void] {
 }
 
 // Call runs Persisting as a flow and returns its error.
-func (t PersistingFlow) Call(ctx context.Context) error {
+func (t PersistingFlowType) Call(ctx context.Context) error {
 	_, err := t.State(ctx).Result()
 	return err
 }
 
 // State runs Persisting as a flow and returns its final state.
-func (t PersistingFlow) State(ctx context.Context) *runtime.State[runtime.Void] {
+func (t PersistingFlowType) State(ctx context.Context) *runtime.State[runtime.Void] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs Persisting as a flow concurrently.
-func (t PersistingFlow) Submit(ctx context.Context) *runtime.Future[runtime.Void] {
+func (t PersistingFlowType) Submit(ctx context.Context) *runtime.Future[runtime.Void] {
 	return runtime.Submit(ctx, t.invocation())
 }
 
@@ -247,7 +267,7 @@ var retryingFlowDef = &runtime.Def{
 	Name:   "retrying",
 	Func:   "github.com/resultgen/resultgen/examples/quiz.Retrying",
 	Pos:    "main.go:51",
-	Source: "sha256:a6bec31119ad4f8666d6eba1984307af070597324c11e2df07196e2f969bc317",
+	Source: "sha256:eda3911cac079a848e65e63493be8d7ac0c44197a594d3bde35d79f7cf43f826",
 	GoType: "string",
 	Value:  true,
 	Config: runtime.Config{
@@ -255,24 +275,29 @@ var retryingFlowDef = &runtime.Def{
 	},
 }
 
-// RetryingFlow runs Retrying as a flow named "retrying". Its zero value is ready to use:
+// RetryingFlow runs Retrying as a flow named "retrying":
 //
-//	v, err := RetryingFlow{}.Call(ctx)
+//	v, err := RetryingFlow.Call(ctx)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - retries: 2
-type RetryingFlow struct {
+var RetryingFlow RetryingFlowType
+
+// RetryingFlowType is the type of RetryingFlow. Its zero value runs Retrying as RetryingFlow does,
+// and WithOptions returns a copy with other settings.
+type RetryingFlowType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t RetryingFlow) WithOptions(opts ...runtime.Option) RetryingFlow {
-	return RetryingFlow{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t RetryingFlowType) WithOptions(opts ...runtime.Option) RetryingFlowType {
+	return RetryingFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t RetryingFlow) invocation() runtime.Invocation[string] {
+func (t RetryingFlowType) invocation() runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     retryingFlowDef,
 		Options: t.opts,
@@ -283,16 +308,16 @@ func (t RetryingFlow) invocation() runtime.Invocation[string] {
 }
 
 // Call runs Retrying as a flow and returns its value.
-func (t RetryingFlow) Call(ctx context.Context) (string, error) {
+func (t RetryingFlowType) Call(ctx context.Context) (string, error) {
 	return t.State(ctx).Result()
 }
 
 // State runs Retrying as a flow and returns its final state.
-func (t RetryingFlow) State(ctx context.Context) *runtime.State[string] {
+func (t RetryingFlowType) State(ctx context.Context) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs Retrying as a flow concurrently.
-func (t RetryingFlow) Submit(ctx context.Context) *runtime.Future[string] {
+func (t RetryingFlowType) Submit(ctx context.Context) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation())
 }

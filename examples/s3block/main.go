@@ -63,7 +63,7 @@ func Forecast(city string) Outlook {
 //result:flow
 func Morning(ctx context.Context) (int, error) {
 	for _, city := range []string{"oslo", "lima", "perth"} {
-		st := ForecastTask{}.State(ctx, city)
+		st := ForecastTask.State(ctx, city)
 		o, err := st.Result()
 		if err != nil {
 			return 0, fmt.Errorf("forecast %s: %w", city, err)
@@ -74,7 +74,7 @@ func Morning(ctx context.Context) (int, error) {
 }
 
 func main() {
-	n, err := MorningFlow{}.Call(context.Background())
+	n, err := MorningFlow.Call(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "s3block:", err)
 		os.Exit(1)

@@ -26,9 +26,9 @@ var forecastTaskDef = &runtime.Def{
 	},
 }
 
-// ForecastTask runs Forecast as a task named "Forecast". Its zero value is ready to use:
+// ForecastTask runs Forecast as a task named "Forecast":
 //
-//	v, err := ForecastTask{}.Call(ctx, city)
+//	v, err := ForecastTask.Call(ctx, city)
 //
 // Its result is persisted (storage is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
@@ -36,16 +36,21 @@ var forecastTaskDef = &runtime.Def{
 //   - storage: s3/results
 //   - storage_key: forecast/{parameters[city]}.json
 //   - serializer: json
-type ForecastTask struct {
+var ForecastTask ForecastTaskType
+
+// ForecastTaskType is the type of ForecastTask. Its zero value runs Forecast as ForecastTask does,
+// and WithOptions returns a copy with other settings.
+type ForecastTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t ForecastTask) WithOptions(opts ...runtime.Option) ForecastTask {
-	return ForecastTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ForecastTaskType) WithOptions(opts ...runtime.Option) ForecastTaskType {
+	return ForecastTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t ForecastTask) invocation(city string) runtime.Invocation[Outlook] {
+func (t ForecastTaskType) invocation(city string) runtime.Invocation[Outlook] {
 	return runtime.Invocation[Outlook]{
 		Def:     forecastTaskDef,
 		Options: t.opts,
@@ -65,17 +70,17 @@ func (t ForecastTask) invocation(city string) runtime.Invocation[Outlook] {
 }
 
 // Call runs Forecast as a task and returns its value.
-func (t ForecastTask) Call(ctx context.Context, city string) (Outlook, error) {
+func (t ForecastTaskType) Call(ctx context.Context, city string) (Outlook, error) {
 	return t.State(ctx, city).Result()
 }
 
 // State runs Forecast as a task and returns its final state.
-func (t ForecastTask) State(ctx context.Context, city string) *runtime.State[Outlook] {
+func (t ForecastTaskType) State(ctx context.Context, city string) *runtime.State[Outlook] {
 	return runtime.Run(ctx, t.invocation(city))
 }
 
 // Submit runs Forecast as a task concurrently.
-func (t ForecastTask) Submit(ctx context.Context, city string) *runtime.Future[Outlook] {
+func (t ForecastTaskType) Submit(ctx context.Context, city string) *runtime.Future[Outlook] {
 	return runtime.Submit(ctx, t.invocation(city))
 }
 
@@ -87,27 +92,32 @@ var morningFlowDef = &runtime.Def{
 	Name:   "morning",
 	Func:   "github.com/resultgen/resultgen/examples/s3block.Morning",
 	Pos:    "main.go:64",
-	Source: "sha256:f3fb70d1768f11ab2c6c190ceec50498661196e0dd031137f4d04fc3ede9004a",
+	Source: "sha256:d2e46f41c5ba0d61a2232c1c68bdd55d257bae7d7dc74dd91161d0f6b137022a",
 	GoType: "int",
 	Value:  true,
 }
 
-// MorningFlow runs Morning as a flow named "morning". Its zero value is ready to use:
+// MorningFlow runs Morning as a flow named "morning":
 //
-//	v, err := MorningFlow{}.Call(ctx)
+//	v, err := MorningFlow.Call(ctx)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type MorningFlow struct {
+var MorningFlow MorningFlowType
+
+// MorningFlowType is the type of MorningFlow. Its zero value runs Morning as MorningFlow does,
+// and WithOptions returns a copy with other settings.
+type MorningFlowType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t MorningFlow) WithOptions(opts ...runtime.Option) MorningFlow {
-	return MorningFlow{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t MorningFlowType) WithOptions(opts ...runtime.Option) MorningFlowType {
+	return MorningFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t MorningFlow) invocation() runtime.Invocation[int] {
+func (t MorningFlowType) invocation() runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     morningFlowDef,
 		Options: t.opts,
@@ -118,16 +128,16 @@ func (t MorningFlow) invocation() runtime.Invocation[int] {
 }
 
 // Call runs Morning as a flow and returns its value.
-func (t MorningFlow) Call(ctx context.Context) (int, error) {
+func (t MorningFlowType) Call(ctx context.Context) (int, error) {
 	return t.State(ctx).Result()
 }
 
 // State runs Morning as a flow and returns its final state.
-func (t MorningFlow) State(ctx context.Context) *runtime.State[int] {
+func (t MorningFlowType) State(ctx context.Context) *runtime.State[int] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs Morning as a flow concurrently.
-func (t MorningFlow) Submit(ctx context.Context) *runtime.Future[int] {
+func (t MorningFlowType) Submit(ctx context.Context) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation())
 }

@@ -78,6 +78,6 @@ var upperSerializer serializer.Serializer = upper{}
 //result:flow name=nightly persist=true storage=s3/prod serializer=compressed/msgpack compression=zstd
 //result:cache_in_memory=true retries=2 retry_delay=1h
 func Nightly(ctx context.Context, day time.Time) error {
-	_, err := ReportTask{}.State(ctx, &Request{}, nil).Result()
+	_, err := ReportTask.State(ctx, &Request{}, nil).Result()
 	return err
 }

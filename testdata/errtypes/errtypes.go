@@ -10,7 +10,7 @@ import "context"
 func Count(ctx context.Context, s string) (int, error) { return len(s), nil }
 
 func use(ctx context.Context) (int, error) {
-	n, err := CountTask{}.Call(ctx, "abc")
+	n, err := CountTask.Call(ctx, "abc")
 	var s string = 42
 	_ = s
 	return n, err

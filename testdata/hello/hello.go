@@ -13,5 +13,15 @@ func HelloWorld(ctx context.Context, name string) (string, error) {
 
 // Greet already calls the wrapper that is not generated yet.
 func Greet(ctx context.Context) (string, error) {
-	return HelloWorldTask{}.Call(ctx, "marvin")
+	return HelloWorldTask.Call(ctx, "marvin")
+}
+
+// GreetLoud uses the call forms users type every day: a call in an if
+// header, and WithOptions, which leaves HelloWorldTask as it was.
+func GreetLoud(ctx context.Context) (string, error) {
+	if v, err := HelloWorldTask.Call(ctx, "trillian"); err != nil {
+		return v, err
+	}
+	quiet := HelloWorldTask.WithOptions()
+	return quiet.Call(ctx, "zaphod")
 }

@@ -76,7 +76,7 @@ func lower(x any) any { return x }
 //
 //result:flow
 func MyPipeline(ctx context.Context, n int) (int, error) {
-	v := ValueTask{}
+	v := ValueTaskType{} // the zero value of the type works too
 	return v.Call(ctx, n, 1)
 }
 
@@ -84,6 +84,6 @@ func MyPipeline(ctx context.Context, n int) (int, error) {
 //
 //result:flow
 func HTTPServerFlow(ctx context.Context) error {
-	_, _ = lowerTask{}.Call(ctx, 1)
-	return NothingTask{}.Call(ctx)
+	_, _ = lowerTask.Call(ctx, 1)
+	return NothingTask.Call(ctx)
 }

@@ -9,4 +9,4 @@ import "context"
 func Add(ctx context.Context, a, b int) (int, error) { return a + b, nil }
 
 // Twice uses the wrapper.
-func Twice(ctx context.Context, a int) (int, error) { return AddTask{}.Call(ctx, a, a) }
+func Twice(ctx context.Context, a int) (int, error) { return AddTask.Call(ctx, a, a) }

@@ -27,10 +27,10 @@ func Print(msg string) { fmt.Println(msg) }
 //
 //result:flow persist=true storage=s3/prod
 func Persisting(ctx context.Context) error {
-	if _, err := (SayTask{}).Call(ctx); err != nil { // Q1
+	if _, err := SayTask.Call(ctx); err != nil { // Q1
 		return err
 	}
-	_, err := SayUnpersistedTask{}.WithOptions().Call(ctx) // Q2
+	_, err := SayUnpersistedTask.WithOptions().Call(ctx) // Q2
 	return err
 }
 
@@ -38,8 +38,8 @@ func Persisting(ctx context.Context) error {
 //
 //result:flow retries=2
 func Retrying(ctx context.Context) (string, error) {
-	_ = SayTask{}.Submit(ctx)             // returns a value: persisted for the retries
-	_, _ = SayUnpersistedTask{}.Call(ctx) // persist=false even here
+	_ = SayTask.Submit(ctx)             // returns a value: persisted for the retries
+	_, _ = SayUnpersistedTask.Call(ctx) // persist=false even here
 	Print("hello")                        // returns nothing: not persisted
 	return "done", nil
 }

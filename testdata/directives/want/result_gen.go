@@ -41,9 +41,9 @@ var reportTaskDef = &runtime.Def{
 	},
 }
 
-// ReportTask runs Report as a task named "monthly-report". Its zero value is ready to use:
+// ReportTask runs Report as a task named "monthly-report":
 //
-//	v, err := ReportTask{}.Call(ctx, req, progress)
+//	v, err := ReportTask.Call(ctx, req, progress)
 //
 // Its result is persisted (persist is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
@@ -61,16 +61,21 @@ var reportTaskDef = &runtime.Def{
 //   - isolation: serializable
 //   - retries: 3
 //   - retry_delay: 1.5s
-type ReportTask struct {
+var ReportTask ReportTaskType
+
+// ReportTaskType is the type of ReportTask. Its zero value runs Report as ReportTask does,
+// and WithOptions returns a copy with other settings.
+type ReportTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t ReportTask) WithOptions(opts ...runtime.Option) ReportTask {
-	return ReportTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ReportTaskType) WithOptions(opts ...runtime.Option) ReportTaskType {
+	return ReportTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t ReportTask) invocation(req *Request, progress func(int)) runtime.Invocation[map[string]int] {
+func (t ReportTaskType) invocation(req *Request, progress func(int)) runtime.Invocation[map[string]int] {
 	return runtime.Invocation[map[string]int]{
 		Def:     reportTaskDef,
 		Options: t.opts,
@@ -105,17 +110,17 @@ func (t ReportTask) invocation(req *Request, progress func(int)) runtime.Invocat
 }
 
 // Call runs Report as a task and returns its value.
-func (t ReportTask) Call(ctx context.Context, req *Request, progress func(int)) (map[string]int, error) {
+func (t ReportTaskType) Call(ctx context.Context, req *Request, progress func(int)) (map[string]int, error) {
 	return t.State(ctx, req, progress).Result()
 }
 
 // State runs Report as a task and returns its final state.
-func (t ReportTask) State(ctx context.Context, req *Request, progress func(int)) *runtime.State[map[string]int] {
+func (t ReportTaskType) State(ctx context.Context, req *Request, progress func(int)) *runtime.State[map[string]int] {
 	return runtime.Run(ctx, t.invocation(req, progress))
 }
 
 // Submit runs Report as a task concurrently.
-func (t ReportTask) Submit(ctx context.Context, req *Request, progress func(int)) *runtime.Future[map[string]int] {
+func (t ReportTaskType) Submit(ctx context.Context, req *Request, progress func(int)) *runtime.Future[map[string]int] {
 	return runtime.Submit(ctx, t.invocation(req, progress))
 }
 
@@ -137,25 +142,30 @@ var keyedTaskDef = &runtime.Def{
 	},
 }
 
-// KeyedTask runs Keyed as a task named "Keyed". Its zero value is ready to use:
+// KeyedTask runs Keyed as a task named "Keyed":
 //
-//	v, err := KeyedTask{}.Call(ctx, id, tags)
+//	v, err := KeyedTask.Call(ctx, id, tags)
 //
 // Its result is persisted (cache_key_fn is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - cache_policy: none
 //   - cache_key_fn: keyFor
-type KeyedTask struct {
+var KeyedTask KeyedTaskType
+
+// KeyedTaskType is the type of KeyedTask. Its zero value runs Keyed as KeyedTask does,
+// and WithOptions returns a copy with other settings.
+type KeyedTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t KeyedTask) WithOptions(opts ...runtime.Option) KeyedTask {
-	return KeyedTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t KeyedTaskType) WithOptions(opts ...runtime.Option) KeyedTaskType {
+	return KeyedTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t KeyedTask) invocation(id int, tags []string) runtime.Invocation[string] {
+func (t KeyedTaskType) invocation(id int, tags []string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     keyedTaskDef,
 		Options: t.opts,
@@ -180,17 +190,17 @@ func (t KeyedTask) invocation(id int, tags []string) runtime.Invocation[string] 
 }
 
 // Call runs Keyed as a task and returns its value.
-func (t KeyedTask) Call(ctx context.Context, id int, tags []string) (string, error) {
+func (t KeyedTaskType) Call(ctx context.Context, id int, tags []string) (string, error) {
 	return t.State(ctx, id, tags).Result()
 }
 
 // State runs Keyed as a task and returns its final state.
-func (t KeyedTask) State(ctx context.Context, id int, tags []string) *runtime.State[string] {
+func (t KeyedTaskType) State(ctx context.Context, id int, tags []string) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation(id, tags))
 }
 
 // Submit runs Keyed as a task concurrently.
-func (t KeyedTask) Submit(ctx context.Context, id int, tags []string) *runtime.Future[string] {
+func (t KeyedTaskType) Submit(ctx context.Context, id int, tags []string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(id, tags))
 }
 
@@ -211,24 +221,29 @@ var plainKeyedTaskDef = &runtime.Def{
 	},
 }
 
-// PlainKeyedTask runs PlainKeyed as a task named "PlainKeyed". Its zero value is ready to use:
+// PlainKeyedTask runs PlainKeyed as a task named "PlainKeyed":
 //
-//	v, err := PlainKeyedTask{}.Call(ctx, name)
+//	v, err := PlainKeyedTask.Call(ctx, name)
 //
 // Its result is persisted (cache_key_fn is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - cache_key_fn: plainKey
-type PlainKeyedTask struct {
+var PlainKeyedTask PlainKeyedTaskType
+
+// PlainKeyedTaskType is the type of PlainKeyedTask. Its zero value runs PlainKeyed as PlainKeyedTask does,
+// and WithOptions returns a copy with other settings.
+type PlainKeyedTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t PlainKeyedTask) WithOptions(opts ...runtime.Option) PlainKeyedTask {
-	return PlainKeyedTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t PlainKeyedTaskType) WithOptions(opts ...runtime.Option) PlainKeyedTaskType {
+	return PlainKeyedTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t PlainKeyedTask) invocation(name string) runtime.Invocation[string] {
+func (t PlainKeyedTaskType) invocation(name string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     plainKeyedTaskDef,
 		Options: t.opts,
@@ -248,17 +263,17 @@ func (t PlainKeyedTask) invocation(name string) runtime.Invocation[string] {
 }
 
 // Call runs PlainKeyed as a task and returns its value.
-func (t PlainKeyedTask) Call(ctx context.Context, name string) (string, error) {
+func (t PlainKeyedTaskType) Call(ctx context.Context, name string) (string, error) {
 	return t.State(ctx, name).Result()
 }
 
 // State runs PlainKeyed as a task and returns its final state.
-func (t PlainKeyedTask) State(ctx context.Context, name string) *runtime.State[string] {
+func (t PlainKeyedTaskType) State(ctx context.Context, name string) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation(name))
 }
 
 // Submit runs PlainKeyed as a task concurrently.
-func (t PlainKeyedTask) Submit(ctx context.Context, name string) *runtime.Future[string] {
+func (t PlainKeyedTaskType) Submit(ctx context.Context, name string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(name))
 }
 
@@ -280,9 +295,9 @@ var unreadableTaskDef = &runtime.Def{
 	},
 }
 
-// UnreadableTask runs Unreadable as a task named "Unreadable". Its zero value is ready to use:
+// UnreadableTask runs Unreadable as a task named "Unreadable":
 //
-//	state := UnreadableTask{}.State(ctx, n)
+//	state := UnreadableTask.State(ctx, n)
 //
 // It has no Call method: with persist=false and cache_in_memory=false the value can never be read.
 //
@@ -291,16 +306,21 @@ var unreadableTaskDef = &runtime.Def{
 //
 //   - persist: false
 //   - cache_in_memory: false
-type UnreadableTask struct {
+var UnreadableTask UnreadableTaskType
+
+// UnreadableTaskType is the type of UnreadableTask. Its zero value runs Unreadable as UnreadableTask does,
+// and WithOptions returns a copy with other settings.
+type UnreadableTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t UnreadableTask) WithOptions(opts ...runtime.Option) UnreadableTask {
-	return UnreadableTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t UnreadableTaskType) WithOptions(opts ...runtime.Option) UnreadableTaskType {
+	return UnreadableTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t UnreadableTask) invocation(n int) runtime.Invocation[int] {
+func (t UnreadableTaskType) invocation(n int) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     unreadableTaskDef,
 		Options: t.opts,
@@ -317,12 +337,12 @@ func (t UnreadableTask) invocation(n int) runtime.Invocation[int] {
 }
 
 // State runs Unreadable as a task and returns its final state.
-func (t UnreadableTask) State(ctx context.Context, n int) *runtime.State[int] {
+func (t UnreadableTaskType) State(ctx context.Context, n int) *runtime.State[int] {
 	return runtime.Run(ctx, t.invocation(n))
 }
 
 // Submit runs Unreadable as a task concurrently.
-func (t UnreadableTask) Submit(ctx context.Context, n int) *runtime.Future[int] {
+func (t UnreadableTaskType) Submit(ctx context.Context, n int) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation(n))
 }
 
@@ -343,24 +363,29 @@ var upperTaskDef = &runtime.Def{
 	},
 }
 
-// UpperTask runs Upper as a task named "Upper". Its zero value is ready to use:
+// UpperTask runs Upper as a task named "Upper":
 //
-//	v, err := UpperTask{}.Call(ctx, s)
+//	v, err := UpperTask.Call(ctx, s)
 //
 // Its result is persisted (serializer is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - serializer: upperSerializer
-type UpperTask struct {
+var UpperTask UpperTaskType
+
+// UpperTaskType is the type of UpperTask. Its zero value runs Upper as UpperTask does,
+// and WithOptions returns a copy with other settings.
+type UpperTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t UpperTask) WithOptions(opts ...runtime.Option) UpperTask {
-	return UpperTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t UpperTaskType) WithOptions(opts ...runtime.Option) UpperTaskType {
+	return UpperTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t UpperTask) invocation(s string) runtime.Invocation[string] {
+func (t UpperTaskType) invocation(s string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     upperTaskDef,
 		Options: t.opts,
@@ -377,17 +402,17 @@ func (t UpperTask) invocation(s string) runtime.Invocation[string] {
 }
 
 // Call runs Upper as a task and returns its value.
-func (t UpperTask) Call(ctx context.Context, s string) (string, error) {
+func (t UpperTaskType) Call(ctx context.Context, s string) (string, error) {
 	return t.State(ctx, s).Result()
 }
 
 // State runs Upper as a task and returns its final state.
-func (t UpperTask) State(ctx context.Context, s string) *runtime.State[string] {
+func (t UpperTaskType) State(ctx context.Context, s string) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation(s))
 }
 
 // Submit runs Upper as a task concurrently.
-func (t UpperTask) Submit(ctx context.Context, s string) *runtime.Future[string] {
+func (t UpperTaskType) Submit(ctx context.Context, s string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(s))
 }
 
@@ -399,7 +424,7 @@ var nightlyFlowDef = &runtime.Def{
 	Name:   "nightly",
 	Func:   "github.com/resultgen/resultgen/testdata/directives.Nightly",
 	Pos:    "directives.go:80",
-	Source: "sha256:8b33a9ee68290d3058dbac477c5f0c0a0f154344bd394b855c4818c61a0c6275",
+	Source: "sha256:01217c6a7c46bc3fd8cb6efdde6cddc4ba6f66017f526d9e4f2dded7538cd108",
 	Params: []string{"day"},
 	Config: runtime.Config{
 		Name:          "nightly",
@@ -413,9 +438,9 @@ var nightlyFlowDef = &runtime.Def{
 	},
 }
 
-// NightlyFlow runs Nightly as a flow named "nightly". Its zero value is ready to use:
+// NightlyFlow runs Nightly as a flow named "nightly":
 //
-//	err := NightlyFlow{}.Call(ctx, day)
+//	err := NightlyFlow.Call(ctx, day)
 //
 // Its result is persisted (persist is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
@@ -428,16 +453,21 @@ var nightlyFlowDef = &runtime.Def{
 //   - cache_in_memory: true
 //   - retries: 2
 //   - retry_delay: 1h0m0s
-type NightlyFlow struct {
+var NightlyFlow NightlyFlowType
+
+// NightlyFlowType is the type of NightlyFlow. Its zero value runs Nightly as NightlyFlow does,
+// and WithOptions returns a copy with other settings.
+type NightlyFlowType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t NightlyFlow) WithOptions(opts ...runtime.Option) NightlyFlow {
-	return NightlyFlow{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t NightlyFlowType) WithOptions(opts ...runtime.Option) NightlyFlowType {
+	return NightlyFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t NightlyFlow) invocation(day time.Time) runtime.Invocation[runtime.Void] {
+func (t NightlyFlowType) invocation(day time.Time) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     nightlyFlowDef,
 		Options: t.opts,
@@ -456,17 +486,17 @@ func (t NightlyFlow) invocation(day time.Time) runtime.Invocation[runtime.Void] 
 }
 
 // Call runs Nightly as a flow and returns its error.
-func (t NightlyFlow) Call(ctx context.Context, day time.Time) error {
+func (t NightlyFlowType) Call(ctx context.Context, day time.Time) error {
 	_, err := t.State(ctx, day).Result()
 	return err
 }
 
 // State runs Nightly as a flow and returns its final state.
-func (t NightlyFlow) State(ctx context.Context, day time.Time) *runtime.State[runtime.Void] {
+func (t NightlyFlowType) State(ctx context.Context, day time.Time) *runtime.State[runtime.Void] {
 	return runtime.Run(ctx, t.invocation(day))
 }
 
 // Submit runs Nightly as a flow concurrently.
-func (t NightlyFlow) Submit(ctx context.Context, day time.Time) *runtime.Future[runtime.Void] {
+func (t NightlyFlowType) Submit(ctx context.Context, day time.Time) *runtime.Future[runtime.Void] {
 	return runtime.Submit(ctx, t.invocation(day))
 }

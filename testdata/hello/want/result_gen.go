@@ -24,24 +24,29 @@ var helloWorldTaskDef = &runtime.Def{
 	},
 }
 
-// HelloWorldTask runs HelloWorld as a task named "HelloWorld". Its zero value is ready to use:
+// HelloWorldTask runs HelloWorld as a task named "HelloWorld":
 //
-//	v, err := HelloWorldTask{}.Call(ctx, name)
+//	v, err := HelloWorldTask.Call(ctx, name)
 //
 // Its result is persisted (storage_key is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - storage_key: hello-{parameters[name]}.json
-type HelloWorldTask struct {
+var HelloWorldTask HelloWorldTaskType
+
+// HelloWorldTaskType is the type of HelloWorldTask. Its zero value runs HelloWorld as HelloWorldTask does,
+// and WithOptions returns a copy with other settings.
+type HelloWorldTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t HelloWorldTask) WithOptions(opts ...runtime.Option) HelloWorldTask {
-	return HelloWorldTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t HelloWorldTaskType) WithOptions(opts ...runtime.Option) HelloWorldTaskType {
+	return HelloWorldTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t HelloWorldTask) invocation(name string) runtime.Invocation[string] {
+func (t HelloWorldTaskType) invocation(name string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     helloWorldTaskDef,
 		Options: t.opts,
@@ -61,16 +66,16 @@ func (t HelloWorldTask) invocation(name string) runtime.Invocation[string] {
 }
 
 // Call runs HelloWorld as a task and returns its value.
-func (t HelloWorldTask) Call(ctx context.Context, name string) (string, error) {
+func (t HelloWorldTaskType) Call(ctx context.Context, name string) (string, error) {
 	return t.State(ctx, name).Result()
 }
 
 // State runs HelloWorld as a task and returns its final state.
-func (t HelloWorldTask) State(ctx context.Context, name string) *runtime.State[string] {
+func (t HelloWorldTaskType) State(ctx context.Context, name string) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation(name))
 }
 
 // Submit runs HelloWorld as a task concurrently.
-func (t HelloWorldTask) Submit(ctx context.Context, name string) *runtime.Future[string] {
+func (t HelloWorldTaskType) Submit(ctx context.Context, name string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(name))
 }

@@ -22,22 +22,27 @@ var valueTaskDef = &runtime.Def{
 	Value:  true,
 }
 
-// ValueTask runs Value as a task named "Value". Its zero value is ready to use:
+// ValueTask runs Value as a task named "Value":
 //
-//	v, err := ValueTask{}.Call(ctx, a, b)
+//	v, err := ValueTask.Call(ctx, a, b)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type ValueTask struct {
+var ValueTask ValueTaskType
+
+// ValueTaskType is the type of ValueTask. Its zero value runs Value as ValueTask does,
+// and WithOptions returns a copy with other settings.
+type ValueTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t ValueTask) WithOptions(opts ...runtime.Option) ValueTask {
-	return ValueTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ValueTaskType) WithOptions(opts ...runtime.Option) ValueTaskType {
+	return ValueTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t ValueTask) invocation(a int, b int) runtime.Invocation[int] {
+func (t ValueTaskType) invocation(a int, b int) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     valueTaskDef,
 		Options: t.opts,
@@ -57,17 +62,17 @@ func (t ValueTask) invocation(a int, b int) runtime.Invocation[int] {
 }
 
 // Call runs Value as a task and returns its value.
-func (t ValueTask) Call(ctx context.Context, a int, b int) (int, error) {
+func (t ValueTaskType) Call(ctx context.Context, a int, b int) (int, error) {
 	return t.State(ctx, a, b).Result()
 }
 
 // State runs Value as a task and returns its final state.
-func (t ValueTask) State(ctx context.Context, a int, b int) *runtime.State[int] {
+func (t ValueTaskType) State(ctx context.Context, a int, b int) *runtime.State[int] {
 	return runtime.Run(ctx, t.invocation(a, b))
 }
 
 // Submit runs Value as a task concurrently.
-func (t ValueTask) Submit(ctx context.Context, a int, b int) *runtime.Future[int] {
+func (t ValueTaskType) Submit(ctx context.Context, a int, b int) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation(a, b))
 }
 
@@ -85,22 +90,27 @@ var valueErrTaskDef = &runtime.Def{
 	Value:  true,
 }
 
-// ValueErrTask runs ValueErr as a task named "ValueErr". Its zero value is ready to use:
+// ValueErrTask runs ValueErr as a task named "ValueErr":
 //
-//	v, err := ValueErrTask{}.Call(ctx, p)
+//	v, err := ValueErrTask.Call(ctx, p)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type ValueErrTask struct {
+var ValueErrTask ValueErrTaskType
+
+// ValueErrTaskType is the type of ValueErrTask. Its zero value runs ValueErr as ValueErrTask does,
+// and WithOptions returns a copy with other settings.
+type ValueErrTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t ValueErrTask) WithOptions(opts ...runtime.Option) ValueErrTask {
-	return ValueErrTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ValueErrTaskType) WithOptions(opts ...runtime.Option) ValueErrTaskType {
+	return ValueErrTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t ValueErrTask) invocation(p Point) runtime.Invocation[Point] {
+func (t ValueErrTaskType) invocation(p Point) runtime.Invocation[Point] {
 	return runtime.Invocation[Point]{
 		Def:     valueErrTaskDef,
 		Options: t.opts,
@@ -119,17 +129,17 @@ func (t ValueErrTask) invocation(p Point) runtime.Invocation[Point] {
 }
 
 // Call runs ValueErr as a task and returns its value.
-func (t ValueErrTask) Call(ctx context.Context, p Point) (Point, error) {
+func (t ValueErrTaskType) Call(ctx context.Context, p Point) (Point, error) {
 	return t.State(ctx, p).Result()
 }
 
 // State runs ValueErr as a task and returns its final state.
-func (t ValueErrTask) State(ctx context.Context, p Point) *runtime.State[Point] {
+func (t ValueErrTaskType) State(ctx context.Context, p Point) *runtime.State[Point] {
 	return runtime.Run(ctx, t.invocation(p))
 }
 
 // Submit runs ValueErr as a task concurrently.
-func (t ValueErrTask) Submit(ctx context.Context, p Point) *runtime.Future[Point] {
+func (t ValueErrTaskType) Submit(ctx context.Context, p Point) *runtime.Future[Point] {
 	return runtime.Submit(ctx, t.invocation(p))
 }
 
@@ -145,22 +155,27 @@ var onlyErrTaskDef = &runtime.Def{
 	Params: []string{"msg"},
 }
 
-// OnlyErrTask runs OnlyErr as a task named "OnlyErr". Its zero value is ready to use:
+// OnlyErrTask runs OnlyErr as a task named "OnlyErr":
 //
-//	err := OnlyErrTask{}.Call(ctx, msg)
+//	err := OnlyErrTask.Call(ctx, msg)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type OnlyErrTask struct {
+var OnlyErrTask OnlyErrTaskType
+
+// OnlyErrTaskType is the type of OnlyErrTask. Its zero value runs OnlyErr as OnlyErrTask does,
+// and WithOptions returns a copy with other settings.
+type OnlyErrTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t OnlyErrTask) WithOptions(opts ...runtime.Option) OnlyErrTask {
-	return OnlyErrTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t OnlyErrTaskType) WithOptions(opts ...runtime.Option) OnlyErrTaskType {
+	return OnlyErrTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t OnlyErrTask) invocation(msg string) runtime.Invocation[runtime.Void] {
+func (t OnlyErrTaskType) invocation(msg string) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     onlyErrTaskDef,
 		Options: t.opts,
@@ -177,18 +192,18 @@ func (t OnlyErrTask) invocation(msg string) runtime.Invocation[runtime.Void] {
 }
 
 // Call runs OnlyErr as a task and returns its error.
-func (t OnlyErrTask) Call(ctx context.Context, msg string) error {
+func (t OnlyErrTaskType) Call(ctx context.Context, msg string) error {
 	_, err := t.State(ctx, msg).Result()
 	return err
 }
 
 // State runs OnlyErr as a task and returns its final state.
-func (t OnlyErrTask) State(ctx context.Context, msg string) *runtime.State[runtime.Void] {
+func (t OnlyErrTaskType) State(ctx context.Context, msg string) *runtime.State[runtime.Void] {
 	return runtime.Run(ctx, t.invocation(msg))
 }
 
 // Submit runs OnlyErr as a task concurrently.
-func (t OnlyErrTask) Submit(ctx context.Context, msg string) *runtime.Future[runtime.Void] {
+func (t OnlyErrTaskType) Submit(ctx context.Context, msg string) *runtime.Future[runtime.Void] {
 	return runtime.Submit(ctx, t.invocation(msg))
 }
 
@@ -203,22 +218,27 @@ var nothingTaskDef = &runtime.Def{
 	Source: "sha256:27cff73d899976daba3599f91f59009abfde686a3a80784bff9f0887e8af5408",
 }
 
-// NothingTask runs Nothing as a task named "Nothing". Its zero value is ready to use:
+// NothingTask runs Nothing as a task named "Nothing":
 //
-//	err := NothingTask{}.Call(ctx)
+//	err := NothingTask.Call(ctx)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type NothingTask struct {
+var NothingTask NothingTaskType
+
+// NothingTaskType is the type of NothingTask. Its zero value runs Nothing as NothingTask does,
+// and WithOptions returns a copy with other settings.
+type NothingTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t NothingTask) WithOptions(opts ...runtime.Option) NothingTask {
-	return NothingTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t NothingTaskType) WithOptions(opts ...runtime.Option) NothingTaskType {
+	return NothingTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t NothingTask) invocation() runtime.Invocation[runtime.Void] {
+func (t NothingTaskType) invocation() runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     nothingTaskDef,
 		Options: t.opts,
@@ -230,18 +250,18 @@ func (t NothingTask) invocation() runtime.Invocation[runtime.Void] {
 }
 
 // Call runs Nothing as a task and returns its error.
-func (t NothingTask) Call(ctx context.Context) error {
+func (t NothingTaskType) Call(ctx context.Context) error {
 	_, err := t.State(ctx).Result()
 	return err
 }
 
 // State runs Nothing as a task and returns its final state.
-func (t NothingTask) State(ctx context.Context) *runtime.State[runtime.Void] {
+func (t NothingTaskType) State(ctx context.Context) *runtime.State[runtime.Void] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs Nothing as a task concurrently.
-func (t NothingTask) Submit(ctx context.Context) *runtime.Future[runtime.Void] {
+func (t NothingTaskType) Submit(ctx context.Context) *runtime.Future[runtime.Void] {
 	return runtime.Submit(ctx, t.invocation())
 }
 
@@ -258,22 +278,27 @@ var pointerTaskDef = &runtime.Def{
 	Value:  true,
 }
 
-// PointerTask runs Pointer as a task named "Pointer". Its zero value is ready to use:
+// PointerTask runs Pointer as a task named "Pointer":
 //
-//	v, err := PointerTask{}.Call(ctx)
+//	v, err := PointerTask.Call(ctx)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type PointerTask struct {
+var PointerTask PointerTaskType
+
+// PointerTaskType is the type of PointerTask. Its zero value runs Pointer as PointerTask does,
+// and WithOptions returns a copy with other settings.
+type PointerTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t PointerTask) WithOptions(opts ...runtime.Option) PointerTask {
-	return PointerTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t PointerTaskType) WithOptions(opts ...runtime.Option) PointerTaskType {
+	return PointerTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t PointerTask) invocation() runtime.Invocation[*Point] {
+func (t PointerTaskType) invocation() runtime.Invocation[*Point] {
 	return runtime.Invocation[*Point]{
 		Def:     pointerTaskDef,
 		Options: t.opts,
@@ -284,17 +309,17 @@ func (t PointerTask) invocation() runtime.Invocation[*Point] {
 }
 
 // Call runs Pointer as a task and returns its value.
-func (t PointerTask) Call(ctx context.Context) (*Point, error) {
+func (t PointerTaskType) Call(ctx context.Context) (*Point, error) {
 	return t.State(ctx).Result()
 }
 
 // State runs Pointer as a task and returns its final state.
-func (t PointerTask) State(ctx context.Context) *runtime.State[*Point] {
+func (t PointerTaskType) State(ctx context.Context) *runtime.State[*Point] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs Pointer as a task concurrently.
-func (t PointerTask) Submit(ctx context.Context) *runtime.Future[*Point] {
+func (t PointerTaskType) Submit(ctx context.Context) *runtime.Future[*Point] {
 	return runtime.Submit(ctx, t.invocation())
 }
 
@@ -312,22 +337,27 @@ var sliceTaskDef = &runtime.Def{
 	Value:  true,
 }
 
-// SliceTask runs Slice as a task named "Slice". Its zero value is ready to use:
+// SliceTask runs Slice as a task named "Slice":
 //
-//	v, err := SliceTask{}.Call(ctx, xs)
+//	v, err := SliceTask.Call(ctx, xs)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type SliceTask struct {
+var SliceTask SliceTaskType
+
+// SliceTaskType is the type of SliceTask. Its zero value runs Slice as SliceTask does,
+// and WithOptions returns a copy with other settings.
+type SliceTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t SliceTask) WithOptions(opts ...runtime.Option) SliceTask {
-	return SliceTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t SliceTaskType) WithOptions(opts ...runtime.Option) SliceTaskType {
+	return SliceTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t SliceTask) invocation(xs []Celsius) runtime.Invocation[[]Celsius] {
+func (t SliceTaskType) invocation(xs []Celsius) runtime.Invocation[[]Celsius] {
 	return runtime.Invocation[[]Celsius]{
 		Def:     sliceTaskDef,
 		Options: t.opts,
@@ -346,17 +376,17 @@ func (t SliceTask) invocation(xs []Celsius) runtime.Invocation[[]Celsius] {
 }
 
 // Call runs Slice as a task and returns its value.
-func (t SliceTask) Call(ctx context.Context, xs []Celsius) ([]Celsius, error) {
+func (t SliceTaskType) Call(ctx context.Context, xs []Celsius) ([]Celsius, error) {
 	return t.State(ctx, xs).Result()
 }
 
 // State runs Slice as a task and returns its final state.
-func (t SliceTask) State(ctx context.Context, xs []Celsius) *runtime.State[[]Celsius] {
+func (t SliceTaskType) State(ctx context.Context, xs []Celsius) *runtime.State[[]Celsius] {
 	return runtime.Run(ctx, t.invocation(xs))
 }
 
 // Submit runs Slice as a task concurrently.
-func (t SliceTask) Submit(ctx context.Context, xs []Celsius) *runtime.Future[[]Celsius] {
+func (t SliceTaskType) Submit(ctx context.Context, xs []Celsius) *runtime.Future[[]Celsius] {
 	return runtime.Submit(ctx, t.invocation(xs))
 }
 
@@ -374,22 +404,27 @@ var mapTaskDef = &runtime.Def{
 	Value:  true,
 }
 
-// MapTask runs Map as a task named "Map". Its zero value is ready to use:
+// MapTask runs Map as a task named "Map":
 //
-//	v, err := MapTask{}.Call(ctx, m, when)
+//	v, err := MapTask.Call(ctx, m, when)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type MapTask struct {
+var MapTask MapTaskType
+
+// MapTaskType is the type of MapTask. Its zero value runs Map as MapTask does,
+// and WithOptions returns a copy with other settings.
+type MapTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t MapTask) WithOptions(opts ...runtime.Option) MapTask {
-	return MapTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t MapTaskType) WithOptions(opts ...runtime.Option) MapTaskType {
+	return MapTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t MapTask) invocation(m map[Point]string, when time.Time) runtime.Invocation[map[Point][]byte] {
+func (t MapTaskType) invocation(m map[Point]string, when time.Time) runtime.Invocation[map[Point][]byte] {
 	return runtime.Invocation[map[Point][]byte]{
 		Def:     mapTaskDef,
 		Options: t.opts,
@@ -413,17 +448,17 @@ func (t MapTask) invocation(m map[Point]string, when time.Time) runtime.Invocati
 }
 
 // Call runs Map as a task and returns its value.
-func (t MapTask) Call(ctx context.Context, m map[Point]string, when time.Time) (map[Point][]byte, error) {
+func (t MapTaskType) Call(ctx context.Context, m map[Point]string, when time.Time) (map[Point][]byte, error) {
 	return t.State(ctx, m, when).Result()
 }
 
 // State runs Map as a task and returns its final state.
-func (t MapTask) State(ctx context.Context, m map[Point]string, when time.Time) *runtime.State[map[Point][]byte] {
+func (t MapTaskType) State(ctx context.Context, m map[Point]string, when time.Time) *runtime.State[map[Point][]byte] {
 	return runtime.Run(ctx, t.invocation(m, when))
 }
 
 // Submit runs Map as a task concurrently.
-func (t MapTask) Submit(ctx context.Context, m map[Point]string, when time.Time) *runtime.Future[map[Point][]byte] {
+func (t MapTaskType) Submit(ctx context.Context, m map[Point]string, when time.Time) *runtime.Future[map[Point][]byte] {
 	return runtime.Submit(ctx, t.invocation(m, when))
 }
 
@@ -441,22 +476,27 @@ var namedTaskDef = &runtime.Def{
 	Value:  true,
 }
 
-// NamedTask runs Named as a task named "Named". Its zero value is ready to use:
+// NamedTask runs Named as a task named "Named":
 //
-//	v, err := NamedTask{}.Call(ctx, c, d, raw, ok, u, z)
+//	v, err := NamedTask.Call(ctx, c, d, raw, ok, u, z)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type NamedTask struct {
+var NamedTask NamedTaskType
+
+// NamedTaskType is the type of NamedTask. Its zero value runs Named as NamedTask does,
+// and WithOptions returns a copy with other settings.
+type NamedTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t NamedTask) WithOptions(opts ...runtime.Option) NamedTask {
-	return NamedTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t NamedTaskType) WithOptions(opts ...runtime.Option) NamedTaskType {
+	return NamedTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t NamedTask) invocation(c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) runtime.Invocation[Celsius] {
+func (t NamedTaskType) invocation(c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) runtime.Invocation[Celsius] {
 	return runtime.Invocation[Celsius]{
 		Def:     namedTaskDef,
 		Options: t.opts,
@@ -488,17 +528,17 @@ func (t NamedTask) invocation(c Celsius, d time.Duration, raw []byte, ok bool, u
 }
 
 // Call runs Named as a task and returns its value.
-func (t NamedTask) Call(ctx context.Context, c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) (Celsius, error) {
+func (t NamedTaskType) Call(ctx context.Context, c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) (Celsius, error) {
 	return t.State(ctx, c, d, raw, ok, u, z).Result()
 }
 
 // State runs Named as a task and returns its final state.
-func (t NamedTask) State(ctx context.Context, c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) *runtime.State[Celsius] {
+func (t NamedTaskType) State(ctx context.Context, c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) *runtime.State[Celsius] {
 	return runtime.Run(ctx, t.invocation(c, d, raw, ok, u, z))
 }
 
 // Submit runs Named as a task concurrently.
-func (t NamedTask) Submit(ctx context.Context, c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) *runtime.Future[Celsius] {
+func (t NamedTaskType) Submit(ctx context.Context, c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) *runtime.Future[Celsius] {
 	return runtime.Submit(ctx, t.invocation(c, d, raw, ok, u, z))
 }
 
@@ -518,22 +558,27 @@ var anonymousTaskDef = &runtime.Def{
 	Value:  true,
 }
 
-// AnonymousTask runs Anonymous as a task named "Anonymous". Its zero value is ready to use:
+// AnonymousTask runs Anonymous as a task named "Anonymous":
 //
-//	v, err := AnonymousTask{}.Call(ctx, arg1, arg2)
+//	v, err := AnonymousTask.Call(ctx, arg1, arg2)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type AnonymousTask struct {
+var AnonymousTask AnonymousTaskType
+
+// AnonymousTaskType is the type of AnonymousTask. Its zero value runs Anonymous as AnonymousTask does,
+// and WithOptions returns a copy with other settings.
+type AnonymousTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t AnonymousTask) WithOptions(opts ...runtime.Option) AnonymousTask {
-	return AnonymousTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t AnonymousTaskType) WithOptions(opts ...runtime.Option) AnonymousTaskType {
+	return AnonymousTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t AnonymousTask) invocation(arg1 string, arg2 int) runtime.Invocation[struct {
+func (t AnonymousTaskType) invocation(arg1 string, arg2 int) runtime.Invocation[struct {
 	A int "json:\"a\""
 }] {
 	return runtime.Invocation[struct {
@@ -559,21 +604,21 @@ func (t AnonymousTask) invocation(arg1 string, arg2 int) runtime.Invocation[stru
 }
 
 // Call runs Anonymous as a task and returns its value.
-func (t AnonymousTask) Call(ctx context.Context, arg1 string, arg2 int) (struct {
+func (t AnonymousTaskType) Call(ctx context.Context, arg1 string, arg2 int) (struct {
 	A int "json:\"a\""
 }, error) {
 	return t.State(ctx, arg1, arg2).Result()
 }
 
 // State runs Anonymous as a task and returns its final state.
-func (t AnonymousTask) State(ctx context.Context, arg1 string, arg2 int) *runtime.State[struct {
+func (t AnonymousTaskType) State(ctx context.Context, arg1 string, arg2 int) *runtime.State[struct {
 	A int "json:\"a\""
 }] {
 	return runtime.Run(ctx, t.invocation(arg1, arg2))
 }
 
 // Submit runs Anonymous as a task concurrently.
-func (t AnonymousTask) Submit(ctx context.Context, arg1 string, arg2 int) *runtime.Future[struct {
+func (t AnonymousTaskType) Submit(ctx context.Context, arg1 string, arg2 int) *runtime.Future[struct {
 	A int "json:\"a\""
 }] {
 	return runtime.Submit(ctx, t.invocation(arg1, arg2))
@@ -593,22 +638,27 @@ var variadicTaskDef = &runtime.Def{
 	Value:  true,
 }
 
-// VariadicTask runs Variadic as a task named "Variadic". Its zero value is ready to use:
+// VariadicTask runs Variadic as a task named "Variadic":
 //
-//	v, err := VariadicTask{}.Call(ctx, sep, parts...)
+//	v, err := VariadicTask.Call(ctx, sep, parts...)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type VariadicTask struct {
+var VariadicTask VariadicTaskType
+
+// VariadicTaskType is the type of VariadicTask. Its zero value runs Variadic as VariadicTask does,
+// and WithOptions returns a copy with other settings.
+type VariadicTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t VariadicTask) WithOptions(opts ...runtime.Option) VariadicTask {
-	return VariadicTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t VariadicTaskType) WithOptions(opts ...runtime.Option) VariadicTaskType {
+	return VariadicTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t VariadicTask) invocation(sep string, parts ...string) runtime.Invocation[string] {
+func (t VariadicTaskType) invocation(sep string, parts ...string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     variadicTaskDef,
 		Options: t.opts,
@@ -630,17 +680,17 @@ func (t VariadicTask) invocation(sep string, parts ...string) runtime.Invocation
 }
 
 // Call runs Variadic as a task and returns its value.
-func (t VariadicTask) Call(ctx context.Context, sep string, parts ...string) (string, error) {
+func (t VariadicTaskType) Call(ctx context.Context, sep string, parts ...string) (string, error) {
 	return t.State(ctx, sep, parts...).Result()
 }
 
 // State runs Variadic as a task and returns its final state.
-func (t VariadicTask) State(ctx context.Context, sep string, parts ...string) *runtime.State[string] {
+func (t VariadicTaskType) State(ctx context.Context, sep string, parts ...string) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation(sep, parts...))
 }
 
 // Submit runs Variadic as a task concurrently.
-func (t VariadicTask) Submit(ctx context.Context, sep string, parts ...string) *runtime.Future[string] {
+func (t VariadicTaskType) Submit(ctx context.Context, sep string, parts ...string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(sep, parts...))
 }
 
@@ -658,22 +708,27 @@ var lowerTaskDef = &runtime.Def{
 	Value:  true,
 }
 
-// lowerTask runs lower as a task named "lower". Its zero value is ready to use:
+// lowerTask runs lower as a task named "lower":
 //
-//	v, err := lowerTask{}.Call(ctx, x)
+//	v, err := lowerTask.Call(ctx, x)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type lowerTask struct {
+var lowerTask lowerTaskType
+
+// lowerTaskType is the type of lowerTask. Its zero value runs lower as lowerTask does,
+// and WithOptions returns a copy with other settings.
+type lowerTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t lowerTask) WithOptions(opts ...runtime.Option) lowerTask {
-	return lowerTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t lowerTaskType) WithOptions(opts ...runtime.Option) lowerTaskType {
+	return lowerTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t lowerTask) invocation(x any) runtime.Invocation[any] {
+func (t lowerTaskType) invocation(x any) runtime.Invocation[any] {
 	return runtime.Invocation[any]{
 		Def:     lowerTaskDef,
 		Options: t.opts,
@@ -692,17 +747,17 @@ func (t lowerTask) invocation(x any) runtime.Invocation[any] {
 }
 
 // Call runs lower as a task and returns its value.
-func (t lowerTask) Call(ctx context.Context, x any) (any, error) {
+func (t lowerTaskType) Call(ctx context.Context, x any) (any, error) {
 	return t.State(ctx, x).Result()
 }
 
 // State runs lower as a task and returns its final state.
-func (t lowerTask) State(ctx context.Context, x any) *runtime.State[any] {
+func (t lowerTaskType) State(ctx context.Context, x any) *runtime.State[any] {
 	return runtime.Run(ctx, t.invocation(x))
 }
 
 // Submit runs lower as a task concurrently.
-func (t lowerTask) Submit(ctx context.Context, x any) *runtime.Future[any] {
+func (t lowerTaskType) Submit(ctx context.Context, x any) *runtime.Future[any] {
 	return runtime.Submit(ctx, t.invocation(x))
 }
 
@@ -714,28 +769,33 @@ var myPipelineFlowDef = &runtime.Def{
 	Name:   "my-pipeline",
 	Func:   "github.com/resultgen/resultgen/testdata/shapes.MyPipeline",
 	Pos:    "shapes.go:78",
-	Source: "sha256:ed20dd480aa9f48014f0746f9f2185ffa69d2e855f208fc33af2e790e0f734a3",
+	Source: "sha256:ac6ea8c734fb9fdf20c63f44d07157f3ed77e6b53fcaeceac4186f20864ba80e",
 	Params: []string{"n"},
 	GoType: "int",
 	Value:  true,
 }
 
-// MyPipelineFlow runs MyPipeline as a flow named "my-pipeline". Its zero value is ready to use:
+// MyPipelineFlow runs MyPipeline as a flow named "my-pipeline":
 //
-//	v, err := MyPipelineFlow{}.Call(ctx, n)
+//	v, err := MyPipelineFlow.Call(ctx, n)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type MyPipelineFlow struct {
+var MyPipelineFlow MyPipelineFlowType
+
+// MyPipelineFlowType is the type of MyPipelineFlow. Its zero value runs MyPipeline as MyPipelineFlow does,
+// and WithOptions returns a copy with other settings.
+type MyPipelineFlowType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t MyPipelineFlow) WithOptions(opts ...runtime.Option) MyPipelineFlow {
-	return MyPipelineFlow{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t MyPipelineFlowType) WithOptions(opts ...runtime.Option) MyPipelineFlowType {
+	return MyPipelineFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t MyPipelineFlow) invocation(n int) runtime.Invocation[int] {
+func (t MyPipelineFlowType) invocation(n int) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     myPipelineFlowDef,
 		Options: t.opts,
@@ -752,17 +812,17 @@ func (t MyPipelineFlow) invocation(n int) runtime.Invocation[int] {
 }
 
 // Call runs MyPipeline as a flow and returns its value.
-func (t MyPipelineFlow) Call(ctx context.Context, n int) (int, error) {
+func (t MyPipelineFlowType) Call(ctx context.Context, n int) (int, error) {
 	return t.State(ctx, n).Result()
 }
 
 // State runs MyPipeline as a flow and returns its final state.
-func (t MyPipelineFlow) State(ctx context.Context, n int) *runtime.State[int] {
+func (t MyPipelineFlowType) State(ctx context.Context, n int) *runtime.State[int] {
 	return runtime.Run(ctx, t.invocation(n))
 }
 
 // Submit runs MyPipeline as a flow concurrently.
-func (t MyPipelineFlow) Submit(ctx context.Context, n int) *runtime.Future[int] {
+func (t MyPipelineFlowType) Submit(ctx context.Context, n int) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation(n))
 }
 
@@ -774,25 +834,30 @@ var httpServerFlowFlowDef = &runtime.Def{
 	Name:   "http-server-flow",
 	Func:   "github.com/resultgen/resultgen/testdata/shapes.HTTPServerFlow",
 	Pos:    "shapes.go:86",
-	Source: "sha256:4a04ea4ff53abf9eba8d37febac28cdee7f825c2e731dec8c24d784057343964",
+	Source: "sha256:4b0d74b083457a2bdc550aa3dd41c783337999335b4ce4f56918571b353fca79",
 }
 
-// HTTPServerFlowFlow runs HTTPServerFlow as a flow named "http-server-flow". Its zero value is ready to use:
+// HTTPServerFlowFlow runs HTTPServerFlow as a flow named "http-server-flow":
 //
-//	err := HTTPServerFlowFlow{}.Call(ctx)
+//	err := HTTPServerFlowFlow.Call(ctx)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type HTTPServerFlowFlow struct {
+var HTTPServerFlowFlow HTTPServerFlowFlowType
+
+// HTTPServerFlowFlowType is the type of HTTPServerFlowFlow. Its zero value runs HTTPServerFlow as HTTPServerFlowFlow does,
+// and WithOptions returns a copy with other settings.
+type HTTPServerFlowFlowType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t HTTPServerFlowFlow) WithOptions(opts ...runtime.Option) HTTPServerFlowFlow {
-	return HTTPServerFlowFlow{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t HTTPServerFlowFlowType) WithOptions(opts ...runtime.Option) HTTPServerFlowFlowType {
+	return HTTPServerFlowFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t HTTPServerFlowFlow) invocation() runtime.Invocation[runtime.Void] {
+func (t HTTPServerFlowFlowType) invocation() runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     httpServerFlowFlowDef,
 		Options: t.opts,
@@ -803,17 +868,17 @@ func (t HTTPServerFlowFlow) invocation() runtime.Invocation[runtime.Void] {
 }
 
 // Call runs HTTPServerFlow as a flow and returns its error.
-func (t HTTPServerFlowFlow) Call(ctx context.Context) error {
+func (t HTTPServerFlowFlowType) Call(ctx context.Context) error {
 	_, err := t.State(ctx).Result()
 	return err
 }
 
 // State runs HTTPServerFlow as a flow and returns its final state.
-func (t HTTPServerFlowFlow) State(ctx context.Context) *runtime.State[runtime.Void] {
+func (t HTTPServerFlowFlowType) State(ctx context.Context) *runtime.State[runtime.Void] {
 	return runtime.Run(ctx, t.invocation())
 }
 
 // Submit runs HTTPServerFlow as a flow concurrently.
-func (t HTTPServerFlowFlow) Submit(ctx context.Context) *runtime.Future[runtime.Void] {
+func (t HTTPServerFlowFlowType) Submit(ctx context.Context) *runtime.Future[runtime.Void] {
 	return runtime.Submit(ctx, t.invocation())
 }

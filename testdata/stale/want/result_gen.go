@@ -21,22 +21,27 @@ var addTaskDef = &runtime.Def{
 	Value:  true,
 }
 
-// AddTask runs Add as a task named "Add". Its zero value is ready to use:
+// AddTask runs Add as a task named "Add":
 //
-//	v, err := AddTask{}.Call(ctx, a, b)
+//	v, err := AddTask.Call(ctx, a, b)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type AddTask struct {
+var AddTask AddTaskType
+
+// AddTaskType is the type of AddTask. Its zero value runs Add as AddTask does,
+// and WithOptions returns a copy with other settings.
+type AddTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t AddTask) WithOptions(opts ...runtime.Option) AddTask {
-	return AddTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t AddTaskType) WithOptions(opts ...runtime.Option) AddTaskType {
+	return AddTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t AddTask) invocation(a int, b int) runtime.Invocation[int] {
+func (t AddTaskType) invocation(a int, b int) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     addTaskDef,
 		Options: t.opts,
@@ -56,16 +61,16 @@ func (t AddTask) invocation(a int, b int) runtime.Invocation[int] {
 }
 
 // Call runs Add as a task and returns its value.
-func (t AddTask) Call(ctx context.Context, a int, b int) (int, error) {
+func (t AddTaskType) Call(ctx context.Context, a int, b int) (int, error) {
 	return t.State(ctx, a, b).Result()
 }
 
 // State runs Add as a task and returns its final state.
-func (t AddTask) State(ctx context.Context, a int, b int) *runtime.State[int] {
+func (t AddTaskType) State(ctx context.Context, a int, b int) *runtime.State[int] {
 	return runtime.Run(ctx, t.invocation(a, b))
 }
 
 // Submit runs Add as a task concurrently.
-func (t AddTask) Submit(ctx context.Context, a int, b int) *runtime.Future[int] {
+func (t AddTaskType) Submit(ctx context.Context, a int, b int) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation(a, b))
 }

@@ -90,13 +90,13 @@ func Mark(tag string) string {
 //
 //result:flow storage=s3/e2e
 func Share(ctx context.Context, tag string) error {
-	st := StampTask{}.State(ctx, tag)
+	st := StampTask.State(ctx, tag)
 	v, err := st.Result()
 	if err != nil {
 		return fmt.Errorf("stamp: %w", err)
 	}
 	fmt.Printf("stamp state=%s value=%q at=%s\n", st.Name(), v, st.Location())
-	mt := MarkTask{}.State(ctx, tag)
+	mt := MarkTask.State(ctx, tag)
 	m, err := mt.Result()
 	if err != nil {
 		return fmt.Errorf("mark: %w", err)
@@ -120,7 +120,7 @@ func Once(tag string) string {
 //
 //result:flow storage=s3/e2e
 func Serial(ctx context.Context, tag string) error {
-	st := OnceTask{}.State(ctx, tag)
+	st := OnceTask.State(ctx, tag)
 	v, err := st.Result()
 	if err != nil {
 		return fmt.Errorf("once: %w", err)
@@ -153,7 +153,7 @@ func Racy(tag string) Payload {
 //
 //result:flow storage=s3/e2e
 func Committed(ctx context.Context, tag string) error {
-	st := RacyTask{}.State(ctx, tag)
+	st := RacyTask.State(ctx, tag)
 	v, err := st.Result()
 	if err != nil {
 		return fmt.Errorf("racy: %w", err)
@@ -247,14 +247,14 @@ func Resume(ctx context.Context, tag string) (string, error) {
 			return "", err
 		}
 	}
-	st1 := FirstTask{}.State(ctx, tag)
+	st1 := FirstTask.State(ctx, tag)
 	first, err := st1.Result()
 	fmt.Printf("first state=%s key=%q err=%q\n", st1.Name(), st1.Key(), errText(err))
 	if err != nil {
 		return "", err
 	}
 	pause.Store(fr.RunCount == 1)
-	st2 := SecondTask{}.State(ctx, tag)
+	st2 := SecondTask.State(ctx, tag)
 	blob, err := st2.Result()
 	fmt.Printf("second state=%s key=%q err=%q\n", st2.Name(), st2.Key(), errText(err))
 	if err != nil {
@@ -303,20 +303,20 @@ func main() {
 	var err error
 	switch mode {
 	case "share":
-		err = ShareFlow{}.Call(ctx, tag)
+		err = ShareFlow.Call(ctx, tag)
 	case "serializable", "readcommitted":
 		// Start together with the other processes of the test.
 		if err = barrier(fmt.Sprintf("ready.%d", os.Getpid()), "go"); err != nil {
 			break
 		}
 		if mode == "serializable" {
-			err = SerialFlow{}.Call(ctx, tag)
+			err = SerialFlow.Call(ctx, tag)
 		} else {
-			err = CommittedFlow{}.Call(ctx, tag)
+			err = CommittedFlow.Call(ctx, tag)
 		}
 	case "resume":
 		var st *runtime.State[string]
-		st = ResumeFlow{}.State(ctx, tag)
+		st = ResumeFlow.State(ctx, tag)
 		fmt.Printf("flow state=%s\n", st.Name())
 		err = st.Err()
 	default:

@@ -26,25 +26,30 @@ var stampTaskDef = &runtime.Def{
 	},
 }
 
-// StampTask runs Stamp as a task named "Stamp". Its zero value is ready to use:
+// StampTask runs Stamp as a task named "Stamp":
 //
-//	v, err := StampTask{}.Call(ctx, tag)
+//	v, err := StampTask.Call(ctx, tag)
 //
 // Its result is persisted (storage_key is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - storage_key: share/{parameters[tag]}.json
 //   - serializer: json
-type StampTask struct {
+var StampTask StampTaskType
+
+// StampTaskType is the type of StampTask. Its zero value runs Stamp as StampTask does,
+// and WithOptions returns a copy with other settings.
+type StampTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t StampTask) WithOptions(opts ...runtime.Option) StampTask {
-	return StampTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t StampTaskType) WithOptions(opts ...runtime.Option) StampTaskType {
+	return StampTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t StampTask) invocation(tag string) runtime.Invocation[string] {
+func (t StampTaskType) invocation(tag string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     stampTaskDef,
 		Options: t.opts,
@@ -64,17 +69,17 @@ func (t StampTask) invocation(tag string) runtime.Invocation[string] {
 }
 
 // Call runs Stamp as a task and returns its value.
-func (t StampTask) Call(ctx context.Context, tag string) (string, error) {
+func (t StampTaskType) Call(ctx context.Context, tag string) (string, error) {
 	return t.State(ctx, tag).Result()
 }
 
 // State runs Stamp as a task and returns its final state.
-func (t StampTask) State(ctx context.Context, tag string) *runtime.State[string] {
+func (t StampTaskType) State(ctx context.Context, tag string) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation(tag))
 }
 
 // Submit runs Stamp as a task concurrently.
-func (t StampTask) Submit(ctx context.Context, tag string) *runtime.Future[string] {
+func (t StampTaskType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
@@ -95,24 +100,29 @@ var markTaskDef = &runtime.Def{
 	},
 }
 
-// MarkTask runs Mark as a task named "Mark". Its zero value is ready to use:
+// MarkTask runs Mark as a task named "Mark":
 //
-//	v, err := MarkTask{}.Call(ctx, tag)
+//	v, err := MarkTask.Call(ctx, tag)
 //
 // Its result is persisted (cache_policy is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - cache_policy: inputs+task_source
-type MarkTask struct {
+var MarkTask MarkTaskType
+
+// MarkTaskType is the type of MarkTask. Its zero value runs Mark as MarkTask does,
+// and WithOptions returns a copy with other settings.
+type MarkTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t MarkTask) WithOptions(opts ...runtime.Option) MarkTask {
-	return MarkTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t MarkTaskType) WithOptions(opts ...runtime.Option) MarkTaskType {
+	return MarkTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t MarkTask) invocation(tag string) runtime.Invocation[string] {
+func (t MarkTaskType) invocation(tag string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     markTaskDef,
 		Options: t.opts,
@@ -129,17 +139,17 @@ func (t MarkTask) invocation(tag string) runtime.Invocation[string] {
 }
 
 // Call runs Mark as a task and returns its value.
-func (t MarkTask) Call(ctx context.Context, tag string) (string, error) {
+func (t MarkTaskType) Call(ctx context.Context, tag string) (string, error) {
 	return t.State(ctx, tag).Result()
 }
 
 // State runs Mark as a task and returns its final state.
-func (t MarkTask) State(ctx context.Context, tag string) *runtime.State[string] {
+func (t MarkTaskType) State(ctx context.Context, tag string) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation(tag))
 }
 
 // Submit runs Mark as a task concurrently.
-func (t MarkTask) Submit(ctx context.Context, tag string) *runtime.Future[string] {
+func (t MarkTaskType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
@@ -151,31 +161,36 @@ var shareFlowDef = &runtime.Def{
 	Name:   "share",
 	Func:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Share",
 	Pos:    "main.go:92",
-	Source: "sha256:3be1639953b3da24c7fdaadbe7a23452215b6f63f57c3d91e62cad0c845fd46b",
+	Source: "sha256:8715595d748ebc33416aee03078376bf58b492a4e0415b19f9b9156e9fd69f6c",
 	Params: []string{"tag"},
 	Config: runtime.Config{
 		Storage: "s3/e2e",
 	},
 }
 
-// ShareFlow runs Share as a flow named "share". Its zero value is ready to use:
+// ShareFlow runs Share as a flow named "share":
 //
-//	err := ShareFlow{}.Call(ctx, tag)
+//	err := ShareFlow.Call(ctx, tag)
 //
 // Its result is persisted (storage is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - storage: s3/e2e
-type ShareFlow struct {
+var ShareFlow ShareFlowType
+
+// ShareFlowType is the type of ShareFlow. Its zero value runs Share as ShareFlow does,
+// and WithOptions returns a copy with other settings.
+type ShareFlowType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t ShareFlow) WithOptions(opts ...runtime.Option) ShareFlow {
-	return ShareFlow{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ShareFlowType) WithOptions(opts ...runtime.Option) ShareFlowType {
+	return ShareFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t ShareFlow) invocation(tag string) runtime.Invocation[runtime.Void] {
+func (t ShareFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     shareFlowDef,
 		Options: t.opts,
@@ -192,18 +207,18 @@ func (t ShareFlow) invocation(tag string) runtime.Invocation[runtime.Void] {
 }
 
 // Call runs Share as a flow and returns its error.
-func (t ShareFlow) Call(ctx context.Context, tag string) error {
+func (t ShareFlowType) Call(ctx context.Context, tag string) error {
 	_, err := t.State(ctx, tag).Result()
 	return err
 }
 
 // State runs Share as a flow and returns its final state.
-func (t ShareFlow) State(ctx context.Context, tag string) *runtime.State[runtime.Void] {
+func (t ShareFlowType) State(ctx context.Context, tag string) *runtime.State[runtime.Void] {
 	return runtime.Run(ctx, t.invocation(tag))
 }
 
 // Submit runs Share as a flow concurrently.
-func (t ShareFlow) Submit(ctx context.Context, tag string) *runtime.Future[runtime.Void] {
+func (t ShareFlowType) Submit(ctx context.Context, tag string) *runtime.Future[runtime.Void] {
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
@@ -225,25 +240,30 @@ var onceTaskDef = &runtime.Def{
 	},
 }
 
-// OnceTask runs Once as a task named "Once". Its zero value is ready to use:
+// OnceTask runs Once as a task named "Once":
 //
-//	v, err := OnceTask{}.Call(ctx, tag)
+//	v, err := OnceTask.Call(ctx, tag)
 //
 // Its result is persisted (storage_key is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - storage_key: once/{parameters[tag]}
 //   - isolation: serializable
-type OnceTask struct {
+var OnceTask OnceTaskType
+
+// OnceTaskType is the type of OnceTask. Its zero value runs Once as OnceTask does,
+// and WithOptions returns a copy with other settings.
+type OnceTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t OnceTask) WithOptions(opts ...runtime.Option) OnceTask {
-	return OnceTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t OnceTaskType) WithOptions(opts ...runtime.Option) OnceTaskType {
+	return OnceTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t OnceTask) invocation(tag string) runtime.Invocation[string] {
+func (t OnceTaskType) invocation(tag string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     onceTaskDef,
 		Options: t.opts,
@@ -263,17 +283,17 @@ func (t OnceTask) invocation(tag string) runtime.Invocation[string] {
 }
 
 // Call runs Once as a task and returns its value.
-func (t OnceTask) Call(ctx context.Context, tag string) (string, error) {
+func (t OnceTaskType) Call(ctx context.Context, tag string) (string, error) {
 	return t.State(ctx, tag).Result()
 }
 
 // State runs Once as a task and returns its final state.
-func (t OnceTask) State(ctx context.Context, tag string) *runtime.State[string] {
+func (t OnceTaskType) State(ctx context.Context, tag string) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation(tag))
 }
 
 // Submit runs Once as a task concurrently.
-func (t OnceTask) Submit(ctx context.Context, tag string) *runtime.Future[string] {
+func (t OnceTaskType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
@@ -285,31 +305,36 @@ var serialFlowDef = &runtime.Def{
 	Name:   "serial",
 	Func:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Serial",
 	Pos:    "main.go:122",
-	Source: "sha256:cff18828e671341b76f0f02c7b8703663c42ff0a66b7618f9495e7a8d699b3c1",
+	Source: "sha256:b384a8a14d0440038c06b8cca3145b4d1af80c8bde027b49a2f7581c90d23b29",
 	Params: []string{"tag"},
 	Config: runtime.Config{
 		Storage: "s3/e2e",
 	},
 }
 
-// SerialFlow runs Serial as a flow named "serial". Its zero value is ready to use:
+// SerialFlow runs Serial as a flow named "serial":
 //
-//	err := SerialFlow{}.Call(ctx, tag)
+//	err := SerialFlow.Call(ctx, tag)
 //
 // Its result is persisted (storage is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - storage: s3/e2e
-type SerialFlow struct {
+var SerialFlow SerialFlowType
+
+// SerialFlowType is the type of SerialFlow. Its zero value runs Serial as SerialFlow does,
+// and WithOptions returns a copy with other settings.
+type SerialFlowType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t SerialFlow) WithOptions(opts ...runtime.Option) SerialFlow {
-	return SerialFlow{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t SerialFlowType) WithOptions(opts ...runtime.Option) SerialFlowType {
+	return SerialFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t SerialFlow) invocation(tag string) runtime.Invocation[runtime.Void] {
+func (t SerialFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     serialFlowDef,
 		Options: t.opts,
@@ -326,18 +351,18 @@ func (t SerialFlow) invocation(tag string) runtime.Invocation[runtime.Void] {
 }
 
 // Call runs Serial as a flow and returns its error.
-func (t SerialFlow) Call(ctx context.Context, tag string) error {
+func (t SerialFlowType) Call(ctx context.Context, tag string) error {
 	_, err := t.State(ctx, tag).Result()
 	return err
 }
 
 // State runs Serial as a flow and returns its final state.
-func (t SerialFlow) State(ctx context.Context, tag string) *runtime.State[runtime.Void] {
+func (t SerialFlowType) State(ctx context.Context, tag string) *runtime.State[runtime.Void] {
 	return runtime.Run(ctx, t.invocation(tag))
 }
 
 // Submit runs Serial as a flow concurrently.
-func (t SerialFlow) Submit(ctx context.Context, tag string) *runtime.Future[runtime.Void] {
+func (t SerialFlowType) Submit(ctx context.Context, tag string) *runtime.Future[runtime.Void] {
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
@@ -359,25 +384,30 @@ var racyTaskDef = &runtime.Def{
 	},
 }
 
-// RacyTask runs Racy as a task named "Racy". Its zero value is ready to use:
+// RacyTask runs Racy as a task named "Racy":
 //
-//	v, err := RacyTask{}.Call(ctx, tag)
+//	v, err := RacyTask.Call(ctx, tag)
 //
 // Its result is persisted (storage_key is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - storage_key: racy/{parameters[tag]}
 //   - isolation: read_committed
-type RacyTask struct {
+var RacyTask RacyTaskType
+
+// RacyTaskType is the type of RacyTask. Its zero value runs Racy as RacyTask does,
+// and WithOptions returns a copy with other settings.
+type RacyTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t RacyTask) WithOptions(opts ...runtime.Option) RacyTask {
-	return RacyTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t RacyTaskType) WithOptions(opts ...runtime.Option) RacyTaskType {
+	return RacyTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t RacyTask) invocation(tag string) runtime.Invocation[Payload] {
+func (t RacyTaskType) invocation(tag string) runtime.Invocation[Payload] {
 	return runtime.Invocation[Payload]{
 		Def:     racyTaskDef,
 		Options: t.opts,
@@ -397,17 +427,17 @@ func (t RacyTask) invocation(tag string) runtime.Invocation[Payload] {
 }
 
 // Call runs Racy as a task and returns its value.
-func (t RacyTask) Call(ctx context.Context, tag string) (Payload, error) {
+func (t RacyTaskType) Call(ctx context.Context, tag string) (Payload, error) {
 	return t.State(ctx, tag).Result()
 }
 
 // State runs Racy as a task and returns its final state.
-func (t RacyTask) State(ctx context.Context, tag string) *runtime.State[Payload] {
+func (t RacyTaskType) State(ctx context.Context, tag string) *runtime.State[Payload] {
 	return runtime.Run(ctx, t.invocation(tag))
 }
 
 // Submit runs Racy as a task concurrently.
-func (t RacyTask) Submit(ctx context.Context, tag string) *runtime.Future[Payload] {
+func (t RacyTaskType) Submit(ctx context.Context, tag string) *runtime.Future[Payload] {
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
@@ -419,31 +449,36 @@ var committedFlowDef = &runtime.Def{
 	Name:   "committed",
 	Func:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Committed",
 	Pos:    "main.go:155",
-	Source: "sha256:e8ff9986783f4d47a3b4479b75dc65fd109d911d984fe3a11c23e27d080984f2",
+	Source: "sha256:eee71c949d16fc58a4741e4b3dd54fecfe470815549e7ba980c104a146834a7a",
 	Params: []string{"tag"},
 	Config: runtime.Config{
 		Storage: "s3/e2e",
 	},
 }
 
-// CommittedFlow runs Committed as a flow named "committed". Its zero value is ready to use:
+// CommittedFlow runs Committed as a flow named "committed":
 //
-//	err := CommittedFlow{}.Call(ctx, tag)
+//	err := CommittedFlow.Call(ctx, tag)
 //
 // Its result is persisted (storage is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - storage: s3/e2e
-type CommittedFlow struct {
+var CommittedFlow CommittedFlowType
+
+// CommittedFlowType is the type of CommittedFlow. Its zero value runs Committed as CommittedFlow does,
+// and WithOptions returns a copy with other settings.
+type CommittedFlowType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t CommittedFlow) WithOptions(opts ...runtime.Option) CommittedFlow {
-	return CommittedFlow{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t CommittedFlowType) WithOptions(opts ...runtime.Option) CommittedFlowType {
+	return CommittedFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t CommittedFlow) invocation(tag string) runtime.Invocation[runtime.Void] {
+func (t CommittedFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     committedFlowDef,
 		Options: t.opts,
@@ -460,18 +495,18 @@ func (t CommittedFlow) invocation(tag string) runtime.Invocation[runtime.Void] {
 }
 
 // Call runs Committed as a flow and returns its error.
-func (t CommittedFlow) Call(ctx context.Context, tag string) error {
+func (t CommittedFlowType) Call(ctx context.Context, tag string) error {
 	_, err := t.State(ctx, tag).Result()
 	return err
 }
 
 // State runs Committed as a flow and returns its final state.
-func (t CommittedFlow) State(ctx context.Context, tag string) *runtime.State[runtime.Void] {
+func (t CommittedFlowType) State(ctx context.Context, tag string) *runtime.State[runtime.Void] {
 	return runtime.Run(ctx, t.invocation(tag))
 }
 
 // Submit runs Committed as a flow concurrently.
-func (t CommittedFlow) Submit(ctx context.Context, tag string) *runtime.Future[runtime.Void] {
+func (t CommittedFlowType) Submit(ctx context.Context, tag string) *runtime.Future[runtime.Void] {
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
@@ -489,22 +524,27 @@ var firstTaskDef = &runtime.Def{
 	Value:  true,
 }
 
-// FirstTask runs First as a task named "First". Its zero value is ready to use:
+// FirstTask runs First as a task named "First":
 //
-//	v, err := FirstTask{}.Call(ctx, tag)
+//	v, err := FirstTask.Call(ctx, tag)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type FirstTask struct {
+var FirstTask FirstTaskType
+
+// FirstTaskType is the type of FirstTask. Its zero value runs First as FirstTask does,
+// and WithOptions returns a copy with other settings.
+type FirstTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t FirstTask) WithOptions(opts ...runtime.Option) FirstTask {
-	return FirstTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t FirstTaskType) WithOptions(opts ...runtime.Option) FirstTaskType {
+	return FirstTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t FirstTask) invocation(tag string) runtime.Invocation[string] {
+func (t FirstTaskType) invocation(tag string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     firstTaskDef,
 		Options: t.opts,
@@ -521,17 +561,17 @@ func (t FirstTask) invocation(tag string) runtime.Invocation[string] {
 }
 
 // Call runs First as a task and returns its value.
-func (t FirstTask) Call(ctx context.Context, tag string) (string, error) {
+func (t FirstTaskType) Call(ctx context.Context, tag string) (string, error) {
 	return t.State(ctx, tag).Result()
 }
 
 // State runs First as a task and returns its final state.
-func (t FirstTask) State(ctx context.Context, tag string) *runtime.State[string] {
+func (t FirstTaskType) State(ctx context.Context, tag string) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation(tag))
 }
 
 // Submit runs First as a task concurrently.
-func (t FirstTask) Submit(ctx context.Context, tag string) *runtime.Future[string] {
+func (t FirstTaskType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
@@ -549,22 +589,27 @@ var secondTaskDef = &runtime.Def{
 	Value:  true,
 }
 
-// SecondTask runs Second as a task named "Second". Its zero value is ready to use:
+// SecondTask runs Second as a task named "Second":
 //
-//	v, err := SecondTask{}.Call(ctx, tag)
+//	v, err := SecondTask.Call(ctx, tag)
 //
 // Whether its result is persisted is inherited from the calling flow and the global settings.
 // Its directive sets nothing else.
-type SecondTask struct {
+var SecondTask SecondTaskType
+
+// SecondTaskType is the type of SecondTask. Its zero value runs Second as SecondTask does,
+// and WithOptions returns a copy with other settings.
+type SecondTaskType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t SecondTask) WithOptions(opts ...runtime.Option) SecondTask {
-	return SecondTask{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t SecondTaskType) WithOptions(opts ...runtime.Option) SecondTaskType {
+	return SecondTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t SecondTask) invocation(tag string) runtime.Invocation[Blob] {
+func (t SecondTaskType) invocation(tag string) runtime.Invocation[Blob] {
 	return runtime.Invocation[Blob]{
 		Def:     secondTaskDef,
 		Options: t.opts,
@@ -581,17 +626,17 @@ func (t SecondTask) invocation(tag string) runtime.Invocation[Blob] {
 }
 
 // Call runs Second as a task and returns its value.
-func (t SecondTask) Call(ctx context.Context, tag string) (Blob, error) {
+func (t SecondTaskType) Call(ctx context.Context, tag string) (Blob, error) {
 	return t.State(ctx, tag).Result()
 }
 
 // State runs Second as a task and returns its final state.
-func (t SecondTask) State(ctx context.Context, tag string) *runtime.State[Blob] {
+func (t SecondTaskType) State(ctx context.Context, tag string) *runtime.State[Blob] {
 	return runtime.Run(ctx, t.invocation(tag))
 }
 
 // Submit runs Second as a task concurrently.
-func (t SecondTask) Submit(ctx context.Context, tag string) *runtime.Future[Blob] {
+func (t SecondTaskType) Submit(ctx context.Context, tag string) *runtime.Future[Blob] {
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
@@ -603,7 +648,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:   "resume",
 	Func:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Resume",
 	Pos:    "main.go:242",
-	Source: "sha256:216c19f33d25b2cf64af80fa90f281a750fb10e39970ed2367a0f3b3d0106ad4",
+	Source: "sha256:e2cfc2cf4dfa946144fbe29f2574377912ebfd0413052a40a470d29c1e4b968d",
 	Params: []string{"tag"},
 	GoType: "string",
 	Value:  true,
@@ -614,9 +659,9 @@ var resumeFlowDef = &runtime.Def{
 	},
 }
 
-// ResumeFlow runs Resume as a flow named "resume". Its zero value is ready to use:
+// ResumeFlow runs Resume as a flow named "resume":
 //
-//	v, err := ResumeFlow{}.Call(ctx, tag)
+//	v, err := ResumeFlow.Call(ctx, tag)
 //
 // Its result is persisted (storage is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
@@ -624,16 +669,21 @@ var resumeFlowDef = &runtime.Def{
 //   - storage: s3/e2e
 //   - retries: 1
 //   - retry_delay: 10ms
-type ResumeFlow struct {
+var ResumeFlow ResumeFlowType
+
+// ResumeFlowType is the type of ResumeFlow. Its zero value runs Resume as ResumeFlow does,
+// and WithOptions returns a copy with other settings.
+type ResumeFlowType struct {
 	opts []runtime.Option
 }
 
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings.
-func (t ResumeFlow) WithOptions(opts ...runtime.Option) ResumeFlow {
-	return ResumeFlow{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ResumeFlowType) WithOptions(opts ...runtime.Option) ResumeFlowType {
+	return ResumeFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t ResumeFlow) invocation(tag string) runtime.Invocation[string] {
+func (t ResumeFlowType) invocation(tag string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     resumeFlowDef,
 		Options: t.opts,
@@ -650,16 +700,16 @@ func (t ResumeFlow) invocation(tag string) runtime.Invocation[string] {
 }
 
 // Call runs Resume as a flow and returns its value.
-func (t ResumeFlow) Call(ctx context.Context, tag string) (string, error) {
+func (t ResumeFlowType) Call(ctx context.Context, tag string) (string, error) {
 	return t.State(ctx, tag).Result()
 }
 
 // State runs Resume as a flow and returns its final state.
-func (t ResumeFlow) State(ctx context.Context, tag string) *runtime.State[string] {
+func (t ResumeFlowType) State(ctx context.Context, tag string) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation(tag))
 }
 
 // Submit runs Resume as a flow concurrently.
-func (t ResumeFlow) Submit(ctx context.Context, tag string) *runtime.Future[string] {
+func (t ResumeFlowType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(tag))
 }
