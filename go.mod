@@ -33,3 +33,5 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	gopkg.in/ini.v1 v1.67.3 // indirect
 )
+
+tool github.com/resultgen/resultgen/cmd/resultgen

@@ -5,7 +5,7 @@
 // read at all, so resultgen generates no Call for it and its State says why.
 package main
 
-//go:generate go run github.com/resultgen/resultgen/cmd/resultgen
+//go:generate go tool resultgen
 
 import (
 	"context"

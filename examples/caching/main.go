@@ -4,7 +4,7 @@
 // computes it again.
 package main
 
-//go:generate go run github.com/resultgen/resultgen/cmd/resultgen
+//go:generate go tool resultgen
 
 import (
 	"context"

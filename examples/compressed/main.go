@@ -2,7 +2,7 @@
 // and compressed, and prints how large each record is.
 package main
 
-//go:generate go run github.com/resultgen/resultgen/cmd/resultgen
+//go:generate go tool resultgen
 
 import (
 	"context"

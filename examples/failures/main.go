@@ -4,7 +4,7 @@
 // Future. A panicking task fails the same way, its error carrying the panic.
 package main
 
-//go:generate go run github.com/resultgen/resultgen/cmd/resultgen
+//go:generate go tool resultgen
 
 import (
 	"context"

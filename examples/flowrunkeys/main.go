@@ -4,7 +4,7 @@
 // flow writes a new record; records of one run sit side by side.
 package main
 
-//go:generate go run github.com/resultgen/resultgen/cmd/resultgen
+//go:generate go tool resultgen
 
 import (
 	"context"

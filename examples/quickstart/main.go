@@ -10,7 +10,7 @@
 // (~/.resultgen/storage unless configured).
 package main
 
-//go:generate go run github.com/resultgen/resultgen/cmd/resultgen
+//go:generate go tool resultgen
 
 import (
 	"context"

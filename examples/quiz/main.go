@@ -12,7 +12,7 @@
 // `resultgen review ./examples/quiz` gives the same answers without running.
 package main
 
-//go:generate go run github.com/resultgen/resultgen/cmd/resultgen
+//go:generate go tool resultgen
 
 import (
 	"context"

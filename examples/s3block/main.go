@@ -28,7 +28,7 @@
 // MinIO and exports the endpoint and credentials.
 package main
 
-//go:generate go run github.com/resultgen/resultgen/cmd/resultgen
+//go:generate go tool resultgen
 
 import (
 	"context"

@@ -22,7 +22,7 @@
 // task body that runs says so with "body task=NAME by=OWNER".
 package main
 
-//go:generate go run github.com/resultgen/resultgen/cmd/resultgen
+//go:generate go tool resultgen
 
 import (
 	"bytes"
