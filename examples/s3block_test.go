@@ -25,7 +25,7 @@ func TestS3Block(t *testing.T) {
 	bin, e := build(t, "s3block"), newEnv(t)
 
 	create := exec.Command("go", "run", "../cmd/resultgen", "block", "create", "s3/results",
-		"--url", "s3://"+bucket+"/forecasts", "--endpoint", ep, "--insecure")
+		"--url", "s3://"+bucket+"/forecasts", "--endpoint", "http://"+ep)
 	create.Env = append(os.Environ(), "RESULTGEN_HOME="+e.home)
 	if out, err := create.CombinedOutput(); err != nil {
 		t.Fatalf("resultgen block create: %v\n%s", err, out)

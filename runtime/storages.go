@@ -137,14 +137,18 @@ func (e *Engine) openS3(b settings.Block) (storage.Storage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage %q: %w", b.URL, err)
 	}
-	if b.Endpoint != "" {
-		host, insecure := b.Endpoint, b.Insecure
-		if rest, ok := strings.CutPrefix(host, "http://"); ok {
-			host, insecure = rest, true
-		} else if rest, ok := strings.CutPrefix(host, "https://"); ok {
-			host = rest
+	// The block's endpoint, else the environment's, read by the one
+	// endpoint parser with the block's insecure setting: http:// is plain
+	// HTTP, https:// TLS, and a bare HOST:PORT follows insecure.
+	raw, from := b.Endpoint, "endpoint"
+	if raw == "" {
+		raw, from = s3.EnvEndpoint(os.LookupEnv)
+	}
+	if raw != "" {
+		cfg.Endpoint, cfg.Insecure, err = s3.ResolveEndpoint(raw, b.Insecure)
+		if err != nil {
+			return nil, fmt.Errorf("storage %q: %s: %w", b.URL, from, err)
 		}
-		cfg.Endpoint, cfg.Insecure = strings.TrimSuffix(host, "/"), insecure
 	}
 	if b.Region != "" {
 		cfg.Region = b.Region

@@ -42,7 +42,7 @@ S3 credentials are not settings: they come from the standard AWS variables
 
 const blockUsage = `Usage:
   resultgen block ls                                   list the named storage blocks
-  resultgen block create s3/NAME --url s3://BUCKET/PREFIX [--endpoint HOST:PORT] [--region R] [--insecure] [--force]
+  resultgen block create s3/NAME --url s3://BUCKET/PREFIX [--endpoint URL] [--region R] [--insecure] [--force]
   resultgen block create local/NAME --path DIR [--force]
   resultgen block rm TYPE/NAME [TYPE/NAME ...]
 
@@ -53,14 +53,16 @@ blocks by their slug TYPE/NAME: TYPE is s3 or local, NAME is made of a-z, 0-9,
 
 Examples:
   resultgen block create s3/prod --url s3://results/team-a
-  resultgen block create s3/dev --url s3://results/dev --endpoint 127.0.0.1:9000 --insecure
+  resultgen block create s3/dev --url s3://results/dev --endpoint http://127.0.0.1:9000
   resultgen block create local/scratch --path /srv/scratch
   resultgen block ls
   resultgen block rm s3/dev
 
 Blocks never hold credentials: S3 credentials come from the standard AWS
 variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
-AWS_PROFILE) and files (~/.aws/credentials). An endpoint left out comes from
+AWS_PROFILE) and files (~/.aws/credentials). An endpoint is
+http://HOST:PORT (plain HTTP), https://HOST:PORT (TLS) or a bare HOST:PORT
+(TLS, or plain HTTP with --insecure); one left out comes from
 AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, a region from AWS_REGION.
 `
 
@@ -336,7 +338,7 @@ func printBlocks(w io.Writer, blocks []settings.Block, profile string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "BLOCK\tLOCATION\tENDPOINT\tREGION\tINSECURE")
 	for _, b := range blocks {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\n", b.Slug, b.URL, dash(b.Endpoint), dash(b.Region), b.Insecure)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\n", b.Slug, b.URL, dash(b.Endpoint), dash(b.Region), b.PlainHTTP())
 	}
 	tw.Flush()
 }
@@ -416,9 +418,9 @@ func blockCreate(args []string, stdout, stderr io.Writer) int {
 	fs := subcommandFlags(cmd, blockUsage, stderr)
 	url := fs.String("url", "", "s3 blocks: the bucket and prefix, `s3://BUCKET/PREFIX`")
 	path := fs.String("path", "", "local blocks: the `folder` (a relative one is made absolute)")
-	endpoint := fs.String("endpoint", "", "s3 blocks: the server, `HOST:PORT` (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS)")
+	endpoint := fs.String("endpoint", "", "s3 blocks: the server, `URL` http://HOST:PORT, https://HOST:PORT or HOST:PORT (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS)")
 	region := fs.String("region", "", "s3 blocks: the `region` (default: AWS_REGION)")
-	insecure := fs.Bool("insecure", false, "s3 blocks: plain HTTP instead of HTTPS")
+	insecure := fs.Bool("insecure", false, "s3 blocks: plain HTTP instead of HTTPS for a bare HOST:PORT endpoint")
 	force := fs.Bool("force", false, "replace a block with the same slug")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -448,6 +450,11 @@ func blockCreate(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		b.URL = *url
+		// Only here can --insecure=false be told from no --insecure.
+		if err := b.CheckEndpoint(set["insecure"]); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+			return exitUsage
+		}
 	case settings.BlockLocal:
 		for _, f := range []string{"url", "endpoint", "region", "insecure"} {
 			if set[f] {

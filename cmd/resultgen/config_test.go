@@ -5,10 +5,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/resultgen/resultgen/runtime/settings"
+	"github.com/resultgen/resultgen/runtime/storage/s3/s3test"
 )
 
 // configHome gives the test a fresh resultgen home and user home, clears the
@@ -339,7 +341,7 @@ func TestBlockUsageErrors(t *testing.T) {
 	}{
 		{"no command", nil, 2, []string{"Usage:", "block create"}},
 		{"help", []string{"--help"}, 0, []string{"Examples:", "block create s3/prod --url"}},
-		{"create help", []string{"create", "-h"}, 0, []string{"Examples:", "-endpoint HOST:PORT"}},
+		{"create help", []string{"create", "-h"}, 0, []string{"Examples:", "-endpoint URL", "--endpoint http://127.0.0.1:9000"}},
 		{"unknown command", []string{"add"}, 2, []string{`unknown command "add"`}},
 		{"create no slug", []string{"create", "--url", "s3://bkt"}, 2, []string{"want one TYPE/NAME"}},
 		{"create two slugs", []string{"create", "s3/a", "s3/b", "--url", "s3://bkt"}, 2, []string{"want one TYPE/NAME"}},
@@ -350,7 +352,13 @@ func TestBlockUsageErrors(t *testing.T) {
 		{"local without path", []string{"create", "local/x"}, 2, []string{"needs --path"}},
 		{"local with endpoint", []string{"create", "local/x", "--path", "/x", "--endpoint", "h:1"}, 2, []string{"--endpoint is for s3 blocks"}},
 		{"bad url", []string{"create", "s3/prod", "--url", "https://bkt/p"}, 2, []string{`blocks."s3/prod".url`, "s3://"}},
-		{"bad endpoint", []string{"create", "s3/prod", "--url", "s3://bkt", "--endpoint", "https://h:9000"}, 2, []string{"without a scheme"}},
+		{"endpoint with a path", []string{"create", "s3/prod", "--url", "s3://bkt", "--endpoint", "https://h:9000/bkt"}, 2, []string{`blocks."s3/prod".endpoint`, `path "/bkt"`}},
+		{"endpoint with a query", []string{"create", "s3/prod", "--url", "s3://bkt", "--endpoint", "http://h:9000?x=1"}, 2, []string{"no query"}},
+		{"endpoint of another scheme", []string{"create", "s3/prod", "--url", "s3://bkt", "--endpoint", "ftp://h:21"}, 2, []string{`"ftp" is not http:// or https://`}},
+		{"endpoint with a bad port", []string{"create", "s3/prod", "--url", "s3://bkt", "--endpoint", "h:99999"}, 2, []string{`port "99999"`}},
+		{"endpoint with credentials", []string{"create", "s3/prod", "--url", "s3://bkt", "--endpoint", "http://AKIA:hunter2@h:9000"}, 2, []string{`"http://REDACTED@h:9000"`, "credentials do not belong"}},
+		{"https endpoint and --insecure", []string{"create", "s3/prod", "--url", "s3://bkt", "--endpoint", "https://h:9000", "--insecure"}, 2, []string{"https:// (TLS) contradicts insecure = true"}},
+		{"http endpoint and --insecure=false", []string{"create", "s3/prod", "--url", "s3://bkt", "--endpoint", "http://h:9000", "--insecure=false"}, 2, []string{"http:// (plain HTTP) contradicts insecure = false"}},
 		{"unknown flag", []string{"create", "s3/prod", "--url", "s3://bkt", "--bucket", "x"}, 2, []string{"flag provided but not defined: -bucket"}},
 		{"ls arguments", []string{"ls", "x"}, 2, []string{"takes no arguments"}},
 		{"rm nothing", []string{"rm"}, 2, []string{"no TYPE/NAME"}},
@@ -376,6 +384,53 @@ func TestBlockUsageErrors(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(home, "config.toml")); err == nil {
 				t.Errorf("a failed command wrote the profile")
 			}
+			if strings.Contains(stdout+stderr, "hunter2") {
+				t.Errorf("the output prints a secret:\n%s%s", stdout, stderr)
+			}
 		})
+	}
+}
+
+// awsEnv clears the AWS settings of the environment, with dummy keys so no
+// credentials file is read.
+func awsEnv(t *testing.T) {
+	t.Helper()
+	for _, n := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SHARED_CREDENTIALS_FILE"} {
+		t.Setenv(n, "")
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
+}
+
+// TestBlockCreateEndpointURL: --endpoint http://HOST:PORT, as AWS tools
+// write it, is kept as written, listed as plain HTTP, and the stored block
+// reaches the server over plain HTTP.
+func TestBlockCreateEndpointURL(t *testing.T) {
+	configHome(t)
+	awsEnv(t)
+	srv := s3test.NewEmptyBucket(t, "results")
+	endpoint := "http://" + srv.Host
+	code, stdout, stderr := call(runBlock, "create", "s3/dev", "--url", "s3://results/dev", "--endpoint", endpoint, "--region", "us-east-1")
+	if code != 0 {
+		t.Fatalf("create: exit %d\n%s%s", code, stdout, stderr)
+	}
+	s, err := settings.LoadFrom(os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := s.Block("s3/dev"); err != nil || b.Endpoint != endpoint || b.Insecure {
+		t.Errorf("block = %+v, %v; want endpoint %s as written", b, err, endpoint)
+	}
+	code, stdout, _ = call(runBlock, "ls")
+	if got := strings.Fields(strings.Split(strings.TrimSpace(stdout), "\n")[1]); code != 0 || strings.Join(got, " ") != "s3/dev s3://results/dev "+endpoint+" us-east-1 true" {
+		t.Errorf("ls: exit %d, row %q\n%s", code, got, stdout)
+	}
+
+	code, stdout, stderr = call(runResults, "ls", "--storage", "s3/dev")
+	if code != 0 {
+		t.Fatalf("results ls --storage s3/dev: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if reqs := srv.Requests(); !slices.Contains(reqs, "HEAD /results/") || !slices.Contains(reqs, "GET /results/") {
+		t.Errorf("the server saw %q; want the bucket checked and listed", reqs)
 	}
 }

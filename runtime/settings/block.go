@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/resultgen/resultgen/runtime/storage/s3"
 )
 
 // Block types.
@@ -59,9 +61,9 @@ func (b Block) Name() string {
 	return n
 }
 
-// Validate checks a block: a valid slug; for s3 an s3:// URL and optional
-// endpoint HOST[:PORT] and region; for local a path in URL and no S3 fields.
-// Errors are *Error values naming the field at fault.
+// Validate checks a block: a valid slug; for s3 an s3:// URL, an optional
+// endpoint (see CheckEndpoint) and region; for local a path in URL and no
+// S3 fields. Errors are *Error values naming the field at fault.
 func (b Block) Validate() error {
 	typ, _, err := ParseSlug(b.Slug)
 	if err != nil {
@@ -75,10 +77,8 @@ func (b Block) Validate() error {
 		if err := CheckS3URL(b.URL); err != nil {
 			return field("url", b.URL, err, "give the bucket and prefix as s3://BUCKET/PREFIX")
 		}
-		if b.Endpoint != "" {
-			if err := checkEndpoint(b.Endpoint); err != nil {
-				return field("endpoint", b.Endpoint, err, "give HOST:PORT such as minio.internal:9000, or leave it out to use AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS itself")
-			}
+		if err := b.CheckEndpoint(false); err != nil {
+			return err
 		}
 		if b.Region != "" && !regionName.MatchString(b.Region) {
 			return field("region", b.Region, invalid(ErrInvalidValue, "not a region name"), "give a region such as us-east-1")
@@ -92,6 +92,37 @@ func (b Block) Validate() error {
 		}
 	}
 	return nil
+}
+
+// endpointFix tells how to write a block's endpoint.
+const endpointFix = "give HOST:PORT, http://HOST:PORT (plain HTTP) or https://HOST:PORT (TLS), such as http://minio.internal:9000, or leave it out to use AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS itself"
+
+// CheckEndpoint checks the endpoint of an s3 block together with its
+// insecure setting (see the package function CheckEndpoint); insecureSet
+// tells an insecure = false written out (in config.toml, or as
+// --insecure=false) from one left out, which Block cannot. A block without
+// an endpoint passes. The error is an *Error naming the endpoint field, its
+// value shown with any credentials redacted.
+func (b Block) CheckEndpoint(insecureSet bool) error {
+	if b.Endpoint == "" {
+		return nil
+	}
+	if err := CheckEndpoint(b.Endpoint, b.Insecure, insecureSet); err != nil {
+		return &Error{Name: `blocks."` + b.Slug + `".endpoint`, Value: s3.RedactEndpoint(b.Endpoint), HasValue: true, Err: err, Fix: endpointFix}
+	}
+	return nil
+}
+
+// PlainHTTP reports whether an s3 block's own endpoint is reached over
+// plain HTTP: an http:// endpoint, or a bare one with Insecure. It is
+// Insecure for a block without a valid endpoint.
+func (b Block) PlainHTTP() bool {
+	ep, err := s3.ParseEndpoint(b.Endpoint)
+	if err != nil {
+		return b.Insecure
+	}
+	plain, _ := ep.PlainHTTP(b.Insecure, b.Insecure)
+	return plain
 }
 
 // unknownBlock is the error for a slug that names no block in known.

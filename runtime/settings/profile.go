@@ -213,6 +213,11 @@ func blockFromTable(slug string, fields map[string]any) (Block, error) {
 		}
 		return b, &Error{Name: `blocks."` + slug + `".` + f, Err: invalid(ErrInvalidValue, "missing"), Fix: fix}
 	}
+	if _, set := fields["insecure"]; set && typ == BlockS3 {
+		if err := b.CheckEndpoint(true); err != nil {
+			return b, err
+		}
+	}
 	return b, nil
 }
 

@@ -44,9 +44,9 @@
 //
 //	[blocks."s3/prod"]
 //	url = "s3://results/team-a"       # required: s3://BUCKET[/PREFIX]
-//	endpoint = "minio.internal:9000"  # optional HOST[:PORT], no scheme
+//	endpoint = "http://minio:9000"    # optional: http://, https:// or bare HOST[:PORT]
 //	region = "us-east-1"              # optional
-//	insecure = true                   # optional: plain HTTP
+//	insecure = true                   # optional: plain HTTP for a bare endpoint
 //
 //	[blocks."local/scratch"]
 //	path = "/srv/scratch"             # required
@@ -105,9 +105,9 @@ type Settings struct {
 type Block struct {
 	Slug     string // "s3/prod", "local/scratch"
 	URL      string // "s3://bucket/prefix" or a local path
-	Endpoint string // S3 endpoint host[:port], optional
+	Endpoint string // S3 endpoint, optional: HOST[:PORT], http://HOST[:PORT] or https://HOST[:PORT] (see CheckEndpoint)
 	Region   string
-	Insecure bool // plain HTTP
+	Insecure bool // plain HTTP for a bare endpoint; contradicts an https:// one
 }
 
 // Source is where a setting's value came from.

@@ -251,8 +251,18 @@ func TestBadValues(t *testing.T) {
 			[]string{"config.toml", "credentials are never part of an S3 URL"}},
 		{"missing block url", nil, "[blocks.\"s3/prod\"]\nregion = \"eu-west-1\"\n", settings.ErrInvalidValue,
 			[]string{"config.toml", `blocks."s3/prod".url`, "missing"}},
-		{"endpoint with scheme", nil, "[blocks.\"s3/prod\"]\nurl = \"s3://bkt\"\nendpoint = \"http://minio:9000\"\n", settings.ErrInvalidValue,
-			[]string{"config.toml", `blocks."s3/prod".endpoint`, "without a scheme"}},
+		{"endpoint with a path", nil, "[blocks.\"s3/prod\"]\nurl = \"s3://bkt\"\nendpoint = \"http://minio:9000/bkt\"\n", settings.ErrInvalidValue,
+			[]string{"config.toml", `blocks."s3/prod".endpoint`, `path "/bkt"`, "http://HOST:PORT (plain HTTP)"}},
+		{"endpoint with a query", nil, "[blocks.\"s3/prod\"]\nurl = \"s3://bkt\"\nendpoint = \"https://minio?x=1\"\n", settings.ErrInvalidValue,
+			[]string{"config.toml", `blocks."s3/prod".endpoint`, "no query"}},
+		{"endpoint with another scheme", nil, "[blocks.\"s3/prod\"]\nurl = \"s3://bkt\"\nendpoint = \"ftp://minio:21\"\n", settings.ErrInvalidValue,
+			[]string{"config.toml", `blocks."s3/prod".endpoint`, `"ftp" is not http:// or https://`}},
+		{"endpoint with credentials", nil, "[blocks.\"s3/prod\"]\nurl = \"s3://bkt\"\nendpoint = \"http://AKIA:hunter2@minio:9000\"\n", settings.ErrInvalidValue,
+			[]string{"config.toml", `blocks."s3/prod".endpoint="http://REDACTED@minio:9000"`, "credentials do not belong"}},
+		{"https endpoint and insecure", nil, "[blocks.\"s3/prod\"]\nurl = \"s3://bkt\"\nendpoint = \"https://minio:9000\"\ninsecure = true\n", settings.ErrInvalidValue,
+			[]string{"config.toml", `blocks."s3/prod".endpoint`, "https:// (TLS) contradicts insecure = true"}},
+		{"http endpoint and insecure false", nil, "[blocks.\"s3/prod\"]\nurl = \"s3://bkt\"\nendpoint = \"http://minio:9000\"\ninsecure = false\n", settings.ErrInvalidValue,
+			[]string{"config.toml", `blocks."s3/prod".endpoint`, "http:// (plain HTTP) contradicts insecure = false"}},
 		{"endpoint bad port", nil, "[blocks.\"s3/prod\"]\nurl = \"s3://bkt\"\nendpoint = \"minio:99999\"\n", settings.ErrInvalidValue,
 			[]string{"config.toml", `blocks."s3/prod".endpoint`, "port"}},
 		{"secret in block", nil, "[blocks.\"s3/prod\"]\nurl = \"s3://bkt\"\nsecret_key = \"x\"\n", settings.ErrInvalidValue,
@@ -290,7 +300,73 @@ func TestBadValues(t *testing.T) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
 			}
+			if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "AKIA:") {
+				t.Errorf("error %q prints credentials", err)
+			}
 		})
+	}
+}
+
+// TestBlockEndpointForms: a block's endpoint is kept as written, in any of
+// the forms users write, and alongside an insecure that agrees with it.
+func TestBlockEndpointForms(t *testing.T) {
+	for _, tt := range []struct{ endpoint, insecure string }{
+		{"127.0.0.1:9000", ""},
+		{"127.0.0.1:9000", "insecure = true\n"},
+		{"127.0.0.1:9000", "insecure = false\n"},
+		{"http://127.0.0.1:9000", ""},
+		{"http://127.0.0.1:9000/", "insecure = true\n"},
+		{"https://s3.example.test", ""},
+		{"https://s3.example.test:8443", "insecure = false\n"},
+		{"http://[::1]:9000", ""},
+	} {
+		home := newHome(t, "[blocks.\"s3/prod\"]\nurl = \"s3://bkt\"\nendpoint = \""+tt.endpoint+"\"\n"+tt.insecure)
+		s, err := settings.LoadFrom(env{"RESULTGEN_HOME": home}.lookup)
+		if err != nil {
+			t.Errorf("endpoint %q with %q: %v", tt.endpoint, tt.insecure, err)
+			continue
+		}
+		if b, err := s.Block("s3/prod"); err != nil || b.Endpoint != tt.endpoint {
+			t.Errorf("endpoint %q: block = %+v, %v", tt.endpoint, b, err)
+		}
+	}
+}
+
+func TestCheckEndpoint(t *testing.T) {
+	tests := []struct {
+		endpoint      string
+		insecure, set bool
+		err           string
+	}{
+		{endpoint: "minio:9000"},
+		{endpoint: "minio:9000", insecure: true, set: true},
+		{endpoint: "http://minio:9000"},
+		{endpoint: "http://minio:9000", insecure: true},
+		{endpoint: "https://minio"},
+		{endpoint: "https://minio", set: true},
+		{endpoint: "http://minio:9000", set: true, err: "contradicts insecure = false"},
+		{endpoint: "https://minio", insecure: true, err: "contradicts insecure = true"},
+		{endpoint: "minio:9000/x", err: `path "/x"`},
+		{endpoint: "https://minio/?a=b", err: `path "/?a=b"`},
+		{endpoint: "http://minio?a=b", err: "no query"},
+		{endpoint: "gopher://minio", err: `scheme "gopher"`},
+		{endpoint: "https://u:pw@minio", err: "credentials do not belong"},
+		{endpoint: "minio:65536", err: `port "65536"`},
+	}
+	for _, tt := range tests {
+		err := settings.CheckEndpoint(tt.endpoint, tt.insecure, tt.set)
+		if tt.err == "" {
+			if err != nil {
+				t.Errorf("CheckEndpoint(%q, %v, %v) = %v", tt.endpoint, tt.insecure, tt.set, err)
+			}
+			continue
+		}
+		if err == nil || !errors.Is(err, settings.ErrInvalidValue) || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("CheckEndpoint(%q, %v, %v) = %v; want ErrInvalidValue containing %q", tt.endpoint, tt.insecure, tt.set, err, tt.err)
+		}
+		if err != nil && strings.Contains(err.Error(), "pw") {
+			t.Errorf("CheckEndpoint(%q) = %v prints the password", tt.endpoint, err)
+		}
 	}
 }
 

@@ -1,13 +1,15 @@
 package settings
 
 import (
+	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/resultgen/resultgen/runtime/storage/s3"
 )
 
 // kind is how a setting's value is read.
@@ -210,28 +212,24 @@ func CheckS3URL(u string) error {
 	return nil
 }
 
-// checkEndpoint reports whether e is HOST or HOST:PORT.
-func checkEndpoint(e string) error {
-	if strings.Contains(e, "://") {
-		return invalid(ErrInvalidValue, "an endpoint is HOST[:PORT] without a scheme (set insecure for plain HTTP)")
+// CheckEndpoint checks an S3 endpoint and the insecure setting that goes
+// with it, with s3.ParseEndpoint and s3.Endpoint.PlainHTTP: HOST[:PORT]
+// (TLS unless insecure), http://HOST[:PORT] (plain HTTP) or
+// https://HOST[:PORT] (TLS). insecureSet tells an insecure = false written
+// out from one left out: http:// with an explicit insecure = false, and
+// https:// with insecure = true, are contradictions. The error wraps
+// ErrInvalidValue and never holds credentials found in the endpoint.
+func CheckEndpoint(endpoint string, insecure, insecureSet bool) error {
+	ep, err := s3.ParseEndpoint(endpoint)
+	if err == nil {
+		_, err = ep.PlainHTTP(insecure, insecureSet || insecure)
 	}
-	if e == "" || strings.ContainsAny(e, "/?#@ \t") {
-		return invalid(ErrInvalidValue, "an endpoint is HOST[:PORT]")
-	}
-	host := e
-	if strings.Contains(e, ":") && !(strings.HasPrefix(e, "[") && strings.HasSuffix(e, "]")) {
-		h, port, err := net.SplitHostPort(e)
-		if err != nil {
-			return invalid(ErrInvalidValue, "an endpoint is HOST[:PORT]")
+	if err != nil {
+		var ee *s3.EndpointError
+		if errors.As(err, &ee) {
+			return invalid(ErrInvalidValue, "%s", ee.Reason)
 		}
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 {
-			return invalid(ErrInvalidValue, "port %q is not a number from 1 to 65535", port)
-		}
-		host = h
-	}
-	if host == "" {
-		return invalid(ErrInvalidValue, "an endpoint needs a host")
+		return invalid(ErrInvalidValue, "%s", err)
 	}
 	return nil
 }

@@ -98,7 +98,8 @@ func TestConfigFromEnv(t *testing.T) {
 		}, endpoint: "127.0.0.1:9100", insecure: true},
 		{name: "region", env: map[string]string{"AWS_REGION": "eu-west-3", "AWS_DEFAULT_REGION": "us-west-2"}, region: "eu-west-3"},
 		{name: "default region", env: map[string]string{"AWS_DEFAULT_REGION": "us-west-2"}, region: "us-west-2"},
-		{name: "no scheme", env: map[string]string{"AWS_ENDPOINT_URL_S3": "127.0.0.1:9000"}, err: "AWS_ENDPOINT_URL_S3"},
+		{name: "no scheme is tls", env: map[string]string{"AWS_ENDPOINT_URL_S3": "127.0.0.1:9000"}, endpoint: "127.0.0.1:9000"},
+		{name: "bad port names the variable", env: map[string]string{"AWS_ENDPOINT_URL_S3": "http://127.0.0.1:0"}, err: "AWS_ENDPOINT_URL_S3"},
 		{name: "ftp scheme", env: map[string]string{"AWS_ENDPOINT_URL": "ftp://h"}, err: "http:// or https://"},
 		{name: "credentials in endpoint", env: map[string]string{"AWS_ENDPOINT_URL": "http://k:s@h:1"}, err: "credentials do not belong"},
 		{name: "path in endpoint", env: map[string]string{"AWS_ENDPOINT_URL": "http://h:1/bucket"}, err: "path"},
@@ -168,7 +169,8 @@ func TestOpenRejectsBadConfig(t *testing.T) {
 	}{
 		{name: "no bucket", cfg: s3.Config{}, err: "no bucket"},
 		{name: "bad bucket", cfg: s3.Config{Bucket: "Bad_Bucket"}, err: "bucket"},
-		{name: "scheme in endpoint", cfg: s3.Config{Bucket: "results", Endpoint: "http://127.0.0.1:1"}, err: "host:port"},
+		{name: "other scheme in endpoint", cfg: s3.Config{Bucket: "results", Endpoint: "ftp://127.0.0.1:1"}, err: "http:// or https://"},
+		{name: "https and insecure", cfg: s3.Config{Bucket: "results", Endpoint: "https://127.0.0.1:1", Insecure: true}, err: "contradict"},
 		{name: "small part", cfg: s3.Config{Bucket: "results", PartSize: 1 << 20}, err: "part size"},
 		{name: "bad prefix", cfg: s3.Config{Bucket: "results", Prefix: "a/../b"}, err: "prefix"},
 	}

@@ -21,9 +21,12 @@
 //	AWS_ENDPOINT_URL     endpoint URL for all AWS services, if the above is unset
 //	AWS_REGION           region (else AWS_DEFAULT_REGION; else asked of the server)
 //
-// Without an endpoint the store talks to AWS (s3.amazonaws.com, TLS). Code
-// that builds a Config itself sets Endpoint to host:port and Insecure for
-// plain HTTP.
+// Without an endpoint the store talks to AWS (s3.amazonaws.com, TLS).
+// ParseEndpoint is the one reader of endpoints, wherever they come from
+// (these variables, Config.Endpoint, resultgen's blocks): http://HOST:PORT
+// is plain HTTP, https://HOST:PORT is TLS, and a bare HOST:PORT is TLS
+// unless Insecure is set. A path, query, fragment, credentials or another
+// scheme are refused, and https:// with Insecure is a contradiction.
 //
 // # Credentials
 //

@@ -51,12 +51,14 @@ type Config struct {
 	// trailing slash; "" uses the bucket's root. Key K is stored as the
 	// object "Prefix/K".
 	Prefix string
-	// Endpoint is the server as host or host:port, with no scheme;
-	// "" means DefaultEndpoint.
+	// Endpoint is the server as ParseEndpoint reads it: HOST[:PORT],
+	// http://HOST[:PORT] or https://HOST[:PORT]; "" means DefaultEndpoint.
 	Endpoint string
 	// Region is the bucket's region; "" lets the client ask the server.
 	Region string
-	// Insecure selects plain HTTP instead of HTTPS.
+	// Insecure selects plain HTTP instead of HTTPS for a bare Endpoint
+	// (an http:// Endpoint is plain HTTP anyway; an https:// one with
+	// Insecure is refused as a contradiction).
 	Insecure bool
 	// PartSize is the part size of streamed uploads: a body longer than
 	// this is sent in parts of this size, and Put holds one part in memory
@@ -142,8 +144,10 @@ func ParseURL(s string) (bucket, prefix string, err error) {
 // from the standard AWS settings, read through lookup (os.LookupEnv in
 // production, a map in tests):
 //
-//   - AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL: the endpoint as a URL,
-//     "http://host:port" or "https://host"; the scheme decides TLS.
+//   - AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL: the endpoint, parsed by
+//     ParseEndpoint: "http://host:port" (plain HTTP), "https://host" (TLS)
+//     or a bare "host:port" (TLS; the environment has no insecure
+//     setting). Config.Endpoint gets the host, Config.Insecure the scheme.
 //   - AWS_REGION, else AWS_DEFAULT_REGION: the region.
 //   - Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (with
 //     AWS_SESSION_TOKEN), else the shared credentials file
@@ -164,8 +168,8 @@ func ConfigFromEnv(url string, lookup func(string) (string, bool)) (Config, erro
 		return "", ""
 	}
 	cfg := Config{Bucket: bucket, Prefix: prefix}
-	if raw, name := get("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"); raw != "" {
-		cfg.Endpoint, cfg.Insecure, err = parseEndpointURL(raw)
+	if raw, name := EnvEndpoint(lookup); raw != "" {
+		cfg.Endpoint, cfg.Insecure, err = ResolveEndpoint(raw, false)
 		if err != nil {
 			return Config{}, fmt.Errorf("%s: %w", name, err)
 		}
@@ -175,29 +179,17 @@ func ConfigFromEnv(url string, lookup func(string) (string, bool)) (Config, erro
 	return cfg, nil
 }
 
-// parseEndpointURL turns "http://host:port" into ("host:port", insecure).
-func parseEndpointURL(raw string) (host string, insecure bool, err error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", false, fmt.Errorf("endpoint %q: %w", raw, err)
+// EnvEndpoint returns the endpoint the standard AWS variables name, read
+// through lookup: AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, with the name
+// of the variable it came from; "" when neither is set. ParseEndpoint
+// parses it.
+func EnvEndpoint(lookup func(string) (string, bool)) (value, name string) {
+	for _, n := range []string{"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"} {
+		if v, ok := lookup(n); ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v), n
+		}
 	}
-	switch u.Scheme {
-	case "http":
-		insecure = true
-	case "https":
-	default:
-		return "", false, fmt.Errorf("endpoint %q: want an http:// or https:// url", raw)
-	}
-	if u.Host == "" {
-		return "", false, fmt.Errorf("endpoint %q: no host", raw)
-	}
-	if u.User != nil {
-		return "", false, fmt.Errorf("endpoint %q: credentials do not belong in the url", raw)
-	}
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return "", false, fmt.Errorf("endpoint %q: path, query and fragment are not supported", raw)
-	}
-	return u.Host, insecure, nil
+	return "", ""
 }
 
 // credentialsChain is the standard chain with the environment read through
@@ -248,12 +240,13 @@ func Open(ctx context.Context, cfg Config) (*Storage, error) {
 		}
 		prefix += "/"
 	}
-	endpoint := cfg.Endpoint
-	if endpoint == "" {
-		endpoint = DefaultEndpoint
-	}
-	if strings.Contains(endpoint, "://") {
-		return nil, fmt.Errorf("s3 open: endpoint %q: give host:port and set Insecure for plain http", endpoint)
+	endpoint, plainHTTP := DefaultEndpoint, cfg.Insecure
+	if cfg.Endpoint != "" {
+		var err error
+		endpoint, plainHTTP, err = ResolveEndpoint(cfg.Endpoint, cfg.Insecure)
+		if err != nil {
+			return nil, fmt.Errorf("s3 open: %w", err)
+		}
 	}
 	partSize := cfg.PartSize
 	switch {
@@ -268,7 +261,7 @@ func Open(ctx context.Context, cfg Config) (*Storage, error) {
 	}
 	client, err := minio.New(endpoint, &minio.Options{
 		Creds:      creds,
-		Secure:     !cfg.Insecure,
+		Secure:     !plainHTTP,
 		Region:     cfg.Region,
 		MaxRetries: cfg.MaxRetries,
 		Transport:  cfg.Transport,

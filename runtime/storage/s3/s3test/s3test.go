@@ -1,7 +1,8 @@
 // Package s3test is what the module's tests need to run against a real S3
 // server: the MinIO that scripts/with-minio.sh starts, fresh buckets on it,
-// and private MinIO servers that a test may kill and restart. Only tests
-// import it (runtime/storage/s3, runtime/s3e2e, examples); it is a normal
+// private MinIO servers that a test may kill and restart, and a stand-in
+// bucket for tests that need no real server. Only tests import it
+// (runtime/storage/s3, runtime/s3e2e, runtime, cmd/resultgen, examples); it is a normal
 // package so that tests of several packages can share it, and it is no part
 // of the runtime.
 //
@@ -47,6 +48,12 @@
 //	... // check how the code under test fails
 //	m.Start()
 //
+// # Without a server
+//
+// NewEmptyBucket starts a plain-HTTP stand-in that answers as one empty
+// bucket, for tests of how an endpoint is reached (scheme, TLS) that need
+// no MinIO.
+//
 // scripts/with-minio.sh stops the shared server by the pid it keeps in
 // RESULTGEN_TEST_MINIO_PIDFILE. Private servers are no business of the script:
 // this package never writes that file, and never signals the shared server,
@@ -60,6 +67,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -359,4 +367,57 @@ func (m *MinIO) killLocked() {
 		c.Close()
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// EmptyBucket is a plain-HTTP stand-in for an S3 server holding one empty
+// bucket, for tests that check how an endpoint is reached without a MinIO:
+// it answers the HEAD of the bucket and ListObjectsV2 of it (no objects),
+// answers 404 NoSuchKey to any other GET or HEAD, and 501 to the rest. It
+// checks no signature. It stops when the test ends.
+type EmptyBucket struct {
+	// Host is the server's address, 127.0.0.1:PORT.
+	Host string
+
+	mu       sync.Mutex
+	requests []string
+}
+
+// NewEmptyBucket starts an EmptyBucket holding bucket.
+func NewEmptyBucket(t testing.TB, bucket string) *EmptyBucket {
+	t.Helper()
+	f := &EmptyBucket{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.requests = append(f.requests, r.Method+" "+r.URL.Path)
+		f.mu.Unlock()
+		root := r.URL.Path == "/"+bucket || r.URL.Path == "/"+bucket+"/"
+		switch {
+		case root && r.Method == http.MethodHead:
+			w.WriteHeader(http.StatusOK)
+		case root && r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "2":
+			w.Header().Set("Content-Type", "application/xml")
+			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+
+				`<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>%s</Name><Prefix>%s</Prefix>`+
+				`<KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>`,
+				bucket, r.URL.Query().Get("prefix"))
+		case r.Method == http.MethodGet || r.Method == http.MethodHead:
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusNotFound)
+			if r.Method == http.MethodGet {
+				fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>not found</Message></Error>`)
+			}
+		default:
+			w.WriteHeader(http.StatusNotImplemented)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	f.Host = strings.TrimPrefix(srv.URL, "http://")
+	return f
+}
+
+// Requests returns "METHOD PATH" of every request served so far.
+func (f *EmptyBucket) Requests() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.requests...)
 }
