@@ -83,6 +83,16 @@ var cases = map[string]reflect.Type{
 	"Empty":                   reflect.TypeFor[corpus.Empty](),
 	"OnlyUnexported":          reflect.TypeFor[corpus.OnlyUnexported](),
 	"IfaceReturnsStruct":      reflect.TypeFor[corpus.IfaceReturnsStruct](),
+	"R1":                      reflect.TypeFor[corpus.R1](),
+	"R2":                      reflect.TypeFor[corpus.R2](),
+	"R3":                      reflect.TypeFor[corpus.R3](),
+	"Visitor":                 reflect.TypeFor[corpus.Visitor](),
+	"Expr":                    reflect.TypeFor[corpus.Expr](),
+	"GTreeInt":                reflect.TypeFor[corpus.GTreeInt](),
+	"EvenStr":                 reflect.TypeFor[corpus.EvenStr](),
+	"SelfEmbed":               reflect.TypeFor[corpus.SelfEmbed](),
+	"RecFuncMap":              reflect.TypeFor[corpus.RecFuncMap](),
+	"Wrap":                    reflect.TypeFor[corpus.Wrap](),
 }
 
 var (

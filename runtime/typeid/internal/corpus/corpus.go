@@ -305,3 +305,44 @@ type OnlyUnexported struct{ a, b int }
 type IfaceReturnsStruct interface {
 	Get() struct{ X Node }
 }
+
+// R1, R2 and R3 form a cycle through a map, a channel and an array.
+type R1 struct{ Next map[string]R2 }
+
+type R2 struct{ Next chan [2]R3 }
+
+type R3 struct {
+	Back *R1
+	Self []R3
+}
+
+// Visitor and Expr are mutually recursive interfaces.
+type Visitor interface{ Visit(Expr) Visitor }
+
+type Expr interface{ Accept(Visitor) Expr }
+
+type GTree[T any] struct {
+	Val    T
+	Kids   map[string]*GTree[T]
+	Parent *GTree[T]
+}
+
+type Even[T any] struct{ Next *Odd[T] }
+
+type Odd[T any] struct{ Next *Even[T] }
+
+type (
+	GTreeInt = GTree[int]
+	EvenStr  = Even[string]
+)
+
+// SelfEmbed embeds a pointer to itself.
+type SelfEmbed struct {
+	*SelfEmbed
+	V int
+}
+
+type RecFuncMap map[string]func(RecFuncMap) []RecFuncMap
+
+// Wrap refers to itself through a type argument.
+type Wrap struct{ B Box[*Wrap] }
