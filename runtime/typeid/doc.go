@@ -33,23 +33,25 @@
 //	Basic      = "bool" | "int" | "int8" | "int16" | "int32" | "int64"
 //	           | "uint" | "uint8" | "uint16" | "uint32" | "uint64" | "uintptr"
 //	           | "float32" | "float64" | "complex64" | "complex128" | "string" .
-//	Named      = QualName [ "=" Underlying ] .
+//	Named      = QualName [ "=" Underlying ] .  // "=": first appearance, not opaque
 //	QualName   = "error" | PkgPath "." Name [ "[" TypeArgs "]" ] .
-//	Underlying = Type .              // never a Named
+//	TypeArgs   = the type arguments as reflect.Type.Name writes them (below) .
+//	Underlying = Type .                        // never a Named
 //	Pointer    = "*" Type .
 //	Slice      = "[]" Type .
-//	Array      = "[" Length "]" Type .  // decimal length
+//	Array      = "[" Length "]" Type .          // decimal length
 //	Map        = "map[" Type "]" Type .
-//	Chan       = ( "chan " | "<-chan " | "chan<- " ) Type .
+//	Chan       = ( "chan " | "<-chan " | "chan<- " ) Type
+//	           | "chan (" RecvChan ")" .        // chan of an unnamed <-chan
 //	Func       = "func" Signature .
-//	Signature  = "(" [ Params ] ")" [ " " Type | " (" Type { ", " Type } ")" ] .
-//	Params     = Param { ", " Param } .
-//	Param      = Type | "..." Type .       // "..." only on the last one
+//	Signature  = "(" [ Param { ", " Param } ] ")" [ Results ] .
+//	Param      = Type | "..." Type .            // "..." only on the last one
+//	Results    = " " Type | " (" Type { ", " Type } ")" .
 //	Interface  = "any" | "interface{" Method { "; " Method } "}" .
 //	Method     = [ PkgPath "." ] Name Signature .  // path for unexported names
 //	Struct     = "struct{" [ Field { "; " Field } ] "}" .
-//	Field      = [ Name " " ] Type [ " " Tag ] .    // no name: embedded
-//	Tag        = Go double-quoted string .  // omitted when empty
+//	Field      = [ Name " " ] Type [ " " Tag ] .   // no name: embedded
+//	Tag        = Go double-quoted string .      // omitted when empty
 //
 // Details:
 //
