@@ -120,7 +120,14 @@
 // first use and keeps it, unless cache_in_memory=false. Reference opens a
 // stored result by key, from any process, later.
 //
-// Runs log through log/slog: "task run created" / "flow run created",
-// "retrying" (attempt, delay, error), and "finished in state X" with the
-// storage and key of a persisted result.
+// Runs log through log/slog, quietly by default: the engine passes the
+// handler of slog.Default() only the records at or above
+// RESULTGEN_LOGGING_LEVEL (default WARNING; see runtime/settings), so a
+// successful run prints nothing. WARN: "task NAME: retrying" (attempt,
+// delay, error). ERROR: "task NAME: Failed" with the error. INFO: one line
+// per run when it finishes, "task NAME: Completed" or "Cached" (flows:
+// "flow NAME: ..."), with the run name, the calling flow run, the location
+// of a persisted result, the persist reason and the run id. DEBUG adds
+// "task NAME: started". A logger given with WithLogger gets every record,
+// unfiltered by the setting.
 package runtime

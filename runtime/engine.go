@@ -26,6 +26,7 @@ type Engine struct {
 	settings settings.Settings
 	err      error // settings could not be loaded: every run fails with it
 	logger   *slog.Logger
+	logBase  slog.Handler // handler filtered at the logging level when no logger is given; nil: slog.Default()'s
 	sem      chan struct{}
 	now      func() time.Time
 	locks    storage.KeyMutex
@@ -41,7 +42,11 @@ type Engine struct {
 // EngineOption configures an Engine.
 type EngineOption func(*Engine)
 
-// WithLogger sets the logger of run logs; the default is slog.Default().
+// WithLogger sets the logger of run logs, used as is: every record goes to
+// it, whatever RESULTGEN_LOGGING_LEVEL says. Without it the engine logs
+// through the handler of slog.Default() (as it is when the engine is made),
+// passing on only records at or above the settings' level (WARNING unless
+// configured), so successful runs print nothing by default.
 func WithLogger(l *slog.Logger) EngineOption {
 	return func(e *Engine) {
 		if l != nil {
@@ -78,7 +83,6 @@ func WithClock(now func() time.Time) EngineOption {
 func NewEngine(s settings.Settings, opts ...EngineOption) *Engine {
 	e := &Engine{
 		settings: s,
-		logger:   slog.Default(),
 		now:      time.Now,
 		stores:   map[string]storage.Storage{},
 		blocks:   map[string]storage.Storage{},
@@ -90,7 +94,40 @@ func NewEngine(s settings.Settings, opts ...EngineOption) *Engine {
 	if e.sem == nil {
 		e.sem = make(chan struct{}, goruntime.GOMAXPROCS(0)*4)
 	}
+	if e.logger == nil {
+		base := e.logBase
+		if base == nil {
+			base = slog.Default().Handler()
+		}
+		e.logger = slog.New(&levelHandler{level: s.Level(), h: base})
+	}
 	return e
+}
+
+// levelHandler passes on to h the records at or above level; h's own level
+// still applies.
+type levelHandler struct {
+	level slog.Level
+	h     slog.Handler
+}
+
+func (l *levelHandler) Enabled(ctx context.Context, level slog.Level) bool {
+	return level >= l.level && l.h.Enabled(ctx, level)
+}
+
+func (l *levelHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level < l.level {
+		return nil
+	}
+	return l.h.Handle(ctx, r)
+}
+
+func (l *levelHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &levelHandler{level: l.level, h: l.h.WithAttrs(attrs)}
+}
+
+func (l *levelHandler) WithGroup(name string) slog.Handler {
+	return &levelHandler{level: l.level, h: l.h.WithGroup(name)}
 }
 
 // Settings returns the settings the engine runs under.

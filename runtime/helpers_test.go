@@ -20,8 +20,16 @@ import (
 
 // newEngine returns a context carrying an engine whose settings come from
 // vars (over a temporary RESULTGEN_HOME and local storage path), and the local
-// storage folder.
+// storage folder. Its logs are discarded unless opts set a logger.
 func newEngine(t testing.TB, vars map[string]string, opts ...runtime.EngineOption) (context.Context, *runtime.Engine, string) {
+	t.Helper()
+	all := append([]runtime.EngineOption{runtime.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
+	return newEngineLogging(t, vars, all...)
+}
+
+// newEngineLogging is newEngine keeping the engine's own logger: the handler
+// of slog.Default() filtered at RESULTGEN_LOGGING_LEVEL, unless opts set one.
+func newEngineLogging(t testing.TB, vars map[string]string, opts ...runtime.EngineOption) (context.Context, *runtime.Engine, string) {
 	t.Helper()
 	dir := t.TempDir()
 	local := filepath.Join(dir, "storage")
@@ -34,8 +42,7 @@ func newEngine(t testing.TB, vars map[string]string, opts ...runtime.EngineOptio
 	if err != nil {
 		t.Fatalf("load settings: %v", err)
 	}
-	all := append([]runtime.EngineOption{runtime.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
-	e := runtime.NewEngine(s, all...)
+	e := runtime.NewEngine(s, opts...)
 	t.Cleanup(func() {
 		if err := e.Close(); err != nil {
 			t.Errorf("close engine: %v", err)

@@ -165,7 +165,7 @@ func TestTaskRetries(t *testing.T) {
 	if st := flaky.WithOptions(runtime.Retries(0)).State(ctx); !st.IsFailed() {
 		t.Errorf("without retries: %s", st.Name())
 	}
-	for _, want := range []string{"task run created", "retrying", "attempt=1", "finished in state Completed", "finished in state Failed"} {
+	for _, want := range []string{"task flaky: retrying", "attempt=1", "task flaky: Completed", "task flaky: Failed"} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("logs lack %q:\n%s", want, logs)
 		}

@@ -85,14 +85,14 @@ func callBody[R any](ctx context.Context, body func(context.Context) (R, error))
 
 // attempts runs body up to retries+1 times, pausing delay between attempts;
 // setCount tells the run which attempt it is on.
-func attempts[R any](ctx context.Context, log *slog.Logger, retries int, delay time.Duration, setCount func(int), body func(context.Context) (R, error)) (R, error) {
+func attempts[R any](ctx context.Context, log *runLog, retries int, delay time.Duration, setCount func(int), body func(context.Context) (R, error)) (R, error) {
 	for n := 1; ; n++ {
 		setCount(n)
 		v, err := callBody(ctx, body)
 		if err == nil || n > retries {
 			return v, err
 		}
-		log.Warn("retrying", "attempt", n, "retries", retries, "delay", delay, "error", err)
+		log.retrying(ctx, n, retries, delay, err)
 		if delay > 0 {
 			t := time.NewTimer(delay)
 			select {
@@ -121,17 +121,17 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	tr := &taskRun{info: TaskRunInfo{ID: uuid.NewString(), Name: fmt.Sprintf("%s-%d", taskName, n), TaskName: taskName, RunCount: 1}}
 	st := &State[R]{runName: tr.info.Name}
 	st.res.name, st.res.hasValue, st.res.loaded, st.res.keep = tr.info.Name, def.Value, true, true
-	log := e.logger.With("task_run", tr.info.Name, "task_run_id", tr.info.ID)
+	log := &runLog{log: e.logger, kind: "task", name: taskName, run: tr.info.Name, id: tr.info.ID}
 	if fr != nil {
 		fi := fr.info()
 		st.flowRun = &fi
-		log = log.With("flow_run", fi.Name, "flow", fi.FlowName)
+		log.flow = fr
 	}
-	log.Info("task run created")
+	log.started(ctx)
 	finish := func() *State[R] {
 		info := tr.get()
 		st.taskRun = &info
-		logFinished(log, st.name, st.err, st.res.persisted, st.Storage(), st.res.key, st.reason)
+		logFinished(ctx, log, st)
 		return st
 	}
 	fail := func(err error) *State[R] {
@@ -260,15 +260,12 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 
 	st := &State[R]{runName: p.name + "/" + fr.name, reason: p.reason}
 	st.res.name, st.res.hasValue, st.res.loaded, st.res.keep, st.res.persisted = st.runName, def.Value, true, true, p.persist
-	log := e.logger.With("flow_run", fr.name, "flow_run_id", fr.id, "flow", p.name)
-	if parent != nil {
-		log = log.With("parent_flow_run", parent.name)
-	}
-	log.Info("flow run created")
+	log := &runLog{log: e.logger, kind: "flow", name: p.name, run: st.runName, id: fr.id, flow: parent}
+	log.started(ctx)
 	finish := func() *State[R] {
 		info := fr.info()
 		st.flowRun = &info
-		logFinished(log, st.name, st.err, st.res.persisted, st.Storage(), st.res.key, st.reason)
+		logFinished(ctx, log, st)
 		return st
 	}
 	fail := func(err error) *State[R] {
@@ -322,15 +319,71 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	return finish()
 }
 
-func logFinished(log *slog.Logger, state string, err error, persisted bool, storage, key, reason string) {
-	attrs := []any{"state", state, "persist", persisted, "reason", reason}
-	if persisted && state != StateFailed {
-		attrs = append(attrs, "storage", storage, "key", key)
+// runLog writes the logs of one run. It keeps only what the lines need, and
+// builds their attributes only when the logger takes the level, so disabled
+// levels cost an Enabled call.
+//
+// Lines: "task Hello: started" (DEBUG), "task Hello: retrying" (WARN), and
+// one line when the run is final: "task Hello: Completed" (INFO; Cached
+// too) or "task Hello: Failed" (ERROR). Each names the run (run=Hello-1,
+// flow=greet/calm-lynx for the calling flow run) and ends with its run_id.
+type runLog struct {
+	log  *slog.Logger
+	kind string   // "task" or "flow"
+	name string   // the task or flow name
+	run  string   // the run name: "Hello-1", "greet/calm-lynx"
+	id   string   // the run's UUID
+	flow *flowRun // the calling flow run; nil outside flows
+}
+
+// attrs returns the run's attributes around the line's own: run and flow
+// first, then extra, then the run id.
+func (l *runLog) attrs(extra ...slog.Attr) []slog.Attr {
+	a := make([]slog.Attr, 0, len(extra)+3)
+	a = append(a, slog.String("run", l.run))
+	if l.flow != nil {
+		a = append(a, slog.String("flow", l.flow.flowName+"/"+l.flow.name))
 	}
-	if err != nil {
-		attrs = append(attrs, "error", err)
-		log.Error("finished in state "+state, attrs...)
+	a = append(a, extra...)
+	return append(a, slog.String("run_id", l.id))
+}
+
+func (l *runLog) started(ctx context.Context) {
+	if !l.log.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	log.Info("finished in state "+state, attrs...)
+	l.log.LogAttrs(ctx, slog.LevelDebug, l.kind+" "+l.name+": started", l.attrs()...)
+}
+
+func (l *runLog) retrying(ctx context.Context, attempt, retries int, delay time.Duration, err error) {
+	if !l.log.Enabled(ctx, slog.LevelWarn) {
+		return
+	}
+	l.log.LogAttrs(ctx, slog.LevelWarn, l.kind+" "+l.name+": retrying", l.attrs(
+		slog.Int("attempt", attempt), slog.Int("retries", retries),
+		slog.Duration("delay", delay), slog.Any("error", err))...)
+}
+
+// logFinished writes the one line of a final state: its name, where the
+// result is (location, when persisted and not failed) and why it was or was
+// not persisted (reason); a failed run logs at ERROR with its error.
+func logFinished[R any](ctx context.Context, l *runLog, st *State[R]) {
+	level := slog.LevelInfo
+	if st.err != nil {
+		level = slog.LevelError
+	}
+	if !l.log.Enabled(ctx, level) {
+		return
+	}
+	extra := make([]slog.Attr, 0, 3)
+	if st.err == nil {
+		if loc := st.Location(); loc != "" {
+			extra = append(extra, slog.String("location", loc))
+		}
+	}
+	extra = append(extra, slog.String("reason", st.reason))
+	if st.err != nil {
+		extra = append(extra, slog.Any("error", st.err))
+	}
+	l.log.LogAttrs(ctx, level, l.kind+" "+l.name+": "+st.name, l.attrs(extra...)...)
 }

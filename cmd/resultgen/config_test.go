@@ -65,6 +65,7 @@ func TestConfigSetViewUnset(t *testing.T) {
 		settings.DefaultSerializer: {"msgpack", "default"},
 		settings.DefaultStorage:    {"(local)", "default"},
 		settings.RefreshCache:      {"false", "default"},
+		settings.LoggingLevel:      {"WARNING", "default"},
 	}
 	for k, w := range want {
 		if rows[k] != w {
@@ -79,11 +80,13 @@ func TestConfigSetViewUnset(t *testing.T) {
 		"RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=yes",
 		"RESULTGEN_LOCAL_STORAGE_PATH=data",
 		"RESULTGEN_RESULTS_DEFAULT_SERIALIZER=json",
-		"RESULTGEN_DEFAULT_RESULT_STORAGE=s3/prod")
+		"RESULTGEN_DEFAULT_RESULT_STORAGE=s3/prod",
+		"RESULTGEN_LOGGING_LEVEL=info")
 	if code != 0 {
 		t.Fatalf("config set: exit %d\n%s", code, stderr)
 	}
-	if !strings.Contains(stdout, "set RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=true in "+filepath.Join(home, "config.toml")) {
+	if !strings.Contains(stdout, "set RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=true in "+filepath.Join(home, "config.toml")) ||
+		!strings.Contains(stdout, "set RESULTGEN_LOGGING_LEVEL=INFO in ") {
 		t.Errorf("config set output:\n%s", stdout)
 	}
 	if !strings.Contains(stderr, "no block s3/prod") {
@@ -99,6 +102,7 @@ func TestConfigSetViewUnset(t *testing.T) {
 	want[settings.LocalStoragePath] = [2]string{filepath.Join(wd, "data"), "profile"}
 	want[settings.DefaultSerializer] = [2]string{"json", "profile"}
 	want[settings.DefaultStorage] = [2]string{"s3/prod", "profile"}
+	want[settings.LoggingLevel] = [2]string{"INFO", "profile"}
 	for k, w := range want {
 		if rows[k] != w {
 			t.Errorf("view after set: %s = %v, want %v\n%s", k, rows[k], w, out)
@@ -116,6 +120,11 @@ func TestConfigSetViewUnset(t *testing.T) {
 		t.Errorf("view with env: serializer = %v, want %v\n%s", rows[settings.DefaultSerializer], w, out)
 	}
 	t.Setenv(settings.DefaultSerializer, "")
+	t.Setenv(settings.LoggingLevel, "debug")
+	if rows, out = viewRows(t); rows[settings.LoggingLevel] != [2]string{"DEBUG", "env"} {
+		t.Errorf("view with env: level = %v, want [DEBUG env]\n%s", rows[settings.LoggingLevel], out)
+	}
+	t.Setenv(settings.LoggingLevel, "")
 
 	code, stdout, stderr = call(runConfig, "unset", settings.DefaultStorage, settings.LocalStoragePath, settings.RefreshCache)
 	if code != 0 {
@@ -152,6 +161,9 @@ func TestConfigErrors(t *testing.T) {
 		{"set unknown key", []string{"set", "RESULTGEN_PERSIST=true"}, "", 2, []string{"RESULTGEN_PERSIST", "unknown setting", "known settings", "nothing changed"}},
 		{"set bad boolean", []string{"set", "RESULTGEN_TASKS_REFRESH_CACHE=maybe"}, "", 2, []string{"RESULTGEN_TASKS_REFRESH_CACHE", "not a boolean", "true or false"}},
 		{"set bad storage", []string{"set", "RESULTGEN_DEFAULT_RESULT_STORAGE=gcs/x"}, "", 2, []string{"not s3 or local"}},
+		{"set bad level", []string{"set", "RESULTGEN_LOGGING_LEVEL=verbose"}, "", 2, []string{"RESULTGEN_LOGGING_LEVEL", "not a logging level", "DEBUG, INFO, WARNING (or WARN) or ERROR"}},
+		{"view bad level", []string{"view"}, "RESULTGEN_LOGGING_LEVEL = \"loud\"\n", 1, []string{"config.toml", "RESULTGEN_LOGGING_LEVEL", "DEBUG, INFO, WARNING (or WARN) or ERROR"}},
+		{"help lists the level", []string{"-h"}, "", 0, []string{"RESULTGEN_LOGGING_LEVEL", "DEBUG, INFO, WARNING or ERROR"}},
 		{"set one bad of two", []string{"set", "RESULTGEN_TASKS_REFRESH_CACHE=true", "RESULTGEN_RESULTS_DEFAULT_SERIALIZER=a b"}, "", 2, []string{"nothing changed"}},
 		{"set twice", []string{"set", "RESULTGEN_TASKS_REFRESH_CACHE=true", "RESULTGEN_TASKS_REFRESH_CACHE=false"}, "", 2, []string{"given twice"}},
 		{"set home", []string{"set", "RESULTGEN_HOME=/x"}, "", 2, []string{"only be set in the environment"}},

@@ -30,6 +30,7 @@ func TestProfileRoundTrip(t *testing.T) {
 		{settings.DefaultSerializer, "compressed/json"},
 		{settings.DefaultStorage, "s3/prod"},
 		{settings.RefreshCache, "off"},
+		{settings.LoggingLevel, "warn"},
 	}
 	for _, kv := range sets {
 		if err := p.Set(kv[0], kv[1]); err != nil {
@@ -81,6 +82,7 @@ func TestProfileRoundTrip(t *testing.T) {
 		DefaultSerializer: "compressed/json",
 		DefaultStorage:    "s3/prod",
 		RefreshCache:      false,
+		LoggingLevel:      "WARNING",
 		Blocks: map[string]settings.Block{
 			"s3/prod":       blocks[0],
 			"local/scratch": {Slug: "local/scratch", URL: filepath.Join(wd, "scratch")},
@@ -94,6 +96,7 @@ func TestProfileRoundTrip(t *testing.T) {
 			settings.DefaultSerializer: settings.FromProfile,
 			settings.DefaultStorage:    settings.FromProfile,
 			settings.RefreshCache:      settings.FromProfile,
+			settings.LoggingLevel:      settings.FromProfile,
 		},
 	}
 	if !reflect.DeepEqual(s, want) {
@@ -160,6 +163,7 @@ func TestProfileRefusals(t *testing.T) {
 		{"set aws", func() error { return p.Set("AWS_SECRET_ACCESS_KEY", "x") }, settings.ErrUnknownSetting, "standard AWS variables"},
 		{"set bad bool", func() error { return p.Set(settings.RefreshCache, "perhaps") }, settings.ErrInvalidValue, "true or false"},
 		{"set bad storage", func() error { return p.Set(settings.DefaultStorage, "s3://") }, settings.ErrInvalidValue, "no bucket"},
+		{"set bad level", func() error { return p.Set(settings.LoggingLevel, "loud") }, settings.ErrInvalidValue, "DEBUG, INFO, WARNING (or WARN) or ERROR"},
 		{"unset unknown", func() error { return p.Unset("RESULTGEN_NOPE") }, settings.ErrUnknownSetting, "known settings"},
 		{"block bad slug", func() error { return p.SetBlock(settings.Block{Slug: "s3", URL: "s3://bkt"}) }, settings.ErrInvalidSlug, "TYPE/NAME"},
 		{"block bad url", func() error { return p.SetBlock(settings.Block{Slug: "s3/x", URL: "bkt"}) }, settings.ErrInvalidValue, "s3://"},
@@ -194,6 +198,7 @@ func TestProfileEncodeFormat(t *testing.T) {
 	for _, err := range []error{
 		p.Set(settings.PersistByDefault, "1"),
 		p.Set(settings.DefaultSerializer, "json"),
+		p.Set(settings.LoggingLevel, "Debug"),
 		p.SetBlock(settings.Block{Slug: "s3/prod", URL: "s3://bkt/p", Region: "eu-west-1"}),
 		p.SetBlock(settings.Block{Slug: "local/a", URL: "/srv/a"}),
 	} {
@@ -208,6 +213,7 @@ func TestProfileEncodeFormat(t *testing.T) {
 	for _, want := range []string{
 		"RESULTGEN_RESULTS_PERSIST_BY_DEFAULT = true\n",
 		"RESULTGEN_RESULTS_DEFAULT_SERIALIZER = 'json'\n",
+		"RESULTGEN_LOGGING_LEVEL = 'DEBUG'\n",
 		"[blocks.\"local/a\"]\npath = '/srv/a'\n",
 		"[blocks.\"s3/prod\"]\nurl = 's3://bkt/p'\nregion = 'eu-west-1'\n",
 	} {
@@ -227,6 +233,7 @@ func FuzzParseProfile(f *testing.F) {
 	f.Add([]byte("RESULTGEN_LOCAL_STORAGE_PATH = \"~/x\"\nRESULTGEN_DEFAULT_RESULT_STORAGE = \"s3/prod\"\n"))
 	f.Add([]byte("[blocks.\"s3/prod\"]\nurl = \"s3://bkt/p\"\nendpoint = \"h:9000\"\ninsecure = \"yes\"\n"))
 	f.Add([]byte("[blocks.\"local/x\"]\npath = \"rel\"\n"))
+	f.Add([]byte("RESULTGEN_LOGGING_LEVEL = \"warn\"\n"))
 	f.Add([]byte("RESULTGEN_RESULTS_DEFAULT_SERIALIZER = 'a\\u0000'\n[blocks]\n"))
 	f.Add([]byte("= \n[[blocks]]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

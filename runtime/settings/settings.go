@@ -13,6 +13,7 @@
 //	RESULTGEN_RESULTS_DEFAULT_SERIALIZER  string  msgpack                  msgpack, json, gob, compressed/<one of those>, or a registered name
 //	RESULTGEN_DEFAULT_RESULT_STORAGE      string  "" (local)               local, local:PATH, memory, s3://BUCKET/PREFIX or a block slug
 //	RESULTGEN_TASKS_REFRESH_CACHE         bool    false                    recompute cached results
+//	RESULTGEN_LOGGING_LEVEL               level   WARNING                  least level of the runtime's run logs
 //
 // RESULTGEN_HOME (default ~/.resultgen) says where the profile is, so it is
 // read from the environment only. HOME gives ~; without HOME the operating
@@ -21,6 +22,9 @@
 // Rules:
 //   - An environment variable set to the empty string counts as unset.
 //   - Booleans are true/false, 1/0, yes/no or on/off, in any case.
+//   - A level is DEBUG, INFO, WARNING (alias WARN) or ERROR, in any case;
+//     Settings.LoggingLevel and the profile hold its upper-case name, WARN
+//     read as WARNING.
 //   - A path may start with ~ or ~/ (not ~user). A relative path in the
 //     environment is relative to the working directory; a relative path in
 //     the profile file is relative to the file's folder. Settings always
@@ -31,6 +35,18 @@
 //     missing profile file is not an error; an unknown key in it is.
 //   - Settings.Sources tells, for each setting and for RESULTGEN_HOME, whether
 //     its value came from FromEnv, FromProfile or FromDefault.
+//
+// # Logging
+//
+// The runtime is quiet by default: its run logs go to the handler of
+// slog.Default() filtered at RESULTGEN_LOGGING_LEVEL (Settings.Level), so at
+// the default WARNING a successful run prints nothing, while retries and
+// failed runs still do. At INFO each run prints one line when it finishes,
+// with its state, persist reason and location; DEBUG adds a line when it
+// starts. That handler keeps its own level too: the standard default handler
+// drops DEBUG records unless slog.SetLogLoggerLevel(slog.LevelDebug) is
+// called. A program that passes its own logger (runtime.WithLogger) gets
+// every record, unfiltered by this setting.
 //
 // # The profile file
 //
@@ -66,6 +82,7 @@ package settings
 
 import (
 	"fmt"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -81,6 +98,7 @@ const (
 	DefaultSerializer = "RESULTGEN_RESULTS_DEFAULT_SERIALIZER"
 	DefaultStorage    = "RESULTGEN_DEFAULT_RESULT_STORAGE"
 	RefreshCache      = "RESULTGEN_TASKS_REFRESH_CACHE"
+	LoggingLevel      = "RESULTGEN_LOGGING_LEVEL"
 	Home              = "RESULTGEN_HOME"
 )
 
@@ -92,6 +110,7 @@ type Settings struct {
 	DefaultSerializer string // "msgpack"
 	DefaultStorage    string // "" means local
 	RefreshCache      bool
+	LoggingLevel      string           // "DEBUG", "INFO", "WARNING" or "ERROR"; "" means WARNING
 	Blocks            map[string]Block // by slug "TYPE/NAME"
 
 	// Profile is the path of the profile file (which may not exist).
@@ -143,6 +162,7 @@ func Resolve(lookup func(string) (string, bool), home string, prof *Profile) (Se
 		Profile:           prof.Path(),
 		LocalStoragePath:  filepath.Join(home, "storage"),
 		DefaultSerializer: "msgpack",
+		LoggingLevel:      "WARNING",
 		Blocks:            map[string]Block{},
 		Sources:           map[string]Source{Home: FromDefault},
 	}
@@ -190,6 +210,8 @@ func Resolve(lookup func(string) (string, bool), home string, prof *Profile) (Se
 			s.DefaultSerializer = raw
 		case DefaultStorage:
 			s.DefaultStorage = raw
+		case LoggingLevel:
+			s.LoggingLevel = raw
 		}
 	}
 	for _, b := range prof.Blocks() {
@@ -219,9 +241,20 @@ func (s Settings) Block(slug string) (Block, error) {
 	return b, nil
 }
 
+// Level returns RESULTGEN_LOGGING_LEVEL as a slog level; an empty or
+// unknown LoggingLevel (a Settings made in code) means WARNING.
+func (s Settings) Level() slog.Level {
+	l, err := ParseLevel(s.LoggingLevel)
+	if err != nil {
+		return slog.LevelWarn
+	}
+	return l
+}
+
 // Value returns the value in force of the setting name (RESULTGEN_HOME
-// included) as text, and its source. Booleans read "true" or "false"; an
-// unset RESULTGEN_DEFAULT_RESULT_STORAGE reads "". Unknown names give ("", "").
+// included) as text, and its source. Booleans read "true" or "false", the
+// logging level its upper-case name; an unset
+// RESULTGEN_DEFAULT_RESULT_STORAGE reads "". Unknown names give ("", "").
 func (s Settings) Value(name string) (string, Source) {
 	var v string
 	switch name {
@@ -237,6 +270,11 @@ func (s Settings) Value(name string) (string, Source) {
 		v = s.DefaultStorage
 	case RefreshCache:
 		v = strconv.FormatBool(s.RefreshCache)
+	case LoggingLevel:
+		v = s.LoggingLevel
+		if v == "" {
+			v = "WARNING"
+		}
 	default:
 		return "", ""
 	}

@@ -2,6 +2,7 @@ package settings_test
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +39,7 @@ RESULTGEN_LOCAL_STORAGE_PATH = "/from/profile"
 RESULTGEN_RESULTS_DEFAULT_SERIALIZER = "json"
 RESULTGEN_DEFAULT_RESULT_STORAGE = "s3/prod"
 RESULTGEN_TASKS_REFRESH_CACHE = "yes"
+RESULTGEN_LOGGING_LEVEL = "info"
 `
 	tests := []struct {
 		name       string
@@ -63,6 +65,10 @@ RESULTGEN_TASKS_REFRESH_CACHE = "yes"
 		{"refresh default", settings.RefreshCache, "", false, "false", settings.FromDefault},
 		{"refresh profile", settings.RefreshCache, "", true, "true", settings.FromProfile},
 		{"refresh env beats profile", settings.RefreshCache, "0", true, "false", settings.FromEnv},
+		{"level default", settings.LoggingLevel, "", false, "WARNING", settings.FromDefault},
+		{"level profile", settings.LoggingLevel, "", true, "INFO", settings.FromProfile},
+		{"level env beats profile", settings.LoggingLevel, "Error", true, "ERROR", settings.FromEnv},
+		{"level env alias", settings.LoggingLevel, "warn", false, "WARNING", settings.FromEnv},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -223,6 +229,12 @@ func TestBadValues(t *testing.T) {
 			[]string{"environment", settings.LocalStoragePath, "~user"}},
 		{"env bad home", env{settings.Home: "~bob"}, "", settings.ErrInvalidValue,
 			[]string{"environment", settings.Home}},
+		{"env bad level", env{settings.LoggingLevel: "verbose"}, "", settings.ErrInvalidValue,
+			[]string{"environment", settings.LoggingLevel, `"verbose"`, "not a logging level", "DEBUG, INFO, WARNING (or WARN) or ERROR", "unset the variable"}},
+		{"file bad level", nil, `RESULTGEN_LOGGING_LEVEL = "TRACE"`, settings.ErrInvalidValue,
+			[]string{"config.toml", settings.LoggingLevel, `"TRACE"`, "DEBUG, INFO, WARNING (or WARN) or ERROR"}},
+		{"file number for level", nil, `RESULTGEN_LOGGING_LEVEL = 4`, settings.ErrInvalidValue,
+			[]string{"config.toml", settings.LoggingLevel, "number", "quoted string"}},
 		{"file non-boolean string", nil, `RESULTGEN_TASKS_REFRESH_CACHE = "sometimes"`, settings.ErrInvalidValue,
 			[]string{"config.toml", settings.RefreshCache, "not a boolean", "use true or false"}},
 		{"file number for boolean", nil, `RESULTGEN_TASKS_REFRESH_CACHE = 1`, settings.ErrInvalidValue,
@@ -444,5 +456,45 @@ func TestParseSlug(t *testing.T) {
 		if err != nil && !errors.Is(err, settings.ErrInvalidSlug) {
 			t.Errorf("ParseSlug(%q) error %v is not ErrInvalidSlug", tt.slug, err)
 		}
+	}
+}
+
+func TestLoggingLevel(t *testing.T) {
+	tests := []struct {
+		in, name string
+		level    slog.Level
+	}{
+		{"DEBUG", "DEBUG", slog.LevelDebug},
+		{"debug", "DEBUG", slog.LevelDebug},
+		{"Info", "INFO", slog.LevelInfo},
+		{"WARNING", "WARNING", slog.LevelWarn},
+		{"warn", "WARNING", slog.LevelWarn},
+		{" error ", "ERROR", slog.LevelError},
+	}
+	for _, tt := range tests {
+		home := newHome(t, "")
+		s, err := settings.LoadFrom(env{"RESULTGEN_HOME": home, settings.LoggingLevel: tt.in}.lookup)
+		if err != nil {
+			t.Errorf("%s=%q: %v", settings.LoggingLevel, tt.in, err)
+			continue
+		}
+		if s.LoggingLevel != tt.name || s.Level() != tt.level {
+			t.Errorf("%s=%q: LoggingLevel %q, Level %v; want %q, %v", settings.LoggingLevel, tt.in, s.LoggingLevel, s.Level(), tt.name, tt.level)
+		}
+		if l, err := settings.ParseLevel(tt.in); err != nil || l != tt.level {
+			t.Errorf("ParseLevel(%q) = %v, %v; want %v", tt.in, l, err, tt.level)
+		}
+	}
+	for _, bad := range []string{"", "TRACE", "warnings", "3"} {
+		if _, err := settings.ParseLevel(bad); !errors.Is(err, settings.ErrInvalidValue) {
+			t.Errorf("ParseLevel(%q) error = %v, want ErrInvalidValue", bad, err)
+		}
+	}
+	// A Settings made in code without a level is quiet: WARNING.
+	if l := (settings.Settings{}).Level(); l != slog.LevelWarn {
+		t.Errorf("zero Settings level = %v, want WARN", l)
+	}
+	if v, _ := (settings.Settings{}).Value(settings.LoggingLevel); v != "WARNING" {
+		t.Errorf("zero Settings shows level %q, want WARNING", v)
 	}
 }

@@ -3,6 +3,7 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,6 +21,7 @@ const (
 	kindPath
 	kindSerializer
 	kindStorage
+	kindLevel
 )
 
 // spec describes one setting.
@@ -37,6 +39,7 @@ func specs() []spec {
 		{DefaultSerializer, kindSerializer, "serializer used when none is set"},
 		{DefaultStorage, kindStorage, "storage used when none is set"},
 		{RefreshCache, kindBool, "recompute cached results and overwrite them"},
+		{LoggingLevel, kindLevel, "least level of the run logs: DEBUG, INFO, WARNING or ERROR"},
 	}
 }
 
@@ -133,8 +136,47 @@ func checkValue(s spec, raw string) (string, error) {
 			return bad(err, "use local, local:PATH, memory, s3://BUCKET/PREFIX or a block slug such as s3/prod")
 		}
 		return raw, nil
+	case kindLevel:
+		name, err := normalLevel(raw)
+		if err != nil {
+			return bad(err, levelFix)
+		}
+		return name, nil
 	}
 	return raw, nil
+}
+
+// The logging levels, by their normal names.
+var levels = map[string]slog.Level{
+	"DEBUG":   slog.LevelDebug,
+	"INFO":    slog.LevelInfo,
+	"WARNING": slog.LevelWarn,
+	"ERROR":   slog.LevelError,
+}
+
+const levelFix = "use DEBUG, INFO, WARNING (or WARN) or ERROR"
+
+// normalLevel returns the normal name of a logging level given in any case,
+// WARN being an alias of WARNING.
+func normalLevel(s string) (string, error) {
+	name := strings.ToUpper(strings.TrimSpace(s))
+	if name == "WARN" {
+		name = "WARNING"
+	}
+	if _, ok := levels[name]; !ok {
+		return "", invalid(ErrInvalidValue, "not a logging level")
+	}
+	return name, nil
+}
+
+// ParseLevel reads a RESULTGEN_LOGGING_LEVEL value: DEBUG, INFO, WARNING (or
+// WARN) or ERROR, in any case.
+func ParseLevel(s string) (slog.Level, error) {
+	name, err := normalLevel(s)
+	if err != nil {
+		return 0, err
+	}
+	return levels[name], nil
 }
 
 var serializerName = regexp.MustCompile(`^(compressed/)?[A-Za-z][A-Za-z0-9_.-]*$`)
