@@ -109,20 +109,24 @@ func freshModule(t *testing.T) (dir string, goCmd func(args ...string) string) {
 // says and puts every complete program of README.md in it, one package
 // each. Then, as a new user would: go mod tidy (before anything imports the
 // runtime), go generate, go build, go mod tidy again, and the quickstart
-// runs twice, computing its greetings and then loading them.
+// runs twice, computing its greetings and then loading them; the reader of
+// "Reading a result later" prints what it stored.
 func TestREADMEPrograms(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a fresh module")
 	}
 	progs := readmePrograms(t)
-	var quickstart string
+	var quickstart, reader string
 	for _, p := range progs {
-		if p.section == "Quickstart" {
+		switch p.section {
+		case "Quickstart":
 			quickstart = fmt.Sprintf("p%d", p.line)
+		case "Reading a result later":
+			reader = fmt.Sprintf("p%d", p.line)
 		}
 	}
-	if quickstart == "" {
-		t.Fatalf("README.md has %d complete programs, quickstart %q", len(progs), quickstart)
+	if quickstart == "" || reader == "" {
+		t.Fatalf("README.md has %d complete programs; quickstart %q, reader %q", len(progs), quickstart, reader)
 	}
 
 	dir, goCmd := freshModule(t)
@@ -142,6 +146,9 @@ func TestREADMEPrograms(t *testing.T) {
 	goCmd("mod", "tidy")
 	goCmd("generate", "./...")
 	for _, p := range progs {
+		if !strings.Contains(p.src, "\n//result:") {
+			continue
+		}
 		if _, err := os.Stat(filepath.Join(dir, fmt.Sprintf("p%d", p.line), "result_gen.go")); err != nil {
 			t.Errorf("README.md:%d (%s): go generate wrote no result_gen.go", p.line, p.section)
 		}
@@ -169,5 +176,8 @@ func TestREADMEPrograms(t *testing.T) {
 	}
 	if out := goCmd("run", "./"+quickstart); out != want {
 		t.Errorf("second quickstart run printed %q, want %q", out, want)
+	}
+	if out := goCmd("run", "./"+reader); out != "hello world\n" {
+		t.Errorf("the reader printed %q, want the quickstart's greeting", out)
 	}
 }
