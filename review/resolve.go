@@ -97,7 +97,7 @@ func (e *engine) resolve(f *fn, c *call) Row {
 	task := f.isTask()
 
 	facts := generator.OwnPersistFacts(d, f.result != nil)
-	facts.ByDefault = e.defaults.PersistByDefault
+	facts.ByDefault, facts.DefaultStorage = e.defaults.PersistByDefault, e.defaults.DefaultStorage
 	if c != nil {
 		facts.Flow, facts.FlowPersist, facts.FlowPersistWhy, facts.FlowRetries = in.flow, in.persist, in.persistWhy, in.flowRetries
 	}

@@ -170,6 +170,31 @@ func TestPersistByDefaultFromEnvironment(t *testing.T) {
 	}
 }
 
+// Naming a default storage turns persistence on, and the result goes there;
+// persist=false still wins.
+func TestDefaultStorageTurnsPersistenceOn(t *testing.T) {
+	shared := filepath.Join(t.TempDir(), "shared")
+	ctx, _, local := newEngine(t, map[string]string{settings.DefaultStorage: "local:" + shared})
+	answer := newTask(taskDef("answer", true, runtime.Config{}), func(context.Context) (int, error) { return 42, nil })
+	st := answer.State(ctx)
+	if v, err := st.Result(); v != 42 || err != nil {
+		t.Fatalf("result %d, %v", v, err)
+	}
+	want := "RESULTGEN_DEFAULT_RESULT_STORAGE=local:" + shared + " (naming a default storage turns persistence on)"
+	if !st.Persisted() || st.PersistReason() != want {
+		t.Errorf("persisted=%v reason=%q, want %q", st.Persisted(), st.PersistReason(), want)
+	}
+	if got := files(t, shared); len(got) != 1 {
+		t.Errorf("default storage holds %v, want one record", got)
+	}
+	if got := files(t, local); len(got) != 0 {
+		t.Errorf("the local path holds %v; the named default storage should", got)
+	}
+	if st := answer.WithOptions(runtime.Persist(false)).State(ctx); st.Persisted() {
+		t.Errorf("persist=false was persisted: %s", st.PersistReason())
+	}
+}
+
 // The newest seed's example: tasks use the flow's storage unless they say
 // otherwise; the serializer is inherited the same way.
 func TestFlowToTaskInheritance(t *testing.T) {

@@ -41,17 +41,18 @@ func (e *Engine) resolve(def *Def, cfg Config, parent *flowRun, hasStorageKey, h
 	serializerSet := cfg.SerializerValue != nil || cfg.Serializer != ""
 
 	facts := PersistFacts{
-		Task:        task,
-		Persist:     cfg.Persist,
-		Storage:     storageSet,
-		StorageKey:  hasStorageKey || cfg.StorageKey != "",
-		Serializer:  serializerSet,
-		CachePolicy: cfg.CachePolicy != "" && cfg.CachePolicy != "none",
-		CacheKeyFn:  cfg.CacheKeyFn || hasCacheKey,
-		InMemoryOff: cfg.CacheInMemory != nil && !*cfg.CacheInMemory,
-		Retries:     cfg.Retries,
-		Value:       def.Value,
-		ByDefault:   e.settings.PersistByDefault,
+		Task:           task,
+		Persist:        cfg.Persist,
+		Storage:        storageSet,
+		StorageKey:     hasStorageKey || cfg.StorageKey != "",
+		Serializer:     serializerSet,
+		CachePolicy:    cfg.CachePolicy != "" && cfg.CachePolicy != "none",
+		CacheKeyFn:     cfg.CacheKeyFn || hasCacheKey,
+		InMemoryOff:    cfg.CacheInMemory != nil && !*cfg.CacheInMemory,
+		Retries:        cfg.Retries,
+		Value:          def.Value,
+		ByDefault:      e.settings.PersistByDefault,
+		DefaultStorage: e.settings.DefaultStorage,
 	}
 	if parent != nil {
 		facts.Flow, facts.FlowPersist, facts.FlowPersistWhy, facts.FlowRetries = parent.flowName, in.persist, in.persistWhy, parent.retries

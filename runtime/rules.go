@@ -31,6 +31,9 @@ type PersistFacts struct {
 
 	// ByDefault is RESULTGEN_RESULTS_PERSIST_BY_DEFAULT.
 	ByDefault bool
+	// DefaultStorage is RESULTGEN_DEFAULT_RESULT_STORAGE: naming a default
+	// storage turns persistence on, as setting it to true would.
+	DefaultStorage string
 }
 
 // PersistDecision is the rules' answer.
@@ -55,7 +58,9 @@ type PersistDecision struct {
 //  3. inherited from the calling flow's persist, storage or serializer;
 //  4. a task that returns a value, called from a flow with retries, so a
 //     retry resumes instead of recomputing;
-//  5. RESULTGEN_RESULTS_PERSIST_BY_DEFAULT.
+//  5. RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=true, or else a storage named in
+//     RESULTGEN_DEFAULT_RESULT_STORAGE (naming a default storage turns
+//     persistence on).
 //
 // A flow's retries alone do not persist the flow's own result.
 func DecidePersist(f PersistFacts) PersistDecision {
@@ -92,6 +97,13 @@ func DecidePersist(f PersistFacts) PersistDecision {
 			Persist: true,
 			Reason:  "flow " + f.Flow + " has retries=" + strconv.Itoa(f.FlowRetries) + " and the task returns a value",
 			Kind:    "flow_retries", From: f.Flow,
+		}
+	}
+	if !f.ByDefault && f.DefaultStorage != "" {
+		return PersistDecision{
+			Persist: true,
+			Reason:  settings.DefaultStorage + "=" + f.DefaultStorage + " (naming a default storage turns persistence on)",
+			Kind:    "default", From: settings.DefaultStorage,
 		}
 	}
 	d := PersistDecision{

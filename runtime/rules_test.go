@@ -45,6 +45,12 @@ func TestDecidePersist(t *testing.T) {
 			runtime.PersistDecision{false, "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=false; retries alone do not persist a flow's result", "default", "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT"}},
 		{"persist by default", runtime.PersistFacts{Task: true, Value: true, ByDefault: true},
 			runtime.PersistDecision{true, "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=true", "default", "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT"}},
+		{"persist by default names its setting before the default storage", runtime.PersistFacts{Task: true, Value: true, ByDefault: true, DefaultStorage: "s3/prod"},
+			runtime.PersistDecision{true, "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=true", "default", "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT"}},
+		{"a named default storage turns persistence on", runtime.PersistFacts{Value: true, DefaultStorage: "s3/prod"},
+			runtime.PersistDecision{true, "RESULTGEN_DEFAULT_RESULT_STORAGE=s3/prod (naming a default storage turns persistence on)", "default", "RESULTGEN_DEFAULT_RESULT_STORAGE"}},
+		{"persist=false beats a named default storage", runtime.PersistFacts{Task: true, Persist: &no, DefaultStorage: "s3/prod"},
+			runtime.PersistDecision{false, "persist=false (always wins)", "explicit", "persist"}},
 	}
 	for _, tt := range tests {
 		if got := runtime.DecidePersist(tt.f); got != tt.want {
