@@ -19,6 +19,7 @@ import (
 
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/runtime/typeid/typeidtypes"
 )
 
 // serializerPkg is the import path of the package defining the custom
@@ -249,6 +250,10 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 	default:
 		a.errorf(resultsPos, "%s: too many results: want R, (R, error), error or none", what)
 		ok = false
+	}
+
+	if f.Result != nil {
+		f.Type = typeidtypes.OfType(f.Result)
 	}
 
 	// wrapper variable names

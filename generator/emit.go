@@ -364,6 +364,8 @@ func (e *emitter) def(f *Func) []jen.Code {
 	if f.Result != nil {
 		fields = append(fields,
 			jen.Line().Id("GoType").Op(":").Lit(types.TypeString(f.Result, nil)),
+			jen.Line().Id("TypeHash").Op(":").Lit(f.Type.Hash()),
+			jen.Line().Id("TypeDesc").Op(":").Lit(f.Type.Canonical()),
 			jen.Line().Id("Value").Op(":").True())
 	}
 	if f.StorageKey != nil && f.StorageKey.UsesFlowRun {

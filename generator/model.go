@@ -6,6 +6,7 @@ import (
 	"go/types"
 
 	"github.com/resultgen/resultgen/annotations"
+	"github.com/resultgen/resultgen/runtime/typeid"
 )
 
 // Package is one analyzed package: the functions that carry a //result:
@@ -48,10 +49,13 @@ type Func struct {
 	Names   Names  // the generated identifiers: FTask, FTaskType, fTaskDef
 	Pos     token.Position
 
-	HasCtx       bool    // a leading context.Context parameter
-	Params       []Param // without the leading context.Context
-	Variadic     bool    // the last parameter is variadic (its Type is the slice)
-	Result       types.Type
+	HasCtx   bool    // a leading context.Context parameter
+	Params   []Param // without the leading context.Context
+	Variadic bool    // the last parameter is variadic (its Type is the slice)
+	Result   types.Type
+	// Type is the result type's fingerprint (runtime/typeid), emitted into
+	// the Def so that records are bound to it; zero without a value.
+	Type         typeid.Fingerprint
 	ReturnsError bool // the last result is error
 	// Source is the task-source hash, "sha256:<hex>" of the function's code
 	// printed without comments.

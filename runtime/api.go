@@ -53,7 +53,12 @@ type Def struct {
 	Source string   // task-source hash, "sha256:<hex>"
 	Params []string // parameter names in order, without a leading context.Context
 	GoType string   // result type as written in records ("" for Void)
-	Value  bool     // the function returns a value (not only an error or nothing)
+	// TypeHash and TypeDesc are the result type's fingerprint (package
+	// runtime/typeid), computed by the generator from go/types; records are
+	// bound to it. Empty: computed from R at run time.
+	TypeHash string
+	TypeDesc string
+	Value    bool // the function returns a value (not only an error or nothing)
 	// KeyUsesFlowRun: the storage-key template references flow_run.*, so the
 	// task fails clearly when run outside a flow.
 	KeyUsesFlowRun bool

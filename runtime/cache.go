@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -92,41 +93,91 @@ type lookup uint8
 
 const (
 	lookupAbsent lookup = iota // nothing at the key
-	lookupHit                  // a committed, unexpired record
-	lookupStale                // an expired or corrupt record, to overwrite
+	lookupHit                  // a committed, unexpired record of the run's result type
+	lookupStale                // an expired or damaged record, or one of the task's old result type, to overwrite
 )
 
-// load looks for a reusable record at key and decodes it.
-func load[R any](ctx context.Context, e *Engine, p plan, key string, hasValue bool) (R, lookup, record.Meta, error) {
-	var zero R
-	m, err := record.Head(ctx, p.store, key)
+// slot is a persisted run's place in storage: the store, the key, and who
+// may read and write there.
+type slot struct {
+	e    *Engine
+	p    plan
+	def  *Def
+	task string // the task's name
+	key  string
+	want resultType
+}
+
+// errStale stops ReadChecked when the header shows a record to recompute.
+type errStale struct{ why string }
+
+func (e errStale) Error() string { return e.why }
+
+// inspect looks at the record at the key without reading its payload: what
+// a lookup would find, why it is not a hit, or an error when the object must
+// not be served nor overwritten (not a record; another task's record of
+// another type).
+func (s *slot) inspect(ctx context.Context) (lookup, record.Meta, string, error) {
+	m, err := record.Head(ctx, s.p.store, s.key)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		return zero, lookupAbsent, m, nil
+		return lookupAbsent, m, "no record at the key", nil
+	case errors.Is(err, record.ErrNotRecord):
+		return lookupAbsent, m, "", foreign(s.task, s.p.store, s.key, err)
 	case errors.Is(err, record.ErrCorrupt):
-		e.logger.Warn("replacing corrupt result record", "task", p.name, "storage", p.store.String(), "key", key, "error", err)
-		return zero, lookupStale, m, nil
+		return s.damaged(err, m)
 	case err != nil:
-		return zero, lookupAbsent, m, fmt.Errorf("%s: look up cached result %q on %s: %w", p.name, key, p.store, err)
+		return lookupAbsent, m, "", fmt.Errorf("%s: look up cached result %q on %s: %w", s.task, s.key, s.p.store, err)
 	}
-	if m.Expired(e.now()) {
-		return zero, lookupStale, m, nil
-	}
-	if !hasValue {
-		return zero, lookupHit, m, nil
-	}
-	var v R
-	m, err = record.Read(ctx, p.store, key, p.ser, &v)
+	why, err := s.want.judge(m, s.def, s.task, s.p.store, s.key)
 	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		return zero, lookupAbsent, m, nil
-	case errors.Is(err, record.ErrCorrupt):
-		e.logger.Warn("replacing corrupt result record", "task", p.name, "storage", p.store.String(), "key", key, "error", err)
-		return zero, lookupStale, m, nil
 	case err != nil:
-		return zero, lookupAbsent, m, fmt.Errorf("%s: read cached result %q from %s: %w", p.name, key, p.store, err)
+		return lookupAbsent, m, "", err
+	case why != "":
+		return lookupStale, m, why, nil
+	case m.Expired(s.e.now()):
+		return lookupStale, m, "the record expired at " + m.Expires.UTC().Format(time.RFC3339), nil
 	}
-	return v, lookupHit, m, nil
+	return lookupHit, m, "", nil
+}
+
+func (s *slot) damaged(err error, m record.Meta) (lookup, record.Meta, string, error) {
+	s.e.logger.Warn("replacing a damaged result record", "task", s.task, "storage", s.p.store.String(), "key", s.key, "error", err)
+	return lookupStale, m, "a damaged record was replaced", nil
+}
+
+// load looks for a reusable record at the key and decodes it. A record is
+// decoded only when it holds the run's result type (see resultType.judge);
+// why says what was found when it is not a hit.
+func load[R any](ctx context.Context, s *slot) (v R, l lookup, m record.Meta, why string, err error) {
+	l, m, why, err = s.inspect(ctx)
+	if l != lookupHit || err != nil || !s.def.Value {
+		return v, l, m, why, err
+	}
+	m, err = record.ReadChecked(ctx, s.p.store, s.key, s.p.ser, &v, func(m record.Meta) error {
+		why, err := s.want.judge(m, s.def, s.task, s.p.store, s.key)
+		if err == nil && why != "" {
+			err = errStale{why}
+		}
+		return err
+	})
+	var stale errStale
+	switch {
+	case err == nil:
+		return v, lookupHit, m, "", nil
+	case errors.As(err, &stale):
+		return v, lookupStale, m, stale.why, nil
+	case errors.Is(err, storage.ErrNotFound):
+		return v, lookupAbsent, m, "no record at the key", nil
+	case errors.Is(err, record.ErrNotRecord):
+		return v, lookupAbsent, m, "", foreign(s.task, s.p.store, s.key, err)
+	case errors.Is(err, record.ErrCorrupt):
+		l, m, why, err = s.damaged(err, m)
+		return v, l, m, why, err
+	case errors.Is(err, ErrKeyConflict):
+		return v, lookupAbsent, m, "", err
+	}
+	return v, lookupAbsent, m, "", fmt.Errorf("%s: read cached result %q from %s: %w", s.task, s.key, s.p.store, err)
 }
 
 // literalOf reports whether v is stored inline (see record.LiteralOf); the
@@ -138,9 +189,12 @@ func literalOf[R any](v R, hasValue bool) (string, bool) {
 	return record.LiteralOf(v)
 }
 
-// persist commits v at key. Without overwrite the write is conditional; when
-// another run committed the key first, its value is returned instead.
-func persist[R any](ctx context.Context, p plan, def *Def, key string, v R, overwrite bool, meta record.Meta) (R, record.Meta, error) {
+// persist commits v at the key. Without overwrite the write is
+// conditional; when another run committed the key first, its value is
+// returned instead, provided it holds the run's result type.
+func persist[R any](ctx context.Context, s *slot, v R, overwrite bool, meta record.Meta) (R, record.Meta, error) {
+	p, def, key := s.p, s.def, s.key
+	meta = s.want.stamp(meta, def)
 	opts := storage.PutOptions{IfAbsent: !overwrite, Size: -1}
 	var err error
 	if lit, ok := literalOf(v, def.Value); ok {
@@ -149,19 +203,28 @@ func persist[R any](ctx context.Context, p plan, def *Def, key string, v R, over
 		meta, err = record.Write(ctx, p.store, key, meta, p.ser, v, opts)
 	}
 	if errors.Is(err, storage.ErrExists) {
-		if !def.Value {
-			m, err := record.Head(ctx, p.store, key)
+		l, m, why, err := s.inspect(ctx)
+		if err != nil {
 			return v, m, err
 		}
+		if l != lookupHit {
+			return v, m, fmt.Errorf("%s: a concurrent run committed a record at %q on %s that this run cannot use (%s)", s.task, key, p.store, why)
+		}
+		if !def.Value {
+			return v, m, nil
+		}
 		var won R
-		m, err := record.Read(ctx, p.store, key, p.ser, &won)
+		m, err = record.ReadChecked(ctx, p.store, key, p.ser, &won, func(m record.Meta) error {
+			_, err := s.want.judge(m, def, s.task, p.store, key)
+			return err
+		})
 		if err != nil {
-			return v, m, fmt.Errorf("%s: read result %q committed by a concurrent run: %w", p.name, key, err)
+			return v, m, fmt.Errorf("%s: read result %q committed by a concurrent run: %w", s.task, key, err)
 		}
 		return won, m, nil
 	}
 	if err != nil {
-		return v, meta, fmt.Errorf("%s: persist result at %q on %s: %w", p.name, key, p.store, err)
+		return v, meta, fmt.Errorf("%s: persist result at %q on %s: %w", s.task, key, p.store, err)
 	}
 	return v, meta, nil
 }

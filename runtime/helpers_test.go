@@ -89,6 +89,7 @@ type task[R any] struct {
 	opts  []runtime.Option
 	calls *atomic.Int64
 	body  func(ctx context.Context) (R, error)
+	key   string // a fixed storage key, as a compiled template without fields renders
 }
 
 func newTask[R any](def *runtime.Def, body func(ctx context.Context) (R, error)) task[R] {
@@ -101,7 +102,7 @@ func (t task[R]) WithOptions(opts ...runtime.Option) task[R] {
 }
 
 func (t task[R]) inv() runtime.Invocation[R] {
-	return runtime.Invocation[R]{
+	inv := runtime.Invocation[R]{
 		Def:     t.def,
 		Options: t.opts,
 		Body: func(ctx context.Context) (R, error) {
@@ -109,6 +110,10 @@ func (t task[R]) inv() runtime.Invocation[R] {
 			return t.body(ctx)
 		},
 	}
+	if t.key != "" {
+		inv.StorageKey = func(runtime.KeyContext) (string, error) { return t.key, nil }
+	}
+	return inv
 }
 
 func (t task[R]) Call(ctx context.Context) (R, error)         { return runtime.Run(ctx, t.inv()).Result() }

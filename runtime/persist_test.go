@@ -17,6 +17,7 @@ import (
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/runtime/typeid"
 )
 
 // newEngineWithBlocks is newEngine with a config.toml holding a local block
@@ -297,11 +298,28 @@ func TestStorageKeyLoadsExistingResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := record.Write(ctx, localStore(t, local), "hello-ann.json", record.Meta{Key: "hello-ann.json", Task: "hello_world", GoType: "string", Created: time.Now()}, ser, "written before", storage.PutOptions{Size: -1}); err != nil {
+	str := typeid.Of[string]()
+	if _, err := record.Write(ctx, localStore(t, local), "hello-ann.json", record.Meta{Key: "hello-ann.json", Task: "hello_world",
+		Func: helloDef.Func, GoType: "string", TypeHash: str.Hash(), TypeDesc: str.Canonical(), Created: time.Now()},
+		ser, "written before", storage.PutOptions{Size: -1}); err != nil {
 		t.Fatal(err)
 	}
 	if v, err := hello.State(ctx, "ann").Result(); v != "written before" || err != nil || hello.calls.Load() != 3 {
 		t.Errorf("pre-existing record: %q, %v, %d calls; want it loaded without running", v, err, hello.calls.Load())
+	}
+
+	// A record of the same task from before result types were recorded
+	// cannot be checked: it is recomputed and replaced, and the state says why.
+	if _, err := record.Write(ctx, localStore(t, local), "hello-old.json", record.Meta{Key: "hello-old.json", Task: "hello_world", GoType: "string", Created: time.Now()},
+		ser, "unchecked", storage.PutOptions{Size: -1}); err != nil {
+		t.Fatal(err)
+	}
+	st = hello.State(ctx, "old")
+	if v, err := st.Result(); v != "hello old" || err != nil || st.IsCached() || !strings.Contains(st.CacheReason(), "no result-type fingerprint") {
+		t.Errorf("record without a fingerprint: %s %q, %v, reason %q; want it recomputed", st.Name(), v, err, st.CacheReason())
+	}
+	if v, err := hello.State(ctx, "old").Result(); v != "hello old" || err != nil || hello.calls.Load() != 4 {
+		t.Errorf("after replacing it: %q, %v, %d calls; want the new record loaded", v, err, hello.calls.Load())
 	}
 }
 
@@ -370,11 +388,18 @@ func TestCacheInMemory(t *testing.T) {
 	}
 	// Result reads storage on every call: replace the record and see the new value.
 	ser, _ := serializer.New(serializer.Spec{Type: "msgpack"})
-	if _, err := record.Write(ctx, localStore(t, local), st.Key(), record.Meta{Key: st.Key(), GoType: "int", Created: time.Now()}, ser, 100, storage.PutOptions{Size: -1}); err != nil {
+	if _, err := record.Write(ctx, localStore(t, local), st.Key(), record.Meta{Key: st.Key(), GoType: "int", TypeHash: typeid.Of[int]().Hash(), Created: time.Now()}, ser, 100, storage.PutOptions{Size: -1}); err != nil {
 		t.Fatal(err)
 	}
 	if v, err := st.Result(); v != 100 || err != nil {
 		t.Errorf("after replacing the record: %d, %v; want 100 read from storage", v, err)
+	}
+	// ... but never a record of another type
+	if _, err := record.Write(ctx, localStore(t, local), st.Key(), record.Meta{Key: st.Key(), GoType: "string", TypeHash: typeid.Of[string]().Hash(), Created: time.Now()}, ser, "hundred", storage.PutOptions{Size: -1}); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := st.Result(); !errors.Is(err, runtime.ErrTypeMismatch) || v != 0 {
+		t.Errorf("after replacing the record with a string: %d, %v; want ErrTypeMismatch", v, err)
 	}
 	if err := os.Remove(filepath.Join(local, st.Key())); err != nil {
 		t.Fatal(err)

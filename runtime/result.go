@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -53,14 +54,18 @@ type Result[R any] struct {
 	ser       serializer.Serializer // nil: rebuilt from the record's spec
 	key       string
 	meta      record.Meta
-	name      string // the run, for errors
+	name      string     // the run, for errors
+	want      resultType // what a record must hold to be read as R
 }
 
 // Reference returns a lazy reference to the record at key in st, for reading
 // a stored result later (another process, another day). Nothing is read
-// until Get, which then keeps the value.
+// until Get, which then keeps the value. Get decodes only a record written
+// for R's type (the same fingerprint, see runtime/typeid); any other record
+// gives an error wrapping ErrTypeMismatch that names both types, before a
+// byte of the payload is decoded.
 func Reference[R any](st storage.Storage, key string) *Result[R] {
-	return &Result[R]{hasValue: true, keep: true, persisted: true, store: st, key: key, name: key}
+	return &Result[R]{hasValue: true, keep: true, persisted: true, store: st, key: key, name: key, want: typeOf[R](nil)}
 }
 
 // Kind tells how the result is kept.
@@ -88,7 +93,19 @@ func (r *Result[R]) Get(ctx context.Context) (R, error) {
 		return zero, fmt.Errorf("%s: %w", r.name, ErrResultUnavailable)
 	}
 	var v R
-	meta, err := record.Read(ctx, r.store, r.key, r.ser, &v)
+	meta, err := record.ReadChecked(ctx, r.store, r.key, r.ser, &v, func(m record.Meta) error {
+		if r.want.hash == "" || m.TypeHash == r.want.hash {
+			return nil
+		}
+		has := m.GoType
+		if m.TypeHash == "" {
+			has += ", written without a result-type fingerprint by an older resultgen (run its task again to rewrite it)"
+		}
+		return fmt.Errorf("%s: %w: %q on %s holds %s, not %s", r.name, ErrTypeMismatch, r.key, r.store, has, r.want.goType)
+	})
+	if errors.Is(err, ErrTypeMismatch) {
+		return zero, err
+	}
 	if err != nil {
 		return zero, fmt.Errorf("%s: read result %q from %s: %w", r.name, r.key, r.store, err)
 	}

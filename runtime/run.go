@@ -159,8 +159,11 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		st.res.key = key
 	}
+	sl := &slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
+	st.res.want = sl.want
 	cached := func(v R, m record.Meta) *State[R] {
 		st.name = StateCached
+		st.why = "loaded the record at the key"
 		st.res.meta = m
 		st.res.value = v
 		st.res.loaded, st.res.keep = p.inMemory, p.inMemory
@@ -171,15 +174,26 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		return finish()
 	}
 	found := lookupAbsent
-	if p.persist && reuse && !p.refresh {
-		v, l, m, err := load[R](tctx, e, p, key, def.Value)
+	switch {
+	case !p.persist:
+	case !reuse:
+		st.why = "cache_policy=none: a new key every run"
+	case p.refresh:
+		// nothing is read, but a foreign object or another task's record
+		// is never overwritten either
+		if _, _, _, err := sl.inspect(tctx); err != nil {
+			return fail(err)
+		}
+		st.why = "refresh requested"
+	default:
+		v, l, m, why, err := load[R](tctx, sl)
 		if err != nil {
 			return fail(err)
 		}
 		if l == lookupHit {
 			return cached(v, m)
 		}
-		found = l
+		found, st.why = l, why
 	}
 	if p.persist && reuse && p.serializable {
 		unlock, err := e.lockKey(tctx, p.store, key)
@@ -188,14 +202,14 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		defer unlock()
 		if !p.refresh {
-			v, l, m, err := load[R](tctx, e, p, key, def.Value)
+			v, l, m, why, err := load[R](tctx, sl)
 			if err != nil {
 				return fail(err)
 			}
 			if l == lookupHit {
 				return cached(v, m)
 			}
-			found = l
+			found, st.why = l, why
 		}
 	}
 
@@ -223,7 +237,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			meta.Labels["flow_run_id"] = fr.id
 			meta.Labels["flow_run_name"] = fr.name
 		}
-		v, st.res.meta, err = persist(tctx, p, def, key, v, p.refresh || found == lookupStale, meta)
+		v, st.res.meta, err = persist(tctx, sl, v, p.refresh || found == lookupStale, meta)
 		if err != nil {
 			return fail(err)
 		}
@@ -305,7 +319,9 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			Created: e.now().UTC(),
 			Labels:  map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name},
 		}
-		v, st.res.meta, err = persist(ctx, p, def, key, v, false, meta)
+		sl := &slot{e: e, p: p, def: def, task: p.name, key: key, want: typeOf[R](def)}
+		st.res.want = sl.want
+		v, st.res.meta, err = persist(ctx, sl, v, false, meta)
 		if err != nil {
 			return fail(err)
 		}

@@ -41,6 +41,7 @@ type State[R any] struct {
 	err    error
 	res    Result[R]
 	reason string
+	why    string // why the result was loaded or computed (CacheReason)
 
 	flowRun *FlowRunInfo
 	taskRun *TaskRunInfo
@@ -120,6 +121,15 @@ func (s *State[R]) Meta() (record.Meta, bool) {
 // DecidePersist: "persist=false (always wins)", "inferred from storage_key",
 // "inherited from flow etl (storage=s3/prod)", ...
 func (s *State[R]) PersistReason() string { return s.reason }
+
+// CacheReason says why a persisted task's result was loaded or computed:
+// "loaded the record at the key" (Cached), or what the lookup found instead:
+// "no record at the key", "the record expired at ...", "refresh requested",
+// "result type changed: the record holds ..., Report now returns ...",
+// "a damaged record was replaced", "cache_policy=none: a new key every run".
+// It is "" for runs that persist nothing, for flows, and for runs that
+// failed before the lookup.
+func (s *State[R]) CacheReason() string { return s.why }
 
 // FlowRun describes the flow run: the run itself for a flow, the calling
 // flow run for a task; false for a task run outside any flow.

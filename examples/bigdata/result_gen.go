@@ -11,14 +11,16 @@ import (
 var _ func(int) []float64 = Samples
 
 var samplesTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Samples",
-	Func:   "github.com/resultgen/resultgen/examples/bigdata.Samples",
-	Pos:    "main.go:22",
-	Source: "sha256:befbd32e695dea585f94f9da0af8dc9b040e229430a66c80aef6a99db4bac155",
-	Params: []string{"n"},
-	GoType: "[]float64",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Samples",
+	Func:     "github.com/resultgen/resultgen/examples/bigdata.Samples",
+	Pos:      "main.go:22",
+	Source:   "sha256:befbd32e695dea585f94f9da0af8dc9b040e229430a66c80aef6a99db4bac155",
+	Params:   []string{"n"},
+	GoType:   "[]float64",
+	TypeHash: "sha256:946dd0daba6ed409fd768a9f4a16a611f3427db1564b2e20bb2f79b7f9aa5dba",
+	TypeDesc: "[]float64",
+	Value:    true,
 	Config: runtime.Config{
 		Serializer:    "compressed/msgpack",
 		CacheInMemory: new(false),
@@ -85,13 +87,15 @@ func (t SamplesTaskType) Submit(ctx context.Context, n int) *runtime.Future[[]fl
 var _ func() []byte = Scratch
 
 var scratchTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Scratch",
-	Func:   "github.com/resultgen/resultgen/examples/bigdata.Scratch",
-	Pos:    "main.go:37",
-	Source: "sha256:44d99413427a8958bf56acdd9361acc5344d8dc29b8967e938de05e0c0ece67e",
-	GoType: "[]byte",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Scratch",
+	Func:     "github.com/resultgen/resultgen/examples/bigdata.Scratch",
+	Pos:      "main.go:37",
+	Source:   "sha256:44d99413427a8958bf56acdd9361acc5344d8dc29b8967e938de05e0c0ece67e",
+	GoType:   "[]byte",
+	TypeHash: "sha256:9abffb7ee4b99139692392d14744b457702b02b2a7fa5083f3507948ffcabb54",
+	TypeDesc: "[]uint8",
+	Value:    true,
 	Config: runtime.Config{
 		Persist:       new(false),
 		CacheInMemory: new(false),
@@ -147,13 +151,15 @@ func (t ScratchTaskType) Submit(ctx context.Context) *runtime.Future[[]byte] {
 var _ func(context.Context) (float64, error) = Analyze
 
 var analyzeFlowDef = &runtime.Def{
-	Kind:   runtime.KindFlow,
-	Name:   "analyze",
-	Func:   "github.com/resultgen/resultgen/examples/bigdata.Analyze",
-	Pos:    "main.go:42",
-	Source: "sha256:86ae32829cd5d87406dc0d2584021aa6bb63303e0f7e82cbf3ad3e289a7065f6",
-	GoType: "float64",
-	Value:  true,
+	Kind:     runtime.KindFlow,
+	Name:     "analyze",
+	Func:     "github.com/resultgen/resultgen/examples/bigdata.Analyze",
+	Pos:      "main.go:42",
+	Source:   "sha256:86ae32829cd5d87406dc0d2584021aa6bb63303e0f7e82cbf3ad3e289a7065f6",
+	GoType:   "float64",
+	TypeHash: "sha256:6bd2a66c4467bc379fd21e11d74bfa2b0f8205baf39eefc20b2c4fecb198dd48",
+	TypeDesc: "float64",
+	Value:    true,
 }
 
 // AnalyzeFlow runs Analyze as a flow named "analyze":

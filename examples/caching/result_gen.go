@@ -12,14 +12,16 @@ import (
 var _ func(string, bool) (string, error) = Report
 
 var reportTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Report",
-	Func:   "github.com/resultgen/resultgen/examples/caching.Report",
-	Pos:    "main.go:30",
-	Source: "sha256:7b31a14b908369655d2b85a2a09af8b693825e653dacf9303d12ff380346f5e4",
-	Params: []string{"region", "verbose"},
-	GoType: "string",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Report",
+	Func:     "github.com/resultgen/resultgen/examples/caching.Report",
+	Pos:      "main.go:30",
+	Source:   "sha256:7b31a14b908369655d2b85a2a09af8b693825e653dacf9303d12ff380346f5e4",
+	Params:   []string{"region", "verbose"},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
 	Config: runtime.Config{
 		CacheKeyFn:      true,
 		CacheExpiration: 2 * time.Second,

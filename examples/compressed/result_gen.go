@@ -11,13 +11,15 @@ import (
 var _ func() []Row = AsJSON
 
 var asJSONTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "AsJSON",
-	Func:   "github.com/resultgen/resultgen/examples/compressed.AsJSON",
-	Pos:    "main.go:33",
-	Source: "sha256:8fec29d2a2d599e0f414428a93d9292688c154157096a89538d01b84bade0e6f",
-	GoType: "[]github.com/resultgen/resultgen/examples/compressed.Row",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "AsJSON",
+	Func:     "github.com/resultgen/resultgen/examples/compressed.AsJSON",
+	Pos:      "main.go:33",
+	Source:   "sha256:8fec29d2a2d599e0f414428a93d9292688c154157096a89538d01b84bade0e6f",
+	GoType:   "[]github.com/resultgen/resultgen/examples/compressed.Row",
+	TypeHash: "sha256:e17cf7683a605cb2bb6fac6bf800f0aee8d6df29fa59345b2f0693590f51fb66",
+	TypeDesc: "[]main.Row=struct{ID int; Name string; Score float64; Tags []string}",
+	Value:    true,
 	Config: runtime.Config{
 		StorageKey: "table.json",
 		Serializer: "json",
@@ -79,13 +81,15 @@ func (t AsJSONTaskType) Submit(ctx context.Context) *runtime.Future[[]Row] {
 var _ func() []Row = AsZstdJSON
 
 var asZstdJSONTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "AsZstdJSON",
-	Func:   "github.com/resultgen/resultgen/examples/compressed.AsZstdJSON",
-	Pos:    "main.go:38",
-	Source: "sha256:44cf3a54c1ef206bc32e8656954e82e76f08f203af9a71b3c9155cc32449db14",
-	GoType: "[]github.com/resultgen/resultgen/examples/compressed.Row",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "AsZstdJSON",
+	Func:     "github.com/resultgen/resultgen/examples/compressed.AsZstdJSON",
+	Pos:      "main.go:38",
+	Source:   "sha256:44cf3a54c1ef206bc32e8656954e82e76f08f203af9a71b3c9155cc32449db14",
+	GoType:   "[]github.com/resultgen/resultgen/examples/compressed.Row",
+	TypeHash: "sha256:e17cf7683a605cb2bb6fac6bf800f0aee8d6df29fa59345b2f0693590f51fb66",
+	TypeDesc: "[]main.Row=struct{ID int; Name string; Score float64; Tags []string}",
+	Value:    true,
 	Config: runtime.Config{
 		StorageKey: "table.json.zst",
 		Serializer: "compressed/json",
@@ -147,13 +151,15 @@ func (t AsZstdJSONTaskType) Submit(ctx context.Context) *runtime.Future[[]Row] {
 var _ func() []Row = AsGzipMsgpack
 
 var asGzipMsgpackTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "AsGzipMsgpack",
-	Func:   "github.com/resultgen/resultgen/examples/compressed.AsGzipMsgpack",
-	Pos:    "main.go:43",
-	Source: "sha256:916d8029ae0c713e1a40571036566b9cc7d2002152203cd8a174fd12f714b1dd",
-	GoType: "[]github.com/resultgen/resultgen/examples/compressed.Row",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "AsGzipMsgpack",
+	Func:     "github.com/resultgen/resultgen/examples/compressed.AsGzipMsgpack",
+	Pos:      "main.go:43",
+	Source:   "sha256:916d8029ae0c713e1a40571036566b9cc7d2002152203cd8a174fd12f714b1dd",
+	GoType:   "[]github.com/resultgen/resultgen/examples/compressed.Row",
+	TypeHash: "sha256:e17cf7683a605cb2bb6fac6bf800f0aee8d6df29fa59345b2f0693590f51fb66",
+	TypeDesc: "[]main.Row=struct{ID int; Name string; Score float64; Tags []string}",
+	Value:    true,
 	Config: runtime.Config{
 		StorageKey:  "table.msgpack.gz",
 		Serializer:  "compressed/msgpack",
@@ -217,13 +223,15 @@ func (t AsGzipMsgpackTaskType) Submit(ctx context.Context) *runtime.Future[[]Row
 var _ func() []Row = AsZlibGob
 
 var asZlibGobTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "AsZlibGob",
-	Func:   "github.com/resultgen/resultgen/examples/compressed.AsZlibGob",
-	Pos:    "main.go:48",
-	Source: "sha256:777711326ff0bf80f94b0eee16a8cc827f7734ee2d2d8d2b69c8165f28b3e9bc",
-	GoType: "[]github.com/resultgen/resultgen/examples/compressed.Row",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "AsZlibGob",
+	Func:     "github.com/resultgen/resultgen/examples/compressed.AsZlibGob",
+	Pos:      "main.go:48",
+	Source:   "sha256:777711326ff0bf80f94b0eee16a8cc827f7734ee2d2d8d2b69c8165f28b3e9bc",
+	GoType:   "[]github.com/resultgen/resultgen/examples/compressed.Row",
+	TypeHash: "sha256:e17cf7683a605cb2bb6fac6bf800f0aee8d6df29fa59345b2f0693590f51fb66",
+	TypeDesc: "[]main.Row=struct{ID int; Name string; Score float64; Tags []string}",
+	Value:    true,
 	Config: runtime.Config{
 		StorageKey:  "table.gob.zlib",
 		Serializer:  "compressed/gob",

@@ -11,14 +11,16 @@ import (
 var _ func(string) (int, error) = Parse
 
 var parseTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Parse",
-	Func:   "github.com/resultgen/resultgen/examples/failures.Parse",
-	Pos:    "main.go:25",
-	Source: "sha256:d3f568ead550f69ec3f199e4801737b70424da96a7b322059a2468c0eb73d7af",
-	Params: []string{"s"},
-	GoType: "int",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Parse",
+	Func:     "github.com/resultgen/resultgen/examples/failures.Parse",
+	Pos:      "main.go:25",
+	Source:   "sha256:d3f568ead550f69ec3f199e4801737b70424da96a7b322059a2468c0eb73d7af",
+	Params:   []string{"s"},
+	GoType:   "int",
+	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc: "int",
+	Value:    true,
 }
 
 // ParseTask runs Parse as a task named "Parse":
@@ -76,13 +78,15 @@ func (t ParseTaskType) Submit(ctx context.Context, s string) *runtime.Future[int
 var _ func() int = Explode
 
 var explodeTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Explode",
-	Func:   "github.com/resultgen/resultgen/examples/failures.Explode",
-	Pos:    "main.go:35",
-	Source: "sha256:fbed2faef5a31deab19b6c4eeea3bef946662824b0d6fa37f4e9a6f145e8dfef",
-	GoType: "int",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Explode",
+	Func:     "github.com/resultgen/resultgen/examples/failures.Explode",
+	Pos:      "main.go:35",
+	Source:   "sha256:fbed2faef5a31deab19b6c4eeea3bef946662824b0d6fa37f4e9a6f145e8dfef",
+	GoType:   "int",
+	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc: "int",
+	Value:    true,
 }
 
 // ExplodeTask runs Explode as a task named "Explode":
@@ -134,13 +138,15 @@ func (t ExplodeTaskType) Submit(ctx context.Context) *runtime.Future[int] {
 var _ func(context.Context) (int, error) = Handle
 
 var handleFlowDef = &runtime.Def{
-	Kind:   runtime.KindFlow,
-	Name:   "handle",
-	Func:   "github.com/resultgen/resultgen/examples/failures.Handle",
-	Pos:    "main.go:40",
-	Source: "sha256:6dc90ac21415095ffc38d44b3517752753dde980a2ce858c6f3f8c6014c731d9",
-	GoType: "int",
-	Value:  true,
+	Kind:     runtime.KindFlow,
+	Name:     "handle",
+	Func:     "github.com/resultgen/resultgen/examples/failures.Handle",
+	Pos:      "main.go:40",
+	Source:   "sha256:6dc90ac21415095ffc38d44b3517752753dde980a2ce858c6f3f8c6014c731d9",
+	GoType:   "int",
+	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc: "int",
+	Value:    true,
 }
 
 // HandleFlow runs Handle as a flow named "handle":

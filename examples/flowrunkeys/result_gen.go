@@ -18,6 +18,8 @@ var helloTaskDef = &runtime.Def{
 	Source:         "sha256:e28c0eda4fc7211e4d3e3420b7acc7e85efbb4e753b8d11124136518f35a372b",
 	Params:         []string{"name"},
 	GoType:         "string",
+	TypeHash:       "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc:       "string",
 	Value:          true,
 	KeyUsesFlowRun: true,
 	Config: runtime.Config{
@@ -87,13 +89,15 @@ func (t HelloTaskType) Submit(ctx context.Context, name string) *runtime.Future[
 var _ func(context.Context) (string, error) = Greetings
 
 var greetingsFlowDef = &runtime.Def{
-	Kind:   runtime.KindFlow,
-	Name:   "greetings",
-	Func:   "github.com/resultgen/resultgen/examples/flowrunkeys.Greetings",
-	Pos:    "main.go:25",
-	Source: "sha256:5abd1a2f8d88286a6491e93da306a159c083dc4b9863643126250b3ee6c30053",
-	GoType: "string",
-	Value:  true,
+	Kind:     runtime.KindFlow,
+	Name:     "greetings",
+	Func:     "github.com/resultgen/resultgen/examples/flowrunkeys.Greetings",
+	Pos:      "main.go:25",
+	Source:   "sha256:5abd1a2f8d88286a6491e93da306a159c083dc4b9863643126250b3ee6c30053",
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
 	Config: runtime.Config{
 		Name: "greetings",
 	},

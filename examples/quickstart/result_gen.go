@@ -11,14 +11,16 @@ import (
 var _ func(string) string = Hello
 
 var helloTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Hello",
-	Func:   "github.com/resultgen/resultgen/examples/quickstart.Hello",
-	Pos:    "main.go:25",
-	Source: "sha256:e28c0eda4fc7211e4d3e3420b7acc7e85efbb4e753b8d11124136518f35a372b",
-	Params: []string{"name"},
-	GoType: "string",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Hello",
+	Func:     "github.com/resultgen/resultgen/examples/quickstart.Hello",
+	Pos:      "main.go:25",
+	Source:   "sha256:e28c0eda4fc7211e4d3e3420b7acc7e85efbb4e753b8d11124136518f35a372b",
+	Params:   []string{"name"},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
 	Config: runtime.Config{
 		StorageKey: "hello-{parameters[name]}.json",
 		Serializer: "json",
@@ -86,13 +88,15 @@ func (t HelloTaskType) Submit(ctx context.Context, name string) *runtime.Future[
 var _ func(context.Context) ([]string, error) = Greet
 
 var greetFlowDef = &runtime.Def{
-	Kind:   runtime.KindFlow,
-	Name:   "greet",
-	Func:   "github.com/resultgen/resultgen/examples/quickstart.Greet",
-	Pos:    "main.go:32",
-	Source: "sha256:70c7ae275c1c549c9ed45cbdecfe43bc71dcf4de23a5779fb64571c535351e28",
-	GoType: "[]string",
-	Value:  true,
+	Kind:     runtime.KindFlow,
+	Name:     "greet",
+	Func:     "github.com/resultgen/resultgen/examples/quickstart.Greet",
+	Pos:      "main.go:32",
+	Source:   "sha256:70c7ae275c1c549c9ed45cbdecfe43bc71dcf4de23a5779fb64571c535351e28",
+	GoType:   "[]string",
+	TypeHash: "sha256:4af101177fe720bf0766557228231c42b38635920ef7206f518a04030b3dcdf0",
+	TypeDesc: "[]string",
+	Value:    true,
 }
 
 // GreetFlow runs Greet as a flow named "greet":

@@ -11,13 +11,15 @@ import (
 var _ func() string = Say
 
 var sayTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Say",
-	Func:   "github.com/resultgen/resultgen/examples/quiz.Say",
-	Pos:    "main.go:26",
-	Source: "sha256:02c24689f1d7bc774601231de7a18712a3fb5bcc248b84d46513fa3bddce7a90",
-	GoType: "string",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Say",
+	Func:     "github.com/resultgen/resultgen/examples/quiz.Say",
+	Pos:      "main.go:26",
+	Source:   "sha256:02c24689f1d7bc774601231de7a18712a3fb5bcc248b84d46513fa3bddce7a90",
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
 }
 
 // SayTask runs Say as a task named "Say":
@@ -69,13 +71,15 @@ func (t SayTaskType) Submit(ctx context.Context) *runtime.Future[string] {
 var _ func() string = SayUnpersisted
 
 var sayUnpersistedTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "SayUnpersisted",
-	Func:   "github.com/resultgen/resultgen/examples/quiz.SayUnpersisted",
-	Pos:    "main.go:31",
-	Source: "sha256:31bc0475bf0378489c68b9fddbe8a0adee8c8c9f4f239d05ee94d304da1d61d2",
-	GoType: "string",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "SayUnpersisted",
+	Func:     "github.com/resultgen/resultgen/examples/quiz.SayUnpersisted",
+	Pos:      "main.go:31",
+	Source:   "sha256:31bc0475bf0378489c68b9fddbe8a0adee8c8c9f4f239d05ee94d304da1d61d2",
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
 	Config: runtime.Config{
 		Persist: new(false),
 		Retries: 3,
@@ -263,13 +267,15 @@ func (t PersistingFlowType) Submit(ctx context.Context) *runtime.Future[runtime.
 var _ func(context.Context) (string, error) = Retrying
 
 var retryingFlowDef = &runtime.Def{
-	Kind:   runtime.KindFlow,
-	Name:   "retrying",
-	Func:   "github.com/resultgen/resultgen/examples/quiz.Retrying",
-	Pos:    "main.go:51",
-	Source: "sha256:eda3911cac079a848e65e63493be8d7ac0c44197a594d3bde35d79f7cf43f826",
-	GoType: "string",
-	Value:  true,
+	Kind:     runtime.KindFlow,
+	Name:     "retrying",
+	Func:     "github.com/resultgen/resultgen/examples/quiz.Retrying",
+	Pos:      "main.go:51",
+	Source:   "sha256:eda3911cac079a848e65e63493be8d7ac0c44197a594d3bde35d79f7cf43f826",
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
 	Config: runtime.Config{
 		Retries: 2,
 	},

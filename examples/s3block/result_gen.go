@@ -11,14 +11,16 @@ import (
 var _ func(string) Outlook = Forecast
 
 var forecastTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Forecast",
-	Func:   "github.com/resultgen/resultgen/examples/s3block.Forecast",
-	Pos:    "main.go:52",
-	Source: "sha256:d1467a79236b06f7b28ca7859bb8af4be4ef96923b20545fa05aabd90717eeec",
-	Params: []string{"city"},
-	GoType: "github.com/resultgen/resultgen/examples/s3block.Outlook",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Forecast",
+	Func:     "github.com/resultgen/resultgen/examples/s3block.Forecast",
+	Pos:      "main.go:52",
+	Source:   "sha256:d1467a79236b06f7b28ca7859bb8af4be4ef96923b20545fa05aabd90717eeec",
+	Params:   []string{"city"},
+	GoType:   "github.com/resultgen/resultgen/examples/s3block.Outlook",
+	TypeHash: "sha256:782b6085be32e6a53c5770c009b50d7b967d574388f8a20fd194957fd67bf52a",
+	TypeDesc: "main.Outlook=struct{City string; HighC int; Summary string}",
+	Value:    true,
 	Config: runtime.Config{
 		Storage:    "s3/results",
 		StorageKey: "forecast/{parameters[city]}.json",
@@ -88,13 +90,15 @@ func (t ForecastTaskType) Submit(ctx context.Context, city string) *runtime.Futu
 var _ func(context.Context) (int, error) = Morning
 
 var morningFlowDef = &runtime.Def{
-	Kind:   runtime.KindFlow,
-	Name:   "morning",
-	Func:   "github.com/resultgen/resultgen/examples/s3block.Morning",
-	Pos:    "main.go:64",
-	Source: "sha256:d2e46f41c5ba0d61a2232c1c68bdd55d257bae7d7dc74dd91161d0f6b137022a",
-	GoType: "int",
-	Value:  true,
+	Kind:     runtime.KindFlow,
+	Name:     "morning",
+	Func:     "github.com/resultgen/resultgen/examples/s3block.Morning",
+	Pos:      "main.go:64",
+	Source:   "sha256:d2e46f41c5ba0d61a2232c1c68bdd55d257bae7d7dc74dd91161d0f6b137022a",
+	GoType:   "int",
+	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc: "int",
+	Value:    true,
 }
 
 // MorningFlow runs Morning as a flow named "morning":

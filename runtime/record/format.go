@@ -47,6 +47,9 @@ type header struct {
 	Serializer *serializer.Spec  `json:"serializer,omitempty"`
 	GoType     string            `json:"go_type,omitempty"`
 	Task       string            `json:"task,omitempty"`
+	Func       string            `json:"func,omitempty"`
+	TypeHash   string            `json:"type_hash,omitempty"`
+	TypeDesc   string            `json:"type,omitempty"`
 	Key        string            `json:"key"`
 	Created    time.Time         `json:"created"`
 	Expires    *time.Time        `json:"expires,omitempty"`
@@ -62,6 +65,9 @@ func encodeHeader(m Meta) ([]byte, error) {
 		Serializer: m.Serializer,
 		GoType:     m.GoType,
 		Task:       m.Task,
+		Func:       m.Func,
+		TypeHash:   m.TypeHash,
+		TypeDesc:   m.TypeDesc,
 		Key:        m.Key,
 		Created:    m.Created,
 		Literal:    m.Literal,
@@ -255,6 +261,9 @@ func parseHeader(b []byte) (Meta, error) {
 		Serializer: h.Serializer,
 		GoType:     h.GoType,
 		Task:       h.Task,
+		Func:       h.Func,
+		TypeHash:   h.TypeHash,
+		TypeDesc:   h.TypeDesc,
 		Key:        h.Key,
 		Created:    h.Created,
 		Literal:    h.Literal,

@@ -18,6 +18,8 @@ const (
 	MetaSerializer = "resultgen-serializer" // serializer.Spec.String(); absent for literals
 	MetaType       = "resultgen-type"
 	MetaTask       = "resultgen-task"
+	MetaFunc       = "resultgen-func"
+	MetaTypeHash   = "resultgen-type-hash"
 	MetaKey        = "resultgen-key"
 	MetaCreated    = "resultgen-created" // RFC 3339, nanoseconds, UTC
 	MetaExpires    = "resultgen-expires" // absent: never
@@ -81,6 +83,12 @@ func objectMetadata(m Meta, extra map[string]string) map[string]string {
 	}
 	md[MetaType] = escapeASCII(m.GoType)
 	md[MetaTask] = escapeASCII(m.Task)
+	if m.Func != "" {
+		md[MetaFunc] = escapeASCII(m.Func)
+	}
+	if m.TypeHash != "" {
+		md[MetaTypeHash] = escapeASCII(m.TypeHash)
+	}
 	md[MetaKey] = escapeASCII(m.Key)
 	md[MetaCreated] = m.Created.UTC().Format(time.RFC3339Nano)
 	if !m.Expires.IsZero() {
@@ -127,6 +135,7 @@ func metaFromObject(md map[string]string) (m Meta, ok bool, err error) {
 		return s
 	}
 	m.GoType, m.Task, m.Key = str(MetaType), str(MetaTask), str(MetaKey)
+	m.Func, m.TypeHash = str(MetaFunc), str(MetaTypeHash)
 	if s := str(MetaSerializer); s != "" {
 		spec, perr := serializer.ParseSpec(s)
 		if perr != nil && err == nil {

@@ -11,7 +11,8 @@
 //	payload length uint64 | payload SHA-256 | trailer CRC-32C | end magic "RGND"
 //
 // The header is a JSON object holding every Meta field known before the
-// payload is written: serializer spec (or the literal), Go type, task, key,
+// payload is written: serializer spec (or the literal), Go type, task, the
+// writing function and its result type's fingerprint (see runtime/typeid), key,
 // created, expiration and labels. Its CRC covers the version, the length and
 // the JSON. The 48-byte trailer holds what is only known after the payload:
 // its length and SHA-256. So a writer streams the value straight from the
@@ -111,6 +112,9 @@ type Meta struct {
 	Serializer *serializer.Spec  // nil for literal records
 	GoType     string            // e.g. "[]example.com/app.Row"
 	Task       string            // task or flow name
+	Func       string            // the function that wrote it, by import path: "example.com/app.Report"
+	TypeHash   string            // the result type's fingerprint (runtime/typeid): "sha256:<hex>"
+	TypeDesc   string            // its canonical description; in the header only, not in object metadata
 	Key        string            // storage key
 	Created    time.Time         // UTC
 	Expires    time.Time         // zero: never
@@ -433,6 +437,15 @@ func (r *headReader) Read(p []byte) (int, error) {
 // Nothing is decoded until the whole record is verified, and *v is only
 // replaced by a fully decoded value; on error it is left as it was.
 func Read(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any) (Meta, error) {
+	return ReadChecked(ctx, st, key, ser, v, nil)
+}
+
+// ReadChecked is Read with a check of the header before anything else is
+// read or decoded: when accept returns an error, ReadChecked returns the
+// header's Meta and that error as it is, and *v is untouched. The runtime
+// uses it to refuse a record written for another result type without
+// decoding a byte of it, in the same single read of the object.
+func ReadChecked(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(Meta) error) (Meta, error) {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return Meta{}, fmt.Errorf("record %q: read needs a non-nil pointer, got %T", key, v)
@@ -446,6 +459,11 @@ func Read(ctx context.Context, st storage.Storage, key string, ser serializer.Se
 	d, err := newReader(rc, key)
 	if err != nil {
 		return Meta{}, err
+	}
+	if accept != nil {
+		if err := accept(d.Meta()); err != nil {
+			return d.Meta(), err
+		}
 	}
 	hint := int64(0)
 	if total > 0 {

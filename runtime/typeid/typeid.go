@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"reflect"
+	"sync"
 
 	"github.com/resultgen/resultgen/runtime/typeid/internal/canon"
 )
@@ -25,12 +26,21 @@ type Fingerprint struct {
 func Of[T any]() Fingerprint { return OfReflect(reflect.TypeFor[T]()) }
 
 // OfReflect returns the fingerprint of t; a nil t gives the zero Fingerprint.
+// Fingerprints are computed once per type and remembered.
 func OfReflect(t reflect.Type) Fingerprint {
 	if t == nil {
 		return Fingerprint{}
 	}
-	return FromCanonical(canon.Describe(wrap(t)))
+	if f, ok := memo.Load(t); ok {
+		return f.(Fingerprint)
+	}
+	f := FromCanonical(canon.Describe(wrap(t)))
+	memo.Store(t, f)
+	return f
 }
+
+// memo maps a reflect.Type to its Fingerprint.
+var memo sync.Map
 
 // FromCanonical returns the fingerprint whose description is canonical,
 // hashing it. It does not check that canonical is well formed; it is how

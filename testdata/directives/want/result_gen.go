@@ -22,6 +22,8 @@ var reportTaskDef = &runtime.Def{
 	Source:         "sha256:9d84ed035d84fbdccaed067a9c359fc45ced5388e29639abbb40ffba7dc67ffe",
 	Params:         []string{"req", "progress"},
 	GoType:         "map[string]int",
+	TypeHash:       "sha256:c20ee031e61f55b71582d3740df300f985ecc6d7bf7e825f38154d36c8355111",
+	TypeDesc:       "map[string]int",
 	Value:          true,
 	KeyUsesFlowRun: true,
 	Config: runtime.Config{
@@ -128,14 +130,16 @@ func (t ReportTaskType) Submit(ctx context.Context, req *Request, progress func(
 var _ func(context.Context, int, []string) (string, error) = Keyed
 
 var keyedTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Keyed",
-	Func:   "github.com/resultgen/resultgen/testdata/directives.Keyed",
-	Pos:    "directives.go:47",
-	Source: "sha256:0a0721c8b9c06fe6bd1409c5c9e5b3d99eed461048bd46d3eee05fc757d9a259",
-	Params: []string{"id", "tags"},
-	GoType: "string",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Keyed",
+	Func:     "github.com/resultgen/resultgen/testdata/directives.Keyed",
+	Pos:      "directives.go:47",
+	Source:   "sha256:0a0721c8b9c06fe6bd1409c5c9e5b3d99eed461048bd46d3eee05fc757d9a259",
+	Params:   []string{"id", "tags"},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
 	Config: runtime.Config{
 		CachePolicy: "none",
 		CacheKeyFn:  true,
@@ -208,14 +212,16 @@ func (t KeyedTaskType) Submit(ctx context.Context, id int, tags []string) *runti
 var _ func(string) string = PlainKeyed
 
 var plainKeyedTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "PlainKeyed",
-	Func:   "github.com/resultgen/resultgen/testdata/directives.PlainKeyed",
-	Pos:    "directives.go:54",
-	Source: "sha256:e0bf79569247d8cd11aeb08260c22ec766f802a2e17236bc4661c5404d3b8f37",
-	Params: []string{"name"},
-	GoType: "string",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "PlainKeyed",
+	Func:     "github.com/resultgen/resultgen/testdata/directives.PlainKeyed",
+	Pos:      "directives.go:54",
+	Source:   "sha256:e0bf79569247d8cd11aeb08260c22ec766f802a2e17236bc4661c5404d3b8f37",
+	Params:   []string{"name"},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
 	Config: runtime.Config{
 		CacheKeyFn: true,
 	},
@@ -281,14 +287,16 @@ func (t PlainKeyedTaskType) Submit(ctx context.Context, name string) *runtime.Fu
 var _ func(int) int = Unreadable
 
 var unreadableTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Unreadable",
-	Func:   "github.com/resultgen/resultgen/testdata/directives.Unreadable",
-	Pos:    "directives.go:61",
-	Source: "sha256:1441b0b613c6641fb1ac046eee6472d10406ddb0059585a56f992995c117676b",
-	Params: []string{"n"},
-	GoType: "int",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Unreadable",
+	Func:     "github.com/resultgen/resultgen/testdata/directives.Unreadable",
+	Pos:      "directives.go:61",
+	Source:   "sha256:1441b0b613c6641fb1ac046eee6472d10406ddb0059585a56f992995c117676b",
+	Params:   []string{"n"},
+	GoType:   "int",
+	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc: "int",
+	Value:    true,
 	Config: runtime.Config{
 		Persist:       new(false),
 		CacheInMemory: new(false),
@@ -350,14 +358,16 @@ func (t UnreadableTaskType) Submit(ctx context.Context, n int) *runtime.Future[i
 var _ func(string) string = Upper
 
 var upperTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Upper",
-	Func:   "github.com/resultgen/resultgen/testdata/directives.Upper",
-	Pos:    "directives.go:66",
-	Source: "sha256:09e950735907918717307f46ffd2db694bcab56ca38b71a1cfad85e96a90076a",
-	Params: []string{"s"},
-	GoType: "string",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Upper",
+	Func:     "github.com/resultgen/resultgen/testdata/directives.Upper",
+	Pos:      "directives.go:66",
+	Source:   "sha256:09e950735907918717307f46ffd2db694bcab56ca38b71a1cfad85e96a90076a",
+	Params:   []string{"s"},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
 	Config: runtime.Config{
 		SerializerValue: upperSerializer,
 	},

@@ -11,14 +11,16 @@ import (
 var _ func(context.Context, string) (string, error) = HelloWorld
 
 var helloWorldTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "HelloWorld",
-	Func:   "github.com/resultgen/resultgen/testdata/hello.HelloWorld",
-	Pos:    "hello.go:10",
-	Source: "sha256:c78f9d7dfb5d81584ff7db1c0df0031e28a3ba9e7624c80661382572acbcf83d",
-	Params: []string{"name"},
-	GoType: "string",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "HelloWorld",
+	Func:     "github.com/resultgen/resultgen/testdata/hello.HelloWorld",
+	Pos:      "hello.go:10",
+	Source:   "sha256:c78f9d7dfb5d81584ff7db1c0df0031e28a3ba9e7624c80661382572acbcf83d",
+	Params:   []string{"name"},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
 	Config: runtime.Config{
 		StorageKey: "hello-{parameters[name]}.json",
 	},

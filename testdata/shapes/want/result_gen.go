@@ -12,14 +12,16 @@ import (
 var _ func(int, int) int = Value
 
 var valueTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Value",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.Value",
-	Pos:    "shapes.go:17",
-	Source: "sha256:6e08e09516c9e12ac5dcde54ba59d706ea3821ff2465437872b09e368c842089",
-	Params: []string{"a", "b"},
-	GoType: "int",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Value",
+	Func:     "github.com/resultgen/resultgen/testdata/shapes.Value",
+	Pos:      "shapes.go:17",
+	Source:   "sha256:6e08e09516c9e12ac5dcde54ba59d706ea3821ff2465437872b09e368c842089",
+	Params:   []string{"a", "b"},
+	GoType:   "int",
+	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc: "int",
+	Value:    true,
 }
 
 // ValueTask runs Value as a task named "Value":
@@ -80,14 +82,16 @@ func (t ValueTaskType) Submit(ctx context.Context, a int, b int) *runtime.Future
 var _ func(context.Context, Point) (Point, error) = ValueErr
 
 var valueErrTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "ValueErr",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.ValueErr",
-	Pos:    "shapes.go:22",
-	Source: "sha256:9d5be849852e0685a78f919fa501882d8b417d6c9472cabea5ab4246359101e8",
-	Params: []string{"p"},
-	GoType: "github.com/resultgen/resultgen/testdata/shapes.Point",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "ValueErr",
+	Func:     "github.com/resultgen/resultgen/testdata/shapes.ValueErr",
+	Pos:      "shapes.go:22",
+	Source:   "sha256:9d5be849852e0685a78f919fa501882d8b417d6c9472cabea5ab4246359101e8",
+	Params:   []string{"p"},
+	GoType:   "github.com/resultgen/resultgen/testdata/shapes.Point",
+	TypeHash: "sha256:048a9555fca126fc4d8488b1f23ca0ffd54ca4f1305180dd807a5c00c97d5352",
+	TypeDesc: "github.com/resultgen/resultgen/testdata/shapes.Point=struct{X int; Y int}",
+	Value:    true,
 }
 
 // ValueErrTask runs ValueErr as a task named "ValueErr":
@@ -269,13 +273,15 @@ func (t NothingTaskType) Submit(ctx context.Context) *runtime.Future[runtime.Voi
 var _ func(context.Context) (*Point, error) = Pointer
 
 var pointerTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Pointer",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.Pointer",
-	Pos:    "shapes.go:37",
-	Source: "sha256:5133434eb56105bf902c003466b99e6a9ec3e8d8e1143b54f2bc48b6b9a626bd",
-	GoType: "*github.com/resultgen/resultgen/testdata/shapes.Point",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Pointer",
+	Func:     "github.com/resultgen/resultgen/testdata/shapes.Pointer",
+	Pos:      "shapes.go:37",
+	Source:   "sha256:5133434eb56105bf902c003466b99e6a9ec3e8d8e1143b54f2bc48b6b9a626bd",
+	GoType:   "*github.com/resultgen/resultgen/testdata/shapes.Point",
+	TypeHash: "sha256:ba12f7c11c456b5f66e4955880ff825894786d6256251b8bc08c54461baa2760",
+	TypeDesc: "*github.com/resultgen/resultgen/testdata/shapes.Point=struct{X int; Y int}",
+	Value:    true,
 }
 
 // PointerTask runs Pointer as a task named "Pointer":
@@ -327,14 +333,16 @@ func (t PointerTaskType) Submit(ctx context.Context) *runtime.Future[*Point] {
 var _ func([]Celsius) []Celsius = Slice
 
 var sliceTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Slice",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.Slice",
-	Pos:    "shapes.go:42",
-	Source: "sha256:f4557507de762f383c8bd192f8f2de2344068df5276060fb83d7baa6f69ab34b",
-	Params: []string{"xs"},
-	GoType: "[]github.com/resultgen/resultgen/testdata/shapes.Celsius",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Slice",
+	Func:     "github.com/resultgen/resultgen/testdata/shapes.Slice",
+	Pos:      "shapes.go:42",
+	Source:   "sha256:f4557507de762f383c8bd192f8f2de2344068df5276060fb83d7baa6f69ab34b",
+	Params:   []string{"xs"},
+	GoType:   "[]github.com/resultgen/resultgen/testdata/shapes.Celsius",
+	TypeHash: "sha256:522e55656664266168cff0cbdaf20aecec44920e00b67d056f69bfa5b9a7275b",
+	TypeDesc: "[]github.com/resultgen/resultgen/testdata/shapes.Celsius=float64",
+	Value:    true,
 }
 
 // SliceTask runs Slice as a task named "Slice":
@@ -394,14 +402,16 @@ func (t SliceTaskType) Submit(ctx context.Context, xs []Celsius) *runtime.Future
 var _ func(map[Point]string, time.Time) (map[Point][]byte, error) = Map
 
 var mapTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Map",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.Map",
-	Pos:    "shapes.go:47",
-	Source: "sha256:0cfad5eebe158a9ec460ce79ba2a55e1dfc0be26be2ebaad8e18891bce772686",
-	Params: []string{"m", "when"},
-	GoType: "map[github.com/resultgen/resultgen/testdata/shapes.Point][]byte",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Map",
+	Func:     "github.com/resultgen/resultgen/testdata/shapes.Map",
+	Pos:      "shapes.go:47",
+	Source:   "sha256:0cfad5eebe158a9ec460ce79ba2a55e1dfc0be26be2ebaad8e18891bce772686",
+	Params:   []string{"m", "when"},
+	GoType:   "map[github.com/resultgen/resultgen/testdata/shapes.Point][]byte",
+	TypeHash: "sha256:a81b3010040f1a0daa17e2508a6681f09981f0ee93912a35bd7c823a4d881e6d",
+	TypeDesc: "map[github.com/resultgen/resultgen/testdata/shapes.Point=struct{X int; Y int}][]uint8",
+	Value:    true,
 }
 
 // MapTask runs Map as a task named "Map":
@@ -466,14 +476,16 @@ func (t MapTaskType) Submit(ctx context.Context, m map[Point]string, when time.T
 var _ func(Celsius, time.Duration, []byte, bool, uint8, complex64) Celsius = Named
 
 var namedTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Named",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.Named",
-	Pos:    "shapes.go:52",
-	Source: "sha256:ef33547ae9285e32c457c03ee83a494daf27031da597eb3a0cf47863cb13ab55",
-	Params: []string{"c", "d", "raw", "ok", "u", "z"},
-	GoType: "github.com/resultgen/resultgen/testdata/shapes.Celsius",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Named",
+	Func:     "github.com/resultgen/resultgen/testdata/shapes.Named",
+	Pos:      "shapes.go:52",
+	Source:   "sha256:ef33547ae9285e32c457c03ee83a494daf27031da597eb3a0cf47863cb13ab55",
+	Params:   []string{"c", "d", "raw", "ok", "u", "z"},
+	GoType:   "github.com/resultgen/resultgen/testdata/shapes.Celsius",
+	TypeHash: "sha256:37916e20b116607b121460bd1afecd337cd62ff901ffde4a4265b0031aa29a94",
+	TypeDesc: "github.com/resultgen/resultgen/testdata/shapes.Celsius=float64",
+	Value:    true,
 }
 
 // NamedTask runs Named as a task named "Named":
@@ -548,14 +560,16 @@ var _ func(context.Context, string, int) (struct {
 }, error) = Anonymous
 
 var anonymousTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Anonymous",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.Anonymous",
-	Pos:    "shapes.go:57",
-	Source: "sha256:aeed62a051009a99a641a603b39319a52fb09384989439f665c1e0592d269b47",
-	Params: []string{"arg1", "arg2"},
-	GoType: "struct{A int \"json:\\\"a\\\"\"}",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Anonymous",
+	Func:     "github.com/resultgen/resultgen/testdata/shapes.Anonymous",
+	Pos:      "shapes.go:57",
+	Source:   "sha256:aeed62a051009a99a641a603b39319a52fb09384989439f665c1e0592d269b47",
+	Params:   []string{"arg1", "arg2"},
+	GoType:   "struct{A int \"json:\\\"a\\\"\"}",
+	TypeHash: "sha256:fdd642b7ce9488e92e7cbad6a608119545a67360c0314a00aaecf385dbb80424",
+	TypeDesc: "struct{A int \"json:\\\"a\\\"\"}",
+	Value:    true,
 }
 
 // AnonymousTask runs Anonymous as a task named "Anonymous":
@@ -628,14 +642,16 @@ func (t AnonymousTaskType) Submit(ctx context.Context, arg1 string, arg2 int) *r
 var _ func(context.Context, string, ...string) (string, error) = Variadic
 
 var variadicTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Variadic",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.Variadic",
-	Pos:    "shapes.go:68",
-	Source: "sha256:fff9937920d3d6ca0dc8dfe03efda84c6969b92c74d9ddeb7f9be8e14755817e",
-	Params: []string{"sep", "parts"},
-	GoType: "string",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Variadic",
+	Func:     "github.com/resultgen/resultgen/testdata/shapes.Variadic",
+	Pos:      "shapes.go:68",
+	Source:   "sha256:fff9937920d3d6ca0dc8dfe03efda84c6969b92c74d9ddeb7f9be8e14755817e",
+	Params:   []string{"sep", "parts"},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
 }
 
 // VariadicTask runs Variadic as a task named "Variadic":
@@ -698,14 +714,16 @@ func (t VariadicTaskType) Submit(ctx context.Context, sep string, parts ...strin
 var _ func(any) any = lower
 
 var lowerTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "lower",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.lower",
-	Pos:    "shapes.go:73",
-	Source: "sha256:4ed9a07c3a065fb2182fe3e1814d64d725d07fb4a30a5d1e50e9ed849ddc15bf",
-	Params: []string{"x"},
-	GoType: "any",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "lower",
+	Func:     "github.com/resultgen/resultgen/testdata/shapes.lower",
+	Pos:      "shapes.go:73",
+	Source:   "sha256:4ed9a07c3a065fb2182fe3e1814d64d725d07fb4a30a5d1e50e9ed849ddc15bf",
+	Params:   []string{"x"},
+	GoType:   "any",
+	TypeHash: "sha256:d6a7cd2a7371b1a15d543196979ff74fdb027023ebf187d5d329be11055c77fd",
+	TypeDesc: "any",
+	Value:    true,
 }
 
 // lowerTask runs lower as a task named "lower":
@@ -765,14 +783,16 @@ func (t lowerTaskType) Submit(ctx context.Context, x any) *runtime.Future[any] {
 var _ func(context.Context, int) (int, error) = MyPipeline
 
 var myPipelineFlowDef = &runtime.Def{
-	Kind:   runtime.KindFlow,
-	Name:   "my-pipeline",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.MyPipeline",
-	Pos:    "shapes.go:78",
-	Source: "sha256:ac6ea8c734fb9fdf20c63f44d07157f3ed77e6b53fcaeceac4186f20864ba80e",
-	Params: []string{"n"},
-	GoType: "int",
-	Value:  true,
+	Kind:     runtime.KindFlow,
+	Name:     "my-pipeline",
+	Func:     "github.com/resultgen/resultgen/testdata/shapes.MyPipeline",
+	Pos:      "shapes.go:78",
+	Source:   "sha256:ac6ea8c734fb9fdf20c63f44d07157f3ed77e6b53fcaeceac4186f20864ba80e",
+	Params:   []string{"n"},
+	GoType:   "int",
+	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc: "int",
+	Value:    true,
 }
 
 // MyPipelineFlow runs MyPipeline as a flow named "my-pipeline":

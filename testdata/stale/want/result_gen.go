@@ -11,14 +11,16 @@ import (
 var _ func(context.Context, int, int) (int, error) = Add
 
 var addTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Add",
-	Func:   "github.com/resultgen/resultgen/testdata/stale.Add",
-	Pos:    "stale.go:9",
-	Source: "sha256:283dc5b637ec0a755e39a45cc38c81ee88baa0f8d914f6d8f932931712dc19c2",
-	Params: []string{"a", "b"},
-	GoType: "int",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Add",
+	Func:     "github.com/resultgen/resultgen/testdata/stale.Add",
+	Pos:      "stale.go:9",
+	Source:   "sha256:283dc5b637ec0a755e39a45cc38c81ee88baa0f8d914f6d8f932931712dc19c2",
+	Params:   []string{"a", "b"},
+	GoType:   "int",
+	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc: "int",
+	Value:    true,
 }
 
 // AddTask runs Add as a task named "Add":

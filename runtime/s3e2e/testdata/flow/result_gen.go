@@ -12,14 +12,16 @@ import (
 var _ func(string) string = Stamp
 
 var stampTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Stamp",
-	Func:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Stamp",
-	Pos:    "main.go:77",
-	Source: "sha256:08c79cb67db39ec52994ae26d2bffc7e75e29952d818b60005d643a3ccb45572",
-	Params: []string{"tag"},
-	GoType: "string",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Stamp",
+	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Stamp",
+	Pos:      "main.go:77",
+	Source:   "sha256:08c79cb67db39ec52994ae26d2bffc7e75e29952d818b60005d643a3ccb45572",
+	Params:   []string{"tag"},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
 	Config: runtime.Config{
 		StorageKey: "share/{parameters[tag]}.json",
 		Serializer: "json",
@@ -87,14 +89,16 @@ func (t StampTaskType) Submit(ctx context.Context, tag string) *runtime.Future[s
 var _ func(string) string = Mark
 
 var markTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Mark",
-	Func:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Mark",
-	Pos:    "main.go:85",
-	Source: "sha256:389a4ba256394e7f144d25fb062f73cd405990c031595fa6c320b5c827aa9b5b",
-	Params: []string{"tag"},
-	GoType: "string",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Mark",
+	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Mark",
+	Pos:      "main.go:85",
+	Source:   "sha256:389a4ba256394e7f144d25fb062f73cd405990c031595fa6c320b5c827aa9b5b",
+	Params:   []string{"tag"},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
 	Config: runtime.Config{
 		CachePolicy: "inputs+task_source",
 	},
@@ -226,14 +230,16 @@ func (t ShareFlowType) Submit(ctx context.Context, tag string) *runtime.Future[r
 var _ func(string) string = Once
 
 var onceTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Once",
-	Func:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Once",
-	Pos:    "main.go:113",
-	Source: "sha256:3724b19238b82e9f7e11272668eea9bf02fb559f284bed1cf3ef8d9cafb2101b",
-	Params: []string{"tag"},
-	GoType: "string",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Once",
+	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Once",
+	Pos:      "main.go:113",
+	Source:   "sha256:3724b19238b82e9f7e11272668eea9bf02fb559f284bed1cf3ef8d9cafb2101b",
+	Params:   []string{"tag"},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
 	Config: runtime.Config{
 		StorageKey: "once/{parameters[tag]}",
 		Isolation:  "serializable",
@@ -370,14 +376,16 @@ func (t SerialFlowType) Submit(ctx context.Context, tag string) *runtime.Future[
 var _ func(string) Payload = Racy
 
 var racyTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Racy",
-	Func:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Racy",
-	Pos:    "main.go:146",
-	Source: "sha256:cec0679e016ba1b3ff9b230423196b447cc3194a37ef5ce3cb00387a3ef97fab",
-	Params: []string{"tag"},
-	GoType: "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Payload",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Racy",
+	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Racy",
+	Pos:      "main.go:146",
+	Source:   "sha256:cec0679e016ba1b3ff9b230423196b447cc3194a37ef5ce3cb00387a3ef97fab",
+	Params:   []string{"tag"},
+	GoType:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Payload",
+	TypeHash: "sha256:bb89c4b0c830d8fdcc90d20f550899d18b5a4fd4105d6f94bd681ed902c878e3",
+	TypeDesc: "main.Payload=struct{Owner string; Data []uint8}",
+	Value:    true,
 	Config: runtime.Config{
 		StorageKey: "racy/{parameters[tag]}",
 		Isolation:  "read_committed",
@@ -514,14 +522,16 @@ func (t CommittedFlowType) Submit(ctx context.Context, tag string) *runtime.Futu
 var _ func(string) string = First
 
 var firstTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "First",
-	Func:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.First",
-	Pos:    "main.go:169",
-	Source: "sha256:035e1aa802818177300930f3b07e054a9dc1adfbaf3d1f11bdd2ab896170adcf",
-	Params: []string{"tag"},
-	GoType: "string",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "First",
+	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.First",
+	Pos:      "main.go:169",
+	Source:   "sha256:035e1aa802818177300930f3b07e054a9dc1adfbaf3d1f11bdd2ab896170adcf",
+	Params:   []string{"tag"},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
 }
 
 // FirstTask runs First as a task named "First":
@@ -579,14 +589,16 @@ func (t FirstTaskType) Submit(ctx context.Context, tag string) *runtime.Future[s
 var _ func(string) Blob = Second
 
 var secondTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Second",
-	Func:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Second",
-	Pos:    "main.go:231",
-	Source: "sha256:5569a9b1c4888c69dacf7f47e256c940f71dad2a15dec23b6240345a299e11ce",
-	Params: []string{"tag"},
-	GoType: "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Blob",
-	Value:  true,
+	Kind:     runtime.KindTask,
+	Name:     "Second",
+	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Second",
+	Pos:      "main.go:231",
+	Source:   "sha256:5569a9b1c4888c69dacf7f47e256c940f71dad2a15dec23b6240345a299e11ce",
+	Params:   []string{"tag"},
+	GoType:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Blob",
+	TypeHash: "sha256:6f98e36bc9f727158259c36e401d736ae47fd65788b107688c8e2c9f6b9c2fec",
+	TypeDesc: "main.Blob=struct{Data []uint8}",
+	Value:    true,
 }
 
 // SecondTask runs Second as a task named "Second":
@@ -644,14 +656,16 @@ func (t SecondTaskType) Submit(ctx context.Context, tag string) *runtime.Future[
 var _ func(context.Context, string) (string, error) = Resume
 
 var resumeFlowDef = &runtime.Def{
-	Kind:   runtime.KindFlow,
-	Name:   "resume",
-	Func:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Resume",
-	Pos:    "main.go:242",
-	Source: "sha256:e2cfc2cf4dfa946144fbe29f2574377912ebfd0413052a40a470d29c1e4b968d",
-	Params: []string{"tag"},
-	GoType: "string",
-	Value:  true,
+	Kind:     runtime.KindFlow,
+	Name:     "resume",
+	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Resume",
+	Pos:      "main.go:242",
+	Source:   "sha256:e2cfc2cf4dfa946144fbe29f2574377912ebfd0413052a40a470d29c1e4b968d",
+	Params:   []string{"tag"},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
 	Config: runtime.Config{
 		Storage:    "s3/e2e",
 		Retries:    1,

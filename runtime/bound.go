@@ -1,0 +1,91 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+
+	"github.com/resultgen/resultgen/runtime/record"
+	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/runtime/typeid"
+)
+
+// Errors of records that must not be served. Each is wrapped with a message
+// naming the key, the store and both sides.
+var (
+	// ErrKeyConflict: the record at a task's storage key was written by
+	// another task for another result type. Nothing is decoded and nothing
+	// is overwritten; the two tasks need different keys.
+	ErrKeyConflict = errors.New("storage key holds another task's result of another type")
+	// ErrTypeMismatch: Reference[T] found a record of another result type.
+	ErrTypeMismatch = errors.New("record holds another result type")
+	// ErrForeignObject: the object at a key is not a resultgen record (a
+	// user's own file, say). A run never overwrites or removes it.
+	ErrForeignObject = errors.New("the object at the storage key is not a resultgen record")
+)
+
+// resultType is the fingerprint a record must carry to be read as a run's R.
+type resultType struct {
+	hash, desc, goType string
+}
+
+// typeOf is the result type of def's runs: the generator's fingerprint, else
+// the one computed from R (hand-written invocations, references).
+func typeOf[R any](def *Def) resultType {
+	if def != nil && def.TypeHash != "" {
+		return resultType{hash: def.TypeHash, desc: def.TypeDesc, goType: def.GoType}
+	}
+	fp := typeid.Of[R]()
+	t := resultType{hash: fp.Hash(), desc: fp.Canonical()}
+	if def != nil {
+		t.goType = def.GoType
+	}
+	if t.goType == "" {
+		t.goType = reflect.TypeFor[R]().String()
+	}
+	return t
+}
+
+// stamp binds meta to the function and result type that write it.
+func (t resultType) stamp(meta record.Meta, def *Def) record.Meta {
+	meta.Func, meta.TypeHash, meta.TypeDesc = def.Func, t.hash, t.desc
+	if meta.GoType == "" {
+		meta.GoType = t.goType
+	}
+	return meta
+}
+
+// judge decides whether the committed record m at key may be served to a
+// run of def (named task) that returns t:
+//
+//   - the same result type: served, whichever function wrote it (a storage
+//     key names one result; sharing it between functions of one type is the
+//     user's choice);
+//   - the same function (or, for records older than fingerprints, the same
+//     task name) with another type: the result type changed; stale, and the
+//     returned reason says so;
+//   - another function with another type: ErrKeyConflict.
+func (t resultType) judge(m record.Meta, def *Def, task string, st storage.Storage, key string) (stale string, err error) {
+	switch {
+	case m.TypeHash == t.hash:
+		return "", nil
+	case m.TypeHash == "" && m.Task == task:
+		return "the record has no result-type fingerprint (written by an older resultgen)", nil
+	case m.TypeHash != "" && m.Func == def.Func:
+		return fmt.Sprintf("result type changed: the record holds %s, %s now returns %s", m.GoType, task, t.goType), nil
+	}
+	other := m.Task
+	if m.Func != "" {
+		other = m.Func
+	}
+	return "", fmt.Errorf("task %s: %w: key %q on %s holds a result of %s (type %s), but %s (%s) returns %s; "+
+		"give one of them another storage_key, or remove the record with `resultgen results rm %s`",
+		task, ErrKeyConflict, key, st, other, m.GoType, task, def.Func, t.goType, key)
+}
+
+// foreign is the error of a run that found an object it did not write at
+// its key.
+func foreign(task string, st storage.Storage, key string, err error) error {
+	return fmt.Errorf("task %s: %w: %s (%v); resultgen never overwrites it: move it away, choose another storage_key, "+
+		"or remove it with `resultgen results rm -force %s`", task, ErrForeignObject, storage.Location(st, key), err, key)
+}
