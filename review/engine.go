@@ -292,6 +292,7 @@ func (e *engine) run() []Row {
 		e.checkKey(f)
 		e.checkNondeterminism(f)
 	}
+	e.checkKeyConflicts()
 	sortFindings(e.findings)
 	return rows
 }

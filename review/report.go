@@ -29,6 +29,7 @@ const (
 	CheckDroppedField   = "dropped-field"      // a struct field the serializer silently drops
 	CheckUndecodable    = "undecodable-field"  // an interface-typed field the serializer cannot decode
 	CheckKeyParams      = "key-params"         // a storage key that ignores some or all parameters
+	CheckKeyConflict    = "key-conflict"       // two tasks write one storage key with different result types
 	CheckSecretInKey    = "secret-in-key"      // a secret-looking parameter in a storage key
 	CheckRetriesNoStore = "retries-no-persist" // persist=false on a task called from a flow with retries
 	CheckUselessExpiry  = "useless-expiration" // cache_expiration where nothing is cached

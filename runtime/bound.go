@@ -71,6 +71,8 @@ func (t resultType) judge(m record.Meta, def *Def, task string, st storage.Stora
 		return "", nil
 	case m.TypeHash == "" && m.Task == task:
 		return "the record has no result-type fingerprint (written by an older resultgen)", nil
+	case m.TypeHash != "" && m.Func == def.Func && m.GoType == t.goType:
+		return fmt.Sprintf("result type changed: %s is defined differently than when the record was written", t.goType), nil
 	case m.TypeHash != "" && m.Func == def.Func:
 		return fmt.Sprintf("result type changed: the record holds %s, %s now returns %s", m.GoType, task, t.goType), nil
 	}

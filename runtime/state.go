@@ -125,7 +125,7 @@ func (s *State[R]) PersistReason() string { return s.reason }
 // CacheReason says why a persisted task's result was loaded or computed:
 // "loaded the record at the key" (Cached), or what the lookup found instead:
 // "no record at the key", "the record expired at ...", "refresh requested",
-// "result type changed: the record holds ..., Report now returns ...",
+// "result type changed: ..." (the record was written for another result type),
 // "a damaged record was replaced", "cache_policy=none: a new key every run".
 // It is "" for runs that persist nothing, for flows, and for runs that
 // failed before the lookup.

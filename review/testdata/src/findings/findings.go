@@ -189,3 +189,34 @@ func Now() string { return time.Now().String() }
 //
 //result:task persit=true
 func Typo() int { return 0 }
+
+// Two tasks write one storage key with different result types: the second
+// to run would fail with ErrKeyConflict.
+
+type user struct{ Name string }
+
+type order struct {
+	ID    int
+	Total float64
+}
+
+//result:task storage_key=report
+func Users() user { return user{} }
+
+// want +2 `task Orders: storage_key "report" is also the key of task Users \(findings.go:\d+:\d+\), which returns .*user, but Orders returns .*order`
+//
+//result:task storage_key=report
+func Orders() order { return order{} }
+
+// The same result type under one key is fine: the key names one result.
+//
+//result:task storage_key=report
+func MoreUsers() user { return user{} }
+
+//result:task storage_key=num
+func Ratio() float64 { return 0.5 }
+
+// want +2 `task Count: storage_key "num" is also the key of task Ratio \(findings.go:\d+:\d+\), which returns float64, but Count returns int`
+//
+//result:task storage_key=num
+func Count() int { return 3 }
