@@ -40,6 +40,6 @@ func Persisting(ctx context.Context) error {
 func Retrying(ctx context.Context) (string, error) {
 	_ = SayTask.Submit(ctx)             // returns a value: persisted for the retries
 	_, _ = SayUnpersistedTask.Call(ctx) // persist=false even here
-	Print("hello")                        // returns nothing: not persisted
+	Print("hello")                      // returns nothing: not persisted
 	return "done", nil
 }
