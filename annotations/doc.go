@@ -37,11 +37,18 @@
 //	//result:task persist storage_key=hello-{parameters[name]}.json
 //	func Hello(name string) string { ... }
 //
-// "// result:task" (with a space) is prose, and /*result:...*/ is a plain
-// comment; neither is a directive. A //result: line on a method, on a type,
-// var, const or import declaration, inside a function, or not attached to
-// any declaration (for example separated from the function by a blank line)
-// is an error.
+// /*result:...*/ is a plain comment, not a directive. A //result: line on a
+// method, on a type, var, const or import declaration, inside a function,
+// or not attached to any declaration (for example separated from the
+// function by a blank line) is an error. So is a line comment that is a
+// mistyped directive: a prefix that is "result" but for spaces, case, a
+// plural or a typo, followed by a directive key ("// result:task",
+// "//Result:flow", "//results:task", "//result :task", "//resutl:task"):
+// Go would ignore it, and the wrapper would silently be missing. Prose such
+// as "// Result: the sum" is left alone, since "the" is no key.
+//
+// Every boolean key (persist, cache_in_memory, refresh_cache) written bare
+// means true: "//result:task refresh_cache" is refresh_cache=true.
 //
 // # Grammar
 //

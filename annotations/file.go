@@ -1,15 +1,21 @@
 package annotations
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
+	"regexp"
+	"strings"
 )
 
 // ParseFile parses the directives of every top-level function in f (parsed
 // with parser.ParseComments) and reports every //result: comment that is
 // not in such a function's doc comment: on a method, on a type, var, const
 // or import declaration, inside a function, or attached to nothing. Each
-// misplaced comment line is one error at its "//".
+// misplaced comment line is one error at its "//". So is every line
+// comment that is a mistyped directive ("// result:task", "//Result:flow",
+// "//results:task", "//result :task", "//resutl:task"): the Go toolchain
+// would ignore it silently, and the wrapper would just be missing.
 //
 // Directives come in declaration order; errors are sorted by position. fset
 // is used for line numbers in messages and may be nil.
@@ -35,8 +41,14 @@ func ParseFile(fset *token.FileSet, f *ast.File) ([]*Directive, []Error) {
 	}
 	for _, g := range f.Comments {
 		for _, c := range g.List {
-			if IsDirective(c.Text) && !handled[c] {
+			switch {
+			case IsDirective(c.Text) && !handled[c]:
 				errs = append(errs, Error{Pos: c.Slash, Msg: misplaced(fset, f, g, c)})
+			case !IsDirective(c.Text):
+				if fix, ok := nearMiss(c.Text); ok {
+					errs = append(errs, Error{Pos: c.Slash, Msg: commentSubject(f, c) + fmt.Sprintf(
+						"%q looks like a //result: directive but is not one, so it is ignored: write %s", clip(c.Text), fix)})
+				}
 			}
 		}
 	}
@@ -143,4 +155,54 @@ func genDeclSubject(d *ast.GenDecl, g *ast.CommentGroup, in func(ast.Node) bool)
 		return d.Tok.String()
 	}
 	return d.Tok.String() + " " + name
+}
+
+// nearMissRE matches a line comment that starts like a directive: a word,
+// optional spaces, a colon and a first item, e.g. "// result:task",
+// "//Results : flow", "//resutl:task".
+var nearMissRE = regexp.MustCompile(`^//\s*([A-Za-z]+)\s*:\s*([a-z_]+)(?:[\s=]|$)`)
+
+// nearMiss reports whether comment text is a mistyped directive: a prefix
+// that is "result" but for spaces, case, a plural or a typo, followed by a
+// known key. Prose such as "// Result: the sum" is left alone, since "the"
+// is no key. fix is the line as it should be written.
+func nearMiss(text string) (fix string, ok bool) {
+	m := nearMissRE.FindStringSubmatchIndex(text)
+	if m == nil {
+		return "", false
+	}
+	word, key := text[m[2]:m[3]], text[m[4]:m[5]]
+	if _, known := keyTable[key]; !known {
+		return "", false
+	}
+	if w := strings.ToLower(word); w != "result" && w != "results" && editDistance(w, "result") > 2 {
+		return "", false
+	}
+	return Prefix + strings.TrimSpace(text[m[4]:]), true
+}
+
+// commentSubject is "func F: " when c is in F's doc comment or body, else "".
+func commentSubject(f *ast.File, c *ast.Comment) string {
+	for _, decl := range f.Decls {
+		fd, ok := decl.(*ast.FuncDecl)
+		if !ok {
+			continue
+		}
+		in := (fd.Doc != nil && fd.Doc.Pos() <= c.Pos() && c.Pos() < fd.Doc.End()) || (fd.Pos() <= c.Pos() && c.Pos() < fd.End())
+		if in {
+			if fd.Recv != nil {
+				return "method " + methodName(fd) + ": "
+			}
+			return "func " + fd.Name.Name + ": "
+		}
+	}
+	return ""
+}
+
+// clip shortens a comment for a message.
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return s
 }

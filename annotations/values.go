@@ -63,13 +63,8 @@ func (v *validator) item(it *item) {
 	if it.bad {
 		return // the lexer reported it
 	}
-	if !it.hasValue && it.key != "persist" {
-		switch it.key {
-		case "cache_in_memory", "refresh_cache":
-			v.errorf(it.pos(), "%s needs a value: write %s=true or %s=false", it.key, it.key, it.key)
-		default:
-			v.errorf(it.pos(), "%s needs a value: write %s=VALUE", it.key, it.key)
-		}
+	if !it.hasValue && !boolKeys[it.key] {
+		v.errorf(it.pos(), "%s needs a value: write %s=VALUE", it.key, it.key)
 		return
 	}
 
@@ -83,10 +78,6 @@ func (v *validator) item(it *item) {
 		}
 		v.d.Name = &String{Item: b, Value: val}
 	case "persist":
-		if !it.hasValue {
-			v.d.Persist = &Bool{Item: b, Value: true}
-			return
-		}
 		if x, ok := v.boolean(it); ok {
 			v.d.Persist = &Bool{Item: b, Value: x}
 		}
@@ -173,7 +164,13 @@ func suggestKey(key string) string {
 	return didYouMean(key, keyOrder)
 }
 
+// boolKeys take true or false; written bare, a key means true.
+var boolKeys = map[string]bool{"persist": true, "cache_in_memory": true, "refresh_cache": true}
+
 func (v *validator) boolean(it *item) (bool, bool) {
+	if !it.hasValue {
+		return true, true // a bare boolean key means true
+	}
 	switch it.value {
 	case "true":
 		return true, true

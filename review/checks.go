@@ -34,6 +34,11 @@ func (e *engine) checkDirective(f *fn) {
 				"%s: storage_key %q names a stored result, but persist=false: nothing is ever stored there", f.label(), d.StorageKey.Raw)
 		}
 	}
+	if d.StorageKey != nil && d.CacheKeyFn != nil && !off {
+		e.report(u, d.CacheKeyFn.Pos, Warning, CheckKeyFnIgnored, f,
+			"remove cache_key_fn, or remove storage_key to key the record by cache_key_fn",
+			"%s: storage_key and cache_key_fn are both set: storage_key names the record, so cache_key_fn=%s is never called", f.label(), d.CacheKeyFn.Value)
+	}
 	if d.CacheExpiration != nil && f.isTask() {
 		switch {
 		case off:

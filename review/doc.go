@@ -57,7 +57,12 @@
 //     funcs and complex numbers under json and msgpack, map keys json
 //     cannot encode (not a string, an integer or an encoding.TextMarshaler),
 //     top-level channels and funcs under gob, unsafe.Pointer anywhere;
-//   - directive: a //result: directive that does not parse.
+//   - key-conflict: two tasks that write the same storage key (equal
+//     literal keys, or templates of equal text, on the same storage
+//     directive) with different result types: at run time the second to
+//     run fails with runtime.ErrKeyConflict;
+//   - directive: a //result: directive that does not parse, or a line
+//     comment that is a mistyped one ("// result:task").
 //
 // Warnings (exit 1 only with -strict):
 //
@@ -71,6 +76,8 @@
 //   - key-params: a storage_key that uses none of the task's parameters
 //     (every call shares one result) or omits some (calls that differ only
 //     there collide);
+//   - key-fn-ignored: cache_key_fn beside a storage_key, which names the
+//     record, so the function is never called;
 //   - secret-in-key: a parameter (or field) whose name has the word part
 //     password, passwd, token, secret, apikey/api_key or key (apiKey,
 //     dbPassword, API_TOKEN; not keyboard) in a storage_key, which is

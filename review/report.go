@@ -30,6 +30,7 @@ const (
 	CheckUndecodable    = "undecodable-field"  // an interface-typed field the serializer cannot decode
 	CheckKeyParams      = "key-params"         // a storage key that ignores some or all parameters
 	CheckKeyConflict    = "key-conflict"       // two tasks write one storage key with different result types
+	CheckKeyFnIgnored   = "key-fn-ignored"     // cache_key_fn set beside storage_key, which wins
 	CheckSecretInKey    = "secret-in-key"      // a secret-looking parameter in a storage key
 	CheckRetriesNoStore = "retries-no-persist" // persist=false on a task called from a flow with retries
 	CheckUselessExpiry  = "useless-expiration" // cache_expiration where nothing is cached

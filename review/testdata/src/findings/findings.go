@@ -220,3 +220,10 @@ func Ratio() float64 { return 0.5 }
 //
 //result:task storage_key=num
 func Count() int { return 3 }
+
+// want +2 `task Both: storage_key and cache_key_fn are both set: storage_key names the record, so cache_key_fn=bothKey is never called`
+//
+//result:task storage_key=both cache_key_fn=bothKey
+func Both() int { return 1 }
+
+func bothKey() string { return "k" }
