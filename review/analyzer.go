@@ -28,7 +28,7 @@ environment in cached tasks.`,
 }
 
 func runAnalyzer(pass *analysis.Pass) (any, error) {
-	e := newEngine(Defaults{DefaultSerializer: "msgpack"}, "")
+	e := newEngine(builtin, "")
 	e.collect(&unit{fset: pass.Fset, files: pass.Files, pkg: pass.Pkg, info: pass.TypesInfo})
 	if len(e.funcs) == 0 && len(e.findings) == 0 {
 		return nil, nil

@@ -20,7 +20,14 @@ type Config struct {
 	// Settings are the global settings to judge with; nil loads them with
 	// settings.Load (environment, then profile, then defaults).
 	Settings *settings.Settings
+	// Builtin judges with the built-in defaults instead, ignoring the
+	// machine's settings, as resultvet does: what go generate enforces
+	// must not depend on who runs it.
+	Builtin bool
 }
+
+// builtin is the global settings resultvet and go generate judge with.
+var builtin = Defaults{DefaultSerializer: "msgpack"}
 
 // ErrNoPackages is returned when the patterns match no package.
 var ErrNoPackages = errors.New("no packages matched")
@@ -37,7 +44,7 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 		patterns = []string{"."}
 	}
 	st := cfg.Settings
-	if st == nil {
+	if st == nil && !cfg.Builtin {
 		s, err := settings.Load()
 		if err != nil {
 			return nil, fmt.Errorf("review: load settings: %w", err)
@@ -83,7 +90,11 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 	if err != nil {
 		return nil, fmt.Errorf("review: %w", err)
 	}
-	e := newEngine(defaultsOf(st), absDir)
+	defaults := builtin
+	if !cfg.Builtin {
+		defaults = defaultsOf(st)
+	}
+	e := newEngine(defaults, absDir)
 	for _, p := range pkgs {
 		if p.Fset == nil {
 			continue

@@ -2,19 +2,23 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"go/token"
 	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/resultgen/resultgen/generator"
+	"github.com/resultgen/resultgen/review"
 )
 
 // Exit codes.
@@ -27,8 +31,10 @@ const (
 const usage = `resultgen generates typed wrappers for functions with //result: directives.
 
 Usage:
-  resultgen [-v] [-tags TAGS] [packages]        generate each package's result_gen.go
-  resultgen check [-v] [-tags TAGS] [packages]  exit 1 when a result_gen.go is stale or missing
+  resultgen [-v] [-strict] [-tags TAGS] [packages]
+                                                generate each package's result_gen.go
+  resultgen check [-v] [-strict] [-tags TAGS] [packages]
+                                                exit 1 when a result_gen.go is stale or missing
   resultgen review [-format F] [-strict] [pkgs] where each result goes, when, and why;
                                                 F is table (default), json or markdown
   resultgen config set KEY=VALUE | view | unset KEY
@@ -47,9 +53,12 @@ Examples:
   resultgen check ./...
   resultgen review -format markdown ./...
 
-Problems print as file:line:col: message, all of them, and exit 1. A package
-with problems keeps its previous result_gen.go; only changed files are
-written; a package whose directives are all gone loses its result_gen.go.
+Problems print as file:line:col: message, all of them, and exit 1: the
+generator's own and every error review finds (judged with the built-in
+settings, as resultvet does). Review's warnings print as
+file:line:col: warning: message and fail only with -strict. A package with
+problems keeps its previous result_gen.go; only changed files are written; a
+package whose directives are all gone loses its result_gen.go.
 `
 
 // run is the whole command: it never panics and returns the exit code.
@@ -91,6 +100,7 @@ func runGenerate(args []string, stdout, stderr io.Writer, check bool) int {
 	fl.Usage = func() { fmt.Fprint(stderr, usage) }
 	verbose := fl.Bool("v", false, "print progress on stderr")
 	tags := fl.String("tags", "", "comma-separated build tags")
+	strict := fl.Bool("strict", false, "fail on review warnings too")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -121,11 +131,24 @@ func runGenerate(args []string, stdout, stderr io.Writer, check bool) int {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitProblems
 	}
+	rep, err := review.Review(ctx, review.Config{Config: cfg, Builtin: true}, patterns...)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return exitProblems
+	}
+	problems := printProblems(stderr, wd, res, rep, *strict)
 	code := exitOK
-	for _, d := range res.Diagnostics {
-		fmt.Fprintln(stderr, d.Rel(wd).String())
+	if len(problems) > 0 {
 		code = exitProblems
 	}
+	// a package with problems keeps the file it had
+	files := res.Files[:0:0]
+	for _, f := range res.Files {
+		if !problems[filepath.Dir(f.Path)] {
+			files = append(files, f)
+		}
+	}
+	res.Files = files
 	if check {
 		for _, f := range res.Files {
 			old, err := os.ReadFile(f.Path)
@@ -179,6 +202,47 @@ func runGenerate(args []string, stdout, stderr io.Writer, check bool) int {
 		}
 	}
 	return code
+}
+
+// printProblems prints the generator's diagnostics and review's findings on
+// what it generated, one "file:line:col: message" line each, sorted, and
+// returns the folders of the packages that must not get a file: those with
+// errors (and warnings under strict). A finding at a position the generator
+// already reported is left out: it is the same problem seen twice (a
+// directive that does not parse, say).
+func printProblems(w io.Writer, wd string, res *generator.Result, rep *review.Report, strict bool) map[string]bool {
+	type line struct {
+		pos  token.Position
+		text string
+	}
+	var lines []line
+	failed := map[string]bool{}
+	seen := map[token.Position]bool{}
+	for _, d := range res.Diagnostics {
+		lines = append(lines, line{d.Pos, d.Rel(wd).String()})
+		seen[d.Pos] = true
+		failed[filepath.Dir(d.Pos.Filename)] = true
+	}
+	for _, f := range rep.Findings {
+		if seen[f.Pos] {
+			continue
+		}
+		text := f.Position + ": " + f.Message + " (fix: " + f.Fix + ")"
+		if f.Severity == review.Warning {
+			text = f.Position + ": warning: " + f.Message + " (fix: " + f.Fix + ")"
+		}
+		lines = append(lines, line{f.Pos, text})
+		if f.Severity == review.Error || strict {
+			failed[filepath.Dir(f.Pos.Filename)] = true
+		}
+	}
+	slices.SortStableFunc(lines, func(a, b line) int {
+		return cmp.Or(cmp.Compare(a.pos.Filename, b.pos.Filename), cmp.Compare(a.pos.Line, b.pos.Line), cmp.Compare(a.pos.Column, b.pos.Column))
+	})
+	for _, l := range lines {
+		fmt.Fprintln(w, l.text)
+	}
+	return failed
 }
 
 // writeFile replaces path atomically, so a reader never sees half a file.
