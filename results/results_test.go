@@ -1,6 +1,7 @@
 package results_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -326,5 +327,45 @@ func TestResultsFormat(t *testing.T) {
 		if s, e := results.FormatSerializer(tt.m), results.FormatExpires(tt.m, tt.expired); s != tt.ser || e != tt.exp {
 			t.Errorf("%+v: %q %q, want %q %q", tt.m, s, e, tt.ser, tt.exp)
 		}
+	}
+}
+
+// Records written with serializer=json are JSON documents; every command
+// reads them like binary ones, and a user's JSON file is not a record.
+func TestJSONRecords(t *testing.T) {
+	ctx := context.Background()
+	st, dir := local(t)
+	now := time.Now()
+	write(t, st, "r.json", record.Meta{Task: "t"}, serializer.JSON(), map[string][]int{"a": {1, 2}})
+	os.WriteFile(filepath.Join(dir, "mine.json"), []byte(`{"resultgen": "x"}`), 0o600)
+
+	b, _ := os.ReadFile(filepath.Join(dir, "r.json"))
+	var doc struct {
+		Value json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || string(bytes.TrimSpace(doc.Value)) != `{"a":[1,2]}` {
+		t.Fatalf("record is not JSON with .value: %v\n%s", err, b)
+	}
+	e, err := results.Show(ctx, st, "r.json", now)
+	if err != nil || e.Status != results.StatusRecord || e.Meta.Task != "t" || e.Meta.Size != int64(len(`{"a":[1,2]}`+"\n")) {
+		t.Errorf("Show: %+v, %v", e, err)
+	}
+	v, _, err := results.Value(ctx, st, "r.json")
+	if js, _ := json.Marshal(results.JSONValue(v)); err != nil || string(js) != `{"a":[1,2]}` {
+		t.Errorf("Value: %s, %v", js, err)
+	}
+	if c := results.VerifyKey(ctx, st, "r.json"); c.Err != nil || c.Read != int64(len(b)) || c.Meta.Size != e.Meta.Size {
+		t.Errorf("VerifyKey: %+v", c)
+	}
+	if e, err := results.Show(ctx, st, "mine.json", now); err != nil || e.Status != results.StatusNotRecord {
+		t.Errorf("Show of a user's JSON file: %+v, %v", e, err)
+	}
+	if c := results.VerifyKey(ctx, st, "mine.json"); c.Problem() != results.ProblemNotRecord {
+		t.Errorf("VerifyKey of a user's JSON file: %v", c.Err)
+	}
+	b[bytes.Index(b, []byte(`"value":`))+10] ^= 1 // in the value
+	os.WriteFile(filepath.Join(dir, "r.json"), b, 0o600)
+	if c := results.VerifyKey(ctx, st, "r.json"); c.Problem() != results.ProblemChecksum {
+		t.Errorf("VerifyKey of a damaged JSON record: %v", c.Err)
 	}
 }

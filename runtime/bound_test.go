@@ -186,6 +186,45 @@ func TestDamagedRecordReplaced(t *testing.T) {
 	}
 }
 
+// With serializer=json a record is a JSON document; a user's JSON file
+// that merely looks like one is still foreign, and a damaged JSON record of
+// ours is replaced.
+func TestJSONLookalikeIsForeign(t *testing.T) {
+	ctx, _, local := newEngine(t, nil)
+	def := keyedDef("Report", "string", "report.json")
+	def.Config.Serializer = "json"
+	rep := keyed(def, "computed")
+	if err := os.MkdirAll(local, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, mine := range []string{`{"resultgen": "x"}`, `{"resultgen":1}`, `{"a":1}`} {
+		if err := os.WriteFile(filepath.Join(local, "report.json"), []byte(mine), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rep.Call(ctx); !errors.Is(err, runtime.ErrForeignObject) {
+			t.Errorf("%s: %v; want ErrForeignObject", mine, err)
+		}
+		if got, _ := os.ReadFile(filepath.Join(local, "report.json")); string(got) != mine {
+			t.Errorf("the user's file changed: %q", got)
+		}
+	}
+	os.Remove(filepath.Join(local, "report.json"))
+	if v, err := rep.Call(ctx); v != "computed" || err != nil {
+		t.Fatalf("%q, %v", v, err)
+	}
+	b, _ := os.ReadFile(filepath.Join(local, "report.json"))
+	if !bytes.HasPrefix(b, []byte(`{"resultgen":1,`)) || !bytes.Contains(b, []byte(`"value":"computed"`)) {
+		t.Fatalf("not a JSON record:\n%s", b)
+	}
+	b[bytes.Index(b, []byte(`"value":`))+10] ^= 1
+	if err := os.WriteFile(filepath.Join(local, "report.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if st := rep.State(ctx); st.IsCached() || st.CacheReason() != "a damaged record was replaced" {
+		t.Errorf("%s, reason %q; want recomputed", st.Name(), st.CacheReason())
+	}
+}
+
 // Reference[T] decodes only a record of T's type.
 func TestReferenceTypeMismatch(t *testing.T) {
 	ctx, e, _ := newEngine(t, nil)

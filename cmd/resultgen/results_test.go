@@ -404,9 +404,18 @@ func TestResultsVerify(t *testing.T) {
 		t.Errorf("verify -q: exit %d\n%s", code, out)
 	}
 
-	// A future format version.
-	put(t, st, "future", record.Meta{}, serializer.JSON(), 1)
+	// A future format version, in both framings.
+	put(t, st, "future", record.Meta{}, serializer.Msgpack(), 1)
 	damage(t, dir, "future", func(b []byte) []byte { b[9] = 9; return b })
+	put(t, st, "future.json", record.Meta{}, serializer.JSON(), 1)
+	damage(t, dir, "future.json", func(b []byte) []byte { b[len(`{"resultgen":`)] = '2'; return b })
+	// JSON records damaged, and JSON files of the user's.
+	put(t, st, "flipped.json", record.Meta{Task: "t"}, serializer.JSON(), big)
+	damage(t, dir, "flipped.json", func(b []byte) []byte { b[len(b)/2] ^= 0x01; return b })
+	put(t, st, "cut.json", record.Meta{Task: "t"}, serializer.JSON(), big)
+	damage(t, dir, "cut.json", func(b []byte) []byte { return b[:len(b)-100] })
+	writeRaw(t, dir, "mine.json", []byte(`{"resultgen": "x"}`))
+	writeRaw(t, dir, "other.json", []byte(`{"a":1}`))
 
 	for _, tt := range []struct {
 		name   string
@@ -418,6 +427,10 @@ func TestResultsVerify(t *testing.T) {
 		{"named intact", []string{"verify", "old.json", "flag"}, exitOK, "OK\told.json", "2 intact, 0 with problems"},
 		{"named damaged", []string{"verify", "old.json", "cut"}, exitProblems, "TRUNCATED\tcut", "1 intact, 1 with problems"},
 		{"version", []string{"verify", "future"}, exitProblems, "UNSUPPORTED VERSION\tfuture", ""},
+		{"json version", []string{"verify", "future.json"}, exitProblems, "UNSUPPORTED VERSION\tfuture.json", ""},
+		{"json flipped", []string{"verify", "flipped.json"}, exitProblems, "CHECKSUM MISMATCH\tflipped.json", ""},
+		{"json cut", []string{"verify", "cut.json"}, exitProblems, "TRUNCATED\tcut.json", ""},
+		{"user's json", []string{"verify", "mine.json", "other.json"}, exitProblems, "NOT A RECORD\tmine.json", "0 intact, 2 with problems"},
 		{"named missing", []string{"verify", "nope"}, exitProblems, "MISSING\tnope", ""},
 		{"named non-record", []string{"verify", "notes.txt"}, exitProblems, "NOT A RECORD\tnotes.txt", ""},
 		{"prefix", []string{"verify", "-prefix", "reports/"}, exitOK, "OK\treports/rows.msgpack", "1 intact"},

@@ -16,7 +16,8 @@ import (
 	"github.com/resultgen/resultgen/runtime/serializer"
 )
 
-// The layout of format version 1 (all integers big-endian):
+// The binary framing of format version 1 (all integers big-endian; the JSON
+// framing is in jsonframe.go):
 //
 //	offset      size  field
 //	0           8     magic "RGRESULT"
@@ -36,7 +37,8 @@ const (
 	crcSize       = 4
 	trailerSize   = 48
 	MaxHeaderSize = 1 << 20 // bytes of header JSON a reader accepts
-	// Overhead is the size of a record with an empty header and payload.
+	// Overhead is the size of a binary-framed record with an empty header
+	// and payload.
 	Overhead = prefixSize + crcSize + trailerSize
 )
 
@@ -59,8 +61,27 @@ type header struct {
 
 func validLiteral(s string) bool { return s == "true" || s == "false" || s == "null" }
 
-// encodeHeader returns the record's bytes up to the payload.
-func encodeHeader(m Meta) ([]byte, error) {
+// encodeHeader returns the record's bytes up to the payload, in the
+// binary framing or the JSON one.
+func encodeHeader(m Meta, f framing) ([]byte, error) {
+	js, err := headerJSON(m)
+	if err != nil {
+		return nil, err
+	}
+	if f == framingJSON {
+		return encodeJSONHeader(js), nil
+	}
+	b := make([]byte, 0, prefixSize+len(js)+crcSize)
+	b = append(b, magic...)
+	b = binary.BigEndian.AppendUint16(b, Version)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(js)))
+	b = append(b, js...)
+	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b[len(magic):], castagnoli))
+	return b, nil
+}
+
+// headerJSON returns the header of m as JSON.
+func headerJSON(m Meta) ([]byte, error) {
 	h := header{
 		Serializer: m.Serializer,
 		GoType:     m.GoType,
@@ -84,13 +105,7 @@ func encodeHeader(m Meta) ([]byte, error) {
 	if len(js) > MaxHeaderSize {
 		return nil, fmt.Errorf("header of %d bytes exceeds %d (labels too large?)", len(js), MaxHeaderSize)
 	}
-	b := make([]byte, 0, prefixSize+len(js)+crcSize)
-	b = append(b, magic...)
-	b = binary.BigEndian.AppendUint16(b, Version)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(js)))
-	b = append(b, js...)
-	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b[len(magic):], castagnoli))
-	return b, nil
+	return js, nil
 }
 
 func encodeTrailer(n int64, sum []byte) []byte {
@@ -99,6 +114,30 @@ func encodeTrailer(n int64, sum []byte) []byte {
 	b = append(b, sum...)
 	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 	return append(b, endMagic...)
+}
+
+// framing is how a record lays out its header and trailer around the
+// payload: binary (magic "RGRESULT") or JSON (see jsonframe.go). Readers
+// tell them apart by the first bytes.
+type framing uint8
+
+const (
+	framingBinary framing = iota
+	framingJSON
+)
+
+func (f framing) tsize() int {
+	if f == framingJSON {
+		return jsonTrailerLen
+	}
+	return trailerSize
+}
+
+func (f framing) parseTrailer(b []byte, key string, offset int64) (trailer, error) {
+	if f == framingJSON {
+		return parseJSONTrailer(b, key, offset)
+	}
+	return parseTrailer(b, key, offset)
 }
 
 // trailer is a parsed trailer.
@@ -174,9 +213,10 @@ type Reader struct {
 	r         io.Reader
 	key       string
 	meta      Meta
+	framing   framing
 	headerEnd int64 // offset of the payload
 
-	buf        []byte // read-ahead; the last trailerSize bytes are held back
+	buf        []byte // read-ahead; the last trailer-sized bytes are held back
 	start, end int
 	eof        bool
 	h          hash.Hash
@@ -191,16 +231,18 @@ func NewReader(r io.Reader) (*Reader, error) { return newReader(r, "") }
 
 func newReader(r io.Reader, key string) (*Reader, error) {
 	var pre [prefixSize]byte
-	if n, err := io.ReadFull(r, pre[:]); err != nil {
-		if isShort(err) {
-			if n > 0 && !bytes.HasPrefix([]byte(magic), pre[:min(n, len(magic))]) {
-				return nil, corrupt(key, 0, ErrNotRecord, "not a resultgen record")
-			}
-			return nil, corrupt(key, int64(n), ErrTruncated, "record ends inside its prefix")
-		}
+	n, err := io.ReadFull(r, pre[:])
+	if err != nil && !isShort(err) {
 		return nil, fmt.Errorf("record %q: read: %w", key, err)
 	}
-	if string(pre[:len(magic)]) != magic {
+	switch {
+	case agrees(pre[:n], magic):
+		if err != nil {
+			return nil, corrupt(key, int64(n), ErrTruncated, "record ends inside its prefix")
+		}
+	case agrees(pre[:n], jsonMagic):
+		return newJSONReader(r, key, pre[:n], err != nil)
+	default:
 		return nil, corrupt(key, 0, ErrNotRecord, "not a resultgen record")
 	}
 	if v := binary.BigEndian.Uint16(pre[8:10]); v != Version {
@@ -233,6 +275,11 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 		buf:       make([]byte, 4<<10+trailerSize),
 		h:         sha256.New(),
 	}, nil
+}
+
+// agrees reports whether b and m are equal over their common length.
+func agrees(b []byte, m string) bool {
+	return string(b[:min(len(b), len(m))]) == m[:min(len(b), len(m))]
 }
 
 func isShort(err error) bool { return err == io.EOF || err == io.ErrUnexpectedEOF }
@@ -291,13 +338,14 @@ func (d *Reader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	for !d.eof && d.end-d.start <= trailerSize {
+	tsize := d.framing.tsize()
+	for !d.eof && d.end-d.start <= tsize {
 		d.fill()
 		if d.err != nil {
 			return 0, d.err
 		}
 	}
-	avail := d.end - d.start - trailerSize
+	avail := d.end - d.start - tsize
 	if avail <= 0 { // at EOF: what is left is the trailer
 		d.err = d.finish()
 		if d.err != nil {
@@ -333,7 +381,7 @@ func (d *Reader) fill() {
 
 func (d *Reader) finish() error {
 	off := d.headerEnd + d.n
-	t, err := parseTrailer(d.buf[d.start:d.end], d.key, off)
+	t, err := d.framing.parseTrailer(d.buf[d.start:d.end], d.key, off)
 	if err != nil {
 		return err
 	}

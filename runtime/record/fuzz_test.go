@@ -39,6 +39,19 @@ func FuzzDecode(f *testing.F) {
 			_, err := record.WriteLiteral(ctx, seed, k, record.Meta{}, "true", storage.PutOptions{})
 			return err
 		},
+		// JSON-framed records (serializer json).
+		func(k string) error {
+			_, err := record.Write(ctx, seed, k, record.Meta{Task: "t", Func: "example.com/app.F", TypeHash: "sha256:00"}, serializer.JSON(), rows(), storage.PutOptions{})
+			return err
+		},
+		func(k string) error {
+			_, err := record.Write(ctx, seed, k, record.Meta{Labels: map[string]string{"a": "b"}}, serializer.JSON(), map[string]any{"}": "\"{"}, storage.PutOptions{})
+			return err
+		},
+		func(k string) error {
+			_, err := record.Write(ctx, seed, k, record.Meta{}, bareJSON{}, 7, storage.PutOptions{})
+			return err
+		},
 	} {
 		key := fmt.Sprintf("seed/%d", i)
 		if err := w(key); err != nil {
@@ -56,6 +69,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte("RGRESULT\x00\x01\x00\x00\x00\x02{}"))
 	f.Add([]byte("RGRESULT\x00\x01\xff\xff\xff\xff"))
+	f.Add([]byte(`{"resultgen":1,"meta_size":      2,"meta":{}`))
+	f.Add([]byte(`{"resultgen":2,"meta_size":`))
+	f.Add([]byte(`{"resultgen": "x"}`))
+	f.Add([]byte(`{"a":1}`))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		meta, payload, err := record.Decode(bytes.NewReader(data))

@@ -3,8 +3,13 @@
 //
 // # Format
 //
-// A record is one object in a storage.Storage, laid out as (version 1,
-// integers big-endian):
+// A record is one object in a storage.Storage, in one of two framings of
+// format version 1. Readers tell them apart by the first bytes: "RGRESULT"
+// is the binary framing, `{"resultgen":` the JSON one; any other start is
+// not a record (ErrNotRecord).
+//
+// The binary framing (integers big-endian) is used for every serializer but
+// uncompressed json, and for literals:
 //
 //	magic "RGRESULT" | version uint16 | header length uint32 | header JSON | header CRC-32C
 //	payload bytes (raw serializer output, no base64)
@@ -19,19 +24,49 @@
 // serializer into storage, and a reader learns everything about a record
 // from its first and last bytes without touching the payload.
 //
+// The JSON framing is used with serializer=json (uncompressed, no options):
+// the object is one JSON document and a newline, so standard tools read it
+// (`jq .value KEY` prints the value, `jq .meta KEY` the header). Its keys
+// come in this order, spelled byte for byte as shown (H and N are the
+// header's and the value's lengths in bytes):
+//
+//	{"resultgen":1,"meta_size":<H: 7 chars>,"meta":<header JSON>,"meta_crc32c":"<8 hex>","value":<payload>
+//	,"size":<N: 20 chars>,"sha256":"<64 hex>","trailer_crc32c":"<8 hex>"}\n
+//
+// (two lines when the payload ends with a newline, as the built-in json
+// serializer's does; else one). The header is the same JSON object as in the binary framing.
+// meta_size and size are decimal numbers right-aligned with spaces (JSON
+// whitespace) to fixed widths, so the 42-byte prefix up to the header and
+// the 134-byte trailer from `,"size":` on have fixed sizes: a reader finds
+// the header from the front and the payload's end from the back, as in the
+// binary framing, without parsing the payload. meta_crc32c is the CRC-32C
+// of every byte before `,"meta_crc32c"`; trailer_crc32c that of the trailer
+// up to and including the closing quote of sha256. Hex is lowercase. The
+// payload is the serializer's output verbatim, never re-encoded; the
+// built-in json serializer ends it with a newline (encoding/json's Encoder
+// does), which stays part of the payload, its size and its SHA-256, and is
+// JSON whitespace before `,"size"`. Only an object that starts with
+// `{"resultgen":<version>,"meta_size":` is taken for a record (a version
+// other than 1 gives ErrVersion); a user's `{"resultgen": "x"}` or
+// `{"a":1}` is ErrNotRecord, and so is any object shorter than
+// `{"resultgen":`, which cannot be told from a foreign file.
+//
 // Literal results (bool and nil) keep the literal ("true", "false",
-// "null") in the header, use no serializer and have an empty payload.
+// "null") in the header, use no serializer, have an empty payload and use
+// the binary framing.
 //
 // A reader refuses a record whose magic, version, CRCs, length or SHA-256
-// do not match. Changing the layout or the meaning of a header field
-// requires a new Version; readers reject versions they do not know with
-// ErrVersion rather than guess.
+// do not match, or (JSON) whose fixed text is not where it belongs.
+// Changing the layout or the meaning of a header field requires a new
+// Version; readers reject versions they do not know with ErrVersion rather
+// than guess.
 //
 // # Writing
 //
 // Write encodes the value through the serializer into a hashing writer that
 // feeds st.Put through an io.Pipe (PutOptions.Size is -1), so the encoded
-// value is never held in memory whole. It also copies the header into
+// value is never held in memory whole by this package (in either framing;
+// a serializer may buffer it: encoding/json does). It also copies the header into
 // PutOptions.Metadata under the Meta* keys ("resultgen-version", ...), with
 // values escaped to printable ASCII (see escapeASCII: '%' and bytes outside
 // 0x20-0x7E become %XX), for stores that keep object metadata. Atomicity is
@@ -39,6 +74,9 @@
 // none.
 //
 // # Reading
+//
+// Every reader below handles both framings. Object metadata is the same
+// for both.
 //
 //   - Head is the cheapest look: from Stat's metadata when the store keeps it,
 //     else from the header alone. It verifies nothing beyond the header CRC
@@ -184,7 +222,11 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 	if meta.GoType == "" {
 		meta.GoType = typeName(reflect.TypeOf(v))
 	}
-	head, err := encodeHeader(meta)
+	frame, encodeTrailer := framingBinary, encodeTrailer
+	if jsonFramed(spec) {
+		frame, encodeTrailer = framingJSON, encodeJSONTrailer
+	}
+	head, err := encodeHeader(meta, frame)
 	if err != nil {
 		return Meta{}, fmt.Errorf("record %q: %w", key, err)
 	}
@@ -280,7 +322,7 @@ func WriteLiteral(ctx context.Context, st storage.Storage, key string, meta Meta
 	}
 	meta = prepare(meta, key)
 	meta.Serializer, meta.Literal = nil, &literal
-	head, err := encodeHeader(meta)
+	head, err := encodeHeader(meta, framingBinary)
 	if err != nil {
 		return Meta{}, fmt.Errorf("record %q: %w", key, err)
 	}
@@ -373,23 +415,24 @@ func ReadMeta(ctx context.Context, st storage.Storage, key string) (Meta, error)
 	if err != nil {
 		return Meta{}, err
 	}
-	if total-d.headerEnd < trailerSize {
+	tsize := int64(d.framing.tsize())
+	if total-d.headerEnd < tsize {
 		return Meta{}, corrupt(key, total, ErrTruncated, "record ends inside its trailer")
 	}
-	tb, err := readRange(total-trailerSize, trailerSize)
+	tb, err := readRange(total-tsize, tsize)
 	if err != nil {
 		return Meta{}, err
 	}
-	t, err := parseTrailer(tb, key, total-trailerSize)
+	t, err := d.framing.parseTrailer(tb, key, total-tsize)
 	if err != nil {
 		return Meta{}, err
 	}
-	if want := total - d.headerEnd - trailerSize; t.size != want {
+	if want := total - d.headerEnd - tsize; t.size != want {
 		kind := ErrChecksum
 		if t.size > want {
 			kind = ErrTruncated
 		}
-		return Meta{}, corrupt(key, total-trailerSize, kind, fmt.Sprintf("trailer says %d payload bytes, the object holds %d", t.size, want))
+		return Meta{}, corrupt(key, total-tsize, kind, fmt.Sprintf("trailer says %d payload bytes, the object holds %d", t.size, want))
 	}
 	m := d.Meta()
 	if m.Literal != nil && t.size != 0 {
@@ -467,7 +510,7 @@ func ReadChecked(ctx context.Context, st storage.Storage, key string, ser serial
 	}
 	hint := int64(0)
 	if total > 0 {
-		hint = total - d.headerEnd - trailerSize
+		hint = total - d.headerEnd - int64(d.framing.tsize())
 	}
 	payload, err := d.readPayload(hint, ctx.Err)
 	if err != nil {

@@ -1,0 +1,278 @@
+package record
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"strconv"
+
+	"github.com/resultgen/resultgen/runtime/serializer"
+)
+
+// The JSON framing of format version 1, used for records written with the
+// uncompressed json serializer: the object is one JSON document followed by a
+// newline, its fields always in this order and spelled byte for byte so:
+//
+//	offset      size  field
+//	0           27    `{"resultgen":1,"meta_size":`
+//	27          7     H, the header's length in bytes, decimal, right-aligned with spaces
+//	34          8     `,"meta":`
+//	42          H     header: the same JSON object as in the binary framing
+//	42+H        16    `,"meta_crc32c":"`
+//	58+H        8     CRC-32C of bytes 0 .. 42+H, 8 lowercase hex digits
+//	66+H        10    `","value":`
+//	76+H        N     value: the serializer's output, verbatim (JSON)
+//	76+H+N      8     `,"size":`
+//	84+H+N      20    N, decimal, right-aligned with spaces
+//	104+H+N     11    `,"sha256":"`
+//	115+H+N     64    SHA-256 of the value, lowercase hex
+//	179+H+N     1     `"`
+//	180+H+N     19    `,"trailer_crc32c":"`
+//	199+H+N     8     CRC-32C of bytes 76+H+N .. 180+H+N, lowercase hex
+//	207+H+N     3     `"}` and a newline
+//
+// The spaces before the two numbers are JSON whitespace: they give the
+// prefix and the 134-byte trailer fixed sizes, so a reader finds the header
+// from the front and the value's end from the back without parsing the
+// value. Every byte is covered: the prefix and header by meta_crc32c, the
+// value by size and sha256, those two by trailer_crc32c, the fixed text by
+// an exact comparison (hex digits must be lowercase, numbers in the one
+// spelling above).
+const (
+	jsonMagic      = `{"resultgen":`
+	jsonIDTail     = `,"meta_size":`
+	jsonPrefix     = jsonMagic + "1" + jsonIDTail // the version-1 prefix
+	jsonHeadWidth  = 7                            // digits of MaxHeaderSize
+	jsonMetaKey    = `,"meta":`
+	jsonPrefixSize = len(jsonPrefix) + jsonHeadWidth + len(jsonMetaKey) // 42
+	jsonMetaCRC    = `,"meta_crc32c":"`
+	jsonValueKey   = `","value":`
+	jsonMidSize    = len(jsonMetaCRC) + 8 + len(jsonValueKey) // 34
+	jsonSizeKey    = `,"size":`
+	jsonSizeWidth  = 20
+	jsonSumKey     = `,"sha256":"`
+	jsonTrailerCRC = `","trailer_crc32c":"`
+	jsonEnd        = "\"}\n"
+	jsonCRCCovered = len(jsonSizeKey) + jsonSizeWidth + len(jsonSumKey) + 64 + 1 // 104
+	jsonTrailerLen = jsonCRCCovered + len(jsonTrailerCRC) - 1 + 8 + len(jsonEnd) // 134
+	// jsonIDSize is enough bytes to tell any version's JSON prefix apart:
+	// the magic, up to 5 version digits and the tail.
+	jsonIDSize = len(jsonMagic) + 5 + len(jsonIDTail)
+)
+
+// jsonFramed reports whether records written with spec use the JSON
+// framing: the built-in json serializer, uncompressed, without options.
+func jsonFramed(spec serializer.Spec) bool {
+	return spec.Type == serializer.JSONName && spec.Compression == "" && len(spec.Options) == 0
+}
+
+// encodeJSONHeader returns a JSON-framed record's bytes up to the value.
+func encodeJSONHeader(js []byte) []byte {
+	b := make([]byte, 0, jsonPrefixSize+len(js)+jsonMidSize)
+	b = append(b, jsonPrefix...)
+	b = fmt.Appendf(b, "%*d", jsonHeadWidth, len(js))
+	b = append(b, jsonMetaKey...)
+	b = append(b, js...)
+	crc := crc32.Checksum(b, castagnoli)
+	b = append(b, jsonMetaCRC...)
+	b = fmt.Appendf(b, "%08x", crc)
+	return append(b, jsonValueKey...)
+}
+
+func encodeJSONTrailer(n int64, sum []byte) []byte {
+	b := make([]byte, 0, jsonTrailerLen)
+	b = append(b, jsonSizeKey...)
+	b = fmt.Appendf(b, "%*d", jsonSizeWidth, n)
+	b = append(b, jsonSumKey...)
+	b = hex.AppendEncode(b, sum)
+	b = append(b, '"')
+	crc := crc32.Checksum(b, castagnoli)
+	b = append(b, jsonTrailerCRC[1:]...)
+	b = fmt.Appendf(b, "%08x", crc)
+	return append(b, jsonEnd...)
+}
+
+// parseJSONTrailer checks and parses a JSON trailer that starts at offset.
+// Misplaced fixed text means the record was cut short (its last bytes are
+// value bytes) or damaged: ErrTruncated, like a missing binary end magic.
+func parseJSONTrailer(b []byte, key string, offset int64) (trailer, error) {
+	if len(b) < jsonTrailerLen {
+		return trailer{}, corrupt(key, offset, ErrTruncated, "record ends inside its trailer")
+	}
+	sumAt := len(jsonSizeKey) + jsonSizeWidth + len(jsonSumKey)
+	crcAt := jsonCRCCovered + len(jsonTrailerCRC) - 1
+	for _, f := range []struct {
+		at   int
+		text string
+	}{{0, jsonSizeKey}, {len(jsonSizeKey) + jsonSizeWidth, jsonSumKey}, {sumAt + 64, jsonTrailerCRC}, {crcAt + 8, jsonEnd}} {
+		if string(b[f.at:f.at+len(f.text)]) != f.text {
+			return trailer{}, corrupt(key, offset+int64(f.at), ErrTruncated, "no JSON trailer at the end: the record is cut short or damaged")
+		}
+	}
+	stored, ok := parseHex32(b[crcAt : crcAt+8])
+	if got := crc32.Checksum(b[:jsonCRCCovered], castagnoli); !ok || got != stored {
+		return trailer{}, corrupt(key, offset+int64(crcAt), ErrChecksum, fmt.Sprintf("trailer CRC %08x, stored %q", got, b[crcAt:crcAt+8]))
+	}
+	n, ok := parsePadded(b[len(jsonSizeKey) : len(jsonSizeKey)+jsonSizeWidth])
+	if !ok || n > 1<<62 {
+		return trailer{}, corrupt(key, offset+int64(len(jsonSizeKey)), nil, fmt.Sprintf("value size %q", b[len(jsonSizeKey):len(jsonSizeKey)+jsonSizeWidth]))
+	}
+	sum, ok := parseLowerHex(b[sumAt : sumAt+64])
+	if !ok {
+		return trailer{}, corrupt(key, offset+int64(sumAt), nil, fmt.Sprintf("sha256 %q", b[sumAt:sumAt+64]))
+	}
+	return trailer{size: n, sum: sum}, nil
+}
+
+// identifyJSON tells whether b, the first bytes of an object (all of it
+// when short), starts a JSON-framed record: b starts with jsonMagic, then a
+// version (1 to 5 digits, no leading zero) and jsonIDTail. An object that
+// agrees with that but ends early is a truncated record; one that departs
+// from it is not a record (a user's `{"resultgen": "x"}` or
+// `{"resultgen":1}`), never a damaged one.
+func identifyJSON(b []byte, short bool, key string) (version int, err error) {
+	if len(b) < len(jsonMagic) {
+		// Too short to tell from a foreign file (no JSON document is a
+		// strict prefix of a record; nor is a 12-byte damaged one told
+		// from a user's).
+		return 0, corrupt(key, 0, ErrNotRecord, "not a resultgen record")
+	}
+	i := len(jsonMagic)
+	for i < len(b) && i-len(jsonMagic) < 5 && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	digits := b[len(jsonMagic):i]
+	if len(digits) > 0 && digits[0] == '0' {
+		return 0, corrupt(key, 0, ErrNotRecord, "not a resultgen record")
+	}
+	if i == len(b) && short {
+		return 0, corrupt(key, int64(len(b)), ErrTruncated, "record ends inside its prefix")
+	}
+	if len(digits) == 0 {
+		return 0, corrupt(key, 0, ErrNotRecord, "not a resultgen record")
+	}
+	rest := b[i:min(len(b), i+len(jsonIDTail))]
+	if !bytes.HasPrefix([]byte(jsonIDTail), rest) {
+		return 0, corrupt(key, 0, ErrNotRecord, "not a resultgen record")
+	}
+	if len(rest) < len(jsonIDTail) {
+		return 0, corrupt(key, int64(len(b)), ErrTruncated, "record ends inside its prefix")
+	}
+	v, _ := strconv.Atoi(string(digits))
+	return v, nil
+}
+
+// newJSONReader continues newReader for an object whose first bytes pre
+// agree with jsonMagic; short tells that pre is the whole object.
+func newJSONReader(r io.Reader, key string, pre []byte, short bool) (*Reader, error) {
+	b := make([]byte, jsonPrefixSize)
+	n := copy(b, pre)
+	if !short && n < jsonIDSize {
+		m, err := io.ReadFull(r, b[n:jsonIDSize])
+		if err != nil && !isShort(err) {
+			return nil, fmt.Errorf("record %q: read: %w", key, err)
+		}
+		n += m
+		short = err != nil
+	}
+	v, err := identifyJSON(b[:n], short, key)
+	if err != nil {
+		return nil, err
+	}
+	if v != Version {
+		return nil, corrupt(key, int64(len(jsonMagic)), ErrVersion, fmt.Sprintf("format version %d, this reader knows %d", v, Version))
+	}
+	if n < jsonPrefixSize {
+		if short {
+			return nil, corrupt(key, int64(n), ErrTruncated, "record ends inside its prefix")
+		}
+		m, err := io.ReadFull(r, b[n:])
+		if err != nil {
+			if isShort(err) {
+				return nil, corrupt(key, int64(n+m), ErrTruncated, "record ends inside its prefix")
+			}
+			return nil, fmt.Errorf("record %q: read: %w", key, err)
+		}
+	}
+	hlen, ok := parsePadded(b[len(jsonPrefix) : len(jsonPrefix)+jsonHeadWidth])
+	if !ok || string(b[jsonPrefixSize-len(jsonMetaKey):]) != jsonMetaKey {
+		return nil, corrupt(key, int64(len(jsonPrefix)), nil, fmt.Sprintf("meta_size %q", b[len(jsonPrefix):jsonPrefixSize]))
+	}
+	if hlen > MaxHeaderSize {
+		return nil, corrupt(key, int64(len(jsonPrefix)), nil, fmt.Sprintf("header length %d exceeds %d", hlen, MaxHeaderSize))
+	}
+	hb := make([]byte, int(hlen)+jsonMidSize)
+	if m, err := io.ReadFull(r, hb); err != nil {
+		if isShort(err) {
+			return nil, corrupt(key, int64(jsonPrefixSize+m), ErrTruncated, "record ends inside its header")
+		}
+		return nil, fmt.Errorf("record %q: read: %w", key, err)
+	}
+	mid := hb[hlen:]
+	end := int64(jsonPrefixSize) + hlen
+	if string(mid[:len(jsonMetaCRC)]) != jsonMetaCRC || string(mid[len(jsonMetaCRC)+8:]) != jsonValueKey {
+		return nil, corrupt(key, end, nil, "the header is not followed by its meta_crc32c and the value")
+	}
+	stored, ok := parseHex32(mid[len(jsonMetaCRC) : len(jsonMetaCRC)+8])
+	crc := crc32.Update(crc32.Checksum(b, castagnoli), castagnoli, hb[:hlen])
+	if !ok || crc != stored {
+		return nil, corrupt(key, end+int64(len(jsonMetaCRC)), ErrChecksum, fmt.Sprintf("header CRC %08x, stored %q", crc, mid[len(jsonMetaCRC):len(jsonMetaCRC)+8]))
+	}
+	meta, err := parseHeader(hb[:hlen])
+	if err != nil {
+		return nil, corrupt(key, int64(jsonPrefixSize), nil, err.Error())
+	}
+	return &Reader{
+		r:         r,
+		key:       key,
+		meta:      meta,
+		framing:   framingJSON,
+		headerEnd: end + int64(jsonMidSize),
+		buf:       make([]byte, 4<<10+jsonTrailerLen),
+		h:         sha256.New(),
+	}, nil
+}
+
+// parsePadded parses a right-aligned decimal: spaces, then digits without a
+// leading zero (or one "0"), filling b.
+func parsePadded(b []byte) (int64, bool) {
+	i := 0
+	for i < len(b) && b[i] == ' ' {
+		i++
+	}
+	digits := b[i:]
+	if len(digits) == 0 || len(digits) > 19 || (digits[0] == '0' && len(digits) > 1) {
+		return 0, false
+	}
+	var n int64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// parseLowerHex decodes lowercase hex only: an upper-case digit is a
+// flipped bit, not another spelling.
+func parseLowerHex(b []byte) ([]byte, bool) {
+	for _, c := range b {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return nil, false
+		}
+	}
+	out, err := hex.DecodeString(string(b))
+	return out, err == nil
+}
+
+func parseHex32(b []byte) (uint32, bool) {
+	v, ok := parseLowerHex(b)
+	if !ok || len(v) != 4 {
+		return 0, false
+	}
+	return uint32(v[0])<<24 | uint32(v[1])<<16 | uint32(v[2])<<8 | uint32(v[3]), true
+}
