@@ -144,8 +144,9 @@ func Analyze(ctx context.Context, cfg Config, patterns ...string) (*Analysis, er
 			generated[n] = true
 		}
 	}
+	codes := NewCodeVersions(ld.pkgs)
 	for i, p := range ld.pkgs {
-		pkg, diags := analyzePackage(ld, p, parsed[i], generated)
+		pkg, diags := analyzePackage(ld, codes, p, parsed[i], generated)
 		if pkg != nil {
 			a.Packages = append(a.Packages, pkg)
 		}

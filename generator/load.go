@@ -18,9 +18,9 @@ import (
 // GenFileName is the name of the file the generator writes in each package.
 const GenFileName = "result_gen.go"
 
-const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
-	packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo | packages.NeedImports |
-	packages.NeedDeps
+// loadMode: full syntax and types of the targets and their dependencies (the
+// code version follows the module's own dependencies through their syntax).
+const loadMode = LoadModeCodeVersion
 
 // loaded is the result of the load phase.
 type loaded struct {

@@ -15,7 +15,7 @@ var samplesTaskDef = &runtime.Def{
 	Name:   "Samples",
 	Func:   "github.com/resultgen/resultgen/examples/bigdata.Samples",
 	Pos:    "main.go:22",
-	Source: "sha256:befbd32e695dea585f94f9da0af8dc9b040e229430a66c80aef6a99db4bac155",
+	Source: "sha256:7e3def39184e568cd471064b7ddbc1a712d71b4a3d479ccc9dfba375f03d2ed6",
 	Params: []string{"n"},
 	GoType: "[]float64",
 	Value:  true,
@@ -89,7 +89,7 @@ var scratchTaskDef = &runtime.Def{
 	Name:   "Scratch",
 	Func:   "github.com/resultgen/resultgen/examples/bigdata.Scratch",
 	Pos:    "main.go:37",
-	Source: "sha256:44d99413427a8958bf56acdd9361acc5344d8dc29b8967e938de05e0c0ece67e",
+	Source: "sha256:fe910fafda938f1f3fc3e5dc518145802a96f0a11b61594f7d91c6f279e9a239",
 	GoType: "[]byte",
 	Value:  true,
 	Config: runtime.Config{
@@ -151,7 +151,7 @@ var analyzeFlowDef = &runtime.Def{
 	Name:   "analyze",
 	Func:   "github.com/resultgen/resultgen/examples/bigdata.Analyze",
 	Pos:    "main.go:42",
-	Source: "sha256:86ae32829cd5d87406dc0d2584021aa6bb63303e0f7e82cbf3ad3e289a7065f6",
+	Source: "sha256:941e87fdf4d7ef93deb6bea6c2930a6c4ce7075b9876b8a82f1bbbb86c8ea535",
 	GoType: "float64",
 	Value:  true,
 }

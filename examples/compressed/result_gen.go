@@ -15,7 +15,7 @@ var asJSONTaskDef = &runtime.Def{
 	Name:   "AsJSON",
 	Func:   "github.com/resultgen/resultgen/examples/compressed.AsJSON",
 	Pos:    "main.go:33",
-	Source: "sha256:8fec29d2a2d599e0f414428a93d9292688c154157096a89538d01b84bade0e6f",
+	Source: "sha256:e3c0ce47677120218e45d934f2ec42947e38ab11f36289c983eff41fd164f731",
 	GoType: "[]github.com/resultgen/resultgen/examples/compressed.Row",
 	Value:  true,
 	Config: runtime.Config{
@@ -83,7 +83,7 @@ var asZstdJSONTaskDef = &runtime.Def{
 	Name:   "AsZstdJSON",
 	Func:   "github.com/resultgen/resultgen/examples/compressed.AsZstdJSON",
 	Pos:    "main.go:38",
-	Source: "sha256:44cf3a54c1ef206bc32e8656954e82e76f08f203af9a71b3c9155cc32449db14",
+	Source: "sha256:0a4135c85a8587510b8a46f7505df540ac7326df18c9b606b13662e38b25ab2a",
 	GoType: "[]github.com/resultgen/resultgen/examples/compressed.Row",
 	Value:  true,
 	Config: runtime.Config{
@@ -151,7 +151,7 @@ var asGzipMsgpackTaskDef = &runtime.Def{
 	Name:   "AsGzipMsgpack",
 	Func:   "github.com/resultgen/resultgen/examples/compressed.AsGzipMsgpack",
 	Pos:    "main.go:43",
-	Source: "sha256:916d8029ae0c713e1a40571036566b9cc7d2002152203cd8a174fd12f714b1dd",
+	Source: "sha256:8d3328e793bf8576d9c28710800fea4ff8d547ac6d083055c4d570a1b0b4b09a",
 	GoType: "[]github.com/resultgen/resultgen/examples/compressed.Row",
 	Value:  true,
 	Config: runtime.Config{
@@ -221,7 +221,7 @@ var asZlibGobTaskDef = &runtime.Def{
 	Name:   "AsZlibGob",
 	Func:   "github.com/resultgen/resultgen/examples/compressed.AsZlibGob",
 	Pos:    "main.go:48",
-	Source: "sha256:777711326ff0bf80f94b0eee16a8cc827f7734ee2d2d8d2b69c8165f28b3e9bc",
+	Source: "sha256:deb692b8233c720341334353380e328d70f4b251b444dc43b772f701be06695e",
 	GoType: "[]github.com/resultgen/resultgen/examples/compressed.Row",
 	Value:  true,
 	Config: runtime.Config{
@@ -291,7 +291,7 @@ var compareFlowDef = &runtime.Def{
 	Name:   "compare",
 	Func:   "github.com/resultgen/resultgen/examples/compressed.Compare",
 	Pos:    "main.go:53",
-	Source: "sha256:2a60c6ee1dce52155d06653d7c7e2e35e0a2536965cd3bd4c799e43c0abfaa9a",
+	Source: "sha256:6c82209b1fd6c0c8366cf9af4e887ba33a6ee42bd9ef5ed7c0a8881b6d3fd1e7",
 }
 
 // CompareFlow runs Compare as a flow named "compare":

@@ -15,7 +15,7 @@ var parseTaskDef = &runtime.Def{
 	Name:   "Parse",
 	Func:   "github.com/resultgen/resultgen/examples/failures.Parse",
 	Pos:    "main.go:25",
-	Source: "sha256:d3f568ead550f69ec3f199e4801737b70424da96a7b322059a2468c0eb73d7af",
+	Source: "sha256:f5c226c20c36bc02bad30a2782b7ecc404145bfba1ace6d0051ad08643a00439",
 	Params: []string{"s"},
 	GoType: "int",
 	Value:  true,
@@ -80,7 +80,7 @@ var explodeTaskDef = &runtime.Def{
 	Name:   "Explode",
 	Func:   "github.com/resultgen/resultgen/examples/failures.Explode",
 	Pos:    "main.go:35",
-	Source: "sha256:fbed2faef5a31deab19b6c4eeea3bef946662824b0d6fa37f4e9a6f145e8dfef",
+	Source: "sha256:bae3db5296ddf96f40812a4959d967a1292bd2cddba0a9263b479940c98fa32a",
 	GoType: "int",
 	Value:  true,
 }
@@ -138,7 +138,7 @@ var handleFlowDef = &runtime.Def{
 	Name:   "handle",
 	Func:   "github.com/resultgen/resultgen/examples/failures.Handle",
 	Pos:    "main.go:40",
-	Source: "sha256:6dc90ac21415095ffc38d44b3517752753dde980a2ce858c6f3f8c6014c731d9",
+	Source: "sha256:417bd89dffc0dd13973828c7eaba101d55f57bf79f4c865a7c3db0d2f1f4f21a",
 	GoType: "int",
 	Value:  true,
 }

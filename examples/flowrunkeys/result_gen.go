@@ -15,7 +15,7 @@ var helloTaskDef = &runtime.Def{
 	Name:           "Hello",
 	Func:           "github.com/resultgen/resultgen/examples/flowrunkeys.Hello",
 	Pos:            "main.go:18",
-	Source:         "sha256:e28c0eda4fc7211e4d3e3420b7acc7e85efbb4e753b8d11124136518f35a372b",
+	Source:         "sha256:32edda91f2b4f82fab2028e2fa155ed962786ae222d78ee03415d28d2df51a3a",
 	Params:         []string{"name"},
 	GoType:         "string",
 	Value:          true,
@@ -91,7 +91,7 @@ var greetingsFlowDef = &runtime.Def{
 	Name:   "greetings",
 	Func:   "github.com/resultgen/resultgen/examples/flowrunkeys.Greetings",
 	Pos:    "main.go:25",
-	Source: "sha256:5abd1a2f8d88286a6491e93da306a159c083dc4b9863643126250b3ee6c30053",
+	Source: "sha256:72e5d4042aae5e254949710807ec95c25ac541f67e9aaa17059a309da7655ca2",
 	GoType: "string",
 	Value:  true,
 	Config: runtime.Config{

@@ -15,7 +15,7 @@ var helloTaskDef = &runtime.Def{
 	Name:   "Hello",
 	Func:   "github.com/resultgen/resultgen/examples/quickstart.Hello",
 	Pos:    "main.go:25",
-	Source: "sha256:e28c0eda4fc7211e4d3e3420b7acc7e85efbb4e753b8d11124136518f35a372b",
+	Source: "sha256:32edda91f2b4f82fab2028e2fa155ed962786ae222d78ee03415d28d2df51a3a",
 	Params: []string{"name"},
 	GoType: "string",
 	Value:  true,
@@ -90,7 +90,7 @@ var greetFlowDef = &runtime.Def{
 	Name:   "greet",
 	Func:   "github.com/resultgen/resultgen/examples/quickstart.Greet",
 	Pos:    "main.go:32",
-	Source: "sha256:70c7ae275c1c549c9ed45cbdecfe43bc71dcf4de23a5779fb64571c535351e28",
+	Source: "sha256:060314eda7b3ce53f80ed1a9f886d695b57fa7b29aafdd36208b7e7a158c8c64",
 	GoType: "[]string",
 	Value:  true,
 }

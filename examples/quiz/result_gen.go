@@ -15,7 +15,7 @@ var sayTaskDef = &runtime.Def{
 	Name:   "Say",
 	Func:   "github.com/resultgen/resultgen/examples/quiz.Say",
 	Pos:    "main.go:26",
-	Source: "sha256:02c24689f1d7bc774601231de7a18712a3fb5bcc248b84d46513fa3bddce7a90",
+	Source: "sha256:34d00ff38cca3e6e2531bb8a9777d3a1d0b0fd67d447d9d887768ef53bf087d7",
 	GoType: "string",
 	Value:  true,
 }
@@ -73,7 +73,7 @@ var sayUnpersistedTaskDef = &runtime.Def{
 	Name:   "SayUnpersisted",
 	Func:   "github.com/resultgen/resultgen/examples/quiz.SayUnpersisted",
 	Pos:    "main.go:31",
-	Source: "sha256:31bc0475bf0378489c68b9fddbe8a0adee8c8c9f4f239d05ee94d304da1d61d2",
+	Source: "sha256:159d0c256a23e2deab06e62602de09c4541929d4add8fee8636657c2282345e8",
 	GoType: "string",
 	Value:  true,
 	Config: runtime.Config{
@@ -138,7 +138,7 @@ var logTaskDef = &runtime.Def{
 	Name:   "Log",
 	Func:   "github.com/resultgen/resultgen/examples/quiz.Log",
 	Pos:    "main.go:36",
-	Source: "sha256:6e1bbe5847ee1875d40e7c18472adc76b0b7900060a827c2cb3395d3e651974c",
+	Source: "sha256:e366a04f88dbf85849ab0a7e13e88fb17a45349fa1ac861696e66619d0e9c9b5",
 	Params: []string{"msg"},
 }
 
@@ -203,7 +203,7 @@ var persistingFlowDef = &runtime.Def{
 	Name:   "persisting",
 	Func:   "github.com/resultgen/resultgen/examples/quiz.Persisting",
 	Pos:    "main.go:42",
-	Source: "sha256:2a517f6577a75d11198affcf64ab3d8c0e6e8c01bfbf09edb1de02292acdd82c",
+	Source: "sha256:b9761c6e18bf31f1d88214003f2b7524b5932712510fbe6d70804c2cdcbb8167",
 	Config: runtime.Config{
 		Persist: new(true),
 		Storage: "local:quiz-results",
@@ -267,7 +267,7 @@ var retryingFlowDef = &runtime.Def{
 	Name:   "retrying",
 	Func:   "github.com/resultgen/resultgen/examples/quiz.Retrying",
 	Pos:    "main.go:51",
-	Source: "sha256:eda3911cac079a848e65e63493be8d7ac0c44197a594d3bde35d79f7cf43f826",
+	Source: "sha256:4259f2883082cf9b9405a1670525f312f48df28925734f76727779965fc58e7b",
 	GoType: "string",
 	Value:  true,
 	Config: runtime.Config{

@@ -15,7 +15,7 @@ var forecastTaskDef = &runtime.Def{
 	Name:   "Forecast",
 	Func:   "github.com/resultgen/resultgen/examples/s3block.Forecast",
 	Pos:    "main.go:52",
-	Source: "sha256:d1467a79236b06f7b28ca7859bb8af4be4ef96923b20545fa05aabd90717eeec",
+	Source: "sha256:54f5b48c5295240405d647f668a7a06a3dd9bd176963e117578b602f552029c8",
 	Params: []string{"city"},
 	GoType: "github.com/resultgen/resultgen/examples/s3block.Outlook",
 	Value:  true,
@@ -92,7 +92,7 @@ var morningFlowDef = &runtime.Def{
 	Name:   "morning",
 	Func:   "github.com/resultgen/resultgen/examples/s3block.Morning",
 	Pos:    "main.go:64",
-	Source: "sha256:d2e46f41c5ba0d61a2232c1c68bdd55d257bae7d7dc74dd91161d0f6b137022a",
+	Source: "sha256:0aaf8f8b3cd29df8aeae440e7b77aa97c16ff4e602f676ade7dc489165423096",
 	GoType: "int",
 	Value:  true,
 }
