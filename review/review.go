@@ -50,7 +50,7 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 	}
 	pcfg := &packages.Config{
 		Context:    ctx,
-		Mode:       packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo | packages.NeedImports,
+		Mode:       generator.LoadModeCodeVersion,
 		Dir:        cfg.Dir,
 		Env:        cfg.Env,
 		BuildFlags: cfg.BuildFlags,
@@ -84,6 +84,7 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 		return nil, fmt.Errorf("review: %w", err)
 	}
 	e := newEngine(defaultsOf(st), absDir)
+	e.codes = generator.NewCodeVersions(pkgs)
 	for _, p := range pkgs {
 		if p.Fset == nil {
 			continue
