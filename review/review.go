@@ -51,6 +51,7 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 	pcfg := &packages.Config{
 		Context:    ctx,
 		Mode:       generator.LoadModeCodeVersion,
+		ParseFile:  generator.ParseFileFunc(ctx, cfg.Config),
 		Dir:        cfg.Dir,
 		Env:        cfg.Env,
 		BuildFlags: cfg.BuildFlags,
