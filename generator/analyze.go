@@ -1,12 +1,8 @@
 package generator
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"go/ast"
-	"go/printer"
 	"go/token"
 	"go/types"
 	"path/filepath"
@@ -95,6 +91,7 @@ func declFor(file *ast.File, d *annotations.Directive) *ast.FuncDecl {
 type analyzer struct {
 	fset  *token.FileSet
 	pkg   *packages.Package
+	codes *CodeVersions
 	diags []Diagnostic
 }
 
@@ -103,9 +100,9 @@ func (a *analyzer) errorf(pos token.Pos, format string, args ...any) {
 }
 
 // analyzePackage checks p's directives with go/types and builds its model.
-func analyzePackage(ld *loaded, p *packages.Package, pp *parsedPackage, generated map[string]bool) (pkg *Package, diags []Diagnostic) {
+func analyzePackage(ld *loaded, codes *CodeVersions, p *packages.Package, pp *parsedPackage, generated map[string]bool) (pkg *Package, diags []Diagnostic) {
 	dir := packageDir(p)
-	a := &analyzer{fset: ld.fset, pkg: p}
+	a := &analyzer{fset: ld.fset, pkg: p, codes: codes}
 	defer func() {
 		if r := recover(); r != nil {
 			diags = append(a.diags, Diagnostic{Pos: token.Position{Filename: dir}, Message: bugMessage(p.PkgPath, r)})
@@ -285,7 +282,8 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 		}
 		f.Serializer = obj
 	}
-	f.Source = sourceHash(decl)
+	f.CodeVersion, _ = a.codes.Of(obj)
+	f.Source = f.CodeVersion.Hash
 	f.Settings = settings(d)
 	f.Persist = persistDecision(d, f.HasValue())
 	f.Call = !(d.Persist != nil && !d.Persist.Value && d.CacheInMemory != nil && !d.CacheInMemory.Value)
@@ -651,19 +649,6 @@ func isContext(t types.Type) bool {
 
 func isError(t types.Type) bool {
 	return types.Identical(t, types.Universe.Lookup("error").Type())
-}
-
-// sourceHash is "sha256:<hex>" of the function printed without comments.
-func sourceHash(decl *ast.FuncDecl) string {
-	d := *decl
-	d.Doc = nil
-	var buf bytes.Buffer
-	cfg := printer.Config{Mode: printer.UseSpaces | printer.TabIndent, Tabwidth: 8}
-	if err := cfg.Fprint(&buf, token.NewFileSet(), &d); err != nil {
-		buf.WriteString(err.Error())
-	}
-	sum := sha256.Sum256(buf.Bytes())
-	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // Names are the identifiers the generator declares for one function. They

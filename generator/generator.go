@@ -22,6 +22,50 @@
 // parsing); the inputs of the cache policy are hashed per parameter type with
 // the typed runtime.Hasher methods.
 //
+// # Code version
+//
+// Def.Source, the "task_source" part of a cache policy, is the function's
+// code version (CodeVersions; resultgen review -format json lists, per task,
+// its hash and what it covers). It is "sha256:<hex>" over:
+//
+//   - the function's declaration and, transitively, every declaration of
+//     the same module it references through go/types Uses and Selections:
+//     functions, methods, type declarations, var specs with their
+//     initializers, and whole const declarations (iota). Closures and
+//     function literals are covered with the declaration they are written
+//     in. "Same module" means code without a version: the main module,
+//     go.work modules and modules replaced by a directory, in whichever
+//     package of theirs it is;
+//   - a referenced named type brings all its methods (a helper method
+//     called on a value is caught through Selections anyway; this also
+//     covers methods reached only through an interface once the concrete
+//     type is referenced, e.g. constructed). A call through an interface or
+//     a func value is otherwise covered by the interface or func type, not
+//     by every implementation: an implementation whose type the function
+//     never references is not covered;
+//   - a call through another task's generated wrapper (FTask.Call) covers
+//     the wrapped function, as a direct call would;
+//   - for every other module it references, "path@version" (with "=>" and
+//     the replacement for a replaced module); for the standard library,
+//     "std@go<version>" with the go directive of the function's go.mod
+//     (the toolchain's patch release is not part of it, so that every
+//     machine generates the same file).
+//
+// Declarations are hashed as their tokens: comments, blank lines,
+// indentation and line breaks (so a trailing comma or semicolon before a
+// closing bracket) do not count. The names of the function's own package
+// are hashed without its import path, so a moved package keeps its hashes
+// (the cache key holds the import path separately). Not covered: init
+// functions and assignments to a package-level variable made outside its
+// declaration, files excluded by build constraints, non-Go files (embedded
+// data, assembly), and the environment. Generated files (result_gen.go) are
+// never hashed.
+//
+// To follow other packages, the loader reads every dependency from source
+// (LoadModeCodeVersion); ParseFileFunc drops the bodies of standard-library
+// and module-cache files, which are versioned and only named, so the load
+// costs about what loading from export data does.
+//
 // # Phases
 //
 // load (go/packages, with a stale result_gen.go blanked out through the
@@ -144,8 +188,9 @@ func Analyze(ctx context.Context, cfg Config, patterns ...string) (*Analysis, er
 			generated[n] = true
 		}
 	}
+	codes := NewCodeVersions(ld.pkgs)
 	for i, p := range ld.pkgs {
-		pkg, diags := analyzePackage(ld, p, parsed[i], generated)
+		pkg, diags := analyzePackage(ld, codes, p, parsed[i], generated)
 		if pkg != nil {
 			a.Packages = append(a.Packages, pkg)
 		}

@@ -3,9 +3,11 @@ package generator
 import (
 	"context"
 	"fmt"
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -18,9 +20,9 @@ import (
 // GenFileName is the name of the file the generator writes in each package.
 const GenFileName = "result_gen.go"
 
-const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
-	packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo | packages.NeedImports |
-	packages.NeedDeps
+// loadMode: full syntax and types of the targets and their dependencies (the
+// code version follows the module's own dependencies through their syntax).
+const loadMode = LoadModeCodeVersion
 
 // loaded is the result of the load phase.
 type loaded struct {
@@ -77,6 +79,7 @@ func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
 	full := base
 	full.Mode = loadMode
 	full.Fset = token.NewFileSet()
+	full.ParseFile = ParseFileFunc(ctx, cfg)
 	if len(overlay) > 0 {
 		full.Overlay = overlay
 	}
@@ -86,6 +89,54 @@ func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
 	}
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].PkgPath < pkgs[j].PkgPath })
 	return &loaded{fset: full.Fset, pkgs: pkgs, genExists: exists}, nil
+}
+
+// ParseFileFunc is a packages.Config.ParseFile for LoadModeCodeVersion: it
+// parses the files of the standard library and of the module cache (GOROOT
+// and GOMODCACHE, versioned code the code version names but does not read)
+// without comments and function bodies, so that loading every dependency
+// from source costs little more than loading their export data; other files
+// are parsed as the loader would. A body is kept where the type checker
+// needs one (init, generic functions). Nil when the go command cannot say
+// where those directories are: every file is then parsed in full.
+func ParseFileFunc(ctx context.Context, cfg Config) func(*token.FileSet, string, []byte) (*ast.File, error) {
+	cmd := exec.CommandContext(ctx, "go", "env", "GOROOT", "GOMODCACHE")
+	cmd.Dir, cmd.Env = cfg.Dir, cfg.Env
+	out, err := cmd.Output()
+	if err != nil {
+		return nil
+	}
+	var dirs []string
+	for _, d := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if d = strings.TrimSpace(d); d != "" && filepath.IsAbs(d) {
+			dirs = append(dirs, filepath.Clean(d)+string(filepath.Separator))
+		}
+	}
+	if len(dirs) == 0 {
+		return nil
+	}
+	return func(fset *token.FileSet, filename string, src []byte) (*ast.File, error) {
+		versioned := false
+		for _, d := range dirs {
+			if strings.HasPrefix(filename, d) {
+				versioned = true
+				break
+			}
+		}
+		if !versioned {
+			return parser.ParseFile(fset, filename, src, parser.AllErrors|parser.ParseComments)
+		}
+		f, err := parser.ParseFile(fset, filename, src, parser.AllErrors|parser.SkipObjectResolution)
+		if f != nil {
+			for _, d := range f.Decls {
+				if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil && fd.Name.Name != "init" &&
+					(fd.Type.TypeParams == nil || fd.Type.TypeParams.NumFields() == 0) {
+					fd.Body = nil
+				}
+			}
+		}
+		return f, err
+	}
 }
 
 // packageDir is the package's directory, from the loader or its files.

@@ -57,9 +57,11 @@ type Func struct {
 	// the Def so that records are bound to it; zero without a value.
 	Type         typeid.Fingerprint
 	ReturnsError bool // the last result is error
-	// Source is the task-source hash, "sha256:<hex>" of the function's code
-	// printed without comments.
-	Source string
+	// Source is the task-source hash, CodeVersion.Hash: "sha256:<hex>" of
+	// the function's code and of what it references (see the package
+	// documentation, "Code version").
+	Source      string
+	CodeVersion CodeVersion
 
 	StorageKey *KeyTemplate    // compiled storage_key; nil when unset
 	CacheKeyFn *types.Func     // cache_key_fn; nil when unset

@@ -114,11 +114,16 @@
 //	            "storage", "storage_from" ("task"|"flow"|"flow NAME"|"settings"|"default"),
 //	            "key", "key_kind" ("storage_key"|"cache_key_fn"|"cache_policy"|"random"),
 //	            "serializer", "compression", "serializer_from",
-//	            "cache_policy", "cache_expiration", "in_memory", "retries"}],
+//	            "cache_policy", "cache_expiration", "in_memory", "retries",
+//	            "code_version" (tasks only): {"hash" (Def.Source, "sha256:<hex>"),
+//	                "covers": ["example.com/m/pkg.helper", "example.com/m/pkg.T.M", ...,
+//	                           "golang.org/x/text@v0.43.0", "std@go1.26"]}}],
 //	  "findings": [{"position", "severity" ("error"|"warning"), "check", "function", "message", "fix"}],
 //	  "errors": N, "warnings": N
 //	}
 //
 // Storage, key and serializer are empty when the row is not persisted.
+// code_version is the task's task_source hash and what it covers (the
+// generator's package documentation, "Code version", gives the rule).
 // Positions are file:line:col, relative to Config.Dir when inside it.
 package review

@@ -72,7 +72,8 @@ type engine struct {
 	byObj    map[*types.Func]*fn
 	findings []Finding
 	defaults Defaults
-	dir      string // positions are made relative to it
+	dir      string                  // positions are made relative to it
+	codes    *generator.CodeVersions // nil: no code versions in the rows
 }
 
 func newEngine(d Defaults, dir string) *engine {

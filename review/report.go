@@ -120,6 +120,12 @@ type Row struct {
 	// InMemory reports whether the value is kept in memory once persisted.
 	InMemory bool `json:"in_memory"`
 	Retries  int  `json:"retries"`
+	// CodeVersion is, for a task, its task_source hash (Def.Source) and
+	// what the hash covers: the task's own declaration and those of the
+	// module it references, transitively, and the other modules it uses
+	// (see the generator's "Code version"). Nil for flows and where the
+	// dependencies' code is not loaded (the vet analyzer).
+	CodeVersion *generator.CodeVersion `json:"code_version,omitempty"`
 }
 
 // Report is what Review found.

@@ -123,6 +123,11 @@ func (e *engine) resolve(f *fn, c *call) Row {
 		if d.CacheExpiration != nil {
 			r.CacheExpiration = d.CacheExpiration.Value.String()
 		}
+		if e.codes != nil && f.obj != nil {
+			if v, ok := e.codes.Of(f.obj); ok {
+				r.CodeVersion = &v
+			}
+		}
 	}
 	if !r.Persisted {
 		return r

@@ -57,7 +57,8 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 	}
 	pcfg := &packages.Config{
 		Context:    ctx,
-		Mode:       packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo | packages.NeedImports,
+		Mode:       generator.LoadModeCodeVersion,
+		ParseFile:  generator.ParseFileFunc(ctx, cfg.Config),
 		Dir:        cfg.Dir,
 		Env:        cfg.Env,
 		BuildFlags: cfg.BuildFlags,
@@ -95,6 +96,7 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 		defaults = defaultsOf(st)
 	}
 	e := newEngine(defaults, absDir)
+	e.codes = generator.NewCodeVersions(pkgs)
 	for _, p := range pkgs {
 		if p.Fset == nil {
 			continue

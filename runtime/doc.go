@@ -76,8 +76,14 @@
 //   - else the string of its cache_key_fn;
 //   - else the hex SHA-256 of its cache policy's parts: "inputs" (the
 //     Hasher's digest of the parameters, minus those dropped by
-//     "inputs-NAME"), "task_source" (Def.Source), "run_id" (the flow run id,
-//     or the task run id outside a flow), "flow_parameters" (the digest of
+//     "inputs-NAME"), "task_source" (Def.Source: the task's code version,
+//     which covers its declaration and, transitively, every function,
+//     method, type (with its methods), var and const of the module that it
+//     references, comments and layout left out, plus the path@version of
+//     the other modules it uses and std@go<go.mod version>; the generator
+//     package documents the rule, and resultgen review -format json lists
+//     what each task's hash covers), "run_id" (the flow run id, or the task
+//     run id outside a flow), "flow_parameters" (the digest of
 //     the calling flow's parameters); the default is
 //     inputs+task_source+run_id, and the function's import path is always
 //     part of the hash;

@@ -259,3 +259,87 @@ func TestRun(t *testing.T) {
 		t.Fatalf("generated code failed: %v\n%s", err, out)
 	}
 }
+
+// TestCodeVersionAcrossRuns runs a generated task whose cache key is
+// inputs+task_source three times, regenerating in between: a change two
+// calls deep, in another package of the module, recomputes it; a comment
+// change serves the cached result.
+func TestCodeVersionAcrossRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test on generated code")
+	}
+	dir, err := os.MkdirTemp(filepath.Join(moduleRoot, "testdata"), "tmp-cli-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	imp := "github.com/resultgen/resultgen/testdata/" + filepath.Base(dir)
+	write := func(name, src string) {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("task.go", `package codever
+
+import "`+imp+`/helpers"
+
+//result:task cache_policy=inputs+task_source
+func Compute(n int) int { return helperA(n) }
+
+func helperA(n int) int { return helpers.B(n) + 1 }
+`)
+	const helper = `package helpers
+
+// B doubles n.
+func B(n int) int { return n * 2 }
+`
+	write("helpers/b.go", helper)
+	write("run_test.go", `package codever
+
+import (
+	"context"
+	"fmt"
+	"testing"
+)
+
+func TestRun(t *testing.T) {
+	st := ComputeTask.State(context.Background(), 2)
+	v, err := st.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("STATE %s %d\n", st.Name(), v)
+}
+`)
+	t.Chdir(dir)
+	home := t.TempDir()
+	run := func(want string) {
+		t.Helper()
+		if code, _, stderr := runCLI(); code != 0 {
+			t.Fatalf("generate: exit %d, stderr %q", code, stderr)
+		}
+		cmd := exec.Command("go", "test", "-count=1", "-run=TestRun", "-v", ".")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "RESULTGEN_HOME="+home, "RESULTGEN_LOCAL_STORAGE_PATH="+filepath.Join(home, "storage"))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("generated code failed: %v\n%s", err, out)
+		}
+		if !strings.Contains(string(out), "STATE "+want+"\n") {
+			t.Fatalf("want STATE %s, got:\n%s", want, out)
+		}
+	}
+	run("Completed 5")
+	run("Cached 5") // nothing changed
+
+	write("helpers/b.go", strings.Replace(helper, "n * 2", "n * 3", 1))
+	run("Completed 7") // B's body, two calls deep, changed
+
+	write("helpers/b.go", strings.Replace(strings.Replace(helper, "n * 2", "n*3 /* triple */", 1), "// B doubles n.", "// B triples n.", 1))
+	run("Cached 7") // only comments and layout changed
+}

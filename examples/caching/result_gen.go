@@ -16,7 +16,7 @@ var reportTaskDef = &runtime.Def{
 	Name:     "Report",
 	Func:     "github.com/resultgen/resultgen/examples/caching.Report",
 	Pos:      "main.go:30",
-	Source:   "sha256:7b31a14b908369655d2b85a2a09af8b693825e653dacf9303d12ff380346f5e4",
+	Source:   "sha256:ae32a1495189e89fa4d02b4d79ec56053c26a0519a145b7ab13d2a99c0f3e57d",
 	Params:   []string{"region", "verbose"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
@@ -96,7 +96,7 @@ var weeklyFlowDef = &runtime.Def{
 	Name:   "weekly",
 	Func:   "github.com/resultgen/resultgen/examples/caching.Weekly",
 	Pos:    "main.go:38",
-	Source: "sha256:f9dee4c2e527b00ba9194d68fd3d658726a49d49362fdc22bb00ba6e8da19683",
+	Source: "sha256:b6ccef3bd7a8b6e90211633be78c2e880bdebbb422605dd0a104e519ba1cc6f1",
 }
 
 // WeeklyFlow runs Weekly as a flow named "weekly":

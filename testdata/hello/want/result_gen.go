@@ -15,7 +15,7 @@ var helloWorldTaskDef = &runtime.Def{
 	Name:     "HelloWorld",
 	Func:     "github.com/resultgen/resultgen/testdata/hello.HelloWorld",
 	Pos:      "hello.go:10",
-	Source:   "sha256:c78f9d7dfb5d81584ff7db1c0df0031e28a3ba9e7624c80661382572acbcf83d",
+	Source:   "sha256:eec46da02363665d681ea4132a3a67a24bd8a0f502427e7cc8464daf2f62ab3d",
 	Params:   []string{"name"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",

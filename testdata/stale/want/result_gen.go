@@ -15,7 +15,7 @@ var addTaskDef = &runtime.Def{
 	Name:     "Add",
 	Func:     "github.com/resultgen/resultgen/testdata/stale.Add",
 	Pos:      "stale.go:9",
-	Source:   "sha256:283dc5b637ec0a755e39a45cc38c81ee88baa0f8d914f6d8f932931712dc19c2",
+	Source:   "sha256:385b91a365ec391a61b36a9434c2d6b00b4dd416a468d72dd62c33a5b2e78f34",
 	Params:   []string{"a", "b"},
 	GoType:   "int",
 	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
