@@ -11,11 +11,7 @@ import (
 // which ./... skips) and makes it the working directory.
 func writePackage(t *testing.T, src string) string {
 	t.Helper()
-	dir, err := os.MkdirTemp(filepath.Join(moduleRoot, "testdata"), "tmp-enforce-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := tempPackage(t, "tmp-enforce-")
 	if err := os.WriteFile(filepath.Join(dir, "p.go"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}

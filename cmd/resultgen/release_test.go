@@ -45,11 +45,7 @@ func TestResultTypeChangeAcrossReleases(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs programs")
 	}
-	dir, err := os.MkdirTemp(filepath.Join(moduleRoot, "testdata"), "tmp-release-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := tempPackage(t, "tmp-release-")
 	t.Chdir(dir)
 	home := t.TempDir()
 	pkg := "github.com/resultgen/resultgen/testdata/" + filepath.Base(dir)

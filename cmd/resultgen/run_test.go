@@ -26,11 +26,7 @@ func runCLI(args ...string) (int, string, string) {
 // it the working directory.
 func copyCase(t *testing.T, name string) string {
 	t.Helper()
-	dir, err := os.MkdirTemp(filepath.Join(moduleRoot, "testdata"), "tmp-cli-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := tempPackage(t, "tmp-cli-")
 	files, _ := filepath.Glob(filepath.Join(moduleRoot, "testdata", name, "*.go"))
 	if len(files) == 0 {
 		t.Fatalf("no input files in testdata/%s", name)
@@ -45,6 +41,18 @@ func copyCase(t *testing.T, name string) string {
 		}
 	}
 	t.Chdir(dir)
+	return dir
+}
+
+// tempPackage makes a package folder inside the module, under testdata
+// (which ./... skips), removed when the test ends.
+func tempPackage(t *testing.T, prefix string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp(filepath.Join(moduleRoot, "testdata"), prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
 }
 
