@@ -105,7 +105,8 @@ func TestSharedKeySameType(t *testing.T) {
 // releases): the old record is stale, recomputed and replaced, and the state
 // says why. The value is never decoded into the new type.
 func TestResultTypeChanged(t *testing.T) {
-	ctx, _, _ := newEngine(t, nil)
+	var logs syncBuffer
+	ctx, _, _ := newEngine(t, nil, runtime.WithLogger(slogText(&logs)))
 	v1 := keyed(keyedDef("Report", "example.com/app.Order", "orders/7"), order{ID: 7, Total: 9.5})
 	if _, err := v1.Call(ctx); err != nil {
 		t.Fatal(err)
@@ -118,6 +119,9 @@ func TestResultTypeChanged(t *testing.T) {
 	}
 	if !strings.HasPrefix(st.CacheReason(), "result type changed") {
 		t.Errorf("CacheReason %q; want it to say the result type changed", st.CacheReason())
+	}
+	if !strings.Contains(logs.String(), `msg="task Report: Completed"`) || !strings.Contains(logs.String(), `computed="result type changed`) {
+		t.Errorf("the run's log line does not say why it computed:\n%s", logs.String())
 	}
 	st = v2.State(ctx)
 	if v, err := st.Result(); err != nil || v.Sum != 12 || !st.IsCached() {

@@ -391,13 +391,16 @@ func logFinished[R any](ctx context.Context, l *runLog, st *State[R]) {
 	if !l.log.Enabled(ctx, level) {
 		return
 	}
-	extra := make([]slog.Attr, 0, 3)
+	extra := make([]slog.Attr, 0, 4)
 	if st.err == nil {
 		if loc := st.Location(); loc != "" {
 			extra = append(extra, slog.String("location", loc))
 		}
 	}
 	extra = append(extra, slog.String("reason", st.reason))
+	if st.why != "" && st.name != StateCached {
+		extra = append(extra, slog.String("computed", st.why))
+	}
 	if st.err != nil {
 		extra = append(extra, slog.Any("error", st.err))
 	}
