@@ -360,7 +360,16 @@ func resultsShow(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	row("key", e.Key)
 	row("location", e.Location)
 	row("task", dash(m.Task))
+	row("function", dash(m.Func))
 	row("go type", dash(m.GoType))
+	switch {
+	case m.TypeHash == "":
+		row("result type", "- (written before result types were recorded: a run recomputes and replaces it)")
+	case m.TypeDesc != "":
+		row("result type", m.TypeHash+" "+m.TypeDesc)
+	default:
+		row("result type", m.TypeHash)
+	}
 	if m.Literal != nil {
 		row("serializer", "literal "+*m.Literal)
 	} else {

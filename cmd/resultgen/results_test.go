@@ -91,7 +91,8 @@ func tableRows(t *testing.T, out string) map[string][]string {
 // standardRecords writes the records most tests look at.
 func standardRecords(t *testing.T, st storage.Storage, dir string) time.Time {
 	now := time.Now().UTC().Truncate(time.Second)
-	put(t, st, "reports/rows.msgpack", record.Meta{Task: "load-rows", Created: now.Add(-time.Hour), Expires: now.Add(24 * time.Hour),
+	put(t, st, "reports/rows.msgpack", record.Meta{Task: "load-rows", Func: "example.com/app.LoadRows", TypeHash: "sha256:0123", TypeDesc: "[]example.com/app.row=struct{ID int; Name string}",
+		Created: now.Add(-time.Hour), Expires: now.Add(24 * time.Hour),
 		Labels: map[string]string{"flow_run_id": "f-1"}}, serializer.Msgpack(), []row{{1, "one"}, {2, "two"}})
 	put(t, st, "old.json", record.Meta{Task: "fetch", Created: now.Add(-72 * time.Hour), Expires: now.Add(-48 * time.Hour)},
 		serializer.JSON(), map[string]int{"a": 1})
@@ -248,6 +249,8 @@ func TestResultsShow(t *testing.T) {
 		"key:", "reports/rows.msgpack",
 		"location:", filepath.Join(dir, "reports", "rows.msgpack"),
 		"task:", "load-rows",
+		"function:", "example.com/app.LoadRows",
+		"result type:", "sha256:0123 []example.com/app.row=struct{ID int; Name string}",
 		"go type:", "[]github.com/resultgen/resultgen/cmd/resultgen.row",
 		"serializer:", "msgpack",
 		"checksum:", "sha256:",
