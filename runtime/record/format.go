@@ -243,6 +243,9 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 	case agrees(pre[:n], jsonMagic):
 		return newJSONReader(r, key, pre[:n], err != nil)
 	default:
+		if derr := damagedStart(pre[:n], r, key); derr != nil {
+			return nil, derr
+		}
 		return nil, corrupt(key, 0, ErrNotRecord, "not a resultgen record")
 	}
 	if v := binary.BigEndian.Uint16(pre[8:10]); v != Version {

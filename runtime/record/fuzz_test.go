@@ -65,6 +65,14 @@ func FuzzDecode(f *testing.F) {
 		_, _ = b.ReadFrom(rc)
 		f.Add(b.Bytes())
 		f.Add(b.Bytes()[:b.Len()/2])
+		// A damaged start: a flipped magic bit (the header tells it is
+		// ours), and a zeroed start (only the trailer does).
+		flipped := bytes.Clone(b.Bytes())
+		flipped[3] ^= 0x10
+		f.Add(flipped)
+		zeroed := bytes.Clone(b.Bytes())
+		clear(zeroed[:min(len(zeroed), 24)])
+		f.Add(zeroed)
 	}
 	f.Add([]byte{})
 	f.Add([]byte("RGRESULT\x00\x01\x00\x00\x00\x02{}"))
@@ -96,6 +104,9 @@ func FuzzDecode(f *testing.F) {
 		m2, err2 := record.ReadMeta(ctx, st, "k")
 		if err2 != nil && !errors.Is(err2, record.ErrCorrupt) {
 			t.Fatalf("ReadMeta error does not wrap ErrCorrupt: %v", err2)
+		}
+		if err != nil && !errors.Is(err, record.ErrNotRecord) && errors.Is(err2, record.ErrNotRecord) {
+			t.Fatalf("Decode found a damaged record (%v), ReadMeta a foreign object (%v)", err, err2)
 		}
 		if err == nil && err2 != nil {
 			t.Fatalf("Decode accepted what ReadMeta refused: %v", err2)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -180,6 +181,11 @@ func newJSONReader(r io.Reader, key string, pre []byte, short bool) (*Reader, er
 	}
 	v, err := identifyJSON(b[:n], short, key)
 	if err != nil {
+		if errors.Is(err, ErrNotRecord) {
+			if derr := damagedStart(b[:n], r, key); derr != nil {
+				return nil, derr
+			}
+		}
 		return nil, err
 	}
 	if v != Version {

@@ -6,7 +6,8 @@
 // A record is one object in a storage.Storage, in one of two framings of
 // format version 1. Readers tell them apart by the first bytes: "RGRESULT"
 // is the binary framing, `{"resultgen":` the JSON one; any other start is
-// not a record (ErrNotRecord).
+// not a record (ErrNotRecord), unless it shows strong evidence of being a
+// damaged one (see "Damaged or foreign").
 //
 // The binary framing (integers big-endian) is used for every serializer but
 // uncompressed json, and for literals:
@@ -50,6 +51,34 @@
 // other than 1 gives ErrVersion); a user's `{"resultgen": "x"}` or
 // `{"a":1}` is ErrNotRecord, and so is any object shorter than
 // `{"resultgen":`, which cannot be told from a foreign file.
+//
+// # Damaged or foreign
+//
+// An object that starts like neither framing is either a user's file
+// (foreign: ErrNotRecord, which the runtime never overwrites or removes) or
+// a record whose first bytes were damaged (ErrCorrupt: the runtime replaces
+// it, `results verify` and `results ls` report it). One flipped bit in the
+// magic must not hide damage as "not a record", and a user's file must
+// never be taken for a damaged record, so readers decide by strong
+// evidence only, CRC-checked structure that only this package writes:
+//
+//   - an intact header behind the start: binary, bytes 8 on hold version 1,
+//     a header length and a JSON header that parses, whose header CRC (it
+//     covers everything after the magic) matches; JSON, the 42-byte prefix
+//     differs from a record's fixed text in at most 4 bytes and the header
+//     behind it parses with a meta_crc32c that matches the prefix as a
+//     writer spells it;
+//   - or an intact trailer at the end: binary, the end magic "RGND" with a
+//     matching trailer CRC; JSON, the trailer's fixed text with a matching
+//     trailer_crc32c; in both, a payload length that fits in the object.
+//     This needs the object's last bytes, so it is checked by the readers
+//     that take a store (Head, ReadMeta, Read, ReadChecked) on a
+//     storage.RangeGetter, and by Classify for callers of NewReader.
+//
+// With either, the error is a *CorruptError matching ErrCorrupt and not
+// ErrNotRecord; without, ErrNotRecord. The check runs only on objects that
+// are not records already, and reads at most the header's bound
+// (MaxHeaderSize) plus the trailer.
 //
 // Literal results (bool and nil) keep the literal ("true", "false",
 // "null") in the header, use no serializer, have an empty payload and use
@@ -136,8 +165,10 @@ var (
 	ErrTruncated = errors.New("record: truncated")
 	ErrChecksum  = errors.New("record: checksum mismatch")
 	ErrVersion   = errors.New("record: unsupported format version")
-	// ErrNotRecord: the object is not a resultgen record at all (empty, or
-	// it does not start with the record magic): a foreign file, not damage.
+	// ErrNotRecord: the object is not a resultgen record at all: it starts
+	// like neither framing and shows no strong evidence of being a damaged
+	// record (see "Damaged or foreign" in the package doc). A foreign
+	// file, not damage.
 	ErrNotRecord = errors.New("record: not a resultgen record")
 	// ErrDecode: the record is intact but its payload does not decode into
 	// the requested type (or its serializer is unknown here).
@@ -358,7 +389,7 @@ func Head(ctx context.Context, st storage.Storage, key string) (Meta, error) {
 	defer rc.Close()
 	d, err := newReader(rc, key)
 	if err != nil {
-		return Meta{}, err
+		return Meta{}, Classify(ctx, st, key, err)
 	}
 	return d.Meta(), nil
 }
@@ -377,7 +408,7 @@ func ReadMeta(ctx context.Context, st storage.Storage, key string) (Meta, error)
 		defer rc.Close()
 		d, err := newReader(rc, key)
 		if err != nil {
-			return Meta{}, err
+			return Meta{}, Classify(ctx, st, key, err)
 		}
 		if _, err := io.Copy(io.Discard, d); err != nil {
 			return Meta{}, err
@@ -413,7 +444,7 @@ func ReadMeta(ctx context.Context, st storage.Storage, key string) (Meta, error)
 	}
 	d, err := newReader(hr, key)
 	if err != nil {
-		return Meta{}, err
+		return Meta{}, Classify(ctx, st, key, err)
 	}
 	tsize := int64(d.framing.tsize())
 	if total-d.headerEnd < tsize {
@@ -501,7 +532,7 @@ func ReadChecked(ctx context.Context, st storage.Storage, key string, ser serial
 	total := objectSize(ctx, st, key, rc)
 	d, err := newReader(rc, key)
 	if err != nil {
-		return Meta{}, err
+		return Meta{}, Classify(ctx, st, key, err)
 	}
 	if accept != nil {
 		if err := accept(d.Meta()); err != nil {
