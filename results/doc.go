@@ -12,9 +12,12 @@
 //   - StatusNotRecord: an object that is not a resultgen record (another
 //     program's file under the same folder or prefix). It is listed, never
 //     touched by Prune, and removed by Remove only with Force.
-//   - StatusDamaged: it starts like a record but cannot be read (truncated,
-//     a checksum mismatch, an unsupported format version); Entry.Err says
-//     which and matches record.ErrCorrupt and its kin with errors.Is.
+//   - StatusDamaged: a record that cannot be read (truncated, a checksum
+//     mismatch, an unsupported format version, or a damaged start behind
+//     which its header or trailer is intact: see "Damaged or foreign" in
+//     package record); Entry.Err says which and matches record.ErrCorrupt
+//     and its kin with errors.Is. Verify reports the same objects as
+//     damaged, as does the runtime, which replaces them.
 //   - StatusUnreadable: the store could not read it (permissions, network).
 //
 // A store's own files (the local store's temporary files and lock folder,

@@ -84,6 +84,9 @@ func VerifyKey(ctx context.Context, st storage.Storage, key string) Check {
 		if errors.As(err, &ce) && ce.Key == "" {
 			ce.Key = key // NewReader knows no key; the error is ours to fill
 		}
+		// A damaged start with an intact trailer is damage, not a foreign
+		// object: the same judgment as the runtime's (record.Classify).
+		err = record.Classify(ctx, st, key, err)
 		if notRecord(err) {
 			err = fmt.Errorf("%s: %w", key, ErrNotRecord)
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/runtime/record"
 )
 
 type user struct{ Name string }
@@ -249,6 +250,41 @@ func TestReferenceTypeMismatch(t *testing.T) {
 	for _, want := range []string{"example.com/app.Order", "orderV2"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
+
+// One flipped bit in the first bytes of a record of ours (binary framing,
+// and the JSON framing's prefix) is damage, not a foreign file: the next
+// run recomputes and replaces the record instead of refusing the key.
+func TestDamagedStartReplaced(t *testing.T) {
+	ctx, _, local := newEngine(t, nil)
+	for _, ser := range []string{"msgpack", "json"} {
+		def := keyedDef("Report", "string", "start-"+ser)
+		def.Config.Serializer = ser
+		rep := keyed(def, "fresh")
+		if _, err := rep.Call(ctx); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(local, "start-"+ser)
+		intact, _ := os.ReadFile(path)
+		for i := range 8 {
+			for bit := range 8 {
+				b := bytes.Clone(intact)
+				b[i] ^= 1 << bit
+				if err := os.WriteFile(path, b, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				calls := rep.calls.Load()
+				st := rep.State(ctx)
+				if v, err := st.Result(); v != "fresh" || err != nil || st.IsCached() || rep.calls.Load() != calls+1 {
+					t.Fatalf("%s, byte %d bit %d flipped: %s %q, %v; want recomputed", ser, i, bit, st.Name(), v, err)
+				}
+				now, _ := os.ReadFile(path)
+				if _, _, err := record.Decode(bytes.NewReader(now)); err != nil {
+					t.Fatalf("%s, byte %d bit %d flipped: the record was not replaced: %v", ser, i, bit, err)
+				}
+			}
 		}
 	}
 }

@@ -449,6 +449,44 @@ func TestResultsVerify(t *testing.T) {
 	}
 }
 
+// A record whose first bytes are damaged (one flipped bit in the binary
+// magic or the JSON prefix) is reported as damaged by verify (exit 1) and
+// ls, not skipped as "not a record"; a user's file is still skipped.
+func TestResultsVerifyDamagedStart(t *testing.T) {
+	st, dir := resultsHome(t)
+	put(t, st, "bin", record.Meta{Task: "t"}, serializer.Msgpack(), []row{{1, "one"}})
+	put(t, st, "doc.json", record.Meta{Task: "t"}, serializer.JSON(), []row{{1, "one"}})
+	writeRaw(t, dir, "notes.txt", []byte("hello, not a record"))
+	intact := map[string][]byte{}
+	for _, k := range []string{"bin", "doc.json"} {
+		intact[k], _ = os.ReadFile(filepath.Join(dir, k))
+	}
+	for i := range 8 {
+		for bit := range 8 {
+			for k, b := range intact {
+				b = bytes.Clone(b)
+				b[i] ^= 1 << bit
+				writeRaw(t, dir, k, b)
+			}
+			code, out, errs := call(runResults, "verify")
+			if code != exitProblems || !strings.Contains(errs, "0 intact, 2 with problems") || !strings.Contains(out, "SKIP\tnotes.txt") {
+				t.Fatalf("byte %d bit %d flipped: verify exit %d\n%s%s", i, bit, code, out, errs)
+			}
+			for k := range intact {
+				if !strings.Contains(out, "CORRUPT\t"+k+"\t") || !strings.Contains(out, "damaged record") {
+					t.Fatalf("byte %d bit %d flipped: verify does not name %s as damaged:\n%s", i, bit, k, out)
+				}
+			}
+		}
+	}
+	code, out, errs := call(runResults, "ls")
+	rows := tableRows(t, out)
+	if code != exitOK || rows["bin"][1] != "(damaged)" || rows["doc.json"][1] != "(damaged)" || rows["notes.txt"][1] != "(not a record)" ||
+		!strings.Contains(errs, "2 objects damaged or unreadable") {
+		t.Errorf("ls: exit %d\n%s%s", code, out, errs)
+	}
+}
+
 func TestResultsVerifyProgress(t *testing.T) {
 	var buf bytes.Buffer
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
