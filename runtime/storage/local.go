@@ -14,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,12 +26,16 @@ type Local struct {
 	base  string
 	root  *os.Root
 	locks KeyMutex
+
+	swept     sync.Map  // folder -> true: its stale temporary files were removed
+	lockSweep sync.Once // idle lock files were removed
 }
 
 var (
 	_ Storage     = (*Local)(nil)
 	_ RangeGetter = (*Local)(nil)
 	_ Locker      = (*Local)(nil)
+	_ Housekeeper = (*Local)(nil)
 )
 
 const (
@@ -91,6 +96,9 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 			return l.fail("put", key, err)
 		}
 	}
+	if _, done := l.swept.LoadOrStore(dir, true); !done {
+		l.sweep(ctx, dir)
+	}
 	tmp, f, err := l.createTemp(dir)
 	if err != nil {
 		return l.fail("put", key, err)
@@ -138,11 +146,14 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 	return nil
 }
 
+// createTemp creates the temporary file of a Put in dir, named
+// .tmp-<pid>-<16 random hex digits> (see tempPID).
 func (l *Local) createTemp(dir string) (string, *os.File, error) {
+	pid := strconv.Itoa(os.Getpid())
 	for range 10 {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
-		name := filepath.Join(dir, tmpPrefix+hex.EncodeToString(b[:]))
+		name := filepath.Join(dir, tmpPrefix+pid+"-"+hex.EncodeToString(b[:]))
 		f, err := l.root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, fileMode)
 		if errors.Is(err, fs.ErrExist) {
 			continue
@@ -369,6 +380,25 @@ func (l *Local) walk(ctx context.Context, dir, prefix string, yield func(Info, e
 // Lock takes an exclusive lock on key, shared with other processes through
 // flock(2) on BASE/.locks/<sha256 of key>.lock. The lock dies with its
 // process, so ttl is not needed and ignored. Waiting ends when ctx is done.
+//
+// Lock files do not pile up: a holder removes its lock file when it
+// releases the lock. Removing a file that others may be waiting on is the
+// classic flock race (the waiter wakes up holding a lock on a file no
+// longer at the path, while a newcomer creates and locks a fresh one), so
+// Lock follows the lock-then-verify pattern:
+//
+//   - after flock succeeds, the holder checks that the path still names
+//     the very file it locked (same inode, os.SameFile); if not (removed,
+//     or removed and created anew), it drops that lock and starts over
+//     with whatever is at the path now;
+//   - the path is only ever removed by the holder of the lock on the file
+//     it names, before it unlocks (here, and in removeIdleLock).
+//
+// So at any time at most one process holds a verified lock on the file
+// the path names, and that is the only lock that counts. A waiter on a
+// removed file just retries. Only a holder that dies (kill -9) leaves its
+// file behind; the next Lock of this store (once per Local) and `results
+// prune -tmp` remove such files when idle.
 func (l *Local) Lock(ctx context.Context, key string, ttl time.Duration) (func() error, error) {
 	if err := ValidateKey(key); err != nil {
 		return nil, err
@@ -379,27 +409,67 @@ func (l *Local) Lock(ctx context.Context, key string, ttl time.Duration) (func()
 	if err != nil {
 		return nil, fmt.Errorf("storage: lock %q: %w", key, err)
 	}
+	l.lockSweep.Do(func() { l.sweepLocks(ctx) })
 	if err := l.root.MkdirAll(lockDir, dirMode); err != nil {
 		release()
 		return nil, l.fail("lock", key, err)
 	}
 	sum := sha256.Sum256([]byte(key))
-	f, err := l.root.OpenFile(filepath.Join(lockDir, hex.EncodeToString(sum[:])+".lock"), os.O_RDWR|os.O_CREATE, fileMode)
-	if err != nil {
-		release()
-		return nil, l.fail("lock", key, err)
-	}
-	if err := flockWait(ctx, f); err != nil {
-		_ = f.Close()
-		release()
-		return nil, fmt.Errorf("storage: lock %q: %w", key, err)
-	}
-	return sync.OnceValue(func() error {
-		err := funlock(f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
+	name := filepath.Join(lockDir, hex.EncodeToString(sum[:])+".lock")
+	for {
+		f, err := l.root.OpenFile(name, os.O_RDWR|os.O_CREATE, fileMode)
+		if err != nil {
+			release()
+			return nil, l.fail("lock", key, err)
 		}
-		release()
-		return err
-	}), nil
+		if err := flockWait(ctx, f); err != nil {
+			_ = f.Close()
+			release()
+			return nil, fmt.Errorf("storage: lock %q: %w", key, err)
+		}
+		same, err := l.names(name, f)
+		if err != nil {
+			_ = funlock(f)
+			_ = f.Close()
+			release()
+			return nil, l.fail("lock", key, err)
+		}
+		if !same {
+			// Its holder removed it while we waited: lock the current one.
+			_ = funlock(f)
+			_ = f.Close()
+			continue
+		}
+		return sync.OnceValue(func() error {
+			// Remove while still holding the lock (see above).
+			err := l.root.Remove(name)
+			if errors.Is(err, fs.ErrNotExist) {
+				err = nil
+			}
+			if uerr := funlock(f); err == nil {
+				err = uerr
+			}
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			release()
+			return err
+		}), nil
+	}
+}
+
+// names reports whether the path name still names the open file f.
+func (l *Local) names(name string, f *os.File) (bool, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	pi, err := l.root.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(fi, pi), nil
 }

@@ -32,6 +32,12 @@
 //     Files are 0600 and folders 0700. Paths are resolved through os.Root: a
 //     key can never reach outside BASE, not even through a symbolic link.
 //     Local keeps no object metadata (Info.Metadata is nil).
+//     A temporary file is named .tmp-<pid>-<random>: a writer killed
+//     mid-Put leaves it, and the first Put of a store into that folder
+//     removes it once stale (unwritten for StaleTempAge and its writer not
+//     running on this host). Lock files (.locks/) are removed on release.
+//     Local is a Housekeeper: Temps lists such files and RemoveTemp
+//     removes the stale ones (`resultgen results ls -all`, `prune -tmp`).
 //   - Memory (NewMemory): a map, for tests and for results that need not
 //     outlive the process. It keeps metadata.
 //   - S3 (subpackage s3): any S3-compatible server.

@@ -1,0 +1,286 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"iter"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Housekeeper is implemented by stores that keep files of their own beside
+// the objects, which a killed process can leave behind: Local's temporary
+// files of writes and its lock files. List never shows them.
+type Housekeeper interface {
+	// Temps yields the store's own files, in path order.
+	Temps(ctx context.Context) iter.Seq2[Temp, error]
+	// RemoveTemp removes t when it is still stale (see Temp.Stale), and
+	// reports whether it did; a file that is gone already is no error.
+	RemoveTemp(ctx context.Context, t Temp) (bool, error)
+}
+
+// TempKind tells a store's own files apart.
+type TempKind string
+
+const (
+	TempWrite TempKind = "temporary" // the temporary file of a Put
+	TempLock  TempKind = "lock"      // a lock file (Locker)
+)
+
+// Temp is one of a store's own files.
+type Temp struct {
+	Name     string // slash-separated path from the store's base: "reports/.tmp-4242-00ff…"
+	Kind     TempKind
+	Size     int64
+	Modified time.Time
+	// PID is the process that created a temporary file, from its name
+	// (.tmp-<pid>-<random>); 0 when unknown (lock files, and temporary files
+	// named by older versions: .tmp-<random>).
+	PID int
+	// Alive: the process PID is running on this host (it may be another
+	// program that reused the number; then the file is kept a while longer).
+	Alive bool
+	// Stale: removing the file harms no one. A temporary file is stale
+	// when it was last written more than StaleTempAge ago and its writer is
+	// not alive on this host; a lock file when nobody holds it.
+	Stale bool
+}
+
+// Age is how long ago the file was last written.
+func (t Temp) Age(now time.Time) time.Duration { return now.Sub(t.Modified) }
+
+// StaleTempAge is how long a temporary file must have gone unwritten
+// before it may be removed. A Put writes its temporary file as the value
+// streams in and renames it within moments of the last byte, so an hour
+// of silence means its writer died; the writer's process id (in the name)
+// keeps the file of a live writer on this host however old. A writer on
+// another host sharing the folder is protected by the age alone: its Put
+// would fail (the rename finds no file), never commit a wrong record.
+const StaleTempAge = time.Hour
+
+// tempPID returns the process id in a temporary file's name, 0 when the
+// name has none (an older version's .tmp-<hex>), and whether the name is a
+// temporary file's at all.
+func tempPID(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, tmpPrefix)
+	if !ok {
+		return 0, false
+	}
+	p, _, found := strings.Cut(rest, "-")
+	if !found {
+		return 0, true
+	}
+	pid, err := strconv.Atoi(p)
+	if err != nil || pid <= 0 {
+		return 0, true
+	}
+	return pid, true
+}
+
+// judgeTemp fills a temporary file's PID, Alive and Stale.
+func judgeTemp(t *Temp, base string, now time.Time) {
+	t.PID, _ = tempPID(base)
+	t.Alive = t.PID != 0 && processAlive(t.PID)
+	t.Stale = !t.Alive && t.Age(now) > StaleTempAge
+}
+
+// sweep removes the stale temporary files of folder dir ("." for the
+// base). Put calls it for each folder it writes to, the first time this
+// Local writes there: a killed writer's file sits beside the key it was
+// writing, and the next run writes the same keys. That bounds the work to
+// one read of each folder the process writes to, instead of a walk of the
+// whole tree on every open (a store may hold millions of records), and
+// leaves stores that are only read (results ls) untouched. `results prune
+// -tmp` walks the whole tree on demand. Errors are ignored: the sweep is
+// a courtesy, never a reason for a Put to fail.
+func (l *Local) sweep(ctx context.Context, dir string) {
+	d, err := l.root.Open(dir)
+	if err != nil {
+		return
+	}
+	defer d.Close()
+	now := time.Now()
+	for ctx.Err() == nil {
+		entries, err := d.ReadDir(1024)
+		for _, e := range entries {
+			if !strings.HasPrefix(e.Name(), tmpPrefix) {
+				continue
+			}
+			name := filepath.Join(dir, e.Name())
+			fi, err := l.root.Lstat(name)
+			if err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+			t := Temp{Kind: TempWrite, Modified: fi.ModTime()}
+			if judgeTemp(&t, e.Name(), now); t.Stale {
+				_ = l.root.Remove(name)
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// sweepLocks removes idle lock files (left by killed holders).
+func (l *Local) sweepLocks(ctx context.Context) {
+	d, err := l.root.Open(lockDir)
+	if err != nil {
+		return
+	}
+	names, _ := d.Readdirnames(-1)
+	_ = d.Close()
+	for _, n := range names {
+		if ctx.Err() != nil {
+			return
+		}
+		if strings.HasSuffix(n, ".lock") {
+			_, _ = l.removeIdleLock(filepath.Join(lockDir, n))
+		}
+	}
+}
+
+// removeIdleLock removes the lock file name when nobody holds it, by the
+// rule of Lock: only the holder of the lock on the file the path names
+// removes it. It takes the lock without waiting, checks that the path
+// still names the file, removes it, and unlocks. A Lock that opened the
+// file meanwhile finds it gone once it gets the lock, and starts over.
+func (l *Local) removeIdleLock(name string) (bool, error) {
+	f, err := l.root.OpenFile(name, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	if ok, err := tryFlock(f); err != nil || !ok {
+		return false, err // held
+	}
+	defer funlock(f)
+	if same, err := l.names(name, f); err != nil || !same {
+		return false, err
+	}
+	if err := l.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	return true, nil
+}
+
+// Temps yields Local's temporary files (anywhere in the tree) and lock
+// files, in path order, each judged (Temp.Stale). Judging a lock file
+// takes its lock for a moment, without waiting.
+func (l *Local) Temps(ctx context.Context) iter.Seq2[Temp, error] {
+	return func(yield func(Temp, error) bool) {
+		now := time.Now()
+		var out []Temp
+		err := fs.WalkDir(l.root.FS(), ".", func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				if p == "." {
+					return err
+				}
+				return nil // vanished meanwhile, or unreadable: not ours to judge
+			}
+			if cerr := ctx.Err(); cerr != nil {
+				return cerr
+			}
+			name := e.Name()
+			switch {
+			case e.IsDir() && p == lockDir:
+				out = append(out, l.lockFiles(now)...)
+				return fs.SkipDir
+			case e.IsDir() || !e.Type().IsRegular() || !strings.HasPrefix(name, tmpPrefix):
+				return nil
+			}
+			fi, err := e.Info()
+			if err != nil {
+				return nil
+			}
+			t := Temp{Name: p, Kind: TempWrite, Size: fi.Size(), Modified: fi.ModTime()}
+			judgeTemp(&t, name, now)
+			out = append(out, t)
+			return nil
+		})
+		if err != nil {
+			yield(Temp{}, fmt.Errorf("storage: temporary files of %s: %w", l, err))
+			return
+		}
+		slices.SortFunc(out, func(a, b Temp) int { return strings.Compare(a.Name, b.Name) })
+		for _, t := range out {
+			if !yield(t, nil) {
+				return
+			}
+		}
+	}
+}
+
+// lockFiles lists the lock files, judging each by trying its lock.
+func (l *Local) lockFiles(now time.Time) []Temp {
+	d, err := l.root.Open(lockDir)
+	if err != nil {
+		return nil
+	}
+	entries, _ := d.ReadDir(-1)
+	_ = d.Close()
+	var out []Temp
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".lock") {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue
+		}
+		t := Temp{Name: path.Join(lockDir, e.Name()), Kind: TempLock, Size: fi.Size(), Modified: fi.ModTime()}
+		if f, err := l.root.OpenFile(filepath.FromSlash(t.Name), os.O_RDWR, 0); err == nil {
+			if ok, _ := tryFlock(f); ok {
+				t.Stale = true
+				_ = funlock(f)
+			}
+			_ = f.Close()
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// RemoveTemp removes t, found by Temps, after judging it again: a
+// temporary file only while stale, a lock file only while nobody holds it.
+func (l *Local) RemoveTemp(ctx context.Context, t Temp) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	name := filepath.FromSlash(t.Name)
+	base := path.Base(t.Name)
+	switch {
+	case t.Kind == TempLock && path.Dir(t.Name) == lockDir && strings.HasSuffix(base, ".lock"):
+		return l.removeIdleLock(name)
+	case t.Kind == TempWrite && strings.HasPrefix(base, tmpPrefix):
+		fi, err := l.root.Lstat(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if !fi.Mode().IsRegular() {
+			return false, nil
+		}
+		now := Temp{Kind: TempWrite, Modified: fi.ModTime()}
+		if judgeTemp(&now, base, time.Now()); !now.Stale {
+			return false, nil
+		}
+		if err := l.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, err
+		}
+		return true, nil
+	}
+	return false, fmt.Errorf("storage: %s is not a temporary or lock file of %s", t.Name, l)
+}

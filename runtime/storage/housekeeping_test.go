@@ -1,0 +1,342 @@
+//go:build unix
+
+package storage_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// The helper process: the test binary run again with RESULTGEN_TEST_HELPER
+// set. "put DIR KEY" starts a Put whose body never ends, "lock DIR KEY"
+// holds a lock; both print "ready" and wait to be killed.
+func TestMain(m *testing.M) {
+	if args := strings.Fields(os.Getenv("RESULTGEN_TEST_HELPER")); len(args) == 3 {
+		helper(args[0], args[1], args[2])
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func helper(cmd, dir, key string) {
+	st, err := storage.NewLocal(dir)
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	ctx := context.Background()
+	switch cmd {
+	case "put":
+		pr, pw := io.Pipe()
+		go func() {
+			_, _ = pw.Write([]byte("RGRESULT half of a record"))
+			fmt.Println("ready")
+			select {} // the rest never comes
+		}()
+		_ = st.Put(ctx, key, pr, storage.PutOptions{})
+	case "lock":
+		if _, err := st.Lock(ctx, key, time.Minute); err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		fmt.Println("ready")
+		select {}
+	}
+	os.Exit(1)
+}
+
+// startHelper runs the helper and returns once it printed "ready".
+func startHelper(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "RESULTGEN_TEST_HELPER="+strings.Join(args, " "))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	if line != "ready\n" {
+		t.Fatalf("helper %v: %q", args, line)
+	}
+	return cmd
+}
+
+func kill(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+}
+
+// temps lists the temporary files under base by their names.
+func temps(t *testing.T, st *storage.Local) map[string]storage.Temp {
+	t.Helper()
+	out := map[string]storage.Temp{}
+	for tf, err := range st.Temps(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[tf.Name] = tf
+	}
+	return out
+}
+
+func age(t *testing.T, path string, d time.Duration) {
+	t.Helper()
+	old := time.Now().Add(-d)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A writer killed in the middle of a Put leaves its temporary file, named
+// with its process id. It is kept while young (the writer might still be
+// running elsewhere); once stale, the next Put into that folder by a new
+// store removes it, and Temps and RemoveTemp judge it the same way.
+func TestKilledWriterTempFile(t *testing.T) {
+	base := t.TempDir()
+	cmd := startHelper(t, "put", base, "reports/q1")
+	pid := cmd.Process.Pid
+	kill(t, cmd)
+
+	st, err := storage.NewLocal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	found := temps(t, st)
+	if len(found) != 1 {
+		t.Fatalf("temporary files after the kill: %v", found)
+	}
+	var tf storage.Temp
+	for _, tf = range found {
+	}
+	prefix := "reports/.tmp-" + strconv.Itoa(pid) + "-"
+	if !strings.HasPrefix(tf.Name, prefix) || tf.PID != pid || tf.Alive || tf.Stale || tf.Kind != storage.TempWrite || tf.Size == 0 {
+		t.Fatalf("the killed writer's file: %+v, want %s… of pid %d, young", tf, prefix, pid)
+	}
+	path := filepath.Join(base, filepath.FromSlash(tf.Name))
+
+	// Young: kept by a Put and by RemoveTemp.
+	if err := st.Put(ctx, "reports/q2", strings.NewReader("x"), storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if removed, err := st.RemoveTemp(ctx, tf); removed || err != nil {
+		t.Fatalf("RemoveTemp of a young file: %v, %v", removed, err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("a young temporary file was removed: %v", err)
+	}
+
+	// Stale: the first Put of a new store into the folder removes it.
+	age(t, path, 2*storage.StaleTempAge)
+	if tf := temps(t, st)[tf.Name]; !tf.Stale {
+		t.Errorf("Temps does not judge an old file of a dead writer stale: %+v", tf)
+	}
+	st2, err := storage.NewLocal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("opening a store removed a file before writing there: %v", err)
+	}
+	if err := st2.Put(ctx, "reports/q3", strings.NewReader("x"), storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the stale temporary file is still there after a Put into its folder: %v", err)
+	}
+}
+
+// A running writer's temporary file is never removed, however old it
+// looks; files named by older versions (no pid) go by age alone; other
+// folders are swept when written to, and RemoveTemp refuses what is not a
+// temporary file.
+func TestTempFileJudgment(t *testing.T) {
+	base := t.TempDir()
+	ctx := context.Background()
+	mine := filepath.Join(base, fmt.Sprintf(".tmp-%d-0011223344556677", os.Getpid()))
+	oldStyle := filepath.Join(base, ".tmp-8899aabbccddeeff")
+	youngOld := filepath.Join(base, ".tmp-0123456789abcdef")
+	deep := filepath.Join(base, "a", "b", ".tmp-1-00")
+	for _, p := range []string{mine, oldStyle, youngOld, deep} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	age(t, mine, 10*storage.StaleTempAge)
+	age(t, oldStyle, 2*storage.StaleTempAge)
+	age(t, deep, 2*storage.StaleTempAge)
+
+	st, err := storage.NewLocal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := temps(t, st)
+	if tf := got[filepath.Base(mine)]; !tf.Alive || tf.Stale || tf.PID != os.Getpid() {
+		t.Errorf("a live writer's file: %+v", tf)
+	}
+	if tf := got[filepath.Base(oldStyle)]; tf.PID != 0 || !tf.Stale {
+		t.Errorf("an old-style stale file: %+v", tf)
+	}
+	if tf := got["a/b/.tmp-1-00"]; tf.PID != 1 || !tf.Alive || tf.Stale { // pid 1 is always alive
+		t.Errorf("a file of a live pid: %+v", tf)
+	}
+	if err := st.Put(ctx, "k", strings.NewReader("v"), storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]bool{mine: true, oldStyle: false, youngOld: true, deep: true} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s: exists=%v after a Put into the base, want %v", p, err == nil, want)
+		}
+	}
+	if _, err := st.RemoveTemp(ctx, storage.Temp{Name: "k", Kind: storage.TempWrite}); err == nil {
+		t.Error("RemoveTemp removed a key")
+	}
+	if _, err := os.Stat(filepath.Join(base, "k")); err != nil {
+		t.Errorf("the key is gone: %v", err)
+	}
+}
+
+// Lock files do not pile up: 100 keys locked and released leave none.
+func TestLockFilesBounded(t *testing.T) {
+	base := t.TempDir()
+	st, err := storage.NewLocal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 100 {
+		unlock, err := st.Lock(ctx, fmt.Sprintf("key/%d", i), time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := unlock(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join(base, ".locks"))
+	if len(entries) > 0 {
+		t.Errorf("%d lock files left after 100 released locks", len(entries))
+	}
+}
+
+// Many lockers of one key in two stores (standing for two processes: only
+// flock keeps them apart) never overlap, although every release removes
+// the lock file others wait on: a read-modify-write counter loses nothing.
+func TestLockRemovalKeepsExclusion(t *testing.T) {
+	base := t.TempDir()
+	var stores [2]*storage.Local
+	for i := range stores {
+		var err error
+		if stores[i], err = storage.NewLocal(base); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	counter := filepath.Join(t.TempDir(), "counter")
+	if err := os.WriteFile(counter, []byte("0"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	const each = 25
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st := stores[g%2]
+			for range each {
+				unlock, err := st.Lock(ctx, "shared", time.Minute)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				b, _ := os.ReadFile(counter)
+				n, _ := strconv.Atoi(string(b))
+				time.Sleep(50 * time.Microsecond)
+				_ = os.WriteFile(counter, []byte(strconv.Itoa(n+1)), 0o600)
+				if err := unlock(); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if b, _ := os.ReadFile(counter); string(b) != strconv.Itoa(8*each) {
+		t.Errorf("counter %s after %d locked increments", b, 8*each)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(base, ".locks")); len(entries) > 0 {
+		t.Errorf("%d lock files left", len(entries))
+	}
+}
+
+// A lock held by another process excludes this one; when that process is
+// killed its lock dies, its file stays, and the file is idle: Temps judges
+// it stale, the next Lock takes it, and the file goes away.
+func TestLockAcrossProcesses(t *testing.T) {
+	base := t.TempDir()
+	cmd := startHelper(t, "lock", base, "k")
+	st, err := storage.NewLocal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	got := temps(t, st)
+	if len(got) != 1 {
+		t.Fatalf("lock files while held: %v", got)
+	}
+	for _, tf := range got {
+		if tf.Kind != storage.TempLock || tf.Stale {
+			t.Errorf("a held lock file: %+v", tf)
+		}
+		if removed, err := st.RemoveTemp(ctx, tf); removed || err != nil {
+			t.Errorf("RemoveTemp of a held lock file: %v, %v", removed, err)
+		}
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if u, err := st.Lock(short, "k", time.Minute); !errors.Is(err, context.DeadlineExceeded) {
+		if u != nil {
+			_ = u()
+		}
+		t.Fatalf("took a lock another process holds: %v", err)
+	}
+	kill(t, cmd)
+	for _, tf := range temps(t, st) {
+		if !tf.Stale {
+			t.Errorf("the dead holder's lock file: %+v, want stale", tf)
+		}
+	}
+	u, err := st.Lock(ctx, "k", time.Minute)
+	if err != nil {
+		t.Fatalf("lock after the holder died: %v", err)
+	}
+	if err := u(); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(base, ".locks")); len(entries) > 0 {
+		t.Errorf("%d lock files left", len(entries))
+	}
+}
