@@ -22,7 +22,9 @@
 //
 // A store's own files (the local store's temporary files and lock folder,
 // the S3 store's leases) are never listed: the stores hide them and List
-// skips every name that is not a valid key.
+// skips every name that is not a valid key. ListTemps lists the local
+// store's (StatusTemporary, `results ls -all`), and PruneTemps removes those
+// that are stale, never one in use (`results prune -tmp`).
 //
 // # Reading without the payload
 //

@@ -60,8 +60,10 @@ type Entry struct {
 	// looked at.
 	Expired bool
 	// Err says why the object is not a readable record (every Status but
-	// StatusRecord).
+	// StatusRecord and StatusTemporary).
 	Err error
+	// Temp describes a store's own file (StatusTemporary, see ListTemps).
+	Temp *storage.Temp
 }
 
 // PayloadSize returns the record's payload size, and false when the store
@@ -356,12 +358,16 @@ type entryJSON struct {
 	Modified   time.Time         `json:"modified"`
 	Labels     map[string]string `json:"labels,omitempty"`
 	Error      string            `json:"error,omitempty"`
+	Kind       storage.TempKind  `json:"kind,omitempty"`  // temporary: "temporary" or "lock"
+	PID        int               `json:"pid,omitempty"`   // temporary: the writer's process
+	Stale      *bool             `json:"stale,omitempty"` // temporary: may be removed
 }
 
 // MarshalJSON renders the entry as one flat JSON object: key, location,
 // status, task, go_type, serializer (absent for literals) or literal, size
 // (payload bytes, absent when unknown), checksum, object_size, version,
-// created, expires (absent: never), expired, modified, labels and error.
+// created, expires (absent: never), expired, modified, labels and error;
+// for a store's own file (StatusTemporary) also kind, pid and stale.
 func (e Entry) MarshalJSON() ([]byte, error) {
 	j := entryJSON{
 		Key:        e.Key,
@@ -373,6 +379,10 @@ func (e Entry) MarshalJSON() ([]byte, error) {
 	}
 	if e.Err != nil {
 		j.Error = e.Err.Error()
+	}
+	if t := e.Temp; t != nil {
+		stale := t.Stale
+		j.Kind, j.PID, j.Stale = t.Kind, t.PID, &stale
 	}
 	if e.Status == StatusRecord {
 		m := e.Meta

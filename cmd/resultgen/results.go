@@ -26,18 +26,22 @@ import (
 )
 
 const resultsUsage = `Usage:
-  resultgen results ls [-storage SPEC] [-prefix P] [-task NAME] [-format table|json]
+  resultgen results ls [-storage SPEC] [-prefix P] [-task NAME] [-all] [-format table|json]
   resultgen results show [-storage SPEC] [-format text|json] [-value] KEY
   resultgen results verify [-storage SPEC] [-prefix P] [-q] [KEY ...]
   resultgen results rm [-storage SPEC] [-force] KEY [KEY ...]
-  resultgen results prune [-storage SPEC] [-expired] [-older-than D] [-task NAME] [-prefix P] [-dry-run]
+  resultgen results prune [-storage SPEC] [-expired] [-older-than D] [-task NAME] [-prefix P] [-tmp] [-dry-run]
 
 Inspect and manage the result records programs stored.
 
   ls      one row per object: key, task, Go type, serializer (or "literal"),
           payload size, created, expires ("never", "EXPIRED" or the time).
           Objects that are not resultgen records show as "not a record".
-          Reads record headers and trailers, never a payload.
+          Reads record headers and trailers, never a payload. -all also
+          lists the store's own files (local: temporary files of writes,
+          left behind when a writer is killed, and lock files), marked
+          "(temporary)" or "(lock)", with their age and whether they are in
+          use or stale.
   show    the full metadata of one record; -value also decodes the value and
           prints it as JSON (msgpack and json records; gob needs the Go type,
           so for gob only the metadata is shown).
@@ -48,8 +52,10 @@ Inspect and manage the result records programs stored.
   rm      removes the named records; nothing is removed when a key is
           invalid, missing or not a record (-force removes such objects too).
   prune   removes the records matching every criterion given; at least one
-          of -expired, -older-than and -task is required. -dry-run only
-          prints what would be removed.
+          of -expired, -older-than, -task and -tmp is required. -tmp removes
+          the store's stale own files: temporary files unwritten for an hour
+          whose writer is not running on this host, and idle lock files
+          (never those in use). -dry-run only prints what would be removed.
 
 SPEC is a storage spec as in directives: local (the default:
 RESULTGEN_LOCAL_STORAGE_PATH), local:PATH, s3://BUCKET/PREFIX or a block slug
@@ -65,6 +71,7 @@ Examples:
   resultgen results rm reports/2026/q1.msgpack
   resultgen results prune -expired
   resultgen results prune -older-than 30d -task load-rows -dry-run
+  resultgen results prune -tmp
 
 Exit status: 0 when all went well, 1 on problems (missing, damaged or
 unreadable records, store errors), 2 on usage errors.
@@ -198,6 +205,7 @@ func resultsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	prefix := fs.String("prefix", "", "only keys starting with `P`")
 	task := fs.String("task", "", "only records of the task or flow `NAME`")
 	format := fs.String("format", "table", "output `format`: table or json")
+	all := fs.Bool("all", false, "also list the store's own temporary and lock files")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseExit(err)
@@ -223,6 +231,15 @@ func resultsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		entries = append(entries, e)
 	}
+	if *all {
+		for e, err := range results.ListTemps(ctx, st) {
+			if err != nil {
+				fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
+				return exitProblems
+			}
+			entries = append(entries, e)
+		}
+	}
 	if *format == "json" {
 		if entries == nil {
 			entries = []results.Entry{}
@@ -240,7 +257,17 @@ func resultsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tTASK\tTYPE\tSERIALIZER\tSIZE\tCREATED\tEXPIRES")
 	var damaged []results.Entry
+	now := time.Now()
 	for _, e := range entries {
+		if t := e.Temp; t != nil {
+			kind := "(temporary)"
+			if t.Kind == storage.TempLock {
+				kind = "(lock)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t%s\t%s\t%s\n", e.Key, kind, results.FormatSize(e.ObjectSize),
+				results.FormatTime(e.Modified), results.TempState(*t, now))
+			continue
+		}
 		if e.Status != results.StatusRecord {
 			size := results.FormatSize(e.ObjectSize)
 			fmt.Fprintf(tw, "%s\t(%s)\t-\t-\t%s\t-\t-\n", e.Key, e.Status, size)
@@ -647,6 +674,7 @@ func resultsPrune(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.Var(&age, "older-than", "remove records created more than `DURATION` ago (36h, 30d, 1d12h)")
 	task := fs.String("task", "", "remove only records of the task or flow `NAME`")
 	prefix := fs.String("prefix", "", "remove only records whose keys start with `P`")
+	tmp := fs.Bool("tmp", false, "remove the store's stale temporary files and idle lock files")
 	dryRun := fs.Bool("dry-run", false, "print what would be removed; remove nothing")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -657,9 +685,16 @@ func resultsPrune(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitUsage
 	}
 	c := results.Criteria{Expired: *expired, OlderThan: age.d, Task: *task, Prefix: *prefix}
+	records := true
 	if err := c.Validate(); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-		return exitUsage
+		if !*tmp || !errors.Is(err, results.ErrNoCriteria) {
+			if errors.Is(err, results.ErrNoCriteria) {
+				err = fmt.Errorf("%w, or -tmp", err)
+			}
+			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+			return exitUsage
+		}
+		records = false // -tmp alone
 	}
 	st, done, ok := resultsStore(cmd, *spec, stderr)
 	if !ok {
@@ -673,6 +708,39 @@ func resultsPrune(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	var n, failed int
 	code := exitOK
+	if *tmp {
+		var removed, kept int
+		for p, err := range results.PruneTemps(ctx, st, results.PruneOptions{DryRun: *dryRun}) {
+			if err != nil {
+				fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
+				code = exitProblems
+				break
+			}
+			switch {
+			case p.Err != nil:
+				fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, p.Key, p.Err)
+				failed++
+			case p.Removed || (*dryRun && p.Temp.Stale):
+				removed++
+				fmt.Fprintf(stdout, "%s %s (%s %s)\n", verb, p.Key, p.Temp.Kind, p.Why)
+			default:
+				kept++
+				fmt.Fprintf(stderr, "%s: kept %s (%s %s)\n", cmd, p.Key, p.Temp.Kind, p.Why)
+			}
+		}
+		if *dryRun {
+			fmt.Fprintf(stderr, "%s: dry run: would remove %s from %s, kept %d (in use or too young)\n", cmd, plural(removed, "temporary file"), st, kept)
+		} else {
+			fmt.Fprintf(stderr, "%s: removed %s from %s, kept %d (in use or too young)\n", cmd, plural(removed, "temporary file"), st, kept)
+		}
+		if !records {
+			if failed > 0 {
+				fmt.Fprintf(stderr, "%s: %s could not be removed\n", cmd, plural(failed, "file"))
+				code = exitProblems
+			}
+			return code
+		}
+	}
 	for p, err := range results.Prune(ctx, st, c, results.PruneOptions{DryRun: *dryRun}) {
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -484,6 +485,68 @@ func TestResultsVerifyDamagedStart(t *testing.T) {
 	if code != exitOK || rows["bin"][1] != "(damaged)" || rows["doc.json"][1] != "(damaged)" || rows["notes.txt"][1] != "(not a record)" ||
 		!strings.Contains(errs, "2 objects damaged or unreadable") {
 		t.Errorf("ls: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// ls -all shows the store's own files with their state; prune -tmp
+// removes the stale ones (with -dry-run, none) and never a running
+// writer's file nor a young one.
+func TestResultsTempFiles(t *testing.T) {
+	st, dir := resultsHome(t)
+	standardRecords(t, st, dir)
+	live := fmt.Sprintf(".tmp-%d-00aa", os.Getpid())
+	writeRaw(t, dir, live, []byte("being written"))
+	old := time.Now().Add(-3 * time.Hour)
+	for _, rel := range []string{".tmp-123", live} {
+		if err := os.Chtimes(filepath.Join(dir, rel), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	code, out, errs := call(runResults, "ls")
+	if code != exitOK || strings.Contains(out, ".tmp-") || strings.Contains(out, ".locks") {
+		t.Fatalf("ls without -all shows temporary files: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = call(runResults, "ls", "-all")
+	rows := tableRows(t, out)
+	if code != exitOK || len(rows) != 8 {
+		t.Fatalf("ls -all: exit %d\n%s%s", code, out, errs)
+	}
+	for name, want := range map[string][]string{
+		".tmp-123":        {"(temporary)", "13 B", "stale: unwritten for 3h0m0s"},
+		"reports/.tmp-9":  {"(temporary)", "13 B", "kept: written"},
+		live:              {"(temporary)", "13 B", fmt.Sprintf("in use: writer %d is running", os.Getpid())},
+		".locks/abc.lock": {"(lock)", "0 B", "idle lock"},
+	} {
+		r := rows[name]
+		if len(r) != 7 || r[1] != want[0] || r[4] != want[1] || !strings.HasPrefix(r[6], want[2]) {
+			t.Errorf("ls -all row of %s: %q, want %q", name, r, want)
+		}
+	}
+	code, out, _ = call(runResults, "ls", "-all", "-format", "json")
+	if code != exitOK || !strings.Contains(out, `"status": "temporary"`) || !strings.Contains(out, `"kind": "lock"`) {
+		t.Errorf("ls -all -format json: exit %d\n%s", code, out)
+	}
+
+	code, out, errs = call(runResults, "prune", "-tmp", "-dry-run")
+	if code != exitOK || !strings.Contains(out, "would remove .tmp-123 ") || !strings.Contains(out, "would remove .locks/abc.lock ") ||
+		strings.Contains(out, live) || strings.Contains(out, "reports/.tmp-9") || !strings.Contains(errs, "would remove 2 temporary files") {
+		t.Fatalf("prune -tmp -dry-run: exit %d\n%s%s", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".tmp-123")); err != nil {
+		t.Fatalf("dry run removed a file: %v", err)
+	}
+	code, out, errs = call(runResults, "prune", "-tmp")
+	if code != exitOK || !strings.Contains(errs, "removed 2 temporary files") || !strings.Contains(errs, "kept 2") {
+		t.Fatalf("prune -tmp: exit %d\n%s%s", code, out, errs)
+	}
+	for rel, want := range map[string]bool{".tmp-123": false, ".locks/abc.lock": false, live: true, "reports/.tmp-9": true, "notes.txt": true, "flag": true} {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); (err == nil) != want {
+			t.Errorf("after prune -tmp: %s exists=%v, want %v", rel, err == nil, want)
+		}
+	}
+	if code, _, errs := call(runResults, "prune"); code != exitUsage || !strings.Contains(errs, "-tmp") {
+		t.Errorf("prune without criteria: exit %d, %s", code, errs)
 	}
 }
 

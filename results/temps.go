@@ -1,0 +1,107 @@
+package results
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// StatusTemporary marks a store's own file (see ListTemps): the temporary
+// file of a write (in progress, or left by a killed writer) or a lock file.
+const StatusTemporary Status = "temporary"
+
+// ListTemps yields the files a store keeps beside its objects
+// (storage.Housekeeper: the local store's temporary and lock files), as
+// entries with StatusTemporary and Temp set, in path order. Stores that keep
+// none yield nothing. List never shows these files.
+func ListTemps(ctx context.Context, st storage.Storage) iter.Seq2[Entry, error] {
+	return func(yield func(Entry, error) bool) {
+		hk, ok := st.(storage.Housekeeper)
+		if !ok {
+			return
+		}
+		for t, err := range hk.Temps(ctx) {
+			if err != nil {
+				yield(Entry{}, err)
+				return
+			}
+			if !yield(tempEntry(st, t), nil) {
+				return
+			}
+		}
+	}
+}
+
+func tempEntry(st storage.Storage, t storage.Temp) Entry {
+	tc := t
+	return Entry{
+		Key:        t.Name,
+		Location:   storage.Location(st, t.Name),
+		Status:     StatusTemporary,
+		ObjectSize: t.Size,
+		Modified:   t.Modified,
+		Temp:       &tc,
+	}
+}
+
+// TempState says in words whether a store's own file may be removed and
+// why: "stale: unwritten for 2h0m0s, writer 4242 not running".
+func TempState(t storage.Temp, now time.Time) string {
+	age := t.Age(now).Round(time.Second)
+	switch {
+	case t.Kind == storage.TempLock && t.Stale:
+		return "idle lock"
+	case t.Kind == storage.TempLock:
+		return "in use: held"
+	case t.Alive:
+		return fmt.Sprintf("in use: writer %d is running", t.PID)
+	case !t.Stale:
+		return fmt.Sprintf("kept: written %s ago (stale after %s)", age, storage.StaleTempAge)
+	case t.PID != 0:
+		return fmt.Sprintf("stale: unwritten for %s, writer %d not running", age, t.PID)
+	}
+	return fmt.Sprintf("stale: unwritten for %s", age)
+}
+
+// PruneTemps removes the stale files of ListTemps (a temporary file
+// unwritten for storage.StaleTempAge whose writer is not running on this
+// host; a lock file nobody holds), each judged again just before removal,
+// and yields every file: Removed when it was removed, Why saying why or
+// why not. A file in use is never removed. With opts.DryRun nothing is
+// removed.
+func PruneTemps(ctx context.Context, st storage.Storage, opts PruneOptions) iter.Seq2[Pruned, error] {
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return func(yield func(Pruned, error) bool) {
+		hk, ok := st.(storage.Housekeeper)
+		if !ok {
+			return
+		}
+		for e, err := range ListTemps(ctx, st) {
+			if err != nil {
+				yield(Pruned{}, err)
+				return
+			}
+			p := Pruned{Entry: e, Why: TempState(*e.Temp, now)}
+			if e.Temp.Stale && !opts.DryRun {
+				removed, err := hk.RemoveTemp(ctx, *e.Temp)
+				switch {
+				case err != nil:
+					p.Err = err
+				case removed:
+					p.Removed = true
+				default:
+					p.Why = "kept: in use again"
+				}
+			}
+			if !yield(p, nil) {
+				return
+			}
+		}
+	}
+}
