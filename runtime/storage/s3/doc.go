@@ -70,21 +70,35 @@
 // # Leases
 //
 // Lock serializes work on one key across processes and machines with a
-// lease object, PREFIX/.locks/<sha256 of the key, hex>, holding the owner,
-// a random token and an expiry time (the .locks folder is reserved on every
-// backend: keys under it are refused and List skips it).
+// lease object, PREFIX/.locks/<sha256 of the key, hex>, holding the owner
+// (Config.Owner, by default "HOST/PID/RANDOM"), the holder's host name and
+// process id, a random token and an expiry time (the .locks folder is
+// reserved on every backend: keys under it are refused and List skips it).
 //
 //   - Taking: PUT the lease with If-None-Match: *. Exactly one of
 //     concurrent takers creates it.
 //   - Waiting: while the lease exists and has not expired, Lock polls with
 //     jittered exponential backoff (50 ms up to 2 s, and soon after the
-//     expiry) until ctx is done.
+//     expiry) until ctx is done. It reports whom it waits for (owner, host,
+//     pid, expiry) once per holder, not at every poll: to the
+//     storage.LockTrace of ctx, else at WARN through Config.Logger.
 //   - Taking over: an expired lease (its holder crashed or stalled) is
 //     overwritten with If-Match: <the ETag read>, so of two takers of the
-//     same expired lease only one wins.
+//     same expired lease only one wins. A killed holder's lease is thus
+//     taken over at most ttl after its last renewal.
 //   - Renewing: while held, the lease is rewritten every ttl/3 with If-Match
 //     on our last ETag (Config.DisableLeaseRenew turns this off). A failed
-//     condition means it was taken over; unlock then reports ErrLeaseLost.
+//     renewal is retried every ttl/9, each attempt bounded by the expiry.
+//   - Losing: the lease is lost when a renewal's condition fails (another
+//     process took it over) or when no renewal succeeded before it expired
+//     (the server was unreachable; by then another process may take it).
+//     The holder then stops renewing for good (it never revives an expired
+//     lease), reports the loss once, to the LockTrace's Lost, else at ERROR
+//     through Config.Logger, and its unlock returns an error wrapping
+//     ErrLeaseLost (which also matches storage.ErrLockLost). Whatever it
+//     does after the loss is no longer exclusive; resultgen's runtime
+//     cancels the task's context and commits its result only if no record
+//     is there by then.
 //   - Releasing: unlock deletes the lease only while it is ours (its ETag is
 //     the one we wrote) and at least max(ttl/4, 1s) from expiry, when nobody
 //     can have taken it over; closer to expiry it marks the lease expired
