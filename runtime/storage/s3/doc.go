@@ -1,7 +1,7 @@
 // Package s3 keeps result records on an S3-compatible object store (AWS S3,
 // MinIO, and others speaking the S3 API) through
 // github.com/minio/minio-go/v7. Its Storage implements storage.Storage,
-// storage.RangeGetter and storage.Locker.
+// storage.RangeGetter, storage.Locker and storage.UploadLister.
 //
 // # Configuration
 //
@@ -45,9 +45,14 @@
 //   - Put is atomic. A body of up to Config.PartSize bytes (default 16 MiB)
 //     goes up in one request; a longer body is streamed as a multipart
 //     upload in parts of PartSize, holding one part in memory however large
-//     the result, and the object appears only when the upload completes. A failed or cancelled upload is aborted and leaves no
-//     object (if the server is unreachable even for the abort, its parts stay
-//     invisible on the server until its multipart-cleanup runs).
+//     the result, and the object appears only when the upload completes. A failed or cancelled
+//     upload (or one whose body panics) is aborted, with a fresh context of
+//     its own when ctx was cancelled, and leaves no object and no parts. A
+//     process killed mid-upload, or a server unreachable even for the abort,
+//     leaves an incomplete upload: invisible, but its parts are kept (and
+//     billed on AWS) until aborted. Uploads lists them and AbortUpload drops
+//     one (resultgen results verify and prune -uploads use them); on AWS a
+//     lifecycle rule with AbortIncompleteMultipartUpload does it too.
 //   - PutOptions.IfAbsent sends If-None-Match: *, which the server checks
 //     under its own lock at commit time: for a multipart upload on
 //     CompleteMultipartUpload (minio-go v7.4.1's own multipart path drops
