@@ -806,7 +806,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:587b7cc4fe77cdb0cbdbe512e45ace0c49264ff740bc4f17fb2b5368f962ec2c",
+	Source:   "sha256:0a648e5f4cd501b7d1d06a1964bfe169fb955aa4526f25120a09a907105588d1",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
