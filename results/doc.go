@@ -60,6 +60,14 @@
 // delete is removed all the same: prune what no program is writing, or
 // accept that such a result is recomputed on its next run.
 //
+// # Incomplete uploads
+//
+// A store that implements storage.UploadLister (S3) may hold incomplete
+// multipart uploads: writers at work, or killed mid-upload. Uploads lists
+// them with their age, Stale past StaleUploadAge (24h: younger ones may be
+// in progress elsewhere); PruneUploads aborts those older than a duration.
+// Records are never touched by either.
+//
 // # Example
 //
 //	st, _ := storage.NewLocal(dir)

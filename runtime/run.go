@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/resultgen/resultgen/runtime/record"
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 // Run runs the invocation to its final state. It never panics on behalf of
@@ -195,12 +196,15 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		found, st.why = l, why
 	}
+	bctx := tctx // the body's context
+	var held *heldKey
 	if p.persist && reuse && p.serializable {
-		unlock, err := e.lockKey(tctx, p.store, key)
+		held, err = e.lockKey(tctx, p.store, key, taskName)
 		if err != nil {
 			return fail(err)
 		}
-		defer unlock()
+		defer held.unlock()
+		bctx = held.ctx
 		if !p.refresh {
 			v, l, m, why, err := load[R](tctx, sl)
 			if err != nil {
@@ -213,12 +217,16 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 	}
 
-	v, err := attempts(tctx, log, p.retries, cfg.RetryDelay, func(n int) {
+	v, err := attempts(bctx, log, p.retries, cfg.RetryDelay, func(n int) {
 		tr.mu.Lock()
 		tr.info.RunCount = n
 		tr.mu.Unlock()
 	}, inv.Body)
+	lockLost := held != nil && held.lost.Load()
 	if err != nil {
+		if lockLost && !errors.Is(err, storage.ErrLockLost) {
+			err = fmt.Errorf("%w (the run's context was cancelled: %w)", err, context.Cause(bctx))
+		}
 		return fail(err)
 	}
 	if p.persist {
@@ -237,7 +245,10 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			meta.Labels["flow_run_id"] = fr.id
 			meta.Labels["flow_run_name"] = fr.name
 		}
-		v, st.res.meta, err = persist(tctx, sl, v, p.refresh || found == lookupStale, meta)
+		// A run that lost its lock is no longer the key's only writer: it
+		// never overwrites, so a record a takeover committed meanwhile wins.
+		overwrite := (p.refresh || found == lookupStale) && !lockLost
+		v, st.res.meta, err = persist(tctx, sl, v, overwrite, meta)
 		if err != nil {
 			return fail(err)
 		}

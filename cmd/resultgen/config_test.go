@@ -66,6 +66,7 @@ func TestConfigSetViewUnset(t *testing.T) {
 		settings.DefaultStorage:    {"(local)", "default"},
 		settings.RefreshCache:      {"false", "default"},
 		settings.LoggingLevel:      {"WARNING", "default"},
+		settings.LeaseTTL:          {"30s", "default"},
 	}
 	for k, w := range want {
 		if rows[k] != w {
@@ -81,12 +82,14 @@ func TestConfigSetViewUnset(t *testing.T) {
 		"RESULTGEN_LOCAL_STORAGE_PATH=data",
 		"RESULTGEN_RESULTS_DEFAULT_SERIALIZER=json",
 		"RESULTGEN_DEFAULT_RESULT_STORAGE=s3/prod",
-		"RESULTGEN_LOGGING_LEVEL=info")
+		"RESULTGEN_LOGGING_LEVEL=info",
+		"RESULTGEN_LEASE_TTL=90s")
 	if code != 0 {
 		t.Fatalf("config set: exit %d\n%s", code, stderr)
 	}
 	if !strings.Contains(stdout, "set RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=true in "+filepath.Join(home, "config.toml")) ||
-		!strings.Contains(stdout, "set RESULTGEN_LOGGING_LEVEL=INFO in ") {
+		!strings.Contains(stdout, "set RESULTGEN_LOGGING_LEVEL=INFO in ") ||
+		!strings.Contains(stdout, "set RESULTGEN_LEASE_TTL=1m30s in ") {
 		t.Errorf("config set output:\n%s", stdout)
 	}
 	if !strings.Contains(stderr, "no block s3/prod") {
@@ -103,6 +106,7 @@ func TestConfigSetViewUnset(t *testing.T) {
 	want[settings.DefaultSerializer] = [2]string{"json", "profile"}
 	want[settings.DefaultStorage] = [2]string{"s3/prod", "profile"}
 	want[settings.LoggingLevel] = [2]string{"INFO", "profile"}
+	want[settings.LeaseTTL] = [2]string{"1m30s", "profile"}
 	for k, w := range want {
 		if rows[k] != w {
 			t.Errorf("view after set: %s = %v, want %v\n%s", k, rows[k], w, out)
@@ -164,6 +168,8 @@ func TestConfigErrors(t *testing.T) {
 		{"set bad level", []string{"set", "RESULTGEN_LOGGING_LEVEL=verbose"}, "", 2, []string{"RESULTGEN_LOGGING_LEVEL", "not a logging level", "DEBUG, INFO, WARNING (or WARN) or ERROR"}},
 		{"view bad level", []string{"view"}, "RESULTGEN_LOGGING_LEVEL = \"loud\"\n", 1, []string{"config.toml", "RESULTGEN_LOGGING_LEVEL", "DEBUG, INFO, WARNING (or WARN) or ERROR"}},
 		{"help lists the level", []string{"-h"}, "", 0, []string{"RESULTGEN_LOGGING_LEVEL", "DEBUG, INFO, WARNING or ERROR"}},
+		{"set bad lease ttl", []string{"set", "RESULTGEN_LEASE_TTL=soon"}, "", 2, []string{"RESULTGEN_LEASE_TTL", "not a duration", "Go duration of at least 1s"}},
+		{"help lists the lease ttl", []string{"-h"}, "", 0, []string{"RESULTGEN_LEASE_TTL", "renewed every TTL/3"}},
 		{"set one bad of two", []string{"set", "RESULTGEN_TASKS_REFRESH_CACHE=true", "RESULTGEN_RESULTS_DEFAULT_SERIALIZER=a b"}, "", 2, []string{"nothing changed"}},
 		{"set twice", []string{"set", "RESULTGEN_TASKS_REFRESH_CACHE=true", "RESULTGEN_TASKS_REFRESH_CACHE=false"}, "", 2, []string{"given twice"}},
 		{"set home", []string{"set", "RESULTGEN_HOME=/x"}, "", 2, []string{"only be set in the environment"}},

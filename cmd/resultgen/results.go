@@ -31,6 +31,7 @@ const resultsUsage = `Usage:
   resultgen results verify [-storage SPEC] [-prefix P] [-q] [KEY ...]
   resultgen results rm [-storage SPEC] [-force] KEY [KEY ...]
   resultgen results prune [-storage SPEC] [-expired] [-older-than D] [-task NAME] [-prefix P] [-tmp] [-dry-run]
+  resultgen results prune -uploads -older-than D [-storage SPEC] [-prefix P] [-dry-run]
 
 Inspect and manage the result records programs stored.
 
@@ -49,6 +50,11 @@ Inspect and manage the result records programs stored.
           length and SHA-256; prints OK or the problem per key, progress on
           stderr, and exits 1 when a record is corrupt, truncated or of an
           unsupported version, or a named key is missing or not a record.
+          On S3 it also lists the store's incomplete multipart uploads (key,
+          start, age, size): writers still at work, or killed mid-upload,
+          whose parts are kept (and billed on AWS) until aborted. Those
+          older than 24h are counted as problems ("STALE UPLOAD"); younger
+          ones may be in progress in another process and are not.
   rm      removes the named records; nothing is removed when a key is
           invalid, missing or not a record (-force removes such objects too).
   prune   removes the records matching every criterion given; at least one
@@ -56,6 +62,9 @@ Inspect and manage the result records programs stored.
           the store's stale own files: temporary files unwritten for an hour
           whose writer is not running on this host, and idle lock files
           (never those in use). -dry-run only prints what would be removed.
+          With -uploads it aborts the S3 store's incomplete uploads started
+          more than -older-than ago instead (-older-than 0s: all, even ones
+          in progress), and touches no record.
 
 SPEC is a storage spec as in directives: local (the default:
 RESULTGEN_LOCAL_STORAGE_PATH), local:PATH, s3://BUCKET/PREFIX or a block slug
@@ -72,6 +81,7 @@ Examples:
   resultgen results prune -expired
   resultgen results prune -older-than 30d -task load-rows -dry-run
   resultgen results prune -tmp
+  resultgen results prune -storage s3/prod -uploads -older-than 24h
 
 Exit status: 0 when all went well, 1 on problems (missing, damaged or
 unreadable records, store errors), 2 on usage errors.
@@ -561,6 +571,16 @@ func resultsVerify(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if foreign > 0 {
 		fmt.Fprintf(stderr, "%s: skipped %s that %s not resultgen records\n", cmd, plural(foreign, "object"), isAre(foreign))
 	}
+	if !named && code == exitOK {
+		uploads, stale, ok := verifyUploads(ctx, cmd, st, *prefix, *quiet, stdout, stderr)
+		if !ok || stale > 0 {
+			code = exitProblems
+		}
+		if uploads > 0 && intact+failed+foreign == 0 {
+			fmt.Fprintf(stderr, "%s: no records in %s\n", cmd, st)
+			return code
+		}
+	}
 	if intact+failed+foreign == 0 && code == exitOK {
 		fmt.Fprintf(stderr, "%s: no records in %s\n", cmd, st)
 		return exitOK
@@ -570,6 +590,51 @@ func resultsVerify(ctx context.Context, args []string, stdout, stderr io.Writer)
 		code = exitProblems
 	}
 	return code
+}
+
+// verifyUploads prints the incomplete uploads of st under prefix (only the
+// stale ones when quiet) and a summary on stderr; ok is false when they
+// could not be listed.
+func verifyUploads(ctx context.Context, cmd string, st storage.Storage, prefix string, quiet bool, stdout, stderr io.Writer) (n, stale int, ok bool) {
+	ups, can := results.Uploads(ctx, st, prefix, time.Time{})
+	if !can {
+		return 0, 0, true
+	}
+	for u, err := range ups {
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %s: incomplete uploads: %v\n", cmd, st, err)
+			return n, stale, false
+		}
+		n++
+		label := "UPLOAD"
+		if u.Stale {
+			label = "STALE UPLOAD"
+			stale++
+		} else if quiet {
+			continue
+		}
+		fmt.Fprintf(stdout, "%s\t%s\tstarted %s, %s ago\t%s\n", label, u.Key, results.FormatTime(u.Initiated), u.Age.Round(time.Second), uploadSize(u.Size))
+	}
+	if n > 0 {
+		fmt.Fprintf(stderr, "%s: %s (%d older than %s); abort them with resultgen results prune -uploads -older-than %s, or let an S3 lifecycle rule do it\n",
+			cmd, plural(n, "incomplete upload"), stale, formatAge(results.StaleUploadAge), formatAge(results.StaleUploadAge))
+	}
+	return n, stale, true
+}
+
+func uploadSize(n int64) string {
+	if n < 0 {
+		return "size unknown"
+	}
+	return results.FormatSize(n)
+}
+
+// formatAge renders whole hours as "24h", else as a Go duration.
+func formatAge(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return d.String()
 }
 
 func resultsRemove(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -644,7 +709,10 @@ func parseAge(s string) (time.Duration, error) {
 	return d, nil
 }
 
-type ageFlag struct{ d time.Duration }
+type ageFlag struct {
+	d   time.Duration
+	set bool
+}
 
 func (a *ageFlag) String() string {
 	if a == nil || a.d == 0 {
@@ -658,10 +726,10 @@ func (a *ageFlag) Set(s string) error {
 	if err != nil {
 		return err
 	}
-	if d <= 0 {
+	if d < 0 {
 		return fmt.Errorf("must be positive, got %q", s)
 	}
-	a.d = d
+	a.d, a.set = d, true
 	return nil
 }
 
@@ -676,12 +744,30 @@ func resultsPrune(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	prefix := fs.String("prefix", "", "remove only records whose keys start with `P`")
 	tmp := fs.Bool("tmp", false, "remove the store's stale temporary files and idle lock files")
 	dryRun := fs.Bool("dry-run", false, "print what would be removed; remove nothing")
+	uploads := fs.Bool("uploads", false, "abort the store's incomplete uploads started more than -older-than ago (S3), not records")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseExit(err)
 	}
 	if len(pos) > 0 {
 		fmt.Fprintf(stderr, "%s: takes no arguments, got %q (to remove given keys use resultgen results rm)\n", cmd, pos)
+		return exitUsage
+	}
+	if *uploads {
+		switch {
+		case *expired || *task != "":
+			fmt.Fprintf(stderr, "%s: -uploads aborts incomplete uploads by age: -expired and -task select records, not uploads\n", cmd)
+			return exitUsage
+		case !age.set:
+			fmt.Fprintf(stderr, "%s: -uploads needs -older-than D (24h leaves uploads in progress alone; 0s aborts all)\n", cmd)
+			return exitUsage
+		case !checkPrefix(cmd, *prefix, stderr):
+			return exitUsage
+		}
+		return pruneUploads(ctx, cmd, *spec, *prefix, age.d, *dryRun, stdout, stderr)
+	}
+	if age.set && age.d == 0 {
+		fmt.Fprintf(stderr, "%s: invalid value \"0\" for flag -older-than: must be positive for records\n", cmd)
 		return exitUsage
 	}
 	c := results.Criteria{Expired: *expired, OlderThan: age.d, Task: *task, Prefix: *prefix}
@@ -763,6 +849,49 @@ func resultsPrune(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if failed > 0 {
 		fmt.Fprintf(stderr, "%s: %s could not be removed\n", cmd, plural(failed, "record"))
+		code = exitProblems
+	}
+	return code
+}
+
+// pruneUploads is "prune -uploads".
+func pruneUploads(ctx context.Context, cmd, spec, prefix string, olderThan time.Duration, dryRun bool, stdout, stderr io.Writer) int {
+	st, done, ok := resultsStore(cmd, spec, stderr)
+	if !ok {
+		return exitProblems
+	}
+	defer done()
+	if _, can := st.(storage.UploadLister); !can {
+		fmt.Fprintf(stderr, "%s: %s keeps no incomplete uploads (only S3 stores do)\n", cmd, st)
+		return exitOK
+	}
+	verb := "aborted"
+	if dryRun {
+		verb = "would abort"
+	}
+	var n, failed int
+	code := exitOK
+	for p, err := range results.PruneUploads(ctx, st, prefix, olderThan, results.PruneOptions{DryRun: dryRun}) {
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
+			code = exitProblems
+			break
+		}
+		if p.Err != nil {
+			fmt.Fprintf(stderr, "%s: upload of %s: %v\n", cmd, p.Key, p.Err)
+			failed++
+			continue
+		}
+		n++
+		fmt.Fprintf(stdout, "%s upload of %s (started %s, %s ago, %s)\n", verb, p.Key, results.FormatTime(p.Initiated), p.Age.Round(time.Second), uploadSize(p.Size))
+	}
+	if dryRun {
+		fmt.Fprintf(stderr, "%s: dry run: would abort %s in %s, aborted none\n", cmd, plural(n, "incomplete upload"), st)
+	} else {
+		fmt.Fprintf(stderr, "%s: aborted %s in %s\n", cmd, plural(n, "incomplete upload"), st)
+	}
+	if failed > 0 {
+		fmt.Fprintf(stderr, "%s: %s could not be aborted\n", cmd, plural(failed, "upload"))
 		code = exitProblems
 	}
 	return code

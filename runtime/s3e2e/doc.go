@@ -12,6 +12,10 @@
 //     key: exactly one runs the body, all get its value. With
 //     read_committed, every process gets the same intact value and the
 //     stored record verifies.
+//   - A process killed while its serializable task holds the key's lease
+//     (RESULTGEN_LEASE_TTL=2s): the next process says once, at WARN, which
+//     process (host, pid) holds the key and until when, takes the key over
+//     within about one TTL, and computes it.
 //   - The server killed while a flow uploads its second result: the task
 //     fails with an error naming the endpoint, nothing is visible at the key
 //     after a restart, and the flow's retry loads the first result instead

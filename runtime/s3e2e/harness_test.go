@@ -156,8 +156,14 @@ type proc struct {
 // start starts the flow program with args; it is killed when ctx ends.
 func (w *world) start(t *testing.T, ctx context.Context, args ...string) *proc {
 	t.Helper()
+	return w.startEnv(t, ctx, nil, args...)
+}
+
+// startEnv is start with extra environment variables (KEY=VALUE).
+func (w *world) startEnv(t *testing.T, ctx context.Context, extra []string, args ...string) *proc {
+	t.Helper()
 	cmd := exec.CommandContext(ctx, w.bin, args...)
-	cmd.Env = w.env()
+	cmd.Env = append(w.env(), extra...)
 	p := &proc{name: "flow " + strings.Join(args, " "), cmd: cmd, stdout: new(syncBuffer), stderr: new(syncBuffer), done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	if err := cmd.Start(); err != nil {

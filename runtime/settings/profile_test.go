@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/resultgen/resultgen/runtime/settings"
 )
@@ -31,6 +32,7 @@ func TestProfileRoundTrip(t *testing.T) {
 		{settings.DefaultStorage, "s3/prod"},
 		{settings.RefreshCache, "off"},
 		{settings.LoggingLevel, "warn"},
+		{settings.LeaseTTL, "90s"},
 	}
 	for _, kv := range sets {
 		if err := p.Set(kv[0], kv[1]); err != nil {
@@ -83,6 +85,7 @@ func TestProfileRoundTrip(t *testing.T) {
 		DefaultStorage:    "s3/prod",
 		RefreshCache:      false,
 		LoggingLevel:      "WARNING",
+		LeaseTTL:          90 * time.Second,
 		Blocks: map[string]settings.Block{
 			"s3/prod":       blocks[0],
 			"local/scratch": {Slug: "local/scratch", URL: filepath.Join(wd, "scratch")},
@@ -97,6 +100,7 @@ func TestProfileRoundTrip(t *testing.T) {
 			settings.DefaultStorage:    settings.FromProfile,
 			settings.RefreshCache:      settings.FromProfile,
 			settings.LoggingLevel:      settings.FromProfile,
+			settings.LeaseTTL:          settings.FromProfile,
 		},
 	}
 	if !reflect.DeepEqual(s, want) {
@@ -164,6 +168,8 @@ func TestProfileRefusals(t *testing.T) {
 		{"set bad bool", func() error { return p.Set(settings.RefreshCache, "perhaps") }, settings.ErrInvalidValue, "true or false"},
 		{"set bad storage", func() error { return p.Set(settings.DefaultStorage, "s3://") }, settings.ErrInvalidValue, "no bucket"},
 		{"set bad level", func() error { return p.Set(settings.LoggingLevel, "loud") }, settings.ErrInvalidValue, "DEBUG, INFO, WARNING (or WARN) or ERROR"},
+		{"set bad lease ttl", func() error { return p.Set(settings.LeaseTTL, "30") }, settings.ErrInvalidValue, "Go duration of at least 1s"},
+		{"set short lease ttl", func() error { return p.Set(settings.LeaseTTL, "500ms") }, settings.ErrInvalidValue, "shorter than 1s"},
 		{"unset unknown", func() error { return p.Unset("RESULTGEN_NOPE") }, settings.ErrUnknownSetting, "known settings"},
 		{"block bad slug", func() error { return p.SetBlock(settings.Block{Slug: "s3", URL: "s3://bkt"}) }, settings.ErrInvalidSlug, "TYPE/NAME"},
 		{"block bad url", func() error { return p.SetBlock(settings.Block{Slug: "s3/x", URL: "bkt"}) }, settings.ErrInvalidValue, "s3://"},
@@ -199,6 +205,7 @@ func TestProfileEncodeFormat(t *testing.T) {
 		p.Set(settings.PersistByDefault, "1"),
 		p.Set(settings.DefaultSerializer, "json"),
 		p.Set(settings.LoggingLevel, "Debug"),
+		p.Set(settings.LeaseTTL, "2m"),
 		p.SetBlock(settings.Block{Slug: "s3/prod", URL: "s3://bkt/p", Region: "eu-west-1"}),
 		p.SetBlock(settings.Block{Slug: "local/a", URL: "/srv/a"}),
 	} {
@@ -214,6 +221,7 @@ func TestProfileEncodeFormat(t *testing.T) {
 		"RESULTGEN_RESULTS_PERSIST_BY_DEFAULT = true\n",
 		"RESULTGEN_RESULTS_DEFAULT_SERIALIZER = 'json'\n",
 		"RESULTGEN_LOGGING_LEVEL = 'DEBUG'\n",
+		"RESULTGEN_LEASE_TTL = '2m0s'\n",
 		"[blocks.\"local/a\"]\npath = '/srv/a'\n",
 		"[blocks.\"s3/prod\"]\nurl = 's3://bkt/p'\nregion = 'eu-west-1'\n",
 	} {
@@ -234,6 +242,7 @@ func FuzzParseProfile(f *testing.F) {
 	f.Add([]byte("[blocks.\"s3/prod\"]\nurl = \"s3://bkt/p\"\nendpoint = \"h:9000\"\ninsecure = \"yes\"\n"))
 	f.Add([]byte("[blocks.\"local/x\"]\npath = \"rel\"\n"))
 	f.Add([]byte("RESULTGEN_LOGGING_LEVEL = \"warn\"\n"))
+	f.Add([]byte("RESULTGEN_LEASE_TTL = \"45s\"\n"))
 	f.Add([]byte("RESULTGEN_RESULTS_DEFAULT_SERIALIZER = 'a\\u0000'\n[blocks]\n"))
 	f.Add([]byte("= \n[[blocks]]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -7,13 +7,14 @@
 // Each setting is an environment variable of the same name and a top-level
 // key of the profile file:
 //
-//	setting                               type    default                  meaning
-//	RESULTGEN_RESULTS_PERSIST_BY_DEFAULT  bool    false                    persist every result unless persist=false
-//	RESULTGEN_LOCAL_STORAGE_PATH          path    $RESULTGEN_HOME/storage  base folder of local storage
-//	RESULTGEN_RESULTS_DEFAULT_SERIALIZER  string  msgpack                  msgpack, json, gob, compressed/<one of those>, or a registered name
-//	RESULTGEN_DEFAULT_RESULT_STORAGE      string  "" (local)               local, local:PATH, memory, s3://BUCKET/PREFIX or a block slug
-//	RESULTGEN_TASKS_REFRESH_CACHE         bool    false                    recompute cached results
-//	RESULTGEN_LOGGING_LEVEL               level   WARNING                  least level of the runtime's run logs
+//	setting                               type      default                  meaning
+//	RESULTGEN_RESULTS_PERSIST_BY_DEFAULT  bool      false                    persist every result unless persist=false
+//	RESULTGEN_LOCAL_STORAGE_PATH          path      $RESULTGEN_HOME/storage  base folder of local storage
+//	RESULTGEN_RESULTS_DEFAULT_SERIALIZER  string    msgpack                  msgpack, json, gob, compressed/<one of those>, or a registered name
+//	RESULTGEN_DEFAULT_RESULT_STORAGE      string    "" (local)               local, local:PATH, memory, s3://BUCKET/PREFIX or a block slug
+//	RESULTGEN_TASKS_REFRESH_CACHE         bool      false                    recompute cached results
+//	RESULTGEN_LOGGING_LEVEL               level     WARNING                  least level of the runtime's run logs
+//	RESULTGEN_LEASE_TTL                   duration  30s                      how long a dead holder's lease blocks a serializable key (see Leases)
 //
 // RESULTGEN_HOME (default ~/.resultgen) says where the profile is, so it is
 // read from the environment only. HOME gives ~; without HOME the operating
@@ -25,6 +26,8 @@
 //   - A level is DEBUG, INFO, WARNING (alias WARN) or ERROR, in any case;
 //     Settings.LoggingLevel and the profile hold its upper-case name, WARN
 //     read as WARNING.
+//   - A duration is a Go duration ("30s", "1m30s") of at least 1s;
+//     Settings.LeaseTTL and the profile hold its normal form ("1m30s").
 //   - A path may start with ~ or ~/ (not ~user). A relative path in the
 //     environment is relative to the working directory; a relative path in
 //     the profile file is relative to the file's folder. Settings always
@@ -47,6 +50,18 @@
 // drops DEBUG records unless slog.SetLogLoggerLevel(slog.LevelDebug) is
 // called. A program that passes its own logger (runtime.WithLogger) gets
 // every record, unfiltered by this setting.
+//
+// # Leases
+//
+// An isolation=serializable task on a store that locks across processes
+// with leases (S3) holds a lease on its key while it computes, renewed
+// every RESULTGEN_LEASE_TTL/3. A holder that dies (killed, crashed, cut
+// off) stops renewing, so the next process takes the key over at most one
+// TTL later; a shorter TTL means a quicker takeover, a longer one tolerates
+// longer stalls and clock differences between machines. Every lease object
+// records its own expiry, so processes sharing a store need not agree on
+// the TTL. Local storage uses file locks, which die with their process and
+// need no TTL.
 //
 // # The profile file
 //
@@ -88,6 +103,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // Names of the settings (they are also the environment variables and the keys
@@ -99,6 +115,7 @@ const (
 	DefaultStorage    = "RESULTGEN_DEFAULT_RESULT_STORAGE"
 	RefreshCache      = "RESULTGEN_TASKS_REFRESH_CACHE"
 	LoggingLevel      = "RESULTGEN_LOGGING_LEVEL"
+	LeaseTTL          = "RESULTGEN_LEASE_TTL"
 	Home              = "RESULTGEN_HOME"
 )
 
@@ -111,6 +128,7 @@ type Settings struct {
 	DefaultStorage    string // "" means local
 	RefreshCache      bool
 	LoggingLevel      string           // "DEBUG", "INFO", "WARNING" or "ERROR"; "" means WARNING
+	LeaseTTL          time.Duration    // 0 means DefaultLeaseTTL
 	Blocks            map[string]Block // by slug "TYPE/NAME"
 
 	// Profile is the path of the profile file (which may not exist).
@@ -163,6 +181,7 @@ func Resolve(lookup func(string) (string, bool), home string, prof *Profile) (Se
 		LocalStoragePath:  filepath.Join(home, "storage"),
 		DefaultSerializer: "msgpack",
 		LoggingLevel:      "WARNING",
+		LeaseTTL:          DefaultLeaseTTL,
 		Blocks:            map[string]Block{},
 		Sources:           map[string]Source{Home: FromDefault},
 	}
@@ -212,6 +231,8 @@ func Resolve(lookup func(string) (string, bool), home string, prof *Profile) (Se
 			s.DefaultStorage = raw
 		case LoggingLevel:
 			s.LoggingLevel = raw
+		case LeaseTTL:
+			s.LeaseTTL, _ = time.ParseDuration(raw) // checked by checkValue
 		}
 	}
 	for _, b := range prof.Blocks() {
@@ -251,9 +272,25 @@ func (s Settings) Level() slog.Level {
 	return l
 }
 
+// DefaultLeaseTTL is RESULTGEN_LEASE_TTL's default.
+const DefaultLeaseTTL = 30 * time.Second
+
+// MinLeaseTTL is the shortest RESULTGEN_LEASE_TTL: below it renewals (every
+// TTL/3) would race the requests' own latency.
+const MinLeaseTTL = time.Second
+
+// Lease returns RESULTGEN_LEASE_TTL; a zero LeaseTTL (a Settings made in
+// code) means DefaultLeaseTTL.
+func (s Settings) Lease() time.Duration {
+	if s.LeaseTTL <= 0 {
+		return DefaultLeaseTTL
+	}
+	return s.LeaseTTL
+}
+
 // Value returns the value in force of the setting name (RESULTGEN_HOME
 // included) as text, and its source. Booleans read "true" or "false", the
-// logging level its upper-case name; an unset
+// logging level its upper-case name, the lease TTL its Go duration; an unset
 // RESULTGEN_DEFAULT_RESULT_STORAGE reads "". Unknown names give ("", "").
 func (s Settings) Value(name string) (string, Source) {
 	var v string
@@ -275,6 +312,8 @@ func (s Settings) Value(name string) (string, Source) {
 		if v == "" {
 			v = "WARNING"
 		}
+	case LeaseTTL:
+		v = s.Lease().String()
 	default:
 		return "", ""
 	}

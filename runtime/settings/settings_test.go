@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/resultgen/resultgen/runtime/settings"
 )
@@ -40,6 +41,7 @@ RESULTGEN_RESULTS_DEFAULT_SERIALIZER = "json"
 RESULTGEN_DEFAULT_RESULT_STORAGE = "s3/prod"
 RESULTGEN_TASKS_REFRESH_CACHE = "yes"
 RESULTGEN_LOGGING_LEVEL = "info"
+RESULTGEN_LEASE_TTL = "45s"
 `
 	tests := []struct {
 		name       string
@@ -69,6 +71,9 @@ RESULTGEN_LOGGING_LEVEL = "info"
 		{"level profile", settings.LoggingLevel, "", true, "INFO", settings.FromProfile},
 		{"level env beats profile", settings.LoggingLevel, "Error", true, "ERROR", settings.FromEnv},
 		{"level env alias", settings.LoggingLevel, "warn", false, "WARNING", settings.FromEnv},
+		{"lease ttl default", settings.LeaseTTL, "", false, "30s", settings.FromDefault},
+		{"lease ttl profile", settings.LeaseTTL, "", true, "45s", settings.FromProfile},
+		{"lease ttl env beats profile", settings.LeaseTTL, "90s", true, "1m30s", settings.FromEnv},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -235,6 +240,12 @@ func TestBadValues(t *testing.T) {
 			[]string{"config.toml", settings.LoggingLevel, `"TRACE"`, "DEBUG, INFO, WARNING (or WARN) or ERROR"}},
 		{"file number for level", nil, `RESULTGEN_LOGGING_LEVEL = 4`, settings.ErrInvalidValue,
 			[]string{"config.toml", settings.LoggingLevel, "number", "quoted string"}},
+		{"env bad lease ttl", env{settings.LeaseTTL: "30"}, "", settings.ErrInvalidValue,
+			[]string{"environment", settings.LeaseTTL, `"30"`, "not a duration", "Go duration of at least 1s", "unset the variable"}},
+		{"file short lease ttl", nil, `RESULTGEN_LEASE_TTL = "100ms"`, settings.ErrInvalidValue,
+			[]string{"config.toml", settings.LeaseTTL, "shorter than 1s"}},
+		{"file number for lease ttl", nil, `RESULTGEN_LEASE_TTL = 30`, settings.ErrInvalidValue,
+			[]string{"config.toml", settings.LeaseTTL, "number", "quoted string"}},
 		{"file non-boolean string", nil, `RESULTGEN_TASKS_REFRESH_CACHE = "sometimes"`, settings.ErrInvalidValue,
 			[]string{"config.toml", settings.RefreshCache, "not a boolean", "use true or false"}},
 		{"file number for boolean", nil, `RESULTGEN_TASKS_REFRESH_CACHE = 1`, settings.ErrInvalidValue,
@@ -496,5 +507,22 @@ func TestLoggingLevel(t *testing.T) {
 	}
 	if v, _ := (settings.Settings{}).Value(settings.LoggingLevel); v != "WARNING" {
 		t.Errorf("zero Settings shows level %q, want WARNING", v)
+	}
+}
+
+func TestLeaseTTL(t *testing.T) {
+	home := t.TempDir()
+	s, err := settings.LoadFrom(env{"RESULTGEN_HOME": home, settings.LeaseTTL: " 2s "}.lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.LeaseTTL != 2*time.Second || s.Lease() != 2*time.Second {
+		t.Errorf("LeaseTTL %v, Lease() %v; want 2s", s.LeaseTTL, s.Lease())
+	}
+	if got := (settings.Settings{}).Lease(); got != settings.DefaultLeaseTTL {
+		t.Errorf("Lease() of a Settings made in code = %v, want %v", got, settings.DefaultLeaseTTL)
+	}
+	if v, _ := (settings.Settings{}).Value(settings.LeaseTTL); v != "30s" {
+		t.Errorf("Value(%s) of a Settings made in code = %q, want 30s", settings.LeaseTTL, v)
 	}
 }

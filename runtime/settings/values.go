@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/resultgen/resultgen/runtime/storage/s3"
 )
@@ -22,6 +23,7 @@ const (
 	kindSerializer
 	kindStorage
 	kindLevel
+	kindDuration
 )
 
 // spec describes one setting.
@@ -40,6 +42,7 @@ func specs() []spec {
 		{DefaultStorage, kindStorage, "storage used when none is set"},
 		{RefreshCache, kindBool, "recompute cached results and overwrite them"},
 		{LoggingLevel, kindLevel, "least level of the run logs: DEBUG, INFO, WARNING or ERROR"},
+		{LeaseTTL, kindDuration, "how long a serializable task's S3 lease outlives a dead holder (renewed every TTL/3; at least 1s)"},
 	}
 }
 
@@ -142,6 +145,15 @@ func checkValue(s spec, raw string) (string, error) {
 			return bad(err, levelFix)
 		}
 		return name, nil
+	case kindDuration:
+		d, err := time.ParseDuration(strings.TrimSpace(raw))
+		if err != nil {
+			return bad(invalid(ErrInvalidValue, "not a duration"), durationFix)
+		}
+		if d < MinLeaseTTL {
+			return bad(invalid(ErrInvalidValue, "shorter than %s", MinLeaseTTL), durationFix)
+		}
+		return d.String(), nil
 	}
 	return raw, nil
 }
@@ -153,6 +165,8 @@ var levels = map[string]slog.Level{
 	"WARNING": slog.LevelWarn,
 	"ERROR":   slog.LevelError,
 }
+
+const durationFix = "use a Go duration of at least 1s, such as 30s or 2m"
 
 const levelFix = "use DEBUG, INFO, WARNING (or WARN) or ERROR"
 

@@ -1,7 +1,7 @@
 // Package s3 keeps result records on an S3-compatible object store (AWS S3,
 // MinIO, and others speaking the S3 API) through
 // github.com/minio/minio-go/v7. Its Storage implements storage.Storage,
-// storage.RangeGetter and storage.Locker.
+// storage.RangeGetter, storage.Locker and storage.UploadLister.
 //
 // # Configuration
 //
@@ -45,9 +45,14 @@
 //   - Put is atomic. A body of up to Config.PartSize bytes (default 16 MiB)
 //     goes up in one request; a longer body is streamed as a multipart
 //     upload in parts of PartSize, holding one part in memory however large
-//     the result, and the object appears only when the upload completes. A failed or cancelled upload is aborted and leaves no
-//     object (if the server is unreachable even for the abort, its parts stay
-//     invisible on the server until its multipart-cleanup runs).
+//     the result, and the object appears only when the upload completes. A failed or cancelled
+//     upload (or one whose body panics) is aborted, with a fresh context of
+//     its own when ctx was cancelled, and leaves no object and no parts. A
+//     process killed mid-upload, or a server unreachable even for the abort,
+//     leaves an incomplete upload: invisible, but its parts are kept (and
+//     billed on AWS) until aborted. Uploads lists them and AbortUpload drops
+//     one (resultgen results verify and prune -uploads use them); on AWS a
+//     lifecycle rule with AbortIncompleteMultipartUpload does it too.
 //   - PutOptions.IfAbsent sends If-None-Match: *, which the server checks
 //     under its own lock at commit time: for a multipart upload on
 //     CompleteMultipartUpload (minio-go v7.4.1's own multipart path drops
@@ -70,21 +75,35 @@
 // # Leases
 //
 // Lock serializes work on one key across processes and machines with a
-// lease object, PREFIX/.locks/<sha256 of the key, hex>, holding the owner,
-// a random token and an expiry time (the .locks folder is reserved on every
-// backend: keys under it are refused and List skips it).
+// lease object, PREFIX/.locks/<sha256 of the key, hex>, holding the owner
+// (Config.Owner, by default "HOST/PID/RANDOM"), the holder's host name and
+// process id, a random token and an expiry time (the .locks folder is
+// reserved on every backend: keys under it are refused and List skips it).
 //
 //   - Taking: PUT the lease with If-None-Match: *. Exactly one of
 //     concurrent takers creates it.
 //   - Waiting: while the lease exists and has not expired, Lock polls with
 //     jittered exponential backoff (50 ms up to 2 s, and soon after the
-//     expiry) until ctx is done.
+//     expiry) until ctx is done. It reports whom it waits for (owner, host,
+//     pid, expiry) once per holder, not at every poll: to the
+//     storage.LockTrace of ctx, else at WARN through Config.Logger.
 //   - Taking over: an expired lease (its holder crashed or stalled) is
 //     overwritten with If-Match: <the ETag read>, so of two takers of the
-//     same expired lease only one wins.
+//     same expired lease only one wins. A killed holder's lease is thus
+//     taken over at most ttl after its last renewal.
 //   - Renewing: while held, the lease is rewritten every ttl/3 with If-Match
 //     on our last ETag (Config.DisableLeaseRenew turns this off). A failed
-//     condition means it was taken over; unlock then reports ErrLeaseLost.
+//     renewal is retried every ttl/9, each attempt bounded by the expiry.
+//   - Losing: the lease is lost when a renewal's condition fails (another
+//     process took it over) or when no renewal succeeded before it expired
+//     (the server was unreachable; by then another process may take it).
+//     The holder then stops renewing for good (it never revives an expired
+//     lease), reports the loss once, to the LockTrace's Lost, else at ERROR
+//     through Config.Logger, and its unlock returns an error wrapping
+//     ErrLeaseLost (which also matches storage.ErrLockLost). Whatever it
+//     does after the loss is no longer exclusive; resultgen's runtime
+//     cancels the task's context and commits its result only if no record
+//     is there by then.
 //   - Releasing: unlock deletes the lease only while it is ours (its ETag is
 //     the one we wrote) and at least max(ttl/4, 1s) from expiry, when nobody
 //     can have taken it over; closer to expiry it marks the lease expired

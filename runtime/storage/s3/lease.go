@@ -21,9 +21,15 @@ import (
 )
 
 // ErrLeaseLost is returned (wrapped) by the unlock function of Lock when the
-// lease stopped being ours while held: it expired unrenewed and another
-// process took it over. The work done under it was not exclusive.
-var ErrLeaseLost = errors.New("s3: lease lost")
+// lease stopped being ours while held: another process took it over, or it
+// ran out because no renewal reached the server before its expiry. The work
+// done under it was not exclusive. It matches storage.ErrLockLost too.
+var ErrLeaseLost error = leaseLost{}
+
+type leaseLost struct{}
+
+func (leaseLost) Error() string        { return "s3: lease lost" }
+func (leaseLost) Is(target error) bool { return target == storage.ErrLockLost }
 
 // Lease timing.
 const (
@@ -38,9 +44,16 @@ const (
 type lease struct {
 	Key     string    `json:"key"`
 	Owner   string    `json:"owner"`
+	Host    string    `json:"host,omitempty"`
+	PID     int       `json:"pid,omitempty"`
 	Token   string    `json:"token"`
 	Expires time.Time `json:"expires"`
 	TTL     string    `json:"ttl"`
+}
+
+// holder describes l for a waiter.
+func (l lease) holder() storage.LockHolder {
+	return storage.LockHolder{Owner: l.Owner, Host: l.Host, PID: l.PID, Expires: l.Expires}
 }
 
 // held is one lease this process holds.
@@ -50,6 +63,7 @@ type held struct {
 	name  string
 	token string
 	ttl   time.Duration
+	trace *storage.LockTrace // nil: log through the store's logger
 
 	mu      sync.Mutex
 	etag    string
@@ -63,7 +77,12 @@ type held struct {
 // Lock takes the lease on key for ttl, waiting (polling with backoff) while
 // another holder's lease is live, until ctx is done. See the package doc for
 // the protocol. The returned unlock stops renewal and releases the lease; it
-// reports ErrLeaseLost when the lease had been taken over meanwhile.
+// reports ErrLeaseLost when the lease was lost meanwhile.
+//
+// A storage.LockTrace in ctx (storage.WithLockTrace) hears when Lock starts
+// waiting for a holder and when the held lease is lost; without one, both
+// are logged through Config.Logger (waiting at WARN, once per holder; lost
+// at ERROR).
 func (s *Storage) Lock(ctx context.Context, key string, ttl time.Duration) (unlock func() error, err error) {
 	if _, err := s.object("lock", key); err != nil {
 		return nil, err
@@ -78,6 +97,7 @@ func (s *Storage) Lock(ctx context.Context, key string, ttl time.Duration) (unlo
 		name:  s.prefix + leasesDir + "/" + hex.EncodeToString(sum[:]),
 		token: randomHex(16),
 		ttl:   ttl,
+		trace: storage.ContextLockTrace(ctx),
 	}
 	// Holders in this process queue here first: they need not poll the
 	// server, and their critical sections are ordered for the Go memory
@@ -87,14 +107,20 @@ func (s *Storage) Lock(ctx context.Context, key string, ttl time.Duration) (unlo
 		return nil, fmt.Errorf("s3 lock %q at %s: waiting for a holder in this process: %w", key, s.endpoint, err)
 	}
 	wait := minPoll
+	var seen string // the holder last reported as waited for
 	for {
-		ok, retryAt, err := h.try(ctx)
+		ok, cur, err := h.try(ctx)
 		if err != nil {
 			localUnlock()
 			return nil, err
 		}
 		if ok {
 			break
+		}
+		retryAt := cur.Expires
+		if cur.Token != "" && cur.Owner+"\x00"+cur.Token != seen {
+			seen = cur.Owner + "\x00" + cur.Token
+			h.waiting(cur.holder())
 		}
 		// A live lease: wait with jittered backoff, but look again soon
 		// after it is due to expire.
@@ -131,45 +157,75 @@ func (s *Storage) Lock(ctx context.Context, key string, ttl time.Duration) (unlo
 }
 
 // try makes one attempt: create the lease if absent, or take over an expired
-// one. It returns ok when the lease is ours, else when the live lease
-// expires.
-func (h *held) try(ctx context.Context) (ok bool, retryAt time.Time, err error) {
+// one. It returns ok when the lease is ours, else the live lease (whose
+// Expires says when to look again; a zero Token: look again now).
+func (h *held) try(ctx context.Context) (ok bool, cur lease, err error) {
 	s := h.s
+	now := lease{Expires: time.Now()}
 	etag, exp, err := h.write(ctx, "")
 	if err == nil {
 		h.set(etag, exp)
-		return true, time.Time{}, nil
+		return true, lease{}, nil
 	}
 	if !preconditionFailed(err) {
-		return false, time.Time{}, s.wrap("lock", h.key, err)
+		return false, lease{}, s.wrap("lock", h.key, err)
 	}
 	cur, curETag, err := h.read(ctx)
 	if errors.Is(err, storage.ErrNotFound) {
-		return false, time.Now(), nil // released meanwhile: try again now
+		return false, now, nil // released meanwhile: try again now
 	}
 	if err != nil {
-		return false, time.Time{}, err
+		return false, lease{}, err
 	}
 	if time.Now().Before(cur.Expires) {
-		return false, cur.Expires, nil
+		return false, cur, nil
 	}
 	// Expired (or unreadable): take it over, conditional on the version we
 	// saw, so of two takers only one wins.
 	etag, exp, err = h.write(ctx, curETag)
 	if err == nil {
 		h.set(etag, exp)
-		return true, time.Time{}, nil
+		return true, lease{}, nil
 	}
 	if preconditionFailed(err) || isNotFound(err) {
-		return false, time.Now(), nil // someone else moved first
+		return false, now, nil // someone else moved first
 	}
-	return false, time.Time{}, s.wrap("lock", h.key, err)
+	return false, lease{}, s.wrap("lock", h.key, err)
+}
+
+// waiting reports that Lock waits for holder.
+func (h *held) waiting(holder storage.LockHolder) {
+	if h.trace != nil && h.trace.Waiting != nil {
+		h.trace.Waiting(holder)
+		return
+	}
+	h.s.log.Warn("waiting for an s3 lease held by another process",
+		"store", h.s.String(), "key", h.key, "holder", holder.Owner, "host", holder.Host, "pid", holder.PID,
+		"expires", holder.Expires.UTC().Format(time.RFC3339Nano))
+}
+
+// loseLease records that the held lease is no longer ours and says so once.
+func (h *held) loseLease(why string) {
+	h.mu.Lock()
+	if h.lost != nil {
+		h.mu.Unlock()
+		return
+	}
+	h.lost = fmt.Errorf("s3 lock %q at %s: %s: %w", h.key, h.s.endpoint, why, ErrLeaseLost)
+	lost := h.lost
+	h.mu.Unlock()
+	if h.trace != nil && h.trace.Lost != nil {
+		h.trace.Lost(lost)
+		return
+	}
+	h.s.log.Error("s3 lease lost while held: the work under it is no longer exclusive",
+		"store", h.s.String(), "key", h.key, "err", lost)
 }
 
 // write puts our lease: If-None-Match: * when ifMatch is "", else If-Match.
 func (h *held) write(ctx context.Context, ifMatch string) (etag string, expires time.Time, err error) {
 	expires = time.Now().Add(h.ttl)
-	body, err := json.Marshal(lease{Key: h.key, Owner: h.s.owner, Token: h.token, Expires: expires.UTC(), TTL: h.ttl.String()})
+	body, err := json.Marshal(lease{Key: h.key, Owner: h.s.owner, Host: hostname, PID: pid, Token: h.token, Expires: expires.UTC(), TTL: h.ttl.String()})
 	if err != nil {
 		return "", time.Time{}, err
 	}
@@ -217,12 +273,18 @@ func (h *held) set(etag string, expires time.Time) {
 	h.mu.Unlock()
 }
 
-// renewLoop extends the lease every ttl/3 while held.
+// renewLoop extends the lease every ttl/3 while held. A renewal that fails
+// for a transient reason is retried sooner (every ttl/9); when none has
+// succeeded by the time the lease expires, or the lease was taken over, the
+// lease is lost: renewal stops for good (it never revives an expired lease),
+// the loss is reported, and unlock returns ErrLeaseLost.
 func (h *held) renewLoop() {
 	defer close(h.done)
 	every := max(h.ttl/3, 10*time.Millisecond)
-	t := time.NewTicker(every)
+	retry := max(every/3, 10*time.Millisecond)
+	t := time.NewTimer(every)
 	defer t.Stop()
+	var lastErr error
 	for {
 		select {
 		case <-h.stop:
@@ -230,24 +292,36 @@ func (h *held) renewLoop() {
 		case <-t.C:
 		}
 		h.mu.Lock()
-		etag := h.etag
+		etag, expires := h.etag, h.expires
 		h.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), min(opTimeout, h.ttl))
+		if !time.Now().Before(expires) {
+			h.loseLease(fmt.Sprintf("not renewed before it expired at %s (last renewal error: %v)",
+				expires.UTC().Format(time.RFC3339Nano), lastErr))
+			return
+		}
+		// A renewal answered after the expiry is no use: bound it by it.
+		deadline := time.Now().Add(opTimeout)
+		if expires.Before(deadline) {
+			deadline = expires
+		}
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		newETag, exp, err := h.write(ctx, etag)
 		cancel()
 		switch {
 		case err == nil:
 			h.set(newETag, exp)
+			lastErr = nil
+			t.Reset(every)
 		case preconditionFailed(err) || isNotFound(err):
-			h.mu.Lock()
-			h.lost = fmt.Errorf("s3 lock %q at %s: %w", h.key, h.s.endpoint, ErrLeaseLost)
-			h.mu.Unlock()
-			h.s.log.Error("s3 lease lost while held", "store", h.s.String(), "key", h.key)
+			h.loseLease("taken over by another process")
 			return
 		default:
-			// A transient failure: keep trying until the lease runs out.
-			h.s.log.Warn("s3 lease renewal failed", "store", h.s.String(), "key", h.key,
-				"err", h.s.wrap("renew lease", h.key, err))
+			if lastErr == nil { // the first failure of a streak, not every retry
+				h.s.log.Warn("s3 lease renewal failed; retrying until the lease expires", "store", h.s.String(), "key", h.key,
+					"expires", expires.UTC().Format(time.RFC3339Nano), "err", h.s.wrap("renew lease", h.key, err))
+			}
+			lastErr = h.s.wrap("renew lease", h.key, err)
+			t.Reset(min(retry, max(time.Until(expires), 0)))
 		}
 	}
 }
@@ -307,9 +381,14 @@ func isNotFound(err error) bool {
 	return er.Code == "NoSuchKey" || er.StatusCode == 404
 }
 
+// This process's host name and id, written into its lease objects.
+var (
+	hostname, _ = os.Hostname()
+	pid         = os.Getpid()
+)
+
 func defaultOwner() string {
-	host, _ := os.Hostname()
-	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), randomHex(4))
+	return fmt.Sprintf("%s/%d/%s", hostname, pid, randomHex(4))
 }
 
 func randomHex(n int) string {

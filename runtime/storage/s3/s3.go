@@ -388,8 +388,9 @@ func (s *Storage) putMultipart(ctx context.Context, key, name string, part []byt
 	if err != nil {
 		return err
 	}
+	completed := false
 	defer func() {
-		if err != nil {
+		if !completed { // failed, cancelled, or a panic (of body's Read) unwinding
 			// Abort even when ctx was cancelled: the parts must not linger.
 			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
 			defer cancel()
@@ -427,6 +428,7 @@ func (s *Storage) putMultipart(ctx context.Context, key, name string, part []byt
 		co.SetMatchETagExcept("*")
 	}
 	_, err = core.CompleteMultipartUpload(ctx, s.bucket, name, uploadID, parts, co)
+	completed = err == nil
 	return err
 }
 

@@ -11,10 +11,12 @@
 //	flow serializable TAG    Serial: one isolation=serializable key
 //	flow readcommitted TAG   Committed: one read_committed key with a 2 MiB value
 //	flow resume TAG          Resume: a flow with a retry whose second task is cut off
+//	flow hold TAG            Hold: one isolation=serializable key; with
+//	                         RESULTGEN_E2E_HOLD=1 its body never returns
 //
 // The tests and this program meet at barrier files in $RESULTGEN_E2E_SYNC:
 // the program creates a file to say where it is ("ready.PID", "paused",
-// "retrying") and waits for the test to create one ("go", "resume",
+// "retrying", "holding.PID") and waits for the test to create one ("go", "resume",
 // "restarted"), so the test can start processes together and stop the
 // server at a chosen point without timing guesses.
 //
@@ -126,6 +128,41 @@ func Serial(ctx context.Context, tag string) error {
 		return fmt.Errorf("once: %w", err)
 	}
 	fmt.Printf("once state=%s value=%q\n", st.Name(), v)
+	return nil
+}
+
+// holding, when set, is called by Held's body while it holds the key.
+var holding func() error
+
+// Held is computed under a serializable key's lock. When the flow has set
+// holding (RESULTGEN_E2E_HOLD=1), its body creates the barrier file
+// "holding.PID" and then waits for a file that never comes, so the test can
+// kill the process while it holds the key's lease.
+//
+//result:task isolation=serializable storage_key="held/{parameters[tag]}"
+func Held(tag string) (string, error) {
+	fmt.Printf("body task=held by=%q\n", owner())
+	if holding != nil {
+		if err := holding(); err != nil {
+			return "", err
+		}
+	}
+	return "held " + tag + " by " + owner(), nil
+}
+
+// Hold runs Held; with RESULTGEN_E2E_HOLD=1 Held holds the key forever.
+//
+//result:flow storage=s3/e2e
+func Hold(ctx context.Context, tag string) error {
+	if os.Getenv("RESULTGEN_E2E_HOLD") == "1" {
+		holding = func() error { return barrier(fmt.Sprintf("holding.%d", os.Getpid()), "never") }
+	}
+	st := HeldTask.State(ctx, tag)
+	v, err := st.Result()
+	if err != nil {
+		return fmt.Errorf("held: %w", err)
+	}
+	fmt.Printf("held state=%s value=%q\n", st.Name(), v)
 	return nil
 }
 
@@ -295,7 +332,7 @@ func barrier(mine, theirs string) error {
 
 func main() {
 	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: flow share|serializable|readcommitted|resume TAG")
+		fmt.Fprintln(os.Stderr, "usage: flow share|serializable|readcommitted|resume|hold TAG")
 		os.Exit(2)
 	}
 	ctx := context.Background()
@@ -314,6 +351,8 @@ func main() {
 		} else {
 			err = CommittedFlow.Call(ctx, tag)
 		}
+	case "hold":
+		err = HoldFlow.Call(ctx, tag)
 	case "resume":
 		var st *runtime.State[string]
 		st = ResumeFlow.State(ctx, tag)

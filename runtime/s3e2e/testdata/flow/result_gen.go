@@ -15,7 +15,7 @@ var stampTaskDef = &runtime.Def{
 	Kind:     runtime.KindTask,
 	Name:     "Stamp",
 	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Stamp",
-	Pos:      "main.go:77",
+	Pos:      "main.go:79",
 	Source:   "sha256:b85bf5a7a4ce0350e4dce541cd2c68a47a5e83fe1f7c547d7bc77f16e4474d34",
 	Params:   []string{"tag"},
 	GoType:   "string",
@@ -92,7 +92,7 @@ var markTaskDef = &runtime.Def{
 	Kind:     runtime.KindTask,
 	Name:     "Mark",
 	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Mark",
-	Pos:      "main.go:85",
+	Pos:      "main.go:87",
 	Source:   "sha256:e1deff272712fd05796fe9bd831083eab379267d176f1adb3a328f74da333a67",
 	Params:   []string{"tag"},
 	GoType:   "string",
@@ -164,7 +164,7 @@ var shareFlowDef = &runtime.Def{
 	Kind:   runtime.KindFlow,
 	Name:   "share",
 	Func:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Share",
-	Pos:    "main.go:92",
+	Pos:    "main.go:94",
 	Source: "sha256:aff36fc81469f776fb0d25c049c9689234627d017e8da2878d8eda01afb25542",
 	Params: []string{"tag"},
 	Config: runtime.Config{
@@ -233,7 +233,7 @@ var onceTaskDef = &runtime.Def{
 	Kind:     runtime.KindTask,
 	Name:     "Once",
 	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Once",
-	Pos:      "main.go:113",
+	Pos:      "main.go:115",
 	Source:   "sha256:bb6661252e252039c349b60174cb3680669b4a6f513e5945add79a330c30e44a",
 	Params:   []string{"tag"},
 	GoType:   "string",
@@ -310,7 +310,7 @@ var serialFlowDef = &runtime.Def{
 	Kind:   runtime.KindFlow,
 	Name:   "serial",
 	Func:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Serial",
-	Pos:    "main.go:122",
+	Pos:    "main.go:124",
 	Source: "sha256:a508354fae8b39a871a80c99de5a55ee1dd7a599daa40fe2dfa39e88c65a3864",
 	Params: []string{"tag"},
 	Config: runtime.Config{
@@ -372,6 +372,152 @@ func (t SerialFlowType) Submit(ctx context.Context, tag string) *runtime.Future[
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
+// Held: a changed signature or a stale generated file fails to compile.
+var _ func(string) (string, error) = Held
+
+var heldTaskDef = &runtime.Def{
+	Kind:     runtime.KindTask,
+	Name:     "Held",
+	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Held",
+	Pos:      "main.go:143",
+	Source:   "sha256:8c531097923efbc4c1361ebffa6b76ee3c0d3044a383e173a954fb7f722a60cf",
+	Params:   []string{"tag"},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
+	Config: runtime.Config{
+		StorageKey: "held/{parameters[tag]}",
+		Isolation:  "serializable",
+	},
+}
+
+// HeldTask runs Held as a task named "Held":
+//
+//	v, err := HeldTask.Call(ctx, tag)
+//
+// Its result is persisted (storage_key is set).
+// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
+//
+//   - storage_key: held/{parameters[tag]}
+//   - isolation: serializable
+var HeldTask HeldTaskType
+
+// HeldTaskType is the type of HeldTask. Its zero value runs Held as HeldTask does,
+// and WithOptions returns a copy with other settings.
+type HeldTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t HeldTaskType) WithOptions(opts ...runtime.Option) HeldTaskType {
+	return HeldTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t HeldTaskType) invocation(tag string) runtime.Invocation[string] {
+	return runtime.Invocation[string]{
+		Def:     heldTaskDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("tag") {
+				h.String(tag)
+			}
+			return nil
+		},
+		StorageKey: func(_ runtime.KeyContext) (string, error) {
+			return "held/" + runtime.KeyValue(tag), nil
+		},
+		Body: func(_ context.Context) (string, error) {
+			return Held(tag)
+		},
+	}
+}
+
+// Call runs Held as a task and returns its value.
+func (t HeldTaskType) Call(ctx context.Context, tag string) (string, error) {
+	return t.State(ctx, tag).Result()
+}
+
+// State runs Held as a task and returns its final state.
+func (t HeldTaskType) State(ctx context.Context, tag string) *runtime.State[string] {
+	return runtime.Run(ctx, t.invocation(tag))
+}
+
+// Submit runs Held as a task concurrently.
+func (t HeldTaskType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
+	return runtime.Submit(ctx, t.invocation(tag))
+}
+
+// Hold: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context, string) error = Hold
+
+var holdFlowDef = &runtime.Def{
+	Kind:   runtime.KindFlow,
+	Name:   "hold",
+	Func:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Hold",
+	Pos:    "main.go:156",
+	Source: "sha256:3cb30775ed66a19d7ba87c6c62dc68126621e551892284806525c70cbe35fca8",
+	Params: []string{"tag"},
+	Config: runtime.Config{
+		Storage: "s3/e2e",
+	},
+}
+
+// HoldFlow runs Hold as a flow named "hold":
+//
+//	err := HoldFlow.Call(ctx, tag)
+//
+// Its result is persisted (storage is set).
+// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
+//
+//   - storage: s3/e2e
+var HoldFlow HoldFlowType
+
+// HoldFlowType is the type of HoldFlow. Its zero value runs Hold as HoldFlow does,
+// and WithOptions returns a copy with other settings.
+type HoldFlowType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t HoldFlowType) WithOptions(opts ...runtime.Option) HoldFlowType {
+	return HoldFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t HoldFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
+	return runtime.Invocation[runtime.Void]{
+		Def:     holdFlowDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("tag") {
+				h.String(tag)
+			}
+			return nil
+		},
+		Body: func(ctx context.Context) (runtime.Void, error) {
+			return runtime.Void{}, Hold(ctx, tag)
+		},
+	}
+}
+
+// Call runs Hold as a flow and returns its error.
+func (t HoldFlowType) Call(ctx context.Context, tag string) error {
+	_, err := t.State(ctx, tag).Result()
+	return err
+}
+
+// State runs Hold as a flow and returns its final state.
+func (t HoldFlowType) State(ctx context.Context, tag string) *runtime.State[runtime.Void] {
+	return runtime.Run(ctx, t.invocation(tag))
+}
+
+// Submit runs Hold as a flow concurrently.
+func (t HoldFlowType) Submit(ctx context.Context, tag string) *runtime.Future[runtime.Void] {
+	return runtime.Submit(ctx, t.invocation(tag))
+}
+
 // Racy: a changed signature or a stale generated file fails to compile.
 var _ func(string) Payload = Racy
 
@@ -379,7 +525,7 @@ var racyTaskDef = &runtime.Def{
 	Kind:     runtime.KindTask,
 	Name:     "Racy",
 	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Racy",
-	Pos:      "main.go:146",
+	Pos:      "main.go:183",
 	Source:   "sha256:8e84ef34a742b61b7dad7c84f69fe3085de3d64e6ea84c058ed7c7a851243ad1",
 	Params:   []string{"tag"},
 	GoType:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Payload",
@@ -456,7 +602,7 @@ var committedFlowDef = &runtime.Def{
 	Kind:   runtime.KindFlow,
 	Name:   "committed",
 	Func:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Committed",
-	Pos:    "main.go:155",
+	Pos:    "main.go:192",
 	Source: "sha256:0a55cdb6d2359e99fbeced09cf9547d03ea19ec452ae0a559dc817795a2ae007",
 	Params: []string{"tag"},
 	Config: runtime.Config{
@@ -525,7 +671,7 @@ var firstTaskDef = &runtime.Def{
 	Kind:     runtime.KindTask,
 	Name:     "First",
 	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.First",
-	Pos:      "main.go:169",
+	Pos:      "main.go:206",
 	Source:   "sha256:ef50202fe891a55976d1f405763201afb49a80f44795e1cbf19b2759349ac578",
 	Params:   []string{"tag"},
 	GoType:   "string",
@@ -592,7 +738,7 @@ var secondTaskDef = &runtime.Def{
 	Kind:     runtime.KindTask,
 	Name:     "Second",
 	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Second",
-	Pos:      "main.go:231",
+	Pos:      "main.go:268",
 	Source:   "sha256:43719a187c3eabc6e24bd592657e1bd09b4ffc701d0b2b058c49f58a36373dbf",
 	Params:   []string{"tag"},
 	GoType:   "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Blob",
@@ -659,8 +805,8 @@ var resumeFlowDef = &runtime.Def{
 	Kind:     runtime.KindFlow,
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Resume",
-	Pos:      "main.go:242",
-	Source:   "sha256:95bf5cc22fcf273381fe3fcc59a6f7da5be491f8a38445c2f842a1456dbabff2",
+	Pos:      "main.go:279",
+	Source:   "sha256:0a648e5f4cd501b7d1d06a1964bfe169fb955aa4526f25120a09a907105588d1",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",

@@ -1,0 +1,111 @@
+package s3_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/runtime/storage/s3"
+	"github.com/resultgen/resultgen/runtime/storage/s3/s3test"
+)
+
+// startUpload starts a multipart upload of object with one part of body and
+// leaves it incomplete, as a writer killed mid-upload does.
+func startUpload(t *testing.T, bucket, object, body string) string {
+	t.Helper()
+	core := minio.Core{Client: s3test.Shared(t).Client(t)}
+	ctx := context.Background()
+	id, err := core.NewMultipartUpload(ctx, bucket, object, minio.PutObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := core.PutObjectPart(ctx, bucket, object, id, 1, strings.NewReader(body), int64(len(body)), minio.PutObjectPartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func uploads(t *testing.T, st *s3.Storage, prefix string) []storage.Upload {
+	t.Helper()
+	var out []storage.Upload
+	for u, err := range st.Uploads(context.Background(), prefix) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+// TestUploadsListAndAbort: the incomplete uploads under the store's prefix
+// are listed with key, id, start time and size; others are not; an abort
+// drops one.
+func TestUploadsListAndAbort(t *testing.T) {
+	st, cfg := openStore(t, "team", nil)
+	before := time.Now().Add(-time.Minute)
+	id := startUpload(t, cfg.Bucket, "team/big/one.bin", "hello")
+	startUpload(t, cfg.Bucket, "other/two.bin", "elsewhere")
+	startUpload(t, cfg.Bucket, "team/small.bin", "x")
+
+	got := uploads(t, st, "")
+	if len(got) != 2 || got[0].Key != "big/one.bin" || got[1].Key != "small.bin" {
+		t.Fatalf("Uploads = %+v; want big/one.bin and small.bin", got)
+	}
+	u := got[0]
+	if u.ID != id || u.Size != 5 || u.Initiated.Before(before) || u.Initiated.After(time.Now().Add(time.Minute)) {
+		t.Errorf("upload %+v; want id %s, size 5, started just now", u, id)
+	}
+	if got := uploads(t, st, "big/"); len(got) != 1 || got[0].Key != "big/one.bin" {
+		t.Errorf("Uploads(big/) = %+v; want big/one.bin", got)
+	}
+	if err := st.AbortUpload(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	if got := uploads(t, st, ""); len(got) != 1 || got[0].Key != "small.bin" {
+		t.Errorf("after the abort Uploads = %+v; want small.bin only", got)
+	}
+	// AWS answers NoSuchUpload; MinIO accepts the abort again.
+	if err := st.AbortUpload(context.Background(), u); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("second abort = %v; want nil or ErrNotFound", err)
+	}
+}
+
+// failingReader fails after n bytes.
+type failingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (f *failingReader) Read(b []byte) (int, error) {
+	if f.n <= 0 {
+		return 0, errors.New("source broke")
+	}
+	if int64(len(b)) > f.n {
+		b = b[:f.n]
+	}
+	n, err := f.r.Read(b)
+	f.n -= int64(n)
+	return n, err
+}
+
+// TestFailedPutAbortsUpload: a body that fails after two parts leaves no
+// object and no incomplete upload.
+func TestFailedPutAbortsUpload(t *testing.T) {
+	st, cfg := openStore(t, "", func(c *s3.Config) { c.PartSize = s3.MinPartSize })
+	body := &failingReader{r: &pattern{n: 4 * s3.MinPartSize}, n: 2*s3.MinPartSize + 1}
+	if err := st.Put(context.Background(), "broken.bin", body, storage.PutOptions{Size: -1}); err == nil || !strings.Contains(err.Error(), "source broke") {
+		t.Fatalf("Put = %v; want the body's error", err)
+	}
+	for u := range s3test.Shared(t).Client(t).ListIncompleteUploads(context.Background(), cfg.Bucket, "", true) {
+		if u.Err != nil {
+			t.Fatal(u.Err)
+		}
+		t.Errorf("a failed Put left an incomplete upload: %s", u.Key)
+	}
+}
