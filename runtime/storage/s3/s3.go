@@ -113,28 +113,28 @@ var (
 func ParseURL(s string) (bucket, prefix string, err error) {
 	rest, ok := strings.CutPrefix(s, "s3://")
 	if !ok {
-		return "", "", fmt.Errorf("s3 url %q: must start with s3://", s)
+		return "", "", fmt.Errorf("s3 url %q: must start with s3://", storage.Redact(s))
 	}
 	if strings.ContainsAny(rest, "?#") {
-		return "", "", fmt.Errorf("s3 url %q: query and fragment are not allowed", s)
+		return "", "", fmt.Errorf("s3 url %q: query and fragment are not allowed", storage.Redact(s))
 	}
 	bucket, prefix, _ = strings.Cut(rest, "/")
 	if strings.Contains(bucket, "@") {
-		return "", "", fmt.Errorf("s3 url %q: credentials do not belong in the url; use the AWS environment or shared credentials file", s)
+		return "", "", fmt.Errorf("s3 url %q: credentials do not belong in the url; use the AWS environment or shared credentials file", storage.Redact(s))
 	}
 	if bucket == "" {
-		return "", "", fmt.Errorf("s3 url %q: no bucket", s)
+		return "", "", fmt.Errorf("s3 url %q: no bucket", storage.Redact(s))
 	}
 	if err := s3utils.CheckValidBucketNameStrict(bucket); err != nil {
-		return "", "", fmt.Errorf("s3 url %q: bucket %q: %w", s, bucket, err)
+		return "", "", fmt.Errorf("s3 url %q: bucket %q: %w", storage.Redact(s), bucket, err)
 	}
 	prefix = strings.TrimSuffix(prefix, "/")
 	if prefix != "" {
 		if err := storage.ValidateKey(prefix); err != nil {
-			return "", "", fmt.Errorf("s3 url %q: prefix: %w", s, err)
+			return "", "", fmt.Errorf("s3 url %q: prefix: %w", storage.Redact(s), err)
 		}
 		if first, _, _ := strings.Cut(prefix, "/"); first == leasesDir {
-			return "", "", fmt.Errorf("s3 url %q: prefix %q is reserved for leases", s, leasesDir)
+			return "", "", fmt.Errorf("s3 url %q: prefix %q is reserved for leases", storage.Redact(s), leasesDir)
 		}
 	}
 	return bucket, prefix, nil
