@@ -329,7 +329,7 @@ func (s *Storage) Put(ctx context.Context, key string, body io.Reader, opts stor
 	}
 	meta, err := encodeMetadata(opts.Metadata)
 	if err != nil {
-		return fmt.Errorf("s3 put %q: %w", key, err)
+		return fmt.Errorf("s3 put %q: %w", storage.ShortKey(key), err)
 	}
 	po := minio.PutObjectOptions{
 		UserMetadata:     meta,
@@ -352,7 +352,7 @@ func (s *Storage) Put(ctx context.Context, key string, body io.Reader, opts stor
 		return s.wrapPut(key, opts.IfAbsent, err)
 	}
 	if err != nil {
-		return fmt.Errorf("s3 put %q: reading body: %w", key, err)
+		return fmt.Errorf("s3 put %q: reading body: %w", storage.ShortKey(key), err)
 	}
 	part := make([]byte, s.partSize)
 	copy(part, head)
@@ -362,7 +362,7 @@ func (s *Storage) Put(ctx context.Context, key string, body io.Reader, opts stor
 		return s.wrapPut(key, opts.IfAbsent, err)
 	}
 	if err != nil {
-		return fmt.Errorf("s3 put %q: reading body: %w", key, err)
+		return fmt.Errorf("s3 put %q: reading body: %w", storage.ShortKey(key), err)
 	}
 	return s.wrapPut(key, opts.IfAbsent, s.putMultipart(ctx, key, name, part, body, meta, opts.IfAbsent))
 }
@@ -439,7 +439,7 @@ func (s *Storage) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 // reads to the end. A range past the end yields what exists of it.
 func (s *Storage) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
 	if offset < 0 {
-		return nil, fmt.Errorf("s3 get %q: negative offset %d", key, offset)
+		return nil, fmt.Errorf("s3 get %q: negative offset %d", storage.ShortKey(key), offset)
 	}
 	if length == 0 {
 		if _, err := s.Stat(ctx, key); err != nil {
@@ -580,18 +580,18 @@ func encodeMetadata(m map[string]string) (map[string]string, error) {
 	seen := make(map[string]string, len(m))
 	for k, v := range m {
 		if !validToken(k) {
-			return nil, fmt.Errorf("metadata name %q: want ASCII letters, digits and -_.", k)
+			return nil, fmt.Errorf("metadata name %q: want ASCII letters, digits and -_.", storage.ShortKey(k))
 		}
 		lk := strings.ToLower(k)
 		if lk == strings.ToLower(namesMeta) {
-			return nil, fmt.Errorf("metadata name %q is reserved", k)
+			return nil, fmt.Errorf("metadata name %q is reserved", storage.ShortKey(k))
 		}
 		if other, dup := seen[lk]; dup {
-			return nil, fmt.Errorf("metadata names %q and %q differ only in case", other, k)
+			return nil, fmt.Errorf("metadata names %q and %q differ only in case", other, storage.ShortKey(k))
 		}
 		seen[lk] = k
 		if !validValue(v) {
-			return nil, fmt.Errorf("metadata %q: value %q: want printable ASCII without leading or trailing space", k, v)
+			return nil, fmt.Errorf("metadata %q: value %q: want printable ASCII without leading or trailing space", storage.ShortKey(k), v)
 		}
 		out["X-Amz-Meta-"+k] = v
 		names = append(names, k)
@@ -664,7 +664,7 @@ func (s *Storage) wrapPut(key string, ifAbsent bool, err error) error {
 		return nil
 	}
 	if ifAbsent && preconditionFailed(err) {
-		return fmt.Errorf("s3 put %q: %w", key, storage.ErrExists)
+		return fmt.Errorf("s3 put %q: %w", storage.ShortKey(key), storage.ErrExists)
 	}
 	return s.wrap("put", key, err)
 }
