@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/storage"
@@ -76,5 +77,40 @@ func TestFileInTheWayOfKey(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(local, "notes.txt")); err != nil {
 		t.Errorf("the record in the way was touched: %v", err)
+	}
+}
+
+// A serializable run that cannot take its lock names the task, the key
+// and the store.
+func TestSerializableLockErrorNamesTask(t *testing.T) {
+	ctx, _, local := newEngine(t, nil)
+	release := make(chan struct{})
+	started := make(chan struct{})
+	cfg := runtime.Config{StorageKey: "slow.msgpack", Isolation: runtime.Serializable}
+	holder := newTask(taskDef("slow", true, cfg), func(context.Context) (int, error) {
+		close(started)
+		<-release
+		return 1, nil
+	})
+	holder.key = "slow.msgpack"
+	f := holder.Submit(ctx)
+	<-started
+	waiter := newTask(taskDef("impatient", true, cfg), func(context.Context) (int, error) { return 2, nil })
+	waiter.key = "slow.msgpack"
+	wctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_, err := waiter.Call(wctx)
+	close(release)
+	if _, herr := f.Result(); herr != nil {
+		t.Fatal(herr)
+	}
+	if err == nil {
+		t.Fatal("the waiter did not fail")
+	}
+	msg := err.Error()
+	for _, want := range []string{"task impatient", "serializable", `"slow.msgpack"`, "local:" + local} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q: %s", want, msg)
+		}
 	}
 }

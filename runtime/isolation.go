@@ -25,10 +25,12 @@ const lockTTL = 5 * time.Minute
 
 // lockKey holds key of st for one computation: the engine's in-process lock,
 // then the store's own lock when it has one.
-func (e *Engine) lockKey(ctx context.Context, st storage.Storage, key string) (func(), error) {
+//
+// Its errors name the task, the key and the store, and say what to do.
+func (e *Engine) lockKey(ctx context.Context, task string, st storage.Storage, key string) (func(), error) {
 	unlockLocal, err := e.locks.Lock(ctx, st.String()+"\x00"+key)
 	if err != nil {
-		return nil, fmt.Errorf("wait for lock of key %q: %w", key, err)
+		return nil, fmt.Errorf("task %s: isolation=serializable: wait for the lock of key %q on %s (another run of the key computes it): %w", task, storage.ShortKey(key), st, err)
 	}
 	l, ok := st.(storage.Locker)
 	if !ok {
@@ -37,11 +39,11 @@ func (e *Engine) lockKey(ctx context.Context, st storage.Storage, key string) (f
 	unlockStore, err := l.Lock(ctx, key, lockTTL)
 	if err != nil {
 		unlockLocal()
-		return nil, fmt.Errorf("lock key %q on %s: %w", key, st, err)
+		return nil, fmt.Errorf("task %s: isolation=serializable: lock key %q on %s: %w; the store must be writable to hold the lock (or use isolation=read_committed, which takes none)", task, storage.ShortKey(key), st, err)
 	}
 	return func() {
 		if err := unlockStore(); err != nil {
-			e.logger.Warn("unlock result key", "key", key, "storage", st.String(), "error", err)
+			e.logger.Warn("unlock result key", "task", task, "key", storage.ShortKey(key), "storage", st.String(), "error", err)
 		}
 		unlockLocal()
 	}, nil

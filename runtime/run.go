@@ -196,7 +196,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		found, st.why = l, why
 	}
 	if p.persist && reuse && p.serializable {
-		unlock, err := e.lockKey(tctx, p.store, key)
+		unlock, err := e.lockKey(tctx, taskName, p.store, key)
 		if err != nil {
 			return fail(err)
 		}
