@@ -98,6 +98,9 @@ type Storage struct {
 	renew    bool
 	log      *slog.Logger
 	local    storage.KeyMutex // in-process queue in front of the leases
+	// anonymous: no credentials were found, so requests go unsigned and
+	// an access-denied error says so.
+	anonymous bool
 }
 
 var (
@@ -259,12 +262,21 @@ func Open(ctx context.Context, cfg Config) (*Storage, error) {
 	if creds == nil {
 		creds = credentialsChain(os.LookupEnv)
 	}
+	base := cfg.Transport
+	if base == nil {
+		t, err := minio.DefaultTransport(!plainHTTP)
+		if err != nil {
+			return nil, fmt.Errorf("s3 open %s: %w", endpoint, err)
+		}
+		base = t
+	}
+	sniff := &sniffer{base: base}
 	client, err := minio.New(endpoint, &minio.Options{
 		Creds:      creds,
 		Secure:     !plainHTTP,
 		Region:     cfg.Region,
 		MaxRetries: cfg.MaxRetries,
-		Transport:  cfg.Transport,
+		Transport:  sniff,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("s3 open %s: %w", endpoint, err)
@@ -286,13 +298,20 @@ func Open(ctx context.Context, cfg Config) (*Storage, error) {
 		owner:    owner,
 		renew:    !cfg.DisableLeaseRenew,
 		log:      logger,
+
+		anonymous: anonymous(creds),
 	}
 	ok, err := client.BucketExists(ctx, cfg.Bucket)
+	if err != nil || !ok {
+		if nerr := sniff.notS3(ctx, client, cfg.Bucket, endpoint); nerr != nil {
+			return nil, nerr
+		}
+	}
 	if err != nil {
 		return nil, s.wrap("open", "", err)
 	}
 	if !ok {
-		return nil, fmt.Errorf("s3 open: bucket %q does not exist at %s", cfg.Bucket, endpoint)
+		return nil, fmt.Errorf("s3 open: bucket %q does not exist at %s; create it, or correct the bucket in the s3:// URL", cfg.Bucket, endpoint)
 	}
 	return s, nil
 }
@@ -710,6 +729,9 @@ func (s *Storage) wrap(op, key string, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err // the URL repeats the endpoint and adds noise
+	}
+	if s.anonymous && (er.Code == "AccessDenied" || er.StatusCode == http.StatusForbidden) {
+		return fmt.Errorf("%s at %s: %w; %s", what, s.endpoint, err, anonymousFix)
 	}
 	return fmt.Errorf("%s at %s: %w", what, s.endpoint, err)
 }
