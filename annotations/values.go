@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 var (
@@ -250,7 +252,7 @@ func (v *validator) storage(it *item) (*Storage, bool) {
 	raw := it.value
 	st := &Storage{Item: it.base(), Raw: raw}
 	fail := func(off int, format string, args ...any) (*Storage, bool) {
-		v.errorf(it.at(off), "invalid storage %q: "+format, append([]any{raw}, args...)...)
+		v.errorf(it.at(off), "invalid storage %q: "+format, append([]any{storage.Redact(raw)}, args...)...)
 		return nil, false
 	}
 	const want = "want local, local:PATH, memory, s3://BUCKET/PREFIX or a block slug TYPE/NAME"
@@ -267,6 +269,12 @@ func (v *validator) storage(it *item) (*Storage, bool) {
 	case strings.HasPrefix(raw, "s3://"):
 		const n = len("s3://")
 		bucket, prefix, _ := strings.Cut(raw[n:], "/")
+		if strings.Contains(bucket, "@") {
+			return fail(n, "credentials do not belong in a storage spec; S3 credentials come from the standard AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and files (~/.aws/credentials)")
+		}
+		if i := strings.IndexAny(raw, "?#"); i >= 0 {
+			return fail(i, "an S3 URL has no query or fragment")
+		}
 		if off, msg := checkBucket(bucket); msg != "" {
 			return fail(n+off, "%s", msg)
 		}

@@ -37,7 +37,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 			return "", false, fmt.Errorf("task %s: render storage key %q: %w", p.name, cfg.StorageKey, err)
 		}
 		if err := storage.ValidateKey(k); err != nil {
-			return "", false, fmt.Errorf("task %s: storage key %q rendered %q: %w", p.name, cfg.StorageKey, k, err)
+			return "", false, fmt.Errorf("task %s: storage_key %q on %s: %w", p.name, cfg.StorageKey, p.store, err)
 		}
 		return k, true, nil
 	case inv.CacheKey != nil:
@@ -46,7 +46,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 			return "", false, fmt.Errorf("task %s: cache_key_fn: %w", p.name, err)
 		}
 		if err := storage.ValidateKey(k); err != nil {
-			return "", false, fmt.Errorf("task %s: cache_key_fn returned %q: %w", p.name, k, err)
+			return "", false, fmt.Errorf("task %s: cache_key_fn's key on %s: %w", p.name, p.store, err)
 		}
 		return k, true, nil
 	}
@@ -127,7 +127,7 @@ func (s *slot) inspect(ctx context.Context) (lookup, record.Meta, string, error)
 	case errors.Is(err, record.ErrCorrupt):
 		return s.damaged(err, m)
 	case err != nil:
-		return lookupAbsent, m, "", fmt.Errorf("%s: look up cached result %q on %s: %w", s.task, s.key, s.p.store, err)
+		return lookupAbsent, m, "", fmt.Errorf("task %s: look up cached result %q on %s: %w", s.task, storage.ShortKey(s.key), s.p.store, err)
 	}
 	why, err := s.want.judge(m, s.def, s.task, s.p.store, s.key)
 	switch {
@@ -142,7 +142,7 @@ func (s *slot) inspect(ctx context.Context) (lookup, record.Meta, string, error)
 }
 
 func (s *slot) damaged(err error, m record.Meta) (lookup, record.Meta, string, error) {
-	s.e.logger.Warn("replacing a damaged result record", "task", s.task, "storage", s.p.store.String(), "key", s.key, "error", err)
+	s.e.logger.Warn("replacing a damaged result record", "task", s.task, "storage", s.p.store.String(), "key", storage.ShortKey(s.key), "error", err)
 	return lookupStale, m, "a damaged record was replaced", nil
 }
 
@@ -177,7 +177,7 @@ func load[R any](ctx context.Context, s *slot) (v R, l lookup, m record.Meta, wh
 	case errors.Is(err, ErrKeyConflict):
 		return v, lookupAbsent, m, "", err
 	}
-	return v, lookupAbsent, m, "", fmt.Errorf("%s: read cached result %q from %s: %w", s.task, s.key, s.p.store, err)
+	return v, lookupAbsent, m, "", fmt.Errorf("task %s: read cached result %q from %s: %w", s.task, storage.ShortKey(s.key), s.p.store, err)
 }
 
 // literalOf reports whether v is stored inline (see record.LiteralOf); the
@@ -208,7 +208,7 @@ func persist[R any](ctx context.Context, s *slot, v R, overwrite bool, meta reco
 			return v, m, err
 		}
 		if l != lookupHit {
-			return v, m, fmt.Errorf("%s: a concurrent run committed a record at %q on %s that this run cannot use (%s)", s.task, key, p.store, why)
+			return v, m, fmt.Errorf("task %s: a concurrent run committed a record at %q on %s that this run cannot use (%s)", s.task, storage.ShortKey(key), p.store, why)
 		}
 		if !def.Value {
 			return v, m, nil
@@ -219,12 +219,12 @@ func persist[R any](ctx context.Context, s *slot, v R, overwrite bool, meta reco
 			return err
 		})
 		if err != nil {
-			return v, m, fmt.Errorf("%s: read result %q committed by a concurrent run: %w", s.task, key, err)
+			return v, m, fmt.Errorf("task %s: read result %q committed by a concurrent run: %w", s.task, storage.ShortKey(key), err)
 		}
 		return won, m, nil
 	}
 	if err != nil {
-		return v, meta, fmt.Errorf("%s: persist result at %q on %s: %w", s.task, key, p.store, err)
+		return v, meta, fmt.Errorf("task %s: persist result at %q on %s: %w", s.task, storage.ShortKey(key), p.store, err)
 	}
 	return v, meta, nil
 }

@@ -34,7 +34,8 @@ type heldKey struct {
 
 // lockKey holds key of st for one computation of task: the engine's
 // in-process lock, then the store's own lock when it has one, a remote lease
-// living RESULTGEN_LEASE_TTL unless renewed.
+// living RESULTGEN_LEASE_TTL unless renewed. Its errors name the task, the
+// key and the store, and say what to do.
 //
 // While it waits for another process, it says so once per holder at WARN:
 // who holds the key (the holder's name, host and pid, as far as the store
@@ -45,7 +46,7 @@ type heldKey struct {
 func (e *Engine) lockKey(ctx context.Context, st storage.Storage, key, task string) (*heldKey, error) {
 	unlockLocal, err := e.locks.Lock(ctx, st.String()+"\x00"+key)
 	if err != nil {
-		return nil, fmt.Errorf("wait for lock of key %q: %w", key, err)
+		return nil, fmt.Errorf("task %s: isolation=serializable: wait for the lock of key %q on %s (another run of the key computes it): %w", task, storage.ShortKey(key), st, err)
 	}
 	l, ok := st.(storage.Locker)
 	if !ok {
@@ -57,13 +58,13 @@ func (e *Engine) lockKey(ctx context.Context, st storage.Storage, key, task stri
 	trace := &storage.LockTrace{
 		Waiting: func(holder storage.LockHolder) {
 			e.logger.Warn("serializable key held by another process: waiting until it finishes, or until its lease expires if it died",
-				"task", task, "key", key, "storage", st.String(), "holder", holder.Owner, "host", holder.Host, "pid", holder.PID,
+				"task", task, "key", storage.ShortKey(key), "storage", st.String(), "holder", holder.Owner, "host", holder.Host, "pid", holder.PID,
 				"until", holder.Expires.UTC().Format(time.RFC3339Nano), "lease_ttl", ttl.String())
 		},
 		Lost: func(err error) {
 			h.lost.Store(true)
 			e.logger.Warn("lost the lock of a serializable key while computing: another process may compute it too; this run commits only if no record is there by then",
-				"task", task, "key", key, "storage", st.String(), "error", err)
+				"task", task, "key", storage.ShortKey(key), "storage", st.String(), "error", err)
 			cancel(err)
 		},
 	}
@@ -71,11 +72,11 @@ func (e *Engine) lockKey(ctx context.Context, st storage.Storage, key, task stri
 	if err != nil {
 		cancel(nil)
 		unlockLocal()
-		return nil, fmt.Errorf("lock key %q on %s: %w", key, st, err)
+		return nil, fmt.Errorf("task %s: isolation=serializable: lock key %q on %s: %w; the store must be writable to hold the lock (or use isolation=read_committed, which takes none)", task, storage.ShortKey(key), st, err)
 	}
 	h.unlock = func() {
 		if err := unlockStore(); err != nil && !(h.lost.Load() && errors.Is(err, storage.ErrLockLost)) {
-			e.logger.Warn("unlock result key", "key", key, "storage", st.String(), "error", err)
+			e.logger.Warn("unlock result key", "task", task, "key", storage.ShortKey(key), "storage", st.String(), "error", err)
 		}
 		cancel(nil)
 		unlockLocal()

@@ -9,19 +9,27 @@ import (
 )
 
 // KeyValue escapes one value substituted into a storage-key template so that
-// it can never add a path separator, a NUL or a "." / ".." segment.
+// it can never add a path separator, a NUL, a "." / ".." segment or a
+// segment the stores reserve (".locks", ".tmp-*"; see storage.ValidateKey).
 //
 // The rules: '%', '/', '\\', every control byte (0x00-0x1f, 0x7f) are written
 // as %XX (upper-case hex); a value that is exactly "." or ".." is written as
-// "%2E" or "%2E%2E". Every other byte is kept, so ordinary values ("world",
-// "2026-01-02", "my-flow") read as themselves. Because '%' itself is escaped,
-// the mapping is injective: two different values never give the same text.
+// "%2E" or "%2E%2E"; a value that starts with ".tmp-" or ".locks", or could
+// begin one with what follows it in the template (".", ".t", ".loc", ...),
+// has its leading "." written as "%2E", so ".locks" gives "%2Elocks" and
+// ".tmp-x" gives "%2Etmp-x". Every other byte is kept, so ordinary values
+// ("world", "2026-01-02", "my-flow", ".env") read as themselves. Because '%'
+// itself is escaped, the mapping is injective: two different values never
+// give the same text.
 func KeyValue(s string) string {
 	switch s {
 	case ".":
 		return "%2E"
 	case "..":
 		return "%2E%2E"
+	}
+	if reservedStart(s) {
+		return "%2E" + KeyValue(s[1:])
 	}
 	clean := true
 	for i := 0; i < len(s); i++ {
@@ -47,6 +55,21 @@ func KeyValue(s string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// reservedNames are the segment names (or name prefixes) the stores keep for
+// themselves: lock files and temporary files.
+var reservedNames = []string{".locks", ".tmp-"}
+
+// reservedStart reports whether s, starting a key segment, makes or could
+// begin (with text after it) a reserved segment name.
+func reservedStart(s string) bool {
+	for _, r := range reservedNames {
+		if strings.HasPrefix(s, r) || strings.HasPrefix(r, s) && s != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func needsEscape(c byte) bool {

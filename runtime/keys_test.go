@@ -3,8 +3,10 @@ package runtime_test
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 func TestKeyValue(t *testing.T) {
@@ -19,6 +21,15 @@ func TestKeyValue(t *testing.T) {
 		{"...", "..."},
 		{"a\x00b\n", "a%00b%0A"},
 		{"../x", "..%2Fx"},
+		{".locks", "%2Elocks"},
+		{".locks-old", "%2Elocks-old"},
+		{".tmp-foo", "%2Etmp-foo"},
+		{".tmp", "%2Etmp"},
+		{".t", "%2Et"},
+		{".tmp-a/b", "%2Etmp-a%2Fb"},
+		{".env", ".env"},
+		{".lockfile", ".lockfile"},
+		{"x.tmp-foo", "x.tmp-foo"},
 	}
 	for _, tt := range tests {
 		if got := runtime.KeyValue(tt.in); got != tt.want {
@@ -52,7 +63,7 @@ func unescape(s string) string {
 }
 
 func FuzzKeyValue(f *testing.F) {
-	for _, s := range []string{"", ".", "..", "a/b", `\`, "%", "%2E", "x\x00", "..%2F", "é/ü"} {
+	for _, s := range []string{"", ".", "..", "a/b", `\`, "%", "%2E", "x\x00", "..%2F", "é/ü", ".locks", ".tmp-x", ".l"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -64,6 +75,16 @@ func FuzzKeyValue(f *testing.F) {
 			if k[i] < 0x20 || k[i] == 0x7f {
 				t.Fatalf("KeyValue(%q) = %q: control byte", s, k)
 			}
+		}
+		// Whatever follows k in a template, a segment starting with k is
+		// never one the stores reserve.
+		for _, r := range []string{".locks", ".tmp-"} {
+			if k != "" && (strings.HasPrefix(k, r) || strings.HasPrefix(r, k)) {
+				t.Fatalf("KeyValue(%q) = %q: can start reserved segment %q", s, k, r)
+			}
+		}
+		if err := storage.ValidateKey("a/" + k + "/b"); k != "" && len(k) <= 255 && utf8.ValidString(k) && err != nil {
+			t.Fatalf("KeyValue(%q) = %q: %v", s, k, err)
 		}
 		if got := unescape(k); got != s {
 			t.Fatalf("unescape(KeyValue(%q)) = %q", s, got)

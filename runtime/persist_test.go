@@ -579,6 +579,36 @@ func TestHostileKeyValues(t *testing.T) {
 	}
 }
 
+// Parameter values naming what the stores reserve (".locks", ".tmp-*") are
+// escaped like "..": a template "{parameters[x]}" or "d/{parameters[x]}/r"
+// never fails as "reserved", and each value gets its own key.
+func TestReservedKeyValues(t *testing.T) {
+	ctx, _, local := newEngine(t, nil)
+	keys := map[string]string{}
+	for _, v := range []string{".locks", ".tmp-foo", ".tmp-", ".lock", ".t"} {
+		for _, layout := range []string{"%s", "d/%s/r.json"} {
+			inv := runtime.Invocation[string]{
+				Def: &runtime.Def{Kind: runtime.KindTask, Name: "keep", Func: "example.com/app.Keep", GoType: "string", Value: true,
+					Config: runtime.Config{StorageKey: "{parameters[x]}"}},
+				StorageKey: func(runtime.KeyContext) (string, error) { return fmt.Sprintf(layout, runtime.KeyValue(v)), nil },
+				Body:       func(context.Context) (string, error) { return v, nil },
+			}
+			st := runtime.Run(ctx, inv)
+			if got, err := st.Result(); err != nil || got != v {
+				t.Errorf("value %q, key layout %q: %q, %v", v, layout, got, err)
+				continue
+			}
+			if other, dup := keys[st.Key()]; dup {
+				t.Errorf("values %q and %q share key %q", other, v, st.Key())
+			}
+			keys[st.Key()] = v
+		}
+	}
+	if got := files(t, local); len(got) != len(keys) {
+		t.Errorf("%d keys gave the record files %q", len(keys), got)
+	}
+}
+
 // Serializable isolation computes a key once under 64 concurrent callers;
 // read_committed callers may compute in parallel, but all see one value.
 func TestIsolation(t *testing.T) {

@@ -101,13 +101,13 @@ func (r *Result[R]) Get(ctx context.Context) (R, error) {
 		if m.TypeHash == "" {
 			has += ", written without a result-type fingerprint by an older resultgen (run its task again to rewrite it)"
 		}
-		return fmt.Errorf("%s: %w: %q on %s holds %s, not %s", r.name, ErrTypeMismatch, r.key, r.store, has, r.want.goType)
+		return fmt.Errorf("%s: %w: %q on %s holds %s, not %s", r.name, ErrTypeMismatch, storage.ShortKey(r.key), r.store, has, r.want.goType)
 	})
 	if errors.Is(err, ErrTypeMismatch) {
 		return zero, err
 	}
 	if err != nil {
-		return zero, fmt.Errorf("%s: read result %q from %s: %w", r.name, r.key, r.store, err)
+		return zero, fmt.Errorf("%s: read result %q from %s: %w", r.name, storage.ShortKey(r.key), r.store, err)
 	}
 	r.meta = meta
 	if r.keep {

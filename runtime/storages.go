@@ -55,13 +55,13 @@ func (e *Engine) openStorageLocked(spec string) (storage.Storage, error) {
 	switch {
 	case spec == "local":
 		if e.settings.LocalStoragePath == "" {
-			return nil, fmt.Errorf("storage %q: %s is not set", spec, settings.LocalStoragePath)
+			return nil, fmt.Errorf("storage %q: %s is not set", storage.Redact(spec), settings.LocalStoragePath)
 		}
 		return e.openLocalLocked(spec, e.settings.LocalStoragePath)
 	case strings.HasPrefix(spec, "local:"):
 		p := strings.TrimPrefix(spec, "local:")
 		if p == "" {
-			return nil, fmt.Errorf("storage %q: empty path", spec)
+			return nil, fmt.Errorf("storage %q: empty path", storage.Redact(spec))
 		}
 		return e.openLocalLocked(spec, p)
 	case spec == "memory":
@@ -77,7 +77,7 @@ func (e *Engine) openStorageLocked(spec string) (storage.Storage, error) {
 		}
 		b, ok := e.settings.Blocks[spec]
 		if !ok {
-			return nil, fmt.Errorf("storage %q: %w (known: %s)", spec, ErrUnknownStorage, e.knownSlugsLocked())
+			return nil, fmt.Errorf("storage %q: %w (known: %s)", storage.Redact(spec), ErrUnknownStorage, e.knownSlugsLocked())
 		}
 		switch typ, _, _ := strings.Cut(spec, "/"); typ {
 		case "local":
@@ -85,10 +85,10 @@ func (e *Engine) openStorageLocked(spec string) (storage.Storage, error) {
 		case "s3":
 			return e.openS3(b)
 		default:
-			return nil, fmt.Errorf("storage %q: unsupported block type %q (want local or s3)", spec, typ)
+			return nil, fmt.Errorf("storage %q: unsupported block type %q (want local or s3)", storage.Redact(spec), typ)
 		}
 	}
-	return nil, fmt.Errorf("storage %q: unknown spec (want local, local:PATH, memory, s3://BUCKET/PREFIX or a block slug TYPE/NAME)", spec)
+	return nil, fmt.Errorf("storage %q: unknown spec (want local, local:PATH, memory, s3://BUCKET/PREFIX or a block slug TYPE/NAME)", storage.Redact(spec))
 }
 
 // openLocalLocked opens a local store, sharing one store per absolute folder
@@ -96,7 +96,7 @@ func (e *Engine) openStorageLocked(spec string) (storage.Storage, error) {
 func (e *Engine) openLocalLocked(spec, path string) (storage.Storage, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("storage %q: %w", spec, err)
+		return nil, fmt.Errorf("storage %q: %w", storage.Redact(spec), err)
 	}
 	id := "local:" + abs
 	if st, ok := e.stores[id]; ok {
@@ -104,7 +104,7 @@ func (e *Engine) openLocalLocked(spec, path string) (storage.Storage, error) {
 	}
 	st, err := storage.NewLocal(abs)
 	if err != nil {
-		return nil, fmt.Errorf("storage %q: %w", spec, err)
+		return nil, fmt.Errorf("storage %q: %w", storage.Redact(spec), err)
 	}
 	e.stores[id] = st
 	e.opened = append(e.opened, st)
@@ -135,7 +135,7 @@ const s3OpenTimeout = 30 * time.Second
 func (e *Engine) openS3(b settings.Block) (storage.Storage, error) {
 	cfg, err := s3.ConfigFromEnv(b.URL, os.LookupEnv)
 	if err != nil {
-		return nil, fmt.Errorf("storage %q: %w", b.URL, err)
+		return nil, fmt.Errorf("storage %q: %w", storage.Redact(b.URL), err)
 	}
 	// The block's endpoint, else the environment's, read by the one
 	// endpoint parser with the block's insecure setting: http:// is plain
@@ -147,7 +147,7 @@ func (e *Engine) openS3(b settings.Block) (storage.Storage, error) {
 	if raw != "" {
 		cfg.Endpoint, cfg.Insecure, err = s3.ResolveEndpoint(raw, b.Insecure)
 		if err != nil {
-			return nil, fmt.Errorf("storage %q: %s: %w", b.URL, from, err)
+			return nil, fmt.Errorf("storage %q: %s: %w", storage.Redact(b.URL), from, err)
 		}
 	}
 	if b.Region != "" {
@@ -158,7 +158,7 @@ func (e *Engine) openS3(b settings.Block) (storage.Storage, error) {
 	defer cancel()
 	st, err := s3.Open(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("storage %q: %w", b.URL, err)
+		return nil, fmt.Errorf("storage %q: %w", storage.Redact(b.URL), err)
 	}
 	return st, nil
 }

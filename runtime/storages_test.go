@@ -27,7 +27,7 @@ func TestOpenS3Endpoint(t *testing.T) {
 			block: &settings.Block{Insecure: true}},
 		{name: "env https with block insecure", env: map[string]string{"AWS_ENDPOINT_URL_S3": "https://" + srv.Host},
 			block: &settings.Block{Insecure: true}, err: "contradicts insecure = true"},
-		{name: "env credentials", env: map[string]string{"AWS_ENDPOINT_URL_S3": "http://AKIA:hunter2@" + srv.Host}, err: "REDACTED"},
+		{name: "env credentials", env: map[string]string{"AWS_ENDPOINT_URL_S3": "http://AKIA:hunter2@" + srv.Host}, err: "***"},
 		{name: "env path", env: map[string]string{"AWS_ENDPOINT_URL": "http://" + srv.Host + "/results"}, err: "AWS_ENDPOINT_URL"},
 		{name: "block http url", block: &settings.Block{Endpoint: "http://" + srv.Host}},
 		{name: "block bare insecure", block: &settings.Block{Endpoint: srv.Host, Insecure: true}},

@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/resultgen/resultgen/runtime/settings"
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 const configUsage = `Usage:
@@ -338,7 +339,7 @@ func printBlocks(w io.Writer, blocks []settings.Block, profile string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "BLOCK\tLOCATION\tENDPOINT\tREGION\tINSECURE")
 	for _, b := range blocks {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\n", b.Slug, b.URL, dash(b.Endpoint), dash(b.Region), b.PlainHTTP())
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\n", b.Slug, storage.Redact(b.URL), dash(storage.Redact(b.Endpoint)), dash(b.Region), b.PlainHTTP())
 	}
 	tw.Flush()
 }
@@ -490,7 +491,7 @@ func blockCreate(args []string, stdout, stderr io.Writer) int {
 		verb = "replaced"
 	}
 	nb, _ := p.Block(slug)
-	fmt.Fprintf(stdout, "%s block %s (%s) in %s\n", verb, slug, nb.URL, p.Path())
+	fmt.Fprintf(stdout, "%s block %s (%s) in %s\n", verb, slug, storage.Redact(nb.URL), p.Path())
 	return exitOK
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/resultgen/resultgen/runtime/serializer"
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 // The binary framing of format version 1 (all integers big-endian; the JSON
@@ -233,7 +234,7 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 	var pre [prefixSize]byte
 	n, err := io.ReadFull(r, pre[:])
 	if err != nil && !isShort(err) {
-		return nil, fmt.Errorf("record %q: read: %w", key, err)
+		return nil, fmt.Errorf("record %q: read: %w", storage.ShortKey(key), err)
 	}
 	switch {
 	case agrees(pre[:n], magic):
@@ -260,7 +261,7 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 		if isShort(err) {
 			return nil, corrupt(key, prefixSize+int64(n), ErrTruncated, "record ends inside its header")
 		}
-		return nil, fmt.Errorf("record %q: read: %w", key, err)
+		return nil, fmt.Errorf("record %q: read: %w", storage.ShortKey(key), err)
 	}
 	crc := crc32.Update(crc32.Checksum(pre[len(magic):], castagnoli), castagnoli, hb[:hlen])
 	if stored := binary.BigEndian.Uint32(hb[hlen:]); crc != stored {
@@ -378,7 +379,7 @@ func (d *Reader) fill() {
 	case err == io.EOF:
 		d.eof = true
 	case err != nil:
-		d.err = fmt.Errorf("record %q: read: %w", d.key, err)
+		d.err = fmt.Errorf("record %q: read: %w", storage.ShortKey(d.key), err)
 	}
 }
 

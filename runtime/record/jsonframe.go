@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/resultgen/resultgen/runtime/serializer"
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 // The JSON framing of format version 1, used for records written with the
@@ -174,7 +175,7 @@ func newJSONReader(r io.Reader, key string, pre []byte, short bool) (*Reader, er
 	if !short && n < jsonIDSize {
 		m, err := io.ReadFull(r, b[n:jsonIDSize])
 		if err != nil && !isShort(err) {
-			return nil, fmt.Errorf("record %q: read: %w", key, err)
+			return nil, fmt.Errorf("record %q: read: %w", storage.ShortKey(key), err)
 		}
 		n += m
 		short = err != nil
@@ -200,7 +201,7 @@ func newJSONReader(r io.Reader, key string, pre []byte, short bool) (*Reader, er
 			if isShort(err) {
 				return nil, corrupt(key, int64(n+m), ErrTruncated, "record ends inside its prefix")
 			}
-			return nil, fmt.Errorf("record %q: read: %w", key, err)
+			return nil, fmt.Errorf("record %q: read: %w", storage.ShortKey(key), err)
 		}
 	}
 	hlen, ok := parsePadded(b[len(jsonPrefix) : len(jsonPrefix)+jsonHeadWidth])
@@ -215,7 +216,7 @@ func newJSONReader(r io.Reader, key string, pre []byte, short bool) (*Reader, er
 		if isShort(err) {
 			return nil, corrupt(key, int64(jsonPrefixSize+m), ErrTruncated, "record ends inside its header")
 		}
-		return nil, fmt.Errorf("record %q: read: %w", key, err)
+		return nil, fmt.Errorf("record %q: read: %w", storage.ShortKey(key), err)
 	}
 	mid := hb[hlen:]
 	end := int64(jsonPrefixSize) + hlen

@@ -259,7 +259,7 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 	}
 	head, err := encodeHeader(meta, frame)
 	if err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", key, err)
+		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	opts.Metadata = objectMetadata(meta, opts.Metadata)
 	opts.Size = -1
@@ -294,10 +294,10 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 	pr.CloseWithError(errWriteAborted) // unblocks the encoder when Put stopped early
 	<-done
 	if encErr != nil {
-		return Meta{}, fmt.Errorf("record %q: encode with %s: %w", key, spec.String(), encErr)
+		return Meta{}, fmt.Errorf("record %q: encode with %s: %w", storage.ShortKey(key), spec.String(), encErr)
 	}
 	if perr != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", key, perr)
+		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), perr)
 	}
 	meta.Size = size
 	meta.Checksum = fmt.Sprintf("sha256:%x", sum)
@@ -349,20 +349,20 @@ func WriteLiteral(ctx context.Context, st storage.Storage, key string, meta Meta
 		return Meta{}, err
 	}
 	if !validLiteral(literal) {
-		return Meta{}, fmt.Errorf("record %q: literal %q is not true, false or null", key, literal)
+		return Meta{}, fmt.Errorf("record %q: literal %q is not true, false or null", storage.ShortKey(key), literal)
 	}
 	meta = prepare(meta, key)
 	meta.Serializer, meta.Literal = nil, &literal
 	head, err := encodeHeader(meta, framingBinary)
 	if err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", key, err)
+		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	empty := sha256.Sum256(nil)
 	b := append(head, encodeTrailer(0, empty[:])...)
 	opts.Metadata = objectMetadata(meta, opts.Metadata)
 	opts.Size = int64(len(b))
 	if err := st.Put(ctx, key, bytes.NewReader(b), opts); err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", key, err)
+		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	meta.Checksum = fmt.Sprintf("sha256:%x", empty)
 	return meta, nil
@@ -376,7 +376,7 @@ func WriteLiteral(ctx context.Context, st storage.Storage, key string, meta Meta
 func Head(ctx context.Context, st storage.Storage, key string) (Meta, error) {
 	info, err := st.Stat(ctx, key)
 	if err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", key, err)
+		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	if m, ok, err := metaFromObject(info.Metadata); ok && err == nil {
 		return m, nil
@@ -384,7 +384,7 @@ func Head(ctx context.Context, st storage.Storage, key string) (Meta, error) {
 	// No (usable) metadata: read the header only.
 	rc, err := st.Get(ctx, key)
 	if err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", key, err)
+		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	defer rc.Close()
 	d, err := newReader(rc, key)
@@ -403,7 +403,7 @@ func ReadMeta(ctx context.Context, st storage.Storage, key string) (Meta, error)
 	if !ok {
 		rc, err := st.Get(ctx, key)
 		if err != nil {
-			return Meta{}, fmt.Errorf("record %q: %w", key, err)
+			return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 		}
 		defer rc.Close()
 		d, err := newReader(rc, key)
@@ -417,18 +417,18 @@ func ReadMeta(ctx context.Context, st storage.Storage, key string) (Meta, error)
 	}
 	info, err := st.Stat(ctx, key)
 	if err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", key, err)
+		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	total := info.Size
 	readRange := func(off, n int64) ([]byte, error) {
 		rc, err := rg.GetRange(ctx, key, off, n)
 		if err != nil {
-			return nil, fmt.Errorf("record %q: %w", key, err)
+			return nil, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 		}
 		defer rc.Close()
 		b, err := io.ReadAll(io.LimitReader(rc, n))
 		if err != nil {
-			return nil, fmt.Errorf("record %q: read: %w", key, err)
+			return nil, fmt.Errorf("record %q: read: %w", storage.ShortKey(key), err)
 		}
 		return b, nil
 	}
@@ -522,11 +522,11 @@ func Read(ctx context.Context, st storage.Storage, key string, ser serializer.Se
 func ReadChecked(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(Meta) error) (Meta, error) {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
-		return Meta{}, fmt.Errorf("record %q: read needs a non-nil pointer, got %T", key, v)
+		return Meta{}, fmt.Errorf("record %q: read needs a non-nil pointer, got %T", storage.ShortKey(key), v)
 	}
 	rc, err := st.Get(ctx, key)
 	if err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", key, err)
+		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	defer rc.Close()
 	total := objectSize(ctx, st, key, rc)
@@ -550,19 +550,19 @@ func ReadChecked(ctx context.Context, st storage.Storage, key string, ser serial
 	meta := d.Meta()
 	if meta.Literal != nil {
 		if err := setLiteral(rv.Elem(), *meta.Literal); err != nil {
-			return Meta{}, fmt.Errorf("record %q: %w: %w", key, ErrDecode, err)
+			return Meta{}, fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
 		}
 		return meta, nil
 	}
 	s := ser
 	if s == nil || !s.Spec().Equal(*meta.Serializer) {
 		if s, err = serializer.New(*meta.Serializer); err != nil {
-			return Meta{}, fmt.Errorf("record %q: %w: %w", key, ErrDecode, err)
+			return Meta{}, fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
 		}
 	}
 	fresh := reflect.New(rv.Elem().Type())
 	if err := decodeSafe(s, serializer.NewVerified(payload), fresh.Interface()); err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w: %s into %s: %w", key, ErrDecode, meta.Serializer.String(), rv.Elem().Type(), err)
+		return Meta{}, fmt.Errorf("record %q: %w: %s into %s: %w", storage.ShortKey(key), ErrDecode, meta.Serializer.String(), rv.Elem().Type(), err)
 	}
 	rv.Elem().Set(fresh.Elem())
 	return meta, nil

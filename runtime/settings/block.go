@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
 )
 
@@ -108,7 +109,7 @@ func (b Block) CheckEndpoint(insecureSet bool) error {
 		return nil
 	}
 	if err := CheckEndpoint(b.Endpoint, b.Insecure, insecureSet); err != nil {
-		return &Error{Name: `blocks."` + b.Slug + `".endpoint`, Value: s3.RedactEndpoint(b.Endpoint), HasValue: true, Err: err, Fix: endpointFix}
+		return &Error{Name: `blocks."` + b.Slug + `".endpoint`, Value: storage.Redact(b.Endpoint), HasValue: true, Err: err, Fix: endpointFix}
 	}
 	return nil
 }

@@ -4,9 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
-	"github.com/resultgen/resultgen/runtime/storage/s3"
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 // Sentinel errors. Every error LoadFrom, OpenProfile, ParseSlug and the
@@ -62,11 +61,11 @@ func (e *Error) Error() string {
 		b = append(b, e.Name...)
 		if e.HasValue {
 			b = append(b, '=')
-			b = strconv.AppendQuote(b, redactURL(e.Value))
+			b = strconv.AppendQuote(b, storage.Redact(e.Value))
 		}
 		b = append(b, ": "...)
 	} else if e.HasValue {
-		b = strconv.AppendQuote(b, redactURL(e.Value))
+		b = strconv.AppendQuote(b, storage.Redact(e.Value))
 		b = append(b, ": "...)
 	}
 	b = append(b, e.Err.Error()...)
@@ -78,16 +77,6 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
-
-// redactURL hides the credentials of a URL ("s3://KEY:SECRET@bucket",
-// "http://user:pass@host") so no message prints them; other values, local
-// paths with an "@" among them, are left alone.
-func redactURL(v string) string {
-	if i, at := strings.Index(v, "://"), strings.LastIndex(v, "@"); i >= 0 && at > i {
-		return s3.RedactEndpoint(v)
-	}
-	return v
-}
 
 // invalid builds the Err of an *Error: the sentinel followed by a reason.
 func invalid(sentinel error, format string, args ...any) error {

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -87,7 +88,7 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("storage: put %q: %w", key, err)
+		return fmt.Errorf("storage: put %q: %w", ShortKey(key), err)
 	}
 	name := filepath.FromSlash(key)
 	dir := filepath.Dir(name)
@@ -113,7 +114,7 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 		}
 	}()
 	if _, err := copyCtx(ctx, f, body); err != nil {
-		return fmt.Errorf("storage: put %q: %w", key, err)
+		return fmt.Errorf("storage: put %q: %w", ShortKey(key), err)
 	}
 	if err := f.Sync(); err != nil {
 		return l.fail("put", key, err)
@@ -124,15 +125,15 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 		return l.fail("put", key, cerr)
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("storage: put %q: %w", key, err)
+		return fmt.Errorf("storage: put %q: %w", ShortKey(key), err)
 	}
 	if opts.IfAbsent {
 		if err := l.root.Link(tmp, name); err != nil {
 			if errors.Is(err, fs.ErrExist) {
 				if fi, serr := l.root.Lstat(name); serr == nil && fi.IsDir() {
-					return fmt.Errorf("storage: put %q: a folder of other keys is in the way", key)
+					return fmt.Errorf("storage: put %q: a folder of other keys is in the way", ShortKey(key))
 				}
-				return fmt.Errorf("storage: put %q: %w", key, ErrExists)
+				return fmt.Errorf("storage: put %q: %w", ShortKey(key), ErrExists)
 			}
 			return l.fail("put", key, err)
 		}
@@ -176,15 +177,38 @@ func (l *Local) syncDir(dir string) error {
 }
 
 // fail wraps a file-system error: a missing file is ErrNotFound, a path
-// leaving the base (through a symbolic link) is ErrInvalidKey.
+// leaving the base (through a symbolic link) is ErrInvalidKey, and a file
+// where the key needs a folder ("not a directory") is named as such.
 func (l *Local) fail(op, key string, err error) error {
+	if errors.Is(err, syscall.ENOTDIR) {
+		if file := l.fileInTheWay(key); file != "" {
+			return fmt.Errorf("storage: %s %q on %s: a file is in the way of the folder the key needs: %q is a file (a record of another key), not a folder; choose a key that does not extend another key as a folder, or move %s away",
+				op, ShortKey(key), l, ShortKey(file), filepath.Join(l.base, filepath.FromSlash(file)))
+		}
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("storage: %s %q: %w", op, key, ErrNotFound)
+		return fmt.Errorf("storage: %s %q: %w", op, ShortKey(key), ErrNotFound)
 	case strings.Contains(err.Error(), "path escapes from parent"):
-		return fmt.Errorf("storage: %s %q: %w: resolves outside %s", op, key, ErrInvalidKey, l.base)
+		return fmt.Errorf("storage: %s %q: %w: resolves outside %s", op, ShortKey(key), ErrInvalidKey, l.base)
 	}
-	return fmt.Errorf("storage: %s %q: %w", op, key, err)
+	return fmt.Errorf("storage: %s %q: %w", op, ShortKey(key), err)
+}
+
+// fileInTheWay returns the first folder of key's path that is a file, or "".
+func (l *Local) fileInTheWay(key string) string {
+	segs := strings.Split(key, "/")
+	for i := 1; i < len(segs); i++ {
+		p := strings.Join(segs[:i], "/")
+		fi, err := l.root.Lstat(filepath.FromSlash(p))
+		if err != nil {
+			return ""
+		}
+		if !fi.IsDir() {
+			return p
+		}
+	}
+	return ""
 }
 
 // open opens the file of key for reading; a folder is not an object.
@@ -203,7 +227,7 @@ func (l *Local) open(op, key string) (*os.File, fs.FileInfo, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		_ = f.Close()
-		return nil, nil, fmt.Errorf("storage: %s %q: %w", op, key, ErrNotFound)
+		return nil, nil, fmt.Errorf("storage: %s %q: %w", op, ShortKey(key), ErrNotFound)
 	}
 	return f, fi, nil
 }
@@ -214,7 +238,7 @@ func (l *Local) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("storage: get %q: %w", key, err)
+		return nil, fmt.Errorf("storage: get %q: %w", ShortKey(key), err)
 	}
 	f, _, err := l.open("get", key)
 	if err != nil {
@@ -230,10 +254,10 @@ func (l *Local) GetRange(ctx context.Context, key string, offset, length int64) 
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("storage: get %q: %w", key, err)
+		return nil, fmt.Errorf("storage: get %q: %w", ShortKey(key), err)
 	}
 	if offset < 0 {
-		return nil, fmt.Errorf("storage: get %q: negative offset %d", key, offset)
+		return nil, fmt.Errorf("storage: get %q: negative offset %d", ShortKey(key), offset)
 	}
 	f, _, err := l.open("get", key)
 	if err != nil {
@@ -260,14 +284,14 @@ func (l *Local) Stat(ctx context.Context, key string) (Info, error) {
 		return Info{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return Info{}, fmt.Errorf("storage: stat %q: %w", key, err)
+		return Info{}, fmt.Errorf("storage: stat %q: %w", ShortKey(key), err)
 	}
 	fi, err := l.root.Stat(filepath.FromSlash(key))
 	if err != nil {
 		return Info{}, l.fail("stat", key, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return Info{}, fmt.Errorf("storage: stat %q: %w", key, ErrNotFound)
+		return Info{}, fmt.Errorf("storage: stat %q: %w", ShortKey(key), ErrNotFound)
 	}
 	return Info{Key: key, Size: fi.Size(), Modified: fi.ModTime()}, nil
 }
@@ -278,7 +302,7 @@ func (l *Local) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("storage: delete %q: %w", key, err)
+		return fmt.Errorf("storage: delete %q: %w", ShortKey(key), err)
 	}
 	name := filepath.FromSlash(key)
 	fi, err := l.root.Lstat(name)
@@ -286,7 +310,7 @@ func (l *Local) Delete(ctx context.Context, key string) error {
 		return l.fail("delete", key, err)
 	}
 	if fi.IsDir() {
-		return fmt.Errorf("storage: delete %q: %w", key, ErrNotFound)
+		return fmt.Errorf("storage: delete %q: %w", ShortKey(key), ErrNotFound)
 	}
 	if err := l.root.Remove(name); err != nil {
 		return l.fail("delete", key, err)
@@ -407,7 +431,7 @@ func (l *Local) Lock(ctx context.Context, key string, ttl time.Duration) (func()
 	// exclude each other through it: serialize them first.
 	release, err := l.locks.Lock(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("storage: lock %q: %w", key, err)
+		return nil, fmt.Errorf("storage: lock %q: %w", ShortKey(key), err)
 	}
 	l.lockSweep.Do(func() { l.sweepLocks(ctx) })
 	if err := l.root.MkdirAll(lockDir, dirMode); err != nil {
@@ -425,7 +449,7 @@ func (l *Local) Lock(ctx context.Context, key string, ttl time.Duration) (func()
 		if err := flockWait(ctx, f); err != nil {
 			_ = f.Close()
 			release()
-			return nil, fmt.Errorf("storage: lock %q: %w", key, err)
+			return nil, fmt.Errorf("storage: lock %q: %w", ShortKey(key), err)
 		}
 		same, err := l.names(name, f)
 		if err != nil {

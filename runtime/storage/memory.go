@@ -50,16 +50,16 @@ func (m *Memory) Put(ctx context.Context, key string, body io.Reader, opts PutOp
 		buf.Grow(int(opts.Size))
 	}
 	if _, err := copyCtx(ctx, &buf, body); err != nil {
-		return fmt.Errorf("storage: put %q: %w", key, err)
+		return fmt.Errorf("storage: put %q: %w", ShortKey(key), err)
 	}
 	obj := memObject{data: buf.Bytes(), modified: time.Now(), meta: maps.Clone(opts.Metadata)}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("storage: put %q: %w", key, err)
+		return fmt.Errorf("storage: put %q: %w", ShortKey(key), err)
 	}
 	if _, ok := m.objs[key]; ok && opts.IfAbsent {
-		return fmt.Errorf("storage: put %q: %w", key, ErrExists)
+		return fmt.Errorf("storage: put %q: %w", ShortKey(key), ErrExists)
 	}
 	m.objs[key] = obj
 	return nil
@@ -73,7 +73,7 @@ func (m *Memory) get(op, key string) (memObject, error) {
 	obj, ok := m.objs[key]
 	m.mu.RUnlock()
 	if !ok {
-		return memObject{}, fmt.Errorf("storage: %s %q: %w", op, key, ErrNotFound)
+		return memObject{}, fmt.Errorf("storage: %s %q: %w", op, ShortKey(key), ErrNotFound)
 	}
 	return obj, nil
 }
@@ -85,7 +85,7 @@ func (m *Memory) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("storage: get %q: %w", key, err)
+		return nil, fmt.Errorf("storage: get %q: %w", ShortKey(key), err)
 	}
 	return memReader{bytes.NewReader(obj.data)}, nil
 }
@@ -103,10 +103,10 @@ func (m *Memory) GetRange(ctx context.Context, key string, offset, length int64)
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("storage: get %q: %w", key, err)
+		return nil, fmt.Errorf("storage: get %q: %w", ShortKey(key), err)
 	}
 	if offset < 0 {
-		return nil, fmt.Errorf("storage: get %q: negative offset %d", key, offset)
+		return nil, fmt.Errorf("storage: get %q: negative offset %d", ShortKey(key), offset)
 	}
 	b := obj.data[min(offset, int64(len(obj.data))):]
 	if length >= 0 && length < int64(len(b)) {
@@ -122,7 +122,7 @@ func (m *Memory) Stat(ctx context.Context, key string) (Info, error) {
 		return Info{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return Info{}, fmt.Errorf("storage: stat %q: %w", key, err)
+		return Info{}, fmt.Errorf("storage: stat %q: %w", ShortKey(key), err)
 	}
 	return obj.info(key), nil
 }
@@ -137,12 +137,12 @@ func (m *Memory) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("storage: delete %q: %w", key, err)
+		return fmt.Errorf("storage: delete %q: %w", ShortKey(key), err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.objs[key]; !ok {
-		return fmt.Errorf("storage: delete %q: %w", key, ErrNotFound)
+		return fmt.Errorf("storage: delete %q: %w", ShortKey(key), ErrNotFound)
 	}
 	delete(m.objs, key)
 	return nil
@@ -183,7 +183,7 @@ func (m *Memory) Lock(ctx context.Context, key string, ttl time.Duration) (func(
 	}
 	release, err := m.locks.Lock(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("storage: lock %q: %w", key, err)
+		return nil, fmt.Errorf("storage: lock %q: %w", ShortKey(key), err)
 	}
 	return sync.OnceValue(func() error { release(); return nil }), nil
 }

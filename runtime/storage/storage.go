@@ -8,7 +8,9 @@
 // "reports/2026/q1.msgpack". ValidateKey states the rules, and every backend
 // refuses other keys with an error that wraps ErrInvalidKey before it touches
 // anything. A key:
-//   - is 1 to 1024 bytes of valid UTF-8;
+//   - is 1 to 1024 bytes of valid UTF-8, each segment at most 255 bytes (the
+//     longest file name local file systems allow, so that a key valid in
+//     one store is valid in every store);
 //   - does not start or end with "/" and has no empty segment ("a//b");
 //   - has no "." or ".." segment;
 //   - contains no backslash, NUL or other control character (U+0000-U+001F,
@@ -150,6 +152,10 @@ type Locker interface {
 // MaxKeyLen is the longest key in bytes.
 const MaxKeyLen = 1024
 
+// MaxSegmentLen is the longest key segment (the text between slashes) in
+// bytes: the longest file name of common file systems.
+const MaxSegmentLen = 255
+
 // ValidateKey reports whether key follows the key rules of the package doc;
 // the error wraps ErrInvalidKey and says which rule the key breaks.
 func ValidateKey(key string) error {
@@ -170,7 +176,7 @@ func ValidatePrefix(prefix string) error {
 
 func checkPath(key string, prefix bool) error {
 	if len(key) > MaxKeyLen {
-		return &keyError{key, fmt.Sprintf("longer than %d bytes", MaxKeyLen)}
+		return &keyError{key, fmt.Sprintf("longer than %d bytes (%d bytes); use shorter values in the key, or a cache_key_fn that hashes long ones", MaxKeyLen, len(key))}
 	}
 	if !utf8.ValidString(key) {
 		return &keyError{key, "not valid UTF-8"}
@@ -197,6 +203,8 @@ func checkPath(key string, prefix bool) error {
 			break
 		}
 		switch {
+		case len(seg) > MaxSegmentLen:
+			return &keyError{key, fmt.Sprintf("segment %d is longer than %d bytes (%d bytes), the longest file name local storage allows, and a key must be valid in every store; use shorter values in the key, or a cache_key_fn that hashes long ones", i+1, MaxSegmentLen, len(seg))}
 		case seg == "" && last:
 			return &keyError{key, "ends with a slash"}
 		case seg == "":
@@ -217,7 +225,7 @@ func checkPath(key string, prefix bool) error {
 type keyError struct{ key, why string }
 
 func (e *keyError) Error() string {
-	return fmt.Sprintf("storage: invalid key %q: %s", e.key, e.why)
+	return fmt.Sprintf("storage: invalid key %q: %s", ShortKey(e.key), e.why)
 }
 
 func (e *keyError) Unwrap() error { return ErrInvalidKey }

@@ -32,7 +32,8 @@ func TestMemoryConformance(t *testing.T) {
 }
 
 func TestValidateKey(t *testing.T) {
-	for _, key := range []string{"a", "a/b/c.json", "hello-world.json", "..x", "x..", ".hidden/.x", "ünï/ключ", "a b", "a:b"} {
+	for _, key := range []string{"a", "a/b/c.json", "hello-world.json", "..x", "x..", ".hidden/.x", "ünï/ключ", "a b", "a:b",
+		strings.Repeat("x", 255), strings.Repeat("x/", 511) + "x"} {
 		if err := storage.ValidateKey(key); err != nil {
 			t.Errorf("ValidateKey(%q) = %v, want nil", key, err)
 		}
@@ -52,10 +53,15 @@ func TestValidateKey(t *testing.T) {
 		{".tmp-1", "reserved for temporary files"},
 		{".locks", "reserved for lock files"},
 		{strings.Repeat("x", 1025), "longer than 1024"},
+		{strings.Repeat("x", 256), "segment 1 is longer than 255 bytes (256 bytes)"},
+		{"a/" + strings.Repeat("é", 128), "segment 2 is longer than 255 bytes (256 bytes)"},
 	} {
 		err := storage.ValidateKey(tc.key)
 		if !errors.Is(err, storage.ErrInvalidKey) || !strings.Contains(err.Error(), tc.why) {
 			t.Errorf("ValidateKey(%.20q) = %v, want ErrInvalidKey saying %q", tc.key, err, tc.why)
+		}
+		if err != nil && len(err.Error()) > 600 {
+			t.Errorf("ValidateKey(%.20q): a %d-byte error: %v", tc.key, len(err.Error()), err)
 		}
 	}
 	for _, p := range []string{"", "a", "a/", "a/b", "a/.", "a/..", "."} {

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 // ErrBadEndpoint is wrapped by every error of ParseEndpoint and
@@ -16,7 +18,7 @@ var ErrBadEndpoint = errors.New("bad s3 endpoint")
 // EndpointError is the error of ParseEndpoint and Endpoint.PlainHTTP.
 // errors.Is(err, ErrBadEndpoint) holds for it.
 type EndpointError struct {
-	Endpoint string // as given, with credentials redacted (RedactEndpoint)
+	Endpoint string // as given, redacted by storage.Redact
 	Reason   string // what is wrong
 }
 
@@ -48,11 +50,11 @@ var hostName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$`)
 //
 // with an optional trailing "/". It refuses other schemes, a path, a query
 // or fragment, credentials (user:pass@; the error shows them as
-// REDACTED, never their text) and a port outside 1..65535. Errors are
-// *EndpointError values, quoting the endpoint as RedactEndpoint returns it.
+// "***", never their text) and a port outside 1..65535. Errors are
+// *EndpointError values, quoting the endpoint as storage.Redact returns it.
 func ParseEndpoint(raw string) (Endpoint, error) {
 	bad := func(format string, args ...any) (Endpoint, error) {
-		return Endpoint{}, &EndpointError{Endpoint: RedactEndpoint(raw), Reason: fmt.Sprintf(format, args...)}
+		return Endpoint{}, &EndpointError{Endpoint: storage.Redact(raw), Reason: fmt.Sprintf(format, args...)}
 	}
 	if raw == "" {
 		return bad("empty")
@@ -77,9 +79,9 @@ func ParseEndpoint(raw string) (Endpoint, error) {
 	}
 	switch {
 	case tail == "" || tail == "/":
-	case strings.HasPrefix(tail, "?"):
+	case strings.Contains(tail, "?"):
 		return bad("an endpoint has no query")
-	case strings.HasPrefix(tail, "#"):
+	case strings.Contains(tail, "#"):
 		return bad("an endpoint has no fragment")
 	default:
 		return bad("path %q after the host is not supported (the bucket and prefix go in the s3:// URL)", tail)
@@ -143,22 +145,6 @@ func (ep Endpoint) String() string {
 		return ep.Host
 	}
 	return ep.Scheme + "://" + ep.Host
-}
-
-// RedactEndpoint returns raw with everything between the scheme and the
-// last "@" replaced by REDACTED, so errors and listings never print a secret
-// someone put in an endpoint (an "@" never belongs in one, and a password
-// may itself hold "/", "?" or "#").
-func RedactEndpoint(raw string) string {
-	at := strings.LastIndex(raw, "@")
-	if at < 0 {
-		return raw
-	}
-	prefix := ""
-	if i := strings.Index(raw, "://"); i >= 0 && i < at {
-		prefix = raw[:i+3]
-	}
-	return prefix + "REDACTED" + raw[at:]
 }
 
 // ResolveEndpoint parses raw with ParseEndpoint and returns the host to dial

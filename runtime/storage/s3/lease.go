@@ -88,7 +88,7 @@ func (s *Storage) Lock(ctx context.Context, key string, ttl time.Duration) (unlo
 		return nil, err
 	}
 	if ttl <= 0 {
-		return nil, fmt.Errorf("s3 lock %q: ttl %v must be positive", key, ttl)
+		return nil, fmt.Errorf("s3 lock %q: ttl %v must be positive", storage.ShortKey(key), ttl)
 	}
 	sum := sha256.Sum256([]byte(key))
 	h := &held{
@@ -104,7 +104,7 @@ func (s *Storage) Lock(ctx context.Context, key string, ttl time.Duration) (unlo
 	// model as well.
 	localUnlock, err := s.local.Lock(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("s3 lock %q at %s: waiting for a holder in this process: %w", key, s.endpoint, err)
+		return nil, fmt.Errorf("s3 lock %q at %s: waiting for a holder in this process: %w", storage.ShortKey(key), s.endpoint, err)
 	}
 	wait := minPoll
 	var seen string // the holder last reported as waited for
@@ -133,7 +133,7 @@ func (s *Storage) Lock(ctx context.Context, key string, ttl time.Duration) (unlo
 		case <-ctx.Done():
 			t.Stop()
 			localUnlock()
-			return nil, fmt.Errorf("s3 lock %q at %s: waiting for a live lease: %w", key, s.endpoint, context.Cause(ctx))
+			return nil, fmt.Errorf("s3 lock %q at %s: waiting for a live lease: %w", storage.ShortKey(key), s.endpoint, context.Cause(ctx))
 		case <-t.C:
 		}
 		wait = min(wait*2, maxPoll)

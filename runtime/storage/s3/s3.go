@@ -98,6 +98,9 @@ type Storage struct {
 	renew    bool
 	log      *slog.Logger
 	local    storage.KeyMutex // in-process queue in front of the leases
+	// anonymous: no credentials were found, so requests go unsigned and
+	// an access-denied error says so.
+	anonymous bool
 }
 
 var (
@@ -113,28 +116,28 @@ var (
 func ParseURL(s string) (bucket, prefix string, err error) {
 	rest, ok := strings.CutPrefix(s, "s3://")
 	if !ok {
-		return "", "", fmt.Errorf("s3 url %q: must start with s3://", s)
+		return "", "", fmt.Errorf("s3 url %q: must start with s3://", storage.Redact(s))
 	}
 	if strings.ContainsAny(rest, "?#") {
-		return "", "", fmt.Errorf("s3 url %q: query and fragment are not allowed", s)
+		return "", "", fmt.Errorf("s3 url %q: query and fragment are not allowed", storage.Redact(s))
 	}
 	bucket, prefix, _ = strings.Cut(rest, "/")
 	if strings.Contains(bucket, "@") {
-		return "", "", fmt.Errorf("s3 url %q: credentials do not belong in the url; use the AWS environment or shared credentials file", s)
+		return "", "", fmt.Errorf("s3 url %q: credentials do not belong in the url; use the AWS environment or shared credentials file", storage.Redact(s))
 	}
 	if bucket == "" {
-		return "", "", fmt.Errorf("s3 url %q: no bucket", s)
+		return "", "", fmt.Errorf("s3 url %q: no bucket", storage.Redact(s))
 	}
 	if err := s3utils.CheckValidBucketNameStrict(bucket); err != nil {
-		return "", "", fmt.Errorf("s3 url %q: bucket %q: %w", s, bucket, err)
+		return "", "", fmt.Errorf("s3 url %q: bucket %q: %w", storage.Redact(s), bucket, err)
 	}
 	prefix = strings.TrimSuffix(prefix, "/")
 	if prefix != "" {
 		if err := storage.ValidateKey(prefix); err != nil {
-			return "", "", fmt.Errorf("s3 url %q: prefix: %w", s, err)
+			return "", "", fmt.Errorf("s3 url %q: prefix: %w", storage.Redact(s), err)
 		}
 		if first, _, _ := strings.Cut(prefix, "/"); first == leasesDir {
-			return "", "", fmt.Errorf("s3 url %q: prefix %q is reserved for leases", s, leasesDir)
+			return "", "", fmt.Errorf("s3 url %q: prefix %q is reserved for leases", storage.Redact(s), leasesDir)
 		}
 	}
 	return bucket, prefix, nil
@@ -259,12 +262,21 @@ func Open(ctx context.Context, cfg Config) (*Storage, error) {
 	if creds == nil {
 		creds = credentialsChain(os.LookupEnv)
 	}
+	base := cfg.Transport
+	if base == nil {
+		t, err := minio.DefaultTransport(!plainHTTP)
+		if err != nil {
+			return nil, fmt.Errorf("s3 open %s: %w", endpoint, err)
+		}
+		base = t
+	}
+	sniff := &sniffer{base: base}
 	client, err := minio.New(endpoint, &minio.Options{
 		Creds:      creds,
 		Secure:     !plainHTTP,
 		Region:     cfg.Region,
 		MaxRetries: cfg.MaxRetries,
-		Transport:  cfg.Transport,
+		Transport:  sniff,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("s3 open %s: %w", endpoint, err)
@@ -286,13 +298,20 @@ func Open(ctx context.Context, cfg Config) (*Storage, error) {
 		owner:    owner,
 		renew:    !cfg.DisableLeaseRenew,
 		log:      logger,
+
+		anonymous: anonymous(creds),
 	}
 	ok, err := client.BucketExists(ctx, cfg.Bucket)
+	if err != nil || !ok {
+		if nerr := sniff.notS3(ctx, client, cfg.Bucket, endpoint); nerr != nil {
+			return nil, nerr
+		}
+	}
 	if err != nil {
 		return nil, s.wrap("open", "", err)
 	}
 	if !ok {
-		return nil, fmt.Errorf("s3 open: bucket %q does not exist at %s", cfg.Bucket, endpoint)
+		return nil, fmt.Errorf("s3 open: bucket %q does not exist at %s; create it, or correct the bucket in the s3:// URL", cfg.Bucket, endpoint)
 	}
 	return s, nil
 }
@@ -329,7 +348,7 @@ func (s *Storage) Put(ctx context.Context, key string, body io.Reader, opts stor
 	}
 	meta, err := encodeMetadata(opts.Metadata)
 	if err != nil {
-		return fmt.Errorf("s3 put %q: %w", key, err)
+		return fmt.Errorf("s3 put %q: %w", storage.ShortKey(key), err)
 	}
 	po := minio.PutObjectOptions{
 		UserMetadata:     meta,
@@ -352,7 +371,7 @@ func (s *Storage) Put(ctx context.Context, key string, body io.Reader, opts stor
 		return s.wrapPut(key, opts.IfAbsent, err)
 	}
 	if err != nil {
-		return fmt.Errorf("s3 put %q: reading body: %w", key, err)
+		return fmt.Errorf("s3 put %q: reading body: %w", storage.ShortKey(key), err)
 	}
 	part := make([]byte, s.partSize)
 	copy(part, head)
@@ -362,7 +381,7 @@ func (s *Storage) Put(ctx context.Context, key string, body io.Reader, opts stor
 		return s.wrapPut(key, opts.IfAbsent, err)
 	}
 	if err != nil {
-		return fmt.Errorf("s3 put %q: reading body: %w", key, err)
+		return fmt.Errorf("s3 put %q: reading body: %w", storage.ShortKey(key), err)
 	}
 	return s.wrapPut(key, opts.IfAbsent, s.putMultipart(ctx, key, name, part, body, meta, opts.IfAbsent))
 }
@@ -441,7 +460,7 @@ func (s *Storage) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 // reads to the end. A range past the end yields what exists of it.
 func (s *Storage) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
 	if offset < 0 {
-		return nil, fmt.Errorf("s3 get %q: negative offset %d", key, offset)
+		return nil, fmt.Errorf("s3 get %q: negative offset %d", storage.ShortKey(key), offset)
 	}
 	if length == 0 {
 		if _, err := s.Stat(ctx, key); err != nil {
@@ -582,18 +601,18 @@ func encodeMetadata(m map[string]string) (map[string]string, error) {
 	seen := make(map[string]string, len(m))
 	for k, v := range m {
 		if !validToken(k) {
-			return nil, fmt.Errorf("metadata name %q: want ASCII letters, digits and -_.", k)
+			return nil, fmt.Errorf("metadata name %q: want ASCII letters, digits and -_.", storage.ShortKey(k))
 		}
 		lk := strings.ToLower(k)
 		if lk == strings.ToLower(namesMeta) {
-			return nil, fmt.Errorf("metadata name %q is reserved", k)
+			return nil, fmt.Errorf("metadata name %q is reserved", storage.ShortKey(k))
 		}
 		if other, dup := seen[lk]; dup {
-			return nil, fmt.Errorf("metadata names %q and %q differ only in case", other, k)
+			return nil, fmt.Errorf("metadata names %q and %q differ only in case", other, storage.ShortKey(k))
 		}
 		seen[lk] = k
 		if !validValue(v) {
-			return nil, fmt.Errorf("metadata %q: value %q: want printable ASCII without leading or trailing space", k, v)
+			return nil, fmt.Errorf("metadata %q: value %q: want printable ASCII without leading or trailing space", storage.ShortKey(k), v)
 		}
 		out["X-Amz-Meta-"+k] = v
 		names = append(names, k)
@@ -666,7 +685,7 @@ func (s *Storage) wrapPut(key string, ifAbsent bool, err error) error {
 		return nil
 	}
 	if ifAbsent && preconditionFailed(err) {
-		return fmt.Errorf("s3 put %q: %w", key, storage.ErrExists)
+		return fmt.Errorf("s3 put %q: %w", storage.ShortKey(key), storage.ErrExists)
 	}
 	return s.wrap("put", key, err)
 }
@@ -712,6 +731,9 @@ func (s *Storage) wrap(op, key string, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err // the URL repeats the endpoint and adds noise
+	}
+	if s.anonymous && (er.Code == "AccessDenied" || er.StatusCode == http.StatusForbidden) {
+		return fmt.Errorf("%s at %s: %w; %s", what, s.endpoint, err, anonymousFix)
 	}
 	return fmt.Errorf("%s at %s: %w", what, s.endpoint, err)
 }

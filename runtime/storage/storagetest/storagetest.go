@@ -52,6 +52,7 @@ var HostileKeys = []string{
 	"a/.tmp-x",
 	".locks/x",
 	string(bytes.Repeat([]byte("k"), storage.MaxKeyLen+1)),
+	"a/" + string(bytes.Repeat([]byte("k"), storage.MaxSegmentLen+1)),
 }
 
 // Run runs the suite against the stores newStore makes.
@@ -133,6 +134,7 @@ func testRoundTrip(t *testing.T, st storage.Storage) {
 		{"deep/er/still/x.msgpack", body(3<<20+17, 1)}, // several copy chunks
 		{"spaces and ünïcode/ключ", []byte{0, 1, 2}},
 		{"..dots../a..b/.hidden", []byte("dots inside segments are fine")},
+		{"long/" + string(bytes.Repeat([]byte("s"), storage.MaxSegmentLen)), []byte("the longest segment is valid in every store")},
 	} {
 		put(t, st, tc.key, tc.body)
 		if got := get(t, st, tc.key); !bytes.Equal(got, tc.body) {
