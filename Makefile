@@ -4,7 +4,7 @@ PKGS      ?= ./...
 FUZZTIME  ?= 10s
 BIN       := $(CURDIR)/.bin
 
-.PHONY: all test unit fuzz check vet demo bench minio generate clean
+.PHONY: all test unit fuzz check vet demo bench minio generate clean reliability
 
 all: test
 
@@ -44,6 +44,13 @@ generate:
 demo:
 	$(GO) run ./cmd/resultgen ./examples/quickstart
 	$(GO) run ./examples/quickstart
+
+## reliability: the adversarial suite at full size (make test runs it with bounded counts):
+## writers killed mid-write, corrupted records of every serializer, hostile keys, and the
+## S3 end-to-end runs that kill MinIO and clients; prints N passed, M failed and the figures
+reliability:
+	$(GO) test -count=1 -v -run . ./internal/reliability -args -kills 25 -corruptions 3000 -hostile 2000
+	./scripts/with-minio.sh $(GO) test -count=1 ./runtime/s3e2e
 
 ## bench: benchmarks, reported against baselines measured in the same run
 bench:

@@ -6,14 +6,15 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // KeyValue escapes one value substituted into a storage-key template so that
 // it can never add a path separator, a NUL, a "." / ".." segment or a
 // segment the stores reserve (".locks", ".tmp-*"; see storage.ValidateKey).
 //
-// The rules: '%', '/', '\\', every control byte (0x00-0x1f, 0x7f) are written
-// as %XX (upper-case hex); a value that is exactly "." or ".." is written as
+// The rules: '%', '/', '\\', every control byte (0x00-0x1f, 0x7f) and every
+// byte that is not part of valid UTF-8 are written as %XX (upper-case hex); a value that is exactly "." or ".." is written as
 // "%2E" or "%2E%2E"; a value that starts with ".tmp-" or ".locks", or could
 // begin one with what follows it in the template (".", ".t", ".loc", ...),
 // has its leading "." written as "%2E", so ".locks" gives "%2Elocks" and
@@ -31,12 +32,9 @@ func KeyValue(s string) string {
 	if reservedStart(s) {
 		return "%2E" + KeyValue(s[1:])
 	}
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if needsEscape(s[i]) {
-			clean = false
-			break
-		}
+	clean := utf8.ValidString(s)
+	for i := 0; clean && i < len(s); i++ {
+		clean = !needsEscape(s[i])
 	}
 	if clean {
 		return s
@@ -44,15 +42,19 @@ func KeyValue(s string) string {
 	const hexDigits = "0123456789ABCDEF"
 	var b strings.Builder
 	b.Grow(len(s) + 8)
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		c := s[i]
-		if needsEscape(c) {
-			b.WriteByte('%')
-			b.WriteByte(hexDigits[c>>4])
-			b.WriteByte(hexDigits[c&15])
-			continue
+		if r, size := utf8.DecodeRuneInString(s[i:]); r != utf8.RuneError || size > 1 {
+			if !needsEscape(c) {
+				b.WriteString(s[i : i+size])
+				i += size
+				continue
+			}
 		}
-		b.WriteByte(c)
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+		i++
 	}
 	return b.String()
 }

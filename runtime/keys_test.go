@@ -20,6 +20,9 @@ func TestKeyValue(t *testing.T) {
 		{"..", "%2E%2E"},
 		{"...", "..."},
 		{"a\x00b\n", "a%00b%0A"},
+		{"a\xffb", "a%FFb"},    // not UTF-8: escaped, so the key is valid
+		{"é\xc3", "é%C3"},      // a cut-off rune
+		{"\xe2\x82", "%E2%82"}, // half a euro sign
 		{"../x", "..%2Fx"},
 		{".locks", "%2Elocks"},
 		{".locks-old", "%2Elocks-old"},
@@ -83,7 +86,10 @@ func FuzzKeyValue(f *testing.F) {
 				t.Fatalf("KeyValue(%q) = %q: can start reserved segment %q", s, k, r)
 			}
 		}
-		if err := storage.ValidateKey("a/" + k + "/b"); k != "" && len(k) <= 255 && utf8.ValidString(k) && err != nil {
+		if !utf8.ValidString(k) {
+			t.Fatalf("KeyValue(%q) = %q: not valid UTF-8", s, k)
+		}
+		if err := storage.ValidateKey("a/" + k + "/b"); k != "" && len(k) <= 255 && err != nil {
 			t.Fatalf("KeyValue(%q) = %q: %v", s, k, err)
 		}
 		if got := unescape(k); got != s {

@@ -806,7 +806,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:0a648e5f4cd501b7d1d06a1964bfe169fb955aa4526f25120a09a907105588d1",
+	Source:   "sha256:c3d61aa5561edea9c42209fffef6289ee65723505356aa0f8f5b0a4df9b54f4a",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
