@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/runtime/storage/spec"
 )
 
 var (
@@ -250,117 +250,35 @@ func isQualifiedIdent(s string) bool {
 
 func (v *validator) storage(it *item) (*Storage, bool) {
 	raw := it.value
-	st := &Storage{Item: it.base(), Raw: raw}
-	fail := func(off int, format string, args ...any) (*Storage, bool) {
-		v.errorf(it.at(off), "invalid storage %q: "+format, append([]any{storage.Redact(raw)}, args...)...)
+	parsed, err := spec.Parse(raw)
+	if err != nil {
+		e := err.(*spec.Error)
+		msg := e.Error()
+		if strings.HasSuffix(msg, spec.Want) && !strings.Contains(raw, "/") && !strings.Contains(raw, ":") {
+			msg += didYouMean(raw, []string{"local", "memory"})
+		}
+		v.errorf(it.at(e.Offset), "%s", msg)
 		return nil, false
 	}
-	const want = "want local, local:PATH, memory, s3://BUCKET/PREFIX or a block slug TYPE/NAME"
-	switch {
-	case raw == "local":
-		st.Scheme = "local"
-	case strings.HasPrefix(raw, "local:"):
-		if raw == "local:" {
-			return fail(0, "local: needs a path, as local:PATH (or write local for the default path)")
-		}
-		st.Scheme, st.Path = "local", raw[len("local:"):]
-	case raw == "memory":
+	st := &Storage{Item: it.base(), Raw: raw}
+	switch parsed.Kind {
+	case spec.Local:
+		st.Scheme, st.Path = "local", parsed.Path
+	case spec.Memory:
 		st.Scheme = "memory"
-	case strings.HasPrefix(raw, "s3://"):
-		const n = len("s3://")
-		bucket, prefix, _ := strings.Cut(raw[n:], "/")
-		if strings.Contains(bucket, "@") {
-			return fail(n, "credentials do not belong in a storage spec; S3 credentials come from the standard AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and files (~/.aws/credentials)")
+	case spec.S3:
+		st.Scheme, st.Bucket, st.Prefix, st.Path = "s3", parsed.Bucket, parsed.Prefix, parsed.Bucket
+		if parsed.Prefix != "" {
+			st.Path += "/" + parsed.Prefix
 		}
-		if i := strings.IndexAny(raw, "?#"); i >= 0 {
-			return fail(i, "an S3 URL has no query or fragment")
-		}
-		if off, msg := checkBucket(bucket); msg != "" {
-			return fail(n+off, "%s", msg)
-		}
-		prefix = strings.TrimSuffix(prefix, "/")
-		off := n + len(bucket) + 1
-		for seg := range strings.SplitSeq(prefix, "/") {
-			switch {
-			case prefix == "":
-			case seg == "":
-				return fail(off, "empty path segment (//) in the prefix")
-			case seg == "." || seg == "..":
-				return fail(off, "%q segment in the prefix", seg)
-			case strings.ContainsAny(seg, "\\\x00"):
-				return fail(off, "backslash or NUL byte in the prefix")
-			}
-			off += len(seg) + 1
-		}
-		st.Scheme, st.Bucket, st.Prefix = "s3", bucket, prefix
-		st.Path = bucket
-		if prefix != "" {
-			st.Path += "/" + prefix
-		}
-	case strings.Contains(raw, "://"):
-		scheme, _, _ := strings.Cut(raw, "://")
-		return fail(0, "unknown scheme %q: %s", scheme, want)
-	case strings.HasPrefix(raw, "s3:"):
-		return fail(0, "write s3://BUCKET/PREFIX")
-	case strings.Contains(raw, "/"):
-		typ, name, _ := strings.Cut(raw, "/")
-		if !blockTypeRE.MatchString(typ) {
-			return fail(0, "block type %q must be lowercase letters, digits and hyphens", typ)
-		}
-		if !blockNameRE.MatchString(name) {
-			return fail(len(typ)+1, "block name %q must be letters, digits, '-', '_' and '.'", name)
-		}
-		st.Scheme, st.Path, st.BlockType, st.BlockName = "block", raw, typ, name
+	case spec.Block:
+		st.Scheme, st.Path, st.BlockType, st.BlockName = "block", raw, parsed.BlockType, parsed.BlockName
 	default:
-		return fail(0, "%s%s", want, didYouMean(raw, []string{"local", "memory"}))
+		v.errorf(it.valuePos(), "empty storage: %s", spec.Want)
+		return nil, false
 	}
 	return st, true
 }
-
-var (
-	blockTypeRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	blockNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
-	ipv4RE      = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$`)
-)
-
-// checkBucket applies the S3 bucket naming rules. It returns the offset in
-// name and a message, or "" when the name is valid.
-func checkBucket(name string) (int, string) {
-	switch {
-	case name == "":
-		return 0, "missing bucket name"
-	case len(name) < 3 || len(name) > 63:
-		return 0, fmt.Sprintf("bucket name %q must be 3 to 63 characters long", name)
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-') {
-			return i, fmt.Sprintf("bucket name %q may hold only lowercase letters, digits, '.' and '-'", name)
-		}
-	}
-	if !isAlnum(name[0]) || !isAlnum(name[len(name)-1]) {
-		return 0, fmt.Sprintf("bucket name %q must start and end with a letter or digit", name)
-	}
-	if i := strings.Index(name, ".."); i >= 0 {
-		return i, fmt.Sprintf("bucket name %q must not hold two adjacent periods", name)
-	}
-	if ipv4RE.MatchString(name) {
-		return 0, fmt.Sprintf("bucket name %q must not look like an IP address", name)
-	}
-	for _, p := range []string{"xn--", "sthree-"} {
-		if strings.HasPrefix(name, p) {
-			return 0, fmt.Sprintf("bucket name %q must not start with %q", name, p)
-		}
-	}
-	for _, s := range []string{"-s3alias", "--ol-s3"} {
-		if strings.HasSuffix(name, s) {
-			return len(name) - len(s), fmt.Sprintf("bucket name %q must not end with %q", name, s)
-		}
-	}
-	return 0, ""
-}
-
-func isAlnum(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
 
 func (v *validator) policy(it *item) (*Policy, bool) {
 	raw := it.value

@@ -694,8 +694,8 @@ func TestStorageSpecs(t *testing.T) {
 		{"local:" + t.TempDir(), "", nil},
 		{"s3/prod", "", nil},
 		{"s3/missing", "known: s3/prod", runtime.ErrUnknownStorage},
-		{"s3://Not_A_Bucket/prefix", "invalid characters", nil},
-		{"ftp:x", "unknown spec", nil},
+		{"s3://Not_A_Bucket/prefix", "may hold only lowercase letters", nil},
+		{"ftp:x", "want local, local:PATH, memory", nil},
 	}
 	for _, tt := range tests {
 		st := answer.WithOptions(runtime.Storage(tt.spec), runtime.CacheInMemory(false)).State(ctx)

@@ -15,6 +15,7 @@ import (
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
+	storagespec "github.com/resultgen/resultgen/runtime/storage/spec"
 )
 
 // ErrUnknownStorage is wrapped by the error of a storage spec naming a block
@@ -51,44 +52,44 @@ func (e *Engine) openStorage(spec string) (storage.Storage, error) {
 	return st, nil
 }
 
-func (e *Engine) openStorageLocked(spec string) (storage.Storage, error) {
-	switch {
-	case spec == "local":
+func (e *Engine) openStorageLocked(raw string) (storage.Storage, error) {
+	sp, err := storagespec.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	switch sp.Kind {
+	case storagespec.Local:
+		if sp.Path != "" {
+			return e.openLocalLocked(raw, sp.Path)
+		}
 		if e.settings.LocalStoragePath == "" {
-			return nil, fmt.Errorf("storage %q: %s is not set", storage.Redact(spec), settings.LocalStoragePath)
+			return nil, fmt.Errorf("storage %q: %s is not set", raw, settings.LocalStoragePath)
 		}
-		return e.openLocalLocked(spec, e.settings.LocalStoragePath)
-	case strings.HasPrefix(spec, "local:"):
-		p := strings.TrimPrefix(spec, "local:")
-		if p == "" {
-			return nil, fmt.Errorf("storage %q: empty path", storage.Redact(spec))
-		}
-		return e.openLocalLocked(spec, p)
-	case spec == "memory":
+		return e.openLocalLocked(raw, e.settings.LocalStoragePath)
+	case storagespec.Memory:
 		if e.memory == nil {
 			e.memory = storage.NewMemory()
 		}
 		return e.memory, nil
-	case strings.HasPrefix(spec, "s3://"):
-		return e.openS3(settings.Block{URL: spec})
-	case strings.Contains(spec, "/") && !strings.Contains(spec, "://"):
-		if st, ok := e.blocks[spec]; ok {
+	case storagespec.S3:
+		return e.openS3(settings.Block{URL: raw})
+	case storagespec.Block:
+		if st, ok := e.blocks[raw]; ok {
 			return st, nil
 		}
-		b, ok := e.settings.Blocks[spec]
+		b, ok := e.settings.Blocks[raw]
 		if !ok {
-			return nil, fmt.Errorf("storage %q: %w (known: %s)", storage.Redact(spec), ErrUnknownStorage, e.knownSlugsLocked())
+			return nil, fmt.Errorf("storage %q: %w (known: %s)", raw, ErrUnknownStorage, e.knownSlugsLocked())
 		}
-		switch typ, _, _ := strings.Cut(spec, "/"); typ {
-		case "local":
-			return e.openLocalLocked(spec, b.URL)
-		case "s3":
+		switch sp.BlockType {
+		case settings.BlockLocal:
+			return e.openLocalLocked(raw, b.URL)
+		case settings.BlockS3:
 			return e.openS3(b)
-		default:
-			return nil, fmt.Errorf("storage %q: unsupported block type %q (want local or s3)", storage.Redact(spec), typ)
 		}
+		return nil, fmt.Errorf("storage %q: unsupported block type %q (want local or s3)", raw, sp.BlockType)
 	}
-	return nil, fmt.Errorf("storage %q: unknown spec (want local, local:PATH, memory, s3://BUCKET/PREFIX or a block slug TYPE/NAME)", storage.Redact(spec))
+	return nil, fmt.Errorf("storage %q: %s", storage.Redact(raw), storagespec.Want)
 }
 
 // openLocalLocked opens a local store, sharing one store per absolute folder

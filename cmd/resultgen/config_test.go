@@ -164,7 +164,7 @@ func TestConfigErrors(t *testing.T) {
 		{"set without value", []string{"set", "RESULTGEN_TASKS_REFRESH_CACHE"}, "", 2, []string{"not KEY=VALUE", "config unset"}},
 		{"set unknown key", []string{"set", "RESULTGEN_PERSIST=true"}, "", 2, []string{"RESULTGEN_PERSIST", "unknown setting", "known settings", "nothing changed"}},
 		{"set bad boolean", []string{"set", "RESULTGEN_TASKS_REFRESH_CACHE=maybe"}, "", 2, []string{"RESULTGEN_TASKS_REFRESH_CACHE", "not a boolean", "true or false"}},
-		{"set bad storage", []string{"set", "RESULTGEN_DEFAULT_RESULT_STORAGE=gcs/x"}, "", 2, []string{"not s3 or local"}},
+		{"set bad storage", []string{"set", "RESULTGEN_DEFAULT_RESULT_STORAGE=gcs/X"}, "", 2, []string{`block name "X" must be lowercase`}},
 		{"set bad level", []string{"set", "RESULTGEN_LOGGING_LEVEL=verbose"}, "", 2, []string{"RESULTGEN_LOGGING_LEVEL", "not a logging level", "DEBUG, INFO, WARNING (or WARN) or ERROR"}},
 		{"view bad level", []string{"view"}, "RESULTGEN_LOGGING_LEVEL = \"loud\"\n", 1, []string{"config.toml", "RESULTGEN_LOGGING_LEVEL", "DEBUG, INFO, WARNING (or WARN) or ERROR"}},
 		{"help lists the level", []string{"-h"}, "", 0, []string{"RESULTGEN_LOGGING_LEVEL", "DEBUG, INFO, WARNING or ERROR"}},
@@ -344,7 +344,7 @@ func TestBlockRefusesCredentials(t *testing.T) {
 	t.Run("credentials in the url", func(t *testing.T) {
 		configHome(t)
 		code, _, stderr := call(runBlock, "create", "s3/prod", "--url", "s3://AKIA:secret@results")
-		if code != 2 || !strings.Contains(stderr, "credentials are never part of an S3 URL") {
+		if code != 2 || !strings.Contains(stderr, "credentials do not belong in a storage spec") {
 			t.Errorf("exit %d\n%s", code, stderr)
 		}
 	})

@@ -23,6 +23,7 @@ import (
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
+	storagespec "github.com/resultgen/resultgen/runtime/storage/spec"
 )
 
 const resultsUsage = `Usage:
@@ -149,12 +150,14 @@ func resultsStore(cmd, spec string, stderr io.Writer) (storage.Storage, func(), 
 
 // localFolder returns the folder of a local storage spec.
 func localFolder(spec string, s settings.Settings) (string, bool) {
+	sp, err := storagespec.Parse(spec)
 	switch {
-	case spec == "local":
+	case err != nil:
+	case sp.Kind == storagespec.Local && sp.Path == "":
 		return s.LocalStoragePath, true
-	case strings.HasPrefix(spec, "local:"):
-		return strings.TrimPrefix(spec, "local:"), true
-	case strings.HasPrefix(spec, "local/"):
+	case sp.Kind == storagespec.Local:
+		return sp.Path, true
+	case sp.Kind == storagespec.Block && sp.BlockType == settings.BlockLocal:
 		if b, ok := s.Blocks[spec]; ok {
 			return b.URL, true
 		}

@@ -209,7 +209,7 @@ func TestResultsListEdges(t *testing.T) {
 		{"bad prefix", []string{"ls", "-prefix", "../x"}, exitUsage, "invalid key"},
 		{"stray argument", []string{"ls", "key"}, exitUsage, "takes no arguments"},
 		{"unknown block", []string{"ls", "-storage", "s3/nope"}, exitProblems, "unknown storage block"},
-		{"unknown spec", []string{"ls", "-storage", "ftp://x"}, exitProblems, "unknown spec"},
+		{"unknown spec", []string{"ls", "-storage", "ftp://x"}, exitProblems, `unknown scheme "ftp"`},
 		{"help", []string{"ls", "-h"}, exitOK, "Examples:"},
 		{"unknown command", []string{"list-all"}, exitUsage, `unknown command "list-all"`},
 	}

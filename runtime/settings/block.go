@@ -7,6 +7,8 @@ import (
 
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
+
+	storagespec "github.com/resultgen/resultgen/runtime/storage/spec"
 )
 
 // Block types.
@@ -15,7 +17,7 @@ const (
 	BlockLocal = "local"
 )
 
-var blockName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+var regionName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 // ParseSlug splits a block slug "TYPE/NAME", where TYPE is s3 or local and
 // NAME matches [a-z0-9][a-z0-9._-]*. Errors are *Error values wrapping
@@ -30,16 +32,16 @@ func ParseSlug(slug string) (typ, name string, err error) {
 
 const slugFix = "a block slug is TYPE/NAME with TYPE s3 or local and NAME of a-z, 0-9, '.', '_', '-', such as s3/prod"
 
-// splitSlug is ParseSlug with a plain error.
+// splitSlug is ParseSlug with a plain error: the slug grammar of package
+// spec, and a type a configured block can have (s3 or local; blocks
+// registered in code may have others).
 func splitSlug(slug string) (typ, name string, err error) {
-	typ, name, ok := strings.Cut(slug, "/")
+	typ, name, err = storagespec.ParseSlug(slug)
 	switch {
-	case !ok:
-		return "", "", invalid(ErrInvalidSlug, "no '/' between TYPE and NAME")
+	case err != nil:
+		return "", "", invalid(ErrInvalidSlug, "%s", err.(*storagespec.Error).Msg)
 	case typ != BlockS3 && typ != BlockLocal:
 		return "", "", invalid(ErrInvalidSlug, "type %q is not s3 or local", typ)
-	case !blockName.MatchString(name):
-		return "", "", invalid(ErrInvalidSlug, "name %q is not [a-z0-9][a-z0-9._-]*", name)
 	}
 	return typ, name, nil
 }

@@ -166,7 +166,7 @@ func TestProfileRefusals(t *testing.T) {
 		{"set home", func() error { return p.Set(settings.Home, "/x") }, settings.ErrUnknownSetting, "environment"},
 		{"set aws", func() error { return p.Set("AWS_SECRET_ACCESS_KEY", "x") }, settings.ErrUnknownSetting, "standard AWS variables"},
 		{"set bad bool", func() error { return p.Set(settings.RefreshCache, "perhaps") }, settings.ErrInvalidValue, "true or false"},
-		{"set bad storage", func() error { return p.Set(settings.DefaultStorage, "s3://") }, settings.ErrInvalidValue, "no bucket"},
+		{"set bad storage", func() error { return p.Set(settings.DefaultStorage, "s3://") }, settings.ErrInvalidValue, "missing bucket name"},
 		{"set bad level", func() error { return p.Set(settings.LoggingLevel, "loud") }, settings.ErrInvalidValue, "DEBUG, INFO, WARNING (or WARN) or ERROR"},
 		{"set bad lease ttl", func() error { return p.Set(settings.LeaseTTL, "30") }, settings.ErrInvalidValue, "Go duration of at least 1s"},
 		{"set short lease ttl", func() error { return p.Set(settings.LeaseTTL, "500ms") }, settings.ErrInvalidValue, "shorter than 1s"},

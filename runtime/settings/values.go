@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/resultgen/resultgen/runtime/storage/s3"
+	storagespec "github.com/resultgen/resultgen/runtime/storage/spec"
 )
 
 // kind is how a setting's value is read.
@@ -214,56 +215,23 @@ func checkPath(p string) error {
 	return nil
 }
 
-// CheckStorageSpec reports whether spec is a storage spec as DESIGN.md
-// defines it: "local", "local:PATH", "memory", "s3://BUCKET/PREFIX" or a block
-// slug "TYPE/NAME". The empty spec means local and is valid. Whether a slug
-// names a known block is checked where blocks are looked up, since blocks may
-// also be registered in code.
-func CheckStorageSpec(spec string) error {
-	switch {
-	case spec == "", spec == "local", spec == "memory":
-		return nil
-	case strings.HasPrefix(spec, "local:"):
-		return checkPath(strings.TrimPrefix(spec, "local:"))
-	case strings.HasPrefix(spec, "s3://"):
-		return CheckS3URL(spec)
-	case strings.Contains(spec, "/") && !strings.Contains(spec, ":"):
-		_, _, err := splitSlug(spec)
-		return err
+// CheckStorageSpec reports whether spec is a storage spec (package spec
+// has the grammar): "local", "local:PATH", "memory", "s3://BUCKET/PREFIX" or
+// a block slug "TYPE/NAME". The empty spec means the default and is valid.
+// Whether a slug names a known block is checked where blocks are looked up,
+// since blocks may be registered in code.
+func CheckStorageSpec(s string) error {
+	if _, err := storagespec.Parse(s); err != nil {
+		return invalid(ErrInvalidValue, "%s", err.(*storagespec.Error).Msg)
 	}
-	return invalid(ErrInvalidValue, "not a storage spec")
+	return nil
 }
 
-var (
-	bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-	regionName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
-)
-
-// CheckS3URL reports whether u is s3://BUCKET or s3://BUCKET/PREFIX with a
-// valid bucket name, no credentials, query or fragment, and a prefix without
-// "." or ".." segments.
+// CheckS3URL reports whether u is s3://BUCKET or s3://BUCKET/PREFIX (see
+// package spec).
 func CheckS3URL(u string) error {
-	rest, ok := strings.CutPrefix(u, "s3://")
-	if !ok {
-		return invalid(ErrInvalidValue, "an S3 URL starts with s3://")
-	}
-	bucket, prefix, _ := strings.Cut(rest, "/")
-	switch {
-	case strings.Contains(bucket, "@"):
-		return invalid(ErrInvalidValue, "credentials are never part of an S3 URL: they come from the standard AWS variables and files")
-	case strings.ContainsAny(rest, "?#"):
-		return invalid(ErrInvalidValue, "an S3 URL has no query or fragment")
-	case bucket == "":
-		return invalid(ErrInvalidValue, "no bucket name")
-	case !bucketName.MatchString(bucket) || strings.Contains(bucket, ".."):
-		return invalid(ErrInvalidValue, "bucket %q is not a valid bucket name (3 to 63 of a-z, 0-9, '.', '-')", bucket)
-	case strings.ContainsAny(prefix, "\\\x00"):
-		return invalid(ErrInvalidValue, "the prefix contains a backslash or NUL")
-	}
-	for seg := range strings.SplitSeq(strings.TrimSuffix(prefix, "/"), "/") {
-		if prefix != "" && (seg == "" || seg == "." || seg == "..") {
-			return invalid(ErrInvalidValue, "the prefix has an empty, . or .. segment")
-		}
+	if _, _, err := storagespec.ParseS3URL(u); err != nil {
+		return invalid(ErrInvalidValue, "%s", err.(*storagespec.Error).Msg)
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/s3utils"
 
 	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/runtime/storage/spec"
 )
 
 // Part sizes of streamed uploads.
@@ -109,38 +110,13 @@ var (
 	_ storage.Locker      = (*Storage)(nil)
 )
 
-// ParseURL splits "s3://BUCKET/PREFIX" into its bucket and prefix. The
+// ParseURL splits "s3://BUCKET/PREFIX" into its bucket and prefix, by the
+// grammar of package spec (the one every storage spec is parsed with). The
 // prefix loses its trailing slash and may be empty ("s3://BUCKET"). URLs
-// with credentials, a port, a query or a fragment are refused: credentials
-// never come from a URL.
+// with credentials, a query or a fragment are refused: credentials never
+// come from a URL.
 func ParseURL(s string) (bucket, prefix string, err error) {
-	rest, ok := strings.CutPrefix(s, "s3://")
-	if !ok {
-		return "", "", fmt.Errorf("s3 url %q: must start with s3://", storage.Redact(s))
-	}
-	if strings.ContainsAny(rest, "?#") {
-		return "", "", fmt.Errorf("s3 url %q: query and fragment are not allowed", storage.Redact(s))
-	}
-	bucket, prefix, _ = strings.Cut(rest, "/")
-	if strings.Contains(bucket, "@") {
-		return "", "", fmt.Errorf("s3 url %q: credentials do not belong in the url; use the AWS environment or shared credentials file", storage.Redact(s))
-	}
-	if bucket == "" {
-		return "", "", fmt.Errorf("s3 url %q: no bucket", storage.Redact(s))
-	}
-	if err := s3utils.CheckValidBucketNameStrict(bucket); err != nil {
-		return "", "", fmt.Errorf("s3 url %q: bucket %q: %w", storage.Redact(s), bucket, err)
-	}
-	prefix = strings.TrimSuffix(prefix, "/")
-	if prefix != "" {
-		if err := storage.ValidateKey(prefix); err != nil {
-			return "", "", fmt.Errorf("s3 url %q: prefix: %w", storage.Redact(s), err)
-		}
-		if first, _, _ := strings.Cut(prefix, "/"); first == leasesDir {
-			return "", "", fmt.Errorf("s3 url %q: prefix %q is reserved for leases", storage.Redact(s), leasesDir)
-		}
-	}
-	return bucket, prefix, nil
+	return spec.ParseS3URL(s)
 }
 
 // ConfigFromEnv builds the Config of the store at url ("s3://BUCKET/PREFIX")
