@@ -228,7 +228,28 @@ func bench(ctx context.Context, cfg config, out io.Writer) error {
 			fmt.Fprintf(out, "- %s, DBOS: not counted above, the queue dispatch before the recovered workflow starts: median %s\n", ms.name, fmtDur(x))
 		}
 	}
+	fmt.Fprintln(out, "\nspread (fastest - slowest repetition):")
+	for m, ms := range measures {
+		var cells []string
+		for _, s := range systems {
+			lo, hi := spread(times[s.name()][m])
+			cells = append(cells, fmt.Sprintf("%s %s - %s", s.name(), fmtDur(lo), fmtDur(hi)))
+		}
+		fmt.Fprintf(out, "- %s: %s\n", ms.name, strings.Join(cells, "; "))
+	}
 	return nil
+}
+
+func spread(s []sample) (lo, hi time.Duration) {
+	for i, x := range s {
+		if i == 0 || x.d < lo {
+			lo = x.d
+		}
+		if x.d > hi {
+			hi = x.d
+		}
+	}
+	return lo, hi
 }
 
 func median(s []sample) time.Duration {
