@@ -4,7 +4,7 @@ PKGS      ?= ./...
 FUZZTIME  ?= 10s
 BIN       := $(CURDIR)/.bin
 
-.PHONY: all test unit fuzz check vet demo bench minio generate clean reliability
+.PHONY: all test unit fuzz check vet demo bench bench-peers minio generate clean reliability
 
 all: test
 
@@ -55,6 +55,13 @@ reliability:
 ## bench: benchmarks, reported against baselines measured in the same run
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+## bench-peers: one workload (a flow of 1,000 tasks of 1 KiB) through resultgen (local and S3)
+## and through DBOS Transact Go, against a throw-away Postgres (installed with apt-get when
+## missing) and MinIO; prints medians and ratios. bench/peers is a module of its own, outside
+## ./... and the check target; the script checks its result_gen.go. BENCH_PEERS_FLAGS: e.g. -reps 9
+bench-peers:
+	./scripts/bench-peers.sh $(BENCH_PEERS_FLAGS)
 
 ## minio: build the pinned MinIO server into .bin (about 3 minutes)
 minio:
