@@ -30,7 +30,7 @@ vet:
 	@test -z "$$(gofmt -s -l $$(git ls-files -co --exclude-standard '*.go' | grep -v testdata/))" || { gofmt -s -l $$(git ls-files -co --exclude-standard '*.go' | grep -v testdata/); echo 'gofmt -s: files above need formatting'; exit 1; }
 
 # GENPKGS: every package with a committed result_gen.go (./... skips testdata)
-GENPKGS   := ./... ./runtime/s3e2e/testdata/flow
+GENPKGS   := ./... ./runtime/s3e2e/testdata/flow ./runtime/testdata/durable
 
 ## check: fail when a committed result_gen.go is stale
 check:

@@ -116,17 +116,19 @@ func TestREADMEPrograms(t *testing.T) {
 		t.Skip("builds a fresh module")
 	}
 	progs := readmePrograms(t)
-	var quickstart, reader string
+	var quickstart, reader, durable string
 	for _, p := range progs {
 		switch p.section {
+		case "Durable runs":
+			durable = fmt.Sprintf("p%d", p.line)
 		case "Quickstart":
 			quickstart = fmt.Sprintf("p%d", p.line)
 		case "Reading a result later":
 			reader = fmt.Sprintf("p%d", p.line)
 		}
 	}
-	if quickstart == "" || reader == "" {
-		t.Fatalf("README.md has %d complete programs; quickstart %q, reader %q", len(progs), quickstart, reader)
+	if quickstart == "" || reader == "" || durable == "" {
+		t.Fatalf("README.md has %d complete programs; quickstart %q, reader %q, durable %q", len(progs), quickstart, reader, durable)
 	}
 
 	dir, goCmd := freshModule(t)
@@ -179,5 +181,12 @@ func TestREADMEPrograms(t *testing.T) {
 	}
 	if out := goCmd("run", "./"+reader); out != "hello world\n" {
 		t.Errorf("the reader printed %q, want the quickstart's greeting", out)
+	}
+	const steps = "order-42 step 1, order-42 step 2, order-42 step 3 (resumed 0)\n"
+	if out := goCmd("run", "./"+durable); out != "Completed: "+steps+"Cached: "+steps {
+		t.Errorf("the durable-runs program printed %q", out)
+	}
+	if out := goCmd("run", "./"+durable); out != "Cached: "+steps+"Cached: "+steps {
+		t.Errorf("the durable-runs program, run again, printed %q; want the finished run, Cached", out)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"iter"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -74,8 +75,11 @@ func (e Entry) PayloadSize() (int64, bool) {
 
 // ListOptions select and tune List.
 type ListOptions struct {
-	Prefix  string    // only keys starting with it (storage.ValidatePrefix)
-	Task    string    // only records of this task or flow; "" means all objects
+	Prefix string // only keys starting with it (storage.ValidatePrefix)
+	Task   string // only records of this task or flow; "" means all objects
+	// FlowRun: only records of this flow run (see InFlowRun); "" means all
+	// objects.
+	FlowRun string
 	Now     time.Time // for Entry.Expired; zero means time.Now()
 	Workers int       // objects looked at at once; < 1 means DefaultWorkers
 }
@@ -85,6 +89,15 @@ func (o ListOptions) now() time.Time {
 		return time.Now()
 	}
 	return o.Now
+}
+
+// InFlowRun reports whether the record described by m belongs to flow run
+// id: its label flow_run_id is id (the run's tasks, and the result of a
+// named run) or starts with id + "/" (the subflows of a named run, whose
+// ids derive from it).
+func InFlowRun(m record.Meta, id string) bool {
+	got := m.Labels["flow_run_id"]
+	return id != "" && (got == id || strings.HasPrefix(got, id+"/"))
 }
 
 // List yields every object of st under opts.Prefix as an Entry, in key
@@ -101,6 +114,9 @@ func List(ctx context.Context, st storage.Storage, opts ListOptions) iter.Seq2[E
 		inspect := func(ctx context.Context, info storage.Info) (Entry, bool) {
 			e, ok := inspect(ctx, st, info, now, true)
 			if ok && opts.Task != "" && (e.Status != StatusRecord || e.Meta.Task != opts.Task) {
+				return Entry{}, false
+			}
+			if ok && opts.FlowRun != "" && (e.Status != StatusRecord || !InFlowRun(e.Meta, opts.FlowRun)) {
 				return Entry{}, false
 			}
 			return e, ok

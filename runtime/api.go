@@ -42,6 +42,11 @@ type Config struct {
 	Isolation       string // "read_committed" (default) or "serializable"
 	Retries         int
 	RetryDelay      time.Duration
+	// RunID names a flow run (set with the RunID option; flows only): the
+	// run is durable, see RunID. "" gives the run a random UUID.
+	RunID string
+	// NewRun re-runs a named flow run even when it finished (NewRun option).
+	NewRun bool
 }
 
 // Def is the static description the generator emits once per function.
@@ -91,8 +96,8 @@ type KeyContext struct {
 
 // FlowRunInfo describes a flow run.
 type FlowRunInfo struct {
-	ID       string // UUID
-	Name     string // adjective-animal
+	ID       string // UUID, or the id given with RunID
+	Name     string // adjective-animal, or the id given with RunID
 	FlowName string
 	RunCount int // 1 on the first attempt
 }

@@ -36,7 +36,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 		if err != nil {
 			return "", false, fmt.Errorf("task %s: render storage key %q: %w", p.name, cfg.StorageKey, err)
 		}
-		if err := storage.ValidateKey(k); err != nil {
+		if err := errors.Join(storage.ValidateKey(k), reservedKey(k)); err != nil {
 			return "", false, fmt.Errorf("task %s: storage_key %q on %s: %w", p.name, cfg.StorageKey, p.store, err)
 		}
 		return k, true, nil
@@ -45,7 +45,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 		if err != nil {
 			return "", false, fmt.Errorf("task %s: cache_key_fn: %w", p.name, err)
 		}
-		if err := storage.ValidateKey(k); err != nil {
+		if err := errors.Join(storage.ValidateKey(k), reservedKey(k)); err != nil {
 			return "", false, fmt.Errorf("task %s: cache_key_fn's key on %s: %w", p.name, p.store, err)
 		}
 		return k, true, nil

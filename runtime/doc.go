@@ -49,8 +49,9 @@
 //     cache_in_memory=false;
 //  3. inherited from the calling flow, when that flow set persist, storage or
 //     serializer (or inherited them itself): the flow's resolved persist;
-//  4. the calling flow has retries and the task returns a value, so a retry
-//     of the flow resumes instead of recomputing;
+//  4. the calling flow has retries, or runs as a named run (RunID), and
+//     the task returns a value, so a retry or a new attempt of the flow
+//     resumes instead of recomputing;
 //  5. RESULTGEN_RESULTS_PERSIST_BY_DEFAULT.
 //
 // A flow's retries alone do not persist the flow's own result. Storage,
@@ -96,7 +97,8 @@
 // commit wins and the others return its value; refreshing, or replacing an
 // expired or corrupt record, overwrites. cache_expiration sets the record's
 // expiration to its creation time (by the engine's clock) plus the duration.
-// Flow results are stored under a random key and never looked up.
+// Flow results are stored under a random key and never looked up, except
+// the result of a named run (see Durable runs).
 //
 // Isolation "serializable" makes runs of one key wait for each other (in the
 // process, and across processes on stores that implement storage.Locker)
@@ -104,12 +106,43 @@
 //
 // # Flows
 //
-// A flow run has an id (UUID), a generated name ("brave-otter"), its flow
-// name and a run count; FlowRunFrom reads it from a context inside the flow.
+// A flow run has an id (a UUID, or the id given with RunID), a name
+// ("brave-otter", or that id), its flow name and a run count; FlowRunFrom reads it from a context inside the flow.
 // Tasks and flows called with that context belong to it. A flow retry re-runs
 // the body under the same flow run id, so with the default cache policy the
 // tasks that already completed (and were persisted) are loaded, not re-run. A
 // flow waits for the futures submitted inside it before it finishes.
+//
+// # Durable runs
+//
+// RunID names a flow run: the id replaces the UUID and the generated name,
+// so the default cache policy's run_id part is the same in every attempt of
+// the run, in any process, and tasks that return a value persist in it
+// (DecidePersist rule 4). With an id, a flow run:
+//
+//  1. validates it as one storage-key segment (ValidateRunID);
+//  2. looks for the run's record at RunKey(flow, id), ".runs/FLOW/ID" in
+//     the flow's storage; a record of the flow's result type is returned
+//     with state Cached, without running the body or reading a task's
+//     record, provided its label flow_parameters holds the digest of this
+//     call's parameters (else ErrRunParameters; another flow's record under
+//     that name and id is an error too);
+//  3. otherwise takes the run's lock on that key (the in-process lock, then
+//     the store's Locker: a file lock, or an S3 lease renewed every
+//     RESULTGEN_LEASE_TTL/3 and taken over when it expires), looks again
+//     (the process it waited for may have finished the run), and runs the
+//     body: the tasks that finished in an earlier attempt are loaded
+//     (State.Resumed counts the task runs that were Cached), the rest run;
+//  4. on success writes the run's record (labels flow_run_id, flow_run_name,
+//     flow_parameters, run_record), even when the flow persists nothing
+//     else, and releases the lock.
+//
+// NewRun skips step 2 and the look after the lock: the body runs again
+// and its result replaces the record. Keys under RunsPrefix are reserved:
+// a storage_key or cache_key_fn key there is an error. A subflow of a named
+// run gets the id "ID/FLOW-N" (N counts the subflow's calls in the run).
+// `resultgen results ls -flow-run ID` lists a run's records, and
+// `results rm -flow-run ID` forgets the run.
 //
 // # States
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/storage"
@@ -34,6 +35,11 @@ type flowRun struct {
 	inherit   inherited
 	inputHash string
 	inputErr  error
+	// durable is the id of the named run this run is, or belongs to (a
+	// subflow of a named run); "" for runs with a random id.
+	durable string
+	// resumed counts the task runs of this flow run that were Cached.
+	resumed atomic.Int64
 
 	mu       sync.Mutex
 	runCount int

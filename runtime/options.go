@@ -67,3 +67,34 @@ func RetryDelay(d time.Duration) Option { return func(c *Config) { c.RetryDelay 
 
 // Name sets the run name shown in logs and records.
 func Name(name string) Option { return func(c *Config) { c.Name = name } }
+
+// RunID names a flow run, making it durable: the id replaces the run's
+// random UUID and name, so the default cache policy's run_id part is the
+// same in every attempt of the run, in any process. With an id:
+//
+//   - a run that finished is not run again: its result, kept under
+//     ".runs/<flow>/<id>" in the flow's storage, is returned with state
+//     Cached, whether or not the flow persists its result otherwise;
+//     calling it with other parameters is an error (ErrRunParameters),
+//     unless NewRun is given too;
+//   - a run that did not finish (its process crashed) runs its body again,
+//     and the tasks that finished before are loaded from storage (tasks
+//     that return a value persist in a named run; State.Resumed counts
+//     them);
+//   - one process runs the id at a time: the others wait on the run's lock
+//     (local storage: a file lock; S3: a lease renewed every
+//     RESULTGEN_LEASE_TTL/3 and taken over when its holder dies), then
+//     return the winner's result.
+//
+// An id is one storage-key segment: 1 to 255 bytes of UTF-8, no "/", "\",
+// control characters, "." or "..", and not starting with ".tmp-". On a
+// task, RunID is an error.
+func RunID(id string) Option { return func(c *Config) { c.RunID = id } }
+
+// NewRun, with RunID, runs the flow body again even when the named run
+// finished, with the same or other parameters, and replaces the run's
+// result. The run's tasks still load what is stored under the id (their
+// keys include their inputs, so only tasks whose inputs are unchanged are
+// reused); to start from nothing, forget the run first with
+// `resultgen results rm -flow-run ID`.
+func NewRun() Option { return func(c *Config) { c.NewRun = true } }

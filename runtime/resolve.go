@@ -56,6 +56,7 @@ func (e *Engine) resolve(def *Def, cfg Config, parent *flowRun, hasStorageKey, h
 	}
 	if parent != nil {
 		facts.Flow, facts.FlowPersist, facts.FlowPersistWhy, facts.FlowRetries = parent.flowName, in.persist, in.persistWhy, parent.retries
+		facts.FlowRunID = parent.durable
 	}
 	decision := DecidePersist(facts)
 	p.persist, p.reason = decision.Persist, decision.Reason
@@ -113,7 +114,9 @@ func (e *Engine) resolve(def *Def, cfg Config, parent *flowRun, hasStorageKey, h
 	default:
 		return p, fmt.Errorf("%s: unknown isolation %q (want %s or %s)", p.name, cfg.Isolation, ReadCommitted, Serializable)
 	}
-	if !p.persist {
+	if !p.persist && (task || cfg.RunID == "") {
+		// A named flow run keeps its result even when the flow persists
+		// nothing else: it needs the store and serializer.
 		return p, nil
 	}
 

@@ -28,6 +28,9 @@ type PersistFacts struct {
 	FlowPersist    *bool  // what it passes on, when it sets persist, storage or serializer
 	FlowPersistWhy string // which of those, e.g. "persist=true", "storage=s3/prod"
 	FlowRetries    int
+	// FlowRunID is the id of the named (durable) flow run the task runs
+	// in (see RunID); "" for runs with a random id.
+	FlowRunID string
 
 	// ByDefault is RESULTGEN_RESULTS_PERSIST_BY_DEFAULT.
 	ByDefault bool
@@ -43,7 +46,8 @@ type PersistDecision struct {
 	// "inferred from storage_key", "inherited from flow etl (storage=s3/prod)",
 	// "flow etl has retries=2 and the task returns a value", ...
 	Reason string
-	// Kind is "explicit", "inferred", "inherited", "flow_retries" or "default".
+	// Kind is "explicit", "inferred", "inherited", "flow_retries",
+	// "durable_run" or "default".
 	Kind string
 	// From is what decided: the directive key, the flow's name, or the
 	// setting's name.
@@ -56,8 +60,9 @@ type PersistDecision struct {
 //  2. inferred from the function's storage, storage_key, serializer,
 //     cache_policy (not none), cache_key_fn or cache_in_memory=false;
 //  3. inherited from the calling flow's persist, storage or serializer;
-//  4. a task that returns a value, called from a flow with retries, so a
-//     retry resumes instead of recomputing;
+//  4. a task that returns a value, called from a flow with retries, or in
+//     a named flow run (RunID), so a retry or a new attempt of the run
+//     resumes instead of recomputing;
 //  5. RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=true, or else a storage named in
 //     RESULTGEN_DEFAULT_RESULT_STORAGE (naming a default storage turns
 //     persistence on).
@@ -97,6 +102,12 @@ func DecidePersist(f PersistFacts) PersistDecision {
 			Persist: true,
 			Reason:  "flow " + f.Flow + " has retries=" + strconv.Itoa(f.FlowRetries) + " and the task returns a value",
 			Kind:    "flow_retries", From: f.Flow,
+		}
+	case f.Task && f.Flow != "" && f.FlowRunID != "" && f.Value:
+		return PersistDecision{
+			Persist: true,
+			Reason:  "flow " + f.Flow + " runs as named run " + strconv.Quote(f.FlowRunID) + " and the task returns a value",
+			Kind:    "durable_run", From: f.Flow,
 		}
 	}
 	if !f.ByDefault && f.DefaultStorage != "" {

@@ -143,6 +143,9 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
+	if cfg.RunID != "" || cfg.NewRun {
+		return fail(fmt.Errorf("task %s: runtime.RunID and runtime.NewRun name flow runs; a task runs in its calling flow's run", taskName))
+	}
 	p, err := e.resolve(def, cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
 	st.res.persisted, st.reason = p.persist, p.reason
 	if err != nil {
@@ -163,6 +166,9 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	sl := &slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
 	st.res.want = sl.want
 	cached := func(v R, m record.Meta) *State[R] {
+		if fr != nil {
+			fr.resumed.Add(1)
+		}
 		st.name = StateCached
 		st.why = "loaded the record at the key"
 		st.res.meta = m
@@ -277,6 +283,17 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		counters: map[string]int{},
 		runCount: 1,
 	}
+	switch {
+	case cfg.RunID != "":
+		fr.id, fr.name, fr.durable = cfg.RunID, cfg.RunID, cfg.RunID
+	case parent != nil && parent.durable != "":
+		// A subflow of a named run gets an id derived from the run's, so
+		// that its tasks resume too (when subflows are called in the same
+		// order in every attempt).
+		n := parent.nextTaskNumber("\x00flow " + p.name)
+		fr.name = fmt.Sprintf("%s-%d", p.name, n)
+		fr.id, fr.durable = parent.id+"/"+fr.name, parent.durable
+	}
 	h := newHasher(nil)
 	if inv.Inputs != nil {
 		fr.inputErr = inv.Inputs(h)
@@ -290,6 +307,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	finish := func() *State[R] {
 		info := fr.info()
 		st.flowRun = &info
+		st.resumed = int(fr.resumed.Load())
 		logFinished(ctx, log, st)
 		return st
 	}
@@ -304,15 +322,71 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
+	if cfg.NewRun && cfg.RunID == "" {
+		return fail(fmt.Errorf("flow %s: runtime.NewRun re-runs a named run: give its id with runtime.RunID", p.name))
+	}
 	st.res.store, st.res.ser = p.store, p.ser
 	fctx := context.WithValue(ctx, flowRunKey{}, fr)
 	fctx = context.WithValue(fctx, taskRunKey{}, (*taskRun)(nil))
+
+	// A named run: return it when it finished, else hold its lock while
+	// the body runs.
+	var sl *slot
+	bctx := fctx
+	if cfg.RunID != "" {
+		if err := ValidateRunID(cfg.RunID); err != nil {
+			return fail(fmt.Errorf("flow %s: %w", p.name, err))
+		}
+		if fr.inputErr != nil {
+			return fail(fmt.Errorf("flow %s: run id %q: hash the parameters: %w", p.name, cfg.RunID, fr.inputErr))
+		}
+		key := RunKey(p.name, cfg.RunID)
+		sl = &slot{e: e, p: p, def: def, task: p.name, key: key, want: typeOf[R](def)}
+		st.res.key, st.res.want, st.res.persisted = key, sl.want, true
+		if !p.persist {
+			st.reason = "run id " + cfg.RunID + ": a named run keeps its result (" + p.reason + ")"
+		}
+		finished := func() (*State[R], bool) {
+			v, m, ok, err := finishedRun[R](ctx, sl, cfg.RunID, fr.inputHash)
+			if err != nil {
+				return fail(err), true
+			}
+			if !ok {
+				return nil, false
+			}
+			st.name, st.why = StateCached, "run id "+cfg.RunID+" finished: loaded its result"
+			st.res.meta, st.res.value = m, v
+			if !p.inMemory {
+				var zero R
+				st.res.value, st.res.loaded, st.res.keep = zero, false, false
+			}
+			return finish(), true
+		}
+		if !cfg.NewRun {
+			if out, done := finished(); done {
+				return out
+			}
+		}
+		held, err := e.lockRun(ctx, p.store, key, p.name, cfg.RunID)
+		if err != nil {
+			return fail(err)
+		}
+		defer held.unlock()
+		if !cfg.NewRun {
+			// The run may have finished in the process we waited for.
+			if out, done := finished(); done {
+				return out
+			}
+		}
+		bctx = context.WithValue(context.WithValue(held.ctx, flowRunKey{}, fr), taskRunKey{}, (*taskRun)(nil))
+	}
+
 	body := func(ctx context.Context) (R, error) {
 		v, err := callBody(ctx, inv.Body)
 		fr.futures.Wait()
 		return v, err
 	}
-	v, err := attempts(fctx, log, p.retries, cfg.RetryDelay, func(n int) {
+	v, err := attempts(bctx, log, p.retries, cfg.RetryDelay, func(n int) {
 		fr.mu.Lock()
 		fr.runCount = n
 		fr.mu.Unlock()
@@ -320,7 +394,23 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if err != nil {
 		return fail(err)
 	}
-	if p.persist {
+	switch {
+	case sl != nil:
+		meta := record.Meta{
+			GoType:  def.GoType,
+			Task:    p.name,
+			Key:     sl.key,
+			Created: e.now().UTC(),
+			Labels: map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name,
+				LabelFlowParameters: fr.inputHash, LabelRunRecord: "true"},
+		}
+		// Overwrite: the lock is held, and what is there is an older run
+		// of the id (NewRun) or a record this run cannot use.
+		v, st.res.meta, err = persist(ctx, sl, v, true, meta)
+		if err != nil {
+			return fail(err)
+		}
+	case p.persist:
 		key := uuid.NewString()
 		st.res.key = key
 		meta := record.Meta{

@@ -37,11 +37,12 @@ func (p *PanicError) Unwrap() error {
 // State is a run's final state: "Completed", "Cached" (loaded from storage
 // without running) or "Failed". Its methods are safe for concurrent use.
 type State[R any] struct {
-	name   string
-	err    error
-	res    Result[R]
-	reason string
-	why    string // why the result was loaded or computed (CacheReason)
+	name    string
+	err     error
+	res     Result[R]
+	reason  string
+	why     string // why the result was loaded or computed (CacheReason)
+	resumed int    // flows: task runs loaded from storage (Resumed)
 
 	flowRun *FlowRunInfo
 	taskRun *TaskRunInfo
@@ -130,6 +131,13 @@ func (s *State[R]) PersistReason() string { return s.reason }
 // It is "" for runs that persist nothing, for flows, and for runs that
 // failed before the lookup.
 func (s *State[R]) CacheReason() string { return s.why }
+
+// Resumed is, for a flow run, how many of the task runs it called directly
+// were loaded from storage instead of running (state Cached): in a named
+// run (RunID) that resumes a crashed attempt, the tasks that had finished.
+// It is 0 for tasks, and for a finished named run returned as Cached (its
+// body did not run).
+func (s *State[R]) Resumed() int { return s.resumed }
 
 // FlowRun describes the flow run: the run itself for a flow, the calling
 // flow run for a task; false for a task run outside any flow.

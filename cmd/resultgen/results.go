@@ -27,10 +27,11 @@ import (
 )
 
 const resultsUsage = `Usage:
-  resultgen results ls [-storage SPEC] [-prefix P] [-task NAME] [-all] [-format table|json]
+  resultgen results ls [-storage SPEC] [-prefix P] [-task NAME] [-flow-run ID] [-all] [-format table|json]
   resultgen results show [-storage SPEC] [-format text|json] [-value] KEY
   resultgen results verify [-storage SPEC] [-prefix P] [-q] [KEY ...]
   resultgen results rm [-storage SPEC] [-force] KEY [KEY ...]
+  resultgen results rm [-storage SPEC] -flow-run ID [-dry-run]
   resultgen results prune [-storage SPEC] [-expired] [-older-than D] [-task NAME] [-prefix P] [-tmp] [-dry-run]
   resultgen results prune -uploads -older-than D [-storage SPEC] [-prefix P] [-dry-run]
 
@@ -43,7 +44,9 @@ Inspect and manage the result records programs stored.
           lists the store's own files (local: temporary files of writes,
           left behind when a writer is killed, and lock files), marked
           "(temporary)" or "(lock)", with their age and whether they are in
-          use or stale.
+          use or stale. -flow-run ID lists only the records of flow run
+          ID (label flow_run_id): its tasks' results and, for a named run
+          (runtime.RunID), the run's own result at .runs/FLOW/ID.
   show    the full metadata of one record; -value also decodes the value and
           prints it as JSON (msgpack and json records; gob needs the Go type,
           so for gob only the metadata is shown).
@@ -58,6 +61,10 @@ Inspect and manage the result records programs stored.
           ones may be in progress in another process and are not.
   rm      removes the named records; nothing is removed when a key is
           invalid, missing or not a record (-force removes such objects too).
+          -flow-run ID instead removes every record of flow run ID (what
+          ls -flow-run ID lists), so a named run starts over on its next
+          call; -dry-run only prints what would be removed. Do not forget a
+          run while a process runs it.
   prune   removes the records matching every criterion given; at least one
           of -expired, -older-than, -task and -tmp is required. -tmp removes
           the store's stale own files: temporary files unwritten for an hour
@@ -79,6 +86,8 @@ Examples:
   resultgen results show -value reports/2026/q1.msgpack
   resultgen results verify -storage local:./cache
   resultgen results rm reports/2026/q1.msgpack
+  resultgen results ls -flow-run order-42
+  resultgen results rm -flow-run order-42 -dry-run
   resultgen results prune -expired
   resultgen results prune -older-than 30d -task load-rows -dry-run
   resultgen results prune -tmp
@@ -217,6 +226,7 @@ func resultsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	spec := storageFlag(fs)
 	prefix := fs.String("prefix", "", "only keys starting with `P`")
 	task := fs.String("task", "", "only records of the task or flow `NAME`")
+	flowRun := fs.String("flow-run", "", "only records of the flow run `ID`")
 	format := fs.String("format", "table", "output `format`: table or json")
 	all := fs.Bool("all", false, "also list the store's own temporary and lock files")
 	pos, err := parseInterspersed(fs, args)
@@ -237,7 +247,7 @@ func resultsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	defer done()
 
 	var entries []results.Entry
-	for e, err := range results.List(ctx, st, results.ListOptions{Prefix: *prefix, Task: *task}) {
+	for e, err := range results.List(ctx, st, results.ListOptions{Prefix: *prefix, Task: *task, FlowRun: *flowRun}) {
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
 			return exitProblems
@@ -263,6 +273,12 @@ func resultsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		what := "objects"
 		if *task != "" {
 			what = "records of task " + strconv.Quote(*task)
+		}
+		if *flowRun != "" {
+			what = "records of flow run " + strconv.Quote(*flowRun)
+			if *task != "" {
+				what += " and task " + strconv.Quote(*task)
+			}
 		}
 		fmt.Fprintf(stderr, "no %s in %s\n", what, st)
 		return exitOK
@@ -645,9 +661,22 @@ func resultsRemove(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs := subcommandFlags(cmd, resultsUsage, stderr)
 	spec := storageFlag(fs)
 	force := fs.Bool("force", false, "also remove objects that are not resultgen records")
+	flowRun := fs.String("flow-run", "", "remove every record of the flow run `ID`")
+	dryRun := fs.Bool("dry-run", false, "with -flow-run: only print what would be removed")
 	keys, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseExit(err)
+	}
+	if *flowRun != "" {
+		if len(keys) > 0 || *force {
+			fmt.Fprintf(stderr, "%s: -flow-run takes no KEY and no -force\n", cmd)
+			return exitUsage
+		}
+		return removeFlowRun(ctx, *spec, *flowRun, *dryRun, stdout, stderr)
+	}
+	if *dryRun {
+		fmt.Fprintf(stderr, "%s: -dry-run goes with -flow-run\n", cmd)
+		return exitUsage
 	}
 	if len(keys) == 0 {
 		fmt.Fprintf(stderr, "%s: no KEY given (see resultgen results -h)\n", cmd)
@@ -680,6 +709,45 @@ func resultsRemove(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		if len(removed) == 0 {
 			fmt.Fprintf(stderr, "%s: nothing removed\n", cmd)
+		}
+		return exitProblems
+	}
+	return exitOK
+}
+
+// removeFlowRun removes the records of flow run id: "results rm -flow-run".
+func removeFlowRun(ctx context.Context, spec, id string, dryRun bool, stdout, stderr io.Writer) int {
+	const cmd = "resultgen results rm"
+	st, done, ok := resultsStore(cmd, spec, stderr)
+	if !ok {
+		return exitProblems
+	}
+	defer done()
+	var keys []string
+	for e, err := range results.List(ctx, st, results.ListOptions{FlowRun: id}) {
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
+			return exitProblems
+		}
+		keys = append(keys, e.Key)
+	}
+	if len(keys) == 0 {
+		fmt.Fprintf(stderr, "no records of flow run %q in %s\n", id, st)
+		return exitOK
+	}
+	if dryRun {
+		for _, k := range keys {
+			fmt.Fprintf(stdout, "would remove %s\n", storage.Location(st, k))
+		}
+		return exitOK
+	}
+	removed, err := results.Remove(ctx, st, keys, results.RemoveOptions{})
+	for _, k := range removed {
+		fmt.Fprintf(stdout, "removed %s\n", storage.Location(st, k))
+	}
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(stderr, "%s: %s\n", cmd, line)
 		}
 		return exitProblems
 	}

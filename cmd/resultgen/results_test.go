@@ -768,3 +768,51 @@ func TestResultsOfARuntimeTask(t *testing.T) {
 		t.Errorf("verify: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+func TestResultsFlowRun(t *testing.T) {
+	st, dir := resultsHome(t)
+	label := func(id string) record.Meta {
+		return record.Meta{Task: "t", Labels: map[string]string{"flow_run_id": id}}
+	}
+	put(t, st, ".runs/squares/order-42", label("order-42"), nil, true)
+	put(t, st, "a", label("order-42"), nil, true)
+	put(t, st, "b", label("order-42/sub-1"), nil, true)
+	put(t, st, "c", label("order-421"), nil, true)
+	put(t, st, "d", record.Meta{Task: "t"}, nil, true)
+	writeRaw(t, dir, "notes.txt", []byte("mine"))
+	mine := []string{".runs/squares/order-42", "a", "b"}
+
+	code, out, errs := call(runResults, "ls", "-flow-run", "order-42")
+	rows := tableRows(t, out)
+	if code != exitOK || len(rows) != len(mine) {
+		t.Fatalf("ls -flow-run: exit %d, rows %v\n%s", code, rows, errs)
+	}
+	for _, k := range mine {
+		if rows[k] == nil {
+			t.Errorf("ls -flow-run: %s missing:\n%s", k, out)
+		}
+	}
+	if code, _, errs := call(runResults, "ls", "-flow-run", "nope"); code != exitOK || !strings.Contains(errs, `no records of flow run "nope"`) {
+		t.Errorf("ls -flow-run nope: exit %d\n%s", code, errs)
+	}
+	exists := func(key string) bool {
+		_, err := st.Stat(context.Background(), key)
+		return err == nil
+	}
+	code, out, errs = call(runResults, "rm", "-flow-run", "order-42", "-dry-run")
+	if code != exitOK || strings.Count(out, "would remove") != len(mine) || !exists("a") {
+		t.Fatalf("rm -flow-run -dry-run: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, _ := call(runResults, "rm", "-flow-run", "order-42", "a"); code != exitUsage {
+		t.Errorf("rm -flow-run with a key: exit %d, want %d", code, exitUsage)
+	}
+	code, out, errs = call(runResults, "rm", "-flow-run", "order-42")
+	if code != exitOK || strings.Count(out, "removed") != len(mine) {
+		t.Fatalf("rm -flow-run: exit %d\n%s%s", code, out, errs)
+	}
+	for k, want := range map[string]bool{".runs/squares/order-42": false, "a": false, "b": false, "c": true, "d": true, "notes.txt": true} {
+		if exists(k) != want {
+			t.Errorf("after rm -flow-run, %s exists = %v, want %v", k, !want, want)
+		}
+	}
+}

@@ -96,7 +96,7 @@ var weeklyFlowDef = &runtime.Def{
 	Name:   "weekly",
 	Func:   "github.com/resultgen/resultgen/examples/caching.Weekly",
 	Pos:    "main.go:38",
-	Source: "sha256:b6ccef3bd7a8b6e90211633be78c2e880bdebbb422605dd0a104e519ba1cc6f1",
+	Source: "sha256:2b9383b62f6d488c284298dee5c47577fb4f1c76052c566391ce6291566f1855",
 }
 
 // WeeklyFlow runs Weekly as a flow named "weekly":
