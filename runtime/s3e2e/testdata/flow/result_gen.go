@@ -806,7 +806,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:588f4d5d89cae6fce12267950c413d05e2488604f4b047d63a301625deda83ac",
+	Source:   "sha256:3057fca4e11cc6273378ae1395b231692bb0b1e823b2d029419e68ed71df1cf7",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
