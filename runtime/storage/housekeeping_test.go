@@ -44,6 +44,16 @@ func helper(cmd, dir, key string) {
 		pr, pw := io.Pipe()
 		go func() {
 			_, _ = pw.Write([]byte("RGRESULT half of a record"))
+			// ready once the bytes are in the temporary file, not only
+			// handed to Put
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+				m, _ := filepath.Glob(filepath.Join(dir, filepath.Dir(key), ".tmp-*"))
+				if len(m) == 1 {
+					if fi, err := os.Stat(m[0]); err == nil && fi.Size() > 0 {
+						break
+					}
+				}
+			}
 			fmt.Println("ready")
 			select {} // the rest never comes
 		}()
