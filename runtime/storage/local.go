@@ -84,7 +84,7 @@ func (l *Local) Close() error { return l.root.Close() }
 // it, then renames it into place (or, with IfAbsent, links it, which fails
 // when the key exists) and fsyncs the folder. opts.Metadata is not kept.
 func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOptions) (err error) {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -213,7 +213,7 @@ func (l *Local) fileInTheWay(key string) string {
 
 // open opens the file of key for reading; a folder is not an object.
 func (l *Local) open(op, key string) (*os.File, fs.FileInfo, error) {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return nil, nil, err
 	}
 	f, err := l.root.Open(filepath.FromSlash(key))
@@ -234,7 +234,7 @@ func (l *Local) open(op, key string) (*os.File, fs.FileInfo, error) {
 
 // Get opens the file of key.
 func (l *Local) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -250,7 +250,7 @@ func (l *Local) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 // GetRange reads length bytes of key's file from offset (to the end when
 // length < 0); a range past the end is cut short.
 func (l *Local) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -280,7 +280,7 @@ type readCloser struct {
 
 // Stat describes key's file; Metadata is always nil.
 func (l *Local) Stat(ctx context.Context, key string) (Info, error) {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return Info{}, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -298,7 +298,7 @@ func (l *Local) Stat(ctx context.Context, key string) (Info, error) {
 
 // Delete removes key's file. Emptied folders stay.
 func (l *Local) Delete(ctx context.Context, key string) error {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -424,7 +424,7 @@ func (l *Local) walk(ctx context.Context, dir, prefix string, yield func(Info, e
 // file behind; the next Lock of this store (once per Local) and `results
 // prune -tmp` remove such files when idle.
 func (l *Local) Lock(ctx context.Context, key string, ttl time.Duration) (func() error, error) {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return nil, err
 	}
 	// flock is per open file, so two goroutines of this process would not

@@ -327,7 +327,7 @@ func (s *Storage) String() string {
 
 // object validates key and returns its object name.
 func (s *Storage) object(op, key string) (string, error) {
-	if err := storage.ValidateKey(key); err != nil {
+	if err := storage.ValidateObjectKey(key); err != nil {
 		return "", fmt.Errorf("s3 %s: %w", op, err)
 	}
 	return s.prefix + key, nil
@@ -556,7 +556,7 @@ func (s *Storage) Delete(ctx context.Context, key string) error {
 }
 
 // List yields the objects whose keys start with prefix, in key order (S3
-// lists in byte order). Lease objects are not listed. Info.Metadata is nil;
+// lists in byte order). Lease objects and index objects are not listed. Info.Metadata is nil;
 // use Stat for it.
 func (s *Storage) List(ctx context.Context, prefix string) iter.Seq2[storage.Info, error] {
 	return func(yield func(storage.Info, error) bool) {
@@ -567,6 +567,7 @@ func (s *Storage) List(ctx context.Context, prefix string) iter.Seq2[storage.Inf
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		leases := s.prefix + leasesDir + "/"
+		index := s.prefix + storage.IndexDir + "/"
 		for oi := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{
 			Prefix:    s.prefix + prefix,
 			Recursive: true,
@@ -575,7 +576,7 @@ func (s *Storage) List(ctx context.Context, prefix string) iter.Seq2[storage.Inf
 				yield(storage.Info{}, s.wrap("list", prefix, oi.Err))
 				return
 			}
-			if strings.HasPrefix(oi.Key, leases) || strings.HasSuffix(oi.Key, "/") {
+			if strings.HasPrefix(oi.Key, leases) || strings.HasPrefix(oi.Key, index) || strings.HasSuffix(oi.Key, "/") {
 				continue
 			}
 			info := storage.Info{
