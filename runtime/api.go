@@ -57,8 +57,8 @@ type Def struct {
 	// golang.org/x/text@v0.43.0" (generator.CodeVersion.Units). Records keep
 	// it in their key manifest, so a miss can name the declaration that
 	// changed.
-	Units []string
-	GoType string   // result type as written in records ("" for Void)
+	Units  []string
+	GoType string // result type as written in records ("" for Void)
 	// TypeHash and TypeDesc are the result type's fingerprint (package
 	// runtime/typeid), computed by the generator from go/types; records are
 	// bound to it. Empty: computed from R at run time.

@@ -17,8 +17,8 @@ func manifest() *record.Manifest {
 		KeyFrom: "cache_policy", Policy: "inputs-v+run_id+task_source",
 		Params: []record.ParamSum{{Name: "n", Hash: "0123456789abcdef"}, {Name: "v", Excluded: true}},
 		Inputs: "abc", Source: "sha256:1",
-		Units:  []string{"func F 111111111111 app/f.go:3", "func helper 222222222222 app/h.go:9", "module golang.org/x/text@v0.1.0"},
-		RunID:  "run-1",
+		Units: []string{"func F 111111111111 app/f.go:3", "func helper 222222222222 app/h.go:9", "module golang.org/x/text@v0.1.0"},
+		RunID: "run-1",
 	}
 }
 
