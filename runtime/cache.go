@@ -114,6 +114,27 @@ type slot struct {
 	task string // the task's name
 	key  string
 	want resultType
+
+	used time.Time // the record's last use (Info.Modified), as inspect saw it
+}
+
+// TouchEvery is how often, at most, a served record's last-use time
+// (storage.Toucher) is refreshed: a hit touches the record only when it was
+// last used longer ago than this, so reads stay reads. `resultgen results
+// prune -max-size` removes the least recently used records first.
+const TouchEvery = time.Hour
+
+// touch refreshes the last-use time of the record just served, when the
+// store can and it is older than TouchEvery. Failures are only logged.
+func (s *slot) touch(ctx context.Context) {
+	t, ok := s.p.store.(storage.Toucher)
+	now := s.e.now()
+	if !ok || s.used.IsZero() || now.Sub(s.used) < TouchEvery {
+		return
+	}
+	if err := t.Touch(ctx, s.key, now); err != nil {
+		s.e.logger.Debug("cannot refresh the last use of a record", "task", s.task, "key", storage.ShortKey(s.key), "error", err)
+	}
 }
 
 // errStale stops ReadChecked when the header shows a record to recompute.
@@ -126,7 +147,8 @@ func (e errStale) Error() string { return e.why }
 // not be served nor overwritten (not a record; another task's record of
 // another type).
 func (s *slot) inspect(ctx context.Context) (lookup, record.Meta, string, error) {
-	m, err := record.Head(ctx, s.p.store, s.key)
+	m, info, err := record.HeadInfo(ctx, s.p.store, s.key)
+	s.used = info.Modified
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		return lookupAbsent, m, "no record at the key", nil

@@ -164,6 +164,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	sl := &slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
 	st.res.want = sl.want
 	cached := func(v R, m record.Meta) *State[R] {
+		sl.touch(tctx)
 		st.name = StateCached
 		st.why = "loaded the record at the key"
 		st.res.meta = m

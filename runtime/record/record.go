@@ -407,24 +407,32 @@ func WriteLiteral(ctx context.Context, st storage.Storage, key string, meta Meta
 // not read). Size and Checksum are left zero. A missing record gives an
 // error wrapping storage.ErrNotFound.
 func Head(ctx context.Context, st storage.Storage, key string) (Meta, error) {
+	m, _, err := HeadInfo(ctx, st, key)
+	return m, err
+}
+
+// HeadInfo is Head that also returns what the store's Stat said about the
+// object (its size and modification time, the last use on stores that
+// touch records; see storage.Toucher).
+func HeadInfo(ctx context.Context, st storage.Storage, key string) (Meta, storage.Info, error) {
 	info, err := st.Stat(ctx, key)
 	if err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	if m, ok, err := metaFromObject(info.Metadata); ok && err == nil {
-		return m, nil
+		return m, info, nil
 	}
 	// No (usable) metadata: read the header only.
 	rc, err := st.Get(ctx, key)
 	if err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	defer rc.Close()
 	d, err := newReader(rc, key)
 	if err != nil {
-		return Meta{}, Classify(ctx, st, key, err)
+		return Meta{}, info, Classify(ctx, st, key, err)
 	}
-	return d.Meta(), nil
+	return d.Meta(), info, nil
 }
 
 // ReadMeta returns the record's metadata without reading the payload.

@@ -296,6 +296,20 @@ func (l *Local) Stat(ctx context.Context, key string) (Info, error) {
 	return Info{Key: key, Size: fi.Size(), Modified: fi.ModTime()}, nil
 }
 
+// Touch sets the modification time of key's file to t (see Toucher).
+func (l *Local) Touch(ctx context.Context, key string, t time.Time) error {
+	if err := ValidateObjectKey(key); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("storage: touch %q: %w", ShortKey(key), err)
+	}
+	if err := l.root.Chtimes(filepath.FromSlash(key), t, t); err != nil {
+		return l.fail("touch", key, err)
+	}
+	return nil
+}
+
 // Delete removes key's file. Emptied folders stay.
 func (l *Local) Delete(ctx context.Context, key string) error {
 	if err := ValidateObjectKey(key); err != nil {

@@ -32,7 +32,25 @@ var (
 	_ Storage     = (*Memory)(nil)
 	_ RangeGetter = (*Memory)(nil)
 	_ Locker      = (*Memory)(nil)
+	_ Toucher     = (*Memory)(nil)
+	_ Toucher     = (*Local)(nil)
 )
+
+// Touch sets the object's modification time to t (see Toucher).
+func (m *Memory) Touch(ctx context.Context, key string, t time.Time) error {
+	if err := ValidateObjectKey(key); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	o, ok := m.objs[key]
+	if !ok {
+		return fmt.Errorf("storage: touch %q: %w", ShortKey(key), ErrNotFound)
+	}
+	o.modified = t
+	m.objs[key] = o
+	return nil
+}
 
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory { return &Memory{objs: map[string]memObject{}} }

@@ -153,6 +153,17 @@ type Locker interface {
 	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func() error, err error)
 }
 
+// Toucher is implemented by stores that can mark an object as used now, so
+// that Info.Modified is its last use and `resultgen results prune
+// -max-size` removes the least recently used records first. The runtime
+// touches a record it serves at most once an hour (see runtime.TouchEvery).
+// Local sets the file's modification time (os.Chtimes), Memory its own
+// field; S3 copies the object onto itself with the same metadata (one COPY
+// request, billed like a PUT, and no data transfer).
+type Toucher interface {
+	Touch(ctx context.Context, key string, t time.Time) error
+}
+
 // MaxKeyLen is the longest key in bytes.
 const MaxKeyLen = 1024
 

@@ -13,6 +13,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -104,6 +105,7 @@ type Storage struct {
 }
 
 var (
+	_ storage.Toucher     = (*Storage)(nil)
 	_ storage.Storage     = (*Storage)(nil)
 	_ storage.RangeGetter = (*Storage)(nil)
 	_ storage.Locker      = (*Storage)(nil)
@@ -536,6 +538,30 @@ func (s *Storage) Stat(ctx context.Context, key string) (storage.Info, error) {
 		Modified: oi.LastModified,
 		Metadata: decodeMetadata(oi.UserMetadata),
 	}, nil
+}
+
+// Touch marks the object at key as used now: S3 cannot set LastModified,
+// so it copies the object onto itself with its metadata unchanged (one
+// HEAD and one server-side COPY, billed like a PUT; no data leaves the
+// server). The copy is conditional on the ETag the HEAD saw, so an object
+// replaced meanwhile is left alone. t is ignored: the server's clock sets
+// LastModified. See storage.Toucher.
+func (s *Storage) Touch(ctx context.Context, key string, _ time.Time) error {
+	name, err := s.object("touch", key)
+	if err != nil {
+		return err
+	}
+	oi, err := s.client.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{})
+	if err != nil {
+		return s.wrap("touch", key, err)
+	}
+	_, err = s.client.CopyObject(ctx,
+		minio.CopyDestOptions{Bucket: s.bucket, Object: name, ReplaceMetadata: true, UserMetadata: oi.UserMetadata},
+		minio.CopySrcOptions{Bucket: s.bucket, Object: name, MatchETag: oi.ETag})
+	if err != nil {
+		return s.wrap("touch", key, err)
+	}
+	return nil
 }
 
 // Delete removes the object at key. S3 deletes are unconditional, so the
