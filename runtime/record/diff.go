@@ -345,13 +345,15 @@ func IndexKey(fn string) string {
 // WriteIndex stores m, a committed record's Meta (its header: manifest,
 // type, key, created), as the index object of the function that wrote it:
 // the runtime explains a later miss against it without listing the store.
-// It is one small, unconditional Put.
+// It is one small, unconditional Put, without fsync on local storage
+// (PutOptions.NoSync): an index lost in a crash only makes the next miss
+// unexplained.
 func WriteIndex(ctx context.Context, st storage.Storage, m Meta) error {
 	js, err := headerJSON(m)
 	if err != nil {
 		return err
 	}
-	return st.Put(ctx, IndexKey(m.Func), bytes.NewReader(js), storage.PutOptions{Size: int64(len(js))})
+	return st.Put(ctx, IndexKey(m.Func), bytes.NewReader(js), storage.PutOptions{Size: int64(len(js)), NoSync: true})
 }
 
 // ReadIndex reads the index object of fn (see WriteIndex); a missing one

@@ -116,8 +116,10 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 	if _, err := copyCtx(ctx, f, body); err != nil {
 		return fmt.Errorf("storage: put %q: %w", ShortKey(key), err)
 	}
-	if err := f.Sync(); err != nil {
-		return l.fail("put", key, err)
+	if !opts.NoSync {
+		if err := f.Sync(); err != nil {
+			return l.fail("put", key, err)
+		}
 	}
 	cerr := f.Close()
 	f = nil
@@ -140,6 +142,9 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 		linked = true
 	} else if err := l.root.Rename(tmp, name); err != nil {
 		return l.fail("put", key, err)
+	}
+	if opts.NoSync {
+		return nil
 	}
 	if err := l.syncDir(dir); err != nil {
 		return l.fail("put", key, err)

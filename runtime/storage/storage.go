@@ -113,6 +113,10 @@ type PutOptions struct {
 	// Size is the body's length when known, or -1. Backends may use it to
 	// choose a transfer strategy.
 	Size int64
+	// NoSync: the object may be lost (never half-written) if the machine
+	// crashes soon after; local storage then skips its fsyncs. For objects
+	// that are only a convenience, such as the runtime's task index.
+	NoSync bool
 }
 
 // Info describes one stored object.
