@@ -101,7 +101,7 @@ var weeklyFlowDef = &runtime.Def{
 	Name:   "weekly",
 	Func:   "github.com/resultgen/resultgen/examples/caching.Weekly",
 	Pos:    "main.go:38",
-	Source: "sha256:b6ccef3bd7a8b6e90211633be78c2e880bdebbb422605dd0a104e519ba1cc6f1",
+	Source: "sha256:3894864383ba0e9e2a25393ce91677b950bc2e60c52d7bfbe030e529b7af1bcf",
 }
 
 // WeeklyFlow runs Weekly as a flow named "weekly":

@@ -153,11 +153,11 @@ func compareUnits(old, cur []string) []string {
 				out = append(out, "code changed: module "+b.name+" "+a.hash+" -> "+b.hash)
 			}
 		case !inOld:
-			out = append(out, fmt.Sprintf("code changed: %s %s added (%s)", b.kind, b.name, b.pos))
+			out = append(out, fmt.Sprintf("code changed: %s %s added (%s)", b.kind, shortName(b.name), b.pos))
 		case !inNew:
-			out = append(out, fmt.Sprintf("code changed: %s %s no longer used (was %s)", a.kind, a.name, a.pos))
+			out = append(out, fmt.Sprintf("code changed: %s %s no longer used (was %s)", a.kind, shortName(a.name), a.pos))
 		default:
-			out = append(out, fmt.Sprintf("code changed: %s %s (%s)", b.kind, b.name, b.pos))
+			out = append(out, fmt.Sprintf("code changed: %s %s (%s)", b.kind, shortName(b.name), b.pos))
 		}
 	}
 	if len(out) == 0 {

@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:60c2068210edab1bfab7ff70753f4182e4e21370f8aedf5a99285d89e847dfa5",
+	Source:   "sha256:d9cd9ff0b48fb9a5748423278af7040492ba3eb2211c1e77ef111ff2e7e9ee74",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
