@@ -188,7 +188,7 @@ func CompareTypes(oldGo, oldDesc, curGo, curDesc string) []string {
 	for _, name := range names {
 		of, nf := olds[name], ns[name]
 		where := ""
-		if name != curGo && name != "" {
+		if name != curGo && name != "" && !strings.HasPrefix(curDesc, name+"=") {
 			where = " of " + shortName(name)
 		}
 		ofm := map[string]string{}
