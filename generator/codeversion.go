@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -26,6 +27,15 @@ type CodeVersion struct {
 	// names), then the other modules ("golang.org/x/text@v0.43.0") and the
 	// standard library ("std@go1.26"), each part sorted.
 	Covers []string `json:"covers"`
+	// Units is one line per covered declaration and module, sorted, for
+	// runtime.Def.Units: "KIND NAME HASH POS" ("func normalize 3fa9c1d2e4b5
+	// pipeline/clean.go:42"), where KIND is func, method, type, var or
+	// const, NAME leaves the task's own import path out, HASH is the first
+	// 12 hex digits of the SHA-256 of the declaration's hashed text and POS
+	// its file (relative to its module's root) and line; a module is
+	// "module PATH@VERSION". The runtime diffs two lists to say which
+	// declaration changed between two records.
+	Units []string `json:"units,omitempty"`
 }
 
 // codeVersionFormat prefixes the hashed text, so a change of what is hashed
@@ -293,7 +303,9 @@ func (cv *CodeVersions) Of(fn *types.Func) (CodeVersion, bool) {
 		}
 		hashed = append(hashed, entry{name, u.text})
 		v.Covers = append(v.Covers, u.name)
+		v.Units = append(v.Units, unitLine(u, name))
 	}
+	sort.Strings(v.Units)
 	sort.Slice(hashed, func(i, j int) bool {
 		if hashed[i].name != hashed[j].name {
 			return hashed[i].name < hashed[j].name
@@ -310,6 +322,9 @@ func (cv *CodeVersions) Of(fn *types.Func) (CodeVersion, bool) {
 	}
 	sort.Strings(modList)
 	v.Covers = append(v.Covers, modList...)
+	for _, m := range modList {
+		v.Units = append(v.Units, "module "+m)
+	}
 
 	h := sha256.New()
 	h.Write([]byte(codeVersionFormat))
@@ -321,6 +336,34 @@ func (cv *CodeVersions) Of(fn *types.Func) (CodeVersion, bool) {
 	}
 	v.Hash = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	return v, true
+}
+
+// unitLine is u's line in CodeVersion.Units.
+func unitLine(u *codeUnit, name string) string {
+	kind := "func"
+	switch n := u.node.(type) {
+	case *ast.FuncDecl:
+		if n.Recv != nil {
+			kind = "method"
+		}
+	case *ast.GenDecl:
+		kind = "const"
+	default:
+		kind = strings.TrimSpace(u.prefix)
+	}
+	sum := sha256.Sum256([]byte(name + "\n" + u.text))
+	pos := filepath.Base(u.file)
+	if p := u.pkg.p; p != nil {
+		if m := p.Module; m != nil && m.Dir != "" {
+			if rel, err := filepath.Rel(m.Dir, u.file); err == nil && !strings.HasPrefix(rel, "..") {
+				pos = filepath.ToSlash(rel)
+			}
+		}
+		if tf := p.Fset.File(u.start); tf != nil {
+			pos += ":" + strconv.Itoa(tf.Line(u.start))
+		}
+	}
+	return kind + " " + name + " " + hex.EncodeToString(sum[:6]) + " " + pos
 }
 
 // resolve computes u's normalized text and direct references, once.

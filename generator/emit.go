@@ -361,6 +361,13 @@ func (e *emitter) def(f *Func) []jen.Code {
 		}
 		fields = append(fields, jen.Line().Id("Params").Op(":").Index().String().Values(names...))
 	}
+	if f.Kind != annotations.Flow && len(f.CodeVersion.Units) > 0 {
+		units := make([]jen.Code, len(f.CodeVersion.Units))
+		for i, u := range f.CodeVersion.Units {
+			units[i] = jen.Line().Lit(u)
+		}
+		fields = append(fields, jen.Line().Id("Units").Op(":").Index().String().Values(append(units, jen.Line())...))
+	}
 	if f.Result != nil {
 		fields = append(fields,
 			jen.Line().Id("GoType").Op(":").Lit(types.TypeString(f.Result, nil)),

@@ -38,7 +38,7 @@ var (
 	// type (gob, or a serializer this process has not registered).
 	ErrNeedsType = errors.New("the value cannot be decoded without its Go type")
 	// ErrNoCriteria: Prune was given no criterion.
-	ErrNoCriteria = errors.New("no prune criterion: give at least one of expired, older-than and task")
+	ErrNoCriteria = errors.New("no prune criterion: give at least one of expired, older-than, task, flow and stale")
 )
 
 // DefaultWorkers is how many objects List, Verify and Prune look at at once

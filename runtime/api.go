@@ -57,7 +57,13 @@ type Def struct {
 	Pos    string   // "file.go:12", relative to the package folder
 	Source string   // task-source hash, "sha256:<hex>"
 	Params []string // parameter names in order, without a leading context.Context
-	GoType string   // result type as written in records ("" for Void)
+	// Units lists what Source covers, one line per declaration or module:
+	// "func normalize 3fa9c1d2e4b5 pipeline/clean.go:42", "module
+	// golang.org/x/text@v0.43.0" (generator.CodeVersion.Units). Records keep
+	// it in their key manifest, so a miss can name the declaration that
+	// changed.
+	Units  []string
+	GoType string // result type as written in records ("" for Void)
 	// TypeHash and TypeDesc are the result type's fingerprint (package
 	// runtime/typeid), computed by the generator from go/types; records are
 	// bound to it. Empty: computed from R at run time.

@@ -41,3 +41,30 @@ func BenchmarkRun(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCommitExplain measures a commit (a miss: compute and persist a
+// new record) with explain off and on. On, a miss also reads the task's
+// index object and the commit writes it (one small Get and one Put more).
+func BenchmarkCommitExplain(b *testing.B) {
+	for _, store := range []string{"memory", "local"} {
+		for _, explain := range []bool{false, true} {
+			name := store + "/explain=off"
+			if explain {
+				name = store + "/explain=on"
+			}
+			b.Run(name, func(b *testing.B) {
+				ctx, _, _ := newEngine(b, nil, runtime.WithExplain(explain))
+				def := sumDef("sha256:a", "aaaaaaaaaaaa", "int")
+				def.Config.Storage = store
+				n := 0
+				b.ReportAllocs()
+				for b.Loop() {
+					n++ // a new key each time: every run is a miss and a commit
+					if _, err := runSum(ctx, def, n).Result(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/resultgen/resultgen/runtime/record"
 	"github.com/resultgen/resultgen/runtime/storage"
@@ -72,7 +73,17 @@ func (t resultType) judge(m record.Meta, def *Def, task string, st storage.Stora
 	case m.TypeHash == "" && m.Task == task:
 		return "the record has no result-type fingerprint (written by an older resultgen)", nil
 	case m.TypeHash != "" && m.Func == def.Func && m.GoType == t.goType:
-		return fmt.Sprintf("result type changed: %s is defined differently than when the record was written", t.goType), nil
+		why := fmt.Sprintf("result type changed: %s is defined differently than when the record was written", t.goType)
+		if m.TypeDesc != "" && t.desc != "" {
+			// the header was read (not object metadata): say how
+			if d := record.CompareTypes(m.GoType, m.TypeDesc, t.goType, t.desc); len(d) > 0 && !strings.HasPrefix(d[0], "result type changed: was ") {
+				for i := range d {
+					d[i] = strings.TrimPrefix(d[i], "result type changed: ")
+				}
+				why += ": " + strings.Join(d, ", ")
+			}
+		}
+		return why, nil
 	case m.TypeHash != "" && m.Func == def.Func:
 		return fmt.Sprintf("result type changed: the record holds %s, %s now returns %s", m.GoType, task, t.goType), nil
 	}

@@ -12,8 +12,9 @@ import (
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
-// taskKey returns the storage key of a persisted task result and whether a
-// record already at that key may be reused:
+// taskKey returns the storage key of a persisted task result, whether a
+// record already at that key may be reused, and the key's manifest (what it
+// was made of, kept in the record's header):
 //
 //  1. a storage-key template: the rendered key;
 //  2. else a cache_key_fn: its string;
@@ -21,12 +22,13 @@ import (
 //     random key that is never looked up.
 //
 // Keys from 1 and 2 must pass storage.ValidateKey.
-func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, fr *flowRun, tr *taskRun) (string, bool, error) {
+func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, fr *flowRun, tr *taskRun) (string, bool, *record.Manifest, error) {
 	def := inv.Def
 	switch {
 	case inv.StorageKey != nil:
+		man := &record.Manifest{KeyFrom: "storage_key", StorageKey: cfg.StorageKey, Source: def.Source, Units: def.Units}
 		if def.KeyUsesFlowRun && fr == nil {
-			return "", false, fmt.Errorf("task %s: storage key %q needs a flow run (it uses flow_run fields), but the task runs outside a flow", p.name, cfg.StorageKey)
+			return "", false, nil, fmt.Errorf("task %s: storage key %q needs a flow run (it uses flow_run fields), but the task runs outside a flow", p.name, cfg.StorageKey)
 		}
 		kc := KeyContext{TaskRun: tr.get()}
 		if fr != nil {
@@ -34,58 +36,64 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 		}
 		k, err := inv.StorageKey(kc)
 		if err != nil {
-			return "", false, fmt.Errorf("task %s: render storage key %q: %w", p.name, cfg.StorageKey, err)
+			return "", false, nil, fmt.Errorf("task %s: render storage key %q: %w", p.name, cfg.StorageKey, err)
 		}
 		if err := errors.Join(storage.ValidateKey(k), reservedKey(k)); err != nil {
-			return "", false, fmt.Errorf("task %s: storage_key %q on %s: %w", p.name, cfg.StorageKey, p.store, err)
+			return "", false, nil, fmt.Errorf("task %s: storage_key %q on %s: %w", p.name, cfg.StorageKey, p.store, err)
 		}
-		return k, true, nil
+		return k, true, man, nil
 	case inv.CacheKey != nil:
+		man := &record.Manifest{KeyFrom: "cache_key_fn", Source: def.Source, Units: def.Units}
 		k, err := inv.CacheKey(ctx)
 		if err != nil {
-			return "", false, fmt.Errorf("task %s: cache_key_fn: %w", p.name, err)
+			return "", false, nil, fmt.Errorf("task %s: cache_key_fn: %w", p.name, err)
 		}
 		if err := errors.Join(storage.ValidateKey(k), reservedKey(k)); err != nil {
-			return "", false, fmt.Errorf("task %s: cache_key_fn's key on %s: %w", p.name, p.store, err)
+			return "", false, nil, fmt.Errorf("task %s: cache_key_fn's key on %s: %w", p.name, p.store, err)
 		}
-		return k, true, nil
+		return k, true, man, nil
 	}
 	pol, err := parsePolicy(cfg.CachePolicy)
 	if err != nil {
-		return "", false, fmt.Errorf("task %s: %w", p.name, err)
+		return "", false, nil, fmt.Errorf("task %s: %w", p.name, err)
 	}
 	if pol.none {
-		return uuid.NewString(), false, nil
+		return uuid.NewString(), false, nil, nil
 	}
+	man := &record.Manifest{KeyFrom: "cache_policy", Policy: pol.String()}
 	parts := map[string]string{}
 	for _, part := range pol.parts {
 		switch part {
 		case partInputs:
-			h := newHasher(pol.exclude)
+			h := newTrackingHasher(pol.exclude)
 			if inv.Inputs != nil {
 				if err := inv.Inputs(h); err != nil {
-					return "", false, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
+					return "", false, nil, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
 				}
 			}
 			parts[part] = h.sum()
+			man.Inputs, man.Params = parts[part], h.paramSums()
 		case partTaskSource:
 			parts[part] = def.Source
+			man.Source, man.Units = def.Source, def.Units
 		case partRunID:
 			if fr != nil {
 				parts[part] = fr.id
 			} else {
 				parts[part] = tr.get().ID
 			}
+			man.RunID = parts[part]
 		case partFlowParameters:
 			if fr != nil {
 				if fr.inputErr != nil {
-					return "", false, fmt.Errorf("task %s: hash parameters of flow %s for the cache key: %w", p.name, fr.flowName, fr.inputErr)
+					return "", false, nil, fmt.Errorf("task %s: hash parameters of flow %s for the cache key: %w", p.name, fr.flowName, fr.inputErr)
 				}
 				parts[part] = fr.inputHash
 			}
+			man.FlowParameters = parts[part]
 		}
 	}
-	return policyKey(def.Func, parts), true, nil
+	return policyKey(def.Func, parts), true, man, nil
 }
 
 // lookup is what a cache lookup found.
@@ -106,6 +114,27 @@ type slot struct {
 	task string // the task's name
 	key  string
 	want resultType
+
+	used time.Time // the record's last use (Info.Modified), as inspect saw it
+}
+
+// TouchEvery is how often, at most, a served record's last-use time
+// (storage.Toucher) is refreshed: a hit touches the record only when it was
+// last used longer ago than this, so reads stay reads. `resultgen results
+// prune -max-size` removes the least recently used records first.
+const TouchEvery = time.Hour
+
+// touch refreshes the last-use time of the record just served, when the
+// store can and it is older than TouchEvery. Failures are only logged.
+func (s *slot) touch(ctx context.Context) {
+	t, ok := s.p.store.(storage.Toucher)
+	now := s.e.now()
+	if !ok || s.used.IsZero() || now.Sub(s.used) < TouchEvery {
+		return
+	}
+	if err := t.Touch(ctx, s.key, now); err != nil {
+		s.e.logger.Debug("cannot refresh the last use of a record", "task", s.task, "key", storage.ShortKey(s.key), "error", err)
+	}
 }
 
 // errStale stops ReadChecked when the header shows a record to recompute.
@@ -118,7 +147,8 @@ func (e errStale) Error() string { return e.why }
 // not be served nor overwritten (not a record; another task's record of
 // another type).
 func (s *slot) inspect(ctx context.Context) (lookup, record.Meta, string, error) {
-	m, err := record.Head(ctx, s.p.store, s.key)
+	m, info, err := record.HeadInfo(ctx, s.p.store, s.key)
+	s.used = info.Modified
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		return lookupAbsent, m, "no record at the key", nil

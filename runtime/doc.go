@@ -100,6 +100,16 @@
 // Flow results are stored under a random key and never looked up, except
 // the result of a named run (see Durable runs).
 //
+// Every task record keeps its key manifest in its header (record.Manifest):
+// the key rule, the resolved policy, each parameter's name and a short hash
+// of its value (never the value), the code version with the declarations
+// it covers (Def.Units), the run id and the flow-parameters digest. With
+// WithExplain (or RESULTGEN_EXPLAIN_MISSES) a commit also writes the task's
+// index object (".index/...", see record.WriteIndex) and a miss compares
+// against it, so State.CacheReason names what changed. A hit refreshes the
+// record's last use (storage.Toucher) at most once per TouchEvery, for
+// `resultgen results prune -max-size`.
+//
 // Isolation "serializable" makes runs of one key wait for each other (in the
 // process, and across processes on stores that implement storage.Locker)
 // and re-check the cache once they hold the lock, so a key is computed once.

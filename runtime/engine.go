@@ -30,6 +30,9 @@ type Engine struct {
 	sem      chan struct{}
 	now      func() time.Time
 	locks    storage.KeyMutex
+	// explain: explain misses and keep the task index (WithExplain, else
+	// RESULTGEN_EXPLAIN_MISSES)
+	explain, explainSet bool
 
 	mu       sync.Mutex
 	stores   map[string]storage.Storage // opened stores by resolved spec
@@ -90,6 +93,9 @@ func NewEngine(s settings.Settings, opts ...EngineOption) *Engine {
 	}
 	for _, o := range opts {
 		o(e)
+	}
+	if !e.explainSet {
+		e.explain = s.ExplainMisses
 	}
 	if e.sem == nil {
 		e.sem = make(chan struct{}, goruntime.GOMAXPROCS(0)*4)

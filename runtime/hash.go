@@ -8,11 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"math"
 	"reflect"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/resultgen/resultgen/runtime/record"
 )
 
 // ErrUnhashable is wrapped by every error of hashing an input that has no
@@ -44,28 +47,77 @@ type Hasher struct {
 	h       hash.Hash
 	exclude map[string]bool
 	param   string
+	// With track, each parameter's encoding (without its name) is hashed
+	// on its own as well, for the record's key manifest.
+	track  bool
+	params []paramSum
+	cur    hash.Hash // the current parameter's own hash; nil when excluded
+	w      io.Writer // h.h, or h.h and cur
+}
+
+// paramSum is one parameter's own hash; h is nil when the policy leaves the
+// parameter out.
+type paramSum struct {
+	name string
+	h    hash.Hash
 }
 
 func newHasher(exclude map[string]bool) *Hasher {
-	return &Hasher{h: sha256.New(), exclude: exclude}
+	h := &Hasher{h: sha256.New(), exclude: exclude}
+	h.w = h.h
+	return h
+}
+
+// newTrackingHasher is newHasher that also keeps each parameter's hash.
+func newTrackingHasher(exclude map[string]bool) *Hasher {
+	h := newHasher(exclude)
+	h.track = true
+	return h
 }
 
 // sum returns the hex SHA-256 of everything written so far.
 func (h *Hasher) sum() string { return hex.EncodeToString(h.h.Sum(nil)) }
 
+// paramSums returns each parameter seen, in order, with the first 16 hex
+// digits of the SHA-256 of its encoding ("" when the policy leaves it out).
+func (h *Hasher) paramSums() []record.ParamSum {
+	out := make([]record.ParamSum, len(h.params))
+	for i, p := range h.params {
+		out[i].Name = p.name
+		if p.h == nil {
+			out[i].Excluded = true
+			continue
+		}
+		out[i].Hash = hex.EncodeToString(p.h.Sum(nil)[:8])
+	}
+	return out
+}
+
 // Param starts parameter name and reports whether the cache policy includes it.
 func (h *Hasher) Param(name string) bool {
 	h.param = name
+	h.w = h.h
+	if h.track {
+		var ph hash.Hash
+		if !h.exclude[name] {
+			ph = sha256.New()
+		}
+		h.params = append(h.params, paramSum{name: name, h: ph})
+		h.cur = ph
+	}
 	if h.exclude[name] {
 		return false
 	}
-	e := h.enc()
+	e := &encoder{w: h.h}
 	e.tag('P')
 	e.str(name)
+	if h.cur != nil {
+		h.w = io.MultiWriter(h.h, h.cur)
+	}
 	return true
 }
 
-func (h *Hasher) enc() *encoder { return &encoder{w: h.h} }
+func (h *Hasher) enc() *encoder { return &encoder{w: h.w} }
 
 // String hashes a string.
 func (h *Hasher) String(s string) { e := h.enc(); e.tag('s'); e.str(s) }
@@ -107,7 +159,7 @@ func (h *Hasher) Value(v any) error {
 	if root == "" {
 		root = "value"
 	}
-	e := &encoder{w: h.h, seen: map[visit]int{}}
+	e := &encoder{w: h.w, seen: map[visit]int{}}
 	return e.value(reflect.ValueOf(v), root)
 }
 

@@ -4,14 +4,18 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 // KeyValue escapes one value substituted into a storage-key template so that
 // it can never add a path separator, a NUL, a "." / ".." segment or a
-// segment the stores reserve (".locks", ".tmp-*"; see storage.ValidateKey).
+// segment the stores reserve (".locks", ".tmp-*", ".index"; see
+// storage.ValidateKey).
 //
 // The rules: '%', '/', '\\', every control byte (0x00-0x1f, 0x7f) and every
 // byte that is not part of valid UTF-8 are written as %XX (upper-case hex); a value that is exactly "." or ".." is written as
@@ -61,7 +65,7 @@ func KeyValue(s string) string {
 
 // reservedNames are the segment names (or name prefixes) the stores keep for
 // themselves: lock files and temporary files.
-var reservedNames = []string{".locks", ".tmp-"}
+var reservedNames = []string{".locks", ".tmp-", storage.IndexDir}
 
 // reservedStart reports whether s, starting a key segment, makes or could
 // begin (with text after it) a reserved segment name.
@@ -94,6 +98,22 @@ type policy struct {
 }
 
 func (p policy) has(part string) bool { return slices.Contains(p.parts, part) }
+
+// String is the resolved policy: its sorted parts joined with "+", the
+// inputs part with the parameters it leaves out ("inputs-a-b").
+func (p policy) String() string {
+	if p.none {
+		return "none"
+	}
+	parts := slices.Clone(p.parts)
+	for i, part := range parts {
+		if part == partInputs && len(p.exclude) > 0 {
+			names := slices.Sorted(maps.Keys(p.exclude))
+			parts[i] = partInputs + "-" + strings.Join(names, "-")
+		}
+	}
+	return strings.Join(parts, "+")
+}
 
 // parsePolicy parses a cache_policy value: "default", "none", or parts joined
 // with '+'; "inputs-a" (or "inputs-a-b") keeps inputs but drops parameters a

@@ -156,8 +156,9 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 
 	var key string
 	var reuse bool
+	var manifest *record.Manifest
 	if p.persist {
-		key, reuse, err = taskKey(tctx, inv, cfg, p, fr, tr)
+		key, reuse, manifest, err = taskKey(tctx, inv, cfg, p, fr, tr)
 		if err != nil {
 			return fail(err)
 		}
@@ -169,6 +170,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		if fr != nil {
 			fr.resumed.Add(1)
 		}
+		sl.touch(tctx)
 		st.name = StateCached
 		st.why = "loaded the record at the key"
 		st.res.meta = m
@@ -223,6 +225,21 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 	}
 
+	var labels map[string]string
+	if p.persist {
+		info := tr.get()
+		labels = map[string]string{"task_run_id": info.ID, "task_run_name": info.Name}
+		if fr != nil {
+			labels["flow_run_id"] = fr.id
+			labels["flow_run_name"] = fr.name
+			labels["flow_name"] = fr.flowName
+		}
+	}
+	if e.explain && reuse && found != lookupHit && st.why != "" && st.why != "refresh requested" {
+		cur := sl.want.stamp(record.Meta{Key: key, Manifest: manifest, Labels: labels}, def)
+		st.why = explainMiss(tctx, sl, cur, st.why)
+	}
+
 	v, err := attempts(bctx, log, p.retries, cfg.RetryDelay, func(n int) {
 		tr.mu.Lock()
 		tr.info.RunCount = n
@@ -237,19 +254,17 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	}
 	if p.persist {
 		info := tr.get()
+		labels["task_run_id"], labels["task_run_name"] = info.ID, info.Name
 		meta := record.Meta{
-			GoType:  def.GoType,
-			Task:    taskName,
-			Key:     key,
-			Created: e.now().UTC(),
-			Labels:  map[string]string{"task_run_id": info.ID, "task_run_name": info.Name},
+			GoType:   def.GoType,
+			Task:     taskName,
+			Key:      key,
+			Created:  e.now().UTC(),
+			Labels:   labels,
+			Manifest: manifest,
 		}
 		if cfg.CacheExpiration > 0 {
 			meta.Expires = meta.Created.Add(cfg.CacheExpiration)
-		}
-		if fr != nil {
-			meta.Labels["flow_run_id"] = fr.id
-			meta.Labels["flow_run_name"] = fr.name
 		}
 		// A run that lost its lock is no longer the key's only writer: it
 		// never overwrites, so a record a takeover committed meanwhile wins.
@@ -257,6 +272,11 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		v, st.res.meta, err = persist(tctx, sl, v, overwrite, meta)
 		if err != nil {
 			return fail(err)
+		}
+		if e.explain && reuse {
+			if err := record.WriteIndex(tctx, p.store, st.res.meta); err != nil {
+				e.logger.Warn("explain: cannot write the task index", "task", taskName, "error", err)
+			}
 		}
 	}
 	st.name = StateCompleted
@@ -418,7 +438,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			Task:    p.name,
 			Key:     key,
 			Created: e.now().UTC(),
-			Labels:  map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name},
+			Labels:  map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name, "flow_name": fr.flowName},
 		}
 		sl := &slot{e: e, p: p, def: def, task: p.name, key: key, want: typeOf[R](def)}
 		st.res.want = sl.want

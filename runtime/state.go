@@ -128,6 +128,12 @@ func (s *State[R]) PersistReason() string { return s.reason }
 // "no record at the key", "the record expired at ...", "refresh requested",
 // "result type changed: ..." (the record was written for another result type),
 // "a damaged record was replaced", "cache_policy=none: a new key every run".
+// With explain on (WithExplain, RESULTGEN_EXPLAIN_MISSES) a miss also names
+// what changed since the task's most recent record in the store: "...;
+// since the last record (KEY, TIME): parameter n changed; code changed:
+// func normalize (pipeline/clean.go:42); result type changed: field Total
+// added" (see record.Compare). A changed parameter or code version gives a
+// new key, so without explain such a miss reads "no record at the key".
 // It is "" for runs that persist nothing, for flows, and for runs that
 // failed before the lookup.
 func (s *State[R]) CacheReason() string { return s.why }

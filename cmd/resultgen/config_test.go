@@ -67,6 +67,7 @@ func TestConfigSetViewUnset(t *testing.T) {
 		settings.RefreshCache:      {"false", "default"},
 		settings.LoggingLevel:      {"WARNING", "default"},
 		settings.LeaseTTL:          {"30s", "default"},
+		settings.ExplainMisses:     {"false", "default"},
 	}
 	for k, w := range want {
 		if rows[k] != w {
@@ -83,7 +84,8 @@ func TestConfigSetViewUnset(t *testing.T) {
 		"RESULTGEN_RESULTS_DEFAULT_SERIALIZER=json",
 		"RESULTGEN_DEFAULT_RESULT_STORAGE=s3/prod",
 		"RESULTGEN_LOGGING_LEVEL=info",
-		"RESULTGEN_LEASE_TTL=90s")
+		"RESULTGEN_LEASE_TTL=90s",
+		"RESULTGEN_EXPLAIN_MISSES=on")
 	if code != 0 {
 		t.Fatalf("config set: exit %d\n%s", code, stderr)
 	}
@@ -107,6 +109,7 @@ func TestConfigSetViewUnset(t *testing.T) {
 	want[settings.DefaultStorage] = [2]string{"s3/prod", "profile"}
 	want[settings.LoggingLevel] = [2]string{"INFO", "profile"}
 	want[settings.LeaseTTL] = [2]string{"1m30s", "profile"}
+	want[settings.ExplainMisses] = [2]string{"true", "profile"}
 	for k, w := range want {
 		if rows[k] != w {
 			t.Errorf("view after set: %s = %v, want %v\n%s", k, rows[k], w, out)

@@ -83,6 +83,6 @@ func TestResultTypeChangeAcrossReleases(t *testing.T) {
 	expect(runProgram(), "Cached", "loaded the record", "{ID:7 Total:9.5}")
 
 	release("Sum", "12")
-	expect(runProgram(), "Completed", "result type changed: "+pkg+".Order is defined differently than when the record was written", "{ID:7 Sum:12}")
+	expect(runProgram(), "Completed", "result type changed: "+pkg+".Order is defined differently than when the record was written: field Sum added, field Total removed", "{ID:7 Sum:12}")
 	expect(runProgram(), "Cached", "loaded the record", "{ID:7 Sum:12}")
 }

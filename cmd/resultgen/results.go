@@ -21,18 +21,22 @@ import (
 
 	"github.com/resultgen/resultgen/results"
 	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/runtime/record"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
 	storagespec "github.com/resultgen/resultgen/runtime/storage/spec"
 )
 
 const resultsUsage = `Usage:
-  resultgen results ls [-storage SPEC] [-prefix P] [-task NAME] [-flow-run ID] [-all] [-format table|json]
+  resultgen results ls [-storage SPEC] [-prefix P] [-task NAME] [-flow-run ID] [-all] [-summary] [-format table|json]
   resultgen results show [-storage SPEC] [-format text|json] [-value] KEY
+  resultgen results diff [-storage SPEC] KEY1 KEY2
   resultgen results verify [-storage SPEC] [-prefix P] [-q] [KEY ...]
   resultgen results rm [-storage SPEC] [-force] KEY [KEY ...]
-  resultgen results rm [-storage SPEC] -flow-run ID [-dry-run]
-  resultgen results prune [-storage SPEC] [-expired] [-older-than D] [-task NAME] [-prefix P] [-tmp] [-dry-run]
+  resultgen results rm [-storage SPEC] (-task NAME | -flow NAME | -flow-run ID) [-dry-run]
+  resultgen results prune [-storage SPEC] [-expired] [-older-than D] [-task NAME] [-flow NAME] [-prefix P] [-tmp] [-dry-run]
+  resultgen results prune -stale [-storage SPEC] [-dry-run] [PACKAGES]
+  resultgen results prune -max-size SIZE [-storage SPEC] [-prefix P] [-dry-run]
   resultgen results prune -uploads -older-than D [-storage SPEC] [-prefix P] [-dry-run]
 
 Inspect and manage the result records programs stored.
@@ -46,10 +50,20 @@ Inspect and manage the result records programs stored.
           "(temporary)" or "(lock)", with their age and whether they are in
           use or stale. -flow-run ID lists only the records of flow run
           ID (label flow_run_id): its tasks' results and, for a named run
-          (runtime.RunID), the run's own result at .runs/FLOW/ID.
+          (runtime.RunID), the run's own result at .runs/FLOW/ID. -summary
+          prints one row per task instead: records, bytes and last use (a
+          hit refreshes a record's last use at most once an hour), largest
+          first, and the total.
   show    the full metadata of one record; -value also decodes the value and
           prints it as JSON (msgpack and json records; gob needs the Go type,
-          so for gob only the metadata is shown).
+          so for gob only the metadata is shown). Task records also show
+          their key manifest: what the key was made of (policy, each
+          parameter's hash, never its value, code version and what it
+          covers, run id, storage_key template).
+  diff    what differs between two records' key manifests and result types,
+          in the words of RESULTGEN_EXPLAIN_MISSES: "parameter n changed",
+          "code changed: func normalize (pipeline/clean.go:42)", "result type
+          changed: field Total added".
   verify  reads every record (or those named) whole and checks its CRCs,
           length and SHA-256; prints OK or the problem per key, progress on
           stderr, and exits 1 when a record is corrupt, truncated or of an
@@ -61,10 +75,13 @@ Inspect and manage the result records programs stored.
           ones may be in progress in another process and are not.
   rm      removes the named records; nothing is removed when a key is
           invalid, missing or not a record (-force removes such objects too).
-          -flow-run ID instead removes every record of flow run ID (what
-          ls -flow-run ID lists), so a named run starts over on its next
-          call; -dry-run only prints what would be removed. Do not forget a
-          run while a process runs it.
+          -task NAME removes every record of the task (or flow) NAME, -flow
+          NAME those of the flow NAME and of the tasks its runs ran (a flow
+          run name such as brave-otter selects one run), with the tasks'
+          index objects; -flow-run ID every record of flow run ID (what ls
+          -flow-run ID lists), so a named run starts over on its next call
+          (do not forget a run while a process runs it); -dry-run lists
+          what would be removed.
   prune   removes the records matching every criterion given; at least one
           of -expired, -older-than, -task and -tmp is required. -tmp removes
           the store's stale own files: temporary files unwritten for an hour
@@ -73,6 +90,14 @@ Inspect and manage the result records programs stored.
           With -uploads it aborts the S3 store's incomplete uploads started
           more than -older-than ago instead (-older-than 0s: all, even ones
           in progress), and touches no record.
+          -stale loads PACKAGES (default ./...) like resultgen check and
+          removes the records their code can no longer produce: of a task
+          or flow that no longer exists in a loaded package, of another
+          result type than it now returns, or (when the key has the
+          task_source part) of another code version. Records of packages
+          not loaded, or with generate errors, are kept.
+          -max-size SIZE (e.g. 500MB, 2GiB) removes the least recently
+          used records until the records take at most SIZE.
 
 SPEC is a storage spec as in directives: local (the default:
 RESULTGEN_LOCAL_STORAGE_PATH), local:PATH, s3://BUCKET/PREFIX or a block slug
@@ -91,6 +116,10 @@ Examples:
   resultgen results prune -expired
   resultgen results prune -older-than 30d -task load-rows -dry-run
   resultgen results prune -tmp
+  resultgen results diff 3f1c...a9 77b0...12
+  resultgen results rm -flow etl -dry-run
+  resultgen results prune -stale -dry-run ./...
+  resultgen results prune -max-size 10GiB
   resultgen results prune -storage s3/prod -uploads -older-than 24h
 
 Exit status: 0 when all went well, 1 on problems (missing, damaged or
@@ -113,6 +142,8 @@ func runResults(args []string, stdout, stderr io.Writer) int {
 		return resultsList(ctx, args[1:], stdout, stderr)
 	case "show":
 		return resultsShow(ctx, args[1:], stdout, stderr)
+	case "diff":
+		return resultsDiff(ctx, args[1:], stdout, stderr)
 	case "verify":
 		return resultsVerify(ctx, args[1:], stdout, stderr)
 	case "rm", "remove":
@@ -120,7 +151,7 @@ func runResults(args []string, stdout, stderr io.Writer) int {
 	case "prune":
 		return resultsPrune(ctx, args[1:], stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "resultgen results: unknown command %q; the commands are ls, show, verify, rm and prune (see resultgen results -h)\n", args[0])
+	fmt.Fprintf(stderr, "resultgen results: unknown command %q; the commands are ls, show, diff, verify, rm and prune (see resultgen results -h)\n", args[0])
 	return exitUsage
 }
 
@@ -229,6 +260,7 @@ func resultsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	flowRun := fs.String("flow-run", "", "only records of the flow run `ID`")
 	format := fs.String("format", "table", "output `format`: table or json")
 	all := fs.Bool("all", false, "also list the store's own temporary and lock files")
+	summary := fs.Bool("summary", false, "one row per task: records, bytes, last use")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseExit(err)
@@ -253,6 +285,9 @@ func resultsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			return exitProblems
 		}
 		entries = append(entries, e)
+	}
+	if *summary {
+		return printSummary(cmd, results.Summarize(entries), *format, stdout, stderr)
 	}
 	if *all {
 		for e, err := range results.ListTemps(ctx, st) {
@@ -460,6 +495,12 @@ func resultsShow(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			fmt.Fprintf(tw, "  %s:\t%s\n", k, m.Labels[k])
 		}
 	}
+	if man := m.Manifest; man != nil {
+		row("key made of", "")
+		for _, l := range manifestLines(man) {
+			fmt.Fprintf(tw, "  %s:\t%s\n", l[0], l[1])
+		}
+	}
 	tw.Flush()
 	if *withValue {
 		if valueErr != nil {
@@ -662,20 +703,29 @@ func resultsRemove(ctx context.Context, args []string, stdout, stderr io.Writer)
 	spec := storageFlag(fs)
 	force := fs.Bool("force", false, "also remove objects that are not resultgen records")
 	flowRun := fs.String("flow-run", "", "remove every record of the flow run `ID`")
-	dryRun := fs.Bool("dry-run", false, "with -flow-run: only print what would be removed")
+	task := fs.String("task", "", "remove every record of the task or flow `NAME`")
+	flow := fs.String("flow", "", "remove the records of the flow `NAME` (or flow run) and of its tasks")
+	dryRun := fs.Bool("dry-run", false, "with -task, -flow or -flow-run: print what would be removed; remove nothing")
 	keys, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseExit(err)
 	}
 	if *flowRun != "" {
-		if len(keys) > 0 || *force {
-			fmt.Fprintf(stderr, "%s: -flow-run takes no KEY and no -force\n", cmd)
+		if len(keys) > 0 || *force || *task != "" || *flow != "" {
+			fmt.Fprintf(stderr, "%s: -flow-run takes no KEY, -task, -flow or -force\n", cmd)
 			return exitUsage
 		}
 		return removeFlowRun(ctx, *spec, *flowRun, *dryRun, stdout, stderr)
 	}
+	if *task != "" || *flow != "" {
+		if len(keys) > 0 || *force {
+			fmt.Fprintf(stderr, "%s: give KEYs, or -task / -flow, not both (and -force only with KEYs)\n", cmd)
+			return exitUsage
+		}
+		return removeSelected(ctx, cmd, *spec, results.Criteria{Task: *task, Flow: *flow}, *dryRun, stdout, stderr)
+	}
 	if *dryRun {
-		fmt.Fprintf(stderr, "%s: -dry-run goes with -flow-run\n", cmd)
+		fmt.Fprintf(stderr, "%s: -dry-run goes with -task, -flow or -flow-run\n", cmd)
 		return exitUsage
 	}
 	if len(keys) == 0 {
@@ -812,13 +862,40 @@ func resultsPrune(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var age ageFlag
 	fs.Var(&age, "older-than", "remove records created more than `DURATION` ago (36h, 30d, 1d12h)")
 	task := fs.String("task", "", "remove only records of the task or flow `NAME`")
+	flow := fs.String("flow", "", "remove only records of the flow `NAME` (or flow run) and of its tasks")
 	prefix := fs.String("prefix", "", "remove only records whose keys start with `P`")
 	tmp := fs.Bool("tmp", false, "remove the store's stale temporary files and idle lock files")
 	dryRun := fs.Bool("dry-run", false, "print what would be removed; remove nothing")
 	uploads := fs.Bool("uploads", false, "abort the store's incomplete uploads started more than -older-than ago (S3), not records")
+	stale := fs.Bool("stale", false, "remove the records the code of PACKAGES can no longer produce")
+	var maxSize sizeFlag
+	fs.Var(&maxSize, "max-size", "remove the least recently used records until they take at most `SIZE` (500MB, 2GiB)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseExit(err)
+	}
+	if maxSize.set {
+		if *expired || age.set || *task != "" || *flow != "" || *stale || *tmp || *uploads {
+			fmt.Fprintf(stderr, "%s: -max-size goes alone (with -prefix, -storage and -dry-run)\n", cmd)
+			return exitUsage
+		}
+		if len(pos) > 0 || !checkPrefix(cmd, *prefix, stderr) {
+			fmt.Fprintf(stderr, "%s: -max-size takes no arguments\n", cmd)
+			return exitUsage
+		}
+		return pruneToSize(ctx, cmd, *spec, *prefix, maxSize.n, *dryRun, stdout, stderr)
+	}
+	var staleFn func(record.Meta) (bool, string)
+	if *stale {
+		if *uploads {
+			fmt.Fprintf(stderr, "%s: -stale selects records, -uploads uploads: not both\n", cmd)
+			return exitUsage
+		}
+		var ok bool
+		if staleFn, ok = staleChecker(ctx, cmd, pos, stderr); !ok {
+			return exitProblems
+		}
+		pos = nil
 	}
 	if len(pos) > 0 {
 		fmt.Fprintf(stderr, "%s: takes no arguments, got %q (to remove given keys use resultgen results rm)\n", cmd, pos)
@@ -826,7 +903,7 @@ func resultsPrune(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if *uploads {
 		switch {
-		case *expired || *task != "":
+		case *expired || *task != "" || *flow != "":
 			fmt.Fprintf(stderr, "%s: -uploads aborts incomplete uploads by age: -expired and -task select records, not uploads\n", cmd)
 			return exitUsage
 		case !age.set:
@@ -841,7 +918,7 @@ func resultsPrune(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "%s: invalid value \"0\" for flag -older-than: must be positive for records\n", cmd)
 		return exitUsage
 	}
-	c := results.Criteria{Expired: *expired, OlderThan: age.d, Task: *task, Prefix: *prefix}
+	c := results.Criteria{Expired: *expired, OlderThan: age.d, Task: *task, Flow: *flow, Prefix: *prefix, Stale: staleFn}
 	records := true
 	if err := c.Validate(); err != nil {
 		if !*tmp || !errors.Is(err, results.ErrNoCriteria) {

@@ -11,12 +11,15 @@ import (
 var _ func(int) []float64 = Samples
 
 var samplesTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Samples",
-	Func:     "github.com/resultgen/resultgen/examples/bigdata.Samples",
-	Pos:      "main.go:22",
-	Source:   "sha256:7e3def39184e568cd471064b7ddbc1a712d71b4a3d479ccc9dfba375f03d2ed6",
-	Params:   []string{"n"},
+	Kind:   runtime.KindTask,
+	Name:   "Samples",
+	Func:   "github.com/resultgen/resultgen/examples/bigdata.Samples",
+	Pos:    "main.go:22",
+	Source: "sha256:7e3def39184e568cd471064b7ddbc1a712d71b4a3d479ccc9dfba375f03d2ed6",
+	Params: []string{"n"},
+	Units: []string{
+		"func Samples b3ab2b1be2c8 examples/bigdata/main.go:22",
+	},
 	GoType:   "[]float64",
 	TypeHash: "sha256:946dd0daba6ed409fd768a9f4a16a611f3427db1564b2e20bb2f79b7f9aa5dba",
 	TypeDesc: "[]float64",
@@ -87,11 +90,14 @@ func (t SamplesTaskType) Submit(ctx context.Context, n int) *runtime.Future[[]fl
 var _ func() []byte = Scratch
 
 var scratchTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Scratch",
-	Func:     "github.com/resultgen/resultgen/examples/bigdata.Scratch",
-	Pos:      "main.go:37",
-	Source:   "sha256:fe910fafda938f1f3fc3e5dc518145802a96f0a11b61594f7d91c6f279e9a239",
+	Kind:   runtime.KindTask,
+	Name:   "Scratch",
+	Func:   "github.com/resultgen/resultgen/examples/bigdata.Scratch",
+	Pos:    "main.go:37",
+	Source: "sha256:fe910fafda938f1f3fc3e5dc518145802a96f0a11b61594f7d91c6f279e9a239",
+	Units: []string{
+		"func Scratch 6be63cc0f53f examples/bigdata/main.go:37",
+	},
 	GoType:   "[]byte",
 	TypeHash: "sha256:9abffb7ee4b99139692392d14744b457702b02b2a7fa5083f3507948ffcabb54",
 	TypeDesc: "[]uint8",

@@ -12,12 +12,17 @@ import (
 var _ func(string, bool) (string, error) = Report
 
 var reportTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Report",
-	Func:     "github.com/resultgen/resultgen/examples/caching.Report",
-	Pos:      "main.go:30",
-	Source:   "sha256:ae32a1495189e89fa4d02b4d79ec56053c26a0519a145b7ab13d2a99c0f3e57d",
-	Params:   []string{"region", "verbose"},
+	Kind:   runtime.KindTask,
+	Name:   "Report",
+	Func:   "github.com/resultgen/resultgen/examples/caching.Report",
+	Pos:    "main.go:30",
+	Source: "sha256:ae32a1495189e89fa4d02b4d79ec56053c26a0519a145b7ab13d2a99c0f3e57d",
+	Params: []string{"region", "verbose"},
+	Units: []string{
+		"func Report e59def0dffdd examples/caching/main.go:30",
+		"var computed 5037599630a6 examples/caching/main.go:25",
+		"module std@go1.26.8",
+	},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
 	TypeDesc: "string",
@@ -96,7 +101,7 @@ var weeklyFlowDef = &runtime.Def{
 	Name:   "weekly",
 	Func:   "github.com/resultgen/resultgen/examples/caching.Weekly",
 	Pos:    "main.go:38",
-	Source: "sha256:2b9383b62f6d488c284298dee5c47577fb4f1c76052c566391ce6291566f1855",
+	Source: "sha256:a7339c36777be3d5d56abc8afc92164b5a1bd80109816940595270bebf01615e",
 }
 
 // WeeklyFlow runs Weekly as a flow named "weekly":

@@ -11,11 +11,17 @@ import (
 var _ func() []Row = AsJSON
 
 var asJSONTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "AsJSON",
-	Func:     "github.com/resultgen/resultgen/examples/compressed.AsJSON",
-	Pos:      "main.go:33",
-	Source:   "sha256:e3c0ce47677120218e45d934f2ec42947e38ab11f36289c983eff41fd164f731",
+	Kind:   runtime.KindTask,
+	Name:   "AsJSON",
+	Func:   "github.com/resultgen/resultgen/examples/compressed.AsJSON",
+	Pos:    "main.go:33",
+	Source: "sha256:e3c0ce47677120218e45d934f2ec42947e38ab11f36289c983eff41fd164f731",
+	Units: []string{
+		"func AsJSON 7d03684bc732 examples/compressed/main.go:33",
+		"func table 6d02b1a4bd31 examples/compressed/main.go:22",
+		"type Row 6bc1c0d15fdf examples/compressed/main.go:15",
+		"module std@go1.26.8",
+	},
 	GoType:   "[]github.com/resultgen/resultgen/examples/compressed.Row",
 	TypeHash: "sha256:e17cf7683a605cb2bb6fac6bf800f0aee8d6df29fa59345b2f0693590f51fb66",
 	TypeDesc: "[]main.Row=struct{ID int; Name string; Score float64; Tags []string}",
@@ -81,11 +87,17 @@ func (t AsJSONTaskType) Submit(ctx context.Context) *runtime.Future[[]Row] {
 var _ func() []Row = AsZstdJSON
 
 var asZstdJSONTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "AsZstdJSON",
-	Func:     "github.com/resultgen/resultgen/examples/compressed.AsZstdJSON",
-	Pos:      "main.go:38",
-	Source:   "sha256:0a4135c85a8587510b8a46f7505df540ac7326df18c9b606b13662e38b25ab2a",
+	Kind:   runtime.KindTask,
+	Name:   "AsZstdJSON",
+	Func:   "github.com/resultgen/resultgen/examples/compressed.AsZstdJSON",
+	Pos:    "main.go:38",
+	Source: "sha256:0a4135c85a8587510b8a46f7505df540ac7326df18c9b606b13662e38b25ab2a",
+	Units: []string{
+		"func AsZstdJSON 19a1954284a2 examples/compressed/main.go:38",
+		"func table 6d02b1a4bd31 examples/compressed/main.go:22",
+		"type Row 6bc1c0d15fdf examples/compressed/main.go:15",
+		"module std@go1.26.8",
+	},
 	GoType:   "[]github.com/resultgen/resultgen/examples/compressed.Row",
 	TypeHash: "sha256:e17cf7683a605cb2bb6fac6bf800f0aee8d6df29fa59345b2f0693590f51fb66",
 	TypeDesc: "[]main.Row=struct{ID int; Name string; Score float64; Tags []string}",
@@ -151,11 +163,17 @@ func (t AsZstdJSONTaskType) Submit(ctx context.Context) *runtime.Future[[]Row] {
 var _ func() []Row = AsGzipMsgpack
 
 var asGzipMsgpackTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "AsGzipMsgpack",
-	Func:     "github.com/resultgen/resultgen/examples/compressed.AsGzipMsgpack",
-	Pos:      "main.go:43",
-	Source:   "sha256:8d3328e793bf8576d9c28710800fea4ff8d547ac6d083055c4d570a1b0b4b09a",
+	Kind:   runtime.KindTask,
+	Name:   "AsGzipMsgpack",
+	Func:   "github.com/resultgen/resultgen/examples/compressed.AsGzipMsgpack",
+	Pos:    "main.go:43",
+	Source: "sha256:8d3328e793bf8576d9c28710800fea4ff8d547ac6d083055c4d570a1b0b4b09a",
+	Units: []string{
+		"func AsGzipMsgpack f6f9e734eff6 examples/compressed/main.go:43",
+		"func table 6d02b1a4bd31 examples/compressed/main.go:22",
+		"type Row 6bc1c0d15fdf examples/compressed/main.go:15",
+		"module std@go1.26.8",
+	},
 	GoType:   "[]github.com/resultgen/resultgen/examples/compressed.Row",
 	TypeHash: "sha256:e17cf7683a605cb2bb6fac6bf800f0aee8d6df29fa59345b2f0693590f51fb66",
 	TypeDesc: "[]main.Row=struct{ID int; Name string; Score float64; Tags []string}",
@@ -223,11 +241,17 @@ func (t AsGzipMsgpackTaskType) Submit(ctx context.Context) *runtime.Future[[]Row
 var _ func() []Row = AsZlibGob
 
 var asZlibGobTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "AsZlibGob",
-	Func:     "github.com/resultgen/resultgen/examples/compressed.AsZlibGob",
-	Pos:      "main.go:48",
-	Source:   "sha256:deb692b8233c720341334353380e328d70f4b251b444dc43b772f701be06695e",
+	Kind:   runtime.KindTask,
+	Name:   "AsZlibGob",
+	Func:   "github.com/resultgen/resultgen/examples/compressed.AsZlibGob",
+	Pos:    "main.go:48",
+	Source: "sha256:deb692b8233c720341334353380e328d70f4b251b444dc43b772f701be06695e",
+	Units: []string{
+		"func AsZlibGob b7d91f7f9bff examples/compressed/main.go:48",
+		"func table 6d02b1a4bd31 examples/compressed/main.go:22",
+		"type Row 6bc1c0d15fdf examples/compressed/main.go:15",
+		"module std@go1.26.8",
+	},
 	GoType:   "[]github.com/resultgen/resultgen/examples/compressed.Row",
 	TypeHash: "sha256:e17cf7683a605cb2bb6fac6bf800f0aee8d6df29fa59345b2f0693590f51fb66",
 	TypeDesc: "[]main.Row=struct{ID int; Name string; Score float64; Tags []string}",

@@ -11,12 +11,17 @@ import (
 var _ func(string) (int, error) = Parse
 
 var parseTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Parse",
-	Func:     "github.com/resultgen/resultgen/examples/failures.Parse",
-	Pos:      "main.go:25",
-	Source:   "sha256:f5c226c20c36bc02bad30a2782b7ecc404145bfba1ace6d0051ad08643a00439",
-	Params:   []string{"s"},
+	Kind:   runtime.KindTask,
+	Name:   "Parse",
+	Func:   "github.com/resultgen/resultgen/examples/failures.Parse",
+	Pos:    "main.go:25",
+	Source: "sha256:f5c226c20c36bc02bad30a2782b7ecc404145bfba1ace6d0051ad08643a00439",
+	Params: []string{"s"},
+	Units: []string{
+		"func Parse 5c811f1ddecd examples/failures/main.go:25",
+		"var ErrNoInput d425bb011009 examples/failures/main.go:20",
+		"module std@go1.26.8",
+	},
 	GoType:   "int",
 	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
 	TypeDesc: "int",
@@ -78,11 +83,14 @@ func (t ParseTaskType) Submit(ctx context.Context, s string) *runtime.Future[int
 var _ func() int = Explode
 
 var explodeTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Explode",
-	Func:     "github.com/resultgen/resultgen/examples/failures.Explode",
-	Pos:      "main.go:35",
-	Source:   "sha256:bae3db5296ddf96f40812a4959d967a1292bd2cddba0a9263b479940c98fa32a",
+	Kind:   runtime.KindTask,
+	Name:   "Explode",
+	Func:   "github.com/resultgen/resultgen/examples/failures.Explode",
+	Pos:    "main.go:35",
+	Source: "sha256:bae3db5296ddf96f40812a4959d967a1292bd2cddba0a9263b479940c98fa32a",
+	Units: []string{
+		"func Explode b3aec68ceeef examples/failures/main.go:35",
+	},
 	GoType:   "int",
 	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
 	TypeDesc: "int",

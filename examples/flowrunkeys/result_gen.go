@@ -11,12 +11,15 @@ import (
 var _ func(string) string = Hello
 
 var helloTaskDef = &runtime.Def{
-	Kind:           runtime.KindTask,
-	Name:           "Hello",
-	Func:           "github.com/resultgen/resultgen/examples/flowrunkeys.Hello",
-	Pos:            "main.go:18",
-	Source:         "sha256:32edda91f2b4f82fab2028e2fa155ed962786ae222d78ee03415d28d2df51a3a",
-	Params:         []string{"name"},
+	Kind:   runtime.KindTask,
+	Name:   "Hello",
+	Func:   "github.com/resultgen/resultgen/examples/flowrunkeys.Hello",
+	Pos:    "main.go:18",
+	Source: "sha256:32edda91f2b4f82fab2028e2fa155ed962786ae222d78ee03415d28d2df51a3a",
+	Params: []string{"name"},
+	Units: []string{
+		"func Hello c7710c081a4c examples/flowrunkeys/main.go:18",
+	},
 	GoType:         "string",
 	TypeHash:       "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
 	TypeDesc:       "string",

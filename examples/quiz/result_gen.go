@@ -11,11 +11,14 @@ import (
 var _ func() string = Say
 
 var sayTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Say",
-	Func:     "github.com/resultgen/resultgen/examples/quiz.Say",
-	Pos:      "main.go:26",
-	Source:   "sha256:34d00ff38cca3e6e2531bb8a9777d3a1d0b0fd67d447d9d887768ef53bf087d7",
+	Kind:   runtime.KindTask,
+	Name:   "Say",
+	Func:   "github.com/resultgen/resultgen/examples/quiz.Say",
+	Pos:    "main.go:26",
+	Source: "sha256:34d00ff38cca3e6e2531bb8a9777d3a1d0b0fd67d447d9d887768ef53bf087d7",
+	Units: []string{
+		"func Say 0bd52210595d examples/quiz/main.go:26",
+	},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
 	TypeDesc: "string",
@@ -71,11 +74,14 @@ func (t SayTaskType) Submit(ctx context.Context) *runtime.Future[string] {
 var _ func() string = SayUnpersisted
 
 var sayUnpersistedTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "SayUnpersisted",
-	Func:     "github.com/resultgen/resultgen/examples/quiz.SayUnpersisted",
-	Pos:      "main.go:31",
-	Source:   "sha256:159d0c256a23e2deab06e62602de09c4541929d4add8fee8636657c2282345e8",
+	Kind:   runtime.KindTask,
+	Name:   "SayUnpersisted",
+	Func:   "github.com/resultgen/resultgen/examples/quiz.SayUnpersisted",
+	Pos:    "main.go:31",
+	Source: "sha256:159d0c256a23e2deab06e62602de09c4541929d4add8fee8636657c2282345e8",
+	Units: []string{
+		"func SayUnpersisted c29c854a2fbc examples/quiz/main.go:31",
+	},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
 	TypeDesc: "string",
@@ -144,6 +150,10 @@ var logTaskDef = &runtime.Def{
 	Pos:    "main.go:36",
 	Source: "sha256:e366a04f88dbf85849ab0a7e13e88fb17a45349fa1ac861696e66619d0e9c9b5",
 	Params: []string{"msg"},
+	Units: []string{
+		"func Log 39f797e1e916 examples/quiz/main.go:36",
+		"module std@go1.26.8",
+	},
 }
 
 // LogTask runs Log as a task named "Log":

@@ -11,12 +11,17 @@ import (
 var _ func(string) Outlook = Forecast
 
 var forecastTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Forecast",
-	Func:     "github.com/resultgen/resultgen/examples/s3block.Forecast",
-	Pos:      "main.go:52",
-	Source:   "sha256:54f5b48c5295240405d647f668a7a06a3dd9bd176963e117578b602f552029c8",
-	Params:   []string{"city"},
+	Kind:   runtime.KindTask,
+	Name:   "Forecast",
+	Func:   "github.com/resultgen/resultgen/examples/s3block.Forecast",
+	Pos:    "main.go:52",
+	Source: "sha256:54f5b48c5295240405d647f668a7a06a3dd9bd176963e117578b602f552029c8",
+	Params: []string{"city"},
+	Units: []string{
+		"func Forecast e05e92e6b625 examples/s3block/main.go:52",
+		"type Outlook 59beb1a0d3a4 examples/s3block/main.go:41",
+		"module std@go1.26.8",
+	},
 	GoType:   "github.com/resultgen/resultgen/examples/s3block.Outlook",
 	TypeHash: "sha256:782b6085be32e6a53c5770c009b50d7b967d574388f8a20fd194957fd67bf52a",
 	TypeDesc: "main.Outlook=struct{City string; HighC int; Summary string}",

@@ -58,6 +58,7 @@ type header struct {
 	Expires    *time.Time        `json:"expires,omitempty"`
 	Literal    *string           `json:"literal,omitempty"`
 	Labels     map[string]string `json:"labels,omitempty"`
+	Manifest   *Manifest         `json:"manifest,omitempty"`
 }
 
 func validLiteral(s string) bool { return s == "true" || s == "false" || s == "null" }
@@ -94,6 +95,7 @@ func headerJSON(m Meta) ([]byte, error) {
 		Created:    m.Created,
 		Literal:    m.Literal,
 		Labels:     m.Labels,
+		Manifest:   m.Manifest,
 	}
 	if !m.Expires.IsZero() {
 		e := m.Expires
@@ -319,6 +321,7 @@ func parseHeader(b []byte) (Meta, error) {
 		Created:    h.Created,
 		Literal:    h.Literal,
 		Labels:     h.Labels,
+		Manifest:   h.Manifest,
 	}
 	if h.Expires != nil {
 		m.Expires = *h.Expires

@@ -191,6 +191,39 @@ type Meta struct {
 	Size       int64             // payload bytes
 	Checksum   string            // "sha256:<hex>" of the payload
 	Labels     map[string]string // free-form, e.g. flow run id, task run id
+	// Manifest is what a task record's key was made of (nil for flows and
+	// older records); in the header only, not in object metadata.
+	Manifest *Manifest
+}
+
+// Manifest lists the components of a task record's storage key, so that
+// a later miss can say what changed (runtime.WithExplain) and `resultgen
+// results show` and `results diff` can print them. It never holds a
+// parameter's value, only a short hash of it.
+type Manifest struct {
+	// KeyFrom is what made the key: "storage_key" (the template), "cache_key_fn"
+	// or "cache_policy" (the hash of the policy's parts below).
+	KeyFrom    string `json:"key_from"`
+	StorageKey string `json:"storage_key,omitempty"` // the template as written
+	Policy     string `json:"policy,omitempty"`      // the resolved parts: "inputs-verbose+run_id+task_source"
+	// Params: with the "inputs" part, each parameter in order with the
+	// first 16 hex digits of the SHA-256 of its encoding (runtime.Hasher),
+	// or Excluded when the policy leaves it out. Values with few
+	// possibilities (a bool) can be guessed from their hash.
+	Params []ParamSum `json:"params,omitempty"`
+	Inputs string     `json:"inputs,omitempty"` // the "inputs" part: the digest of the included parameters
+	Source string     `json:"source,omitempty"` // the code version (runtime.Def.Source)
+	// Units is what Source covers, per declaration (runtime.Def.Units).
+	Units          []string `json:"units,omitempty"`
+	RunID          string   `json:"run_id,omitempty"`          // the "run_id" part: flow run id, or task run id outside a flow
+	FlowParameters string   `json:"flow_parameters,omitempty"` // the "flow_parameters" part
+}
+
+// ParamSum is one parameter in a Manifest.
+type ParamSum struct {
+	Name     string `json:"name"`
+	Hash     string `json:"hash,omitempty"`
+	Excluded bool   `json:"excluded,omitempty"`
 }
 
 // Expired reports whether the record has an expiration at or before now.
@@ -374,24 +407,32 @@ func WriteLiteral(ctx context.Context, st storage.Storage, key string, meta Meta
 // not read). Size and Checksum are left zero. A missing record gives an
 // error wrapping storage.ErrNotFound.
 func Head(ctx context.Context, st storage.Storage, key string) (Meta, error) {
+	m, _, err := HeadInfo(ctx, st, key)
+	return m, err
+}
+
+// HeadInfo is Head that also returns what the store's Stat said about the
+// object (its size and modification time, the last use on stores that
+// touch records; see storage.Toucher).
+func HeadInfo(ctx context.Context, st storage.Storage, key string) (Meta, storage.Info, error) {
 	info, err := st.Stat(ctx, key)
 	if err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	if m, ok, err := metaFromObject(info.Metadata); ok && err == nil {
-		return m, nil
+		return m, info, nil
 	}
 	// No (usable) metadata: read the header only.
 	rc, err := st.Get(ctx, key)
 	if err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	defer rc.Close()
 	d, err := newReader(rc, key)
 	if err != nil {
-		return Meta{}, Classify(ctx, st, key, err)
+		return Meta{}, info, Classify(ctx, st, key, err)
 	}
-	return d.Meta(), nil
+	return d.Meta(), info, nil
 }
 
 // ReadMeta returns the record's metadata without reading the payload.

@@ -33,6 +33,7 @@ func TestProfileRoundTrip(t *testing.T) {
 		{settings.RefreshCache, "off"},
 		{settings.LoggingLevel, "warn"},
 		{settings.LeaseTTL, "90s"},
+		{settings.ExplainMisses, "yes"},
 	}
 	for _, kv := range sets {
 		if err := p.Set(kv[0], kv[1]); err != nil {
@@ -86,6 +87,7 @@ func TestProfileRoundTrip(t *testing.T) {
 		RefreshCache:      false,
 		LoggingLevel:      "WARNING",
 		LeaseTTL:          90 * time.Second,
+		ExplainMisses:     true,
 		Blocks: map[string]settings.Block{
 			"s3/prod":       blocks[0],
 			"local/scratch": {Slug: "local/scratch", URL: filepath.Join(wd, "scratch")},
@@ -101,6 +103,7 @@ func TestProfileRoundTrip(t *testing.T) {
 			settings.RefreshCache:      settings.FromProfile,
 			settings.LoggingLevel:      settings.FromProfile,
 			settings.LeaseTTL:          settings.FromProfile,
+			settings.ExplainMisses:     settings.FromProfile,
 		},
 	}
 	if !reflect.DeepEqual(s, want) {

@@ -15,6 +15,7 @@
 //	RESULTGEN_TASKS_REFRESH_CACHE         bool      false                    recompute cached results
 //	RESULTGEN_LOGGING_LEVEL               level     WARNING                  least level of the runtime's run logs
 //	RESULTGEN_LEASE_TTL                   duration  30s                      how long a dead holder's lease blocks a serializable key (see Leases)
+//	RESULTGEN_EXPLAIN_MISSES              bool      false                    a cache miss names what changed since the task's last record (runtime.WithExplain)
 //
 // RESULTGEN_HOME (default ~/.resultgen) says where the profile is, so it is
 // read from the environment only. HOME gives ~; without HOME the operating
@@ -116,6 +117,7 @@ const (
 	RefreshCache      = "RESULTGEN_TASKS_REFRESH_CACHE"
 	LoggingLevel      = "RESULTGEN_LOGGING_LEVEL"
 	LeaseTTL          = "RESULTGEN_LEASE_TTL"
+	ExplainMisses     = "RESULTGEN_EXPLAIN_MISSES"
 	Home              = "RESULTGEN_HOME"
 )
 
@@ -129,6 +131,7 @@ type Settings struct {
 	RefreshCache      bool
 	LoggingLevel      string           // "DEBUG", "INFO", "WARNING" or "ERROR"; "" means WARNING
 	LeaseTTL          time.Duration    // 0 means DefaultLeaseTTL
+	ExplainMisses     bool             // explain cache misses against the task's last record
 	Blocks            map[string]Block // by slug "TYPE/NAME"
 
 	// Profile is the path of the profile file (which may not exist).
@@ -215,6 +218,8 @@ func Resolve(lookup func(string) (string, bool), home string, prof *Profile) (Se
 			s.PersistByDefault = raw == "true"
 		case RefreshCache:
 			s.RefreshCache = raw == "true"
+		case ExplainMisses:
+			s.ExplainMisses = raw == "true"
 		case LocalStoragePath:
 			p, err := expandPath(raw, hd, base)
 			if err != nil {
@@ -307,6 +312,8 @@ func (s Settings) Value(name string) (string, Source) {
 		v = s.DefaultStorage
 	case RefreshCache:
 		v = strconv.FormatBool(s.RefreshCache)
+	case ExplainMisses:
+		v = strconv.FormatBool(s.ExplainMisses)
 	case LoggingLevel:
 		v = s.LoggingLevel
 		if v == "" {

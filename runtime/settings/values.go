@@ -44,6 +44,7 @@ func specs() []spec {
 		{RefreshCache, kindBool, "recompute cached results and overwrite them"},
 		{LoggingLevel, kindLevel, "least level of the run logs: DEBUG, INFO, WARNING or ERROR"},
 		{LeaseTTL, kindDuration, "how long a serializable task's S3 lease outlives a dead holder (renewed every TTL/3; at least 1s)"},
+		{ExplainMisses, kindBool, "on a cache miss, name what changed since the task's last record (one small index write per commit)"},
 	}
 }
 

@@ -84,7 +84,7 @@ func (l *Local) Close() error { return l.root.Close() }
 // it, then renames it into place (or, with IfAbsent, links it, which fails
 // when the key exists) and fsyncs the folder. opts.Metadata is not kept.
 func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOptions) (err error) {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -116,8 +116,10 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 	if _, err := copyCtx(ctx, f, body); err != nil {
 		return fmt.Errorf("storage: put %q: %w", ShortKey(key), err)
 	}
-	if err := f.Sync(); err != nil {
-		return l.fail("put", key, err)
+	if !opts.NoSync {
+		if err := f.Sync(); err != nil {
+			return l.fail("put", key, err)
+		}
 	}
 	cerr := f.Close()
 	f = nil
@@ -140,6 +142,9 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 		linked = true
 	} else if err := l.root.Rename(tmp, name); err != nil {
 		return l.fail("put", key, err)
+	}
+	if opts.NoSync {
+		return nil
 	}
 	if err := l.syncDir(dir); err != nil {
 		return l.fail("put", key, err)
@@ -213,7 +218,7 @@ func (l *Local) fileInTheWay(key string) string {
 
 // open opens the file of key for reading; a folder is not an object.
 func (l *Local) open(op, key string) (*os.File, fs.FileInfo, error) {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return nil, nil, err
 	}
 	f, err := l.root.Open(filepath.FromSlash(key))
@@ -234,7 +239,7 @@ func (l *Local) open(op, key string) (*os.File, fs.FileInfo, error) {
 
 // Get opens the file of key.
 func (l *Local) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -250,7 +255,7 @@ func (l *Local) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 // GetRange reads length bytes of key's file from offset (to the end when
 // length < 0); a range past the end is cut short.
 func (l *Local) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -280,7 +285,7 @@ type readCloser struct {
 
 // Stat describes key's file; Metadata is always nil.
 func (l *Local) Stat(ctx context.Context, key string) (Info, error) {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return Info{}, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -296,9 +301,23 @@ func (l *Local) Stat(ctx context.Context, key string) (Info, error) {
 	return Info{Key: key, Size: fi.Size(), Modified: fi.ModTime()}, nil
 }
 
+// Touch sets the modification time of key's file to t (see Toucher).
+func (l *Local) Touch(ctx context.Context, key string, t time.Time) error {
+	if err := ValidateObjectKey(key); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("storage: touch %q: %w", ShortKey(key), err)
+	}
+	if err := l.root.Chtimes(filepath.FromSlash(key), t, t); err != nil {
+		return l.fail("touch", key, err)
+	}
+	return nil
+}
+
 // Delete removes key's file. Emptied folders stay.
 func (l *Local) Delete(ctx context.Context, key string) error {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -424,7 +443,7 @@ func (l *Local) walk(ctx context.Context, dir, prefix string, yield func(Info, e
 // file behind; the next Lock of this store (once per Local) and `results
 // prune -tmp` remove such files when idle.
 func (l *Local) Lock(ctx context.Context, key string, ttl time.Duration) (func() error, error) {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return nil, err
 	}
 	// flock is per open file, so two goroutines of this process would not

@@ -32,7 +32,25 @@ var (
 	_ Storage     = (*Memory)(nil)
 	_ RangeGetter = (*Memory)(nil)
 	_ Locker      = (*Memory)(nil)
+	_ Toucher     = (*Memory)(nil)
+	_ Toucher     = (*Local)(nil)
 )
+
+// Touch sets the object's modification time to t (see Toucher).
+func (m *Memory) Touch(ctx context.Context, key string, t time.Time) error {
+	if err := ValidateObjectKey(key); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	o, ok := m.objs[key]
+	if !ok {
+		return fmt.Errorf("storage: touch %q: %w", ShortKey(key), ErrNotFound)
+	}
+	o.modified = t
+	m.objs[key] = o
+	return nil
+}
 
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory { return &Memory{objs: map[string]memObject{}} }
@@ -42,7 +60,7 @@ func (m *Memory) String() string { return "memory" }
 
 // Put reads body whole, then stores it in one step.
 func (m *Memory) Put(ctx context.Context, key string, body io.Reader, opts PutOptions) error {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return err
 	}
 	var buf bytes.Buffer
@@ -66,7 +84,7 @@ func (m *Memory) Put(ctx context.Context, key string, body io.Reader, opts PutOp
 }
 
 func (m *Memory) get(op, key string) (memObject, error) {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return memObject{}, err
 	}
 	m.mu.RLock()
@@ -133,7 +151,7 @@ func (o memObject) info(key string) Info {
 
 // Delete removes the object.
 func (m *Memory) Delete(ctx context.Context, key string) error {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -158,7 +176,7 @@ func (m *Memory) List(ctx context.Context, prefix string) iter.Seq2[Info, error]
 		m.mu.RLock()
 		var infos []Info
 		for k, o := range m.objs {
-			if strings.HasPrefix(k, prefix) {
+			if strings.HasPrefix(k, prefix) && !IsIndexKey(k) {
 				infos = append(infos, o.info(k))
 			}
 		}
@@ -178,7 +196,7 @@ func (m *Memory) List(ctx context.Context, prefix string) iter.Seq2[Info, error]
 
 // Lock takes an exclusive in-process lock on key; ttl is ignored.
 func (m *Memory) Lock(ctx context.Context, key string, ttl time.Duration) (func() error, error) {
-	if err := ValidateKey(key); err != nil {
+	if err := ValidateObjectKey(key); err != nil {
 		return nil, err
 	}
 	release, err := m.locks.Lock(ctx, key)

@@ -18,7 +18,11 @@
 //   - has no segment starting with ".tmp-" and does not start with ".locks/"
 //     or equal ".locks": the local backend keeps its temporary files and
 //     lock files under those names, and the rule holds for every backend so
-//     that a key valid in one store is valid in all.
+//     that a key valid in one store is valid in all;
+//   - does not start with ".index/" or equal ".index": the runtime keeps one
+//     small index object per task there (IndexKey), written through the
+//     backends like a record (ValidateObjectKey accepts it) but never a
+//     record key, so List skips it and `resultgen results` never shows it.
 //
 // A list prefix follows the same rules, except that it may be empty and its
 // last segment may be incomplete or empty ("reports/" and "reports/q" are
@@ -109,6 +113,10 @@ type PutOptions struct {
 	// Size is the body's length when known, or -1. Backends may use it to
 	// choose a transfer strategy.
 	Size int64
+	// NoSync: the object may be lost (never half-written) if the machine
+	// crashes soon after; local storage then skips its fsyncs. For objects
+	// that are only a convenience, such as the runtime's task index.
+	NoSync bool
 }
 
 // Info describes one stored object.
@@ -149,12 +157,47 @@ type Locker interface {
 	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func() error, err error)
 }
 
+// Toucher is implemented by stores that can mark an object as used now, so
+// that Info.Modified is its last use and `resultgen results prune
+// -max-size` removes the least recently used records first. The runtime
+// touches a record it serves at most once an hour (see runtime.TouchEvery).
+// Local sets the file's modification time (os.Chtimes), Memory its own
+// field; S3 copies the object onto itself with the same metadata (one COPY
+// request, billed like a PUT, and no data transfer).
+type Toucher interface {
+	Touch(ctx context.Context, key string, t time.Time) error
+}
+
 // MaxKeyLen is the longest key in bytes.
 const MaxKeyLen = 1024
 
 // MaxSegmentLen is the longest key segment (the text between slashes) in
 // bytes: the longest file name of common file systems.
 const MaxSegmentLen = 255
+
+// IndexDir is the first key segment reserved for the runtime's per-task
+// index objects (see IndexKey).
+const IndexDir = ".index"
+
+// IndexKey is the key of the index object called name (a hex digest):
+// ".index/NAME". Backends store it like any object; ValidateKey refuses it
+// as a record key, and List does not yield it.
+func IndexKey(name string) string { return IndexDir + "/" + name }
+
+// IsIndexKey reports whether key is under IndexDir.
+func IsIndexKey(key string) bool { return strings.HasPrefix(key, IndexDir+"/") }
+
+// ValidateObjectKey is the rule backends apply to Put, Get, Stat and
+// Delete: ValidateKey, or an index key (IndexKey) whose name is a valid key.
+func ValidateObjectKey(key string) error {
+	if IsIndexKey(key) {
+		if err := ValidateKey(strings.TrimPrefix(key, IndexDir+"/")); err != nil {
+			return &keyError{key, "bad index name"}
+		}
+		return nil
+	}
+	return ValidateKey(key)
+}
 
 // ValidateKey reports whether key follows the key rules of the package doc;
 // the error wraps ErrInvalidKey and says which rule the key breaks.
@@ -217,6 +260,8 @@ func checkPath(key string, prefix bool) error {
 			return &keyError{key, "segment starts with \".tmp-\", reserved for temporary files"}
 		case i == 0 && seg == ".locks":
 			return &keyError{key, "\".locks\" is reserved for lock files"}
+		case i == 0 && seg == IndexDir:
+			return &keyError{key, "\".index\" is reserved for the runtime's task index"}
 		}
 	}
 	return nil

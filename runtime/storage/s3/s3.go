@@ -13,6 +13,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -105,6 +106,7 @@ type Storage struct {
 }
 
 var (
+	_ storage.Toucher     = (*Storage)(nil)
 	_ storage.Storage     = (*Storage)(nil)
 	_ storage.RangeGetter = (*Storage)(nil)
 	_ storage.Locker      = (*Storage)(nil)
@@ -303,7 +305,7 @@ func (s *Storage) String() string {
 
 // object validates key and returns its object name.
 func (s *Storage) object(op, key string) (string, error) {
-	if err := storage.ValidateKey(key); err != nil {
+	if err := storage.ValidateObjectKey(key); err != nil {
 		return "", fmt.Errorf("s3 %s: %w", op, err)
 	}
 	return s.prefix + key, nil
@@ -514,6 +516,30 @@ func (s *Storage) Stat(ctx context.Context, key string) (storage.Info, error) {
 	}, nil
 }
 
+// Touch marks the object at key as used now: S3 cannot set LastModified,
+// so it copies the object onto itself with its metadata unchanged (one
+// HEAD and one server-side COPY, billed like a PUT; no data leaves the
+// server). The copy is conditional on the ETag the HEAD saw, so an object
+// replaced meanwhile is left alone. t is ignored: the server's clock sets
+// LastModified. See storage.Toucher.
+func (s *Storage) Touch(ctx context.Context, key string, _ time.Time) error {
+	name, err := s.object("touch", key)
+	if err != nil {
+		return err
+	}
+	oi, err := s.client.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{})
+	if err != nil {
+		return s.wrap("touch", key, err)
+	}
+	_, err = s.client.CopyObject(ctx,
+		minio.CopyDestOptions{Bucket: s.bucket, Object: name, ReplaceMetadata: true, UserMetadata: oi.UserMetadata},
+		minio.CopySrcOptions{Bucket: s.bucket, Object: name, MatchETag: oi.ETag})
+	if err != nil {
+		return s.wrap("touch", key, err)
+	}
+	return nil
+}
+
 // Delete removes the object at key. S3 deletes are unconditional, so the
 // existence check before it is a separate request: of two concurrent
 // Deletes of one object both may report success.
@@ -532,7 +558,7 @@ func (s *Storage) Delete(ctx context.Context, key string) error {
 }
 
 // List yields the objects whose keys start with prefix, in key order (S3
-// lists in byte order). Lease objects are not listed. Info.Metadata is nil;
+// lists in byte order). Lease objects and index objects are not listed. Info.Metadata is nil;
 // use Stat for it.
 func (s *Storage) List(ctx context.Context, prefix string) iter.Seq2[storage.Info, error] {
 	return func(yield func(storage.Info, error) bool) {
@@ -543,6 +569,7 @@ func (s *Storage) List(ctx context.Context, prefix string) iter.Seq2[storage.Inf
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		leases := s.prefix + leasesDir + "/"
+		index := s.prefix + storage.IndexDir + "/"
 		for oi := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{
 			Prefix:    s.prefix + prefix,
 			Recursive: true,
@@ -551,7 +578,7 @@ func (s *Storage) List(ctx context.Context, prefix string) iter.Seq2[storage.Inf
 				yield(storage.Info{}, s.wrap("list", prefix, oi.Err))
 				return
 			}
-			if strings.HasPrefix(oi.Key, leases) || strings.HasSuffix(oi.Key, "/") {
+			if strings.HasPrefix(oi.Key, leases) || strings.HasPrefix(oi.Key, index) || strings.HasSuffix(oi.Key, "/") {
 				continue
 			}
 			info := storage.Info{

@@ -77,6 +77,8 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Storage) {
 		{"CancelledPut", testCancelledPut},
 		{"FailedBodyPut", testFailedBodyPut},
 		{"Lock", testLock},
+		{"IndexKeys", testIndexKeys},
+		{"Touch", testTouch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -448,6 +450,68 @@ func testMetadata(t *testing.T, st storage.Storage) {
 		if l.Metadata != nil && !maps.Equal(l.Metadata, meta) {
 			t.Errorf("List metadata = %v, want %v", l.Metadata, meta)
 		}
+	}
+}
+
+// testIndexKeys: an index key (storage.IndexKey) is stored, read and
+// removed like any object, but never listed, and is no valid record key.
+func testIndexKeys(t *testing.T, st storage.Storage) {
+	ctx := context.Background()
+	k := storage.IndexKey("0123abcd")
+	put(t, st, k, []byte("idx"))
+	put(t, st, "rec", []byte("r"))
+	if got := get(t, st, k); string(got) != "idx" {
+		t.Errorf("Get(%s) = %q", k, got)
+	}
+	if _, err := st.Stat(ctx, k); err != nil {
+		t.Errorf("Stat(%s): %v", k, err)
+	}
+	if got := keys(t, st, ""); !slices.Equal(got, []string{"rec"}) {
+		t.Errorf("List = %q, want only the record", got)
+	}
+	if err := st.Delete(ctx, k); err != nil {
+		t.Errorf("Delete(%s): %v", k, err)
+	}
+	if err := storage.ValidateKey(k); err == nil {
+		t.Errorf("ValidateKey(%s) = nil", k)
+	}
+}
+
+// testTouch: a Toucher moves the object's modification time forward
+// without changing its body or metadata.
+func testTouch(t *testing.T, st storage.Storage) {
+	tc, ok := st.(storage.Toucher)
+	if !ok {
+		t.Skip("store does not implement Toucher")
+	}
+	ctx := context.Background()
+	meta := map[string]string{"resultgen-version": "1", "resultgen-task": "t"}
+	if err := st.Put(ctx, "touch/obj", bytes.NewReader([]byte("body")), storage.PutOptions{Size: 4, Metadata: meta}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := st.Stat(ctx, "touch/obj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // S3 times have a one-second resolution
+	if err := tc.Touch(ctx, "touch/obj", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	after, err := st.Stat(ctx, "touch/obj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.Modified.After(before.Modified) {
+		t.Errorf("Modified %v -> %v: not moved forward", before.Modified, after.Modified)
+	}
+	if before.Metadata != nil && !maps.Equal(after.Metadata, before.Metadata) {
+		t.Errorf("metadata %v -> %v", before.Metadata, after.Metadata)
+	}
+	if got := get(t, st, "touch/obj"); string(got) != "body" {
+		t.Errorf("body %q after Touch", got)
+	}
+	if err := tc.Touch(ctx, "touch/none", time.Now()); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("Touch of a missing key: %v, want ErrNotFound", err)
 	}
 }
 

@@ -11,12 +11,17 @@ import (
 var _ func(int) int64 = Square
 
 var squareTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Square",
-	Func:     "github.com/resultgen/resultgen/runtime/testdata/durable.Square",
-	Pos:      "main.go:42",
-	Source:   "sha256:052d31ecaf08fc9adeba5ad8030736c748fae82380d365f1acd365c0973f2b3c",
-	Params:   []string{"i"},
+	Kind:   runtime.KindTask,
+	Name:   "Square",
+	Func:   "github.com/resultgen/resultgen/runtime/testdata/durable.Square",
+	Pos:    "main.go:42",
+	Source: "sha256:052d31ecaf08fc9adeba5ad8030736c748fae82380d365f1acd365c0973f2b3c",
+	Params: []string{"i"},
+	Units: []string{
+		"func Square c73b25b444d4 runtime/testdata/durable/main.go:42",
+		"var sleep bb27f3a170f5 runtime/testdata/durable/main.go:37",
+		"module std@go1.26.8",
+	},
 	GoType:   "int64",
 	TypeHash: "sha256:bc2229666b96007e875c5f62897ee5b7648db2baa5fabf3e771afac323afbd57",
 	TypeDesc: "int64",

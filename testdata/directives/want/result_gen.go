@@ -15,12 +15,21 @@ import (
 var _ func(context.Context, *Request, func(int)) (map[string]int, error) = Report
 
 var reportTaskDef = &runtime.Def{
-	Kind:           runtime.KindTask,
-	Name:           "monthly-report",
-	Func:           "github.com/resultgen/resultgen/testdata/directives.Report",
-	Pos:            "directives.go:40",
-	Source:         "sha256:3316220313177b55b46dde04b7c33e4df16f0cc430ecd22f609f1272554bebc4",
-	Params:         []string{"req", "progress"},
+	Kind:   runtime.KindTask,
+	Name:   "monthly-report",
+	Func:   "github.com/resultgen/resultgen/testdata/directives.Report",
+	Pos:    "directives.go:40",
+	Source: "sha256:3316220313177b55b46dde04b7c33e4df16f0cc430ecd22f609f1272554bebc4",
+	Params: []string{"req", "progress"},
+	Units: []string{
+		"func Report 36b1da1125c8 testdata/directives/directives.go:40",
+		"method Level.String e4ab628af4b0 testdata/directives/directives.go:15",
+		"type Inner 28efaedbb077 testdata/directives/directives.go:19",
+		"type Level fec646cf5ff3 testdata/directives/directives.go:13",
+		"type Region 957f465e4341 testdata/directives/directives.go:17",
+		"type Request 6aab2695113a testdata/directives/directives.go:24",
+		"module std@go1.26.8",
+	},
 	GoType:         "map[string]int",
 	TypeHash:       "sha256:c20ee031e61f55b71582d3740df300f985ecc6d7bf7e825f38154d36c8355111",
 	TypeDesc:       "map[string]int",
@@ -130,12 +139,16 @@ func (t ReportTaskType) Submit(ctx context.Context, req *Request, progress func(
 var _ func(context.Context, int, []string) (string, error) = Keyed
 
 var keyedTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Keyed",
-	Func:     "github.com/resultgen/resultgen/testdata/directives.Keyed",
-	Pos:      "directives.go:47",
-	Source:   "sha256:8145545e6d640530bce587d6457c7acb2ab1bbbcefc4951ea63b373ec9b35403",
-	Params:   []string{"id", "tags"},
+	Kind:   runtime.KindTask,
+	Name:   "Keyed",
+	Func:   "github.com/resultgen/resultgen/testdata/directives.Keyed",
+	Pos:    "directives.go:47",
+	Source: "sha256:8145545e6d640530bce587d6457c7acb2ab1bbbcefc4951ea63b373ec9b35403",
+	Params: []string{"id", "tags"},
+	Units: []string{
+		"func Keyed 5d8b6476099a testdata/directives/directives.go:47",
+		"module std@go1.26.8",
+	},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
 	TypeDesc: "string",
@@ -212,12 +225,15 @@ func (t KeyedTaskType) Submit(ctx context.Context, id int, tags []string) *runti
 var _ func(string) string = PlainKeyed
 
 var plainKeyedTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "PlainKeyed",
-	Func:     "github.com/resultgen/resultgen/testdata/directives.PlainKeyed",
-	Pos:      "directives.go:54",
-	Source:   "sha256:0e2f3e842dacce4a189d6f9efd5968081153a255538eca4407417bf3ab57900e",
-	Params:   []string{"name"},
+	Kind:   runtime.KindTask,
+	Name:   "PlainKeyed",
+	Func:   "github.com/resultgen/resultgen/testdata/directives.PlainKeyed",
+	Pos:    "directives.go:54",
+	Source: "sha256:0e2f3e842dacce4a189d6f9efd5968081153a255538eca4407417bf3ab57900e",
+	Params: []string{"name"},
+	Units: []string{
+		"func PlainKeyed 12b39388271e testdata/directives/directives.go:54",
+	},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
 	TypeDesc: "string",
@@ -287,12 +303,15 @@ func (t PlainKeyedTaskType) Submit(ctx context.Context, name string) *runtime.Fu
 var _ func(int) int = Unreadable
 
 var unreadableTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Unreadable",
-	Func:     "github.com/resultgen/resultgen/testdata/directives.Unreadable",
-	Pos:      "directives.go:61",
-	Source:   "sha256:92e6345d4765f825ceeaf8ddb2ec07e929cc4ae237a22e92871f9c42cf119f6d",
-	Params:   []string{"n"},
+	Kind:   runtime.KindTask,
+	Name:   "Unreadable",
+	Func:   "github.com/resultgen/resultgen/testdata/directives.Unreadable",
+	Pos:    "directives.go:61",
+	Source: "sha256:92e6345d4765f825ceeaf8ddb2ec07e929cc4ae237a22e92871f9c42cf119f6d",
+	Params: []string{"n"},
+	Units: []string{
+		"func Unreadable 71baa493ded1 testdata/directives/directives.go:61",
+	},
 	GoType:   "int",
 	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
 	TypeDesc: "int",
@@ -358,12 +377,15 @@ func (t UnreadableTaskType) Submit(ctx context.Context, n int) *runtime.Future[i
 var _ func(string) string = Upper
 
 var upperTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Upper",
-	Func:     "github.com/resultgen/resultgen/testdata/directives.Upper",
-	Pos:      "directives.go:66",
-	Source:   "sha256:2910ebe59ad9da7211d772298930d4a8cf8cb1a23ab4620ec6eb2c9ee08edb9b",
-	Params:   []string{"s"},
+	Kind:   runtime.KindTask,
+	Name:   "Upper",
+	Func:   "github.com/resultgen/resultgen/testdata/directives.Upper",
+	Pos:    "directives.go:66",
+	Source: "sha256:2910ebe59ad9da7211d772298930d4a8cf8cb1a23ab4620ec6eb2c9ee08edb9b",
+	Params: []string{"s"},
+	Units: []string{
+		"func Upper 2445b290e7eb testdata/directives/directives.go:66",
+	},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
 	TypeDesc: "string",

@@ -11,12 +11,16 @@ import (
 var _ func(context.Context, string) (string, error) = HelloWorld
 
 var helloWorldTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "HelloWorld",
-	Func:     "github.com/resultgen/resultgen/testdata/hello.HelloWorld",
-	Pos:      "hello.go:10",
-	Source:   "sha256:eec46da02363665d681ea4132a3a67a24bd8a0f502427e7cc8464daf2f62ab3d",
-	Params:   []string{"name"},
+	Kind:   runtime.KindTask,
+	Name:   "HelloWorld",
+	Func:   "github.com/resultgen/resultgen/testdata/hello.HelloWorld",
+	Pos:    "hello.go:10",
+	Source: "sha256:eec46da02363665d681ea4132a3a67a24bd8a0f502427e7cc8464daf2f62ab3d",
+	Params: []string{"name"},
+	Units: []string{
+		"func HelloWorld 14977ab3f8b6 testdata/hello/hello.go:10",
+		"module std@go1.26.8",
+	},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
 	TypeDesc: "string",

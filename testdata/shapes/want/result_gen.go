@@ -12,12 +12,15 @@ import (
 var _ func(int, int) int = Value
 
 var valueTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Value",
-	Func:     "github.com/resultgen/resultgen/testdata/shapes.Value",
-	Pos:      "shapes.go:17",
-	Source:   "sha256:4c6a259527ef7d9855dfef5f7933d2be07c484a544b4e7d5fa1b5b51d2fbc85b",
-	Params:   []string{"a", "b"},
+	Kind:   runtime.KindTask,
+	Name:   "Value",
+	Func:   "github.com/resultgen/resultgen/testdata/shapes.Value",
+	Pos:    "shapes.go:17",
+	Source: "sha256:4c6a259527ef7d9855dfef5f7933d2be07c484a544b4e7d5fa1b5b51d2fbc85b",
+	Params: []string{"a", "b"},
+	Units: []string{
+		"func Value abe3ee5ce359 testdata/shapes/shapes.go:17",
+	},
 	GoType:   "int",
 	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
 	TypeDesc: "int",
@@ -82,12 +85,17 @@ func (t ValueTaskType) Submit(ctx context.Context, a int, b int) *runtime.Future
 var _ func(context.Context, Point) (Point, error) = ValueErr
 
 var valueErrTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "ValueErr",
-	Func:     "github.com/resultgen/resultgen/testdata/shapes.ValueErr",
-	Pos:      "shapes.go:22",
-	Source:   "sha256:692e4bff3e8540491404c692f33a5a14079be6ba84213bb8934fe3165c12ea50",
-	Params:   []string{"p"},
+	Kind:   runtime.KindTask,
+	Name:   "ValueErr",
+	Func:   "github.com/resultgen/resultgen/testdata/shapes.ValueErr",
+	Pos:    "shapes.go:22",
+	Source: "sha256:692e4bff3e8540491404c692f33a5a14079be6ba84213bb8934fe3165c12ea50",
+	Params: []string{"p"},
+	Units: []string{
+		"func ValueErr 1b4e625c15ed testdata/shapes/shapes.go:22",
+		"type Point 0e1b24460443 testdata/shapes/shapes.go:10",
+		"module std@go1.26.8",
+	},
 	GoType:   "github.com/resultgen/resultgen/testdata/shapes.Point",
 	TypeHash: "sha256:048a9555fca126fc4d8488b1f23ca0ffd54ca4f1305180dd807a5c00c97d5352",
 	TypeDesc: "github.com/resultgen/resultgen/testdata/shapes.Point=struct{X int; Y int}",
@@ -157,6 +165,10 @@ var onlyErrTaskDef = &runtime.Def{
 	Pos:    "shapes.go:27",
 	Source: "sha256:912caa9d9e3bae6117d9e16c630c5d131e67dd1c9c992bcb98c539a69910b229",
 	Params: []string{"msg"},
+	Units: []string{
+		"func OnlyErr bdea983eca1a testdata/shapes/shapes.go:27",
+		"module std@go1.26.8",
+	},
 }
 
 // OnlyErrTask runs OnlyErr as a task named "OnlyErr":
@@ -220,6 +232,9 @@ var nothingTaskDef = &runtime.Def{
 	Func:   "github.com/resultgen/resultgen/testdata/shapes.Nothing",
 	Pos:    "shapes.go:32",
 	Source: "sha256:4f9e8c2535c97886b58abe5b0ade2350c9626f6de33713c13ce201efdf81ee41",
+	Units: []string{
+		"func Nothing 2bf2ecbc3738 testdata/shapes/shapes.go:32",
+	},
 }
 
 // NothingTask runs Nothing as a task named "Nothing":
@@ -273,11 +288,16 @@ func (t NothingTaskType) Submit(ctx context.Context) *runtime.Future[runtime.Voi
 var _ func(context.Context) (*Point, error) = Pointer
 
 var pointerTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Pointer",
-	Func:     "github.com/resultgen/resultgen/testdata/shapes.Pointer",
-	Pos:      "shapes.go:37",
-	Source:   "sha256:de8b4868c1badb67d0404a9a9e9a52fb71b82d64b2d5b5937ddcd95bed1b0128",
+	Kind:   runtime.KindTask,
+	Name:   "Pointer",
+	Func:   "github.com/resultgen/resultgen/testdata/shapes.Pointer",
+	Pos:    "shapes.go:37",
+	Source: "sha256:de8b4868c1badb67d0404a9a9e9a52fb71b82d64b2d5b5937ddcd95bed1b0128",
+	Units: []string{
+		"func Pointer b19d511d6a48 testdata/shapes/shapes.go:37",
+		"type Point 0e1b24460443 testdata/shapes/shapes.go:10",
+		"module std@go1.26.8",
+	},
 	GoType:   "*github.com/resultgen/resultgen/testdata/shapes.Point",
 	TypeHash: "sha256:ba12f7c11c456b5f66e4955880ff825894786d6256251b8bc08c54461baa2760",
 	TypeDesc: "*github.com/resultgen/resultgen/testdata/shapes.Point=struct{X int; Y int}",
@@ -333,12 +353,16 @@ func (t PointerTaskType) Submit(ctx context.Context) *runtime.Future[*Point] {
 var _ func([]Celsius) []Celsius = Slice
 
 var sliceTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Slice",
-	Func:     "github.com/resultgen/resultgen/testdata/shapes.Slice",
-	Pos:      "shapes.go:42",
-	Source:   "sha256:cffe0ff6c80ddb2c67b272e781f0d9b0b2aab913f4455d4044f2993b2e0abf30",
-	Params:   []string{"xs"},
+	Kind:   runtime.KindTask,
+	Name:   "Slice",
+	Func:   "github.com/resultgen/resultgen/testdata/shapes.Slice",
+	Pos:    "shapes.go:42",
+	Source: "sha256:cffe0ff6c80ddb2c67b272e781f0d9b0b2aab913f4455d4044f2993b2e0abf30",
+	Params: []string{"xs"},
+	Units: []string{
+		"func Slice 6ec3588ff772 testdata/shapes/shapes.go:42",
+		"type Celsius c8d5cb1b5e1f testdata/shapes/shapes.go:12",
+	},
 	GoType:   "[]github.com/resultgen/resultgen/testdata/shapes.Celsius",
 	TypeHash: "sha256:522e55656664266168cff0cbdaf20aecec44920e00b67d056f69bfa5b9a7275b",
 	TypeDesc: "[]github.com/resultgen/resultgen/testdata/shapes.Celsius=float64",
@@ -402,12 +426,17 @@ func (t SliceTaskType) Submit(ctx context.Context, xs []Celsius) *runtime.Future
 var _ func(map[Point]string, time.Time) (map[Point][]byte, error) = Map
 
 var mapTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Map",
-	Func:     "github.com/resultgen/resultgen/testdata/shapes.Map",
-	Pos:      "shapes.go:47",
-	Source:   "sha256:b0f7bf74e3dd8dfd545ecb5cd5f1cd77161eb8db289aab87a166f1b4d95cd199",
-	Params:   []string{"m", "when"},
+	Kind:   runtime.KindTask,
+	Name:   "Map",
+	Func:   "github.com/resultgen/resultgen/testdata/shapes.Map",
+	Pos:    "shapes.go:47",
+	Source: "sha256:b0f7bf74e3dd8dfd545ecb5cd5f1cd77161eb8db289aab87a166f1b4d95cd199",
+	Params: []string{"m", "when"},
+	Units: []string{
+		"func Map 9c96c18a62ee testdata/shapes/shapes.go:47",
+		"type Point 0e1b24460443 testdata/shapes/shapes.go:10",
+		"module std@go1.26.8",
+	},
 	GoType:   "map[github.com/resultgen/resultgen/testdata/shapes.Point][]byte",
 	TypeHash: "sha256:a81b3010040f1a0daa17e2508a6681f09981f0ee93912a35bd7c823a4d881e6d",
 	TypeDesc: "map[github.com/resultgen/resultgen/testdata/shapes.Point=struct{X int; Y int}][]uint8",
@@ -476,12 +505,17 @@ func (t MapTaskType) Submit(ctx context.Context, m map[Point]string, when time.T
 var _ func(Celsius, time.Duration, []byte, bool, uint8, complex64) Celsius = Named
 
 var namedTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Named",
-	Func:     "github.com/resultgen/resultgen/testdata/shapes.Named",
-	Pos:      "shapes.go:52",
-	Source:   "sha256:cec9460b9c61558b153316a2741b23fdfa4f88ac4a629d0e915597952c623d10",
-	Params:   []string{"c", "d", "raw", "ok", "u", "z"},
+	Kind:   runtime.KindTask,
+	Name:   "Named",
+	Func:   "github.com/resultgen/resultgen/testdata/shapes.Named",
+	Pos:    "shapes.go:52",
+	Source: "sha256:cec9460b9c61558b153316a2741b23fdfa4f88ac4a629d0e915597952c623d10",
+	Params: []string{"c", "d", "raw", "ok", "u", "z"},
+	Units: []string{
+		"func Named 404ab536e72b testdata/shapes/shapes.go:52",
+		"type Celsius c8d5cb1b5e1f testdata/shapes/shapes.go:12",
+		"module std@go1.26.8",
+	},
 	GoType:   "github.com/resultgen/resultgen/testdata/shapes.Celsius",
 	TypeHash: "sha256:37916e20b116607b121460bd1afecd337cd62ff901ffde4a4265b0031aa29a94",
 	TypeDesc: "github.com/resultgen/resultgen/testdata/shapes.Celsius=float64",
@@ -560,12 +594,16 @@ var _ func(context.Context, string, int) (struct {
 }, error) = Anonymous
 
 var anonymousTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Anonymous",
-	Func:     "github.com/resultgen/resultgen/testdata/shapes.Anonymous",
-	Pos:      "shapes.go:57",
-	Source:   "sha256:adc1b390e5144b1d923f0728500a12d2867413967fb627c810976ef3a87308fe",
-	Params:   []string{"arg1", "arg2"},
+	Kind:   runtime.KindTask,
+	Name:   "Anonymous",
+	Func:   "github.com/resultgen/resultgen/testdata/shapes.Anonymous",
+	Pos:    "shapes.go:57",
+	Source: "sha256:adc1b390e5144b1d923f0728500a12d2867413967fb627c810976ef3a87308fe",
+	Params: []string{"arg1", "arg2"},
+	Units: []string{
+		"func Anonymous b1f9b468d567 testdata/shapes/shapes.go:57",
+		"module std@go1.26.8",
+	},
 	GoType:   "struct{A int \"json:\\\"a\\\"\"}",
 	TypeHash: "sha256:fdd642b7ce9488e92e7cbad6a608119545a67360c0314a00aaecf385dbb80424",
 	TypeDesc: "struct{A int \"json:\\\"a\\\"\"}",
@@ -642,12 +680,16 @@ func (t AnonymousTaskType) Submit(ctx context.Context, arg1 string, arg2 int) *r
 var _ func(context.Context, string, ...string) (string, error) = Variadic
 
 var variadicTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Variadic",
-	Func:     "github.com/resultgen/resultgen/testdata/shapes.Variadic",
-	Pos:      "shapes.go:68",
-	Source:   "sha256:0295881c5ab7ef88274f4c6956925acd716ebdce1c08808d1cfc83c3fe7489dd",
-	Params:   []string{"sep", "parts"},
+	Kind:   runtime.KindTask,
+	Name:   "Variadic",
+	Func:   "github.com/resultgen/resultgen/testdata/shapes.Variadic",
+	Pos:    "shapes.go:68",
+	Source: "sha256:0295881c5ab7ef88274f4c6956925acd716ebdce1c08808d1cfc83c3fe7489dd",
+	Params: []string{"sep", "parts"},
+	Units: []string{
+		"func Variadic 37e300ff002d testdata/shapes/shapes.go:68",
+		"module std@go1.26.8",
+	},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
 	TypeDesc: "string",
@@ -714,12 +756,15 @@ func (t VariadicTaskType) Submit(ctx context.Context, sep string, parts ...strin
 var _ func(any) any = lower
 
 var lowerTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "lower",
-	Func:     "github.com/resultgen/resultgen/testdata/shapes.lower",
-	Pos:      "shapes.go:73",
-	Source:   "sha256:6f3749f63aa869364523d8cee72678b5556d957f0357fe192e17b6bb84cef37a",
-	Params:   []string{"x"},
+	Kind:   runtime.KindTask,
+	Name:   "lower",
+	Func:   "github.com/resultgen/resultgen/testdata/shapes.lower",
+	Pos:    "shapes.go:73",
+	Source: "sha256:6f3749f63aa869364523d8cee72678b5556d957f0357fe192e17b6bb84cef37a",
+	Params: []string{"x"},
+	Units: []string{
+		"func lower eefeb676678b testdata/shapes/shapes.go:73",
+	},
 	GoType:   "any",
 	TypeHash: "sha256:d6a7cd2a7371b1a15d543196979ff74fdb027023ebf187d5d329be11055c77fd",
 	TypeDesc: "any",

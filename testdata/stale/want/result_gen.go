@@ -11,12 +11,16 @@ import (
 var _ func(context.Context, int, int) (int, error) = Add
 
 var addTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Add",
-	Func:     "github.com/resultgen/resultgen/testdata/stale.Add",
-	Pos:      "stale.go:9",
-	Source:   "sha256:385b91a365ec391a61b36a9434c2d6b00b4dd416a468d72dd62c33a5b2e78f34",
-	Params:   []string{"a", "b"},
+	Kind:   runtime.KindTask,
+	Name:   "Add",
+	Func:   "github.com/resultgen/resultgen/testdata/stale.Add",
+	Pos:    "stale.go:9",
+	Source: "sha256:385b91a365ec391a61b36a9434c2d6b00b4dd416a468d72dd62c33a5b2e78f34",
+	Params: []string{"a", "b"},
+	Units: []string{
+		"func Add 51febff363b7 testdata/stale/stale.go:9",
+		"module std@go1.26.8",
+	},
 	GoType:   "int",
 	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
 	TypeDesc: "int",

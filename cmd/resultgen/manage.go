@@ -1,0 +1,326 @@
+package main
+
+// results diff, ls -summary, rm -task/-flow, prune -stale and -max-size.
+
+import (
+	"context"
+	"fmt"
+	"go/types"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/resultgen/resultgen/generator"
+	"github.com/resultgen/resultgen/results"
+	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/runtime/record"
+	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/runtime/typeid"
+)
+
+// manifestLines is a key manifest as "name", "value" rows for show.
+func manifestLines(m *record.Manifest) [][2]string {
+	var out [][2]string
+	add := func(k, v string) {
+		if v != "" {
+			out = append(out, [2]string{k, v})
+		}
+	}
+	add("rule", m.KeyFrom)
+	add("storage_key", m.StorageKey)
+	add("policy", m.Policy)
+	add("inputs", m.Inputs)
+	for _, p := range m.Params {
+		if p.Excluded {
+			add("  parameter "+p.Name, "left out (inputs-"+p.Name+")")
+		} else {
+			add("  parameter "+p.Name, p.Hash)
+		}
+	}
+	add("code version", m.Source)
+	for _, u := range m.Units {
+		add("  covers", u)
+	}
+	add("run id", m.RunID)
+	add("flow parameters", m.FlowParameters)
+	return out
+}
+
+func printSummary(cmd string, sum []results.TaskSummary, format string, stdout, stderr io.Writer) int {
+	if format == "json" {
+		if sum == nil {
+			sum = []results.TaskSummary{}
+		}
+		return writeJSON(cmd, stdout, stderr, sum)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TASK\tRECORDS\tSIZE\tLAST USED")
+	var n int
+	var bytes int64
+	for _, s := range sum {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", dash(s.Task), s.Records, results.FormatSize(s.Bytes), results.FormatTime(s.LastUsed))
+		n += s.Records
+		bytes += s.Bytes
+	}
+	fmt.Fprintf(tw, "(total)\t%d\t%s\t\n", n, results.FormatSize(bytes))
+	tw.Flush()
+	return exitOK
+}
+
+func resultsDiff(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const cmd = "resultgen results diff"
+	fs := subcommandFlags(cmd, resultsUsage, stderr)
+	spec := storageFlag(fs)
+	keys, err := parseInterspersed(fs, args)
+	if err != nil {
+		return parseExit(err)
+	}
+	if len(keys) != 2 {
+		fmt.Fprintf(stderr, "%s: want KEY1 KEY2, got %d arguments\n", cmd, len(keys))
+		return exitUsage
+	}
+	for _, k := range keys {
+		if err := storage.ValidateKey(k); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+			return exitUsage
+		}
+	}
+	st, done, ok := resultsStore(cmd, *spec, stderr)
+	if !ok {
+		return exitProblems
+	}
+	defer done()
+	var metas [2]record.Meta
+	for i, k := range keys {
+		m, err := record.ReadMeta(ctx, st, k)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+			return exitProblems
+		}
+		metas[i] = m
+	}
+	a, b := metas[0], metas[1]
+	fmt.Fprintf(stdout, "%s: %s, created %s\n", keys[0], dash(a.Func), results.FormatTime(a.Created))
+	fmt.Fprintf(stdout, "%s: %s, created %s\n", keys[1], dash(b.Func), results.FormatTime(b.Created))
+	if a.Func != b.Func {
+		fmt.Fprintf(stdout, "note: written by different functions\n")
+	}
+	if a.Manifest == nil || b.Manifest == nil {
+		fmt.Fprintf(stdout, "note: a record without a key manifest (written by an older resultgen, or a flow): only result types are compared\n")
+	}
+	diffs := record.Compare(a, b)
+	if len(diffs) == 0 {
+		fmt.Fprintln(stdout, "no difference in what the keys were made of, nor in the result type")
+		return exitOK
+	}
+	for _, d := range diffs {
+		fmt.Fprintln(stdout, d)
+	}
+	return exitOK
+}
+
+// removeSelected is "rm -task NAME" and "rm -flow NAME".
+func removeSelected(ctx context.Context, cmd, spec string, c results.Criteria, dryRun bool, stdout, stderr io.Writer) int {
+	st, done, ok := resultsStore(cmd, spec, stderr)
+	if !ok {
+		return exitProblems
+	}
+	defer done()
+	verb := "removed"
+	if dryRun {
+		verb = "would remove"
+	}
+	var n, failed int
+	var fns []string
+	code := exitOK
+	for p, err := range results.Prune(ctx, st, c, results.PruneOptions{DryRun: dryRun}) {
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
+			code = exitProblems
+			break
+		}
+		if p.Err != nil {
+			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, p.Key, p.Err)
+			failed++
+			continue
+		}
+		n++
+		fns = append(fns, p.Meta.Func)
+		fmt.Fprintf(stdout, "%s %s (%s)\n", verb, p.Key, p.Why)
+	}
+	if !dryRun && code == exitOK && failed == 0 && c.Task != "" {
+		// nothing of the task is left: its index goes too
+		if err := results.RemoveIndexes(ctx, st, fns); err != nil {
+			fmt.Fprintf(stderr, "%s: task index: %v\n", cmd, err)
+		}
+	}
+	if dryRun {
+		fmt.Fprintf(stderr, "%s: dry run: would remove %s from %s, removed none\n", cmd, plural(n, "record"), st)
+	} else {
+		fmt.Fprintf(stderr, "%s: removed %s from %s\n", cmd, plural(n, "record"), st)
+	}
+	if failed > 0 {
+		fmt.Fprintf(stderr, "%s: %s could not be removed\n", cmd, plural(failed, "record"))
+		code = exitProblems
+	}
+	return code
+}
+
+// pruneToSize is "prune -max-size SIZE".
+func pruneToSize(ctx context.Context, cmd, spec, prefix string, max int64, dryRun bool, stdout, stderr io.Writer) int {
+	st, done, ok := resultsStore(cmd, spec, stderr)
+	if !ok {
+		return exitProblems
+	}
+	defer done()
+	verb := "removed"
+	if dryRun {
+		verb = "would remove"
+	}
+	var n, failed int
+	var freed int64
+	code := exitOK
+	for p, err := range results.PruneToSize(ctx, st, prefix, max, results.PruneOptions{DryRun: dryRun}) {
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
+			code = exitProblems
+			break
+		}
+		if p.Err != nil {
+			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, p.Key, p.Err)
+			failed++
+			continue
+		}
+		n++
+		freed += p.ObjectSize
+		fmt.Fprintf(stdout, "%s %s (%s)\n", verb, p.Key, p.Why)
+	}
+	what := plural(n, "record") + " (" + results.FormatSize(freed) + ")"
+	if dryRun {
+		fmt.Fprintf(stderr, "%s: dry run: would remove %s from %s, removed none\n", cmd, what, st)
+	} else {
+		fmt.Fprintf(stderr, "%s: removed %s from %s\n", cmd, what, st)
+	}
+	if failed > 0 {
+		fmt.Fprintf(stderr, "%s: %s could not be removed\n", cmd, plural(failed, "record"))
+		code = exitProblems
+	}
+	return code
+}
+
+// sizeFlag parses "500MB", "2GiB", "1.5G", "1024" (bytes). Decimal units
+// (kB, MB, GB, TB) are powers of 1000, binary ones (KiB, MiB, GiB, TiB and
+// the bare K, M, G, T) powers of 1024.
+type sizeFlag struct {
+	n   int64
+	set bool
+}
+
+func (f *sizeFlag) String() string {
+	if f == nil || !f.set {
+		return ""
+	}
+	return strconv.FormatInt(f.n, 10)
+}
+
+func (f *sizeFlag) Set(s string) error {
+	n, err := parseSize(s)
+	if err != nil {
+		return err
+	}
+	f.n, f.set = n, true
+	return nil
+}
+
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '.') {
+		i++
+	}
+	num, unit := t[:i], strings.TrimSpace(t[i:])
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("bad size %q: want a number and a unit, such as 500MB or 2GiB", s)
+	}
+	mult := map[string]float64{
+		"": 1, "b": 1,
+		"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+		"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40,
+		"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+	}[strings.ToLower(unit)]
+	if mult == 0 {
+		return 0, fmt.Errorf("bad size %q: unknown unit %q (B, kB, MB, GB, TB, KiB, MiB, GiB, TiB)", s, unit)
+	}
+	if v*mult > math.MaxInt64/2 {
+		return 0, fmt.Errorf("bad size %q: too large", s)
+	}
+	return int64(v * mult), nil
+}
+
+// current is what the loaded code says about one function.
+type current struct {
+	source, typeHash, typeDesc, goType string
+}
+
+// staleChecker loads patterns (default ./...) and returns the prune -stale
+// criterion: a record is stale when its function's package was loaded
+// without errors and the function is gone, returns another result type,
+// or (keys with task_source) has another code version.
+func staleChecker(ctx context.Context, cmd string, patterns []string, stderr io.Writer) (func(record.Meta) (bool, string), bool) {
+	if len(patterns) == 0 {
+		patterns = []string{"./..."}
+	}
+	a, err := generator.Analyze(ctx, generator.Config{}, patterns...)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: load %s: %v\n", cmd, strings.Join(patterns, " "), err)
+		return nil, false
+	}
+	funcs := map[string]current{}
+	known := map[string]bool{} // packages whose functions are all known
+	broken := map[string]bool{}
+	void := typeid.Of[runtime.Void]().Hash()
+	for _, p := range a.Packages {
+		if len(p.Diagnostics) > 0 {
+			broken[p.Path] = true
+			fmt.Fprintf(stderr, "%s: %s has generate errors; its records are kept\n", cmd, p.Path)
+			continue
+		}
+		known[p.Path] = true
+		for _, f := range p.Funcs {
+			c := current{source: f.Source, typeHash: void, goType: "(nothing)"}
+			if f.Result != nil {
+				c.typeHash, c.typeDesc, c.goType = f.Type.Hash(), f.Type.Canonical(), types.TypeString(f.Result, nil)
+			}
+			funcs[p.Path+"."+f.GoName] = c
+		}
+	}
+	return func(m record.Meta) (bool, string) {
+		if m.Func == "" {
+			return false, "" // older than function names in records
+		}
+		pkg := m.Func[:max(strings.LastIndex(m.Func, "."), 0)]
+		c, ok := funcs[m.Func]
+		switch {
+		case !ok && known[pkg]:
+			return true, "stale: " + m.Func + " no longer exists (or has no directive)"
+		case !ok:
+			return false, ""
+		case m.TypeHash != "" && m.TypeHash != c.typeHash:
+			return true, "stale: " + strings.Join(record.CompareTypes(m.GoType, m.TypeDesc, c.goType, c.typeDesc), "; ")
+		case m.Manifest != nil && strings.Contains(m.Manifest.Policy, "task_source") && m.Manifest.Source != c.source:
+			return true, "stale: code changed since the record was written (" + shortHash(m.Manifest.Source) + " -> " + shortHash(c.source) + "); its key can no longer come up"
+		}
+		return false, ""
+	}, true
+}
+
+func shortHash(h string) string {
+	h = strings.TrimPrefix(h, "sha256:")
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
