@@ -11,12 +11,18 @@ import (
 var _ func(int, int) string = Step
 
 var stepTaskDef = &runtime.Def{
-	Kind:     runtime.KindTask,
-	Name:     "Step",
-	Func:     "github.com/resultgen/resultgen/bench/peers.Step",
-	Pos:      "workload.go:35",
-	Source:   "sha256:9d4ea664488ecb380e826f291c70a8615489d6f54206355b26431c9b219efec1",
-	Params:   []string{"i", "size"},
+	Kind:   runtime.KindTask,
+	Name:   "Step",
+	Func:   "github.com/resultgen/resultgen/bench/peers.Step",
+	Pos:    "workload.go:35",
+	Source: "sha256:9d4ea664488ecb380e826f291c70a8615489d6f54206355b26431c9b219efec1",
+	Params: []string{"i", "size"},
+	Units: []string{
+		"func Payload 473321778b90 workload.go:19",
+		"func Step ee4a9f6360db workload.go:35",
+		"var bodies b354ac379e1c workload.go:15",
+		"module std@go1.26.8",
+	},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
 	TypeDesc: "string",
