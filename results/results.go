@@ -385,6 +385,10 @@ type entryJSON struct {
 // created, expires (absent: never), expired, modified, labels and error;
 // for a store's own file (StatusTemporary) also kind, pid and stale.
 func (e Entry) MarshalJSON() ([]byte, error) {
+	return json.Marshal(e.toJSON())
+}
+
+func (e Entry) toJSON() entryJSON {
 	j := entryJSON{
 		Key:        e.Key,
 		Location:   e.Location,
@@ -416,5 +420,5 @@ func (e Entry) MarshalJSON() ([]byte, error) {
 			j.Expires = &exp
 		}
 	}
-	return json.Marshal(j)
+	return j
 }

@@ -20,34 +20,6 @@ import (
 	"github.com/resultgen/resultgen/runtime/typeid"
 )
 
-// manifestLines is a key manifest as "name", "value" rows for show.
-func manifestLines(m *record.Manifest) [][2]string {
-	var out [][2]string
-	add := func(k, v string) {
-		if v != "" {
-			out = append(out, [2]string{k, v})
-		}
-	}
-	add("rule", m.KeyFrom)
-	add("storage_key", m.StorageKey)
-	add("policy", m.Policy)
-	add("inputs", m.Inputs)
-	for _, p := range m.Params {
-		if p.Excluded {
-			add("  parameter "+p.Name, "left out (inputs-"+p.Name+")")
-		} else {
-			add("  parameter "+p.Name, p.Hash)
-		}
-	}
-	add("code version", m.Source)
-	for _, u := range m.Units {
-		add("  covers", u)
-	}
-	add("run id", m.RunID)
-	add("flow parameters", m.FlowParameters)
-	return out
-}
-
 func printSummary(cmd string, sum []results.TaskSummary, format string, stdout, stderr io.Writer) int {
 	if format == "json" {
 		if sum == nil {

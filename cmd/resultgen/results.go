@@ -4,7 +4,6 @@ package main
 // in a store, through package results.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,7 +12,6 @@ import (
 	"iter"
 	"os"
 	"os/signal"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -405,125 +403,21 @@ func resultsShow(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "%s: %v\n", cmd, e.Err)
 		return exitProblems
 	}
-	var (
-		value    any
-		valueErr error
-	)
+	shown := results.Shown{Entry: e, WithValue: *withValue}
 	if *withValue {
-		value, _, valueErr = results.Value(ctx, st, key)
-		if valueErr != nil && !errors.Is(valueErr, results.ErrNeedsType) {
+		shown.Value, _, shown.ValueErr = results.Value(ctx, st, key)
+		if shown.ValueErr != nil && !errors.Is(shown.ValueErr, results.ErrNeedsType) {
 			// The record is damaged past its header and trailer, or the
 			// payload does not decode: say so and show nothing more.
-			fmt.Fprintf(stderr, "%s: %v\n", cmd, valueErr)
+			fmt.Fprintf(stderr, "%s: %v\n", cmd, shown.ValueErr)
 			return exitProblems
 		}
-		value = results.JSONValue(value)
 	}
-
-	if *format == "json" {
-		b, err := json.Marshal(e)
-		if err == nil && *withValue {
-			// Add the value as the last field of the entry's object.
-			var extra []byte
-			if valueErr != nil {
-				extra, err = json.Marshal(map[string]string{"value_error": valueErr.Error()})
-			} else {
-				extra, err = json.Marshal(map[string]any{"value": value})
-			}
-			b = append(append(b[:len(b)-1], ','), extra[1:]...)
-		}
-		var out bytes.Buffer
-		if err == nil {
-			err = json.Indent(&out, b, "", "  ")
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-			return exitProblems
-		}
-		out.WriteByte('\n')
-		stdout.Write(out.Bytes())
-		return exitOK
-	}
-
-	m := e.Meta
-	tw := tabwriter.NewWriter(stdout, 0, 0, 1, ' ', 0)
-	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
-	row("key", e.Key)
-	row("location", e.Location)
-	row("task", dash(m.Task))
-	row("function", dash(m.Func))
-	row("go type", dash(m.GoType))
-	switch {
-	case m.TypeHash == "":
-		row("result type", "- (written before result types were recorded: a run recomputes and replaces it)")
-	case m.TypeDesc != "":
-		row("result type", m.TypeHash+" "+m.TypeDesc)
-	default:
-		row("result type", m.TypeHash)
-	}
-	if m.Literal != nil {
-		row("serializer", "literal "+*m.Literal)
-	} else {
-		row("serializer", results.FormatSerializer(m))
-	}
-	if n, ok := e.PayloadSize(); ok {
-		payload := fmt.Sprintf("%d bytes", n)
-		if n >= 1024 {
-			payload += " (" + results.FormatSize(n) + ")"
-		}
-		row("payload", payload)
-		row("checksum", m.Checksum)
-	} else {
-		row("payload", "size unknown (the store cannot read ranges; resultgen results verify reads it)")
-	}
-	row("object", fmt.Sprintf("%d bytes, modified %s", e.ObjectSize, results.FormatTime(e.Modified)))
-	row("format version", strconv.Itoa(m.Version))
-	row("created", results.FormatTime(m.Created))
-	switch {
-	case m.Expires.IsZero():
-		row("expires", "never")
-	case e.Expired:
-		row("expires", results.FormatTime(m.Expires)+" (EXPIRED)")
-	default:
-		row("expires", results.FormatTime(m.Expires))
-	}
-	if len(m.Labels) == 0 {
-		row("labels", "-")
-	} else {
-		row("labels", "")
-		for _, k := range sortedKeys(m.Labels) {
-			fmt.Fprintf(tw, "  %s:\t%s\n", k, m.Labels[k])
-		}
-	}
-	if man := m.Manifest; man != nil {
-		row("key made of", "")
-		for _, l := range manifestLines(man) {
-			fmt.Fprintf(tw, "  %s:\t%s\n", l[0], l[1])
-		}
-	}
-	tw.Flush()
-	if *withValue {
-		if valueErr != nil {
-			fmt.Fprintf(stdout, "value: not shown: %v\n", valueErr)
-			return exitOK
-		}
-		b, err := json.MarshalIndent(value, "", "  ")
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: the value cannot be shown as JSON: %v\n", cmd, err)
-			return exitProblems
-		}
-		fmt.Fprintf(stdout, "value:\n%s\n", b)
+	if err := results.WriteShow(stdout, shown, *format); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+		return exitProblems
 	}
 	return exitOK
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // verifyProgress reports verify's progress on stderr every `every` records
