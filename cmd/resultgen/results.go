@@ -172,9 +172,12 @@ func resultsStore(cmd, spec string, stderr io.Writer) (storage.Storage, func(), 
 		fmt.Fprintf(stderr, "note: memory storage lives inside one program run; here it is always empty\n")
 	}
 	if dir, ok := localFolder(spec, s); ok && dir != "" {
-		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-			return absentStore{dir: dir}, func() {}, true
+		st, err := storage.OpenLocal(dir, storage.LocalOptions{NoCreate: true})
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+			return nil, nil, false
 		}
+		return st, func() { st.Close() }, true
 	}
 	e := runtime.NewEngine(s)
 	st, err := e.OpenStorage(spec)
@@ -201,27 +204,6 @@ func localFolder(spec string, s settings.Settings) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// absentStore is a local folder that does not exist yet: it holds nothing.
-type absentStore struct{ dir string }
-
-func (a absentStore) String() string { return "local:" + a.dir }
-func (a absentStore) Put(context.Context, string, io.Reader, storage.PutOptions) error {
-	return fmt.Errorf("storage: local %s does not exist", a.dir)
-}
-func (a absentStore) Get(_ context.Context, key string) (io.ReadCloser, error) {
-	return nil, a.missing(key)
-}
-func (a absentStore) Stat(_ context.Context, key string) (storage.Info, error) {
-	return storage.Info{}, a.missing(key)
-}
-func (a absentStore) Delete(_ context.Context, key string) error { return a.missing(key) }
-func (a absentStore) List(context.Context, string) iter.Seq2[storage.Info, error] {
-	return func(func(storage.Info, error) bool) {}
-}
-func (a absentStore) missing(key string) error {
-	return fmt.Errorf("storage: %s: %w (the folder %s does not exist)", key, storage.ErrNotFound, a.dir)
 }
 
 // storageFlag adds the -storage flag every results command takes.

@@ -179,6 +179,9 @@ func (l *Local) removeIdleLock(name string) (bool, error) {
 // takes its lock for a moment, without waiting.
 func (l *Local) Temps(ctx context.Context) iter.Seq2[Temp, error] {
 	return func(yield func(Temp, error) bool) {
+		if l.root == nil {
+			return // the folder does not exist
+		}
 		now := time.Now()
 		var out []Temp
 		err := fs.WalkDir(l.root.FS(), ".", func(p string, e fs.DirEntry, err error) error {
@@ -254,6 +257,9 @@ func (l *Local) lockFiles(now time.Time) []Temp {
 // RemoveTemp removes t, found by Temps, after judging it again: a
 // temporary file only while stale, a lock file only while nobody holds it.
 func (l *Local) RemoveTemp(ctx context.Context, t Temp) (bool, error) {
+	if l.root == nil {
+		return false, l.absent("remove", t.Name)
+	}
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}

@@ -25,7 +25,7 @@ import (
 // guarantees. It is safe for concurrent use, also by several processes.
 type Local struct {
 	base  string
-	root  *os.Root
+	root  *os.Root // nil: the folder did not exist when opened with NoCreate
 	locks KeyMutex
 
 	swept     sync.Map  // folder -> true: its stale temporary files were removed
@@ -49,12 +49,33 @@ const (
 // NewLocal opens (creating it 0700 when missing) the folder base as a store.
 // A relative base resolves against the working directory now.
 func NewLocal(base string) (*Local, error) {
+	return OpenLocal(base, LocalOptions{})
+}
+
+// LocalOptions are the options of OpenLocal.
+type LocalOptions struct {
+	// NoCreate leaves a missing folder alone: the store then holds
+	// nothing. Its reads answer ErrNotFound, List and Temps list nothing,
+	// and writes and locks fail, for as long as it is open, so looking at
+	// a store never creates it.
+	NoCreate bool
+}
+
+// OpenLocal opens the folder base as a store, creating it 0700 when missing
+// unless opts.NoCreate. A relative base resolves against the working
+// directory now.
+func OpenLocal(base string, opts LocalOptions) (*Local, error) {
 	if base == "" {
 		return nil, errors.New("storage: local: empty base path")
 	}
 	abs, err := filepath.Abs(base)
 	if err != nil {
 		return nil, fmt.Errorf("storage: local %q: %w", base, err)
+	}
+	if opts.NoCreate {
+		if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+			return &Local{base: abs}, nil
+		}
 	}
 	if err := os.MkdirAll(abs, dirMode); err != nil {
 		return nil, fmt.Errorf("storage: local: %w", err)
@@ -78,7 +99,22 @@ func (l *Local) Location(key string) string {
 }
 
 // Close releases the base folder's handle; the store is unusable afterwards.
-func (l *Local) Close() error { return l.root.Close() }
+func (l *Local) Close() error {
+	if l.root == nil {
+		return nil
+	}
+	return l.root.Close()
+}
+
+// absent is the error of an operation on a store whose folder did not
+// exist when it was opened with NoCreate: ErrNotFound for reads.
+func (l *Local) absent(op, key string) error {
+	switch op {
+	case "put", "lock":
+		return fmt.Errorf("storage: %s %q: the folder %s does not exist (the store was opened without creating it)", op, ShortKey(key), l.base)
+	}
+	return fmt.Errorf("storage: %s %q: %w (the folder %s does not exist)", op, ShortKey(key), ErrNotFound, l.base)
+}
 
 // Put writes body to a hidden temporary file beside the key's file, fsyncs
 // it, then renames it into place (or, with IfAbsent, links it, which fails
@@ -86,6 +122,9 @@ func (l *Local) Close() error { return l.root.Close() }
 func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOptions) (err error) {
 	if err := ValidateObjectKey(key); err != nil {
 		return err
+	}
+	if l.root == nil {
+		return l.absent("put", key)
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("storage: put %q: %w", ShortKey(key), err)
@@ -242,6 +281,9 @@ func (l *Local) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := ValidateObjectKey(key); err != nil {
 		return nil, err
 	}
+	if l.root == nil {
+		return nil, l.absent("get", key)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("storage: get %q: %w", ShortKey(key), err)
 	}
@@ -257,6 +299,9 @@ func (l *Local) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 func (l *Local) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
 	if err := ValidateObjectKey(key); err != nil {
 		return nil, err
+	}
+	if l.root == nil {
+		return nil, l.absent("get", key)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("storage: get %q: %w", ShortKey(key), err)
@@ -288,6 +333,9 @@ func (l *Local) Stat(ctx context.Context, key string) (Info, error) {
 	if err := ValidateObjectKey(key); err != nil {
 		return Info{}, err
 	}
+	if l.root == nil {
+		return Info{}, l.absent("stat", key)
+	}
 	if err := ctx.Err(); err != nil {
 		return Info{}, fmt.Errorf("storage: stat %q: %w", ShortKey(key), err)
 	}
@@ -306,6 +354,9 @@ func (l *Local) Touch(ctx context.Context, key string, t time.Time) error {
 	if err := ValidateObjectKey(key); err != nil {
 		return err
 	}
+	if l.root == nil {
+		return l.absent("touch", key)
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("storage: touch %q: %w", ShortKey(key), err)
 	}
@@ -319,6 +370,9 @@ func (l *Local) Touch(ctx context.Context, key string, t time.Time) error {
 func (l *Local) Delete(ctx context.Context, key string) error {
 	if err := ValidateObjectKey(key); err != nil {
 		return err
+	}
+	if l.root == nil {
+		return l.absent("delete", key)
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("storage: delete %q: %w", ShortKey(key), err)
@@ -345,6 +399,9 @@ func (l *Local) List(ctx context.Context, prefix string) iter.Seq2[Info, error] 
 		if err := ValidatePrefix(prefix); err != nil {
 			yield(Info{}, err)
 			return
+		}
+		if l.root == nil {
+			return // the folder does not exist
 		}
 		start := "."
 		if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
@@ -445,6 +502,9 @@ func (l *Local) walk(ctx context.Context, dir, prefix string, yield func(Info, e
 func (l *Local) Lock(ctx context.Context, key string, ttl time.Duration) (func() error, error) {
 	if err := ValidateObjectKey(key); err != nil {
 		return nil, err
+	}
+	if l.root == nil {
+		return nil, l.absent("lock", key)
 	}
 	// flock is per open file, so two goroutines of this process would not
 	// exclude each other through it: serialize them first.

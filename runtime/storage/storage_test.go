@@ -299,3 +299,48 @@ func TestLocalIfAbsentAcrossInstances(t *testing.T) {
 		t.Errorf("store holds %q, want only k", names)
 	}
 }
+
+// A local store opened with NoCreate on a missing folder holds nothing,
+// refuses writes, and never creates the folder.
+func TestOpenLocalNoCreate(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "absent")
+	st, err := storage.OpenLocal(dir, storage.LocalOptions{NoCreate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for info, err := range st.List(ctx, "") {
+		t.Errorf("List yields %v, %v", info, err)
+	}
+	for tmp, err := range st.Temps(ctx) {
+		t.Errorf("Temps yields %v, %v", tmp, err)
+	}
+	if _, err := st.Get(ctx, "k"); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("Get: %v", err)
+	}
+	if _, err := st.Stat(ctx, "k"); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("Stat: %v", err)
+	}
+	if err := st.Delete(ctx, "k"); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("Delete: %v", err)
+	}
+	if err := st.Put(ctx, "k", strings.NewReader("v"), storage.PutOptions{}); err == nil || errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("Put: %v", err)
+	}
+	if _, err := st.Lock(ctx, "k", time.Second); err == nil {
+		t.Error("Lock succeeded")
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the folder was created: %v", err)
+	}
+	// An existing folder opens as usual.
+	st2, err := storage.OpenLocal(t.TempDir(), storage.LocalOptions{NoCreate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	if err := st2.Put(ctx, "k", strings.NewReader("v"), storage.PutOptions{}); err != nil {
+		t.Errorf("Put on an existing folder: %v", err)
+	}
+}
