@@ -51,7 +51,8 @@ Inspect and manage the result records programs stored.
           (runtime.RunID), the run's own result at .runs/FLOW/ID. -summary
           prints one row per task instead: records, bytes and last use (a
           hit refreshes a record's last use at most once an hour), largest
-          first, and the total.
+          first, and the total. Exits 1 when an object is a damaged or
+          unreadable record (resultgen results verify tells more).
   show    the full metadata of one record; -value also decodes the value and
           prints it as JSON (msgpack and json records; gob needs the Go type,
           so for gob only the metadata is shown). Task records also show
@@ -282,7 +283,14 @@ func resultsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		if entries == nil {
 			entries = []results.Entry{}
 		}
-		return writeJSON(cmd, stdout, stderr, entries)
+		if code := writeJSON(cmd, stdout, stderr, entries); code != exitOK {
+			return code
+		}
+		if n := countDamaged(entries); n > 0 {
+			fmt.Fprintf(stderr, "%s: %s damaged or unreadable; check with resultgen results verify\n", cmd, plural(n, "object"))
+			return exitProblems
+		}
+		return exitOK
 	}
 	if len(entries) == 0 {
 		what := "objects"
@@ -334,8 +342,20 @@ func resultsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	if len(damaged) > 0 {
 		fmt.Fprintf(stderr, "%s: %s damaged or unreadable; check with resultgen results verify\n", cmd, plural(len(damaged), "object"))
+		return exitProblems
 	}
 	return exitOK
+}
+
+// countDamaged counts the entries that are damaged or unreadable records.
+func countDamaged(entries []results.Entry) int {
+	n := 0
+	for _, e := range entries {
+		if e.Temp == nil && e.Status != results.StatusRecord && e.Status != results.StatusNotRecord {
+			n++
+		}
+	}
+	return n
 }
 
 func writeJSON(cmd string, stdout, stderr io.Writer, v any) int {

@@ -482,9 +482,23 @@ func TestResultsVerifyDamagedStart(t *testing.T) {
 	}
 	code, out, errs := call(runResults, "ls")
 	rows := tableRows(t, out)
-	if code != exitOK || rows["bin"][1] != "(damaged)" || rows["doc.json"][1] != "(damaged)" || rows["notes.txt"][1] != "(not a record)" ||
+	if code != exitProblems || rows["bin"][1] != "(damaged)" || rows["doc.json"][1] != "(damaged)" || rows["notes.txt"][1] != "(not a record)" ||
 		!strings.Contains(errs, "2 objects damaged or unreadable") {
 		t.Errorf("ls: exit %d\n%s%s", code, out, errs)
+	}
+	// as the help says: ls exits 1 on damaged records, in JSON too
+	if !strings.Contains(resultsUsage, "Exits 1 when an object is a damaged") {
+		t.Error("results help does not say ls exits 1 on damaged records")
+	}
+	code, out, errs = call(runResults, "ls", "-format", "json")
+	if code != exitProblems || !strings.Contains(out, `"status": "damaged"`) || !strings.Contains(errs, "2 objects damaged or unreadable") {
+		t.Errorf("ls -format json: exit %d\n%s%s", code, out, errs)
+	}
+	// a store with only other files is no problem
+	os.Remove(filepath.Join(dir, "bin"))
+	os.Remove(filepath.Join(dir, "doc.json"))
+	if code, out, errs = call(runResults, "ls"); code != exitOK {
+		t.Errorf("ls of a store without damaged records: exit %d\n%s%s", code, out, errs)
 	}
 }
 
