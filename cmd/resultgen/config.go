@@ -67,27 +67,6 @@ http://HOST:PORT (plain HTTP), https://HOST:PORT (TLS) or a bare HOST:PORT
 AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, a region from AWS_REGION.
 `
 
-// runConfig runs "resultgen config ARGS" and returns the exit code.
-func runConfig(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, configHelp())
-		return exitUsage
-	}
-	switch args[0] {
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, configHelp())
-		return exitOK
-	case "set":
-		return configSet(args[1:], stdout, stderr)
-	case "unset":
-		return configUnset(args[1:], stdout, stderr)
-	case "view":
-		return configView(args[1:], stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "resultgen config: unknown command %q; the commands are set, unset and view (see resultgen config -h)\n", args[0])
-	return exitUsage
-}
-
 // configHelp is configUsage with the list of settings filled in.
 func configHelp() string {
 	var b strings.Builder
@@ -99,35 +78,10 @@ func configHelp() string {
 	return fmt.Sprintf(configUsage, b.String())
 }
 
-// subcommandFlags makes the flag set of one subcommand: errors and help go
-// to stderr, help shows text.
-func subcommandFlags(name, text string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, text)
-		var hasFlags bool
-		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
-		if hasFlags {
-			fmt.Fprintf(stderr, "\nFlags of %s:\n", name)
-			fs.PrintDefaults()
-		}
-	}
-	return fs
-}
-
-// parseExit turns a flag parse error into an exit code.
-func parseExit(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	return exitUsage
-}
-
-// refuseCredentials reports, and returns true, when args hold a flag that
-// looks like it passes a credential. resultgen never takes credentials on
-// its command line: they would land in shell history and in config.toml.
-func refuseCredentials(cmd string, args []string, stderr io.Writer) bool {
+// refuseCredentials is a usage error when args hold a flag that looks like
+// it passes a credential. resultgen never takes credentials on its command
+// line: they would land in shell history and in config.toml.
+func refuseCredentials(args []string) error {
 	for _, a := range args {
 		if a == "--" {
 			break
@@ -139,27 +93,20 @@ func refuseCredentials(cmd string, args []string, stderr io.Writer) bool {
 		lower := strings.ToLower(flagText)
 		for _, w := range []string{"secret", "password", "passwd", "token", "credential", "access", "key"} {
 			if strings.Contains(lower, w) {
-				fmt.Fprintf(stderr, "%s: refusing %s: resultgen never takes credentials; %s\n", cmd, flagText, settings.CredentialsFix)
-				return true
+				return usagef("refusing %s: resultgen never takes credentials; %s", flagText, settings.CredentialsFix)
 			}
 		}
 	}
-	return false
+	return nil
 }
 
 // openProfile opens the profile of the resultgen home the environment names.
-func openProfile(cmd string, stderr io.Writer) (*settings.Profile, bool) {
+func openProfile() (*settings.Profile, error) {
 	home, err := settings.ResolveHome(os.LookupEnv)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-		return nil, false
+		return nil, err
 	}
-	p, err := settings.OpenProfile(home)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-		return nil, false
-	}
-	return p, true
+	return settings.OpenProfile(home)
 }
 
 // envNote tells the user when the environment overrides a profile setting.
@@ -169,66 +116,59 @@ func envNote(key string, stderr io.Writer) {
 	}
 }
 
-func configSet(args []string, stdout, stderr io.Writer) int {
-	const cmd = "resultgen config set"
-	if refuseCredentials(cmd, args, stderr) {
-		return exitUsage
+func configSet(c *cmdEnv, args []string) error {
+	if err := refuseCredentials(args); err != nil {
+		return err
 	}
-	fs := subcommandFlags(cmd, configHelp(), stderr)
-	if err := fs.Parse(args); err != nil {
-		return parseExit(err)
+	fs := c.flags(configHelp())
+	if err := fs.parse(args); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintf(stderr, "%s: no KEY=VALUE given (see resultgen config -h)\n", cmd)
-		return exitUsage
+		return usagef("no KEY=VALUE given (see resultgen config -h)")
 	}
-	p, ok := openProfile(cmd, stderr)
-	if !ok {
-		return exitProblems
+	p, err := openProfile()
+	if err != nil {
+		return err
 	}
 	var keys []string
-	bad := false
+	var errs []error
 	for _, kv := range fs.Args() {
 		key, value, found := strings.Cut(kv, "=")
 		switch {
 		case !found:
-			fmt.Fprintf(stderr, "%s: %q is not KEY=VALUE; to remove a setting use resultgen config unset %s\n", cmd, kv, kv)
-			bad = true
+			errs = append(errs, fmt.Errorf("%q is not KEY=VALUE; to remove a setting use resultgen config unset %s", kv, kv))
 			continue
 		case slices.Contains(keys, key):
-			fmt.Fprintf(stderr, "%s: %s is given twice\n", cmd, key)
-			bad = true
+			errs = append(errs, fmt.Errorf("%s is given twice", key))
 			continue
 		}
 		if err := p.Set(key, value); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-			bad = true
+			errs = append(errs, err)
 			continue
 		}
 		keys = append(keys, key)
 	}
-	if bad {
-		fmt.Fprintf(stderr, "%s: nothing changed\n", cmd)
-		return exitUsage
+	if errs != nil {
+		return usageError{errors.Join(append(errs, errors.New("nothing changed"))...)}
 	}
 	if err := p.Save(); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-		return exitProblems
+		return err
 	}
 	for _, key := range keys {
 		v, _ := p.Get(key)
-		fmt.Fprintf(stdout, "set %s=%s in %s\n", key, v, p.Path())
-		envNote(key, stderr)
+		fmt.Fprintf(c.stdout, "set %s=%s in %s\n", key, v, p.Path())
+		envNote(key, c.stderr)
 		switch {
 		case key == settings.DefaultStorage && isSlug(v):
 			if _, ok := p.Block(v); !ok {
-				fmt.Fprintf(stderr, "note: the profile has no block %s yet; create it with resultgen block create %s ..., or register it in code with runtime.RegisterStorage\n", v, v)
+				fmt.Fprintf(c.stderr, "note: the profile has no block %s yet; create it with resultgen block create %s ..., or register it in code with runtime.RegisterStorage\n", v, v)
 			}
 		case key == settings.DefaultSerializer && !slices.Contains(settings.BuiltinSerializers(), v):
-			fmt.Fprintf(stderr, "note: %s is not a built-in serializer; programs must register it in code\n", v)
+			fmt.Fprintf(c.stderr, "note: %s is not a built-in serializer; programs must register it in code\n", v)
 		}
 	}
-	return exitOK
+	return nil
 }
 
 func isSlug(s string) bool {
@@ -236,32 +176,28 @@ func isSlug(s string) bool {
 	return err == nil
 }
 
-func configUnset(args []string, stdout, stderr io.Writer) int {
-	const cmd = "resultgen config unset"
-	fs := subcommandFlags(cmd, configHelp(), stderr)
-	if err := fs.Parse(args); err != nil {
-		return parseExit(err)
+func configUnset(c *cmdEnv, args []string) error {
+	fs := c.flags(configHelp())
+	if err := fs.parse(args); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintf(stderr, "%s: no KEY given (see resultgen config -h)\n", cmd)
-		return exitUsage
+		return usagef("no KEY given (see resultgen config -h)")
 	}
-	p, ok := openProfile(cmd, stderr)
-	if !ok {
-		return exitProblems
+	p, err := openProfile()
+	if err != nil {
+		return err
 	}
 	var removed, absent []string
-	bad := false
+	var errs []error
 	for _, key := range fs.Args() {
 		if strings.Contains(key, "=") {
-			fmt.Fprintf(stderr, "%s: give the KEY alone, not %q\n", cmd, key)
-			bad = true
+			errs = append(errs, fmt.Errorf("give the KEY alone, not %q", key))
 			continue
 		}
 		_, was := p.Get(key)
 		if err := p.Unset(key); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-			bad = true
+			errs = append(errs, err)
 			continue
 		}
 		if was {
@@ -270,48 +206,43 @@ func configUnset(args []string, stdout, stderr io.Writer) int {
 			absent = append(absent, key)
 		}
 	}
-	if bad {
-		fmt.Fprintf(stderr, "%s: nothing changed\n", cmd)
-		return exitUsage
+	if errs != nil {
+		return usageError{errors.Join(append(errs, errors.New("nothing changed"))...)}
 	}
 	if len(removed) > 0 {
 		if err := p.Save(); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-			return exitProblems
+			return err
 		}
 	}
 	for _, key := range removed {
-		fmt.Fprintf(stdout, "unset %s in %s\n", key, p.Path())
-		envNote(key, stderr)
+		fmt.Fprintf(c.stdout, "unset %s in %s\n", key, p.Path())
+		envNote(key, c.stderr)
 	}
 	for _, key := range absent {
-		fmt.Fprintf(stdout, "%s was not set in %s\n", key, p.Path())
-		envNote(key, stderr)
+		fmt.Fprintf(c.stdout, "%s was not set in %s\n", key, p.Path())
+		envNote(key, c.stderr)
 	}
-	return exitOK
+	return nil
 }
 
-func configView(args []string, stdout, stderr io.Writer) int {
-	const cmd = "resultgen config view"
-	fs := subcommandFlags(cmd, configHelp(), stderr)
-	if err := fs.Parse(args); err != nil {
-		return parseExit(err)
+func configView(c *cmdEnv, args []string) error {
+	fs := c.flags(configHelp())
+	if err := fs.parse(args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "%s: takes no arguments, got %q\n", cmd, fs.Args())
-		return exitUsage
+		return usagef("takes no arguments, got %q", fs.Args())
 	}
 	s, err := settings.LoadFrom(os.LookupEnv)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-		return exitProblems
+		return err
 	}
 	profile := s.Profile
 	if _, err := os.Stat(profile); errors.Is(err, os.ErrNotExist) {
 		profile += " (not created yet)"
 	}
-	fmt.Fprintf(stdout, "profile: %s\n\n", profile)
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(c.stdout, "profile: %s\n\n", profile)
+	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SETTING\tVALUE\tSOURCE")
 	for _, name := range append([]string{settings.Home}, settings.Names()...) {
 		v, src := s.Value(name)
@@ -325,9 +256,9 @@ func configView(args []string, stdout, stderr io.Writer) int {
 	for _, slug := range slices.Sorted(maps.Keys(s.Blocks)) {
 		blocks = append(blocks, s.Blocks[slug])
 	}
-	fmt.Fprintln(stdout)
-	printBlocks(stdout, blocks, s.Profile)
-	return exitOK
+	fmt.Fprintln(c.stdout)
+	printBlocks(c.stdout, blocks, s.Profile)
+	return nil
 }
 
 // printBlocks lists blocks as a table, or says there are none.
@@ -351,91 +282,44 @@ func dash(s string) string {
 	return s
 }
 
-// runBlock runs "resultgen block ARGS" and returns the exit code.
-func runBlock(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, blockUsage)
-		return exitUsage
-	}
-	switch args[0] {
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, blockUsage)
-		return exitOK
-	case "ls", "list":
-		return blockList(args[1:], stdout, stderr)
-	case "create":
-		return blockCreate(args[1:], stdout, stderr)
-	case "rm", "remove":
-		return blockRemove(args[1:], stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "resultgen block: unknown command %q; the commands are ls, create and rm (see resultgen block -h)\n", args[0])
-	return exitUsage
-}
-
-func blockList(args []string, stdout, stderr io.Writer) int {
-	const cmd = "resultgen block ls"
-	fs := subcommandFlags(cmd, blockUsage, stderr)
-	if err := fs.Parse(args); err != nil {
-		return parseExit(err)
+func blockList(c *cmdEnv, args []string) error {
+	fs := c.flags(blockUsage)
+	if err := fs.parse(args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "%s: takes no arguments, got %q\n", cmd, fs.Args())
-		return exitUsage
+		return usagef("takes no arguments, got %q", fs.Args())
 	}
-	p, ok := openProfile(cmd, stderr)
-	if !ok {
-		return exitProblems
+	p, err := openProfile()
+	if err != nil {
+		return err
 	}
-	printBlocks(stdout, p.Blocks(), p.Path())
-	return exitOK
+	printBlocks(c.stdout, p.Blocks(), p.Path())
+	return nil
 }
 
-// parseInterspersed parses flags that may come before or after the
-// positional arguments ("create s3/prod --url ..."), and returns the
-// positional ones.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
+func blockCreate(c *cmdEnv, args []string) error {
+	if err := refuseCredentials(args); err != nil {
+		return err
 	}
-}
-
-func blockCreate(args []string, stdout, stderr io.Writer) int {
-	const cmd = "resultgen block create"
-	if refuseCredentials(cmd, args, stderr) {
-		return exitUsage
-	}
-	fs := subcommandFlags(cmd, blockUsage, stderr)
+	fs := c.flags(blockUsage)
 	url := fs.String("url", "", "s3 blocks: the bucket and prefix, `s3://BUCKET/PREFIX`")
 	path := fs.String("path", "", "local blocks: the `folder` (a relative one is made absolute)")
 	endpoint := fs.String("endpoint", "", "s3 blocks: the server, `URL` http://HOST:PORT, https://HOST:PORT or HOST:PORT (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS)")
 	region := fs.String("region", "", "s3 blocks: the `region` (default: AWS_REGION)")
 	insecure := fs.Bool("insecure", false, "s3 blocks: plain HTTP instead of HTTPS for a bare HOST:PORT endpoint")
 	force := fs.Bool("force", false, "replace a block with the same slug")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := fs.parseInterspersed(args)
 	if err != nil {
-		return parseExit(err)
+		return err
 	}
 	if len(pos) != 1 {
-		fmt.Fprintf(stderr, "%s: want one TYPE/NAME, got %d arguments (see resultgen block -h)\n", cmd, len(pos))
-		return exitUsage
+		return usagef("want one TYPE/NAME, got %d arguments (see resultgen block -h)", len(pos))
 	}
 	slug := pos[0]
 	typ, _, err := settings.ParseSlug(slug)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-		return exitUsage
+		return usageError{err}
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -443,109 +327,96 @@ func blockCreate(args []string, stdout, stderr io.Writer) int {
 	switch typ {
 	case settings.BlockS3:
 		if set["path"] {
-			fmt.Fprintf(stderr, "%s: --path is for local blocks; an s3 block takes --url s3://BUCKET/PREFIX\n", cmd)
-			return exitUsage
+			return usagef("--path is for local blocks; an s3 block takes --url s3://BUCKET/PREFIX")
 		}
 		if *url == "" {
-			fmt.Fprintf(stderr, "%s: an s3 block needs --url s3://BUCKET/PREFIX\n", cmd)
-			return exitUsage
+			return usagef("an s3 block needs --url s3://BUCKET/PREFIX")
 		}
 		b.URL = *url
 		// Only here can --insecure=false be told from no --insecure.
 		if err := b.CheckEndpoint(set["insecure"]); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-			return exitUsage
+			return usageError{err}
 		}
 	case settings.BlockLocal:
 		for _, f := range []string{"url", "endpoint", "region", "insecure"} {
 			if set[f] {
-				fmt.Fprintf(stderr, "%s: --%s is for s3 blocks; a local block takes --path DIR\n", cmd, f)
-				return exitUsage
+				return usagef("--%s is for s3 blocks; a local block takes --path DIR", f)
 			}
 		}
 		if *path == "" {
-			fmt.Fprintf(stderr, "%s: a local block needs --path DIR\n", cmd)
-			return exitUsage
+			return usagef("a local block needs --path DIR")
 		}
 		b.URL = *path
 	}
-	p, ok := openProfile(cmd, stderr)
-	if !ok {
-		return exitProblems
+	p, err := openProfile()
+	if err != nil {
+		return err
 	}
 	old, exists := p.Block(slug)
 	if exists && !*force {
-		fmt.Fprintf(stderr, "%s: block %s already exists (%s); pass --force to replace it, or remove it first with resultgen block rm %s\n", cmd, slug, old.URL, slug)
-		return exitProblems
+		return fmt.Errorf("block %s already exists (%s); pass --force to replace it, or remove it first with resultgen block rm %s", slug, old.URL, slug)
 	}
 	if err := p.SetBlock(b); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-		return exitUsage
+		return usageError{err}
 	}
 	if err := p.Save(); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-		return exitProblems
+		return err
 	}
 	verb := "created"
 	if exists {
 		verb = "replaced"
 	}
 	nb, _ := p.Block(slug)
-	fmt.Fprintf(stdout, "%s block %s (%s) in %s\n", verb, slug, storage.Redact(nb.URL), p.Path())
-	return exitOK
+	fmt.Fprintf(c.stdout, "%s block %s (%s) in %s\n", verb, slug, storage.Redact(nb.URL), p.Path())
+	return nil
 }
 
-func blockRemove(args []string, stdout, stderr io.Writer) int {
-	const cmd = "resultgen block rm"
-	fs := subcommandFlags(cmd, blockUsage, stderr)
-	pos, err := parseInterspersed(fs, args)
+func blockRemove(c *cmdEnv, args []string) error {
+	fs := c.flags(blockUsage)
+	pos, err := fs.parseInterspersed(args)
 	if err != nil {
-		return parseExit(err)
+		return err
 	}
 	if len(pos) == 0 {
-		fmt.Fprintf(stderr, "%s: no TYPE/NAME given (see resultgen block -h)\n", cmd)
-		return exitUsage
+		return usagef("no TYPE/NAME given (see resultgen block -h)")
 	}
 	pos = slices.Compact(slices.Sorted(slices.Values(pos)))
 	for _, slug := range pos {
 		if _, _, err := settings.ParseSlug(slug); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-			return exitUsage
+			return usageError{err}
 		}
 	}
-	p, ok := openProfile(cmd, stderr)
-	if !ok {
-		return exitProblems
+	p, err := openProfile()
+	if err != nil {
+		return err
 	}
 	// Check every slug first, so an unknown one removes nothing and the
 	// error names all the blocks there are.
 	for _, slug := range pos {
 		if _, ok := p.Block(slug); !ok {
-			fmt.Fprintf(stderr, "%s: %v\n", cmd, p.RemoveBlock(slug))
+			err := p.RemoveBlock(slug)
 			if len(pos) > 1 {
-				fmt.Fprintf(stderr, "%s: nothing removed\n", cmd)
+				err = fmt.Errorf("%w\nnothing removed", err)
 			}
-			return exitProblems
+			return err
 		}
 	}
 	for _, slug := range pos {
 		if err := p.RemoveBlock(slug); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-			return exitProblems
+			return err
 		}
 	}
 	if err := p.Save(); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-		return exitProblems
+		return err
 	}
 	for _, slug := range pos {
-		fmt.Fprintf(stdout, "removed block %s from %s\n", slug, p.Path())
+		fmt.Fprintf(c.stdout, "removed block %s from %s\n", slug, p.Path())
 		if v, _ := p.Get(settings.DefaultStorage); v == slug {
-			fmt.Fprintf(stderr, "note: %s in the profile still names %s; change it with resultgen config set or unset\n", settings.DefaultStorage, slug)
+			fmt.Fprintf(c.stderr, "note: %s in the profile still names %s; change it with resultgen config set or unset\n", settings.DefaultStorage, slug)
 		}
 		if v, _ := os.LookupEnv(settings.DefaultStorage); v == slug {
-			fmt.Fprintf(stderr, "note: %s in the environment still names %s\n", settings.DefaultStorage, slug)
+			fmt.Fprintf(c.stderr, "note: %s in the environment still names %s\n", settings.DefaultStorage, slug)
 		}
 	}
-	return exitOK
+	return nil
 }

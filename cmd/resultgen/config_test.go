@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,16 +26,15 @@ func configHome(t *testing.T) string {
 
 // call runs one of the command functions and returns its exit code, stdout
 // and stderr.
-func call(fn func([]string, io.Writer, io.Writer) int, args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	code := fn(args, &out, &errb)
-	return code, out.String(), errb.String()
+// call runs "resultgen GROUP ARGS".
+func call(group string, args ...string) (int, string, string) {
+	return runCLI(append([]string{group}, args...)...)
 }
 
 // viewRows runs "config view" and returns each setting's value and source.
 func viewRows(t *testing.T) (map[string][2]string, string) {
 	t.Helper()
-	code, out, errs := call(runConfig, "view")
+	code, out, errs := call("config", "view")
 	if code != 0 {
 		t.Fatalf("config view: exit %d\n%s", code, errs)
 	}
@@ -78,7 +75,7 @@ func TestConfigSetViewUnset(t *testing.T) {
 		t.Errorf("fresh view does not say the profile and blocks are missing:\n%s", out)
 	}
 
-	code, stdout, stderr := call(runConfig, "set",
+	code, stdout, stderr := call("config", "set",
 		"RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=yes",
 		"RESULTGEN_LOCAL_STORAGE_PATH=data",
 		"RESULTGEN_RESULTS_DEFAULT_SERIALIZER=json",
@@ -118,7 +115,7 @@ func TestConfigSetViewUnset(t *testing.T) {
 
 	// The environment beats the profile, and set says so.
 	t.Setenv(settings.DefaultSerializer, "gob")
-	code, _, stderr = call(runConfig, "set", "RESULTGEN_RESULTS_DEFAULT_SERIALIZER=compressed/json")
+	code, _, stderr = call("config", "set", "RESULTGEN_RESULTS_DEFAULT_SERIALIZER=compressed/json")
 	if code != 0 || !strings.Contains(stderr, "set in the environment, which beats the profile") {
 		t.Errorf("set under an env override: exit %d, stderr:\n%s", code, stderr)
 	}
@@ -133,7 +130,7 @@ func TestConfigSetViewUnset(t *testing.T) {
 	}
 	t.Setenv(settings.LoggingLevel, "")
 
-	code, stdout, stderr = call(runConfig, "unset", settings.DefaultStorage, settings.LocalStoragePath, settings.RefreshCache)
+	code, stdout, stderr = call("config", "unset", settings.DefaultStorage, settings.LocalStoragePath, settings.RefreshCache)
 	if code != 0 {
 		t.Fatalf("config unset: exit %d\n%s", code, stderr)
 	}
@@ -198,7 +195,7 @@ func TestConfigErrors(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			code, stdout, stderr := call(runConfig, tt.args...)
+			code, stdout, stderr := call("config", tt.args...)
 			if code != tt.code {
 				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout, stderr)
 			}
@@ -229,21 +226,21 @@ func TestBlockRoundTrip(t *testing.T) {
 	t.Chdir(wd)
 	wd, _ = os.Getwd()
 
-	code, stdout, stderr := call(runBlock, "ls")
+	code, stdout, stderr := call("block", "ls")
 	if code != 0 || !strings.Contains(stdout, "no blocks") {
 		t.Fatalf("ls on a fresh home: exit %d\n%s%s", code, stdout, stderr)
 	}
-	code, stdout, stderr = call(runBlock, "create", "s3/prod", "--url", "s3://results/team-a",
+	code, stdout, stderr = call("block", "create", "s3/prod", "--url", "s3://results/team-a",
 		"--endpoint", "127.0.0.1:9000", "--region=us-east-1", "--insecure")
 	if code != 0 || !strings.Contains(stdout, "created block s3/prod") {
 		t.Fatalf("create s3/prod: exit %d\n%s%s", code, stdout, stderr)
 	}
-	code, _, stderr = call(runBlock, "create", "--path", "scratch", "local/scratch")
+	code, _, stderr = call("block", "create", "--path", "scratch", "local/scratch")
 	if code != 0 {
 		t.Fatalf("create local/scratch: exit %d\n%s", code, stderr)
 	}
 
-	code, stdout, _ = call(runBlock, "ls")
+	code, stdout, _ = call("block", "ls")
 	if code != 0 {
 		t.Fatalf("ls: exit %d", code)
 	}
@@ -272,11 +269,11 @@ func TestBlockRoundTrip(t *testing.T) {
 	}
 
 	// Creating over an existing block needs --force.
-	code, _, stderr = call(runBlock, "create", "s3/prod", "--url", "s3://other")
+	code, _, stderr = call("block", "create", "s3/prod", "--url", "s3://other")
 	if code != 1 || !strings.Contains(stderr, "already exists") || !strings.Contains(stderr, "--force") {
 		t.Errorf("create existing: exit %d\n%s", code, stderr)
 	}
-	code, stdout, stderr = call(runBlock, "create", "s3/prod", "--url", "s3://other", "--force")
+	code, stdout, stderr = call("block", "create", "s3/prod", "--url", "s3://other", "--force")
 	if code != 0 || !strings.Contains(stdout, "replaced block s3/prod") {
 		t.Errorf("create --force: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -288,32 +285,32 @@ func TestBlockRoundTrip(t *testing.T) {
 	}
 
 	// rm: unknown slugs name the known ones and remove nothing.
-	code, _, stderr = call(runBlock, "rm", "s3/prod", "s3/staging")
+	code, _, stderr = call("block", "rm", "s3/prod", "s3/staging")
 	if code != 1 || !strings.Contains(stderr, "unknown block") || !strings.Contains(stderr, "known blocks: local/scratch, s3/prod") {
 		t.Errorf("rm unknown: exit %d\n%s", code, stderr)
 	}
 	if _, err := os.Stat(home); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, _ := call(runBlock, "ls"); code != 0 || !strings.Contains(out, "s3/prod") {
+	if code, out, _ := call("block", "ls"); code != 0 || !strings.Contains(out, "s3/prod") {
 		t.Errorf("a failed rm removed s3/prod:\n%s", out)
 	}
 
-	if _, _, stderr := call(runConfig, "set", "RESULTGEN_DEFAULT_RESULT_STORAGE=s3/prod"); strings.Contains(stderr, "no block") {
+	if _, _, stderr := call("config", "set", "RESULTGEN_DEFAULT_RESULT_STORAGE=s3/prod"); strings.Contains(stderr, "no block") {
 		t.Errorf("set to an existing block still notes it missing:\n%s", stderr)
 	}
-	code, stdout, stderr = call(runBlock, "rm", "s3/prod")
+	code, stdout, stderr = call("block", "rm", "s3/prod")
 	if code != 0 || !strings.Contains(stdout, "removed block s3/prod") {
 		t.Fatalf("rm: exit %d\n%s%s", code, stdout, stderr)
 	}
 	if !strings.Contains(stderr, "still names s3/prod") {
 		t.Errorf("rm of the default storage block gives no note:\n%s", stderr)
 	}
-	code, stdout, _ = call(runBlock, "ls")
+	code, stdout, _ = call("block", "ls")
 	if code != 0 || strings.Contains(stdout, "s3/prod") || !strings.Contains(stdout, "local/scratch") {
 		t.Errorf("ls after rm: exit %d\n%s", code, stdout)
 	}
-	code, _, stderr = call(runBlock, "rm", "s3/prod")
+	code, _, stderr = call("block", "rm", "s3/prod")
 	if code != 1 || !strings.Contains(stderr, "known blocks: local/scratch") {
 		t.Errorf("second rm: exit %d\n%s", code, stderr)
 	}
@@ -330,7 +327,7 @@ func TestBlockRefusesCredentials(t *testing.T) {
 	} {
 		t.Run(flagArg, func(t *testing.T) {
 			home := configHome(t)
-			code, _, stderr := call(runBlock, "create", "s3/prod", "--url", "s3://results", flagArg, "abc")
+			code, _, stderr := call("block", "create", "s3/prod", "--url", "s3://results", flagArg, "abc")
 			if code != 2 {
 				t.Errorf("exit %d, want 2", code)
 			}
@@ -346,7 +343,7 @@ func TestBlockRefusesCredentials(t *testing.T) {
 	}
 	t.Run("credentials in the url", func(t *testing.T) {
 		configHome(t)
-		code, _, stderr := call(runBlock, "create", "s3/prod", "--url", "s3://AKIA:secret@results")
+		code, _, stderr := call("block", "create", "s3/prod", "--url", "s3://AKIA:secret@results")
 		if code != 2 || !strings.Contains(stderr, "credentials do not belong in a storage spec") {
 			t.Errorf("exit %d\n%s", code, stderr)
 		}
@@ -389,7 +386,7 @@ func TestBlockUsageErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			home := configHome(t)
-			code, stdout, stderr := call(runBlock, tt.args...)
+			code, stdout, stderr := call("block", tt.args...)
 			if code != tt.code {
 				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout, stderr)
 			}
@@ -431,7 +428,7 @@ func TestBlockCreateEndpointURL(t *testing.T) {
 	awsEnv(t)
 	srv := s3test.NewEmptyBucket(t, "results")
 	endpoint := "http://" + srv.Host
-	code, stdout, stderr := call(runBlock, "create", "s3/dev", "--url", "s3://results/dev", "--endpoint", endpoint, "--region", "us-east-1")
+	code, stdout, stderr := call("block", "create", "s3/dev", "--url", "s3://results/dev", "--endpoint", endpoint, "--region", "us-east-1")
 	if code != 0 {
 		t.Fatalf("create: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -442,12 +439,12 @@ func TestBlockCreateEndpointURL(t *testing.T) {
 	if b, err := s.Block("s3/dev"); err != nil || b.Endpoint != endpoint || b.Insecure {
 		t.Errorf("block = %+v, %v; want endpoint %s as written", b, err, endpoint)
 	}
-	code, stdout, _ = call(runBlock, "ls")
+	code, stdout, _ = call("block", "ls")
 	if got := strings.Fields(strings.Split(strings.TrimSpace(stdout), "\n")[1]); code != 0 || strings.Join(got, " ") != "s3/dev s3://results/dev "+endpoint+" us-east-1 true" {
 		t.Errorf("ls: exit %d, row %q\n%s", code, got, stdout)
 	}
 
-	code, stdout, stderr = call(runResults, "ls", "--storage", "s3/dev")
+	code, stdout, stderr = call("results", "ls", "--storage", "s3/dev")
 	if code != 0 {
 		t.Fatalf("results ls --storage s3/dev: exit %d\n%s%s", code, stdout, stderr)
 	}

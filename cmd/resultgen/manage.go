@@ -3,7 +3,6 @@ package main
 // results diff, ls -summary, rm -task/-flow, prune -stale and -max-size.
 
 import (
-	"context"
 	"fmt"
 	"go/types"
 	"io"
@@ -20,14 +19,14 @@ import (
 	"github.com/resultgen/resultgen/runtime/typeid"
 )
 
-func printSummary(cmd string, sum []results.TaskSummary, format string, stdout, stderr io.Writer) int {
+func printSummary(w io.Writer, sum []results.TaskSummary, format string) error {
 	if format == "json" {
 		if sum == nil {
 			sum = []results.TaskSummary{}
 		}
-		return writeJSON(cmd, stdout, stderr, sum)
+		return writeJSON(w, sum)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TASK\tRECORDS\tSIZE\tLAST USED")
 	var n int
 	var bytes int64
@@ -38,66 +37,62 @@ func printSummary(cmd string, sum []results.TaskSummary, format string, stdout, 
 	}
 	fmt.Fprintf(tw, "(total)\t%d\t%s\t\n", n, results.FormatSize(bytes))
 	tw.Flush()
-	return exitOK
+	return nil
 }
 
-func resultsDiff(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	const cmd = "resultgen results diff"
-	fs := subcommandFlags(cmd, resultsUsage, stderr)
+func resultsDiff(c *cmdEnv, args []string) error {
+	fs := c.flags(resultsUsage)
 	spec := storageFlag(fs)
-	keys, err := parseInterspersed(fs, args)
+	keys, err := fs.parseInterspersed(args)
 	if err != nil {
-		return parseExit(err)
+		return err
 	}
 	if len(keys) != 2 {
-		fmt.Fprintf(stderr, "%s: want KEY1 KEY2, got %d arguments\n", cmd, len(keys))
-		return exitUsage
+		return usagef("want KEY1 KEY2, got %d arguments", len(keys))
 	}
 	for _, k := range keys {
 		if err := storage.ValidateKey(k); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-			return exitUsage
+			return usageError{err}
 		}
 	}
-	st, done, ok := resultsStore(cmd, *spec, stderr)
-	if !ok {
-		return exitProblems
+	st, done, err := resultsStore(c, *spec)
+	if err != nil {
+		return err
 	}
 	defer done()
 	var metas [2]record.Meta
 	for i, k := range keys {
-		m, err := record.ReadMeta(ctx, st, k)
+		m, err := record.ReadMeta(c.ctx, st, k)
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-			return exitProblems
+			return err
 		}
 		metas[i] = m
 	}
 	a, b := metas[0], metas[1]
-	fmt.Fprintf(stdout, "%s: %s, created %s\n", keys[0], dash(a.Func), results.FormatTime(a.Created))
-	fmt.Fprintf(stdout, "%s: %s, created %s\n", keys[1], dash(b.Func), results.FormatTime(b.Created))
+	fmt.Fprintf(c.stdout, "%s: %s, created %s\n", keys[0], dash(a.Func), results.FormatTime(a.Created))
+	fmt.Fprintf(c.stdout, "%s: %s, created %s\n", keys[1], dash(b.Func), results.FormatTime(b.Created))
 	if a.Func != b.Func {
-		fmt.Fprintf(stdout, "note: written by different functions\n")
+		fmt.Fprintf(c.stdout, "note: written by different functions\n")
 	}
 	if a.Manifest == nil || b.Manifest == nil {
-		fmt.Fprintf(stdout, "note: a record without a key manifest (written by an older resultgen, or a flow): only result types are compared\n")
+		fmt.Fprintf(c.stdout, "note: a record without a key manifest (written by an older resultgen, or a flow): only result types are compared\n")
 	}
 	diffs := record.Compare(a, b)
 	if len(diffs) == 0 {
-		fmt.Fprintln(stdout, "no difference in what the keys were made of, nor in the result type")
-		return exitOK
+		fmt.Fprintln(c.stdout, "no difference in what the keys were made of, nor in the result type")
+		return nil
 	}
 	for _, d := range diffs {
-		fmt.Fprintln(stdout, d)
+		fmt.Fprintln(c.stdout, d)
 	}
-	return exitOK
+	return nil
 }
 
 // removeSelected is "rm -task NAME" and "rm -flow NAME".
-func removeSelected(ctx context.Context, cmd, spec string, c results.Criteria, dryRun bool, stdout, stderr io.Writer) int {
-	st, done, ok := resultsStore(cmd, spec, stderr)
-	if !ok {
-		return exitProblems
+func removeSelected(c *cmdEnv, spec string, crit results.Criteria, dryRun bool) error {
+	st, done, err := resultsStore(c, spec)
+	if err != nil {
+		return err
 	}
 	defer done()
 	verb := "removed"
@@ -106,45 +101,44 @@ func removeSelected(ctx context.Context, cmd, spec string, c results.Criteria, d
 	}
 	var n, failed int
 	var fns []string
-	code := exitOK
-	for p, err := range results.Prune(ctx, st, c, results.PruneOptions{DryRun: dryRun}) {
+	ok := true
+	for p, err := range results.Prune(c.ctx, st, crit, results.PruneOptions{DryRun: dryRun}) {
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
-			code = exitProblems
+			c.logf("%s: %v", st, err)
+			ok = false
 			break
 		}
 		if p.Err != nil {
-			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, p.Key, p.Err)
+			c.logf("%s: %v", p.Key, p.Err)
 			failed++
 			continue
 		}
 		n++
 		fns = append(fns, p.Meta.Func)
-		fmt.Fprintf(stdout, "%s %s (%s)\n", verb, p.Key, p.Why)
+		fmt.Fprintf(c.stdout, "%s %s (%s)\n", verb, p.Key, p.Why)
 	}
-	if !dryRun && code == exitOK && failed == 0 && c.Task != "" {
+	if !dryRun && ok && failed == 0 && crit.Task != "" {
 		// nothing of the task is left: its index goes too
-		if err := results.RemoveIndexes(ctx, st, fns); err != nil {
-			fmt.Fprintf(stderr, "%s: task index: %v\n", cmd, err)
+		if err := results.RemoveIndexes(c.ctx, st, fns); err != nil {
+			c.logf("task index: %v", err)
 		}
 	}
 	if dryRun {
-		fmt.Fprintf(stderr, "%s: dry run: would remove %s from %s, removed none\n", cmd, plural(n, "record"), st)
+		c.logf("dry run: would remove %s from %s, removed none", plural(n, "record"), st)
 	} else {
-		fmt.Fprintf(stderr, "%s: removed %s from %s\n", cmd, plural(n, "record"), st)
+		c.logf("removed %s from %s", plural(n, "record"), st)
 	}
 	if failed > 0 {
-		fmt.Fprintf(stderr, "%s: %s could not be removed\n", cmd, plural(failed, "record"))
-		code = exitProblems
+		return fmt.Errorf("%s could not be removed", plural(failed, "record"))
 	}
-	return code
+	return reported(ok)
 }
 
 // pruneToSize is "prune -max-size SIZE".
-func pruneToSize(ctx context.Context, cmd, spec, prefix string, max int64, dryRun bool, stdout, stderr io.Writer) int {
-	st, done, ok := resultsStore(cmd, spec, stderr)
-	if !ok {
-		return exitProblems
+func pruneToSize(c *cmdEnv, spec, prefix string, max int64, dryRun bool) error {
+	st, done, err := resultsStore(c, spec)
+	if err != nil {
+		return err
 	}
 	defer done()
 	verb := "removed"
@@ -153,33 +147,32 @@ func pruneToSize(ctx context.Context, cmd, spec, prefix string, max int64, dryRu
 	}
 	var n, failed int
 	var freed int64
-	code := exitOK
-	for p, err := range results.PruneToSize(ctx, st, prefix, max, results.PruneOptions{DryRun: dryRun}) {
+	ok := true
+	for p, err := range results.PruneToSize(c.ctx, st, prefix, max, results.PruneOptions{DryRun: dryRun}) {
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
-			code = exitProblems
+			c.logf("%s: %v", st, err)
+			ok = false
 			break
 		}
 		if p.Err != nil {
-			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, p.Key, p.Err)
+			c.logf("%s: %v", p.Key, p.Err)
 			failed++
 			continue
 		}
 		n++
 		freed += p.ObjectSize
-		fmt.Fprintf(stdout, "%s %s (%s)\n", verb, p.Key, p.Why)
+		fmt.Fprintf(c.stdout, "%s %s (%s)\n", verb, p.Key, p.Why)
 	}
 	what := plural(n, "record") + " (" + results.FormatSize(freed) + ")"
 	if dryRun {
-		fmt.Fprintf(stderr, "%s: dry run: would remove %s from %s, removed none\n", cmd, what, st)
+		c.logf("dry run: would remove %s from %s, removed none", what, st)
 	} else {
-		fmt.Fprintf(stderr, "%s: removed %s from %s\n", cmd, what, st)
+		c.logf("removed %s from %s", what, st)
 	}
 	if failed > 0 {
-		fmt.Fprintf(stderr, "%s: %s could not be removed\n", cmd, plural(failed, "record"))
-		code = exitProblems
+		return fmt.Errorf("%s could not be removed", plural(failed, "record"))
 	}
-	return code
+	return reported(ok)
 }
 
 // sizeFlag parses "500MB", "2GiB", "1.5G", "1024" (bytes). Decimal units
@@ -241,14 +234,13 @@ type current struct {
 // criterion: a record is stale when its function's package was loaded
 // without errors and the function is gone, returns another result type,
 // or (keys with task_source) has another code version.
-func staleChecker(ctx context.Context, cmd string, patterns []string, stderr io.Writer) (func(record.Meta) (bool, string), bool) {
+func staleChecker(c *cmdEnv, patterns []string) (func(record.Meta) (bool, string), error) {
 	if len(patterns) == 0 {
 		patterns = []string{"./..."}
 	}
-	a, err := generator.Analyze(ctx, generator.Config{}, patterns...)
+	a, err := generator.Analyze(c.ctx, generator.Config{}, patterns...)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: load %s: %v\n", cmd, strings.Join(patterns, " "), err)
-		return nil, false
+		return nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), err)
 	}
 	funcs := map[string]current{}
 	known := map[string]bool{} // packages whose functions are all known
@@ -257,7 +249,7 @@ func staleChecker(ctx context.Context, cmd string, patterns []string, stderr io.
 	for _, p := range a.Packages {
 		if len(p.Diagnostics) > 0 {
 			broken[p.Path] = true
-			fmt.Fprintf(stderr, "%s: %s has generate errors; its records are kept\n", cmd, p.Path)
+			c.logf("%s has generate errors; its records are kept", p.Path)
 			continue
 		}
 		known[p.Path] = true
@@ -286,7 +278,7 @@ func staleChecker(ctx context.Context, cmd string, patterns []string, stderr io.
 			return true, "stale: code changed since the record was written (" + shortHash(m.Manifest.Source) + " -> " + shortHash(c.source) + "); its key can no longer come up"
 		}
 		return false, ""
-	}, true
+	}, nil
 }
 
 func shortHash(h string) string {

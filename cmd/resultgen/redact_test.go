@@ -127,7 +127,7 @@ func TestCredentialsNeverEchoed(t *testing.T) {
 				name string
 				run  func(t *testing.T) string
 			}{"config set " + specName, func(t *testing.T) string {
-				code, out, errs := call(runConfig, "set", settings.DefaultStorage+"="+spec)
+				code, out, errs := call("config", "set", settings.DefaultStorage+"="+spec)
 				if code == 0 {
 					t.Fatal("config set accepted it")
 				}
@@ -138,7 +138,7 @@ func TestCredentialsNeverEchoed(t *testing.T) {
 				run  func(t *testing.T) string
 			}{"config view with env " + specName, func(t *testing.T) string {
 				t.Setenv(settings.DefaultStorage, spec)
-				_, out, errs := call(runConfig, "view")
+				_, out, errs := call("config", "view")
 				return out + errs
 			}},
 			struct {
@@ -146,7 +146,7 @@ func TestCredentialsNeverEchoed(t *testing.T) {
 				run  func(t *testing.T) string
 			}{"results ls with env " + specName, func(t *testing.T) string {
 				t.Setenv(settings.DefaultStorage, spec)
-				code, out, errs := call(runResults, "ls")
+				code, out, errs := call("results", "ls")
 				if code == 0 {
 					t.Fatal("results ls succeeded")
 				}
@@ -156,7 +156,7 @@ func TestCredentialsNeverEchoed(t *testing.T) {
 				name string
 				run  func(t *testing.T) string
 			}{"results ls -storage " + specName, func(t *testing.T) string {
-				code, out, errs := call(runResults, "ls", "-storage", spec)
+				code, out, errs := call("results", "ls", "-storage", spec)
 				if code == 0 {
 					t.Fatal("results ls succeeded")
 				}
@@ -166,7 +166,7 @@ func TestCredentialsNeverEchoed(t *testing.T) {
 				name string
 				run  func(t *testing.T) string
 			}{"block create --url " + specName, func(t *testing.T) string {
-				code, out, errs := call(runBlock, "create", "s3/prod", "--url", spec)
+				code, out, errs := call("block", "create", "s3/prod", "--url", spec)
 				if code == 0 {
 					t.Fatal("block create accepted it")
 				}
@@ -191,7 +191,7 @@ func TestCredentialsNeverEchoed(t *testing.T) {
 				run  func(t *testing.T) string
 			}{"AWS_ENDPOINT_URL_S3 results ls " + epName, func(t *testing.T) string {
 				t.Setenv("AWS_ENDPOINT_URL_S3", ep)
-				code, out, errs := call(runResults, "ls", "-storage", "s3://bucket/p")
+				code, out, errs := call("results", "ls", "-storage", "s3://bucket/p")
 				if code == 0 {
 					t.Fatal("results ls succeeded")
 				}
@@ -201,7 +201,7 @@ func TestCredentialsNeverEchoed(t *testing.T) {
 				name string
 				run  func(t *testing.T) string
 			}{"block create --endpoint " + epName, func(t *testing.T) string {
-				code, out, errs := call(runBlock, "create", "s3/prod", "--url", "s3://bucket/p", "--endpoint", ep)
+				code, out, errs := call("block", "create", "s3/prod", "--url", "s3://bucket/p", "--endpoint", ep)
 				if code == 0 {
 					t.Fatal("block create accepted it")
 				}

@@ -4,14 +4,13 @@ package main
 // in a store, through package results.
 
 import (
-	"context"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
-	"os"
-	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -125,43 +124,13 @@ Exit status: 0 when all went well, 1 on problems (missing, damaged or
 unreadable records, store errors), 2 on usage errors.
 `
 
-// runResults runs "resultgen results ARGS" and returns the exit code.
-func runResults(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, resultsUsage)
-		return exitUsage
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	switch args[0] {
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, resultsUsage)
-		return exitOK
-	case "ls", "list":
-		return resultsList(ctx, args[1:], stdout, stderr)
-	case "show":
-		return resultsShow(ctx, args[1:], stdout, stderr)
-	case "diff":
-		return resultsDiff(ctx, args[1:], stdout, stderr)
-	case "verify":
-		return resultsVerify(ctx, args[1:], stdout, stderr)
-	case "rm", "remove":
-		return resultsRemove(ctx, args[1:], stdout, stderr)
-	case "prune":
-		return resultsPrune(ctx, args[1:], stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "resultgen results: unknown command %q; the commands are ls, show, diff, verify, rm and prune (see resultgen results -h)\n", args[0])
-	return exitUsage
-}
-
 // resultsStore opens the store a -storage flag names, and returns a
 // function that closes what was opened. A local folder that does not exist
 // is not created: it is an empty store.
-func resultsStore(cmd, spec string, stderr io.Writer) (storage.Storage, func(), bool) {
+func resultsStore(c *cmdEnv, spec string) (storage.Storage, func(), error) {
 	s, err := settings.Load()
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-		return nil, nil, false
+		return nil, nil, err
 	}
 	if spec == "" {
 		spec = s.DefaultStorage
@@ -170,24 +139,22 @@ func resultsStore(cmd, spec string, stderr io.Writer) (storage.Storage, func(), 
 		spec = "local"
 	}
 	if spec == "memory" {
-		fmt.Fprintf(stderr, "note: memory storage lives inside one program run; here it is always empty\n")
+		fmt.Fprintf(c.stderr, "note: memory storage lives inside one program run; here it is always empty\n")
 	}
 	if dir, ok := localFolder(spec, s); ok && dir != "" {
 		st, err := storage.OpenLocal(dir, storage.LocalOptions{NoCreate: true})
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-			return nil, nil, false
+			return nil, nil, err
 		}
-		return st, func() { st.Close() }, true
+		return st, func() { st.Close() }, nil
 	}
 	e := runtime.NewEngine(s)
 	st, err := e.OpenStorage(spec)
 	if err != nil {
 		e.Close()
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-		return nil, nil, false
+		return nil, nil, err
 	}
-	return st, func() { e.Close() }, true
+	return st, func() { e.Close() }, nil
 }
 
 // localFolder returns the folder of a local storage spec.
@@ -214,27 +181,22 @@ func storageFlag(fs interface {
 	return fs.String("storage", "", "the store: local, local:PATH, s3://BUCKET/PREFIX or a block `SPEC` TYPE/NAME (default: the settings' default storage)")
 }
 
-func checkFormat(cmd, format string, allowed []string, stderr io.Writer) bool {
-	for _, a := range allowed {
-		if format == a {
-			return true
-		}
+func checkFormat(format string, allowed []string) error {
+	if !slices.Contains(allowed, format) {
+		return usagef("unknown -format %q (want %s)", format, strings.Join(allowed, " or "))
 	}
-	fmt.Fprintf(stderr, "%s: unknown -format %q (want %s)\n", cmd, format, strings.Join(allowed, " or "))
-	return false
+	return nil
 }
 
-func checkPrefix(cmd, prefix string, stderr io.Writer) bool {
+func checkPrefix(prefix string) error {
 	if err := storage.ValidatePrefix(prefix); err != nil {
-		fmt.Fprintf(stderr, "%s: -prefix: %v\n", cmd, err)
-		return false
+		return usagef("-prefix: %v", err)
 	}
-	return true
+	return nil
 }
 
-func resultsList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	const cmd = "resultgen results ls"
-	fs := subcommandFlags(cmd, resultsUsage, stderr)
+func resultsList(c *cmdEnv, args []string) error {
+	fs := c.flags(resultsUsage)
 	spec := storageFlag(fs)
 	prefix := fs.String("prefix", "", "only keys starting with `P`")
 	task := fs.String("task", "", "only records of the task or flow `NAME`")
@@ -242,39 +204,36 @@ func resultsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	format := fs.String("format", "table", "output `format`: table or json")
 	all := fs.Bool("all", false, "also list the store's own temporary and lock files")
 	summary := fs.Bool("summary", false, "one row per task: records, bytes, last use")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := fs.parseInterspersed(args)
 	if err != nil {
-		return parseExit(err)
+		return err
 	}
 	if len(pos) > 0 {
-		fmt.Fprintf(stderr, "%s: takes no arguments, got %q (filter keys with -prefix)\n", cmd, pos)
-		return exitUsage
+		return usagef("takes no arguments, got %q (filter keys with -prefix)", pos)
 	}
-	if !checkFormat(cmd, *format, []string{"table", "json"}, stderr) || !checkPrefix(cmd, *prefix, stderr) {
-		return exitUsage
+	if err := cmp.Or(checkFormat(*format, []string{"table", "json"}), checkPrefix(*prefix)); err != nil {
+		return err
 	}
-	st, done, ok := resultsStore(cmd, *spec, stderr)
-	if !ok {
-		return exitProblems
+	st, done, err := resultsStore(c, *spec)
+	if err != nil {
+		return err
 	}
 	defer done()
 
 	var entries []results.Entry
-	for e, err := range results.List(ctx, st, results.ListOptions{Prefix: *prefix, Task: *task, FlowRun: *flowRun}) {
+	for e, err := range results.List(c.ctx, st, results.ListOptions{Prefix: *prefix, Task: *task, FlowRun: *flowRun}) {
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
-			return exitProblems
+			return fmt.Errorf("%s: %w", st, err)
 		}
 		entries = append(entries, e)
 	}
 	if *summary {
-		return printSummary(cmd, results.Summarize(entries), *format, stdout, stderr)
+		return printSummary(c.stdout, results.Summarize(entries), *format)
 	}
 	if *all {
-		for e, err := range results.ListTemps(ctx, st) {
+		for e, err := range results.ListTemps(c.ctx, st) {
 			if err != nil {
-				fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
-				return exitProblems
+				return fmt.Errorf("%s: %w", st, err)
 			}
 			entries = append(entries, e)
 		}
@@ -283,14 +242,13 @@ func resultsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		if entries == nil {
 			entries = []results.Entry{}
 		}
-		if code := writeJSON(cmd, stdout, stderr, entries); code != exitOK {
-			return code
+		if err := writeJSON(c.stdout, entries); err != nil {
+			return err
 		}
 		if n := countDamaged(entries); n > 0 {
-			fmt.Fprintf(stderr, "%s: %s damaged or unreadable; check with resultgen results verify\n", cmd, plural(n, "object"))
-			return exitProblems
+			return fmt.Errorf("%s damaged or unreadable; check with resultgen results verify", plural(n, "object"))
 		}
-		return exitOK
+		return nil
 	}
 	if len(entries) == 0 {
 		what := "objects"
@@ -303,10 +261,10 @@ func resultsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 				what += " and task " + strconv.Quote(*task)
 			}
 		}
-		fmt.Fprintf(stderr, "no %s in %s\n", what, st)
-		return exitOK
+		fmt.Fprintf(c.stderr, "no %s in %s\n", what, st)
+		return nil
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tTASK\tTYPE\tSERIALIZER\tSIZE\tCREATED\tEXPIRES")
 	var damaged []results.Entry
 	now := time.Now()
@@ -338,13 +296,12 @@ func resultsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	tw.Flush()
 	for _, e := range damaged {
-		fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, e.Key, e.Err)
+		c.logf("%s: %v", e.Key, e.Err)
 	}
 	if len(damaged) > 0 {
-		fmt.Fprintf(stderr, "%s: %s damaged or unreadable; check with resultgen results verify\n", cmd, plural(len(damaged), "object"))
-		return exitProblems
+		return fmt.Errorf("%s damaged or unreadable; check with resultgen results verify", plural(len(damaged), "object"))
 	}
-	return exitOK
+	return nil
 }
 
 // countDamaged counts the entries that are damaged or unreadable records.
@@ -358,68 +315,54 @@ func countDamaged(entries []results.Entry) int {
 	return n
 }
 
-func writeJSON(cmd string, stdout, stderr io.Writer, v any) int {
-	enc := json.NewEncoder(stdout)
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-		return exitProblems
-	}
-	return exitOK
+	return enc.Encode(v)
 }
 
-func resultsShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	const cmd = "resultgen results show"
-	fs := subcommandFlags(cmd, resultsUsage, stderr)
+func resultsShow(c *cmdEnv, args []string) error {
+	fs := c.flags(resultsUsage)
 	spec := storageFlag(fs)
 	format := fs.String("format", "text", "output `format`: text or json")
 	withValue := fs.Bool("value", false, "also decode the value and print it as JSON")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := fs.parseInterspersed(args)
 	if err != nil {
-		return parseExit(err)
+		return err
 	}
 	if len(pos) != 1 {
-		fmt.Fprintf(stderr, "%s: want one KEY, got %d arguments (see resultgen results -h)\n", cmd, len(pos))
-		return exitUsage
+		return usagef("want one KEY, got %d arguments (see resultgen results -h)", len(pos))
 	}
 	key := pos[0]
 	if err := storage.ValidateKey(key); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-		return exitUsage
+		return usageError{err}
 	}
-	if !checkFormat(cmd, *format, []string{"text", "json"}, stderr) {
-		return exitUsage
+	if err := checkFormat(*format, []string{"text", "json"}); err != nil {
+		return err
 	}
-	st, done, ok := resultsStore(cmd, *spec, stderr)
-	if !ok {
-		return exitProblems
+	st, done, err := resultsStore(c, *spec)
+	if err != nil {
+		return err
 	}
 	defer done()
 
-	e, err := results.Show(ctx, st, key, time.Now())
+	e, err := results.Show(c.ctx, st, key, time.Now())
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-		return exitProblems
+		return err
 	}
 	if e.Status != results.StatusRecord {
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, e.Err)
-		return exitProblems
+		return e.Err
 	}
 	shown := results.Shown{Entry: e, WithValue: *withValue}
 	if *withValue {
-		shown.Value, _, shown.ValueErr = results.Value(ctx, st, key)
+		shown.Value, _, shown.ValueErr = results.Value(c.ctx, st, key)
 		if shown.ValueErr != nil && !errors.Is(shown.ValueErr, results.ErrNeedsType) {
 			// The record is damaged past its header and trailer, or the
 			// payload does not decode: say so and show nothing more.
-			fmt.Fprintf(stderr, "%s: %v\n", cmd, shown.ValueErr)
-			return exitProblems
+			return shown.ValueErr
 		}
 	}
-	if err := results.WriteShow(stdout, shown, *format); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-		return exitProblems
-	}
-	return exitOK
+	return results.WriteShow(c.stdout, shown, *format)
 }
 
 // verifyProgress reports verify's progress on stderr every `every` records
@@ -452,32 +395,29 @@ func (p *verifyProgress) add(c results.Check, failed bool) {
 	}
 }
 
-func resultsVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	const cmd = "resultgen results verify"
-	fs := subcommandFlags(cmd, resultsUsage, stderr)
+func resultsVerify(c *cmdEnv, args []string) error {
+	fs := c.flags(resultsUsage)
 	spec := storageFlag(fs)
 	prefix := fs.String("prefix", "", "only keys starting with `P` (when no KEY is named)")
 	quiet := fs.Bool("q", false, "print only the records with a problem")
-	keys, err := parseInterspersed(fs, args)
+	keys, err := fs.parseInterspersed(args)
 	if err != nil {
-		return parseExit(err)
+		return err
 	}
 	if len(keys) > 0 && *prefix != "" {
-		fmt.Fprintf(stderr, "%s: give KEYs or -prefix, not both\n", cmd)
-		return exitUsage
+		return usagef("give KEYs or -prefix, not both")
 	}
-	if !checkPrefix(cmd, *prefix, stderr) {
-		return exitUsage
+	if err := checkPrefix(*prefix); err != nil {
+		return err
 	}
 	for _, k := range keys {
 		if err := storage.ValidateKey(k); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-			return exitUsage
+			return usageError{err}
 		}
 	}
-	st, done, ok := resultsStore(cmd, *spec, stderr)
-	if !ok {
-		return exitProblems
+	st, done, err := resultsStore(c, *spec)
+	if err != nil {
+		return err
 	}
 	defer done()
 
@@ -486,24 +426,24 @@ func resultsVerify(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if named {
 		checks = func(yield func(results.Check, error) bool) {
 			for _, k := range keys {
-				if !yield(results.VerifyKey(ctx, st, k), nil) {
+				if !yield(results.VerifyKey(c.ctx, st, k), nil) {
 					return
 				}
 			}
 		}
 	} else {
-		checks = results.Verify(ctx, st, results.VerifyOptions{Prefix: *prefix})
+		checks = results.Verify(c.ctx, st, results.VerifyOptions{Prefix: *prefix})
 	}
-	progress := &verifyProgress{w: stderr, every: 1000, interval: 5 * time.Second, now: time.Now}
+	progress := &verifyProgress{w: c.stderr, every: 1000, interval: 5 * time.Second, now: time.Now}
 	var intact, failed, foreign int
-	code := exitOK
-	for c, err := range checks {
+	ok := true // false: the store could not be listed, or keeps stale uploads
+	for chk, err := range checks {
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
-			code = exitProblems
+			c.logf("%s: %v", st, err)
+			ok = false
 			break
 		}
-		prob := c.Problem()
+		prob := chk.Problem()
 		// An object that is not a record is no failure in a store-wide run
 		// (stores may hold other files); a named one is.
 		fail := prob != results.ProblemNone && (named || prob != results.ProblemNotRecord)
@@ -511,54 +451,59 @@ func resultsVerify(ctx context.Context, args []string, stdout, stderr io.Writer)
 		case prob == results.ProblemNone:
 			intact++
 			if !*quiet {
-				fmt.Fprintf(stdout, "OK\t%s\t%s\n", c.Key, results.FormatSize(c.Meta.Size))
+				fmt.Fprintf(c.stdout, "OK\t%s\t%s\n", chk.Key, results.FormatSize(chk.Meta.Size))
 			}
 		case fail:
 			failed++
-			fmt.Fprintf(stdout, "%s\t%s\t%v\n", strings.ToUpper(string(prob)), c.Key, c.Err)
+			fmt.Fprintf(c.stdout, "%s\t%s\t%v\n", strings.ToUpper(string(prob)), chk.Key, chk.Err)
 		default:
 			foreign++
 			if !*quiet {
-				fmt.Fprintf(stdout, "SKIP\t%s\tnot a record\n", c.Key)
+				fmt.Fprintf(c.stdout, "SKIP\t%s\tnot a record\n", chk.Key)
 			}
 		}
-		progress.add(c, fail)
+		progress.add(chk, fail)
 	}
 	if foreign > 0 {
-		fmt.Fprintf(stderr, "%s: skipped %s that %s not resultgen records\n", cmd, plural(foreign, "object"), isAre(foreign))
+		c.logf("skipped %s that %s not resultgen records", plural(foreign, "object"), isAre(foreign))
 	}
-	if !named && code == exitOK {
-		uploads, stale, ok := verifyUploads(ctx, cmd, st, *prefix, *quiet, stdout, stderr)
-		if !ok || stale > 0 {
-			code = exitProblems
-		}
+	// The lines above are the report; errReported fails the command.
+	if !named && ok {
+		uploads, stale, listed := verifyUploads(c, st, *prefix, *quiet)
+		ok = listed && stale == 0
 		if uploads > 0 && intact+failed+foreign == 0 {
-			fmt.Fprintf(stderr, "%s: no records in %s\n", cmd, st)
-			return code
+			c.logf("no records in %s", st)
+			return reported(ok)
 		}
 	}
-	if intact+failed+foreign == 0 && code == exitOK {
-		fmt.Fprintf(stderr, "%s: no records in %s\n", cmd, st)
-		return exitOK
+	if intact+failed+foreign == 0 && ok {
+		c.logf("no records in %s", st)
+		return nil
 	}
-	fmt.Fprintf(stderr, "%s: %d intact, %d with problems\n", cmd, intact, failed)
-	if failed > 0 {
-		code = exitProblems
+	c.logf("%d intact, %d with problems", intact, failed)
+	return reported(ok && failed == 0)
+}
+
+// reported is nil when ok, else errReported: a command whose printed
+// report says what failed.
+func reported(ok bool) error {
+	if ok {
+		return nil
 	}
-	return code
+	return errReported
 }
 
 // verifyUploads prints the incomplete uploads of st under prefix (only the
 // stale ones when quiet) and a summary on stderr; ok is false when they
 // could not be listed.
-func verifyUploads(ctx context.Context, cmd string, st storage.Storage, prefix string, quiet bool, stdout, stderr io.Writer) (n, stale int, ok bool) {
-	ups, can := results.Uploads(ctx, st, prefix, time.Time{})
+func verifyUploads(c *cmdEnv, st storage.Storage, prefix string, quiet bool) (n, stale int, ok bool) {
+	ups, can := results.Uploads(c.ctx, st, prefix, time.Time{})
 	if !can {
 		return 0, 0, true
 	}
 	for u, err := range ups {
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %s: incomplete uploads: %v\n", cmd, st, err)
+			c.logf("%s: incomplete uploads: %v", st, err)
 			return n, stale, false
 		}
 		n++
@@ -569,11 +514,11 @@ func verifyUploads(ctx context.Context, cmd string, st storage.Storage, prefix s
 		} else if quiet {
 			continue
 		}
-		fmt.Fprintf(stdout, "%s\t%s\tstarted %s, %s ago\t%s\n", label, u.Key, results.FormatTime(u.Initiated), u.Age.Round(time.Second), uploadSize(u.Size))
+		fmt.Fprintf(c.stdout, "%s\t%s\tstarted %s, %s ago\t%s\n", label, u.Key, results.FormatTime(u.Initiated), u.Age.Round(time.Second), uploadSize(u.Size))
 	}
 	if n > 0 {
-		fmt.Fprintf(stderr, "%s: %s (%d older than %s); abort them with resultgen results prune -uploads -older-than %s, or let an S3 lifecycle rule do it\n",
-			cmd, plural(n, "incomplete upload"), stale, formatAge(results.StaleUploadAge), formatAge(results.StaleUploadAge))
+		c.logf("%s (%d older than %s); abort them with resultgen results prune -uploads -older-than %s, or let an S3 lifecycle rule do it",
+			plural(n, "incomplete upload"), stale, formatAge(results.StaleUploadAge), formatAge(results.StaleUploadAge))
 	}
 	return n, stale, true
 }
@@ -593,111 +538,90 @@ func formatAge(d time.Duration) string {
 	return d.String()
 }
 
-func resultsRemove(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	const cmd = "resultgen results rm"
-	fs := subcommandFlags(cmd, resultsUsage, stderr)
+func resultsRemove(c *cmdEnv, args []string) error {
+	fs := c.flags(resultsUsage)
 	spec := storageFlag(fs)
 	force := fs.Bool("force", false, "also remove objects that are not resultgen records")
 	flowRun := fs.String("flow-run", "", "remove every record of the flow run `ID`")
 	task := fs.String("task", "", "remove every record of the task or flow `NAME`")
 	flow := fs.String("flow", "", "remove the records of the flow `NAME` (or flow run) and of its tasks")
 	dryRun := fs.Bool("dry-run", false, "with -task, -flow or -flow-run: print what would be removed; remove nothing")
-	keys, err := parseInterspersed(fs, args)
+	keys, err := fs.parseInterspersed(args)
 	if err != nil {
-		return parseExit(err)
+		return err
 	}
 	if *flowRun != "" {
 		if len(keys) > 0 || *force || *task != "" || *flow != "" {
-			fmt.Fprintf(stderr, "%s: -flow-run takes no KEY, -task, -flow or -force\n", cmd)
-			return exitUsage
+			return usagef("-flow-run takes no KEY, -task, -flow or -force")
 		}
-		return removeFlowRun(ctx, *spec, *flowRun, *dryRun, stdout, stderr)
+		return removeFlowRun(c, *spec, *flowRun, *dryRun)
 	}
 	if *task != "" || *flow != "" {
 		if len(keys) > 0 || *force {
-			fmt.Fprintf(stderr, "%s: give KEYs, or -task / -flow, not both (and -force only with KEYs)\n", cmd)
-			return exitUsage
+			return usagef("give KEYs, or -task / -flow, not both (and -force only with KEYs)")
 		}
-		return removeSelected(ctx, cmd, *spec, results.Criteria{Task: *task, Flow: *flow}, *dryRun, stdout, stderr)
+		return removeSelected(c, *spec, results.Criteria{Task: *task, Flow: *flow}, *dryRun)
 	}
 	if *dryRun {
-		fmt.Fprintf(stderr, "%s: -dry-run goes with -task, -flow or -flow-run\n", cmd)
-		return exitUsage
+		return usagef("-dry-run goes with -task, -flow or -flow-run")
 	}
 	if len(keys) == 0 {
-		fmt.Fprintf(stderr, "%s: no KEY given (see resultgen results -h)\n", cmd)
-		return exitUsage
+		return usagef("no KEY given (see resultgen results -h)")
 	}
-	bad := false
+	var errs []error
 	for _, k := range keys {
 		if err := storage.ValidateKey(k); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-			bad = true
+			errs = append(errs, err)
 		}
 	}
-	if bad {
-		fmt.Fprintf(stderr, "%s: nothing removed\n", cmd)
-		return exitUsage
+	if errs != nil {
+		return usageError{errors.Join(append(errs, errors.New("nothing removed"))...)}
 	}
-	st, done, ok := resultsStore(cmd, *spec, stderr)
-	if !ok {
-		return exitProblems
+	st, done, err := resultsStore(c, *spec)
+	if err != nil {
+		return err
 	}
 	defer done()
 
-	removed, err := results.Remove(ctx, st, keys, results.RemoveOptions{Force: *force})
+	removed, err := results.Remove(c.ctx, st, keys, results.RemoveOptions{Force: *force})
 	for _, k := range removed {
-		fmt.Fprintf(stdout, "removed %s\n", storage.Location(st, k))
+		fmt.Fprintf(c.stdout, "removed %s\n", storage.Location(st, k))
 	}
-	if err != nil {
-		for _, line := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(stderr, "%s: %s\n", cmd, line)
-		}
-		if len(removed) == 0 {
-			fmt.Fprintf(stderr, "%s: nothing removed\n", cmd)
-		}
-		return exitProblems
+	if err != nil && len(removed) == 0 {
+		return fmt.Errorf("%w\nnothing removed", err)
 	}
-	return exitOK
+	return err
 }
 
 // removeFlowRun removes the records of flow run id: "results rm -flow-run".
-func removeFlowRun(ctx context.Context, spec, id string, dryRun bool, stdout, stderr io.Writer) int {
-	const cmd = "resultgen results rm"
-	st, done, ok := resultsStore(cmd, spec, stderr)
-	if !ok {
-		return exitProblems
+func removeFlowRun(c *cmdEnv, spec, id string, dryRun bool) error {
+	st, done, err := resultsStore(c, spec)
+	if err != nil {
+		return err
 	}
 	defer done()
 	var keys []string
-	for e, err := range results.List(ctx, st, results.ListOptions{FlowRun: id}) {
+	for e, err := range results.List(c.ctx, st, results.ListOptions{FlowRun: id}) {
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
-			return exitProblems
+			return fmt.Errorf("%s: %w", st, err)
 		}
 		keys = append(keys, e.Key)
 	}
 	if len(keys) == 0 {
-		fmt.Fprintf(stderr, "no records of flow run %q in %s\n", id, st)
-		return exitOK
+		fmt.Fprintf(c.stderr, "no records of flow run %q in %s\n", id, st)
+		return nil
 	}
 	if dryRun {
 		for _, k := range keys {
-			fmt.Fprintf(stdout, "would remove %s\n", storage.Location(st, k))
+			fmt.Fprintf(c.stdout, "would remove %s\n", storage.Location(st, k))
 		}
-		return exitOK
+		return nil
 	}
-	removed, err := results.Remove(ctx, st, keys, results.RemoveOptions{})
+	removed, err := results.Remove(c.ctx, st, keys, results.RemoveOptions{})
 	for _, k := range removed {
-		fmt.Fprintf(stdout, "removed %s\n", storage.Location(st, k))
+		fmt.Fprintf(c.stdout, "removed %s\n", storage.Location(st, k))
 	}
-	if err != nil {
-		for _, line := range strings.Split(err.Error(), "\n") {
-			fmt.Fprintf(stderr, "%s: %s\n", cmd, line)
-		}
-		return exitProblems
-	}
-	return exitOK
+	return err
 }
 
 // parseAge parses a Go duration, also accepting days: "30d", "1d12h".
@@ -750,9 +674,8 @@ func (a *ageFlag) Set(s string) error {
 	return nil
 }
 
-func resultsPrune(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	const cmd = "resultgen results prune"
-	fs := subcommandFlags(cmd, resultsUsage, stderr)
+func resultsPrune(c *cmdEnv, args []string) error {
+	fs := c.flags(resultsUsage)
 	spec := storageFlag(fs)
 	expired := fs.Bool("expired", false, "remove records whose expiration has passed")
 	var age ageFlag
@@ -766,69 +689,64 @@ func resultsPrune(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	stale := fs.Bool("stale", false, "remove the records the code of PACKAGES can no longer produce")
 	var maxSize sizeFlag
 	fs.Var(&maxSize, "max-size", "remove the least recently used records until they take at most `SIZE` (500MB, 2GiB)")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := fs.parseInterspersed(args)
 	if err != nil {
-		return parseExit(err)
+		return err
 	}
 	if maxSize.set {
 		if *expired || age.set || *task != "" || *flow != "" || *stale || *tmp || *uploads {
-			fmt.Fprintf(stderr, "%s: -max-size goes alone (with -prefix, -storage and -dry-run)\n", cmd)
-			return exitUsage
+			return usagef("-max-size goes alone (with -prefix, -storage and -dry-run)")
 		}
-		if len(pos) > 0 || !checkPrefix(cmd, *prefix, stderr) {
-			fmt.Fprintf(stderr, "%s: -max-size takes no arguments\n", cmd)
-			return exitUsage
+		if len(pos) > 0 {
+			return usagef("-max-size takes no arguments")
 		}
-		return pruneToSize(ctx, cmd, *spec, *prefix, maxSize.n, *dryRun, stdout, stderr)
+		if err := checkPrefix(*prefix); err != nil {
+			return err
+		}
+		return pruneToSize(c, *spec, *prefix, maxSize.n, *dryRun)
 	}
 	var staleFn func(record.Meta) (bool, string)
 	if *stale {
 		if *uploads {
-			fmt.Fprintf(stderr, "%s: -stale selects records, -uploads uploads: not both\n", cmd)
-			return exitUsage
+			return usagef("-stale selects records, -uploads uploads: not both")
 		}
-		var ok bool
-		if staleFn, ok = staleChecker(ctx, cmd, pos, stderr); !ok {
-			return exitProblems
+		if staleFn, err = staleChecker(c, pos); err != nil {
+			return err
 		}
 		pos = nil
 	}
 	if len(pos) > 0 {
-		fmt.Fprintf(stderr, "%s: takes no arguments, got %q (to remove given keys use resultgen results rm)\n", cmd, pos)
-		return exitUsage
+		return usagef("takes no arguments, got %q (to remove given keys use resultgen results rm)", pos)
 	}
 	if *uploads {
 		switch {
 		case *expired || *task != "" || *flow != "":
-			fmt.Fprintf(stderr, "%s: -uploads aborts incomplete uploads by age: -expired and -task select records, not uploads\n", cmd)
-			return exitUsage
+			return usagef("-uploads aborts incomplete uploads by age: -expired and -task select records, not uploads")
 		case !age.set:
-			fmt.Fprintf(stderr, "%s: -uploads needs -older-than D (24h leaves uploads in progress alone; 0s aborts all)\n", cmd)
-			return exitUsage
-		case !checkPrefix(cmd, *prefix, stderr):
-			return exitUsage
+			return usagef("-uploads needs -older-than D (24h leaves uploads in progress alone; 0s aborts all)")
 		}
-		return pruneUploads(ctx, cmd, *spec, *prefix, age.d, *dryRun, stdout, stderr)
+		if err := checkPrefix(*prefix); err != nil {
+			return err
+		}
+		return pruneUploads(c, *spec, *prefix, age.d, *dryRun)
 	}
 	if age.set && age.d == 0 {
-		fmt.Fprintf(stderr, "%s: invalid value \"0\" for flag -older-than: must be positive for records\n", cmd)
-		return exitUsage
+		return usagef("invalid value \"0\" for flag -older-than: must be positive for records")
 	}
-	c := results.Criteria{Expired: *expired, OlderThan: age.d, Task: *task, Flow: *flow, Prefix: *prefix, Stale: staleFn}
+	crit := results.Criteria{Expired: *expired, OlderThan: age.d, Task: *task, Flow: *flow, Prefix: *prefix, Stale: staleFn}
 	records := true
-	if err := c.Validate(); err != nil {
+	if err := crit.Validate(); err != nil {
 		if !*tmp || !errors.Is(err, results.ErrNoCriteria) {
 			if errors.Is(err, results.ErrNoCriteria) {
 				err = fmt.Errorf("%w, or -tmp", err)
 			}
-			fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
-			return exitUsage
+			return usageError{err}
 		}
 		records = false // -tmp alone
 	}
-	st, done, ok := resultsStore(cmd, *spec, stderr)
-	if !ok {
-		return exitProblems
+	st, done, err := resultsStore(c, *spec)
+	if err != nil {
+		return err
 	}
 	defer done()
 
@@ -837,108 +755,105 @@ func resultsPrune(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		verb = "would remove"
 	}
 	var n, failed int
-	code := exitOK
+	ok := true
 	if *tmp {
 		var removed, kept int
-		for p, err := range results.PruneTemps(ctx, st, results.PruneOptions{DryRun: *dryRun}) {
+		for p, err := range results.PruneTemps(c.ctx, st, results.PruneOptions{DryRun: *dryRun}) {
 			if err != nil {
-				fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
-				code = exitProblems
+				c.logf("%s: %v", st, err)
+				ok = false
 				break
 			}
 			switch {
 			case p.Err != nil:
-				fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, p.Key, p.Err)
+				c.logf("%s: %v", p.Key, p.Err)
 				failed++
 			case p.Removed || (*dryRun && p.Temp.Stale):
 				removed++
-				fmt.Fprintf(stdout, "%s %s (%s %s)\n", verb, p.Key, p.Temp.Kind, p.Why)
+				fmt.Fprintf(c.stdout, "%s %s (%s %s)\n", verb, p.Key, p.Temp.Kind, p.Why)
 			default:
 				kept++
-				fmt.Fprintf(stderr, "%s: kept %s (%s %s)\n", cmd, p.Key, p.Temp.Kind, p.Why)
+				c.logf("kept %s (%s %s)", p.Key, p.Temp.Kind, p.Why)
 			}
 		}
 		if *dryRun {
-			fmt.Fprintf(stderr, "%s: dry run: would remove %s from %s, kept %d (in use or too young)\n", cmd, plural(removed, "temporary file"), st, kept)
+			c.logf("dry run: would remove %s from %s, kept %d (in use or too young)", plural(removed, "temporary file"), st, kept)
 		} else {
-			fmt.Fprintf(stderr, "%s: removed %s from %s, kept %d (in use or too young)\n", cmd, plural(removed, "temporary file"), st, kept)
+			c.logf("removed %s from %s, kept %d (in use or too young)", plural(removed, "temporary file"), st, kept)
 		}
 		if !records {
 			if failed > 0 {
-				fmt.Fprintf(stderr, "%s: %s could not be removed\n", cmd, plural(failed, "file"))
-				code = exitProblems
+				return fmt.Errorf("%s could not be removed", plural(failed, "file"))
 			}
-			return code
+			return reported(ok)
 		}
 	}
-	for p, err := range results.Prune(ctx, st, c, results.PruneOptions{DryRun: *dryRun}) {
+	for p, err := range results.Prune(c.ctx, st, crit, results.PruneOptions{DryRun: *dryRun}) {
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
-			code = exitProblems
+			c.logf("%s: %v", st, err)
+			ok = false
 			break
 		}
 		if p.Err != nil {
-			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, p.Key, p.Err)
+			c.logf("%s: %v", p.Key, p.Err)
 			failed++
 			continue
 		}
 		n++
-		fmt.Fprintf(stdout, "%s %s (%s)\n", verb, p.Key, p.Why)
+		fmt.Fprintf(c.stdout, "%s %s (%s)\n", verb, p.Key, p.Why)
 	}
 	switch {
 	case *dryRun:
-		fmt.Fprintf(stderr, "%s: dry run: would remove %s from %s, removed none\n", cmd, plural(n, "record"), st)
+		c.logf("dry run: would remove %s from %s, removed none", plural(n, "record"), st)
 	default:
-		fmt.Fprintf(stderr, "%s: removed %s from %s\n", cmd, plural(n, "record"), st)
+		c.logf("removed %s from %s", plural(n, "record"), st)
 	}
 	if failed > 0 {
-		fmt.Fprintf(stderr, "%s: %s could not be removed\n", cmd, plural(failed, "record"))
-		code = exitProblems
+		return fmt.Errorf("%s could not be removed", plural(failed, "record"))
 	}
-	return code
+	return reported(ok)
 }
 
 // pruneUploads is "prune -uploads".
-func pruneUploads(ctx context.Context, cmd, spec, prefix string, olderThan time.Duration, dryRun bool, stdout, stderr io.Writer) int {
-	st, done, ok := resultsStore(cmd, spec, stderr)
-	if !ok {
-		return exitProblems
+func pruneUploads(c *cmdEnv, spec, prefix string, olderThan time.Duration, dryRun bool) error {
+	st, done, err := resultsStore(c, spec)
+	if err != nil {
+		return err
 	}
 	defer done()
 	if _, can := st.(storage.UploadLister); !can {
-		fmt.Fprintf(stderr, "%s: %s keeps no incomplete uploads (only S3 stores do)\n", cmd, st)
-		return exitOK
+		c.logf("%s keeps no incomplete uploads (only S3 stores do)", st)
+		return nil
 	}
 	verb := "aborted"
 	if dryRun {
 		verb = "would abort"
 	}
 	var n, failed int
-	code := exitOK
-	for p, err := range results.PruneUploads(ctx, st, prefix, olderThan, results.PruneOptions{DryRun: dryRun}) {
+	ok := true
+	for p, err := range results.PruneUploads(c.ctx, st, prefix, olderThan, results.PruneOptions{DryRun: dryRun}) {
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, st, err)
-			code = exitProblems
+			c.logf("%s: %v", st, err)
+			ok = false
 			break
 		}
 		if p.Err != nil {
-			fmt.Fprintf(stderr, "%s: upload of %s: %v\n", cmd, p.Key, p.Err)
+			c.logf("upload of %s: %v", p.Key, p.Err)
 			failed++
 			continue
 		}
 		n++
-		fmt.Fprintf(stdout, "%s upload of %s (started %s, %s ago, %s)\n", verb, p.Key, results.FormatTime(p.Initiated), p.Age.Round(time.Second), uploadSize(p.Size))
+		fmt.Fprintf(c.stdout, "%s upload of %s (started %s, %s ago, %s)\n", verb, p.Key, results.FormatTime(p.Initiated), p.Age.Round(time.Second), uploadSize(p.Size))
 	}
 	if dryRun {
-		fmt.Fprintf(stderr, "%s: dry run: would abort %s in %s, aborted none\n", cmd, plural(n, "incomplete upload"), st)
+		c.logf("dry run: would abort %s in %s, aborted none", plural(n, "incomplete upload"), st)
 	} else {
-		fmt.Fprintf(stderr, "%s: aborted %s in %s\n", cmd, plural(n, "incomplete upload"), st)
+		c.logf("aborted %s in %s", plural(n, "incomplete upload"), st)
 	}
 	if failed > 0 {
-		fmt.Fprintf(stderr, "%s: %s could not be aborted\n", cmd, plural(failed, "upload"))
-		code = exitProblems
+		return fmt.Errorf("%s could not be aborted", plural(failed, "upload"))
 	}
-	return code
+	return reported(ok)
 }
 
 // plural renders "1 record", "2 records".

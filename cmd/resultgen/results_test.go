@@ -109,7 +109,7 @@ func TestResultsList(t *testing.T) {
 	st, dir := resultsHome(t)
 	now := standardRecords(t, st, dir)
 
-	code, out, errs := call(runResults, "ls")
+	code, out, errs := call("results", "ls")
 	if code != exitOK {
 		t.Fatalf("ls: exit %d\n%s", code, errs)
 	}
@@ -151,17 +151,17 @@ func TestResultsList(t *testing.T) {
 	}
 
 	// Filters, and -storage naming the same folder.
-	code, out, errs = call(runResults, "ls", "-storage", "local:"+dir, "-task", "fetch")
+	code, out, errs = call("results", "ls", "-storage", "local:"+dir, "-task", "fetch")
 	if code != exitOK || len(tableRows(t, out)) != 1 || tableRows(t, out)["old.json"] == nil {
 		t.Errorf("ls -task fetch: exit %d\n%s%s", code, out, errs)
 	}
-	code, out, _ = call(runResults, "ls", "-prefix", "reports/")
+	code, out, _ = call("results", "ls", "-prefix", "reports/")
 	if code != exitOK || len(tableRows(t, out)) != 1 || tableRows(t, out)["reports/rows.msgpack"] == nil {
 		t.Errorf("ls -prefix reports/: exit %d\n%s", code, out)
 	}
 
 	// JSON parses and carries the fields.
-	code, out, errs = call(runResults, "ls", "-format", "json")
+	code, out, errs = call("results", "ls", "-format", "json")
 	if code != exitOK {
 		t.Fatalf("ls -format json: exit %d\n%s", code, errs)
 	}
@@ -210,12 +210,11 @@ func TestResultsListEdges(t *testing.T) {
 		{"stray argument", []string{"ls", "key"}, exitUsage, "takes no arguments"},
 		{"unknown block", []string{"ls", "-storage", "s3/nope"}, exitProblems, "unknown storage block"},
 		{"unknown spec", []string{"ls", "-storage", "ftp://x"}, exitProblems, `unknown scheme "ftp"`},
-		{"help", []string{"ls", "-h"}, exitOK, "Examples:"},
 		{"unknown command", []string{"list-all"}, exitUsage, `unknown command "list-all"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out, errs := call(runResults, tt.args...)
+			code, out, errs := call("results", tt.args...)
 			if code != tt.code || !strings.Contains(errs, tt.inStderr) {
 				t.Errorf("exit %d, want %d; stderr %q should contain %q\n%s", code, tt.code, errs, tt.inStderr, out)
 			}
@@ -224,10 +223,18 @@ func TestResultsListEdges(t *testing.T) {
 	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ls created %s: %v", missing, err)
 	}
-	if code, out, _ := call(runResults, "ls", "-storage", "local:"+missing, "-format", "json"); code != 0 || strings.TrimSpace(out) != "[]" {
+	if code, out, _ := call("results", "ls", "-storage", "local:"+missing, "-format", "json"); code != 0 || strings.TrimSpace(out) != "[]" {
 		t.Errorf("json of an empty store = %q, want []", out)
 	}
-	if code, out, _ := call(runResults, "-h"); code != exitOK || !strings.Contains(out, "resultgen results prune") {
+	// help asked for goes to stdout, with the command's flags
+	if code, out, errs := call("results", "ls", "-h"); code != exitOK || errs != "" || !strings.Contains(out, "Examples:") || !strings.Contains(out, "Flags of resultgen results ls:\n  -all") {
+		t.Errorf("results ls -h: exit %d\n%s%s", code, out, errs)
+	}
+	// a flag error is one line pointing at the help
+	if code, out, errs := call("results", "ls", "-bogus"); code != exitUsage || out != "" || errs != "resultgen results ls: flag provided but not defined: -bogus (see resultgen results ls -h)\n" {
+		t.Errorf("results ls -bogus: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, _ := call("results", "-h"); code != exitOK || !strings.Contains(out, "resultgen results prune") {
 		t.Errorf("results -h: exit %d\n%s", code, out)
 	}
 }
@@ -242,7 +249,7 @@ func TestResultsShow(t *testing.T) {
 	}
 	put(t, st, "z.json", record.Meta{Task: "z"}, zj, map[string]any{"list": []int{1, 2}})
 
-	code, out, errs := call(runResults, "show", "reports/rows.msgpack")
+	code, out, errs := call("results", "show", "reports/rows.msgpack")
 	if code != exitOK {
 		t.Fatalf("show: exit %d\n%s", code, errs)
 	}
@@ -279,7 +286,7 @@ func TestResultsShow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out, errs := call(runResults, "show", "-value", tt.key)
+			code, out, errs := call("results", "show", "-value", tt.key)
 			if code != exitOK {
 				t.Fatalf("show -value: exit %d\n%s", code, errs)
 			}
@@ -292,7 +299,7 @@ func TestResultsShow(t *testing.T) {
 				t.Errorf("value = %s (%v), want %s", buf.String(), err, tt.want)
 			}
 
-			code, out, errs = call(runResults, "show", "-format", "json", tt.key, "-value")
+			code, out, errs = call("results", "show", "-format", "json", tt.key, "-value")
 			if code != exitOK {
 				t.Fatalf("show -format json -value: exit %d\n%s", code, errs)
 			}
@@ -309,11 +316,11 @@ func TestResultsShow(t *testing.T) {
 	}
 
 	// gob: metadata, and a clear word instead of the value.
-	code, out, errs = call(runResults, "show", "-value", "rows.gob")
+	code, out, errs = call("results", "show", "-value", "rows.gob")
 	if code != exitOK || !strings.Contains(out, "task:") || !strings.Contains(out, "value: not shown") || !strings.Contains(out, "gob") {
 		t.Errorf("show -value gob: exit %d\n%s%s", code, out, errs)
 	}
-	code, out, _ = call(runResults, "show", "-value", "-format", "json", "rows.gob")
+	code, out, _ = call("results", "show", "-value", "-format", "json", "rows.gob")
 	var obj map[string]any
 	if err := json.Unmarshal([]byte(out), &obj); err != nil || code != exitOK || obj["value"] != nil || !strings.Contains(obj["value_error"].(string), "gob") || obj["task"] != "gobbed" {
 		t.Errorf("show -value -format json gob: exit %d, %v\n%s", code, err, out)
@@ -332,7 +339,7 @@ func TestResultsShow(t *testing.T) {
 		{"two keys", []string{"show", "a", "b"}, exitUsage, "want one KEY"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, errs := call(runResults, tt.args...)
+			code, _, errs := call("results", tt.args...)
 			if code != tt.code || !strings.Contains(errs, tt.inStderr) {
 				t.Errorf("exit %d, want %d; stderr %q should contain %q", code, tt.code, errs, tt.inStderr)
 			}
@@ -364,7 +371,7 @@ func TestResultsVerify(t *testing.T) {
 	put(t, st, "cut", record.Meta{Task: "t"}, serializer.Msgpack(), big)
 
 	// All intact: exit 0; the non-record is skipped, not failed.
-	code, out, errs := call(runResults, "verify")
+	code, out, errs := call("results", "verify")
 	if code != exitOK {
 		t.Fatalf("verify of intact records: exit %d\n%s%s", code, out, errs)
 	}
@@ -380,7 +387,7 @@ func TestResultsVerify(t *testing.T) {
 	// A bit flipped in the middle of one payload, the end cut off another.
 	damage(t, dir, "flipped", func(b []byte) []byte { b[len(b)/2] ^= 0x10; return b })
 	damage(t, dir, "cut", func(b []byte) []byte { return b[:len(b)-100] })
-	code, out, errs = call(runResults, "verify")
+	code, out, errs = call("results", "verify")
 	if code != exitProblems {
 		t.Fatalf("verify with damage: exit %d, want 1\n%s%s", code, out, errs)
 	}
@@ -403,7 +410,7 @@ func TestResultsVerify(t *testing.T) {
 	}
 
 	// -q prints only the problems.
-	code, out, _ = call(runResults, "verify", "-q")
+	code, out, _ = call("results", "verify", "-q")
 	if code != exitProblems || strings.Count(out, "\n") != 2 || strings.Contains(out, "OK") {
 		t.Errorf("verify -q: exit %d\n%s", code, out)
 	}
@@ -442,7 +449,7 @@ func TestResultsVerify(t *testing.T) {
 		{"keys and prefix", []string{"verify", "-prefix", "r", "x"}, exitUsage, "", "not both"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out, errs := call(runResults, tt.args...)
+			code, out, errs := call("results", tt.args...)
 			if code != tt.code || !strings.Contains(out, tt.inOut) || !strings.Contains(errs, tt.inErrs) {
 				t.Errorf("exit %d, want %d; want %q in stdout, %q in stderr\n%s%s", code, tt.code, tt.inOut, tt.inErrs, out, errs)
 			}
@@ -469,7 +476,7 @@ func TestResultsVerifyDamagedStart(t *testing.T) {
 				b[i] ^= 1 << bit
 				writeRaw(t, dir, k, b)
 			}
-			code, out, errs := call(runResults, "verify")
+			code, out, errs := call("results", "verify")
 			if code != exitProblems || !strings.Contains(errs, "0 intact, 2 with problems") || !strings.Contains(out, "SKIP\tnotes.txt") {
 				t.Fatalf("byte %d bit %d flipped: verify exit %d\n%s%s", i, bit, code, out, errs)
 			}
@@ -480,7 +487,7 @@ func TestResultsVerifyDamagedStart(t *testing.T) {
 			}
 		}
 	}
-	code, out, errs := call(runResults, "ls")
+	code, out, errs := call("results", "ls")
 	rows := tableRows(t, out)
 	if code != exitProblems || rows["bin"][1] != "(damaged)" || rows["doc.json"][1] != "(damaged)" || rows["notes.txt"][1] != "(not a record)" ||
 		!strings.Contains(errs, "2 objects damaged or unreadable") {
@@ -490,14 +497,14 @@ func TestResultsVerifyDamagedStart(t *testing.T) {
 	if !strings.Contains(resultsUsage, "Exits 1 when an object is a damaged") {
 		t.Error("results help does not say ls exits 1 on damaged records")
 	}
-	code, out, errs = call(runResults, "ls", "-format", "json")
+	code, out, errs = call("results", "ls", "-format", "json")
 	if code != exitProblems || !strings.Contains(out, `"status": "damaged"`) || !strings.Contains(errs, "2 objects damaged or unreadable") {
 		t.Errorf("ls -format json: exit %d\n%s%s", code, out, errs)
 	}
 	// a store with only other files is no problem
 	os.Remove(filepath.Join(dir, "bin"))
 	os.Remove(filepath.Join(dir, "doc.json"))
-	if code, out, errs = call(runResults, "ls"); code != exitOK {
+	if code, out, errs = call("results", "ls"); code != exitOK {
 		t.Errorf("ls of a store without damaged records: exit %d\n%s%s", code, out, errs)
 	}
 }
@@ -517,11 +524,11 @@ func TestResultsTempFiles(t *testing.T) {
 		}
 	}
 
-	code, out, errs := call(runResults, "ls")
+	code, out, errs := call("results", "ls")
 	if code != exitOK || strings.Contains(out, ".tmp-") || strings.Contains(out, ".locks") {
 		t.Fatalf("ls without -all shows temporary files: exit %d\n%s%s", code, out, errs)
 	}
-	code, out, errs = call(runResults, "ls", "-all")
+	code, out, errs = call("results", "ls", "-all")
 	rows := tableRows(t, out)
 	if code != exitOK || len(rows) != 8 {
 		t.Fatalf("ls -all: exit %d\n%s%s", code, out, errs)
@@ -537,12 +544,12 @@ func TestResultsTempFiles(t *testing.T) {
 			t.Errorf("ls -all row of %s: %q, want %q", name, r, want)
 		}
 	}
-	code, out, _ = call(runResults, "ls", "-all", "-format", "json")
+	code, out, _ = call("results", "ls", "-all", "-format", "json")
 	if code != exitOK || !strings.Contains(out, `"status": "temporary"`) || !strings.Contains(out, `"kind": "lock"`) {
 		t.Errorf("ls -all -format json: exit %d\n%s", code, out)
 	}
 
-	code, out, errs = call(runResults, "prune", "-tmp", "-dry-run")
+	code, out, errs = call("results", "prune", "-tmp", "-dry-run")
 	if code != exitOK || !strings.Contains(out, "would remove .tmp-123 ") || !strings.Contains(out, "would remove .locks/abc.lock ") ||
 		strings.Contains(out, live) || strings.Contains(out, "reports/.tmp-9") || !strings.Contains(errs, "would remove 2 temporary files") {
 		t.Fatalf("prune -tmp -dry-run: exit %d\n%s%s", code, out, errs)
@@ -550,7 +557,7 @@ func TestResultsTempFiles(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, ".tmp-123")); err != nil {
 		t.Fatalf("dry run removed a file: %v", err)
 	}
-	code, out, errs = call(runResults, "prune", "-tmp")
+	code, out, errs = call("results", "prune", "-tmp")
 	if code != exitOK || !strings.Contains(errs, "removed 2 temporary files") || !strings.Contains(errs, "kept 2") {
 		t.Fatalf("prune -tmp: exit %d\n%s%s", code, out, errs)
 	}
@@ -559,7 +566,7 @@ func TestResultsTempFiles(t *testing.T) {
 			t.Errorf("after prune -tmp: %s exists=%v, want %v", rel, err == nil, want)
 		}
 	}
-	if code, _, errs := call(runResults, "prune"); code != exitUsage || !strings.Contains(errs, "-tmp") {
+	if code, _, errs := call("results", "prune"); code != exitUsage || !strings.Contains(errs, "-tmp") {
 		t.Errorf("prune without criteria: exit %d, %s", code, errs)
 	}
 }
@@ -606,7 +613,7 @@ func TestResultsRemove(t *testing.T) {
 		{"no key", []string{"rm"}, exitUsage, "no KEY"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, errs := call(runResults, tt.args...)
+			code, _, errs := call("results", tt.args...)
 			if code != tt.code || !strings.Contains(errs, tt.inStderr) || (len(tt.args) > 1 && !strings.Contains(errs, "nothing removed")) {
 				t.Errorf("exit %d, want %d; stderr should contain %q and nothing removed:\n%s", code, tt.code, tt.inStderr, errs)
 			}
@@ -621,7 +628,7 @@ func TestResultsRemove(t *testing.T) {
 		t.Errorf("lock file touched: %v", err)
 	}
 
-	code, out, errs := call(runResults, "rm", "old.json", "reports/rows.msgpack", "old.json")
+	code, out, errs := call("results", "rm", "old.json", "reports/rows.msgpack", "old.json")
 	if code != exitOK {
 		t.Fatalf("rm: exit %d\n%s", code, errs)
 	}
@@ -633,7 +640,7 @@ func TestResultsRemove(t *testing.T) {
 			t.Errorf("after rm, %s exists = %v, want %v", k, !want, want)
 		}
 	}
-	if code, _, errs := call(runResults, "rm", "-force", "notes.txt"); code != exitOK || exists("notes.txt") {
+	if code, _, errs := call("results", "rm", "-force", "notes.txt"); code != exitOK || exists("notes.txt") {
 		t.Errorf("rm -force notes.txt: exit %d\n%s", code, errs)
 	}
 }
@@ -686,7 +693,7 @@ func TestResultsPrune(t *testing.T) {
 				if dry {
 					args = append(args, "-dry-run")
 				}
-				code, out, errs := call(runResults, args...)
+				code, out, errs := call("results", args...)
 				if code != exitOK {
 					t.Fatalf("exit %d\n%s%s", code, out, errs)
 				}
@@ -732,7 +739,7 @@ func TestResultsPrune(t *testing.T) {
 		{"argument", []string{"prune", "-expired", "key"}, "resultgen results rm"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, errs := call(runResults, tt.args...)
+			code, _, errs := call("results", tt.args...)
 			if code != exitUsage || !strings.Contains(errs, tt.inStderr) {
 				t.Errorf("exit %d, want 2; stderr %q should contain %q", code, errs, tt.inStderr)
 			}
@@ -765,12 +772,12 @@ func TestResultsOfARuntimeTask(t *testing.T) {
 		t.Fatalf("task: %v, %v", v, err)
 	}
 
-	code, out, errs := call(runResults, "ls")
+	code, out, errs := call("results", "ls")
 	row := tableRows(t, out)["squares/7"]
 	if code != exitOK || len(row) != 7 || row[1] != "square" || row[2] != "map[int]string" || row[3] != "msgpack" || row[6] == "never" {
 		t.Errorf("ls: exit %d, row %q\n%s%s", code, row, out, errs)
 	}
-	code, out, errs = call(runResults, "show", "-value", "-format", "json", "squares/7")
+	code, out, errs = call("results", "show", "-value", "-format", "json", "squares/7")
 	var obj map[string]any
 	if err := json.Unmarshal([]byte(out), &obj); code != exitOK || err != nil {
 		t.Fatalf("show: exit %d %v\n%s%s", code, err, out, errs)
@@ -778,7 +785,7 @@ func TestResultsOfARuntimeTask(t *testing.T) {
 	if val, _ := obj["value"].(map[string]any); val["7"] != "49" || obj["location"] != filepath.Join(dir, "squares", "7") {
 		t.Errorf("show json: %v", obj)
 	}
-	if code, out, errs := call(runResults, "verify", "squares/7"); code != exitOK || !strings.HasPrefix(out, "OK\tsquares/7") {
+	if code, out, errs := call("results", "verify", "squares/7"); code != exitOK || !strings.HasPrefix(out, "OK\tsquares/7") {
 		t.Errorf("verify: exit %d\n%s%s", code, out, errs)
 	}
 }
@@ -796,7 +803,7 @@ func TestResultsFlowRun(t *testing.T) {
 	writeRaw(t, dir, "notes.txt", []byte("mine"))
 	mine := []string{".runs/squares/order-42", "a", "b"}
 
-	code, out, errs := call(runResults, "ls", "-flow-run", "order-42")
+	code, out, errs := call("results", "ls", "-flow-run", "order-42")
 	rows := tableRows(t, out)
 	if code != exitOK || len(rows) != len(mine) {
 		t.Fatalf("ls -flow-run: exit %d, rows %v\n%s", code, rows, errs)
@@ -806,21 +813,21 @@ func TestResultsFlowRun(t *testing.T) {
 			t.Errorf("ls -flow-run: %s missing:\n%s", k, out)
 		}
 	}
-	if code, _, errs := call(runResults, "ls", "-flow-run", "nope"); code != exitOK || !strings.Contains(errs, `no records of flow run "nope"`) {
+	if code, _, errs := call("results", "ls", "-flow-run", "nope"); code != exitOK || !strings.Contains(errs, `no records of flow run "nope"`) {
 		t.Errorf("ls -flow-run nope: exit %d\n%s", code, errs)
 	}
 	exists := func(key string) bool {
 		_, err := st.Stat(context.Background(), key)
 		return err == nil
 	}
-	code, out, errs = call(runResults, "rm", "-flow-run", "order-42", "-dry-run")
+	code, out, errs = call("results", "rm", "-flow-run", "order-42", "-dry-run")
 	if code != exitOK || strings.Count(out, "would remove") != len(mine) || !exists("a") {
 		t.Fatalf("rm -flow-run -dry-run: exit %d\n%s%s", code, out, errs)
 	}
-	if code, _, _ := call(runResults, "rm", "-flow-run", "order-42", "a"); code != exitUsage {
+	if code, _, _ := call("results", "rm", "-flow-run", "order-42", "a"); code != exitUsage {
 		t.Errorf("rm -flow-run with a key: exit %d, want %d", code, exitUsage)
 	}
-	code, out, errs = call(runResults, "rm", "-flow-run", "order-42")
+	code, out, errs = call("results", "rm", "-flow-run", "order-42")
 	if code != exitOK || strings.Count(out, "removed") != len(mine) {
 		t.Fatalf("rm -flow-run: exit %d\n%s%s", code, out, errs)
 	}

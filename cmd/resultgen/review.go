@@ -1,14 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
-	"os"
-	"os/signal"
-
 	"github.com/resultgen/resultgen/review"
 )
 
@@ -34,56 +26,36 @@ Examples:
   resultgen review -format json ./... | jq '.rows[] | select(.persisted)'
   resultgen review -format markdown ./pipeline > RESULTS.md
   resultgen review -strict ./...        # in CI: warnings fail too
-
-Flags:
 `
 
-// runReview is "resultgen review": it prints the report and returns the
-// exit code.
-func runReview(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("resultgen review", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+// runReview is "resultgen review": it prints the report.
+func runReview(c *cmdEnv, args []string) error {
+	fl := c.flags(reviewUsage)
 	format := fl.String("format", review.FormatTable, "output `format`: table, json or markdown")
 	strict := fl.Bool("strict", false, "exit 1 on warnings too")
 	verbose := fl.Bool("v", false, "log progress to stderr")
 	tags := fl.String("tags", "", "comma-separated build `tags`")
-	fl.Usage = func() {
-		fmt.Fprint(fl.Output(), reviewUsage)
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fl.SetOutput(stdout)
-			fl.Usage()
-			return exitOK
-		}
-		return exitUsage
+	if err := fl.parse(args); err != nil {
+		return err
 	}
 	switch *format {
 	case review.FormatTable, review.FormatJSON, review.FormatMarkdown:
 	default:
-		fmt.Fprintf(stderr, "resultgen review: -format %q: want table, json or markdown\n", *format)
-		return exitUsage
+		return usagef("-format %q: want table, json or markdown", *format)
 	}
-	load, err := loadConfig(*tags, *verbose, stderr)
+	load, err := loadConfig(*tags, *verbose, c.stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "resultgen review: %v\n", err)
-		return exitProblems
+		return err
 	}
-	cfg := review.Config{Config: load}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	rep, err := review.Review(ctx, cfg, fl.Args()...)
+	rep, err := review.Review(c.ctx, review.Config{Config: load}, fl.Args()...)
 	if err != nil {
-		fmt.Fprintf(stderr, "resultgen review: %v\n", err)
-		return exitUsage
+		return usageError{err} // the packages cannot be loaded: exit 2, as the help says
 	}
-	if err := review.Write(stdout, rep, *format); err != nil {
-		fmt.Fprintf(stderr, "resultgen review: %v\n", err)
-		return exitProblems
+	if err := review.Write(c.stdout, rep, *format); err != nil {
+		return err
 	}
 	if rep.Failed(*strict) {
-		return exitProblems
+		return errReported // the report says what failed
 	}
-	return exitOK
+	return nil
 }

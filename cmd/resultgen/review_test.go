@@ -51,7 +51,7 @@ func TestRunReview(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := runReview(c.args, &stdout, &stderr)
+			code := run(append([]string{"review"}, c.args...), &stdout, &stderr)
 			if code != c.code {
 				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, c.code, stdout.String(), stderr.String())
 			}
@@ -70,7 +70,7 @@ func TestRunReviewJSONHeader(t *testing.T) {
 	t.Setenv("RESULTGEN_RESULTS_PERSIST_BY_DEFAULT", "true")
 	chdir(t, "../../review/testdata")
 	var stdout, stderr bytes.Buffer
-	if code := runReview([]string{"-format", "json", "./quiz"}, &stdout, &stderr); code != 0 {
+	if code := run(append([]string{"review"}, []string{"-format", "json", "./quiz"}...), &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	var rep struct {

@@ -3,29 +3,19 @@ package main
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"go/token"
 	"io"
 	"io/fs"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/resultgen/resultgen/generator"
 	"github.com/resultgen/resultgen/review"
-)
-
-// Exit codes.
-const (
-	exitOK       = 0
-	exitProblems = 1 // diagnostics, or stale files for check
-	exitUsage    = 2
 )
 
 const usage = `resultgen generates typed wrappers for functions with //result: directives.
@@ -61,51 +51,22 @@ problems keeps its previous result_gen.go; only changed files are written; a
 package whose directives are all gone loses its result_gen.go.
 `
 
-// run is the whole command: it never panics and returns the exit code.
-func run(args []string, stdout, stderr io.Writer) (code int) {
-	defer func() {
-		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "resultgen: internal error: %v (this is a resultgen bug; please report it)\n", r)
-			code = exitProblems
-		}
-	}()
-	if len(args) > 0 {
-		switch args[0] {
-		case "help", "-h", "-help", "--help":
-			fmt.Fprint(stdout, usage)
-			return exitOK
-		case "check":
-			return runGenerate(args[1:], stdout, stderr, true)
-		case "review":
-			return runReview(args[1:], stdout, stderr)
-		case "config":
-			return runConfig(args[1:], stdout, stderr)
-		case "block":
-			return runBlock(args[1:], stdout, stderr)
-		case "results":
-			return runResults(args[1:], stdout, stderr)
-		}
-	}
-	return runGenerate(args, stdout, stderr, false)
-}
+// runGenerate is "resultgen [packages]": generate each package's file.
+func runGenerate(c *cmdEnv, args []string) error { return generate(c, args, false) }
 
-// runGenerate generates (check=false) or checks (check=true) packages.
-func runGenerate(args []string, stdout, stderr io.Writer, check bool) int {
-	name := "resultgen"
-	if check {
-		name = "resultgen check"
-	}
-	fl := flag.NewFlagSet(name, flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() { fmt.Fprint(stderr, usage) }
+// runCheck is "resultgen check": exit 1 when a file is stale or missing.
+func runCheck(c *cmdEnv, args []string) error { return generate(c, args, true) }
+
+// generate generates (check=false) or checks (check=true) packages. The
+// problems it finds are reports, file:line:col: message or file: message,
+// not command errors: it prints them as they are and returns errReported.
+func generate(c *cmdEnv, args []string, check bool) error {
+	fl := c.flags(usage)
 	verbose := fl.Bool("v", false, "print progress on stderr")
 	tags := fl.String("tags", "", "comma-separated build tags")
 	strict := fl.Bool("strict", false, "fail on review warnings too")
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if err := fl.parse(args); err != nil {
+		return err
 	}
 	patterns := fl.Args()
 	if len(patterns) == 0 {
@@ -113,33 +74,27 @@ func runGenerate(args []string, stdout, stderr io.Writer, check bool) int {
 	}
 	for _, p := range patterns {
 		if strings.HasPrefix(p, "-") {
-			fmt.Fprintf(stderr, "%s: flag %s must come before the packages\n", name, p)
-			return exitUsage
+			return usagef("flag %s must come before the packages", p)
 		}
 	}
-	cfg, err := loadConfig(*tags, *verbose, stderr)
+	cfg, err := loadConfig(*tags, *verbose, c.stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return exitProblems
+		return err
 	}
 	wd := cfg.Dir
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-
-	res, err := generator.Generate(ctx, cfg, patterns...)
+	res, err := generator.Generate(c.ctx, cfg, patterns...)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return exitProblems
+		return err
 	}
-	rep, err := review.Review(ctx, review.Config{Config: cfg, Builtin: true}, patterns...)
+	rep, err := review.Review(c.ctx, review.Config{Config: cfg, Builtin: true}, patterns...)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return exitProblems
+		return err
 	}
-	problems := printProblems(stderr, wd, res, rep, *strict)
-	code := exitOK
-	if len(problems) > 0 {
-		code = exitProblems
+	problems := printProblems(c.stderr, wd, res, rep, *strict)
+	failed := len(problems) > 0
+	report := func(path, format string, args ...any) {
+		fmt.Fprintf(c.stderr, "%s: %s\n", rel(wd, path), fmt.Sprintf(format, args...))
+		failed = true
 	}
 	// a package with problems keeps the file it had
 	files := res.Files[:0:0]
@@ -149,59 +104,53 @@ func runGenerate(args []string, stdout, stderr io.Writer, check bool) int {
 		}
 	}
 	res.Files = files
+	progress := func(path, what string) {
+		if *verbose {
+			fmt.Fprintf(c.stderr, "%s: %s\n", rel(wd, path), what)
+		}
+	}
 	if check {
 		for _, f := range res.Files {
 			old, err := os.ReadFile(f.Path)
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
-				fmt.Fprintf(stderr, "%s: missing: run resultgen\n", rel(wd, f.Path))
-				code = exitProblems
+				report(f.Path, "missing: run resultgen")
 			case err != nil:
-				fmt.Fprintf(stderr, "%s: %v\n", rel(wd, f.Path), err)
-				code = exitProblems
+				report(f.Path, "%v", err)
 			case !bytes.Equal(old, f.Content):
-				fmt.Fprintf(stderr, "%s: stale: run resultgen\n", rel(wd, f.Path))
-				code = exitProblems
+				report(f.Path, "stale: run resultgen")
 			default:
-				if *verbose {
-					fmt.Fprintf(stderr, "%s: up to date\n", rel(wd, f.Path))
-				}
+				progress(f.Path, "up to date")
 			}
 		}
 		for _, p := range res.Obsolete {
-			fmt.Fprintf(stderr, "%s: stale: the package has no //result: directives; run resultgen to remove it\n", rel(wd, p))
-			code = exitProblems
+			report(p, "stale: the package has no //result: directives; run resultgen to remove it")
 		}
-		return code
-	}
-	for _, f := range res.Files {
-		old, err := os.ReadFile(f.Path)
-		if err == nil && bytes.Equal(old, f.Content) {
-			if *verbose {
-				fmt.Fprintf(stderr, "%s: unchanged\n", rel(wd, f.Path))
+	} else {
+		for _, f := range res.Files {
+			old, err := os.ReadFile(f.Path)
+			if err == nil && bytes.Equal(old, f.Content) {
+				progress(f.Path, "unchanged")
+				continue
 			}
-			continue
+			if err := writeFile(f.Path, f.Content); err != nil {
+				report(f.Path, "%v", err)
+				continue
+			}
+			progress(f.Path, "written")
 		}
-		if err := writeFile(f.Path, f.Content); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", rel(wd, f.Path), err)
-			code = exitProblems
-			continue
-		}
-		if *verbose {
-			fmt.Fprintf(stderr, "%s: written\n", rel(wd, f.Path))
-		}
-	}
-	for _, p := range res.Obsolete {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			fmt.Fprintf(stderr, "%s: %v\n", rel(wd, p), err)
-			code = exitProblems
-			continue
-		}
-		if *verbose {
-			fmt.Fprintf(stderr, "%s: removed (no directives left)\n", rel(wd, p))
+		for _, p := range res.Obsolete {
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				report(p, "%v", err)
+				continue
+			}
+			progress(p, "removed (no directives left)")
 		}
 	}
-	return code
+	if failed {
+		return errReported
+	}
+	return nil
 }
 
 // printProblems prints the generator's diagnostics and review's findings on

@@ -45,34 +45,34 @@ func TestResultsUploadsS3(t *testing.T) {
 		return n
 	}
 
-	code, out, errs := call(runResults, "verify", "-storage", spec)
+	code, out, errs := call("results", "verify", "-storage", spec)
 	if code != exitOK || !strings.Contains(out, "UPLOAD\tbig.bin\tstarted ") || !strings.Contains(out, "5 B") ||
 		!strings.Contains(errs, "1 incomplete upload (0 older than 24h)") || !strings.Contains(errs, "prune -uploads -older-than 24h") {
 		t.Errorf("verify: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
-	if code, out, _ := call(runResults, "verify", "-storage", spec, "-q"); code != exitOK || strings.Contains(out, "big.bin") {
+	if code, out, _ := call("results", "verify", "-storage", spec, "-q"); code != exitOK || strings.Contains(out, "big.bin") {
 		t.Errorf("verify -q: exit %d, stdout %q; want a young upload left out", code, out)
 	}
 
-	code, out, errs = call(runResults, "prune", "-storage", spec, "-uploads", "-older-than", "0s", "-dry-run")
+	code, out, errs = call("results", "prune", "-storage", spec, "-uploads", "-older-than", "0s", "-dry-run")
 	if code != exitOK || !strings.Contains(out, "would abort upload of big.bin (started ") || !strings.Contains(errs, "would abort 1 incomplete upload") {
 		t.Errorf("prune -uploads -dry-run: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 	if n := left(); n != 1 {
 		t.Fatalf("after a dry run %d incomplete uploads; want the 1 still there", n)
 	}
-	code, out, errs = call(runResults, "prune", "-storage", spec, "-uploads", "-older-than", "1h")
+	code, out, errs = call("results", "prune", "-storage", spec, "-uploads", "-older-than", "1h")
 	if code != exitOK || out != "" || !strings.Contains(errs, "aborted 0 incomplete uploads") || left() != 1 {
 		t.Errorf("prune -uploads -older-than 1h: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
-	code, out, errs = call(runResults, "prune", "-storage", spec, "-uploads", "-older-than", "0s")
+	code, out, errs = call("results", "prune", "-storage", spec, "-uploads", "-older-than", "0s")
 	if code != exitOK || !strings.Contains(out, "aborted upload of big.bin (started ") || !strings.Contains(errs, "aborted 1 incomplete upload in "+spec) {
 		t.Errorf("prune -uploads: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 	if n := left(); n != 0 {
 		t.Errorf("after prune -uploads %d incomplete uploads are left", n)
 	}
-	if code, out, _ := call(runResults, "verify", "-storage", spec); code != exitOK || strings.Contains(out, "UPLOAD") {
+	if code, out, _ := call("results", "verify", "-storage", spec); code != exitOK || strings.Contains(out, "UPLOAD") {
 		t.Errorf("verify after the abort: exit %d, stdout %q", code, out)
 	}
 }
@@ -89,13 +89,13 @@ func TestResultsPruneUploadsUsage(t *testing.T) {
 		{[]string{"prune", "-older-than", "0s"}, "must be positive for records"},
 	}
 	for _, tt := range tests {
-		code, _, errs := call(runResults, tt.args...)
+		code, _, errs := call("results", tt.args...)
 		if code != exitUsage || !strings.Contains(errs, tt.want) {
 			t.Errorf("%q: exit %d, stderr %q; want %d and %q", tt.args, code, errs, exitUsage, tt.want)
 		}
 	}
 	// A local store has no uploads: nothing to do, and no failure.
-	if code, _, errs := call(runResults, "prune", "-uploads", "-older-than", "0s"); code != exitOK || !strings.Contains(errs, "keeps no incomplete uploads") {
+	if code, _, errs := call("results", "prune", "-uploads", "-older-than", "0s"); code != exitOK || !strings.Contains(errs, "keeps no incomplete uploads") {
 		t.Errorf("prune -uploads on local storage: exit %d, stderr %q", code, errs)
 	}
 }
