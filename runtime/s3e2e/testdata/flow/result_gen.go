@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:b24c208c8845cd08d678d956a0c8685849ff67b53250d1815f8152db24ee550b",
+	Source:   "sha256:2bcef3bf53e52453e70841d849877201ed9593eba198382a4363362bd2f5bd4e",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
