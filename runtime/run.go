@@ -119,6 +119,7 @@ type taskFrame[R any] struct {
 	tr  taskRun
 	ctx taskCtx
 	log runLog
+	fi  FlowRunInfo // the calling flow run, as the task run started
 }
 
 func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Config) *State[R] {
@@ -140,8 +141,8 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	st.res.run, st.res.hasValue, st.res.loaded, st.res.keep = tr, def.Value, true, true
 	*log = runLog{log: e.logger, kind: "task", name: taskName, task: tr}
 	if fr != nil {
-		fi := fr.info()
-		st.flowRun = &fi
+		f.fi = fr.info()
+		st.flowRun = &f.fi
 		log.flow = fr
 	}
 	log.started(ctx)
