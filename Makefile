@@ -4,7 +4,7 @@ PKGS      ?= ./...
 FUZZTIME  ?= 10s
 BIN       := $(CURDIR)/.bin
 
-.PHONY: all test unit fuzz check vet demo bench bench-peers minio generate clean reliability
+.PHONY: all test unit fuzz check vet demo bench bench-go bench-peers minio generate clean reliability
 
 all: test
 
@@ -52,8 +52,14 @@ reliability:
 	$(GO) test -count=1 -v -run . ./internal/reliability -args -kills 25 -corruptions 3000 -hostile 2000
 	./scripts/with-minio.sh $(GO) test -count=1 ./runtime/s3e2e
 
-## bench: benchmarks, reported against baselines measured in the same run
+## bench: the paired overhead table of issue 14 (P1-P3: baseline and resultgen
+## alternating in one process, medians, ratio, allocations, goal, pass/fail);
+## BENCH_FLAGS: e.g. -reps 31. Times nothing in `make test`.
 bench:
+	$(GO) run ./internal/benchtable $(BENCH_FLAGS)
+
+## bench-go: the packages' Go benchmarks
+bench-go:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
 
 ## bench-peers: one workload (a flow of 1,000 tasks of 1 KiB) through resultgen (local and S3)

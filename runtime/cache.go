@@ -178,23 +178,35 @@ func (s *slot) damaged(err error, m record.Meta) (lookup, record.Meta, string, e
 
 // load looks for a reusable record at the key and decodes it. A record is
 // decoded only when it holds the run's result type (see resultType.judge);
-// why says what was found when it is not a hit.
+// why says what was found when it is not a hit. A task with a value does it
+// in one read of the object: the header is judged (type, task, expiry)
+// before a byte of the payload is decoded, and a record not to serve is
+// left unread past its header.
 func load[R any](ctx context.Context, s *slot) (v R, l lookup, m record.Meta, why string, err error) {
-	l, m, why, err = s.inspect(ctx)
-	if l != lookupHit || err != nil || !s.def.Value {
+	if !s.def.Value {
+		l, m, why, err = s.inspect(ctx)
 		return v, l, m, why, err
 	}
-	m, err = record.ReadChecked(ctx, s.p.store, s.key, s.p.ser, &v, func(m record.Meta) error {
+	var refused error // accept's own error, returned as it is
+	m, info, err := record.ReadCheckedInfo(ctx, s.p.store, s.key, s.p.ser, &v, func(m record.Meta) error {
 		why, err := s.want.judge(m, s.def, s.task, s.p.store, s.key)
-		if err == nil && why != "" {
+		switch {
+		case err != nil:
+			refused = err
+		case why != "":
 			err = errStale{why}
+		case m.Expired(s.e.now()):
+			err = errStale{"the record expired at " + m.Expires.UTC().Format(time.RFC3339)}
 		}
 		return err
 	})
+	s.used = info.Modified
 	var stale errStale
 	switch {
 	case err == nil:
 		return v, lookupHit, m, "", nil
+	case refused != nil:
+		return v, lookupAbsent, m, "", refused
 	case errors.As(err, &stale):
 		return v, lookupStale, m, stale.why, nil
 	case errors.Is(err, storage.ErrNotFound):

@@ -3,8 +3,11 @@ package runtime
 import (
 	"context"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"github.com/google/uuid"
 
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/storage"
@@ -63,16 +66,44 @@ func (f *flowRun) nextTaskNumber(task string) int {
 type flowRunKey struct{}
 type taskRunKey struct{}
 
-// taskRun is one task run; RunCount changes between attempts.
+// taskRun is one task run; RunCount changes between attempts. Its ID (a
+// random UUID) and Name ("Task-3") are made on first use: a run that
+// persists nothing and that no one asks about never draws them.
 type taskRun struct {
 	mu   sync.Mutex
-	info TaskRunInfo
+	info TaskRunInfo // ID and Name are "" until get fills them
+	n    int         // the run's number among the task's runs (Name)
 }
 
 func (t *taskRun) get() TaskRunInfo {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.info.ID == "" {
+		t.info.ID = uuid.NewString()
+		t.info.Name = t.info.TaskName + "-" + strconv.Itoa(t.n)
+	}
 	return t.info
+}
+
+func (t *taskRun) setCount(n int) {
+	t.mu.Lock()
+	t.info.RunCount = n
+	t.mu.Unlock()
+}
+
+// taskCtx is the context a task run's body gets: its parent with the task
+// run under taskRunKey (context.WithValue's behaviour, without an
+// allocation of its own: it lives in the run's taskFrame).
+type taskCtx struct {
+	context.Context
+	tr *taskRun
+}
+
+func (c *taskCtx) Value(key any) any {
+	if _, ok := key.(taskRunKey); ok {
+		return c.tr
+	}
+	return c.Context.Value(key)
 }
 
 func flowFrom(ctx context.Context) *flowRun {

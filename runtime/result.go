@@ -54,8 +54,17 @@ type Result[R any] struct {
 	ser       serializer.Serializer // nil: rebuilt from the record's spec
 	key       string
 	meta      record.Meta
-	name      string     // the run, for errors
+	name      string     // the run, for errors ("": run's name)
+	run       *taskRun   // the task run, when name is ""
 	want      resultType // what a record must hold to be read as R
+}
+
+// who names the run in errors.
+func (r *Result[R]) who() string {
+	if r.name == "" && r.run != nil {
+		return r.run.get().Name
+	}
+	return r.name
 }
 
 // Reference returns a lazy reference to the record at key in st, for reading
@@ -90,7 +99,7 @@ func (r *Result[R]) Get(ctx context.Context) (R, error) {
 	}
 	var zero R
 	if !r.persisted {
-		return zero, fmt.Errorf("%s: %w", r.name, ErrResultUnavailable)
+		return zero, fmt.Errorf("%s: %w", r.who(), ErrResultUnavailable)
 	}
 	var v R
 	meta, err := record.ReadChecked(ctx, r.store, r.key, r.ser, &v, func(m record.Meta) error {
@@ -101,13 +110,13 @@ func (r *Result[R]) Get(ctx context.Context) (R, error) {
 		if m.TypeHash == "" {
 			has += ", written without a result-type fingerprint by an older resultgen (run its task again to rewrite it)"
 		}
-		return fmt.Errorf("%s: %w: %q on %s holds %s, not %s", r.name, ErrTypeMismatch, storage.ShortKey(r.key), r.store, has, r.want.goType)
+		return fmt.Errorf("%s: %w: %q on %s holds %s, not %s", r.who(), ErrTypeMismatch, storage.ShortKey(r.key), r.store, has, r.want.goType)
 	})
 	if errors.Is(err, ErrTypeMismatch) {
 		return zero, err
 	}
 	if err != nil {
-		return zero, fmt.Errorf("%s: read result %q from %s: %w", r.name, storage.ShortKey(r.key), r.store, err)
+		return zero, fmt.Errorf("%s: read result %q from %s: %w", r.who(), storage.ShortKey(r.key), r.store, err)
 	}
 	r.meta = meta
 	if r.keep {

@@ -117,9 +117,13 @@ func DecidePersist(f PersistFacts) PersistDecision {
 			Kind:    "default", From: settings.DefaultStorage,
 		}
 	}
+	reason := settings.PersistByDefault + "=false"
+	if f.ByDefault {
+		reason = settings.PersistByDefault + "=true"
+	}
 	d := PersistDecision{
 		Persist: f.ByDefault,
-		Reason:  settings.PersistByDefault + "=" + strconv.FormatBool(f.ByDefault),
+		Reason:  reason,
 		Kind:    "default", From: settings.PersistByDefault,
 	}
 	switch {

@@ -22,10 +22,15 @@ func Run[R any](ctx context.Context, inv Invocation[R]) *State[R] {
 	}
 	e := engineFrom(ctx)
 	cfg := inv.Def.Config
-	for _, o := range inv.Options {
-		if o != nil {
-			o(&cfg)
+	if len(inv.Options) > 0 {
+		c := new(Config) // options get a pointer: keep cfg itself off the heap
+		*c = cfg
+		for _, o := range inv.Options {
+			if o != nil {
+				o(c)
+			}
 		}
+		cfg = *c
 	}
 	if e.err != nil {
 		name := cfg.Name
@@ -106,6 +111,17 @@ func attempts[R any](ctx context.Context, log *runLog, retries int, delay time.D
 	}
 }
 
+// taskFrame holds what one task run needs in a single allocation: its
+// State (returned), its taskRun (read by TaskRunFrom), the body's context,
+// and its log.
+type taskFrame[R any] struct {
+	st  State[R]
+	tr  taskRun
+	ctx taskCtx
+	log runLog
+	fi  FlowRunInfo // the calling flow run, as the task run started
+}
+
 func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Config) *State[R] {
 	def := inv.Def
 	fr := flowFrom(ctx)
@@ -113,25 +129,24 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if taskName == "" {
 		taskName = def.Name
 	}
-	var n int
+	f := &taskFrame[R]{}
+	tr, st, log := &f.tr, &f.st, &f.log
+	tr.info.TaskName, tr.info.RunCount = taskName, 1
 	if fr != nil {
-		n = fr.nextTaskNumber(taskName)
+		tr.n = fr.nextTaskNumber(taskName)
 	} else {
-		n = e.nextTaskNumber(taskName)
+		tr.n = e.nextTaskNumber(taskName)
 	}
-	tr := &taskRun{info: TaskRunInfo{ID: uuid.NewString(), Name: fmt.Sprintf("%s-%d", taskName, n), TaskName: taskName, RunCount: 1}}
-	st := &State[R]{runName: tr.info.Name}
-	st.res.name, st.res.hasValue, st.res.loaded, st.res.keep = tr.info.Name, def.Value, true, true
-	log := &runLog{log: e.logger, kind: "task", name: taskName, run: tr.info.Name, id: tr.info.ID}
+	st.taskRun = tr
+	st.res.run, st.res.hasValue, st.res.loaded, st.res.keep = tr, def.Value, true, true
+	*log = runLog{log: e.logger, kind: "task", name: taskName, task: tr}
 	if fr != nil {
-		fi := fr.info()
-		st.flowRun = &fi
+		f.fi = fr.info()
+		st.flowRun = &f.fi
 		log.flow = fr
 	}
 	log.started(ctx)
 	finish := func() *State[R] {
-		info := tr.get()
-		st.taskRun = &info
 		logFinished(ctx, log, st)
 		return st
 	}
@@ -152,7 +167,8 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		return fail(err)
 	}
 	st.res.store, st.res.ser = p.store, p.ser
-	tctx := context.WithValue(ctx, taskRunKey{}, tr)
+	f.ctx = taskCtx{Context: ctx, tr: tr}
+	tctx := context.Context(&f.ctx)
 
 	var key string
 	var reuse bool
@@ -240,11 +256,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		st.why = explainMiss(tctx, sl, cur, st.why)
 	}
 
-	v, err := attempts(bctx, log, p.retries, cfg.RetryDelay, func(n int) {
-		tr.mu.Lock()
-		tr.info.RunCount = n
-		tr.mu.Unlock()
-	}, inv.Body)
+	v, err := attempts(bctx, log, p.retries, cfg.RetryDelay, tr.setCount, inv.Body)
 	lockLost := held != nil && held.lost.Load()
 	if err != nil {
 		if lockLost && !errors.Is(err, storage.ErrLockLost) {
@@ -470,19 +482,25 @@ type runLog struct {
 	name string   // the task or flow name
 	run  string   // the run name: "Hello-1", "greet/calm-lynx"
 	id   string   // the run's UUID
+	task *taskRun // a task run: run and id are its Name and ID, made on first use
 	flow *flowRun // the calling flow run; nil outside flows
 }
 
 // attrs returns the run's attributes around the line's own: run and flow
 // first, then extra, then the run id.
 func (l *runLog) attrs(extra ...slog.Attr) []slog.Attr {
+	run, id := l.run, l.id
+	if l.task != nil {
+		info := l.task.get()
+		run, id = info.Name, info.ID
+	}
 	a := make([]slog.Attr, 0, len(extra)+3)
-	a = append(a, slog.String("run", l.run))
+	a = append(a, slog.String("run", run))
 	if l.flow != nil {
 		a = append(a, slog.String("flow", l.flow.flowName+"/"+l.flow.name))
 	}
 	a = append(a, extra...)
-	return append(a, slog.String("run_id", l.id))
+	return append(a, slog.String("run_id", id))
 }
 
 func (l *runLog) started(ctx context.Context) {

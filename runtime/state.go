@@ -45,8 +45,16 @@ type State[R any] struct {
 	resumed int    // flows: task runs loaded from storage (Resumed)
 
 	flowRun *FlowRunInfo
-	taskRun *TaskRunInfo
-	runName string
+	taskRun *taskRun // a task's run, final once the State is returned
+	runName string   // "" for a task run: its taskRun's Name
+}
+
+// who names the run in String: the task run's name, made on first use.
+func (s *State[R]) who() string {
+	if s.runName == "" && s.taskRun != nil {
+		return s.taskRun.get().Name
+	}
+	return s.runName
 }
 
 // Result returns the value, or the run's error when it failed: the body's own
@@ -159,14 +167,14 @@ func (s *State[R]) TaskRun() (TaskRunInfo, bool) {
 	if s.taskRun == nil {
 		return TaskRunInfo{}, false
 	}
-	return *s.taskRun, true
+	return s.taskRun.get(), true
 }
 
 func (s *State[R]) String() string {
 	if s.err != nil {
-		return fmt.Sprintf("%s(%s: %v)", s.name, s.runName, s.err)
+		return fmt.Sprintf("%s(%s: %v)", s.name, s.who(), s.err)
 	}
-	return fmt.Sprintf("%s(%s)", s.name, s.runName)
+	return fmt.Sprintf("%s(%s)", s.name, s.who())
 }
 
 // Future is a submitted run. Its methods block until the run is final and

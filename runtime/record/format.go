@@ -292,12 +292,10 @@ func isShort(err error) bool { return err == io.EOF || err == io.ErrUnexpectedEO
 
 func parseHeader(b []byte) (Meta, error) {
 	var h header
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&h); err != nil {
+	// Unmarshal refuses data after the object (a syntax error), without a
+	// Decoder's buffering and copies.
+	if err := json.Unmarshal(b, &h); err != nil {
 		return Meta{}, fmt.Errorf("header: %w", err)
-	}
-	if dec.More() {
-		return Meta{}, errors.New("header: data after the JSON object")
 	}
 	switch {
 	case h.Literal != nil && h.Serializer != nil:

@@ -561,16 +561,34 @@ func Read(ctx context.Context, st storage.Storage, key string, ser serializer.Se
 // uses it to refuse a record written for another result type without
 // decoding a byte of it, in the same single read of the object.
 func ReadChecked(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(Meta) error) (Meta, error) {
+	m, _, err := ReadCheckedInfo(ctx, st, key, ser, v, accept)
+	return m, err
+}
+
+// ReadCheckedInfo is ReadChecked that also returns what the store said of
+// the object it opened: its size and modification time (the last use on
+// stores that touch records), from the open object itself when the store
+// tells (a file, storage.OpenInfo), else from Stat. Info is filled as soon
+// as the object is open, also when an error follows. One open and one
+// parse of the object serve a whole cache lookup: the caller judges the
+// header in accept.
+func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(Meta) error) (Meta, storage.Info, error) {
+	var info storage.Info
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
-		return Meta{}, fmt.Errorf("record %q: read needs a non-nil pointer, got %T", storage.ShortKey(key), v)
+		return Meta{}, info, fmt.Errorf("record %q: read needs a non-nil pointer, got %T", storage.ShortKey(key), v)
 	}
 	rc, err := st.Get(ctx, key)
 	if err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	defer rc.Close()
-	total := objectSize(ctx, st, key, rc)
+	info = openedInfo(ctx, st, key, rc)
+	m, err := readOpened(ctx, st, key, rc, info.Size, ser, rv, accept)
+	return m, info, err
+}
+
+func readOpened(ctx context.Context, st storage.Storage, key string, rc io.Reader, total int64, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (Meta, error) {
 	d, err := newReader(rc, key)
 	if err != nil {
 		return Meta{}, Classify(ctx, st, key, err)
@@ -609,22 +627,26 @@ func ReadChecked(ctx context.Context, st storage.Storage, key string, ser serial
 	return meta, nil
 }
 
-// objectSize learns the object's size for sizing the payload buffer: from
-// the open object when it can tell (a file, a bytes.Reader), else from
-// Stat; -1 when unknown.
-func objectSize(ctx context.Context, st storage.Storage, key string, rc io.ReadCloser) int64 {
+// openedInfo learns the object's size (for sizing the payload buffer) and
+// modification time: from the open object when it can tell (a file,
+// storage.OpenInfo), else from Stat; Size is -1 when unknown.
+func openedInfo(ctx context.Context, st storage.Storage, key string, rc io.ReadCloser) storage.Info {
 	switch r := rc.(type) {
+	case storage.OpenInfo:
+		if info := r.ObjectInfo(); info.Size >= 0 {
+			return info
+		}
 	case interface{ Stat() (fs.FileInfo, error) }:
 		if fi, err := r.Stat(); err == nil {
-			return fi.Size()
+			return storage.Info{Key: key, Size: fi.Size(), Modified: fi.ModTime()}
 		}
 	case interface{ Size() int64 }:
-		return r.Size()
+		return storage.Info{Key: key, Size: r.Size()}
 	}
 	if info, err := st.Stat(ctx, key); err == nil {
-		return info.Size
+		return info
 	}
-	return -1
+	return storage.Info{Key: key, Size: -1}
 }
 
 func setLiteral(dst reflect.Value, lit string) error {

@@ -105,11 +105,20 @@ func (m *Memory) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("storage: get %q: %w", ShortKey(key), err)
 	}
-	return memReader{bytes.NewReader(obj.data)}, nil
+	return memReader{bytes.NewReader(obj.data), key, obj.modified}, nil
 }
 
-// memReader is what Get returns: Size reports the object's size.
-type memReader struct{ *bytes.Reader }
+// memReader is what Get returns: Size reports the object's size, and
+// ObjectInfo its size and modification time (see OpenInfo).
+type memReader struct {
+	*bytes.Reader
+	key      string
+	modified time.Time
+}
+
+func (r memReader) ObjectInfo() Info {
+	return Info{Key: r.key, Size: r.Reader.Size(), Modified: r.modified}
+}
 
 func (memReader) Close() error { return nil }
 

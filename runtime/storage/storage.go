@@ -128,6 +128,13 @@ type Info struct {
 	Metadata map[string]string
 }
 
+// OpenInfo is implemented by the readers some stores' Get returns: what the
+// store knew of the object it opened (Size and Modified; Metadata may be
+// nil), so that a reader needs no Stat of its own.
+type OpenInfo interface {
+	ObjectInfo() Info
+}
+
 // RangeGetter is implemented by stores that can read part of an object, so
 // that a record's trailer can be read without its payload.
 type RangeGetter interface {

@@ -473,18 +473,35 @@ func (s *Storage) get(ctx context.Context, op, key string, opts minio.GetObjectO
 	}
 	// One GET: the reader streams the one version that request found.
 	// (minio.Client.GetObject is lazy and may re-request with If-Match.)
-	rc, _, _, err := minio.Core{Client: s.client}.GetObject(ctx, s.bucket, name, opts)
+	rc, oi, _, err := minio.Core{Client: s.client}.GetObject(ctx, s.bucket, name, opts)
 	if err != nil {
 		return nil, s.wrap(op, key, err)
 	}
-	return &reader{rc: rc, s: s, key: key}, nil
+	r := &reader{rc: rc, s: s, key: key}
+	if opts.Header().Get("Range") == "" {
+		r.info = storage.Info{Key: key, Size: oi.Size, Modified: oi.LastModified}
+		r.whole = true
+	}
+	return r, nil
 }
 
-// reader names the endpoint in read errors.
+// reader names the endpoint in read errors. For a whole object it knows
+// what the GET's response said of it (storage.OpenInfo).
 type reader struct {
-	rc  io.ReadCloser
-	s   *Storage
-	key string
+	rc    io.ReadCloser
+	s     *Storage
+	key   string
+	info  storage.Info
+	whole bool
+}
+
+// ObjectInfo is the size and modification time the GET returned; the
+// size is -1 for a ranged read.
+func (r *reader) ObjectInfo() storage.Info {
+	if !r.whole {
+		return storage.Info{Key: r.key, Size: -1}
+	}
+	return r.info
 }
 
 func (r *reader) Read(p []byte) (int, error) {
