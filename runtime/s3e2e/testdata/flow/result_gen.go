@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:2bcef3bf53e52453e70841d849877201ed9593eba198382a4363362bd2f5bd4e",
+	Source:   "sha256:e6a663536366f7af94277bf843dc418a1e40b9685bfa66d2da50a33d84faba15",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
