@@ -27,7 +27,10 @@ type PersistFacts struct {
 	Flow           string // its name; "" outside flows
 	FlowPersist    *bool  // what it passes on, when it sets persist, storage or serializer
 	FlowPersistWhy string // which of those, e.g. "persist=true", "storage=s3/prod"
-	FlowRetries    int
+	// FlowPersistFrom is the flow that set it: Flow, or a flow above it
+	// that Flow inherited it from; "" means Flow.
+	FlowPersistFrom string
+	FlowRetries     int
 	// FlowRunID is the id of the named (durable) flow run the task runs
 	// in (see RunID); "" for runs with a random id.
 	FlowRunID string
@@ -92,11 +95,15 @@ func DecidePersist(f PersistFacts) PersistDecision {
 		d.From = "cache_in_memory"
 		return d
 	case f.Flow != "" && f.FlowPersist != nil:
-		reason := "inherited from flow " + f.Flow
+		from := f.FlowPersistFrom
+		if from == "" {
+			from = f.Flow
+		}
+		reason := "inherited from flow " + from
 		if f.FlowPersistWhy != "" {
 			reason += " (" + f.FlowPersistWhy + ")"
 		}
-		return PersistDecision{Persist: *f.FlowPersist, Reason: reason, Kind: "inherited", From: f.Flow}
+		return PersistDecision{Persist: *f.FlowPersist, Reason: reason, Kind: "inherited", From: from}
 	case f.Task && f.Flow != "" && f.FlowRetries > 0 && f.Value:
 		return PersistDecision{
 			Persist: true,

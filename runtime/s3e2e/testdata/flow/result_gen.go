@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:beaad1a4828116a1d94022eefec27a031927082cfbd5eb802a2cdc57d3d281e2",
+	Source:   "sha256:368327028374dcc8eea12039693431ab6af8882e3f4271fc12640ac1e239cf3a",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
