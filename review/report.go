@@ -91,13 +91,15 @@ type Row struct {
 	Why string `json:"why"`
 	// WhyKind is "explicit", "inferred", "inherited", "flow_retries" or
 	// "default"; WhyFrom is the deciding setting (persist, storage, ...,
-	// cache_in_memory, or the global setting's name) or the flow's Go name.
+	// cache_in_memory, or the global setting's name) or the flow's run name
+	// (the flow that set what is inherited).
 	WhyKind string `json:"why_kind"`
 	WhyFrom string `json:"why_from"`
 
 	// Storage is the storage spec written where it is decided ("local",
 	// "local:PATH", "memory", "s3://...", a block slug); StorageFrom says
-	// where: "task", "flow NAME", "settings" or "default". Empty when not
+	// where: "task", "flow", "flow NAME" (the run name
+	// of the flow that set it), "settings" or "default". Empty when not
 	// persisted.
 	Storage     string `json:"storage"`
 	StorageFrom string `json:"storage_from"`
