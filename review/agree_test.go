@@ -104,10 +104,13 @@ func compare(t *testing.T, what string, row review.Row, r runtime.Resolved, s se
 	t.Helper()
 	type view struct {
 		Persisted                  bool
-		Why, WhyKind, WhyFrom      string
+		Why                        string
+		WhyKind                    runtime.PersistKind
+		WhyFrom                    string
 		Storage, StorageFrom       string
 		Serializer, SerializerFrom string
-		Compression, KeyKind       string
+		Compression                string
+		KeyKind                    runtime.KeyKind
 		InMemory                   bool
 	}
 	want := view{Persisted: r.Persist.Persist, Why: r.Persist.Reason, WhyKind: r.Persist.Kind, WhyFrom: r.Persist.From, InMemory: r.InMemory}

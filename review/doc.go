@@ -116,7 +116,7 @@
 //	               "default_serializer", "refresh_cache", "sources": {SETTING: "env"|"profile"|"default"}},
 //	  "rows": [{"package", "kind" ("task"|"flow"), "function", "name", "position",
 //	            "called_from" ("" standalone), "call_position", "same_in": [...],
-//	            "persisted", "why", "why_kind" ("explicit"|"inferred"|"inherited"|"flow_retries"|"default"),
+//	            "persisted", "why", "why_kind" ("explicit"|"inferred"|"inherited"|"flow_retries"|"durable_run"|"default"),
 //	            "why_from" (setting key, flow run name or global setting name),
 //	            "storage", "storage_from" ("task"|"flow"|"flow RUNNAME"|"settings"|"default"),
 //	            "key", "key_kind" ("storage_key"|"cache_key_fn"|"cache_policy"|"random"),

@@ -46,12 +46,14 @@ const (
 	FromDefault  = "default"  // the built-in default: local, msgpack
 )
 
-// Key kinds (Resolved.KeyKind): what names a persisted result.
+// KeyKind is what names a persisted result (Resolved.KeyKind).
+type KeyKind string
+
 const (
-	KeyStorageKey  = "storage_key"  // the storage_key template
-	KeyCacheKeyFn  = "cache_key_fn" // the cache_key_fn's key
-	KeyCachePolicy = "cache_policy" // the cache key of the cache_policy
-	KeyRandom      = "random"       // a flow's result, or cache_policy=none
+	KeyStorageKey  KeyKind = "storage_key"  // the storage_key template
+	KeyCacheKeyFn  KeyKind = "cache_key_fn" // the cache_key_fn's key
+	KeyCachePolicy KeyKind = "cache_policy" // the cache key of the cache_policy
+	KeyRandom      KeyKind = "random"       // a flow's result, or cache_policy=none
 )
 
 // Resolved is a run's effective settings, with where each came from.
@@ -71,7 +73,7 @@ type Resolved struct {
 	// the serializer's default), or of a custom serializer set on the
 	// function itself with compression set.
 	Compression string
-	KeyKind     string // KeyStorageKey, KeyCacheKeyFn, KeyCachePolicy or KeyRandom
+	KeyKind     KeyKind // KeyStorageKey, KeyCacheKeyFn, KeyCachePolicy or KeyRandom
 
 	InMemory     bool
 	Refresh      bool

@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:368327028374dcc8eea12039693431ab6af8882e3f4271fc12640ac1e239cf3a",
+	Source:   "sha256:7943cb8b3945f774890253fa9308467b8d0d51ca3804e3d539b0a6c7eb2dd873",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
