@@ -193,14 +193,7 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 		Names: NamesFor(d.Func, d.Kind),
 		Pos:   a.fset.Position(decl.Pos()),
 	}
-	switch {
-	case d.Name != nil:
-		f.RunName = d.Name.Value
-	case d.Kind == annotations.Flow:
-		f.RunName = Kebab(d.Func)
-	default:
-		f.RunName = d.Func
-	}
+	f.RunName = RunName(d)
 	ok := true
 
 	// parameters

@@ -11,6 +11,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/resultgen/resultgen/annotations"
+	"github.com/resultgen/resultgen/runtime"
 )
 
 // Header is the first line of every generated file.
@@ -384,57 +385,136 @@ func (e *emitter) def(f *Func) []jen.Code {
 	return append(fields, jen.Line())
 }
 
-// config is the fields of the runtime.Config literal the directive sets.
-func (e *emitter) config(f *Func) []jen.Code {
-	d := f.Directive
-	var out []jen.Code
-	add := func(name string, v jen.Code) { out = append(out, jen.Line().Id(name).Op(":").Add(v)) }
-	boolPtr := func(v bool) jen.Code { return jen.New(jen.Lit(v)) }
+// ConfigOf is the runtime.Config a directive sets: what the generated
+// Def's Config literal holds (config renders it), except that a custom
+// serializer, which only the generated code can name, is left in
+// Serializer as its identifier. `resultgen review` resolves it with
+// runtime.Resolve, so review and the runtime read the same settings.
+func ConfigOf(d *annotations.Directive) runtime.Config {
+	var c runtime.Config
+	ptr := func(v bool) *bool { return &v }
 	if d.Name != nil {
-		add("Name", jen.Lit(d.Name.Value))
+		c.Name = d.Name.Value
 	}
 	if d.Persist != nil {
-		add("Persist", boolPtr(d.Persist.Value))
+		c.Persist = ptr(d.Persist.Value)
 	}
 	if d.Storage != nil {
-		add("Storage", jen.Lit(d.Storage.Raw))
+		c.Storage = d.Storage.Raw
 	}
 	if d.StorageKey != nil {
-		add("StorageKey", jen.Lit(d.StorageKey.Raw))
+		c.StorageKey = d.StorageKey.Raw
+	}
+	if d.Serializer != nil {
+		c.Serializer = d.Serializer.Raw
+	}
+	if d.Compression != nil {
+		c.Compression = d.Compression.Value
+	}
+	if d.CacheInMemory != nil {
+		c.CacheInMemory = ptr(d.CacheInMemory.Value)
+	}
+	if d.CachePolicy != nil {
+		c.CachePolicy = d.CachePolicy.Raw
+	}
+	if d.CacheKeyFn != nil {
+		c.CacheKeyFn = true
+	}
+	if d.CacheExpiration != nil {
+		c.CacheExpiration = d.CacheExpiration.Value
+	}
+	if d.RefreshCache != nil {
+		c.RefreshCache = ptr(d.RefreshCache.Value)
+	}
+	if d.Isolation != nil {
+		c.Isolation = d.Isolation.Value
+	}
+	if d.Retries != nil {
+		c.Retries = d.Retries.Value
+	}
+	if d.RetryDelay != nil {
+		c.RetryDelay = d.RetryDelay.Value
+	}
+	return c
+}
+
+// DefOf is the part of the generated runtime.Def that resolving settings
+// needs: kind, run name, whether the function returns a value (value), and
+// ConfigOf(d).
+func DefOf(d *annotations.Directive, value bool) *runtime.Def {
+	kind := runtime.KindTask
+	if d.Kind == annotations.Flow {
+		kind = runtime.KindFlow
+	}
+	return &runtime.Def{Kind: kind, Name: RunName(d), Value: value, Config: ConfigOf(d)}
+}
+
+// RunName is a directive's run name (Def.Name): its name, else the
+// function's name, in kebab-case for flows.
+func RunName(d *annotations.Directive) string {
+	switch {
+	case d.Name != nil:
+		return d.Name.Value
+	case d.Kind == annotations.Flow:
+		return Kebab(d.Func)
+	}
+	return d.Func
+}
+
+// config is the fields of the runtime.Config literal the directive sets:
+// ConfigOf(d), with a custom serializer named by its value. A field is
+// written when its key is set, even to its zero value.
+func (e *emitter) config(f *Func) []jen.Code {
+	d := f.Directive
+	c := ConfigOf(d)
+	var out []jen.Code
+	add := func(name string, v jen.Code) { out = append(out, jen.Line().Id(name).Op(":").Add(v)) }
+	boolPtr := func(v *bool) jen.Code { return jen.New(jen.Lit(*v)) }
+	if d.Name != nil {
+		add("Name", jen.Lit(c.Name))
+	}
+	if d.Persist != nil {
+		add("Persist", boolPtr(c.Persist))
+	}
+	if d.Storage != nil {
+		add("Storage", jen.Lit(c.Storage))
+	}
+	if d.StorageKey != nil {
+		add("StorageKey", jen.Lit(c.StorageKey))
 	}
 	if d.Serializer != nil {
 		if f.Serializer != nil {
 			add("SerializerValue", e.object(f.Serializer))
 		} else {
-			add("Serializer", jen.Lit(d.Serializer.Raw))
+			add("Serializer", jen.Lit(c.Serializer))
 		}
 	}
 	if d.Compression != nil {
-		add("Compression", jen.Lit(d.Compression.Value))
+		add("Compression", jen.Lit(c.Compression))
 	}
 	if d.CacheInMemory != nil {
-		add("CacheInMemory", boolPtr(d.CacheInMemory.Value))
+		add("CacheInMemory", boolPtr(c.CacheInMemory))
 	}
 	if d.CachePolicy != nil {
-		add("CachePolicy", jen.Lit(d.CachePolicy.Raw))
+		add("CachePolicy", jen.Lit(c.CachePolicy))
 	}
 	if d.CacheKeyFn != nil {
-		add("CacheKeyFn", jen.True())
+		add("CacheKeyFn", jen.Lit(c.CacheKeyFn))
 	}
 	if d.CacheExpiration != nil {
-		add("CacheExpiration", duration(d.CacheExpiration.Value))
+		add("CacheExpiration", duration(c.CacheExpiration))
 	}
 	if d.RefreshCache != nil {
-		add("RefreshCache", boolPtr(d.RefreshCache.Value))
+		add("RefreshCache", boolPtr(c.RefreshCache))
 	}
 	if d.Isolation != nil {
-		add("Isolation", jen.Lit(d.Isolation.Value))
+		add("Isolation", jen.Lit(c.Isolation))
 	}
 	if d.Retries != nil {
-		add("Retries", jen.Lit(d.Retries.Value))
+		add("Retries", jen.Lit(c.Retries))
 	}
 	if d.RetryDelay != nil {
-		add("RetryDelay", duration(d.RetryDelay.Value))
+		add("RetryDelay", duration(c.RetryDelay))
 	}
 	if len(out) > 0 {
 		out = append(out, jen.Line())

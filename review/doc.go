@@ -42,6 +42,13 @@
 //     "cache key: POLICY" (default inputs+task_source+run_id); flows and
 //     cache_policy=none get a random key.
 //
+// Every row is computed by runtime.Resolve, the runtime's own resolver, from
+// the Def and Config the generator emits (generator.DefOf, ConfigOf); a
+// calling flow is resolved on its own, and what it passes on (Passed)
+// resolves the callee. Flows are named by their run name in why, why_from,
+// storage_from and serializer_from, as at run time; called_from and same_in
+// name the calling flow's Go function.
+//
 // A function gets one standalone row, and one row per calling flow whose
 // inheritance changes its settings; the flows that change nothing are
 // listed in the standalone row's same_in.
@@ -109,9 +116,9 @@
 //	               "default_serializer", "refresh_cache", "sources": {SETTING: "env"|"profile"|"default"}},
 //	  "rows": [{"package", "kind" ("task"|"flow"), "function", "name", "position",
 //	            "called_from" ("" standalone), "call_position", "same_in": [...],
-//	            "persisted", "why", "why_kind" ("explicit"|"inferred"|"inherited"|"flow_retries"|"default"),
-//	            "why_from" (setting key, flow or global setting name),
-//	            "storage", "storage_from" ("task"|"flow"|"flow NAME"|"settings"|"default"),
+//	            "persisted", "why", "why_kind" ("explicit"|"inferred"|"inherited"|"flow_retries"|"durable_run"|"default"),
+//	            "why_from" (setting key, flow run name or global setting name),
+//	            "storage", "storage_from" ("task"|"flow"|"flow RUNNAME"|"settings"|"default"),
 //	            "key", "key_kind" ("storage_key"|"cache_key_fn"|"cache_policy"|"random"),
 //	            "serializer", "compression", "serializer_from",
 //	            "cache_policy", "cache_expiration", "in_memory", "retries",

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/resultgen/resultgen/generator"
+	"github.com/resultgen/resultgen/runtime"
 )
 
 // Severity is how bad a finding is.
@@ -89,24 +90,28 @@ type Row struct {
 	// "flow retrying has retries=2 and the task returns a value",
 	// "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=false".
 	Why string `json:"why"`
-	// WhyKind is "explicit", "inferred", "inherited", "flow_retries" or
-	// "default"; WhyFrom is the deciding setting (persist, storage, ...,
-	// cache_in_memory, or the global setting's name) or the flow's Go name.
-	WhyKind string `json:"why_kind"`
-	WhyFrom string `json:"why_from"`
+	// WhyKind is the rule that decided: "explicit", "inferred",
+	// "inherited", "flow_retries", "durable_run" or "default" (the
+	// runtime.Persist* constants); WhyFrom is the deciding setting (persist, storage, ...,
+	// cache_in_memory, or the global setting's name) or the flow's run name
+	// (the flow that set what is inherited).
+	WhyKind runtime.PersistKind `json:"why_kind"`
+	WhyFrom string              `json:"why_from"`
 
 	// Storage is the storage spec written where it is decided ("local",
 	// "local:PATH", "memory", "s3://...", a block slug); StorageFrom says
-	// where: "task", "flow NAME", "settings" or "default". Empty when not
+	// where: "task", "flow", "flow NAME" (the run name
+	// of the flow that set it), "settings" or "default". Empty when not
 	// persisted.
 	Storage     string `json:"storage"`
 	StorageFrom string `json:"storage_from"`
 	// Key is the storage key template, "cache_key_fn NAME", "cache key:
 	// POLICY" or "random (flow result)" / "random (cache_policy=none)";
-	// KeyKind is "storage_key", "cache_key_fn", "cache_policy" or "random".
+	// KeyKind is "storage_key", "cache_key_fn", "cache_policy" or "random"
+	// (the runtime.Key* constants).
 	// Empty when not persisted.
-	Key     string `json:"key"`
-	KeyKind string `json:"key_kind"`
+	Key     string          `json:"key"`
+	KeyKind runtime.KeyKind `json:"key_kind"`
 	// Serializer is the serializer spec ("msgpack", "compressed/json", or
 	// a Go identifier), Compression the compression of compressed/*
 	// serializers; SerializerFrom is like StorageFrom. Empty when not persisted.

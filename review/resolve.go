@@ -1,12 +1,12 @@
 package review
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/generator"
 	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/runtime/settings"
 )
 
 const (
@@ -16,78 +16,53 @@ const (
 
 func kebab(s string) string { return generator.Kebab(s) }
 
-// inherited is what a flow passes on to the functions it calls, with where
-// each value came from (runtime/resolve.go keeps the same rules).
-type inherited struct {
-	persist        *bool
-	persistWhy     string // "persist=true", "storage=s3/prod", "serializer=json"
-	storage        string
-	serializer     string
-	compression    string
-	cacheInMemory  *bool
-	flow           string // the flow's Go name
-	flowRunName    string
-	flowRetries    int
-	storageFrom    string
-	serializerFrom string
-}
-
 // policyCaches reports whether p is set and is not exactly "none".
 func policyCaches(p *annotations.Policy) bool {
 	return p != nil && !generator.IsNonePolicy(p)
 }
 
+// settings are the global settings review judges with, as the runtime
+// reads them.
+func (e *engine) settings() settings.Settings {
+	d := e.defaults
+	return settings.Settings{
+		PersistByDefault: d.PersistByDefault, DefaultStorage: d.DefaultStorage, LocalStoragePath: d.LocalStoragePath,
+		DefaultSerializer: d.DefaultSerializer, RefreshCache: d.RefreshCache,
+	}
+}
+
+// runtimeResolve resolves f's settings with the runtime's own resolver,
+// from the Def and Config the generator emits for its directive, as called
+// from a flow that passes from (nil: standalone).
+func (e *engine) runtimeResolve(f *fn, from *runtime.Passed) runtime.Resolved {
+	def := generator.DefOf(f.d, f.result != nil)
+	// An unknown isolation is the directive's error, reported by annotations.
+	r, _ := runtime.Resolve(def, def.Config, from, e.settings(), false, false)
+	return r
+}
+
 // flowContext is what flow f passes to the functions it calls when it runs
 // on its own.
-func (e *engine) flowContext(f *fn) inherited {
-	d := f.d
-	in := inherited{flow: f.d.Func, flowRunName: f.runName()}
-	if d.Retries != nil {
-		in.flowRetries = d.Retries.Value
-	}
-	own := runtime.DecidePersist(generator.OwnPersistFacts(d, f.result != nil))
-	if d.Storage != nil {
-		in.storage, in.storageFrom = d.Storage.Raw, "flow "+d.Func
-	}
-	if d.Serializer != nil {
-		in.serializer, in.serializerFrom = d.Serializer.Raw, "flow "+d.Func
-	}
-	if d.Compression != nil {
-		in.compression = d.Compression.Value
-	}
-	if d.CacheInMemory != nil {
-		v := d.CacheInMemory.Value
-		in.cacheInMemory = &v
-	}
-	// The flow's persistence passes on when the flow says persist, or sets a
-	// storage or serializer; its value is what it resolved to.
-	if d.Persist != nil || d.Storage != nil || d.Serializer != nil {
-		v := own.Persist
-		in.persist = &v
-		switch {
-		case d.Persist != nil:
-			in.persistWhy = "persist=" + strconv.FormatBool(d.Persist.Value)
-		case d.Storage != nil:
-			in.persistWhy = "storage=" + d.Storage.Raw
-		default:
-			in.persistWhy = "serializer=" + d.Serializer.Raw
-		}
-	}
-	return in
+func (e *engine) flowContext(f *fn) runtime.Passed {
+	return e.runtimeResolve(f, nil).Passes
 }
 
 // resolve computes f's effective settings, standalone (c nil) or as called
-// by c.flow: task settings beat the flow's, which beat the global settings,
-// and persist=false always wins.
+// by c.flow running on its own, with runtime.Resolve: task settings beat
+// the flow's, which beat the global settings, and persist=false always
+// wins. Flows are named by their run name in Why, WhyFrom, StorageFrom and
+// SerializerFrom, as the runtime names them; CalledFrom and SameIn name
+// the calling flow's Go function.
 func (e *engine) resolve(f *fn, c *call) Row {
 	d := f.d
 	r := Row{
 		Package: f.pkgPath(), Kind: d.Kind.String(), Func: d.Func, Name: f.runName(),
 		Position: relPosition(f.u.fset.Position(d.KindPos), e.dir),
 	}
-	var in inherited
+	var from *runtime.Passed
 	if c != nil {
-		in = e.flowContext(c.flow)
+		in := e.flowContext(c.flow)
+		from = &in
 		r.CalledFrom = c.flow.d.Func
 		r.CallPosition = relPosition(c.flow.u.fset.Position(c.pos), e.dir)
 	}
@@ -95,26 +70,10 @@ func (e *engine) resolve(f *fn, c *call) Row {
 		r.Retries = d.Retries.Value
 	}
 	task := f.isTask()
-
-	facts := generator.OwnPersistFacts(d, f.result != nil)
-	facts.ByDefault, facts.DefaultStorage = e.defaults.PersistByDefault, e.defaults.DefaultStorage
-	if c != nil {
-		facts.Flow, facts.FlowPersist, facts.FlowPersistWhy, facts.FlowRetries = in.flow, in.persist, in.persistWhy, in.flowRetries
-	}
-	dec := runtime.DecidePersist(facts)
+	res := e.runtimeResolve(f, from)
+	dec := res.Persist
 	r.Persisted, r.Why, r.WhyKind, r.WhyFrom = dec.Persist, dec.Reason, dec.Kind, dec.From
-
-	// in memory: the function's own setting, else the flow's; a function
-	// that persists nothing keeps its value unless it says otherwise.
-	mem := in.cacheInMemory
-	if d.CacheInMemory != nil {
-		v := d.CacheInMemory.Value
-		mem = &v
-	}
-	r.InMemory = mem == nil || *mem
-	if !r.Persisted && d.CacheInMemory == nil {
-		r.InMemory = true
-	}
+	r.InMemory = res.InMemory
 	if task {
 		r.CachePolicy = defaultPolicy
 		if d.CachePolicy != nil {
@@ -133,61 +92,31 @@ func (e *engine) resolve(f *fn, c *call) Row {
 		return r
 	}
 
-	// storage
-	switch {
-	case d.Storage != nil:
-		r.Storage, r.StorageFrom = d.Storage.Raw, "task"
-		if !task {
-			r.StorageFrom = "flow"
-		}
-	case in.storage != "":
-		r.Storage, r.StorageFrom = in.storage, in.storageFrom
-	case e.defaults.DefaultStorage != "":
-		r.Storage, r.StorageFrom = e.defaults.DefaultStorage, "settings"
-	default:
-		r.Storage, r.StorageFrom = "local", "default"
-	}
+	r.Storage, r.StorageFrom = res.Storage, res.StorageFrom
 	if r.Storage == "local" && e.defaults.LocalStoragePath != "" {
 		r.Storage = "local:" + e.defaults.LocalStoragePath
 	}
-
-	// serializer and compression
-	compression := in.compression
-	if d.Compression != nil {
-		compression = d.Compression.Value
-	}
-	switch {
-	case d.Serializer != nil:
-		r.Serializer, r.SerializerFrom = d.Serializer.Raw, "task"
-		if !task {
-			r.SerializerFrom = "flow"
-		}
-	case in.serializer != "":
-		r.Serializer, r.SerializerFrom = in.serializer, in.serializerFrom
-	case e.defaults.DefaultSerializer != "":
-		r.Serializer, r.SerializerFrom = e.defaults.DefaultSerializer, "settings"
-	default:
-		r.Serializer, r.SerializerFrom = "msgpack", "default"
-	}
+	r.Serializer, r.SerializerFrom = res.Serializer, res.SerializerFrom
 	if strings.HasPrefix(r.Serializer, "compressed/") {
-		if compression == "" {
-			compression = "zstd"
+		r.Compression = res.Compression
+		if r.Compression == "" {
+			r.Compression = "zstd"
 		}
-		r.Compression = compression
 	}
 
 	// key
+	r.KeyKind = res.KeyKind
 	switch {
 	case !task:
-		r.Key, r.KeyKind = "random (flow result)", "random"
-	case d.StorageKey != nil:
-		r.Key, r.KeyKind = d.StorageKey.Raw, "storage_key"
-	case d.CacheKeyFn != nil:
-		r.Key, r.KeyKind = "cache_key_fn "+d.CacheKeyFn.Value, "cache_key_fn"
-	case generator.IsNonePolicy(d.CachePolicy):
-		r.Key, r.KeyKind = "random (cache_policy=none)", "random"
+		r.Key = "random (flow result)"
+	case res.KeyKind == runtime.KeyStorageKey:
+		r.Key = d.StorageKey.Raw
+	case res.KeyKind == runtime.KeyCacheKeyFn:
+		r.Key = "cache_key_fn " + d.CacheKeyFn.Value
+	case res.KeyKind == runtime.KeyRandom:
+		r.Key = "random (cache_policy=none)"
 	default:
-		r.Key, r.KeyKind = "cache key: "+r.CachePolicy, "cache_policy"
+		r.Key = "cache key: " + r.CachePolicy
 	}
 	return r
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/resultgen/resultgen/generator"
 	"github.com/resultgen/resultgen/review"
+	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
 )
 
@@ -58,7 +59,7 @@ func TestQuizAnswers(t *testing.T) {
 	type answer struct {
 		fn, from  string
 		persisted bool
-		whyKind   string
+		whyKind   runtime.PersistKind
 		storage   string
 	}
 	cases := []struct {

@@ -46,7 +46,7 @@ func (e *engine) checkSerial(f *fn, rows []Row) {
 			pos = f.d.Serializer.Pos
 		case r.CalledFrom != "" && strings.HasPrefix(r.SerializerFrom, "flow "):
 			pos = f.callPos(r.CalledFrom)
-			via = " (the serializer of flow " + r.CalledFrom + ")"
+			via = " (the serializer of " + r.SerializerFrom + ")"
 		case r.SerializerFrom == "settings":
 			via = " (the default serializer in the settings)"
 		}

@@ -61,6 +61,16 @@
 // inherited from a flow drops only results that are persisted. Retries are
 // never inherited.
 //
+// Resolve is these rules as one pure function: a function's own settings
+// (Def, Config), what the calling flow passes on (Passed) and the global
+// settings give the effective settings and where each came from. The engine
+// calls it for every run, then opens the storage and serializer;
+// `resultgen review` calls it on the Def and Config the generator emits for
+// each directive (generator.DefOf, generator.ConfigOf), so the two cannot
+// disagree. Reasons name flows by their run name (Def.Name or the name
+// option, as in the logs); an inherited persist, storage or serializer names
+// the flow that set it, even through a subflow that only passed it on.
+//
 // # Storage specs
 //
 // "local" (settings.LocalStoragePath), "local:PATH" (relative to the working

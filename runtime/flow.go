@@ -8,24 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/google/uuid"
-
-	"github.com/resultgen/resultgen/runtime/serializer"
-	"github.com/resultgen/resultgen/runtime/storage"
 )
-
-// inherited is what a flow passes down to the tasks and subflows it calls:
-// its storage, serializer and in-memory settings (its own or inherited), and
-// its resolved persist when the flow set persist, storage or serializer.
-type inherited struct {
-	storage         string
-	storageBackend  storage.Storage
-	serializer      string
-	serializerValue serializer.Serializer
-	compression     string
-	cacheInMemory   *bool
-	persist         *bool  // nil: the flow set none of persist, storage, serializer
-	persistWhy      string // which one it set, e.g. "storage=s3/prod"
-}
 
 // flowRun is one flow run, shared by its attempts.
 type flowRun struct {
@@ -35,7 +18,7 @@ type flowRun struct {
 	name      string
 	flowName  string
 	retries   int
-	inherit   inherited
+	inherit   Passed // what it passes on; Flow, Retries and RunID are filled in by resolve
 	inputHash string
 	inputErr  error
 	// durable is the id of the named run this run is, or belongs to (a

@@ -6,35 +6,99 @@ import (
 	"strings"
 
 	"github.com/resultgen/resultgen/runtime/serializer"
+	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
-// plan is a run's resolved settings.
-type plan struct {
-	name         string
-	persist      bool
-	reason       string
-	store        storage.Storage
-	ser          serializer.Serializer
-	inMemory     bool
-	refresh      bool
-	serializable bool
-	retries      int
-	inherit      inherited // what a flow passes to its children
+// Passed is what a flow passes on to the tasks and subflows it calls: its
+// storage, serializer, compression and in-memory settings (its own or
+// inherited), and its resolved persist when the flow set persist, storage
+// or serializer (or inherited one). Flows are named by their run name
+// (Def.Name, or Config.Name), as in logs and records.
+type Passed struct {
+	Flow    string // the run name of the flow that passes these on
+	Retries int    // its retries (not passed further down)
+	// RunID is the id of the named (durable) flow run the flow is, or
+	// belongs to; "" for runs with a random id. Resolve leaves it empty:
+	// the engine fills it in when the run starts.
+	RunID string
+
+	Storage         string
+	StorageBackend  storage.Storage
+	StorageFrom     string // "flow NAME": the flow that set it; "" when no flow did
+	Serializer      string
+	SerializerValue serializer.Serializer
+	SerializerFrom  string // "flow NAME"
+	Compression     string
+	CacheInMemory   *bool
+
+	Persist     *bool  // nil: no flow above set persist, storage or serializer
+	PersistWhy  string // which one, e.g. "storage=s3/prod"
+	PersistFrom string // the run name of the flow that set it
 }
 
-// resolve applies the persistence rules (see the package doc) to cfg, the
-// settings set on the function, for a run called from parent (nil outside
-// flows). hasStorageKey tells whether the task has a storage-key template,
-// hasCacheKey whether it has a cache_key_fn.
-func (e *Engine) resolve(def *Def, cfg Config, parent *flowRun, hasStorageKey, hasCacheKey bool) (plan, error) {
-	p := plan{name: cfg.Name, retries: max(cfg.Retries, 0)}
-	if p.name == "" {
-		p.name = def.Name
+// Where a run's storage or serializer comes from (Resolved.StorageFrom,
+// Resolved.SerializerFrom); an inherited one is "flow NAME".
+const (
+	FromTask     = "task"     // the task's own setting
+	FromFlow     = "flow"     // the flow's own setting (for the flow's result)
+	FromSettings = "settings" // RESULTGEN_DEFAULT_RESULT_STORAGE, RESULTGEN_RESULTS_DEFAULT_SERIALIZER
+	FromDefault  = "default"  // the built-in default: local, msgpack
+)
+
+// KeyKind is what names a persisted result (Resolved.KeyKind).
+type KeyKind string
+
+const (
+	KeyStorageKey  KeyKind = "storage_key"  // the storage_key template
+	KeyCacheKeyFn  KeyKind = "cache_key_fn" // the cache_key_fn's key
+	KeyCachePolicy KeyKind = "cache_policy" // the cache key of the cache_policy
+	KeyRandom      KeyKind = "random"       // a flow's result, or cache_policy=none
+)
+
+// Resolved is a run's effective settings, with where each came from.
+type Resolved struct {
+	Name    string // the run name
+	Persist PersistDecision
+
+	// Storage is the storage spec ("local", "s3://b/p", "s3/prod", ...);
+	// StorageBackend a store made in code, which beats it.
+	Storage         string
+	StorageBackend  storage.Storage
+	StorageFrom     string // FromTask, FromFlow, "flow NAME", FromSettings or FromDefault
+	Serializer      string // the serializer spec ("msgpack", "compressed/json", ...)
+	SerializerValue serializer.Serializer
+	SerializerFrom  string
+	// Compression is the compression of a compressed/ serializer ("" means
+	// the serializer's default), or of a custom serializer set on the
+	// function itself with compression set.
+	Compression string
+	KeyKind     KeyKind // KeyStorageKey, KeyCacheKeyFn, KeyCachePolicy or KeyRandom
+
+	InMemory     bool
+	Refresh      bool
+	Serializable bool
+	Retries      int
+
+	// Passes is what the run, when a flow, passes on to what it calls.
+	Passes Passed
+}
+
+// Resolve applies the persistence and inheritance rules (see the package
+// doc) to cfg, the settings set on def's function, for a run called from
+// the flow that passes from (nil outside flows), under settings s.
+// hasStorageKey tells whether the task has a storage-key template,
+// hasCacheKey whether it has a cache_key_fn (besides cfg.StorageKey and
+// cfg.CacheKeyFn). It opens nothing: `resultgen review` calls it from
+// the directives, the engine before opening the storage and serializer.
+func Resolve(def *Def, cfg Config, from *Passed, s settings.Settings, hasStorageKey, hasCacheKey bool) (Resolved, error) {
+	r := Resolved{Name: cfg.Name, Retries: max(cfg.Retries, 0)}
+	if r.Name == "" {
+		r.Name = def.Name
 	}
-	var in inherited
-	if parent != nil {
-		in = parent.inherit
+	var in Passed
+	if from != nil {
+		in = *from
 	}
 	task := def.Kind != KindFlow
 	storageSet := cfg.StorageBackend != nil || cfg.Storage != ""
@@ -51,106 +115,187 @@ func (e *Engine) resolve(def *Def, cfg Config, parent *flowRun, hasStorageKey, h
 		InMemoryOff:    cfg.CacheInMemory != nil && !*cfg.CacheInMemory,
 		Retries:        cfg.Retries,
 		Value:          def.Value,
-		ByDefault:      e.settings.PersistByDefault,
-		DefaultStorage: e.settings.DefaultStorage,
+		ByDefault:      s.PersistByDefault,
+		DefaultStorage: s.DefaultStorage,
 	}
-	if parent != nil {
-		facts.Flow, facts.FlowPersist, facts.FlowPersistWhy, facts.FlowRetries = parent.flowName, in.persist, in.persistWhy, parent.retries
-		facts.FlowRunID = parent.durable
+	if from != nil {
+		facts.Flow, facts.FlowPersist, facts.FlowPersistWhy, facts.FlowRetries = in.Flow, in.Persist, in.PersistWhy, in.Retries
+		facts.FlowPersistFrom, facts.FlowRunID = in.PersistFrom, in.RunID
 	}
-	decision := DecidePersist(facts)
-	p.persist, p.reason = decision.Persist, decision.Reason
+	r.Persist = DecidePersist(facts)
 
-	// Storage, serializer and in-memory: the function's own, else the
-	// calling flow's, else the settings.
-	child := in
-	child.persist = nil
+	// Storage, serializer, compression and in-memory: the function's own,
+	// else the calling flow's, else the settings.
+	own := FromTask
+	if !task {
+		own = FromFlow
+	}
+	child := Passed{
+		Flow: r.Name, Retries: r.Retries,
+		Storage: in.Storage, StorageBackend: in.StorageBackend, StorageFrom: in.StorageFrom,
+		Serializer: in.Serializer, SerializerValue: in.SerializerValue, SerializerFrom: in.SerializerFrom,
+		Compression: in.Compression, CacheInMemory: in.CacheInMemory,
+		PersistWhy: in.PersistWhy, PersistFrom: in.PersistFrom,
+	}
+	r.StorageFrom, r.SerializerFrom = in.StorageFrom, in.SerializerFrom
 	if storageSet {
-		child.storage, child.storageBackend = cfg.Storage, cfg.StorageBackend
+		child.Storage, child.StorageBackend, child.StorageFrom = cfg.Storage, cfg.StorageBackend, "flow "+r.Name
+		r.StorageFrom = own
 	}
 	if serializerSet {
-		child.serializer, child.serializerValue = cfg.Serializer, cfg.SerializerValue
+		child.Serializer, child.SerializerValue, child.SerializerFrom = cfg.Serializer, cfg.SerializerValue, "flow "+r.Name
+		r.SerializerFrom = own
 	}
 	if cfg.Compression != "" {
-		child.compression = cfg.Compression
+		child.Compression = cfg.Compression
 	}
 	if cfg.CacheInMemory != nil {
-		child.cacheInMemory = cfg.CacheInMemory
+		child.CacheInMemory = cfg.CacheInMemory
 	}
+	why := ""
 	switch {
 	case cfg.Persist != nil:
-		child.persistWhy = "persist=" + strconv.FormatBool(*cfg.Persist)
+		why = "persist=" + strconv.FormatBool(*cfg.Persist)
 	case storageSet:
-		child.persistWhy = "storage=" + cfg.Storage
+		why = "storage=" + cfg.Storage
 		if cfg.StorageBackend != nil {
-			child.persistWhy = "storage=" + cfg.StorageBackend.String()
+			why = "storage=" + cfg.StorageBackend.String()
 		}
 	case serializerSet:
-		child.persistWhy = "serializer=" + cfg.Serializer
+		why = "serializer=" + cfg.Serializer
 		if cfg.SerializerValue != nil {
-			child.persistWhy = "serializer=" + cfg.SerializerValue.Spec().String()
+			why = "serializer=" + cfg.SerializerValue.Spec().String()
 		}
 	}
-	if child.persistWhy != "" || in.persist != nil {
-		v := p.persist
-		child.persist = &v
+	if why != "" {
+		child.PersistWhy, child.PersistFrom = why, r.Name
 	}
-	p.inherit = child
+	if why != "" || in.Persist != nil {
+		v := r.Persist.Persist
+		child.Persist = &v
+	}
+	r.Passes = child
 
-	p.inMemory = child.cacheInMemory == nil || *child.cacheInMemory
-	if !p.persist && cfg.CacheInMemory == nil {
+	r.InMemory = child.CacheInMemory == nil || *child.CacheInMemory
+	if !r.Persist.Persist && cfg.CacheInMemory == nil {
 		// A flow's cache_in_memory=false drops only what is persisted: a
 		// task that persists nothing keeps its value.
-		p.inMemory = true
+		r.InMemory = true
 	}
-	p.refresh = e.settings.RefreshCache
+	r.Refresh = s.RefreshCache
 	if cfg.RefreshCache != nil {
-		p.refresh = *cfg.RefreshCache
+		r.Refresh = *cfg.RefreshCache
 	}
+	switch {
+	case !task:
+		r.KeyKind = KeyRandom
+	case hasStorageKey || cfg.StorageKey != "":
+		r.KeyKind = KeyStorageKey
+	case cfg.CacheKeyFn || hasCacheKey:
+		r.KeyKind = KeyCacheKeyFn
+	case cfg.CachePolicy == "none":
+		r.KeyKind = KeyRandom
+	default:
+		r.KeyKind = KeyCachePolicy
+	}
+
+	r.Storage, r.StorageBackend = child.Storage, child.StorageBackend
+	if r.StorageBackend != nil {
+		r.Storage = r.StorageBackend.String()
+	}
+	if r.Storage == "" && r.StorageBackend == nil {
+		r.Storage, r.StorageFrom = s.DefaultStorage, FromSettings
+		if r.Storage == "" {
+			r.Storage, r.StorageFrom = "local", FromDefault
+		}
+	}
+	r.SerializerValue = child.SerializerValue
+	switch {
+	case r.SerializerValue != nil:
+		r.Serializer = r.SerializerValue.Spec().String()
+		if cfg.SerializerValue != nil && cfg.Compression != "" {
+			r.Compression = cfg.Compression
+		}
+	case child.Serializer != "":
+		r.Serializer = child.Serializer
+	case s.DefaultSerializer != "":
+		r.Serializer, r.SerializerFrom = s.DefaultSerializer, FromSettings
+	default:
+		r.Serializer, r.SerializerFrom = "msgpack", FromDefault
+	}
+	if r.SerializerValue == nil && strings.HasPrefix(r.Serializer, "compressed/") {
+		r.Compression = child.Compression
+	}
+
 	switch cfg.Isolation {
 	case "", ReadCommitted:
 	case Serializable:
-		p.serializable = true
+		r.Serializable = true
 	default:
-		return p, fmt.Errorf("%s: unknown isolation %q (want %s or %s)", p.name, cfg.Isolation, ReadCommitted, Serializable)
+		return r, fmt.Errorf("%s: unknown isolation %q (want %s or %s)", r.Name, cfg.Isolation, ReadCommitted, Serializable)
 	}
-	if !p.persist && (task || cfg.RunID == "") {
+	return r, nil
+}
+
+// plan is a run's resolved settings, with its storage and serializer open.
+type plan struct {
+	name         string
+	persist      bool
+	reason       string
+	store        storage.Storage
+	ser          serializer.Serializer
+	inMemory     bool
+	refresh      bool
+	serializable bool
+	retries      int
+	inherit      Passed // what a flow passes to its children
+}
+
+// resolve resolves a run's settings with Resolve, for a run called from
+// parent (nil outside flows), and opens its storage and serializer when it
+// needs them.
+func (e *Engine) resolve(def *Def, cfg Config, parent *flowRun, hasStorageKey, hasCacheKey bool) (plan, error) {
+	var from *Passed
+	if parent != nil {
+		in := parent.inherit
+		in.Flow, in.Retries, in.RunID = parent.flowName, parent.retries, parent.durable
+		from = &in
+	}
+	r, err := Resolve(def, cfg, from, e.settings, hasStorageKey, hasCacheKey)
+	p := plan{
+		name: r.Name, persist: r.Persist.Persist, reason: r.Persist.Reason,
+		inMemory: r.InMemory, refresh: r.Refresh, serializable: r.Serializable,
+		retries: r.Retries, inherit: r.Passes,
+	}
+	if err != nil {
+		return p, err
+	}
+	if !p.persist && (def.Kind != KindFlow || cfg.RunID == "") {
 		// A named flow run keeps its result even when the flow persists
 		// nothing else: it needs the store and serializer.
 		return p, nil
 	}
 
-	p.store = child.storageBackend
+	p.store = r.StorageBackend
 	if p.store == nil {
-		st, err := e.openStorage(child.storage)
+		st, err := e.openStorage(r.Storage)
 		if err != nil {
 			return p, fmt.Errorf("%s: %w", p.name, err)
 		}
 		p.store = st
 	}
-	p.ser = child.serializerValue
-	if p.ser != nil && cfg.SerializerValue != nil && cfg.Compression != "" {
-		ser, err := serializer.Compressed(p.ser, cfg.Compression)
+	p.ser = r.SerializerValue
+	if p.ser != nil && r.Compression != "" {
+		ser, err := serializer.Compressed(p.ser, r.Compression)
 		if err != nil {
 			return p, fmt.Errorf("%s: %w", p.name, err)
 		}
 		p.ser = ser
 	}
 	if p.ser == nil {
-		name := child.serializer
-		if name == "" {
-			name = e.settings.DefaultSerializer
-		}
-		if name == "" {
-			name = "msgpack"
-		}
-		compression := ""
-		if strings.HasPrefix(name, "compressed/") {
-			compression = child.compression
-		}
-		ser, err := newSerializer(name, compression)
+		ser, err := newSerializer(r.Serializer, r.Compression)
 		if err != nil {
-			return p, fmt.Errorf("%s: serializer %q: %w", p.name, name, err)
+			return p, fmt.Errorf("%s: serializer %q: %w", p.name, r.Serializer, err)
 		}
 		p.ser = ser
 	}

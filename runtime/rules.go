@@ -27,7 +27,10 @@ type PersistFacts struct {
 	Flow           string // its name; "" outside flows
 	FlowPersist    *bool  // what it passes on, when it sets persist, storage or serializer
 	FlowPersistWhy string // which of those, e.g. "persist=true", "storage=s3/prod"
-	FlowRetries    int
+	// FlowPersistFrom is the flow that set it: Flow, or a flow above it
+	// that Flow inherited it from; "" means Flow.
+	FlowPersistFrom string
+	FlowRetries     int
 	// FlowRunID is the id of the named (durable) flow run the task runs
 	// in (see RunID); "" for runs with a random id.
 	FlowRunID string
@@ -39,6 +42,18 @@ type PersistFacts struct {
 	DefaultStorage string
 }
 
+// PersistKind is which rule decided (PersistDecision.Kind).
+type PersistKind string
+
+const (
+	PersistExplicit    PersistKind = "explicit"     // persist set on the function
+	PersistInferred    PersistKind = "inferred"     // the function's storage, storage_key, ...
+	PersistInherited   PersistKind = "inherited"    // a calling flow's persist, storage or serializer
+	PersistFlowRetries PersistKind = "flow_retries" // the calling flow has retries
+	PersistDurableRun  PersistKind = "durable_run"  // the task runs in a named flow run
+	PersistDefault     PersistKind = "default"      // the global settings
+)
+
 // PersistDecision is the rules' answer.
 type PersistDecision struct {
 	Persist bool
@@ -46,9 +61,7 @@ type PersistDecision struct {
 	// "inferred from storage_key", "inherited from flow etl (storage=s3/prod)",
 	// "flow etl has retries=2 and the task returns a value", ...
 	Reason string
-	// Kind is "explicit", "inferred", "inherited", "flow_retries",
-	// "durable_run" or "default".
-	Kind string
+	Kind   PersistKind
 	// From is what decided: the directive key, the flow's name, or the
 	// setting's name.
 	From string
@@ -70,13 +83,13 @@ type PersistDecision struct {
 // A flow's retries alone do not persist the flow's own result.
 func DecidePersist(f PersistFacts) PersistDecision {
 	inferred := func(key string) PersistDecision {
-		return PersistDecision{Persist: true, Reason: "inferred from " + key, Kind: "inferred", From: key}
+		return PersistDecision{Persist: true, Reason: "inferred from " + key, Kind: PersistInferred, From: key}
 	}
 	switch {
 	case f.Persist != nil && !*f.Persist:
-		return PersistDecision{Persist: false, Reason: "persist=false (always wins)", Kind: "explicit", From: "persist"}
+		return PersistDecision{Persist: false, Reason: "persist=false (always wins)", Kind: PersistExplicit, From: "persist"}
 	case f.Persist != nil:
-		return PersistDecision{Persist: true, Reason: "persist=true", Kind: "explicit", From: "persist"}
+		return PersistDecision{Persist: true, Reason: "persist=true", Kind: PersistExplicit, From: "persist"}
 	case f.Storage:
 		return inferred("storage")
 	case f.Task && f.StorageKey:
@@ -92,29 +105,33 @@ func DecidePersist(f PersistFacts) PersistDecision {
 		d.From = "cache_in_memory"
 		return d
 	case f.Flow != "" && f.FlowPersist != nil:
-		reason := "inherited from flow " + f.Flow
+		from := f.FlowPersistFrom
+		if from == "" {
+			from = f.Flow
+		}
+		reason := "inherited from flow " + from
 		if f.FlowPersistWhy != "" {
 			reason += " (" + f.FlowPersistWhy + ")"
 		}
-		return PersistDecision{Persist: *f.FlowPersist, Reason: reason, Kind: "inherited", From: f.Flow}
+		return PersistDecision{Persist: *f.FlowPersist, Reason: reason, Kind: PersistInherited, From: from}
 	case f.Task && f.Flow != "" && f.FlowRetries > 0 && f.Value:
 		return PersistDecision{
 			Persist: true,
 			Reason:  "flow " + f.Flow + " has retries=" + strconv.Itoa(f.FlowRetries) + " and the task returns a value",
-			Kind:    "flow_retries", From: f.Flow,
+			Kind:    PersistFlowRetries, From: f.Flow,
 		}
 	case f.Task && f.Flow != "" && f.FlowRunID != "" && f.Value:
 		return PersistDecision{
 			Persist: true,
 			Reason:  "flow " + f.Flow + " runs as named run " + strconv.Quote(f.FlowRunID) + " and the task returns a value",
-			Kind:    "durable_run", From: f.Flow,
+			Kind:    PersistDurableRun, From: f.Flow,
 		}
 	}
 	if !f.ByDefault && f.DefaultStorage != "" {
 		return PersistDecision{
 			Persist: true,
 			Reason:  settings.DefaultStorage + "=" + f.DefaultStorage + " (naming a default storage turns persistence on)",
-			Kind:    "default", From: settings.DefaultStorage,
+			Kind:    PersistDefault, From: settings.DefaultStorage,
 		}
 	}
 	reason := settings.PersistByDefault + "=false"
@@ -124,7 +141,7 @@ func DecidePersist(f PersistFacts) PersistDecision {
 	d := PersistDecision{
 		Persist: f.ByDefault,
 		Reason:  reason,
-		Kind:    "default", From: settings.PersistByDefault,
+		Kind:    PersistDefault, From: settings.PersistByDefault,
 	}
 	switch {
 	case f.Task && f.Flow != "" && f.FlowRetries > 0:

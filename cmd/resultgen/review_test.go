@@ -38,7 +38,7 @@ func TestRunReview(t *testing.T) {
 		out  string // in stdout
 		err  string // in stderr
 	}{
-		{"quiz table", []string{"./quiz"}, 0, "inherited from flow Persisting (persist=true)", ""},
+		{"quiz table", []string{"./quiz"}, 0, "inherited from flow persisting (persist=true)", ""},
 		{"quiz strict", []string{"-strict", "./quiz"}, 1, "persist=false, but flow Retrying has retries=2", ""},
 		{"quiz markdown", []string{"-format", "markdown", "./quiz"}, 0, "| task Say | Persisting | yes |", ""},
 		{"errors", []string{"./src/findings"}, 1, "error: task Off", ""},

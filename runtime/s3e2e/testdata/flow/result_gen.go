@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/runtime/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:e6a663536366f7af94277bf843dc418a1e40b9685bfa66d2da50a33d84faba15",
+	Source:   "sha256:7f2d8aa38830e289cdcb609250cd15904a76d09eb6c39aafdc32023654846511",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
