@@ -19,7 +19,7 @@ unit:
 
 ## fuzz: each fuzz target for FUZZTIME
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./runtime/record
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./internal/record
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./annotations
 	$(GO) test -run='^$$' -fuzz='^FuzzParseProfile$$' -fuzztime=$(FUZZTIME) ./runtime/settings
 	$(GO) test -run='^$$' -fuzz='^FuzzParseURL$$' -fuzztime=$(FUZZTIME) ./runtime/storage/s3
@@ -30,7 +30,7 @@ vet:
 	@test -z "$$(gofmt -s -l $$(git ls-files -co --exclude-standard '*.go' | grep -v testdata/))" || { gofmt -s -l $$(git ls-files -co --exclude-standard '*.go' | grep -v testdata/); echo 'gofmt -s: files above need formatting'; exit 1; }
 
 # GENPKGS: every package with a committed result_gen.go (./... skips testdata)
-GENPKGS   := ./... ./runtime/s3e2e/testdata/flow ./runtime/testdata/durable
+GENPKGS   := ./... ./internal/s3e2e/testdata/flow ./runtime/testdata/durable
 
 ## check: fail when a committed result_gen.go is stale
 check:
@@ -50,7 +50,7 @@ demo:
 ## S3 end-to-end runs that kill MinIO and clients; prints N passed, M failed and the figures
 reliability:
 	$(GO) test -count=1 -v -run . ./internal/reliability -args -kills 25 -corruptions 3000 -hostile 2000
-	./scripts/with-minio.sh $(GO) test -count=1 ./runtime/s3e2e
+	./scripts/with-minio.sh $(GO) test -count=1 ./internal/s3e2e
 
 ## bench: the paired overhead table of issue 14 (P1-P3: baseline and resultgen
 ## alternating in one process, medians, ratio, allocations, goal, pass/fail);

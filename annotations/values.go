@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/resultgen/resultgen/runtime/storage/spec"
+	"github.com/resultgen/resultgen/internal/storage/spec"
 )
 
 var (

@@ -15,7 +15,7 @@ import (
 
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/runtime"
-	"github.com/resultgen/resultgen/runtime/typeid/typeidtypes"
+	"github.com/resultgen/resultgen/internal/typeid/typeidtypes"
 )
 
 // serializerPkg is the import path of the package defining the custom

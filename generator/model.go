@@ -6,7 +6,7 @@ import (
 	"go/types"
 
 	"github.com/resultgen/resultgen/annotations"
-	"github.com/resultgen/resultgen/runtime/typeid"
+	"github.com/resultgen/resultgen/internal/typeid"
 )
 
 // Package is one analyzed package: the functions that carry a //result:
@@ -53,7 +53,7 @@ type Func struct {
 	Params   []Param // without the leading context.Context
 	Variadic bool    // the last parameter is variadic (its Type is the slice)
 	Result   types.Type
-	// Type is the result type's fingerprint (runtime/typeid), emitted into
+	// Type is the result type's fingerprint (internal/typeid), emitted into
 	// the Def so that records are bound to it; zero without a value.
 	Type         typeid.Fingerprint
 	ReturnsError bool // the last result is error

@@ -10,7 +10,7 @@ import (
 
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/generator"
-	"github.com/resultgen/resultgen/runtime/typeid/typeidtypes"
+	"github.com/resultgen/resultgen/internal/typeid/typeidtypes"
 )
 
 // checkDirective runs the checks that need only the directive.
@@ -289,7 +289,7 @@ func (e *engine) checkNondeterminism(f *fn) {
 // literal keys, or templates of equal text, on the same storage directive)
 // with different result types: at run time the second one to run fails with
 // runtime.ErrKeyConflict. Result types are compared by fingerprint
-// (runtime/typeid), as the runtime compares them.
+// (internal/typeid), as the runtime compares them.
 func (e *engine) checkKeyConflicts() {
 	type slot struct{ storage, key string }
 	first := map[slot]*fn{}

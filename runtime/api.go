@@ -65,7 +65,7 @@ type Def struct {
 	Units  []string
 	GoType string // result type as written in records ("" for Void)
 	// TypeHash and TypeDesc are the result type's fingerprint (package
-	// runtime/typeid), computed by the generator from go/types; records are
+	// internal/typeid), computed by the generator from go/types; records are
 	// bound to it. Empty: computed from R at run time.
 	TypeHash string
 	TypeDesc string

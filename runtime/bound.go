@@ -6,9 +6,9 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/resultgen/resultgen/runtime/record"
+	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/runtime/storage"
-	"github.com/resultgen/resultgen/runtime/typeid"
+	"github.com/resultgen/resultgen/internal/typeid"
 )
 
 // Errors of records that must not be served. Each is wrapped with a message

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/resultgen/resultgen/runtime"
-	"github.com/resultgen/resultgen/runtime/record"
+	"github.com/resultgen/resultgen/internal/record"
 )
 
 type user struct{ Name string }

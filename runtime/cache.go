@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/resultgen/resultgen/runtime/record"
+	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/resultgen/resultgen/runtime/record"
+	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/resultgen/resultgen/runtime"
-	"github.com/resultgen/resultgen/runtime/record"
+	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/resultgen/resultgen/runtime/record"
+	"github.com/resultgen/resultgen/internal/record"
 )
 
 // ErrUnhashable is wrapped by every error of hashing an input that has no

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/resultgen/resultgen/runtime/record"
+	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
@@ -70,7 +70,7 @@ func (r *Result[R]) who() string {
 // Reference returns a lazy reference to the record at key in st, for reading
 // a stored result later (another process, another day). Nothing is read
 // until Get, which then keeps the value. Get decodes only a record written
-// for R's type (the same fingerprint, see runtime/typeid); any other record
+// for R's type (the same fingerprint, see internal/typeid); any other record
 // gives an error wrapping ErrTypeMismatch that names both types, before a
 // byte of the payload is decoded.
 func Reference[R any](st storage.Storage, key string) *Result[R] {

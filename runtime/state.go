@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/resultgen/resultgen/runtime/record"
+	"github.com/resultgen/resultgen/internal/record"
 )
 
 // State names.

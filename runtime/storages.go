@@ -15,7 +15,7 @@ import (
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
-	storagespec "github.com/resultgen/resultgen/runtime/storage/spec"
+	storagespec "github.com/resultgen/resultgen/internal/storage/spec"
 )
 
 // ErrUnknownStorage is wrapped by the error of a storage spec naming a block

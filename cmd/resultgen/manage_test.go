@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/resultgen/resultgen/runtime/record"
+	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/runtime/serializer"
 )
 

@@ -16,7 +16,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/resultgen/resultgen/runtime/typeid"
+	"github.com/resultgen/resultgen/internal/typeid"
 )
 
 type Order struct {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
-	"github.com/resultgen/resultgen/runtime/storage/s3/s3test"
+	"github.com/resultgen/resultgen/internal/s3/s3test"
 )
 
 // TestResultsUploadsS3 leaves an incomplete multipart upload in an S3 store

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/resultgen/resultgen/results"
+	"github.com/resultgen/resultgen/internal/results"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 

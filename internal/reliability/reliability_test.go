@@ -35,7 +35,7 @@ import (
 	"time"
 
 	"github.com/resultgen/resultgen/runtime"
-	"github.com/resultgen/resultgen/runtime/record"
+	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"

@@ -8,7 +8,7 @@ import (
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
 
-	storagespec "github.com/resultgen/resultgen/runtime/storage/spec"
+	storagespec "github.com/resultgen/resultgen/internal/storage/spec"
 )
 
 // Block types.

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/resultgen/resultgen/runtime/storage/s3"
-	storagespec "github.com/resultgen/resultgen/runtime/storage/spec"
+	storagespec "github.com/resultgen/resultgen/internal/storage/spec"
 )
 
 // kind is how a setting's value is read.

@@ -64,7 +64,9 @@ func helper(cmd, dir, key string) {
 			os.Exit(1)
 		}
 		fmt.Println("ready")
-		select {}
+		// not select {}: with no other goroutine the runtime would call
+		// that a deadlock and exit, dropping the lock
+		time.Sleep(time.Hour)
 	}
 	os.Exit(1)
 }

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/resultgen/resultgen/runtime/storage"
-	"github.com/resultgen/resultgen/runtime/storage/storagetest"
+	"github.com/resultgen/resultgen/internal/storage/storagetest"
 )
 
 func TestLocalConformance(t *testing.T) {

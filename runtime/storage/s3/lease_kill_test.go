@@ -20,7 +20,7 @@ import (
 
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
-	"github.com/resultgen/resultgen/runtime/storage/s3/s3test"
+	"github.com/resultgen/resultgen/internal/s3/s3test"
 )
 
 // envHolderChild makes TestLeaseHolderChild take the lease and hold it.

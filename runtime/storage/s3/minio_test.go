@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/resultgen/resultgen/runtime/storage/s3"
-	"github.com/resultgen/resultgen/runtime/storage/s3/s3test"
+	"github.com/resultgen/resultgen/internal/s3/s3test"
 )
 
 // openStore opens a Storage on a fresh bucket of the test MinIO (see

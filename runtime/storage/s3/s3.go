@@ -20,7 +20,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/s3utils"
 
 	"github.com/resultgen/resultgen/runtime/storage"
-	"github.com/resultgen/resultgen/runtime/storage/spec"
+	"github.com/resultgen/resultgen/internal/storage/spec"
 )
 
 // Part sizes of streamed uploads.

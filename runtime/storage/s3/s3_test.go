@@ -18,7 +18,7 @@ import (
 
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
-	"github.com/resultgen/resultgen/runtime/storage/s3/s3test"
+	"github.com/resultgen/resultgen/internal/s3/s3test"
 )
 
 // pattern is an endless, cheap, non-repeating-per-block byte stream; it

@@ -1,0 +1,691 @@
+// Package record is the on-storage format of one result: a self-describing,
+// checksummed envelope around a serialized value.
+//
+// # Format
+//
+// A record is one object in a storage.Storage, in one of two framings of
+// format version 1. Readers tell them apart by the first bytes: "RGRESULT"
+// is the binary framing, `{"resultgen":` the JSON one; any other start is
+// not a record (ErrNotRecord), unless it shows strong evidence of being a
+// damaged one (see "Damaged or foreign").
+//
+// The binary framing (integers big-endian) is used for every serializer but
+// uncompressed json, and for literals:
+//
+//	magic "RGRESULT" | version uint16 | header length uint32 | header JSON | header CRC-32C
+//	payload bytes (raw serializer output, no base64)
+//	payload length uint64 | payload SHA-256 | trailer CRC-32C | end magic "RGND"
+//
+// The header is a JSON object holding every Meta field known before the
+// payload is written: serializer spec (or the literal), Go type, task, the
+// writing function and its result type's fingerprint (see internal/typeid), key,
+// created, expiration and labels. Its CRC covers the version, the length and
+// the JSON. The 48-byte trailer holds what is only known after the payload:
+// its length and SHA-256. So a writer streams the value straight from the
+// serializer into storage, and a reader learns everything about a record
+// from its first and last bytes without touching the payload.
+//
+// The JSON framing is used with serializer=json (uncompressed, no options):
+// the object is one JSON document and a newline, so standard tools read it
+// (`jq .value KEY` prints the value, `jq .meta KEY` the header). Its keys
+// come in this order, spelled byte for byte as shown (H and N are the
+// header's and the value's lengths in bytes):
+//
+//	{"resultgen":1,"meta_size":<H: 7 chars>,"meta":<header JSON>,"meta_crc32c":"<8 hex>","value":<payload>
+//	,"size":<N: 20 chars>,"sha256":"<64 hex>","trailer_crc32c":"<8 hex>"}\n
+//
+// (two lines when the payload ends with a newline, as the built-in json
+// serializer's does; else one). The header is the same JSON object as in the binary framing.
+// meta_size and size are decimal numbers right-aligned with spaces (JSON
+// whitespace) to fixed widths, so the 42-byte prefix up to the header and
+// the 134-byte trailer from `,"size":` on have fixed sizes: a reader finds
+// the header from the front and the payload's end from the back, as in the
+// binary framing, without parsing the payload. meta_crc32c is the CRC-32C
+// of every byte before `,"meta_crc32c"`; trailer_crc32c that of the trailer
+// up to and including the closing quote of sha256. Hex is lowercase. The
+// payload is the serializer's output verbatim, never re-encoded; the
+// built-in json serializer ends it with a newline (encoding/json's Encoder
+// does), which stays part of the payload, its size and its SHA-256, and is
+// JSON whitespace before `,"size"`. Only an object that starts with
+// `{"resultgen":<version>,"meta_size":` is taken for a record (a version
+// other than 1 gives ErrVersion); a user's `{"resultgen": "x"}` or
+// `{"a":1}` is ErrNotRecord, and so is any object shorter than
+// `{"resultgen":`, which cannot be told from a foreign file.
+//
+// # Damaged or foreign
+//
+// An object that starts like neither framing is either a user's file
+// (foreign: ErrNotRecord, which the runtime never overwrites or removes) or
+// a record whose first bytes were damaged (ErrCorrupt: the runtime replaces
+// it, `results verify` and `results ls` report it). One flipped bit in the
+// magic must not hide damage as "not a record", and a user's file must
+// never be taken for a damaged record, so readers decide by strong
+// evidence only, CRC-checked structure that only this package writes:
+//
+//   - an intact header behind the start: binary, bytes 8 on hold version 1,
+//     a header length and a JSON header that parses, whose header CRC (it
+//     covers everything after the magic) matches; JSON, the 42-byte prefix
+//     differs from a record's fixed text in at most 4 bytes and the header
+//     behind it parses with a meta_crc32c that matches the prefix as a
+//     writer spells it;
+//   - or an intact trailer at the end: binary, the end magic "RGND" with a
+//     matching trailer CRC; JSON, the trailer's fixed text with a matching
+//     trailer_crc32c; in both, a payload length that fits in the object.
+//     This needs the object's last bytes, so it is checked by the readers
+//     that take a store (Head, ReadMeta, Read, ReadChecked) on a
+//     storage.RangeGetter, and by Classify for callers of NewReader.
+//
+// With either, the error is a *CorruptError matching ErrCorrupt and not
+// ErrNotRecord; without, ErrNotRecord. The check runs only on objects that
+// are not records already, and reads at most the header's bound
+// (MaxHeaderSize) plus the trailer.
+//
+// Literal results (bool and nil) keep the literal ("true", "false",
+// "null") in the header, use no serializer, have an empty payload and use
+// the binary framing.
+//
+// A reader refuses a record whose magic, version, CRCs, length or SHA-256
+// do not match, or (JSON) whose fixed text is not where it belongs.
+// Changing the layout or the meaning of a header field requires a new
+// Version; readers reject versions they do not know with ErrVersion rather
+// than guess.
+//
+// # Writing
+//
+// Write encodes the value through the serializer into a hashing writer that
+// feeds st.Put through an io.Pipe (PutOptions.Size is -1), so the encoded
+// value is never held in memory whole by this package (in either framing;
+// a serializer may buffer it: encoding/json does). It also copies the header into
+// PutOptions.Metadata under the Meta* keys ("resultgen-version", ...), with
+// values escaped to printable ASCII (see escapeASCII: '%' and bytes outside
+// 0x20-0x7E become %XX), for stores that keep object metadata. Atomicity is
+// the store's: a failed or cancelled Write leaves the previous record or
+// none.
+//
+// # Reading
+//
+// Every reader below handles both framings. Object metadata is the same
+// for both.
+//
+//   - Head is the cheapest look: from Stat's metadata when the store keeps it,
+//     else from the header alone. It verifies nothing beyond the header CRC
+//     and fills neither Size nor Checksum. Use it for existence and
+//     expiration checks.
+//   - ReadMeta reads the header and the trailer (two ranged reads on a
+//     storage.RangeGetter, else a streamed pass over the payload) and checks
+//     both, plus the object's size against them.
+//   - Read reads and verifies the whole record, then decodes it.
+//   - NewReader and Decode work on any io.Reader, without a store.
+//
+// Read never returns a wrong value: it reads the payload into memory,
+// verifies its length and SHA-256, and only then decodes it into a fresh
+// value that replaces *v on success. Buffering is deliberate. Decoders are
+// not hardened against damaged input (a flipped length prefix can make them
+// allocate gigabytes or panic), and decoding before verifying would put
+// unverified data into the caller's hands. The payload buffer is allocated
+// once at its exact size (the store reports the object size), and because
+// the bytes are verified the built-in serializers allocate the decoded value
+// at its exact size too (serializer.Verified). So a read holds the payload
+// bytes plus the decoded value, twice the result at most; a write holds the
+// value plus the serializer's small buffers. BenchmarkLarge measures both.
+// (json and gob add their own copies; msgpack, the default, does not.)
+//
+// # Errors
+//
+// Every failure to decode a record is a *CorruptError naming the key and the
+// byte offset; it matches ErrCorrupt and, where it applies, ErrTruncated,
+// ErrChecksum or ErrVersion with errors.Is. Storage errors (such as
+// storage.ErrNotFound) are wrapped as they are. A verified payload that does
+// not decode into the requested type gives ErrDecode, not ErrCorrupt.
+package record
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"reflect"
+	"time"
+
+	"github.com/resultgen/resultgen/runtime/serializer"
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// Version is the format version this package writes.
+const Version = 1
+
+// Errors of reading a record; every decoding failure wraps ErrCorrupt and,
+// where it applies, one of the more specific errors as well.
+var (
+	ErrCorrupt   = errors.New("record: corrupt")
+	ErrTruncated = errors.New("record: truncated")
+	ErrChecksum  = errors.New("record: checksum mismatch")
+	ErrVersion   = errors.New("record: unsupported format version")
+	// ErrNotRecord: the object is not a resultgen record at all: it starts
+	// like neither framing and shows no strong evidence of being a damaged
+	// record (see "Damaged or foreign" in the package doc). A foreign
+	// file, not damage.
+	ErrNotRecord = errors.New("record: not a resultgen record")
+	// ErrDecode: the record is intact but its payload does not decode into
+	// the requested type (or its serializer is unknown here).
+	ErrDecode = errors.New("record: cannot decode payload")
+)
+
+// Meta is a record's self-description, readable without the payload.
+type Meta struct {
+	Version    int               // format version
+	Serializer *serializer.Spec  // nil for literal records
+	GoType     string            // e.g. "[]example.com/app.Row"
+	Task       string            // task or flow name
+	Func       string            // the function that wrote it, by import path: "example.com/app.Report"
+	TypeHash   string            // the result type's fingerprint (internal/typeid): "sha256:<hex>"
+	TypeDesc   string            // its canonical description; in the header only, not in object metadata
+	Key        string            // storage key
+	Created    time.Time         // UTC
+	Expires    time.Time         // zero: never
+	Literal    *string           // "true", "false" or "null" for inline literal results
+	Size       int64             // payload bytes
+	Checksum   string            // "sha256:<hex>" of the payload
+	Labels     map[string]string // free-form, e.g. flow run id, task run id
+	// Manifest is what a task record's key was made of (nil for flows and
+	// older records); in the header only, not in object metadata.
+	Manifest *Manifest
+}
+
+// Manifest lists the components of a task record's storage key, so that
+// a later miss can say what changed (runtime.WithExplain) and `resultgen
+// results show` and `results diff` can print them. It never holds a
+// parameter's value, only a short hash of it.
+type Manifest struct {
+	// KeyFrom is what made the key: "storage_key" (the template), "cache_key_fn"
+	// or "cache_policy" (the hash of the policy's parts below).
+	KeyFrom    string `json:"key_from"`
+	StorageKey string `json:"storage_key,omitempty"` // the template as written
+	Policy     string `json:"policy,omitempty"`      // the resolved parts: "inputs-verbose+run_id+task_source"
+	// Params: with the "inputs" part, each parameter in order with the
+	// first 16 hex digits of the SHA-256 of its encoding (runtime.Hasher),
+	// or Excluded when the policy leaves it out. Values with few
+	// possibilities (a bool) can be guessed from their hash.
+	Params []ParamSum `json:"params,omitempty"`
+	Inputs string     `json:"inputs,omitempty"` // the "inputs" part: the digest of the included parameters
+	Source string     `json:"source,omitempty"` // the code version (runtime.Def.Source)
+	// Units is what Source covers, per declaration (runtime.Def.Units).
+	Units          []string `json:"units,omitempty"`
+	RunID          string   `json:"run_id,omitempty"`          // the "run_id" part: flow run id, or task run id outside a flow
+	FlowParameters string   `json:"flow_parameters,omitempty"` // the "flow_parameters" part
+}
+
+// ParamSum is one parameter in a Manifest.
+type ParamSum struct {
+	Name     string `json:"name"`
+	Hash     string `json:"hash,omitempty"`
+	Excluded bool   `json:"excluded,omitempty"`
+}
+
+// Expired reports whether the record has an expiration at or before now.
+func (m Meta) Expired(now time.Time) bool { return !m.Expires.IsZero() && !now.Before(m.Expires) }
+
+// LiteralOf reports whether v is stored as a literal, and which: bools are
+// "true" or "false"; nil, and nil pointers, maps, slices, funcs, channels and
+// interfaces are "null".
+func LiteralOf(v any) (string, bool) {
+	if v == nil {
+		return "null", true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Bool:
+		if rv.Bool() {
+			return "true", true
+		}
+		return "false", true
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		if rv.IsNil() {
+			return "null", true
+		}
+	}
+	return "", false
+}
+
+// prepare fills the fields Write and WriteLiteral own.
+func prepare(meta Meta, key string) Meta {
+	meta.Version = Version
+	meta.Key = key
+	if meta.Created.IsZero() {
+		meta.Created = time.Now()
+	}
+	meta.Created = meta.Created.UTC()
+	if !meta.Expires.IsZero() {
+		meta.Expires = meta.Expires.UTC()
+	}
+	meta.Size, meta.Checksum = 0, ""
+	return meta
+}
+
+// Write streams v through ser into a new record at key. The record is committed
+// atomically by st.Put; opts.Metadata is filled from meta (callers set
+// IfAbsent). meta.Size and meta.Checksum are computed.
+//
+// meta.Key, Version and Serializer are set by Write; a zero Created becomes
+// now; a zero GoType becomes v's type with its full import path. A nil ser
+// means msgpack.
+func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser serializer.Serializer, v any, opts storage.PutOptions) (Meta, error) {
+	if err := storage.ValidateKey(key); err != nil {
+		return Meta{}, err
+	}
+	if ser == nil {
+		ser = serializer.Msgpack()
+	}
+	spec := ser.Spec()
+	meta = prepare(meta, key)
+	meta.Serializer, meta.Literal = &spec, nil
+	if meta.GoType == "" {
+		meta.GoType = typeName(reflect.TypeOf(v))
+	}
+	frame, encodeTrailer := framingBinary, encodeTrailer
+	if jsonFramed(spec) {
+		frame, encodeTrailer = framingJSON, encodeJSONTrailer
+	}
+	head, err := encodeHeader(meta, frame)
+	if err != nil {
+		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+	}
+	opts.Metadata = objectMetadata(meta, opts.Metadata)
+	opts.Size = -1
+
+	pr, pw := io.Pipe()
+	var (
+		encErr error
+		size   int64
+		sum    []byte
+		done   = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		if _, err := pw.Write(head); err != nil {
+			return // Put gave up; its error is reported
+		}
+		hw := &hashWriter{w: pw, h: sha256.New()}
+		if err := encodeSafe(ser, hw, v); err != nil {
+			if hw.werr == nil { // the serializer failed, not the store
+				encErr = err
+			}
+			pw.CloseWithError(err)
+			return
+		}
+		size, sum = hw.n, hw.h.Sum(nil)
+		if _, err := pw.Write(encodeTrailer(size, sum)); err != nil {
+			return
+		}
+		pw.Close()
+	}()
+	perr := st.Put(ctx, key, pr, opts)
+	pr.CloseWithError(errWriteAborted) // unblocks the encoder when Put stopped early
+	<-done
+	if encErr != nil {
+		return Meta{}, fmt.Errorf("record %q: encode with %s: %w", storage.ShortKey(key), spec.String(), encErr)
+	}
+	if perr != nil {
+		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), perr)
+	}
+	meta.Size = size
+	meta.Checksum = fmt.Sprintf("sha256:%x", sum)
+	return meta, nil
+}
+
+var errWriteAborted = errors.New("record: write aborted")
+
+type hashWriter struct {
+	w    io.Writer
+	h    hash.Hash
+	n    int64
+	werr error
+}
+
+func (w *hashWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	w.h.Write(p[:n])
+	w.n += int64(n)
+	if err != nil {
+		w.werr = err
+	}
+	return n, err
+}
+
+// encodeSafe turns a panicking serializer (or MarshalX method) into an error.
+func encodeSafe(s serializer.Serializer, w io.Writer, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("serializer panicked: %v", r)
+		}
+	}()
+	return s.Encode(w, v)
+}
+
+func decodeSafe(s serializer.Serializer, r io.Reader, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("serializer panicked: %v", r)
+		}
+	}()
+	return s.Decode(r, v)
+}
+
+// WriteLiteral stores a literal (bool or nil) inline in a payload-free record.
+// literal is "true", "false" or "null" (see LiteralOf).
+func WriteLiteral(ctx context.Context, st storage.Storage, key string, meta Meta, literal string, opts storage.PutOptions) (Meta, error) {
+	if err := storage.ValidateKey(key); err != nil {
+		return Meta{}, err
+	}
+	if !validLiteral(literal) {
+		return Meta{}, fmt.Errorf("record %q: literal %q is not true, false or null", storage.ShortKey(key), literal)
+	}
+	meta = prepare(meta, key)
+	meta.Serializer, meta.Literal = nil, &literal
+	head, err := encodeHeader(meta, framingBinary)
+	if err != nil {
+		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+	}
+	empty := sha256.Sum256(nil)
+	b := append(head, encodeTrailer(0, empty[:])...)
+	opts.Metadata = objectMetadata(meta, opts.Metadata)
+	opts.Size = int64(len(b))
+	if err := st.Put(ctx, key, bytes.NewReader(b), opts); err != nil {
+		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+	}
+	meta.Checksum = fmt.Sprintf("sha256:%x", empty)
+	return meta, nil
+}
+
+// Head returns what the record at key says about itself as cheaply as the
+// store allows: from Stat's metadata when the store keeps it (one call, no
+// read), else from the record's header (its CRC is checked; the payload is
+// not read). Size and Checksum are left zero. A missing record gives an
+// error wrapping storage.ErrNotFound.
+func Head(ctx context.Context, st storage.Storage, key string) (Meta, error) {
+	m, _, err := HeadInfo(ctx, st, key)
+	return m, err
+}
+
+// HeadInfo is Head that also returns what the store's Stat said about the
+// object (its size and modification time, the last use on stores that
+// touch records; see storage.Toucher).
+func HeadInfo(ctx context.Context, st storage.Storage, key string) (Meta, storage.Info, error) {
+	info, err := st.Stat(ctx, key)
+	if err != nil {
+		return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+	}
+	if m, ok, err := metaFromObject(info.Metadata); ok && err == nil {
+		return m, info, nil
+	}
+	// No (usable) metadata: read the header only.
+	rc, err := st.Get(ctx, key)
+	if err != nil {
+		return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+	}
+	defer rc.Close()
+	d, err := newReader(rc, key)
+	if err != nil {
+		return Meta{}, info, Classify(ctx, st, key, err)
+	}
+	return d.Meta(), info, nil
+}
+
+// ReadMeta returns the record's metadata without reading the payload.
+// With a storage.RangeGetter it reads the header and the trailer only;
+// otherwise it streams the payload through the checksum without keeping
+// it. Both are verified, and Size and Checksum are filled.
+func ReadMeta(ctx context.Context, st storage.Storage, key string) (Meta, error) {
+	rg, ok := st.(storage.RangeGetter)
+	if !ok {
+		rc, err := st.Get(ctx, key)
+		if err != nil {
+			return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		}
+		defer rc.Close()
+		d, err := newReader(rc, key)
+		if err != nil {
+			return Meta{}, Classify(ctx, st, key, err)
+		}
+		if _, err := io.Copy(io.Discard, d); err != nil {
+			return Meta{}, err
+		}
+		return d.Meta(), nil
+	}
+	info, err := st.Stat(ctx, key)
+	if err != nil {
+		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+	}
+	total := info.Size
+	readRange := func(off, n int64) ([]byte, error) {
+		rc, err := rg.GetRange(ctx, key, off, n)
+		if err != nil {
+			return nil, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(io.LimitReader(rc, n))
+		if err != nil {
+			return nil, fmt.Errorf("record %q: read: %w", storage.ShortKey(key), err)
+		}
+		return b, nil
+	}
+	head, err := readRange(0, min(total, 4096))
+	if err != nil {
+		return Meta{}, err
+	}
+	hr := &headReader{b: head}
+	if total > int64(len(head)) {
+		hr.more = func(n int64) ([]byte, error) {
+			return readRange(int64(len(head)), min(n, total-int64(len(head))))
+		}
+	}
+	d, err := newReader(hr, key)
+	if err != nil {
+		return Meta{}, Classify(ctx, st, key, err)
+	}
+	tsize := int64(d.framing.tsize())
+	if total-d.headerEnd < tsize {
+		return Meta{}, corrupt(key, total, ErrTruncated, "record ends inside its trailer")
+	}
+	tb, err := readRange(total-tsize, tsize)
+	if err != nil {
+		return Meta{}, err
+	}
+	t, err := d.framing.parseTrailer(tb, key, total-tsize)
+	if err != nil {
+		return Meta{}, err
+	}
+	if want := total - d.headerEnd - tsize; t.size != want {
+		kind := ErrChecksum
+		if t.size > want {
+			kind = ErrTruncated
+		}
+		return Meta{}, corrupt(key, total-tsize, kind, fmt.Sprintf("trailer says %d payload bytes, the object holds %d", t.size, want))
+	}
+	m := d.Meta()
+	if m.Literal != nil && t.size != 0 {
+		return Meta{}, corrupt(key, d.headerEnd, nil, "literal record with a payload")
+	}
+	m.Size = t.size
+	m.Checksum = fmt.Sprintf("sha256:%x", t.sum)
+	return m, nil
+}
+
+// headReader serves the first bytes of an object from b and fetches the
+// rest of the header with one more ranged read when it is longer.
+type headReader struct {
+	b    []byte
+	more func(n int64) ([]byte, error)
+	off  int
+}
+
+func (r *headReader) Read(p []byte) (int, error) {
+	if r.off == len(r.b) {
+		if r.more == nil {
+			return 0, io.EOF
+		}
+		// The reader wants more than the first range: fetch what it asks
+		// for (newReader asks for exactly the rest of the header).
+		more, err := r.more(int64(len(p)))
+		r.more = nil
+		if err != nil {
+			return 0, err
+		}
+		r.b, r.off = append(r.b, more...), len(r.b)
+		if len(more) == 0 {
+			return 0, io.EOF
+		}
+	}
+	n := copy(p, r.b[r.off:])
+	r.off += n
+	return n, nil
+}
+
+// Read verifies the record at key and decodes its payload into the pointer v.
+// ser decodes when its Spec matches the record's; otherwise the serializer is
+// rebuilt from the stored Spec. Literal records set v from the literal.
+//
+// Nothing is decoded until the whole record is verified, and *v is only
+// replaced by a fully decoded value; on error it is left as it was.
+func Read(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any) (Meta, error) {
+	return ReadChecked(ctx, st, key, ser, v, nil)
+}
+
+// ReadChecked is Read with a check of the header before anything else is
+// read or decoded: when accept returns an error, ReadChecked returns the
+// header's Meta and that error as it is, and *v is untouched. The runtime
+// uses it to refuse a record written for another result type without
+// decoding a byte of it, in the same single read of the object.
+func ReadChecked(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(Meta) error) (Meta, error) {
+	m, _, err := ReadCheckedInfo(ctx, st, key, ser, v, accept)
+	return m, err
+}
+
+// ReadCheckedInfo is ReadChecked that also returns what the store said of
+// the object it opened: its size and modification time (the last use on
+// stores that touch records), from the open object itself when the store
+// tells (a file, storage.OpenInfo), else from Stat. Info is filled as soon
+// as the object is open, also when an error follows. One open and one
+// parse of the object serve a whole cache lookup: the caller judges the
+// header in accept.
+func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(Meta) error) (Meta, storage.Info, error) {
+	var info storage.Info
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return Meta{}, info, fmt.Errorf("record %q: read needs a non-nil pointer, got %T", storage.ShortKey(key), v)
+	}
+	rc, err := st.Get(ctx, key)
+	if err != nil {
+		return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+	}
+	defer rc.Close()
+	info = openedInfo(ctx, st, key, rc)
+	m, err := readOpened(ctx, st, key, rc, info.Size, ser, rv, accept)
+	return m, info, err
+}
+
+func readOpened(ctx context.Context, st storage.Storage, key string, rc io.Reader, total int64, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (Meta, error) {
+	d, err := newReader(rc, key)
+	if err != nil {
+		return Meta{}, Classify(ctx, st, key, err)
+	}
+	if accept != nil {
+		if err := accept(d.Meta()); err != nil {
+			return d.Meta(), err
+		}
+	}
+	hint := int64(0)
+	if total > 0 {
+		hint = total - d.headerEnd - int64(d.framing.tsize())
+	}
+	payload, err := d.readPayload(hint, ctx.Err)
+	if err != nil {
+		return Meta{}, err
+	}
+	meta := d.Meta()
+	if meta.Literal != nil {
+		if err := setLiteral(rv.Elem(), *meta.Literal); err != nil {
+			return Meta{}, fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
+		}
+		return meta, nil
+	}
+	s := ser
+	if s == nil || !s.Spec().Equal(*meta.Serializer) {
+		if s, err = serializer.New(*meta.Serializer); err != nil {
+			return Meta{}, fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
+		}
+	}
+	fresh := reflect.New(rv.Elem().Type())
+	if err := decodeSafe(s, serializer.NewVerified(payload), fresh.Interface()); err != nil {
+		return Meta{}, fmt.Errorf("record %q: %w: %s into %s: %w", storage.ShortKey(key), ErrDecode, meta.Serializer.String(), rv.Elem().Type(), err)
+	}
+	rv.Elem().Set(fresh.Elem())
+	return meta, nil
+}
+
+// openedInfo learns the object's size (for sizing the payload buffer) and
+// modification time: from the open object when it can tell (a file,
+// storage.OpenInfo), else from Stat; Size is -1 when unknown.
+func openedInfo(ctx context.Context, st storage.Storage, key string, rc io.ReadCloser) storage.Info {
+	switch r := rc.(type) {
+	case storage.OpenInfo:
+		if info := r.ObjectInfo(); info.Size >= 0 {
+			return info
+		}
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := r.Stat(); err == nil {
+			return storage.Info{Key: key, Size: fi.Size(), Modified: fi.ModTime()}
+		}
+	case interface{ Size() int64 }:
+		return storage.Info{Key: key, Size: r.Size()}
+	}
+	if info, err := st.Stat(ctx, key); err == nil {
+		return info
+	}
+	return storage.Info{Key: key, Size: -1}
+}
+
+func setLiteral(dst reflect.Value, lit string) error {
+	if lit == "null" {
+		dst.SetZero()
+		return nil
+	}
+	b := reflect.ValueOf(lit == "true")
+	switch {
+	case dst.Kind() == reflect.Bool:
+		dst.SetBool(b.Bool())
+	case dst.Kind() == reflect.Interface && b.Type().Implements(dst.Type()):
+		dst.Set(b)
+	default:
+		return fmt.Errorf("literal %s does not fit %s", lit, dst.Type())
+	}
+	return nil
+}
+
+// typeName spells t with full import paths: "[]example.com/app.Row".
+func typeName(t reflect.Type) string {
+	if t == nil {
+		return "nil"
+	}
+	if t.Name() != "" {
+		if t.PkgPath() != "" {
+			return t.PkgPath() + "." + t.Name()
+		}
+		return t.Name()
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return "*" + typeName(t.Elem())
+	case reflect.Slice:
+		return "[]" + typeName(t.Elem())
+	case reflect.Array:
+		return fmt.Sprintf("[%d]%s", t.Len(), typeName(t.Elem()))
+	case reflect.Map:
+		return "map[" + typeName(t.Key()) + "]" + typeName(t.Elem())
+	}
+	return t.String()
+}
