@@ -11,8 +11,8 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/resultgen/resultgen/internal/record"
-	"github.com/resultgen/resultgen/runtime/storage/s3"
 	"github.com/resultgen/resultgen/internal/s3/s3test"
+	"github.com/resultgen/resultgen/runtime/storage/s3"
 )
 
 // TestS3Block creates the block s3/results with the resultgen CLI, as the

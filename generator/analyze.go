@@ -14,8 +14,8 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	"github.com/resultgen/resultgen/annotations"
-	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/internal/typeid/typeidtypes"
+	"github.com/resultgen/resultgen/runtime"
 )
 
 // serializerPkg is the import path of the package defining the custom

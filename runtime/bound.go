@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/resultgen/resultgen/internal/record"
-	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/internal/typeid"
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 // Errors of records that must not be served. Each is wrapped with a message

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/runtime"
 )
 
 type user struct{ Name string }

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 

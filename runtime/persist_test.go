@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/internal/typeid"
+	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
-	"github.com/resultgen/resultgen/internal/typeid"
 )
 
 // newEngineWithBlocks is newEngine with a config.toml holding a local block

@@ -11,11 +11,11 @@ import (
 	"strings"
 	"time"
 
+	storagespec "github.com/resultgen/resultgen/internal/storage/spec"
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
-	storagespec "github.com/resultgen/resultgen/internal/storage/spec"
 )
 
 // ErrUnknownStorage is wrapped by the error of a storage spec naming a block

@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/resultgen/resultgen/internal/s3/s3test"
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
-	"github.com/resultgen/resultgen/internal/s3/s3test"
 )
 
 // TestOpenS3Endpoint: the endpoint of a block, else of AWS_ENDPOINT_URL_S3

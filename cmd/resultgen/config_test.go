@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/internal/s3/s3test"
+	"github.com/resultgen/resultgen/runtime/settings"
 )
 
 // configHome gives the test a fresh resultgen home and user home, clears the

@@ -12,11 +12,11 @@ import (
 	"text/tabwriter"
 
 	"github.com/resultgen/resultgen/generator"
-	"github.com/resultgen/resultgen/internal/results"
-	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/internal/record"
-	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/internal/results"
 	"github.com/resultgen/resultgen/internal/typeid"
+	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 func printSummary(w io.Writer, sum []results.TaskSummary, format string) error {

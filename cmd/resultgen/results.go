@@ -16,12 +16,12 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/resultgen/resultgen/internal/results"
-	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/internal/results"
+	storagespec "github.com/resultgen/resultgen/internal/storage/spec"
+	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
-	storagespec "github.com/resultgen/resultgen/internal/storage/spec"
 )
 
 const resultsUsage = `Usage:

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/internal/results"
 	"github.com/resultgen/resultgen/runtime"
-	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"

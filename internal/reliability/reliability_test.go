@@ -34,8 +34,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/resultgen/resultgen/internal/results"
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/internal/results"
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/storage"
 )

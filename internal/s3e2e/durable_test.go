@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resultgen/resultgen/internal/s3/s3test"
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
-	"github.com/resultgen/resultgen/internal/s3/s3test"
 )
 
 // The program of runtime/testdata/durable (see runtime's

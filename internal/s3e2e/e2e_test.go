@@ -13,8 +13,8 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/resultgen/resultgen/internal/record"
-	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/internal/s3/s3test"
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 // Sizes of testdata/flow's results.

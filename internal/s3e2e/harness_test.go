@@ -17,9 +17,9 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/resultgen/resultgen/internal/s3/s3test"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
-	"github.com/resultgen/resultgen/internal/s3/s3test"
 )
 
 // blockSlug is the block the flows of testdata/flow store their results in.

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/internal/s3/s3test"
+	"github.com/resultgen/resultgen/runtime/settings"
 )
 
 // TestKilledHolderTakenOver kills a process while its serializable task

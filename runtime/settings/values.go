@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/resultgen/resultgen/runtime/storage/s3"
 	storagespec "github.com/resultgen/resultgen/internal/storage/spec"
+	"github.com/resultgen/resultgen/runtime/storage/s3"
 )
 
 // kind is how a setting's value is read.

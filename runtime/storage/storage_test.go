@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/internal/storage/storagetest"
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 func TestLocalConformance(t *testing.T) {

@@ -12,9 +12,9 @@ import (
 	"testing"
 
 	"github.com/resultgen/resultgen/annotations"
+	"github.com/resultgen/resultgen/internal/storage/spec"
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
-	"github.com/resultgen/resultgen/internal/storage/spec"
 )
 
 var cases = []struct {

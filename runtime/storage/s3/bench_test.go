@@ -7,9 +7,9 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/resultgen/resultgen/internal/s3/s3test"
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
-	"github.com/resultgen/resultgen/internal/s3/s3test"
 )
 
 // BenchmarkPutStream measures Put of a 32 MiB body of unknown size (the

@@ -18,9 +18,9 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/resultgen/resultgen/internal/s3/s3test"
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
-	"github.com/resultgen/resultgen/internal/s3/s3test"
 )
 
 // envHolderChild makes TestLeaseHolderChild take the lease and hold it.

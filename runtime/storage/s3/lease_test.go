@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resultgen/resultgen/internal/s3/s3test"
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
-	"github.com/resultgen/resultgen/internal/s3/s3test"
 )
 
 // Environment of the helper process of TestLockExclusiveAcrossProcesses.

@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/resultgen/resultgen/runtime/storage/s3"
 	"github.com/resultgen/resultgen/internal/s3/s3test"
+	"github.com/resultgen/resultgen/runtime/storage/s3"
 )
 
 // openStore opens a Storage on a fresh bucket of the test MinIO (see

@@ -19,8 +19,8 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/minio/minio-go/v7/pkg/s3utils"
 
-	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/internal/storage/spec"
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 // Part sizes of streamed uploads.

@@ -10,9 +10,9 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/resultgen/resultgen/internal/s3/s3test"
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
-	"github.com/resultgen/resultgen/internal/s3/s3test"
 )
 
 // startUpload starts a multipart upload of object with one part of body and
