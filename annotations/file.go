@@ -6,6 +6,8 @@ import (
 	"go/token"
 	"regexp"
 	"strings"
+
+	"github.com/resultgen/resultgen/internal/suggest"
 )
 
 // ParseFile parses the directives of every top-level function in f (parsed
@@ -175,7 +177,7 @@ func nearMiss(text string) (fix string, ok bool) {
 	if _, known := keyTable[key]; !known {
 		return "", false
 	}
-	if w := strings.ToLower(word); w != "result" && w != "results" && editDistance(w, "result") > 2 {
+	if w := strings.ToLower(word); w != "result" && w != "results" && suggest.EditDistance(w, "result") > 2 {
 		return "", false
 	}
 	return Prefix + strings.TrimSpace(text[m[4]:]), true

@@ -6,6 +6,8 @@ package annotations
 import (
 	"go/token"
 	"time"
+
+	"github.com/resultgen/resultgen/internal/cachepolicy"
 )
 
 // Kind is a directive's kind.
@@ -106,6 +108,22 @@ type Policy struct {
 	Raw   string
 	Parts []string // "default", "none", "inputs", "task_source", "run_id", "flow_parameters"
 	Drop  []string // parameter names excluded from inputs
+}
+
+func (p *Policy) parsed() cachepolicy.Policy {
+	return cachepolicy.Policy{Written: p.Parts, Drop: p.Drop}
+}
+
+// None reports whether p is set and is exactly cache_policy=none.
+func (p *Policy) None() bool { return p != nil && p.parsed().None() }
+
+// Hashes reports whether the cache key includes the hash of parameter name.
+// A nil Policy is the default policy, which hashes every parameter.
+func (p *Policy) Hashes(name string) bool {
+	if p == nil {
+		return true
+	}
+	return p.parsed().Hashes(name)
 }
 
 // Template is a parsed storage-key template.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/resultgen/resultgen/internal/suggest"
 )
 
 // parseSrc parses a Go file and runs ParseFile on it.
@@ -578,7 +580,7 @@ func TestSuggest(t *testing.T) {
 		{"serialiser", "serializer"},
 	}
 	for _, tt := range tests {
-		if got := closest(tt.in, keyOrder); got != tt.want {
+		if got := suggest.Closest(tt.in, keyOrder); got != tt.want {
 			t.Errorf("closest(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}

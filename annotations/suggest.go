@@ -1,77 +1,9 @@
 package annotations
 
-import (
-	"strings"
-)
-
-// closest returns the candidate nearest to s by edit distance (optimal string
-// alignment: insertions, deletions, substitutions and swaps of neighbours,
-// ignoring case), or "" when none is close enough to be a likely typo.
-func closest(s string, candidates []string) string {
-	if s == "" {
-		return ""
-	}
-	ls := strings.ToLower(s)
-	limit := 2
-	if len(ls) <= 4 {
-		limit = 1
-	}
-	best, bestD := "", limit+1
-	for _, c := range candidates {
-		d := editDistance(ls, strings.ToLower(c))
-		if d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if bestD >= len(ls) && bestD > 0 {
-		return "" // everything would have to change
-	}
-	return best
-}
-
-// editDistance is the optimal-string-alignment distance between a and b,
-// counted in bytes.
-func editDistance(a, b string) int {
-	// Three rows: two back, previous, current.
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d = min(d, prev2[j-2]+1)
-			}
-			cur[j] = d
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
-}
+import "github.com/resultgen/resultgen/internal/suggest"
 
 // didYouMean formats a suggestion suffix: ` (did you mean "x"?)`, or "".
-func didYouMean(s string, candidates []string) string {
-	if c := closest(s, candidates); c != "" && c != s {
-		return ` (did you mean "` + c + `"?)`
-	}
-	return ""
-}
+func didYouMean(s string, candidates []string) string { return suggest.DidYouMean(s, candidates) }
 
 // orList joins words as "a, b or c".
-func orList(words []string) string {
-	switch len(words) {
-	case 0:
-		return ""
-	case 1:
-		return words[0]
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
-}
+func orList(words []string) string { return suggest.OrList(words) }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/internal/storage/spec"
 )
 
@@ -17,8 +18,6 @@ var (
 	builtinSerializers = []string{"msgpack", "json", "gob"}
 	compressions       = []string{"zstd", "gzip", "zlib"}
 	isolations         = []string{"read_committed", "serializable"}
-	policyParts        = []string{"default", "none", "inputs", "task_source", "run_id", "flow_parameters"}
-	defaultPolicy      = []string{"inputs", "task_source", "run_id"}
 )
 
 // validator checks each item's value and fills the Directive.
@@ -281,75 +280,14 @@ func (v *validator) storage(it *item) (*Storage, bool) {
 }
 
 func (v *validator) policy(it *item) (*Policy, bool) {
-	raw := it.value
-	p := &Policy{Item: it.base(), Raw: raw}
-	ok := true
-	fail := func(off int, format string, args ...any) {
-		v.errorf(it.at(off), format, args...)
-		ok = false
+	parsed, err := cachepolicy.Parse(it.value)
+	if err != nil {
+		for _, e := range err.(cachepolicy.ErrorList) {
+			v.errorf(it.at(e.Offset), "%s", e.Msg)
+		}
+		return nil, false
 	}
-	seen := map[string]bool{}
-	dropped := map[string]bool{}
-	noneOff, count := -1, 0
-	off := 0
-	for part := range strings.SplitSeq(raw, "+") {
-		partOff := off
-		off += len(part) + 1
-		if part == "" {
-			fail(max(partOff-1, 0), "empty part in cache_policy %q (a stray +)", raw)
-			continue
-		}
-		count++
-		name := part
-		if rest, isDrop := strings.CutPrefix(part, "inputs-"); isDrop {
-			name = "inputs"
-			dOff := partOff + len("inputs-")
-			for d := range strings.SplitSeq(rest, "-") {
-				switch {
-				case d == "":
-					fail(max(dOff-1, 0), "missing parameter name after - in %q", part)
-				case !token.IsIdentifier(d) || d == "_":
-					fail(dOff, "invalid parameter name %q in %q: want a Go identifier", d, part)
-				case dropped[d]:
-					fail(dOff, "parameter %q dropped twice in cache_policy", d)
-				default:
-					dropped[d] = true
-					p.Drop = append(p.Drop, d)
-				}
-				dOff += len(d) + 1
-			}
-		}
-		if !slices.Contains(policyParts, name) {
-			fail(partOff, "unknown cache policy %q%s: want %s joined with +, where inputs-NAME drops a parameter",
-				part, didYouMean(part, policyParts), orList(policyParts))
-			continue
-		}
-		if name == "none" {
-			noneOff = partOff
-		}
-		switch {
-		case seen[name] && name == "inputs":
-			fail(partOff, "inputs given twice in cache_policy (drop several parameters with one inputs-a-b)")
-			continue
-		case seen[name]:
-			fail(partOff, "duplicate %q in cache_policy", name)
-			continue
-		case name == "default":
-			for _, q := range defaultPolicy {
-				if seen[q] {
-					fail(partOff, "default already includes %s", q)
-				}
-			}
-		case slices.Contains(defaultPolicy, name) && seen["default"]:
-			fail(partOff, "default already includes %s", name)
-		}
-		seen[name] = true
-		p.Parts = append(p.Parts, name)
-	}
-	if noneOff >= 0 && count > 1 {
-		fail(noneOff, "none cannot be combined with other cache policies")
-	}
-	return p, ok
+	return &Policy{Item: it.base(), Raw: it.value, Parts: parsed.Written, Drop: parsed.Drop}, true
 }
 
 func (v *validator) template(it *item) (*Template, bool) {

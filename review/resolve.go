@@ -5,20 +5,18 @@ import (
 
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/generator"
+	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
 )
 
-const (
-	genFileName   = generator.GenFileName
-	defaultPolicy = "inputs+task_source+run_id"
-)
+const genFileName = generator.GenFileName
 
 func kebab(s string) string { return generator.Kebab(s) }
 
 // policyCaches reports whether p is set and is not exactly "none".
 func policyCaches(p *annotations.Policy) bool {
-	return p != nil && !generator.IsNonePolicy(p)
+	return p != nil && !p.None()
 }
 
 // settings are the global settings review judges with, as the runtime
@@ -75,7 +73,7 @@ func (e *engine) resolve(f *fn, c *call) Row {
 	r.Persisted, r.Why, r.WhyKind, r.WhyFrom = dec.Persist, dec.Reason, dec.Kind, dec.From
 	r.InMemory = res.InMemory
 	if task {
-		r.CachePolicy = defaultPolicy
+		r.CachePolicy = cachepolicy.Defaults
 		if d.CachePolicy != nil {
 			r.CachePolicy = d.CachePolicy.Raw
 		}

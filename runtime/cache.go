@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
@@ -57,15 +58,15 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 	if err != nil {
 		return "", false, nil, fmt.Errorf("task %s: %w", p.name, err)
 	}
-	if pol.none {
+	if pol.None() {
 		return uuid.NewString(), false, nil, nil
 	}
 	man := &record.Manifest{KeyFrom: "cache_policy", Policy: pol.String()}
 	parts := map[string]string{}
-	for _, part := range pol.parts {
+	for _, part := range pol.Parts() {
 		switch part {
-		case partInputs:
-			h := newTrackingHasher(pol.exclude)
+		case cachepolicy.Inputs:
+			h := newTrackingHasher(pol.Excluded())
 			if inv.Inputs != nil {
 				if err := inv.Inputs(h); err != nil {
 					return "", false, nil, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
@@ -73,17 +74,17 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 			}
 			parts[part] = h.sum()
 			man.Inputs, man.Params = parts[part], h.paramSums()
-		case partTaskSource:
+		case cachepolicy.TaskSource:
 			parts[part] = def.Source
 			man.Source, man.Units = def.Source, def.Units
-		case partRunID:
+		case cachepolicy.RunID:
 			if fr != nil {
 				parts[part] = fr.id
 			} else {
 				parts[part] = tr.get().ID
 			}
 			man.RunID = parts[part]
-		case partFlowParameters:
+		case cachepolicy.FlowParameters:
 			if fr != nil {
 				if fr.inputErr != nil {
 					return "", false, nil, fmt.Errorf("task %s: hash parameters of flow %s for the cache key: %w", p.name, fr.flowName, fr.inputErr)

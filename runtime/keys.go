@@ -4,11 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
@@ -82,83 +82,16 @@ func needsEscape(c byte) bool {
 	return c == '%' || c == '/' || c == '\\' || c < 0x20 || c == 0x7f
 }
 
-// Cache-policy parts.
-const (
-	partInputs         = "inputs"
-	partTaskSource     = "task_source"
-	partRunID          = "run_id"
-	partFlowParameters = "flow_parameters"
-)
-
-// policy is a parsed cache policy.
-type policy struct {
-	none    bool
-	parts   []string        // sorted, unique
-	exclude map[string]bool // parameters left out of inputs
-}
-
-func (p policy) has(part string) bool { return slices.Contains(p.parts, part) }
-
-// String is the resolved policy: its sorted parts joined with "+", the
-// inputs part with the parameters it leaves out ("inputs-a-b").
-func (p policy) String() string {
-	if p.none {
-		return "none"
+// parsePolicy parses a Config's cache_policy with the directives' own
+// parser; "" is the default policy.
+func parsePolicy(s string) (cachepolicy.Policy, error) {
+	if s == "" {
+		return cachepolicy.DefaultPolicy(), nil
 	}
-	parts := slices.Clone(p.parts)
-	for i, part := range parts {
-		if part == partInputs && len(p.exclude) > 0 {
-			names := slices.Sorted(maps.Keys(p.exclude))
-			parts[i] = partInputs + "-" + strings.Join(names, "-")
-		}
+	p, err := cachepolicy.Parse(s)
+	if err != nil {
+		return p, fmt.Errorf("cache_policy %q: %w", s, err)
 	}
-	return strings.Join(parts, "+")
-}
-
-// parsePolicy parses a cache_policy value: "default", "none", or parts joined
-// with '+'; "inputs-a" (or "inputs-a-b") keeps inputs but drops parameters a
-// (and b).
-func parsePolicy(s string) (policy, error) {
-	s = strings.TrimSpace(s)
-	if s == "" || s == "default" {
-		return policy{parts: []string{partInputs, partRunID, partTaskSource}}, nil
-	}
-	if s == "none" {
-		return policy{none: true}, nil
-	}
-	var p policy
-	add := func(part string) {
-		if !slices.Contains(p.parts, part) {
-			p.parts = append(p.parts, part)
-		}
-	}
-	for part := range strings.SplitSeq(s, "+") {
-		part = strings.TrimSpace(part)
-		switch {
-		case part == "default":
-			add(partInputs)
-			add(partTaskSource)
-			add(partRunID)
-		case part == partInputs, part == partTaskSource, part == partRunID, part == partFlowParameters:
-			add(part)
-		case strings.HasPrefix(part, partInputs+"-"):
-			add(partInputs)
-			for name := range strings.SplitSeq(strings.TrimPrefix(part, partInputs+"-"), "-") {
-				if name == "" {
-					return policy{}, fmt.Errorf("cache policy %q: empty parameter name in %q", s, part)
-				}
-				if p.exclude == nil {
-					p.exclude = map[string]bool{}
-				}
-				p.exclude[name] = true
-			}
-		case part == "none":
-			return policy{}, fmt.Errorf("cache policy %q: none cannot be combined with other parts", s)
-		default:
-			return policy{}, fmt.Errorf("cache policy %q: unknown part %q (want default, none, inputs, task_source, run_id, flow_parameters or inputs-NAME)", s, part)
-		}
-	}
-	slices.Sort(p.parts)
 	return p, nil
 }
 

@@ -511,7 +511,7 @@ func TestCachePolicies(t *testing.T) {
 	if none.Name() != "Completed" || none.Key() == a.Key() || len(none.Key()) != 36 {
 		t.Errorf("none: %s key %q; want a fresh run under a random key", none.Name(), none.Key())
 	}
-	if st := add(ctx, 1, 1, runtime.CachePolicy("inputs+bogus")); !st.IsFailed() || !strings.Contains(st.Err().Error(), `unknown part "bogus"`) {
+	if st := add(ctx, 1, 1, runtime.CachePolicy("inputs+bogus")); !st.IsFailed() || !strings.Contains(st.Err().Error(), `unknown cache policy "bogus"`) {
 		t.Errorf("bad policy: %s %v", st.Name(), st.Err())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
@@ -110,7 +111,7 @@ func Resolve(def *Def, cfg Config, from *Passed, s settings.Settings, hasStorage
 		Storage:        storageSet,
 		StorageKey:     hasStorageKey || cfg.StorageKey != "",
 		Serializer:     serializerSet,
-		CachePolicy:    cfg.CachePolicy != "" && cfg.CachePolicy != "none",
+		CachePolicy:    cfg.CachePolicy != "" && cfg.CachePolicy != cachepolicy.None,
 		CacheKeyFn:     cfg.CacheKeyFn || hasCacheKey,
 		InMemoryOff:    cfg.CacheInMemory != nil && !*cfg.CacheInMemory,
 		Retries:        cfg.Retries,
@@ -193,7 +194,7 @@ func Resolve(def *Def, cfg Config, from *Passed, s settings.Settings, hasStorage
 		r.KeyKind = KeyStorageKey
 	case cfg.CacheKeyFn || hasCacheKey:
 		r.KeyKind = KeyCacheKeyFn
-	case cfg.CachePolicy == "none":
+	case cfg.CachePolicy == cachepolicy.None:
 		r.KeyKind = KeyRandom
 	default:
 		r.KeyKind = KeyCachePolicy
