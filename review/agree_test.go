@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,9 +24,10 @@ import (
 // every example twice: by review (its rows), and by runtime.Resolve on the
 // Def literals of the generated file itself (parsed, not rebuilt from the
 // directives), for every function standalone and as called from each flow
-// that calls it, the flow running on its own (review's terms). Persist
-// decision, reason, storage, serializer, key kind, in memory and the flow
-// names must be the same.
+// that calls it, that flow running on its own or called along the chain of
+// flows review names (Row.CalledVia), each flow resolved from the outermost
+// down as the runtime runs them. Persist decision, reason, storage,
+// serializer, key kind, in memory and the flow names must be the same.
 //
 // A custom serializer is a Go value the test cannot build: its identifier
 // stands in for it, as in review's rows.
@@ -62,6 +64,7 @@ func TestReviewAgreesWithRuntime(t *testing.T) {
 				t.Fatal(err)
 			}
 			seen := map[string]bool{}
+			nested := false
 			for _, row := range rep.Rows {
 				def := defs[row.Package+"."+row.Func]
 				if def == nil {
@@ -69,26 +72,33 @@ func TestReviewAgreesWithRuntime(t *testing.T) {
 					continue
 				}
 				seen[row.Package+"."+row.Func] = true
-				froms := row.SameIn
-				if row.CalledFrom != "" {
-					froms = []string{row.CalledFrom}
-				} else {
-					froms = append([]string{""}, froms...)
+				// Each chain of calling flows, outermost first.
+				chains := [][]string{nil}
+				for _, flow := range row.SameIn {
+					chains = append(chains, []string{flow})
 				}
-				for _, flow := range froms {
+				if row.CalledFrom != "" {
+					chains = [][]string{append(slices.Clone(row.CalledVia), row.CalledFrom)}
+					nested = nested || len(row.CalledVia) > 0 && row.Func == "Work" && row.CalledFrom == "Middle"
+				}
+			chain:
+				for _, flows := range chains {
 					var from *runtime.Passed
-					if flow != "" {
+					for _, flow := range flows {
 						fd := defs[row.Package+"."+flow]
 						if fd == nil {
 							t.Errorf("%s called from %s: no Def for the flow in its package", row.Func, flow)
-							continue
+							continue chain
 						}
-						fr, _ := runtime.Resolve(fd, fd.Config, nil, s, false, false)
+						fr, _ := runtime.Resolve(fd, fd.Config, from, s, false, false)
 						from = &fr.Passes
 					}
 					got, _ := runtime.Resolve(def, def.Config, from, s, false, false)
-					compare(t, fmt.Sprintf("%s.%s called from %q", row.Package, row.Func, flow), row, got, s)
+					compare(t, fmt.Sprintf("%s.%s called along %q", row.Package, row.Func, flows), row, got, s)
 				}
+			}
+			if i == 0 && !nested {
+				t.Errorf("no row of testdata/nested's Work called from Middle via Outer: review does not follow chains of flows")
 			}
 			for k := range defs {
 				if !seen[k] {

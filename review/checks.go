@@ -58,7 +58,7 @@ func (e *engine) checkDirective(f *fn) {
 }
 
 // checkCall checks one call of task c.callee from flow c.flow.
-func (e *engine) checkCall(c call, r Row) {
+func (e *engine) checkCall(c call) {
 	t, fl := c.callee, c.flow
 	if t.d.Persist != nil && !t.d.Persist.Value && fl.d.Retries != nil && fl.d.Retries.Value > 0 && t.result != nil {
 		e.report(fl.u, c.pos, Warning, CheckRetriesNoStore, t,

@@ -44,14 +44,18 @@
 //
 // Every row is computed by runtime.Resolve, the runtime's own resolver, from
 // the Def and Config the generator emits (generator.DefOf, ConfigOf); a
-// calling flow is resolved on its own, and what it passes on (Passed)
-// resolves the callee. Flows are named by their run name in why, why_from,
-// storage_from and serializer_from, as at run time; called_from and same_in
-// name the calling flow's Go function.
+// calling flow is resolved on its own and along every chain of flows that
+// calls it (each flow of the chain once, so recursive flows end), from the
+// outermost down, and what it passes on (Passed) resolves the callee, as at
+// run time: a task called by flow B, which flow A calls, inherits A's
+// storage through B when B sets none. Flows are named by their run name in
+// why, why_from, storage_from and serializer_from, as at run time;
+// called_from, called_via and same_in name the calling flows' Go functions.
 //
-// A function gets one standalone row, and one row per calling flow whose
-// inheritance changes its settings; the flows that change nothing are
-// listed in the standalone row's same_in.
+// A function gets one standalone row, and one row per calling flow (and
+// chain of flows above it, called_via, shown as "A > B") whose inheritance
+// changes its settings; the flows that, running on their own, change
+// nothing are listed in the standalone row's same_in.
 //
 // # Findings
 //
@@ -115,7 +119,7 @@
 //	  "defaults": {"persist_by_default", "default_storage", "local_storage_path",
 //	               "default_serializer", "refresh_cache", "sources": {SETTING: "env"|"profile"|"default"}},
 //	  "rows": [{"package", "kind" ("task"|"flow"), "function", "name", "position",
-//	            "called_from" ("" standalone), "call_position", "same_in": [...],
+//	            "called_from" ("" standalone), "call_position", "called_via": [...] (omitted when empty), "same_in": [...],
 //	            "persisted", "why", "why_kind" ("explicit"|"inferred"|"inherited"|"flow_retries"|"durable_run"|"default"),
 //	            "why_from" (setting key, flow run name or global setting name),
 //	            "storage", "storage_from" ("task"|"flow"|"flow RUNNAME"|"settings"|"default"),

@@ -298,30 +298,32 @@ func (e *engine) run() []Row {
 	return rows
 }
 
-// rowsFor is f's standalone row and one row per calling flow whose
-// inheritance changes it.
+// rowsFor is f's standalone row and one row per calling flow, and chain of
+// flows above it, whose inheritance changes it.
 func (e *engine) rowsFor(f *fn) []Row {
-	base := e.resolve(f, nil)
+	base := e.resolve(f, nil, nil)
 	rows := []Row{base}
 	for _, c := range f.callers {
-		r := e.resolve(f, &c)
 		if c.callee.isTask() {
-			e.checkCall(c, r)
+			e.checkCall(c)
 		}
-		if sameSettings(base, r) {
-			if !contains(rows[0].SameIn, c.flow.d.Func) {
-				rows[0].SameIn = append(rows[0].SameIn, c.flow.d.Func)
+		for _, in := range e.flowContexts(c.flow, map[*fn]bool{}) {
+			r := e.resolve(f, &c, &in)
+			if sameSettings(base, r) {
+				if len(in.via) == 0 && !contains(rows[0].SameIn, c.flow.d.Func) {
+					rows[0].SameIn = append(rows[0].SameIn, c.flow.d.Func)
+				}
+				continue
 			}
-			continue
-		}
-		dup := false
-		for _, o := range rows[1:] {
-			if o.CalledFrom == r.CalledFrom && sameSettings(o, r) {
-				dup = true
+			dup := false
+			for _, o := range rows[1:] {
+				if o.CalledFrom == r.CalledFrom && sameSettings(o, r) {
+					dup = true
+				}
 			}
-		}
-		if !dup {
-			rows = append(rows, r)
+			if !dup {
+				rows = append(rows, r)
+			}
 		}
 	}
 	sort.Strings(rows[0].SameIn)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -71,7 +72,7 @@ func cells(r Row) []string {
 	}
 	at := r.Position
 	if r.CalledFrom != "" {
-		from, at = r.CalledFrom, r.CallPosition
+		from, at = strings.Join(append(slices.Clone(r.CalledVia), r.CalledFrom), " > "), r.CallPosition
 	}
 	persisted := "no"
 	if r.Persisted {

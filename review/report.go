@@ -69,7 +69,9 @@ type Defaults struct {
 }
 
 // Row is the effective settings of one task or flow: standalone (CalledFrom
-// empty), or as called from one flow when that differs from standalone.
+// empty), or as called from one flow when that differs from standalone. The
+// calling flow may itself be called by flows (CalledVia), whose settings
+// reach the function through it, as at run time.
 //
 // JSON field names are stable; see the package documentation.
 type Row struct {
@@ -80,6 +82,10 @@ type Row struct {
 	Position     string `json:"position"`      // the function's directive
 	CalledFrom   string `json:"called_from"`   // the calling flow's Go name; "" for the standalone row
 	CallPosition string `json:"call_position"` // the call in the flow's body; "" for the standalone row
+	// CalledVia are the flows above the calling flow, outermost first, by Go
+	// name: ["A"] when flow A calls the calling flow; empty when the calling
+	// flow runs on its own.
+	CalledVia []string `json:"called_via,omitempty"`
 	// SameIn lists, on the standalone row, the flows that call the function
 	// and leave its settings as they are standalone.
 	SameIn []string `json:"same_in"`

@@ -1,6 +1,8 @@
 package review
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/resultgen/resultgen/annotations"
@@ -39,19 +41,61 @@ func (e *engine) runtimeResolve(f *fn, from *runtime.Passed) runtime.Resolved {
 	return r
 }
 
-// flowContext is what flow f passes to the functions it calls when it runs
-// on its own.
-func (e *engine) flowContext(f *fn) runtime.Passed {
-	return e.runtimeResolve(f, nil).Passes
+// flowContext is what a flow passes to the functions it calls, as it runs
+// on its own (via empty) or called along a chain of flows (via, outermost
+// first, by Go name).
+type flowContext struct {
+	via    []string
+	passes runtime.Passed
+}
+
+// flowContexts is every distinct flowContext of flow f: on its own, then as
+// called along each chain of calling flows, each resolved by the runtime's
+// resolver from the outermost flow down, as at run time. onChain holds the
+// flows being resolved, so that recursive flows end.
+func (e *engine) flowContexts(f *fn, onChain map[*fn]bool) []flowContext {
+	if onChain[f] {
+		return nil
+	}
+	onChain[f] = true
+	defer delete(onChain, f)
+	out := []flowContext{{passes: e.runtimeResolve(f, nil).Passes}}
+	seen := map[string]bool{passedKey(out[0].passes): true}
+	for _, c := range f.callers {
+		for _, in := range e.flowContexts(c.flow, onChain) {
+			p := e.runtimeResolve(f, &in.passes).Passes
+			if k := passedKey(p); !seen[k] {
+				seen[k] = true
+				out = append(out, flowContext{via: append(slices.Clone(in.via), c.flow.d.Func), passes: p})
+			}
+		}
+	}
+	return out
+}
+
+// passedKey identifies what a flow passes on, for flowContexts to keep each
+// context once. Review resolves from directives, so the Go values
+// (StorageBackend, SerializerValue) are always nil.
+func passedKey(p runtime.Passed) string {
+	inMem := "-"
+	if p.CacheInMemory != nil {
+		inMem = strconv.FormatBool(*p.CacheInMemory)
+	}
+	persist := "-"
+	if p.Persist != nil {
+		persist = strconv.FormatBool(*p.Persist)
+	}
+	return strings.Join([]string{p.Flow, strconv.Itoa(p.Retries), p.RunID, p.Storage, p.StorageFrom, p.Serializer,
+		p.SerializerFrom, p.Compression, inMem, persist, p.PersistWhy, p.PersistFrom}, "\x00")
 }
 
 // resolve computes f's effective settings, standalone (c nil) or as called
-// by c.flow running on its own, with runtime.Resolve: task settings beat
-// the flow's, which beat the global settings, and persist=false always
-// wins. Flows are named by their run name in Why, WhyFrom, StorageFrom and
-// SerializerFrom, as the runtime names them; CalledFrom and SameIn name
-// the calling flow's Go function.
-func (e *engine) resolve(f *fn, c *call) Row {
+// by c.flow in context in, with runtime.Resolve: task settings beat the
+// flow's, which beat the global settings, and persist=false always wins.
+// Flows are named by their run name in Why, WhyFrom, StorageFrom and
+// SerializerFrom, as the runtime names them; CalledFrom, CalledVia and
+// SameIn name the calling flows' Go functions.
+func (e *engine) resolve(f *fn, c *call, in *flowContext) Row {
 	d := f.d
 	r := Row{
 		Package: f.pkgPath(), Kind: d.Kind.String(), Func: d.Func, Name: f.runName(),
@@ -59,9 +103,8 @@ func (e *engine) resolve(f *fn, c *call) Row {
 	}
 	var from *runtime.Passed
 	if c != nil {
-		in := e.flowContext(c.flow)
-		from = &in
-		r.CalledFrom = c.flow.d.Func
+		from = &in.passes
+		r.CalledFrom, r.CalledVia = c.flow.d.Func, in.via
 		r.CallPosition = relPosition(c.flow.u.fset.Position(c.pos), e.dir)
 	}
 	if d.Retries != nil {

@@ -106,6 +106,7 @@ func TestGolden(t *testing.T) {
 	cases := []struct{ dir, golden string }{
 		{"testdata/quiz", "testdata/quiz"},
 		{"../examples/quiz", "testdata/examples-quiz"},
+		{"../testdata/nested", "testdata/nested"},
 	}
 	for _, c := range cases {
 		r := reviewDir(t, c.dir)
