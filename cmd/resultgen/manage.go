@@ -95,43 +95,20 @@ func removeSelected(c *cmdEnv, spec string, crit results.Criteria, dryRun bool) 
 		return err
 	}
 	defer done()
-	verb := "removed"
-	if dryRun {
-		verb = "would remove"
-	}
-	var n, failed int
+	p := newPruning(c, st, dryRun, "remove", "removed", "from")
 	var fns []string
-	ok := true
-	for p, err := range results.Prune(c.ctx, st, crit, results.PruneOptions{DryRun: dryRun}) {
-		if err != nil {
-			c.logf("%s: %v", st, err)
-			ok = false
-			break
-		}
-		if p.Err != nil {
-			c.logf("%s: %v", p.Key, p.Err)
-			failed++
-			continue
-		}
-		n++
-		fns = append(fns, p.Meta.Func)
-		fmt.Fprintf(c.stdout, "%s %s (%s)\n", verb, p.Key, p.Why)
-	}
-	if !dryRun && ok && failed == 0 && crit.Task != "" {
+	drain(p, results.Prune(c.ctx, st, crit, results.PruneOptions{DryRun: dryRun}), prunedErr, func(r results.Pruned) {
+		p.n++
+		fns = append(fns, r.Meta.Func)
+		fmt.Fprintf(c.stdout, "%s %s (%s)\n", p.did(), r.Key, r.Why)
+	})
+	if !dryRun && p.ok && p.failed == 0 && crit.Task != "" {
 		// nothing of the task is left: its index goes too
 		if err := results.RemoveIndexes(c.ctx, st, fns); err != nil {
 			c.logf("task index: %v", err)
 		}
 	}
-	if dryRun {
-		c.logf("dry run: would remove %s from %s, removed none", plural(n, "record"), st)
-	} else {
-		c.logf("removed %s from %s", plural(n, "record"), st)
-	}
-	if failed > 0 {
-		return fmt.Errorf("%s could not be removed", plural(failed, "record"))
-	}
-	return reported(ok)
+	return p.summary(plural(p.n, "record"), "", "record")
 }
 
 // pruneToSize is "prune -max-size SIZE".
@@ -141,39 +118,18 @@ func pruneToSize(c *cmdEnv, spec, prefix string, max int64, dryRun bool) error {
 		return err
 	}
 	defer done()
-	verb := "removed"
-	if dryRun {
-		verb = "would remove"
-	}
-	var n, failed int
+	p := newPruning(c, st, dryRun, "remove", "removed", "from")
 	var freed int64
-	ok := true
-	for p, err := range results.PruneToSize(c.ctx, st, prefix, max, results.PruneOptions{DryRun: dryRun}) {
-		if err != nil {
-			c.logf("%s: %v", st, err)
-			ok = false
-			break
-		}
-		if p.Err != nil {
-			c.logf("%s: %v", p.Key, p.Err)
-			failed++
-			continue
-		}
-		n++
-		freed += p.ObjectSize
-		fmt.Fprintf(c.stdout, "%s %s (%s)\n", verb, p.Key, p.Why)
-	}
-	what := plural(n, "record") + " (" + results.FormatSize(freed) + ")"
-	if dryRun {
-		c.logf("dry run: would remove %s from %s, removed none", what, st)
-	} else {
-		c.logf("removed %s from %s", what, st)
-	}
-	if failed > 0 {
-		return fmt.Errorf("%s could not be removed", plural(failed, "record"))
-	}
-	return reported(ok)
+	drain(p, results.PruneToSize(c.ctx, st, prefix, max, results.PruneOptions{DryRun: dryRun}), prunedErr, func(r results.Pruned) {
+		p.n++
+		freed += r.ObjectSize
+		fmt.Fprintf(c.stdout, "%s %s (%s)\n", p.did(), r.Key, r.Why)
+	})
+	return p.summary(plural(p.n, "record")+" ("+results.FormatSize(freed)+")", "", "record")
 }
+
+// prunedErr is a pruned record's failure, for drain.
+func prunedErr(r results.Pruned) (string, error) { return r.Key, r.Err }
 
 // sizeFlag parses "500MB", "2GiB", "1.5G", "1024" (bytes). Decimal units
 // (kB, MB, GB, TB) are powers of 1000, binary ones (KiB, MiB, GiB, TiB and

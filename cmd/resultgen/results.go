@@ -750,68 +750,29 @@ func resultsPrune(c *cmdEnv, args []string) error {
 	}
 	defer done()
 
-	verb := "removed"
-	if *dryRun {
-		verb = "would remove"
-	}
-	var n, failed int
-	ok := true
+	p := newPruning(c, st, *dryRun, "remove", "removed", "from")
 	if *tmp {
-		var removed, kept int
-		for p, err := range results.PruneTemps(c.ctx, st, results.PruneOptions{DryRun: *dryRun}) {
-			if err != nil {
-				c.logf("%s: %v", st, err)
-				ok = false
-				break
-			}
-			switch {
-			case p.Err != nil:
-				c.logf("%s: %v", p.Key, p.Err)
-				failed++
-			case p.Removed || (*dryRun && p.Temp.Stale):
-				removed++
-				fmt.Fprintf(c.stdout, "%s %s (%s %s)\n", verb, p.Key, p.Temp.Kind, p.Why)
-			default:
+		var kept int
+		drain(p, results.PruneTemps(c.ctx, st, results.PruneOptions{DryRun: *dryRun}), prunedErr, func(r results.Pruned) {
+			if r.Removed || (*dryRun && r.Temp.Stale) {
+				p.n++
+				fmt.Fprintf(c.stdout, "%s %s (%s %s)\n", p.did(), r.Key, r.Temp.Kind, r.Why)
+			} else {
 				kept++
-				c.logf("kept %s (%s %s)", p.Key, p.Temp.Kind, p.Why)
+				c.logf("kept %s (%s %s)", r.Key, r.Temp.Kind, r.Why)
 			}
-		}
-		if *dryRun {
-			c.logf("dry run: would remove %s from %s, kept %d (in use or too young)", plural(removed, "temporary file"), st, kept)
-		} else {
-			c.logf("removed %s from %s, kept %d (in use or too young)", plural(removed, "temporary file"), st, kept)
-		}
+		})
+		err := p.summary(plural(p.n, "temporary file"), fmt.Sprintf(", kept %d (in use or too young)", kept), "file")
 		if !records {
-			if failed > 0 {
-				return fmt.Errorf("%s could not be removed", plural(failed, "file"))
-			}
-			return reported(ok)
+			return err
 		}
+		p.n = 0
 	}
-	for p, err := range results.Prune(c.ctx, st, crit, results.PruneOptions{DryRun: *dryRun}) {
-		if err != nil {
-			c.logf("%s: %v", st, err)
-			ok = false
-			break
-		}
-		if p.Err != nil {
-			c.logf("%s: %v", p.Key, p.Err)
-			failed++
-			continue
-		}
-		n++
-		fmt.Fprintf(c.stdout, "%s %s (%s)\n", verb, p.Key, p.Why)
-	}
-	switch {
-	case *dryRun:
-		c.logf("dry run: would remove %s from %s, removed none", plural(n, "record"), st)
-	default:
-		c.logf("removed %s from %s", plural(n, "record"), st)
-	}
-	if failed > 0 {
-		return fmt.Errorf("%s could not be removed", plural(failed, "record"))
-	}
-	return reported(ok)
+	drain(p, results.Prune(c.ctx, st, crit, results.PruneOptions{DryRun: *dryRun}), prunedErr, func(r results.Pruned) {
+		p.n++
+		fmt.Fprintf(c.stdout, "%s %s (%s)\n", p.did(), r.Key, r.Why)
+	})
+	return p.summary(plural(p.n, "record"), "", "record")
 }
 
 // pruneUploads is "prune -uploads".
@@ -825,35 +786,13 @@ func pruneUploads(c *cmdEnv, spec, prefix string, olderThan time.Duration, dryRu
 		c.logf("%s keeps no incomplete uploads (only S3 stores do)", st)
 		return nil
 	}
-	verb := "aborted"
-	if dryRun {
-		verb = "would abort"
-	}
-	var n, failed int
-	ok := true
-	for p, err := range results.PruneUploads(c.ctx, st, prefix, olderThan, results.PruneOptions{DryRun: dryRun}) {
-		if err != nil {
-			c.logf("%s: %v", st, err)
-			ok = false
-			break
-		}
-		if p.Err != nil {
-			c.logf("upload of %s: %v", p.Key, p.Err)
-			failed++
-			continue
-		}
-		n++
-		fmt.Fprintf(c.stdout, "%s upload of %s (started %s, %s ago, %s)\n", verb, p.Key, results.FormatTime(p.Initiated), p.Age.Round(time.Second), uploadSize(p.Size))
-	}
-	if dryRun {
-		c.logf("dry run: would abort %s in %s, aborted none", plural(n, "incomplete upload"), st)
-	} else {
-		c.logf("aborted %s in %s", plural(n, "incomplete upload"), st)
-	}
-	if failed > 0 {
-		return fmt.Errorf("%s could not be aborted", plural(failed, "upload"))
-	}
-	return reported(ok)
+	p := newPruning(c, st, dryRun, "abort", "aborted", "in")
+	uploadErr := func(u results.PrunedUpload) (string, error) { return "upload of " + u.Key, u.Err }
+	drain(p, results.PruneUploads(c.ctx, st, prefix, olderThan, results.PruneOptions{DryRun: dryRun}), uploadErr, func(u results.PrunedUpload) {
+		p.n++
+		fmt.Fprintf(c.stdout, "%s upload of %s (started %s, %s ago, %s)\n", p.did(), u.Key, results.FormatTime(u.Initiated), u.Age.Round(time.Second), uploadSize(u.Size))
+	})
+	return p.summary(plural(p.n, "incomplete upload"), "", "upload")
 }
 
 // plural renders "1 record", "2 records".
