@@ -38,6 +38,7 @@ func TestMain(m *testing.M) {
 	if flowDir != "" {
 		os.RemoveAll(flowDir)
 	}
+	durable.Close()
 	os.Exit(code)
 }
 
