@@ -16,7 +16,6 @@ import (
 	"github.com/resultgen/resultgen/internal/results"
 	"github.com/resultgen/resultgen/internal/typeid"
 	"github.com/resultgen/resultgen/runtime"
-	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 func printSummary(w io.Writer, sum []results.TaskSummary, format string) error {
@@ -50,10 +49,8 @@ func resultsDiff(c *cmdEnv, args []string) error {
 	if len(keys) != 2 {
 		return usagef("want KEY1 KEY2, got %d arguments", len(keys))
 	}
-	for _, k := range keys {
-		if err := storage.ValidateKey(k); err != nil {
-			return usageError{err}
-		}
+	if err := checkKeys(keys...); err != nil {
+		return err
 	}
 	st, done, err := resultsStore(c, *spec)
 	if err != nil {

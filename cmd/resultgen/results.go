@@ -188,6 +188,24 @@ func checkFormat(format string, allowed []string) error {
 	return nil
 }
 
+// invalidKeys joins the errors of the keys that are not valid storage
+// keys; nil when all are.
+func invalidKeys(keys ...string) error {
+	var errs []error
+	for _, k := range keys {
+		errs = append(errs, storage.ValidateKey(k))
+	}
+	return errors.Join(errs...)
+}
+
+// checkKeys is invalidKeys as a usage error.
+func checkKeys(keys ...string) error {
+	if err := invalidKeys(keys...); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
 func checkPrefix(prefix string) error {
 	if err := storage.ValidatePrefix(prefix); err != nil {
 		return usagef("-prefix: %v", err)
@@ -334,8 +352,8 @@ func resultsShow(c *cmdEnv, args []string) error {
 		return usagef("want one KEY, got %d arguments (see resultgen results -h)", len(pos))
 	}
 	key := pos[0]
-	if err := storage.ValidateKey(key); err != nil {
-		return usageError{err}
+	if err := checkKeys(key); err != nil {
+		return err
 	}
 	if err := checkFormat(*format, []string{"text", "json"}); err != nil {
 		return err
@@ -410,10 +428,8 @@ func resultsVerify(c *cmdEnv, args []string) error {
 	if err := checkPrefix(*prefix); err != nil {
 		return err
 	}
-	for _, k := range keys {
-		if err := storage.ValidateKey(k); err != nil {
-			return usageError{err}
-		}
+	if err := checkKeys(keys...); err != nil {
+		return err
 	}
 	st, done, err := resultsStore(c, *spec)
 	if err != nil {
@@ -568,14 +584,8 @@ func resultsRemove(c *cmdEnv, args []string) error {
 	if len(keys) == 0 {
 		return usagef("no KEY given (see resultgen results -h)")
 	}
-	var errs []error
-	for _, k := range keys {
-		if err := storage.ValidateKey(k); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if errs != nil {
-		return usageError{errors.Join(append(errs, errors.New("nothing removed"))...)}
+	if err := invalidKeys(keys...); err != nil {
+		return usageError{errors.Join(err, errors.New("nothing removed"))}
 	}
 	st, done, err := resultsStore(c, *spec)
 	if err != nil {
