@@ -95,6 +95,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/resultgen/resultgen/internal/model"
 )
 
 // Config configures a run.
@@ -107,12 +109,6 @@ type Config struct {
 	BuildFlags []string
 	// Logger receives progress messages at debug level; nil is silent.
 	Logger *slog.Logger
-}
-
-func (c Config) logf(format string, args ...any) {
-	if c.Logger != nil {
-		c.Logger.Debug(fmt.Sprintf(format, args...))
-	}
 }
 
 // File is a generated file.
@@ -145,6 +141,9 @@ func (d Diagnostic) Rel(dir string) Diagnostic {
 	return d
 }
 
+// GenFileName is the name of the generated file in each package.
+const GenFileName = model.GenFileName
+
 // Result is what Generate produced.
 type Result struct {
 	// Files holds one result_gen.go per package that has directives and no
@@ -157,58 +156,17 @@ type Result struct {
 	Diagnostics []Diagnostic
 }
 
-// Analysis is the analyzed model of the loaded packages.
-type Analysis struct {
-	Packages    []*Package // sorted by import path
-	Diagnostics []Diagnostic
-}
-
-// Analyze loads the packages matched by patterns and checks their
-// directives with full type information, without generating anything.
-// resultgen review and the vet analyzer build on it.
-func Analyze(ctx context.Context, cfg Config, patterns ...string) (*Analysis, error) {
-	if len(patterns) == 0 {
-		patterns = []string{"."}
-	}
-	ld, err := load(ctx, cfg, patterns)
-	if err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	a := &Analysis{}
-	// The names the generator will declare, across every loaded package: a
-	// reference to one of them is not the user's error.
-	generated := map[string]bool{}
-	parsed := make([]*parsedPackage, len(ld.pkgs))
-	for i, p := range ld.pkgs {
-		parsed[i] = parseDirectives(ld.fset, p)
-		for _, n := range parsed[i].names {
-			generated[n] = true
-		}
-	}
-	codes := NewCodeVersions(ld.pkgs)
-	for i, p := range ld.pkgs {
-		pkg, diags := analyzePackage(ld, codes, p, parsed[i], generated)
-		if pkg != nil {
-			a.Packages = append(a.Packages, pkg)
-		}
-		a.Diagnostics = append(a.Diagnostics, diags...)
-		cfg.logf("analyzed %s: %d function(s) with directives, %d diagnostic(s)", p.PkgPath, parsed[i].count(), len(diags))
-	}
-	a.Diagnostics = sortDiagnostics(a.Diagnostics)
-	return a, nil
-}
-
 // Generate loads and analyzes the packages matched by patterns (default
 // ".") and returns the content of each package's result_gen.go.
 func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, error) {
-	a, err := Analyze(ctx, cfg, patterns...)
+	a, err := model.Analyze(ctx, model.Config(cfg), patterns...)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Diagnostics: a.Diagnostics}
+	res := &Result{}
+	for _, d := range a.Diagnostics {
+		res.Diagnostics = append(res.Diagnostics, Diagnostic(d))
+	}
 	for _, p := range a.Packages {
 		switch {
 		case p.Directives == 0:
@@ -224,7 +182,9 @@ func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, err
 				continue
 			}
 			res.Files = append(res.Files, File{Path: p.GenFile, Content: content})
-			cfg.logf("generated %s (%d bytes)", p.GenFile, len(content))
+			if cfg.Logger != nil {
+				cfg.Logger.Debug(fmt.Sprintf("generated %s (%d bytes)", p.GenFile, len(content)))
+			}
 		}
 	}
 	res.Diagnostics = sortDiagnostics(res.Diagnostics)
@@ -234,41 +194,23 @@ func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, err
 }
 
 // emitSafe emits p's file, turning a panic into a diagnostic.
-func emitSafe(p *Package) (content []byte, diag *Diagnostic) {
+func emitSafe(p *model.Package) (content []byte, diag *Diagnostic) {
 	defer func() {
 		if r := recover(); r != nil {
 			content = nil
-			diag = &Diagnostic{Pos: token.Position{Filename: p.GenFile}, Message: bugMessage(p.Path, r)}
+			diag = &Diagnostic{Pos: token.Position{Filename: p.GenFile}, Message: model.BugMessage(p.Path, r)}
 		}
 	}()
 	b, err := emit(p)
 	if err != nil {
-		return nil, &Diagnostic{Pos: token.Position{Filename: p.GenFile}, Message: bugMessage(p.Path, err)}
+		return nil, &Diagnostic{Pos: token.Position{Filename: p.GenFile}, Message: model.BugMessage(p.Path, err)}
 	}
 	return b, nil
 }
 
-func bugMessage(pkg string, r any) string {
-	return fmt.Sprintf("internal error in package %s: %v (this is a resultgen bug; please report it)", pkg, r)
-}
-
-// ComparePositions orders positions by file name, line and column, the
-// order diagnostics and findings are reported in.
-func ComparePositions(a, b token.Position) int {
-	return cmp.Or(strings.Compare(a.Filename, b.Filename), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
-}
-
 func sortDiagnostics(ds []Diagnostic) []Diagnostic {
 	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
-		return cmp.Or(ComparePositions(a.Pos, b.Pos), strings.Compare(a.Message, b.Message))
+		return cmp.Or(model.ComparePositions(a.Pos, b.Pos), strings.Compare(a.Message, b.Message))
 	})
-	// drop exact duplicates (the loader can repeat an error)
-	out := ds[:0]
-	for i, d := range ds {
-		if i > 0 && d == ds[i-1] {
-			continue
-		}
-		out = append(out, d)
-	}
-	return out
+	return slices.Compact(ds)
 }

@@ -9,7 +9,7 @@ import (
 	"unicode"
 
 	"github.com/resultgen/resultgen/annotations"
-	"github.com/resultgen/resultgen/generator"
+	"github.com/resultgen/resultgen/internal/model"
 	"github.com/resultgen/resultgen/internal/typeid/typeidtypes"
 )
 
@@ -45,7 +45,7 @@ func (e *engine) checkDirective(f *fn) {
 			e.report(u, d.CacheExpiration.Pos, Warning, CheckUselessExpiry, f,
 				"remove cache_expiration, or remove persist=false",
 				"%s: cache_expiration=%s has no effect: persist=false, so nothing is cached", f.label(), d.CacheExpiration.Value)
-		case generator.IsNonePolicy(d.CachePolicy) && d.StorageKey == nil && d.CacheKeyFn == nil:
+		case model.IsNonePolicy(d.CachePolicy) && d.StorageKey == nil && d.CacheKeyFn == nil:
 			e.report(u, d.CacheExpiration.Pos, Warning, CheckUselessExpiry, f,
 				"remove cache_expiration, or choose a cache_policy other than none",
 				"%s: cache_expiration=%s has no effect: cache_policy=none and no storage_key, so nothing is looked up", f.label(), d.CacheExpiration.Value)

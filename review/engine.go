@@ -9,7 +9,7 @@ import (
 	"sort"
 
 	"github.com/resultgen/resultgen/annotations"
-	"github.com/resultgen/resultgen/generator"
+	"github.com/resultgen/resultgen/internal/model"
 )
 
 // unit is one type-checked package: what both front ends hand the engine.
@@ -72,8 +72,17 @@ type engine struct {
 	byObj    map[*types.Func]*fn
 	findings []Finding
 	defaults Defaults
-	dir      string                  // positions are made relative to it
-	codes    *generator.CodeVersions // nil: no code versions in the rows
+	dir      string        // positions are made relative to it
+	codes    *codeVersions // nil: no code versions in the rows
+}
+
+// codeVersions computes the rows' code versions.
+type codeVersions struct{ cv *model.CodeVersions }
+
+// Of is fn's code version; false when its code is not loaded.
+func (c *codeVersions) Of(fn *types.Func) (CodeVersion, bool) {
+	v, ok := c.cv.Of(fn)
+	return CodeVersion(v), ok
 }
 
 func newEngine(d Defaults, dir string) *engine {
@@ -134,7 +143,7 @@ func (e *engine) collect(u *unit) {
 			}
 			e.funcs = append(e.funcs, f)
 			e.byFunc[key{f.pkgPath(), d.Func}] = f
-			n := generator.NamesFor(d.Func, d.Kind)
+			n := model.NamesFor(d.Func, d.Kind)
 			e.byName[key{f.pkgPath(), n.Value}] = f
 			e.byName[key{f.pkgPath(), n.Type}] = f
 		}

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/resultgen/resultgen/generator"
+	"github.com/resultgen/resultgen/internal/model"
 	"github.com/resultgen/resultgen/runtime"
 )
 
@@ -130,7 +130,23 @@ type Row struct {
 	// module it references, transitively, and the other modules it uses
 	// (see the generator's "Code version"). Nil for flows and where the
 	// dependencies' code is not loaded (the vet analyzer).
-	CodeVersion *generator.CodeVersion `json:"code_version,omitempty"`
+	CodeVersion *CodeVersion `json:"code_version,omitempty"`
+}
+
+// CodeVersion is what a task's task_source hash (Def.Source) is made of.
+type CodeVersion struct {
+	// Hash is "sha256:<hex>" of everything Covers lists.
+	Hash string `json:"hash"`
+	// Covers lists what the hash covers: first the followed declarations by
+	// qualified name ("example.com/m/pkg.helper", "example.com/m/pkg.T.M",
+	// "example.com/m/pkg.a,b" for a var or const spec declaring several
+	// names), then the other modules ("golang.org/x/text@v0.43.0") and the
+	// standard library ("std@go1.26"), each part sorted.
+	Covers []string `json:"covers"`
+	// Units is one line per covered declaration and module, sorted, as in
+	// runtime.Def.Units: "KIND NAME HASH POS" ("func normalize 3fa9c1d2e4b5
+	// pipeline/clean.go:42"); a module is "module PATH@VERSION".
+	Units []string `json:"units,omitempty"`
 }
 
 // Report is what Review found.
@@ -177,7 +193,7 @@ func startsWithDotDot(p string) bool {
 
 func sortFindings(fs []Finding) {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
-		return cmp.Or(generator.ComparePositions(a.Pos, b.Pos), strings.Compare(a.Message, b.Message))
+		return cmp.Or(model.ComparePositions(a.Pos, b.Pos), strings.Compare(a.Message, b.Message))
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	"github.com/resultgen/resultgen/generator"
+	"github.com/resultgen/resultgen/internal/model"
 	"github.com/resultgen/resultgen/runtime/settings"
 )
 
@@ -57,8 +58,8 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 	}
 	pcfg := &packages.Config{
 		Context:    ctx,
-		Mode:       generator.LoadModeCodeVersion,
-		ParseFile:  generator.ParseFileFunc(ctx, cfg.Config),
+		Mode:       model.LoadModeCodeVersion,
+		ParseFile:  model.ParseFileFunc(ctx, model.Config(cfg.Config)),
 		Dir:        cfg.Dir,
 		Env:        cfg.Env,
 		BuildFlags: cfg.BuildFlags,
@@ -96,7 +97,7 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 		defaults = defaultsOf(st)
 	}
 	e := newEngine(defaults, absDir)
-	e.codes = generator.NewCodeVersions(pkgs)
+	e.codes = &codeVersions{model.NewCodeVersions(pkgs)}
 	for _, p := range pkgs {
 		if p.Fset == nil {
 			continue
