@@ -12,7 +12,8 @@
 //   - a compile-time guard, var _ func(...) ... = F, so that a changed
 //     signature or a stale generated file fails to build;
 //   - a package-level value FTask (tasks) or FFlow (flows) of type FTaskType
-//     or FFlowType, all unexported for unexported functions (see NamesFor):
+//     or FFlowType, all unexported for unexported functions (f gets fTask,
+//     fTaskType and fTaskDef):
 //     v, err := FTask.Call(ctx, args...). Its methods are Call, State, Submit
 //     and WithOptions, which returns a copy and never changes FTask. Call is
 //     left out when the directive sets both persist=false and
@@ -25,8 +26,8 @@
 // # Code version
 //
 // Def.Source, the "task_source" part of a cache policy, is the function's
-// code version (CodeVersions; resultgen review -format json lists, per task,
-// its hash and what it covers). It is "sha256:<hex>" over:
+// code version (resultgen review -format json lists, per task, its hash and
+// what it covers). It is "sha256:<hex>" over:
 //
 //   - the function's declaration and, transitively, every declaration of
 //     the same module it references through go/types Uses and Selections:
@@ -61,17 +62,21 @@
 // data, assembly), and the environment. Generated files (result_gen.go) are
 // never hashed.
 //
-// To follow other packages, the loader reads every dependency from source
-// (LoadModeCodeVersion); ParseFileFunc drops the bodies of standard-library
-// and module-cache files, which are versioned and only named, so the load
-// costs about what loading from export data does.
+// To follow other packages, the generator reads every dependency from
+// source, but drops the bodies of standard-library and module-cache files,
+// which are versioned and only named, so the load costs about what loading
+// from export data does.
 //
-// # Phases
+// # Use
 //
-// load (go/packages, with a stale result_gen.go blanked out through the
-// loader's overlay), analyze (go/types checks of shapes, templates,
-// cache_key_fn, serializers, hashing; see Analyze), emit (jennifer; the
-// output is gofmt-clean and byte-identical for identical input).
+// Generate loads the packages matched by its patterns (go list patterns,
+// default "."), checks every directive with full type information and
+// returns the content of each package's result_gen.go (GenFileName, whose
+// first line is Header). To check instead of generate, compare each
+// Result.Files entry with the file on disk: a missing or different file is
+// stale, and so is every Result.Obsolete file (resultgen check does this).
+// The internals (loading, the analyzed model, code versions) are in
+// internal/model; emission, with jennifer, is this package's.
 //
 // # Rules
 //

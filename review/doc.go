@@ -43,7 +43,7 @@
 //     cache_policy=none get a random key.
 //
 // Every row is computed by runtime.Resolve, the runtime's own resolver, from
-// the Def and Config the generator emits (generator.DefOf, ConfigOf); a
+// the Def and Config the generator emits (internal/model.DefOf, ConfigOf); a
 // calling flow is resolved on its own, and what it passes on (Passed)
 // resolves the callee. Flows are named by their run name in why, why_from,
 // storage_from and serializer_from, as at run time; called_from and same_in
