@@ -1,13 +1,9 @@
 package review
 
 import (
-	"cmp"
 	"go/token"
-	"path/filepath"
-	"slices"
-	"strings"
 
-	"github.com/resultgen/resultgen/internal/model"
+	"github.com/resultgen/resultgen/internal/findings"
 	"github.com/resultgen/resultgen/runtime"
 )
 
@@ -24,19 +20,19 @@ const (
 
 // Check names, the stable identifiers of the kinds of finding (Finding.Check).
 const (
-	CheckDirective      = "directive"          // a //result: directive does not parse
-	CheckPersistOff     = "persist-off"        // persist=false with a cache policy, cache_key_fn or storage_key
-	CheckUnencodable    = "unencodable"        // the serializer cannot encode the result type
-	CheckDroppedField   = "dropped-field"      // a struct field the serializer silently drops
-	CheckUndecodable    = "undecodable-field"  // an interface-typed field the serializer cannot decode
-	CheckKeyParams      = "key-params"         // a storage key that ignores some or all parameters
-	CheckKeyConflict    = "key-conflict"       // two tasks write one storage key with different result types
-	CheckKeyFnIgnored   = "key-fn-ignored"     // cache_key_fn set beside storage_key, which wins
-	CheckSecretInKey    = "secret-in-key"      // a secret-looking parameter in a storage key
-	CheckRetriesNoStore = "retries-no-persist" // persist=false on a task called from a flow with retries
-	CheckUselessExpiry  = "useless-expiration" // cache_expiration where nothing is cached
-	CheckNeverReadable  = "never-readable"     // persist=false and cache_in_memory=false
-	CheckNondeterminism = "nondeterministic"   // time, randomness or environment read in a cached task
+	CheckDirective      = findings.CheckDirective      // a //result: directive does not parse
+	CheckPersistOff     = findings.CheckPersistOff     // persist=false with a cache policy, cache_key_fn or storage_key
+	CheckUnencodable    = findings.CheckUnencodable    // the serializer cannot encode the result type
+	CheckDroppedField   = findings.CheckDroppedField   // a struct field the serializer silently drops
+	CheckUndecodable    = findings.CheckUndecodable    // an interface-typed field the serializer cannot decode
+	CheckKeyParams      = findings.CheckKeyParams      // a storage key that ignores some or all parameters
+	CheckKeyConflict    = findings.CheckKeyConflict    // two tasks write one storage key with different result types
+	CheckKeyFnIgnored   = findings.CheckKeyFnIgnored   // cache_key_fn set beside storage_key, which wins
+	CheckSecretInKey    = findings.CheckSecretInKey    // a secret-looking parameter in a storage key
+	CheckRetriesNoStore = findings.CheckRetriesNoStore // persist=false on a task called from a flow with retries
+	CheckUselessExpiry  = findings.CheckUselessExpiry  // cache_expiration where nothing is cached
+	CheckNeverReadable  = findings.CheckNeverReadable  // persist=false and cache_in_memory=false
+	CheckNondeterminism = findings.CheckNondeterminism // time, randomness or environment read in a cached task
 )
 
 // Finding is one problem, at its position, with a one-line fix.
@@ -48,8 +44,6 @@ type Finding struct {
 	Func     string         `json:"function"` // "task Say", "flow Persisting"
 	Message  string         `json:"message"`  // lowercase, no trailing period
 	Fix      string         `json:"fix"`      // one line
-
-	pos token.Pos // in the file set of the package it was found in
 }
 
 // String formats f as "file:line:col: severity: message (fix: ...)".
@@ -175,26 +169,38 @@ func (r *Report) count() {
 	}
 }
 
-func relPosition(p token.Position, dir string) string {
-	if !p.IsValid() {
-		return ""
+// reportOf is the public report of the engine's rows and findings.
+func reportOf(d findings.Defaults, rows []findings.Row, fs []findings.Finding) *Report {
+	rep := &Report{Defaults: Defaults(d), Rows: make([]Row, len(rows)), Findings: make([]Finding, len(fs))}
+	for i, r := range rows {
+		rep.Rows[i] = rowOf(r)
 	}
-	if dir != "" && filepath.IsAbs(p.Filename) {
-		if r, err := filepath.Rel(dir, p.Filename); err == nil && !filepath.IsAbs(r) && len(r) < len(p.Filename) && !startsWithDotDot(r) {
-			p.Filename = filepath.ToSlash(r)
-		}
+	for i, f := range fs {
+		rep.Findings[i] = findingOf(f)
 	}
-	return p.String()
+	rep.count()
+	return rep
 }
 
-func startsWithDotDot(p string) bool {
-	return p == ".." || len(p) > 2 && p[:3] == ".."+string(filepath.Separator)
+func findingOf(f findings.Finding) Finding {
+	return Finding{Pos: f.Pos, Position: f.Position, Severity: Severity(f.Severity), Check: f.Check, Func: f.Func, Message: f.Message, Fix: f.Fix}
 }
 
-func sortFindings(fs []Finding) {
-	slices.SortStableFunc(fs, func(a, b Finding) int {
-		return cmp.Or(model.ComparePositions(a.Pos, b.Pos), strings.Compare(a.Message, b.Message))
-	})
+func rowOf(r findings.Row) Row {
+	out := Row{
+		Package: r.Package, Kind: r.Kind, Func: r.Func, Name: r.Name, Position: r.Position,
+		CalledFrom: r.CalledFrom, CallPosition: r.CallPosition, SameIn: r.SameIn,
+		Persisted: r.Persisted, Why: r.Why, WhyKind: r.WhyKind, WhyFrom: r.WhyFrom,
+		Storage: r.Storage, StorageFrom: r.StorageFrom, Key: r.Key, KeyKind: r.KeyKind,
+		Serializer: r.Serializer, Compression: r.Compression, SerializerFrom: r.SerializerFrom,
+		CachePolicy: r.CachePolicy, CacheExpiration: r.CacheExpiration, InMemory: r.InMemory, Retries: r.Retries,
+	}
+	if out.SameIn == nil {
+		out.SameIn = []string{}
+	}
+	if r.CodeVersion != nil {
+		cv := CodeVersion(*r.CodeVersion)
+		out.CodeVersion = &cv
+	}
+	return out
 }
-
-func absPath(dir string) (string, error) { return filepath.Abs(dir) }

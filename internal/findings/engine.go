@@ -1,4 +1,4 @@
-package review
+package findings
 
 import (
 	"fmt"
@@ -72,17 +72,8 @@ type engine struct {
 	byObj    map[*types.Func]*fn
 	findings []Finding
 	defaults Defaults
-	dir      string        // positions are made relative to it
-	codes    *codeVersions // nil: no code versions in the rows
-}
-
-// codeVersions computes the rows' code versions.
-type codeVersions struct{ cv *model.CodeVersions }
-
-// Of is fn's code version; false when its code is not loaded.
-func (c *codeVersions) Of(fn *types.Func) (CodeVersion, bool) {
-	v, ok := c.cv.Of(fn)
-	return CodeVersion(v), ok
+	dir      string              // positions are made relative to it
+	codes    *model.CodeVersions // nil: no code versions in the rows
 }
 
 func newEngine(d Defaults, dir string) *engine {
@@ -97,7 +88,7 @@ func (e *engine) report(u *unit, pos token.Pos, sev Severity, check string, f *f
 	}
 	e.findings = append(e.findings, Finding{
 		Pos: p, Position: relPosition(p, e.dir), Severity: sev, Check: check, Func: label,
-		Message: fmt.Sprintf(format, args...), Fix: fix, pos: pos,
+		Message: fmt.Sprintf(format, args...), Fix: fix, At: pos,
 	})
 }
 
