@@ -84,8 +84,15 @@
 // position of the offending directive item, never only the first one. It
 // returns an error only when it cannot run at all (the go command is missing,
 // the context is done). It never writes files: Result holds contents and the
-// caller (the resultgen command) writes them. A package with diagnostics gets
-// no file. Type errors that only concern identifiers the generator itself
+// caller (the resultgen command) writes them.
+//
+// Besides its own checks, Generate runs review's (package review: settings
+// that lose data, collide or leak) on the packages it has loaded, judged
+// with the built-in settings as resultvet does, so that what go generate
+// enforces does not depend on who runs it. A finding is a Diagnostic with
+// Check and Fix set; an error-level one counts as an error, a warning
+// (Diagnostic.Warning) does not. A finding at a position the generator
+// already reports is left out. A package with errors gets no file. Type errors that only concern identifiers the generator itself
 // declares (code that already calls HelloWorldTask.Call before it exists) are
 // not reported; every other package error is.
 package generator
@@ -101,6 +108,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/resultgen/resultgen/internal/findings"
 	"github.com/resultgen/resultgen/internal/model"
 )
 
@@ -122,18 +130,36 @@ type File struct {
 	Content []byte
 }
 
-// Diagnostic is one problem, at its position.
+// Diagnostic is one problem, at its position: the generator's own, or a
+// finding of review's checks (Check is then set).
 type Diagnostic struct {
 	Pos     token.Position // Filename is absolute; zero when the problem has no position
 	Message string         // lowercase, no trailing period
+	// Check names the review check that found the problem (the Check* names
+	// of package review); "" for the generator's own problems.
+	Check string
+	// Fix is a finding's one-line fix; "" for the generator's own problems.
+	Fix string
+	// Warning marks a finding that review rates a warning: the settings
+	// probably do not do what was meant, but they work. Every other
+	// diagnostic is an error.
+	Warning bool
 }
 
-// String formats d as "file:line:col: message".
+// String formats d as "file:line:col: message", with "warning: " before
+// the message of a warning and " (fix: ...)" after it when d has a fix.
 func (d Diagnostic) String() string {
-	if !d.Pos.IsValid() && d.Pos.Filename == "" {
-		return d.Message
+	msg := d.Message
+	if d.Warning {
+		msg = "warning: " + msg
 	}
-	return d.Pos.String() + ": " + d.Message
+	if d.Fix != "" {
+		msg += " (fix: " + d.Fix + ")"
+	}
+	if !d.Pos.IsValid() && d.Pos.Filename == "" {
+		return msg
+	}
+	return d.Pos.String() + ": " + msg
 }
 
 // Rel is d with its file name relative to dir when that is shorter.
@@ -152,7 +178,7 @@ const GenFileName = model.GenFileName
 // Result is what Generate produced.
 type Result struct {
 	// Files holds one result_gen.go per package that has directives and no
-	// diagnostics, sorted by path.
+	// errors (warnings do not count), sorted by path.
 	Files []File
 	// Obsolete lists existing result_gen.go files of packages that no longer
 	// have any directive: they should be removed.
@@ -162,7 +188,9 @@ type Result struct {
 }
 
 // Generate loads and analyzes the packages matched by patterns (default
-// ".") and returns the content of each package's result_gen.go.
+// ".") and returns the content of each package's result_gen.go, with the
+// generator's diagnostics and the findings of review's checks on the same
+// packages, judged with the built-in settings as resultvet does.
 func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, error) {
 	a, err := model.Analyze(ctx, model.Config(cfg), patterns...)
 	if err != nil {
@@ -170,7 +198,14 @@ func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, err
 	}
 	res := &Result{}
 	for _, d := range a.Diagnostics {
-		res.Diagnostics = append(res.Diagnostics, Diagnostic(d))
+		res.Diagnostics = append(res.Diagnostics, Diagnostic{Pos: d.Pos, Message: d.Message})
+	}
+	res.Diagnostics = append(res.Diagnostics, reviewFindings(a)...)
+	failed := map[string]bool{} // package directories with errors
+	for _, d := range res.Diagnostics {
+		if !d.Warning {
+			failed[filepath.Dir(d.Pos.Filename)] = true
+		}
 	}
 	for _, p := range a.Packages {
 		switch {
@@ -178,7 +213,7 @@ func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, err
 			if p.GenFileExists {
 				res.Obsolete = append(res.Obsolete, p.GenFile)
 			}
-		case len(p.Diagnostics) > 0 || len(p.Funcs) != p.Directives:
+		case len(p.Diagnostics) > 0 || len(p.Funcs) != p.Directives || failed[p.Dir]:
 			// diagnostics already say why; no file for this package
 		default:
 			content, d := emitSafe(p)
@@ -196,6 +231,31 @@ func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, err
 	sort.Slice(res.Files, func(i, j int) bool { return res.Files[i].Path < res.Files[j].Path })
 	sort.Strings(res.Obsolete)
 	return res, nil
+}
+
+// reviewFindings runs review's checks on the analyzed packages, with the
+// built-in settings. A finding at a position the generator already reported
+// is left out: it is the same problem seen twice (a directive that does not
+// parse, say).
+func reviewFindings(a *model.Analysis) []Diagnostic {
+	seen := map[token.Position]bool{}
+	for _, d := range a.Diagnostics {
+		seen[d.Pos] = true
+	}
+	var pkgs []findings.Package
+	for _, p := range a.Loaded {
+		if p.Fset != nil {
+			pkgs = append(pkgs, findings.Package{Fset: p.Fset, Files: p.Syntax, Types: p.Types, Info: p.TypesInfo})
+		}
+	}
+	_, fs := findings.Run(findings.Builtin(), "", nil, pkgs)
+	var out []Diagnostic
+	for _, f := range fs {
+		if !seen[f.Pos] {
+			out = append(out, Diagnostic{Pos: f.Pos, Message: f.Message, Check: f.Check, Fix: f.Fix, Warning: f.Severity == findings.Warning})
+		}
+	}
+	return out
 }
 
 // emitSafe emits p's file, turning a panic into a diagnostic.

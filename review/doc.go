@@ -1,8 +1,10 @@
 // Package review answers, without running anything, where each task's and
 // flow's result will be stored and when, and finds the //result: settings
-// that will lose data, collide or leak. It is the engine behind
-// `resultgen review` and the resultvet vet tool: one implementation, two
-// front ends.
+// that will lose data, collide or leak. One engine (internal/findings) has
+// three front ends: `resultgen review` (this package's Review), the
+// resultvet vet tool (Analyzer), and the generator, whose Generate reports
+// the same findings, judged with the built-in settings, on the packages it
+// loaded anyway.
 //
 // # Use
 //

@@ -35,7 +35,7 @@ func Analyze(ctx context.Context, cfg Config, patterns ...string) (*Analysis, er
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	a := &Analysis{}
+	a := &Analysis{Loaded: ld.pkgs}
 	// The names the generator will declare, across every loaded package: a
 	// reference to one of them is not the user's error.
 	generated := map[string]bool{}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/internal/typeid"
+	"golang.org/x/tools/go/packages"
 )
 
 // Config says how packages are loaded: the generator's Config, which
@@ -40,6 +41,10 @@ type Diagnostic struct {
 type Analysis struct {
 	Packages    []*Package // sorted by import path
 	Diagnostics []Diagnostic
+	// Loaded are the packages as loaded (LoadModeCodeVersion, a stale
+	// result_gen.go blanked out), sorted by import path: what review's
+	// checks run on.
+	Loaded []*packages.Package
 }
 
 // Package is one analyzed package: the functions that carry a //result:
