@@ -173,7 +173,7 @@ func (d Diagnostic) Rel(dir string) Diagnostic {
 }
 
 // GenFileName is the name of the generated file in each package.
-const GenFileName = model.GenFileName
+const GenFileName = "result_gen.go"
 
 // Result is what Generate produced.
 type Result struct {

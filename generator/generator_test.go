@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dave/jennifer/jen"
+	"github.com/resultgen/resultgen/internal/model"
 )
 
 func TestDuration(t *testing.T) {
@@ -30,12 +31,22 @@ func TestDuration(t *testing.T) {
 	}
 }
 
+func TestGenFileName(t *testing.T) {
+	if GenFileName != model.GenFileName {
+		t.Errorf("GenFileName %q, the model's %q", GenFileName, model.GenFileName)
+	}
+}
+
 func TestDiagnosticString(t *testing.T) {
 	d := Diagnostic{Pos: token.Position{Filename: "/m/p/a.go", Line: 4, Column: 2}, Message: "task F: bad"}
 	if got := d.Rel("/m").String(); got != filepath.FromSlash("p/a.go")+":4:2: task F: bad" {
 		t.Errorf("got %q", got)
 	}
 	if got := (Diagnostic{Message: "no position"}).String(); got != "no position" {
+		t.Errorf("got %q", got)
+	}
+	w := Diagnostic{Pos: token.Position{Filename: "a.go", Line: 1, Column: 2}, Message: "task F: odd", Check: "key-params", Fix: "do this", Warning: true}
+	if got := w.String(); got != "a.go:1:2: warning: task F: odd (fix: do this)" {
 		t.Errorf("got %q", got)
 	}
 }
