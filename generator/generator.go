@@ -12,7 +12,8 @@
 //   - a compile-time guard, var _ func(...) ... = F, so that a changed
 //     signature or a stale generated file fails to build;
 //   - a package-level value FTask (tasks) or FFlow (flows) of type FTaskType
-//     or FFlowType, all unexported for unexported functions (see NamesFor):
+//     or FFlowType, all unexported for unexported functions (f gets fTask,
+//     fTaskType and fTaskDef):
 //     v, err := FTask.Call(ctx, args...). Its methods are Call, State, Submit
 //     and WithOptions, which returns a copy and never changes FTask. Call is
 //     left out when the directive sets both persist=false and
@@ -25,8 +26,8 @@
 // # Code version
 //
 // Def.Source, the "task_source" part of a cache policy, is the function's
-// code version (CodeVersions; resultgen review -format json lists, per task,
-// its hash and what it covers). It is "sha256:<hex>" over:
+// code version (resultgen review -format json lists, per task, its hash and
+// what it covers). It is "sha256:<hex>" over:
 //
 //   - the function's declaration and, transitively, every declaration of
 //     the same module it references through go/types Uses and Selections:
@@ -61,17 +62,21 @@
 // data, assembly), and the environment. Generated files (result_gen.go) are
 // never hashed.
 //
-// To follow other packages, the loader reads every dependency from source
-// (LoadModeCodeVersion); ParseFileFunc drops the bodies of standard-library
-// and module-cache files, which are versioned and only named, so the load
-// costs about what loading from export data does.
+// To follow other packages, the generator reads every dependency from
+// source, but drops the bodies of standard-library and module-cache files,
+// which are versioned and only named, so the load costs about what loading
+// from export data does.
 //
-// # Phases
+// # Use
 //
-// load (go/packages, with a stale result_gen.go blanked out through the
-// loader's overlay), analyze (go/types checks of shapes, templates,
-// cache_key_fn, serializers, hashing; see Analyze), emit (jennifer; the
-// output is gofmt-clean and byte-identical for identical input).
+// Generate loads the packages matched by its patterns (go list patterns,
+// default "."), checks every directive with full type information and
+// returns the content of each package's result_gen.go (GenFileName, whose
+// first line is Header). To check instead of generate, compare each
+// Result.Files entry with the file on disk: a missing or different file is
+// stale, and so is every Result.Obsolete file (resultgen check does this).
+// The internals (loading, the analyzed model, code versions) are in
+// internal/model; emission, with jennifer, is this package's.
 //
 // # Rules
 //
@@ -79,8 +84,15 @@
 // position of the offending directive item, never only the first one. It
 // returns an error only when it cannot run at all (the go command is missing,
 // the context is done). It never writes files: Result holds contents and the
-// caller (the resultgen command) writes them. A package with diagnostics gets
-// no file. Type errors that only concern identifiers the generator itself
+// caller (the resultgen command) writes them.
+//
+// Besides its own checks, Generate runs review's (package review: settings
+// that lose data, collide or leak) on the packages it has loaded, judged
+// with the built-in settings as resultvet does, so that what go generate
+// enforces does not depend on who runs it. A finding is a Diagnostic with
+// Check and Fix set; an error-level one counts as an error, a warning
+// (Diagnostic.Warning) does not. A finding at a position the generator
+// already reports is left out. A package with errors gets no file. Type errors that only concern identifiers the generator itself
 // declares (code that already calls HelloWorldTask.Call before it exists) are
 // not reported; every other package error is.
 package generator
@@ -95,6 +107,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/resultgen/resultgen/internal/findings"
+	"github.com/resultgen/resultgen/internal/model"
 )
 
 // Config configures a run.
@@ -109,30 +124,42 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-func (c Config) logf(format string, args ...any) {
-	if c.Logger != nil {
-		c.Logger.Debug(fmt.Sprintf(format, args...))
-	}
-}
-
 // File is a generated file.
 type File struct {
 	Path    string // absolute path of the package's result_gen.go
 	Content []byte
 }
 
-// Diagnostic is one problem, at its position.
+// Diagnostic is one problem, at its position: the generator's own, or a
+// finding of review's checks (Check is then set).
 type Diagnostic struct {
 	Pos     token.Position // Filename is absolute; zero when the problem has no position
 	Message string         // lowercase, no trailing period
+	// Check names the review check that found the problem (the Check* names
+	// of package review); "" for the generator's own problems.
+	Check string
+	// Fix is a finding's one-line fix; "" for the generator's own problems.
+	Fix string
+	// Warning marks a finding that review rates a warning: the settings
+	// probably do not do what was meant, but they work. Every other
+	// diagnostic is an error.
+	Warning bool
 }
 
-// String formats d as "file:line:col: message".
+// String formats d as "file:line:col: message", with "warning: " before
+// the message of a warning and " (fix: ...)" after it when d has a fix.
 func (d Diagnostic) String() string {
-	if !d.Pos.IsValid() && d.Pos.Filename == "" {
-		return d.Message
+	msg := d.Message
+	if d.Warning {
+		msg = "warning: " + msg
 	}
-	return d.Pos.String() + ": " + d.Message
+	if d.Fix != "" {
+		msg += " (fix: " + d.Fix + ")"
+	}
+	if !d.Pos.IsValid() && d.Pos.Filename == "" {
+		return msg
+	}
+	return d.Pos.String() + ": " + msg
 }
 
 // Rel is d with its file name relative to dir when that is shorter.
@@ -145,10 +172,13 @@ func (d Diagnostic) Rel(dir string) Diagnostic {
 	return d
 }
 
+// GenFileName is the name of the generated file in each package.
+const GenFileName = "result_gen.go"
+
 // Result is what Generate produced.
 type Result struct {
 	// Files holds one result_gen.go per package that has directives and no
-	// diagnostics, sorted by path.
+	// errors (warnings do not count), sorted by path.
 	Files []File
 	// Obsolete lists existing result_gen.go files of packages that no longer
 	// have any directive: they should be removed.
@@ -157,65 +187,33 @@ type Result struct {
 	Diagnostics []Diagnostic
 }
 
-// Analysis is the analyzed model of the loaded packages.
-type Analysis struct {
-	Packages    []*Package // sorted by import path
-	Diagnostics []Diagnostic
-}
-
-// Analyze loads the packages matched by patterns and checks their
-// directives with full type information, without generating anything.
-// resultgen review and the vet analyzer build on it.
-func Analyze(ctx context.Context, cfg Config, patterns ...string) (*Analysis, error) {
-	if len(patterns) == 0 {
-		patterns = []string{"."}
-	}
-	ld, err := load(ctx, cfg, patterns)
-	if err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	a := &Analysis{}
-	// The names the generator will declare, across every loaded package: a
-	// reference to one of them is not the user's error.
-	generated := map[string]bool{}
-	parsed := make([]*parsedPackage, len(ld.pkgs))
-	for i, p := range ld.pkgs {
-		parsed[i] = parseDirectives(ld.fset, p)
-		for _, n := range parsed[i].names {
-			generated[n] = true
-		}
-	}
-	codes := NewCodeVersions(ld.pkgs)
-	for i, p := range ld.pkgs {
-		pkg, diags := analyzePackage(ld, codes, p, parsed[i], generated)
-		if pkg != nil {
-			a.Packages = append(a.Packages, pkg)
-		}
-		a.Diagnostics = append(a.Diagnostics, diags...)
-		cfg.logf("analyzed %s: %d function(s) with directives, %d diagnostic(s)", p.PkgPath, parsed[i].count(), len(diags))
-	}
-	a.Diagnostics = sortDiagnostics(a.Diagnostics)
-	return a, nil
-}
-
 // Generate loads and analyzes the packages matched by patterns (default
-// ".") and returns the content of each package's result_gen.go.
+// ".") and returns the content of each package's result_gen.go, with the
+// generator's diagnostics and the findings of review's checks on the same
+// packages, judged with the built-in settings as resultvet does.
 func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, error) {
-	a, err := Analyze(ctx, cfg, patterns...)
+	a, err := model.Analyze(ctx, model.Config(cfg), patterns...)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Diagnostics: a.Diagnostics}
+	res := &Result{}
+	for _, d := range a.Diagnostics {
+		res.Diagnostics = append(res.Diagnostics, Diagnostic{Pos: d.Pos, Message: d.Message})
+	}
+	res.Diagnostics = append(res.Diagnostics, reviewFindings(a)...)
+	failed := map[string]bool{} // package directories with errors
+	for _, d := range res.Diagnostics {
+		if !d.Warning {
+			failed[filepath.Dir(d.Pos.Filename)] = true
+		}
+	}
 	for _, p := range a.Packages {
 		switch {
 		case p.Directives == 0:
 			if p.GenFileExists {
 				res.Obsolete = append(res.Obsolete, p.GenFile)
 			}
-		case len(p.Diagnostics) > 0 || len(p.Funcs) != p.Directives:
+		case len(p.Diagnostics) > 0 || len(p.Funcs) != p.Directives || failed[p.Dir]:
 			// diagnostics already say why; no file for this package
 		default:
 			content, d := emitSafe(p)
@@ -224,7 +222,9 @@ func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, err
 				continue
 			}
 			res.Files = append(res.Files, File{Path: p.GenFile, Content: content})
-			cfg.logf("generated %s (%d bytes)", p.GenFile, len(content))
+			if cfg.Logger != nil {
+				cfg.Logger.Debug(fmt.Sprintf("generated %s (%d bytes)", p.GenFile, len(content)))
+			}
 		}
 	}
 	res.Diagnostics = sortDiagnostics(res.Diagnostics)
@@ -233,42 +233,49 @@ func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, err
 	return res, nil
 }
 
+// reviewFindings runs review's checks on the analyzed packages, with the
+// built-in settings. A finding at a position the generator already reported
+// is left out: it is the same problem seen twice (a directive that does not
+// parse, say).
+func reviewFindings(a *model.Analysis) []Diagnostic {
+	seen := map[token.Position]bool{}
+	for _, d := range a.Diagnostics {
+		seen[d.Pos] = true
+	}
+	var pkgs []findings.Package
+	for _, p := range a.Loaded {
+		if p.Fset != nil {
+			pkgs = append(pkgs, findings.Package{Fset: p.Fset, Files: p.Syntax, Types: p.Types, Info: p.TypesInfo})
+		}
+	}
+	_, fs := findings.Run(findings.Builtin(), "", nil, pkgs)
+	var out []Diagnostic
+	for _, f := range fs {
+		if !seen[f.Pos] {
+			out = append(out, Diagnostic{Pos: f.Pos, Message: f.Message, Check: f.Check, Fix: f.Fix, Warning: f.Severity == findings.Warning})
+		}
+	}
+	return out
+}
+
 // emitSafe emits p's file, turning a panic into a diagnostic.
-func emitSafe(p *Package) (content []byte, diag *Diagnostic) {
+func emitSafe(p *model.Package) (content []byte, diag *Diagnostic) {
 	defer func() {
 		if r := recover(); r != nil {
 			content = nil
-			diag = &Diagnostic{Pos: token.Position{Filename: p.GenFile}, Message: bugMessage(p.Path, r)}
+			diag = &Diagnostic{Pos: token.Position{Filename: p.GenFile}, Message: model.BugMessage(p.Path, r)}
 		}
 	}()
 	b, err := emit(p)
 	if err != nil {
-		return nil, &Diagnostic{Pos: token.Position{Filename: p.GenFile}, Message: bugMessage(p.Path, err)}
+		return nil, &Diagnostic{Pos: token.Position{Filename: p.GenFile}, Message: model.BugMessage(p.Path, err)}
 	}
 	return b, nil
 }
 
-func bugMessage(pkg string, r any) string {
-	return fmt.Sprintf("internal error in package %s: %v (this is a resultgen bug; please report it)", pkg, r)
-}
-
-// ComparePositions orders positions by file name, line and column, the
-// order diagnostics and findings are reported in.
-func ComparePositions(a, b token.Position) int {
-	return cmp.Or(strings.Compare(a.Filename, b.Filename), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
-}
-
 func sortDiagnostics(ds []Diagnostic) []Diagnostic {
 	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
-		return cmp.Or(ComparePositions(a.Pos, b.Pos), strings.Compare(a.Message, b.Message))
+		return cmp.Or(model.ComparePositions(a.Pos, b.Pos), strings.Compare(a.Message, b.Message))
 	})
-	// drop exact duplicates (the loader can repeat an error)
-	out := ds[:0]
-	for i, d := range ds {
-		if i > 0 && d == ds[i-1] {
-			continue
-		}
-		out = append(out, d)
-	}
-	return out
+	return slices.Compact(ds)
 }

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"github.com/resultgen/resultgen/internal/findings"
 	"golang.org/x/tools/go/analysis"
 )
 
@@ -28,15 +29,10 @@ environment in cached tasks.`,
 }
 
 func runAnalyzer(pass *analysis.Pass) (any, error) {
-	e := newEngine(builtin, "")
-	e.collect(&unit{fset: pass.Fset, files: pass.Files, pkg: pass.Pkg, info: pass.TypesInfo})
-	if len(e.funcs) == 0 && len(e.findings) == 0 {
-		return nil, nil
-	}
-	e.run()
-	for _, f := range e.findings {
+	_, fs := findings.Run(findings.Builtin(), "", nil, []findings.Package{{Fset: pass.Fset, Files: pass.Files, Types: pass.Pkg, Info: pass.TypesInfo}})
+	for _, f := range fs {
 		pass.Report(analysis.Diagnostic{
-			Pos:      f.pos,
+			Pos:      f.At,
 			Category: f.Check,
 			Message:  string(f.Severity) + ": " + f.Message + " (fix: " + f.Fix + ")",
 		})

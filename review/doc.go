@@ -1,8 +1,10 @@
 // Package review answers, without running anything, where each task's and
 // flow's result will be stored and when, and finds the //result: settings
-// that will lose data, collide or leak. It is the engine behind
-// `resultgen review` and the resultvet vet tool: one implementation, two
-// front ends.
+// that will lose data, collide or leak. One engine (internal/findings) has
+// three front ends: `resultgen review` (this package's Review), the
+// resultvet vet tool (Analyzer), and the generator, whose Generate reports
+// the same findings, judged with the built-in settings, on the packages it
+// loaded anyway.
 //
 // # Use
 //
@@ -43,7 +45,7 @@
 //     cache_policy=none get a random key.
 //
 // Every row is computed by runtime.Resolve, the runtime's own resolver, from
-// the Def and Config the generator emits (generator.DefOf, ConfigOf); a
+// the Def and Config the generator emits (internal/model.DefOf, ConfigOf); a
 // calling flow is resolved on its own and along every chain of flows that
 // calls it (each flow of the chain once, so recursive flows end), from the
 // outermost down, and what it passes on (Passed) resolves the callee, as at

@@ -1,13 +1,9 @@
 package review
 
 import (
-	"cmp"
 	"go/token"
-	"path/filepath"
-	"slices"
-	"strings"
 
-	"github.com/resultgen/resultgen/generator"
+	"github.com/resultgen/resultgen/internal/findings"
 	"github.com/resultgen/resultgen/runtime"
 )
 
@@ -48,8 +44,6 @@ type Finding struct {
 	Func     string         `json:"function"` // "task Say", "flow Persisting"
 	Message  string         `json:"message"`  // lowercase, no trailing period
 	Fix      string         `json:"fix"`      // one line
-
-	pos token.Pos // in the file set of the package it was found in
 }
 
 // String formats f as "file:line:col: severity: message (fix: ...)".
@@ -136,7 +130,23 @@ type Row struct {
 	// module it references, transitively, and the other modules it uses
 	// (see the generator's "Code version"). Nil for flows and where the
 	// dependencies' code is not loaded (the vet analyzer).
-	CodeVersion *generator.CodeVersion `json:"code_version,omitempty"`
+	CodeVersion *CodeVersion `json:"code_version,omitempty"`
+}
+
+// CodeVersion is what a task's task_source hash (Def.Source) is made of.
+type CodeVersion struct {
+	// Hash is "sha256:<hex>" of everything Covers lists.
+	Hash string `json:"hash"`
+	// Covers lists what the hash covers: first the followed declarations by
+	// qualified name ("example.com/m/pkg.helper", "example.com/m/pkg.T.M",
+	// "example.com/m/pkg.a,b" for a var or const spec declaring several
+	// names), then the other modules ("golang.org/x/text@v0.43.0") and the
+	// standard library ("std@go1.26"), each part sorted.
+	Covers []string `json:"covers"`
+	// Units is one line per covered declaration and module, sorted, as in
+	// runtime.Def.Units: "KIND NAME HASH POS" ("func normalize 3fa9c1d2e4b5
+	// pipeline/clean.go:42"); a module is "module PATH@VERSION".
+	Units []string `json:"units,omitempty"`
 }
 
 // Report is what Review found.
@@ -165,26 +175,38 @@ func (r *Report) count() {
 	}
 }
 
-func relPosition(p token.Position, dir string) string {
-	if !p.IsValid() {
-		return ""
+// reportOf is the public report of the engine's rows and findings.
+func reportOf(d findings.Defaults, rows []findings.Row, fs []findings.Finding) *Report {
+	rep := &Report{Defaults: Defaults(d), Rows: make([]Row, len(rows)), Findings: make([]Finding, len(fs))}
+	for i, r := range rows {
+		rep.Rows[i] = rowOf(r)
 	}
-	if dir != "" && filepath.IsAbs(p.Filename) {
-		if r, err := filepath.Rel(dir, p.Filename); err == nil && !filepath.IsAbs(r) && len(r) < len(p.Filename) && !startsWithDotDot(r) {
-			p.Filename = filepath.ToSlash(r)
-		}
+	for i, f := range fs {
+		rep.Findings[i] = findingOf(f)
 	}
-	return p.String()
+	rep.count()
+	return rep
 }
 
-func startsWithDotDot(p string) bool {
-	return p == ".." || len(p) > 2 && p[:3] == ".."+string(filepath.Separator)
+func findingOf(f findings.Finding) Finding {
+	return Finding{Pos: f.Pos, Position: f.Position, Severity: Severity(f.Severity), Check: f.Check, Func: f.Func, Message: f.Message, Fix: f.Fix}
 }
 
-func sortFindings(fs []Finding) {
-	slices.SortStableFunc(fs, func(a, b Finding) int {
-		return cmp.Or(generator.ComparePositions(a.Pos, b.Pos), strings.Compare(a.Message, b.Message))
-	})
+func rowOf(r findings.Row) Row {
+	out := Row{
+		Package: r.Package, Kind: r.Kind, Func: r.Func, Name: r.Name, Position: r.Position,
+		CalledFrom: r.CalledFrom, CallPosition: r.CallPosition, CalledVia: r.CalledVia, SameIn: r.SameIn,
+		Persisted: r.Persisted, Why: r.Why, WhyKind: r.WhyKind, WhyFrom: r.WhyFrom,
+		Storage: r.Storage, StorageFrom: r.StorageFrom, Key: r.Key, KeyKind: r.KeyKind,
+		Serializer: r.Serializer, Compression: r.Compression, SerializerFrom: r.SerializerFrom,
+		CachePolicy: r.CachePolicy, CacheExpiration: r.CacheExpiration, InMemory: r.InMemory, Retries: r.Retries,
+	}
+	if out.SameIn == nil {
+		out.SameIn = []string{}
+	}
+	if r.CodeVersion != nil {
+		cv := CodeVersion(*r.CodeVersion)
+		out.CodeVersion = &cv
+	}
+	return out
 }
-
-func absPath(dir string) (string, error) { return filepath.Abs(dir) }

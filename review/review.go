@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 
 	"golang.org/x/tools/go/packages"
 
 	"github.com/resultgen/resultgen/generator"
+	"github.com/resultgen/resultgen/internal/findings"
+	"github.com/resultgen/resultgen/internal/model"
 	"github.com/resultgen/resultgen/runtime/settings"
 )
 
@@ -25,9 +28,6 @@ type Config struct {
 	// must not depend on who runs it.
 	Builtin bool
 }
-
-// builtin is the global settings resultvet and go generate judge with.
-var builtin = Defaults{DefaultSerializer: "msgpack"}
 
 // ErrNoPackages is returned when the patterns match no package.
 var ErrNoPackages = errors.New("no packages matched")
@@ -57,8 +57,8 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 	}
 	pcfg := &packages.Config{
 		Context:    ctx,
-		Mode:       generator.LoadModeCodeVersion,
-		ParseFile:  generator.ParseFileFunc(ctx, cfg.Config),
+		Mode:       model.LoadModeCodeVersion,
+		ParseFile:  model.ParseFileFunc(ctx, model.Config(cfg.Config)),
 		Dir:        cfg.Dir,
 		Env:        cfg.Env,
 		BuildFlags: cfg.BuildFlags,
@@ -87,46 +87,31 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 		}
 	}
 
-	absDir, err := absPath(dir)
+	absDir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("review: %w", err)
 	}
-	defaults := builtin
+	defaults := findings.Builtin()
 	if !cfg.Builtin {
 		defaults = defaultsOf(st)
 	}
-	e := newEngine(defaults, absDir)
-	e.codes = generator.NewCodeVersions(pkgs)
+	units := make([]findings.Package, 0, len(pkgs))
 	for _, p := range pkgs {
 		if p.Fset == nil {
 			continue
 		}
-		e.collect(&unit{fset: p.Fset, files: p.Syntax, pkg: p.Types, info: p.TypesInfo})
+		units = append(units, findings.Package{Fset: p.Fset, Files: p.Syntax, Types: p.Types, Info: p.TypesInfo})
 		if cfg.Logger != nil {
 			cfg.Logger.Debug("review: loaded", "package", p.PkgPath, "files", len(p.Syntax))
 		}
 	}
-	rep := &Report{Defaults: e.defaults}
-	rep.Rows = e.run()
-	for i := range rep.Rows {
-		if rep.Rows[i].SameIn == nil {
-			rep.Rows[i].SameIn = []string{}
-		}
-	}
-	rep.Findings = e.findings
-	if rep.Rows == nil {
-		rep.Rows = []Row{}
-	}
-	if rep.Findings == nil {
-		rep.Findings = []Finding{}
-	}
-	rep.count()
-	return rep, nil
+	rows, fs := findings.Run(defaults, absDir, model.NewCodeVersions(pkgs), units)
+	return reportOf(defaults, rows, fs), nil
 }
 
 // defaultsOf is the report header of the settings in force.
-func defaultsOf(s *settings.Settings) Defaults {
-	d := Defaults{
+func defaultsOf(s *settings.Settings) findings.Defaults {
+	d := findings.Defaults{
 		PersistByDefault:  s.PersistByDefault,
 		DefaultStorage:    s.DefaultStorage,
 		LocalStoragePath:  s.LocalStoragePath,

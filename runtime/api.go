@@ -59,7 +59,7 @@ type Def struct {
 	Params []string // parameter names in order, without a leading context.Context
 	// Units lists what Source covers, one line per declaration or module:
 	// "func normalize 3fa9c1d2e4b5 pipeline/clean.go:42", "module
-	// golang.org/x/text@v0.43.0" (generator.CodeVersion.Units). Records keep
+	// golang.org/x/text@v0.43.0" (internal/model.CodeVersion.Units). Records keep
 	// it in their key manifest, so a miss can name the declaration that
 	// changed.
 	Units  []string

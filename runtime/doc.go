@@ -66,7 +66,7 @@
 // settings give the effective settings and where each came from. The engine
 // calls it for every run, then opens the storage and serializer;
 // `resultgen review` calls it on the Def and Config the generator emits for
-// each directive (generator.DefOf, generator.ConfigOf), so the two cannot
+// each directive (DefOf and ConfigOf in internal/model), so the two cannot
 // disagree. Reasons name flows by their run name (Def.Name or the name
 // option, as in the logs); an inherited persist, storage or serializer names
 // the flow that set it, even through a subflow that only passed it on.

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/resultgen/resultgen/generator"
+	"github.com/resultgen/resultgen/internal/model"
 	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/internal/results"
 	"github.com/resultgen/resultgen/internal/typeid"
@@ -191,7 +191,7 @@ func staleChecker(c *cmdEnv, patterns []string) (func(record.Meta) (bool, string
 	if len(patterns) == 0 {
 		patterns = []string{"./..."}
 	}
-	a, err := generator.Analyze(c.ctx, generator.Config{}, patterns...)
+	a, err := model.Analyze(c.ctx, model.Config{}, patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), err)
 	}

@@ -2,20 +2,16 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
-	"go/token"
 	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/resultgen/resultgen/generator"
-	"github.com/resultgen/resultgen/review"
 )
 
 const usage = `resultgen generates typed wrappers for functions with //result: directives.
@@ -86,11 +82,7 @@ func generate(c *cmdEnv, args []string, check bool) error {
 	if err != nil {
 		return err
 	}
-	rep, err := review.Review(c.ctx, review.Config{Config: cfg, Builtin: true}, patterns...)
-	if err != nil {
-		return err
-	}
-	problems := printProblems(c.stderr, wd, res, rep, *strict)
+	problems := printProblems(c.stderr, wd, res, *strict)
 	failed := len(problems) > 0
 	report := func(path, format string, args ...any) {
 		fmt.Fprintf(c.stderr, "%s: %s\n", rel(wd, path), fmt.Sprintf(format, args...))
@@ -153,43 +145,17 @@ func generate(c *cmdEnv, args []string, check bool) error {
 	return nil
 }
 
-// printProblems prints the generator's diagnostics and review's findings on
-// what it generated, one "file:line:col: message" line each, sorted, and
-// returns the folders of the packages that must not get a file: those with
-// errors (and warnings under strict). A finding at a position the generator
-// already reported is left out: it is the same problem seen twice (a
-// directive that does not parse, say).
-func printProblems(w io.Writer, wd string, res *generator.Result, rep *review.Report, strict bool) map[string]bool {
-	type line struct {
-		pos  token.Position
-		text string
-	}
-	var lines []line
+// printProblems prints the generator's diagnostics, review's findings
+// included, one "file:line:col: message" line each, and returns the folders
+// of the packages that must not get a file: those with errors (and warnings
+// under strict).
+func printProblems(w io.Writer, wd string, res *generator.Result, strict bool) map[string]bool {
 	failed := map[string]bool{}
-	seen := map[token.Position]bool{}
 	for _, d := range res.Diagnostics {
-		lines = append(lines, line{d.Pos, d.Rel(wd).String()})
-		seen[d.Pos] = true
-		failed[filepath.Dir(d.Pos.Filename)] = true
-	}
-	for _, f := range rep.Findings {
-		if seen[f.Pos] {
-			continue
+		fmt.Fprintln(w, d.Rel(wd))
+		if !d.Warning || strict {
+			failed[filepath.Dir(d.Pos.Filename)] = true
 		}
-		text := f.Position + ": " + f.Message + " (fix: " + f.Fix + ")"
-		if f.Severity == review.Warning {
-			text = f.Position + ": warning: " + f.Message + " (fix: " + f.Fix + ")"
-		}
-		lines = append(lines, line{f.Pos, text})
-		if f.Severity == review.Error || strict {
-			failed[filepath.Dir(f.Pos.Filename)] = true
-		}
-	}
-	slices.SortStableFunc(lines, func(a, b line) int {
-		return cmp.Or(cmp.Compare(a.pos.Filename, b.pos.Filename), cmp.Compare(a.pos.Line, b.pos.Line), cmp.Compare(a.pos.Column, b.pos.Column))
-	})
-	for _, l := range lines {
-		fmt.Fprintln(w, l.text)
 	}
 	return failed
 }

@@ -1,13 +1,51 @@
-package generator
+package model
 
 import (
+	"cmp"
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
+	"log/slog"
+	"slices"
+	"strings"
 
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/internal/typeid"
+	"golang.org/x/tools/go/packages"
 )
+
+// Config says how packages are loaded: the generator's Config, which
+// converts to it.
+type Config struct {
+	Dir        string // "" is the current directory
+	Env        []string
+	BuildFlags []string
+	Logger     *slog.Logger // debug-level progress; nil is silent
+}
+
+func (c Config) logf(format string, args ...any) {
+	if c.Logger != nil {
+		c.Logger.Debug(fmt.Sprintf(format, args...))
+	}
+}
+
+// Diagnostic is one problem, at its position (the generator's Diagnostic,
+// which converts from it).
+type Diagnostic struct {
+	Pos     token.Position // Filename is absolute; zero when the problem has no position
+	Message string         // lowercase, no trailing period
+}
+
+// Analysis is the analyzed model of the loaded packages.
+type Analysis struct {
+	Packages    []*Package // sorted by import path
+	Diagnostics []Diagnostic
+	// Loaded are the packages as loaded (LoadModeCodeVersion, a stale
+	// result_gen.go blanked out), sorted by import path: what review's
+	// checks run on.
+	Loaded []*packages.Package
+}
 
 // Package is one analyzed package: the functions that carry a //result:
 // directive, in source order, with everything the generator resolved about
@@ -63,12 +101,14 @@ type Func struct {
 	Source      string
 	CodeVersion CodeVersion
 
-	StorageKey *KeyTemplate    // compiled storage_key; nil when unset
-	CacheKeyFn *types.Func     // cache_key_fn; nil when unset
-	Serializer types.Object    // custom serializer value; nil for built-ins
-	Settings   []Setting       // the effective directive settings, in key order
-	Call       bool            // a Call method is generated
-	Persist    PersistDecision // what the directive alone says about persistence
+	StorageKey *KeyTemplate // compiled storage_key; nil when unset
+	CacheKeyFn *types.Func  // cache_key_fn; nil when unset
+	// CacheKeyFnCtx: the cache_key_fn takes a leading context.Context.
+	CacheKeyFnCtx bool
+	Serializer    types.Object    // custom serializer value; nil for built-ins
+	Settings      []Setting       // the effective directive settings, in key order
+	Call          bool            // a Call method is generated
+	Persist       PersistDecision // what the directive alone says about persistence
 }
 
 // HasValue reports whether the function returns a value (not only an error
@@ -115,4 +155,32 @@ type PersistDecision struct {
 	// Reason names the directive key that decided, e.g. "storage_key"; empty
 	// for "inherit".
 	Reason string
+}
+
+// ComparePositions orders positions by file name, line and column, the
+// order diagnostics and findings are reported in.
+func ComparePositions(a, b token.Position) int {
+	return cmp.Or(strings.Compare(a.Filename, b.Filename), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+}
+
+// SortDiagnostics sorts ds by position, then message, and drops exact
+// duplicates (the loader can repeat an error).
+func SortDiagnostics(ds []Diagnostic) []Diagnostic {
+	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
+		return cmp.Or(ComparePositions(a.Pos, b.Pos), strings.Compare(a.Message, b.Message))
+	})
+	out := ds[:0]
+	for i, d := range ds {
+		if i > 0 && d == ds[i-1] {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// BugMessage is the message of a diagnostic reporting a panic or an
+// unexpected error in package pkg.
+func BugMessage(pkg string, r any) string {
+	return fmt.Sprintf("internal error in package %s: %v (this is a resultgen bug; please report it)", pkg, r)
 }

@@ -1,4 +1,4 @@
-package review
+package findings
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	"sort"
 
 	"github.com/resultgen/resultgen/annotations"
-	"github.com/resultgen/resultgen/generator"
+	"github.com/resultgen/resultgen/internal/model"
 )
 
 // unit is one type-checked package: what both front ends hand the engine.
@@ -72,8 +72,8 @@ type engine struct {
 	byObj    map[*types.Func]*fn
 	findings []Finding
 	defaults Defaults
-	dir      string                  // positions are made relative to it
-	codes    *generator.CodeVersions // nil: no code versions in the rows
+	dir      string              // positions are made relative to it
+	codes    *model.CodeVersions // nil: no code versions in the rows
 }
 
 func newEngine(d Defaults, dir string) *engine {
@@ -88,7 +88,7 @@ func (e *engine) report(u *unit, pos token.Pos, sev Severity, check string, f *f
 	}
 	e.findings = append(e.findings, Finding{
 		Pos: p, Position: relPosition(p, e.dir), Severity: sev, Check: check, Func: label,
-		Message: fmt.Sprintf(format, args...), Fix: fix, pos: pos,
+		Message: fmt.Sprintf(format, args...), Fix: fix, At: pos,
 	})
 }
 
@@ -134,7 +134,7 @@ func (e *engine) collect(u *unit) {
 			}
 			e.funcs = append(e.funcs, f)
 			e.byFunc[key{f.pkgPath(), d.Func}] = f
-			n := generator.NamesFor(d.Func, d.Kind)
+			n := model.NamesFor(d.Func, d.Kind)
 			e.byName[key{f.pkgPath(), n.Value}] = f
 			e.byName[key{f.pkgPath(), n.Type}] = f
 		}

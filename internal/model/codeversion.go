@@ -1,4 +1,4 @@
-package generator
+package model
 
 import (
 	"crypto/sha256"
@@ -43,9 +43,10 @@ type CodeVersion struct {
 const codeVersionFormat = "resultgen code version 1\n"
 
 // CodeVersions computes code versions over a loaded package graph; see the
-// package documentation ("Code version") for the rule. The packages must be
-// loaded with LoadModeCodeVersion; the packages of the modules whose code is
-// followed need their syntax and type information, which that mode gives.
+// generator's package documentation ("Code version") for the rule. The
+// packages must be loaded with LoadModeCodeVersion; the packages of the
+// modules whose code is followed need their syntax and type information,
+// which that mode gives.
 // One CodeVersions caches its work: compute every version of a graph with
 // the same value. It is not safe for concurrent use.
 type CodeVersions struct {

@@ -1,4 +1,4 @@
-package generator
+package model
 
 import (
 	"context"
@@ -81,6 +81,9 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 		}
 	}
 }
+
+// root is the module root, where testdata lives.
+const root = "../.."
 
 // tempCase makes a fresh directory inside the module (under testdata, which
 // ./... and the golden cases skip) and its import path.

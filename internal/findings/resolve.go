@@ -1,4 +1,4 @@
-package review
+package findings
 
 import (
 	"slices"
@@ -6,15 +6,15 @@ import (
 	"strings"
 
 	"github.com/resultgen/resultgen/annotations"
-	"github.com/resultgen/resultgen/generator"
 	"github.com/resultgen/resultgen/internal/cachepolicy"
+	"github.com/resultgen/resultgen/internal/model"
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
 )
 
-const genFileName = generator.GenFileName
+const genFileName = model.GenFileName
 
-func kebab(s string) string { return generator.Kebab(s) }
+func kebab(s string) string { return model.Kebab(s) }
 
 // policyCaches reports whether p is set and is not exactly "none".
 func policyCaches(p *annotations.Policy) bool {
@@ -35,7 +35,7 @@ func (e *engine) settings() settings.Settings {
 // from the Def and Config the generator emits for its directive, as called
 // from a flow that passes from (nil: standalone).
 func (e *engine) runtimeResolve(f *fn, from *runtime.Passed) runtime.Resolved {
-	def := generator.DefOf(f.d, f.result != nil)
+	def := model.DefOf(f.d, f.result != nil)
 	// An unknown isolation is the directive's error, reported by annotations.
 	r, _ := runtime.Resolve(def, def.Config, from, e.settings(), false, false)
 	return r

@@ -1,0 +1,74 @@
+package model
+
+import (
+	"go/ast"
+	"go/token"
+	"path/filepath"
+	"sort"
+
+	"golang.org/x/tools/go/packages"
+
+	"github.com/resultgen/resultgen/annotations"
+)
+
+// parsedPackage holds the directives of one package before type checks.
+type parsedPackage struct {
+	dirs  []parsedDirective
+	errs  []Diagnostic
+	names []string // identifiers the generator will declare
+}
+
+type parsedDirective struct {
+	d    *annotations.Directive
+	decl *ast.FuncDecl // nil when no FuncDecl carries it
+}
+
+func (pp *parsedPackage) count() int { return len(pp.dirs) }
+
+// parseDirectives parses the //result: directives of every file of p.
+func parseDirectives(fset *token.FileSet, p *packages.Package) (pp *parsedPackage) {
+	pp = &parsedPackage{}
+	defer func() {
+		if r := recover(); r != nil {
+			pp.errs = append(pp.errs, Diagnostic{Pos: token.Position{Filename: packageDir(p)}, Message: BugMessage(p.PkgPath, r)})
+		}
+	}()
+	for _, file := range p.Syntax {
+		if filepath.Base(fset.Position(file.Package).Filename) == GenFileName {
+			continue
+		}
+		dirs, errs := annotations.ParseFile(fset, file)
+		for _, e := range errs {
+			pp.errs = append(pp.errs, Diagnostic{Pos: fset.Position(e.Pos), Message: e.Msg})
+		}
+		for _, d := range dirs {
+			if d == nil {
+				continue
+			}
+			pd := parsedDirective{d: d, decl: declFor(file, d)}
+			pp.dirs = append(pp.dirs, pd)
+			pp.names = append(pp.names, NamesFor(d.Func, d.Kind).list()...)
+		}
+	}
+	sort.SliceStable(pp.dirs, func(i, j int) bool { return pp.dirs[i].d.Pos < pp.dirs[j].d.Pos })
+	return pp
+}
+
+// declFor finds the FuncDecl whose doc comment holds d.
+func declFor(file *ast.File, d *annotations.Directive) *ast.FuncDecl {
+	for _, decl := range file.Decls {
+		fd, ok := decl.(*ast.FuncDecl)
+		if !ok || fd.Doc == nil {
+			continue
+		}
+		if fd.Doc.Pos() <= d.Pos && d.Pos < fd.Doc.End() {
+			return fd
+		}
+	}
+	for _, decl := range file.Decls {
+		if fd, ok := decl.(*ast.FuncDecl); ok && fd.Name.Name == d.Func && fd.Recv == nil {
+			return fd
+		}
+	}
+	return nil
+}
