@@ -161,7 +161,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if cfg.RunID != "" || cfg.NewRun {
 		return fail(fmt.Errorf("task %s: runtime.RunID and runtime.NewRun name flow runs; a task runs in its calling flow's run", taskName))
 	}
-	p, err := e.resolve(def, cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
+	p, err := e.resolve(def, &cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
 	st.res.persisted, st.reason = p.persist, p.reason
 	if err != nil {
 		return fail(err)
@@ -180,8 +180,11 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		st.res.key = key
 	}
-	sl := &slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
-	st.res.want = sl.want
+	var sl *slot // where the result is kept; nil when not persisted
+	if p.persist {
+		sl = &slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
+		st.res.want = sl.want
+	}
 	cached := func(v R, m record.Meta) *State[R] {
 		if fr != nil {
 			fr.resumed.Add(1)
@@ -189,7 +192,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		sl.touch(tctx)
 		st.name = StateCached
 		st.why = "loaded the record at the key"
-		st.res.meta = m
+		st.res.meta = &m
 		st.res.value = v
 		st.res.loaded, st.res.keep = p.inMemory, p.inMemory
 		if !p.inMemory {
@@ -281,12 +284,13 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		// A run that lost its lock is no longer the key's only writer: it
 		// never overwrites, so a record a takeover committed meanwhile wins.
 		overwrite := (p.refresh || found == lookupStale) && !lockLost
-		v, st.res.meta, err = persist(tctx, sl, v, overwrite, meta)
+		v, meta, err = persist(tctx, sl, v, overwrite, meta)
 		if err != nil {
 			return fail(err)
 		}
+		st.res.meta = &meta
 		if e.explain && reuse {
-			if err := record.WriteIndex(tctx, p.store, st.res.meta); err != nil {
+			if err := record.WriteIndex(tctx, p.store, meta); err != nil {
 				e.logger.Warn("explain: cannot write the task index", "task", taskName, "error", err)
 			}
 		}
@@ -303,7 +307,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Config) *State[R] {
 	def := inv.Def
 	parent := flowFrom(ctx)
-	p, resolveErr := e.resolve(def, cfg, parent, false, false)
+	p, resolveErr := e.resolve(def, &cfg, parent, false, false)
 	fr := &flowRun{
 		eng:      e,
 		parent:   parent,
@@ -312,7 +316,6 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		flowName: p.name,
 		retries:  p.retries,
 		inherit:  p.inherit,
-		counters: map[string]int{},
 		runCount: 1,
 	}
 	switch {
@@ -387,7 +390,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 				return nil, false
 			}
 			st.name, st.why = StateCached, "run id "+cfg.RunID+" finished: loaded its result"
-			st.res.meta, st.res.value = m, v
+			st.res.meta, st.res.value = &m, v
 			if !p.inMemory {
 				var zero R
 				st.res.value, st.res.loaded, st.res.keep = zero, false, false
@@ -438,10 +441,11 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		// Overwrite: the lock is held, and what is there is an older run
 		// of the id (NewRun) or a record this run cannot use.
-		v, st.res.meta, err = persist(ctx, sl, v, true, meta)
+		v, meta, err = persist(ctx, sl, v, true, meta)
 		if err != nil {
 			return fail(err)
 		}
+		st.res.meta = &meta
 	case p.persist:
 		key := uuid.NewString()
 		st.res.key = key
@@ -454,10 +458,11 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		sl := &slot{e: e, p: p, def: def, task: p.name, key: key, want: typeOf[R](def)}
 		st.res.want = sl.want
-		v, st.res.meta, err = persist(ctx, sl, v, false, meta)
+		v, meta, err = persist(ctx, sl, v, false, meta)
 		if err != nil {
 			return fail(err)
 		}
+		st.res.meta = &meta
 	}
 	st.name = StateCompleted
 	st.res.value = v
