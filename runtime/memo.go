@@ -11,12 +11,15 @@ type runCounters struct {
 	m sync.Map // name -> *atomic.Int64
 }
 
-func (c *runCounters) next(name string) int {
+func (c *runCounters) next(name string) int { return int(c.counter(name).Add(1)) }
+
+// counter returns the counter of name's runs.
+func (c *runCounters) counter(name string) *atomic.Int64 {
 	n, ok := c.m.Load(name)
 	if !ok {
 		n, _ = c.m.LoadOrStore(name, new(atomic.Int64))
 	}
-	return int(n.(*atomic.Int64).Add(1))
+	return n.(*atomic.Int64)
 }
 
 // planMemo remembers the settings a Def's runs resolved to (Resolve, without

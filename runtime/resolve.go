@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/settings"
@@ -248,7 +249,7 @@ type plan struct {
 	refresh      bool
 	serializable bool
 	retries      int
-	inherit      Passed // what a flow passes to its children
+	inherit      *Passed // what a flow passes to its children (never nil)
 
 	// what resolve opens store and ser from (Resolved's fields)
 	storage         string
@@ -256,6 +257,9 @@ type plan struct {
 	serializer      string
 	serializerValue serializer.Serializer
 	compression     string
+	// counter numbers the runs of name where the run was resolved (the
+	// engine, or the calling flow run)
+	counter *atomic.Int64
 }
 
 // resolve resolves a run's settings with Resolve, for a run called from
@@ -279,12 +283,17 @@ func (e *Engine) resolve(def *Def, cfg *Config, parent *flowRun, hasStorageKey, 
 		p = plan{
 			name: r.Name, persist: r.Persist.Persist, reason: r.Persist.Reason,
 			inMemory: r.InMemory, refresh: r.Refresh, serializable: r.Serializable,
-			retries: r.Retries, inherit: r.Passes,
+			retries: r.Retries, inherit: &r.Passes,
 			storage: r.Storage, storageBackend: r.StorageBackend,
 			serializer: r.Serializer, serializerValue: r.SerializerValue, compression: r.Compression,
 		}
 		if err != nil {
 			return p, err
+		}
+		if parent != nil {
+			p.counter = parent.counters.counter(p.name)
+		} else {
+			p.counter = e.counters.counter(p.name)
 		}
 		memo.put(def, cfg, hasStorageKey, hasCacheKey, p)
 	}

@@ -129,12 +129,16 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if taskName == "" {
 		taskName = def.Name
 	}
+	p, err := e.resolve(def, &cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
 	f := &taskFrame[R]{}
 	tr, st, log := &f.tr, &f.st, &f.log
 	tr.info.TaskName, tr.info.RunCount = taskName, 1
-	if fr != nil {
+	switch {
+	case p.counter != nil && p.name == taskName:
+		tr.n = int(p.counter.Add(1))
+	case fr != nil:
 		tr.n = fr.nextTaskNumber(taskName)
-	} else {
+	default:
 		tr.n = e.nextTaskNumber(taskName)
 	}
 	st.taskRun = tr
@@ -161,7 +165,6 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if cfg.RunID != "" || cfg.NewRun {
 		return fail(fmt.Errorf("task %s: runtime.RunID and runtime.NewRun name flow runs; a task runs in its calling flow's run", taskName))
 	}
-	p, err := e.resolve(def, &cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
 	st.res.persisted, st.reason = p.persist, p.reason
 	if err != nil {
 		return fail(err)
@@ -315,7 +318,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		name:     runName(),
 		flowName: p.name,
 		retries:  p.retries,
-		inherit:  p.inherit,
+		inherit:  *p.inherit,
 		runCount: 1,
 	}
 	switch {
