@@ -278,7 +278,6 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 		key:       key,
 		meta:      meta,
 		headerEnd: prefixSize + int64(hlen) + crcSize,
-		buf:       make([]byte, 4<<10+trailerSize),
 		h:         sha256.New(),
 	}, nil
 }
@@ -291,11 +290,14 @@ func agrees(b []byte, m string) bool {
 func isShort(err error) bool { return err == io.EOF || err == io.ErrUnexpectedEOF }
 
 func parseHeader(b []byte) (Meta, error) {
-	var h header
-	// Unmarshal refuses data after the object (a syntax error), without a
-	// Decoder's buffering and copies.
-	if err := json.Unmarshal(b, &h); err != nil {
-		return Meta{}, fmt.Errorf("header: %w", err)
+	h, ok := parseHeaderFast(b)
+	if !ok {
+		// Unmarshal refuses data after the object (a syntax error), without
+		// a Decoder's buffering and copies.
+		h = header{}
+		if err := json.Unmarshal(b, &h); err != nil {
+			return Meta{}, fmt.Errorf("header: %w", err)
+		}
 	}
 	switch {
 	case h.Literal != nil && h.Serializer != nil:
@@ -366,6 +368,9 @@ func (d *Reader) Read(p []byte) (int, error) {
 }
 
 func (d *Reader) fill() {
+	if d.buf == nil {
+		d.buf = make([]byte, 4<<10+d.framing.tsize())
+	}
 	if d.start > 0 {
 		d.end = copy(d.buf, d.buf[d.start:d.end])
 		d.start = 0
@@ -408,25 +413,38 @@ func (d *Reader) finish() error {
 	return nil
 }
 
-// readPayload reads the rest of the payload, verified, into a slice of
-// capacity sizeHint when that is right (so a large payload is allocated
-// once, not grown).
+// readPayload reads the rest of the record, payload and trailer, into one
+// buffer of capacity sizeHint (the payload's expected size) plus the
+// trailer, grown when the hint falls short, and returns the payload, a slice
+// of that buffer, once its length and SHA-256 matched the trailer. The
+// payload is read once and never copied; the buffer is the caller's alone.
+// check is called between reads (a cancelled read stops).
 func (d *Reader) readPayload(sizeHint int64, check func() error) ([]byte, error) {
+	if d.err != nil {
+		return nil, d.err
+	}
+	if d.done {
+		return []byte{}, nil
+	}
 	if sizeHint < 0 || sizeHint > 1<<40 {
 		sizeHint = 0
 	}
-	b := make([]byte, 0, sizeHint+1) // +1: reaching EOF needs room for a read
-	for {
+	tsize := d.framing.tsize()
+	// +1: reaching EOF needs room for a read
+	b := make([]byte, 0, int(sizeHint)+tsize+1+d.end-d.start)
+	b = append(b, d.buf[d.start:d.end]...) // what Read had read ahead
+	for !d.eof {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
-		n, err := d.Read(b[len(b):cap(b)])
+		n, err := d.r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
 		if err == io.EOF {
-			return b, nil
+			break
 		}
 		if err != nil {
-			return nil, err
+			d.err = fmt.Errorf("record %q: read: %w", storage.ShortKey(d.key), err)
+			return nil, d.err
 		}
 		if check != nil {
 			if err := check(); err != nil {
@@ -434,6 +452,15 @@ func (d *Reader) readPayload(sizeHint int64, check func() error) ([]byte, error)
 			}
 		}
 	}
+	n := max(len(b)-tsize, 0)
+	payload := b[:n:n]
+	d.h.Write(payload)
+	d.n += int64(n)
+	d.buf, d.start, d.end, d.eof = b, n, len(b), true
+	if d.err = d.finish(); d.err != nil {
+		return nil, d.err
+	}
+	return payload, nil
 }
 
 // Decode reads a whole record from r and returns its metadata and its

@@ -666,3 +666,49 @@ func TestNotRecord(t *testing.T) {
 		}
 	}
 }
+
+// A []byte result read back is the reader's own: changing it changes
+// neither the stored record nor another read of it, and a damaged payload
+// is still refused.
+func TestReadBytesIsTheReadersOwn(t *testing.T) {
+	ctx := context.Background()
+	for _, st := range []storage.Storage{storage.NewMemory(), mustLocal(t)} {
+		want := bytes.Repeat([]byte("0123456789"), 10_000)
+		if _, err := record.Write(ctx, st, "b", record.Meta{}, nil, want, storage.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		var a, b []byte
+		if _, err := record.Read(ctx, st, "b", nil, &a); err != nil {
+			t.Fatal(err)
+		}
+		a[0] = 'X'
+		if _, err := record.Read(ctx, st, "b", nil, &b); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b, want) {
+			t.Fatalf("%s: a second read sees the first read's change", st)
+		}
+		rc, err := st.Get(ctx, "b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(rc)
+		rc.Close()
+		raw[len(raw)-100] ^= 1 // inside the payload
+		if err := st.Put(ctx, "b", bytes.NewReader(raw), storage.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		var c []byte
+		if _, err := record.Read(ctx, st, "b", nil, &c); !errors.Is(err, record.ErrChecksum) {
+			t.Fatalf("%s: damaged payload: err %v, %d bytes", st, err, len(c))
+		}
+	}
+}
+
+func mustLocal(t *testing.T) storage.Storage {
+	st, err := storage.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}

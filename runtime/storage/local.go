@@ -287,12 +287,22 @@ func (l *Local) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("storage: get %q: %w", ShortKey(key), err)
 	}
-	f, _, err := l.open("get", key)
+	f, fi, err := l.open("get", key)
 	if err != nil {
 		return nil, err
 	}
-	return f, nil
+	return &localReader{File: f, info: Info{Key: key, Size: fi.Size(), Modified: fi.ModTime()}}, nil
 }
+
+// localReader is what Get returns: the open file, and the size and
+// modification time open's fstat saw (ObjectInfo, see OpenInfo), so a
+// reader learns them without another system call.
+type localReader struct {
+	*os.File
+	info Info
+}
+
+func (r *localReader) ObjectInfo() Info { return r.info }
 
 // GetRange reads length bytes of key's file from offset (to the end when
 // length < 0); a range past the end is cut short.
