@@ -266,4 +266,3 @@ func (s *hscan) manifest(m *Manifest) bool {
 		return false
 	})
 }
-
