@@ -430,9 +430,16 @@ func (d *Reader) readPayload(sizeHint int64, check func() error) ([]byte, error)
 		sizeHint = 0
 	}
 	tsize := d.framing.tsize()
-	// +1: reaching EOF needs room for a read
-	b := make([]byte, 0, int(sizeHint)+tsize+1+d.end-d.start)
-	b = append(b, d.buf[d.start:d.end]...) // what Read had read ahead
+	var b []byte
+	if o, ok := d.r.(*owned); ok && d.start == d.end {
+		b = o.b[len(o.b)-o.Len():] // the rest is in memory, and ours
+		_, _ = o.Seek(0, io.SeekEnd)
+		d.eof = true
+	} else {
+		// +1: reaching EOF needs room for a read
+		b = make([]byte, 0, int(sizeHint)+tsize+1+d.end-d.start)
+		b = append(b, d.buf[d.start:d.end]...) // what Read had read ahead
+	}
 	for !d.eof {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]

@@ -584,9 +584,33 @@ func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser se
 	}
 	defer rc.Close()
 	info = openedInfo(ctx, st, key, rc)
-	m, err := readOpened(ctx, st, key, rc, info.Size, ser, rv, accept)
+	src := io.Reader(rc)
+	if info.Size > 0 && info.Size <= wholeReadMax {
+		// A small object in one read call (header, payload and trailer)
+		// rather than one for each part.
+		whole := make([]byte, info.Size)
+		n, _ := io.ReadFull(rc, whole)
+		if n == len(whole) {
+			src = &owned{Reader: bytes.NewReader(whole), b: whole}
+		} else {
+			// Cut short or failed: the record reader goes on with rc and
+			// reports what it finds.
+			src = io.MultiReader(bytes.NewReader(whole[:n]), rc)
+		}
+	}
+	m, err := readOpened(ctx, st, key, src, info.Size, ser, rv, accept)
 	return m, info, err
 }
+
+// owned is a whole object read into b, which the reader owns: its payload
+// is handed out as a slice of b (see Reader.readPayload).
+type owned struct {
+	*bytes.Reader
+	b []byte
+}
+
+// wholeReadMax is the largest object a read takes in one piece.
+const wholeReadMax = 64 << 10
 
 func readOpened(ctx context.Context, st storage.Storage, key string, rc io.Reader, total int64, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (Meta, error) {
 	d, err := newReader(rc, key)
