@@ -11,6 +11,7 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/resultgen/resultgen/runtime/serializer"
@@ -440,11 +441,28 @@ func (d *Reader) readPayload(sizeHint int64, check func() error) ([]byte, error)
 		b = make([]byte, 0, int(sizeHint)+tsize+1+d.end-d.start)
 		b = append(b, d.buf[d.start:d.end]...) // what Read had read ahead
 	}
+	// A large payload is read in pieces and hashed in a second goroutine
+	// behind the reads, so hashing overlaps I/O; hashed is how much of b
+	// it was handed.
+	var bg *hashBehind
+	hashed := 0
+	if cap(b)-len(b) >= hashBehindMin {
+		bg = newHashBehind(d.h)
+		defer bg.wait()
+	}
 	for !d.eof {
 		if len(b) == cap(b) {
+			if bg != nil { // b moves: the goroutine must be done with it
+				bg.wait()
+				bg = nil
+			}
 			b = append(b, 0)[:len(b)]
 		}
-		n, err := d.r.Read(b[len(b):cap(b)])
+		end := cap(b)
+		if bg != nil {
+			end = min(end, len(b)+readPiece)
+		}
+		n, err := d.r.Read(b[len(b):end])
 		b = b[:len(b)+n]
 		if err == io.EOF {
 			break
@@ -458,16 +476,52 @@ func (d *Reader) readPayload(sizeHint int64, check func() error) ([]byte, error)
 				return nil, err
 			}
 		}
+		if safe := len(b) - tsize; bg != nil && safe-hashed >= readPiece {
+			bg.ch <- b[hashed:safe] // payload for sure: the trailer is after it
+			hashed = safe
+		}
+	}
+	if bg != nil {
+		bg.wait()
 	}
 	n := max(len(b)-tsize, 0)
 	payload := b[:n:n]
-	d.h.Write(payload)
+	d.h.Write(payload[hashed:])
 	d.n += int64(n)
 	d.buf, d.start, d.end, d.eof = b, n, len(b), true
 	if d.err = d.finish(); d.err != nil {
 		return nil, d.err
 	}
 	return payload, nil
+}
+
+const (
+	hashBehindMin = 16 << 20 // payloads hashed behind the reads from this size
+	readPiece     = 4 << 20  // the reads' size then
+)
+
+// hashBehind hashes the pieces sent on ch, in order, in its own goroutine.
+type hashBehind struct {
+	ch   chan []byte
+	done chan struct{}
+	once sync.Once
+}
+
+func newHashBehind(h hash.Hash) *hashBehind {
+	x := &hashBehind{ch: make(chan []byte, 8), done: make(chan struct{})}
+	go func() {
+		defer close(x.done)
+		for p := range x.ch {
+			h.Write(p)
+		}
+	}()
+	return x
+}
+
+// wait returns when every piece sent is hashed; it may be called again.
+func (x *hashBehind) wait() {
+	x.once.Do(func() { close(x.ch) })
+	<-x.done
 }
 
 // Decode reads a whole record from r and returns its metadata and its

@@ -346,15 +346,27 @@ type hashWriter struct {
 	werr error
 }
 
+// Write hands p on in pieces and hashes each piece after the reader took
+// it: hashing a piece overlaps the store's writing of the one before.
 func (w *hashWriter) Write(p []byte) (int, error) {
-	n, err := w.w.Write(p)
-	w.h.Write(p[:n])
-	w.n += int64(n)
-	if err != nil {
-		w.werr = err
+	total := 0
+	for len(p) > 0 {
+		piece := p[:min(len(p), hashPiece)]
+		n, err := w.w.Write(piece)
+		w.h.Write(piece[:n])
+		w.n += int64(n)
+		total += n
+		if err != nil {
+			w.werr = err
+			return total, err
+		}
+		p = p[n:]
 	}
-	return n, err
+	return total, nil
 }
+
+// hashPiece matches the size of the reads of storage.Put's copy.
+const hashPiece = 256 << 10
 
 // encodeSafe turns a panicking serializer (or MarshalX method) into an error.
 func encodeSafe(s serializer.Serializer, w io.Writer, v any) (err error) {

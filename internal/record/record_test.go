@@ -713,3 +713,36 @@ func mustLocal(t *testing.T) storage.Storage {
 	}
 	return st
 }
+
+// A large payload, hashed while it is read: read back whole, and refused
+// when a byte of it changed, early or late.
+func TestReadLargeHashedWhileRead(t *testing.T) {
+	ctx := context.Background()
+	st := mustLocal(t)
+	want := make([]byte, 40<<20)
+	for i := range want {
+		want[i] = byte(i * 7)
+	}
+	if _, err := record.Write(ctx, st, "big", record.Meta{}, nil, want, storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	if _, err := record.Read(ctx, st, "big", nil, &got); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("read back: err %v, equal %v", err, bytes.Equal(got, want))
+	}
+	file := filepath.Join(st.(*storage.Local).Base(), "big")
+	good, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []int{1 << 20, len(good) - 49 - 1000, len(good) - 49} {
+		bad := bytes.Clone(good)
+		bad[at] ^= 0x40
+		if err := os.WriteFile(file, bad, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := record.Read(ctx, st, "big", nil, &got); !errors.Is(err, record.ErrChecksum) {
+			t.Errorf("byte %d of %d changed: err %v", at, len(bad), err)
+		}
+	}
+}
