@@ -56,7 +56,7 @@ type Result[R any] struct {
 	meta      *record.Meta // nil until written or read
 	name      string       // the run, for errors ("": run's name)
 	run       *taskRun     // the task run, when name is ""
-	want      resultType   // what a record must hold to be read as R
+	want      *resultType  // what a record must hold to be read as R; nil: anything
 }
 
 // who names the run in errors.
@@ -74,7 +74,7 @@ func (r *Result[R]) who() string {
 // gives an error wrapping ErrTypeMismatch that names both types, before a
 // byte of the payload is decoded.
 func Reference[R any](st storage.Storage, key string) *Result[R] {
-	return &Result[R]{hasValue: true, keep: true, persisted: true, store: st, key: key, name: key, want: typeOf[R](nil)}
+	return &Result[R]{hasValue: true, keep: true, persisted: true, store: st, key: key, name: key, want: ptrTo(typeOf[R](nil))}
 }
 
 // Kind tells how the result is kept.
@@ -103,7 +103,7 @@ func (r *Result[R]) Get(ctx context.Context) (R, error) {
 	}
 	var v R
 	meta, err := record.ReadChecked(ctx, r.store, r.key, r.ser, &v, func(m record.Meta) error {
-		if r.want.hash == "" || m.TypeHash == r.want.hash {
+		if r.want == nil || r.want.hash == "" || m.TypeHash == r.want.hash {
 			return nil
 		}
 		has := m.GoType

@@ -112,13 +112,12 @@ func attempts[R any](ctx context.Context, log *runLog, retries int, delay time.D
 }
 
 // taskFrame holds what one task run needs in a single allocation: its
-// State (returned), its taskRun (read by TaskRunFrom), the body's context,
-// and its log.
+// State (returned), its taskRun (read by TaskRunFrom), the body's context
+// and the calling flow run's info.
 type taskFrame[R any] struct {
 	st  State[R]
 	tr  taskRun
 	ctx taskCtx
-	log runLog
 	fi  FlowRunInfo // the calling flow run, as the task run started
 }
 
@@ -131,7 +130,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	}
 	p, err := e.resolve(def, &cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
 	f := &taskFrame[R]{}
-	tr, st, log := &f.tr, &f.st, &f.log
+	tr, st := &f.tr, &f.st
 	tr.info.TaskName, tr.info.RunCount = taskName, 1
 	switch {
 	case p.counter != nil && p.name == taskName:
@@ -143,7 +142,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	}
 	st.taskRun = tr
 	st.res.run, st.res.hasValue, st.res.loaded, st.res.keep = tr, def.Value, true, true
-	*log = runLog{log: e.logger, kind: "task", name: taskName, task: tr}
+	log := &runLog{log: e.logger, kind: "task", name: taskName, task: tr} // stays on the stack
 	if fr != nil {
 		f.fi = fr.info()
 		st.flowRun = &f.fi
@@ -186,7 +185,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	var sl *slot // where the result is kept; nil when not persisted
 	if p.persist {
 		sl = &slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
-		st.res.want = sl.want
+		st.res.want = &sl.want
 	}
 	cached := func(v R, m record.Meta) *State[R] {
 		if fr != nil {
@@ -380,7 +379,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		key := RunKey(p.name, cfg.RunID)
 		sl = &slot{e: e, p: p, def: def, task: p.name, key: key, want: typeOf[R](def)}
-		st.res.key, st.res.want, st.res.persisted = key, sl.want, true
+		st.res.key, st.res.want, st.res.persisted = key, &sl.want, true
 		if !p.persist {
 			st.reason = "run id " + cfg.RunID + ": a named run keeps its result (" + p.reason + ")"
 		}
@@ -460,7 +459,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			Labels:  map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name, "flow_name": fr.flowName},
 		}
 		sl := &slot{e: e, p: p, def: def, task: p.name, key: key, want: typeOf[R](def)}
-		st.res.want = sl.want
+		st.res.want = &sl.want
 		v, meta, err = persist(ctx, sl, v, false, meta)
 		if err != nil {
 			return fail(err)
