@@ -174,7 +174,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 
 	var key string
 	var reuse bool
-	var manifest *record.Manifest
+	var manifest record.Manifest // zero: none
 	if p.persist {
 		key, reuse, manifest, err = taskKey(tctx, inv, cfg, p, fr, tr)
 		if err != nil {
@@ -257,7 +257,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 	}
 	if e.explain && reuse && found != lookupHit && st.why != "" && st.why != "refresh requested" {
-		cur := sl.want.stamp(record.Meta{Key: key, Manifest: manifest, Labels: labels}, def)
+		cur := sl.want.stamp(record.Meta{Key: key, Manifest: manifestOf(manifest), Labels: labels}, def)
 		st.why = explainMiss(tctx, sl, cur, st.why)
 	}
 
@@ -278,7 +278,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			Key:      key,
 			Created:  e.now().UTC(),
 			Labels:   labels,
-			Manifest: manifest,
+			Manifest: manifestOf(manifest),
 		}
 		if cfg.CacheExpiration > 0 {
 			meta.Expires = meta.Created.Add(cfg.CacheExpiration)
@@ -473,6 +473,14 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		st.res.value, st.res.loaded, st.res.keep = zero, false, false
 	}
 	return finish()
+}
+
+// manifestOf returns m on the heap, nil for the zero Manifest (none).
+func manifestOf(m record.Manifest) *record.Manifest {
+	if m.KeyFrom == "" {
+		return nil
+	}
+	return &m
 }
 
 // runLog writes the logs of one run. It keeps only what the lines need, and

@@ -167,6 +167,18 @@ func parseTrailer(b []byte, key string, offset int64) (trailer, error) {
 	return trailer{size: int64(n), sum: bytes.Clone(b[8:40])}, nil
 }
 
+// checksumOf spells a SHA-256 as Meta.Checksum does: "sha256:<hex>", in
+// one allocation.
+func checksumOf(sum []byte) string {
+	var b [len("sha256:") + 2*sha256.Size]byte
+	if len(sum) != sha256.Size {
+		return "sha256:" + hex.EncodeToString(sum)
+	}
+	copy(b[:], "sha256:")
+	hex.Encode(b[len("sha256:"):], sum)
+	return string(b[:])
+}
+
 // CorruptError describes a record that cannot be read. It matches ErrCorrupt
 // and, where it applies, ErrTruncated, ErrChecksum or ErrVersion with
 // errors.Is.
@@ -259,8 +271,8 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 	if hlen > MaxHeaderSize {
 		return nil, corrupt(key, 10, nil, fmt.Sprintf("header length %d exceeds %d", hlen, MaxHeaderSize))
 	}
-	hb := make([]byte, int(hlen)+crcSize)
-	if n, err := io.ReadFull(r, hb); err != nil {
+	hb, err := readHeaderBytes(r, int(hlen)+crcSize)
+	if n := len(hb); err != nil {
 		if isShort(err) {
 			return nil, corrupt(key, prefixSize+int64(n), ErrTruncated, "record ends inside its header")
 		}
@@ -281,6 +293,19 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 		headerEnd: prefixSize + int64(hlen) + crcSize,
 		h:         sha256.New(),
 	}, nil
+}
+
+// readHeaderBytes reads the n bytes of a header and its CRC: in place when
+// r holds them in memory already.
+func readHeaderBytes(r io.Reader, n int) ([]byte, error) {
+	if o, ok := r.(*owned); ok && o.Len() >= n {
+		off := len(o.b) - o.Len()
+		_, _ = o.Seek(int64(off+n), io.SeekStart)
+		return o.b[off : off+n : off+n], nil
+	}
+	hb := make([]byte, n)
+	m, err := io.ReadFull(r, hb)
+	return hb[:m], err
 }
 
 // agrees reports whether b and m are equal over their common length.
@@ -409,7 +434,7 @@ func (d *Reader) finish() error {
 		return corrupt(d.key, d.headerEnd, nil, "literal record with a payload")
 	}
 	d.meta.Size = t.size
-	d.meta.Checksum = "sha256:" + hex.EncodeToString(t.sum)
+	d.meta.Checksum = checksumOf(t.sum)
 	d.done = true
 	return nil
 }

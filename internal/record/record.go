@@ -333,7 +333,7 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), perr)
 	}
 	meta.Size = size
-	meta.Checksum = fmt.Sprintf("sha256:%x", sum)
+	meta.Checksum = checksumOf(sum)
 	return meta, nil
 }
 
