@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:cf1e0aede5a2c0415dfe06a0e17cc5a6a7b9392183711ed95efaf67cfa43a265",
+	Source:   "sha256:cda6107a242afbd34f5383d0f068dfe20109b28997cee941b4027e268ac2fd60",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
