@@ -90,10 +90,13 @@ func callBody[R any](ctx context.Context, body func(context.Context) (R, error))
 }
 
 // attempts runs body up to retries+1 times, pausing delay between attempts;
-// setCount tells the run which attempt it is on.
+// setCount tells the run which attempt it is on from the second (runs
+// start at 1).
 func attempts[R any](ctx context.Context, log *runLog, retries int, delay time.Duration, setCount func(int), body func(context.Context) (R, error)) (R, error) {
 	for n := 1; ; n++ {
-		setCount(n)
+		if n > 1 { // runs start at attempt 1
+			setCount(n)
+		}
 		v, err := callBody(ctx, body)
 		if err == nil || n > retries {
 			return v, err
