@@ -18,6 +18,7 @@ func BenchmarkRun(b *testing.B) {
 	}{
 		{"unpersisted", runtime.Config{}},
 		{"cached-memory", runtime.Config{Storage: "memory", CacheKeyFn: true}},
+		{"cached-local", runtime.Config{Storage: "local", CacheKeyFn: true}},
 		{"persisted-local", runtime.Config{Persist: ptr(true), CachePolicy: "none"}},
 	}
 	b.Run("direct", func(b *testing.B) {

@@ -32,6 +32,8 @@ type resultType struct {
 
 // typeOf is the result type of def's runs: the generator's fingerprint, else
 // the one computed from R (hand-written invocations, references).
+func ptrTo[T any](v T) *T { return &v }
+
 func typeOf[R any](def *Def) resultType {
 	if def != nil && def.TypeHash != "" {
 		return resultType{hash: def.TypeHash, desc: def.TypeDesc, goType: def.GoType}

@@ -15,7 +15,8 @@ import (
 
 // taskKey returns the storage key of a persisted task result, whether a
 // record already at that key may be reused, and the key's manifest (what it
-// was made of, kept in the record's header):
+// was made of, kept in the record's header; zero for a random key), by
+// value: a cache hit never needs it on the heap:
 //
 //  1. a storage-key template: the rendered key;
 //  2. else a cache_key_fn: its string;
@@ -23,13 +24,13 @@ import (
 //     random key that is never looked up.
 //
 // Keys from 1 and 2 must pass storage.ValidateKey.
-func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, fr *flowRun, tr *taskRun) (string, bool, *record.Manifest, error) {
+func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, fr *flowRun, tr *taskRun) (string, bool, record.Manifest, error) {
 	def := inv.Def
 	switch {
 	case inv.StorageKey != nil:
-		man := &record.Manifest{KeyFrom: "storage_key", StorageKey: cfg.StorageKey, Source: def.Source, Units: def.Units}
+		man := record.Manifest{KeyFrom: "storage_key", StorageKey: cfg.StorageKey, Source: def.Source, Units: def.Units}
 		if def.KeyUsesFlowRun && fr == nil {
-			return "", false, nil, fmt.Errorf("task %s: storage key %q needs a flow run (it uses flow_run fields), but the task runs outside a flow", p.name, cfg.StorageKey)
+			return "", false, record.Manifest{}, fmt.Errorf("task %s: storage key %q needs a flow run (it uses flow_run fields), but the task runs outside a flow", p.name, cfg.StorageKey)
 		}
 		kc := KeyContext{TaskRun: tr.get()}
 		if fr != nil {
@@ -37,31 +38,31 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 		}
 		k, err := inv.StorageKey(kc)
 		if err != nil {
-			return "", false, nil, fmt.Errorf("task %s: render storage key %q: %w", p.name, cfg.StorageKey, err)
+			return "", false, record.Manifest{}, fmt.Errorf("task %s: render storage key %q: %w", p.name, cfg.StorageKey, err)
 		}
 		if err := errors.Join(storage.ValidateKey(k), reservedKey(k)); err != nil {
-			return "", false, nil, fmt.Errorf("task %s: storage_key %q on %s: %w", p.name, cfg.StorageKey, p.store, err)
+			return "", false, record.Manifest{}, fmt.Errorf("task %s: storage_key %q on %s: %w", p.name, cfg.StorageKey, p.store, err)
 		}
 		return k, true, man, nil
 	case inv.CacheKey != nil:
-		man := &record.Manifest{KeyFrom: "cache_key_fn", Source: def.Source, Units: def.Units}
+		man := record.Manifest{KeyFrom: "cache_key_fn", Source: def.Source, Units: def.Units}
 		k, err := inv.CacheKey(ctx)
 		if err != nil {
-			return "", false, nil, fmt.Errorf("task %s: cache_key_fn: %w", p.name, err)
+			return "", false, record.Manifest{}, fmt.Errorf("task %s: cache_key_fn: %w", p.name, err)
 		}
 		if err := errors.Join(storage.ValidateKey(k), reservedKey(k)); err != nil {
-			return "", false, nil, fmt.Errorf("task %s: cache_key_fn's key on %s: %w", p.name, p.store, err)
+			return "", false, record.Manifest{}, fmt.Errorf("task %s: cache_key_fn's key on %s: %w", p.name, p.store, err)
 		}
 		return k, true, man, nil
 	}
 	pol, err := parsePolicy(cfg.CachePolicy)
 	if err != nil {
-		return "", false, nil, fmt.Errorf("task %s: %w", p.name, err)
+		return "", false, record.Manifest{}, fmt.Errorf("task %s: %w", p.name, err)
 	}
 	if pol.None() {
-		return uuid.NewString(), false, nil, nil
+		return uuid.NewString(), false, record.Manifest{}, nil
 	}
-	man := &record.Manifest{KeyFrom: "cache_policy", Policy: pol.String()}
+	man := record.Manifest{KeyFrom: "cache_policy", Policy: pol.String()}
 	parts := map[string]string{}
 	for _, part := range pol.Parts() {
 		switch part {
@@ -69,7 +70,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 			h := newTrackingHasher(pol.Excluded())
 			if inv.Inputs != nil {
 				if err := inv.Inputs(h); err != nil {
-					return "", false, nil, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
+					return "", false, record.Manifest{}, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
 				}
 			}
 			parts[part] = h.sum()
@@ -87,7 +88,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 		case cachepolicy.FlowParameters:
 			if fr != nil {
 				if fr.inputErr != nil {
-					return "", false, nil, fmt.Errorf("task %s: hash parameters of flow %s for the cache key: %w", p.name, fr.flowName, fr.inputErr)
+					return "", false, record.Manifest{}, fmt.Errorf("task %s: hash parameters of flow %s for the cache key: %w", p.name, fr.flowName, fr.inputErr)
 				}
 				parts[part] = fr.inputHash
 			}

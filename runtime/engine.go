@@ -38,8 +38,9 @@ type Engine struct {
 	stores   map[string]storage.Storage // opened stores by resolved spec
 	blocks   map[string]storage.Storage // registered in code, by slug
 	memory   storage.Storage
-	opened   []io.Closer    // stores this engine opened and must close
-	counters map[string]int // task run numbers outside flows
+	opened   []io.Closer // stores this engine opened and must close
+	counters runCounters // task run numbers outside flows
+	plans    planMemo    // resolved settings of runs outside flows
 }
 
 // EngineOption configures an Engine.
@@ -89,7 +90,6 @@ func NewEngine(s settings.Settings, opts ...EngineOption) *Engine {
 		now:      time.Now,
 		stores:   map[string]storage.Storage{},
 		blocks:   map[string]storage.Storage{},
-		counters: map[string]int{},
 	}
 	for _, o := range opts {
 		o(e)
@@ -187,12 +187,7 @@ func (e *Engine) RegisterStorage(slug string, st storage.Storage) {
 }
 
 // nextTaskNumber numbers task runs outside flows.
-func (e *Engine) nextTaskNumber(task string) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.counters[task]++
-	return e.counters[task]
-}
+func (e *Engine) nextTaskNumber(task string) int { return e.counters.next(task) }
 
 // Close releases the stores the engine opened (not those registered or
 // passed in as backends). The engine must not be used afterwards.

@@ -27,9 +27,11 @@ type flowRun struct {
 	// resumed counts the task runs of this flow run that were Cached.
 	resumed atomic.Int64
 
+	counters runCounters // task and subflow run numbers
+	plans    planMemo    // resolved settings of the runs it calls
+
 	mu       sync.Mutex
 	runCount int
-	counters map[string]int
 	futures  sync.WaitGroup
 }
 
@@ -39,12 +41,7 @@ func (f *flowRun) info() FlowRunInfo {
 	return FlowRunInfo{ID: f.id, Name: f.name, FlowName: f.flowName, RunCount: f.runCount}
 }
 
-func (f *flowRun) nextTaskNumber(task string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.counters[task]++
-	return f.counters[task]
-}
+func (f *flowRun) nextTaskNumber(task string) int { return f.counters.next(task) }
 
 type flowRunKey struct{}
 type taskRunKey struct{}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/runtime/serializer"
@@ -249,27 +250,53 @@ type plan struct {
 	refresh      bool
 	serializable bool
 	retries      int
-	inherit      Passed // what a flow passes to its children
+	inherit      *Passed // what a flow passes to its children (never nil)
+
+	// what resolve opens store and ser from (Resolved's fields)
+	storage         string
+	storageBackend  storage.Storage
+	serializer      string
+	serializerValue serializer.Serializer
+	compression     string
+	// counter numbers the runs of name where the run was resolved (the
+	// engine, or the calling flow run)
+	counter *atomic.Int64
 }
 
 // resolve resolves a run's settings with Resolve, for a run called from
 // parent (nil outside flows), and opens its storage and serializer when it
-// needs them.
-func (e *Engine) resolve(def *Def, cfg Config, parent *flowRun, hasStorageKey, hasCacheKey bool) (plan, error) {
-	var from *Passed
+// needs them. The resolution (not the opening) is remembered per Def in
+// the parent flow run, or the engine at the top level (see planMemo).
+func (e *Engine) resolve(def *Def, cfg *Config, parent *flowRun, hasStorageKey, hasCacheKey bool) (plan, error) {
+	memo := &e.plans
 	if parent != nil {
-		in := parent.inherit
-		in.Flow, in.Retries, in.RunID = parent.flowName, parent.retries, parent.durable
-		from = &in
+		memo = &parent.plans
 	}
-	r, err := Resolve(def, cfg, from, e.settings, hasStorageKey, hasCacheKey)
-	p := plan{
-		name: r.Name, persist: r.Persist.Persist, reason: r.Persist.Reason,
-		inMemory: r.InMemory, refresh: r.Refresh, serializable: r.Serializable,
-		retries: r.Retries, inherit: r.Passes,
-	}
-	if err != nil {
-		return p, err
+	p, ok := memo.get(def, cfg, hasStorageKey, hasCacheKey)
+	if !ok {
+		var from *Passed
+		if parent != nil {
+			in := parent.inherit
+			in.Flow, in.Retries, in.RunID = parent.flowName, parent.retries, parent.durable
+			from = &in
+		}
+		r, err := Resolve(def, *cfg, from, e.settings, hasStorageKey, hasCacheKey)
+		p = plan{
+			name: r.Name, persist: r.Persist.Persist, reason: r.Persist.Reason,
+			inMemory: r.InMemory, refresh: r.Refresh, serializable: r.Serializable,
+			retries: r.Retries, inherit: &r.Passes,
+			storage: r.Storage, storageBackend: r.StorageBackend,
+			serializer: r.Serializer, serializerValue: r.SerializerValue, compression: r.Compression,
+		}
+		if err != nil {
+			return p, err
+		}
+		if parent != nil {
+			p.counter = parent.counters.counter(p.name)
+		} else {
+			p.counter = e.counters.counter(p.name)
+		}
+		memo.put(def, cfg, hasStorageKey, hasCacheKey, p)
 	}
 	if !p.persist && (def.Kind != KindFlow || cfg.RunID == "") {
 		// A named flow run keeps its result even when the flow persists
@@ -277,26 +304,26 @@ func (e *Engine) resolve(def *Def, cfg Config, parent *flowRun, hasStorageKey, h
 		return p, nil
 	}
 
-	p.store = r.StorageBackend
+	p.store = p.storageBackend
 	if p.store == nil {
-		st, err := e.openStorage(r.Storage)
+		st, err := e.openStorage(p.storage)
 		if err != nil {
 			return p, fmt.Errorf("%s: %w", p.name, err)
 		}
 		p.store = st
 	}
-	p.ser = r.SerializerValue
-	if p.ser != nil && r.Compression != "" {
-		ser, err := serializer.Compressed(p.ser, r.Compression)
+	p.ser = p.serializerValue
+	if p.ser != nil && p.compression != "" {
+		ser, err := serializer.Compressed(p.ser, p.compression)
 		if err != nil {
 			return p, fmt.Errorf("%s: %w", p.name, err)
 		}
 		p.ser = ser
 	}
 	if p.ser == nil {
-		ser, err := newSerializer(r.Serializer, r.Compression)
+		ser, err := newSerializer(p.serializer, p.compression)
 		if err != nil {
-			return p, fmt.Errorf("%s: serializer %q: %w", p.name, r.Serializer, err)
+			return p, fmt.Errorf("%s: serializer %q: %w", p.name, p.serializer, err)
 		}
 		p.ser = ser
 	}

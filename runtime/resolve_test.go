@@ -1,6 +1,7 @@
 package runtime_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/resultgen/resultgen/runtime"
@@ -34,5 +35,42 @@ func TestResolveNestedNamesTheFlowThatSetIt(t *testing.T) {
 		rt.Storage != want.Storage || rt.StorageFrom != want.StorageFrom || rt.Serializer != want.Serializer ||
 		rt.SerializerFrom != want.SerializerFrom || rt.KeyKind != want.KeyKind || rt.InMemory != want.InMemory {
 		t.Errorf("task: %+v", rt)
+	}
+}
+
+// Runs of one function resolve their settings once, but a run whose
+// settings differ (an option, or the Def changed between runs) follows
+// its own settings.
+func TestRepeatedRunsFollowChangedSettings(t *testing.T) {
+	ctx, _, _ := newEngine(t, nil)
+	def := taskDef("again", true, runtime.Config{})
+	tk := newTask(def, func(context.Context) (int, error) { return 1, nil })
+	for range 2 {
+		if st := tk.State(ctx); st.Persisted() {
+			t.Fatalf("persisted without a setting: %s", st.PersistReason())
+		}
+	}
+	if st := tk.WithOptions(runtime.Persist(true)).State(ctx); !st.Persisted() {
+		t.Fatalf("persist option ignored: %s", st.PersistReason())
+	}
+	def.Config.Persist = ptr(true)
+	if st := tk.State(ctx); !st.Persisted() {
+		t.Fatalf("persist=true set on the Def ignored: %s", st.PersistReason())
+	}
+	*def.Config.Persist = false
+	if st := tk.State(ctx); st.Persisted() {
+		t.Fatalf("persist=false set on the Def ignored: %s", st.PersistReason())
+	}
+	flow := newTask(flowDef("outer", true, runtime.Config{}), func(ctx context.Context) (int, error) {
+		for i := range 3 {
+			st := tk.WithOptions(runtime.Persist(i == 1)).State(ctx)
+			if st.Persisted() != (i == 1) {
+				t.Errorf("call %d in a flow: persisted=%v: %s", i, st.Persisted(), st.PersistReason())
+			}
+		}
+		return 0, nil
+	})
+	if _, err := flow.Call(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -53,10 +53,10 @@ type Result[R any] struct {
 	store     storage.Storage
 	ser       serializer.Serializer // nil: rebuilt from the record's spec
 	key       string
-	meta      record.Meta
-	name      string     // the run, for errors ("": run's name)
-	run       *taskRun   // the task run, when name is ""
-	want      resultType // what a record must hold to be read as R
+	meta      *record.Meta // nil until written or read
+	name      string       // the run, for errors ("": run's name)
+	run       *taskRun     // the task run, when name is ""
+	want      *resultType  // what a record must hold to be read as R; nil: anything
 }
 
 // who names the run in errors.
@@ -74,7 +74,7 @@ func (r *Result[R]) who() string {
 // gives an error wrapping ErrTypeMismatch that names both types, before a
 // byte of the payload is decoded.
 func Reference[R any](st storage.Storage, key string) *Result[R] {
-	return &Result[R]{hasValue: true, keep: true, persisted: true, store: st, key: key, name: key, want: typeOf[R](nil)}
+	return &Result[R]{hasValue: true, keep: true, persisted: true, store: st, key: key, name: key, want: ptrTo(typeOf[R](nil))}
 }
 
 // Kind tells how the result is kept.
@@ -82,7 +82,7 @@ func (r *Result[R]) Kind() ResultKind {
 	switch {
 	case !r.persisted:
 		return Unpersisted
-	case r.meta.Literal != nil:
+	case r.meta != nil && r.meta.Literal != nil:
 		return Literal
 	}
 	return Persisted
@@ -103,7 +103,7 @@ func (r *Result[R]) Get(ctx context.Context) (R, error) {
 	}
 	var v R
 	meta, err := record.ReadChecked(ctx, r.store, r.key, r.ser, &v, func(m record.Meta) error {
-		if r.want.hash == "" || m.TypeHash == r.want.hash {
+		if r.want == nil || r.want.hash == "" || m.TypeHash == r.want.hash {
 			return nil
 		}
 		has := m.GoType
@@ -118,7 +118,7 @@ func (r *Result[R]) Get(ctx context.Context) (R, error) {
 	if err != nil {
 		return zero, fmt.Errorf("%s: read result %q from %s: %w", r.who(), storage.ShortKey(r.key), r.store, err)
 	}
-	r.meta = meta
+	r.meta = &meta
 	if r.keep {
 		r.value, r.loaded = v, true
 	}
@@ -150,5 +150,8 @@ func (r *Result[R]) Location() string {
 func (r *Result[R]) Meta() (record.Meta, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.meta, r.persisted && r.meta.Version != 0
+	if r.meta == nil {
+		return record.Meta{}, false
+	}
+	return *r.meta, r.persisted && r.meta.Version != 0
 }

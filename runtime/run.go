@@ -90,10 +90,13 @@ func callBody[R any](ctx context.Context, body func(context.Context) (R, error))
 }
 
 // attempts runs body up to retries+1 times, pausing delay between attempts;
-// setCount tells the run which attempt it is on.
+// setCount tells the run which attempt it is on from the second (runs
+// start at 1).
 func attempts[R any](ctx context.Context, log *runLog, retries int, delay time.Duration, setCount func(int), body func(context.Context) (R, error)) (R, error) {
 	for n := 1; ; n++ {
-		setCount(n)
+		if n > 1 { // runs start at attempt 1
+			setCount(n)
+		}
 		v, err := callBody(ctx, body)
 		if err == nil || n > retries {
 			return v, err
@@ -112,13 +115,12 @@ func attempts[R any](ctx context.Context, log *runLog, retries int, delay time.D
 }
 
 // taskFrame holds what one task run needs in a single allocation: its
-// State (returned), its taskRun (read by TaskRunFrom), the body's context,
-// and its log.
+// State (returned), its taskRun (read by TaskRunFrom), the body's context
+// and the calling flow run's info.
 type taskFrame[R any] struct {
 	st  State[R]
 	tr  taskRun
 	ctx taskCtx
-	log runLog
 	fi  FlowRunInfo // the calling flow run, as the task run started
 }
 
@@ -129,17 +131,21 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if taskName == "" {
 		taskName = def.Name
 	}
+	p, err := e.resolve(def, &cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
 	f := &taskFrame[R]{}
-	tr, st, log := &f.tr, &f.st, &f.log
+	tr, st := &f.tr, &f.st
 	tr.info.TaskName, tr.info.RunCount = taskName, 1
-	if fr != nil {
+	switch {
+	case p.counter != nil && p.name == taskName:
+		tr.n = int(p.counter.Add(1))
+	case fr != nil:
 		tr.n = fr.nextTaskNumber(taskName)
-	} else {
+	default:
 		tr.n = e.nextTaskNumber(taskName)
 	}
 	st.taskRun = tr
 	st.res.run, st.res.hasValue, st.res.loaded, st.res.keep = tr, def.Value, true, true
-	*log = runLog{log: e.logger, kind: "task", name: taskName, task: tr}
+	log := &runLog{log: e.logger, kind: "task", name: taskName, task: tr} // stays on the stack
 	if fr != nil {
 		f.fi = fr.info()
 		st.flowRun = &f.fi
@@ -161,7 +167,6 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if cfg.RunID != "" || cfg.NewRun {
 		return fail(fmt.Errorf("task %s: runtime.RunID and runtime.NewRun name flow runs; a task runs in its calling flow's run", taskName))
 	}
-	p, err := e.resolve(def, cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
 	st.res.persisted, st.reason = p.persist, p.reason
 	if err != nil {
 		return fail(err)
@@ -172,7 +177,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 
 	var key string
 	var reuse bool
-	var manifest *record.Manifest
+	var manifest record.Manifest // zero: none
 	if p.persist {
 		key, reuse, manifest, err = taskKey(tctx, inv, cfg, p, fr, tr)
 		if err != nil {
@@ -180,8 +185,11 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		st.res.key = key
 	}
-	sl := &slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
-	st.res.want = sl.want
+	var sl *slot // where the result is kept; nil when not persisted
+	if p.persist {
+		sl = &slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
+		st.res.want = &sl.want
+	}
 	cached := func(v R, m record.Meta) *State[R] {
 		if fr != nil {
 			fr.resumed.Add(1)
@@ -189,7 +197,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		sl.touch(tctx)
 		st.name = StateCached
 		st.why = "loaded the record at the key"
-		st.res.meta = m
+		st.res.meta = &m
 		st.res.value = v
 		st.res.loaded, st.res.keep = p.inMemory, p.inMemory
 		if !p.inMemory {
@@ -252,7 +260,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 	}
 	if e.explain && reuse && found != lookupHit && st.why != "" && st.why != "refresh requested" {
-		cur := sl.want.stamp(record.Meta{Key: key, Manifest: manifest, Labels: labels}, def)
+		cur := sl.want.stamp(record.Meta{Key: key, Manifest: manifestOf(manifest), Labels: labels}, def)
 		st.why = explainMiss(tctx, sl, cur, st.why)
 	}
 
@@ -273,7 +281,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			Key:      key,
 			Created:  e.now().UTC(),
 			Labels:   labels,
-			Manifest: manifest,
+			Manifest: manifestOf(manifest),
 		}
 		if cfg.CacheExpiration > 0 {
 			meta.Expires = meta.Created.Add(cfg.CacheExpiration)
@@ -281,12 +289,13 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		// A run that lost its lock is no longer the key's only writer: it
 		// never overwrites, so a record a takeover committed meanwhile wins.
 		overwrite := (p.refresh || found == lookupStale) && !lockLost
-		v, st.res.meta, err = persist(tctx, sl, v, overwrite, meta)
+		v, meta, err = persist(tctx, sl, v, overwrite, meta)
 		if err != nil {
 			return fail(err)
 		}
+		st.res.meta = &meta
 		if e.explain && reuse {
-			if err := record.WriteIndex(tctx, p.store, st.res.meta); err != nil {
+			if err := record.WriteIndex(tctx, p.store, meta); err != nil {
 				e.logger.Warn("explain: cannot write the task index", "task", taskName, "error", err)
 			}
 		}
@@ -303,7 +312,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Config) *State[R] {
 	def := inv.Def
 	parent := flowFrom(ctx)
-	p, resolveErr := e.resolve(def, cfg, parent, false, false)
+	p, resolveErr := e.resolve(def, &cfg, parent, false, false)
 	fr := &flowRun{
 		eng:      e,
 		parent:   parent,
@@ -311,8 +320,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		name:     runName(),
 		flowName: p.name,
 		retries:  p.retries,
-		inherit:  p.inherit,
-		counters: map[string]int{},
+		inherit:  *p.inherit,
 		runCount: 1,
 	}
 	switch {
@@ -374,7 +382,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		key := RunKey(p.name, cfg.RunID)
 		sl = &slot{e: e, p: p, def: def, task: p.name, key: key, want: typeOf[R](def)}
-		st.res.key, st.res.want, st.res.persisted = key, sl.want, true
+		st.res.key, st.res.want, st.res.persisted = key, &sl.want, true
 		if !p.persist {
 			st.reason = "run id " + cfg.RunID + ": a named run keeps its result (" + p.reason + ")"
 		}
@@ -387,7 +395,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 				return nil, false
 			}
 			st.name, st.why = StateCached, "run id "+cfg.RunID+" finished: loaded its result"
-			st.res.meta, st.res.value = m, v
+			st.res.meta, st.res.value = &m, v
 			if !p.inMemory {
 				var zero R
 				st.res.value, st.res.loaded, st.res.keep = zero, false, false
@@ -438,10 +446,11 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		// Overwrite: the lock is held, and what is there is an older run
 		// of the id (NewRun) or a record this run cannot use.
-		v, st.res.meta, err = persist(ctx, sl, v, true, meta)
+		v, meta, err = persist(ctx, sl, v, true, meta)
 		if err != nil {
 			return fail(err)
 		}
+		st.res.meta = &meta
 	case p.persist:
 		key := uuid.NewString()
 		st.res.key = key
@@ -453,11 +462,12 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			Labels:  map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name, "flow_name": fr.flowName},
 		}
 		sl := &slot{e: e, p: p, def: def, task: p.name, key: key, want: typeOf[R](def)}
-		st.res.want = sl.want
-		v, st.res.meta, err = persist(ctx, sl, v, false, meta)
+		st.res.want = &sl.want
+		v, meta, err = persist(ctx, sl, v, false, meta)
 		if err != nil {
 			return fail(err)
 		}
+		st.res.meta = &meta
 	}
 	st.name = StateCompleted
 	st.res.value = v
@@ -466,6 +476,14 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		st.res.value, st.res.loaded, st.res.keep = zero, false, false
 	}
 	return finish()
+}
+
+// manifestOf returns m on the heap, nil for the zero Manifest (none).
+func manifestOf(m record.Manifest) *record.Manifest {
+	if m.KeyFrom == "" {
+		return nil
+	}
+	return &m
 }
 
 // runLog writes the logs of one run. It keeps only what the lines need, and

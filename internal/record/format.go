@@ -11,6 +11,7 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/resultgen/resultgen/runtime/serializer"
@@ -166,6 +167,18 @@ func parseTrailer(b []byte, key string, offset int64) (trailer, error) {
 	return trailer{size: int64(n), sum: bytes.Clone(b[8:40])}, nil
 }
 
+// checksumOf spells a SHA-256 as Meta.Checksum does: "sha256:<hex>", in
+// one allocation.
+func checksumOf(sum []byte) string {
+	var b [len("sha256:") + 2*sha256.Size]byte
+	if len(sum) != sha256.Size {
+		return "sha256:" + hex.EncodeToString(sum)
+	}
+	copy(b[:], "sha256:")
+	hex.Encode(b[len("sha256:"):], sum)
+	return string(b[:])
+}
+
 // CorruptError describes a record that cannot be read. It matches ErrCorrupt
 // and, where it applies, ErrTruncated, ErrChecksum or ErrVersion with
 // errors.Is.
@@ -258,8 +271,8 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 	if hlen > MaxHeaderSize {
 		return nil, corrupt(key, 10, nil, fmt.Sprintf("header length %d exceeds %d", hlen, MaxHeaderSize))
 	}
-	hb := make([]byte, int(hlen)+crcSize)
-	if n, err := io.ReadFull(r, hb); err != nil {
+	hb, err := readHeaderBytes(r, int(hlen)+crcSize)
+	if n := len(hb); err != nil {
 		if isShort(err) {
 			return nil, corrupt(key, prefixSize+int64(n), ErrTruncated, "record ends inside its header")
 		}
@@ -278,9 +291,21 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 		key:       key,
 		meta:      meta,
 		headerEnd: prefixSize + int64(hlen) + crcSize,
-		buf:       make([]byte, 4<<10+trailerSize),
 		h:         sha256.New(),
 	}, nil
+}
+
+// readHeaderBytes reads the n bytes of a header and its CRC: in place when
+// r holds them in memory already.
+func readHeaderBytes(r io.Reader, n int) ([]byte, error) {
+	if o, ok := r.(*owned); ok && o.Len() >= n {
+		off := len(o.b) - o.Len()
+		_, _ = o.Seek(int64(off+n), io.SeekStart)
+		return o.b[off : off+n : off+n], nil
+	}
+	hb := make([]byte, n)
+	m, err := io.ReadFull(r, hb)
+	return hb[:m], err
 }
 
 // agrees reports whether b and m are equal over their common length.
@@ -291,11 +316,14 @@ func agrees(b []byte, m string) bool {
 func isShort(err error) bool { return err == io.EOF || err == io.ErrUnexpectedEOF }
 
 func parseHeader(b []byte) (Meta, error) {
-	var h header
-	// Unmarshal refuses data after the object (a syntax error), without a
-	// Decoder's buffering and copies.
-	if err := json.Unmarshal(b, &h); err != nil {
-		return Meta{}, fmt.Errorf("header: %w", err)
+	h, ok := parseHeaderFast(b)
+	if !ok {
+		// Unmarshal refuses data after the object (a syntax error), without
+		// a Decoder's buffering and copies.
+		h = header{}
+		if err := json.Unmarshal(b, &h); err != nil {
+			return Meta{}, fmt.Errorf("header: %w", err)
+		}
 	}
 	switch {
 	case h.Literal != nil && h.Serializer != nil:
@@ -366,6 +394,9 @@ func (d *Reader) Read(p []byte) (int, error) {
 }
 
 func (d *Reader) fill() {
+	if d.buf == nil {
+		d.buf = make([]byte, 4<<10+d.framing.tsize())
+	}
 	if d.start > 0 {
 		d.end = copy(d.buf, d.buf[d.start:d.end])
 		d.start = 0
@@ -403,37 +434,119 @@ func (d *Reader) finish() error {
 		return corrupt(d.key, d.headerEnd, nil, "literal record with a payload")
 	}
 	d.meta.Size = t.size
-	d.meta.Checksum = "sha256:" + hex.EncodeToString(t.sum)
+	d.meta.Checksum = checksumOf(t.sum)
 	d.done = true
 	return nil
 }
 
-// readPayload reads the rest of the payload, verified, into a slice of
-// capacity sizeHint when that is right (so a large payload is allocated
-// once, not grown).
+// readPayload reads the rest of the record, payload and trailer, into one
+// buffer of capacity sizeHint (the payload's expected size) plus the
+// trailer, grown when the hint falls short, and returns the payload, a slice
+// of that buffer, once its length and SHA-256 matched the trailer. The
+// payload is read once and never copied; the buffer is the caller's alone.
+// check is called between reads (a cancelled read stops).
 func (d *Reader) readPayload(sizeHint int64, check func() error) ([]byte, error) {
+	if d.err != nil {
+		return nil, d.err
+	}
+	if d.done {
+		return []byte{}, nil
+	}
 	if sizeHint < 0 || sizeHint > 1<<40 {
 		sizeHint = 0
 	}
-	b := make([]byte, 0, sizeHint+1) // +1: reaching EOF needs room for a read
-	for {
+	tsize := d.framing.tsize()
+	var b []byte
+	if o, ok := d.r.(*owned); ok && d.start == d.end {
+		b = o.b[len(o.b)-o.Len():] // the rest is in memory, and ours
+		_, _ = o.Seek(0, io.SeekEnd)
+		d.eof = true
+	} else {
+		// +1: reaching EOF needs room for a read
+		b = make([]byte, 0, int(sizeHint)+tsize+1+d.end-d.start)
+		b = append(b, d.buf[d.start:d.end]...) // what Read had read ahead
+	}
+	// A large payload is read in pieces and hashed in a second goroutine
+	// behind the reads, so hashing overlaps I/O; hashed is how much of b
+	// it was handed.
+	var bg *hashBehind
+	hashed := 0
+	if cap(b)-len(b) >= hashBehindMin {
+		bg = newHashBehind(d.h)
+		defer bg.wait()
+	}
+	for !d.eof {
 		if len(b) == cap(b) {
+			if bg != nil { // b moves: the goroutine must be done with it
+				bg.wait()
+				bg = nil
+			}
 			b = append(b, 0)[:len(b)]
 		}
-		n, err := d.Read(b[len(b):cap(b)])
+		end := cap(b)
+		if bg != nil {
+			end = min(end, len(b)+readPiece)
+		}
+		n, err := d.r.Read(b[len(b):end])
 		b = b[:len(b)+n]
 		if err == io.EOF {
-			return b, nil
+			break
 		}
 		if err != nil {
-			return nil, err
+			d.err = fmt.Errorf("record %q: read: %w", storage.ShortKey(d.key), err)
+			return nil, d.err
 		}
 		if check != nil {
 			if err := check(); err != nil {
 				return nil, err
 			}
 		}
+		if safe := len(b) - tsize; bg != nil && safe-hashed >= readPiece {
+			bg.ch <- b[hashed:safe] // payload for sure: the trailer is after it
+			hashed = safe
+		}
 	}
+	if bg != nil {
+		bg.wait()
+	}
+	n := max(len(b)-tsize, 0)
+	payload := b[:n:n]
+	d.h.Write(payload[hashed:])
+	d.n += int64(n)
+	d.buf, d.start, d.end, d.eof = b, n, len(b), true
+	if d.err = d.finish(); d.err != nil {
+		return nil, d.err
+	}
+	return payload, nil
+}
+
+const (
+	hashBehindMin = 16 << 20 // payloads hashed behind the reads from this size
+	readPiece     = 4 << 20  // the reads' size then
+)
+
+// hashBehind hashes the pieces sent on ch, in order, in its own goroutine.
+type hashBehind struct {
+	ch   chan []byte
+	done chan struct{}
+	once sync.Once
+}
+
+func newHashBehind(h hash.Hash) *hashBehind {
+	x := &hashBehind{ch: make(chan []byte, 8), done: make(chan struct{})}
+	go func() {
+		defer close(x.done)
+		for p := range x.ch {
+			h.Write(p)
+		}
+	}()
+	return x
+}
+
+// wait returns when every piece sent is hashed; it may be called again.
+func (x *hashBehind) wait() {
+	x.once.Do(func() { close(x.ch) })
+	<-x.done
 }
 
 // Decode reads a whole record from r and returns its metadata and its

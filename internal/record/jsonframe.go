@@ -238,7 +238,6 @@ func newJSONReader(r io.Reader, key string, pre []byte, short bool) (*Reader, er
 		meta:      meta,
 		framing:   framingJSON,
 		headerEnd: end + int64(jsonMidSize),
-		buf:       make([]byte, 4<<10+jsonTrailerLen),
 		h:         sha256.New(),
 	}, nil
 }

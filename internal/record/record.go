@@ -333,7 +333,7 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), perr)
 	}
 	meta.Size = size
-	meta.Checksum = fmt.Sprintf("sha256:%x", sum)
+	meta.Checksum = checksumOf(sum)
 	return meta, nil
 }
 
@@ -346,15 +346,27 @@ type hashWriter struct {
 	werr error
 }
 
+// Write hands p on in pieces and hashes each piece after the reader took
+// it: hashing a piece overlaps the store's writing of the one before.
 func (w *hashWriter) Write(p []byte) (int, error) {
-	n, err := w.w.Write(p)
-	w.h.Write(p[:n])
-	w.n += int64(n)
-	if err != nil {
-		w.werr = err
+	total := 0
+	for len(p) > 0 {
+		piece := p[:min(len(p), hashPiece)]
+		n, err := w.w.Write(piece)
+		w.h.Write(piece[:n])
+		w.n += int64(n)
+		total += n
+		if err != nil {
+			w.werr = err
+			return total, err
+		}
+		p = p[n:]
 	}
-	return n, err
+	return total, nil
 }
+
+// hashPiece matches the size of the reads of storage.Put's copy.
+const hashPiece = 256 << 10
 
 // encodeSafe turns a panicking serializer (or MarshalX method) into an error.
 func encodeSafe(s serializer.Serializer, w io.Writer, v any) (err error) {
@@ -584,9 +596,33 @@ func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser se
 	}
 	defer rc.Close()
 	info = openedInfo(ctx, st, key, rc)
-	m, err := readOpened(ctx, st, key, rc, info.Size, ser, rv, accept)
+	src := io.Reader(rc)
+	if info.Size > 0 && info.Size <= wholeReadMax {
+		// A small object in one read call (header, payload and trailer)
+		// rather than one for each part.
+		whole := make([]byte, info.Size)
+		n, _ := io.ReadFull(rc, whole)
+		if n == len(whole) {
+			src = &owned{Reader: bytes.NewReader(whole), b: whole}
+		} else {
+			// Cut short or failed: the record reader goes on with rc and
+			// reports what it finds.
+			src = io.MultiReader(bytes.NewReader(whole[:n]), rc)
+		}
+	}
+	m, err := readOpened(ctx, st, key, src, info.Size, ser, rv, accept)
 	return m, info, err
 }
+
+// owned is a whole object read into b, which the reader owns: its payload
+// is handed out as a slice of b (see Reader.readPayload).
+type owned struct {
+	*bytes.Reader
+	b []byte
+}
+
+// wholeReadMax is the largest object a read takes in one piece.
+const wholeReadMax = 64 << 10
 
 func readOpened(ctx context.Context, st storage.Storage, key string, rc io.Reader, total int64, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (Meta, error) {
 	d, err := newReader(rc, key)

@@ -666,3 +666,83 @@ func TestNotRecord(t *testing.T) {
 		}
 	}
 }
+
+// A []byte result read back is the reader's own: changing it changes
+// neither the stored record nor another read of it, and a damaged payload
+// is still refused.
+func TestReadBytesIsTheReadersOwn(t *testing.T) {
+	ctx := context.Background()
+	// small records are read whole, large ones streamed
+	for i, st := range []storage.Storage{storage.NewMemory(), mustLocal(t), storage.NewMemory(), mustLocal(t)} {
+		want := bytes.Repeat([]byte("0123456789"), []int{100, 100, 10_000, 10_000}[i])
+		if _, err := record.Write(ctx, st, "b", record.Meta{}, nil, want, storage.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		var a, b []byte
+		if _, err := record.Read(ctx, st, "b", nil, &a); err != nil {
+			t.Fatal(err)
+		}
+		a[0] = 'X'
+		if _, err := record.Read(ctx, st, "b", nil, &b); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b, want) {
+			t.Fatalf("%s: a second read sees the first read's change", st)
+		}
+		rc, err := st.Get(ctx, "b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(rc)
+		rc.Close()
+		raw[len(raw)-100] ^= 1 // inside the payload
+		if err := st.Put(ctx, "b", bytes.NewReader(raw), storage.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		var c []byte
+		if _, err := record.Read(ctx, st, "b", nil, &c); !errors.Is(err, record.ErrChecksum) {
+			t.Fatalf("%s: damaged payload: err %v, %d bytes", st, err, len(c))
+		}
+	}
+}
+
+func mustLocal(t *testing.T) storage.Storage {
+	st, err := storage.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// A large payload, hashed while it is read: read back whole, and refused
+// when a byte of it changed, early or late.
+func TestReadLargeHashedWhileRead(t *testing.T) {
+	ctx := context.Background()
+	st := mustLocal(t)
+	want := make([]byte, 40<<20)
+	for i := range want {
+		want[i] = byte(i * 7)
+	}
+	if _, err := record.Write(ctx, st, "big", record.Meta{}, nil, want, storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	if _, err := record.Read(ctx, st, "big", nil, &got); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("read back: err %v, equal %v", err, bytes.Equal(got, want))
+	}
+	file := filepath.Join(st.(*storage.Local).Base(), "big")
+	good, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []int{1 << 20, len(good) - 49 - 1000, len(good) - 49} {
+		bad := bytes.Clone(good)
+		bad[at] ^= 0x40
+		if err := os.WriteFile(file, bad, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := record.Read(ctx, st, "big", nil, &got); !errors.Is(err, record.ErrChecksum) {
+			t.Errorf("byte %d of %d changed: err %v", at, len(bad), err)
+		}
+	}
+}

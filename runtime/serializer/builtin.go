@@ -2,6 +2,7 @@ package serializer
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/gob"
 	"encoding/json"
 	"fmt"
@@ -36,7 +37,10 @@ func builtin(typ string) Serializer {
 // Built-in serializers trust the lengths it holds: they allocate slices and
 // strings at their final size at once instead of growing them defensively,
 // which keeps a large decode at payload + value in memory, and json decodes
-// it without copying. Any other serializer just reads it as an io.Reader.
+// it without copying. A []byte value msgpack decodes from it is a slice of
+// b, not a copy (a large []byte result is then held once in memory): b must
+// belong to the decoded value from then on, never reused by the caller. Any
+// other serializer just reads it as an io.Reader.
 type Verified struct {
 	*bytes.Reader
 	b []byte
@@ -50,6 +54,30 @@ func (v *Verified) remaining() []byte {
 	off := len(v.b) - v.Len()
 	_, _ = v.Seek(0, io.SeekEnd)
 	return v.b[off:]
+}
+
+// binInPlace consumes a msgpack bin value (bin 8, 16 or 32) at the read
+// position and returns its bytes as a slice of b, capacity capped at its
+// length; false (nothing consumed) for anything else.
+func (v *Verified) binInPlace() ([]byte, bool) {
+	off := len(v.b) - v.Len()
+	b := v.b[off:]
+	var n, hdr int
+	switch {
+	case len(b) >= 2 && b[0] == 0xc4:
+		n, hdr = int(b[1]), 2
+	case len(b) >= 3 && b[0] == 0xc5:
+		n, hdr = int(binary.BigEndian.Uint16(b[1:])), 3
+	case len(b) >= 5 && b[0] == 0xc6:
+		n, hdr = int(binary.BigEndian.Uint32(b[1:])), 5
+	default:
+		return nil, false
+	}
+	if n > len(b)-hdr {
+		return nil, false // cut short: the decoder reports it
+	}
+	_, _ = v.Seek(int64(off+hdr+n), io.SeekStart)
+	return b[hdr : hdr+n : hdr+n], true
 }
 
 // trusted marks a stream derived from verified input (a decompressor reading
@@ -87,6 +115,14 @@ func (msgpackSer) Encode(w io.Writer, v any) error {
 }
 
 func (msgpackSer) Decode(r io.Reader, v any) error {
+	if vr, ok := r.(*Verified); ok {
+		if p, ok := v.(*[]byte); ok {
+			if b, ok := vr.binInPlace(); ok {
+				*p = b
+				return nil
+			}
+		}
+	}
 	dec := msgpackDecoders.Get().(*msgpack.Decoder)
 	dec.Reset(r) // clears every flag
 	if isTrusted(r) {

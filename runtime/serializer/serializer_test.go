@@ -392,3 +392,39 @@ func TestCodecDecodeErrorReturnsZero(t *testing.T) {
 		t.Errorf("got partial value %+v", got)
 	}
 }
+
+// A []byte read back from a verified payload equals what msgpack decodes
+// from the same bytes, whatever its size (bin 8, 16 and 32 lengths, nil,
+// empty), and it holds the payload's bytes without a copy.
+func TestMsgpackBytesFromVerified(t *testing.T) {
+	ser := serializer.Msgpack()
+	for _, v := range [][]byte{nil, {}, []byte("abc"), bytes.Repeat([]byte{7}, 300), bytes.Repeat([]byte{9}, 70000)} {
+		var buf bytes.Buffer
+		if err := ser.Encode(&buf, v); err != nil {
+			t.Fatal(err)
+		}
+		payload := buf.Bytes()
+		var want, got []byte
+		if err := ser.Decode(bytes.NewReader(payload), &want); err != nil {
+			t.Fatal(err)
+		}
+		vr := serializer.NewVerified(payload)
+		if err := ser.Decode(vr, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) || (got == nil) != (want == nil) || vr.Len() != 0 {
+			t.Fatalf("%d bytes: got %d bytes (nil %v), want %d (nil %v); %d left unread", len(v), len(got), got == nil, len(want), want == nil, vr.Len())
+		}
+		if len(got) > 0 && &got[0] != &payload[len(payload)-len(got)] {
+			t.Errorf("%d bytes: decoded as a copy", len(v))
+		}
+		if cap(got) != len(got) {
+			t.Errorf("%d bytes: capacity %d reaches past the value", len(v), cap(got))
+		}
+	}
+	// a cut-short payload is still an error, not a short slice
+	var got []byte
+	if err := ser.Decode(serializer.NewVerified([]byte{0xc4, 5, 1, 2}), &got); err == nil {
+		t.Errorf("cut-short bin decoded as %v", got)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -30,7 +31,13 @@ type Local struct {
 
 	swept     sync.Map  // folder -> true: its stale temporary files were removed
 	lockSweep sync.Once // idle lock files were removed
+	// linkOnly: write-if-absent links and unlinks, renameat2 with
+	// RENAME_NOREPLACE being unsupported here (or switched off by a test)
+	linkOnly atomic.Bool
 }
+
+// errNoReplace: renameat2 with RENAME_NOREPLACE is not available.
+var errNoReplace = errors.New("rename without replacing is not supported")
 
 var (
 	_ Storage     = (*Local)(nil)
@@ -117,8 +124,11 @@ func (l *Local) absent(op, key string) error {
 }
 
 // Put writes body to a hidden temporary file beside the key's file, fsyncs
-// it, then renames it into place (or, with IfAbsent, links it, which fails
-// when the key exists) and fsyncs the folder. opts.Metadata is not kept.
+// it, then renames it into place and fsyncs the folder. With IfAbsent the
+// rename fails when the key exists: renameat2 with RENAME_NOREPLACE on
+// Linux, else (or where the file system refuses it) a link of the
+// temporary file to the key, which fails when the key exists, and its
+// removal. opts.Metadata is not kept.
 func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOptions) (err error) {
 	if err := ValidateObjectKey(key); err != nil {
 		return err
@@ -143,12 +153,16 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 	if err != nil {
 		return l.fail("put", key, err)
 	}
-	linked := false
+	var d *os.File  // the folder, opened to commit and fsync
+	placed := false // tmp is now the key's file
 	defer func() {
 		if f != nil {
 			_ = f.Close()
 		}
-		if err != nil || linked {
+		if d != nil {
+			_ = d.Close()
+		}
+		if !placed {
 			_ = l.root.Remove(tmp)
 		}
 	}()
@@ -168,8 +182,11 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("storage: put %q: %w", ShortKey(key), err)
 	}
+	if d, err = l.root.Open(dir); err != nil {
+		return l.fail("put", key, err)
+	}
 	if opts.IfAbsent {
-		if err := l.root.Link(tmp, name); err != nil {
+		if err := l.commitIfAbsent(d, tmp, name); err != nil {
 			if errors.Is(err, fs.ErrExist) {
 				if fi, serr := l.root.Lstat(name); serr == nil && fi.IsDir() {
 					return fmt.Errorf("storage: put %q: a folder of other keys is in the way", ShortKey(key))
@@ -178,16 +195,34 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 			}
 			return l.fail("put", key, err)
 		}
-		linked = true
 	} else if err := l.root.Rename(tmp, name); err != nil {
 		return l.fail("put", key, err)
 	}
+	placed = true
 	if opts.NoSync {
 		return nil
 	}
-	if err := l.syncDir(dir); err != nil {
+	if err := d.Sync(); err != nil {
 		return l.fail("put", key, err)
 	}
+	return nil
+}
+
+// commitIfAbsent moves the temporary file tmp to name, both in the folder
+// d, unless name exists (an error matching fs.ErrExist). Linked, the
+// temporary name is removed here.
+func (l *Local) commitIfAbsent(d *os.File, tmp, name string) error {
+	if !l.linkOnly.Load() {
+		err := renameNoReplace(d, filepath.Base(tmp), filepath.Base(name))
+		if !errors.Is(err, errNoReplace) {
+			return err
+		}
+		l.linkOnly.Store(true)
+	}
+	if err := l.root.Link(tmp, name); err != nil {
+		return err
+	}
+	_ = l.root.Remove(tmp)
 	return nil
 }
 
@@ -206,18 +241,6 @@ func (l *Local) createTemp(dir string) (string, *os.File, error) {
 		return name, f, err
 	}
 	return "", nil, errors.New("cannot create a temporary file")
-}
-
-func (l *Local) syncDir(dir string) error {
-	d, err := l.root.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // fail wraps a file-system error: a missing file is ErrNotFound, a path
@@ -287,12 +310,22 @@ func (l *Local) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("storage: get %q: %w", ShortKey(key), err)
 	}
-	f, _, err := l.open("get", key)
+	f, fi, err := l.open("get", key)
 	if err != nil {
 		return nil, err
 	}
-	return f, nil
+	return &localReader{File: f, info: Info{Key: key, Size: fi.Size(), Modified: fi.ModTime()}}, nil
 }
+
+// localReader is what Get returns: the open file, and the size and
+// modification time open's fstat saw (ObjectInfo, see OpenInfo), so a
+// reader learns them without another system call.
+type localReader struct {
+	*os.File
+	info Info
+}
+
+func (r *localReader) ObjectInfo() Info { return r.info }
 
 // GetRange reads length bytes of key's file from offset (to the end when
 // length < 0); a range past the end is cut short.

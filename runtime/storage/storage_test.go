@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -342,5 +345,75 @@ func TestOpenLocalNoCreate(t *testing.T) {
 	defer st2.Close()
 	if err := st2.Put(ctx, "k", strings.NewReader("v"), storage.PutOptions{}); err != nil {
 		t.Errorf("Put on an existing folder: %v", err)
+	}
+}
+
+// Write-if-absent on local storage, committed with renameat2
+// (RENAME_NOREPLACE, Linux) and with the link-and-unlink fallback: the
+// first writer wins, the others get ErrExists and change nothing, a folder
+// in the way is named, and no temporary file is left behind.
+func TestLocalIfAbsentCommitPaths(t *testing.T) {
+	for _, mode := range []string{"renameat2", "link"} {
+		t.Run(mode, func(t *testing.T) {
+			ctx := context.Background()
+			base := t.TempDir()
+			st, err := storage.NewLocal(base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mode == "link" {
+				st.CommitsWithLink()
+			}
+			put := func(key, v string) error {
+				return st.Put(ctx, key, strings.NewReader(v), storage.PutOptions{IfAbsent: true})
+			}
+			if err := put("a/k", "first"); err != nil {
+				t.Fatal(err)
+			}
+			if mode == "renameat2" && goruntime.GOOS == "linux" && !st.RenamesNoReplace() {
+				t.Log("renameat2 with RENAME_NOREPLACE is unsupported on this file system: the link path ran")
+			}
+			if err := put("a/k", "second"); !errors.Is(err, storage.ErrExists) {
+				t.Fatalf("second write-if-absent: %v", err)
+			}
+			if err := put("a", "over a folder"); err == nil || !strings.Contains(err.Error(), "folder of other keys") {
+				t.Fatalf("write-if-absent over a folder: %v", err)
+			}
+			results := make(chan error, 4)
+			for i := range 4 {
+				go func() { results <- put("race", strconv.Itoa(i)) }()
+			}
+			wins := 0
+			for range 4 {
+				switch err := <-results; {
+				case err == nil:
+					wins++
+				case !errors.Is(err, storage.ErrExists):
+					t.Error(err)
+				}
+			}
+			if wins != 1 {
+				t.Errorf("%d writers won the race", wins)
+			}
+			rc, err := st.Get(ctx, "a/k")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(rc)
+			rc.Close()
+			if string(got) != "first" {
+				t.Errorf("a/k holds %q, want the first write", got)
+			}
+			names := slices.Sorted(func(yield func(string) bool) {
+				for p := range snapshot(t, base) {
+					if !yield(p) {
+						return
+					}
+				}
+			})
+			if !slices.Equal(names, []string{".", "a", "a/k", "race"}) {
+				t.Errorf("store holds %q", names)
+			}
+		})
 	}
 }

@@ -1,0 +1,92 @@
+package runtime
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// runCounters numbers runs by name: the n-th run of a task is "Task-n".
+// Numbering a run is a lock-free load once the name has been seen.
+type runCounters struct {
+	m sync.Map // name -> *atomic.Int64
+}
+
+func (c *runCounters) next(name string) int { return int(c.counter(name).Add(1)) }
+
+// counter returns the counter of name's runs.
+func (c *runCounters) counter(name string) *atomic.Int64 {
+	n, ok := c.m.Load(name)
+	if !ok {
+		n, _ = c.m.LoadOrStore(name, new(atomic.Int64))
+	}
+	return n.(*atomic.Int64)
+}
+
+// planMemo remembers the settings a Def's runs resolved to (Resolve, without
+// the opened storage and serializer), so that repeated runs of one function
+// from one place (the top level, or one flow run) resolve once. An entry is
+// used only while the run's Config is the one it was made from: options
+// and a Def changed in place make a new entry.
+type planMemo struct {
+	m sync.Map // *Def -> *planEntry
+}
+
+type planEntry struct {
+	cfg          Config
+	hasSK, hasCK bool
+	p            plan
+}
+
+func (m *planMemo) get(def *Def, cfg *Config, hasSK, hasCK bool) (plan, bool) {
+	v, ok := m.m.Load(def)
+	if !ok {
+		return plan{}, false
+	}
+	e := v.(*planEntry)
+	if e.hasSK != hasSK || e.hasCK != hasCK || !sameConfig(&e.cfg, cfg) {
+		return plan{}, false
+	}
+	return e.p, true
+}
+
+func (m *planMemo) put(def *Def, cfg *Config, hasSK, hasCK bool, p plan) {
+	if !memoizable(cfg) {
+		return
+	}
+	e := &planEntry{cfg: *cfg, hasSK: hasSK, hasCK: hasCK, p: p}
+	// The pointers' targets are compared, not the pointers: keep copies.
+	e.cfg.Persist, e.cfg.CacheInMemory, e.cfg.RefreshCache = clonePtr(cfg.Persist), clonePtr(cfg.CacheInMemory), clonePtr(cfg.RefreshCache)
+	m.m.Store(def, e)
+}
+
+// memoizable: a Config whose resolution can be compared field by field. A
+// storage or serializer value made in code is compared by nothing else than
+// identity, which a value type may not have: such runs resolve every time.
+func memoizable(c *Config) bool { return c.StorageBackend == nil && c.SerializerValue == nil }
+
+func sameConfig(a, b *Config) bool {
+	return memoizable(b) &&
+		a.Name == b.Name && a.Storage == b.Storage && a.StorageKey == b.StorageKey &&
+		a.Serializer == b.Serializer && a.Compression == b.Compression &&
+		a.CachePolicy == b.CachePolicy && a.CacheKeyFn == b.CacheKeyFn &&
+		a.CacheExpiration == b.CacheExpiration && a.Isolation == b.Isolation &&
+		a.Retries == b.Retries && a.RetryDelay == b.RetryDelay &&
+		a.RunID == b.RunID && a.NewRun == b.NewRun &&
+		samePtr(a.Persist, b.Persist) && samePtr(a.CacheInMemory, b.CacheInMemory) &&
+		samePtr(a.RefreshCache, b.RefreshCache)
+}
+
+func samePtr(a, b *bool) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func clonePtr(p *bool) *bool {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
