@@ -100,7 +100,7 @@ func s3Rows(dir string) ([]row, []string) {
 	for _, size := range []int{1 << 10, 64 << 20} {
 		label, n, reps := "1 KiB", 20, *reps
 		if size > 1<<10 {
-			label, n, reps = "64 MiB", 1, max(*bigReps, 3)
+			label, n, reps = "64 MiB", 1, max(*bigReps, 5)
 		}
 		payload := big[:size]
 		i := 0
