@@ -32,8 +32,8 @@ func durableProgram(t *testing.T) string {
 	flowProgram(t) // makes flowDir, which TestMain removes
 	durableOnce.Do(func() {
 		bin := filepath.Join(flowDir, "durable")
-		if out, err := exec.Command("go", "build", "-o", bin, "../testdata/durable").CombinedOutput(); err != nil {
-			durableErr = fmt.Errorf("go build ../testdata/durable: %v\n%s", err, out)
+		if out, err := exec.Command("go", "build", "-o", bin, "../../runtime/testdata/durable").CombinedOutput(); err != nil {
+			durableErr = fmt.Errorf("go build ../../runtime/testdata/durable: %v\n%s", err, out)
 			return
 		}
 		durableBin = bin
