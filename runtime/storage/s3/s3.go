@@ -65,7 +65,8 @@ type Config struct {
 	Insecure bool
 	// PartSize is the part size of streamed uploads: a body longer than
 	// this is sent in parts of this size, up to 4 at a time, and Put holds
-	// at most 4 parts in memory. 0 means DefaultPartSize; otherwise it must
+	// at most 4 parts in memory (buffers that later uploads reuse until the
+	// garbage collector reclaims them). 0 means DefaultPartSize; otherwise it must
 	// lie within [MinPartSize, MaxPartSize].
 	PartSize int64
 	// Credentials signs requests; nil uses the standard chain read from the
@@ -97,6 +98,7 @@ type Storage struct {
 	prefix   string // "" or "p/" with a trailing slash
 	endpoint string
 	partSize int64
+	parts    sync.Pool // *[]byte of partSize: part buffers of finished uploads
 	owner    string
 	renew    bool
 	log      *slog.Logger
@@ -353,11 +355,14 @@ func (s *Storage) Put(ctx context.Context, key string, body io.Reader, opts stor
 	if err != nil {
 		return fmt.Errorf("s3 put %q: reading body: %w", storage.ShortKey(key), err)
 	}
-	part := make([]byte, s.partSize)
+	part := s.partBuffer()
 	copy(part, head)
 	m, err := io.ReadFull(body, part[n:])
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		_, err := s.client.PutObject(ctx, s.bucket, name, bytes.NewReader(part[:n+m]), int64(n+m), po)
+		if err == nil {
+			s.parts.Put(&part)
+		}
 		return s.wrapPut(key, opts.IfAbsent, err)
 	}
 	if err != nil {
@@ -447,7 +452,7 @@ func (s *Storage) putMultipart(ctx context.Context, key, name string, part []byt
 		case buf = <-free:
 		default:
 			if buffers < partsInFlight {
-				buf, buffers = make([]byte, size), buffers+1
+				buf, buffers = s.partBuffer(), buffers+1
 				break
 			}
 			select {
@@ -462,6 +467,7 @@ func (s *Storage) putMultipart(ctx context.Context, key, name string, part []byt
 		var rerr error
 		n, rerr = io.ReadFull(body, buf)
 		if n == 0 && (rerr == io.EOF || rerr == io.ErrUnexpectedEOF) {
+			free <- buf // it holds no part
 			break
 		}
 		if rerr != nil && rerr != io.ErrUnexpectedEOF {
@@ -482,7 +488,26 @@ func (s *Storage) putMultipart(ctx context.Context, key, name string, part []byt
 	}
 	_, err = core.CompleteMultipartUpload(ctx, s.bucket, name, uploadID, parts, co)
 	completed = err == nil
+	// Every buffer came back (all parts were stored): keep them for the
+	// next upload. After a failure they are left to the collector, as a
+	// failed request's body may still be read.
+	for range buffers {
+		select {
+		case b := <-free:
+			s.parts.Put(&b)
+		default:
+		}
+	}
 	return err
+}
+
+// partBuffer is a buffer of the part size, from an earlier upload when one
+// is free.
+func (s *Storage) partBuffer() []byte {
+	if b, ok := s.parts.Get().(*[]byte); ok {
+		return *b
+	}
+	return make([]byte, s.partSize)
 }
 
 // Get opens the object at key.

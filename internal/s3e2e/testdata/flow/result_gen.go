@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:5372c4d0a68a75a4514f2d3ed28b4a054d3e4900201e128f3f5c050e102d141e",
+	Source:   "sha256:e3271edff93878aec6b2704cd7fdf1a52e9545cbd2ebac52654272ac6bed9333",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
