@@ -48,9 +48,10 @@ func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
 		BuildFlags: cfg.BuildFlags,
 		Logf:       nil,
 	}
-	// Phase 1: where are the packages, and which have a generated file?
+	// Phase 1: where are the packages, what do they import, and which have a
+	// generated file? (go list only: nothing is parsed or compiled.)
 	list := base
-	list.Mode = packages.NeedName | packages.NeedFiles
+	list.Mode = packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps | packages.NeedModule
 	pkgs, err := packages.Load(&list, patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("list packages: %w", err)
@@ -83,12 +84,134 @@ func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
 	if len(overlay) > 0 {
 		full.Overlay = overlay
 	}
+	if onlyVersioned(pkgs) {
+		// No package the targets depend on is followed by the code version:
+		// their types from export data (as go vet reads them) are all the
+		// targets need, and the listed graph says which module each one is
+		// in. Type-checking them from source would give the same types.
+		fast := full
+		fast.Mode = loadMode &^ packages.NeedDeps
+		targets, err := packages.Load(&fast, patterns...)
+		if err != nil {
+			return nil, fmt.Errorf("load packages: %w", err)
+		}
+		if withListedImports(targets, pkgs) && withoutOwnBuildErrors(targets) {
+			cfg.logf("loaded %d package(s), dependencies from export data", len(targets))
+			sort.Slice(targets, func(i, j int) bool { return targets[i].PkgPath < targets[j].PkgPath })
+			return &loaded{fset: fast.Fset, pkgs: targets, genExists: exists}, nil
+		}
+		full.Fset = token.NewFileSet()
+	}
 	pkgs, err = packages.Load(&full, patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("load packages: %w", err)
 	}
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].PkgPath < pkgs[j].PkgPath })
 	return &loaded{fset: full.Fset, pkgs: pkgs, genExists: exists}, nil
+}
+
+// onlyVersioned reports whether every package the listed targets import,
+// directly or not, is one the code version does not follow (the standard
+// library and versioned modules, see moduleOf), leaving aside what only
+// their generated files import (blanked out while loading). A target that
+// imports another target, or a package of its own module, or uses cgo,
+// needs the full load.
+func onlyVersioned(targets []*packages.Package) bool {
+	isTarget := map[string]bool{}
+	for _, p := range targets {
+		isTarget[p.ID] = true
+	}
+	seen := map[*packages.Package]bool{}
+	var versioned func(p *packages.Package) bool
+	versioned = func(p *packages.Package) bool {
+		if seen[p] {
+			return true
+		}
+		seen[p] = true
+		if _, followed := moduleOf(p); followed || isTarget[p.ID] {
+			return false
+		}
+		for _, q := range p.Imports {
+			if !versioned(q) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, p := range targets {
+		if len(p.Errors) > 0 {
+			return false // let the full load report them as it always has
+		}
+		for _, f := range p.GoFiles {
+			if filepath.Base(f) == GenFileName {
+				continue
+			}
+			af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+			if err != nil {
+				return false
+			}
+			for _, spec := range af.Imports {
+				path, err := strconv.Unquote(spec.Path.Value)
+				if err != nil || path == "C" {
+					return false
+				}
+				q := p.Imports[path]
+				if q == nil || !versioned(q) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// withoutOwnBuildErrors drops, from each target loaded with dependencies
+// from export data, the compiler's report on the target itself (go list
+// compiles the targets too when it writes export data): the type checker
+// reports the same errors, as a full load does. False when another error
+// than a type error remains, which only the full load reports as it always
+// has.
+func withoutOwnBuildErrors(targets []*packages.Package) bool {
+	for _, p := range targets {
+		typeErrs := 0
+		for _, e := range p.Errors {
+			if e.Kind == packages.TypeError {
+				typeErrs++
+			}
+		}
+		kept := p.Errors[:0]
+		for _, e := range p.Errors {
+			switch {
+			case e.Kind == packages.TypeError:
+				kept = append(kept, e)
+			case typeErrs > 0 && (strings.HasPrefix(e.Msg, "# "+p.PkgPath+"\n") || strings.HasPrefix(e.Msg, "# "+p.ID+"\n")):
+				// the compiler's copy of the type errors
+			default:
+				return false
+			}
+		}
+		p.Errors = kept
+	}
+	return true
+}
+
+// withListedImports points the imports of each loaded target, which a load
+// without dependencies leaves as bare IDs, at the listed packages (with
+// their module and imports), as a full load would; false when one is not
+// among them.
+func withListedImports(loaded, listed []*packages.Package) bool {
+	byID := map[string]*packages.Package{}
+	packages.Visit(listed, nil, func(p *packages.Package) { byID[p.ID] = p })
+	for _, p := range loaded {
+		for path, q := range p.Imports {
+			l := byID[q.ID]
+			if l == nil {
+				return false
+			}
+			p.Imports[path] = l
+		}
+	}
+	return true
 }
 
 // ParseFileFunc is a packages.Config.ParseFile for LoadModeCodeVersion: it

@@ -13,6 +13,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -63,8 +64,9 @@ type Config struct {
 	// Insecure is refused as a contradiction).
 	Insecure bool
 	// PartSize is the part size of streamed uploads: a body longer than
-	// this is sent in parts of this size, and Put holds one part in memory
-	// at a time. 0 means DefaultPartSize; otherwise it must
+	// this is sent in parts of this size, up to 4 at a time, and Put holds
+	// at most 4 parts in memory (buffers that later uploads reuse until the
+	// garbage collector reclaims them). 0 means DefaultPartSize; otherwise it must
 	// lie within [MinPartSize, MaxPartSize].
 	PartSize int64
 	// Credentials signs requests; nil uses the standard chain read from the
@@ -96,6 +98,7 @@ type Storage struct {
 	prefix   string // "" or "p/" with a trailing slash
 	endpoint string
 	partSize int64
+	parts    sync.Pool // *[]byte of partSize: part buffers of finished uploads
 	owner    string
 	renew    bool
 	log      *slog.Logger
@@ -314,7 +317,8 @@ func (s *Storage) object(op, key string) (string, error) {
 // Put stores body at key. A body of known size up to the part size goes up
 // in one streamed request; any other body is read one part at a time: if it
 // ends within the first part it goes up in one request, otherwise as a
-// multipart upload that holds one part in memory, is aborted on failure or
+// multipart upload that sends up to 4 parts at a time (holding at most 4
+// parts in memory), is aborted on failure or
 // cancellation, and so leaves no object unless it completes. With
 // opts.IfAbsent the committing request (the PUT, or the
 // CompleteMultipartUpload) carries If-None-Match: *, which the server
@@ -351,11 +355,14 @@ func (s *Storage) Put(ctx context.Context, key string, body io.Reader, opts stor
 	if err != nil {
 		return fmt.Errorf("s3 put %q: reading body: %w", storage.ShortKey(key), err)
 	}
-	part := make([]byte, s.partSize)
+	part := s.partBuffer()
 	copy(part, head)
 	m, err := io.ReadFull(body, part[n:])
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		_, err := s.client.PutObject(ctx, s.bucket, name, bytes.NewReader(part[:n+m]), int64(n+m), po)
+		if err == nil {
+			s.parts.Put(&part)
+		}
 		return s.wrapPut(key, opts.IfAbsent, err)
 	}
 	if err != nil {
@@ -371,11 +378,19 @@ const headSize = 64 << 10
 // maxParts is the most parts S3 allows in one upload.
 const maxParts = 10000
 
+// partsInFlight is how many parts of one multipart upload are sent at
+// once; Put then holds at most that many part buffers.
+const partsInFlight = 4
+
 // putMultipart uploads part (full) and then the rest of body in parts of
-// len(part), reusing that one buffer. minio-go's own multipart path does not
-// repeat If-None-Match on CompleteMultipartUpload (v7.4.1 drops custom
-// headers there), so this drives the upload through minio.Core and sends
-// the condition on the complete request, where S3 evaluates it.
+// len(part), up to partsInFlight parts at a time: the body is read in order
+// into at most partsInFlight buffers of len(part) (part being the first),
+// each sent as soon as it is full and reused once its part is stored. The
+// first failure cancels the parts in flight and aborts the upload, so no
+// object and no parts remain. minio-go's own multipart path does not repeat
+// If-None-Match on CompleteMultipartUpload (v7.4.1 drops custom headers
+// there), so this drives the upload through minio.Core and sends the
+// condition on the complete request, where S3 evaluates it.
 func (s *Storage) putMultipart(ctx context.Context, key, name string, part []byte, body io.Reader, meta map[string]string, ifAbsent bool) (err error) {
 	core := minio.Core{Client: s.client}
 	uploadID, err := core.NewMultipartUpload(ctx, s.bucket, name, minio.PutObjectOptions{
@@ -397,28 +412,75 @@ func (s *Storage) putMultipart(ctx context.Context, key, name string, part []byt
 			}
 		}
 	}()
-	buf := part
-	var parts []minio.CompletePart
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		etags []string // by part number - 1
+	)
+	defer wg.Wait() // before the abort: no part is sent after it
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil) // first: a failure stops the parts in flight
+	size := len(part)
+	free := make(chan []byte, partsInFlight) // buffers whose part is stored
+	buffers := 1
+	send := func(num int, buf []byte, n int) {
+		mu.Lock()
+		etags = append(etags, "")
+		mu.Unlock()
+		wg.Go(func() {
+			p, err := core.PutObjectPart(ctx, s.bucket, name, uploadID, num, bytes.NewReader(buf[:n]), int64(n), minio.PutObjectPartOptions{})
+			if err != nil {
+				cancel(err)
+				return
+			}
+			mu.Lock()
+			etags[num-1] = p.ETag
+			mu.Unlock()
+			free <- buf
+		})
+	}
+	buf, n := part, size
 	for num := 1; ; num++ {
 		if num > maxParts {
-			return fmt.Errorf("body larger than %d parts of %d bytes; raise Config.PartSize", maxParts, len(buf))
+			return fmt.Errorf("body larger than %d parts of %d bytes; raise Config.PartSize", maxParts, size)
 		}
-		p, err := core.PutObjectPart(ctx, s.bucket, name, uploadID, num, bytes.NewReader(part), int64(len(part)), minio.PutObjectPartOptions{})
-		if err != nil {
-			return err
-		}
-		parts = append(parts, minio.CompletePart{PartNumber: num, ETag: p.ETag})
-		if len(part) < len(buf) {
+		send(num, buf, n)
+		if n < size {
 			break // that was the short last part
 		}
-		n, err := io.ReadFull(body, buf)
-		if n == 0 && (err == io.EOF || err == io.ErrUnexpectedEOF) {
+		select {
+		case buf = <-free:
+		default:
+			if buffers < partsInFlight {
+				buf, buffers = s.partBuffer(), buffers+1
+				break
+			}
+			select {
+			case buf = <-free:
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		var rerr error
+		n, rerr = io.ReadFull(body, buf)
+		if n == 0 && (rerr == io.EOF || rerr == io.ErrUnexpectedEOF) {
+			free <- buf // it holds no part
 			break
 		}
-		if err != nil && err != io.ErrUnexpectedEOF {
-			return fmt.Errorf("reading body: %w", err)
+		if rerr != nil && rerr != io.ErrUnexpectedEOF {
+			return fmt.Errorf("reading body: %w", rerr)
 		}
-		part = buf[:n]
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	parts := make([]minio.CompletePart, len(etags))
+	for i, etag := range etags {
+		parts[i] = minio.CompletePart{PartNumber: i + 1, ETag: etag}
 	}
 	var co minio.PutObjectOptions
 	if ifAbsent {
@@ -426,7 +488,26 @@ func (s *Storage) putMultipart(ctx context.Context, key, name string, part []byt
 	}
 	_, err = core.CompleteMultipartUpload(ctx, s.bucket, name, uploadID, parts, co)
 	completed = err == nil
+	// Every buffer came back (all parts were stored): keep them for the
+	// next upload. After a failure they are left to the collector, as a
+	// failed request's body may still be read.
+	for range buffers {
+		select {
+		case b := <-free:
+			s.parts.Put(&b)
+		default:
+		}
+	}
 	return err
+}
+
+// partBuffer is a buffer of the part size, from an earlier upload when one
+// is free.
+func (s *Storage) partBuffer() []byte {
+	if b, ok := s.parts.Get().(*[]byte); ok {
+		return *b
+	}
+	return make([]byte, s.partSize)
 }
 
 // Get opens the object at key.

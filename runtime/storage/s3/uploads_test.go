@@ -1,10 +1,14 @@
 package s3_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,6 +107,82 @@ func TestFailedPutAbortsUpload(t *testing.T) {
 		t.Fatalf("Put = %v; want the body's error", err)
 	}
 	for u := range s3test.Shared(t).Client(t).ListIncompleteUploads(context.Background(), cfg.Bucket, "", true) {
+		if u.Err != nil {
+			t.Fatal(u.Err)
+		}
+		t.Errorf("a failed Put left an incomplete upload: %s", u.Key)
+	}
+}
+
+// partTransport watches the part uploads of multipart uploads: it counts how
+// many are in flight at once and fails the part numbered failPart (0: none).
+type partTransport struct {
+	next     http.RoundTripper
+	failPart string
+	mu       sync.Mutex
+	inFlight int
+	most     int
+	parts    int
+}
+
+func (p *partTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	num := r.URL.Query().Get("partNumber")
+	if num == "" || r.Method != http.MethodPut {
+		return p.next.RoundTrip(r)
+	}
+	if num == p.failPart {
+		return nil, errors.New("link dropped")
+	}
+	p.mu.Lock()
+	p.parts++
+	p.inFlight++
+	p.most = max(p.most, p.inFlight)
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.inFlight--
+		p.mu.Unlock()
+	}()
+	return p.next.RoundTrip(r)
+}
+
+// TestParallelPartsRoundTrip: a body of seven and a half parts goes up in
+// parts sent side by side, never more than four at once, and reads back
+// byte for byte.
+func TestParallelPartsRoundTrip(t *testing.T) {
+	pt := &partTransport{next: http.DefaultTransport.(*http.Transport).Clone()}
+	st, _ := openStore(t, "", func(c *s3.Config) { c.PartSize = s3.MinPartSize; c.Transport = pt })
+	size := 7*s3.MinPartSize + s3.MinPartSize/2
+	h := sha256.New()
+	body := io.TeeReader(onlyReader{&pattern{n: size}}, h)
+	if err := st.Put(context.Background(), "parallel.bin", body, storage.PutOptions{Size: -1, IfAbsent: true}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d parts, at most %d in flight", pt.parts, pt.most)
+	if pt.parts != 8 || pt.most > 4 {
+		t.Errorf("sent %d parts, at most %d at once; want 8 parts, at most 4 at once", pt.parts, pt.most)
+	}
+	got := readAll(t, st, "parallel.bin")
+	if sum := sha256.Sum256(got); int64(len(got)) != size || !bytes.Equal(sum[:], h.Sum(nil)) {
+		t.Fatalf("read back %d bytes that differ from the %d sent", len(got), size)
+	}
+}
+
+// TestFailedPartAbortsUpload: when the server cannot be reached for one part
+// of a parallel upload, Put fails, and neither an object nor an incomplete
+// upload is left.
+func TestFailedPartAbortsUpload(t *testing.T) {
+	pt := &partTransport{next: http.DefaultTransport.(*http.Transport).Clone(), failPart: "3"}
+	st, cfg := openStore(t, "", func(c *s3.Config) { c.PartSize = s3.MinPartSize; c.Transport = pt; c.MaxRetries = 1 })
+	ctx := context.Background()
+	err := st.Put(ctx, "dropped.bin", onlyReader{&pattern{n: 6 * s3.MinPartSize}}, storage.PutOptions{Size: -1})
+	if err == nil || !strings.Contains(err.Error(), "link dropped") {
+		t.Fatalf("Put = %v; want the failed part's error", err)
+	}
+	if _, err := st.Stat(ctx, "dropped.bin"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("Stat after a failed Put = %v; want ErrNotFound", err)
+	}
+	for u := range s3test.Shared(t).Client(t).ListIncompleteUploads(ctx, cfg.Bucket, "", true) {
 		if u.Err != nil {
 			t.Fatal(u.Err)
 		}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// genFuncs is how many annotated functions P6's package holds.
+const genFuncs = 1000
+
+// writeSynthetic writes, under dir, a module that requires this repository
+// (through a replace) and holds one package of genFuncs annotated
+// functions in 10 files; nonce goes into a comment, so that every
+// repetition sees changed sources and no tool answers from its cache.
+func writeSynthetic(dir, repo string, nonce int) error {
+	pkg := filepath.Join(dir, "synth")
+	if err := os.MkdirAll(pkg, 0o755); err != nil {
+		return err
+	}
+	for f := range 10 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "// Package synth is P6's generated benchmark package (run %d).\npackage synth\n\nimport (\n\t\"context\"\n\t\"fmt\"\n\t\"strings\"\n)\n\nvar _ = strings.ToUpper\n\n", nonce)
+		for i := f * genFuncs / 10; i < (f+1)*genFuncs/10; i++ {
+			switch i % 4 {
+			case 0:
+				fmt.Fprintf(&b, "// F%d doubles x.\n//\n//result:task\nfunc F%d(x int) int { return 2*x + %d }\n\n", i, i, i)
+			case 1:
+				fmt.Fprintf(&b, "// F%d greets name.\n//\n//result:task storage_key=\"f%d-{parameters[name]}.json\" serializer=json\nfunc F%d(name string) string { return strings.ToUpper(\"hi \" + name) }\n\n", i, i, i)
+			case 2:
+				fmt.Fprintf(&b, "// F%d sums xs.\n//\n//result:task persist=true\nfunc F%d(xs []int, scale float64) (float64, error) {\n\tt := 0.0\n\tfor _, x := range xs {\n\t\tt += float64(x) * scale\n\t}\n\treturn t, nil\n}\n\n", i, i)
+			default:
+				fmt.Fprintf(&b, "// F%d counts.\n//\n//result:task\nfunc F%d(ctx context.Context, m map[string]int) (string, error) { return fmt.Sprint(len(m) + %d), ctx.Err() }\n\n", i, i, i)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(pkg, fmt.Sprintf("f%d.go", f)), []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	gomod, err := os.ReadFile(filepath.Join(repo, "go.mod"))
+	if err != nil {
+		return err
+	}
+	// The repository's own requirements, so that its go.sum covers the module.
+	reqs := regexp.MustCompile(`(?m)^\t(\S+ v\S+)`).FindAllSubmatch(gomod, -1)
+	goVer := regexp.MustCompile(`(?m)^go \S+$`).Find(gomod)
+	var m bytes.Buffer
+	fmt.Fprintf(&m, "module example.com/synth\n\n%s\n\nrequire github.com/resultgen/resultgen v0.0.0\n\nrequire (\n", goVer)
+	for _, r := range reqs {
+		fmt.Fprintf(&m, "\t%s // indirect\n", r[1])
+	}
+	fmt.Fprintf(&m, ")\n\nreplace github.com/resultgen/resultgen => %s\n", repo)
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), m.Bytes(), 0o644); err != nil {
+		return err
+	}
+	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644)
+}
+
+// runTool runs name in dir and returns its wall time and its peak resident
+// set: the largest of the process and the children it waited for (the go
+// commands and tools it starts). It runs through a child of this program
+// (-child exec), because a process started by exec keeps its parent's peak
+// RSS, and this one has held large payloads.
+func runTool(dir, name string, args ...string) (time.Duration, int64, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, 0, err
+	}
+	cmd := exec.Command(exe, append([]string{"-child", "exec", "-child-dir", dir, "--", name}, args...)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		lines := strings.SplitN(errb.String(), "\n", 6)
+		return 0, 0, fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, strings.Join(lines[:min(len(lines), 5)], "\n"))
+	}
+	var m measurement
+	if err := json.Unmarshal(out.Bytes(), &m); err != nil {
+		return 0, 0, fmt.Errorf("%s: %v: %q", name, err, out.String())
+	}
+	return time.Duration(m.NS), m.HWM, nil
+}
+
+// execChild runs args in dir and prints its measurement: wall time and the
+// peak RSS of its process tree; the command's output goes to stderr.
+func execChild(dir string, args []string) {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	m := measurement{NS: time.Since(start).Nanoseconds()}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		m.HWM = ru.Maxrss << 10 // KiB on Linux
+	}
+	_ = json.NewEncoder(os.Stdout).Encode(m)
+}
+
+// modTimes maps every file under dir to its modification time.
+func modTimes(dir string) map[string]time.Time {
+	out := map[string]time.Time{}
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				out[p] = fi.ModTime()
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+// generateRows is P6: generating a package of 1,000 annotated functions
+// against `go vet` of the same package (both fresh sources each
+// repetition), the generator's peak RSS, and a no-op re-run.
+func generateRows(dir string) ([]row, []string) {
+	repo, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	mod := filepath.Join(dir, "synthmod")
+	defer os.RemoveAll(mod)
+	if k := os.Getenv("KEEP"); k != "" {
+		mod = k
+	}
+	gen := filepath.Join(dir, "resultgen")
+	if out, err := exec.Command("go", "build", "-o", gen, "./cmd/resultgen").CombinedOutput(); err != nil {
+		return nil, []string{fmt.Sprintf("P6: skipped, cannot build the generator: %v\n%s", err, out)}
+	}
+	genFile := filepath.Join(mod, "synth", "result_gen.go")
+	var vs, gs, vr, gr []float64
+	for i := range *bigReps + 1 {
+		if err := writeSynthetic(mod, repo, i); err != nil {
+			panic(err)
+		}
+		_ = os.Remove(genFile)
+		v, vrss, err := runTool(mod, "go", "vet", "./synth")
+		if err != nil {
+			return nil, []string{"P6: skipped: " + err.Error()}
+		}
+		g, rss, err := runTool(mod, gen, "./synth")
+		if err != nil {
+			return nil, []string{"P6: skipped: " + err.Error()}
+		}
+		if i == 0 {
+			continue // warms the build cache of the dependencies for both
+		}
+		vs, gs = append(vs, float64(v)), append(gs, float64(g))
+		vr, gr = append(vr, float64(vrss)), append(gr, float64(rss))
+	}
+	before := modTimes(mod)
+	noop, _, err := runTool(mod, gen, "./synth")
+	if err != nil {
+		return nil, []string{"P6: skipped: " + err.Error()}
+	}
+	var written []string
+	for p, t := range modTimes(mod) {
+		if bt, ok := before[p]; !ok || !bt.Equal(t) {
+			written = append(written, p)
+		}
+	}
+	v, g := median(vs), median(gs)
+	return []row{
+		{name: "P6 generate 1,000 functions", goal: "<=1.30x", base: dur(v), rg: dur(g), ratio: g / v, pass: g/v <= 1.30},
+		{name: "P6 peak RSS", goal: "report", base: mib(median(vr)), rg: mib(median(gr)), ratio: median(gr) / median(vr), pass: true},
+		{name: "P6 no-op re-run (files written)", goal: "0 files", base: "", rg: dur(float64(noop)), allocs: fmt.Sprintf("%d files", len(written)), pass: len(written) == 0},
+	}, []string{"P6: a synthetic package in a temporary module (replace => this repository), fresh sources each repetition; baseline `go vet` of it; peak RSS is the largest of each command's process tree (wait4)."}
+}
