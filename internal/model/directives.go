@@ -4,7 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"golang.org/x/tools/go/packages"
 
@@ -50,7 +50,12 @@ func parseDirectives(fset *token.FileSet, p *packages.Package) (pp *parsedPackag
 			pp.names = append(pp.names, NamesFor(d.Func, d.Kind).list()...)
 		}
 	}
-	sort.SliceStable(pp.dirs, func(i, j int) bool { return pp.dirs[i].d.Pos < pp.dirs[j].d.Pos })
+	// By file name and offset, not token.Pos: the loader parses files in
+	// parallel, so the bases of their positions differ from run to run and
+	// the generated file's order would too.
+	slices.SortStableFunc(pp.dirs, func(a, b parsedDirective) int {
+		return ComparePositions(fset.Position(a.d.Pos), fset.Position(b.d.Pos))
+	})
 	return pp
 }
 
