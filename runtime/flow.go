@@ -72,16 +72,17 @@ func (t *taskRun) setCount(n int) {
 }
 
 // taskCtx is the context a task run's body gets: its parent with the task
-// run under taskRunKey (context.WithValue's behaviour, without an
-// allocation of its own: it lives in the run's taskFrame).
+// run under taskRunKey (context.WithValue's behaviour, holding the task
+// run itself: one allocation for both, or none of its own inside a
+// taskFrame).
 type taskCtx struct {
 	context.Context
-	tr *taskRun
+	run taskRun
 }
 
 func (c *taskCtx) Value(key any) any {
 	if _, ok := key.(taskRunKey); ok {
-		return c.tr
+		return &c.run
 	}
 	return c.Context.Value(key)
 }
