@@ -48,13 +48,27 @@ func Call[R any](ctx context.Context, inv Invocation[R]) (R, error) {
 	if e.err != nil {
 		return Run(ctx, inv).Result()
 	}
-	cfg := configOf(inv)
 	fr := flowFrom(ctx)
-	p, err := e.resolve(inv.Def, &cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
-	if err != nil || p.persist || !p.inMemory || cfg.RunID != "" || cfg.NewRun {
+	hasSK, hasCK := inv.StorageKey != nil, inv.CacheKey != nil
+	if len(inv.Options) == 0 {
+		// The Def's own settings, resolved before: nothing to copy.
+		cfg := &inv.Def.Config
+		if p := e.memo(fr).hit(inv.Def, cfg, hasSK, hasCK); p != nil && unpersisted(p, cfg) {
+			return callUnpersisted(ctx, e, inv, cfg, fr, p)
+		}
+	}
+	cfg := configOf(inv)
+	p, err := e.resolve(inv.Def, &cfg, fr, hasSK, hasCK)
+	if err != nil || !unpersisted(&p, &cfg) {
 		return runTask(ctx, e, inv, cfg, fr, p, err).Result()
 	}
 	return callUnpersisted(ctx, e, inv, &cfg, fr, &p)
+}
+
+// unpersisted reports whether a task run resolved to p under cfg persists
+// nothing and keeps its value: callUnpersisted runs it.
+func unpersisted(p *plan, cfg *Config) bool {
+	return !p.persist && p.inMemory && cfg.RunID == "" && !cfg.NewRun
 }
 
 // configOf returns the Def's Config with the invocation's options applied.
@@ -89,8 +103,7 @@ func callUnpersisted[R any](ctx context.Context, e *Engine, inv Invocation[R], c
 	taskName := runNameOf(inv.Def, cfg)
 	tc := &taskCtx{Context: ctx} // the body's context: the one allocation
 	tr := &tc.run
-	tr.info.TaskName, tr.info.RunCount = taskName, 1
-	tr.n = taskNumber(e, fr, p, taskName)
+	tr.init(taskName, taskNumber(e, fr, p, taskName))
 	log := runLog{log: e.logger, kind: "task", name: taskName, task: tr, flow: fr}
 	log.started(ctx)
 	fail := func(err error, reason string) (R, error) {
@@ -207,8 +220,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	taskName := runNameOf(def, &cfg)
 	f := &taskFrame[R]{}
 	tr, st := &f.ctx.run, &f.st
-	tr.info.TaskName, tr.info.RunCount = taskName, 1
-	tr.n = taskNumber(e, fr, &p, taskName)
+	tr.init(taskName, taskNumber(e, fr, &p, taskName))
 	st.taskRun = tr
 	st.res.run, st.res.hasValue, st.res.loaded, st.res.keep = tr, def.Value, true, true
 	log := &runLog{log: e.logger, kind: "task", name: taskName, task: tr} // stays on the stack

@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:fa0ec122cf3af3edfda439e80ce682bd65c6f8a3e39d09be48a8ffec6ea25940",
+	Source:   "sha256:44ee254581ccdbd0eaa37c041363a7903e38ed1e56cace37f13f6951b1745e94",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
