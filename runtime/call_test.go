@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/resultgen/resultgen/runtime"
@@ -192,5 +193,27 @@ func TestCallUnpersistedAllocations(t *testing.T) {
 	}
 	if inFlow > 1 {
 		t.Errorf("Call of an unpersisted task in a flow: %v allocations, want <= 1", inFlow)
+	}
+}
+
+// A task run's ID and Name are made once, however many goroutines ask for
+// them first through a context the body kept.
+func TestTaskRunIDsMadeOnce(t *testing.T) {
+	ctx, _, _ := newEngine(t, nil)
+	var kept context.Context
+	if _, err := runtime.Call(ctx, runtime.Invocation[int]{Def: taskDef("ids", true, runtime.Config{}),
+		Body: func(ctx context.Context) (int, error) { kept = ctx; return 1, nil }}); err != nil {
+		t.Fatal(err)
+	}
+	infos := make([]runtime.TaskRunInfo, 8)
+	var wg sync.WaitGroup
+	for i := range infos {
+		wg.Go(func() { infos[i], _ = runtime.TaskRunFrom(kept) })
+	}
+	wg.Wait()
+	for _, info := range infos {
+		if info != infos[0] || info.ID == "" || info.Name != "ids-1" || info.RunCount != 1 {
+			t.Fatalf("task run infos differ or are incomplete: %+v", infos)
+		}
 	}
 }
