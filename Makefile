@@ -20,10 +20,12 @@ unit:
 ## fuzz: each fuzz target for FUZZTIME
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./internal/record
+	$(GO) test -run='^$$' -fuzz='^FuzzParseHeaderFast$$' -fuzztime=$(FUZZTIME) ./internal/record
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./annotations
 	$(GO) test -run='^$$' -fuzz='^FuzzParseProfile$$' -fuzztime=$(FUZZTIME) ./runtime/settings
 	$(GO) test -run='^$$' -fuzz='^FuzzParseURL$$' -fuzztime=$(FUZZTIME) ./runtime/storage/s3
 	$(GO) test -run='^$$' -fuzz='^FuzzKeyValue$$' -fuzztime=$(FUZZTIME) ./runtime
+	$(GO) test -run='^$$' -fuzz='^FuzzCheckPath$$' -fuzztime=$(FUZZTIME) ./runtime/storage
 
 vet:
 	$(GO) vet $(PKGS)

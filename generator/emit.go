@@ -274,12 +274,12 @@ func (e *emitter) function(f *model.Func) {
 		if f.HasValue() {
 			e.file.Comment(fmt.Sprintf("Call runs %s as a %s and returns its value.", f.GoName, kind))
 			e.file.Func().Params(recv()).Id("Call").Params(withCtx(e.params(f))...).Params(rt(), jen.Error()).Block(
-				jen.Return(jen.Id("t").Dot("State").Call(withArgs(e.args(f))...).Dot("Result").Call()),
+				jen.Return(jen.Qual(runtimePkg, "Call").Call(jen.Id("ctx"), jen.Id("t").Dot("invocation").Call(e.args(f)...))),
 			)
 		} else {
 			e.file.Comment(fmt.Sprintf("Call runs %s as a %s and returns its error.", f.GoName, kind))
 			e.file.Func().Params(recv()).Id("Call").Params(withCtx(e.params(f))...).Error().Block(
-				jen.List(jen.Id("_"), jen.Err()).Op(":=").Id("t").Dot("State").Call(withArgs(e.args(f))...).Dot("Result").Call(),
+				jen.List(jen.Id("_"), jen.Err()).Op(":=").Qual(runtimePkg, "Call").Call(jen.Id("ctx"), jen.Id("t").Dot("invocation").Call(e.args(f)...)),
 				jen.Return(jen.Err()),
 			)
 		}

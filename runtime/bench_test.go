@@ -43,6 +43,53 @@ func BenchmarkRun(b *testing.B) {
 	}
 }
 
+// BenchmarkCall measures what a generated Call costs: an unpersisted task
+// at the top level and inside a flow (runtime.Call builds no State there),
+// and a persisted one (through Run).
+func BenchmarkCall(b *testing.B) {
+	body := func(context.Context) (int, error) { return 42, nil }
+	for _, c := range []struct {
+		name string
+		cfg  runtime.Config
+	}{
+		{"unpersisted", runtime.Config{}},
+		{"cached-memory", runtime.Config{Storage: "memory", CacheKeyFn: true}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			ctx, _, _ := newEngine(b, nil)
+			inv := runtime.Invocation[int]{Def: taskDef("bench", true, c.cfg), Body: body}
+			if c.cfg.CacheKeyFn {
+				inv.CacheKey = func(context.Context) (string, error) { return "bench", nil }
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := runtime.Call(ctx, inv); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("in-flow/1000-unpersisted", func(b *testing.B) {
+		ctx, _, _ := newEngine(b, nil)
+		inv := runtime.Invocation[int]{Def: taskDef("bench", true, runtime.Config{}), Body: body}
+		flow := runtime.Invocation[int]{Def: &runtime.Def{Kind: runtime.KindFlow, Name: "bench-flow", Value: true},
+			Body: func(ctx context.Context) (int, error) {
+				for range 1000 {
+					if _, err := runtime.Call(ctx, inv); err != nil {
+						return 0, err
+					}
+				}
+				return 1, nil
+			}}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := runtime.Call(ctx, flow); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
 // BenchmarkCommitExplain measures a commit (a miss: compute and persist a
 // new record) with explain off and on. On, a miss also reads the task's
 // index object and the commit writes it (one small Get and one Put more).

@@ -7,7 +7,8 @@
 //
 // For each annotated function the generator emits a package-level *Def (the
 // directives, the task-source hash, the parameter names) and a thin typed
-// shim that builds an Invocation and calls Run or Submit:
+// shim that builds an Invocation and calls Run (State), Call (Call: the
+// value without a State, see Call) or Submit:
 //
 //	var helloDef = &runtime.Def{Kind: runtime.KindTask, Name: "hello", Value: true, ...}
 //

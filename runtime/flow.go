@@ -48,40 +48,48 @@ type taskRunKey struct{}
 
 // taskRun is one task run; RunCount changes between attempts. Its ID (a
 // random UUID) and Name ("Task-3") are made on first use: a run that
-// persists nothing and that no one asks about never draws them.
+// persists nothing and that no one asks about never draws them. It takes
+// no lock, and is small: every task run allocates one (see taskCtx).
 type taskRun struct {
-	mu   sync.Mutex
-	info TaskRunInfo // ID and Name are "" until get fills them
-	n    int         // the run's number among the task's runs (Name)
+	n     int32        // the run's number among the task's runs (Name)
+	count atomic.Int32 // RunCount
+	task  string       // TaskName
+	ids   atomic.Pointer[taskRunIDs]
+}
+
+// taskRunIDs is a task run's ID and Name, made once.
+type taskRunIDs struct{ id, name string }
+
+func (t *taskRun) init(task string, n int) {
+	t.task, t.n = task, int32(n)
+	t.count.Store(1)
 }
 
 func (t *taskRun) get() TaskRunInfo {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.info.ID == "" {
-		t.info.ID = uuid.NewString()
-		t.info.Name = t.info.TaskName + "-" + strconv.Itoa(t.n)
+	ids := t.ids.Load()
+	if ids == nil {
+		ids = &taskRunIDs{id: uuid.NewString(), name: t.task + "-" + strconv.Itoa(int(t.n))}
+		if !t.ids.CompareAndSwap(nil, ids) {
+			ids = t.ids.Load() // another caller made them first
+		}
 	}
-	return t.info
+	return TaskRunInfo{ID: ids.id, Name: ids.name, TaskName: t.task, RunCount: int(t.count.Load())}
 }
 
-func (t *taskRun) setCount(n int) {
-	t.mu.Lock()
-	t.info.RunCount = n
-	t.mu.Unlock()
-}
+func (t *taskRun) setCount(n int) { t.count.Store(int32(n)) }
 
 // taskCtx is the context a task run's body gets: its parent with the task
-// run under taskRunKey (context.WithValue's behaviour, without an
-// allocation of its own: it lives in the run's taskFrame).
+// run under taskRunKey (context.WithValue's behaviour, holding the task
+// run itself: one allocation for both, or none of its own inside a
+// taskFrame).
 type taskCtx struct {
 	context.Context
-	tr *taskRun
+	run taskRun
 }
 
 func (c *taskCtx) Value(key any) any {
 	if _, ok := key.(taskRunKey); ok {
-		return c.tr
+		return &c.run
 	}
 	return c.Context.Value(key)
 }

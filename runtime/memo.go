@@ -28,35 +28,50 @@ func (c *runCounters) counter(name string) *atomic.Int64 {
 // used only while the run's Config is the one it was made from: options
 // and a Def changed in place make a new entry.
 type planMemo struct {
-	m sync.Map // *Def -> *planEntry
+	m    sync.Map                  // *Def -> *planEntry
+	last atomic.Pointer[planEntry] // the entry put last: a loop calling one function finds it without hashing
 }
 
 type planEntry struct {
+	def          *Def
 	cfg          Config
 	hasSK, hasCK bool
-	p            plan
+	p            plan // never changed once stored
 }
 
 func (m *planMemo) get(def *Def, cfg *Config, hasSK, hasCK bool) (plan, bool) {
-	v, ok := m.m.Load(def)
-	if !ok {
-		return plan{}, false
+	if p := m.hit(def, cfg, hasSK, hasCK); p != nil {
+		return *p, true
 	}
-	e := v.(*planEntry)
+	return plan{}, false
+}
+
+// hit returns the remembered plan (not to be changed), nil when there is
+// none for def under cfg.
+func (m *planMemo) hit(def *Def, cfg *Config, hasSK, hasCK bool) *plan {
+	e := m.last.Load()
+	if e == nil || e.def != def {
+		v, ok := m.m.Load(def)
+		if !ok {
+			return nil
+		}
+		e = v.(*planEntry)
+	}
 	if e.hasSK != hasSK || e.hasCK != hasCK || !sameConfig(&e.cfg, cfg) {
-		return plan{}, false
+		return nil
 	}
-	return e.p, true
+	return &e.p
 }
 
 func (m *planMemo) put(def *Def, cfg *Config, hasSK, hasCK bool, p plan) {
 	if !memoizable(cfg) {
 		return
 	}
-	e := &planEntry{cfg: *cfg, hasSK: hasSK, hasCK: hasCK, p: p}
+	e := &planEntry{def: def, cfg: *cfg, hasSK: hasSK, hasCK: hasCK, p: p}
 	// The pointers' targets are compared, not the pointers: keep copies.
 	e.cfg.Persist, e.cfg.CacheInMemory, e.cfg.RefreshCache = clonePtr(cfg.Persist), clonePtr(cfg.CacheInMemory), clonePtr(cfg.RefreshCache)
 	m.m.Store(def, e)
+	m.last.Store(e)
 }
 
 // memoizable: a Config whose resolution can be compared field by field. A

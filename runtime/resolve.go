@@ -263,15 +263,21 @@ type plan struct {
 	counter *atomic.Int64
 }
 
+// memo is where the plans of runs called from parent (nil outside flows)
+// are remembered.
+func (e *Engine) memo(parent *flowRun) *planMemo {
+	if parent != nil {
+		return &parent.plans
+	}
+	return &e.plans
+}
+
 // resolve resolves a run's settings with Resolve, for a run called from
 // parent (nil outside flows), and opens its storage and serializer when it
 // needs them. The resolution (not the opening) is remembered per Def in
 // the parent flow run, or the engine at the top level (see planMemo).
 func (e *Engine) resolve(def *Def, cfg *Config, parent *flowRun, hasStorageKey, hasCacheKey bool) (plan, error) {
-	memo := &e.plans
-	if parent != nil {
-		memo = &parent.plans
-	}
+	memo := e.memo(parent)
 	p, ok := memo.get(def, cfg, hasStorageKey, hasCacheKey)
 	if !ok {
 		var from *Passed

@@ -21,6 +21,58 @@ func Run[R any](ctx context.Context, inv Invocation[R]) *State[R] {
 		return &State[R]{name: StateFailed, err: errors.New("runtime: invocation without a Def"), runName: "?"}
 	}
 	e := engineFrom(ctx)
+	cfg := configOf(inv)
+	if e.err != nil {
+		return &State[R]{name: StateFailed, err: e.err, runName: runNameOf(inv.Def, &cfg)}
+	}
+	if inv.Def.Kind == KindFlow {
+		return runFlow(ctx, e, inv, cfg)
+	}
+	fr := flowFrom(ctx)
+	p, err := e.resolve(inv.Def, &cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
+	return runTask(ctx, e, inv, cfg, fr, p, err)
+}
+
+// Call runs the invocation and returns its value, as Run(ctx,
+// inv).Result() does: the same settings, run numbers, logs, retries and
+// errors (the body's own, or a *PanicError). Generated Call methods use it.
+//
+// A task run that persists nothing and keeps its value in memory builds no
+// State: its one allocation is the context its body gets (which carries
+// the task run, and which the body may keep). Other runs go through Run.
+func Call[R any](ctx context.Context, inv Invocation[R]) (R, error) {
+	if inv.Def == nil || inv.Def.Kind == KindFlow {
+		return Run(ctx, inv).Result()
+	}
+	e := engineFrom(ctx)
+	if e.err != nil {
+		return Run(ctx, inv).Result()
+	}
+	fr := flowFrom(ctx)
+	hasSK, hasCK := inv.StorageKey != nil, inv.CacheKey != nil
+	if len(inv.Options) == 0 {
+		// The Def's own settings, resolved before: nothing to copy.
+		cfg := &inv.Def.Config
+		if p := e.memo(fr).hit(inv.Def, cfg, hasSK, hasCK); p != nil && unpersisted(p, cfg) {
+			return callUnpersisted(ctx, e, inv, cfg, fr, p)
+		}
+	}
+	cfg := configOf(inv)
+	p, err := e.resolve(inv.Def, &cfg, fr, hasSK, hasCK)
+	if err != nil || !unpersisted(&p, &cfg) {
+		return runTask(ctx, e, inv, cfg, fr, p, err).Result()
+	}
+	return callUnpersisted(ctx, e, inv, &cfg, fr, &p)
+}
+
+// unpersisted reports whether a task run resolved to p under cfg persists
+// nothing and keeps its value: callUnpersisted runs it.
+func unpersisted(p *plan, cfg *Config) bool {
+	return !p.persist && p.inMemory && cfg.RunID == "" && !cfg.NewRun
+}
+
+// configOf returns the Def's Config with the invocation's options applied.
+func configOf[R any](inv Invocation[R]) Config {
 	cfg := inv.Def.Config
 	if len(inv.Options) > 0 {
 		c := new(Config) // options get a pointer: keep cfg itself off the heap
@@ -32,17 +84,55 @@ func Run[R any](ctx context.Context, inv Invocation[R]) *State[R] {
 		}
 		cfg = *c
 	}
-	if e.err != nil {
-		name := cfg.Name
-		if name == "" {
-			name = inv.Def.Name
-		}
-		return &State[R]{name: StateFailed, err: e.err, runName: name}
+	return cfg
+}
+
+// runNameOf is the name a run of def under cfg goes by: the name option,
+// else the Def's.
+func runNameOf(def *Def, cfg *Config) string {
+	if cfg.Name != "" {
+		return cfg.Name
 	}
-	if inv.Def.Kind == KindFlow {
-		return runFlow(ctx, e, inv, cfg)
+	return def.Name
+}
+
+// callUnpersisted is runTask for a run that persists nothing and keeps its
+// value (p.persist false, p.inMemory true, no run id), returning the value
+// instead of a State: the same numbering, logs, attempts and errors.
+func callUnpersisted[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg *Config, fr *flowRun, p *plan) (R, error) {
+	taskName := runNameOf(inv.Def, cfg)
+	tc := &taskCtx{Context: ctx} // the body's context: the one allocation
+	tr := &tc.run
+	tr.init(taskName, taskNumber(e, fr, p, taskName))
+	log := runLog{log: e.logger, kind: "task", name: taskName, task: tr, flow: fr}
+	log.started(ctx)
+	fail := func(err error, reason string) (R, error) {
+		log.finished(ctx, StateFailed, err, "", reason, "")
+		var zero R
+		return zero, err
 	}
-	return runTask(ctx, e, inv, cfg)
+	if err := ctx.Err(); err != nil {
+		return fail(err, "") // as runTask: cancelled before the persist decision
+	}
+	v, err := attempts(tc, &log, p.retries, cfg.RetryDelay, tr.setCount, inv.Body)
+	if err != nil {
+		return fail(err, p.reason)
+	}
+	log.finished(ctx, StateCompleted, nil, "", p.reason, "")
+	return v, nil
+}
+
+// taskNumber numbers a task run among the runs of its name: in the
+// calling flow run, else in the engine.
+func taskNumber(e *Engine, fr *flowRun, p *plan, taskName string) int {
+	switch {
+	case p.counter != nil && p.name == taskName:
+		return int(p.counter.Add(1))
+	case fr != nil:
+		return fr.nextTaskNumber(taskName)
+	default:
+		return e.nextTaskNumber(taskName)
+	}
 }
 
 // Submit runs the invocation concurrently. Submitted task runs share the
@@ -115,34 +205,22 @@ func attempts[R any](ctx context.Context, log *runLog, retries int, delay time.D
 }
 
 // taskFrame holds what one task run needs in a single allocation: its
-// State (returned), its taskRun (read by TaskRunFrom), the body's context
-// and the calling flow run's info.
+// State (returned), the body's context with its taskRun (read by
+// TaskRunFrom) and the calling flow run's info.
 type taskFrame[R any] struct {
 	st  State[R]
-	tr  taskRun
 	ctx taskCtx
 	fi  FlowRunInfo // the calling flow run, as the task run started
 }
 
-func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Config) *State[R] {
+// runTask runs a task under cfg, called from fr (nil outside flows), with
+// p and err what e.resolve returned for it.
+func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Config, fr *flowRun, p plan, err error) *State[R] {
 	def := inv.Def
-	fr := flowFrom(ctx)
-	taskName := cfg.Name
-	if taskName == "" {
-		taskName = def.Name
-	}
-	p, err := e.resolve(def, &cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
+	taskName := runNameOf(def, &cfg)
 	f := &taskFrame[R]{}
-	tr, st := &f.tr, &f.st
-	tr.info.TaskName, tr.info.RunCount = taskName, 1
-	switch {
-	case p.counter != nil && p.name == taskName:
-		tr.n = int(p.counter.Add(1))
-	case fr != nil:
-		tr.n = fr.nextTaskNumber(taskName)
-	default:
-		tr.n = e.nextTaskNumber(taskName)
-	}
+	tr, st := &f.ctx.run, &f.st
+	tr.init(taskName, taskNumber(e, fr, &p, taskName))
 	st.taskRun = tr
 	st.res.run, st.res.hasValue, st.res.loaded, st.res.keep = tr, def.Value, true, true
 	log := &runLog{log: e.logger, kind: "task", name: taskName, task: tr} // stays on the stack
@@ -172,7 +250,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		return fail(err)
 	}
 	st.res.store, st.res.ser = p.store, p.ser
-	f.ctx = taskCtx{Context: ctx, tr: tr}
+	f.ctx.Context = ctx
 	tctx := context.Context(&f.ctx)
 
 	var key string
@@ -541,25 +619,42 @@ func (l *runLog) retrying(ctx context.Context, attempt, retries int, delay time.
 // result is (location, when persisted and not failed) and why it was or was
 // not persisted (reason); a failed run logs at ERROR with its error.
 func logFinished[R any](ctx context.Context, l *runLog, st *State[R]) {
-	level := slog.LevelInfo
-	if st.err != nil {
-		level = slog.LevelError
+	if !l.log.Enabled(ctx, finishedLevel(st.err)) {
+		return
 	}
+	loc := ""
+	if st.err == nil {
+		loc = st.Location()
+	}
+	l.finished(ctx, st.name, st.err, loc, st.reason, st.why)
+}
+
+// finishedLevel is the level of a final state's line.
+func finishedLevel(err error) slog.Level {
+	if err != nil {
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+// finished writes the line of a final state named state (see logFinished);
+// loc is where the result is ("" when not persisted), why why it was
+// computed or loaded.
+func (l *runLog) finished(ctx context.Context, state string, err error, loc, reason, why string) {
+	level := finishedLevel(err)
 	if !l.log.Enabled(ctx, level) {
 		return
 	}
 	extra := make([]slog.Attr, 0, 4)
-	if st.err == nil {
-		if loc := st.Location(); loc != "" {
-			extra = append(extra, slog.String("location", loc))
-		}
+	if loc != "" {
+		extra = append(extra, slog.String("location", loc))
 	}
-	extra = append(extra, slog.String("reason", st.reason))
-	if st.why != "" && st.name != StateCached {
-		extra = append(extra, slog.String("computed", st.why))
+	extra = append(extra, slog.String("reason", reason))
+	if why != "" && state != StateCached {
+		extra = append(extra, slog.String("computed", why))
 	}
-	if st.err != nil {
-		extra = append(extra, slog.Any("error", st.err))
+	if err != nil {
+		extra = append(extra, slog.Any("error", err))
 	}
-	l.log.LogAttrs(ctx, level, l.kind+" "+l.name+": "+st.name, l.attrs(extra...)...)
+	l.log.LogAttrs(ctx, level, l.kind+" "+l.name+": "+state, l.attrs(extra...)...)
 }

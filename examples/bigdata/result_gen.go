@@ -73,7 +73,7 @@ func (t SamplesTaskType) invocation(n int) runtime.Invocation[[]float64] {
 
 // Call runs Samples as a task and returns its value.
 func (t SamplesTaskType) Call(ctx context.Context, n int) ([]float64, error) {
-	return t.State(ctx, n).Result()
+	return runtime.Call(ctx, t.invocation(n))
 }
 
 // State runs Samples as a task and returns its final state.
@@ -200,7 +200,7 @@ func (t AnalyzeFlowType) invocation() runtime.Invocation[float64] {
 
 // Call runs Analyze as a flow and returns its value.
 func (t AnalyzeFlowType) Call(ctx context.Context) (float64, error) {
-	return t.State(ctx).Result()
+	return runtime.Call(ctx, t.invocation())
 }
 
 // State runs Analyze as a flow and returns its final state.

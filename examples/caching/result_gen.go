@@ -80,7 +80,7 @@ func (t ReportTaskType) invocation(region string, verbose bool) runtime.Invocati
 
 // Call runs Report as a task and returns its value.
 func (t ReportTaskType) Call(ctx context.Context, region string, verbose bool) (string, error) {
-	return t.State(ctx, region, verbose).Result()
+	return runtime.Call(ctx, t.invocation(region, verbose))
 }
 
 // State runs Report as a task and returns its final state.
@@ -136,7 +136,7 @@ func (t WeeklyFlowType) invocation() runtime.Invocation[runtime.Void] {
 
 // Call runs Weekly as a flow and returns its error.
 func (t WeeklyFlowType) Call(ctx context.Context) error {
-	_, err := t.State(ctx).Result()
+	_, err := runtime.Call(ctx, t.invocation())
 	return err
 }
 

@@ -70,7 +70,7 @@ func (t AsJSONTaskType) invocation() runtime.Invocation[[]Row] {
 
 // Call runs AsJSON as a task and returns its value.
 func (t AsJSONTaskType) Call(ctx context.Context) ([]Row, error) {
-	return t.State(ctx).Result()
+	return runtime.Call(ctx, t.invocation())
 }
 
 // State runs AsJSON as a task and returns its final state.
@@ -146,7 +146,7 @@ func (t AsZstdJSONTaskType) invocation() runtime.Invocation[[]Row] {
 
 // Call runs AsZstdJSON as a task and returns its value.
 func (t AsZstdJSONTaskType) Call(ctx context.Context) ([]Row, error) {
-	return t.State(ctx).Result()
+	return runtime.Call(ctx, t.invocation())
 }
 
 // State runs AsZstdJSON as a task and returns its final state.
@@ -224,7 +224,7 @@ func (t AsGzipMsgpackTaskType) invocation() runtime.Invocation[[]Row] {
 
 // Call runs AsGzipMsgpack as a task and returns its value.
 func (t AsGzipMsgpackTaskType) Call(ctx context.Context) ([]Row, error) {
-	return t.State(ctx).Result()
+	return runtime.Call(ctx, t.invocation())
 }
 
 // State runs AsGzipMsgpack as a task and returns its final state.
@@ -302,7 +302,7 @@ func (t AsZlibGobTaskType) invocation() runtime.Invocation[[]Row] {
 
 // Call runs AsZlibGob as a task and returns its value.
 func (t AsZlibGobTaskType) Call(ctx context.Context) ([]Row, error) {
-	return t.State(ctx).Result()
+	return runtime.Call(ctx, t.invocation())
 }
 
 // State runs AsZlibGob as a task and returns its final state.
@@ -358,7 +358,7 @@ func (t CompareFlowType) invocation() runtime.Invocation[runtime.Void] {
 
 // Call runs Compare as a flow and returns its error.
 func (t CompareFlowType) Call(ctx context.Context) error {
-	_, err := t.State(ctx).Result()
+	_, err := runtime.Call(ctx, t.invocation())
 	return err
 }
 

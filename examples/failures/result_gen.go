@@ -66,7 +66,7 @@ func (t ParseTaskType) invocation(s string) runtime.Invocation[int] {
 
 // Call runs Parse as a task and returns its value.
 func (t ParseTaskType) Call(ctx context.Context, s string) (int, error) {
-	return t.State(ctx, s).Result()
+	return runtime.Call(ctx, t.invocation(s))
 }
 
 // State runs Parse as a task and returns its final state.
@@ -129,7 +129,7 @@ func (t ExplodeTaskType) invocation() runtime.Invocation[int] {
 
 // Call runs Explode as a task and returns its value.
 func (t ExplodeTaskType) Call(ctx context.Context) (int, error) {
-	return t.State(ctx).Result()
+	return runtime.Call(ctx, t.invocation())
 }
 
 // State runs Explode as a task and returns its final state.
@@ -189,7 +189,7 @@ func (t HandleFlowType) invocation() runtime.Invocation[int] {
 
 // Call runs Handle as a flow and returns its value.
 func (t HandleFlowType) Call(ctx context.Context) (int, error) {
-	return t.State(ctx).Result()
+	return runtime.Call(ctx, t.invocation())
 }
 
 // State runs Handle as a flow and returns its final state.

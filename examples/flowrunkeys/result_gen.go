@@ -75,7 +75,7 @@ func (t HelloTaskType) invocation(name string) runtime.Invocation[string] {
 
 // Call runs Hello as a task and returns its value.
 func (t HelloTaskType) Call(ctx context.Context, name string) (string, error) {
-	return t.State(ctx, name).Result()
+	return runtime.Call(ctx, t.invocation(name))
 }
 
 // State runs Hello as a task and returns its final state.
@@ -140,7 +140,7 @@ func (t GreetingsFlowType) invocation() runtime.Invocation[string] {
 
 // Call runs Greetings as a flow and returns its value.
 func (t GreetingsFlowType) Call(ctx context.Context) (string, error) {
-	return t.State(ctx).Result()
+	return runtime.Call(ctx, t.invocation())
 }
 
 // State runs Greetings as a flow and returns its final state.

@@ -74,7 +74,7 @@ func (t HelloTaskType) invocation(name string) runtime.Invocation[string] {
 
 // Call runs Hello as a task and returns its value.
 func (t HelloTaskType) Call(ctx context.Context, name string) (string, error) {
-	return t.State(ctx, name).Result()
+	return runtime.Call(ctx, t.invocation(name))
 }
 
 // State runs Hello as a task and returns its final state.
@@ -134,7 +134,7 @@ func (t GreetFlowType) invocation() runtime.Invocation[[]string] {
 
 // Call runs Greet as a flow and returns its value.
 func (t GreetFlowType) Call(ctx context.Context) ([]string, error) {
-	return t.State(ctx).Result()
+	return runtime.Call(ctx, t.invocation())
 }
 
 // State runs Greet as a flow and returns its final state.

@@ -57,7 +57,7 @@ func (t SayTaskType) invocation() runtime.Invocation[string] {
 
 // Call runs Say as a task and returns its value.
 func (t SayTaskType) Call(ctx context.Context) (string, error) {
-	return t.State(ctx).Result()
+	return runtime.Call(ctx, t.invocation())
 }
 
 // State runs Say as a task and returns its final state.
@@ -127,7 +127,7 @@ func (t SayUnpersistedTaskType) invocation() runtime.Invocation[string] {
 
 // Call runs SayUnpersisted as a task and returns its value.
 func (t SayUnpersistedTaskType) Call(ctx context.Context) (string, error) {
-	return t.State(ctx).Result()
+	return runtime.Call(ctx, t.invocation())
 }
 
 // State runs SayUnpersisted as a task and returns its final state.
@@ -195,7 +195,7 @@ func (t LogTaskType) invocation(msg string) runtime.Invocation[runtime.Void] {
 
 // Call runs Log as a task and returns its error.
 func (t LogTaskType) Call(ctx context.Context, msg string) error {
-	_, err := t.State(ctx, msg).Result()
+	_, err := runtime.Call(ctx, t.invocation(msg))
 	return err
 }
 
@@ -259,7 +259,7 @@ func (t PersistingFlowType) invocation() runtime.Invocation[runtime.Void] {
 
 // Call runs Persisting as a flow and returns its error.
 func (t PersistingFlowType) Call(ctx context.Context) error {
-	_, err := t.State(ctx).Result()
+	_, err := runtime.Call(ctx, t.invocation())
 	return err
 }
 
@@ -325,7 +325,7 @@ func (t RetryingFlowType) invocation() runtime.Invocation[string] {
 
 // Call runs Retrying as a flow and returns its value.
 func (t RetryingFlowType) Call(ctx context.Context) (string, error) {
-	return t.State(ctx).Result()
+	return runtime.Call(ctx, t.invocation())
 }
 
 // State runs Retrying as a flow and returns its final state.

@@ -78,7 +78,7 @@ func (t ForecastTaskType) invocation(city string) runtime.Invocation[Outlook] {
 
 // Call runs Forecast as a task and returns its value.
 func (t ForecastTaskType) Call(ctx context.Context, city string) (Outlook, error) {
-	return t.State(ctx, city).Result()
+	return runtime.Call(ctx, t.invocation(city))
 }
 
 // State runs Forecast as a task and returns its final state.
@@ -138,7 +138,7 @@ func (t MorningFlowType) invocation() runtime.Invocation[int] {
 
 // Call runs Morning as a flow and returns its value.
 func (t MorningFlowType) Call(ctx context.Context) (int, error) {
-	return t.State(ctx).Result()
+	return runtime.Call(ctx, t.invocation())
 }
 
 // State runs Morning as a flow and returns its final state.

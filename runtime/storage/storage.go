@@ -244,9 +244,12 @@ func checkPath(key string, prefix bool) error {
 	if strings.HasPrefix(key, "/") {
 		return &keyError{key, "absolute path: keys are relative to the store"}
 	}
-	segs := strings.Split(key, "/")
-	for i, seg := range segs {
-		last := i == len(segs)-1
+	// Segment by segment, without splitting: keys are checked on every
+	// read and write.
+	rest := key
+	for i := 0; ; i++ {
+		seg, after, more := strings.Cut(rest, "/")
+		last := !more
 		if last && prefix {
 			// An incomplete last segment matches any key that starts with
 			// it; only the characters above are checked.
@@ -270,6 +273,10 @@ func checkPath(key string, prefix bool) error {
 		case i == 0 && seg == IndexDir:
 			return &keyError{key, "\".index\" is reserved for the runtime's task index"}
 		}
+		if last {
+			break
+		}
+		rest = after
 	}
 	return nil
 }

@@ -66,7 +66,7 @@ func (t SquareTaskType) invocation(i int) runtime.Invocation[int64] {
 
 // Call runs Square as a task and returns its value.
 func (t SquareTaskType) Call(ctx context.Context, i int) (int64, error) {
-	return t.State(ctx, i).Result()
+	return runtime.Call(ctx, t.invocation(i))
 }
 
 // State runs Square as a task and returns its final state.
@@ -133,7 +133,7 @@ func (t SquaresFlowType) invocation(n int) runtime.Invocation[Summary] {
 
 // Call runs Squares as a flow and returns its value.
 func (t SquaresFlowType) Call(ctx context.Context, n int) (Summary, error) {
-	return t.State(ctx, n).Result()
+	return runtime.Call(ctx, t.invocation(n))
 }
 
 // State runs Squares as a flow and returns its final state.

@@ -122,7 +122,7 @@ func (t ReportTaskType) invocation(req *Request, progress func(int)) runtime.Inv
 
 // Call runs Report as a task and returns its value.
 func (t ReportTaskType) Call(ctx context.Context, req *Request, progress func(int)) (map[string]int, error) {
-	return t.State(ctx, req, progress).Result()
+	return runtime.Call(ctx, t.invocation(req, progress))
 }
 
 // State runs Report as a task and returns its final state.
@@ -208,7 +208,7 @@ func (t KeyedTaskType) invocation(id int, tags []string) runtime.Invocation[stri
 
 // Call runs Keyed as a task and returns its value.
 func (t KeyedTaskType) Call(ctx context.Context, id int, tags []string) (string, error) {
-	return t.State(ctx, id, tags).Result()
+	return runtime.Call(ctx, t.invocation(id, tags))
 }
 
 // State runs Keyed as a task and returns its final state.
@@ -286,7 +286,7 @@ func (t PlainKeyedTaskType) invocation(name string) runtime.Invocation[string] {
 
 // Call runs PlainKeyed as a task and returns its value.
 func (t PlainKeyedTaskType) Call(ctx context.Context, name string) (string, error) {
-	return t.State(ctx, name).Result()
+	return runtime.Call(ctx, t.invocation(name))
 }
 
 // State runs PlainKeyed as a task and returns its final state.
@@ -435,7 +435,7 @@ func (t UpperTaskType) invocation(s string) runtime.Invocation[string] {
 
 // Call runs Upper as a task and returns its value.
 func (t UpperTaskType) Call(ctx context.Context, s string) (string, error) {
-	return t.State(ctx, s).Result()
+	return runtime.Call(ctx, t.invocation(s))
 }
 
 // State runs Upper as a task and returns its final state.
@@ -519,7 +519,7 @@ func (t NightlyFlowType) invocation(day time.Time) runtime.Invocation[runtime.Vo
 
 // Call runs Nightly as a flow and returns its error.
 func (t NightlyFlowType) Call(ctx context.Context, day time.Time) error {
-	_, err := t.State(ctx, day).Result()
+	_, err := runtime.Call(ctx, t.invocation(day))
 	return err
 }
 

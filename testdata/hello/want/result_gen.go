@@ -73,7 +73,7 @@ func (t HelloWorldTaskType) invocation(name string) runtime.Invocation[string] {
 
 // Call runs HelloWorld as a task and returns its value.
 func (t HelloWorldTaskType) Call(ctx context.Context, name string) (string, error) {
-	return t.State(ctx, name).Result()
+	return runtime.Call(ctx, t.invocation(name))
 }
 
 // State runs HelloWorld as a task and returns its final state.

@@ -65,7 +65,7 @@ func (t WorkTaskType) invocation(n int) runtime.Invocation[int] {
 
 // Call runs Work as a task and returns its value.
 func (t WorkTaskType) Call(ctx context.Context, n int) (int, error) {
-	return t.State(ctx, n).Result()
+	return runtime.Call(ctx, t.invocation(n))
 }
 
 // State runs Work as a task and returns its final state.
@@ -125,7 +125,7 @@ func (t MiddleFlowType) invocation() runtime.Invocation[int] {
 
 // Call runs Middle as a flow and returns its value.
 func (t MiddleFlowType) Call(ctx context.Context) (int, error) {
-	return t.State(ctx).Result()
+	return runtime.Call(ctx, t.invocation())
 }
 
 // State runs Middle as a flow and returns its final state.
@@ -188,7 +188,7 @@ func (t OuterFlowType) invocation() runtime.Invocation[runtime.Void] {
 
 // Call runs Outer as a flow and returns its error.
 func (t OuterFlowType) Call(ctx context.Context) error {
-	_, err := t.State(ctx).Result()
+	_, err := runtime.Call(ctx, t.invocation())
 	return err
 }
 
@@ -257,7 +257,7 @@ func (t PingFlowType) invocation(n int) runtime.Invocation[runtime.Void] {
 
 // Call runs Ping as a flow and returns its error.
 func (t PingFlowType) Call(ctx context.Context, n int) error {
-	_, err := t.State(ctx, n).Result()
+	_, err := runtime.Call(ctx, t.invocation(n))
 	return err
 }
 
@@ -321,7 +321,7 @@ func (t PongFlowType) invocation(n int) runtime.Invocation[runtime.Void] {
 
 // Call runs Pong as a flow and returns its error.
 func (t PongFlowType) Call(ctx context.Context, n int) error {
-	_, err := t.State(ctx, n).Result()
+	_, err := runtime.Call(ctx, t.invocation(n))
 	return err
 }
 

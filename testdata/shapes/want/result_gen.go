@@ -68,7 +68,7 @@ func (t ValueTaskType) invocation(a int, b int) runtime.Invocation[int] {
 
 // Call runs Value as a task and returns its value.
 func (t ValueTaskType) Call(ctx context.Context, a int, b int) (int, error) {
-	return t.State(ctx, a, b).Result()
+	return runtime.Call(ctx, t.invocation(a, b))
 }
 
 // State runs Value as a task and returns its final state.
@@ -142,7 +142,7 @@ func (t ValueErrTaskType) invocation(p Point) runtime.Invocation[Point] {
 
 // Call runs ValueErr as a task and returns its value.
 func (t ValueErrTaskType) Call(ctx context.Context, p Point) (Point, error) {
-	return t.State(ctx, p).Result()
+	return runtime.Call(ctx, t.invocation(p))
 }
 
 // State runs ValueErr as a task and returns its final state.
@@ -209,7 +209,7 @@ func (t OnlyErrTaskType) invocation(msg string) runtime.Invocation[runtime.Void]
 
 // Call runs OnlyErr as a task and returns its error.
 func (t OnlyErrTaskType) Call(ctx context.Context, msg string) error {
-	_, err := t.State(ctx, msg).Result()
+	_, err := runtime.Call(ctx, t.invocation(msg))
 	return err
 }
 
@@ -270,7 +270,7 @@ func (t NothingTaskType) invocation() runtime.Invocation[runtime.Void] {
 
 // Call runs Nothing as a task and returns its error.
 func (t NothingTaskType) Call(ctx context.Context) error {
-	_, err := t.State(ctx).Result()
+	_, err := runtime.Call(ctx, t.invocation())
 	return err
 }
 
@@ -336,7 +336,7 @@ func (t PointerTaskType) invocation() runtime.Invocation[*Point] {
 
 // Call runs Pointer as a task and returns its value.
 func (t PointerTaskType) Call(ctx context.Context) (*Point, error) {
-	return t.State(ctx).Result()
+	return runtime.Call(ctx, t.invocation())
 }
 
 // State runs Pointer as a task and returns its final state.
@@ -409,7 +409,7 @@ func (t SliceTaskType) invocation(xs []Celsius) runtime.Invocation[[]Celsius] {
 
 // Call runs Slice as a task and returns its value.
 func (t SliceTaskType) Call(ctx context.Context, xs []Celsius) ([]Celsius, error) {
-	return t.State(ctx, xs).Result()
+	return runtime.Call(ctx, t.invocation(xs))
 }
 
 // State runs Slice as a task and returns its final state.
@@ -488,7 +488,7 @@ func (t MapTaskType) invocation(m map[Point]string, when time.Time) runtime.Invo
 
 // Call runs Map as a task and returns its value.
 func (t MapTaskType) Call(ctx context.Context, m map[Point]string, when time.Time) (map[Point][]byte, error) {
-	return t.State(ctx, m, when).Result()
+	return runtime.Call(ctx, t.invocation(m, when))
 }
 
 // State runs Map as a task and returns its final state.
@@ -575,7 +575,7 @@ func (t NamedTaskType) invocation(c Celsius, d time.Duration, raw []byte, ok boo
 
 // Call runs Named as a task and returns its value.
 func (t NamedTaskType) Call(ctx context.Context, c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) (Celsius, error) {
-	return t.State(ctx, c, d, raw, ok, u, z).Result()
+	return runtime.Call(ctx, t.invocation(c, d, raw, ok, u, z))
 }
 
 // State runs Named as a task and returns its final state.
@@ -659,7 +659,7 @@ func (t AnonymousTaskType) invocation(arg1 string, arg2 int) runtime.Invocation[
 func (t AnonymousTaskType) Call(ctx context.Context, arg1 string, arg2 int) (struct {
 	A int "json:\"a\""
 }, error) {
-	return t.State(ctx, arg1, arg2).Result()
+	return runtime.Call(ctx, t.invocation(arg1, arg2))
 }
 
 // State runs Anonymous as a task and returns its final state.
@@ -739,7 +739,7 @@ func (t VariadicTaskType) invocation(sep string, parts ...string) runtime.Invoca
 
 // Call runs Variadic as a task and returns its value.
 func (t VariadicTaskType) Call(ctx context.Context, sep string, parts ...string) (string, error) {
-	return t.State(ctx, sep, parts...).Result()
+	return runtime.Call(ctx, t.invocation(sep, parts...))
 }
 
 // State runs Variadic as a task and returns its final state.
@@ -811,7 +811,7 @@ func (t lowerTaskType) invocation(x any) runtime.Invocation[any] {
 
 // Call runs lower as a task and returns its value.
 func (t lowerTaskType) Call(ctx context.Context, x any) (any, error) {
-	return t.State(ctx, x).Result()
+	return runtime.Call(ctx, t.invocation(x))
 }
 
 // State runs lower as a task and returns its final state.
@@ -878,7 +878,7 @@ func (t MyPipelineFlowType) invocation(n int) runtime.Invocation[int] {
 
 // Call runs MyPipeline as a flow and returns its value.
 func (t MyPipelineFlowType) Call(ctx context.Context, n int) (int, error) {
-	return t.State(ctx, n).Result()
+	return runtime.Call(ctx, t.invocation(n))
 }
 
 // State runs MyPipeline as a flow and returns its final state.
@@ -934,7 +934,7 @@ func (t HTTPServerFlowFlowType) invocation() runtime.Invocation[runtime.Void] {
 
 // Call runs HTTPServerFlow as a flow and returns its error.
 func (t HTTPServerFlowFlowType) Call(ctx context.Context) error {
-	_, err := t.State(ctx).Result()
+	_, err := runtime.Call(ctx, t.invocation())
 	return err
 }
 

@@ -68,7 +68,7 @@ func (t AddTaskType) invocation(a int, b int) runtime.Invocation[int] {
 
 // Call runs Add as a task and returns its value.
 func (t AddTaskType) Call(ctx context.Context, a int, b int) (int, error) {
-	return t.State(ctx, a, b).Result()
+	return runtime.Call(ctx, t.invocation(a, b))
 }
 
 // State runs Add as a task and returns its final state.

@@ -78,7 +78,7 @@ func (t StampTaskType) invocation(tag string) runtime.Invocation[string] {
 
 // Call runs Stamp as a task and returns its value.
 func (t StampTaskType) Call(ctx context.Context, tag string) (string, error) {
-	return t.State(ctx, tag).Result()
+	return runtime.Call(ctx, t.invocation(tag))
 }
 
 // State runs Stamp as a task and returns its final state.
@@ -156,7 +156,7 @@ func (t MarkTaskType) invocation(tag string) runtime.Invocation[string] {
 
 // Call runs Mark as a task and returns its value.
 func (t MarkTaskType) Call(ctx context.Context, tag string) (string, error) {
-	return t.State(ctx, tag).Result()
+	return runtime.Call(ctx, t.invocation(tag))
 }
 
 // State runs Mark as a task and returns its final state.
@@ -224,7 +224,7 @@ func (t ShareFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
 
 // Call runs Share as a flow and returns its error.
 func (t ShareFlowType) Call(ctx context.Context, tag string) error {
-	_, err := t.State(ctx, tag).Result()
+	_, err := runtime.Call(ctx, t.invocation(tag))
 	return err
 }
 
@@ -308,7 +308,7 @@ func (t OnceTaskType) invocation(tag string) runtime.Invocation[string] {
 
 // Call runs Once as a task and returns its value.
 func (t OnceTaskType) Call(ctx context.Context, tag string) (string, error) {
-	return t.State(ctx, tag).Result()
+	return runtime.Call(ctx, t.invocation(tag))
 }
 
 // State runs Once as a task and returns its final state.
@@ -376,7 +376,7 @@ func (t SerialFlowType) invocation(tag string) runtime.Invocation[runtime.Void] 
 
 // Call runs Serial as a flow and returns its error.
 func (t SerialFlowType) Call(ctx context.Context, tag string) error {
-	_, err := t.State(ctx, tag).Result()
+	_, err := runtime.Call(ctx, t.invocation(tag))
 	return err
 }
 
@@ -461,7 +461,7 @@ func (t HeldTaskType) invocation(tag string) runtime.Invocation[string] {
 
 // Call runs Held as a task and returns its value.
 func (t HeldTaskType) Call(ctx context.Context, tag string) (string, error) {
-	return t.State(ctx, tag).Result()
+	return runtime.Call(ctx, t.invocation(tag))
 }
 
 // State runs Held as a task and returns its final state.
@@ -529,7 +529,7 @@ func (t HoldFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
 
 // Call runs Hold as a flow and returns its error.
 func (t HoldFlowType) Call(ctx context.Context, tag string) error {
-	_, err := t.State(ctx, tag).Result()
+	_, err := runtime.Call(ctx, t.invocation(tag))
 	return err
 }
 
@@ -616,7 +616,7 @@ func (t RacyTaskType) invocation(tag string) runtime.Invocation[Payload] {
 
 // Call runs Racy as a task and returns its value.
 func (t RacyTaskType) Call(ctx context.Context, tag string) (Payload, error) {
-	return t.State(ctx, tag).Result()
+	return runtime.Call(ctx, t.invocation(tag))
 }
 
 // State runs Racy as a task and returns its final state.
@@ -684,7 +684,7 @@ func (t CommittedFlowType) invocation(tag string) runtime.Invocation[runtime.Voi
 
 // Call runs Committed as a flow and returns its error.
 func (t CommittedFlowType) Call(ctx context.Context, tag string) error {
-	_, err := t.State(ctx, tag).Result()
+	_, err := runtime.Call(ctx, t.invocation(tag))
 	return err
 }
 
@@ -758,7 +758,7 @@ func (t FirstTaskType) invocation(tag string) runtime.Invocation[string] {
 
 // Call runs First as a task and returns its value.
 func (t FirstTaskType) Call(ctx context.Context, tag string) (string, error) {
-	return t.State(ctx, tag).Result()
+	return runtime.Call(ctx, t.invocation(tag))
 }
 
 // State runs First as a task and returns its final state.
@@ -840,7 +840,7 @@ func (t SecondTaskType) invocation(tag string) runtime.Invocation[Blob] {
 
 // Call runs Second as a task and returns its value.
 func (t SecondTaskType) Call(ctx context.Context, tag string) (Blob, error) {
-	return t.State(ctx, tag).Result()
+	return runtime.Call(ctx, t.invocation(tag))
 }
 
 // State runs Second as a task and returns its final state.
@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:afb300619f6c22e2a120aaa8c7dd35538421155be7173feb39e8b0b19a19e568",
+	Source:   "sha256:f8efc78802fa6dae251384daf69e71351ffdf835132da9c634348946e49f0a16",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
@@ -916,7 +916,7 @@ func (t ResumeFlowType) invocation(tag string) runtime.Invocation[string] {
 
 // Call runs Resume as a flow and returns its value.
 func (t ResumeFlowType) Call(ctx context.Context, tag string) (string, error) {
-	return t.State(ctx, tag).Result()
+	return runtime.Call(ctx, t.invocation(tag))
 }
 
 // State runs Resume as a flow and returns its final state.
