@@ -1,6 +1,8 @@
 package model
 
 import (
+	"strconv"
+
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/runtime"
 )
@@ -11,51 +13,79 @@ import (
 // Serializer as its identifier. `resultgen review` resolves it with
 // runtime.Resolve, so review and the runtime read the same settings.
 func ConfigOf(d *annotations.Directive) runtime.Config {
-	var c runtime.Config
-	ptr := func(v bool) *bool { return &v }
-	if d.Name != nil {
-		c.Name = d.Name.Value
-	}
-	if d.Persist != nil {
-		c.Persist = ptr(d.Persist.Value)
-	}
-	if d.Storage != nil {
-		c.Storage = d.Storage.Raw
-	}
-	if d.StorageKey != nil {
-		c.StorageKey = d.StorageKey.Raw
-	}
-	if d.Serializer != nil {
-		c.Serializer = d.Serializer.Raw
-	}
-	if d.Compression != nil {
-		c.Compression = d.Compression.Value
-	}
-	if d.CacheInMemory != nil {
-		c.CacheInMemory = ptr(d.CacheInMemory.Value)
-	}
-	if d.CachePolicy != nil {
-		c.CachePolicy = d.CachePolicy.Raw
-	}
-	if d.CacheKeyFn != nil {
-		c.CacheKeyFn = true
-	}
-	if d.CacheExpiration != nil {
-		c.CacheExpiration = d.CacheExpiration.Value
-	}
-	if d.RefreshCache != nil {
-		c.RefreshCache = ptr(d.RefreshCache.Value)
-	}
-	if d.Isolation != nil {
-		c.Isolation = d.Isolation.Value
-	}
-	if d.Retries != nil {
-		c.Retries = d.Retries.Value
-	}
-	if d.RetryDelay != nil {
-		c.RetryDelay = d.RetryDelay.Value
-	}
+	c, _ := walkSettings(d)
 	return c
+}
+
+// walkSettings is the one per-key description of a directive's settings:
+// for each key d sets, in the order of annotations.Keys, the runtime.Config
+// field it fills and the Setting (value as written, position) it lists.
+// ConfigOf and settings are both this walk, so they cannot disagree about
+// a key; TestConfigOfHandlesEveryKey and TestSettingsFollowKeys check that
+// it covers every key.
+func walkSettings(d *annotations.Directive) (c runtime.Config, out []Setting) {
+	add := func(key, text string, it annotations.Item) {
+		out = append(out, Setting{Key: key, Value: text, Pos: it.Pos})
+	}
+	flag := func(key string, x *annotations.Bool) *bool {
+		add(key, strconv.FormatBool(x.Value), x.Item)
+		v := x.Value
+		return &v
+	}
+	if x := d.Name; x != nil {
+		c.Name = x.Value
+		add("name", x.Value, x.Item)
+	}
+	if x := d.Persist; x != nil {
+		c.Persist = flag("persist", x)
+	}
+	if x := d.Storage; x != nil {
+		c.Storage = x.Raw
+		add("storage", x.Raw, x.Item)
+	}
+	if x := d.StorageKey; x != nil {
+		c.StorageKey = x.Raw
+		add("storage_key", x.Raw, x.Item)
+	}
+	if x := d.Serializer; x != nil {
+		c.Serializer = x.Raw
+		add("serializer", x.Raw, x.Item)
+	}
+	if x := d.Compression; x != nil {
+		c.Compression = x.Value
+		add("compression", x.Value, x.Item)
+	}
+	if x := d.CacheInMemory; x != nil {
+		c.CacheInMemory = flag("cache_in_memory", x)
+	}
+	if x := d.CachePolicy; x != nil {
+		c.CachePolicy = x.Raw
+		add("cache_policy", x.Raw, x.Item)
+	}
+	if x := d.CacheKeyFn; x != nil {
+		c.CacheKeyFn = true // the generated code calls x.Value
+		add("cache_key_fn", x.Value, x.Item)
+	}
+	if x := d.CacheExpiration; x != nil {
+		c.CacheExpiration = x.Value
+		add("cache_expiration", x.Value.String(), x.Item)
+	}
+	if x := d.RefreshCache; x != nil {
+		c.RefreshCache = flag("refresh_cache", x)
+	}
+	if x := d.Isolation; x != nil {
+		c.Isolation = x.Value
+		add("isolation", x.Value, x.Item)
+	}
+	if x := d.Retries; x != nil {
+		c.Retries = x.Value
+		add("retries", strconv.Itoa(x.Value), x.Item)
+	}
+	if x := d.RetryDelay; x != nil {
+		c.RetryDelay = x.Value
+		add("retry_delay", x.Value.String(), x.Item)
+	}
+	return c, out
 }
 
 // DefOf is the part of the generated runtime.Def that resolving settings
