@@ -10,6 +10,7 @@ import (
 
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/internal/model"
+	"github.com/resultgen/resultgen/review/report"
 )
 
 // unit is one type-checked package: what both front ends hand the engine.
@@ -86,10 +87,10 @@ func (e *engine) report(u *unit, pos token.Pos, sev Severity, check string, f *f
 	if f != nil {
 		label = f.label()
 	}
-	e.findings = append(e.findings, Finding{
+	e.findings = append(e.findings, Finding{Finding: report.Finding{
 		Pos: p, Position: relPosition(p, e.dir), Severity: sev, Check: check, Func: label,
-		Message: fmt.Sprintf(format, args...), Fix: fix, At: pos,
-	})
+		Message: fmt.Sprintf(format, args...), Fix: fix,
+	}, At: pos})
 }
 
 // collect parses the directives of u's files and records its functions.
@@ -100,7 +101,7 @@ func (e *engine) collect(u *unit) {
 		}
 		dirs, errs := annotations.ParseFile(u.fset, file)
 		for _, er := range errs {
-			e.report(u, er.Pos, Error, CheckDirective, nil, "correct the directive (resultgen reports the same at generate time)", "%s", er.Msg)
+			e.report(u, er.Pos, Error, report.CheckDirective, nil, "correct the directive (resultgen reports the same at generate time)", "%s", er.Msg)
 		}
 		for _, d := range dirs {
 			if d == nil || (d.Kind != annotations.Task && d.Kind != annotations.Flow) {

@@ -8,6 +8,7 @@ import (
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/internal/model"
+	"github.com/resultgen/resultgen/review/report"
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
 )
@@ -125,7 +126,8 @@ func (e *engine) resolve(f *fn, c *call, in *flowContext) Row {
 		}
 		if e.codes != nil && f.obj != nil {
 			if v, ok := e.codes.Of(f.obj); ok {
-				r.CodeVersion = &v
+				cv := report.CodeVersion(v)
+				r.CodeVersion = &cv
 			}
 		}
 	}

@@ -10,80 +10,26 @@ import (
 	"strings"
 
 	"github.com/resultgen/resultgen/internal/model"
-	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/review/report"
 )
 
-// The types below are review's (package review documents them): Report
-// holds review's own copies, filled from these by field, so that its public
-// API names no internal type. A field added here must be added there.
-
-// Severity is how bad a finding is.
-type Severity string
-
-const (
-	Error   Severity = "error"
-	Warning Severity = "warning"
+// The engine fills review's types, which package review/report defines.
+type (
+	Severity = report.Severity
+	Defaults = report.Defaults
+	Row      = report.Row
 )
 
-// Check names (review.Finding.Check).
 const (
-	CheckDirective      = "directive"
-	CheckPersistOff     = "persist-off"
-	CheckUnencodable    = "unencodable"
-	CheckDroppedField   = "dropped-field"
-	CheckUndecodable    = "undecodable-field"
-	CheckKeyParams      = "key-params"
-	CheckKeyConflict    = "key-conflict"
-	CheckKeyFnIgnored   = "key-fn-ignored"
-	CheckSecretInKey    = "secret-in-key"
-	CheckRetriesNoStore = "retries-no-persist"
-	CheckUselessExpiry  = "useless-expiration"
-	CheckNeverReadable  = "never-readable"
-	CheckNondeterminism = "nondeterministic"
+	Error   = report.Error
+	Warning = report.Warning
 )
 
 // Finding is review.Finding, with At, its position in the file set of the
 // package it was found in.
 type Finding struct {
-	Pos      token.Position
-	Position string // relative to the engine's directory when inside it
-	Severity Severity
-	Check    string
-	Func     string
-	Message  string
-	Fix      string
-	At       token.Pos
-}
-
-// Defaults is review.Defaults.
-type Defaults struct {
-	PersistByDefault  bool
-	DefaultStorage    string
-	LocalStoragePath  string
-	DefaultSerializer string
-	RefreshCache      bool
-	Sources           map[string]string
-}
-
-// Row is review.Row.
-type Row struct {
-	Package, Kind, Func, Name, Position, CalledFrom, CallPosition string
-	CalledVia, SameIn                                             []string
-
-	Persisted bool
-	Why       string
-	WhyKind   runtime.PersistKind
-	WhyFrom   string
-
-	Storage, StorageFrom string
-	Key                  string
-	KeyKind              runtime.KeyKind
-
-	Serializer, Compression, SerializerFrom string
-	CachePolicy, CacheExpiration            string
-	InMemory                                bool
-	Retries                                 int
-	CodeVersion                             *model.CodeVersion
+	report.Finding
+	At token.Pos
 }
 
 // Builtin is the global settings resultvet and go generate judge with:
