@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:fa0ec122cf3af3edfda439e80ce682bd65c6f8a3e39d09be48a8ffec6ea25940",
+	Source:   "sha256:ed8e87976aa5e5076914cb536328ee23e0fd553b36bad5ef97fc2cb5e70d1285",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
