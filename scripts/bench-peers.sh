@@ -32,6 +32,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=ports.sh
+. "$ROOT/scripts/ports.sh"
 BENCH="$ROOT/bench/peers"
 
 log() { printf 'bench-peers: %s\n' "$*" >&2; }
@@ -72,24 +74,7 @@ install_postgres() {
 	PGBIN=$d
 }
 
-port_in_use() {
-	(
-		exec 2>/dev/null
-		exec 3<>"/dev/tcp/127.0.0.1/$1"
-	)
-}
-
-free_port() {
-	local p i
-	for i in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
-		if ! port_in_use "$p"; then
-			printf '%s\n' "$p"
-			return 0
-		fi
-	done
-	return 1
-}
+# port_in_use and free_port: see ports.sh.
 
 # as_pg runs a command as the database user: root cannot run Postgres.
 as_pg() {
