@@ -32,15 +32,10 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=ports.sh
-. "$ROOT/scripts/ports.sh"
+# shellcheck source=common.sh
+. "$ROOT/scripts/common.sh" # log, die, port_in_use, free_port
 BENCH="$ROOT/bench/peers"
 
-log() { printf 'bench-peers: %s\n' "$*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
 
 # pg_bindir prints the folder holding initdb and pg_ctl (the newest
 # version under /usr/lib/postgresql, else pg_config's), or nothing.
@@ -74,7 +69,6 @@ install_postgres() {
 	PGBIN=$d
 }
 
-# port_in_use and free_port: see ports.sh.
 
 # as_pg runs a command as the database user: root cannot run Postgres.
 as_pg() {

@@ -40,16 +40,11 @@ MINIO_MODULE=github.com/minio/minio
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=ports.sh
-. "$ROOT/scripts/ports.sh"
+# shellcheck source=common.sh
+. "$ROOT/scripts/common.sh" # log, die, port_in_use, free_port
 BIN_DIR="$ROOT/.bin"
 MINIO_BIN="$BIN_DIR/minio"
 
-log() { printf 'with-minio: %s\n' "$*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
 
 # version_le A B: true when Go version A (1.24, 1.24.0, 1.26.8) <= B.
 version_le() {
@@ -132,7 +127,6 @@ install_minio() {
 	log "built $MINIO_BIN in $((SECONDS - start))s"
 }
 
-# port_in_use and free_port: see ports.sh.
 
 # ready PORT: true when MinIO answers its readiness probe with 200.
 ready() {

@@ -1,6 +1,14 @@
 # shellcheck shell=bash
 # Sourced by the scripts that start local servers (with-minio.sh,
-# bench-peers.sh) to pick their ports.
+# bench-peers.sh): their messages and their ports.
+
+# log prints a message on stderr, after the script's name; die logs an error
+# and exits 1.
+log() { printf '%s: %s\n' "$(basename "$0" .sh)" "$*" >&2; }
+die() {
+	log "error: $*"
+	exit 1
+}
 
 # port_in_use PORT: true when something accepts connections on 127.0.0.1:PORT.
 port_in_use() {
