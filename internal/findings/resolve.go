@@ -96,9 +96,9 @@ func passedKey(p runtime.Passed) string {
 // Flows are named by their run name in Why, WhyFrom, StorageFrom and
 // SerializerFrom, as the runtime names them; CalledFrom, CalledVia and
 // SameIn name the calling flows' Go functions.
-func (e *engine) resolve(f *fn, c *call, in *flowContext) Row {
+func (e *engine) resolve(f *fn, c *call, in *flowContext) report.Row {
 	d := f.d
-	r := Row{
+	r := report.Row{
 		Package: f.pkgPath(), Kind: d.Kind.String(), Func: d.Func, Name: f.runName(),
 		Position: relPosition(f.u.fset.Position(d.KindPos), e.dir),
 	}

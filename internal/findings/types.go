@@ -13,18 +13,6 @@ import (
 	"github.com/resultgen/resultgen/review/report"
 )
 
-// The engine fills review's types, which package review/report defines.
-type (
-	Severity = report.Severity
-	Defaults = report.Defaults
-	Row      = report.Row
-)
-
-const (
-	Error   = report.Error
-	Warning = report.Warning
-)
-
 // Finding is review.Finding, with At, its position in the file set of the
 // package it was found in.
 type Finding struct {
@@ -34,7 +22,7 @@ type Finding struct {
 
 // Builtin is the global settings resultvet and go generate judge with:
 // what they enforce must not depend on who runs them.
-func Builtin() Defaults { return Defaults{DefaultSerializer: "msgpack"} }
+func Builtin() report.Defaults { return report.Defaults{DefaultSerializer: "msgpack"} }
 
 // Package is one type-checked package: what every front end hands the
 // engine.
@@ -48,7 +36,7 @@ type Package struct {
 // Run reviews pkgs with the global settings d: the rows (by package, then
 // source order) and the findings (by position). Positions are relative to
 // dir when inside it; rows get code versions when codes is not nil.
-func Run(d Defaults, dir string, codes *model.CodeVersions, pkgs []Package) ([]Row, []Finding) {
+func Run(d report.Defaults, dir string, codes *model.CodeVersions, pkgs []Package) ([]report.Row, []Finding) {
 	e := newEngine(d, dir)
 	e.codes = codes
 	for _, p := range pkgs {
