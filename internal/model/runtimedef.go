@@ -2,6 +2,7 @@ package model
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/runtime"
@@ -24,68 +25,43 @@ func ConfigOf(d *annotations.Directive) runtime.Config {
 // a key; TestConfigOfHandlesEveryKey and TestSettingsFollowKeys check that
 // it covers every key.
 func walkSettings(d *annotations.Directive) (c runtime.Config, out []Setting) {
-	add := func(key, text string, it annotations.Item) {
-		out = append(out, Setting{Key: key, Value: text, Pos: it.Pos})
+	// Each records key's Setting and returns the value for the Config.
+	text := func(key, v string, it annotations.Item) string {
+		out = append(out, Setting{Key: key, Value: v, Pos: it.Pos})
+		return v
 	}
 	flag := func(key string, x *annotations.Bool) *bool {
-		add(key, strconv.FormatBool(x.Value), x.Item)
+		text(key, strconv.FormatBool(x.Value), x.Item)
 		v := x.Value
 		return &v
 	}
-	if x := d.Name; x != nil {
-		c.Name = x.Value
-		add("name", x.Value, x.Item)
+	dur := func(key string, x *annotations.Duration) time.Duration {
+		text(key, x.Value.String(), x.Item)
+		return x.Value
 	}
-	if x := d.Persist; x != nil {
-		c.Persist = flag("persist", x)
-	}
-	if x := d.Storage; x != nil {
-		c.Storage = x.Raw
-		add("storage", x.Raw, x.Item)
-	}
-	if x := d.StorageKey; x != nil {
-		c.StorageKey = x.Raw
-		add("storage_key", x.Raw, x.Item)
-	}
-	if x := d.Serializer; x != nil {
-		c.Serializer = x.Raw
-		add("serializer", x.Raw, x.Item)
-	}
-	if x := d.Compression; x != nil {
-		c.Compression = x.Value
-		add("compression", x.Value, x.Item)
-	}
-	if x := d.CacheInMemory; x != nil {
-		c.CacheInMemory = flag("cache_in_memory", x)
-	}
-	if x := d.CachePolicy; x != nil {
-		c.CachePolicy = x.Raw
-		add("cache_policy", x.Raw, x.Item)
-	}
-	if x := d.CacheKeyFn; x != nil {
-		c.CacheKeyFn = true // the generated code calls x.Value
-		add("cache_key_fn", x.Value, x.Item)
-	}
-	if x := d.CacheExpiration; x != nil {
-		c.CacheExpiration = x.Value
-		add("cache_expiration", x.Value.String(), x.Item)
-	}
-	if x := d.RefreshCache; x != nil {
-		c.RefreshCache = flag("refresh_cache", x)
-	}
-	if x := d.Isolation; x != nil {
-		c.Isolation = x.Value
-		add("isolation", x.Value, x.Item)
-	}
-	if x := d.Retries; x != nil {
-		c.Retries = x.Value
-		add("retries", strconv.Itoa(x.Value), x.Item)
-	}
-	if x := d.RetryDelay; x != nil {
-		c.RetryDelay = x.Value
-		add("retry_delay", x.Value.String(), x.Item)
-	}
+	opt(d.Name, func(x *annotations.String) { c.Name = text("name", x.Value, x.Item) })
+	opt(d.Persist, func(x *annotations.Bool) { c.Persist = flag("persist", x) })
+	opt(d.Storage, func(x *annotations.Storage) { c.Storage = text("storage", x.Raw, x.Item) })
+	opt(d.StorageKey, func(x *annotations.Template) { c.StorageKey = text("storage_key", x.Raw, x.Item) })
+	opt(d.Serializer, func(x *annotations.Serializer) { c.Serializer = text("serializer", x.Raw, x.Item) })
+	opt(d.Compression, func(x *annotations.String) { c.Compression = text("compression", x.Value, x.Item) })
+	opt(d.CacheInMemory, func(x *annotations.Bool) { c.CacheInMemory = flag("cache_in_memory", x) })
+	opt(d.CachePolicy, func(x *annotations.Policy) { c.CachePolicy = text("cache_policy", x.Raw, x.Item) })
+	// The generated code calls the function; the Config knows there is one.
+	opt(d.CacheKeyFn, func(x *annotations.String) { text("cache_key_fn", x.Value, x.Item); c.CacheKeyFn = true })
+	opt(d.CacheExpiration, func(x *annotations.Duration) { c.CacheExpiration = dur("cache_expiration", x) })
+	opt(d.RefreshCache, func(x *annotations.Bool) { c.RefreshCache = flag("refresh_cache", x) })
+	opt(d.Isolation, func(x *annotations.String) { c.Isolation = text("isolation", x.Value, x.Item) })
+	opt(d.Retries, func(x *annotations.Int) { text("retries", strconv.Itoa(x.Value), x.Item); c.Retries = x.Value })
+	opt(d.RetryDelay, func(x *annotations.Duration) { c.RetryDelay = dur("retry_delay", x) })
 	return c, out
+}
+
+// opt calls f with x when the directive sets it (x is not nil).
+func opt[T any](x *T, f func(*T)) {
+	if x != nil {
+		f(x)
+	}
 }
 
 // DefOf is the part of the generated runtime.Def that resolving settings
