@@ -64,13 +64,26 @@ func (v *validator) item(it *item) {
 	if it.bad {
 		return // the lexer reported it
 	}
-	if !it.hasValue && !boolKeys[it.key] {
+	boolField, durationField := v.d.boolFields()[it.key], v.d.durationFields()[it.key]
+	if !it.hasValue && boolField == nil {
 		v.errorf(it.pos(), "%s needs a value: write %s=VALUE", it.key, it.key)
 		return
 	}
 
 	b := it.base()
 	val := it.value
+	switch {
+	case boolField != nil:
+		if x, ok := v.boolean(it); ok {
+			*boolField = &Bool{Item: b, Value: x}
+		}
+		return
+	case durationField != nil:
+		if x, ok := v.duration(it); ok {
+			*durationField = &Duration{Item: b, Value: x}
+		}
+		return
+	}
 	switch it.key {
 	case "name":
 		if val == "" {
@@ -78,18 +91,6 @@ func (v *validator) item(it *item) {
 			return
 		}
 		v.d.Name = &String{Item: b, Value: val}
-	case "persist":
-		if x, ok := v.boolean(it); ok {
-			v.d.Persist = &Bool{Item: b, Value: x}
-		}
-	case "cache_in_memory":
-		if x, ok := v.boolean(it); ok {
-			v.d.CacheInMemory = &Bool{Item: b, Value: x}
-		}
-	case "refresh_cache":
-		if x, ok := v.boolean(it); ok {
-			v.d.RefreshCache = &Bool{Item: b, Value: x}
-		}
 	case "storage":
 		if st, ok := v.storage(it); ok {
 			v.d.Storage = st
@@ -123,14 +124,6 @@ func (v *validator) item(it *item) {
 			return
 		}
 		v.d.CacheKeyFn = &String{Item: b, Value: val}
-	case "cache_expiration":
-		if x, ok := v.duration(it); ok {
-			v.d.CacheExpiration = &Duration{Item: b, Value: x}
-		}
-	case "retry_delay":
-		if x, ok := v.duration(it); ok {
-			v.d.RetryDelay = &Duration{Item: b, Value: x}
-		}
 	case "retries":
 		n, err := strconv.Atoi(val)
 		switch {
@@ -165,8 +158,16 @@ func suggestKey(key string) string {
 	return didYouMean(key, keyOrder)
 }
 
-// boolKeys take true or false; written bare, a key means true.
-var boolKeys = map[string]bool{"persist": true, "cache_in_memory": true, "refresh_cache": true}
+// boolFields maps the boolean keys to their fields of d: they take true or
+// false, and written bare, a key means true.
+func (d *Directive) boolFields() map[string]**Bool {
+	return map[string]**Bool{"persist": &d.Persist, "cache_in_memory": &d.CacheInMemory, "refresh_cache": &d.RefreshCache}
+}
+
+// durationFields maps the duration keys to their fields of d.
+func (d *Directive) durationFields() map[string]**Duration {
+	return map[string]**Duration{"cache_expiration": &d.CacheExpiration, "retry_delay": &d.RetryDelay}
+}
 
 func (v *validator) boolean(it *item) (bool, bool) {
 	if !it.hasValue {

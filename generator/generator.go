@@ -110,6 +110,7 @@ import (
 
 	"github.com/resultgen/resultgen/internal/findings"
 	"github.com/resultgen/resultgen/internal/model"
+	"github.com/resultgen/resultgen/review/report"
 )
 
 // Config configures a run.
@@ -252,7 +253,7 @@ func reviewFindings(a *model.Analysis) []Diagnostic {
 	var out []Diagnostic
 	for _, f := range fs {
 		if !seen[f.Pos] {
-			out = append(out, Diagnostic{Pos: f.Pos, Message: f.Message, Check: f.Check, Fix: f.Fix, Warning: f.Severity == findings.Warning})
+			out = append(out, Diagnostic{Pos: f.Pos, Message: f.Message, Check: f.Check, Fix: f.Fix, Warning: f.Severity == report.Warning})
 		}
 	}
 	return out

@@ -12,6 +12,7 @@ import (
 	"github.com/resultgen/resultgen/generator"
 	"github.com/resultgen/resultgen/internal/findings"
 	"github.com/resultgen/resultgen/internal/model"
+	"github.com/resultgen/resultgen/review/report"
 	"github.com/resultgen/resultgen/runtime/settings"
 )
 
@@ -110,8 +111,8 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 }
 
 // defaultsOf is the report header of the settings in force.
-func defaultsOf(s *settings.Settings) findings.Defaults {
-	d := findings.Defaults{
+func defaultsOf(s *settings.Settings) report.Defaults {
+	d := report.Defaults{
 		PersistByDefault:  s.PersistByDefault,
 		DefaultStorage:    s.DefaultStorage,
 		LocalStoragePath:  s.LocalStoragePath,

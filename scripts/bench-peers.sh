@@ -32,13 +32,10 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=common.sh
+. "$ROOT/scripts/common.sh" # log, die, port_in_use, free_port
 BENCH="$ROOT/bench/peers"
 
-log() { printf 'bench-peers: %s\n' "$*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
 
 # pg_bindir prints the folder holding initdb and pg_ctl (the newest
 # version under /usr/lib/postgresql, else pg_config's), or nothing.
@@ -72,24 +69,6 @@ install_postgres() {
 	PGBIN=$d
 }
 
-port_in_use() {
-	(
-		exec 2>/dev/null
-		exec 3<>"/dev/tcp/127.0.0.1/$1"
-	)
-}
-
-free_port() {
-	local p i
-	for i in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
-		if ! port_in_use "$p"; then
-			printf '%s\n' "$p"
-			return 0
-		fi
-	done
-	return 1
-}
 
 # as_pg runs a command as the database user: root cannot run Postgres.
 as_pg() {

@@ -40,14 +40,11 @@ MINIO_MODULE=github.com/minio/minio
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=common.sh
+. "$ROOT/scripts/common.sh" # log, die, port_in_use, free_port
 BIN_DIR="$ROOT/.bin"
 MINIO_BIN="$BIN_DIR/minio"
 
-log() { printf 'with-minio: %s\n' "$*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
 
 # version_le A B: true when Go version A (1.24, 1.24.0, 1.26.8) <= B.
 version_le() {
@@ -130,27 +127,6 @@ install_minio() {
 	log "built $MINIO_BIN in $((SECONDS - start))s"
 }
 
-# port_in_use PORT: true when something accepts connections on 127.0.0.1:PORT.
-port_in_use() {
-	(
-		exec 2>/dev/null
-		exec 3<>"/dev/tcp/127.0.0.1/$1"
-	)
-}
-
-# free_port prints a loopback port nobody listens on (MinIO's own bind is the
-# final check: the caller retries on a clash).
-free_port() {
-	local p i
-	for i in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
-		if ! port_in_use "$p"; then
-			printf '%s\n' "$p"
-			return 0
-		fi
-	done
-	return 1
-}
 
 # ready PORT: true when MinIO answers its readiness probe with 200.
 ready() {

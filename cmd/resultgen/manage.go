@@ -49,10 +49,7 @@ func resultsDiff(c *cmdEnv, args []string) error {
 	if len(keys) != 2 {
 		return usagef("want KEY1 KEY2, got %d arguments", len(keys))
 	}
-	if err := checkKeys(keys...); err != nil {
-		return err
-	}
-	st, done, err := resultsStore(c, *spec)
+	st, done, err := resultsStore(c, *spec, keys...)
 	if err != nil {
 		return err
 	}

@@ -126,8 +126,12 @@ unreadable records, store errors), 2 on usage errors.
 
 // resultsStore opens the store a -storage flag names, and returns a
 // function that closes what was opened. A local folder that does not exist
-// is not created: it is an empty store.
-func resultsStore(c *cmdEnv, spec string) (storage.Storage, func(), error) {
+// is not created: it is an empty store. The keys the command names are
+// checked first (a usage error).
+func resultsStore(c *cmdEnv, spec string, keys ...string) (storage.Storage, func(), error) {
+	if err := checkKeys(keys...); err != nil {
+		return nil, nil, err
+	}
 	s, err := settings.Load()
 	if err != nil {
 		return nil, nil, err
@@ -428,10 +432,7 @@ func resultsVerify(c *cmdEnv, args []string) error {
 	if err := checkPrefix(*prefix); err != nil {
 		return err
 	}
-	if err := checkKeys(keys...); err != nil {
-		return err
-	}
-	st, done, err := resultsStore(c, *spec)
+	st, done, err := resultsStore(c, *spec, keys...)
 	if err != nil {
 		return err
 	}

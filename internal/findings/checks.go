@@ -10,6 +10,7 @@ import (
 
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/internal/typeid/typeidtypes"
+	"github.com/resultgen/resultgen/review/report"
 )
 
 // checkDirective runs the checks that need only the directive.
@@ -18,40 +19,40 @@ func (e *engine) checkDirective(f *fn) {
 	off := d.Persist != nil && !d.Persist.Value
 	if off && f.isTask() {
 		if policyCaches(d.CachePolicy) {
-			e.report(u, d.CachePolicy.Pos, Error, CheckPersistOff, f,
+			e.report(u, d.CachePolicy.Pos, report.Error, report.CheckPersistOff, f,
 				"remove persist=false, or remove cache_policy (or set cache_policy=none)",
 				"%s: cache_policy=%s needs persisted results, but persist=false: the cache is never written", f.label(), d.CachePolicy.Raw)
 		}
 		if d.CacheKeyFn != nil {
-			e.report(u, d.CacheKeyFn.Pos, Error, CheckPersistOff, f,
+			e.report(u, d.CacheKeyFn.Pos, report.Error, report.CheckPersistOff, f,
 				"remove persist=false, or remove cache_key_fn",
 				"%s: cache_key_fn=%s needs persisted results, but persist=false: the key is never used", f.label(), d.CacheKeyFn.Value)
 		}
 		if d.StorageKey != nil {
-			e.report(u, d.StorageKey.Pos, Error, CheckPersistOff, f,
+			e.report(u, d.StorageKey.Pos, report.Error, report.CheckPersistOff, f,
 				"remove persist=false, or remove storage_key",
 				"%s: storage_key %q names a stored result, but persist=false: nothing is ever stored there", f.label(), d.StorageKey.Raw)
 		}
 	}
 	if d.StorageKey != nil && d.CacheKeyFn != nil && !off {
-		e.report(u, d.CacheKeyFn.Pos, Warning, CheckKeyFnIgnored, f,
+		e.report(u, d.CacheKeyFn.Pos, report.Warning, report.CheckKeyFnIgnored, f,
 			"remove cache_key_fn, or remove storage_key to key the record by cache_key_fn",
 			"%s: storage_key and cache_key_fn are both set: storage_key names the record, so cache_key_fn=%s is never called", f.label(), d.CacheKeyFn.Value)
 	}
 	if d.CacheExpiration != nil && f.isTask() {
 		switch {
 		case off:
-			e.report(u, d.CacheExpiration.Pos, Warning, CheckUselessExpiry, f,
+			e.report(u, d.CacheExpiration.Pos, report.Warning, report.CheckUselessExpiry, f,
 				"remove cache_expiration, or remove persist=false",
 				"%s: cache_expiration=%s has no effect: persist=false, so nothing is cached", f.label(), d.CacheExpiration.Value)
 		case d.CachePolicy.None() && d.StorageKey == nil && d.CacheKeyFn == nil:
-			e.report(u, d.CacheExpiration.Pos, Warning, CheckUselessExpiry, f,
+			e.report(u, d.CacheExpiration.Pos, report.Warning, report.CheckUselessExpiry, f,
 				"remove cache_expiration, or choose a cache_policy other than none",
 				"%s: cache_expiration=%s has no effect: cache_policy=none and no storage_key, so nothing is looked up", f.label(), d.CacheExpiration.Value)
 		}
 	}
 	if off && d.CacheInMemory != nil && !d.CacheInMemory.Value {
-		e.report(u, d.CacheInMemory.Pos, Warning, CheckNeverReadable, f,
+		e.report(u, d.CacheInMemory.Pos, report.Warning, report.CheckNeverReadable, f,
 			"remove cache_in_memory=false, or remove persist=false",
 			"%s: persist=false and cache_in_memory=false: the value can never be read (no Call method is generated)", f.label())
 	}
@@ -61,7 +62,7 @@ func (e *engine) checkDirective(f *fn) {
 func (e *engine) checkCall(c call) {
 	t, fl := c.callee, c.flow
 	if t.d.Persist != nil && !t.d.Persist.Value && fl.d.Retries != nil && fl.d.Retries.Value > 0 && t.result != nil {
-		e.report(fl.u, c.pos, Warning, CheckRetriesNoStore, t,
+		e.report(fl.u, c.pos, report.Warning, report.CheckRetriesNoStore, t,
 			"remove persist=false from "+t.d.Func+" so a retry of "+fl.d.Func+" reuses its result, or accept that it recomputes",
 			"%s: persist=false, but flow %s has retries=%d: each retry of the flow recomputes the task", t.label(), fl.d.Func, fl.d.Retries.Value)
 	}
@@ -93,7 +94,7 @@ func (e *engine) checkKey(f *fn) {
 			if pos == token.NoPos {
 				pos = d.StorageKey.Pos
 			}
-			e.report(u, pos, Warning, CheckSecretInKey, f,
+			e.report(u, pos, report.Warning, report.CheckSecretInKey, f,
 				"hash it in a cache_key_fn, or key on a non-secret parameter",
 				"%s: storage_key uses {%s}: %q looks secret, and keys are stored in plain text in object names", f.label(), ref.String(), w)
 		}
@@ -112,11 +113,11 @@ func (e *engine) checkKey(f *fn) {
 	}
 	switch {
 	case len(used) == 0:
-		e.report(u, d.StorageKey.Pos, Warning, CheckKeyParams, f,
+		e.report(u, d.StorageKey.Pos, report.Warning, report.CheckKeyParams, f,
 			"add {parameters[NAME]} for the parameters that change the result",
 			"%s: storage_key %q uses none of the parameters (%s): every call shares one stored result", f.label(), d.StorageKey.Raw, strings.Join(missing, ", "))
 	case len(missing) > 0:
-		e.report(u, d.StorageKey.Pos, Warning, CheckKeyParams, f,
+		e.report(u, d.StorageKey.Pos, report.Warning, report.CheckKeyParams, f,
 			"add {parameters["+missing[0]+"]} to the key, or drop the parameter",
 			"%s: storage_key %q omits %s: calls that differ only there collide on one stored result", f.label(), d.StorageKey.Raw, strings.Join(missing, ", "))
 	}
@@ -236,7 +237,7 @@ func (e *engine) checkNondeterminism(f *fn) {
 			return
 		}
 		lines[line] = true
-		e.report(u, pos, Warning, CheckNondeterminism, f,
+		e.report(u, pos, report.Warning, report.CheckNondeterminism, f,
 			"pass the value in as a parameter (and into "+how+"), or set cache_policy=none",
 			format, args...)
 	}
@@ -309,7 +310,7 @@ func (e *engine) checkKeyConflicts() {
 		if resultFingerprint(f) == resultFingerprint(g) {
 			continue
 		}
-		e.report(f.u, d.StorageKey.Pos, Error, CheckKeyConflict, f,
+		e.report(f.u, d.StorageKey.Pos, report.Error, report.CheckKeyConflict, f,
 			"give one of them another storage_key",
 			"%s: storage_key %q is also the key of %s (%s), which returns %s, but %s returns %s: the second one to run fails with ErrKeyConflict",
 			f.label(), d.StorageKey.Raw, g.label(), e.posFrom(f, g.u.fset.Position(g.d.StorageKey.Pos)), resultName(g), f.d.Func, resultName(f))

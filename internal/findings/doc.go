@@ -7,6 +7,6 @@
 // the same findings from one implementation.
 //
 // Run is the only entry point. The engine judges with the Defaults it is
-// given (Builtin for resultvet and the generator) and follows calls across
-// every package it is handed.
+// given (Builtin for resultvet and the generator), follows calls across
+// every package it is handed, and fills the types of package review/report.
 package findings

@@ -10,6 +10,7 @@ import (
 
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/internal/model"
+	"github.com/resultgen/resultgen/review/report"
 )
 
 // unit is one type-checked package: what both front ends hand the engine.
@@ -71,25 +72,25 @@ type engine struct {
 	byName   map[key]*fn // by package path and generated value or type name
 	byObj    map[*types.Func]*fn
 	findings []Finding
-	defaults Defaults
+	defaults report.Defaults
 	dir      string              // positions are made relative to it
 	codes    *model.CodeVersions // nil: no code versions in the rows
 }
 
-func newEngine(d Defaults, dir string) *engine {
+func newEngine(d report.Defaults, dir string) *engine {
 	return &engine{byFunc: map[key]*fn{}, byName: map[key]*fn{}, byObj: map[*types.Func]*fn{}, defaults: d, dir: dir}
 }
 
-func (e *engine) report(u *unit, pos token.Pos, sev Severity, check string, f *fn, fix, format string, args ...any) {
+func (e *engine) report(u *unit, pos token.Pos, sev report.Severity, check string, f *fn, fix, format string, args ...any) {
 	p := u.fset.Position(pos)
 	label := ""
 	if f != nil {
 		label = f.label()
 	}
-	e.findings = append(e.findings, Finding{
+	e.findings = append(e.findings, Finding{Finding: report.Finding{
 		Pos: p, Position: relPosition(p, e.dir), Severity: sev, Check: check, Func: label,
-		Message: fmt.Sprintf(format, args...), Fix: fix, At: pos,
-	})
+		Message: fmt.Sprintf(format, args...), Fix: fix,
+	}, At: pos})
 }
 
 // collect parses the directives of u's files and records its functions.
@@ -100,7 +101,7 @@ func (e *engine) collect(u *unit) {
 		}
 		dirs, errs := annotations.ParseFile(u.fset, file)
 		for _, er := range errs {
-			e.report(u, er.Pos, Error, CheckDirective, nil, "correct the directive (resultgen reports the same at generate time)", "%s", er.Msg)
+			e.report(u, er.Pos, report.Error, report.CheckDirective, nil, "correct the directive (resultgen reports the same at generate time)", "%s", er.Msg)
 		}
 		for _, d := range dirs {
 			if d == nil || (d.Kind != annotations.Task && d.Kind != annotations.Flow) {
@@ -282,9 +283,9 @@ func isNamed(t types.Type, pkg, name string) bool {
 }
 
 // run analyzes every collected function: rows and findings.
-func (e *engine) run() []Row {
+func (e *engine) run() []report.Row {
 	e.linkCalls()
-	var rows []Row
+	var rows []report.Row
 	for _, f := range e.funcs {
 		fr := e.rowsFor(f)
 		rows = append(rows, fr...)
@@ -300,9 +301,9 @@ func (e *engine) run() []Row {
 
 // rowsFor is f's standalone row and one row per calling flow, and chain of
 // flows above it, whose inheritance changes it.
-func (e *engine) rowsFor(f *fn) []Row {
+func (e *engine) rowsFor(f *fn) []report.Row {
 	base := e.resolve(f, nil, nil)
-	rows := []Row{base}
+	rows := []report.Row{base}
 	for _, c := range f.callers {
 		if c.callee.isTask() {
 			e.checkCall(c)
@@ -340,7 +341,7 @@ func contains(ss []string, s string) bool {
 }
 
 // sameSettings compares the effective settings of two rows.
-func sameSettings(a, b Row) bool {
+func sameSettings(a, b report.Row) bool {
 	return a.Persisted == b.Persisted && a.Why == b.Why && a.Storage == b.Storage && a.StorageFrom == b.StorageFrom &&
 		a.Key == b.Key && a.Serializer == b.Serializer && a.Compression == b.Compression &&
 		a.SerializerFrom == b.SerializerFrom && a.InMemory == b.InMemory

@@ -8,6 +8,7 @@ import (
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/internal/model"
+	"github.com/resultgen/resultgen/review/report"
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
 )
@@ -95,9 +96,9 @@ func passedKey(p runtime.Passed) string {
 // Flows are named by their run name in Why, WhyFrom, StorageFrom and
 // SerializerFrom, as the runtime names them; CalledFrom, CalledVia and
 // SameIn name the calling flows' Go functions.
-func (e *engine) resolve(f *fn, c *call, in *flowContext) Row {
+func (e *engine) resolve(f *fn, c *call, in *flowContext) report.Row {
 	d := f.d
-	r := Row{
+	r := report.Row{
 		Package: f.pkgPath(), Kind: d.Kind.String(), Func: d.Func, Name: f.runName(),
 		Position: relPosition(f.u.fset.Position(d.KindPos), e.dir),
 	}
@@ -125,7 +126,8 @@ func (e *engine) resolve(f *fn, c *call, in *flowContext) Row {
 		}
 		if e.codes != nil && f.obj != nil {
 			if v, ok := e.codes.Of(f.obj); ok {
-				r.CodeVersion = &v
+				cv := report.CodeVersion(v)
+				r.CodeVersion = &cv
 			}
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"go/types"
 	"reflect"
 	"strings"
+
+	"github.com/resultgen/resultgen/review/report"
 )
 
 // marshalers are the methods by which a type encodes itself under each
@@ -28,7 +30,7 @@ func builtinOf(spec string) string {
 
 // checkSerial checks f's result type against the serializer of each of its
 // persisted rows.
-func (e *engine) checkSerial(f *fn, rows []Row) {
+func (e *engine) checkSerial(f *fn, rows []report.Row) {
 	if f.result == nil {
 		return
 	}
@@ -68,7 +70,7 @@ func (f *fn) callPos(flow string) token.Pos {
 }
 
 type problem struct {
-	sev      Severity
+	sev      report.Severity
 	check    string
 	msg, fix string
 }
@@ -81,7 +83,7 @@ type walker struct {
 	msgs     map[string]bool
 }
 
-func (w *walker) add(sev Severity, check, fix, format string, args ...any) {
+func (w *walker) add(sev report.Severity, check, fix, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	if w.msgs == nil {
 		w.msgs = map[string]bool{}
@@ -122,7 +124,7 @@ func (w *walker) walk(t types.Type, path string, field bool) {
 		}
 	}
 	unencodable := func(what string) {
-		w.add(Error, CheckUnencodable, "change the type of "+path+", give it a custom marshaler, or choose another serializer",
+		w.add(report.Error, report.CheckUnencodable, "change the type of "+path+", give it a custom marshaler, or choose another serializer",
 			"%s cannot encode %s: it is %s", w.ser, path, what)
 	}
 	switch u := t.Underlying().(type) {
@@ -139,7 +141,7 @@ func (w *walker) walk(t types.Type, path string, field bool) {
 			what = "a func (" + w.typeString(t) + ")"
 		}
 		if w.ser == "gob" && field {
-			w.add(Warning, CheckDroppedField, "remove the field from the result type, or choose another serializer",
+			w.add(report.Warning, report.CheckDroppedField, "remove the field from the result type, or choose another serializer",
 				"gob silently drops %s: it is %s", path, what)
 			return
 		}
@@ -149,7 +151,7 @@ func (w *walker) walk(t types.Type, path string, field bool) {
 		if w.ser == "gob" {
 			fix += ", or gob.Register every concrete type stored in it"
 		}
-		w.add(Warning, CheckUndecodable, fix,
+		w.add(report.Warning, report.CheckUndecodable, fix,
 			"%s cannot decode %s: it is an interface (%s), so reading the result back cannot know the concrete type", w.ser, path, w.typeString(t))
 	case *types.Pointer:
 		w.walk(u.Elem(), path, false)
@@ -159,7 +161,7 @@ func (w *walker) walk(t types.Type, path string, field bool) {
 		w.walk(u.Elem(), path+"[i]", false)
 	case *types.Map:
 		if w.ser == "json" && !w.jsonKey(u.Key()) {
-			w.add(Error, CheckUnencodable, "use string (or integer) map keys, or give the key type a MarshalText method",
+			w.add(report.Error, report.CheckUnencodable, "use string (or integer) map keys, or give the key type a MarshalText method",
 				"json cannot encode %s: its map key type %s is not a string, an integer or an encoding.TextMarshaler", path, w.typeString(u.Key()))
 		} else {
 			w.walk(u.Key(), path+" key", false)
@@ -187,7 +189,7 @@ func (w *walker) walk(t types.Type, path string, field bool) {
 				if fv.Name() == "_" {
 					continue
 				}
-				w.add(Warning, CheckDroppedField, w.dropFix(name),
+				w.add(report.Warning, report.CheckDroppedField, w.dropFix(name),
 					"%s silently drops %s: the field is unexported", w.ser, fp)
 				continue
 			}

@@ -193,26 +193,14 @@ func (cv *CodeVersions) index(cp *codePkg) {
 					u := &codeUnit{pkg: cp, node: d, file: fname, start: d.Pos(), end: d.End()}
 					var names []string
 					for _, s := range d.Specs {
-						for _, n := range s.(*ast.ValueSpec).Names {
-							if obj := p.TypesInfo.Defs[n]; obj != nil && n.Name != "_" {
-								names = append(names, n.Name)
-								cp.units[obj] = u
-							}
-						}
+						names = cp.define(u, names, s.(*ast.ValueSpec).Names)
 					}
 					u.name = qual + strings.Join(names, ",")
 				case token.VAR:
 					for _, s := range d.Specs {
 						s := s.(*ast.ValueSpec)
 						u := &codeUnit{pkg: cp, node: s, prefix: "var ", file: fname, start: s.Pos(), end: s.End()}
-						var names []string
-						for _, n := range s.Names {
-							if obj := p.TypesInfo.Defs[n]; obj != nil && n.Name != "_" {
-								names = append(names, n.Name)
-								cp.units[obj] = u
-							}
-						}
-						u.name = qual + strings.Join(names, ",")
+						u.name = qual + strings.Join(cp.define(u, nil, s.Names), ",")
 					}
 				case token.TYPE:
 					for _, s := range d.Specs {
@@ -237,6 +225,18 @@ func goVersion(p *packages.Package) string {
 		return "go" + p.Module.GoVersion
 	}
 	return "go"
+}
+
+// define makes u the unit of each of idents the package defines (but _),
+// and returns names with theirs appended.
+func (cp *codePkg) define(u *codeUnit, names []string, idents []*ast.Ident) []string {
+	for _, n := range idents {
+		if obj := cp.p.TypesInfo.Defs[n]; obj != nil && n.Name != "_" {
+			names = append(names, n.Name)
+			cp.units[obj] = u
+		}
+	}
+	return names
 }
 
 // baseTypeName is the type name of a receiver type T, *T or T[P].

@@ -76,3 +76,21 @@ func TestConfigOfHandlesEveryKey(t *testing.T) {
 		t.Errorf("configKeys has %d rows, annotations.Keys %d", len(configKeys), len(annotations.Keys()))
 	}
 }
+
+// TestSettingsFollowKeys checks walkSettings' second half: a directive that
+// sets every key lists one Setting a key, in annotations.Keys order.
+func TestSettingsFollowKeys(t *testing.T) {
+	d := directiveOf(t, `task name=n persist=false storage=memory storage_key="k/{parameters[x]}" `+
+		`serializer=compressed/json compression=gzip cache_in_memory=false cache_policy=none `+
+		`cache_key_fn=keyOf cache_expiration=1h refresh_cache=true isolation=serializable retries=2 retry_delay=2s`)
+	var got []string
+	for _, s := range settings(d) {
+		if s.Pos == token.NoPos || s.Value == "" {
+			t.Errorf("%s: value %q at %v", s.Key, s.Value, s.Pos)
+		}
+		got = append(got, s.Key)
+	}
+	if want := annotations.Keys()[2:]; !reflect.DeepEqual(got, want) {
+		t.Errorf("settings keys:\n got %v\nwant %v", got, want)
+	}
+}

@@ -1,78 +1,14 @@
 package model
 
 import (
-	"go/token"
-	"strconv"
-
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/runtime"
 )
 
 // settings lists the directive's settings as written, in the order of
-// annotations.Keys (the design's table).
+// annotations.Keys (the design's table): the same walk as ConfigOf.
 func settings(d *annotations.Directive) []Setting {
-	var out []Setting
-	add := func(key, value string, pos token.Pos) { out = append(out, Setting{Key: key, Value: value, Pos: pos}) }
-	for _, key := range annotations.Keys() {
-		switch key {
-		case "name":
-			if d.Name != nil {
-				add(key, d.Name.Value, d.Name.Pos)
-			}
-		case "persist":
-			if d.Persist != nil {
-				add(key, strconv.FormatBool(d.Persist.Value), d.Persist.Pos)
-			}
-		case "storage":
-			if d.Storage != nil {
-				add(key, d.Storage.Raw, d.Storage.Pos)
-			}
-		case "storage_key":
-			if d.StorageKey != nil {
-				add(key, d.StorageKey.Raw, d.StorageKey.Pos)
-			}
-		case "serializer":
-			if d.Serializer != nil {
-				add(key, d.Serializer.Raw, d.Serializer.Pos)
-			}
-		case "compression":
-			if d.Compression != nil {
-				add(key, d.Compression.Value, d.Compression.Pos)
-			}
-		case "cache_in_memory":
-			if d.CacheInMemory != nil {
-				add(key, strconv.FormatBool(d.CacheInMemory.Value), d.CacheInMemory.Pos)
-			}
-		case "cache_policy":
-			if d.CachePolicy != nil {
-				add(key, d.CachePolicy.Raw, d.CachePolicy.Pos)
-			}
-		case "cache_key_fn":
-			if d.CacheKeyFn != nil {
-				add(key, d.CacheKeyFn.Value, d.CacheKeyFn.Pos)
-			}
-		case "cache_expiration":
-			if d.CacheExpiration != nil {
-				add(key, d.CacheExpiration.Value.String(), d.CacheExpiration.Pos)
-			}
-		case "refresh_cache":
-			if d.RefreshCache != nil {
-				add(key, strconv.FormatBool(d.RefreshCache.Value), d.RefreshCache.Pos)
-			}
-		case "isolation":
-			if d.Isolation != nil {
-				add(key, d.Isolation.Value, d.Isolation.Pos)
-			}
-		case "retries":
-			if d.Retries != nil {
-				add(key, strconv.Itoa(d.Retries.Value), d.Retries.Pos)
-			}
-		case "retry_delay":
-			if d.RetryDelay != nil {
-				add(key, d.RetryDelay.Value.String(), d.RetryDelay.Pos)
-			}
-		}
-	}
+	_, out := walkSettings(d)
 	return out
 }
 

@@ -113,6 +113,30 @@ func (l *Local) Close() error {
 	return l.root.Close()
 }
 
+// ready checks what every keyed operation checks first: a valid key, and
+// a folder that exists (see absent).
+func (l *Local) ready(op, key string) error {
+	if err := ValidateObjectKey(key); err != nil {
+		return err
+	}
+	if l.root == nil {
+		return l.absent(op, key)
+	}
+	return nil
+}
+
+// begin is ready, then a live ctx: the preamble of every keyed operation
+// but Lock, whose wait watches ctx itself.
+func (l *Local) begin(ctx context.Context, op, key string) error {
+	if err := l.ready(op, key); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("storage: %s %q: %w", op, ShortKey(key), err)
+	}
+	return nil
+}
+
 // absent is the error of an operation on a store whose folder did not
 // exist when it was opened with NoCreate: ErrNotFound for reads.
 func (l *Local) absent(op, key string) error {
@@ -130,14 +154,8 @@ func (l *Local) absent(op, key string) error {
 // temporary file to the key, which fails when the key exists, and its
 // removal. opts.Metadata is not kept.
 func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOptions) (err error) {
-	if err := ValidateObjectKey(key); err != nil {
+	if err := l.begin(ctx, "put", key); err != nil {
 		return err
-	}
-	if l.root == nil {
-		return l.absent("put", key)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("storage: put %q: %w", ShortKey(key), err)
 	}
 	name := filepath.FromSlash(key)
 	dir := filepath.Dir(name)
@@ -301,14 +319,8 @@ func (l *Local) open(op, key string) (*os.File, fs.FileInfo, error) {
 
 // Get opens the file of key.
 func (l *Local) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	if err := ValidateObjectKey(key); err != nil {
+	if err := l.begin(ctx, "get", key); err != nil {
 		return nil, err
-	}
-	if l.root == nil {
-		return nil, l.absent("get", key)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("storage: get %q: %w", ShortKey(key), err)
 	}
 	f, fi, err := l.open("get", key)
 	if err != nil {
@@ -330,14 +342,8 @@ func (r *localReader) ObjectInfo() Info { return r.info }
 // GetRange reads length bytes of key's file from offset (to the end when
 // length < 0); a range past the end is cut short.
 func (l *Local) GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
-	if err := ValidateObjectKey(key); err != nil {
+	if err := l.begin(ctx, "get", key); err != nil {
 		return nil, err
-	}
-	if l.root == nil {
-		return nil, l.absent("get", key)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("storage: get %q: %w", ShortKey(key), err)
 	}
 	if offset < 0 {
 		return nil, fmt.Errorf("storage: get %q: negative offset %d", ShortKey(key), offset)
@@ -363,14 +369,8 @@ type readCloser struct {
 
 // Stat describes key's file; Metadata is always nil.
 func (l *Local) Stat(ctx context.Context, key string) (Info, error) {
-	if err := ValidateObjectKey(key); err != nil {
+	if err := l.begin(ctx, "stat", key); err != nil {
 		return Info{}, err
-	}
-	if l.root == nil {
-		return Info{}, l.absent("stat", key)
-	}
-	if err := ctx.Err(); err != nil {
-		return Info{}, fmt.Errorf("storage: stat %q: %w", ShortKey(key), err)
 	}
 	fi, err := l.root.Stat(filepath.FromSlash(key))
 	if err != nil {
@@ -384,14 +384,8 @@ func (l *Local) Stat(ctx context.Context, key string) (Info, error) {
 
 // Touch sets the modification time of key's file to t (see Toucher).
 func (l *Local) Touch(ctx context.Context, key string, t time.Time) error {
-	if err := ValidateObjectKey(key); err != nil {
+	if err := l.begin(ctx, "touch", key); err != nil {
 		return err
-	}
-	if l.root == nil {
-		return l.absent("touch", key)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("storage: touch %q: %w", ShortKey(key), err)
 	}
 	if err := l.root.Chtimes(filepath.FromSlash(key), t, t); err != nil {
 		return l.fail("touch", key, err)
@@ -401,14 +395,8 @@ func (l *Local) Touch(ctx context.Context, key string, t time.Time) error {
 
 // Delete removes key's file. Emptied folders stay.
 func (l *Local) Delete(ctx context.Context, key string) error {
-	if err := ValidateObjectKey(key); err != nil {
+	if err := l.begin(ctx, "delete", key); err != nil {
 		return err
-	}
-	if l.root == nil {
-		return l.absent("delete", key)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("storage: delete %q: %w", ShortKey(key), err)
 	}
 	name := filepath.FromSlash(key)
 	fi, err := l.root.Lstat(name)
@@ -533,11 +521,8 @@ func (l *Local) walk(ctx context.Context, dir, prefix string, yield func(Info, e
 // file behind; the next Lock of this store (once per Local) and `results
 // prune -tmp` remove such files when idle.
 func (l *Local) Lock(ctx context.Context, key string, ttl time.Duration) (func() error, error) {
-	if err := ValidateObjectKey(key); err != nil {
+	if err := l.ready("lock", key); err != nil {
 		return nil, err
-	}
-	if l.root == nil {
-		return nil, l.absent("lock", key)
 	}
 	// flock is per open file, so two goroutines of this process would not
 	// exclude each other through it: serialize them first.
