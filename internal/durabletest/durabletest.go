@@ -180,8 +180,11 @@ func ResumesAfterKill(t *testing.T, bin string, env []string, n int, count func(
 	// The records the killed process committed: its finished tasks.
 	done := count()
 	t.Logf("killed after %d task lines; %d task records committed", started, done)
-	if done < n/2-1 || done > started {
-		t.Fatalf("%d task records after %d task lines; want about %d", done, started, n/2)
+	// The process runs on until the kill lands, past the lines read so
+	// far, so a few more records than lines is fine; what matters is that
+	// the run was cut short and the next one resumes exactly these.
+	if done < n/2-1 || done >= n {
+		t.Fatalf("%d task records after %d task lines; want at least %d and fewer than %d", done, started, n/2-1, n)
 	}
 	if killed != nil {
 		killed()
