@@ -285,6 +285,18 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		return finish()
 	}
 	found := lookupAbsent
+	// lookup reads the record at the key; a hit ends the run Cached.
+	lookup := func() (*State[R], bool) {
+		v, l, m, why, err := load[R](tctx, sl)
+		if err != nil {
+			return fail(err), true
+		}
+		if l == lookupHit {
+			return cached(v, m), true
+		}
+		found, st.why = l, why
+		return nil, false
+	}
 	switch {
 	case !p.persist:
 	case !reuse:
@@ -297,14 +309,9 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		st.why = "refresh requested"
 	default:
-		v, l, m, why, err := load[R](tctx, sl)
-		if err != nil {
-			return fail(err)
+		if st, done := lookup(); done {
+			return st
 		}
-		if l == lookupHit {
-			return cached(v, m)
-		}
-		found, st.why = l, why
 	}
 	bctx := tctx // the body's context
 	var held *heldKey
@@ -316,14 +323,10 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		defer held.unlock()
 		bctx = held.ctx
 		if !p.refresh {
-			v, l, m, why, err := load[R](tctx, sl)
-			if err != nil {
-				return fail(err)
+			// another process may have committed it while we waited
+			if st, done := lookup(); done {
+				return st
 			}
-			if l == lookupHit {
-				return cached(v, m)
-			}
-			found, st.why = l, why
 		}
 	}
 
