@@ -7,8 +7,9 @@
 // # Phases
 //
 // load (load.go): go/packages in LoadModeCodeVersion, with a stale
-// result_gen.go blanked out through the loader's overlay (its declarations
-// are about to be replaced), and ParseFileFunc dropping the bodies of
+// result_gen.go blanked out (its declarations are about to be replaced)
+// through the go command's -overlay flag and the parser, so that the
+// dependencies' export data stays usable, and ParseFileFunc dropping the bodies of
 // standard-library and module-cache files, which the code version only
 // names. Package errors become diagnostics, except type errors that only
 // concern identifiers the generator itself declares.

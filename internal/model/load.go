@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,8 +37,8 @@ type loaded struct {
 
 // load loads the packages matched by patterns with full syntax and types.
 //
-// A package's existing result_gen.go is replaced, through the loader's
-// overlay, by a file holding only the package clause: a stale or broken
+// A package's existing result_gen.go is replaced, through an overlay, by a
+// file holding only the package clause: a stale or broken
 // generated file can then never block generation, and every reference to a
 // generated identifier shows up as an "undefined" error that filterErrors
 // recognizes.
@@ -48,17 +50,18 @@ func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
 		BuildFlags: cfg.BuildFlags,
 		Logf:       nil,
 	}
-	// Phase 1: where are the packages, what do they import, and which have a
-	// generated file? (go list only: nothing is parsed or compiled.)
-	list := base
-	list.Mode = packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps | packages.NeedModule
-	pkgs, err := packages.Load(&list, patterns...)
+	// Phase 1: where are the packages, and which have a generated file? (go
+	// list -find: imports are not even resolved, so the generated file's own
+	// imports cost nothing.)
+	find := base
+	find.Mode = packages.NeedName | packages.NeedFiles
+	found, err := packages.Load(&find, patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("list packages: %w", err)
 	}
-	overlay := map[string][]byte{}
+	blank := map[string][]byte{}
 	exists := map[string]bool{}
-	for _, p := range pkgs {
+	for _, p := range found {
 		dir := packageDir(p)
 		if dir == "" {
 			continue
@@ -72,18 +75,43 @@ func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
 			continue // nothing but the generated file: let the loader report it
 		}
 		exists[gen] = true
-		overlay[gen] = []byte("package " + name + "\n")
+		blank[gen] = []byte("package " + name + "\n")
+	}
+	// The generated files are blanked out for the go command by an -overlay
+	// build flag and for the parser by parseFile, rather than by the
+	// loader's Overlay: the loader takes any overlay to invalidate the export
+	// data of every package, and would type-check all dependencies from
+	// source. A caller's own -overlay flag keeps the loader's Overlay (the
+	// two would not merge).
+	parseFile := ParseFileFunc(ctx, cfg)
+	var overlay map[string][]byte
+	if len(blank) > 0 {
+		if flagged, cleanup, err := overlayFlag(base.BuildFlags, blank); err == nil && flagged != nil {
+			defer cleanup()
+			base.BuildFlags = flagged
+			parseFile = blanking(parseFile, blank)
+		} else {
+			overlay = blank
+		}
+	}
+
+	// Phase 2: what do the packages import, directly or not, and from which
+	// modules? (go list only: nothing is parsed or compiled.)
+	list := base
+	list.Mode = packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps | packages.NeedModule
+	list.Overlay = overlay
+	pkgs, err := packages.Load(&list, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("list packages: %w", err)
 	}
 	cfg.logf("listed %d package(s), %d with an existing %s", len(pkgs), len(exists), GenFileName)
 
-	// Phase 2: syntax and types, with the generated files blanked out.
+	// Phase 3: syntax and types, with the generated files blanked out.
 	full := base
 	full.Mode = loadMode
 	full.Fset = token.NewFileSet()
-	full.ParseFile = ParseFileFunc(ctx, cfg)
-	if len(overlay) > 0 {
-		full.Overlay = overlay
-	}
+	full.ParseFile = parseFile
+	full.Overlay = overlay
 	if onlyVersioned(pkgs) {
 		// No package the targets depend on is followed by the code version:
 		// their types from export data (as go vet reads them) are all the
@@ -163,6 +191,65 @@ func onlyVersioned(targets []*packages.Package) bool {
 		}
 	}
 	return true
+}
+
+// overlayFlag is flags with an -overlay flag that replaces each file of
+// blank by its content, written to a temporary folder that cleanup removes;
+// nil when flags has an -overlay flag already.
+func overlayFlag(flags []string, blank map[string][]byte) (flagged []string, cleanup func(), err error) {
+	for _, f := range flags {
+		if strings.HasPrefix(f, "-overlay") || strings.HasPrefix(f, "--overlay") {
+			return nil, nil, nil
+		}
+	}
+	dir, err := os.MkdirTemp("", "resultgen-overlay-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	replace := map[string]string{}
+	names := make([]string, 0, len(blank))
+	for name := range blank {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for i, name := range names {
+		tmp := filepath.Join(dir, strconv.Itoa(i)+".go")
+		if err := os.WriteFile(tmp, blank[name], 0o644); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		replace[name] = tmp
+	}
+	b, err := json.Marshal(struct{ Replace map[string]string }{replace})
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "overlay.json"), b, 0o644)
+	}
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return append(slices.Clip(flags), "-overlay="+filepath.Join(dir, "overlay.json")), cleanup, nil
+}
+
+// blanking is parse (the loader's parser when nil) with the files of blank
+// parsed from their blank content instead of what is on disk.
+func blanking(parse func(*token.FileSet, string, []byte) (*ast.File, error), blank map[string][]byte) func(*token.FileSet, string, []byte) (*ast.File, error) {
+	if parse == nil {
+		parse = func(fset *token.FileSet, filename string, src []byte) (*ast.File, error) {
+			return parser.ParseFile(fset, filename, src, parser.AllErrors|parser.ParseComments)
+		}
+	}
+	return func(fset *token.FileSet, filename string, src []byte) (*ast.File, error) {
+		if b, ok := blank[filename]; ok {
+			src = b
+		} else if filepath.Base(filename) == GenFileName {
+			if b, ok := blank[filepath.Clean(filename)]; ok {
+				src = b
+			}
+		}
+		return parse(fset, filename, src)
+	}
 }
 
 // withoutOwnBuildErrors drops, from each target loaded with dependencies
