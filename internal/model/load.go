@@ -50,6 +50,7 @@ func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
 		BuildFlags: cfg.BuildFlags,
 		Logf:       nil,
 	}
+	env := startGoEnv(ctx, cfg)
 	// Phase 1: where are the packages, and which have a generated file? (go
 	// list -find: imports are not even resolved, so the generated file's own
 	// imports cost nothing.)
@@ -83,7 +84,8 @@ func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
 	// data of every package, and would type-check all dependencies from
 	// source. A caller's own -overlay flag keeps the loader's Overlay (the
 	// two would not merge).
-	parseFile := ParseFileFunc(ctx, cfg)
+	env.wait()
+	parseFile := parseFileFunc(env.goroot, env.gomodcache)
 	var overlay map[string][]byte
 	if len(blank) > 0 {
 		if flagged, cleanup, err := overlayFlag(base.BuildFlags, blank); err == nil && flagged != nil {
@@ -112,23 +114,23 @@ func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
 	full.Fset = token.NewFileSet()
 	full.ParseFile = parseFile
 	full.Overlay = overlay
-	if onlyVersioned(pkgs) {
+	if exportDataLoads && !hasOverlayFlag(cfg.BuildFlags) && onlyVersioned(pkgs) {
 		// No package the targets depend on is followed by the code version:
 		// their types from export data (as go vet reads them) are all the
 		// targets need, and the listed graph says which module each one is
-		// in. Type-checking them from source would give the same types.
-		fast := full
-		fast.Mode = loadMode &^ packages.NeedDeps
-		targets, err := packages.Load(&fast, patterns...)
+		// in. Type-checking them from source would give the same types. A
+		// module replaced by a directory is followed (its code changes
+		// without a version), so a target importing one never gets here.
+		ld, ok, err := loadFromExportData(base, env, pkgs, parseFile)
 		if err != nil {
-			return nil, fmt.Errorf("load packages: %w", err)
+			return nil, err
 		}
-		if withListedImports(targets, pkgs) && withoutOwnBuildErrors(targets) {
-			cfg.logf("loaded %d package(s), dependencies from export data", len(targets))
-			sort.Slice(targets, func(i, j int) bool { return targets[i].PkgPath < targets[j].PkgPath })
-			return &loaded{fset: fast.Fset, pkgs: targets, genExists: exists}, nil
+		if ok {
+			cfg.logf("loaded %d package(s), dependencies from export data", len(ld.pkgs))
+			sort.Slice(ld.pkgs, func(i, j int) bool { return ld.pkgs[i].PkgPath < ld.pkgs[j].PkgPath })
+			ld.genExists = exists
+			return ld, nil
 		}
-		full.Fset = token.NewFileSet()
 	}
 	pkgs, err = packages.Load(&full, patterns...)
 	if err != nil {
@@ -137,6 +139,10 @@ func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].PkgPath < pkgs[j].PkgPath })
 	return &loaded{fset: full.Fset, pkgs: pkgs, genExists: exists}, nil
 }
+
+// exportDataLoads enables loadFromExportData (false in a test, to compare
+// with the full load).
+var exportDataLoads = true
 
 // onlyVersioned reports whether every package the listed targets import,
 // directly or not, is one the code version does not follow (the standard
@@ -197,10 +203,8 @@ func onlyVersioned(targets []*packages.Package) bool {
 // blank by its content, written to a temporary folder that cleanup removes;
 // nil when flags has an -overlay flag already.
 func overlayFlag(flags []string, blank map[string][]byte) (flagged []string, cleanup func(), err error) {
-	for _, f := range flags {
-		if strings.HasPrefix(f, "-overlay") || strings.HasPrefix(f, "--overlay") {
-			return nil, nil, nil
-		}
+	if hasOverlayFlag(flags) {
+		return nil, nil, nil
 	}
 	dir, err := os.MkdirTemp("", "resultgen-overlay-")
 	if err != nil {
@@ -232,6 +236,16 @@ func overlayFlag(flags []string, blank map[string][]byte) (flagged []string, cle
 	return append(slices.Clip(flags), "-overlay="+filepath.Join(dir, "overlay.json")), cleanup, nil
 }
 
+// hasOverlayFlag reports whether flags have an -overlay flag.
+func hasOverlayFlag(flags []string) bool {
+	for _, f := range flags {
+		if strings.HasPrefix(f, "-overlay") || strings.HasPrefix(f, "--overlay") {
+			return true
+		}
+	}
+	return false
+}
+
 // blanking is parse (the loader's parser when nil) with the files of blank
 // parsed from their blank content instead of what is on disk.
 func blanking(parse func(*token.FileSet, string, []byte) (*ast.File, error), blank map[string][]byte) func(*token.FileSet, string, []byte) (*ast.File, error) {
@@ -252,55 +266,6 @@ func blanking(parse func(*token.FileSet, string, []byte) (*ast.File, error), bla
 	}
 }
 
-// withoutOwnBuildErrors drops, from each target loaded with dependencies
-// from export data, the compiler's report on the target itself (go list
-// compiles the targets too when it writes export data): the type checker
-// reports the same errors, as a full load does. False when another error
-// than a type error remains, which only the full load reports as it always
-// has.
-func withoutOwnBuildErrors(targets []*packages.Package) bool {
-	for _, p := range targets {
-		typeErrs := 0
-		for _, e := range p.Errors {
-			if e.Kind == packages.TypeError {
-				typeErrs++
-			}
-		}
-		kept := p.Errors[:0]
-		for _, e := range p.Errors {
-			switch {
-			case e.Kind == packages.TypeError:
-				kept = append(kept, e)
-			case typeErrs > 0 && (strings.HasPrefix(e.Msg, "# "+p.PkgPath+"\n") || strings.HasPrefix(e.Msg, "# "+p.ID+"\n")):
-				// the compiler's copy of the type errors
-			default:
-				return false
-			}
-		}
-		p.Errors = kept
-	}
-	return true
-}
-
-// withListedImports points the imports of each loaded target, which a load
-// without dependencies leaves as bare IDs, at the listed packages (with
-// their module and imports), as a full load would; false when one is not
-// among them.
-func withListedImports(loaded, listed []*packages.Package) bool {
-	byID := map[string]*packages.Package{}
-	packages.Visit(listed, nil, func(p *packages.Package) { byID[p.ID] = p })
-	for _, p := range loaded {
-		for path, q := range p.Imports {
-			l := byID[q.ID]
-			if l == nil {
-				return false
-			}
-			p.Imports[path] = l
-		}
-	}
-	return true
-}
-
 // ParseFileFunc is a packages.Config.ParseFile for LoadModeCodeVersion: it
 // parses the files of the standard library and of the module cache (GOROOT
 // and GOMODCACHE, versioned code the code version names but does not read)
@@ -316,8 +281,18 @@ func ParseFileFunc(ctx context.Context, cfg Config) func(*token.FileSet, string,
 	if err != nil {
 		return nil
 	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 {
+		return nil
+	}
+	return parseFileFunc(lines[0], lines[1])
+}
+
+// parseFileFunc is ParseFileFunc with the go command's GOROOT and
+// GOMODCACHE.
+func parseFileFunc(goroot, gomodcache string) func(*token.FileSet, string, []byte) (*ast.File, error) {
 	var dirs []string
-	for _, d := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	for _, d := range []string{goroot, gomodcache} {
 		if d = strings.TrimSpace(d); d != "" && filepath.IsAbs(d) {
 			dirs = append(dirs, filepath.Clean(d)+string(filepath.Separator))
 		}
