@@ -97,6 +97,13 @@ func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
 		}
 	}
 
+	var early *earlyExport
+	if exportDataLoads && !hasOverlayFlag(cfg.BuildFlags) {
+		if early = startEarlyExport(base, found); early != nil {
+			defer func() { <-early.done }() // before the overlay is removed
+		}
+	}
+
 	// Phase 2: what do the packages import, directly or not, and from which
 	// modules? (go list only: nothing is parsed or compiled.)
 	list := base
@@ -121,7 +128,7 @@ func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
 		// in. Type-checking them from source would give the same types. A
 		// module replaced by a directory is followed (its code changes
 		// without a version), so a target importing one never gets here.
-		ld, ok, err := loadFromExportData(base, env, pkgs, parseFile)
+		ld, ok, err := loadFromExportData(base, env, early, pkgs, parseFile)
 		if err != nil {
 			return nil, err
 		}

@@ -6,13 +6,17 @@ import (
 	"fmt"
 	"go/ast"
 	"go/importer"
+	"go/parser"
 	"go/scanner"
 	"go/token"
 	"go/types"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -54,7 +58,7 @@ func (e *goEnv) wait() *goEnv { <-e.done; return e }
 // imports must be only packages the code version does not follow
 // (onlyVersioned). ok is false when this cannot be done (no export data for
 // an import, another compiler): the caller loads in full.
-func loadFromExportData(base packages.Config, env *goEnv, listed []*packages.Package, parse func(*token.FileSet, string, []byte) (*ast.File, error)) (_ *loaded, ok bool, _ error) {
+func loadFromExportData(base packages.Config, env *goEnv, early *earlyExport, listed []*packages.Package, parse func(*token.FileSet, string, []byte) (*ast.File, error)) (_ *loaded, ok bool, err error) {
 	for _, f := range base.BuildFlags {
 		if strings.Contains(f, "compiler") {
 			return nil, false, nil
@@ -79,26 +83,21 @@ func loadFromExportData(base packages.Config, env *goEnv, listed []*packages.Pac
 		}
 	}
 	sort.Strings(ids)
-	export := map[string]string{}
-	if len(ids) > 0 {
-		ex := base
-		ex.Mode = packages.NeedName | packages.NeedExportFile
-		ex.ParseFile = nil
-		deps, err := packages.Load(&ex, ids...)
+	var export map[string]string
+	if early != nil && slices.Equal(early.ids, ids) {
+		<-early.done
+		export, ok = early.files, early.ok
+		if early.err != nil {
+			return nil, false, early.err
+		}
+	} else {
+		export, ok, err = exportFiles(base, ids)
 		if err != nil {
-			return nil, false, fmt.Errorf("load packages: %w", err)
+			return nil, false, err
 		}
-		for _, d := range deps {
-			if len(d.Errors) > 0 || d.ExportFile == "" {
-				return nil, false, nil
-			}
-			export[d.ID] = d.ExportFile
-		}
-		for _, id := range ids {
-			if export[id] == "" {
-				return nil, false, nil
-			}
-		}
+	}
+	if !ok {
+		return nil, false, nil
 	}
 
 	fset := token.NewFileSet()
@@ -142,6 +141,84 @@ func loadFromExportData(base packages.Config, env *goEnv, listed []*packages.Pac
 	}
 	wg.Wait()
 	return &loaded{fset: fset, pkgs: out}, true, nil
+}
+
+// exportFiles lists the export data files of the packages ids (go list
+// -export: compiled into the build cache when they are not there yet); ok
+// is false when one has none.
+func exportFiles(base packages.Config, ids []string) (files map[string]string, ok bool, err error) {
+	files = map[string]string{}
+	if len(ids) == 0 {
+		return files, true, nil
+	}
+	ex := base
+	ex.Mode = packages.NeedName | packages.NeedExportFile
+	ex.ParseFile = nil
+	deps, err := packages.Load(&ex, ids...)
+	if err != nil {
+		return nil, false, fmt.Errorf("load packages: %w", err)
+	}
+	for _, d := range deps {
+		if len(d.Errors) > 0 || d.ExportFile == "" {
+			return nil, false, nil
+		}
+		files[d.ID] = d.ExportFile
+	}
+	for _, id := range ids {
+		if files[id] == "" {
+			return nil, false, nil
+		}
+	}
+	return files, true, nil
+}
+
+// earlyExport is exportFiles run in the background, while the targets'
+// dependencies are listed, for the imports their files name, when these
+// are all in the standard library (whose export data is the cheapest to
+// ask for, and a wasted ask when the full load follows).
+type earlyExport struct {
+	ids   []string
+	done  chan struct{}
+	files map[string]string
+	ok    bool
+	err   error
+}
+
+// startEarlyExport starts exportFiles for the imports of the targets'
+// files other than the generated ones, or returns nil when one is not a
+// standard-library path.
+func startEarlyExport(base packages.Config, targets []*packages.Package) *earlyExport {
+	seen := map[string]bool{}
+	var ids []string
+	for _, p := range targets {
+		for _, f := range p.GoFiles {
+			if filepath.Base(f) == GenFileName {
+				continue
+			}
+			af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+			if err != nil {
+				return nil
+			}
+			for _, spec := range af.Imports {
+				path, err := strconv.Unquote(spec.Path.Value)
+				first, _, _ := strings.Cut(path, "/")
+				if err != nil || path == "C" || strings.Contains(first, ".") {
+					return nil
+				}
+				if path != "unsafe" && !seen[path] {
+					seen[path] = true
+					ids = append(ids, path)
+				}
+			}
+		}
+	}
+	sort.Strings(ids)
+	e := &earlyExport{ids: ids, done: make(chan struct{})}
+	go func() {
+		defer close(e.done)
+		e.files, e.ok, e.err = exportFiles(base, ids)
+	}()
+	return e
 }
 
 // checkFromSource parses p's files and type-checks them with imports from
