@@ -65,7 +65,9 @@
 // To follow other packages, the generator reads every dependency from
 // source, but drops the bodies of standard-library and module-cache files,
 // which are versioned and only named, so the load costs about what loading
-// from export data does.
+// from export data does. A package that imports only such versioned code
+// is type-checked against its imports' export data instead, as go vet
+// does.
 //
 // # Use
 //
