@@ -65,7 +65,9 @@
 // To follow other packages, the generator reads every dependency from
 // source, but drops the bodies of standard-library and module-cache files,
 // which are versioned and only named, so the load costs about what loading
-// from export data does.
+// from export data does. A package that imports only such versioned code
+// is type-checked against its imports' export data instead, as go vet
+// does.
 //
 // # Use
 //
@@ -201,8 +203,27 @@ func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, err
 	for _, d := range a.Diagnostics {
 		res.Diagnostics = append(res.Diagnostics, Diagnostic{Pos: d.Pos, Message: d.Message})
 	}
-	res.Diagnostics = append(res.Diagnostics, reviewFindings(a)...)
+	// review's checks run while the files of the packages without errors
+	// of the generator's own are emitted; a file is then kept only when the
+	// findings hold no error either.
+	found := make(chan []Diagnostic, 1)
+	go func() { found <- reviewFindings(a) }()
 	failed := map[string]bool{} // package directories with errors
+	for _, d := range res.Diagnostics {
+		failed[filepath.Dir(d.Pos.Filename)] = true
+	}
+	type emitted struct {
+		content []byte
+		diag    *Diagnostic
+	}
+	files := map[*model.Package]emitted{}
+	for _, p := range a.Packages {
+		if p.Directives > 0 && len(p.Diagnostics) == 0 && len(p.Funcs) == p.Directives && !failed[p.Dir] {
+			content, d := emitSafe(p)
+			files[p] = emitted{content, d}
+		}
+	}
+	res.Diagnostics = append(res.Diagnostics, <-found...)
 	for _, d := range res.Diagnostics {
 		if !d.Warning {
 			failed[filepath.Dir(d.Pos.Filename)] = true
@@ -217,7 +238,7 @@ func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, err
 		case len(p.Diagnostics) > 0 || len(p.Funcs) != p.Directives || failed[p.Dir]:
 			// diagnostics already say why; no file for this package
 		default:
-			content, d := emitSafe(p)
+			content, d := files[p].content, files[p].diag
 			if d != nil {
 				res.Diagnostics = append(res.Diagnostics, *d)
 				continue

@@ -7,11 +7,14 @@
 // # Phases
 //
 // load (load.go): go/packages in LoadModeCodeVersion, with a stale
-// result_gen.go blanked out through the loader's overlay (its declarations
-// are about to be replaced), and ParseFileFunc dropping the bodies of
-// standard-library and module-cache files, which the code version only
-// names. Package errors become diagnostics, except type errors that only
-// concern identifiers the generator itself declares.
+// result_gen.go blanked out (its declarations are about to be replaced)
+// through the go command's -overlay flag and the parser, and ParseFileFunc
+// dropping the bodies of standard-library and module-cache files, which the
+// code version only names. Targets that import only such versioned code are
+// instead type-checked from source against their imports' export data, as
+// go vet does (loadexport.go), without go list compiling the targets.
+// Package errors become diagnostics, except type errors that only concern
+// identifiers the generator itself declares.
 //
 // analyze (analyze.go and the files named by concern): directives.go parses
 // each file's directives and finds the declaration each one is on;

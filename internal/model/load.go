@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,8 +37,8 @@ type loaded struct {
 
 // load loads the packages matched by patterns with full syntax and types.
 //
-// A package's existing result_gen.go is replaced, through the loader's
-// overlay, by a file holding only the package clause: a stale or broken
+// A package's existing result_gen.go is replaced, through an overlay, by a
+// file holding only the package clause: a stale or broken
 // generated file can then never block generation, and every reference to a
 // generated identifier shows up as an "undefined" error that filterErrors
 // recognizes.
@@ -48,17 +50,19 @@ func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
 		BuildFlags: cfg.BuildFlags,
 		Logf:       nil,
 	}
-	// Phase 1: where are the packages, what do they import, and which have a
-	// generated file? (go list only: nothing is parsed or compiled.)
-	list := base
-	list.Mode = packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps | packages.NeedModule
-	pkgs, err := packages.Load(&list, patterns...)
+	env := startGoEnv(ctx, cfg)
+	// Phase 1: where are the packages, and which have a generated file? (go
+	// list -find: imports are not even resolved, so the generated file's own
+	// imports cost nothing.)
+	find := base
+	find.Mode = packages.NeedName | packages.NeedFiles
+	found, err := packages.Load(&find, patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("list packages: %w", err)
 	}
-	overlay := map[string][]byte{}
+	blank := map[string][]byte{}
 	exists := map[string]bool{}
-	for _, p := range pkgs {
+	for _, p := range found {
 		dir := packageDir(p)
 		if dir == "" {
 			continue
@@ -72,35 +76,68 @@ func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
 			continue // nothing but the generated file: let the loader report it
 		}
 		exists[gen] = true
-		overlay[gen] = []byte("package " + name + "\n")
+		blank[gen] = []byte("package " + name + "\n")
+	}
+	// The generated files are blanked out for the go command by an -overlay
+	// build flag and for the parser by parseFile, rather than by the
+	// loader's Overlay: the loader takes any overlay to invalidate the export
+	// data of every package, and would type-check all dependencies from
+	// source. A caller's own -overlay flag keeps the loader's Overlay (the
+	// two would not merge).
+	env.wait()
+	parseFile := parseFileFunc(env.goroot, env.gomodcache)
+	var overlay map[string][]byte
+	if len(blank) > 0 {
+		if flagged, cleanup, err := overlayFlag(base.BuildFlags, blank); err == nil && flagged != nil {
+			defer cleanup()
+			base.BuildFlags = flagged
+			parseFile = blanking(parseFile, blank)
+		} else {
+			overlay = blank
+		}
+	}
+
+	var early *earlyExport
+	if exportDataLoads && !hasOverlayFlag(cfg.BuildFlags) {
+		if early = startEarlyExport(base, found); early != nil {
+			defer func() { <-early.done }() // before the overlay is removed
+		}
+	}
+
+	// Phase 2: what do the packages import, directly or not, and from which
+	// modules? (go list only: nothing is parsed or compiled.)
+	list := base
+	list.Mode = packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedDeps | packages.NeedModule
+	list.Overlay = overlay
+	pkgs, err := packages.Load(&list, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("list packages: %w", err)
 	}
 	cfg.logf("listed %d package(s), %d with an existing %s", len(pkgs), len(exists), GenFileName)
 
-	// Phase 2: syntax and types, with the generated files blanked out.
+	// Phase 3: syntax and types, with the generated files blanked out.
 	full := base
 	full.Mode = loadMode
 	full.Fset = token.NewFileSet()
-	full.ParseFile = ParseFileFunc(ctx, cfg)
-	if len(overlay) > 0 {
-		full.Overlay = overlay
-	}
-	if onlyVersioned(pkgs) {
+	full.ParseFile = parseFile
+	full.Overlay = overlay
+	if exportDataLoads && !hasOverlayFlag(cfg.BuildFlags) && onlyVersioned(pkgs) {
 		// No package the targets depend on is followed by the code version:
 		// their types from export data (as go vet reads them) are all the
 		// targets need, and the listed graph says which module each one is
-		// in. Type-checking them from source would give the same types.
-		fast := full
-		fast.Mode = loadMode &^ packages.NeedDeps
-		targets, err := packages.Load(&fast, patterns...)
+		// in. Type-checking them from source would give the same types. A
+		// module replaced by a directory is followed (its code changes
+		// without a version), so a target importing one never gets here.
+		ld, ok, err := loadFromExportData(base, env, early, pkgs, parseFile)
 		if err != nil {
-			return nil, fmt.Errorf("load packages: %w", err)
+			return nil, err
 		}
-		if withListedImports(targets, pkgs) && withoutOwnBuildErrors(targets) {
-			cfg.logf("loaded %d package(s), dependencies from export data", len(targets))
-			sort.Slice(targets, func(i, j int) bool { return targets[i].PkgPath < targets[j].PkgPath })
-			return &loaded{fset: fast.Fset, pkgs: targets, genExists: exists}, nil
+		if ok {
+			cfg.logf("loaded %d package(s), dependencies from export data", len(ld.pkgs))
+			sort.Slice(ld.pkgs, func(i, j int) bool { return ld.pkgs[i].PkgPath < ld.pkgs[j].PkgPath })
+			ld.genExists = exists
+			return ld, nil
 		}
-		full.Fset = token.NewFileSet()
 	}
 	pkgs, err = packages.Load(&full, patterns...)
 	if err != nil {
@@ -109,6 +146,10 @@ func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].PkgPath < pkgs[j].PkgPath })
 	return &loaded{fset: full.Fset, pkgs: pkgs, genExists: exists}, nil
 }
+
+// exportDataLoads enables loadFromExportData (false in a test, to compare
+// with the full load).
+var exportDataLoads = true
 
 // onlyVersioned reports whether every package the listed targets import,
 // directly or not, is one the code version does not follow (the standard
@@ -165,53 +206,71 @@ func onlyVersioned(targets []*packages.Package) bool {
 	return true
 }
 
-// withoutOwnBuildErrors drops, from each target loaded with dependencies
-// from export data, the compiler's report on the target itself (go list
-// compiles the targets too when it writes export data): the type checker
-// reports the same errors, as a full load does. False when another error
-// than a type error remains, which only the full load reports as it always
-// has.
-func withoutOwnBuildErrors(targets []*packages.Package) bool {
-	for _, p := range targets {
-		typeErrs := 0
-		for _, e := range p.Errors {
-			if e.Kind == packages.TypeError {
-				typeErrs++
-			}
-		}
-		kept := p.Errors[:0]
-		for _, e := range p.Errors {
-			switch {
-			case e.Kind == packages.TypeError:
-				kept = append(kept, e)
-			case typeErrs > 0 && (strings.HasPrefix(e.Msg, "# "+p.PkgPath+"\n") || strings.HasPrefix(e.Msg, "# "+p.ID+"\n")):
-				// the compiler's copy of the type errors
-			default:
-				return false
-			}
-		}
-		p.Errors = kept
+// overlayFlag is flags with an -overlay flag that replaces each file of
+// blank by its content, written to a temporary folder that cleanup removes;
+// nil when flags has an -overlay flag already.
+func overlayFlag(flags []string, blank map[string][]byte) (flagged []string, cleanup func(), err error) {
+	if hasOverlayFlag(flags) {
+		return nil, nil, nil
 	}
-	return true
+	dir, err := os.MkdirTemp("", "resultgen-overlay-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	replace := map[string]string{}
+	names := make([]string, 0, len(blank))
+	for name := range blank {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for i, name := range names {
+		tmp := filepath.Join(dir, strconv.Itoa(i)+".go")
+		if err := os.WriteFile(tmp, blank[name], 0o644); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		replace[name] = tmp
+	}
+	b, err := json.Marshal(struct{ Replace map[string]string }{replace})
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "overlay.json"), b, 0o644)
+	}
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return append(slices.Clip(flags), "-overlay="+filepath.Join(dir, "overlay.json")), cleanup, nil
 }
 
-// withListedImports points the imports of each loaded target, which a load
-// without dependencies leaves as bare IDs, at the listed packages (with
-// their module and imports), as a full load would; false when one is not
-// among them.
-func withListedImports(loaded, listed []*packages.Package) bool {
-	byID := map[string]*packages.Package{}
-	packages.Visit(listed, nil, func(p *packages.Package) { byID[p.ID] = p })
-	for _, p := range loaded {
-		for path, q := range p.Imports {
-			l := byID[q.ID]
-			if l == nil {
-				return false
-			}
-			p.Imports[path] = l
+// hasOverlayFlag reports whether flags have an -overlay flag.
+func hasOverlayFlag(flags []string) bool {
+	for _, f := range flags {
+		if strings.HasPrefix(f, "-overlay") || strings.HasPrefix(f, "--overlay") {
+			return true
 		}
 	}
-	return true
+	return false
+}
+
+// blanking is parse (the loader's parser when nil) with the files of blank
+// parsed from their blank content instead of what is on disk.
+func blanking(parse func(*token.FileSet, string, []byte) (*ast.File, error), blank map[string][]byte) func(*token.FileSet, string, []byte) (*ast.File, error) {
+	if parse == nil {
+		parse = func(fset *token.FileSet, filename string, src []byte) (*ast.File, error) {
+			return parser.ParseFile(fset, filename, src, parser.AllErrors|parser.ParseComments)
+		}
+	}
+	return func(fset *token.FileSet, filename string, src []byte) (*ast.File, error) {
+		if b, ok := blank[filename]; ok {
+			src = b
+		} else if filepath.Base(filename) == GenFileName {
+			if b, ok := blank[filepath.Clean(filename)]; ok {
+				src = b
+			}
+		}
+		return parse(fset, filename, src)
+	}
 }
 
 // ParseFileFunc is a packages.Config.ParseFile for LoadModeCodeVersion: it
@@ -229,8 +288,18 @@ func ParseFileFunc(ctx context.Context, cfg Config) func(*token.FileSet, string,
 	if err != nil {
 		return nil
 	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 {
+		return nil
+	}
+	return parseFileFunc(lines[0], lines[1])
+}
+
+// parseFileFunc is ParseFileFunc with the go command's GOROOT and
+// GOMODCACHE.
+func parseFileFunc(goroot, gomodcache string) func(*token.FileSet, string, []byte) (*ast.File, error) {
 	var dirs []string
-	for _, d := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	for _, d := range []string{goroot, gomodcache} {
 		if d = strings.TrimSpace(d); d != "" && filepath.IsAbs(d) {
 			dirs = append(dirs, filepath.Clean(d)+string(filepath.Separator))
 		}
