@@ -590,6 +590,14 @@ func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser se
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return Meta{}, info, fmt.Errorf("record %q: read needs a non-nil pointer, got %T", storage.ShortKey(key), v)
 	}
+	if bg, ok := st.(storage.BytesGetter); ok {
+		b, info, err := bg.GetBytes(ctx, key)
+		if err != nil {
+			return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		}
+		m, err := readBytes(ctx, st, key, b, ser, rv, accept)
+		return m, info, err
+	}
 	rc, err := st.Get(ctx, key)
 	if err != nil {
 		return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
@@ -599,10 +607,13 @@ func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser se
 	src := io.Reader(rc)
 	if info.Size > 0 && info.Size <= wholeReadMax {
 		// A small object in one read call (header, payload and trailer)
-		// rather than one for each part.
+		// rather than one for each part, checked and decoded in place.
 		whole := make([]byte, info.Size)
 		n, _ := io.ReadFull(rc, whole)
 		if n == len(whole) {
+			if m, ok, err := readWhole(whole, key, ser, rv, accept, false); ok {
+				return m, info, err
+			}
 			src = &owned{Reader: bytes.NewReader(whole), b: whole}
 		} else {
 			// Cut short or failed: the record reader goes on with rc and
@@ -642,25 +653,7 @@ func readOpened(ctx context.Context, st storage.Storage, key string, rc io.Reade
 	if err != nil {
 		return Meta{}, err
 	}
-	meta := d.Meta()
-	if meta.Literal != nil {
-		if err := setLiteral(rv.Elem(), *meta.Literal); err != nil {
-			return Meta{}, fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
-		}
-		return meta, nil
-	}
-	s := ser
-	if s == nil || !s.Spec().Equal(*meta.Serializer) {
-		if s, err = serializer.New(*meta.Serializer); err != nil {
-			return Meta{}, fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
-		}
-	}
-	fresh := reflect.New(rv.Elem().Type())
-	if err := decodeSafe(s, serializer.NewVerified(payload), fresh.Interface()); err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w: %s into %s: %w", storage.ShortKey(key), ErrDecode, meta.Serializer.String(), rv.Elem().Type(), err)
-	}
-	rv.Elem().Set(fresh.Elem())
-	return meta, nil
+	return decodePayload(key, d.Meta(), payload, ser, rv, false)
 }
 
 // openedInfo learns the object's size (for sizing the payload buffer) and
