@@ -178,19 +178,19 @@ func (s *slot) damaged(err error, m record.Meta) (lookup, record.Meta, string, e
 	return lookupStale, m, "a damaged record was replaced", nil
 }
 
-// load looks for a reusable record at the key and decodes it. A record is
+// load looks for a reusable record at the key and decodes it into *dst,
+// which it replaces only on a hit with a fully decoded value. A record is
 // decoded only when it holds the run's result type (see resultType.judge);
 // why says what was found when it is not a hit. A task with a value does it
 // in one read of the object: the header is judged (type, task, expiry)
 // before a byte of the payload is decoded, and a record not to serve is
 // left unread past its header.
-func load[R any](ctx context.Context, s *slot) (v R, l lookup, m record.Meta, why string, err error) {
+func load[R any](ctx context.Context, s *slot, dst *R) (l lookup, m record.Meta, why string, err error) {
 	if !s.def.Value {
-		l, m, why, err = s.inspect(ctx)
-		return v, l, m, why, err
+		return s.inspect(ctx)
 	}
 	var refused error // accept's own error, returned as it is
-	m, info, err := record.ReadCheckedInfo(ctx, s.p.store, s.key, s.p.ser, &v, func(m record.Meta) error {
+	m, info, err := record.ReadCheckedInfo(ctx, s.p.store, s.key, s.p.ser, dst, func(m record.Meta) error {
 		why, err := s.want.judge(m, s.def, s.task, s.p.store, s.key)
 		switch {
 		case err != nil:
@@ -203,25 +203,24 @@ func load[R any](ctx context.Context, s *slot) (v R, l lookup, m record.Meta, wh
 		return err
 	})
 	s.used = info.Modified
-	var stale errStale
+	stale, isStale := err.(errStale) // accept's errors come back as they are
 	switch {
 	case err == nil:
-		return v, lookupHit, m, "", nil
+		return lookupHit, m, "", nil
 	case refused != nil:
-		return v, lookupAbsent, m, "", refused
-	case errors.As(err, &stale):
-		return v, lookupStale, m, stale.why, nil
+		return lookupAbsent, m, "", refused
+	case isStale:
+		return lookupStale, m, stale.why, nil
 	case errors.Is(err, storage.ErrNotFound):
-		return v, lookupAbsent, m, "no record at the key", nil
+		return lookupAbsent, m, "no record at the key", nil
 	case errors.Is(err, record.ErrNotRecord):
-		return v, lookupAbsent, m, "", foreign(s.task, s.p.store, s.key, err)
+		return lookupAbsent, m, "", foreign(s.task, s.p.store, s.key, err)
 	case errors.Is(err, record.ErrCorrupt):
-		l, m, why, err = s.damaged(err, m)
-		return v, l, m, why, err
+		return s.damaged(err, m)
 	case errors.Is(err, ErrKeyConflict):
-		return v, lookupAbsent, m, "", err
+		return lookupAbsent, m, "", err
 	}
-	return v, lookupAbsent, m, "", fmt.Errorf("task %s: read cached result %q from %s: %w", s.task, storage.ShortKey(s.key), s.p.store, err)
+	return lookupAbsent, m, "", fmt.Errorf("task %s: read cached result %q from %s: %w", s.task, storage.ShortKey(s.key), s.p.store, err)
 }
 
 // literalOf reports whether v is stored inline (see record.LiteralOf); the

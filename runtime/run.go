@@ -208,9 +208,11 @@ func attempts[R any](ctx context.Context, log *runLog, retries int, delay time.D
 // State (returned), the body's context with its taskRun (read by
 // TaskRunFrom) and the calling flow run's info.
 type taskFrame[R any] struct {
-	st  State[R]
-	ctx taskCtx
-	fi  FlowRunInfo // the calling flow run, as the task run started
+	st   State[R]
+	ctx  taskCtx
+	fi   FlowRunInfo // the calling flow run, as the task run started
+	sl   slot        // where a persisted result is kept
+	meta record.Meta // the record's, once loaded
 }
 
 // runTask runs a task under cfg, called from fr (nil outside flows), with
@@ -265,18 +267,20 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	}
 	var sl *slot // where the result is kept; nil when not persisted
 	if p.persist {
-		sl = &slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
+		f.sl = slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
+		sl = &f.sl
 		st.res.want = &sl.want
 	}
-	cached := func(v R, m record.Meta) *State[R] {
+	// cached finishes a hit: the value is in st.res.value already.
+	cached := func(m record.Meta) *State[R] {
 		if fr != nil {
 			fr.resumed.Add(1)
 		}
 		sl.touch(tctx)
 		st.name = StateCached
 		st.why = "loaded the record at the key"
-		st.res.meta = &m
-		st.res.value = v
+		f.meta = m
+		st.res.meta = &f.meta
 		st.res.loaded, st.res.keep = p.inMemory, p.inMemory
 		if !p.inMemory {
 			var zero R
@@ -297,12 +301,12 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		st.why = "refresh requested"
 	default:
-		v, l, m, why, err := load[R](tctx, sl)
+		l, m, why, err := load(tctx, sl, &st.res.value)
 		if err != nil {
 			return fail(err)
 		}
 		if l == lookupHit {
-			return cached(v, m)
+			return cached(m)
 		}
 		found, st.why = l, why
 	}
@@ -316,12 +320,12 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		defer held.unlock()
 		bctx = held.ctx
 		if !p.refresh {
-			v, l, m, why, err := load[R](tctx, sl)
+			l, m, why, err := load(tctx, sl, &st.res.value)
 			if err != nil {
 				return fail(err)
 			}
 			if l == lookupHit {
-				return cached(v, m)
+				return cached(m)
 			}
 			found, st.why = l, why
 		}

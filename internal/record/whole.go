@@ -92,9 +92,11 @@ func decodePayload(key string, meta Meta, payload []byte, ser serializer.Seriali
 			return Meta{}, fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
 		}
 	}
-	in := serializer.NewVerified(payload)
+	var in *serializer.Verified
 	if shared {
 		in = serializer.NewVerifiedShared(payload)
+	} else {
+		in = serializer.NewVerified(payload)
 	}
 	fresh := reflect.New(rv.Elem().Type())
 	if err := decodeSafe(s, in, fresh.Interface()); err != nil {

@@ -59,8 +59,8 @@ func NewVerified(b []byte) *Verified {
 // trust its lengths as NewVerified's, but a decoded []byte is a copy, never
 // a slice of b.
 func NewVerifiedShared(b []byte) *Verified {
-	v := NewVerified(b)
-	v.shared = true
+	v := &Verified{b: b, shared: true}
+	v.Reset(b)
 	return v
 }
 

@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:274ce51ad26ea74682467828a4086ac8c342f3a720c8989c77b8bcc087b80996",
+	Source:   "sha256:bfeb727eade80f7992cd2c7b87e0788e9d1b6c3e04283bd86cca57ab4c33ec73",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
