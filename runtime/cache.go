@@ -2,8 +2,13 @@ package runtime
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -55,47 +60,123 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 		}
 		return k, true, man, nil
 	}
-	pol, err := parsePolicy(cfg.CachePolicy)
+	kp, err := keyPolicyOf(cfg.CachePolicy)
 	if err != nil {
 		return "", false, record.Manifest{}, fmt.Errorf("task %s: %w", p.name, err)
 	}
-	if pol.None() {
+	if kp.none {
 		return uuid.NewString(), false, record.Manifest{}, nil
 	}
-	man := record.Manifest{KeyFrom: "cache_policy", Policy: pol.String()}
-	parts := map[string]string{}
-	for _, part := range pol.Parts() {
+	// The hex SHA-256 of the policy's parts, in their sorted order; the
+	// parameters' own hashes (Manifest.Params) wait for withParams: a hit
+	// never needs them.
+	man := record.Manifest{KeyFrom: "cache_policy", Policy: kp.text}
+	kh := keyHashers.Get().(*keyHasher)
+	defer keyHashers.Put(kh)
+	kh.h.Reset()
+	e := &kh.e
+	e.w = kh.h
+	e.str("resultgen-cache-key/v1")
+	e.str(def.Func)
+	for _, part := range kp.parts {
+		var v string
 		switch part {
 		case cachepolicy.Inputs:
-			h := newTrackingHasher(pol.Excluded())
+			h := newHasher(kp.excluded)
 			if inv.Inputs != nil {
 				if err := inv.Inputs(h); err != nil {
 					return "", false, record.Manifest{}, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
 				}
 			}
-			parts[part] = h.sum()
-			man.Inputs, man.Params = parts[part], h.paramSums()
+			v = h.sum()
+			man.Inputs = v
 		case cachepolicy.TaskSource:
-			parts[part] = def.Source
+			v = def.Source
 			man.Source, man.Units = def.Source, def.Units
 		case cachepolicy.RunID:
 			if fr != nil {
-				parts[part] = fr.id
+				v = fr.id
 			} else {
-				parts[part] = tr.get().ID
+				v = tr.get().ID
 			}
-			man.RunID = parts[part]
+			man.RunID = v
 		case cachepolicy.FlowParameters:
-			if fr != nil {
-				if fr.inputErr != nil {
-					return "", false, record.Manifest{}, fmt.Errorf("task %s: hash parameters of flow %s for the cache key: %w", p.name, fr.flowName, fr.inputErr)
-				}
-				parts[part] = fr.inputHash
+			if fr == nil {
+				continue // not a part of the key outside a flow
 			}
-			man.FlowParameters = parts[part]
+			if fr.inputErr != nil {
+				return "", false, record.Manifest{}, fmt.Errorf("task %s: hash parameters of flow %s for the cache key: %w", p.name, fr.flowName, fr.inputErr)
+			}
+			v = fr.inputHash
+			man.FlowParameters = v
+		default:
+			continue
+		}
+		e.str(part)
+		e.str(v)
+	}
+	return hex.EncodeToString(kh.h.Sum(kh.sum[:0])), true, man, nil
+}
+
+// withParams completes a cache policy's manifest with each parameter's own
+// hash (Manifest.Params), hashing the inputs again: taskKey leaves them out,
+// as a hit never needs them; a miss persists them (and explains with them).
+func withParams[R any](inv Invocation[R], cfg Config, p plan, man record.Manifest) (record.Manifest, error) {
+	if man.KeyFrom != "cache_policy" || man.Inputs == "" {
+		return man, nil
+	}
+	kp, err := keyPolicyOf(cfg.CachePolicy)
+	if err != nil {
+		return man, fmt.Errorf("task %s: %w", p.name, err)
+	}
+	h := newParamHasher(kp.excluded)
+	if inv.Inputs != nil {
+		if err := inv.Inputs(h); err != nil {
+			return man, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
 		}
 	}
-	return policyKey(def.Func, parts), true, man, nil
+	man.Params = h.paramSums()
+	return man, nil
+}
+
+// keyHasher is a pooled SHA-256 for policy keys.
+type keyHasher struct {
+	h   hash.Hash
+	e   encoder
+	sum [sha256.Size]byte
+}
+
+var keyHashers = sync.Pool{New: func() any { return &keyHasher{h: sha256.New()} }}
+
+// keyPolicy is a parsed cache_policy, as keys use it; kept per text, so a
+// run parses none.
+type keyPolicy struct {
+	none     bool
+	parts    []string        // sorted, unique
+	excluded map[string]bool // parameters left out of inputs; read only
+	text     string          // the resolved policy (Manifest.Policy)
+}
+
+var (
+	keyPolicies   sync.Map // cache_policy text -> *keyPolicy
+	keyPolicyKept atomic.Int32
+)
+
+// keyPolicyOf returns the parsed cache_policy s ("" is the default),
+// parsing each text once (up to a bound; more are parsed on each use).
+func keyPolicyOf(s string) (*keyPolicy, error) {
+	if kp, ok := keyPolicies.Load(s); ok {
+		return kp.(*keyPolicy), nil
+	}
+	pol, err := parsePolicy(s)
+	if err != nil {
+		return nil, err
+	}
+	kp := &keyPolicy{none: pol.None(), parts: pol.Parts(), excluded: pol.Excluded(), text: pol.String()}
+	if keyPolicyKept.Add(1) <= 1024 {
+		keyPolicies.Store(s, kp)
+	}
+	return kp, nil
 }
 
 // lookup is what a cache lookup found.

@@ -331,6 +331,13 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 	}
 
+	if p.persist && reuse {
+		// a miss: the record written (and the explanation) name each
+		// parameter's hash, which the lookup did without
+		if manifest, err = withParams(inv, cfg, p, manifest); err != nil {
+			return fail(err)
+		}
+	}
 	var labels map[string]string
 	if p.persist {
 		info := tr.get()
