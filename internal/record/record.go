@@ -598,6 +598,15 @@ func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser se
 		m, err := readBytes(ctx, st, key, b, ser, rv, accept)
 		return m, info, err
 	}
+	if wg, ok := st.(storage.WholeGetter); ok {
+		if b, info, ok := wg.GetWhole(ctx, key, wholeReadMax); ok {
+			if m, ok, err := readWhole(b, key, ser, rv, accept, false); ok {
+				return m, info, err
+			}
+			m, err := readOpened(ctx, st, key, &owned{Reader: bytes.NewReader(b), b: b}, info.Size, ser, rv, accept)
+			return m, info, err
+		}
+	}
 	rc, err := st.Get(ctx, key)
 	if err != nil {
 		return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)

@@ -152,6 +152,17 @@ type BytesGetter interface {
 	GetBytes(ctx context.Context, key string) ([]byte, Info, error)
 }
 
+// WholeGetter is implemented by stores that can read a small object whole
+// in fewer steps than Get and a read (Local on Linux).
+type WholeGetter interface {
+	// GetWhole reads the whole object into a fresh buffer, the caller's
+	// own, when it is at most max bytes, with what the store knows of it
+	// (Size and Modified). ok is false, with no error, when it does not
+	// (a larger object, a key it cannot take this way, any failure): the
+	// caller then uses Get, which reports what is wrong.
+	GetWhole(ctx context.Context, key string, max int64) (b []byte, info Info, ok bool)
+}
+
 // Locator is implemented by stores that can name where a key's object lives
 // in the terms a user would look it up with: a file path for local storage,
 // an s3:// URL for S3. Callers fall back to String() + "/" + key.

@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:bfeb727eade80f7992cd2c7b87e0788e9d1b6c3e04283bd86cca57ab4c33ec73",
+	Source:   "sha256:e5a8ff261a3d198c17d84af00562299c3fee0a98e039d2fa681156ffa13c4f89",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
