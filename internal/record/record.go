@@ -295,6 +295,19 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	opts.Metadata = objectMetadata(meta, opts.Metadata)
+	if b, n, sum, ok, err := encodeSmall(ser, v, head, encodeTrailer); err != nil {
+		return Meta{}, fmt.Errorf("record %q: encode with %s: %w", storage.ShortKey(key), spec.String(), err)
+	} else if ok {
+		// A small record goes to the store whole, its size known: no pipe,
+		// no goroutine, and a store sends it in one request as it is.
+		opts.Size = int64(len(b))
+		if err := st.Put(ctx, key, bytes.NewReader(b), opts); err != nil {
+			return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		}
+		meta.Size = n
+		meta.Checksum = checksumOf(sum[:])
+		return meta, nil
+	}
 	opts.Size = -1
 
 	pr, pw := io.Pipe()
@@ -338,6 +351,46 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 }
 
 var errWriteAborted = errors.New("record: write aborted")
+
+// smallMax is the largest payload Write encodes whole before writing it.
+const smallMax = 64 << 10
+
+// encodeSmall encodes v after head into one buffer with its trailer when
+// the payload stays within smallMax; ok is false (and the encoding is
+// dropped) as soon as it grows past that, and Write streams it instead.
+// err is the serializer's own failure.
+// The record is b, its payload n bytes with SHA-256 sum.
+func encodeSmall(ser serializer.Serializer, v any, head []byte, trailer func(int64, []byte) []byte) (b []byte, n int64, sum [sha256.Size]byte, ok bool, err error) {
+	w := &capped{b: append(make([]byte, 0, len(head)+1024), head...), max: len(head) + smallMax}
+	if err := encodeSafe(ser, w, v); w.over {
+		// whatever the serializer made of errTooBig (even nothing)
+		return nil, 0, sum, false, nil
+	} else if err != nil {
+		return nil, 0, sum, false, err
+	}
+	payload := w.b[len(head):]
+	sum = sha256.Sum256(payload)
+	n = int64(len(payload))
+	return append(w.b, trailer(n, sum[:])...), n, sum, true, nil
+}
+
+// capped collects writes up to max bytes, then fails with errTooBig.
+type capped struct {
+	b    []byte
+	max  int
+	over bool // a write went past max: b is not the whole encoding
+}
+
+var errTooBig = errors.New("record: payload too big to hold whole")
+
+func (c *capped) Write(p []byte) (int, error) {
+	if c.over || len(c.b)+len(p) > c.max {
+		c.over = true
+		return 0, errTooBig
+	}
+	c.b = append(c.b, p...)
+	return len(p), nil
+}
 
 type hashWriter struct {
 	w    io.Writer
