@@ -326,10 +326,11 @@ func parseHeaderText(b []byte, text string) (Meta, error) {
 	if !ok {
 		// Unmarshal refuses data after the object (a syntax error), without
 		// a Decoder's buffering and copies.
-		h = header{}
-		if err := json.Unmarshal(b, &h); err != nil {
+		var slow header // on the heap on this path only
+		if err := json.Unmarshal(b, &slow); err != nil {
 			return Meta{}, fmt.Errorf("header: %w", err)
 		}
+		h = slow
 	}
 	switch {
 	case h.Literal != nil && h.Serializer != nil:
