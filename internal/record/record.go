@@ -295,102 +295,93 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	opts.Metadata = objectMetadata(meta, opts.Metadata)
-	if b, n, sum, ok, err := encodeSmall(ser, v, head, encodeTrailer); err != nil {
-		return Meta{}, fmt.Errorf("record %q: encode with %s: %w", storage.ShortKey(key), spec.String(), err)
-	} else if ok {
-		// A small record goes to the store whole, its size known: no pipe,
-		// no goroutine, and a store sends it in one request as it is.
-		opts.Size = int64(len(b))
-		if err := st.Put(ctx, key, bytes.NewReader(b), opts); err != nil {
-			return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
-		}
-		meta.Size = n
-		meta.Checksum = checksumOf(sum[:])
-		return meta, nil
-	}
-	opts.Size = -1
 
-	pr, pw := io.Pipe()
+	// The record is encoded in this goroutine into one buffer. A payload
+	// that ends within smallMax goes to the store whole, its size known
+	// (no pipe, no goroutine; S3 sends it as it is). A larger one spills:
+	// at its first write past the cap, Put starts in a goroutine of its
+	// own, reading the buffer and then a pipe that the rest of the
+	// encoding streams into, so the value is encoded once either way.
 	var (
-		encErr error
-		size   int64
-		sum    []byte
-		done   = make(chan struct{})
+		perr    error
+		putDone chan struct{}
 	)
-	go func() {
-		defer close(done)
-		if _, err := pw.Write(head); err != nil {
-			return // Put gave up; its error is reported
-		}
-		hw := &hashWriter{w: pw, h: sha256.New()}
-		if err := encodeSafe(ser, hw, v); err != nil {
-			if hw.werr == nil { // the serializer failed, not the store
-				encErr = err
-			}
-			pw.CloseWithError(err)
-			return
-		}
+	sp := &spill{b: append(make([]byte, 0, len(head)+1024), head...), max: len(head) + smallMax + frame.tsize()}
+	sp.start = func(first []byte) *io.PipeWriter {
+		pr, pw := io.Pipe()
+		putDone = make(chan struct{})
+		sopts := opts
+		sopts.Size = -1
+		go func() {
+			defer close(putDone)
+			perr = st.Put(ctx, key, io.MultiReader(bytes.NewReader(first), pr), sopts)
+			pr.CloseWithError(errWriteAborted) // unblocks the encoder when Put stopped early
+		}()
+		return pw
+	}
+	hw := &hashWriter{w: sp, h: sha256.New()}
+	encErr := encodeSafe(ser, hw, v)
+	var size int64
+	var sum []byte
+	if encErr == nil {
 		size, sum = hw.n, hw.h.Sum(nil)
-		if _, err := pw.Write(encodeTrailer(size, sum)); err != nil {
-			return
+		if _, err := sp.Write(encodeTrailer(size, sum)); err != nil && hw.werr == nil {
+			hw.werr = err
 		}
-		pw.Close()
-	}()
-	perr := st.Put(ctx, key, pr, opts)
-	pr.CloseWithError(errWriteAborted) // unblocks the encoder when Put stopped early
-	<-done
-	if encErr != nil {
-		return Meta{}, fmt.Errorf("record %q: encode with %s: %w", storage.ShortKey(key), spec.String(), encErr)
+	}
+	if sp.pw == nil {
+		if encErr != nil {
+			return Meta{}, fmt.Errorf("record %q: encode with %s: %w", storage.ShortKey(key), spec.String(), encErr)
+		}
+		opts.Size = int64(len(sp.b))
+		perr = st.Put(ctx, key, bytes.NewReader(sp.b), opts)
+	} else {
+		if encErr != nil {
+			sp.pw.CloseWithError(encErr)
+		} else {
+			sp.pw.Close()
+		}
+		<-putDone
+		if encErr != nil && hw.werr == nil { // the serializer failed, not the store
+			return Meta{}, fmt.Errorf("record %q: encode with %s: %w", storage.ShortKey(key), spec.String(), encErr)
+		}
 	}
 	if perr != nil {
 		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), perr)
+	}
+	if encErr != nil || hw.werr != nil {
+		// cannot be: a failed write means a failed Put
+		return Meta{}, fmt.Errorf("record %q: write: %w", storage.ShortKey(key), errors.Join(encErr, hw.werr))
 	}
 	meta.Size = size
 	meta.Checksum = checksumOf(sum)
 	return meta, nil
 }
 
+// spill holds a record's bytes up to max, then starts the streaming Put
+// (start, given the bytes so far) and writes the rest to its pipe.
+type spill struct {
+	b     []byte
+	max   int
+	start func(first []byte) *io.PipeWriter
+	pw    *io.PipeWriter // nil until spilled
+}
+
+func (s *spill) Write(p []byte) (int, error) {
+	if s.pw == nil {
+		if len(s.b)+len(p) <= s.max {
+			s.b = append(s.b, p...)
+			return len(p), nil
+		}
+		s.pw = s.start(s.b) // s.b is the Put's from now on, never written again
+	}
+	return s.pw.Write(p)
+}
+
 var errWriteAborted = errors.New("record: write aborted")
 
-// smallMax is the largest payload Write encodes whole before writing it.
+// smallMax is the largest payload Write holds whole before writing it.
 const smallMax = 64 << 10
-
-// encodeSmall encodes v after head into one buffer with its trailer when
-// the payload stays within smallMax; ok is false (and the encoding is
-// dropped) as soon as it grows past that, and Write streams it instead.
-// err is the serializer's own failure.
-// The record is b, its payload n bytes with SHA-256 sum.
-func encodeSmall(ser serializer.Serializer, v any, head []byte, trailer func(int64, []byte) []byte) (b []byte, n int64, sum [sha256.Size]byte, ok bool, err error) {
-	w := &capped{b: append(make([]byte, 0, len(head)+1024), head...), max: len(head) + smallMax}
-	if err := encodeSafe(ser, w, v); w.over {
-		// whatever the serializer made of errTooBig (even nothing)
-		return nil, 0, sum, false, nil
-	} else if err != nil {
-		return nil, 0, sum, false, err
-	}
-	payload := w.b[len(head):]
-	sum = sha256.Sum256(payload)
-	n = int64(len(payload))
-	return append(w.b, trailer(n, sum[:])...), n, sum, true, nil
-}
-
-// capped collects writes up to max bytes, then fails with errTooBig.
-type capped struct {
-	b    []byte
-	max  int
-	over bool // a write went past max: b is not the whole encoding
-}
-
-var errTooBig = errors.New("record: payload too big to hold whole")
-
-func (c *capped) Write(p []byte) (int, error) {
-	if c.over || len(c.b)+len(p) > c.max {
-		c.over = true
-		return 0, errTooBig
-	}
-	c.b = append(c.b, p...)
-	return len(p), nil
-}
 
 type hashWriter struct {
 	w    io.Writer

@@ -22,11 +22,13 @@ func (s *sizeStore) Put(ctx context.Context, key string, body io.Reader, opts st
 	return s.Storage.Put(ctx, key, body, opts)
 }
 
-// careless writes v (a []byte) in 1 KiB pieces and ignores write errors.
-type careless struct{}
+// careless writes v (a []byte) in 1 KiB pieces and ignores write errors;
+// it counts its encodings.
+type careless struct{ n *int }
 
 func (careless) Spec() serializer.Spec { return serializer.Spec{Type: "careless"} }
-func (careless) Encode(w io.Writer, v any) error {
+func (c careless) Encode(w io.Writer, v any) error {
+	*c.n++
 	b := v.([]byte)
 	for len(b) > 0 {
 		n := min(len(b), 1024)
@@ -41,14 +43,16 @@ func (careless) Decode(r io.Reader, v any) error {
 	return err
 }
 
-// A small record goes to the store whole with its size; a large one is
-// streamed, whatever its serializer does with the small path's refusal.
+// A small record goes to the store whole with its size; a larger one
+// spills into a streamed Put, the value encoded once (a careless
+// serializer's bytes all arrive).
 func TestWriteSmallWhole(t *testing.T) {
 	ctx := context.Background()
 	for _, n := range []int{0, 1000, 64 << 10, 64<<10 + 1, 300 << 10} {
 		st := &sizeStore{Storage: storage.NewMemory()}
 		want := bytes.Repeat([]byte{'z'}, n)
-		for _, ser := range []serializer.Serializer{serializer.Msgpack(), careless{}} {
+		encodings := 0
+		for _, ser := range []serializer.Serializer{serializer.Msgpack(), careless{&encodings}} {
 			m, err := record.Write(ctx, st, "k", record.Meta{}, ser, want, storage.PutOptions{})
 			if err != nil {
 				t.Fatal(err)
@@ -67,6 +71,9 @@ func TestWriteSmallWhole(t *testing.T) {
 			}
 			if _, ok := ser.(careless); ok && !bytes.Equal(payload, want) {
 				t.Fatalf("%d bytes by a careless serializer: stored %d bytes", n, len(payload))
+			}
+			if _, ok := ser.(careless); ok && encodings != 1 {
+				t.Fatalf("%d bytes: encoded %d times", n, encodings)
 			}
 			size := st.sizes[len(st.sizes)-1]
 			if small := m.Size <= 64<<10; small != (size > 0) {
