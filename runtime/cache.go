@@ -2,8 +2,13 @@ package runtime
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -55,47 +60,123 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 		}
 		return k, true, man, nil
 	}
-	pol, err := parsePolicy(cfg.CachePolicy)
+	kp, err := keyPolicyOf(cfg.CachePolicy)
 	if err != nil {
 		return "", false, record.Manifest{}, fmt.Errorf("task %s: %w", p.name, err)
 	}
-	if pol.None() {
+	if kp.none {
 		return uuid.NewString(), false, record.Manifest{}, nil
 	}
-	man := record.Manifest{KeyFrom: "cache_policy", Policy: pol.String()}
-	parts := map[string]string{}
-	for _, part := range pol.Parts() {
+	// The hex SHA-256 of the policy's parts, in their sorted order; the
+	// parameters' own hashes (Manifest.Params) wait for withParams: a hit
+	// never needs them.
+	man := record.Manifest{KeyFrom: "cache_policy", Policy: kp.text}
+	kh := keyHashers.Get().(*keyHasher)
+	defer keyHashers.Put(kh)
+	kh.h.Reset()
+	e := &kh.e
+	e.w = kh.h
+	e.str("resultgen-cache-key/v1")
+	e.str(def.Func)
+	for _, part := range kp.parts {
+		var v string
 		switch part {
 		case cachepolicy.Inputs:
-			h := newTrackingHasher(pol.Excluded())
+			h := newHasher(kp.excluded)
 			if inv.Inputs != nil {
 				if err := inv.Inputs(h); err != nil {
 					return "", false, record.Manifest{}, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
 				}
 			}
-			parts[part] = h.sum()
-			man.Inputs, man.Params = parts[part], h.paramSums()
+			v = h.sum()
+			man.Inputs = v
 		case cachepolicy.TaskSource:
-			parts[part] = def.Source
+			v = def.Source
 			man.Source, man.Units = def.Source, def.Units
 		case cachepolicy.RunID:
 			if fr != nil {
-				parts[part] = fr.id
+				v = fr.id
 			} else {
-				parts[part] = tr.get().ID
+				v = tr.get().ID
 			}
-			man.RunID = parts[part]
+			man.RunID = v
 		case cachepolicy.FlowParameters:
-			if fr != nil {
-				if fr.inputErr != nil {
-					return "", false, record.Manifest{}, fmt.Errorf("task %s: hash parameters of flow %s for the cache key: %w", p.name, fr.flowName, fr.inputErr)
-				}
-				parts[part] = fr.inputHash
+			if fr == nil {
+				continue // not a part of the key outside a flow
 			}
-			man.FlowParameters = parts[part]
+			if fr.inputErr != nil {
+				return "", false, record.Manifest{}, fmt.Errorf("task %s: hash parameters of flow %s for the cache key: %w", p.name, fr.flowName, fr.inputErr)
+			}
+			v = fr.inputHash
+			man.FlowParameters = v
+		default:
+			continue
+		}
+		e.str(part)
+		e.str(v)
+	}
+	return hex.EncodeToString(kh.h.Sum(kh.sum[:0])), true, man, nil
+}
+
+// withParams completes a cache policy's manifest with each parameter's own
+// hash (Manifest.Params), hashing the inputs again: taskKey leaves them out,
+// as a hit never needs them; a miss persists them (and explains with them).
+func withParams[R any](inv Invocation[R], cfg Config, p plan, man record.Manifest) (record.Manifest, error) {
+	if man.KeyFrom != "cache_policy" || man.Inputs == "" {
+		return man, nil
+	}
+	kp, err := keyPolicyOf(cfg.CachePolicy)
+	if err != nil {
+		return man, fmt.Errorf("task %s: %w", p.name, err)
+	}
+	h := newParamHasher(kp.excluded)
+	if inv.Inputs != nil {
+		if err := inv.Inputs(h); err != nil {
+			return man, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
 		}
 	}
-	return policyKey(def.Func, parts), true, man, nil
+	man.Params = h.paramSums()
+	return man, nil
+}
+
+// keyHasher is a pooled SHA-256 for policy keys.
+type keyHasher struct {
+	h   hash.Hash
+	e   encoder
+	sum [sha256.Size]byte
+}
+
+var keyHashers = sync.Pool{New: func() any { return &keyHasher{h: sha256.New()} }}
+
+// keyPolicy is a parsed cache_policy, as keys use it; kept per text, so a
+// run parses none.
+type keyPolicy struct {
+	none     bool
+	parts    []string        // sorted, unique
+	excluded map[string]bool // parameters left out of inputs; read only
+	text     string          // the resolved policy (Manifest.Policy)
+}
+
+var (
+	keyPolicies   sync.Map // cache_policy text -> *keyPolicy
+	keyPolicyKept atomic.Int32
+)
+
+// keyPolicyOf returns the parsed cache_policy s ("" is the default),
+// parsing each text once (up to a bound; more are parsed on each use).
+func keyPolicyOf(s string) (*keyPolicy, error) {
+	if kp, ok := keyPolicies.Load(s); ok {
+		return kp.(*keyPolicy), nil
+	}
+	pol, err := parsePolicy(s)
+	if err != nil {
+		return nil, err
+	}
+	kp := &keyPolicy{none: pol.None(), parts: pol.Parts(), excluded: pol.Excluded(), text: pol.String()}
+	if keyPolicyKept.Add(1) <= 1024 {
+		keyPolicies.Store(s, kp)
+	}
+	return kp, nil
 }
 
 // lookup is what a cache lookup found.
@@ -178,19 +259,19 @@ func (s *slot) damaged(err error, m record.Meta) (lookup, record.Meta, string, e
 	return lookupStale, m, "a damaged record was replaced", nil
 }
 
-// load looks for a reusable record at the key and decodes it. A record is
+// load looks for a reusable record at the key and decodes it into *dst,
+// which it replaces only on a hit with a fully decoded value. A record is
 // decoded only when it holds the run's result type (see resultType.judge);
 // why says what was found when it is not a hit. A task with a value does it
 // in one read of the object: the header is judged (type, task, expiry)
 // before a byte of the payload is decoded, and a record not to serve is
 // left unread past its header.
-func load[R any](ctx context.Context, s *slot) (v R, l lookup, m record.Meta, why string, err error) {
+func load[R any](ctx context.Context, s *slot, dst *R) (l lookup, m record.Meta, why string, err error) {
 	if !s.def.Value {
-		l, m, why, err = s.inspect(ctx)
-		return v, l, m, why, err
+		return s.inspect(ctx)
 	}
 	var refused error // accept's own error, returned as it is
-	m, info, err := record.ReadCheckedInfo(ctx, s.p.store, s.key, s.p.ser, &v, func(m record.Meta) error {
+	m, info, err := record.ReadCheckedInfo(ctx, s.p.store, s.key, s.p.ser, dst, func(m record.Meta) error {
 		why, err := s.want.judge(m, s.def, s.task, s.p.store, s.key)
 		switch {
 		case err != nil:
@@ -203,25 +284,24 @@ func load[R any](ctx context.Context, s *slot) (v R, l lookup, m record.Meta, wh
 		return err
 	})
 	s.used = info.Modified
-	var stale errStale
+	stale, isStale := err.(errStale) // accept's errors come back as they are
 	switch {
 	case err == nil:
-		return v, lookupHit, m, "", nil
+		return lookupHit, m, "", nil
 	case refused != nil:
-		return v, lookupAbsent, m, "", refused
-	case errors.As(err, &stale):
-		return v, lookupStale, m, stale.why, nil
+		return lookupAbsent, m, "", refused
+	case isStale:
+		return lookupStale, m, stale.why, nil
 	case errors.Is(err, storage.ErrNotFound):
-		return v, lookupAbsent, m, "no record at the key", nil
+		return lookupAbsent, m, "no record at the key", nil
 	case errors.Is(err, record.ErrNotRecord):
-		return v, lookupAbsent, m, "", foreign(s.task, s.p.store, s.key, err)
+		return lookupAbsent, m, "", foreign(s.task, s.p.store, s.key, err)
 	case errors.Is(err, record.ErrCorrupt):
-		l, m, why, err = s.damaged(err, m)
-		return v, l, m, why, err
+		return s.damaged(err, m)
 	case errors.Is(err, ErrKeyConflict):
-		return v, lookupAbsent, m, "", err
+		return lookupAbsent, m, "", err
 	}
-	return v, lookupAbsent, m, "", fmt.Errorf("task %s: read cached result %q from %s: %w", s.task, storage.ShortKey(s.key), s.p.store, err)
+	return lookupAbsent, m, "", fmt.Errorf("task %s: read cached result %q from %s: %w", s.task, storage.ShortKey(s.key), s.p.store, err)
 }
 
 // literalOf reports whether v is stored inline (see record.LiteralOf); the

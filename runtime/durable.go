@@ -58,7 +58,7 @@ func reservedKey(key string) error {
 // found reports a record to return; an error when the record belongs to
 // another flow, or holds other parameters than hash.
 func finishedRun[R any](ctx context.Context, sl *slot, id, hash string) (v R, m record.Meta, found bool, err error) {
-	v, l, m, _, err := load[R](ctx, sl)
+	l, m, _, err := load(ctx, sl, &v)
 	if err != nil || l != lookupHit {
 		return v, m, false, err
 	}

@@ -49,10 +49,15 @@ type Hasher struct {
 	param   string
 	// With track, each parameter's encoding (without its name) is hashed
 	// on its own as well, for the record's key manifest.
-	track  bool
-	params []paramSum
-	cur    hash.Hash // the current parameter's own hash; nil when excluded
-	w      io.Writer // h.h, or h.h and cur
+	track bool
+	// With paramsOnly (and track), only the parameters' own hashes are
+	// kept: h is nil.
+	paramsOnly bool
+	params     []paramSum
+	cur        hash.Hash // the current parameter's own hash; nil when excluded
+	w          io.Writer // h.h, or h.h and cur
+	e          encoder   // for the methods writing scalars (Value has its own)
+	sumBuf     [sha256.Size]byte
 }
 
 // paramSum is one parameter's own hash; h is nil when the policy leaves the
@@ -75,8 +80,16 @@ func newTrackingHasher(exclude map[string]bool) *Hasher {
 	return h
 }
 
+// newParamHasher is a Hasher that keeps each parameter's hash only (for
+// paramSums), not the hash of them all.
+func newParamHasher(exclude map[string]bool) *Hasher {
+	h := &Hasher{exclude: exclude, track: true, paramsOnly: true}
+	h.w = io.Discard
+	return h
+}
+
 // sum returns the hex SHA-256 of everything written so far.
-func (h *Hasher) sum() string { return hex.EncodeToString(h.h.Sum(nil)) }
+func (h *Hasher) sum() string { return hex.EncodeToString(h.h.Sum(h.sumBuf[:0])) }
 
 // paramSums returns each parameter seen, in order, with the first 16 hex
 // digits of the SHA-256 of its encoding ("" when the policy leaves it out).
@@ -96,6 +109,17 @@ func (h *Hasher) paramSums() []record.ParamSum {
 // Param starts parameter name and reports whether the cache policy includes it.
 func (h *Hasher) Param(name string) bool {
 	h.param = name
+	if h.paramsOnly {
+		var ph hash.Hash
+		h.w = io.Discard
+		if !h.exclude[name] {
+			ph = sha256.New()
+			h.w = ph
+		}
+		h.params = append(h.params, paramSum{name: name, h: ph})
+		h.cur = ph
+		return ph != nil
+	}
 	h.w = h.h
 	if h.track {
 		var ph hash.Hash
@@ -108,7 +132,8 @@ func (h *Hasher) Param(name string) bool {
 	if h.exclude[name] {
 		return false
 	}
-	e := &encoder{w: h.h}
+	e := &h.e
+	e.w = h.h
 	e.tag('P')
 	e.str(name)
 	if h.cur != nil {
@@ -117,7 +142,10 @@ func (h *Hasher) Param(name string) bool {
 	return true
 }
 
-func (h *Hasher) enc() *encoder { return &encoder{w: h.w} }
+func (h *Hasher) enc() *encoder {
+	h.e.w = h.w
+	return &h.e
+}
 
 // String hashes a string.
 func (h *Hasher) String(s string) { e := h.enc(); e.tag('s'); e.str(s) }
@@ -175,10 +203,11 @@ type visit struct {
 }
 
 type encoder struct {
-	w     interface{ Write([]byte) (int, error) }
-	seen  map[visit]int // pointers on the current path, by depth
-	depth int
-	buf   [binary.MaxVarintLen64]byte
+	w       interface{ Write([]byte) (int, error) }
+	seen    map[visit]int // pointers on the current path, by depth
+	depth   int
+	buf     [binary.MaxVarintLen64]byte
+	scratch [128]byte // short strings are written from here, without a conversion
 }
 
 func (e *encoder) tag(b byte) { e.buf[0] = b; e.w.Write(e.buf[:1]) }
@@ -190,7 +219,14 @@ func (e *encoder) u64(n uint64) {
 	binary.BigEndian.PutUint64(e.buf[:8], n)
 	e.w.Write(e.buf[:8])
 }
-func (e *encoder) str(s string)   { e.uvarint(uint64(len(s))); e.w.Write([]byte(s)) }
+func (e *encoder) str(s string) {
+	e.uvarint(uint64(len(s)))
+	if len(s) <= len(e.scratch) {
+		e.w.Write(e.scratch[:copy(e.scratch[:], s)])
+		return
+	}
+	e.w.Write([]byte(s))
+}
 func (e *encoder) bytes(b []byte) { e.uvarint(uint64(len(b))); e.w.Write(b) }
 
 var timeType = reflect.TypeFor[time.Time]()

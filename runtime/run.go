@@ -208,9 +208,11 @@ func attempts[R any](ctx context.Context, log *runLog, retries int, delay time.D
 // State (returned), the body's context with its taskRun (read by
 // TaskRunFrom) and the calling flow run's info.
 type taskFrame[R any] struct {
-	st  State[R]
-	ctx taskCtx
-	fi  FlowRunInfo // the calling flow run, as the task run started
+	st   State[R]
+	ctx  taskCtx
+	fi   FlowRunInfo // the calling flow run, as the task run started
+	sl   slot        // where a persisted result is kept
+	meta record.Meta // the record's, once loaded
 }
 
 // runTask runs a task under cfg, called from fr (nil outside flows), with
@@ -265,18 +267,20 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	}
 	var sl *slot // where the result is kept; nil when not persisted
 	if p.persist {
-		sl = &slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
+		f.sl = slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
+		sl = &f.sl
 		st.res.want = &sl.want
 	}
-	cached := func(v R, m record.Meta) *State[R] {
+	// cached finishes a hit: the value is in st.res.value already.
+	cached := func(m record.Meta) *State[R] {
 		if fr != nil {
 			fr.resumed.Add(1)
 		}
 		sl.touch(tctx)
 		st.name = StateCached
 		st.why = "loaded the record at the key"
-		st.res.meta = &m
-		st.res.value = v
+		f.meta = m
+		st.res.meta = &f.meta
 		st.res.loaded, st.res.keep = p.inMemory, p.inMemory
 		if !p.inMemory {
 			var zero R
@@ -287,12 +291,12 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	found := lookupAbsent
 	// lookup reads the record at the key; a hit ends the run Cached.
 	lookup := func() (*State[R], bool) {
-		v, l, m, why, err := load[R](tctx, sl)
+		l, m, why, err := load(tctx, sl, &st.res.value)
 		if err != nil {
 			return fail(err), true
 		}
 		if l == lookupHit {
-			return cached(v, m), true
+			return cached(m), true
 		}
 		found, st.why = l, why
 		return nil, false
@@ -330,6 +334,13 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 	}
 
+	if p.persist && reuse {
+		// a miss: the record written (and the explanation) name each
+		// parameter's hash, which the lookup did without
+		if manifest, err = withParams(inv, cfg, p, manifest); err != nil {
+			return fail(err)
+		}
+	}
 	var labels map[string]string
 	if p.persist {
 		info := tr.get()

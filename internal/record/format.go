@@ -316,14 +316,21 @@ func agrees(b []byte, m string) bool {
 func isShort(err error) bool { return err == io.EOF || err == io.ErrUnexpectedEOF }
 
 func parseHeader(b []byte) (Meta, error) {
-	h, ok := parseHeaderFast(b)
+	return parseHeaderText(b, string(b))
+}
+
+// parseHeaderText is parseHeader with text holding b's bytes: the Meta's
+// strings may be slices of it.
+func parseHeaderText(b []byte, text string) (Meta, error) {
+	h, ok := parseHeaderFastString(text)
 	if !ok {
 		// Unmarshal refuses data after the object (a syntax error), without
 		// a Decoder's buffering and copies.
-		h = header{}
-		if err := json.Unmarshal(b, &h); err != nil {
+		var slow header // on the heap on this path only
+		if err := json.Unmarshal(b, &slow); err != nil {
 			return Meta{}, fmt.Errorf("header: %w", err)
 		}
+		h = slow
 	}
 	switch {
 	case h.Literal != nil && h.Serializer != nil:

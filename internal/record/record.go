@@ -295,49 +295,93 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	opts.Metadata = objectMetadata(meta, opts.Metadata)
-	opts.Size = -1
 
-	pr, pw := io.Pipe()
+	// The record is encoded in this goroutine into one buffer. A payload
+	// that ends within smallMax goes to the store whole, its size known
+	// (no pipe, no goroutine; S3 sends it as it is). A larger one spills:
+	// at its first write past the cap, Put starts in a goroutine of its
+	// own, reading the buffer and then a pipe that the rest of the
+	// encoding streams into, so the value is encoded once either way.
 	var (
-		encErr error
-		size   int64
-		sum    []byte
-		done   = make(chan struct{})
+		perr    error
+		putDone chan struct{}
 	)
-	go func() {
-		defer close(done)
-		if _, err := pw.Write(head); err != nil {
-			return // Put gave up; its error is reported
-		}
-		hw := &hashWriter{w: pw, h: sha256.New()}
-		if err := encodeSafe(ser, hw, v); err != nil {
-			if hw.werr == nil { // the serializer failed, not the store
-				encErr = err
-			}
-			pw.CloseWithError(err)
-			return
-		}
+	sp := &spill{b: append(make([]byte, 0, len(head)+1024), head...), max: len(head) + smallMax + frame.tsize()}
+	sp.start = func(first []byte) *io.PipeWriter {
+		pr, pw := io.Pipe()
+		putDone = make(chan struct{})
+		sopts := opts
+		sopts.Size = -1
+		go func() {
+			defer close(putDone)
+			perr = st.Put(ctx, key, io.MultiReader(bytes.NewReader(first), pr), sopts)
+			pr.CloseWithError(errWriteAborted) // unblocks the encoder when Put stopped early
+		}()
+		return pw
+	}
+	hw := &hashWriter{w: sp, h: sha256.New()}
+	encErr := encodeSafe(ser, hw, v)
+	var size int64
+	var sum []byte
+	if encErr == nil {
 		size, sum = hw.n, hw.h.Sum(nil)
-		if _, err := pw.Write(encodeTrailer(size, sum)); err != nil {
-			return
+		if _, err := sp.Write(encodeTrailer(size, sum)); err != nil && hw.werr == nil {
+			hw.werr = err
 		}
-		pw.Close()
-	}()
-	perr := st.Put(ctx, key, pr, opts)
-	pr.CloseWithError(errWriteAborted) // unblocks the encoder when Put stopped early
-	<-done
-	if encErr != nil {
-		return Meta{}, fmt.Errorf("record %q: encode with %s: %w", storage.ShortKey(key), spec.String(), encErr)
+	}
+	if sp.pw == nil {
+		if encErr != nil {
+			return Meta{}, fmt.Errorf("record %q: encode with %s: %w", storage.ShortKey(key), spec.String(), encErr)
+		}
+		opts.Size = int64(len(sp.b))
+		perr = st.Put(ctx, key, bytes.NewReader(sp.b), opts)
+	} else {
+		if encErr != nil {
+			sp.pw.CloseWithError(encErr)
+		} else {
+			sp.pw.Close()
+		}
+		<-putDone
+		if encErr != nil && hw.werr == nil { // the serializer failed, not the store
+			return Meta{}, fmt.Errorf("record %q: encode with %s: %w", storage.ShortKey(key), spec.String(), encErr)
+		}
 	}
 	if perr != nil {
 		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), perr)
+	}
+	if encErr != nil || hw.werr != nil {
+		// cannot be: a failed write means a failed Put
+		return Meta{}, fmt.Errorf("record %q: write: %w", storage.ShortKey(key), errors.Join(encErr, hw.werr))
 	}
 	meta.Size = size
 	meta.Checksum = checksumOf(sum)
 	return meta, nil
 }
 
+// spill holds a record's bytes up to max, then starts the streaming Put
+// (start, given the bytes so far) and writes the rest to its pipe.
+type spill struct {
+	b     []byte
+	max   int
+	start func(first []byte) *io.PipeWriter
+	pw    *io.PipeWriter // nil until spilled
+}
+
+func (s *spill) Write(p []byte) (int, error) {
+	if s.pw == nil {
+		if len(s.b)+len(p) <= s.max {
+			s.b = append(s.b, p...)
+			return len(p), nil
+		}
+		s.pw = s.start(s.b) // s.b is the Put's from now on, never written again
+	}
+	return s.pw.Write(p)
+}
+
 var errWriteAborted = errors.New("record: write aborted")
+
+// smallMax is the largest payload Write holds whole before writing it.
+const smallMax = 64 << 10
 
 type hashWriter struct {
 	w    io.Writer
@@ -590,6 +634,23 @@ func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser se
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return Meta{}, info, fmt.Errorf("record %q: read needs a non-nil pointer, got %T", storage.ShortKey(key), v)
 	}
+	if bg, ok := st.(storage.BytesGetter); ok {
+		b, info, err := bg.GetBytes(ctx, key)
+		if err != nil {
+			return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		}
+		m, err := readBytes(ctx, st, key, b, ser, rv, accept)
+		return m, info, err
+	}
+	if wg, ok := st.(storage.WholeGetter); ok {
+		if b, info, ok := wg.GetWhole(ctx, key, wholeReadMax); ok {
+			if m, ok, err := readWhole(b, key, ser, rv, accept, false); ok {
+				return m, info, err
+			}
+			m, err := readOpened(ctx, st, key, &owned{Reader: bytes.NewReader(b), b: b}, info.Size, ser, rv, accept)
+			return m, info, err
+		}
+	}
 	rc, err := st.Get(ctx, key)
 	if err != nil {
 		return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
@@ -599,10 +660,13 @@ func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser se
 	src := io.Reader(rc)
 	if info.Size > 0 && info.Size <= wholeReadMax {
 		// A small object in one read call (header, payload and trailer)
-		// rather than one for each part.
+		// rather than one for each part, checked and decoded in place.
 		whole := make([]byte, info.Size)
 		n, _ := io.ReadFull(rc, whole)
 		if n == len(whole) {
+			if m, ok, err := readWhole(whole, key, ser, rv, accept, false); ok {
+				return m, info, err
+			}
 			src = &owned{Reader: bytes.NewReader(whole), b: whole}
 		} else {
 			// Cut short or failed: the record reader goes on with rc and
@@ -642,25 +706,7 @@ func readOpened(ctx context.Context, st storage.Storage, key string, rc io.Reade
 	if err != nil {
 		return Meta{}, err
 	}
-	meta := d.Meta()
-	if meta.Literal != nil {
-		if err := setLiteral(rv.Elem(), *meta.Literal); err != nil {
-			return Meta{}, fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
-		}
-		return meta, nil
-	}
-	s := ser
-	if s == nil || !s.Spec().Equal(*meta.Serializer) {
-		if s, err = serializer.New(*meta.Serializer); err != nil {
-			return Meta{}, fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
-		}
-	}
-	fresh := reflect.New(rv.Elem().Type())
-	if err := decodeSafe(s, serializer.NewVerified(payload), fresh.Interface()); err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w: %s into %s: %w", storage.ShortKey(key), ErrDecode, meta.Serializer.String(), rv.Elem().Type(), err)
-	}
-	rv.Elem().Set(fresh.Elem())
-	return meta, nil
+	return decodePayload(key, d.Meta(), payload, ser, rv, false)
 }
 
 // openedInfo learns the object's size (for sizing the payload buffer) and

@@ -42,12 +42,27 @@ func builtin(typ string) Serializer {
 // belong to the decoded value from then on, never reused by the caller. Any
 // other serializer just reads it as an io.Reader.
 type Verified struct {
-	*bytes.Reader
-	b []byte
+	bytes.Reader
+	b      []byte
+	shared bool // b is not the caller's to give: decoded values never alias it
 }
 
 // NewVerified wraps b, which the caller vouches for.
-func NewVerified(b []byte) *Verified { return &Verified{Reader: bytes.NewReader(b), b: b} }
+func NewVerified(b []byte) *Verified {
+	v := &Verified{b: b}
+	v.Reset(b)
+	return v
+}
+
+// NewVerifiedShared wraps b, which the caller vouches for but does not own
+// (a store's own memory, which must never change): built-in serializers
+// trust its lengths as NewVerified's, but a decoded []byte is a copy, never
+// a slice of b.
+func NewVerifiedShared(b []byte) *Verified {
+	v := &Verified{b: b, shared: true}
+	v.Reset(b)
+	return v
+}
 
 // remaining returns the unread bytes and marks them read.
 func (v *Verified) remaining() []byte {
@@ -60,6 +75,9 @@ func (v *Verified) remaining() []byte {
 // position and returns its bytes as a slice of b, capacity capped at its
 // length; false (nothing consumed) for anything else.
 func (v *Verified) binInPlace() ([]byte, bool) {
+	if v.shared {
+		return nil, false
+	}
 	off := len(v.b) - v.Len()
 	b := v.b[off:]
 	var n, hdr int

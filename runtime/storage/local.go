@@ -34,6 +34,9 @@ type Local struct {
 	// linkOnly: write-if-absent links and unlinks, renameat2 with
 	// RENAME_NOREPLACE being unsupported here (or switched off by a test)
 	linkOnly atomic.Bool
+
+	wholeOnce sync.Once
+	wholeDir  *os.File // the base folder, opened through root, for GetWhole; nil: unavailable
 }
 
 // errNoReplace: renameat2 with RENAME_NOREPLACE is not available.
@@ -109,6 +112,10 @@ func (l *Local) Location(key string) string {
 func (l *Local) Close() error {
 	if l.root == nil {
 		return nil
+	}
+	l.wholeOnce.Do(func() {}) // no GetWhole opens the folder after this
+	if l.wholeDir != nil {
+		_ = l.wholeDir.Close()
 	}
 	return l.root.Close()
 }

@@ -31,6 +31,7 @@ type memObject struct {
 var (
 	_ Storage     = (*Memory)(nil)
 	_ RangeGetter = (*Memory)(nil)
+	_ BytesGetter = (*Memory)(nil)
 	_ Locker      = (*Memory)(nil)
 	_ Toucher     = (*Memory)(nil)
 	_ Toucher     = (*Local)(nil)
@@ -106,6 +107,19 @@ func (m *Memory) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("storage: get %q: %w", ShortKey(key), err)
 	}
 	return memReader{bytes.NewReader(obj.data), key, obj.modified}, nil
+}
+
+// GetBytes returns the stored bytes themselves (see BytesGetter): Put
+// stores a fresh slice and nothing modifies it after.
+func (m *Memory) GetBytes(ctx context.Context, key string) ([]byte, Info, error) {
+	obj, err := m.get("get", key)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, Info{}, fmt.Errorf("storage: get %q: %w", ShortKey(key), err)
+	}
+	return obj.data[:len(obj.data):len(obj.data)], Info{Key: key, Size: int64(len(obj.data)), Modified: obj.modified}, nil
 }
 
 // memReader is what Get returns: Size reports the object's size, and

@@ -142,6 +142,27 @@ type RangeGetter interface {
 	GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error)
 }
 
+// BytesGetter is implemented by stores that keep objects in memory and can
+// hand one out whole without copying it (Memory).
+type BytesGetter interface {
+	// GetBytes returns the object's bytes and what the store knows of it
+	// (Size and Modified), with Get's errors. The bytes are the store's own
+	// and never change (a Put stores a fresh slice): the caller must never
+	// modify them, nor hand out a value that aliases them to code that may.
+	GetBytes(ctx context.Context, key string) ([]byte, Info, error)
+}
+
+// WholeGetter is implemented by stores that can read a small object whole
+// in fewer steps than Get and a read (Local on Linux).
+type WholeGetter interface {
+	// GetWhole reads the whole object into a fresh buffer, the caller's
+	// own, when it is at most max bytes, with what the store knows of it
+	// (Size and Modified). ok is false, with no error, when it does not
+	// (a larger object, a key it cannot take this way, any failure): the
+	// caller then uses Get, which reports what is wrong.
+	GetWhole(ctx context.Context, key string, max int64) (b []byte, info Info, ok bool)
+}
+
 // Locator is implemented by stores that can name where a key's object lives
 // in the terms a user would look it up with: a file path for local storage,
 // an s3:// URL for S3. Callers fall back to String() + "/" + key.

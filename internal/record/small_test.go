@@ -1,0 +1,84 @@
+package record_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"testing"
+
+	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/runtime/serializer"
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// sizeStore records the Size of each Put.
+type sizeStore struct {
+	storage.Storage
+	sizes []int64
+}
+
+func (s *sizeStore) Put(ctx context.Context, key string, body io.Reader, opts storage.PutOptions) error {
+	s.sizes = append(s.sizes, opts.Size)
+	return s.Storage.Put(ctx, key, body, opts)
+}
+
+// careless writes v (a []byte) in 1 KiB pieces and ignores write errors;
+// it counts its encodings.
+type careless struct{ n *int }
+
+func (careless) Spec() serializer.Spec { return serializer.Spec{Type: "careless"} }
+func (c careless) Encode(w io.Writer, v any) error {
+	*c.n++
+	b := v.([]byte)
+	for len(b) > 0 {
+		n := min(len(b), 1024)
+		_, _ = w.Write(b[:n])
+		b = b[n:]
+	}
+	return nil
+}
+func (careless) Decode(r io.Reader, v any) error {
+	b, err := io.ReadAll(r)
+	*v.(*[]byte) = b
+	return err
+}
+
+// A small record goes to the store whole with its size; a larger one
+// spills into a streamed Put, the value encoded once (a careless
+// serializer's bytes all arrive).
+func TestWriteSmallWhole(t *testing.T) {
+	ctx := context.Background()
+	for _, n := range []int{0, 1000, 64 << 10, 64<<10 + 1, 300 << 10} {
+		st := &sizeStore{Storage: storage.NewMemory()}
+		want := bytes.Repeat([]byte{'z'}, n)
+		encodings := 0
+		for _, ser := range []serializer.Serializer{serializer.Msgpack(), careless{&encodings}} {
+			m, err := record.Write(ctx, st, "k", record.Meta{}, ser, want, storage.PutOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc, err := st.Get(ctx, "k")
+			if err != nil {
+				t.Fatal(err)
+			}
+			meta, payload, err := record.Decode(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatalf("%d bytes by %s: %v", n, ser.Spec(), err)
+			}
+			if meta.Checksum != m.Checksum || meta.Size != m.Size || int64(len(payload)) != m.Size {
+				t.Fatalf("%d bytes by %s: Write said %s/%d, the record %s/%d", n, ser.Spec(), m.Checksum, m.Size, meta.Checksum, meta.Size)
+			}
+			if _, ok := ser.(careless); ok && !bytes.Equal(payload, want) {
+				t.Fatalf("%d bytes by a careless serializer: stored %d bytes", n, len(payload))
+			}
+			if _, ok := ser.(careless); ok && encodings != 1 {
+				t.Fatalf("%d bytes: encoded %d times", n, encodings)
+			}
+			size := st.sizes[len(st.sizes)-1]
+			if small := m.Size <= 64<<10; small != (size > 0) {
+				t.Errorf("%d bytes by %s (payload %d): Put with size %d", n, ser.Spec(), m.Size, size)
+			}
+		}
+	}
+}
