@@ -74,9 +74,9 @@
 // Generate loads the packages matched by its patterns (go list patterns,
 // default "."), checks every directive with full type information and
 // returns the content of each package's result_gen.go (GenFileName, whose
-// first line is Header). To check instead of generate, compare each
-// Result.Files entry with the file on disk: a missing or different file is
-// stale, and so is every Result.Obsolete file (resultgen check does this).
+// first line is Header). Check does the same and compares the result with
+// the files on disk, writing nothing (Result.Check: each file Missing,
+// Stale, Obsolete or UpToDate), which is what resultgen check reports.
 // The internals (loading, the analyzed model, code versions) are in
 // internal/model; emission, with jennifer, is this package's.
 //

@@ -102,21 +102,19 @@ func generate(c *cmdEnv, args []string, check bool) error {
 		}
 	}
 	if check {
-		for _, f := range res.Files {
-			old, err := os.ReadFile(f.Path)
-			switch {
-			case errors.Is(err, fs.ErrNotExist):
-				report(f.Path, "missing: run resultgen")
-			case err != nil:
-				report(f.Path, "%v", err)
-			case !bytes.Equal(old, f.Content):
-				report(f.Path, "stale: run resultgen")
+		for _, c := range res.Check() {
+			switch c.State {
+			case generator.Missing:
+				report(c.Path, "missing: run resultgen")
+			case generator.Unreadable:
+				report(c.Path, "%v", c.Err)
+			case generator.Stale:
+				report(c.Path, "stale: run resultgen")
+			case generator.Obsolete:
+				report(c.Path, "stale: the package has no //result: directives; run resultgen to remove it")
 			default:
-				progress(f.Path, "up to date")
+				progress(c.Path, "up to date")
 			}
-		}
-		for _, p := range res.Obsolete {
-			report(p, "stale: the package has no //result: directives; run resultgen to remove it")
 		}
 	} else {
 		for _, f := range res.Files {
