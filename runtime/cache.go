@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -60,10 +59,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 		}
 		return k, true, man, nil
 	}
-	kp, err := keyPolicyOf(cfg.CachePolicy)
-	if err != nil {
-		return "", false, record.Manifest{}, fmt.Errorf("task %s: %w", p.name, err)
-	}
+	kp := p.policy
 	if kp.none {
 		return uuid.NewString(), false, record.Manifest{}, nil
 	}
@@ -125,11 +121,7 @@ func withParams[R any](inv Invocation[R], cfg Config, p plan, man record.Manifes
 	if man.KeyFrom != "cache_policy" || man.Inputs == "" {
 		return man, nil
 	}
-	kp, err := keyPolicyOf(cfg.CachePolicy)
-	if err != nil {
-		return man, fmt.Errorf("task %s: %w", p.name, err)
-	}
-	h := newParamHasher(kp.excluded)
+	h := newParamHasher(p.policy.excluded)
 	if inv.Inputs != nil {
 		if err := inv.Inputs(h); err != nil {
 			return man, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
@@ -148,8 +140,9 @@ type keyHasher struct {
 
 var keyHashers = sync.Pool{New: func() any { return &keyHasher{h: sha256.New()} }}
 
-// keyPolicy is a parsed cache_policy, as keys use it; kept per text, so a
-// run parses none.
+// keyPolicy is a parsed cache_policy, as keys use it. resolve parses it
+// once into the run's plan, which the engine or the calling flow run
+// remembers, so a run of a remembered plan parses none.
 type keyPolicy struct {
 	none     bool
 	parts    []string        // sorted, unique
@@ -157,26 +150,13 @@ type keyPolicy struct {
 	text     string          // the resolved policy (Manifest.Policy)
 }
 
-var (
-	keyPolicies   sync.Map // cache_policy text -> *keyPolicy
-	keyPolicyKept atomic.Int32
-)
-
-// keyPolicyOf returns the parsed cache_policy s ("" is the default),
-// parsing each text once (up to a bound; more are parsed on each use).
-func keyPolicyOf(s string) (*keyPolicy, error) {
-	if kp, ok := keyPolicies.Load(s); ok {
-		return kp.(*keyPolicy), nil
-	}
+// newKeyPolicy parses the cache_policy s ("" is the default).
+func newKeyPolicy(s string) (*keyPolicy, error) {
 	pol, err := parsePolicy(s)
 	if err != nil {
 		return nil, err
 	}
-	kp := &keyPolicy{none: pol.None(), parts: pol.Parts(), excluded: pol.Excluded(), text: pol.String()}
-	if keyPolicyKept.Add(1) <= 1024 {
-		keyPolicies.Store(s, kp)
-	}
-	return kp, nil
+	return &keyPolicy{none: pol.None(), parts: pol.Parts(), excluded: pol.Excluded(), text: pol.String()}, nil
 }
 
 // lookup is what a cache lookup found.

@@ -93,14 +93,19 @@ func TestLazyKeyAgreesWithEager(t *testing.T) {
 			inv := Invocation[int]{Def: def, Inputs: inputs}
 			var tr taskRun
 			tr.init("t", 1)
-			key, reuse, man, err := taskKey(context.Background(), inv, cfg, plan{name: "t"}, fr, &tr)
+			kp, err := newKeyPolicy(policy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := plan{name: "t", policy: kp} // as resolve makes it
+			key, reuse, man, err := taskKey(context.Background(), inv, cfg, p, fr, &tr)
 			if err != nil || !reuse {
 				t.Fatalf("%q: %v, reuse %v", policy, err, reuse)
 			}
 			if man.Params != nil {
 				t.Errorf("%q: a lookup's manifest has parameter hashes", policy)
 			}
-			if man, err = withParams(inv, cfg, plan{name: "t"}, man); err != nil {
+			if man, err = withParams(inv, cfg, p, man); err != nil {
 				t.Fatal(err)
 			}
 			wantKey, wantMan := eagerKey(t, inv, cfg, fr, &tr)
@@ -124,8 +129,13 @@ func TestPolicyKeyAllocations(t *testing.T) {
 	flow := &flowRun{id: "flow-id", name: "calm-lynx", flowName: "f", inputHash: "feed"}
 	var tr taskRun
 	tr.init("t", 1)
+	kp, err := newKeyPolicy("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := plan{name: "t", policy: kp}
 	allocs := testing.AllocsPerRun(100, func() {
-		if _, _, _, err := taskKey(context.Background(), inv, Config{}, plan{name: "t"}, flow, &tr); err != nil {
+		if _, _, _, err := taskKey(context.Background(), inv, Config{}, p, flow, &tr); err != nil {
 			t.Fatal(err)
 		}
 	})

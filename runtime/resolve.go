@@ -261,6 +261,9 @@ type plan struct {
 	// counter numbers the runs of name where the run was resolved (the
 	// engine, or the calling flow run)
 	counter *atomic.Int64
+	// policy is the parsed cache_policy of a persisted task keyed by it
+	// (no storage_key or cache_key_fn); nil otherwise
+	policy *keyPolicy
 }
 
 // memo is where the plans of runs called from parent (nil outside flows)
@@ -296,6 +299,11 @@ func (e *Engine) resolve(def *Def, cfg *Config, parent *flowRun, hasStorageKey, 
 		}
 		if err != nil {
 			return p, err
+		}
+		if p.persist && def.Kind == KindTask && !hasStorageKey && !hasCacheKey {
+			if p.policy, err = newKeyPolicy(cfg.CachePolicy); err != nil {
+				return p, fmt.Errorf("task %s: %w", p.name, err)
+			}
 		}
 		if parent != nil {
 			p.counter = parent.counters.counter(p.name)

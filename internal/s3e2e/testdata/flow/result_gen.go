@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:e5a8ff261a3d198c17d84af00562299c3fee0a98e039d2fa681156ffa13c4f89",
+	Source:   "sha256:5ec8d699b97a6e2bb9b7a8dc6a168a7933540cbfdc534fd7befdc7418761cf4d",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
