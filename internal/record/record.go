@@ -639,15 +639,12 @@ func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser se
 		if err != nil {
 			return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 		}
-		m, err := readBytes(ctx, st, key, b, ser, rv, accept)
+		m, err := readInMemory(ctx, st, key, b, true, ser, rv, accept)
 		return m, info, err
 	}
 	if wg, ok := st.(storage.WholeGetter); ok {
 		if b, info, ok := wg.GetWhole(ctx, key, wholeReadMax); ok {
-			if m, ok, err := readWhole(b, key, ser, rv, accept, false); ok {
-				return m, info, err
-			}
-			m, err := readOpened(ctx, st, key, &owned{Reader: bytes.NewReader(b), b: b}, info.Size, ser, rv, accept)
+			m, err := readInMemory(ctx, st, key, b, false, ser, rv, accept)
 			return m, info, err
 		}
 	}
@@ -656,23 +653,27 @@ func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser se
 		return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	defer rc.Close()
-	info = openedInfo(ctx, st, key, rc)
+	info, sized := openedInfo(ctx, st, key, rc)
 	src := io.Reader(rc)
 	if info.Size > 0 && info.Size <= wholeReadMax {
 		// A small object in one read call (header, payload and trailer)
 		// rather than one for each part, checked and decoded in place.
-		whole := make([]byte, info.Size)
-		n, _ := io.ReadFull(rc, whole)
-		if n == len(whole) {
-			if m, ok, err := readWhole(whole, key, ser, rv, accept, false); ok {
-				return m, info, err
-			}
-			src = &owned{Reader: bytes.NewReader(whole), b: whole}
-		} else {
-			// Cut short or failed: the record reader goes on with rc and
-			// reports what it finds.
-			src = io.MultiReader(bytes.NewReader(whole[:n]), rc)
+		// A size from Stat may be stale (the object changed after it was
+		// opened): one byte more is asked for, and only a read that ends
+		// exactly at that size shows the object whole.
+		want := info.Size
+		if !sized {
+			want++
 		}
+		whole := make([]byte, want)
+		n, _ := io.ReadFull(rc, whole)
+		if int64(n) == info.Size {
+			m, err := readInMemory(ctx, st, key, whole[:n:n], false, ser, rv, accept)
+			return m, info, err
+		}
+		// Cut short, failed or longer than said: the record reader goes on
+		// with rc and reports what it finds.
+		src = io.MultiReader(bytes.NewReader(whole[:n]), rc)
 	}
 	m, err := readOpened(ctx, st, key, src, info.Size, ser, rv, accept)
 	return m, info, err
@@ -711,24 +712,26 @@ func readOpened(ctx context.Context, st storage.Storage, key string, rc io.Reade
 
 // openedInfo learns the object's size (for sizing the payload buffer) and
 // modification time: from the open object when it can tell (a file,
-// storage.OpenInfo), else from Stat; Size is -1 when unknown.
-func openedInfo(ctx context.Context, st storage.Storage, key string, rc io.ReadCloser) storage.Info {
+// storage.OpenInfo), else from Stat; Size is -1 when unknown. sized says
+// the size came from the open object itself: a size from Stat may belong
+// to another version of the object than the one rc reads.
+func openedInfo(ctx context.Context, st storage.Storage, key string, rc io.ReadCloser) (info storage.Info, sized bool) {
 	switch r := rc.(type) {
 	case storage.OpenInfo:
 		if info := r.ObjectInfo(); info.Size >= 0 {
-			return info
+			return info, true
 		}
 	case interface{ Stat() (fs.FileInfo, error) }:
 		if fi, err := r.Stat(); err == nil {
-			return storage.Info{Key: key, Size: fi.Size(), Modified: fi.ModTime()}
+			return storage.Info{Key: key, Size: fi.Size(), Modified: fi.ModTime()}, true
 		}
 	case interface{ Size() int64 }:
-		return storage.Info{Key: key, Size: r.Size()}
+		return storage.Info{Key: key, Size: r.Size()}, true
 	}
 	if info, err := st.Stat(ctx, key); err == nil {
-		return info
+		return info, false
 	}
-	return storage.Info{Key: key, Size: -1}
+	return storage.Info{Key: key, Size: -1}, false
 }
 
 func setLiteral(dst reflect.Value, lit string) error {

@@ -82,3 +82,50 @@ func TestWriteSmallWhole(t *testing.T) {
 		}
 	}
 }
+
+// staleStat is a store whose readers cannot tell their size and whose Stat
+// reports another size than the object Get opens (the object changed in
+// between): a fake, as no real server can be made to show the race.
+type staleStat struct {
+	storage.Storage
+	delta int64
+}
+
+func (s staleStat) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	rc, err := s.Storage.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{rc, rc}, nil
+}
+
+func (s staleStat) Stat(ctx context.Context, key string) (storage.Info, error) {
+	info, err := s.Storage.Stat(ctx, key)
+	info.Size += s.delta
+	return info, err
+}
+
+// A size from Stat that differs from the opened object's does not make an
+// intact record look damaged.
+func TestReadStaleStatSize(t *testing.T) {
+	ctx := context.Background()
+	for _, n := range []int{0, 100, 1000, 30 << 10} {
+		want := bytes.Repeat([]byte{'q'}, n)
+		mem := storage.NewMemory()
+		if _, err := record.Write(ctx, mem, "k", record.Meta{}, serializer.Msgpack(), want, storage.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, delta := range []int64{-10, -1, 0, 1, 10} {
+			var got []byte
+			if _, err := record.Read(ctx, staleStat{mem, delta}, "k", serializer.Msgpack(), &got); err != nil {
+				t.Fatalf("%d bytes, Stat off by %d: %v", n, delta, err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%d bytes, Stat off by %d: read back %d bytes", n, delta, len(got))
+			}
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"reflect"
 	"unsafe"
 
@@ -106,13 +107,18 @@ func decodePayload(key string, meta Meta, payload []byte, ser serializer.Seriali
 	return meta, nil
 }
 
-// readBytes is ReadCheckedInfo's read of an object a store handed out
-// whole (storage.BytesGetter; the bytes are the store's).
-func readBytes(ctx context.Context, st storage.Storage, key string, b []byte, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (Meta, error) {
-	if m, ok, err := readWhole(b, key, ser, rv, accept, true); ok {
+// readInMemory reads a record held whole in b: in place by readWhole when
+// it is an intact binary record, else through the general path, which finds
+// and reports what is wrong. shared says b is a store's own memory (see
+// readWhole): the general path then reads the payload into a buffer of its
+// own rather than handing out slices of b.
+func readInMemory(ctx context.Context, st storage.Storage, key string, b []byte, shared bool, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (Meta, error) {
+	if m, ok, err := readWhole(b, key, ser, rv, accept, shared); ok {
 		return m, err
 	}
-	// A plain reader, not an owned one: the payload is read into a buffer
-	// of the reader's own.
-	return readOpened(ctx, st, key, bytes.NewReader(b), int64(len(b)), ser, rv, accept)
+	src := io.Reader(bytes.NewReader(b))
+	if !shared {
+		src = &owned{Reader: bytes.NewReader(b), b: b}
+	}
+	return readOpened(ctx, st, key, src, int64(len(b)), ser, rv, accept)
 }
