@@ -453,7 +453,7 @@ func WriteLiteral(ctx context.Context, st storage.Storage, key string, meta Meta
 	if err := st.Put(ctx, key, bytes.NewReader(b), opts); err != nil {
 		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
-	meta.Checksum = fmt.Sprintf("sha256:%x", empty)
+	meta.Checksum = checksumOf(empty[:])
 	return meta, nil
 }
 
@@ -567,7 +567,7 @@ func ReadMeta(ctx context.Context, st storage.Storage, key string) (Meta, error)
 		return Meta{}, corrupt(key, d.headerEnd, nil, "literal record with a payload")
 	}
 	m.Size = t.size
-	m.Checksum = fmt.Sprintf("sha256:%x", t.sum)
+	m.Checksum = checksumOf(t.sum)
 	return m, nil
 }
 
