@@ -516,7 +516,32 @@ func ReadMeta(ctx context.Context, st storage.Storage, key string) (Meta, error)
 	if err != nil {
 		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
-	total := info.Size
+	return readMetaRanged(ctx, st, rg, key, info.Size)
+}
+
+// ReadMetaSized is ReadMeta for an object whose size the caller learned
+// already (from List): with a storage.RangeGetter it reads the header and
+// the trailer without a Stat. A size that no longer fits the object (it
+// changed since) gives no false damage: a record that looks corrupt at that
+// size is read again at the size Stat reports.
+func ReadMetaSized(ctx context.Context, st storage.Storage, key string, size int64) (Meta, error) {
+	rg, ok := st.(storage.RangeGetter)
+	if !ok || size < 0 {
+		return ReadMeta(ctx, st, key)
+	}
+	m, err := readMetaRanged(ctx, st, rg, key, size)
+	if err == nil || !errors.Is(err, ErrCorrupt) {
+		return m, err
+	}
+	info, serr := st.Stat(ctx, key)
+	if serr != nil || info.Size == size {
+		return m, err
+	}
+	return readMetaRanged(ctx, st, rg, key, info.Size)
+}
+
+// readMetaRanged is ReadMeta's ranged read of an object of total bytes.
+func readMetaRanged(ctx context.Context, st storage.Storage, rg storage.RangeGetter, key string, total int64) (Meta, error) {
 	readRange := func(off, n int64) ([]byte, error) {
 		rc, err := rg.GetRange(ctx, key, off, n)
 		if err != nil {

@@ -129,3 +129,27 @@ func TestReadStaleStatSize(t *testing.T) {
 		}
 	}
 }
+
+// ReadMetaSized reads what ReadMeta reads with the listed size, and a
+// listed size that no longer fits the object gives no false damage.
+func TestReadMetaSized(t *testing.T) {
+	ctx := context.Background()
+	st := storage.NewMemory()
+	if _, err := record.Write(ctx, st, "k", record.Meta{}, serializer.Msgpack(), bytes.Repeat([]byte{'s'}, 5000), storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := record.ReadMeta(ctx, st, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Stat(ctx, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int64{info.Size, info.Size - 7, info.Size + 7, 3} {
+		got, err := record.ReadMetaSized(ctx, st, "k", size)
+		if err != nil || got.Checksum != want.Checksum || got.Size != want.Size {
+			t.Errorf("size %d: %+v, %v; want %+v", size, got, err, want)
+		}
+	}
+}

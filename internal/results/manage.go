@@ -43,15 +43,22 @@ func Remove(ctx context.Context, st storage.Storage, keys []string, opts RemoveO
 		return nil, errors.Join(errs...)
 	}
 	for _, k := range uniq {
-		if _, err := st.Stat(ctx, k); err != nil {
-			errs = append(errs, err)
-			continue
-		}
 		if opts.Force {
+			if _, err := st.Stat(ctx, k); err != nil {
+				errs = append(errs, err)
+			}
 			continue
 		}
-		if _, err := record.Head(ctx, st, k); err != nil && notRecord(err) {
+		// One Stat (and a header read where the store keeps no metadata).
+		_, _, err := record.HeadInfo(ctx, st, k)
+		switch {
+		case err == nil:
+		case notRecord(err):
 			errs = append(errs, fmt.Errorf("%s: %w (remove it anyway with force)", k, ErrNotRecord))
+		case errors.Is(err, record.ErrCorrupt) || errors.Is(err, record.ErrVersion):
+			// A damaged record: removing it is what it is for.
+		default:
+			errs = append(errs, err)
 		}
 	}
 	if len(errs) > 0 {

@@ -162,7 +162,7 @@ func inspect(ctx context.Context, st storage.Storage, info storage.Info, now tim
 		err error
 	)
 	if _, ranged := st.(storage.RangeGetter); ranged && full {
-		m, err = record.ReadMeta(ctx, st, info.Key)
+		m, err = record.ReadMetaSized(ctx, st, info.Key, info.Size)
 	} else {
 		m, err = record.Head(ctx, st, info.Key)
 	}
