@@ -7,56 +7,59 @@ import (
 	"github.com/resultgen/resultgen/runtime/serializer"
 )
 
-// parseHeaderFast decodes a header as headerJSON writes it: one JSON object
-// without white space, known keys each at most once, strings without
-// escapes, no nulls. It gives what encoding/json gives for such input, with
-// one allocation for all the strings (they share a copy of b); ok is false
-// for anything else, which parseHeader then hands to encoding/json. Every
+// parseHeaderFastString decodes a header as headerJSON writes it: one JSON
+// object without white space, known keys each at most once, strings
+// without escapes, no nulls. It gives what encoding/json gives for such
+// input, the strings slices of text; ok is false for anything else, which parseHeader then hands to encoding/json. Every
 // header resultgen writes without escapes takes this path: a cache hit
 // decodes its header in a few hundred nanoseconds.
-func parseHeaderFast(b []byte) (h header, ok bool) {
-	return parseHeaderFastString(string(b))
-}
-
-// parseHeaderFastString is parseHeaderFast over text the strings may share:
-// the header's strings are slices of it.
 func parseHeaderFastString(text string) (h header, ok bool) {
 	s := hscan{s: text}
-	var seen uint16
+	var seen keySet
 	ok = s.object(func(key string) bool {
-		bit := headerKeyBit(key)
-		if bit == 0 || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
 		switch key {
 		case "serializer":
+			if !seen.first(1 << 0) {
+				return false
+			}
 			h.Serializer = new(serializer.Spec)
 			return s.spec(h.Serializer)
 		case "go_type":
-			return s.str(&h.GoType)
+			return seen.first(1<<1) && s.str(&h.GoType)
 		case "task":
-			return s.str(&h.Task)
+			return seen.first(1<<2) && s.str(&h.Task)
 		case "func":
-			return s.str(&h.Func)
+			return seen.first(1<<3) && s.str(&h.Func)
 		case "type_hash":
-			return s.str(&h.TypeHash)
+			return seen.first(1<<4) && s.str(&h.TypeHash)
 		case "type":
-			return s.str(&h.TypeDesc)
+			return seen.first(1<<5) && s.str(&h.TypeDesc)
 		case "key":
-			return s.str(&h.Key)
+			return seen.first(1<<6) && s.str(&h.Key)
 		case "created":
-			return s.time(&h.Created)
+			return seen.first(1<<7) && s.time(&h.Created)
 		case "expires":
+			if !seen.first(1 << 8) {
+				return false
+			}
 			h.Expires = new(time.Time)
 			return s.time(h.Expires)
 		case "literal":
+			if !seen.first(1 << 9) {
+				return false
+			}
 			h.Literal = new(string)
 			return s.str(h.Literal)
 		case "labels":
+			if !seen.first(1 << 10) {
+				return false
+			}
 			h.Labels = map[string]string{}
 			return s.strMap(h.Labels)
 		case "manifest":
+			if !seen.first(1 << 11) {
+				return false
+			}
 			h.Manifest = new(Manifest)
 			return s.manifest(h.Manifest)
 		}
@@ -65,61 +68,16 @@ func parseHeaderFastString(text string) (h header, ok bool) {
 	return h, ok && s.i == len(s.s)
 }
 
-// headerKeyBit returns the bit of a header key (0 for an unknown key), to
-// tell a repeated key.
-func headerKeyBit(key string) uint16 {
-	switch key {
-	case "serializer":
-		return 1 << 0
-	case "go_type":
-		return 1 << 1
-	case "task":
-		return 1 << 2
-	case "func":
-		return 1 << 3
-	case "type_hash":
-		return 1 << 4
-	case "type":
-		return 1 << 5
-	case "key":
-		return 1 << 6
-	case "created":
-		return 1 << 7
-	case "expires":
-		return 1 << 8
-	case "literal":
-		return 1 << 9
-	case "labels":
-		return 1 << 10
-	case "manifest":
-		return 1 << 11
-	}
-	return 0
-}
+// keySet tells a repeated key of an object: one bit a key.
+type keySet uint16
 
-// manifestKeyBit is headerKeyBit for the keys of a manifest.
-func manifestKeyBit(key string) uint16 {
-	switch key {
-	case "key_from":
-		return 1 << 0
-	case "storage_key":
-		return 1 << 1
-	case "policy":
-		return 1 << 2
-	case "inputs":
-		return 1 << 3
-	case "source":
-		return 1 << 4
-	case "run_id":
-		return 1 << 5
-	case "flow_parameters":
-		return 1 << 6
-	case "units":
-		return 1 << 7
-	case "params":
-		return 1 << 8
+// first marks bit and says whether it was not marked yet.
+func (k *keySet) first(bit uint16) bool {
+	if uint16(*k)&bit != 0 {
+		return false
 	}
-	return 0
+	*k |= keySet(bit)
+	return true
 }
 
 // hscan reads the JSON subset parseHeaderFast accepts from s.
@@ -261,29 +219,27 @@ func (s *hscan) spec(sp *serializer.Spec) bool {
 }
 
 func (s *hscan) manifest(m *Manifest) bool {
-	var seen uint16
+	var seen keySet
 	return s.object(func(k string) bool {
-		bit := manifestKeyBit(k)
-		if bit == 0 || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
 		switch k {
 		case "key_from":
-			return s.str(&m.KeyFrom)
+			return seen.first(1<<0) && s.str(&m.KeyFrom)
 		case "storage_key":
-			return s.str(&m.StorageKey)
+			return seen.first(1<<1) && s.str(&m.StorageKey)
 		case "policy":
-			return s.str(&m.Policy)
+			return seen.first(1<<2) && s.str(&m.Policy)
 		case "inputs":
-			return s.str(&m.Inputs)
+			return seen.first(1<<3) && s.str(&m.Inputs)
 		case "source":
-			return s.str(&m.Source)
+			return seen.first(1<<4) && s.str(&m.Source)
 		case "run_id":
-			return s.str(&m.RunID)
+			return seen.first(1<<5) && s.str(&m.RunID)
 		case "flow_parameters":
-			return s.str(&m.FlowParameters)
+			return seen.first(1<<6) && s.str(&m.FlowParameters)
 		case "units":
+			if !seen.first(1 << 7) {
+				return false
+			}
 			m.Units = []string{}
 			return s.array(func() bool {
 				v, ok := s.raw()
@@ -291,6 +247,9 @@ func (s *hscan) manifest(m *Manifest) bool {
 				return ok
 			})
 		case "params":
+			if !seen.first(1 << 8) {
+				return false
+			}
 			m.Params = []ParamSum{}
 			return s.array(func() bool {
 				var p ParamSum

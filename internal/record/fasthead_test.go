@@ -10,6 +10,11 @@ import (
 	"github.com/resultgen/resultgen/runtime/serializer"
 )
 
+// parseHeaderFast is parseHeaderFastString over a copy of b.
+func parseHeaderFast(b []byte) (h header, ok bool) {
+	return parseHeaderFastString(string(b))
+}
+
 // fastAgrees checks that the fast header path, when it accepts b, decodes
 // exactly what encoding/json decodes.
 func fastAgrees(t *testing.T, b []byte) bool {
