@@ -190,8 +190,9 @@ type Locker interface {
 // -max-size` removes the least recently used records first. The runtime
 // touches a record it serves at most once an hour (see runtime.TouchEvery).
 // Local sets the file's modification time (os.Chtimes), Memory its own
-// field; S3 copies the object onto itself with the same metadata (one COPY
-// request, billed like a PUT, and no data transfer).
+// field; S3 copies the object onto itself with the same metadata and
+// Content-Type (one COPY request, billed like a PUT, and no data transfer;
+// objects over 5 GiB, which one COPY cannot copy, are left untouched).
 type Toucher interface {
 	Touch(ctx context.Context, key string, t time.Time) error
 }

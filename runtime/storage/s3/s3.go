@@ -618,8 +618,14 @@ func (s *Storage) Stat(ctx context.Context, key string) (storage.Info, error) {
 // so it copies the object onto itself with its metadata unchanged (one
 // HEAD and one server-side COPY, billed like a PUT; no data leaves the
 // server). The copy is conditional on the ETag the HEAD saw, so an object
-// replaced meanwhile is left alone. t is ignored: the server's clock sets
-// LastModified. See storage.Toucher.
+// replaced meanwhile is left alone, and keeps the object's Content-Type
+// (a copy that replaces the metadata would reset it). t is ignored: the
+// server's clock sets LastModified. See storage.Toucher.
+//
+// An object larger than 5 GiB is not touched (Touch returns nil and its
+// LastModified stays its write time): one COPY cannot copy it, and a
+// multipart copy would move all of its bytes inside the server for the
+// sake of a timestamp.
 func (s *Storage) Touch(ctx context.Context, key string, _ time.Time) error {
 	name, err := s.object("touch", key)
 	if err != nil {
@@ -629,14 +635,25 @@ func (s *Storage) Touch(ctx context.Context, key string, _ time.Time) error {
 	if err != nil {
 		return s.wrap("touch", key, err)
 	}
+	if oi.Size > maxCopySize {
+		return nil
+	}
+	contentType := oi.ContentType
+	if contentType == "" {
+		contentType = "application/octet-stream"
+	}
 	_, err = s.client.CopyObject(ctx,
-		minio.CopyDestOptions{Bucket: s.bucket, Object: name, ReplaceMetadata: true, UserMetadata: oi.UserMetadata},
+		minio.CopyDestOptions{Bucket: s.bucket, Object: name, ReplaceMetadata: true, UserMetadata: oi.UserMetadata, ContentType: contentType},
 		minio.CopySrcOptions{Bucket: s.bucket, Object: name, MatchETag: oi.ETag})
 	if err != nil {
 		return s.wrap("touch", key, err)
 	}
 	return nil
 }
+
+// maxCopySize is the largest object one CopyObject request copies (S3's
+// limit for a single-request copy).
+const maxCopySize = 5 << 30
 
 // Delete removes the object at key. S3 deletes are unconditional, so the
 // existence check before it is a separate request: of two concurrent
