@@ -264,27 +264,20 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 		}
 		return nil, corrupt(key, 0, ErrNotRecord, "not a resultgen record")
 	}
-	if v := binary.BigEndian.Uint16(pre[8:10]); v != Version {
-		return nil, corrupt(key, 8, ErrVersion, fmt.Sprintf("format version %d, this reader knows %d", v, Version))
+	hlen, err := binaryHeaderLen(pre[:], key)
+	if err != nil {
+		return nil, err
 	}
-	hlen := binary.BigEndian.Uint32(pre[10:14])
-	if hlen > MaxHeaderSize {
-		return nil, corrupt(key, 10, nil, fmt.Sprintf("header length %d exceeds %d", hlen, MaxHeaderSize))
-	}
-	hb, err := readHeaderBytes(r, int(hlen)+crcSize)
+	hb, err := readHeaderBytes(r, hlen+crcSize)
 	if n := len(hb); err != nil {
 		if isShort(err) {
 			return nil, corrupt(key, prefixSize+int64(n), ErrTruncated, "record ends inside its header")
 		}
 		return nil, fmt.Errorf("record %q: read: %w", storage.ShortKey(key), err)
 	}
-	crc := crc32.Update(crc32.Checksum(pre[len(magic):], castagnoli), castagnoli, hb[:hlen])
-	if stored := binary.BigEndian.Uint32(hb[hlen:]); crc != stored {
-		return nil, corrupt(key, prefixSize+int64(hlen), ErrChecksum, fmt.Sprintf("header CRC %08x, stored %08x", crc, stored))
-	}
-	meta, err := parseHeader(hb[:hlen])
+	meta, err := checkBinaryHeader(pre[:], hb, string(hb[:hlen]), key)
 	if err != nil {
-		return nil, corrupt(key, prefixSize, nil, err.Error())
+		return nil, err
 	}
 	return &Reader{
 		r:         r,
@@ -293,6 +286,35 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 		headerEnd: prefixSize + int64(hlen) + crcSize,
 		h:         sha256.New(),
 	}, nil
+}
+
+// binaryHeaderLen checks the prefix pre of a binary-framed record (its
+// magic matched) and returns the length of the header that follows it.
+func binaryHeaderLen(pre []byte, key string) (int, error) {
+	if v := binary.BigEndian.Uint16(pre[8:10]); v != Version {
+		return 0, corrupt(key, 8, ErrVersion, fmt.Sprintf("format version %d, this reader knows %d", v, Version))
+	}
+	hlen := binary.BigEndian.Uint32(pre[10:14])
+	if hlen > MaxHeaderSize {
+		return 0, corrupt(key, 10, nil, fmt.Sprintf("header length %d exceeds %d", hlen, MaxHeaderSize))
+	}
+	return int(hlen), nil
+}
+
+// checkBinaryHeader checks the CRC of a binary-framed record's header hb
+// (the header and its CRC, after the prefix pre) and parses the header.
+// text holds the header's bytes: the Meta's strings may be slices of it.
+func checkBinaryHeader(pre, hb []byte, text, key string) (Meta, error) {
+	hlen := len(hb) - crcSize
+	crc := crc32.Update(crc32.Checksum(pre[len(magic):prefixSize], castagnoli), castagnoli, hb[:hlen])
+	if stored := binary.BigEndian.Uint32(hb[hlen:]); crc != stored {
+		return Meta{}, corrupt(key, prefixSize+int64(hlen), ErrChecksum, fmt.Sprintf("header CRC %08x, stored %08x", crc, stored))
+	}
+	meta, err := parseHeaderText(hb[:hlen], text)
+	if err != nil {
+		return Meta{}, corrupt(key, prefixSize, nil, err.Error())
+	}
+	return meta, nil
 }
 
 // readHeaderBytes reads the n bytes of a header and its CRC: in place when
@@ -428,21 +450,48 @@ func (d *Reader) finish() error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case t.size > d.n:
-		return corrupt(d.key, off, ErrTruncated, fmt.Sprintf("payload has %d bytes, trailer says %d", d.n, t.size))
-	case t.size < d.n:
-		return corrupt(d.key, off, ErrChecksum, fmt.Sprintf("payload has %d bytes, trailer says %d", d.n, t.size))
+	if err := t.checkSize(d.key, off, d.n); err != nil {
+		return err
 	}
-	if sum := d.h.Sum(nil); !bytes.Equal(sum, t.sum) {
-		return corrupt(d.key, off+8, ErrChecksum, fmt.Sprintf("payload sha256 %x, stored %x", sum, t.sum))
+	if err := t.checkSum(d.key, off, d.h.Sum(nil)); err != nil {
+		return err
 	}
-	if d.meta.Literal != nil && t.size != 0 {
-		return corrupt(d.key, d.headerEnd, nil, "literal record with a payload")
+	if err := d.meta.applyTrailer(d.key, d.headerEnd, t); err != nil {
+		return err
 	}
-	d.meta.Size = t.size
-	d.meta.Checksum = checksumOf(t.sum)
 	d.done = true
+	return nil
+}
+
+// checkSize compares the trailer's payload length with the n bytes found
+// between the header and the trailer, which starts at off.
+func (t trailer) checkSize(key string, off, n int64) error {
+	switch {
+	case t.size > n:
+		return corrupt(key, off, ErrTruncated, fmt.Sprintf("payload has %d bytes, trailer says %d", n, t.size))
+	case t.size < n:
+		return corrupt(key, off, ErrChecksum, fmt.Sprintf("payload has %d bytes, trailer says %d", n, t.size))
+	}
+	return nil
+}
+
+// checkSum compares the trailer's SHA-256 with the payload's, sum; the
+// trailer starts at off.
+func (t trailer) checkSum(key string, off int64, sum []byte) error {
+	if !bytes.Equal(sum, t.sum) {
+		return corrupt(key, off+8, ErrChecksum, fmt.Sprintf("payload sha256 %x, stored %x", sum, t.sum))
+	}
+	return nil
+}
+
+// applyTrailer fills m's Size and Checksum from a verified trailer (a
+// literal record has no payload); headerEnd is the offset of the payload.
+func (m *Meta) applyTrailer(key string, headerEnd int64, t trailer) error {
+	if m.Literal != nil && t.size != 0 {
+		return corrupt(key, headerEnd, nil, "literal record with a payload")
+	}
+	m.Size = t.size
+	m.Checksum = checksumOf(t.sum)
 	return nil
 }
 

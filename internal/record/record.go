@@ -580,19 +580,13 @@ func readMetaRanged(ctx context.Context, st storage.Storage, rg storage.RangeGet
 	if err != nil {
 		return Meta{}, err
 	}
-	if want := total - d.headerEnd - tsize; t.size != want {
-		kind := ErrChecksum
-		if t.size > want {
-			kind = ErrTruncated
-		}
-		return Meta{}, corrupt(key, total-tsize, kind, fmt.Sprintf("trailer says %d payload bytes, the object holds %d", t.size, want))
+	if err := t.checkSize(key, total-tsize, total-d.headerEnd-tsize); err != nil {
+		return Meta{}, err
 	}
 	m := d.Meta()
-	if m.Literal != nil && t.size != 0 {
-		return Meta{}, corrupt(key, d.headerEnd, nil, "literal record with a payload")
+	if err := m.applyTrailer(key, d.headerEnd, t); err != nil {
+		return Meta{}, err
 	}
-	m.Size = t.size
-	m.Checksum = checksumOf(t.sum)
 	return m, nil
 }
 

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"reflect"
 	"unsafe"
@@ -15,61 +13,57 @@ import (
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
-// readWhole is readOpened for a binary-framed record held whole in b: the
-// prefix, header CRC, trailer CRC, payload length and payload SHA-256 are
-// checked in place, with no reader and no copy, before accept sees the
-// header and before a byte of the payload is decoded. shared says b is
-// not the caller's (a store's own memory): a decoded value never aliases
-// it then.
+// readWhole is readOpened for a binary-framed record held whole in b, with
+// no reader and no copy: the same checks in the same order (prefix, header
+// CRC, accept, trailer, payload length and SHA-256), in place, so a record
+// accept refuses is never hashed and nothing is decoded before the whole
+// record is verified. shared says b is not the caller's (a store's own
+// memory): a decoded value never aliases it then.
 //
-// ok is false, with nothing called or decoded, when b is anything but an
-// intact binary record (JSON framing, damage of any kind): the caller then
-// reads b through the general path, which finds and reports what is wrong
-// exactly as it would have.
-func readWhole(b []byte, key string, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error, shared bool) (m Meta, ok bool, err error) {
-	if len(b) < Overhead || string(b[:len(magic)]) != magic || binary.BigEndian.Uint16(b[8:10]) != Version {
-		return Meta{}, false, nil
+// ok is false, with nothing decoded, when b is anything but an intact
+// binary record (JSON framing, damage of any kind): the caller then reads b
+// through the general path, which finds and reports what is wrong exactly
+// as it would have. accepted says accept was called (and passed) already:
+// the general path must not call it again.
+func readWhole(b []byte, key string, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error, shared bool) (m Meta, ok, accepted bool, err error) {
+	if len(b) < prefixSize || string(b[:len(magic)]) != magic {
+		return Meta{}, false, false, nil
 	}
-	hlen := int64(binary.BigEndian.Uint32(b[10:14]))
-	headerEnd := prefixSize + hlen + crcSize
-	if hlen > MaxHeaderSize || headerEnd+trailerSize > int64(len(b)) {
-		return Meta{}, false, nil
+	hlen, err := binaryHeaderLen(b[:prefixSize], key)
+	headerEnd := prefixSize + int64(hlen) + crcSize
+	if err != nil || headerEnd+trailerSize > int64(len(b)) {
+		return Meta{}, false, false, nil
 	}
-	hb := b[prefixSize : prefixSize+hlen]
-	if crc32.Update(crc32.Checksum(b[len(magic):prefixSize], castagnoli), castagnoli, hb) != binary.BigEndian.Uint32(b[prefixSize+hlen:]) {
-		return Meta{}, false, nil
-	}
-	tr := b[len(b)-trailerSize:]
-	payload := b[headerEnd : len(b)-trailerSize : len(b)-trailerSize]
-	if string(tr[44:48]) != endMagic || crc32.Checksum(tr[:40], castagnoli) != binary.BigEndian.Uint32(tr[40:44]) ||
-		binary.BigEndian.Uint64(tr[:8]) != uint64(len(payload)) {
-		return Meta{}, false, nil
-	}
-	sum := sha256.Sum256(payload)
-	if !bytes.Equal(sum[:], tr[8:40]) {
-		return Meta{}, false, nil
-	}
+	hb := b[prefixSize:headerEnd]
 	var text string
 	if shared || len(b) <= borrowMax {
 		// b never changes (a store's memory, or a small buffer of ours whose
 		// header part nothing writes): the Meta's strings are slices of it.
-		text = unsafe.String(unsafe.SliceData(hb), len(hb))
+		text = unsafe.String(unsafe.SliceData(hb), hlen)
 	} else {
-		text = string(hb)
+		text = string(hb[:hlen])
 	}
-	meta, err := parseHeaderText(hb, text)
-	if err != nil || meta.Literal != nil && len(payload) != 0 {
-		return Meta{}, false, nil
+	meta, err := checkBinaryHeader(b[:prefixSize], hb, text, key)
+	if err != nil {
+		return Meta{}, false, false, nil
 	}
 	if accept != nil {
 		if err := accept(meta); err != nil {
-			return meta, true, err
+			return meta, true, true, err
 		}
 	}
-	meta.Size = int64(len(payload))
-	meta.Checksum = checksumOf(sum[:])
+	off := int64(len(b) - trailerSize)
+	payload := b[headerEnd:off:off]
+	t, err := parseTrailer(b[off:], key, off)
+	if err != nil || t.checkSize(key, off, int64(len(payload))) != nil {
+		return Meta{}, false, true, nil
+	}
+	sum := sha256.Sum256(payload)
+	if t.checkSum(key, off, sum[:]) != nil || meta.applyTrailer(key, headerEnd, t) != nil {
+		return Meta{}, false, true, nil
+	}
 	meta, err = decodePayload(key, meta, payload, ser, rv, shared)
-	return meta, true, err
+	return meta, true, true, err
 }
 
 // borrowMax is the largest buffer of its own readWhole lets a Meta's strings
@@ -113,8 +107,12 @@ func decodePayload(key string, meta Meta, payload []byte, ser serializer.Seriali
 // readWhole): the general path then reads the payload into a buffer of its
 // own rather than handing out slices of b.
 func readInMemory(ctx context.Context, st storage.Storage, key string, b []byte, shared bool, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (Meta, error) {
-	if m, ok, err := readWhole(b, key, ser, rv, accept, shared); ok {
+	m, ok, accepted, err := readWhole(b, key, ser, rv, accept, shared)
+	if ok {
 		return m, err
+	}
+	if accepted {
+		accept = nil
 	}
 	src := io.Reader(bytes.NewReader(b))
 	if !shared {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"testing"
 
 	"github.com/resultgen/resultgen/internal/record"
@@ -101,5 +102,33 @@ func TestMemoryReadInPlace(t *testing.T) {
 	// serializer and labels, the record pointer for reflect
 	if allocs > 10 {
 		t.Errorf("a 1 KiB read from memory makes %v allocations, want at most 10", allocs)
+	}
+}
+
+// accept is called once, also for a record the in-place read finds damaged
+// after the header (the general path then reports the damage).
+func TestInPlaceAcceptOnce(t *testing.T) {
+	ctx := context.Background()
+	for _, sc := range stores() {
+		st := sc.new(t)
+		if _, err := record.Write(ctx, st, "k", record.Meta{Task: "t"}, serializer.Msgpack(), []byte("abcdef"), storage.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := st.Get(ctx, "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		b[len(b)-48-1] ^= 1 // the payload's last byte (the trailer is 48 bytes)
+		if err := st.Put(ctx, "k", bytes.NewReader(b), storage.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		calls := 0
+		var v []byte
+		_, err = record.ReadChecked(ctx, st, "k", nil, &v, func(record.Meta) error { calls++; return nil })
+		if !errors.Is(err, record.ErrChecksum) || calls != 1 {
+			t.Fatalf("%s: err %v, accept called %d times", sc.name, err, calls)
+		}
 	}
 }
