@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:5ec8d699b97a6e2bb9b7a8dc6a168a7933540cbfdc534fd7befdc7418761cf4d",
+	Source:   "sha256:0c9bcb265766d65f6423c104a451962ae299d5af4abf2ad2a5bdd12a2a31b1b9",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
