@@ -29,6 +29,10 @@ func Run[R any](ctx context.Context, inv Invocation[R]) *State[R] {
 		return runFlow(ctx, e, inv, cfg)
 	}
 	fr := flowFrom(ctx)
+	if ctx.Err() != nil {
+		// Cancelled: open nothing (runTask fails on ctx.Err() first).
+		return runTask(ctx, e, inv, cfg, fr, plan{}, nil)
+	}
 	p, err := e.resolve(inv.Def, &cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
 	return runTask(ctx, e, inv, cfg, fr, p, err)
 }
@@ -58,6 +62,10 @@ func Call[R any](ctx context.Context, inv Invocation[R]) (R, error) {
 		}
 	}
 	cfg := configOf(inv)
+	if ctx.Err() != nil {
+		// Cancelled: open nothing (runTask fails on ctx.Err() first).
+		return runTask(ctx, e, inv, cfg, fr, plan{}, nil).Result()
+	}
 	p, err := e.resolve(inv.Def, &cfg, fr, hasSK, hasCK)
 	if err != nil || !unpersisted(&p, &cfg) {
 		return runTask(ctx, e, inv, cfg, fr, p, err).Result()
