@@ -134,7 +134,7 @@ func callUnpersisted[R any](ctx context.Context, e *Engine, inv Invocation[R], c
 // calling flow run, else in the engine.
 func taskNumber(e *Engine, fr *flowRun, p *plan, taskName string) int {
 	switch {
-	case p.counter != nil && p.name == taskName:
+	case p.counter != nil: // p was resolved for taskName
 		return int(p.counter.Add(1))
 	case fr != nil:
 		return fr.nextTaskNumber(taskName)
@@ -345,7 +345,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if p.persist && reuse {
 		// a miss: the record written (and the explanation) name each
 		// parameter's hash, which the lookup did without
-		if manifest, err = withParams(inv, cfg, p, manifest); err != nil {
+		if manifest, err = withParams(inv, p, manifest); err != nil {
 			return fail(err)
 		}
 	}
@@ -359,7 +359,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			labels["flow_name"] = fr.flowName
 		}
 	}
-	if e.explain && reuse && found != lookupHit && st.why != "" && st.why != "refresh requested" {
+	if e.explain && reuse && !p.refresh && st.why != "" { // found is never a hit here
 		cur := sl.want.stamp(record.Meta{Key: key, Manifest: manifestOf(manifest), Labels: labels}, def)
 		st.why = explainMiss(tctx, sl, cur, st.why)
 	}
@@ -373,8 +373,6 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		return fail(err)
 	}
 	if p.persist {
-		info := tr.get()
-		labels["task_run_id"], labels["task_run_name"] = info.ID, info.Name
 		meta := record.Meta{
 			GoType:   def.GoType,
 			Task:     taskName,
