@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:fb45b3644ec8629bbfe9307216a3ea9095700769713a5fb6272cff8ff054339a",
+	Source:   "sha256:d44d82662c29d7f0c774cbbe5907f6308df976149dc19abfea245496a275b682",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
