@@ -505,7 +505,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 				return out
 			}
 		}
-		held, err := e.lockRun(ctx, p.store, key, p.name, cfg.RunID)
+		held, err := e.lockRun(fctx, p.store, key, p.name, cfg.RunID)
 		if err != nil {
 			return fail(err)
 		}
@@ -516,7 +516,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 				return out
 			}
 		}
-		bctx = context.WithValue(context.WithValue(held.ctx, flowRunKey{}, fr), taskRunKey{}, (*taskRun)(nil))
+		bctx = held.ctx // fctx's, with the lock's cancellation
 	}
 
 	body := func(ctx context.Context) (R, error) {
