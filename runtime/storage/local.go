@@ -47,6 +47,7 @@ var (
 	_ RangeGetter = (*Local)(nil)
 	_ Locker      = (*Local)(nil)
 	_ Housekeeper = (*Local)(nil)
+	_ Toucher     = (*Local)(nil)
 )
 
 const (
