@@ -30,10 +30,11 @@ type resultType struct {
 	hash, desc, goType string
 }
 
-// typeOf is the result type of def's runs: the generator's fingerprint, else
-// the one computed from R (hand-written invocations, references).
+// ptrTo returns a pointer to a copy of v.
 func ptrTo[T any](v T) *T { return &v }
 
+// typeOf is the result type of def's runs: the generator's fingerprint, else
+// the one computed from R (hand-written invocations, references).
 func typeOf[R any](def *Def) resultType {
 	if def != nil && def.TypeHash != "" {
 		return resultType{hash: def.TypeHash, desc: def.TypeDesc, goType: def.GoType}

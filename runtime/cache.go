@@ -32,7 +32,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 	def := inv.Def
 	switch {
 	case inv.StorageKey != nil:
-		man := record.Manifest{KeyFrom: "storage_key", StorageKey: cfg.StorageKey, Source: def.Source, Units: def.Units}
+		man := record.Manifest{KeyFrom: string(KeyStorageKey), StorageKey: cfg.StorageKey, Source: def.Source, Units: def.Units}
 		if def.KeyUsesFlowRun && fr == nil {
 			return "", false, record.Manifest{}, fmt.Errorf("task %s: storage key %q needs a flow run (it uses flow_run fields), but the task runs outside a flow", p.name, cfg.StorageKey)
 		}
@@ -49,7 +49,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 		}
 		return k, true, man, nil
 	case inv.CacheKey != nil:
-		man := record.Manifest{KeyFrom: "cache_key_fn", Source: def.Source, Units: def.Units}
+		man := record.Manifest{KeyFrom: string(KeyCacheKeyFn), Source: def.Source, Units: def.Units}
 		k, err := inv.CacheKey(ctx)
 		if err != nil {
 			return "", false, record.Manifest{}, fmt.Errorf("task %s: cache_key_fn: %w", p.name, err)
@@ -66,7 +66,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 	// The hex SHA-256 of the policy's parts, in their sorted order; the
 	// parameters' own hashes (Manifest.Params) wait for withParams: a hit
 	// never needs them.
-	man := record.Manifest{KeyFrom: "cache_policy", Policy: kp.text}
+	man := record.Manifest{KeyFrom: string(KeyCachePolicy), Policy: kp.text}
 	kh := keyHashers.Get().(*keyHasher)
 	defer keyHashers.Put(kh)
 	kh.h.Reset()
@@ -117,8 +117,8 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 // withParams completes a cache policy's manifest with each parameter's own
 // hash (Manifest.Params), hashing the inputs again: taskKey leaves them out,
 // as a hit never needs them; a miss persists them (and explains with them).
-func withParams[R any](inv Invocation[R], cfg Config, p plan, man record.Manifest) (record.Manifest, error) {
-	if man.KeyFrom != "cache_policy" || man.Inputs == "" {
+func withParams[R any](inv Invocation[R], p plan, man record.Manifest) (record.Manifest, error) {
+	if p.policy == nil || man.Inputs == "" {
 		return man, nil
 	}
 	h := newParamHasher(p.policy.excluded)
@@ -278,8 +278,6 @@ func load[R any](ctx context.Context, s *slot, dst *R) (l lookup, m record.Meta,
 		return lookupAbsent, m, "", foreign(s.task, s.p.store, s.key, err)
 	case errors.Is(err, record.ErrCorrupt):
 		return s.damaged(err, m)
-	case errors.Is(err, ErrKeyConflict):
-		return lookupAbsent, m, "", err
 	}
 	return lookupAbsent, m, "", fmt.Errorf("task %s: read cached result %q from %s: %w", s.task, storage.ShortKey(s.key), s.p.store, err)
 }

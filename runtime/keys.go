@@ -14,13 +14,14 @@ import (
 
 // KeyValue escapes one value substituted into a storage-key template so that
 // it can never add a path separator, a NUL, a "." / ".." segment or a
-// segment the stores reserve (".locks", ".tmp-*", ".index"; see
-// storage.ValidateKey).
+// reserved segment: one the stores keep (".locks", ".tmp-*", ".index"; see
+// storage.ReservedSegments and storage.ValidateKey) or RunsPrefix (".runs").
 //
 // The rules: '%', '/', '\\', every control byte (0x00-0x1f, 0x7f) and every
 // byte that is not part of valid UTF-8 are written as %XX (upper-case hex); a value that is exactly "." or ".." is written as
-// "%2E" or "%2E%2E"; a value that starts with ".tmp-" or ".locks", or could
-// begin one with what follows it in the template (".", ".t", ".loc", ...),
+// "%2E" or "%2E%2E"; a value that starts with a reserved name (".tmp-",
+// ".locks", ".index", ".runs"), or could begin one with what follows it in
+// the template (".", ".t", ".loc", ".r", ...),
 // has its leading "." written as "%2E", so ".locks" gives "%2Elocks" and
 // ".tmp-x" gives "%2Etmp-x". Every other byte is kept, so ordinary values
 // ("world", "2026-01-02", "my-flow", ".env") read as themselves. Because '%'
@@ -63,9 +64,10 @@ func KeyValue(s string) string {
 	return b.String()
 }
 
-// reservedNames are the segment names (or name prefixes) the stores keep for
-// themselves: lock files and temporary files.
-var reservedNames = []string{".locks", ".tmp-", storage.IndexDir}
+// reservedNames are the segment names (or name prefixes) kept from users'
+// keys: the stores' own (lock files, temporary files, the task index) and
+// the records of named flow runs (RunsPrefix).
+var reservedNames = append(storage.ReservedSegments(), RunsPrefix)
 
 // reservedStart reports whether s, starting a key segment, makes or could
 // begin (with text after it) a reserved segment name.

@@ -105,7 +105,7 @@ func TestLazyKeyAgreesWithEager(t *testing.T) {
 			if man.Params != nil {
 				t.Errorf("%q: a lookup's manifest has parameter hashes", policy)
 			}
-			if man, err = withParams(inv, cfg, p, man); err != nil {
+			if man, err = withParams(inv, p, man); err != nil {
 				t.Fatal(err)
 			}
 			wantKey, wantMan := eagerKey(t, inv, cfg, fr, &tr)

@@ -33,6 +33,10 @@ func TestKeyValue(t *testing.T) {
 		{".env", ".env"},
 		{".lockfile", ".lockfile"},
 		{"x.tmp-foo", "x.tmp-foo"},
+		{".runs", "%2Eruns"},
+		{".runs/x", "%2Eruns%2Fx"},
+		{".r", "%2Er"},
+		{".index", "%2Eindex"},
 	}
 	for _, tt := range tests {
 		if got := runtime.KeyValue(tt.in); got != tt.want {
@@ -66,7 +70,7 @@ func unescape(s string) string {
 }
 
 func FuzzKeyValue(f *testing.F) {
-	for _, s := range []string{"", ".", "..", "a/b", `\`, "%", "%2E", "x\x00", "..%2F", "é/ü", ".locks", ".tmp-x", ".l"} {
+	for _, s := range []string{"", ".", "..", "a/b", `\`, "%", "%2E", "x\x00", "..%2F", "é/ü", ".locks", ".tmp-x", ".l", ".runs", ".index"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -81,7 +85,7 @@ func FuzzKeyValue(f *testing.F) {
 		}
 		// Whatever follows k in a template, a segment starting with k is
 		// never one the stores reserve.
-		for _, r := range []string{".locks", ".tmp-"} {
+		for _, r := range []string{".locks", ".tmp-", ".index", runtime.RunsPrefix} {
 			if k != "" && (strings.HasPrefix(k, r) || strings.HasPrefix(r, k)) {
 				t.Fatalf("KeyValue(%q) = %q: can start reserved segment %q", s, k, r)
 			}

@@ -22,9 +22,9 @@ func (c *runCounters) counter(name string) *atomic.Int64 {
 	return n.(*atomic.Int64)
 }
 
-// planMemo remembers the settings a Def's runs resolved to (Resolve, without
-// the opened storage and serializer), so that repeated runs of one function
-// from one place (the top level, or one flow run) resolve once. An entry is
+// planMemo remembers the settings a Def's runs resolved to (Resolve, with
+// the storage and serializer opened), so that repeated runs of one function
+// from one place (the top level, or one flow run) resolve and open once. An entry is
 // used only while the run's Config is the one it was made from: options
 // and a Def changed in place make a new entry.
 type planMemo struct {

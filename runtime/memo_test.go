@@ -1,9 +1,13 @@
 package runtime
 
 import (
+	"context"
+	"errors"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/resultgen/resultgen/runtime/settings"
 )
 
 // Every Config field takes part in deciding whether a remembered resolution
@@ -41,5 +45,40 @@ func TestSameConfigComparesEveryField(t *testing.T) {
 	}
 	if sameConfig(&Config{Persist: &yes}, &Config{Persist: &no}) {
 		t.Error("persist=true and persist=false compare equal")
+	}
+}
+
+// A remembered persisted plan carries its opened store and serializer, and
+// a run on a cancelled context opens nothing.
+func TestResolveRemembersOpenedStore(t *testing.T) {
+	dir := t.TempDir()
+	e := NewEngine(settings.Settings{DefaultStorage: "local:" + dir})
+	defer e.Close()
+	def := &Def{Kind: KindTask, Name: "t", Value: true, Config: Config{Persist: new(bool)}}
+	*def.Config.Persist = true
+
+	ctx, cancel := context.WithCancel(WithEngine(context.Background(), e))
+	cancel()
+	inv := Invocation[int]{Def: def, Body: func(context.Context) (int, error) { return 1, nil }}
+	if _, err := Call(ctx, inv); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Call on a cancelled context: %v", err)
+	}
+	if err := Run(ctx, inv).Err(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run on a cancelled context: %v", err)
+	}
+	if n := len(e.opened); n != 0 {
+		t.Fatalf("a cancelled run opened %d stores", n)
+	}
+
+	p, err := e.resolve(def, &def.Config, nil, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.store == nil || p.ser == nil {
+		t.Fatalf("persisted plan: store %v, serializer %v", p.store, p.ser)
+	}
+	m := e.plans.hit(def, &def.Config, false, false)
+	if m == nil || m.store != p.store || m.ser == nil {
+		t.Fatalf("remembered plan %+v lacks the opened store and serializer", m)
 	}
 }

@@ -579,13 +579,14 @@ func TestHostileKeyValues(t *testing.T) {
 	}
 }
 
-// Parameter values naming what the stores reserve (".locks", ".tmp-*") are
-// escaped like "..": a template "{parameters[x]}" or "d/{parameters[x]}/r"
-// never fails as "reserved", and each value gets its own key.
+// Parameter values naming what the stores or the runtime reserve (".locks",
+// ".tmp-*", ".index", ".runs") are escaped like "..": a template
+// "{parameters[x]}" or "d/{parameters[x]}/r" never fails as "reserved", and
+// each value gets its own key.
 func TestReservedKeyValues(t *testing.T) {
 	ctx, _, local := newEngine(t, nil)
 	keys := map[string]string{}
-	for _, v := range []string{".locks", ".tmp-foo", ".tmp-", ".lock", ".t"} {
+	for _, v := range []string{".locks", ".tmp-foo", ".tmp-", ".lock", ".t", ".index", runtime.RunsPrefix, ".runs-old", ".r"} {
 		for _, layout := range []string{"%s", "d/%s/r.json"} {
 			inv := runtime.Invocation[string]{
 				Def: &runtime.Def{Kind: runtime.KindTask, Name: "keep", Func: "example.com/app.Keep", GoType: "string", Value: true,

@@ -277,52 +277,60 @@ func (e *Engine) memo(parent *flowRun) *planMemo {
 
 // resolve resolves a run's settings with Resolve, for a run called from
 // parent (nil outside flows), and opens its storage and serializer when it
-// needs them. The resolution (not the opening) is remembered per Def in
-// the parent flow run, or the engine at the top level (see planMemo).
+// needs them. The plan, opened store and serializer included, is
+// remembered per Def in the parent flow run, or the engine at the top
+// level (see planMemo): stores live as long as the engine and serializers
+// are stateless, so a remembered plan opens nothing.
 func (e *Engine) resolve(def *Def, cfg *Config, parent *flowRun, hasStorageKey, hasCacheKey bool) (plan, error) {
 	memo := e.memo(parent)
-	p, ok := memo.get(def, cfg, hasStorageKey, hasCacheKey)
-	if !ok {
-		var from *Passed
-		if parent != nil {
-			in := parent.inherit
-			in.Flow, in.Retries, in.RunID = parent.flowName, parent.retries, parent.durable
-			from = &in
-		}
-		r, err := Resolve(def, *cfg, from, e.settings, hasStorageKey, hasCacheKey)
-		p = plan{
-			name: r.Name, persist: r.Persist.Persist, reason: r.Persist.Reason,
-			inMemory: r.InMemory, refresh: r.Refresh, serializable: r.Serializable,
-			retries: r.Retries, inherit: &r.Passes,
-			storage: r.Storage, storageBackend: r.StorageBackend,
-			serializer: r.Serializer, serializerValue: r.SerializerValue, compression: r.Compression,
-		}
-		if err != nil {
-			return p, err
-		}
-		if p.persist && def.Kind == KindTask && !hasStorageKey && !hasCacheKey {
-			if p.policy, err = newKeyPolicy(cfg.CachePolicy); err != nil {
-				return p, fmt.Errorf("task %s: %w", p.name, err)
-			}
-		}
-		if parent != nil {
-			p.counter = parent.counters.counter(p.name)
-		} else {
-			p.counter = e.counters.counter(p.name)
-		}
-		memo.put(def, cfg, hasStorageKey, hasCacheKey, p)
-	}
-	if !p.persist && (def.Kind != KindFlow || cfg.RunID == "") {
-		// A named flow run keeps its result even when the flow persists
-		// nothing else: it needs the store and serializer.
+	if p, ok := memo.get(def, cfg, hasStorageKey, hasCacheKey); ok {
 		return p, nil
 	}
+	var from *Passed
+	if parent != nil {
+		in := parent.inherit
+		in.Flow, in.Retries, in.RunID = parent.flowName, parent.retries, parent.durable
+		from = &in
+	}
+	r, err := Resolve(def, *cfg, from, e.settings, hasStorageKey, hasCacheKey)
+	p := plan{
+		name: r.Name, persist: r.Persist.Persist, reason: r.Persist.Reason,
+		inMemory: r.InMemory, refresh: r.Refresh, serializable: r.Serializable,
+		retries: r.Retries, inherit: &r.Passes,
+		storage: r.Storage, storageBackend: r.StorageBackend,
+		serializer: r.Serializer, serializerValue: r.SerializerValue, compression: r.Compression,
+	}
+	if err != nil {
+		return p, err
+	}
+	if p.persist && def.Kind == KindTask && !hasStorageKey && !hasCacheKey {
+		if p.policy, err = newKeyPolicy(cfg.CachePolicy); err != nil {
+			return p, fmt.Errorf("task %s: %w", p.name, err)
+		}
+	}
+	if parent != nil {
+		p.counter = parent.counters.counter(p.name)
+	} else {
+		p.counter = e.counters.counter(p.name)
+	}
+	// A named flow run keeps its result even when the flow persists
+	// nothing else: it needs the store and serializer.
+	if p.persist || (def.Kind == KindFlow && cfg.RunID != "") {
+		if err := e.open(&p); err != nil {
+			return p, err
+		}
+	}
+	memo.put(def, cfg, hasStorageKey, hasCacheKey, p)
+	return p, nil
+}
 
+// open opens p's storage and serializer.
+func (e *Engine) open(p *plan) error {
 	p.store = p.storageBackend
 	if p.store == nil {
 		st, err := e.openStorage(p.storage)
 		if err != nil {
-			return p, fmt.Errorf("%s: %w", p.name, err)
+			return fmt.Errorf("%s: %w", p.name, err)
 		}
 		p.store = st
 	}
@@ -330,16 +338,16 @@ func (e *Engine) resolve(def *Def, cfg *Config, parent *flowRun, hasStorageKey, 
 	if p.ser != nil && p.compression != "" {
 		ser, err := serializer.Compressed(p.ser, p.compression)
 		if err != nil {
-			return p, fmt.Errorf("%s: %w", p.name, err)
+			return fmt.Errorf("%s: %w", p.name, err)
 		}
 		p.ser = ser
 	}
 	if p.ser == nil {
 		ser, err := newSerializer(p.serializer, p.compression)
 		if err != nil {
-			return p, fmt.Errorf("%s: serializer %q: %w", p.name, p.serializer, err)
+			return fmt.Errorf("%s: serializer %q: %w", p.name, p.serializer, err)
 		}
 		p.ser = ser
 	}
-	return p, nil
+	return nil
 }

@@ -29,6 +29,10 @@ func Run[R any](ctx context.Context, inv Invocation[R]) *State[R] {
 		return runFlow(ctx, e, inv, cfg)
 	}
 	fr := flowFrom(ctx)
+	if ctx.Err() != nil {
+		// Cancelled: open nothing (runTask fails on ctx.Err() first).
+		return runTask(ctx, e, inv, cfg, fr, plan{}, nil)
+	}
 	p, err := e.resolve(inv.Def, &cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
 	return runTask(ctx, e, inv, cfg, fr, p, err)
 }
@@ -58,6 +62,10 @@ func Call[R any](ctx context.Context, inv Invocation[R]) (R, error) {
 		}
 	}
 	cfg := configOf(inv)
+	if ctx.Err() != nil {
+		// Cancelled: open nothing (runTask fails on ctx.Err() first).
+		return runTask(ctx, e, inv, cfg, fr, plan{}, nil).Result()
+	}
 	p, err := e.resolve(inv.Def, &cfg, fr, hasSK, hasCK)
 	if err != nil || !unpersisted(&p, &cfg) {
 		return runTask(ctx, e, inv, cfg, fr, p, err).Result()
@@ -126,7 +134,7 @@ func callUnpersisted[R any](ctx context.Context, e *Engine, inv Invocation[R], c
 // calling flow run, else in the engine.
 func taskNumber(e *Engine, fr *flowRun, p *plan, taskName string) int {
 	switch {
-	case p.counter != nil && p.name == taskName:
+	case p.counter != nil: // p was resolved for taskName
 		return int(p.counter.Add(1))
 	case fr != nil:
 		return fr.nextTaskNumber(taskName)
@@ -337,7 +345,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if p.persist && reuse {
 		// a miss: the record written (and the explanation) name each
 		// parameter's hash, which the lookup did without
-		if manifest, err = withParams(inv, cfg, p, manifest); err != nil {
+		if manifest, err = withParams(inv, p, manifest); err != nil {
 			return fail(err)
 		}
 	}
@@ -351,7 +359,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			labels["flow_name"] = fr.flowName
 		}
 	}
-	if e.explain && reuse && found != lookupHit && st.why != "" && st.why != "refresh requested" {
+	if e.explain && reuse && !p.refresh && st.why != "" { // found is never a hit here
 		cur := sl.want.stamp(record.Meta{Key: key, Manifest: manifestOf(manifest), Labels: labels}, def)
 		st.why = explainMiss(tctx, sl, cur, st.why)
 	}
@@ -365,8 +373,6 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		return fail(err)
 	}
 	if p.persist {
-		info := tr.get()
-		labels["task_run_id"], labels["task_run_name"] = info.ID, info.Name
 		meta := record.Meta{
 			GoType:   def.GoType,
 			Task:     taskName,
@@ -499,7 +505,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 				return out
 			}
 		}
-		held, err := e.lockRun(ctx, p.store, key, p.name, cfg.RunID)
+		held, err := e.lockRun(fctx, p.store, key, p.name, cfg.RunID)
 		if err != nil {
 			return fail(err)
 		}
@@ -510,7 +516,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 				return out
 			}
 		}
-		bctx = context.WithValue(context.WithValue(held.ctx, flowRunKey{}, fr), taskRunKey{}, (*taskRun)(nil))
+		bctx = held.ctx // fctx's, with the lock's cancellation
 	}
 
 	body := func(ctx context.Context) (R, error) {

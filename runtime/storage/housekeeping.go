@@ -113,15 +113,7 @@ func (l *Local) sweep(ctx context.Context, dir string) {
 			if !strings.HasPrefix(e.Name(), tmpPrefix) {
 				continue
 			}
-			name := filepath.Join(dir, e.Name())
-			fi, err := l.root.Lstat(name)
-			if err != nil || !fi.Mode().IsRegular() {
-				continue
-			}
-			t := Temp{Kind: TempWrite, Modified: fi.ModTime()}
-			if judgeTemp(&t, e.Name(), now); t.Stale {
-				_ = l.root.Remove(name)
-			}
+			_, _ = l.removeStaleTemp(filepath.Join(dir, e.Name()), e.Name(), now)
 		}
 		if err != nil {
 			return
@@ -269,24 +261,31 @@ func (l *Local) RemoveTemp(ctx context.Context, t Temp) (bool, error) {
 	case t.Kind == TempLock && path.Dir(t.Name) == lockDir && strings.HasSuffix(base, ".lock"):
 		return l.removeIdleLock(name)
 	case t.Kind == TempWrite && strings.HasPrefix(base, tmpPrefix):
-		fi, err := l.root.Lstat(name)
-		if errors.Is(err, fs.ErrNotExist) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		if !fi.Mode().IsRegular() {
-			return false, nil
-		}
-		now := Temp{Kind: TempWrite, Modified: fi.ModTime()}
-		if judgeTemp(&now, base, time.Now()); !now.Stale {
-			return false, nil
-		}
-		if err := l.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return false, err
-		}
-		return true, nil
+		return l.removeStaleTemp(name, base, time.Now())
 	}
 	return false, fmt.Errorf("storage: %s is not a temporary or lock file of %s", t.Name, l)
+}
+
+// removeStaleTemp removes the temporary file name (base: its last element)
+// when it is a regular file and stale (judgeTemp) at now. A file gone
+// meanwhile is not an error.
+func (l *Local) removeStaleTemp(name, base string, now time.Time) (bool, error) {
+	fi, err := l.root.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !fi.Mode().IsRegular() {
+		return false, nil
+	}
+	t := Temp{Kind: TempWrite, Modified: fi.ModTime()}
+	if judgeTemp(&t, base, now); !t.Stale {
+		return false, nil
+	}
+	if err := l.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	return true, nil
 }

@@ -47,6 +47,7 @@ var (
 	_ RangeGetter = (*Local)(nil)
 	_ Locker      = (*Local)(nil)
 	_ Housekeeper = (*Local)(nil)
+	_ Toucher     = (*Local)(nil)
 )
 
 const (
@@ -178,7 +179,7 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 	if err != nil {
 		return l.fail("put", key, err)
 	}
-	var d *os.File  // the folder, opened to commit and fsync
+	var d *os.File  // the folder, opened to commit (IfAbsent) and fsync
 	placed := false // tmp is now the key's file
 	defer func() {
 		if f != nil {
@@ -207,8 +208,11 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("storage: put %q: %w", ShortKey(key), err)
 	}
-	if d, err = l.root.Open(dir); err != nil {
-		return l.fail("put", key, err)
+	if opts.IfAbsent || !opts.NoSync {
+		// the folder is needed by renameat2 and the folder's fsync only
+		if d, err = l.root.Open(dir); err != nil {
+			return l.fail("put", key, err)
+		}
 	}
 	if opts.IfAbsent {
 		if err := l.commitIfAbsent(d, tmp, name); err != nil {

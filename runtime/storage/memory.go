@@ -34,7 +34,6 @@ var (
 	_ BytesGetter = (*Memory)(nil)
 	_ Locker      = (*Memory)(nil)
 	_ Toucher     = (*Memory)(nil)
-	_ Toucher     = (*Local)(nil)
 )
 
 // Touch sets the object's modification time to t (see Toucher).

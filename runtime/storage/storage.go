@@ -208,6 +208,32 @@ const MaxSegmentLen = 255
 // index objects (see IndexKey).
 const IndexDir = ".index"
 
+// reservedSegments are the key segments the stores keep for themselves:
+// checkPath refuses them, ReservedSegments lists them.
+var reservedSegments = [...]struct {
+	name     string
+	prefix   bool // any segment starting with name
+	anywhere bool // in any segment, not only the first
+	why      string
+}{
+	{tmpPrefix, true, true, "segment starts with \".tmp-\", reserved for temporary files"},
+	{lockDir, false, false, "\".locks\" is reserved for lock files"},
+	{IndexDir, false, false, "\".index\" is reserved for the runtime's task index"},
+}
+
+// ReservedSegments returns the key segment names the stores keep for
+// themselves (".locks" and ".index" as a key's first segment) and the
+// prefix of the names they keep in any segment (".tmp-"). ValidateKey
+// refuses keys that use them; a value substituted into a key must be
+// escaped so that it never makes or begins one.
+func ReservedSegments() []string {
+	names := make([]string, len(reservedSegments))
+	for i, r := range &reservedSegments {
+		names[i] = r.name
+	}
+	return names
+}
+
 // IndexKey is the key of the index object called name (a hex digest):
 // ".index/NAME". Backends store it like any object; ValidateKey refuses it
 // as a record key, and List does not yield it.
@@ -288,12 +314,11 @@ func checkPath(key string, prefix bool) error {
 			return &keyError{key, "\".\" segment"}
 		case seg == "..":
 			return &keyError{key, "\"..\" segment: keys cannot climb out of the store"}
-		case strings.HasPrefix(seg, ".tmp-"):
-			return &keyError{key, "segment starts with \".tmp-\", reserved for temporary files"}
-		case i == 0 && seg == ".locks":
-			return &keyError{key, "\".locks\" is reserved for lock files"}
-		case i == 0 && seg == IndexDir:
-			return &keyError{key, "\".index\" is reserved for the runtime's task index"}
+		}
+		for _, r := range &reservedSegments {
+			if (i == 0 || r.anywhere) && (seg == r.name || r.prefix && strings.HasPrefix(seg, r.name)) {
+				return &keyError{key, r.why}
+			}
 		}
 		if last {
 			break

@@ -861,7 +861,7 @@ var resumeFlowDef = &runtime.Def{
 	Name:     "resume",
 	Func:     "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Resume",
 	Pos:      "main.go:279",
-	Source:   "sha256:c822eda944e4726643f530ea251be52ab8138253b52dfa78bafebf50783f71a5",
+	Source:   "sha256:6542bd23d9cbd725fb8d4c19c78ba6d1a6e29ed1952d6f696f6909311c0f8625",
 	Params:   []string{"tag"},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
