@@ -77,7 +77,7 @@ func analyzePackage(ld *loaded, codes *CodeVersions, p *packages.Package, pp *pa
 	a := &analyzer{fset: ld.fset, pkg: p, codes: codes}
 	defer func() {
 		if r := recover(); r != nil {
-			diags = append(a.diags, Diagnostic{Pos: token.Position{Filename: dir}, Message: BugMessage(p.PkgPath, r)})
+			diags = append(a.diags, Diagnostic{Pos: packagePos(dir), Message: BugMessage(p.PkgPath, r)})
 			if pkg != nil {
 				pkg.Diagnostics = diags
 			}

@@ -30,7 +30,7 @@ func parseDirectives(fset *token.FileSet, p *packages.Package) (pp *parsedPackag
 	pp = &parsedPackage{}
 	defer func() {
 		if r := recover(); r != nil {
-			pp.errs = append(pp.errs, Diagnostic{Pos: token.Position{Filename: packageDir(p)}, Message: BugMessage(p.PkgPath, r)})
+			pp.errs = append(pp.errs, Diagnostic{Pos: packagePos(packageDir(p)), Message: BugMessage(p.PkgPath, r)})
 		}
 	}()
 	for _, file := range p.Syntax {

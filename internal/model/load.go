@@ -344,6 +344,17 @@ func packageDir(p *packages.Package) string {
 	return ""
 }
 
+// packagePos is the position of a diagnostic about the package in dir as a
+// whole (a bug caught while analyzing it): its result_gen.go, a file inside
+// the package, so that filepath.Dir of the position is the package's folder,
+// as it is for every other diagnostic.
+func packagePos(dir string) token.Position {
+	if dir == "" {
+		return token.Position{}
+	}
+	return token.Position{Filename: filepath.Join(dir, GenFileName)}
+}
+
 // packageClause finds the package name from the package's files other than
 // the generated one (which may be broken).
 func packageClause(p *packages.Package, gen string) string {
