@@ -256,14 +256,9 @@ func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, err
 }
 
 // reviewFindings runs review's checks on the analyzed packages, with the
-// built-in settings. A finding at a position the generator already reported
-// is left out: it is the same problem seen twice (a directive that does not
-// parse, say).
+// built-in settings. A directive that does not parse is left out: the
+// generator reports it already, with the same message.
 func reviewFindings(a *model.Analysis) []Diagnostic {
-	seen := map[token.Position]bool{}
-	for _, d := range a.Diagnostics {
-		seen[d.Pos] = true
-	}
 	var pkgs []findings.Package
 	for _, p := range a.Loaded {
 		if p.Fset != nil {
@@ -273,7 +268,7 @@ func reviewFindings(a *model.Analysis) []Diagnostic {
 	_, fs := findings.Run(findings.Builtin(), "", nil, pkgs)
 	var out []Diagnostic
 	for _, f := range fs {
-		if !seen[f.Pos] {
+		if f.Check != report.CheckDirective {
 			out = append(out, Diagnostic{Pos: f.Pos, Message: f.Message, Check: f.Check, Fix: f.Fix, Warning: f.Severity == report.Warning})
 		}
 	}
