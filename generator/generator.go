@@ -259,13 +259,7 @@ func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, err
 // built-in settings. A directive that does not parse is left out: the
 // generator reports it already, with the same message.
 func reviewFindings(a *model.Analysis) []Diagnostic {
-	var pkgs []findings.Package
-	for _, p := range a.Loaded {
-		if p.Fset != nil {
-			pkgs = append(pkgs, findings.Package{Fset: p.Fset, Files: p.Syntax, Types: p.Types, Info: p.TypesInfo})
-		}
-	}
-	_, fs := findings.Run(findings.Builtin(), "", nil, pkgs)
+	_, fs := findings.Run(findings.Builtin(), "", nil, findings.PackagesOf(a.Loaded))
 	var out []Diagnostic
 	for _, f := range fs {
 		if f.Check != report.CheckDirective {
