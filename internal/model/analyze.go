@@ -234,15 +234,11 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 		f.StorageKey = kt
 	}
 	if d.CacheKeyFn != nil {
-		fn, good := a.checkCacheKeyFn(f, d.CacheKeyFn, what)
+		fn, withCtx, good := a.checkCacheKeyFn(f, d.CacheKeyFn, what)
 		if !good {
 			ok = false
 		}
-		f.CacheKeyFn = fn
-		if fn != nil {
-			params := fn.Type().(*types.Signature).Params()
-			f.CacheKeyFnCtx = params.Len() > 0 && isContext(params.At(0).Type())
-		}
+		f.CacheKeyFn, f.CacheKeyFnCtx = fn, withCtx
 	}
 	if d.Serializer != nil && d.Serializer.Ident != "" {
 		obj, good := a.checkSerializer(f, d.Serializer, what)
@@ -251,25 +247,24 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 		}
 		f.Serializer = obj
 	}
+	if !ok {
+		return nil
+	}
 	f.CodeVersion, _ = a.codes.Of(obj)
 	f.Source = f.CodeVersion.Hash
 	f.Settings = settings(d)
 	f.Persist = persistDecision(d, f.HasValue())
 	f.Call = !(d.Persist != nil && !d.Persist.Value && d.CacheInMemory != nil && !d.CacheInMemory.Value)
-	if !ok {
-		return nil
-	}
 	return f
 }
 
-// nameVars picks the wrapper's identifier for each parameter: its own name
 // typeString prints t qualified relative to the package being analyzed.
 func (a *analyzer) typeString(t types.Type) string {
 	return types.TypeString(t, types.RelativeTo(a.pkg.Types))
 }
 
-// signatureString is "func(ctx?, params...)" of f, for messages.
-func (f *Func) signatureString(a *analyzer, withCtx bool) string {
+// signatureString is "func(params...)" of f, for messages.
+func (f *Func) signatureString(a *analyzer) string {
 	var b strings.Builder
 	b.WriteString("func(")
 	for i, p := range f.Params {

@@ -30,8 +30,8 @@ func (c Config) logf(format string, args ...any) {
 	}
 }
 
-// Diagnostic is one problem, at its position (the generator's Diagnostic,
-// which converts from it).
+// Diagnostic is one problem, at its position (the generator's Diagnostic
+// carries the same two fields, with review's check and fix besides).
 type Diagnostic struct {
 	Pos     token.Position // Filename is absolute; zero when the problem has no position
 	Message string         // lowercase, no trailing period
