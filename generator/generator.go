@@ -176,7 +176,7 @@ func (d Diagnostic) Rel(dir string) Diagnostic {
 }
 
 // GenFileName is the name of the generated file in each package.
-const GenFileName = "result_gen.go"
+const GenFileName = model.GenFileName
 
 // Result is what Generate produced.
 type Result struct {

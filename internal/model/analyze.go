@@ -15,10 +15,11 @@ import (
 	"github.com/resultgen/resultgen/internal/typeid/typeidtypes"
 )
 
-// serializerPkg is the import path of the package defining the custom
-// serializer interface.
+// RuntimePkg is the import path of the runtime the generated code calls;
+// serializerPkg that of the package defining the custom serializer
+// interface.
 const (
-	runtimePkg    = "github.com/resultgen/resultgen/runtime"
+	RuntimePkg    = "github.com/resultgen/resultgen/runtime"
 	serializerPkg = "github.com/resultgen/resultgen/runtime/serializer"
 )
 
@@ -172,11 +173,11 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 	params := sig.Params()
 	for i := 0; i < params.Len(); i++ {
 		v := params.At(i)
-		if i == 0 && isContext(v.Type()) {
+		if i == 0 && IsContext(v.Type()) {
 			f.HasCtx = true
 			continue
 		}
-		if isContext(v.Type()) {
+		if IsContext(v.Type()) {
 			a.errorf(v.Pos(), "%s: context.Context must be the first parameter", what)
 			ok = false
 			continue
@@ -198,13 +199,13 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 	switch res.Len() {
 	case 0:
 	case 1:
-		if isError(res.At(0).Type()) {
+		if IsError(res.At(0).Type()) {
 			f.ReturnsError = true
 		} else {
 			f.Result = res.At(0).Type()
 		}
 	case 2:
-		if !isError(res.At(1).Type()) {
+		if !IsError(res.At(1).Type()) {
 			a.errorf(resultsPos, "%s: the second result must be error, not %s", what, a.typeString(res.At(1).Type()))
 			ok = false
 		}
@@ -277,11 +278,13 @@ func (f *Func) signatureString(a *analyzer) string {
 	return b.String()
 }
 
-func isContext(t types.Type) bool {
+// IsContext reports whether t is context.Context.
+func IsContext(t types.Type) bool {
 	n, ok := types.Unalias(t).(*types.Named)
 	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "context" && n.Obj().Name() == "Context"
 }
 
-func isError(t types.Type) bool {
+// IsError reports whether t is the error interface.
+func IsError(t types.Type) bool {
 	return types.Identical(t, types.Universe.Lookup("error").Type())
 }

@@ -35,7 +35,7 @@ func (a *analyzer) checkCacheKeyFn(f *Func, s *annotations.String, what string) 
 	}
 	ps := sig.Params()
 	off := 0
-	if ps.Len() > 0 && isContext(ps.At(0).Type()) {
+	if ps.Len() > 0 && IsContext(ps.At(0).Type()) {
 		off = 1
 	}
 	if ps.Len()-off != len(f.Params) || sig.Variadic() != (f.Obj.Type().(*types.Signature).Variadic() && len(f.Params) > 0) {
@@ -49,7 +49,7 @@ func (a *analyzer) checkCacheKeyFn(f *Func, s *annotations.String, what string) 
 	rs := sig.Results()
 	switch {
 	case rs.Len() == 1 && types.Identical(rs.At(0).Type(), types.Typ[types.String]):
-	case rs.Len() == 2 && types.Identical(rs.At(0).Type(), types.Typ[types.String]) && isError(rs.At(1).Type()):
+	case rs.Len() == 2 && types.Identical(rs.At(0).Type(), types.Typ[types.String]) && IsError(rs.At(1).Type()):
 	default:
 		return bad()
 	}
