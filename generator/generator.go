@@ -100,7 +100,6 @@
 package generator
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"go/token"
@@ -108,7 +107,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/resultgen/resultgen/internal/findings"
 	"github.com/resultgen/resultgen/internal/model"
@@ -285,8 +283,6 @@ func emitSafe(p *model.Package) (content []byte, diag *Diagnostic) {
 }
 
 func sortDiagnostics(ds []Diagnostic) []Diagnostic {
-	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
-		return cmp.Or(model.ComparePositions(a.Pos, b.Pos), strings.Compare(a.Message, b.Message))
-	})
+	model.SortByPosition(ds, func(d Diagnostic) (token.Position, string) { return d.Pos, d.Message })
 	return slices.Compact(ds)
 }

@@ -1,13 +1,10 @@
 package findings
 
 import (
-	"cmp"
 	"go/ast"
 	"go/token"
 	"go/types"
 	"path/filepath"
-	"slices"
-	"strings"
 
 	"golang.org/x/tools/go/packages"
 
@@ -77,7 +74,5 @@ func startsWithDotDot(p string) bool {
 }
 
 func sortFindings(fs []Finding) {
-	slices.SortStableFunc(fs, func(a, b Finding) int {
-		return cmp.Or(model.ComparePositions(a.Pos, b.Pos), strings.Compare(a.Message, b.Message))
-	})
+	model.SortByPosition(fs, func(f Finding) (token.Position, string) { return f.Pos, f.Message })
 }
