@@ -8,6 +8,7 @@ import (
 	"go/types"
 	"maps"
 	"path/filepath"
+	"reflect"
 	goruntime "runtime"
 	"slices"
 	"strconv"
@@ -573,61 +574,47 @@ func (e *emitter) def(f *model.Func) []jen.Code {
 // ConfigOf(d), with a custom serializer named by its value. A field is
 // written when its key is set, even to its zero value.
 func (e *emitter) config(f *model.Func) []jen.Code {
-	d := f.Directive
-	c := model.ConfigOf(d)
+	// f.Settings are the keys the directive sets, in key order, from the
+	// walk that also fills ConfigOf's fields (model.walkSettings): each key
+	// fills the field named after it (cache_in_memory: CacheInMemory).
+	c := reflect.ValueOf(model.ConfigOf(f.Directive))
 	var out []jen.Code
-	add := func(name string, v jen.Code) { out = append(out, jen.Line().Id(name).Op(":").Add(v)) }
-	boolPtr := func(v *bool) jen.Code { return jen.New(jen.Lit(*v)) }
-	if d.Name != nil {
-		add("Name", jen.Lit(c.Name))
-	}
-	if d.Persist != nil {
-		add("Persist", boolPtr(c.Persist))
-	}
-	if d.Storage != nil {
-		add("Storage", jen.Lit(c.Storage))
-	}
-	if d.StorageKey != nil {
-		add("StorageKey", jen.Lit(c.StorageKey))
-	}
-	if d.Serializer != nil {
-		if f.Serializer != nil {
-			add("SerializerValue", e.object(f.Serializer))
-		} else {
-			add("Serializer", jen.Lit(c.Serializer))
+	for _, s := range f.Settings {
+		name := configField(s.Key)
+		if name == "Serializer" && f.Serializer != nil {
+			out = append(out, jen.Line().Id("SerializerValue").Op(":").Add(e.object(f.Serializer)))
+			continue
 		}
-	}
-	if d.Compression != nil {
-		add("Compression", jen.Lit(c.Compression))
-	}
-	if d.CacheInMemory != nil {
-		add("CacheInMemory", boolPtr(c.CacheInMemory))
-	}
-	if d.CachePolicy != nil {
-		add("CachePolicy", jen.Lit(c.CachePolicy))
-	}
-	if d.CacheKeyFn != nil {
-		add("CacheKeyFn", jen.Lit(c.CacheKeyFn))
-	}
-	if d.CacheExpiration != nil {
-		add("CacheExpiration", duration(c.CacheExpiration))
-	}
-	if d.RefreshCache != nil {
-		add("RefreshCache", boolPtr(c.RefreshCache))
-	}
-	if d.Isolation != nil {
-		add("Isolation", jen.Lit(c.Isolation))
-	}
-	if d.Retries != nil {
-		add("Retries", jen.Lit(c.Retries))
-	}
-	if d.RetryDelay != nil {
-		add("RetryDelay", duration(c.RetryDelay))
+		v := c.FieldByName(name)
+		var code jen.Code
+		switch x := v.Interface().(type) {
+		case *bool:
+			code = jen.New(jen.Lit(*x))
+		case time.Duration:
+			code = duration(x)
+		case string, bool, int:
+			code = jen.Lit(x)
+		default:
+			panic(fmt.Sprintf("setting %s: runtime.Config.%s is a %s", s.Key, name, v.Type()))
+		}
+		out = append(out, jen.Line().Id(name).Op(":").Add(code))
 	}
 	if len(out) > 0 {
 		out = append(out, jen.Line())
 	}
 	return out
+}
+
+// configField is the runtime.Config field a directive key fills: the key
+// in CamelCase.
+func configField(key string) string {
+	var b strings.Builder
+	for _, w := range strings.Split(key, "_") {
+		if w != "" {
+			b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+	}
+	return b.String()
 }
 
 // duration writes d in its largest whole unit: 90 * time.Minute.
