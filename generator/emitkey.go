@@ -41,7 +41,7 @@ func keyFunc(f *model.Func, kt *model.KeyTemplate) jen.Code {
 			if strings.HasSuffix(p.Run, "run_count") {
 				v = jen.Qual("strconv", "Itoa").Call(v)
 			}
-			sum = append(sum, jen.Qual(runtimePkg, "KeyValue").Call(v))
+			sum = append(sum, jen.Qual(model.RuntimePkg, "KeyValue").Call(v))
 		case p.Param != nil:
 			flush()
 			nilCheck := func(goPath, text string) {
@@ -81,7 +81,7 @@ func keyFunc(f *model.Func, kt *model.KeyTemplate) jen.Code {
 			default:
 				s = basicToString(expr, p.Type, p.Conv)
 			}
-			sum = append(sum, jen.Qual(runtimePkg, "KeyValue").Call(s))
+			sum = append(sum, jen.Qual(model.RuntimePkg, "KeyValue").Call(s))
 		default:
 			lit += p.Literal
 		}
@@ -96,7 +96,7 @@ func keyFunc(f *model.Func, kt *model.KeyTemplate) jen.Code {
 		ret = r
 	}
 	body = append(body, jen.Return(ret, jen.Nil()))
-	return jen.Func().Params(jen.Add(kParam).Qual(runtimePkg, "KeyContext")).Params(jen.String(), jen.Error()).Block(body...)
+	return jen.Func().Params(jen.Add(kParam).Qual(model.RuntimePkg, "KeyContext")).Params(jen.String(), jen.Error()).Block(body...)
 }
 
 // basicToString converts a basic-kind value to its key text with strconv,

@@ -100,7 +100,6 @@
 package generator
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"go/token"
@@ -108,7 +107,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/resultgen/resultgen/internal/findings"
 	"github.com/resultgen/resultgen/internal/model"
@@ -176,7 +174,7 @@ func (d Diagnostic) Rel(dir string) Diagnostic {
 }
 
 // GenFileName is the name of the generated file in each package.
-const GenFileName = "result_gen.go"
+const GenFileName = model.GenFileName
 
 // Result is what Generate produced.
 type Result struct {
@@ -256,24 +254,13 @@ func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, err
 }
 
 // reviewFindings runs review's checks on the analyzed packages, with the
-// built-in settings. A finding at a position the generator already reported
-// is left out: it is the same problem seen twice (a directive that does not
-// parse, say).
+// built-in settings. A directive that does not parse is left out: the
+// generator reports it already, with the same message.
 func reviewFindings(a *model.Analysis) []Diagnostic {
-	seen := map[token.Position]bool{}
-	for _, d := range a.Diagnostics {
-		seen[d.Pos] = true
-	}
-	var pkgs []findings.Package
-	for _, p := range a.Loaded {
-		if p.Fset != nil {
-			pkgs = append(pkgs, findings.Package{Fset: p.Fset, Files: p.Syntax, Types: p.Types, Info: p.TypesInfo})
-		}
-	}
-	_, fs := findings.Run(findings.Builtin(), "", nil, pkgs)
+	_, fs := findings.Run(findings.Builtin(), "", nil, findings.PackagesOf(a.Loaded))
 	var out []Diagnostic
 	for _, f := range fs {
-		if !seen[f.Pos] {
+		if f.Check != report.CheckDirective {
 			out = append(out, Diagnostic{Pos: f.Pos, Message: f.Message, Check: f.Check, Fix: f.Fix, Warning: f.Severity == report.Warning})
 		}
 	}
@@ -296,8 +283,6 @@ func emitSafe(p *model.Package) (content []byte, diag *Diagnostic) {
 }
 
 func sortDiagnostics(ds []Diagnostic) []Diagnostic {
-	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
-		return cmp.Or(model.ComparePositions(a.Pos, b.Pos), strings.Compare(a.Message, b.Message))
-	})
+	model.SortByPosition(ds, func(d Diagnostic) (token.Position, string) { return d.Pos, d.Message })
 	return slices.Compact(ds)
 }

@@ -107,12 +107,17 @@ func TestFrontEndsAgree(t *testing.T) {
 	if len(rev) == 0 {
 		t.Fatal("review found nothing: the cases no longer exercise the findings")
 	}
-	// the generator drops a finding where it reports a problem of its own
+	// the generator drops a directive that does not parse: it reports the
+	// same problem as one of its own
 	var revGen []string
-	for _, f := range rev {
-		if !own[strings.SplitN(f, ": ", 2)[0]] {
-			revGen = append(revGen, f)
+	for i, f := range rev {
+		if rep.Findings[i].Check == review.CheckDirective {
+			if !own[strings.SplitN(f, ": ", 2)[0]] {
+				t.Errorf("review reports, resultgen does not as a problem of its own: %s", f)
+			}
+			continue
 		}
+		revGen = append(revGen, f)
 	}
 	same := func(name string, a, b []string) {
 		t.Helper()

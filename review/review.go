@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"sort"
 
 	"golang.org/x/tools/go/packages"
 
@@ -56,22 +55,9 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 	if dir == "" {
 		dir = "."
 	}
-	pcfg := &packages.Config{
-		Context:    ctx,
-		Mode:       model.LoadModeCodeVersion,
-		ParseFile:  model.ParseFileFunc(ctx, model.Config(cfg.Config)),
-		Dir:        cfg.Dir,
-		Env:        cfg.Env,
-		BuildFlags: cfg.BuildFlags,
-		Logf: func(format string, args ...any) {
-			if cfg.Logger != nil {
-				cfg.Logger.Debug(fmt.Sprintf(format, args...))
-			}
-		},
-	}
-	pkgs, err := packages.Load(pcfg, patterns...)
+	pkgs, err := model.Load(ctx, model.Config(cfg.Config), patterns...)
 	if err != nil {
-		return nil, fmt.Errorf("review: load packages: %w", err)
+		return nil, fmt.Errorf("review: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -79,7 +65,6 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 	if len(pkgs) == 0 {
 		return nil, fmt.Errorf("review: %v: %w", patterns, ErrNoPackages)
 	}
-	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].PkgPath < pkgs[j].PkgPath })
 	for _, p := range pkgs {
 		for _, er := range p.Errors {
 			if er.Kind == packages.ListError && len(p.GoFiles) == 0 {
@@ -96,17 +81,12 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 	if !cfg.Builtin {
 		defaults = defaultsOf(st)
 	}
-	units := make([]findings.Package, 0, len(pkgs))
-	for _, p := range pkgs {
-		if p.Fset == nil {
-			continue
-		}
-		units = append(units, findings.Package{Fset: p.Fset, Files: p.Syntax, Types: p.Types, Info: p.TypesInfo})
-		if cfg.Logger != nil {
+	if cfg.Logger != nil {
+		for _, p := range pkgs {
 			cfg.Logger.Debug("review: loaded", "package", p.PkgPath, "files", len(p.Syntax))
 		}
 	}
-	rows, fs := findings.Run(defaults, absDir, model.NewCodeVersions(pkgs), units)
+	rows, fs := findings.Run(defaults, absDir, model.NewCodeVersions(pkgs), findings.PackagesOf(pkgs))
 	return reportOf(defaults, rows, fs), nil
 }
 

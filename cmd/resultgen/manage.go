@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/internal/model"
 	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/internal/results"
@@ -180,15 +181,19 @@ type current struct {
 	source, typeHash, typeDesc, goType string
 }
 
-// staleChecker loads patterns (default ./...) and returns the prune -stale
-// criterion: a record is stale when its function's package was loaded
+// staleChecker loads patterns (default ./...) as resultgen check does, with
+// build tags and verbosity, and returns the prune -stale criterion: a record is stale when its function's package was loaded
 // without errors and the function is gone, returns another result type,
 // or (keys with task_source) has another code version.
-func staleChecker(c *cmdEnv, patterns []string) (func(record.Meta) (bool, string), error) {
+func staleChecker(c *cmdEnv, tags string, verbose bool, patterns []string) (func(record.Meta) (bool, string), error) {
 	if len(patterns) == 0 {
 		patterns = []string{"./..."}
 	}
-	a, err := model.Analyze(c.ctx, model.Config{}, patterns...)
+	cfg, err := loadConfig(tags, verbose, c.stderr)
+	if err != nil {
+		return nil, err
+	}
+	a, err := model.Analyze(c.ctx, model.Config(cfg), patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), err)
 	}
@@ -224,11 +229,18 @@ func staleChecker(c *cmdEnv, patterns []string) (func(record.Meta) (bool, string
 			return false, ""
 		case m.TypeHash != "" && m.TypeHash != c.typeHash:
 			return true, "stale: " + strings.Join(record.CompareTypes(m.GoType, m.TypeDesc, c.goType, c.typeDesc), "; ")
-		case m.Manifest != nil && strings.Contains(m.Manifest.Policy, "task_source") && m.Manifest.Source != c.source:
+		case m.Manifest != nil && hasTaskSource(m.Manifest.Policy) && m.Manifest.Source != c.source:
 			return true, "stale: code changed since the record was written (" + shortHash(m.Manifest.Source) + " -> " + shortHash(c.source) + "); its key can no longer come up"
 		}
 		return false, ""
 	}, nil
+}
+
+// hasTaskSource reports whether a record's resolved cache policy has the
+// task_source part; a policy that does not parse says nothing.
+func hasTaskSource(policy string) bool {
+	p, err := cachepolicy.Parse(policy)
+	return err == nil && p.Has(cachepolicy.TaskSource)
 }
 
 func shortHash(h string) string {

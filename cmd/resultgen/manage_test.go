@@ -88,3 +88,22 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+// TestHasTaskSource: prune -stale reads a record's policy with the policy
+// parser, so a parameter named task_source left out of inputs is not taken
+// for the task_source part.
+func TestHasTaskSource(t *testing.T) {
+	for policy, want := range map[string]bool{
+		"inputs+task_source":             true,
+		"inputs+run_id+task_source":      true,
+		"inputs-task_source+run_id":      false,
+		"inputs-task_source":             false,
+		"inputs-task_source+task_source": true,
+		"none":                           false,
+		"":                               false,
+	} {
+		if got := hasTaskSource(policy); got != want {
+			t.Errorf("hasTaskSource(%q) = %v, want %v", policy, got, want)
+		}
+	}
+}

@@ -32,7 +32,7 @@ const resultsUsage = `Usage:
   resultgen results rm [-storage SPEC] [-force] KEY [KEY ...]
   resultgen results rm [-storage SPEC] (-task NAME | -flow NAME | -flow-run ID) [-dry-run]
   resultgen results prune [-storage SPEC] [-expired] [-older-than D] [-task NAME] [-flow NAME] [-prefix P] [-tmp] [-dry-run]
-  resultgen results prune -stale [-storage SPEC] [-dry-run] [PACKAGES]
+  resultgen results prune -stale [-storage SPEC] [-tags T] [-v] [-dry-run] [PACKAGES]
   resultgen results prune -max-size SIZE [-storage SPEC] [-prefix P] [-dry-run]
   resultgen results prune -uploads -older-than D [-storage SPEC] [-prefix P] [-dry-run]
 
@@ -88,12 +88,12 @@ Inspect and manage the result records programs stored.
           With -uploads it aborts the S3 store's incomplete uploads started
           more than -older-than ago instead (-older-than 0s: all, even ones
           in progress), and touches no record.
-          -stale loads PACKAGES (default ./...) like resultgen check and
-          removes the records their code can no longer produce: of a task
-          or flow that no longer exists in a loaded package, of another
-          result type than it now returns, or (when the key has the
-          task_source part) of another code version. Records of packages
-          not loaded, or with generate errors, are kept.
+          -stale loads PACKAGES (default ./...) like resultgen check, with
+          its -tags and -v, and removes the records their code can no
+          longer produce: of a task or flow that no longer exists in a
+          loaded package, of another result type than it now returns, or
+          (when the key has the task_source part) of another code version.
+          Records of packages not loaded, or with generate errors, are kept.
           -max-size SIZE (e.g. 500MB, 2GiB) removes the least recently
           used records until the records take at most SIZE.
 
@@ -698,6 +698,8 @@ func resultsPrune(c *cmdEnv, args []string) error {
 	dryRun := fs.Bool("dry-run", false, "print what would be removed; remove nothing")
 	uploads := fs.Bool("uploads", false, "abort the store's incomplete uploads started more than -older-than ago (S3), not records")
 	stale := fs.Bool("stale", false, "remove the records the code of PACKAGES can no longer produce")
+	tags := fs.String("tags", "", "with -stale: comma-separated build `tags` for loading PACKAGES")
+	verbose := fs.Bool("v", false, "with -stale: print progress of loading PACKAGES on stderr")
 	var maxSize sizeFlag
 	fs.Var(&maxSize, "max-size", "remove the least recently used records until they take at most `SIZE` (500MB, 2GiB)")
 	pos, err := fs.parseInterspersed(args)
@@ -721,10 +723,12 @@ func resultsPrune(c *cmdEnv, args []string) error {
 		if *uploads {
 			return usagef("-stale selects records, -uploads uploads: not both")
 		}
-		if staleFn, err = staleChecker(c, pos); err != nil {
+		if staleFn, err = staleChecker(c, *tags, *verbose, pos); err != nil {
 			return err
 		}
 		pos = nil
+	} else if *tags != "" || *verbose {
+		return usagef("-tags and -v go with -stale")
 	}
 	if len(pos) > 0 {
 		return usagef("takes no arguments, got %q (to remove given keys use resultgen results rm)", pos)

@@ -51,7 +51,7 @@ func (f *fn) runName() string {
 	case f.d.Name != nil:
 		return f.d.Name.Value
 	case f.d.Kind == annotations.Flow:
-		return kebab(f.d.Func)
+		return model.Kebab(f.d.Func)
 	}
 	return f.d.Func
 }
@@ -96,7 +96,7 @@ func (e *engine) report(u *unit, pos token.Pos, sev report.Severity, check strin
 // collect parses the directives of u's files and records its functions.
 func (e *engine) collect(u *unit) {
 	for _, file := range u.files {
-		if filepath.Base(u.fset.Position(file.Package).Filename) == genFileName {
+		if filepath.Base(u.fset.Position(file.Package).Filename) == model.GenFileName {
 			continue
 		}
 		dirs, errs := annotations.ParseFile(u.fset, file)
@@ -107,7 +107,7 @@ func (e *engine) collect(u *unit) {
 			if d == nil || (d.Kind != annotations.Task && d.Kind != annotations.Flow) {
 				continue
 			}
-			decl := declFor(file, d)
+			decl := model.DeclFor(file, d)
 			if decl == nil || decl.Recv != nil {
 				continue // annotations or the generator say why
 			}
@@ -119,14 +119,14 @@ func (e *engine) collect(u *unit) {
 				sig := f.obj.Type().(*types.Signature)
 				for i := 0; i < sig.Params().Len(); i++ {
 					v := sig.Params().At(i)
-					if i == 0 && isContext(v.Type()) {
+					if i == 0 && model.IsContext(v.Type()) {
 						continue
 					}
 					f.params = append(f.params, v)
 				}
 				res := sig.Results()
 				switch {
-				case res.Len() == 1 && !isError(res.At(0).Type()):
+				case res.Len() == 1 && !model.IsError(res.At(0).Type()):
 					f.result = res.At(0).Type()
 				case res.Len() == 2:
 					f.result = res.At(0).Type()
@@ -140,17 +140,6 @@ func (e *engine) collect(u *unit) {
 			e.byName[key{f.pkgPath(), n.Type}] = f
 		}
 	}
-}
-
-// declFor finds the FuncDecl whose doc comment holds d.
-func declFor(file *ast.File, d *annotations.Directive) *ast.FuncDecl {
-	for _, decl := range file.Decls {
-		fd, ok := decl.(*ast.FuncDecl)
-		if ok && fd.Doc != nil && fd.Doc.Pos() <= d.Pos && d.Pos < fd.Doc.End() {
-			return fd
-		}
-	}
-	return nil
 }
 
 // linkCalls finds, in every flow's body, the calls of directive functions.
@@ -271,15 +260,6 @@ func calleeObj(info *types.Info, fun ast.Expr) types.Object {
 		return calleeObj(info, ast.Unparen(f.X))
 	}
 	return nil
-}
-
-func isContext(t types.Type) bool { return isNamed(t, "context", "Context") }
-
-func isError(t types.Type) bool { return types.Identical(t, types.Universe.Lookup("error").Type()) }
-
-func isNamed(t types.Type, pkg, name string) bool {
-	n, ok := types.Unalias(t).(*types.Named)
-	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == pkg && n.Obj().Name() == name
 }
 
 // run analyzes every collected function: rows and findings.

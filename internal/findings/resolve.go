@@ -13,10 +13,6 @@ import (
 	"github.com/resultgen/resultgen/runtime/settings"
 )
 
-const genFileName = model.GenFileName
-
-func kebab(s string) string { return model.Kebab(s) }
-
 // policyCaches reports whether p is set and is not exactly "none".
 func policyCaches(p *annotations.Policy) bool {
 	return p != nil && !p.None()

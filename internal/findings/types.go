@@ -1,13 +1,12 @@
 package findings
 
 import (
-	"cmp"
 	"go/ast"
 	"go/token"
 	"go/types"
 	"path/filepath"
-	"slices"
-	"strings"
+
+	"golang.org/x/tools/go/packages"
 
 	"github.com/resultgen/resultgen/internal/model"
 	"github.com/resultgen/resultgen/review/report"
@@ -31,6 +30,18 @@ type Package struct {
 	Files []*ast.File
 	Types *types.Package
 	Info  *types.Info
+}
+
+// PackagesOf are the loaded packages that have syntax (a package the
+// loader could not even list has no file set), as the engine takes them.
+func PackagesOf(pkgs []*packages.Package) []Package {
+	out := make([]Package, 0, len(pkgs))
+	for _, p := range pkgs {
+		if p.Fset != nil {
+			out = append(out, Package{Fset: p.Fset, Files: p.Syntax, Types: p.Types, Info: p.TypesInfo})
+		}
+	}
+	return out
 }
 
 // Run reviews pkgs with the global settings d: the rows (by package, then
@@ -63,7 +74,5 @@ func startsWithDotDot(p string) bool {
 }
 
 func sortFindings(fs []Finding) {
-	slices.SortStableFunc(fs, func(a, b Finding) int {
-		return cmp.Or(model.ComparePositions(a.Pos, b.Pos), strings.Compare(a.Message, b.Message))
-	})
+	model.SortByPosition(fs, func(f Finding) (token.Position, string) { return f.Pos, f.Message })
 }

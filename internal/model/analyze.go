@@ -15,10 +15,11 @@ import (
 	"github.com/resultgen/resultgen/internal/typeid/typeidtypes"
 )
 
-// serializerPkg is the import path of the package defining the custom
-// serializer interface.
+// RuntimePkg is the import path of the runtime the generated code calls;
+// serializerPkg that of the package defining the custom serializer
+// interface.
 const (
-	runtimePkg    = "github.com/resultgen/resultgen/runtime"
+	RuntimePkg    = "github.com/resultgen/resultgen/runtime"
 	serializerPkg = "github.com/resultgen/resultgen/runtime/serializer"
 )
 
@@ -77,7 +78,7 @@ func analyzePackage(ld *loaded, codes *CodeVersions, p *packages.Package, pp *pa
 	a := &analyzer{fset: ld.fset, pkg: p, codes: codes}
 	defer func() {
 		if r := recover(); r != nil {
-			diags = append(a.diags, Diagnostic{Pos: token.Position{Filename: dir}, Message: BugMessage(p.PkgPath, r)})
+			diags = append(a.diags, Diagnostic{Pos: packagePos(dir), Message: BugMessage(p.PkgPath, r)})
 			if pkg != nil {
 				pkg.Diagnostics = diags
 			}
@@ -172,11 +173,11 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 	params := sig.Params()
 	for i := 0; i < params.Len(); i++ {
 		v := params.At(i)
-		if i == 0 && isContext(v.Type()) {
+		if i == 0 && IsContext(v.Type()) {
 			f.HasCtx = true
 			continue
 		}
-		if isContext(v.Type()) {
+		if IsContext(v.Type()) {
 			a.errorf(v.Pos(), "%s: context.Context must be the first parameter", what)
 			ok = false
 			continue
@@ -198,13 +199,13 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 	switch res.Len() {
 	case 0:
 	case 1:
-		if isError(res.At(0).Type()) {
+		if IsError(res.At(0).Type()) {
 			f.ReturnsError = true
 		} else {
 			f.Result = res.At(0).Type()
 		}
 	case 2:
-		if !isError(res.At(1).Type()) {
+		if !IsError(res.At(1).Type()) {
 			a.errorf(resultsPos, "%s: the second result must be error, not %s", what, a.typeString(res.At(1).Type()))
 			ok = false
 		}
@@ -234,15 +235,11 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 		f.StorageKey = kt
 	}
 	if d.CacheKeyFn != nil {
-		fn, good := a.checkCacheKeyFn(f, d.CacheKeyFn, what)
+		fn, withCtx, good := a.checkCacheKeyFn(f, d.CacheKeyFn, what)
 		if !good {
 			ok = false
 		}
-		f.CacheKeyFn = fn
-		if fn != nil {
-			params := fn.Type().(*types.Signature).Params()
-			f.CacheKeyFnCtx = params.Len() > 0 && isContext(params.At(0).Type())
-		}
+		f.CacheKeyFn, f.CacheKeyFnCtx = fn, withCtx
 	}
 	if d.Serializer != nil && d.Serializer.Ident != "" {
 		obj, good := a.checkSerializer(f, d.Serializer, what)
@@ -251,25 +248,24 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 		}
 		f.Serializer = obj
 	}
+	if !ok {
+		return nil
+	}
 	f.CodeVersion, _ = a.codes.Of(obj)
 	f.Source = f.CodeVersion.Hash
 	f.Settings = settings(d)
 	f.Persist = persistDecision(d, f.HasValue())
 	f.Call = !(d.Persist != nil && !d.Persist.Value && d.CacheInMemory != nil && !d.CacheInMemory.Value)
-	if !ok {
-		return nil
-	}
 	return f
 }
 
-// nameVars picks the wrapper's identifier for each parameter: its own name
 // typeString prints t qualified relative to the package being analyzed.
 func (a *analyzer) typeString(t types.Type) string {
 	return types.TypeString(t, types.RelativeTo(a.pkg.Types))
 }
 
-// signatureString is "func(ctx?, params...)" of f, for messages.
-func (f *Func) signatureString(a *analyzer, withCtx bool) string {
+// signatureString is "func(params...)" of f, for messages.
+func (f *Func) signatureString(a *analyzer) string {
 	var b strings.Builder
 	b.WriteString("func(")
 	for i, p := range f.Params {
@@ -282,11 +278,13 @@ func (f *Func) signatureString(a *analyzer, withCtx bool) string {
 	return b.String()
 }
 
-func isContext(t types.Type) bool {
+// IsContext reports whether t is context.Context.
+func IsContext(t types.Type) bool {
 	n, ok := types.Unalias(t).(*types.Named)
 	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "context" && n.Obj().Name() == "Context"
 }
 
-func isError(t types.Type) bool {
+// IsError reports whether t is the error interface.
+func IsError(t types.Type) bool {
 	return types.Identical(t, types.Universe.Lookup("error").Type())
 }

@@ -10,32 +10,32 @@ import (
 
 // checkCacheKeyFn checks that the cache_key_fn names a package-level func
 // taking the task's parameters (a leading context.Context optional) and
-// returning string or (string, error).
-func (a *analyzer) checkCacheKeyFn(f *Func, s *annotations.String, what string) (*types.Func, bool) {
+// returning string or (string, error). withCtx says it takes the context.
+func (a *analyzer) checkCacheKeyFn(f *Func, s *annotations.String, what string) (fn *types.Func, withCtx, ok bool) {
 	pos := s.ValuePos
 	obj := a.pkg.Types.Scope().Lookup(s.Value)
 	fn, isFunc := obj.(*types.Func)
 	if obj == nil {
 		a.errorf(pos, "%s: cache_key_fn %s is not declared in package %s", what, s.Value, a.pkg.Name)
-		return nil, false
+		return nil, false, false
 	}
 	if !isFunc {
 		a.errorf(pos, "%s: cache_key_fn %s is a %s, not a function", what, s.Value, objKind(obj))
-		return nil, false
+		return nil, false, false
 	}
 	sig := fn.Type().(*types.Signature)
-	want := f.signatureString(a, true)
-	bad := func() (*types.Func, bool) {
+	want := f.signatureString(a)
+	bad := func() (*types.Func, bool, bool) {
 		a.errorf(pos, "%s: cache_key_fn %s has signature %s; want %s returning string or (string, error) (a leading context.Context is optional)",
 			what, s.Value, a.typeString(sig), want)
-		return nil, false
+		return nil, false, false
 	}
 	if sig.TypeParams().Len() > 0 {
 		return bad()
 	}
 	ps := sig.Params()
 	off := 0
-	if ps.Len() > 0 && isContext(ps.At(0).Type()) {
+	if ps.Len() > 0 && IsContext(ps.At(0).Type()) {
 		off = 1
 	}
 	if ps.Len()-off != len(f.Params) || sig.Variadic() != (f.Obj.Type().(*types.Signature).Variadic() && len(f.Params) > 0) {
@@ -49,11 +49,11 @@ func (a *analyzer) checkCacheKeyFn(f *Func, s *annotations.String, what string) 
 	rs := sig.Results()
 	switch {
 	case rs.Len() == 1 && types.Identical(rs.At(0).Type(), types.Typ[types.String]):
-	case rs.Len() == 2 && types.Identical(rs.At(0).Type(), types.Typ[types.String]) && isError(rs.At(1).Type()):
+	case rs.Len() == 2 && types.Identical(rs.At(0).Type(), types.Typ[types.String]) && IsError(rs.At(1).Type()):
 	default:
 		return bad()
 	}
-	return fn, true
+	return fn, off == 1, true
 }
 
 // checkSerializer checks that a custom serializer names a package-level

@@ -30,7 +30,7 @@ func parseDirectives(fset *token.FileSet, p *packages.Package) (pp *parsedPackag
 	pp = &parsedPackage{}
 	defer func() {
 		if r := recover(); r != nil {
-			pp.errs = append(pp.errs, Diagnostic{Pos: token.Position{Filename: packageDir(p)}, Message: BugMessage(p.PkgPath, r)})
+			pp.errs = append(pp.errs, Diagnostic{Pos: packagePos(packageDir(p)), Message: BugMessage(p.PkgPath, r)})
 		}
 	}()
 	for _, file := range p.Syntax {
@@ -45,7 +45,7 @@ func parseDirectives(fset *token.FileSet, p *packages.Package) (pp *parsedPackag
 			if d == nil {
 				continue
 			}
-			pd := parsedDirective{d: d, decl: declFor(file, d)}
+			pd := parsedDirective{d: d, decl: DeclFor(file, d)}
 			pp.dirs = append(pp.dirs, pd)
 			pp.names = append(pp.names, NamesFor(d.Func, d.Kind).list()...)
 		}
@@ -59,8 +59,9 @@ func parseDirectives(fset *token.FileSet, p *packages.Package) (pp *parsedPackag
 	return pp
 }
 
-// declFor finds the FuncDecl whose doc comment holds d.
-func declFor(file *ast.File, d *annotations.Directive) *ast.FuncDecl {
+// DeclFor finds the FuncDecl whose doc comment holds d, else the package-level
+// function named as d says.
+func DeclFor(file *ast.File, d *annotations.Directive) *ast.FuncDecl {
 	for _, decl := range file.Decls {
 		fd, ok := decl.(*ast.FuncDecl)
 		if !ok || fd.Doc == nil {

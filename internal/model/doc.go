@@ -8,7 +8,7 @@
 //
 // load (load.go): go/packages in LoadModeCodeVersion, with a stale
 // result_gen.go blanked out (its declarations are about to be replaced)
-// through the go command's -overlay flag and the parser, and ParseFileFunc
+// through the go command's -overlay flag and the parser, and parseFileFunc
 // dropping the bodies of standard-library and module-cache files, which the
 // code version only names. Targets that import only such versioned code are
 // instead type-checked from source against their imports' export data, as

@@ -8,7 +8,6 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -33,6 +32,17 @@ type loaded struct {
 	// genExists: absolute result_gen.go paths that were on disk (and so were
 	// replaced by a bare package clause while loading).
 	genExists map[string]bool
+}
+
+// Load loads the packages matched by patterns as Analyze does (what it
+// keeps as Analysis.Loaded), sorted by path: with full syntax and types,
+// each existing result_gen.go blanked out to its package clause.
+func Load(ctx context.Context, cfg Config, patterns ...string) ([]*packages.Package, error) {
+	ld, err := load(ctx, cfg, patterns)
+	if err != nil {
+		return nil, err
+	}
+	return ld.pkgs, nil
 }
 
 // load loads the packages matched by patterns with full syntax and types.
@@ -273,30 +283,14 @@ func blanking(parse func(*token.FileSet, string, []byte) (*ast.File, error), bla
 	}
 }
 
-// ParseFileFunc is a packages.Config.ParseFile for LoadModeCodeVersion: it
-// parses the files of the standard library and of the module cache (GOROOT
-// and GOMODCACHE, versioned code the code version names but does not read)
-// without comments and function bodies, so that loading every dependency
-// from source costs little more than loading their export data; other files
-// are parsed as the loader would. A body is kept where the type checker
-// needs one (init, generic functions). Nil when the go command cannot say
-// where those directories are: every file is then parsed in full.
-func ParseFileFunc(ctx context.Context, cfg Config) func(*token.FileSet, string, []byte) (*ast.File, error) {
-	cmd := exec.CommandContext(ctx, "go", "env", "GOROOT", "GOMODCACHE")
-	cmd.Dir, cmd.Env = cfg.Dir, cfg.Env
-	out, err := cmd.Output()
-	if err != nil {
-		return nil
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) != 2 {
-		return nil
-	}
-	return parseFileFunc(lines[0], lines[1])
-}
-
-// parseFileFunc is ParseFileFunc with the go command's GOROOT and
-// GOMODCACHE.
+// parseFileFunc is a packages.Config.ParseFile for LoadModeCodeVersion,
+// given the go command's GOROOT and GOMODCACHE: it parses the files of the
+// standard library and of the module cache (versioned code the code version
+// names but does not read) without comments and function bodies, so that
+// loading every dependency from source costs little more than loading their
+// export data; other files are parsed as the loader would. A body is kept
+// where the type checker needs one (init, generic functions). Nil when
+// neither directory is known: every file is then parsed in full.
 func parseFileFunc(goroot, gomodcache string) func(*token.FileSet, string, []byte) (*ast.File, error) {
 	var dirs []string
 	for _, d := range []string{goroot, gomodcache} {
@@ -342,6 +336,17 @@ func packageDir(p *packages.Package) string {
 		}
 	}
 	return ""
+}
+
+// packagePos is the position of a diagnostic about the package in dir as a
+// whole (a bug caught while analyzing it): its result_gen.go, a file inside
+// the package, so that filepath.Dir of the position is the package's folder,
+// as it is for every other diagnostic.
+func packagePos(dir string) token.Position {
+	if dir == "" {
+		return token.Position{}
+	}
+	return token.Position{Filename: filepath.Join(dir, GenFileName)}
 }
 
 // packageClause finds the package name from the package's files other than

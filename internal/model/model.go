@@ -30,8 +30,8 @@ func (c Config) logf(format string, args ...any) {
 	}
 }
 
-// Diagnostic is one problem, at its position (the generator's Diagnostic,
-// which converts from it).
+// Diagnostic is one problem, at its position (the generator's Diagnostic
+// carries the same two fields, with review's check and fix besides).
 type Diagnostic struct {
 	Pos     token.Position // Filename is absolute; zero when the problem has no position
 	Message string         // lowercase, no trailing period
@@ -163,20 +163,21 @@ func ComparePositions(a, b token.Position) int {
 	return cmp.Or(strings.Compare(a.Filename, b.Filename), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 }
 
+// SortByPosition sorts s stably by position, then message, the order
+// diagnostics and findings are reported in; at gives an element's two.
+func SortByPosition[T any](s []T, at func(T) (token.Position, string)) {
+	slices.SortStableFunc(s, func(a, b T) int {
+		pa, ma := at(a)
+		pb, mb := at(b)
+		return cmp.Or(ComparePositions(pa, pb), strings.Compare(ma, mb))
+	})
+}
+
 // SortDiagnostics sorts ds by position, then message, and drops exact
 // duplicates (the loader can repeat an error).
 func SortDiagnostics(ds []Diagnostic) []Diagnostic {
-	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
-		return cmp.Or(ComparePositions(a.Pos, b.Pos), strings.Compare(a.Message, b.Message))
-	})
-	out := ds[:0]
-	for i, d := range ds {
-		if i > 0 && d == ds[i-1] {
-			continue
-		}
-		out = append(out, d)
-	}
-	return out
+	SortByPosition(ds, func(d Diagnostic) (token.Position, string) { return d.Pos, d.Message })
+	return slices.Compact(ds)
 }
 
 // BugMessage is the message of a diagnostic reporting a panic or an

@@ -77,6 +77,7 @@ func Kebab(s string) string {
 	return strings.Trim(b.String(), "-")
 }
 
+// nameVars picks the wrapper's identifier for each parameter: its own name
 // unless that would shadow something the generated method bodies use.
 func (a *analyzer) nameVars(f *Func) {
 	reserved := map[string]bool{

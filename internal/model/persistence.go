@@ -12,10 +12,10 @@ func settings(d *annotations.Directive) []Setting {
 	return out
 }
 
-// OwnPersistFacts are the persistence facts of a directive's own settings,
+// ownPersistFacts are the persistence facts of a directive's own settings,
 // for runtime.DecidePersist; value tells whether the function returns a
 // value. The calling flow and the global default are the caller's to add.
-func OwnPersistFacts(d *annotations.Directive, value bool) runtime.PersistFacts {
+func ownPersistFacts(d *annotations.Directive, value bool) runtime.PersistFacts {
 	f := runtime.PersistFacts{
 		Task:        d.Kind == annotations.Task,
 		Storage:     d.Storage != nil,
@@ -40,7 +40,7 @@ func OwnPersistFacts(d *annotations.Directive, value bool) runtime.PersistFacts 
 // runtime.DecidePersist's explicit and inferred rules; anything else is left
 // to the calling flow and the settings.
 func persistDecision(d *annotations.Directive, value bool) PersistDecision {
-	dec := runtime.DecidePersist(OwnPersistFacts(d, value))
+	dec := runtime.DecidePersist(ownPersistFacts(d, value))
 	switch {
 	case dec.Kind != "explicit" && dec.Kind != "inferred":
 		return PersistDecision{State: "inherit"}

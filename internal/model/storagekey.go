@@ -202,7 +202,7 @@ func orPos(p, def token.Pos) token.Pos {
 // (machine-readable) first, then a fmt.Stringer, then the basic kinds.
 func (a *analyzer) keyConv(t types.Type) KeyConv {
 	if hasMethod(a.pkg.Types, t, "MarshalText", func(sig *types.Signature) bool {
-		if sig.Params().Len() != 0 || sig.Results().Len() != 2 || !isError(sig.Results().At(1).Type()) {
+		if sig.Params().Len() != 0 || sig.Results().Len() != 2 || !IsError(sig.Results().At(1).Type()) {
 			return false
 		}
 		s, ok := sig.Results().At(0).Type().(*types.Slice)
