@@ -99,9 +99,19 @@ func (t resultType) judge(m record.Meta, def *Def, task string, st storage.Stora
 		task, ErrKeyConflict, key, st, other, m.GoType, task, def.Func, t.goType, key)
 }
 
-// foreign is the error of a run that found an object it did not write at
-// its key.
+// foreign is the error of a run that found an object at its key that
+// resultgen cannot prove it wrote (see record.Classify): it is never
+// overwritten nor removed, so the run fails and says how to free the key.
 func foreign(task string, st storage.Storage, key string, err error) error {
-	return fmt.Errorf("task %s: %w: %s (%v); resultgen never overwrites it: move it away, choose another storage_key, "+
-		"or remove it with `resultgen results rm -force %s`", task, ErrForeignObject, storage.Location(st, key), err, key)
+	why := err.Error()
+	if ce := (*record.CorruptError)(nil); errors.As(err, &ce) {
+		why = ce.Detail
+	}
+	if errors.Is(err, record.ErrZeroFilled) {
+		return fmt.Errorf("task %s: %w: %s (%s); resultgen cannot prove it wrote it, so it never overwrites or removes it, "+
+			"and this run and every run of the key fail until it is gone: remove it with `resultgen results rm -force %s`, or move it away",
+			task, ErrForeignObject, storage.Location(st, key), why, key)
+	}
+	return fmt.Errorf("task %s: %w: %s (%s); resultgen never overwrites what it cannot prove it wrote: move it away, choose another storage_key, "+
+		"or remove it with `resultgen results rm -force %s`", task, ErrForeignObject, storage.Location(st, key), why, key)
 }

@@ -64,8 +64,13 @@ Inspect and manage the result records programs stored.
           changed: field Total added".
   verify  reads every record (or those named) whole and checks its CRCs,
           length and SHA-256; prints OK or the problem per key, progress on
-          stderr, and exits 1 when a record is corrupt, truncated or of an
-          unsupported version, or a named key is missing or not a record.
+          stderr, and exits 1 when an object is not an intact record:
+          corrupt, truncated, of an unsupported version, or not a record
+          resultgen can show it wrote (NOT A RECORD: a file of someone
+          else's, an empty or zero-filled one, a record of ours cut short
+          before its header's CRC; runs never overwrite it, so every run of
+          its key fails until it is moved or removed with rm -force), or
+          when a named key is missing.
           On S3 it also lists the store's incomplete multipart uploads (key,
           start, age, size): writers still at work, or killed mid-upload,
           whose parts are kept (and billed on AWS) until aborted. Those
@@ -460,40 +465,38 @@ func resultsVerify(c *cmdEnv, args []string) error {
 			ok = false
 			break
 		}
+		// Every object at a record key that is not an intact record fails:
+		// a foreign one too, since every run of its key fails on it.
 		prob := chk.Problem()
-		// An object that is not a record is no failure in a store-wide run
-		// (stores may hold other files); a named one is.
-		fail := prob != results.ProblemNone && (named || prob != results.ProblemNotRecord)
-		switch {
-		case prob == results.ProblemNone:
+		if prob == results.ProblemNone {
 			intact++
 			if !*quiet {
 				fmt.Fprintf(c.stdout, "OK\t%s\t%s\n", chk.Key, results.FormatSize(chk.Meta.Size))
 			}
-		case fail:
+		} else {
 			failed++
-			fmt.Fprintf(c.stdout, "%s\t%s\t%v\n", strings.ToUpper(string(prob)), chk.Key, chk.Err)
-		default:
-			foreign++
-			if !*quiet {
-				fmt.Fprintf(c.stdout, "SKIP\t%s\tnot a record\n", chk.Key)
+			if prob == results.ProblemNotRecord {
+				foreign++
 			}
+			fmt.Fprintf(c.stdout, "%s\t%s\t%v\n", strings.ToUpper(string(prob)), chk.Key, chk.Err)
 		}
-		progress.add(chk, fail)
+		progress.add(chk, prob != results.ProblemNone)
 	}
 	if foreign > 0 {
-		c.logf("skipped %s that %s not resultgen records", plural(foreign, "object"), isAre(foreign))
+		c.logf("%s %s not resultgen records, or none it can show it wrote (NOT A RECORD above); resultgen never overwrites them, "+
+			"so every run of their keys fails: move them away, or remove them with resultgen results rm -force KEY",
+			plural(foreign, "object"), isAre(foreign))
 	}
 	// The lines above are the report; errReported fails the command.
 	if !named && ok {
 		uploads, stale, listed := verifyUploads(c, st, *prefix, *quiet)
 		ok = listed && stale == 0
-		if uploads > 0 && intact+failed+foreign == 0 {
+		if uploads > 0 && intact+failed == 0 {
 			c.logf("no records in %s", st)
 			return reported(ok)
 		}
 	}
-	if intact+failed+foreign == 0 && ok {
+	if intact+failed == 0 && ok {
 		c.logf("no records in %s", st)
 		return nil
 	}

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"
@@ -370,19 +372,28 @@ func TestResultsVerify(t *testing.T) {
 	put(t, st, "flipped", record.Meta{Task: "t"}, serializer.Msgpack(), big)
 	put(t, st, "cut", record.Meta{Task: "t"}, serializer.Msgpack(), big)
 
-	// All intact: exit 0; the non-record is skipped, not failed.
+	// The records are intact, but an object that is not one fails verify:
+	// it fails every run of its key too. verify names it and the fix.
 	code, out, errs := call("results", "verify")
-	if code != exitOK {
-		t.Fatalf("verify of intact records: exit %d\n%s%s", code, out, errs)
+	if code != exitProblems {
+		t.Fatalf("verify of intact records and a foreign file: exit %d, want 1\n%s%s", code, out, errs)
 	}
 	for _, k := range []string{"flag", "old.json", "reports/rows.msgpack", "flipped", "cut"} {
 		if !strings.Contains(out, "OK\t"+k+"\t") {
 			t.Errorf("verify does not say OK for %s:\n%s", k, out)
 		}
 	}
-	if !strings.Contains(out, "SKIP\tnotes.txt") || !strings.Contains(errs, "5 intact, 0 with problems") {
+	if !strings.Contains(out, "NOT A RECORD\tnotes.txt\t") || !strings.Contains(errs, "5 intact, 1 with problems") ||
+		!strings.Contains(errs, "resultgen results rm -force KEY") {
 		t.Errorf("verify output:\n%s%s", out, errs)
 	}
+	if err := os.Remove(filepath.Join(dir, "notes.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs = call("results", "verify"); code != exitOK || !strings.Contains(errs, "5 intact, 0 with problems") {
+		t.Fatalf("verify of intact records: exit %d\n%s%s", code, out, errs)
+	}
+	writeRaw(t, dir, "notes.txt", []byte("hello, not a record"))
 
 	// A bit flipped in the middle of one payload, the end cut off another.
 	damage(t, dir, "flipped", func(b []byte) []byte { b[len(b)/2] ^= 0x10; return b })
@@ -405,21 +416,39 @@ func TestResultsVerify(t *testing.T) {
 	if l := lines["old.json"]; !strings.HasPrefix(l, "OK\t") {
 		t.Errorf("old.json: %q", l)
 	}
-	if !strings.Contains(errs, "3 intact, 2 with problems") {
+	if !strings.Contains(errs, "3 intact, 3 with problems") {
 		t.Errorf("summary: %s", errs)
 	}
 
 	// -q prints only the problems.
 	code, out, _ = call("results", "verify", "-q")
-	if code != exitProblems || strings.Count(out, "\n") != 2 || strings.Contains(out, "OK") {
+	if code != exitProblems || strings.Count(out, "\n") != 3 || strings.Contains(out, "OK") {
 		t.Errorf("verify -q: exit %d\n%s", code, out)
 	}
 
-	// A future format version, in both framings.
+	// A future format version, in both framings, its header CRC
+	// recomputed as its writer would (without, it is a damaged version 1).
 	put(t, st, "future", record.Meta{}, serializer.Msgpack(), 1)
-	damage(t, dir, "future", func(b []byte) []byte { b[9] = 9; return b })
+	damage(t, dir, "future", func(b []byte) []byte {
+		b[9] = 9
+		hlen := int(binary.BigEndian.Uint32(b[10:14]))
+		binary.BigEndian.PutUint32(b[14+hlen:], crc32.Checksum(b[8:14+hlen], crc32.MakeTable(crc32.Castagnoli)))
+		return b
+	})
 	put(t, st, "future.json", record.Meta{}, serializer.JSON(), 1)
-	damage(t, dir, "future.json", func(b []byte) []byte { b[len(`{"resultgen":`)] = '2'; return b })
+	damage(t, dir, "future.json", func(b []byte) []byte {
+		b[len(`{"resultgen":`)] = '2'
+		at := bytes.Index(b, []byte(`,"meta_crc32c":"`))
+		copy(b[at+len(`,"meta_crc32c":"`):], fmt.Sprintf("%08x", crc32.Checksum(b[:at], crc32.MakeTable(crc32.Castagnoli))))
+		return b
+	})
+	put(t, st, "flipped-version", record.Meta{}, serializer.Msgpack(), 1)
+	damage(t, dir, "flipped-version", func(b []byte) []byte { b[8] ^= 0x04; return b }) // version 1025, the header CRC fails
+	// Objects at record keys that prove nothing: foreign, and verify
+	// fails on each, saying why.
+	writeRaw(t, dir, "empty", nil)
+	writeRaw(t, dir, "zeros", make([]byte, 4096))
+	writeRaw(t, dir, "magic", []byte("RGRESULT\x00\x01garbage"))
 	// JSON records damaged, and JSON files of the user's.
 	put(t, st, "flipped.json", record.Meta{Task: "t"}, serializer.JSON(), big)
 	damage(t, dir, "flipped.json", func(b []byte) []byte { b[len(b)/2] ^= 0x01; return b })
@@ -438,6 +467,10 @@ func TestResultsVerify(t *testing.T) {
 		{"named intact", []string{"verify", "old.json", "flag"}, exitOK, "OK\told.json", "2 intact, 0 with problems"},
 		{"named damaged", []string{"verify", "old.json", "cut"}, exitProblems, "TRUNCATED\tcut", "1 intact, 1 with problems"},
 		{"version", []string{"verify", "future"}, exitProblems, "UNSUPPORTED VERSION\tfuture", ""},
+		{"flipped version", []string{"verify", "flipped-version"}, exitProblems, "CHECKSUM MISMATCH\tflipped-version\t" + `record "flipped-version" checksum mismatch at byte 8: damaged record: its format version field reads 1025`, ""},
+		{"empty", []string{"verify", "empty"}, exitProblems, "NOT A RECORD\tempty\t" + `object "empty" is not a resultgen record: it is empty`, "rm -force"},
+		{"zero-filled", []string{"verify", "zeros"}, exitProblems, "NOT A RECORD\tzeros\t" + `object "zeros" is not a resultgen record: its 4096 bytes are all zero`, "rm -force"},
+		{"magic and garbage", []string{"verify", "magic"}, exitProblems, "NOT A RECORD\tmagic\t" + `object "magic" is not a resultgen record: it starts like a record, but`, "rm -force"},
 		{"json version", []string{"verify", "future.json"}, exitProblems, "UNSUPPORTED VERSION\tfuture.json", ""},
 		{"json flipped", []string{"verify", "flipped.json"}, exitProblems, "CHECKSUM MISMATCH\tflipped.json", ""},
 		{"json cut", []string{"verify", "cut.json"}, exitProblems, "TRUNCATED\tcut.json", ""},
@@ -459,7 +492,7 @@ func TestResultsVerify(t *testing.T) {
 
 // A record whose first bytes are damaged (one flipped bit in the binary
 // magic or the JSON prefix) is reported as damaged by verify (exit 1) and
-// ls, not skipped as "not a record"; a user's file is still skipped.
+// ls, not as "not a record"; a user's file is reported as not a record.
 func TestResultsVerifyDamagedStart(t *testing.T) {
 	st, dir := resultsHome(t)
 	put(t, st, "bin", record.Meta{Task: "t"}, serializer.Msgpack(), []row{{1, "one"}})
@@ -477,7 +510,7 @@ func TestResultsVerifyDamagedStart(t *testing.T) {
 				writeRaw(t, dir, k, b)
 			}
 			code, out, errs := call("results", "verify")
-			if code != exitProblems || !strings.Contains(errs, "0 intact, 2 with problems") || !strings.Contains(out, "SKIP\tnotes.txt") {
+			if code != exitProblems || !strings.Contains(errs, "0 intact, 3 with problems") || !strings.Contains(out, "NOT A RECORD\tnotes.txt") {
 				t.Fatalf("byte %d bit %d flipped: verify exit %d\n%s%s", i, bit, code, out, errs)
 			}
 			for k := range intact {

@@ -13,12 +13,12 @@ import (
 )
 
 // Telling a damaged record from a foreign object (see "Damaged or foreign"
-// in the package doc). An object whose first bytes are neither framing's is
-// foreign (ErrNotRecord) unless it carries strong evidence of being a
-// record: a CRC-checked part that only a writer of this package produces.
-// Then it is damaged (ErrCorrupt without ErrNotRecord), so the runtime
-// replaces it and `results verify` reports it, while a user's file is
-// never touched.
+// in the package doc). An object is foreign (ErrNotRecord) unless a
+// CRC-checked part that only a writer of this package produces proves it a
+// record: its header (checked by the readers, and by damagedStart behind a
+// damaged start) or its trailer (Classify). Then it is damaged (ErrCorrupt
+// without ErrNotRecord), so the runtime replaces it and `results verify`
+// reports it, while a user's file is never touched.
 
 // damagedStart is called when got, the first bytes read from an object, are
 // not a record's start; rest holds the object's remaining bytes. It looks
@@ -125,16 +125,26 @@ func jsonPrefixDamage(b []byte) int {
 	return d
 }
 
-// Classify refines err, an error of reading the object at key in st: when
-// err says the object is not a record (ErrNotRecord) but the object ends
-// with an intact trailer of either framing (its fixed text and its CRC
-// match, and the payload length it states fits in the object), it returns
-// a *CorruptError instead: a record whose start is damaged. Otherwise it
-// returns err. It reads the object's last bytes with one ranged read, and
-// only on a storage.RangeGetter; other stores keep ErrNotRecord.
+// Classify refines err, an error of reading the object at key in st, when
+// err says the object is not a record (ErrNotRecord): nothing at its start
+// proves that resultgen wrote it. It looks at the object's end:
+//
+//   - an intact trailer of either framing (its fixed text and its CRC
+//     match, and the payload length it states fits in the object) proves
+//     it ours: Classify returns a *CorruptError of a damaged record
+//     (ErrCorrupt, not ErrNotRecord), of the kind the start showed (a
+//     header CRC that fails is ErrChecksum);
+//   - an object of zero bytes only gives ErrZeroFilled (which matches
+//     ErrNotRecord too): still foreign, and said so, since it fails every
+//     run of its key until it is removed;
+//
+// otherwise it returns err. It reads the object's last bytes with one
+// ranged read on a storage.RangeGetter, else the whole object once; the
+// zero check reads until the first byte that is not zero (at most
+// zeroCheckMax bytes).
 //
 // Head, ReadMeta, Read and ReadChecked classify their errors so already;
-// callers that read through NewReader or Decode call Classify themselves.
+// callers that read through NewReader call Classify themselves.
 func Classify(ctx context.Context, st storage.Storage, key string, err error) error {
 	var ce *CorruptError
 	if !errors.As(err, &ce) || ce.Kind != ErrNotRecord {
@@ -142,44 +152,172 @@ func Classify(ctx context.Context, st storage.Storage, key string, err error) er
 	}
 	rg, ok := st.(storage.RangeGetter)
 	if !ok {
-		return err
+		// Read it whole, keeping its last bytes.
+		rc, gerr := st.Get(ctx, key)
+		if gerr != nil {
+			return err
+		}
+		defer rc.Close()
+		tk := &tailKeeper{r: rc}
+		return tk.classifyAs(err, key)
 	}
 	info, serr := st.Stat(ctx, key)
 	if serr != nil {
 		return err
 	}
 	total := info.Size
-	if what, ok := endsLikeRecord(ctx, rg, key, total); ok {
-		return corrupt(key, 0, nil, "damaged record: its start is not a record's, but it ends with an intact "+what+" trailer")
+	if b, ok := lastBytes(ctx, rg, key, total); ok {
+		if what, ok := endsLikeRecord(b, total); ok {
+			return ce.asDamaged(key, what)
+		}
+	}
+	if total > 0 && total <= zeroCheckMax && zeroFilled(ctx, rg, key, total) {
+		return zeroError(key, total)
 	}
 	return err
 }
 
-// endsLikeRecord reports whether the object of total bytes at key ends
-// with an intact trailer, and of which framing.
-func endsLikeRecord(ctx context.Context, rg storage.RangeGetter, key string, total int64) (string, bool) {
-	n := int64(max(trailerSize, jsonTrailerLen))
-	if total < Overhead {
-		return "", false
+// zeroCheckMax is the largest object Classify reads through to tell
+// whether it holds zero bytes only.
+const zeroCheckMax = 256 << 20
+
+// asDamaged is the error of e's object once its trailer, of framing what,
+// proved it ours: a damaged record.
+func (e *CorruptError) asDamaged(key, what string) *CorruptError {
+	return corrupt(key, e.Offset, e.damage, "damaged record: "+e.what+", but it ends with an intact "+what+" trailer")
+}
+
+func zeroError(key string, total int64) *CorruptError {
+	what := fmt.Sprintf("its %d bytes are all zero", total)
+	if total == 1 {
+		what = "its one byte is zero"
 	}
-	n = min(n, total)
+	return corrupt(key, 0, ErrZeroFilled, what+", as a crash of the machine can leave a file that was being written")
+}
+
+// lastBytes reads the last bytes of the object of total bytes at key:
+// enough for a trailer of either framing.
+func lastBytes(ctx context.Context, rg storage.RangeGetter, key string, total int64) ([]byte, bool) {
+	n := min(int64(tailSize), total)
+	if n <= 0 {
+		return nil, false
+	}
 	rc, err := rg.GetRange(ctx, key, total-n, n)
 	if err != nil {
-		return "", false
+		return nil, false
 	}
 	defer rc.Close()
 	b, err := io.ReadAll(io.LimitReader(rc, n))
 	if err != nil || int64(len(b)) != n {
+		return nil, false
+	}
+	return b, true
+}
+
+// zeroFilled reports whether the object of total bytes at key holds zero
+// bytes only; it stops reading at the first other byte.
+func zeroFilled(ctx context.Context, rg storage.RangeGetter, key string, total int64) bool {
+	const chunk = 64 << 10
+	buf := make([]byte, chunk)
+	for off := int64(0); off < total; off += chunk {
+		n := min(chunk, total-off)
+		rc, err := rg.GetRange(ctx, key, off, n)
+		if err != nil {
+			return false
+		}
+		m, err := io.ReadFull(rc, buf[:n])
+		rc.Close()
+		if err != nil || int64(m) != n || !allZero(buf[:n]) {
+			return false
+		}
+	}
+	return true
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// tailSize is how many of an object's last bytes hold a trailer of either
+// framing.
+const tailSize = max(trailerSize, jsonTrailerLen)
+
+// endsLikeRecord reports whether b, the last bytes of an object of total
+// bytes, is an intact trailer, and of which framing.
+func endsLikeRecord(b []byte, total int64) (string, bool) {
+	if total < Overhead {
 		return "", false
 	}
-	if t, err := parseTrailer(b[len(b)-trailerSize:], key, 0); err == nil && t.size <= total-Overhead {
-		return "binary", true
+	if len(b) >= trailerSize {
+		if t, err := parseTrailer(b[len(b)-trailerSize:], "", 0); err == nil && t.size <= total-Overhead {
+			return "binary", true
+		}
 	}
 	const jsonOverhead = jsonPrefixSize + 2 + jsonMidSize + jsonTrailerLen // "{}" as the smallest header
 	if len(b) >= jsonTrailerLen {
-		if t, err := parseJSONTrailer(b[len(b)-jsonTrailerLen:], key, 0); err == nil && t.size <= total-int64(jsonOverhead) {
+		if t, err := parseJSONTrailer(b[len(b)-jsonTrailerLen:], "", 0); err == nil && t.size <= total-int64(jsonOverhead) {
 			return "JSON", true
 		}
 	}
 	return "", false
+}
+
+// tailKeeper passes reads of r through, counting the bytes and keeping the
+// last tailSize of them, and whether any was not zero: what Classify needs
+// of a stream it can read only once.
+type tailKeeper struct {
+	r       io.Reader
+	n       int64
+	tail    []byte
+	nonzero bool
+}
+
+func (t *tailKeeper) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	b := p[:n]
+	t.n += int64(n)
+	if !t.nonzero && !allZero(b) {
+		t.nonzero = true
+	}
+	if len(b) >= tailSize {
+		t.tail = append(t.tail[:0], b[len(b)-tailSize:]...)
+	} else {
+		t.tail = append(t.tail, b...)
+		if extra := len(t.tail) - tailSize; extra > 0 {
+			t.tail = append(t.tail[:0], t.tail[extra:]...)
+		}
+	}
+	return n, err
+}
+
+// classify is Classify for a record read from the stream t: it reads the
+// rest of the stream and judges its end. The key is the error's own.
+func (t *tailKeeper) classify(err error) error {
+	var ce *CorruptError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	return t.classifyAs(err, ce.Key)
+}
+
+func (t *tailKeeper) classifyAs(err error, key string) error {
+	var ce *CorruptError
+	if !errors.As(err, &ce) || ce.Kind != ErrNotRecord {
+		return err
+	}
+	if _, cerr := io.Copy(io.Discard, t); cerr != nil {
+		return err
+	}
+	if what, ok := endsLikeRecord(t.tail, t.n); ok {
+		return ce.asDamaged(key, what)
+	}
+	if t.n > 0 && !t.nonzero {
+		return zeroError(key, t.n)
+	}
+	return err
 }

@@ -179,22 +179,55 @@ func checksumOf(sum []byte) string {
 	return string(b[:])
 }
 
-// CorruptError describes a record that cannot be read. It matches ErrCorrupt
-// and, where it applies, ErrTruncated, ErrChecksum or ErrVersion with
+// CorruptError describes a record that cannot be read, or an object that
+// is not a record. It matches ErrCorrupt and, where it applies,
+// ErrTruncated, ErrChecksum, ErrVersion, ErrNotRecord or ErrZeroFilled with
 // errors.Is.
 type CorruptError struct {
 	Key    string // storage key; "" when decoding a bare stream
 	Offset int64  // byte offset in the record where the problem shows
-	Kind   error  // ErrTruncated, ErrChecksum, ErrVersion or nil
+	// Kind is ErrTruncated, ErrChecksum, ErrVersion, ErrNotRecord,
+	// ErrZeroFilled (which matches ErrNotRecord too) or nil.
+	Kind   error
 	Detail string
+
+	// An object that starts like a record but proves nothing (ErrNotRecord,
+	// see unproven) keeps what is wrong with it as damage: the Kind and the
+	// words of the error it becomes when an intact trailer proves it ours.
+	damage error
+	what   string
 }
 
 func corrupt(key string, offset int64, kind error, detail string) *CorruptError {
 	return &CorruptError{Key: key, Offset: offset, Kind: kind, Detail: detail}
 }
 
+// unproven is the error of an object that starts like a record of ours but
+// stops proving it before its header CRC checks: what says how (an object
+// cut short there, a header whose CRC fails). resultgen cannot tell it from
+// a file of someone else's, so it is foreign (ErrNotRecord), unless
+// Classify finds an intact trailer at its end: then it is a damaged record
+// of kind.
+func unproven(key string, offset int64, kind error, what string) *CorruptError {
+	return &CorruptError{Key: key, Offset: offset, Kind: ErrNotRecord, damage: kind, what: what,
+		Detail: "it starts like a record, but " + what + ", and no intact header or trailer proves that resultgen wrote it"}
+}
+
+// foreignStart is the error of an object that starts like neither framing.
+func foreignStart(key string) *CorruptError {
+	return &CorruptError{Key: key, Kind: ErrNotRecord, Detail: "it starts like neither record framing", what: "its start is not a record's"}
+}
+
 func (e *CorruptError) Error() string {
 	var b bytes.Buffer
+	if e.Kind == ErrNotRecord || e.Kind == ErrZeroFilled {
+		b.WriteString("object ")
+		if e.Key != "" {
+			fmt.Fprintf(&b, "%q ", e.Key)
+		}
+		fmt.Fprintf(&b, "is not a resultgen record: %s", e.Detail)
+		return b.String()
+	}
 	b.WriteString("record ")
 	if e.Key != "" {
 		fmt.Fprintf(&b, "%q ", e.Key)
@@ -213,10 +246,14 @@ func (e *CorruptError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns ErrCorrupt and the specific error.
+// Unwrap returns ErrCorrupt and the specific error (ErrZeroFilled with
+// ErrNotRecord).
 func (e *CorruptError) Unwrap() []error {
-	if e.Kind == nil {
+	switch e.Kind {
+	case nil:
 		return []error{ErrCorrupt}
+	case ErrZeroFilled:
+		return []error{ErrCorrupt, ErrNotRecord, ErrZeroFilled}
 	}
 	return []error{ErrCorrupt, e.Kind}
 }
@@ -252,9 +289,11 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 		return nil, fmt.Errorf("record %q: read: %w", storage.ShortKey(key), err)
 	}
 	switch {
+	case n == 0:
+		return nil, corrupt(key, 0, ErrNotRecord, "it is empty")
 	case agrees(pre[:n], magic):
 		if err != nil {
-			return nil, corrupt(key, int64(n), ErrTruncated, "record ends inside its prefix")
+			return nil, unproven(key, int64(n), ErrTruncated, fmt.Sprintf("it ends after %d bytes, inside its prefix", n))
 		}
 	case agrees(pre[:n], jsonMagic):
 		return newJSONReader(r, key, pre[:n], err != nil)
@@ -262,7 +301,7 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 		if derr := damagedStart(pre[:n], r, key); derr != nil {
 			return nil, derr
 		}
-		return nil, corrupt(key, 0, ErrNotRecord, "not a resultgen record")
+		return nil, foreignStart(key)
 	}
 	hlen, err := binaryHeaderLen(pre[:], key)
 	if err != nil {
@@ -271,7 +310,7 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 	hb, err := readHeaderBytes(r, hlen+crcSize)
 	if n := len(hb); err != nil {
 		if isShort(err) {
-			return nil, corrupt(key, prefixSize+int64(n), ErrTruncated, "record ends inside its header")
+			return nil, unproven(key, prefixSize+int64(n), ErrTruncated, fmt.Sprintf("it ends at byte %d, inside its header", prefixSize+n))
 		}
 		return nil, fmt.Errorf("record %q: read: %w", storage.ShortKey(key), err)
 	}
@@ -290,25 +329,34 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 
 // binaryHeaderLen checks the prefix pre of a binary-framed record (its
 // magic matched) and returns the length of the header that follows it.
+// The version is checked with the header's CRC, which covers it
+// (checkBinaryHeader): a version that fails it is damage, or a foreign
+// object, never a format this reader does not know.
 func binaryHeaderLen(pre []byte, key string) (int, error) {
-	if v := binary.BigEndian.Uint16(pre[8:10]); v != Version {
-		return 0, corrupt(key, 8, ErrVersion, fmt.Sprintf("format version %d, this reader knows %d", v, Version))
-	}
 	hlen := binary.BigEndian.Uint32(pre[10:14])
 	if hlen > MaxHeaderSize {
-		return 0, corrupt(key, 10, nil, fmt.Sprintf("header length %d exceeds %d", hlen, MaxHeaderSize))
+		return 0, unproven(key, 10, nil, fmt.Sprintf("its header length %d exceeds %d", hlen, MaxHeaderSize))
 	}
 	return int(hlen), nil
 }
 
 // checkBinaryHeader checks the CRC of a binary-framed record's header hb
-// (the header and its CRC, after the prefix pre) and parses the header.
-// text holds the header's bytes: the Meta's strings may be slices of it.
+// (the header and its CRC, after the prefix pre), then the version, and
+// parses the header. text holds the header's bytes: the Meta's strings may
+// be slices of it. Until the CRC checks, nothing proves the object ours:
+// a mismatch is unproven.
 func checkBinaryHeader(pre, hb []byte, text, key string) (Meta, error) {
 	hlen := len(hb) - crcSize
 	crc := crc32.Update(crc32.Checksum(pre[len(magic):prefixSize], castagnoli), castagnoli, hb[:hlen])
+	v := binary.BigEndian.Uint16(pre[8:10])
 	if stored := binary.BigEndian.Uint32(hb[hlen:]); crc != stored {
-		return Meta{}, corrupt(key, prefixSize+int64(hlen), ErrChecksum, fmt.Sprintf("header CRC %08x, stored %08x", crc, stored))
+		if v != Version {
+			return Meta{}, unproven(key, 8, ErrChecksum, fmt.Sprintf("its format version field reads %d and its header CRC does not match (%08x, stored %08x)", v, crc, stored))
+		}
+		return Meta{}, unproven(key, prefixSize+int64(hlen), ErrChecksum, fmt.Sprintf("its header CRC does not match (%08x, stored %08x)", crc, stored))
+	}
+	if v != Version {
+		return Meta{}, corrupt(key, 8, ErrVersion, fmt.Sprintf("format version %d, this reader knows %d", v, Version))
 	}
 	meta, err := parseHeaderText(hb[:hlen], text)
 	if err != nil {
@@ -608,10 +656,15 @@ func (x *hashBehind) wait() {
 // Decode reads a whole record from r and returns its metadata and its
 // verified payload (nil for literal records). It holds the payload in
 // memory; use NewReader to stream it.
+//
+// An object that is not a record by its start (ErrNotRecord) is read to
+// its end and judged as Classify judges a stored one: damaged when it ends
+// with an intact trailer, ErrZeroFilled when all its bytes are zero.
 func Decode(r io.Reader) (Meta, []byte, error) {
-	d, err := NewReader(r)
+	tk := &tailKeeper{r: r}
+	d, err := NewReader(tk)
 	if err != nil {
-		return Meta{}, nil, err
+		return Meta{}, nil, tk.classify(err)
 	}
 	payload, err := d.readPayload(0, nil)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"os/exec"
@@ -300,17 +301,19 @@ func jsonParts(t testing.TB, b []byte) (header, value, trailer int) {
 	return i + len(`,"meta":`), j + len(`","value":`), k
 }
 
+// A JSON record cut short before its header's meta_crc32c is whole proves
+// nothing: foreign (ErrNotRecord). Cut after it, it is ours, truncated.
 func TestJSONTruncated(t *testing.T) {
 	full := smallJSON(t)
 	rs := newReaders(t)
+	_, value, _ := jsonParts(t, full)
 	for n := range len(full) {
 		for what, err := range rs.readAll(t, full[:n]) {
-			want := record.ErrTruncated
-			if n > 0 && n < len(`{"resultgen":`) {
-				// Too short to be told from a foreign JSON file.
-				want = record.ErrNotRecord
+			want, not := record.ErrTruncated, false
+			if n < value {
+				want, not = record.ErrNotRecord, true
 			}
-			if !errors.Is(err, record.ErrCorrupt) || !errors.Is(err, want) {
+			if !errors.Is(err, record.ErrCorrupt) || !errors.Is(err, want) || errors.Is(err, record.ErrNotRecord) != not {
 				t.Fatalf("%s of the first %d of %d bytes: %v, want %v", what, n, len(full), err, want)
 			}
 			var ce *record.CorruptError
@@ -366,7 +369,9 @@ func TestJSONFlipKinds(t *testing.T) {
 		{"closing brace", len(full) - 2, 0x01, record.ErrTruncated},
 		{"final newline", len(full) - 1, 0x01, record.ErrTruncated},
 		{"value key", value - 3, 0x01, record.ErrCorrupt},
-		{"version", len(`{"resultgen":`), 0x02, record.ErrVersion}, // "1" becomes "3"
+		// "1" becomes "3", and the header CRC, which covers it, fails:
+		// damage, not a version this reader does not know
+		{"version", len(`{"resultgen":`), 0x02, record.ErrChecksum},
 	} {
 		if tc.at < 0 {
 			t.Fatalf("%s: no byte to flip", tc.name)
@@ -383,13 +388,27 @@ func TestJSONFlipKinds(t *testing.T) {
 			if !errors.Is(err, tc.want) || !errors.Is(err, record.ErrCorrupt) || errors.Is(err, record.ErrNotRecord) {
 				t.Errorf("%s with a flipped %s: %v, want %v", what, tc.name, err, tc.want)
 			}
+			if tc.want != record.ErrVersion && (errors.Is(err, record.ErrVersion) || strings.Contains(fmt.Sprint(err), "unsupported")) {
+				t.Errorf("%s with a flipped %s: %v, want no word of an unsupported version", what, tc.name, err)
+			}
 		}
 	}
 }
 
+// A version-12 record with its meta_crc32c (as a writer of version 12
+// with this layout computes it) is ErrVersion; the same bytes without it
+// are a damaged version-1 record.
 func TestJSONWrongVersion(t *testing.T) {
 	full := smallJSON(t)
 	b := append([]byte(`{"resultgen":12,`), full[len(`{"resultgen":1,`):]...)
+	for what, err := range newReaders(t).readAll(t, b) {
+		if !errors.Is(err, record.ErrChecksum) || errors.Is(err, record.ErrVersion) || errors.Is(err, record.ErrNotRecord) {
+			t.Errorf("%s of a version-12 record without its CRC: %v, want a checksum mismatch", what, err)
+		}
+	}
+	crcAt := bytes.Index(b, []byte(`,"meta_crc32c":"`))
+	crc := crc32.Checksum(b[:crcAt], crc32.MakeTable(crc32.Castagnoli))
+	copy(b[crcAt+len(`,"meta_crc32c":"`):], fmt.Sprintf("%08x", crc))
 	for what, err := range newReaders(t).readAll(t, b) {
 		if !errors.Is(err, record.ErrVersion) || !strings.Contains(err.Error(), "version 12") {
 			t.Errorf("%s of a version-12 record: %v, want ErrVersion", what, err)
@@ -430,11 +449,13 @@ func TestJSONForeignFiles(t *testing.T) {
 			t.Errorf("Head of %s: %v, want ErrNotRecord", doc, err)
 		}
 	}
-	// Our prefix, cut short: a truncated record.
+	// Our prefix, cut short before the header's CRC: nothing proves a
+	// record of ours, so it is foreign too, and the error says how it
+	// looks.
 	for _, doc := range []string{`{"resultgen":`, `{"resultgen":1`, `{"resultgen":1,"meta_size":`, `{"resultgen":1,"meta_size":    123,"meta":{"key"`} {
 		for what, err := range rs.readAll(t, []byte(doc)) {
-			if !errors.Is(err, record.ErrTruncated) || errors.Is(err, record.ErrNotRecord) {
-				t.Errorf("%s of %s: %v, want ErrTruncated", what, doc, err)
+			if !errors.Is(err, record.ErrNotRecord) || !strings.Contains(fmt.Sprint(err), "starts like a record, but it ends") {
+				t.Errorf("%s of %s: %v, want ErrNotRecord saying it is cut short", what, doc, err)
 			}
 		}
 	}

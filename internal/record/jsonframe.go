@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -131,46 +130,46 @@ func parseJSONTrailer(b []byte, key string, offset int64) (trailer, error) {
 
 // identifyJSON tells whether b, the first bytes of an object (all of it
 // when short), starts a JSON-framed record: b starts with jsonMagic, then a
-// version (1 to 5 digits, no leading zero) and jsonIDTail. An object that
-// agrees with that but ends early is a truncated record; one that departs
-// from it is not a record (a user's `{"resultgen": "x"}` or
-// `{"resultgen":1}`), never a damaged one.
-func identifyJSON(b []byte, short bool, key string) (version int, err error) {
+// version (1 to 5 digits, no leading zero) and jsonIDTail, idLen bytes in
+// all. cut says b agrees with that but ends before it is complete; ok
+// false says b departs from it (a user's `{"resultgen": "x"}` or
+// `{"resultgen":1}`).
+func identifyJSON(b []byte, short bool) (version, idLen int, cut, ok bool) {
 	if len(b) < len(jsonMagic) {
-		// Too short to tell from a foreign file (no JSON document is a
-		// strict prefix of a record; nor is a 12-byte damaged one told
-		// from a user's).
-		return 0, corrupt(key, 0, ErrNotRecord, "not a resultgen record")
+		return 0, 0, short && agrees(b, jsonMagic), false
 	}
 	i := len(jsonMagic)
 	for i < len(b) && i-len(jsonMagic) < 5 && b[i] >= '0' && b[i] <= '9' {
 		i++
 	}
 	digits := b[len(jsonMagic):i]
-	if len(digits) > 0 && digits[0] == '0' {
-		return 0, corrupt(key, 0, ErrNotRecord, "not a resultgen record")
-	}
-	if i == len(b) && short {
-		return 0, corrupt(key, int64(len(b)), ErrTruncated, "record ends inside its prefix")
-	}
-	if len(digits) == 0 {
-		return 0, corrupt(key, 0, ErrNotRecord, "not a resultgen record")
+	switch {
+	case len(digits) > 0 && digits[0] == '0':
+		return 0, 0, false, false
+	case i == len(b) && short:
+		return 0, 0, true, false
+	case len(digits) == 0:
+		return 0, 0, false, false
 	}
 	rest := b[i:min(len(b), i+len(jsonIDTail))]
 	if !bytes.HasPrefix([]byte(jsonIDTail), rest) {
-		return 0, corrupt(key, 0, ErrNotRecord, "not a resultgen record")
+		return 0, 0, false, false
 	}
 	if len(rest) < len(jsonIDTail) {
-		return 0, corrupt(key, int64(len(b)), ErrTruncated, "record ends inside its prefix")
+		return 0, 0, true, false
 	}
 	v, _ := strconv.Atoi(string(digits))
-	return v, nil
+	return v, i + len(jsonIDTail), false, true
 }
 
 // newJSONReader continues newReader for an object whose first bytes pre
-// agree with jsonMagic; short tells that pre is the whole object.
+// agree with jsonMagic; short tells that pre is the whole object. As in
+// the binary framing, nothing proves the object ours until the header's
+// meta_crc32c checks (it covers the version too): what fails before is
+// unproven, and a version other than 1 is ErrVersion only when the CRC
+// checks with the layout of version 1.
 func newJSONReader(r io.Reader, key string, pre []byte, short bool) (*Reader, error) {
-	b := make([]byte, jsonPrefixSize)
+	b := make([]byte, jsonPrefixSize+4) // room for a 5-digit version
 	n := copy(b, pre)
 	if !short && n < jsonIDSize {
 		m, err := io.ReadFull(r, b[n:jsonIDSize])
@@ -180,57 +179,66 @@ func newJSONReader(r io.Reader, key string, pre []byte, short bool) (*Reader, er
 		n += m
 		short = err != nil
 	}
-	v, err := identifyJSON(b[:n], short, key)
-	if err != nil {
-		if errors.Is(err, ErrNotRecord) {
-			if derr := damagedStart(b[:n], r, key); derr != nil {
-				return nil, derr
-			}
+	cutAt := func(n int) error {
+		return unproven(key, int64(n), ErrTruncated, fmt.Sprintf("it ends after %d bytes, inside its prefix", n))
+	}
+	v, idLen, cut, ok := identifyJSON(b[:n], short)
+	switch {
+	case cut:
+		return nil, cutAt(n)
+	case !ok:
+		if derr := damagedStart(b[:n], r, key); derr != nil {
+			return nil, derr
 		}
-		return nil, err
+		return nil, foreignStart(key)
 	}
-	if v != Version {
-		return nil, corrupt(key, int64(len(jsonMagic)), ErrVersion, fmt.Sprintf("format version %d, this reader knows %d", v, Version))
-	}
-	if n < jsonPrefixSize {
+	psize := idLen + jsonHeadWidth + len(jsonMetaKey) // jsonPrefixSize for version 1
+	if n < psize {
 		if short {
-			return nil, corrupt(key, int64(n), ErrTruncated, "record ends inside its prefix")
+			return nil, cutAt(n)
 		}
-		m, err := io.ReadFull(r, b[n:])
+		m, err := io.ReadFull(r, b[n:psize])
 		if err != nil {
 			if isShort(err) {
-				return nil, corrupt(key, int64(n+m), ErrTruncated, "record ends inside its prefix")
+				return nil, cutAt(n + m)
 			}
 			return nil, fmt.Errorf("record %q: read: %w", storage.ShortKey(key), err)
 		}
 	}
-	hlen, ok := parsePadded(b[len(jsonPrefix) : len(jsonPrefix)+jsonHeadWidth])
-	if !ok || string(b[jsonPrefixSize-len(jsonMetaKey):]) != jsonMetaKey {
-		return nil, corrupt(key, int64(len(jsonPrefix)), nil, fmt.Sprintf("meta_size %q", b[len(jsonPrefix):jsonPrefixSize]))
+	b = b[:psize]
+	hlen, ok := parsePadded(b[idLen : idLen+jsonHeadWidth])
+	if !ok || string(b[psize-len(jsonMetaKey):]) != jsonMetaKey {
+		return nil, unproven(key, int64(idLen), nil, fmt.Sprintf("its meta_size reads %q", b[idLen:]))
 	}
 	if hlen > MaxHeaderSize {
-		return nil, corrupt(key, int64(len(jsonPrefix)), nil, fmt.Sprintf("header length %d exceeds %d", hlen, MaxHeaderSize))
+		return nil, unproven(key, int64(idLen), nil, fmt.Sprintf("its header length %d exceeds %d", hlen, MaxHeaderSize))
 	}
 	hb := make([]byte, int(hlen)+jsonMidSize)
 	if m, err := io.ReadFull(r, hb); err != nil {
 		if isShort(err) {
-			return nil, corrupt(key, int64(jsonPrefixSize+m), ErrTruncated, "record ends inside its header")
+			return nil, unproven(key, int64(psize+m), ErrTruncated, fmt.Sprintf("it ends at byte %d, inside its header", psize+m))
 		}
 		return nil, fmt.Errorf("record %q: read: %w", storage.ShortKey(key), err)
 	}
 	mid := hb[hlen:]
-	end := int64(jsonPrefixSize) + hlen
+	end := int64(psize) + hlen
 	if string(mid[:len(jsonMetaCRC)]) != jsonMetaCRC || string(mid[len(jsonMetaCRC)+8:]) != jsonValueKey {
-		return nil, corrupt(key, end, nil, "the header is not followed by its meta_crc32c and the value")
+		return nil, unproven(key, end, nil, "its header is not followed by its meta_crc32c and the value")
 	}
 	stored, ok := parseHex32(mid[len(jsonMetaCRC) : len(jsonMetaCRC)+8])
 	crc := crc32.Update(crc32.Checksum(b, castagnoli), castagnoli, hb[:hlen])
 	if !ok || crc != stored {
-		return nil, corrupt(key, end+int64(len(jsonMetaCRC)), ErrChecksum, fmt.Sprintf("header CRC %08x, stored %q", crc, mid[len(jsonMetaCRC):len(jsonMetaCRC)+8]))
+		if v != Version {
+			return nil, unproven(key, int64(len(jsonMagic)), ErrChecksum, fmt.Sprintf("its format version reads %d and its header CRC does not match (%08x, stored %q)", v, crc, mid[len(jsonMetaCRC):len(jsonMetaCRC)+8]))
+		}
+		return nil, unproven(key, end+int64(len(jsonMetaCRC)), ErrChecksum, fmt.Sprintf("its header CRC does not match (%08x, stored %q)", crc, mid[len(jsonMetaCRC):len(jsonMetaCRC)+8]))
+	}
+	if v != Version {
+		return nil, corrupt(key, int64(len(jsonMagic)), ErrVersion, fmt.Sprintf("format version %d, this reader knows %d", v, Version))
 	}
 	meta, err := parseHeader(hb[:hlen])
 	if err != nil {
-		return nil, corrupt(key, int64(jsonPrefixSize), nil, err.Error())
+		return nil, corrupt(key, int64(psize), nil, err.Error())
 	}
 	return &Reader{
 		r:         r,

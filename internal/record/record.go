@@ -5,9 +5,10 @@
 //
 // A record is one object in a storage.Storage, in one of two framings of
 // format version 1. Readers tell them apart by the first bytes: "RGRESULT"
-// is the binary framing, `{"resultgen":` the JSON one; any other start is
-// not a record (ErrNotRecord), unless it shows strong evidence of being a
-// damaged one (see "Damaged or foreign").
+// is the binary framing, `{"resultgen":` the JSON one. An object is a
+// record, intact or damaged, only when its CRC-checked header or trailer
+// proves it; anything else is not a record (ErrNotRecord, see "Damaged or
+// foreign").
 //
 // The binary framing (integers big-endian) is used for every serializer but
 // uncompressed json, and for literals:
@@ -54,31 +55,41 @@
 //
 // # Damaged or foreign
 //
-// An object that starts like neither framing is either a user's file
-// (foreign: ErrNotRecord, which the runtime never overwrites or removes) or
-// a record whose first bytes were damaged (ErrCorrupt: the runtime replaces
-// it, `results verify` and `results ls` report it). One flipped bit in the
-// magic must not hide damage as "not a record", and a user's file must
-// never be taken for a damaged record, so readers decide by strong
-// evidence only, CRC-checked structure that only this package writes:
+// The runtime replaces a damaged record of ours and never touches anything
+// else (a user's file, an object another client put), so readers call an
+// object a record only when they can prove this package wrote it, by
+// CRC-checked structure that only a writer of this package produces:
 //
-//   - an intact header behind the start: binary, bytes 8 on hold version 1,
-//     a header length and a JSON header that parses, whose header CRC (it
-//     covers everything after the magic) matches; JSON, the 42-byte prefix
-//     differs from a record's fixed text in at most 4 bytes and the header
-//     behind it parses with a meta_crc32c that matches the prefix as a
-//     writer spells it;
-//   - or an intact trailer at the end: binary, the end magic "RGND" with a
-//     matching trailer CRC; JSON, the trailer's fixed text with a matching
-//     trailer_crc32c; in both, a payload length that fits in the object.
-//     This needs the object's last bytes, so it is checked by the readers
-//     that take a store (Head, ReadMeta, Read, ReadChecked) on a
-//     storage.RangeGetter, and by Classify for callers of NewReader.
+//   - its header: binary, the header CRC (it covers the version, the
+//     header length and the header) matches, wherever it was found (behind
+//     an intact magic, or one damaged: bytes 8 on hold version 1, a header
+//     length and a JSON header that parses); JSON, the meta_crc32c matches
+//     over the prefix and the header (behind a prefix that differs from a
+//     record's fixed text in at most 4 bytes, spelled as a writer spells
+//     it);
+//   - or its trailer: binary, the end magic "RGND" with a matching trailer
+//     CRC; JSON, the trailer's fixed text with a matching trailer_crc32c;
+//     in both, a payload length that fits in the object. This needs the
+//     object's last bytes: the readers that take a store (Head, ReadMeta,
+//     Read, ReadChecked) read them (a ranged read on a storage.RangeGetter,
+//     else the whole object), Decode reads its stream to the end, and
+//     callers of NewReader call Classify.
 //
-// With either, the error is a *CorruptError matching ErrCorrupt and not
-// ErrNotRecord; without, ErrNotRecord. The check runs only on objects that
-// are not records already, and reads at most the header's bound
-// (MaxHeaderSize) plus the trailer.
+// With either proof, what is wrong is damage: a *CorruptError matching
+// ErrCorrupt and not ErrNotRecord (ErrTruncated for a record cut short
+// after its header, ErrChecksum for a header or payload that fails its
+// check). Without, the object is foreign: ErrNotRecord, whatever it starts
+// with. So an empty object, "R", "RGRESULT", `{"resultgen":1,"meta_size":`
+// or a record of ours cut short before the end of its header (writes are
+// atomic: only damage from outside cuts one) are all foreign; resultgen
+// cannot tell them from someone else's file. An object of zero bytes only,
+// as a crash of the machine can leave a file, is foreign too and says so
+// (ErrZeroFilled, which matches ErrNotRecord). A version field that fails
+// the header CRC is damage, not a version this reader does not know
+// (ErrVersion only when the CRC checks).
+//
+// The checks read at most the header's bound (MaxHeaderSize) plus the
+// trailer, and the zero check reads up to the first byte that is not zero.
 //
 // Literal results (bool and nil) keep the literal ("true", "false",
 // "null") in the header, use no serializer, have an empty payload and use
@@ -87,8 +98,8 @@
 // A reader refuses a record whose magic, version, CRCs, length or SHA-256
 // do not match, or (JSON) whose fixed text is not where it belongs.
 // Changing the layout or the meaning of a header field requires a new
-// Version; readers reject versions they do not know with ErrVersion rather
-// than guess.
+// Version; readers reject versions they do not know with ErrVersion (once
+// the header CRC, which covers the version, checks) rather than guess.
 //
 // # Writing
 //
@@ -170,6 +181,12 @@ var (
 	// record (see "Damaged or foreign" in the package doc). A foreign
 	// file, not damage.
 	ErrNotRecord = errors.New("record: not a resultgen record")
+	// ErrZeroFilled: an object that is not a record (it matches
+	// ErrNotRecord too) whose bytes are all zero, as a crash of the
+	// machine can leave a file that was being written. Nothing proves
+	// resultgen wrote it, so the runtime never removes it: every run of
+	// its key fails until it is removed (`resultgen results rm -force`).
+	ErrZeroFilled = errors.New("record: not a resultgen record: all zero bytes")
 	// ErrDecode: the record is intact but its payload does not decode into
 	// the requested type (or its serializer is unknown here).
 	ErrDecode = errors.New("record: cannot decode payload")

@@ -9,15 +9,20 @@
 //
 //   - StatusRecord: a resultgen record; Entry.Meta holds what it says about
 //     itself (task, Go type, serializer or literal, created, expires, labels).
-//   - StatusNotRecord: an object that is not a resultgen record (another
-//     program's file under the same folder or prefix). It is listed, never
-//     touched by Prune, and removed by Remove only with Force.
-//   - StatusDamaged: a record that cannot be read (truncated, a checksum
-//     mismatch, an unsupported format version, or a damaged start behind
-//     which its header or trailer is intact: see "Damaged or foreign" in
-//     package record); Entry.Err says which and matches record.ErrCorrupt
-//     and its kin with errors.Is. Verify reports the same objects as
-//     damaged, as does the runtime, which replaces them.
+//   - StatusNotRecord: an object that is not a resultgen record, or none
+//     resultgen can prove it wrote (another program's file under the same
+//     folder or prefix, an empty or zero-filled file, a record cut short
+//     before its header's CRC: see "Damaged or foreign" in package record).
+//     It is listed, never touched by Prune, and removed by Remove only with
+//     Force; Entry.Err says why, and matches record.ErrZeroFilled for a
+//     zero-filled one. Verify reports it as a problem (ProblemNotRecord):
+//     every run of its key fails on it.
+//   - StatusDamaged: a record of ours, proved by its header's or its
+//     trailer's CRC, that cannot be read (truncated, a checksum mismatch,
+//     an unsupported format version, a damaged start); Entry.Err says which
+//     and matches record.ErrCorrupt and its kin with errors.Is. Verify
+//     reports the same objects as damaged, as does the runtime, which
+//     replaces them.
 //   - StatusUnreadable: the store could not read it (permissions, network).
 //
 // A store's own files (the local store's temporary files and lock folder,

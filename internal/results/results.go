@@ -172,7 +172,7 @@ func inspect(ctx context.Context, st storage.Storage, info storage.Info, now tim
 	case errors.Is(err, storage.ErrNotFound):
 		return e, false
 	case notRecord(err):
-		e.Status, e.Err = StatusNotRecord, fmt.Errorf("%s: %w", info.Key, ErrNotRecord)
+		e.Status, e.Err = StatusNotRecord, err // names the key and says why
 	case errors.Is(err, record.ErrCorrupt) || errors.Is(err, record.ErrVersion):
 		e.Status, e.Err = StatusDamaged, err
 	default:

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,8 +100,10 @@ func TestResultsListStatuses(t *testing.T) {
 				{"b", results.StatusRecord, false, "t2"},
 				{"c", results.StatusRecord, false, "t1"},
 				{"d.txt", results.StatusNotRecord, false, ""},
-				{"e.empty", results.StatusDamaged, false, ""}, // an empty object is a truncated record
-				{"f.cut", results.StatusDamaged, false, ""},
+				// nothing proves an empty object, or one cut inside the
+				// prefix, a record of ours: foreign
+				{"e.empty", results.StatusNotRecord, false, ""},
+				{"f.cut", results.StatusNotRecord, false, ""},
 			}
 			if len(got) != len(want) {
 				t.Fatalf("listed %d, want %d: %v", len(got), len(want), got)
@@ -117,8 +120,8 @@ func TestResultsListStatuses(t *testing.T) {
 			if !errors.Is(got[3].Err, results.ErrNotRecord) {
 				t.Errorf("d.txt error = %v, want ErrNotRecord", got[3].Err)
 			}
-			if !errors.Is(got[5].Err, record.ErrTruncated) {
-				t.Errorf("f.cut error = %v, want ErrTruncated", got[5].Err)
+			if !errors.Is(got[5].Err, results.ErrNotRecord) || !strings.Contains(got[5].Err.Error(), "ends after 9 bytes") {
+				t.Errorf("f.cut error = %v, want ErrNotRecord saying where it ends", got[5].Err)
 			}
 			// Task filter keeps records of that task only.
 			var keys []string

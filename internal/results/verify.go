@@ -3,7 +3,6 @@ package results
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"iter"
 
@@ -85,12 +84,9 @@ func VerifyKey(ctx context.Context, st storage.Storage, key string) Check {
 			ce.Key = key // NewReader knows no key; the error is ours to fill
 		}
 		// A damaged start with an intact trailer is damage, not a foreign
-		// object: the same judgment as the runtime's (record.Classify).
-		err = record.Classify(ctx, st, key, err)
-		if notRecord(err) {
-			err = fmt.Errorf("%s: %w", key, ErrNotRecord)
-		}
-		c.Err = err
+		// object, and a zero-filled object is said to be one: the same
+		// judgment as the runtime's (record.Classify).
+		c.Err = record.Classify(ctx, st, key, err)
 		return c
 	}
 	c.Meta = d.Meta()
@@ -121,7 +117,8 @@ type VerifyOptions struct {
 
 // Verify verifies every object of st under opts.Prefix with VerifyKey and
 // yields the checks in key order. Objects that are not records are yielded
-// with ProblemNotRecord; the caller decides whether that matters. The error
+// with ProblemNotRecord (`results verify` fails on them: a run of their key
+// does). The error
 // is the store's failing to list, and ends the sequence.
 func Verify(ctx context.Context, st storage.Storage, opts VerifyOptions) iter.Seq2[Check, error] {
 	return func(yield func(Check, error) bool) {
