@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// writePackage writes a one-file package inside the module (under testdata,
-// which ./... skips) and makes it the working directory.
+// writePackage writes a one-file package (tempPackage) and makes it the
+// working directory.
 func writePackage(t *testing.T, src string) string {
 	t.Helper()
 	dir := tempPackage(t, "tmp-enforce-")

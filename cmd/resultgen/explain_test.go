@@ -68,7 +68,7 @@ func TestExplainHelperChange(t *testing.T) {
 	storeDir := filepath.Join(t.TempDir(), "storage")
 	t.Setenv(settings.LocalStoragePath, storeDir)
 	t.Setenv(settings.ExplainMisses, "true")
-	rel := "testdata/" + filepath.Base(dir)
+	rel := moduleRel(t, dir)
 
 	write := func(factor string) {
 		t.Helper()

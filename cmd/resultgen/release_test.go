@@ -48,7 +48,7 @@ func TestResultTypeChangeAcrossReleases(t *testing.T) {
 	dir := tempPackage(t, "tmp-release-")
 	t.Chdir(dir)
 	home := t.TempDir()
-	pkg := "github.com/resultgen/resultgen/testdata/" + filepath.Base(dir)
+	pkg := importPath(t, dir)
 
 	release := func(field, value string) {
 		t.Helper()

@@ -22,8 +22,7 @@ func runCLI(args ...string) (int, string, string) {
 }
 
 // copyCase copies testdata/<name>'s input files into a fresh package
-// directory inside the module (under testdata, which ./... skips) and makes
-// it the working directory.
+// directory (tempPackage) and makes it the working directory.
 func copyCase(t *testing.T, name string) string {
 	t.Helper()
 	dir := tempPackage(t, "tmp-cli-")
@@ -44,16 +43,41 @@ func copyCase(t *testing.T, name string) string {
 	return dir
 }
 
-// tempPackage makes a package folder inside the module, under testdata
-// (which ./... skips), removed when the test ends.
+// tempRoot holds the temporary packages of this package's tests: inside
+// the module, so that they build against it, in this package's own
+// testdata folder (which ./... skips). Never the module's testdata, whose
+// folders are the golden cases that other packages' tests list.
+var tempRoot = filepath.Join(moduleRoot, "cmd", "resultgen", "testdata")
+
+// tempPackage makes a package folder under tempRoot, removed when the test
+// ends.
 func tempPackage(t *testing.T, prefix string) string {
 	t.Helper()
-	dir, err := os.MkdirTemp(filepath.Join(moduleRoot, "testdata"), prefix)
+	if err := os.MkdirAll(tempRoot, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp(tempRoot, prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
+}
+
+// moduleRel is the slash path of dir relative to the module root, as the
+// generator prints positions: "cmd/resultgen/testdata/tmp-cli-123".
+func moduleRel(t *testing.T, dir string) string {
+	t.Helper()
+	rel, err := filepath.Rel(moduleRoot, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// importPath is the import path of the package folder dir in the module.
+func importPath(t *testing.T, dir string) string {
+	return "github.com/resultgen/resultgen/" + moduleRel(t, dir)
 }
 
 func TestGenerateAndCheck(t *testing.T) {
@@ -77,7 +101,7 @@ func TestGenerateAndCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	// the same package under another import path: only the path differs
-	got = bytes.ReplaceAll(got, []byte("testdata/"+filepath.Base(dir)), []byte("testdata/hello"))
+	got = bytes.ReplaceAll(got, []byte(moduleRel(t, dir)), []byte("testdata/hello"))
 	if !bytes.Equal(got, want) {
 		t.Errorf("generated file differs from the golden one:\n%s", got)
 	}
@@ -276,12 +300,8 @@ func TestCodeVersionAcrossRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go test on generated code")
 	}
-	dir, err := os.MkdirTemp(filepath.Join(moduleRoot, "testdata"), "tmp-cli-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	imp := "github.com/resultgen/resultgen/testdata/" + filepath.Base(dir)
+	dir := tempPackage(t, "tmp-cli-")
+	imp := importPath(t, dir)
 	write := func(name, src string) {
 		t.Helper()
 		path := filepath.Join(dir, name)

@@ -85,12 +85,17 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 // root is the module root, where testdata lives.
 const root = "../.."
 
-// tempCase makes a fresh directory inside the module (under testdata, which
-// ./... and the golden cases skip) and its import path.
+// tempCase makes a fresh package directory inside the module, so that it
+// builds against it, in this package's own testdata folder (which ./...
+// skips; never the module's testdata, whose folders are the golden cases
+// other packages' tests list), and returns it and its import path.
 func tempCase(t *testing.T, prefix string) (dir, imp string) {
 	t.Helper()
-	abs, err := filepath.Abs(filepath.Join(root, "testdata"))
+	abs, err := filepath.Abs("testdata")
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	dir, err = os.MkdirTemp(abs, prefix)
@@ -98,7 +103,7 @@ func tempCase(t *testing.T, prefix string) (dir, imp string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir, "github.com/resultgen/resultgen/testdata/" + filepath.Base(dir)
+	return dir, "github.com/resultgen/resultgen/internal/model/testdata/" + filepath.Base(dir)
 }
 
 // stdEntry is what stands for the standard library: the go directive of
