@@ -348,6 +348,7 @@ func TestRegister(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { serializer.Unregister("test-upper") }) // the registry is process-wide
 	for _, bad := range []string{"test-upper", "msgpack", "json", "gob", "compressed", "Has Space", "a/b", ""} {
 		if err := serializer.Register(bad, func(serializer.Spec) (serializer.Serializer, error) { return upper{}, nil }); err == nil {
 			t.Errorf("Register(%q) succeeded", bad)
