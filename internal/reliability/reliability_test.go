@@ -1,13 +1,20 @@
 // Package reliability is resultgen's adversarial suite: it does to the
 // runtime what crashes, bit rot and hostile input do, and counts what got
 // through. `make reliability` runs it at full size; `make test` runs it with
-// bounded counts. It ends with one line "N passed, M failed" and the
-// figures, each of which must be 0:
+// bounded counts. Each row (test) prints its own figures; the suite ends
+// with one line "N passed, M failed" and the figures, each of which must
+// be 0:
 //
 //   - torn: records that a killed writer left readable but wrong, or
 //     unreadable at a key (a reader must see the old record, the new one,
 //     or nothing);
 //   - missed: corruptions that Read did not detect;
+//   - destroyed: objects a run overwrote though nothing proved resultgen
+//     wrote them (a foreign file, a record cut short before its header's
+//     CRC), judged by the runtime's own damaged-or-foreign decision;
+//   - refused: damaged records of ours (their header or trailer intact)
+//     that a run kept as foreign instead of replacing;
+//   - served: runs that returned a value other than the one computed;
 //   - escapes: files written outside the storage root through a hostile
 //     parameter value;
 //   - leftovers: temporary files left behind after the store cleaned up.
@@ -17,6 +24,7 @@
 package reliability
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -30,6 +38,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -50,7 +59,22 @@ var (
 // figures are the counts every test adds to; all must end at 0. passed and
 // failed count the checks (one per key read back, damaged copy, hostile
 // value, cleanup).
-var figures struct{ torn, missed, escapes, leftovers, passed, failed atomic.Int64 }
+var figures struct {
+	torn, missed, destroyed, refused, served, escapes, leftovers, passed, failed atomic.Int64
+}
+
+// rows holds one line of figures per row, printed before the totals.
+var rows struct {
+	sync.Mutex
+	lines []string
+}
+
+// row adds a line of figures for one row of the suite.
+func row(format string, args ...any) {
+	rows.Lock()
+	rows.lines = append(rows.lines, fmt.Sprintf(format, args...))
+	rows.Unlock()
+}
 
 // check counts one check and reports whether it passed.
 func check(ok bool) bool {
@@ -68,20 +92,25 @@ func TestMain(m *testing.M) {
 	}
 	flag.Parse()
 	code := m.Run()
-	fmt.Printf("reliability: torn=%d missed=%d escapes=%d leftovers=%d\n",
-		figures.torn.Load(), figures.missed.Load(), figures.escapes.Load(), figures.leftovers.Load())
+	for _, l := range rows.lines {
+		fmt.Printf("reliability: %s\n", l)
+	}
+	fmt.Printf("reliability: torn=%d missed=%d destroyed=%d refused=%d served=%d escapes=%d leftovers=%d\n",
+		figures.torn.Load(), figures.missed.Load(), figures.destroyed.Load(), figures.refused.Load(), figures.served.Load(),
+		figures.escapes.Load(), figures.leftovers.Load())
 	fmt.Printf("reliability: %d passed, %d failed\n", figures.passed.Load(), figures.failed.Load())
 	os.Exit(code)
 }
 
 // writer overwrites records at a few keys as fast as it can, sizes 1 KiB
-// to 1 MiB, until it is killed.
+// to 1 MiB, until it is killed. It prints "writing" when it starts.
 func writer(dir string) {
 	st, err := storage.NewLocal(dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	fmt.Println("writing")
 	ctx := context.Background()
 	for i := 0; ; i++ {
 		payload := bytes.Repeat([]byte{byte(i)}, 1<<10+mrand.IntN(1<<20))
@@ -94,9 +123,12 @@ func writer(dir string) {
 	}
 }
 
-// TestKilledWriters kills writer processes at random moments. Every object
-// at a key must read back whole, as one of the payloads written (all bytes
-// equal); temporary files must be gone once the store has cleaned up.
+// TestKilledWriters kills writer processes at random moments once they
+// write. Every object at a key must read back whole, as one of the payloads
+// written (all bytes equal); temporary files must be gone once the store
+// has cleaned up. A kill lands mid-write when it leaves the writer's
+// temporary file behind; at least one must, or the test proved nothing:
+// it kills more writers (up to 4 times -kills) until one does.
 func TestKilledWriters(t *testing.T) {
 	if *kills == 0 {
 		t.Skip("-kills 0")
@@ -106,20 +138,41 @@ func TestKilledWriters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range *kills {
+	seen := map[string]bool{} // temporary files found after earlier kills
+	n, midWrite := 0, 0
+	for ; n < *kills || (midWrite == 0 && n < 4**kills); n++ {
 		cmd := exec.Command(self, "-test.run=^$")
 		cmd.Env = append(os.Environ(), "RELIABILITY_WRITER="+dir)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(20+mrand.IntN(200)) * time.Millisecond)
+		line, _ := bufio.NewReader(out).ReadString('\n')
+		if line == "writing\n" { // else it failed: Wait and stderr say why
+			time.Sleep(time.Duration(mrand.IntN(100)) * time.Millisecond)
+		}
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-		if stderr.Len() > 0 {
-			t.Fatalf("writer failed: %s", stderr.String())
+		if stderr.Len() > 0 || line != "writing\n" {
+			t.Fatalf("writer failed: %q %s", line, stderr.String())
 		}
+		landed := false
+		for _, p := range tempFiles(dir) {
+			if !seen[p] {
+				seen[p], landed = true, true
+			}
+		}
+		if landed {
+			midWrite++
+		}
+	}
+	if !check(midWrite > 0) {
+		t.Errorf("none of %d kills landed mid-write (no temporary file left behind): the test proved nothing", n)
 	}
 
 	st, err := storage.NewLocal(dir)
@@ -128,6 +181,7 @@ func TestKilledWriters(t *testing.T) {
 	}
 	defer st.Close()
 	ctx := context.Background()
+	torn := 0
 	for i := range 4 {
 		key := fmt.Sprintf("k/%d", i)
 		var v []byte
@@ -137,17 +191,32 @@ func TestKilledWriters(t *testing.T) {
 			check(true)
 		case err != nil:
 			check(false)
-			figures.torn.Add(1)
+			torn++
 			t.Errorf("%s: %v", key, err)
 		case !check(len(v) > 0 && bytes.Count(v, v[:1]) == len(v)):
-			figures.torn.Add(1)
+			torn++
 			t.Errorf("%s: a mix of payloads (%d bytes)", key, len(v))
 		}
 	}
-	if n := leftovers(t, st, dir); !check(n == 0) {
-		figures.leftovers.Add(int64(n))
-		t.Errorf("%d temporary files left after cleanup", n)
+	figures.torn.Add(int64(torn))
+	left := leftovers(t, st, dir)
+	if !check(left == 0) {
+		figures.leftovers.Add(int64(left))
+		t.Errorf("%d temporary files left after cleanup", left)
 	}
+	row("killed writers: %d kills, %d mid-write (a temporary file left behind), %d torn, %d leftovers", n, midWrite, torn, left)
+}
+
+// tempFiles lists the temporary files of writes under dir.
+func tempFiles(dir string) []string {
+	var out []string
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), ".tmp-") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
 }
 
 // leftovers cleans st up as `resultgen results prune -tmp` would and counts
@@ -189,8 +258,11 @@ type sample struct {
 }
 
 // TestRandomCorruption flips bits in, overwrites bytes of, and truncates
-// records of every serializer, weighted across header, payload and
-// trailer. Read must refuse every damaged copy.
+// records of every serializer, written by the runtime, weighted across
+// header, payload and trailer. Read must refuse every damaged copy; a run
+// of the task must replace the copies that still prove resultgen wrote
+// them (an intact header or trailer: provable) and keep the others as
+// foreign, and never return a wrong value.
 func TestRandomCorruption(t *testing.T) {
 	ctx := context.Background()
 	blob := make([]byte, 4096)
@@ -198,12 +270,10 @@ func TestRandomCorruption(t *testing.T) {
 	v := sample{ID: 42, Name: "answer", Tags: []string{"a", "b"}, Score: 0.5, Blob: blob}
 	for _, s := range allSerializers {
 		t.Run(s.Spec().String(), func(t *testing.T) {
+			r := newRunner(t, s, v)
 			st := storage.NewMemory()
-			m := record.Meta{Key: "r", Task: "t", GoType: "sample", Created: time.Now()}
-			if _, err := record.Write(ctx, st, "r", m, s, v, storage.PutOptions{Size: -1}); err != nil {
-				t.Fatal(err)
-			}
-			good := readAll(t, st, "r")
+			good := r.record(t)
+			var copies, missed, done [3]int // done: replaced, kept, broken
 			for i := range *corruptions {
 				bad := bytes.Clone(good)
 				switch i % 3 {
@@ -232,12 +302,17 @@ func TestRandomCorruption(t *testing.T) {
 				if err := st.Put(ctx, "r", bytes.NewReader(bad), storage.PutOptions{Size: int64(len(bad))}); err != nil {
 					t.Fatal(err)
 				}
+				copies[i%3]++
 				var got sample
 				if _, err := record.Read(ctx, st, "r", s, &got); !check(errors.Is(err, record.ErrCorrupt)) {
 					figures.missed.Add(1)
+					missed[i%3]++
 					t.Errorf("round %d: %v; want ErrCorrupt", i, err)
 				}
+				done[r.judge(t, fmt.Sprintf("round %d", i), bad, provable(t, good, bad), false)]++
 			}
+			row("corruption %s: %d bit flips, %d byte runs, %d truncations; missed by Read %d; a run replaced %d as damaged, kept %d as foreign, %d otherwise",
+				s.Spec().String(), copies[0], copies[1], copies[2], missed[0]+missed[1]+missed[2], done[replaced], done[kept], done[broken])
 		})
 	}
 }
