@@ -366,6 +366,7 @@ func TestHostileKeys(t *testing.T) {
 	ctx := runtime.WithEngine(context.Background(), e)
 	def := &runtime.Def{Kind: runtime.KindTask, Name: "hostile", Func: "example.com/r.Hostile", Params: []string{"v"},
 		GoType: "string", Value: true, Config: runtime.Config{StorageKey: "in/{parameters[v]}/x"}}
+	ran, refused, escapes := 0, 0, 0
 	for _, v := range values {
 		inv := runtime.Invocation[string]{
 			Def:        def,
@@ -384,8 +385,11 @@ func TestHostileKeys(t *testing.T) {
 			if !check(clean) {
 				t.Errorf("%q: %v; a parameter value, escaped, must make a valid key", v, err)
 			}
+			refused++
 		case !check(got == v):
 			t.Errorf("%q: got %q", v, got)
+		default:
+			ran++
 		}
 	}
 	_ = filepath.WalkDir(parent, func(p string, d fs.DirEntry, err error) error {
@@ -395,8 +399,10 @@ func TestHostileKeys(t *testing.T) {
 		inside := strings.HasPrefix(p, root+string(filepath.Separator)) || strings.HasPrefix(p, filepath.Join(parent, "home")+string(filepath.Separator))
 		if !check(inside) {
 			figures.escapes.Add(1)
+			escapes++
 			t.Errorf("written outside the storage root: %s", p)
 		}
 		return nil
 	})
+	row("hostile keys: %d values, %d ran, %d failed cleanly (an invalid key, before running), %d files outside the root", len(values), ran, refused, escapes)
 }
