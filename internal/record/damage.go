@@ -215,20 +215,22 @@ func lastBytes(ctx context.Context, rg storage.RangeGetter, key string, total in
 }
 
 // zeroFilled reports whether the object of total bytes at key holds zero
-// bytes only; it stops reading at the first other byte.
+// bytes only: one read, stopped at the first other byte.
 func zeroFilled(ctx context.Context, rg storage.RangeGetter, key string, total int64) bool {
-	const chunk = 64 << 10
-	buf := make([]byte, chunk)
-	for off := int64(0); off < total; off += chunk {
-		n := min(chunk, total-off)
-		rc, err := rg.GetRange(ctx, key, off, n)
-		if err != nil {
+	rc, err := rg.GetRange(ctx, key, 0, total)
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	buf := make([]byte, min(total, 64<<10))
+	for read := int64(0); read < total; {
+		n, err := rc.Read(buf[:min(int64(len(buf)), total-read)])
+		if !allZero(buf[:n]) {
 			return false
 		}
-		m, err := io.ReadFull(rc, buf[:n])
-		rc.Close()
-		if err != nil || int64(m) != n || !allZero(buf[:n]) {
-			return false
+		read += int64(n)
+		if err != nil {
+			return err == io.EOF && read == total
 		}
 	}
 	return true
