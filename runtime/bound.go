@@ -22,8 +22,8 @@ var (
 	ErrTypeMismatch = errors.New("record holds another result type")
 	// ErrForeignObject: the object at a key is not a resultgen record, or
 	// none resultgen can prove it wrote (a user's own file, an empty or
-	// zero-filled one, a record cut short before its header's CRC; see
-	// record.ErrNotRecord). A run never overwrites or removes it.
+	// zero-filled one, a record cut short before its header's CRC). A run
+	// never overwrites or removes it.
 	ErrForeignObject = errors.New("the object at the storage key is not a resultgen record")
 )
 
