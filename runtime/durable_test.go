@@ -154,8 +154,7 @@ func TestDurableRunErrors(t *testing.T) {
 		t.Errorf("storage key under .runs: %v", err)
 	}
 	// Another flow's run record under the same name and id.
-	other := *squaresDef
-	other.Func = "example.com/other.Squares"
+	other := runtime.Def{Kind: runtime.KindFlow, Name: "squares", Func: "example.com/other.Squares", Source: "sha256:squares", Params: []string{"n"}, GoType: "int", Value: true}
 	if st := newSquares().with(runtime.RunID("x")).State(ctx, 1); st.Err() != nil {
 		t.Fatal(st.Err())
 	}

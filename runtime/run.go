@@ -25,6 +25,9 @@ func Run[R any](ctx context.Context, inv Invocation[R]) *State[R] {
 	if e.err != nil {
 		return &State[R]{name: StateFailed, err: e.err, runName: runNameOf(inv.Def, &cfg)}
 	}
+	if err := checkDef[R](inv.Def); err != nil {
+		return &State[R]{name: StateFailed, err: err, runName: runNameOf(inv.Def, &cfg)}
+	}
 	if inv.Def.Kind == KindFlow {
 		return runFlow(ctx, e, inv, cfg)
 	}
@@ -49,7 +52,7 @@ func Call[R any](ctx context.Context, inv Invocation[R]) (R, error) {
 		return Run(ctx, inv).Result()
 	}
 	e := engineFrom(ctx)
-	if e.err != nil {
+	if e.err != nil || checkDef[R](inv.Def) != nil {
 		return Run(ctx, inv).Result()
 	}
 	fr := flowFrom(ctx)
