@@ -1,13 +1,15 @@
 package runtime_test
 
 import (
+	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/resultgen/resultgen/internal/durabletest"
+	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 // durable is the program of testdata/durable, built once per test binary
@@ -37,8 +39,18 @@ func TestDurableRunResumesAfterKill(t *testing.T) {
 	dir := t.TempDir()
 	env := durableEnv(t, "local:"+dir, "DURABLE_TASK_SLEEP=1ms")
 	durabletest.ResumesAfterKill(t, durable.Path(t), env, 1000, func() int { return countTaskRecords(t, dir) }, func() {
-		if _, err := os.Stat(filepath.Join(dir, runtime.RunKey("squares", "order-42"))); err == nil {
-			t.Fatal("the killed run has a run record")
+		// The killed run's key holds the record of its start, with the
+		// flow's code version, and no result.
+		st, err := storage.NewLocal(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := record.Head(context.Background(), st, runtime.RunKey("squares", "order-42"))
+		if err != nil {
+			t.Fatalf("the killed run's record: %v", err)
+		}
+		if m.Labels[runtime.LabelRunRecord] != "started" || !strings.HasPrefix(m.Labels[runtime.LabelCodeVersion], "sha256:") || m.Literal == nil || *m.Literal != "null" {
+			t.Fatalf("the killed run's record is not the record of its start: %+v", m)
 		}
 	})
 }
