@@ -12,13 +12,18 @@ import (
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
-// durable is the program of testdata/durable, built once per test binary
-// (internal/s3e2e runs the same tests on MinIO).
-var durable durabletest.Program
+// durable is the program of testdata/durable, and versions the two
+// versions of internal/durabletest's report program, built once per test
+// binary (internal/s3e2e runs the same tests on MinIO).
+var (
+	durable  durabletest.Program
+	versions durabletest.Versions
+)
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	durable.Close()
+	versions.Close()
 	os.Exit(code)
 }
 
@@ -82,4 +87,17 @@ func TestDurableRunOneRunnerPerID(t *testing.T) {
 	barriers := t.TempDir()
 	env := durableEnv(t, "local:"+t.TempDir(), "DURABLE_TASK_SLEEP=20ms", "DURABLE_SYNC="+barriers)
 	durabletest.OneRunnerPerID(t, durable.Path(t), env, barriers, 40)
+}
+
+// TestDurableRunCodeChange kills a named run of one version of a program
+// and resumes it with the next version, whose flow changed: the resume
+// fails with ErrRunCodeChanged unless it opts in to resuming across
+// versions, and then only the changed steps run; the finished run reports
+// the code that produced it. See durabletest.CodeChange.
+func TestDurableRunCodeChange(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and builds two programs")
+	}
+	dir := t.TempDir()
+	durabletest.CodeChange(t, &versions, durableEnv(t, "local:"+dir), "local:"+dir)
 }
