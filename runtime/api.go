@@ -49,6 +49,9 @@ type Config struct {
 	RunID string
 	// NewRun re-runs a named flow run even when it finished (NewRun option).
 	NewRun bool
+	// ResumeAcrossVersions lets a named flow run resume under other flow
+	// code than it started under (ResumeAcrossVersions option).
+	ResumeAcrossVersions bool
 }
 
 // Def is the static description the generator emits once per function.
