@@ -288,6 +288,9 @@ func (def *Def) typeError(r reflect.Type) error {
 		if fp := typeid.OfReflect(r); fp.Hash() != def.TypeHash {
 			why := fmt.Sprintf("its result type %s changed", def.GoType)
 			if d := record.CompareTypes(def.GoType, def.TypeDesc, def.GoType, fp.Canonical()); len(d) > 0 {
+				for i := range d {
+					d[i] = strings.TrimPrefix(d[i], "result type changed: ")
+				}
 				why += " (" + strings.Join(d, ", ") + ")"
 			}
 			return stale("%s", why)

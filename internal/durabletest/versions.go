@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/resultgen/resultgen/internal/modtest"
 	"github.com/resultgen/resultgen/runtime"
 )
 
@@ -56,11 +57,10 @@ func (vs *Versions) Close() error {
 }
 
 func (vs *Versions) build() error {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
+	repo, err := modtest.Repo()
 	if err != nil {
-		return fmt.Errorf("go env GOMOD: %w", err)
+		return err
 	}
-	repo := filepath.Dir(strings.TrimSpace(string(out)))
 	src, err := os.ReadFile(filepath.Join(repo, "internal", "durabletest", "testdata", "report", "main.go"))
 	if err != nil {
 		return err
@@ -69,20 +69,10 @@ func (vs *Versions) build() error {
 		return err
 	}
 	mod := filepath.Join(vs.dir, "module")
-	if err := freshModule(repo, mod); err != nil {
+	if err := modtest.FreshModule(repo, mod, "example.com/versions"); err != nil {
 		return err
 	}
-	run := func(dir string, args ...string) error {
-		cmd := exec.Command(args[0], args[1:]...)
-		cmd.Dir = dir
-		// An unpublished module cannot be looked up; everything it
-		// needs is in the module cache.
-		cmd.Env = append(os.Environ(), "GOPROXY=off", "GOWORK=off")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("%s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return nil
-	}
+	run := func(dir string, args ...string) error { return modtest.Command(dir, args[0], args[1:]...) }
 	vs.resultgen = filepath.Join(vs.dir, "resultgen")
 	if err := run(repo, "go", "build", "-o", vs.resultgen, "./cmd/resultgen"); err != nil {
 		return err
@@ -118,35 +108,6 @@ func (vs *Versions) build() error {
 		}
 	}
 	return nil
-}
-
-// freshModule makes module example.com/versions in dir, depending on the
-// checkout at repo through a replace directive, with the checkout's own
-// requirements and go.sum (which stands in for the checksum database).
-func freshModule(repo, dir string) error {
-	gomod, err := os.ReadFile(filepath.Join(repo, "go.mod"))
-	if err != nil {
-		return err
-	}
-	reqs := regexp.MustCompile(`(?m)^\t(\S+ v\S+)`).FindAllSubmatch(gomod, -1)
-	goVer := regexp.MustCompile(`(?m)^go \S+$`).Find(gomod)
-	var m bytes.Buffer
-	fmt.Fprintf(&m, "module example.com/versions\n\n%s\n\nrequire github.com/resultgen/resultgen v0.0.0\n\nrequire (\n", goVer)
-	for _, r := range reqs {
-		fmt.Fprintf(&m, "\t%s // indirect\n", r[1])
-	}
-	fmt.Fprintf(&m, ")\n\nreplace github.com/resultgen/resultgen => %s\n", repo)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), m.Bytes(), 0o644); err != nil {
-		return err
-	}
-	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644)
 }
 
 var reportFinal = regexp.MustCompile(`^flow state=(\w+) resumed=(\d+) code=(\S*) result="(.*)"$`)
