@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/resultgen/resultgen/internal/record"
@@ -117,8 +118,10 @@ func (p *Package) genFile() string {
 }
 
 // check compares p's units with the sources.
-func (p *Package) check() (*staleness, staleCheck) {
-	gen := p.genFile()
+func (p *Package) check() (*staleness, staleCheck) { return p.checkAt(p.genFile()) }
+
+// checkAt is check, for the generated file at gen.
+func (p *Package) checkAt(gen string) (*staleness, staleCheck) {
 	if !filepath.IsAbs(gen) {
 		return nil, staleCheck{skipped: "built without source paths (-trimpath)"}
 	}
@@ -137,72 +140,94 @@ func (p *Package) check() (*staleness, staleCheck) {
 	stale := func(what string) (*staleness, staleCheck) {
 		return &staleness{genFile: gen, what: what}, staleCheck{}
 	}
-	type fileUnits struct {
-		decls map[string]srcunit.Decl // "KIND NAME"
-		err   error
-	}
-	files := map[string]*fileUnits{}
-	var deps map[string]string // module path: version in the binary
-	c := staleCheck{}
+
+	// The unit lines, and the files they name, each scanned once, side by
+	// side: the scan is the check's cost.
+	type unit struct{ kind, name, hash, file string }
+	var units []unit
+	var modules []string
+	files := map[string]*sourceFile{}
+	var order []*sourceFile
 	for _, line := range p.Units {
 		f := strings.Fields(line)
-		if len(f) == 2 && f[0] == "module" {
-			if deps == nil {
-				deps = buildDeps()
+		switch {
+		case len(f) == 2 && f[0] == "module":
+			modules = append(modules, f[1])
+		case len(f) == 4:
+			units = append(units, unit{f[0], f[1], f[2], f[3]})
+			if files[f[3]] == nil {
+				sf := &sourceFile{path: filepath.Join(root, filepath.FromSlash(f[3]))}
+				files[f[3]], order = sf, append(order, sf)
 			}
-			path, version, _ := strings.Cut(f[1], "@")
-			if path == "std" {
-				continue
-			}
+		}
+	}
+	if len(modules) > 0 {
+		deps := buildDeps()
+		for _, m := range modules {
+			path, version, _ := strings.Cut(m, "@")
 			if have, ok := deps[path]; ok && have != version {
 				return stale(fmt.Sprintf("module %s is %s in this build, %s in the generated code", path, have, version))
 			}
-			continue
-		}
-		if len(f) != 4 {
-			continue
-		}
-		kind, name, hash, file := f[0], f[1], f[2], f[3]
-		fu := files[file]
-		if fu == nil {
-			fu = &fileUnits{}
-			files[file] = fu
-			src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
-			if err != nil {
-				fu.err = err
-			} else {
-				c.files++
-				fu.decls = map[string]srcunit.Decl{}
-				for _, d := range srcunit.Decls(src) {
-					fu.decls[d.Kind+" "+d.Name] = d
-				}
-			}
-		}
-		if fu.err != nil {
-			return stale(fmt.Sprintf("%s: %v", file, fu.err))
-		}
-		if kind == "directive" {
-			d, ok := fu.decls[srcunit.Func+" "+name]
-			if !ok {
-				d, ok = fu.decls[srcunit.Method+" "+name]
-			}
-			if !ok {
-				return stale(fmt.Sprintf("%s: func %s is gone", file, name))
-			}
-			if srcunit.DirectiveHash(d.Directives) != hash {
-				return stale(fmt.Sprintf("%s: the directive of %s changed", file, name))
-			}
-			continue
-		}
-		d, ok := findDecl(fu.decls, kind, name)
-		if !ok {
-			return stale(fmt.Sprintf("%s: %s %s is gone", file, kind, name))
-		}
-		if srcunit.Hash(name, d.Text()) != hash {
-			return stale(fmt.Sprintf("%s: %s %s changed", file, kind, name))
 		}
 	}
-	return nil, c
+	scanAll(order)
+	for _, u := range units {
+		sf := files[u.file]
+		if sf.err != nil {
+			return stale(fmt.Sprintf("%s: %v", u.file, sf.err))
+		}
+		if u.kind == "directive" {
+			d, ok := sf.decls[srcunit.Func+" "+u.name]
+			if !ok {
+				d, ok = sf.decls[srcunit.Method+" "+u.name]
+			}
+			if !ok {
+				return stale(fmt.Sprintf("%s: func %s is gone", u.file, u.name))
+			}
+			if srcunit.DirectiveHash(d.Directives) != u.hash {
+				return stale(fmt.Sprintf("%s: the directive of %s changed", u.file, u.name))
+			}
+			continue
+		}
+		d, ok := findDecl(sf.decls, u.kind, u.name)
+		if !ok {
+			return stale(fmt.Sprintf("%s: %s %s is gone", u.file, u.kind, u.name))
+		}
+		if srcunit.Hash(u.name, d.Text(sf.src)) != u.hash {
+			return stale(fmt.Sprintf("%s: %s %s changed", u.file, u.kind, u.name))
+		}
+	}
+	return nil, staleCheck{files: len(order)}
+}
+
+// sourceFile is one source file a package's units name, scanned.
+type sourceFile struct {
+	path  string
+	src   []byte
+	decls map[string]srcunit.Decl // by "KIND NAME"
+	err   error
+}
+
+// scanAll reads and scans files, GOMAXPROCS at a time.
+func scanAll(files []*sourceFile) {
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range min(goruntime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(files); i = int(next.Add(1) - 1) {
+				sf := files[i]
+				if sf.src, sf.err = os.ReadFile(sf.path); sf.err != nil {
+					continue
+				}
+				ds := srcunit.Decls(sf.src)
+				sf.decls = make(map[string]srcunit.Decl, len(ds))
+				for _, d := range ds {
+					sf.decls[d.Kind+" "+d.Name] = d
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // findDecl finds the unit KIND NAME of a unit line in a file's decls. NAME

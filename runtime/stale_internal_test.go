@@ -3,8 +3,10 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -28,7 +30,7 @@ func probeUnits(t *testing.T) (code, directive string) {
 	}
 	for _, d := range srcunit.Decls(src) {
 		if d.Name == "staleProbe" {
-			return "func staleProbe " + srcunit.Hash(d.Name, d.Text()) + " runtime/stale_internal_test.go",
+			return "func staleProbe " + srcunit.Hash(d.Name, d.Text(src)) + " runtime/stale_internal_test.go",
 				"directive staleProbe " + srcunit.DirectiveHash(d.Directives) + " runtime/stale_internal_test.go"
 		}
 	}
@@ -75,7 +77,7 @@ func TestPackageCheck(t *testing.T) {
 	for _, d := range srcunit.Decls(src) {
 		if d.Name == "staleProbe" {
 			q := "github.com/resultgen/resultgen/runtime.staleProbe"
-			p := &Package{Dir: "runtime", Anchor: anchor, Units: []string{"func " + q + " " + srcunit.Hash(q, d.Text()) + " runtime/stale_internal_test.go"}}
+			p := &Package{Dir: "runtime", Anchor: anchor, Units: []string{"func " + q + " " + srcunit.Hash(q, d.Text(src)) + " runtime/stale_internal_test.go"}}
 			if st, _ := p.check(); st != nil {
 				t.Errorf("qualified unit: stale: %s", st.what)
 			}
@@ -172,3 +174,74 @@ func NewEngineForTest(t *testing.T, dir string) *Engine {
 
 // typeFor is reflect.TypeFor, as the generated ParamTypes fields use it.
 func typeFor[T any]() reflect.Type { return reflect.TypeFor[T]() }
+
+// synthPackage writes a package of n files of about 4 KiB under a module
+// root in a temporary folder, and returns its generated file's path and the
+// unit lines of every declaration (the most a package can list).
+func synthPackage(tb testing.TB, n int) (gen string, units []string) {
+	root := tb.TempDir()
+	dir := filepath.Join(root, "pkg")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	for i := range n {
+		var b strings.Builder
+		fmt.Fprintf(&b, "// Package pkg is synthetic.\npackage pkg\n\nimport (\n\t\"fmt\"\n\t\"strings\"\n)\n\n")
+		fmt.Fprintf(&b, "// Row%d is a row.\ntype Row%d struct {\n\tID   int\n\tName string\n\tTags []string\n}\n\n", i, i)
+		for j := range 4 {
+			fmt.Fprintf(&b, "// Task%d_%d computes a row.\n//\n//result:task\nfunc Task%d_%d(id int, name string) (Row%d, error) {\n", i, j, i, j, i)
+			b.WriteString("\tif id < 0 {\n\t\treturn Row" + fmt.Sprint(i) + "{}, fmt.Errorf(\"bad id %d\", id)\n\t}\n")
+			b.WriteString("\ttags := make([]string, 0, 4)\n\tfor k := range 4 {\n\t\ttags = append(tags, fmt.Sprintf(\"%s-%d\", strings.ToLower(name), k))\n\t}\n")
+			fmt.Fprintf(&b, "\treturn Row%d{ID: id + %d, Name: helper%d_%d(name), Tags: tags}, nil\n}\n\n", i, j, i, j)
+			fmt.Fprintf(&b, "func helper%d_%d(s string) string {\n\t// trim and title the name\n\ts = strings.TrimSpace(s)\n\tif s == \"\" {\n\t\treturn \"?\"\n\t}\n\treturn strings.ToUpper(s[:1]) + s[1:]\n}\n\n", i, j)
+		}
+		src := []byte(b.String())
+		name := fmt.Sprintf("f%02d.go", i)
+		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+		for _, d := range srcunit.Decls(src) {
+			units = append(units, d.Kind+" "+d.Name+" "+srcunit.Hash(d.Name, d.Text(src))+" pkg/"+name)
+			if d.Kind == srcunit.Func && len(d.Directives) > 0 {
+				units = append(units, "directive "+d.Name+" "+srcunit.DirectiveHash(d.Directives)+" pkg/"+name)
+			}
+		}
+	}
+	gen = filepath.Join(dir, "result_gen.go")
+	if err := os.WriteFile(gen, []byte("package pkg\n"), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return gen, units
+}
+
+func TestSynthPackageFresh(t *testing.T) {
+	gen, units := synthPackage(t, 3)
+	p := &Package{Dir: "pkg", Units: units}
+	if st, c := p.checkAt(gen); st != nil || c.files != 3 {
+		t.Fatalf("stale %v, files %d", st, c.files)
+	}
+}
+
+// BenchmarkPackageCheck is the stale-code check of a package of 50 files of
+// about 4 KiB, every declaration listed (budget: 5 ms), against reading the
+// files (ReadFiles), its floor.
+func BenchmarkPackageCheck(b *testing.B) {
+	gen, units := synthPackage(b, 50)
+	b.Run("ReadFiles", func(b *testing.B) {
+		for b.Loop() {
+			for i := range 50 {
+				if _, err := os.ReadFile(filepath.Join(filepath.Dir(gen), fmt.Sprintf("f%02d.go", i))); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("Check", func(b *testing.B) {
+		for b.Loop() {
+			p := &Package{Dir: "pkg", Units: units}
+			if st, _ := p.checkAt(gen); st != nil {
+				b.Fatal(st.what)
+			}
+		}
+	})
+}

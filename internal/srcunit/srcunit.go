@@ -25,7 +25,7 @@ import (
 	"encoding/hex"
 	"go/scanner"
 	"go/token"
-	"iter"
+	"math"
 	"strings"
 )
 
@@ -46,27 +46,17 @@ const DirectivePrefix = "//result:"
 // right before a closing bracket, or at the end, is dropped, since whether
 // it is written depends on line breaks only.
 func Normalize(seg []byte) string {
+	var s scanner.Scanner
+	fs := token.NewFileSet()
+	s.Init(fs.AddFile("", -1, len(seg)), seg, nil, 0)
 	var b strings.Builder
 	b.Grow(len(seg))
-	normalize(&b, func(yield func(token.Token, string) bool) {
-		var s scanner.Scanner
-		fs := token.NewFileSet()
-		s.Init(fs.AddFile("", -1, len(seg)), seg, nil, 0)
-		for {
-			_, tok, lit := s.Scan()
-			if tok == token.EOF || !yield(tok, lit) {
-				return
-			}
-		}
-	})
-	return b.String()
-}
-
-// normalize writes the normalized text of toks to b: Normalize's and
-// Decl.Text's one rule.
-func normalize(b *strings.Builder, toks iter.Seq2[token.Token, string]) {
 	pending := ""
-	for tok, lit := range toks {
+	for {
+		_, tok, lit := s.Scan()
+		if tok == token.EOF {
+			break
+		}
 		switch tok {
 		case token.SEMICOLON, token.COMMA:
 			pending = tok.String()
@@ -86,6 +76,7 @@ func normalize(b *strings.Builder, toks iter.Seq2[token.Token, string]) {
 		}
 		b.WriteByte(' ')
 	}
+	return b.String()
 }
 
 // Hash is the hash of a unit in a unit line: the first 12 hex digits of the
@@ -121,33 +112,21 @@ type Decl struct {
 	// DirectivePrefix.
 	Directives []string
 
-	toks []tok // the tokens of [Lo, Hi)
 }
 
-// Text is d's text: its prefix and normalized tokens, what Hash hashes. It
-// equals d.Prefix + Normalize(src[d.Lo:d.Hi]) for the file src Decls found
-// d in, without scanning the range again.
-func (d Decl) Text() string {
-	var b strings.Builder
-	b.Grow(d.Hi - d.Lo + len(d.Prefix))
-	b.WriteString(d.Prefix)
-	normalize(&b, func(yield func(token.Token, string) bool) {
-		for _, t := range d.toks {
-			if !yield(t.t, t.lit) {
-				return
-			}
-		}
-	})
-	return b.String()
-}
+// Text is d's text in src, the file Decls found it in: its prefix and
+// normalized tokens, what Hash hashes.
+func (d Decl) Text(src []byte) string { return d.Prefix + Normalize(src[d.Lo:d.Hi]) }
 
 // tok is one scanned token.
 type tok struct {
 	t        token.Token
-	lit      string
-	off, end int // byte offsets of the token's source
-	line     int
+	off, end int32 // byte offsets of the token's source
+	line     int32
 }
+
+// ident is the identifier tok is in src.
+func (t tok) ident(src []byte) string { return string(src[t.off:t.end]) }
 
 // Decls returns the units of the Go file src, in source order. It does not
 // fail: a file that does not scan or parse gives what its tokens give, which
@@ -155,20 +134,23 @@ type tok struct {
 // init functions and blank names are no units.
 func Decls(src []byte) []Decl {
 	toks, comments := scan(src)
+	if len(src) > math.MaxInt32 {
+		return nil
+	}
 	var out []Decl
 	for i := 0; i < len(toks); {
 		t := toks[i]
 		switch t.t {
 		case token.FUNC:
-			d, next := funcDecl(toks, i)
+			d, next := funcDecl(src, toks, i)
 			if d.Name != "" {
-				d.Directives = directives(comments[i], t.line)
+				d.Directives = directives(comments[i], int(t.line))
 				out = append(out, d)
 			}
 			i = next
 		case token.CONST, token.VAR, token.TYPE:
 			var ds []Decl
-			ds, i = genDecl(toks, i)
+			ds, i = genDecl(src, toks, i)
 			out = append(out, ds...)
 		default:
 			i = skipToSemi(toks, i)
@@ -191,7 +173,7 @@ func scan(src []byte) ([]tok, map[int][]comment) {
 	f := fs.AddFile("", -1, len(src))
 	var s scanner.Scanner
 	s.Init(f, src, nil, scanner.ScanComments)
-	toks := make([]tok, 0, len(src)/5)
+	toks := make([]tok, 0, len(src)/6)
 	comments := map[int][]comment{}
 	var pending []comment
 	prevLine := 0
@@ -228,7 +210,7 @@ func scan(src []byte) ([]tok, map[int][]comment) {
 			pending = nil
 		}
 		l := lineAt(off)
-		toks = append(toks, tok{t: t, lit: lit, off: off, end: end, line: l})
+		toks = append(toks, tok{t: t, off: int32(off), end: int32(end), line: int32(l)})
 		prevLine = l
 	}
 	return toks, comments
@@ -319,8 +301,8 @@ func skipToSemi(toks []tok, i int) int {
 }
 
 // funcDecl reads the function declaration whose func keyword is toks[i].
-func funcDecl(toks []tok, i int) (Decl, int) {
-	d := Decl{Kind: Func, Lo: toks[i].off}
+func funcDecl(src []byte, toks []tok, i int) (Decl, int) {
+	d := Decl{Kind: Func, Lo: int(toks[i].off)}
 	next := skipToSemi(toks, i)
 	last := next - 1
 	if last >= 0 && last < len(toks) && toks[last].t == token.SEMICOLON {
@@ -329,8 +311,7 @@ func funcDecl(toks []tok, i int) (Decl, int) {
 	if last < i {
 		return Decl{}, next
 	}
-	d.Hi = toks[last].end
-	d.toks = toks[i : last+1]
+	d.Hi = int(toks[last].end)
 	j := i + 1
 	recv := ""
 	if j < len(toks) && toks[j].t == token.LPAREN {
@@ -348,8 +329,8 @@ func funcDecl(toks []tok, i int) (Decl, int) {
 			case token.RBRACK:
 				brackets--
 			case token.IDENT:
-				if depth == 1 && brackets == 0 {
-					recv = toks[j].lit
+				if brackets == 0 {
+					recv = toks[j].ident(src)
 				}
 			}
 			if depth == 0 {
@@ -365,7 +346,7 @@ func funcDecl(toks []tok, i int) (Decl, int) {
 	if j >= next || toks[j].t != token.IDENT {
 		return Decl{}, next
 	}
-	name := toks[j].lit
+	name := toks[j].ident(src)
 	switch {
 	case name == "_":
 		return Decl{}, next
@@ -381,7 +362,7 @@ func funcDecl(toks []tok, i int) (Decl, int) {
 
 // genDecl reads the const, var or type declaration whose keyword is
 // toks[i].
-func genDecl(toks []tok, i int) ([]Decl, int) {
+func genDecl(src []byte, toks []tok, i int) ([]Decl, int) {
 	kw := toks[i].t
 	j := i + 1
 	grouped := j < len(toks) && toks[j].t == token.LPAREN
@@ -432,9 +413,9 @@ func genDecl(toks []tok, i int) ([]Decl, int) {
 	case token.CONST:
 		var names []string
 		for _, s := range specs {
-			names = append(names, specNames(toks, s[0], s[1])...)
+			names = append(names, specNames(src, toks, s[0], s[1])...)
 		}
-		hi := 0
+		var hi int32
 		switch {
 		case grouped && j < len(toks):
 			hi = toks[j].end // the closing parenthesis
@@ -446,23 +427,19 @@ func genDecl(toks []tok, i int) ([]Decl, int) {
 		if len(names) == 0 {
 			return nil, end
 		}
-		last := j
-		if !grouped {
-			last = specs[len(specs)-1][1]
-		}
-		out = append(out, Decl{Kind: Const, Name: strings.Join(names, ","), Lo: toks[i].off, Hi: hi, toks: toks[i : last+1]})
+		out = append(out, Decl{Kind: Const, Name: strings.Join(names, ","), Lo: int(toks[i].off), Hi: int(hi)})
 	case token.VAR:
 		for _, s := range specs {
-			names := specNames(toks, s[0], s[1])
+			names := specNames(src, toks, s[0], s[1])
 			if len(names) == 0 {
 				continue
 			}
-			out = append(out, Decl{Kind: Var, Name: strings.Join(names, ","), Prefix: "var ", Lo: toks[s[0]].off, Hi: toks[s[1]].end, toks: toks[s[0] : s[1]+1]})
+			out = append(out, Decl{Kind: Var, Name: strings.Join(names, ","), Prefix: "var ", Lo: int(toks[s[0]].off), Hi: int(toks[s[1]].end)})
 		}
 	case token.TYPE:
 		for _, s := range specs {
-			if t := toks[s[0]]; t.t == token.IDENT && t.lit != "_" {
-				out = append(out, Decl{Kind: Type, Name: t.lit, Prefix: "type ", Lo: t.off, Hi: toks[s[1]].end, toks: toks[s[0] : s[1]+1]})
+			if t := toks[s[0]]; t.t == token.IDENT && t.ident(src) != "_" {
+				out = append(out, Decl{Kind: Type, Name: t.ident(src), Prefix: "type ", Lo: int(t.off), Hi: int(toks[s[1]].end)})
 			}
 		}
 	}
@@ -471,11 +448,11 @@ func genDecl(toks []tok, i int) ([]Decl, int) {
 
 // specNames returns the names a value spec (toks[first..last]) defines,
 // blank names left out.
-func specNames(toks []tok, first, last int) []string {
+func specNames(src []byte, toks []tok, first, last int) []string {
 	var names []string
 	for k := first; k <= last && toks[k].t == token.IDENT; k++ {
-		if toks[k].lit != "_" {
-			names = append(names, toks[k].lit)
+		if n := toks[k].ident(src); n != "_" {
+			names = append(names, n)
 		}
 		if k+1 > last || toks[k+1].t != token.COMMA {
 			break

@@ -113,7 +113,7 @@ func recvBase(e ast.Expr) string {
 func scannedDecls(src []byte) []string {
 	var out []string
 	for _, d := range Decls(src) {
-		out = append(out, fmt.Sprintf("%s %s %q %q", d.Kind, d.Name, d.Text(), d.Directives))
+		out = append(out, fmt.Sprintf("%s %s %q %q", d.Kind, d.Name, d.Text(src), d.Directives))
 	}
 	return out
 }
@@ -287,7 +287,7 @@ func TestLayoutAndComments(t *testing.T) {
 		t.Helper()
 		for _, d := range Decls([]byte(src)) {
 			if d.Name == "F" {
-				return Hash(d.Name, d.Text())
+				return Hash(d.Name, d.Text([]byte(src)))
 			}
 		}
 		t.Fatalf("no F in %q", src)
@@ -322,7 +322,7 @@ func BenchmarkDecls(b *testing.B) {
 	b.SetBytes(int64(len(src)))
 	for b.Loop() {
 		for _, d := range Decls(src) {
-			_ = Hash(d.Name, d.Text())
+			_ = Hash(d.Name, d.Text(src))
 		}
 	}
 }
