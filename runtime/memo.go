@@ -87,7 +87,7 @@ func sameConfig(a, b *Config) bool {
 		a.CachePolicy == b.CachePolicy && a.CacheKeyFn == b.CacheKeyFn &&
 		a.CacheExpiration == b.CacheExpiration && a.Isolation == b.Isolation &&
 		a.Retries == b.Retries && a.RetryDelay == b.RetryDelay &&
-		a.RunID == b.RunID && a.NewRun == b.NewRun &&
+		a.RunID == b.RunID && a.NewRun == b.NewRun && a.ResumeAcrossVersions == b.ResumeAcrossVersions &&
 		samePtr(a.Persist, b.Persist) && samePtr(a.CacheInMemory, b.CacheInMemory) &&
 		samePtr(a.RefreshCache, b.RefreshCache) && samePtr(a.VerifyHits, b.VerifyHits)
 }

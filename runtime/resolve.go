@@ -318,6 +318,14 @@ func (e *Engine) resolve(def *Def, cfg *Config, parent *flowRun, hasStorageKey, 
 	if err != nil {
 		return p, err
 	}
+	if stale := e.sourcesStale(def); stale != nil {
+		if def.Kind == KindFlow && cfg.RunID != "" {
+			return p, staleErr(p.name, stale)
+		}
+		if p.persist {
+			p.persist, p.inMemory, p.reason = false, true, "not persisted: "+stale.reason()
+		}
+	}
 	if p.persist && def.Kind == KindTask && !hasStorageKey && !hasCacheKey {
 		if p.policy, err = newKeyPolicy(cfg.CachePolicy); err != nil {
 			return p, fmt.Errorf("task %s: %w", p.name, err)
