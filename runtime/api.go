@@ -49,6 +49,10 @@ type Config struct {
 	RunID string
 	// NewRun re-runs a named flow run even when it finished (NewRun option).
 	NewRun bool
+	// VerifyHits is the fraction of a task's cache hits that are recomputed
+	// and compared with the record (VerifyHits option); nil means
+	// RESULTGEN_VERIFY_HITS.
+	VerifyHits *float64
 	// ResumeAcrossVersions lets a named flow run resume under other flow
 	// code than it started under (ResumeAcrossVersions option).
 	ResumeAcrossVersions bool

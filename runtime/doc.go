@@ -121,6 +121,16 @@
 // record's last use (storage.Toucher) at most once per TouchEvery, for
 // `resultgen results prune -max-size`.
 //
+// Verify mode (VerifyHits, RESULTGEN_VERIFY_HITS) runs the body on a
+// fraction of the hits too, drawn at random, and compares the fresh value
+// with the cached one as the task's serializer encodes them (a difference
+// in bytes is confirmed on the decoded values, record.DiffValues, so map
+// order does not count). A difference, or a body that fails, is one WARN
+// naming the task, the key and the first differing field; the run returns
+// the cached value, state Cached, and writes nothing. It finds tasks whose
+// value depends on what the key does not cover: the clock, the
+// environment, files, the network.
+//
 // Isolation "serializable" makes runs of one key wait for each other (in the
 // process, and across processes on stores that implement storage.Locker)
 // and re-check the cache once they hold the lock, so a key is computed once.
@@ -200,7 +210,8 @@
 // handler of slog.Default() only the records at or above
 // RESULTGEN_LOGGING_LEVEL (default WARNING; see runtime/settings), so a
 // successful run prints nothing. WARN: "task NAME: retrying" (attempt,
-// delay, error). ERROR: "task NAME: Failed" with the error. INFO: one line
+// delay, error), "task NAME: verify: ..." (verify mode: key, field and
+// difference, or error). ERROR: "task NAME: Failed" with the error. INFO: one line
 // per run when it finishes, "task NAME: Completed" or "Cached" (flows:
 // "flow NAME: ..."), with the run name, the calling flow run, the location
 // of a persisted result, the persist reason and the run id. DEBUG adds

@@ -55,6 +55,18 @@ func CacheExpiration(d time.Duration) Option {
 // RefreshCache sets whether the task recomputes and overwrites a cached result.
 func RefreshCache(v bool) Option { return func(c *Config) { c.RefreshCache = &v } }
 
+// VerifyHits sets the fraction of the task's cache hits that are verified,
+// from 0 (none: the default, unless RESULTGEN_VERIFY_HITS says otherwise)
+// to 1 (every hit). Each hit is drawn at random with that probability; a
+// verified hit runs the body too, encodes the fresh value with the task's
+// serializer and compares it with the cached one. A difference, or a body
+// that fails, is logged at WARN ("task NAME: verify: ...", with the key and
+// the first differing field); the run returns the cached value either way
+// and nothing is written. It finds tasks whose value depends on something
+// their key does not cover: the clock, the environment, files, the
+// network. A fraction outside 0..1 fails the run.
+func VerifyHits(fraction float64) Option { return func(c *Config) { c.VerifyHits = &fraction } }
+
 // Isolation sets the isolation level: "read_committed" (the default) or
 // "serializable" (one computation per key at a time).
 func Isolation(level string) Option { return func(c *Config) { c.Isolation = level } }

@@ -302,6 +302,9 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		f.meta = m
 		st.res.meta = &f.meta
 		st.res.loaded, st.res.keep = p.inMemory, p.inMemory
+		if p.verify > 0 && def.Value {
+			verifyHit(tctx, log, sl, p.verify, st.res.value, inv.Body)
+		}
 		if !p.inMemory {
 			var zero R
 			st.res.value = zero
