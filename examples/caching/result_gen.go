@@ -25,7 +25,7 @@ var resultgenPackage = &runtime.Package{
 		"method github.com/resultgen/resultgen/runtime/serializer.Spec.Equal 66cc437adb35 runtime/serializer/serializer.go",
 		"method github.com/resultgen/resultgen/runtime/serializer.Spec.String 865e89972b07 runtime/serializer/serializer.go",
 		"module std@go1.26.8",
-		"type github.com/resultgen/resultgen/runtime.Config c343ee17c148 runtime/api.go",
+		"type github.com/resultgen/resultgen/runtime.Config 43d68f6ad97d runtime/api.go",
 		"type github.com/resultgen/resultgen/runtime.Option cc780939473e runtime/api.go",
 		"type github.com/resultgen/resultgen/runtime/serializer.Serializer 2ef9fe9da5c5 runtime/serializer/serializer.go",
 		"type github.com/resultgen/resultgen/runtime/serializer.Spec 18adf1b0c906 runtime/serializer/serializer.go",
@@ -130,7 +130,7 @@ var weeklyFlowDef = &runtime.Def{
 	Kind:    runtime.KindFlow,
 	Name:    "weekly",
 	Func:    "github.com/resultgen/resultgen/examples/caching.Weekly",
-	Source:  "sha256:d13e0465ad7f62fe0a2db5deef453ddc30f490235fbc8a46f92067304884f0c5",
+	Source:  "sha256:bb8f92cd847a9557f6e3ed17dcbeaf3d4f62fef82e51a85321248ee3c035ba04",
 	Package: resultgenPackage,
 }
 
