@@ -111,7 +111,6 @@ type Decl struct {
 	// Directives are the lines of a function's doc comment that start with
 	// DirectivePrefix.
 	Directives []string
-
 }
 
 // Text is d's text in src, the file Decls found it in: its prefix and
