@@ -132,10 +132,10 @@ func (t tok) ident(src []byte) string { return string(src[t.off:t.end]) }
 // a caller comparing hashes sees as changed. The package clause, imports,
 // init functions and blank names are no units.
 func Decls(src []byte) []Decl {
-	toks, comments := scan(src)
 	if len(src) > math.MaxInt32 {
-		return nil
+		return nil // offsets are int32; no Go file is that large
 	}
+	toks, comments := scan(src)
 	var out []Decl
 	for i := 0; i < len(toks); {
 		t := toks[i]
