@@ -192,7 +192,8 @@ func scan(src []byte) ([]tok, map[int][]comment) {
 			break
 		}
 		off := int(pos) - f.Base()
-		end := tokenEnd(src, off, t, lit)
+		// an illegal character's lit is not its source: stay inside src
+		end := min(tokenEnd(src, off, t, lit), len(src))
 		if t == token.COMMENT {
 			start := lineAt(off)
 			pending = append(pending, comment{
