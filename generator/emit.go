@@ -7,6 +7,7 @@ import (
 	"go/format"
 	"go/types"
 	"maps"
+	"path"
 	"path/filepath"
 	"reflect"
 	goruntime "runtime"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/resultgen/resultgen/annotations"
 	"github.com/resultgen/resultgen/internal/model"
+	"github.com/resultgen/resultgen/internal/typeid/typeidtypes"
 )
 
 // Header is the first line of every generated file.
@@ -211,8 +213,11 @@ func build(p *model.Package, head bool, fns []*model.Func) (*jen.File, *emitter)
 	}
 	e := &emitter{file: f, pkg: p, named: map[string]importDef{}}
 	e.importName(model.RuntimePkg, "runtime")
-	for _, path := range []string{"context", "errors", "fmt", "strconv", "time"} {
+	for _, path := range []string{"context", "errors", "fmt", "reflect", "strconv", "time"} {
 		e.importName(path, path)
+	}
+	if head {
+		e.packageDecl()
 	}
 	for _, fn := range fns {
 		e.function(fn)
@@ -537,15 +542,20 @@ func (e *emitter) def(f *model.Func) []jen.Code {
 		jen.Line().Id("Kind").Op(":").Add(kind),
 		jen.Line().Id("Name").Op(":").Lit(f.RunName),
 		jen.Line().Id("Func").Op(":").Lit(e.pkg.Path + "." + f.GoName),
-		jen.Line().Id("Pos").Op(":").Lit(fmt.Sprintf("%s:%d", filepath.Base(f.Pos.Filename), f.Pos.Line)),
 		jen.Line().Id("Source").Op(":").Lit(f.Source),
 	}
 	if len(f.Params) > 0 {
 		names := make([]jen.Code, len(f.Params))
+		types := make([]jen.Code, len(f.Params))
+		hashes := make([]jen.Code, len(f.Params))
 		for i, p := range f.Params {
 			names[i] = jen.Lit(p.Name)
+			types[i] = e.typ(p.Type)
+			hashes[i] = jen.Lit(typeidtypes.OfType(p.Type).Hash())
 		}
-		fields = append(fields, jen.Line().Id("Params").Op(":").Index().String().Values(names...))
+		fields = append(fields, jen.Line().Id("Params").Op(":").Index().String().Values(names...),
+			jen.Line().Id("ParamTypes").Op(":").Add(jen.Qual("reflect", "TypeFor")).Types(jen.Func().Params(types...)),
+			jen.Line().Id("ParamHashes").Op(":").Index().String().Values(hashes...))
 	}
 	if f.Kind != annotations.Flow && len(f.CodeVersion.Units) > 0 {
 		units := make([]jen.Code, len(f.CodeVersion.Units))
@@ -567,7 +577,62 @@ func (e *emitter) def(f *model.Func) []jen.Code {
 	if cfg := e.config(f); len(cfg) > 0 {
 		fields = append(fields, jen.Line().Id("Config").Op(":").Qual(model.RuntimePkg, "Config").Values(cfg...))
 	}
+	if name := packageVar(e.pkg); name != "" {
+		fields = append(fields, jen.Line().Id("Package").Op(":").Id(name))
+	}
 	return append(fields, jen.Line())
+}
+
+// packageVar names the generated *runtime.Package of p, "" when p is
+// outside modules (the runtime could not find its sources): the first of
+// resultgenPackage, resultgenPackage2, ... that p does not declare.
+func packageVar(p *model.Package) string {
+	if p.ModDir == "" {
+		return ""
+	}
+	name := "resultgenPackage"
+	for i := 2; p.Types != nil && p.Types.Scope().Lookup(name) != nil; i++ {
+		name = "resultgenPackage" + strconv.Itoa(i)
+	}
+	return name
+}
+
+// packageDecl declares the *runtime.Package the package's Defs point to:
+// what the runtime's stale-code check compares with the sources. Its units
+// are those of every function's code version and every directive, sorted.
+func (e *emitter) packageDecl() {
+	name := packageVar(e.pkg)
+	if name == "" {
+		return
+	}
+	seen := map[string]bool{}
+	var units []string
+	add := func(u string) {
+		if !seen[u] {
+			seen[u] = true
+			units = append(units, u)
+		}
+	}
+	for _, f := range e.pkg.Funcs {
+		for _, u := range f.CodeVersion.Units {
+			add(u)
+		}
+		add("directive " + f.GoName + " " + f.DirectiveHash + " " + path.Join(e.pkg.ModDir, filepath.Base(f.Pos.Filename)))
+	}
+	slices.Sort(units)
+	lines := make([]jen.Code, len(units))
+	for i, u := range units {
+		lines[i] = jen.Line().Lit(u)
+	}
+	e.file.Comment(name + " is what this file was generated from: the first run of one of the package's")
+	e.file.Comment("tasks or flows checks it against the sources, where they are on disk (runtime.Package).")
+	e.file.Var().Id(name).Op("=").Op("&").Qual(model.RuntimePkg, "Package").Values(
+		jen.Line().Id("Path").Op(":").Lit(e.pkg.Path),
+		jen.Line().Id("Dir").Op(":").Lit(e.pkg.ModDir),
+		jen.Line().Id("Anchor").Op(":").Func().Params().Block(),
+		jen.Line().Id("Units").Op(":").Index().String().Values(append(lines, jen.Line())...),
+		jen.Line(),
+	)
 }
 
 // config is the fields of the runtime.Config literal the directive sets:

@@ -76,7 +76,9 @@
 // returns the content of each package's result_gen.go (GenFileName, whose
 // first line is Header). Check does the same and compares the result with
 // the files on disk, writing nothing (Result.Check: each file Missing,
-// Stale, Obsolete or UpToDate), which is what resultgen check reports.
+// Stale, Obsolete or UpToDate), which is what resultgen check reports;
+// Analyzer reports the same under go vet (cmd/resultvet), one package at a
+// time.
 // The internals (loading, the analyzed model, code versions) are in
 // internal/model; emission, with jennifer, is this package's.
 //

@@ -5,6 +5,8 @@ package runtime
 
 import (
 	"context"
+	"reflect"
+	"sync/atomic"
 	"time"
 
 	"github.com/resultgen/resultgen/runtime/serializer"
@@ -47,6 +49,13 @@ type Config struct {
 	RunID string
 	// NewRun re-runs a named flow run even when it finished (NewRun option).
 	NewRun bool
+	// VerifyHits is the fraction of a task's cache hits that are recomputed
+	// and compared with the record (VerifyHits option); nil means
+	// RESULTGEN_VERIFY_HITS.
+	VerifyHits *float64
+	// ResumeAcrossVersions lets a named flow run resume under other flow
+	// code than it started under (ResumeAcrossVersions option).
+	ResumeAcrossVersions bool
 }
 
 // Def is the static description the generator emits once per function.
@@ -54,7 +63,6 @@ type Def struct {
 	Kind   Kind
 	Name   string   // run name: directive name, else the function name (flows: kebab-case)
 	Func   string   // "import/path.Func"
-	Pos    string   // "file.go:12", relative to the package folder
 	Source string   // task-source hash, "sha256:<hex>"
 	Params []string // parameter names in order, without a leading context.Context
 	// Units lists what Source covers, one line per declaration or module:
@@ -74,6 +82,21 @@ type Def struct {
 	// task fails clearly when run outside a flow.
 	KeyUsesFlowRun bool
 	Config         Config
+
+	// Package is what the generated file was generated from; the runtime
+	// checks it against the sources once per process (see Package).
+	Package *Package
+	// ParamTypes returns a func type whose inputs are the function's
+	// parameter types, without a leading context.Context
+	// (reflect.TypeFor[func(string, Row)]), and ParamHashes their
+	// fingerprints as the generator computed them ("" for one it did not):
+	// with TypeHash, what the first run of the Def compares with reflect,
+	// so that a type changed without running go generate again fails with
+	// ErrStale instead of being decoded or keyed wrongly.
+	ParamTypes  func() reflect.Type
+	ParamHashes []string
+
+	checked atomic.Pointer[defCheck] // checkDef's outcome
 }
 
 // Option changes a Config; used by WithOptions on generated types.

@@ -177,6 +177,10 @@ type slot struct {
 	task string // the task's name
 	key  string
 	want resultType
+	// vet, when set, judges a committed record before its type is: a
+	// reason makes it stale (recomputed and replaced; see flowRun.vetStep
+	// and vetRunRecord).
+	vet func(record.Meta) string
 
 	used time.Time // the record's last use (Info.Modified), as inspect saw it
 }
@@ -222,6 +226,11 @@ func (s *slot) inspect(ctx context.Context) (lookup, record.Meta, string, error)
 	case err != nil:
 		return lookupAbsent, m, "", fmt.Errorf("task %s: look up cached result %q on %s: %w", s.task, storage.ShortKey(s.key), s.p.store, err)
 	}
+	if s.vet != nil {
+		if why := s.vet(m); why != "" {
+			return lookupStale, m, why, nil
+		}
+	}
 	why, err := s.want.judge(m, s.def, s.task, s.p.store, s.key)
 	switch {
 	case err != nil:
@@ -252,6 +261,11 @@ func load[R any](ctx context.Context, s *slot, dst *R) (l lookup, m record.Meta,
 	}
 	var refused error // accept's own error, returned as it is
 	m, info, err := record.ReadCheckedInfo(ctx, s.p.store, s.key, s.p.ser, dst, func(m record.Meta) error {
+		if s.vet != nil {
+			if why := s.vet(m); why != "" {
+				return errStale{why}
+			}
+		}
 		why, err := s.want.judge(m, s.def, s.task, s.p.store, s.key)
 		switch {
 		case err != nil:

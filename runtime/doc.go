@@ -121,6 +121,16 @@
 // record's last use (storage.Toucher) at most once per TouchEvery, for
 // `resultgen results prune -max-size`.
 //
+// Verify mode (VerifyHits, RESULTGEN_VERIFY_HITS) runs the body on a
+// fraction of the hits too, drawn at random, and compares the fresh value
+// with the cached one as the task's serializer encodes them (a difference
+// in bytes is confirmed on the decoded values, record.DiffValues, so map
+// order does not count). A difference, or a body that fails, is one WARN
+// naming the task, the key and the first differing field; the run returns
+// the cached value, state Cached, and writes nothing. It finds tasks whose
+// value depends on what the key does not cover: the clock, the
+// environment, files, the network.
+//
 // Isolation "serializable" makes runs of one key wait for each other (in the
 // process, and across processes on stores that implement storage.Locker)
 // and re-check the cache once they hold the lock, so a key is computed once.
@@ -150,16 +160,32 @@
 //     that name and id is an error too);
 //  3. otherwise takes the run's lock on that key (the in-process lock, then
 //     the store's Locker: a file lock, or an S3 lease renewed every
-//     RESULTGEN_LEASE_TTL/3 and taken over when it expires), looks again
-//     (the process it waited for may have finished the run), and runs the
-//     body: the tasks that finished in an earlier attempt are loaded
-//     (State.Resumed counts the task runs that were Cached), the rest run;
-//  4. on success writes the run's record (labels flow_run_id, flow_run_name,
-//     flow_parameters, run_record), even when the flow persists nothing
-//     else, and releases the lock.
+//     RESULTGEN_LEASE_TTL/3 and taken over when it expires) and looks
+//     again (the process it waited for may have finished the run);
+//  4. compares the flow's code version (Def.Source) with the one an
+//     earlier attempt recorded there: when they differ the run fails with
+//     ErrRunCodeChanged, naming both, unless ResumeAcrossVersions is given;
+//     else it records the current one (a literal record with labels
+//     run_record "started" and code_version) and runs the body: the tasks
+//     that finished in an earlier attempt are loaded (State.Resumed counts
+//     the task runs that were Cached), the rest run;
+//  5. on success writes the run's record (labels flow_run_id, flow_run_name,
+//     flow_parameters, run_record "true", code_version) over it, even when
+//     the flow persists nothing else, and releases the lock.
 //
-// NewRun skips step 2 and the look after the lock: the body runs again
-// and its result replaces the record. Keys under RunsPrefix are reserved:
+// The task records of a named run (and of its subflows) carry the labels
+// code_version (the task's Def.Source), flow_code_version (the flow
+// run's) and inputs (the digest of the task's parameters). A record the run
+// wrote is reused only when the task's code version is the one that wrote
+// it, whatever the task's key is made of; one written under another code
+// version of the flow (after ResumeAcrossVersions) only when the task's
+// code version and inputs both match. State.CodeVersion reports the code
+// version that produced a value: a finished run returned by id reports the
+// flow code that ran it.
+//
+// NewRun skips step 2 and the finished-run check after the lock: the body
+// runs again and its result replaces the record (step 4 still compares the
+// code version the finished run recorded). Keys under RunsPrefix are reserved:
 // a storage_key or cache_key_fn key there is an error. A subflow of a named
 // run gets the id "ID/FLOW-N" (N counts the subflow's calls in the run).
 // `resultgen results ls -flow-run ID` lists a run's records, and
@@ -184,7 +210,8 @@
 // handler of slog.Default() only the records at or above
 // RESULTGEN_LOGGING_LEVEL (default WARNING; see runtime/settings), so a
 // successful run prints nothing. WARN: "task NAME: retrying" (attempt,
-// delay, error). ERROR: "task NAME: Failed" with the error. INFO: one line
+// delay, error), "task NAME: verify: ..." (verify mode: key, field and
+// difference, or error). ERROR: "task NAME: Failed" with the error. INFO: one line
 // per run when it finishes, "task NAME: Completed" or "Cached" (flows:
 // "flow NAME: ..."), with the run name, the calling flow run, the location
 // of a persisted result, the persist reason and the run id. DEBUG adds

@@ -1,22 +1,29 @@
 package runtime_test
 
 import (
+	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/resultgen/resultgen/internal/durabletest"
+	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
-// durable is the program of testdata/durable, built once per test binary
-// (internal/s3e2e runs the same tests on MinIO).
-var durable durabletest.Program
+// durable is the program of testdata/durable, and versions the two
+// versions of internal/durabletest's report program, built once per test
+// binary (internal/s3e2e runs the same tests on MinIO).
+var (
+	durable  durabletest.Program
+	versions durabletest.Versions
+)
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	durable.Close()
+	versions.Close()
 	os.Exit(code)
 }
 
@@ -37,8 +44,18 @@ func TestDurableRunResumesAfterKill(t *testing.T) {
 	dir := t.TempDir()
 	env := durableEnv(t, "local:"+dir, "DURABLE_TASK_SLEEP=1ms")
 	durabletest.ResumesAfterKill(t, durable.Path(t), env, 1000, func() int { return countTaskRecords(t, dir) }, func() {
-		if _, err := os.Stat(filepath.Join(dir, runtime.RunKey("squares", "order-42"))); err == nil {
-			t.Fatal("the killed run has a run record")
+		// The killed run's key holds the record of its start, with the
+		// flow's code version, and no result.
+		st, err := storage.NewLocal(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := record.Head(context.Background(), st, runtime.RunKey("squares", "order-42"))
+		if err != nil {
+			t.Fatalf("the killed run's record: %v", err)
+		}
+		if m.Labels[runtime.LabelRunRecord] != "started" || !strings.HasPrefix(m.Labels[runtime.LabelCodeVersion], "sha256:") || m.Literal == nil || *m.Literal != "null" {
+			t.Fatalf("the killed run's record is not the record of its start: %+v", m)
 		}
 	})
 }
@@ -70,4 +87,17 @@ func TestDurableRunOneRunnerPerID(t *testing.T) {
 	barriers := t.TempDir()
 	env := durableEnv(t, "local:"+t.TempDir(), "DURABLE_TASK_SLEEP=20ms", "DURABLE_SYNC="+barriers)
 	durabletest.OneRunnerPerID(t, durable.Path(t), env, barriers, 40)
+}
+
+// TestDurableRunCodeChange kills a named run of one version of a program
+// and resumes it with the next version, whose flow changed: the resume
+// fails with ErrRunCodeChanged unless it opts in to resuming across
+// versions, and then only the changed steps run; the finished run reports
+// the code that produced it. See durabletest.CodeChange.
+func TestDurableRunCodeChange(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and builds two programs")
+	}
+	dir := t.TempDir()
+	durabletest.CodeChange(t, &versions, durableEnv(t, "local:"+dir), "local:"+dir)
 }

@@ -15,8 +15,8 @@ import (
 // sumDef is a task Sum(n int, verbose bool) with the default cache policy
 // minus verbose, its code version covering itself and a helper.
 func sumDef(source, helperHash, typeDesc string) *runtime.Def {
-	return &runtime.Def{
-		Kind: runtime.KindTask, Name: "Sum", Func: "example.com/app.Sum", Pos: "app.go:10",
+	return runtime.TrustTypes(&runtime.Def{
+		Kind: runtime.KindTask, Name: "Sum", Func: "example.com/app.Sum",
 		Source: source, Params: []string{"n", "verbose"}, GoType: "app.Total", Value: true,
 		Units: []string{
 			"func Sum 111111111111 app/app.go:10",
@@ -25,7 +25,7 @@ func sumDef(source, helperHash, typeDesc string) *runtime.Def {
 		},
 		TypeHash: "sha256:" + typeDesc, TypeDesc: typeDesc,
 		Config: runtime.Config{CachePolicy: "inputs-verbose+task_source"},
-	}
+	})
 }
 
 func runSum(ctx context.Context, def *runtime.Def, n int) *runtime.State[int] {

@@ -24,6 +24,9 @@ type flowRun struct {
 	// durable is the id of the named run this run is, or belongs to (a
 	// subflow of a named run); "" for runs with a random id.
 	durable string
+	// source is the flow's code version (Def.Source), which the records of
+	// the tasks of a named run keep (LabelFlowCodeVersion).
+	source string
 	// resumed counts the task runs of this flow run that were Cached.
 	resumed atomic.Int64
 

@@ -129,7 +129,7 @@ func taskDef(name string, value bool, cfg runtime.Config) *runtime.Def {
 	}
 	return &runtime.Def{
 		Kind: runtime.KindTask, Name: name, Func: "example.com/app." + name,
-		Pos: "app.go:1", Source: "sha256:" + name, GoType: goType, Value: value, Config: cfg,
+		Source: "sha256:" + name, GoType: goType, Value: value, Config: cfg,
 	}
 }
 
@@ -144,7 +144,7 @@ func ptr[T any](v T) *T { return &v }
 // hello is the seeds' hello_world(name) task with
 // storage_key="hello-{parameters[name]}.json", written as generated code.
 var helloDef = &runtime.Def{
-	Kind: runtime.KindTask, Name: "hello_world", Func: "example.com/app.HelloWorld", Pos: "app.go:10",
+	Kind: runtime.KindTask, Name: "hello_world", Func: "example.com/app.HelloWorld",
 	Source: "sha256:hello", Params: []string{"name"}, GoType: "string", Value: true,
 	Config: runtime.Config{StorageKey: "hello-{parameters[name]}.json"},
 }

@@ -61,3 +61,30 @@ func TestMemoryHitAllocations(t *testing.T) {
 		t.Errorf("a 1 KiB hit on memory storage makes %v allocations, want at most 12", allocs)
 	}
 }
+
+// BenchmarkVerifiedHit1KiB is BenchmarkHit1KiB with every hit verified
+// (runtime.VerifyHits(1)): the body runs too, and both values are encoded
+// and compared.
+func BenchmarkVerifiedHit1KiB(b *testing.B) {
+	payload := strings.Repeat("x", 1024)
+	for _, store := range []string{"memory", "local"} {
+		b.Run(store, func(b *testing.B) {
+			ctx, _, _ := newEngine(b, nil)
+			def := taskDef("hit", true, runtime.Config{Storage: store, CacheKeyFn: true})
+			def.GoType = "string"
+			inv := runtime.Invocation[string]{Def: def,
+				Options:  []runtime.Option{runtime.VerifyHits(1)},
+				Body:     func(context.Context) (string, error) { return payload, nil },
+				CacheKey: func(context.Context) (string, error) { return "hit-" + store, nil }}
+			if _, err := runtime.Call(ctx, inv); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if st := runtime.Run(ctx, inv); !st.IsCached() {
+					b.Fatal("not a hit: " + st.CacheReason())
+				}
+			}
+		})
+	}
+}

@@ -70,6 +70,7 @@ func (m *planMemo) put(def *Def, cfg *Config, hasSK, hasCK bool, p plan) {
 	e := &planEntry{def: def, cfg: *cfg, hasSK: hasSK, hasCK: hasCK, p: p}
 	// The pointers' targets are compared, not the pointers: keep copies.
 	e.cfg.Persist, e.cfg.CacheInMemory, e.cfg.RefreshCache = clonePtr(cfg.Persist), clonePtr(cfg.CacheInMemory), clonePtr(cfg.RefreshCache)
+	e.cfg.VerifyHits = clonePtr(cfg.VerifyHits)
 	m.m.Store(def, e)
 	m.last.Store(e)
 }
@@ -86,19 +87,19 @@ func sameConfig(a, b *Config) bool {
 		a.CachePolicy == b.CachePolicy && a.CacheKeyFn == b.CacheKeyFn &&
 		a.CacheExpiration == b.CacheExpiration && a.Isolation == b.Isolation &&
 		a.Retries == b.Retries && a.RetryDelay == b.RetryDelay &&
-		a.RunID == b.RunID && a.NewRun == b.NewRun &&
+		a.RunID == b.RunID && a.NewRun == b.NewRun && a.ResumeAcrossVersions == b.ResumeAcrossVersions &&
 		samePtr(a.Persist, b.Persist) && samePtr(a.CacheInMemory, b.CacheInMemory) &&
-		samePtr(a.RefreshCache, b.RefreshCache)
+		samePtr(a.RefreshCache, b.RefreshCache) && samePtr(a.VerifyHits, b.VerifyHits)
 }
 
-func samePtr(a, b *bool) bool {
+func samePtr[T comparable](a, b *T) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
 	return *a == *b
 }
 
-func clonePtr(p *bool) *bool {
+func clonePtr[T any](p *T) *T {
 	if p == nil {
 		return nil
 	}

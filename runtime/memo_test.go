@@ -29,7 +29,7 @@ func TestSameConfigComparesEveryField(t *testing.T) {
 		case reflect.Int64: // time.Duration
 			v.Set(reflect.ValueOf(time.Second))
 		case reflect.Pointer:
-			v.Set(reflect.ValueOf(new(bool)))
+			v.Set(reflect.New(f.Type.Elem()))
 		case reflect.Interface:
 			continue // a value made in code: such configs are never remembered (memoizable)
 		default:

@@ -55,6 +55,18 @@ func CacheExpiration(d time.Duration) Option {
 // RefreshCache sets whether the task recomputes and overwrites a cached result.
 func RefreshCache(v bool) Option { return func(c *Config) { c.RefreshCache = &v } }
 
+// VerifyHits sets the fraction of the task's cache hits that are verified,
+// from 0 (none: the default, unless RESULTGEN_VERIFY_HITS says otherwise)
+// to 1 (every hit). Each hit is drawn at random with that probability; a
+// verified hit runs the body too, encodes the fresh value with the task's
+// serializer and compares it with the cached one. A difference, or a body
+// that fails, is logged at WARN ("task NAME: verify: ...", with the key and
+// the first differing field); the run returns the cached value either way
+// and nothing is written. It finds tasks whose value depends on something
+// their key does not cover: the clock, the environment, files, the
+// network. A fraction outside 0..1 fails the run.
+func VerifyHits(fraction float64) Option { return func(c *Config) { c.VerifyHits = &fraction } }
+
 // Isolation sets the isolation level: "read_committed" (the default) or
 // "serializable" (one computation per key at a time).
 func Isolation(level string) Option { return func(c *Config) { c.Isolation = level } }
@@ -81,6 +93,12 @@ func Name(name string) Option { return func(c *Config) { c.Name = name } }
 //     and the tasks that finished before are loaded from storage (tasks
 //     that return a value persist in a named run; State.Resumed counts
 //     them);
+//   - a run resumes only under the flow code it started under: when the
+//     flow's code version (Def.Source, kept with the run from its start)
+//     changed since, the run fails with ErrRunCodeChanged, naming both
+//     versions, unless ResumeAcrossVersions is given; a finished run is
+//     returned whatever the code, and State.CodeVersion says which code
+//     produced it;
 //   - one process runs the id at a time: the others wait on the run's lock
 //     (local storage: a file lock; S3: a lease renewed every
 //     RESULTGEN_LEASE_TTL/3 and taken over when its holder dies), then
@@ -98,3 +116,19 @@ func RunID(id string) Option { return func(c *Config) { c.RunID = id } }
 // reused); to start from nothing, forget the run first with
 // `resultgen results rm -flow-run ID`.
 func NewRun() Option { return func(c *Config) { c.NewRun = true } }
+
+// ResumeAcrossVersions, with RunID, lets a named run that started (or,
+// with NewRun, finished) under other code of its flow run its body under
+// the current code, instead of failing with ErrRunCodeChanged. Each task
+// the run finished before is then reused only where both its own code
+// version and its inputs still match what its record kept (labels
+// code_version and inputs), whatever its key is made of (cache policy,
+// storage_key or cache_key_fn); the others run again and replace their
+// records. The run's record then holds the new code version, so later
+// attempts under that code resume without the option.
+//
+// Without it, a run's tasks are still checked one by one: a task record
+// the run wrote is reused only when the task's code version is the one
+// that wrote it. A finished run is returned by id whatever the code; the
+// option does not change that (NewRun runs it again).
+func ResumeAcrossVersions() Option { return func(c *Config) { c.ResumeAcrossVersions = true } }

@@ -81,6 +81,9 @@ type Resolved struct {
 	Refresh      bool
 	Serializable bool
 	Retries      int
+	// VerifyHits is the fraction of cache hits recomputed and compared
+	// (the VerifyHits option, else RESULTGEN_VERIFY_HITS).
+	VerifyHits float64
 
 	// Passes is what the run, when a flow, passes on to what it calls.
 	Passes Passed
@@ -188,6 +191,10 @@ func Resolve(def *Def, cfg Config, from *Passed, s settings.Settings, hasStorage
 	if cfg.RefreshCache != nil {
 		r.Refresh = *cfg.RefreshCache
 	}
+	r.VerifyHits = s.VerifyHits
+	if cfg.VerifyHits != nil {
+		r.VerifyHits = *cfg.VerifyHits
+	}
 	switch {
 	case !task:
 		r.KeyKind = KeyRandom
@@ -236,6 +243,13 @@ func Resolve(def *Def, cfg Config, from *Passed, s settings.Settings, hasStorage
 	default:
 		return r, fmt.Errorf("%s: unknown isolation %q (want %s or %s)", r.Name, cfg.Isolation, ReadCommitted, Serializable)
 	}
+	if err := settings.CheckFraction(r.VerifyHits); err != nil {
+		from := fmt.Sprintf("%s=%v", settings.VerifyHits, r.VerifyHits)
+		if cfg.VerifyHits != nil {
+			from = fmt.Sprintf("runtime.VerifyHits(%v)", r.VerifyHits)
+		}
+		return r, fmt.Errorf("%s: %s: %w; give a number from 0 to 1", r.Name, from, err)
+	}
 	return r, nil
 }
 
@@ -250,6 +264,7 @@ type plan struct {
 	refresh      bool
 	serializable bool
 	retries      int
+	verify       float64 // the fraction of hits to verify (Resolved.VerifyHits)
 	inherit      *Passed // what a flow passes to its children (never nil)
 
 	// what resolve opens store and ser from (Resolved's fields)
@@ -296,12 +311,20 @@ func (e *Engine) resolve(def *Def, cfg *Config, parent *flowRun, hasStorageKey, 
 	p := plan{
 		name: r.Name, persist: r.Persist.Persist, reason: r.Persist.Reason,
 		inMemory: r.InMemory, refresh: r.Refresh, serializable: r.Serializable,
-		retries: r.Retries, inherit: &r.Passes,
+		retries: r.Retries, verify: r.VerifyHits, inherit: &r.Passes,
 		storage: r.Storage, storageBackend: r.StorageBackend,
 		serializer: r.Serializer, serializerValue: r.SerializerValue, compression: r.Compression,
 	}
 	if err != nil {
 		return p, err
+	}
+	if stale := e.sourcesStale(def); stale != nil {
+		if def.Kind == KindFlow && cfg.RunID != "" {
+			return p, staleErr(p.name, stale)
+		}
+		if p.persist {
+			p.persist, p.inMemory, p.reason = false, true, "not persisted: "+stale.reason()
+		}
 	}
 	if p.persist && def.Kind == KindTask && !hasStorageKey && !hasCacheKey {
 		if p.policy, err = newKeyPolicy(cfg.CachePolicy); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,6 +25,9 @@ func Run[R any](ctx context.Context, inv Invocation[R]) *State[R] {
 	cfg := configOf(inv)
 	if e.err != nil {
 		return &State[R]{name: StateFailed, err: e.err, runName: runNameOf(inv.Def, &cfg)}
+	}
+	if err := checkDef[R](inv.Def); err != nil {
+		return &State[R]{name: StateFailed, err: err, runName: runNameOf(inv.Def, &cfg)}
 	}
 	if inv.Def.Kind == KindFlow {
 		return runFlow(ctx, e, inv, cfg)
@@ -49,7 +53,7 @@ func Call[R any](ctx context.Context, inv Invocation[R]) (R, error) {
 		return Run(ctx, inv).Result()
 	}
 	e := engineFrom(ctx)
-	if e.err != nil {
+	if e.err != nil || checkDef[R](inv.Def) != nil {
 		return Run(ctx, inv).Result()
 	}
 	fr := flowFrom(ctx)
@@ -76,7 +80,7 @@ func Call[R any](ctx context.Context, inv Invocation[R]) (R, error) {
 // unpersisted reports whether a task run resolved to p under cfg persists
 // nothing and keeps its value: callUnpersisted runs it.
 func unpersisted(p *plan, cfg *Config) bool {
-	return !p.persist && p.inMemory && cfg.RunID == "" && !cfg.NewRun
+	return !p.persist && p.inMemory && cfg.RunID == "" && !cfg.NewRun && !cfg.ResumeAcrossVersions
 }
 
 // configOf returns the Def's Config with the invocation's options applied.
@@ -252,8 +256,8 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
-	if cfg.RunID != "" || cfg.NewRun {
-		return fail(fmt.Errorf("task %s: runtime.RunID and runtime.NewRun name flow runs; a task runs in its calling flow's run", taskName))
+	if cfg.RunID != "" || cfg.NewRun || cfg.ResumeAcrossVersions {
+		return fail(fmt.Errorf("task %s: runtime.RunID, runtime.NewRun and runtime.ResumeAcrossVersions name flow runs; a task runs in its calling flow's run", taskName))
 	}
 	st.res.persisted, st.reason = p.persist, p.reason
 	if err != nil {
@@ -274,10 +278,17 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		st.res.key = key
 	}
 	var sl *slot // where the result is kept; nil when not persisted
+	// inputs is the digest of the parameters a named run's task records
+	// keep (LabelInputs); "" when they cannot be hashed.
+	var inputs func() string
 	if p.persist {
 		f.sl = slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
 		sl = &f.sl
 		st.res.want = &sl.want
+		if fr != nil && fr.durable != "" {
+			inputs = stepInputs(inv, manifest)
+			sl.vet = func(m record.Meta) string { return fr.vetStep(m, def, inputs) }
+		}
 	}
 	// cached finishes a hit: the value is in st.res.value already.
 	cached := func(m record.Meta) *State[R] {
@@ -287,9 +298,13 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		sl.touch(tctx)
 		st.name = StateCached
 		st.why = "loaded the record at the key"
+		st.code = m.CodeVersion()
 		f.meta = m
 		st.res.meta = &f.meta
 		st.res.loaded, st.res.keep = p.inMemory, p.inMemory
+		if p.verify > 0 && def.Value {
+			verifyHit(tctx, log, sl, p.verify, st.res.value, inv.Body)
+		}
 		if !p.inMemory {
 			var zero R
 			st.res.value = zero
@@ -358,6 +373,11 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			labels["flow_run_name"] = fr.name
 			labels["flow_name"] = fr.flowName
 		}
+		if inputs != nil { // a named run's: the versions and inputs a resume compares
+			setLabel(labels, LabelCodeVersion, def.Source)
+			setLabel(labels, LabelFlowCodeVersion, fr.source)
+			setLabel(labels, LabelInputs, inputs())
+		}
 	}
 	if e.explain && reuse && !p.refresh && st.why != "" { // found is never a hit here
 		cur := sl.want.stamp(record.Meta{Key: key, Manifest: manifestOf(manifest), Labels: labels}, def)
@@ -398,13 +418,39 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			}
 		}
 	}
-	st.name = StateCompleted
+	st.name, st.code = StateCompleted, def.Source
 	st.res.value = v
 	if !p.inMemory {
 		var zero R
 		st.res.value, st.res.loaded, st.res.keep = zero, false, false
 	}
 	return finish()
+}
+
+// setLabel sets labels[k] to v unless v is "".
+func setLabel(labels map[string]string, k, v string) {
+	if v != "" {
+		labels[k] = v
+	}
+}
+
+// stepInputs returns the digest of the parameters of a task run in a named
+// run, made once on first use: the cache policy's inputs part when the key
+// has one (man.Inputs), else the digest of every parameter; "" when they
+// cannot be hashed.
+func stepInputs[R any](inv Invocation[R], man record.Manifest) func() string {
+	return sync.OnceValue(func() string {
+		if man.Inputs != "" {
+			return man.Inputs
+		}
+		h := newHasher(nil)
+		if inv.Inputs != nil {
+			if err := inv.Inputs(h); err != nil {
+				return ""
+			}
+		}
+		return h.sum()
+	})
 }
 
 func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Config) *State[R] {
@@ -417,6 +463,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		id:       uuid.NewString(),
 		name:     runName(),
 		flowName: p.name,
+		source:   def.Source,
 		retries:  p.retries,
 		inherit:  *p.inherit,
 		runCount: 1,
@@ -463,6 +510,9 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if cfg.NewRun && cfg.RunID == "" {
 		return fail(fmt.Errorf("flow %s: runtime.NewRun re-runs a named run: give its id with runtime.RunID", p.name))
 	}
+	if cfg.ResumeAcrossVersions && cfg.RunID == "" {
+		return fail(fmt.Errorf("flow %s: runtime.ResumeAcrossVersions resumes a named run: give its id with runtime.RunID", p.name))
+	}
 	st.res.store, st.res.ser = p.store, p.ser
 	fctx := context.WithValue(ctx, flowRunKey{}, fr)
 	fctx = context.WithValue(fctx, taskRunKey{}, (*taskRun)(nil))
@@ -479,29 +529,35 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			return fail(fmt.Errorf("flow %s: run id %q: hash the parameters: %w", p.name, cfg.RunID, fr.inputErr))
 		}
 		key := RunKey(p.name, cfg.RunID)
-		sl = &slot{e: e, p: p, def: def, task: p.name, key: key, want: typeOf[R](def)}
+		sl = &slot{e: e, p: p, def: def, task: p.name, key: key, want: typeOf[R](def), vet: vetRunRecord}
 		st.res.key, st.res.want, st.res.persisted = key, &sl.want, true
 		if !p.persist {
 			st.reason = "run id " + cfg.RunID + ": a named run keeps its result (" + p.reason + ")"
 		}
-		finished := func() (*State[R], bool) {
-			v, m, ok, err := finishedRun[R](ctx, sl, cfg.RunID, fr.inputHash)
-			if err != nil {
-				return fail(err), true
+		// look reads the run's record: a finished run is returned (done),
+		// unless NewRun; else found and m say what the key holds.
+		look := func() (out *State[R], m record.Meta, found runFound, done bool) {
+			hash := fr.inputHash
+			if cfg.NewRun {
+				hash = "" // other parameters are fine
 			}
-			if !ok {
-				return nil, false
+			v, m, found, err := lookupRun[R](ctx, sl, cfg.RunID, hash)
+			switch {
+			case err != nil:
+				return fail(err), m, found, true
+			case found != runFinished || cfg.NewRun:
+				return nil, m, found, false
 			}
-			st.name, st.why = StateCached, "run id "+cfg.RunID+" finished: loaded its result"
+			st.name, st.why, st.code = StateCached, "run id "+cfg.RunID+" finished: loaded its result", m.CodeVersion()
 			st.res.meta, st.res.value = &m, v
 			if !p.inMemory {
 				var zero R
 				st.res.value, st.res.loaded, st.res.keep = zero, false, false
 			}
-			return finish(), true
+			return finish(), m, found, true
 		}
 		if !cfg.NewRun {
-			if out, done := finished(); done {
+			if out, _, _, done := look(); done {
 				return out
 			}
 		}
@@ -510,10 +566,29 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			return fail(err)
 		}
 		defer held.unlock()
-		if !cfg.NewRun {
-			// The run may have finished in the process we waited for.
-			if out, done := finished(); done {
-				return out
+		// The run may have finished in the process we waited for; or it
+		// started before, under code that may differ from this.
+		out, m, found, done := look()
+		if done {
+			return out
+		}
+		was := ""
+		if found != runAbsent {
+			was = m.Labels[LabelCodeVersion]
+		}
+		crossed := was != "" && def.Source != "" && was != def.Source
+		if crossed && !cfg.ResumeAcrossVersions {
+			return fail(runCodeChanged(p.name, cfg.RunID, m, was, def.Source))
+		}
+		if crossed {
+			log.resumingAcross(ctx, was, def.Source)
+		}
+		// Keep the flow's code version at the key until the run finishes,
+		// for a later attempt to compare (a finished run's record keeps
+		// its own).
+		if found == runAbsent || found == runUnfinished && was != def.Source {
+			if err := writeStartRecord(fctx, sl, fr); err != nil {
+				return fail(err)
 			}
 		}
 		bctx = held.ctx // fctx's, with the lock's cancellation
@@ -542,6 +617,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			Labels: map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name,
 				LabelFlowParameters: fr.inputHash, LabelRunRecord: "true"},
 		}
+		setLabel(meta.Labels, LabelCodeVersion, def.Source)
 		// Overwrite: the lock is held, and what is there is an older run
 		// of the id (NewRun) or a record this run cannot use.
 		v, meta, err = persist(ctx, sl, v, true, meta)
@@ -567,7 +643,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		st.res.meta = &meta
 	}
-	st.name = StateCompleted
+	st.name, st.code = StateCompleted, def.Source
 	st.res.value = v
 	if !p.inMemory {
 		var zero R
@@ -624,6 +700,16 @@ func (l *runLog) started(ctx context.Context) {
 		return
 	}
 	l.log.LogAttrs(ctx, slog.LevelDebug, l.kind+" "+l.name+": started", l.attrs()...)
+}
+
+// resumingAcross logs, at INFO, that a named run resumes under other flow
+// code than it started under (ResumeAcrossVersions).
+func (l *runLog) resumingAcross(ctx context.Context, was, now string) {
+	if !l.log.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	l.log.LogAttrs(ctx, slog.LevelInfo, l.kind+" "+l.name+": resuming across code versions", l.attrs(
+		slog.String("was", short(was)), slog.String("now", short(now)))...)
 }
 
 func (l *runLog) retrying(ctx context.Context, attempt, retries int, delay time.Duration, err error) {

@@ -43,6 +43,7 @@ type State[R any] struct {
 	reason  string
 	why     string // why the result was loaded or computed (CacheReason)
 	resumed int    // flows: task runs loaded from storage (Resumed)
+	code    string // the code version that produced the value (CodeVersion)
 
 	flowRun *FlowRunInfo
 	taskRun *taskRun // a task's run, final once the State is returned
@@ -152,6 +153,23 @@ func (s *State[R]) CacheReason() string { return s.why }
 // It is 0 for tasks, and for a finished named run returned as Cached (its
 // body did not run).
 func (s *State[R]) Resumed() int { return s.resumed }
+
+// CodeVersion returns the code version ("sha256:<hex>", the generated
+// Def.Source: the function's code and what it calls, see "Code version" in
+// the generator's documentation) of the function whose run produced the
+// value. For a Completed run it is the running code's. For a Cached run it
+// is the version recorded with the result, which may be older than the
+// running code: a finished named run returned by id (RunID) reports the
+// flow code that ran it; a task reports the code its record's key was made
+// of, or that its named run recorded. It is "" for a Failed run, and when
+// the record does not say (written before resultgen recorded it, or a
+// cache policy without task_source outside a named run).
+func (s *State[R]) CodeVersion() string {
+	if s.err != nil {
+		return ""
+	}
+	return s.code
+}
 
 // FlowRun describes the flow run: the run itself for a flow, the calling
 // flow run for a task; false for a task run outside any flow.

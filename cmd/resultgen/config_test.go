@@ -65,6 +65,7 @@ func TestConfigSetViewUnset(t *testing.T) {
 		settings.LoggingLevel:      {"WARNING", "default"},
 		settings.LeaseTTL:          {"30s", "default"},
 		settings.ExplainMisses:     {"false", "default"},
+		settings.VerifyHits:        {"0", "default"},
 	}
 	for k, w := range want {
 		if rows[k] != w {
@@ -82,13 +83,15 @@ func TestConfigSetViewUnset(t *testing.T) {
 		"RESULTGEN_DEFAULT_RESULT_STORAGE=s3/prod",
 		"RESULTGEN_LOGGING_LEVEL=info",
 		"RESULTGEN_LEASE_TTL=90s",
-		"RESULTGEN_EXPLAIN_MISSES=on")
+		"RESULTGEN_EXPLAIN_MISSES=on",
+		"RESULTGEN_VERIFY_HITS=.10")
 	if code != 0 {
 		t.Fatalf("config set: exit %d\n%s", code, stderr)
 	}
 	if !strings.Contains(stdout, "set RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=true in "+filepath.Join(home, "config.toml")) ||
 		!strings.Contains(stdout, "set RESULTGEN_LOGGING_LEVEL=INFO in ") ||
-		!strings.Contains(stdout, "set RESULTGEN_LEASE_TTL=1m30s in ") {
+		!strings.Contains(stdout, "set RESULTGEN_LEASE_TTL=1m30s in ") ||
+		!strings.Contains(stdout, "set RESULTGEN_VERIFY_HITS=0.1 in ") {
 		t.Errorf("config set output:\n%s", stdout)
 	}
 	if !strings.Contains(stderr, "no block s3/prod") {
@@ -107,6 +110,7 @@ func TestConfigSetViewUnset(t *testing.T) {
 	want[settings.LoggingLevel] = [2]string{"INFO", "profile"}
 	want[settings.LeaseTTL] = [2]string{"1m30s", "profile"}
 	want[settings.ExplainMisses] = [2]string{"true", "profile"}
+	want[settings.VerifyHits] = [2]string{"0.1", "profile"}
 	for k, w := range want {
 		if rows[k] != w {
 			t.Errorf("view after set: %s = %v, want %v\n%s", k, rows[k], w, out)
@@ -164,6 +168,10 @@ func TestConfigErrors(t *testing.T) {
 		{"set without value", []string{"set", "RESULTGEN_TASKS_REFRESH_CACHE"}, "", 2, []string{"not KEY=VALUE", "config unset"}},
 		{"set unknown key", []string{"set", "RESULTGEN_PERSIST=true"}, "", 2, []string{"RESULTGEN_PERSIST", "unknown setting", "known settings", "nothing changed"}},
 		{"set bad boolean", []string{"set", "RESULTGEN_TASKS_REFRESH_CACHE=maybe"}, "", 2, []string{"RESULTGEN_TASKS_REFRESH_CACHE", "not a boolean", "true or false"}},
+		{"set bad fraction", []string{"set", "RESULTGEN_VERIFY_HITS=10%"}, "", 2, []string{"RESULTGEN_VERIFY_HITS", "not a number", "number from 0 to 1"}},
+		{"set fraction above 1", []string{"set", "RESULTGEN_VERIFY_HITS=2"}, "", 2, []string{"RESULTGEN_VERIFY_HITS", "above 1"}},
+		{"view fraction as a TOML number", []string{"view"}, "RESULTGEN_VERIFY_HITS = 0.05\n", 0, []string{"RESULTGEN_VERIFY_HITS", "0.05", "profile"}},
+		{"help lists verify hits", []string{"-h"}, "", 0, []string{"RESULTGEN_VERIFY_HITS", "fraction of cache hits"}},
 		{"set bad storage", []string{"set", "RESULTGEN_DEFAULT_RESULT_STORAGE=gcs/X"}, "", 2, []string{`block name "X" must be lowercase`}},
 		{"set bad level", []string{"set", "RESULTGEN_LOGGING_LEVEL=verbose"}, "", 2, []string{"RESULTGEN_LOGGING_LEVEL", "not a logging level", "DEBUG, INFO, WARNING (or WARN) or ERROR"}},
 		{"view bad level", []string{"view"}, "RESULTGEN_LOGGING_LEVEL = \"loud\"\n", 1, []string{"config.toml", "RESULTGEN_LOGGING_LEVEL", "DEBUG, INFO, WARNING (or WARN) or ERROR"}},

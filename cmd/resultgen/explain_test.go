@@ -112,7 +112,7 @@ func TestExplainHelperChange(t *testing.T) {
 
 	write("3") // change scale only
 	state, reason, key2 := runProgram("3")
-	want := fmt.Sprintf("code changed: func scale (%s/clean.go:8)", rel)
+	want := fmt.Sprintf("code changed: func scale (%s/clean.go)", rel)
 	if state != "Completed" || !strings.Contains(reason, want) || strings.Contains(reason, "normalize") || strings.Contains(reason, "parameter") {
 		t.Errorf("after changing scale: %s, %q; want it to name only %q", state, reason, want)
 	}

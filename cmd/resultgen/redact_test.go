@@ -36,7 +36,7 @@ func runWithStorage(t *testing.T, spec string, asOption bool, logs *bytes.Buffer
 	defer e.Close()
 	def := &runtime.Def{
 		Kind: runtime.KindTask, Name: "leaky", Func: "example.com/app.Leaky",
-		Pos: "app.go:1", Source: "sha256:leaky", GoType: "int", Value: true,
+		Source: "sha256:leaky", GoType: "int", Value: true,
 	}
 	inv := runtime.Invocation[int]{Def: def, Body: func(context.Context) (int, error) { return 1, nil }}
 	if asOption {

@@ -54,10 +54,11 @@ Inspect and manage the result records programs stored.
           unreadable record (resultgen results verify tells more).
   show    the full metadata of one record; -value also decodes the value and
           prints it as JSON (msgpack and json records; gob needs the Go type,
-          so for gob only the metadata is shown). Task records also show
-          their key manifest: what the key was made of (policy, each
-          parameter's hash, never its value, code version and what it
-          covers, run id, storage_key template).
+          so for gob only the metadata is shown). "code version" is the
+          code that wrote the record, where it says (a named run's result:
+          its flow's). Task records also show their key manifest: what the
+          key was made of (policy, each parameter's hash, never its value,
+          code version and what it covers, run id, storage_key template).
   diff    what differs between two records' key manifests and result types,
           in the words of RESULTGEN_EXPLAIN_MISSES: "parameter n changed",
           "code changed: func normalize (pipeline/clean.go:42)", "result type

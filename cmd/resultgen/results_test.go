@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -868,5 +870,42 @@ func TestResultsFlowRun(t *testing.T) {
 		if exists(k) != want {
 			t.Errorf("after rm -flow-run, %s exists = %v, want %v", k, !want, want)
 		}
+	}
+}
+
+// TestResultsShowRunCodeVersion: `results show` of a named run's record
+// prints the code version of the flow that produced it, and so does the
+// record of a run that started and did not finish.
+func TestResultsShowRunCodeVersion(t *testing.T) {
+	resultsHome(t)
+	s, err := settings.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := runtime.NewEngine(s, runtime.WithLogger(slog.New(slog.DiscardHandler))) // the failing run logs its error
+	defer e.Close()
+	ctx := runtime.WithEngine(context.Background(), e)
+	const source = "sha256:1f0c2d3e4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+	def := &runtime.Def{Kind: runtime.KindFlow, Name: "report", Func: "example.com/app.Report", Source: source, GoType: "int", Value: true}
+	run := func(id string, err error) *runtime.State[int] {
+		return runtime.Run(ctx, runtime.Invocation[int]{Def: def, Options: []runtime.Option{runtime.RunID(id)},
+			Body: func(context.Context) (int, error) { return 7, err }})
+	}
+	if st := run("order-1", nil); st.Err() != nil || st.CodeVersion() != source {
+		t.Fatalf("run: %v, code version %q", st, st.CodeVersion())
+	}
+	if st := run("order-2", errors.New("crash")); !st.IsFailed() {
+		t.Fatalf("failing run: %v", st)
+	}
+	for key, also := range map[string]string{".runs/report/order-1": "run_record: true", ".runs/report/order-2": "run_record: started"} {
+		code, out, errs := call("results", "show", key)
+		if code != exitOK || !regexp.MustCompile(`(?m)^code version: +`+source+`$`).MatchString(out) || !regexp.MustCompile(`(?m)^  `+strings.Replace(also, " ", " +", 1)+`$`).MatchString(out) {
+			t.Errorf("show %s: exit %d, want the line \"code version: %s\" and the label %q\n%s%s", key, code, source, also, out, errs)
+		}
+	}
+	code, out, errs := call("results", "show", "-format", "json", ".runs/report/order-1")
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(out), &obj); code != exitOK || err != nil || obj["code_version"] != source {
+		t.Errorf("show json: exit %d %v, code_version %v\n%s%s", code, err, obj["code_version"], out, errs)
 	}
 }

@@ -1,6 +1,12 @@
-// Command resultvet reports //result: persistence settings that lose data,
-// collide or leak, as a go/analysis checker (review.Analyzer): the same
-// findings as resultgen review, for go vet and editors.
+// Command resultvet is resultgen's go/analysis checker, for go vet and
+// editors. It runs two analyzers:
+//
+//   - resultvet (review.Analyzer): //result: persistence settings that lose
+//     data, collide or leak, the same findings as resultgen review;
+//   - generated (generator.Analyzer): a result_gen.go that is stale,
+//     missing or obsolete, reported at the package clause, as resultgen
+//     check reports it, so that CI running go vet catches code edited
+//     without go generate.
 //
 // Usage:
 //
@@ -8,16 +14,21 @@
 //	go vet -vettool=$(which resultvet) ./...
 //	resultvet ./...            # standalone, same findings
 //	resultvet -fix=false -json ./...
+//	resultvet -generated=false ./...   # the findings only
 //
-// It judges with the built-in default settings and follows calls from a
-// flow to the tasks of its own package; resultgen review loads the settings
-// in force and follows calls across the packages it loads.
+// The findings are judged with the built-in default settings and follow
+// calls from a flow to the tasks of its own package; resultgen review loads
+// the settings in force and follows calls across the packages it loads.
+// The generated-file check loads each package that has a directive or a
+// result_gen.go once more (Check of package generator), with the default
+// build configuration, as go generate does.
 package main
 
 import (
-	"golang.org/x/tools/go/analysis/singlechecker"
+	"golang.org/x/tools/go/analysis/multichecker"
 
+	"github.com/resultgen/resultgen/generator"
 	"github.com/resultgen/resultgen/review"
 )
 
-func main() { singlechecker.Main(review.Analyzer) }
+func main() { multichecker.Main(review.Analyzer, generator.Analyzer) }

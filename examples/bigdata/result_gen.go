@@ -5,20 +5,40 @@ package main
 import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
+	"reflect"
 )
+
+// resultgenPackage is what this file was generated from: the first run of one of the package's
+// tasks or flows checks it against the sources, where they are on disk (runtime.Package).
+var resultgenPackage = &runtime.Package{
+	Path:   "github.com/resultgen/resultgen/examples/bigdata",
+	Dir:    "examples/bigdata",
+	Anchor: func() {},
+	Units: []string{
+		"directive Analyze 26e47ace6c4e examples/bigdata/main.go",
+		"directive Samples 11d2bc9706a9 examples/bigdata/main.go",
+		"directive Scratch 64a3068466cd examples/bigdata/main.go",
+		"func Analyze f069083b3334 examples/bigdata/main.go",
+		"func Samples b3ab2b1be2c8 examples/bigdata/main.go",
+		"func Scratch 6be63cc0f53f examples/bigdata/main.go",
+		"module std@go1.26.8",
+		"var github.com/resultgen/resultgen/runtime.ErrResultUnavailable ea2d44d38bd4 runtime/state.go",
+	},
+}
 
 // Samples: a changed signature or a stale generated file fails to compile.
 var _ func(int) []float64 = Samples
 
 var samplesTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Samples",
-	Func:   "github.com/resultgen/resultgen/examples/bigdata.Samples",
-	Pos:    "main.go:22",
-	Source: "sha256:7e3def39184e568cd471064b7ddbc1a712d71b4a3d479ccc9dfba375f03d2ed6",
-	Params: []string{"n"},
+	Kind:        runtime.KindTask,
+	Name:        "Samples",
+	Func:        "github.com/resultgen/resultgen/examples/bigdata.Samples",
+	Source:      "sha256:7e3def39184e568cd471064b7ddbc1a712d71b4a3d479ccc9dfba375f03d2ed6",
+	Params:      []string{"n"},
+	ParamTypes:  reflect.TypeFor[func(int)],
+	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
 	Units: []string{
-		"func Samples b3ab2b1be2c8 examples/bigdata/main.go:22",
+		"func Samples b3ab2b1be2c8 examples/bigdata/main.go",
 	},
 	GoType:   "[]float64",
 	TypeHash: "sha256:946dd0daba6ed409fd768a9f4a16a611f3427db1564b2e20bb2f79b7f9aa5dba",
@@ -29,6 +49,7 @@ var samplesTaskDef = &runtime.Def{
 		CacheInMemory: new(false),
 		CachePolicy:   "inputs",
 	},
+	Package: resultgenPackage,
 }
 
 // SamplesTask runs Samples as a task named "Samples":
@@ -93,10 +114,9 @@ var scratchTaskDef = &runtime.Def{
 	Kind:   runtime.KindTask,
 	Name:   "Scratch",
 	Func:   "github.com/resultgen/resultgen/examples/bigdata.Scratch",
-	Pos:    "main.go:37",
 	Source: "sha256:fe910fafda938f1f3fc3e5dc518145802a96f0a11b61594f7d91c6f279e9a239",
 	Units: []string{
-		"func Scratch 6be63cc0f53f examples/bigdata/main.go:37",
+		"func Scratch 6be63cc0f53f examples/bigdata/main.go",
 	},
 	GoType:   "[]byte",
 	TypeHash: "sha256:9abffb7ee4b99139692392d14744b457702b02b2a7fa5083f3507948ffcabb54",
@@ -106,6 +126,7 @@ var scratchTaskDef = &runtime.Def{
 		Persist:       new(false),
 		CacheInMemory: new(false),
 	},
+	Package: resultgenPackage,
 }
 
 // ScratchTask runs Scratch as a task named "Scratch":
@@ -160,12 +181,12 @@ var analyzeFlowDef = &runtime.Def{
 	Kind:     runtime.KindFlow,
 	Name:     "analyze",
 	Func:     "github.com/resultgen/resultgen/examples/bigdata.Analyze",
-	Pos:      "main.go:42",
 	Source:   "sha256:941e87fdf4d7ef93deb6bea6c2930a6c4ce7075b9876b8a82f1bbbb86c8ea535",
 	GoType:   "float64",
 	TypeHash: "sha256:6bd2a66c4467bc379fd21e11d74bfa2b0f8205baf39eefc20b2c4fecb198dd48",
 	TypeDesc: "float64",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // AnalyzeFlow runs Analyze as a flow named "analyze":

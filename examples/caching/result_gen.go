@@ -5,22 +5,51 @@ package main
 import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
+	"reflect"
 	"time"
 )
+
+// resultgenPackage is what this file was generated from: the first run of one of the package's
+// tasks or flows checks it against the sources, where they are on disk (runtime.Package).
+var resultgenPackage = &runtime.Package{
+	Path:   "github.com/resultgen/resultgen/examples/caching",
+	Dir:    "examples/caching",
+	Anchor: func() {},
+	Units: []string{
+		"const github.com/resultgen/resultgen/runtime/serializer.MsgpackName,JSONName,GobName,Default,CompressedPrefix,Zstd,Gzip,Zlib,DefaultCompression d5af79760029 runtime/serializer/serializer.go",
+		"directive Report 7a3d5c5c4d7a examples/caching/main.go",
+		"directive Weekly 26e47ace6c4e examples/caching/main.go",
+		"func Report e59def0dffdd examples/caching/main.go",
+		"func Weekly bf2cf6c13cab examples/caching/main.go",
+		"func github.com/resultgen/resultgen/runtime.RefreshCache 542acb0e5ffe runtime/options.go",
+		"method github.com/resultgen/resultgen/runtime/serializer.Spec.Equal 66cc437adb35 runtime/serializer/serializer.go",
+		"method github.com/resultgen/resultgen/runtime/serializer.Spec.String 865e89972b07 runtime/serializer/serializer.go",
+		"module std@go1.26.8",
+		"type github.com/resultgen/resultgen/runtime.Config 43d68f6ad97d runtime/api.go",
+		"type github.com/resultgen/resultgen/runtime.Option cc780939473e runtime/api.go",
+		"type github.com/resultgen/resultgen/runtime/serializer.Serializer 2ef9fe9da5c5 runtime/serializer/serializer.go",
+		"type github.com/resultgen/resultgen/runtime/serializer.Spec 18adf1b0c906 runtime/serializer/serializer.go",
+		"type github.com/resultgen/resultgen/runtime/storage.Info 27e20c33d0d3 runtime/storage/storage.go",
+		"type github.com/resultgen/resultgen/runtime/storage.PutOptions 230e1b992a89 runtime/storage/storage.go",
+		"type github.com/resultgen/resultgen/runtime/storage.Storage d3688bc92aa5 runtime/storage/storage.go",
+		"var computed 5037599630a6 examples/caching/main.go",
+	},
+}
 
 // Report: a changed signature or a stale generated file fails to compile.
 var _ func(string, bool) (string, error) = Report
 
 var reportTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Report",
-	Func:   "github.com/resultgen/resultgen/examples/caching.Report",
-	Pos:    "main.go:30",
-	Source: "sha256:ae32a1495189e89fa4d02b4d79ec56053c26a0519a145b7ab13d2a99c0f3e57d",
-	Params: []string{"region", "verbose"},
+	Kind:        runtime.KindTask,
+	Name:        "Report",
+	Func:        "github.com/resultgen/resultgen/examples/caching.Report",
+	Source:      "sha256:ae32a1495189e89fa4d02b4d79ec56053c26a0519a145b7ab13d2a99c0f3e57d",
+	Params:      []string{"region", "verbose"},
+	ParamTypes:  reflect.TypeFor[func(string, bool)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8", "sha256:b760f44fa5965c2474a3b471467a22c43185152129295af588b022ae50b50903"},
 	Units: []string{
-		"func Report e59def0dffdd examples/caching/main.go:30",
-		"var computed 5037599630a6 examples/caching/main.go:25",
+		"func Report e59def0dffdd examples/caching/main.go",
+		"var computed 5037599630a6 examples/caching/main.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "string",
@@ -31,6 +60,7 @@ var reportTaskDef = &runtime.Def{
 		CacheKeyFn:      true,
 		CacheExpiration: 2 * time.Second,
 	},
+	Package: resultgenPackage,
 }
 
 // ReportTask runs Report as a task named "Report":
@@ -97,11 +127,11 @@ func (t ReportTaskType) Submit(ctx context.Context, region string, verbose bool)
 var _ func(context.Context) error = Weekly
 
 var weeklyFlowDef = &runtime.Def{
-	Kind:   runtime.KindFlow,
-	Name:   "weekly",
-	Func:   "github.com/resultgen/resultgen/examples/caching.Weekly",
-	Pos:    "main.go:38",
-	Source: "sha256:a7339c36777be3d5d56abc8afc92164b5a1bd80109816940595270bebf01615e",
+	Kind:    runtime.KindFlow,
+	Name:    "weekly",
+	Func:    "github.com/resultgen/resultgen/examples/caching.Weekly",
+	Source:  "sha256:bb8f92cd847a9557f6e3ed17dcbeaf3d4f62fef82e51a85321248ee3c035ba04",
+	Package: resultgenPackage,
 }
 
 // WeeklyFlow runs Weekly as a flow named "weekly":

@@ -7,6 +7,29 @@ import (
 	"github.com/resultgen/resultgen/runtime"
 )
 
+// resultgenPackage is what this file was generated from: the first run of one of the package's
+// tasks or flows checks it against the sources, where they are on disk (runtime.Package).
+var resultgenPackage = &runtime.Package{
+	Path:   "github.com/resultgen/resultgen/examples/compressed",
+	Dir:    "examples/compressed",
+	Anchor: func() {},
+	Units: []string{
+		"directive AsGzipMsgpack de2b8eecca51 examples/compressed/main.go",
+		"directive AsJSON dd6477b030a3 examples/compressed/main.go",
+		"directive AsZlibGob 5cce928367e0 examples/compressed/main.go",
+		"directive AsZstdJSON 8f801dd0c5d3 examples/compressed/main.go",
+		"directive Compare 26e47ace6c4e examples/compressed/main.go",
+		"func AsGzipMsgpack f6f9e734eff6 examples/compressed/main.go",
+		"func AsJSON 7d03684bc732 examples/compressed/main.go",
+		"func AsZlibGob b7d91f7f9bff examples/compressed/main.go",
+		"func AsZstdJSON 19a1954284a2 examples/compressed/main.go",
+		"func Compare 9fa269f30e5d examples/compressed/main.go",
+		"func table 6d02b1a4bd31 examples/compressed/main.go",
+		"module std@go1.26.8",
+		"type Row 6bc1c0d15fdf examples/compressed/main.go",
+	},
+}
+
 // AsJSON: a changed signature or a stale generated file fails to compile.
 var _ func() []Row = AsJSON
 
@@ -14,12 +37,11 @@ var asJSONTaskDef = &runtime.Def{
 	Kind:   runtime.KindTask,
 	Name:   "AsJSON",
 	Func:   "github.com/resultgen/resultgen/examples/compressed.AsJSON",
-	Pos:    "main.go:33",
 	Source: "sha256:e3c0ce47677120218e45d934f2ec42947e38ab11f36289c983eff41fd164f731",
 	Units: []string{
-		"func AsJSON 7d03684bc732 examples/compressed/main.go:33",
-		"func table 6d02b1a4bd31 examples/compressed/main.go:22",
-		"type Row 6bc1c0d15fdf examples/compressed/main.go:15",
+		"func AsJSON 7d03684bc732 examples/compressed/main.go",
+		"func table 6d02b1a4bd31 examples/compressed/main.go",
+		"type Row 6bc1c0d15fdf examples/compressed/main.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "[]github.com/resultgen/resultgen/examples/compressed.Row",
@@ -30,6 +52,7 @@ var asJSONTaskDef = &runtime.Def{
 		StorageKey: "table.json",
 		Serializer: "json",
 	},
+	Package: resultgenPackage,
 }
 
 // AsJSONTask runs AsJSON as a task named "AsJSON":
@@ -90,12 +113,11 @@ var asZstdJSONTaskDef = &runtime.Def{
 	Kind:   runtime.KindTask,
 	Name:   "AsZstdJSON",
 	Func:   "github.com/resultgen/resultgen/examples/compressed.AsZstdJSON",
-	Pos:    "main.go:38",
 	Source: "sha256:0a4135c85a8587510b8a46f7505df540ac7326df18c9b606b13662e38b25ab2a",
 	Units: []string{
-		"func AsZstdJSON 19a1954284a2 examples/compressed/main.go:38",
-		"func table 6d02b1a4bd31 examples/compressed/main.go:22",
-		"type Row 6bc1c0d15fdf examples/compressed/main.go:15",
+		"func AsZstdJSON 19a1954284a2 examples/compressed/main.go",
+		"func table 6d02b1a4bd31 examples/compressed/main.go",
+		"type Row 6bc1c0d15fdf examples/compressed/main.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "[]github.com/resultgen/resultgen/examples/compressed.Row",
@@ -106,6 +128,7 @@ var asZstdJSONTaskDef = &runtime.Def{
 		StorageKey: "table.json.zst",
 		Serializer: "compressed/json",
 	},
+	Package: resultgenPackage,
 }
 
 // AsZstdJSONTask runs AsZstdJSON as a task named "AsZstdJSON":
@@ -166,12 +189,11 @@ var asGzipMsgpackTaskDef = &runtime.Def{
 	Kind:   runtime.KindTask,
 	Name:   "AsGzipMsgpack",
 	Func:   "github.com/resultgen/resultgen/examples/compressed.AsGzipMsgpack",
-	Pos:    "main.go:43",
 	Source: "sha256:8d3328e793bf8576d9c28710800fea4ff8d547ac6d083055c4d570a1b0b4b09a",
 	Units: []string{
-		"func AsGzipMsgpack f6f9e734eff6 examples/compressed/main.go:43",
-		"func table 6d02b1a4bd31 examples/compressed/main.go:22",
-		"type Row 6bc1c0d15fdf examples/compressed/main.go:15",
+		"func AsGzipMsgpack f6f9e734eff6 examples/compressed/main.go",
+		"func table 6d02b1a4bd31 examples/compressed/main.go",
+		"type Row 6bc1c0d15fdf examples/compressed/main.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "[]github.com/resultgen/resultgen/examples/compressed.Row",
@@ -183,6 +205,7 @@ var asGzipMsgpackTaskDef = &runtime.Def{
 		Serializer:  "compressed/msgpack",
 		Compression: "gzip",
 	},
+	Package: resultgenPackage,
 }
 
 // AsGzipMsgpackTask runs AsGzipMsgpack as a task named "AsGzipMsgpack":
@@ -244,12 +267,11 @@ var asZlibGobTaskDef = &runtime.Def{
 	Kind:   runtime.KindTask,
 	Name:   "AsZlibGob",
 	Func:   "github.com/resultgen/resultgen/examples/compressed.AsZlibGob",
-	Pos:    "main.go:48",
 	Source: "sha256:deb692b8233c720341334353380e328d70f4b251b444dc43b772f701be06695e",
 	Units: []string{
-		"func AsZlibGob b7d91f7f9bff examples/compressed/main.go:48",
-		"func table 6d02b1a4bd31 examples/compressed/main.go:22",
-		"type Row 6bc1c0d15fdf examples/compressed/main.go:15",
+		"func AsZlibGob b7d91f7f9bff examples/compressed/main.go",
+		"func table 6d02b1a4bd31 examples/compressed/main.go",
+		"type Row 6bc1c0d15fdf examples/compressed/main.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "[]github.com/resultgen/resultgen/examples/compressed.Row",
@@ -261,6 +283,7 @@ var asZlibGobTaskDef = &runtime.Def{
 		Serializer:  "compressed/gob",
 		Compression: "zlib",
 	},
+	Package: resultgenPackage,
 }
 
 // AsZlibGobTask runs AsZlibGob as a task named "AsZlibGob":
@@ -319,11 +342,11 @@ func (t AsZlibGobTaskType) Submit(ctx context.Context) *runtime.Future[[]Row] {
 var _ func(context.Context) error = Compare
 
 var compareFlowDef = &runtime.Def{
-	Kind:   runtime.KindFlow,
-	Name:   "compare",
-	Func:   "github.com/resultgen/resultgen/examples/compressed.Compare",
-	Pos:    "main.go:53",
-	Source: "sha256:6c82209b1fd6c0c8366cf9af4e887ba33a6ee42bd9ef5ed7c0a8881b6d3fd1e7",
+	Kind:    runtime.KindFlow,
+	Name:    "compare",
+	Func:    "github.com/resultgen/resultgen/examples/compressed.Compare",
+	Source:  "sha256:6c82209b1fd6c0c8366cf9af4e887ba33a6ee42bd9ef5ed7c0a8881b6d3fd1e7",
+	Package: resultgenPackage,
 }
 
 // CompareFlow runs Compare as a flow named "compare":

@@ -5,27 +5,51 @@ package main
 import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
+	"reflect"
 )
+
+// resultgenPackage is what this file was generated from: the first run of one of the package's
+// tasks or flows checks it against the sources, where they are on disk (runtime.Package).
+var resultgenPackage = &runtime.Package{
+	Path:   "github.com/resultgen/resultgen/examples/failures",
+	Dir:    "examples/failures",
+	Anchor: func() {},
+	Units: []string{
+		"directive Explode dd896289c4cd examples/failures/main.go",
+		"directive Handle 26e47ace6c4e examples/failures/main.go",
+		"directive Parse dd896289c4cd examples/failures/main.go",
+		"func Explode b3aec68ceeef examples/failures/main.go",
+		"func Handle 003fe37996e3 examples/failures/main.go",
+		"func Parse 5c811f1ddecd examples/failures/main.go",
+		"method github.com/resultgen/resultgen/runtime.PanicError.Error e190fac3a5e2 runtime/state.go",
+		"method github.com/resultgen/resultgen/runtime.PanicError.Unwrap 696c4f4e9cd1 runtime/state.go",
+		"module std@go1.26.8",
+		"type github.com/resultgen/resultgen/runtime.PanicError 0ee98f72766b runtime/state.go",
+		"var ErrNoInput d425bb011009 examples/failures/main.go",
+	},
+}
 
 // Parse: a changed signature or a stale generated file fails to compile.
 var _ func(string) (int, error) = Parse
 
 var parseTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Parse",
-	Func:   "github.com/resultgen/resultgen/examples/failures.Parse",
-	Pos:    "main.go:25",
-	Source: "sha256:f5c226c20c36bc02bad30a2782b7ecc404145bfba1ace6d0051ad08643a00439",
-	Params: []string{"s"},
+	Kind:        runtime.KindTask,
+	Name:        "Parse",
+	Func:        "github.com/resultgen/resultgen/examples/failures.Parse",
+	Source:      "sha256:f5c226c20c36bc02bad30a2782b7ecc404145bfba1ace6d0051ad08643a00439",
+	Params:      []string{"s"},
+	ParamTypes:  reflect.TypeFor[func(string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
 	Units: []string{
-		"func Parse 5c811f1ddecd examples/failures/main.go:25",
-		"var ErrNoInput d425bb011009 examples/failures/main.go:20",
+		"func Parse 5c811f1ddecd examples/failures/main.go",
+		"var ErrNoInput d425bb011009 examples/failures/main.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "int",
 	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
 	TypeDesc: "int",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // ParseTask runs Parse as a task named "Parse":
@@ -86,15 +110,15 @@ var explodeTaskDef = &runtime.Def{
 	Kind:   runtime.KindTask,
 	Name:   "Explode",
 	Func:   "github.com/resultgen/resultgen/examples/failures.Explode",
-	Pos:    "main.go:35",
 	Source: "sha256:bae3db5296ddf96f40812a4959d967a1292bd2cddba0a9263b479940c98fa32a",
 	Units: []string{
-		"func Explode b3aec68ceeef examples/failures/main.go:35",
+		"func Explode b3aec68ceeef examples/failures/main.go",
 	},
 	GoType:   "int",
 	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
 	TypeDesc: "int",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // ExplodeTask runs Explode as a task named "Explode":
@@ -149,12 +173,12 @@ var handleFlowDef = &runtime.Def{
 	Kind:     runtime.KindFlow,
 	Name:     "handle",
 	Func:     "github.com/resultgen/resultgen/examples/failures.Handle",
-	Pos:      "main.go:40",
 	Source:   "sha256:417bd89dffc0dd13973828c7eaba101d55f57bf79f4c865a7c3db0d2f1f4f21a",
 	GoType:   "int",
 	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
 	TypeDesc: "int",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // HandleFlow runs Handle as a flow named "handle":

@@ -5,20 +5,37 @@ package main
 import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
+	"reflect"
 )
+
+// resultgenPackage is what this file was generated from: the first run of one of the package's
+// tasks or flows checks it against the sources, where they are on disk (runtime.Package).
+var resultgenPackage = &runtime.Package{
+	Path:   "github.com/resultgen/resultgen/examples/flowrunkeys",
+	Dir:    "examples/flowrunkeys",
+	Anchor: func() {},
+	Units: []string{
+		"directive Greetings f66c33cb38dc examples/flowrunkeys/main.go",
+		"directive Hello 05618551c1e1 examples/flowrunkeys/main.go",
+		"func Greetings 0e74e5d95c84 examples/flowrunkeys/main.go",
+		"func Hello c7710c081a4c examples/flowrunkeys/main.go",
+		"module std@go1.26.8",
+	},
+}
 
 // Hello: a changed signature or a stale generated file fails to compile.
 var _ func(string) string = Hello
 
 var helloTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Hello",
-	Func:   "github.com/resultgen/resultgen/examples/flowrunkeys.Hello",
-	Pos:    "main.go:18",
-	Source: "sha256:32edda91f2b4f82fab2028e2fa155ed962786ae222d78ee03415d28d2df51a3a",
-	Params: []string{"name"},
+	Kind:        runtime.KindTask,
+	Name:        "Hello",
+	Func:        "github.com/resultgen/resultgen/examples/flowrunkeys.Hello",
+	Source:      "sha256:32edda91f2b4f82fab2028e2fa155ed962786ae222d78ee03415d28d2df51a3a",
+	Params:      []string{"name"},
+	ParamTypes:  reflect.TypeFor[func(string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
 	Units: []string{
-		"func Hello c7710c081a4c examples/flowrunkeys/main.go:18",
+		"func Hello c7710c081a4c examples/flowrunkeys/main.go",
 	},
 	GoType:         "string",
 	TypeHash:       "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
@@ -29,6 +46,7 @@ var helloTaskDef = &runtime.Def{
 		StorageKey: "{flow_run.flow_name}_{flow_run.name}_hello.json",
 		Serializer: "json",
 	},
+	Package: resultgenPackage,
 }
 
 // HelloTask runs Hello as a task named "Hello":
@@ -95,7 +113,6 @@ var greetingsFlowDef = &runtime.Def{
 	Kind:     runtime.KindFlow,
 	Name:     "greetings",
 	Func:     "github.com/resultgen/resultgen/examples/flowrunkeys.Greetings",
-	Pos:      "main.go:25",
 	Source:   "sha256:72e5d4042aae5e254949710807ec95c25ac541f67e9aaa17059a309da7655ca2",
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
@@ -104,6 +121,7 @@ var greetingsFlowDef = &runtime.Def{
 	Config: runtime.Config{
 		Name: "greetings",
 	},
+	Package: resultgenPackage,
 }
 
 // GreetingsFlow runs Greetings as a flow named "greetings":

@@ -5,20 +5,37 @@ package main
 import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
+	"reflect"
 )
+
+// resultgenPackage is what this file was generated from: the first run of one of the package's
+// tasks or flows checks it against the sources, where they are on disk (runtime.Package).
+var resultgenPackage = &runtime.Package{
+	Path:   "github.com/resultgen/resultgen/examples/quickstart",
+	Dir:    "examples/quickstart",
+	Anchor: func() {},
+	Units: []string{
+		"directive Greet 26e47ace6c4e examples/quickstart/main.go",
+		"directive Hello 1fd89d4832ae examples/quickstart/main.go",
+		"func Greet 8f937df6587e examples/quickstart/main.go",
+		"func Hello c7710c081a4c examples/quickstart/main.go",
+		"module std@go1.26.8",
+	},
+}
 
 // Hello: a changed signature or a stale generated file fails to compile.
 var _ func(string) string = Hello
 
 var helloTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Hello",
-	Func:   "github.com/resultgen/resultgen/examples/quickstart.Hello",
-	Pos:    "main.go:25",
-	Source: "sha256:32edda91f2b4f82fab2028e2fa155ed962786ae222d78ee03415d28d2df51a3a",
-	Params: []string{"name"},
+	Kind:        runtime.KindTask,
+	Name:        "Hello",
+	Func:        "github.com/resultgen/resultgen/examples/quickstart.Hello",
+	Source:      "sha256:32edda91f2b4f82fab2028e2fa155ed962786ae222d78ee03415d28d2df51a3a",
+	Params:      []string{"name"},
+	ParamTypes:  reflect.TypeFor[func(string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
 	Units: []string{
-		"func Hello c7710c081a4c examples/quickstart/main.go:25",
+		"func Hello c7710c081a4c examples/quickstart/main.go",
 	},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
@@ -28,6 +45,7 @@ var helloTaskDef = &runtime.Def{
 		StorageKey: "hello-{parameters[name]}.json",
 		Serializer: "json",
 	},
+	Package: resultgenPackage,
 }
 
 // HelloTask runs Hello as a task named "Hello":
@@ -94,12 +112,12 @@ var greetFlowDef = &runtime.Def{
 	Kind:     runtime.KindFlow,
 	Name:     "greet",
 	Func:     "github.com/resultgen/resultgen/examples/quickstart.Greet",
-	Pos:      "main.go:32",
 	Source:   "sha256:060314eda7b3ce53f80ed1a9f886d695b57fa7b29aafdd36208b7e7a158c8c64",
 	GoType:   "[]string",
 	TypeHash: "sha256:4af101177fe720bf0766557228231c42b38635920ef7206f518a04030b3dcdf0",
 	TypeDesc: "[]string",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // GreetFlow runs Greet as a flow named "greet":

@@ -5,7 +5,31 @@ package main
 import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
+	"reflect"
 )
+
+// resultgenPackage is what this file was generated from: the first run of one of the package's
+// tasks or flows checks it against the sources, where they are on disk (runtime.Package).
+var resultgenPackage = &runtime.Package{
+	Path:   "github.com/resultgen/resultgen/examples/quiz",
+	Dir:    "examples/quiz",
+	Anchor: func() {},
+	Units: []string{
+		"directive Log dd896289c4cd examples/quiz/main.go",
+		"directive Persisting ea90820f2f1a examples/quiz/main.go",
+		"directive Retrying 4eb3b0241dcc examples/quiz/main.go",
+		"directive Say dd896289c4cd examples/quiz/main.go",
+		"directive SayUnpersisted b90e88abdf86 examples/quiz/main.go",
+		"func Log 39f797e1e916 examples/quiz/main.go",
+		"func Persisting 96de9c7ee253 examples/quiz/main.go",
+		"func Retrying 6beaeb045566 examples/quiz/main.go",
+		"func Say 0bd52210595d examples/quiz/main.go",
+		"func SayUnpersisted c29c854a2fbc examples/quiz/main.go",
+		"func report d145fac2d945 examples/quiz/main.go",
+		"module std@go1.26.8",
+		"type reporter 34103c8aac47 examples/quiz/main.go",
+	},
+}
 
 // Say: a changed signature or a stale generated file fails to compile.
 var _ func() string = Say
@@ -14,15 +38,15 @@ var sayTaskDef = &runtime.Def{
 	Kind:   runtime.KindTask,
 	Name:   "Say",
 	Func:   "github.com/resultgen/resultgen/examples/quiz.Say",
-	Pos:    "main.go:26",
 	Source: "sha256:34d00ff38cca3e6e2531bb8a9777d3a1d0b0fd67d447d9d887768ef53bf087d7",
 	Units: []string{
-		"func Say 0bd52210595d examples/quiz/main.go:26",
+		"func Say 0bd52210595d examples/quiz/main.go",
 	},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
 	TypeDesc: "string",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // SayTask runs Say as a task named "Say":
@@ -77,10 +101,9 @@ var sayUnpersistedTaskDef = &runtime.Def{
 	Kind:   runtime.KindTask,
 	Name:   "SayUnpersisted",
 	Func:   "github.com/resultgen/resultgen/examples/quiz.SayUnpersisted",
-	Pos:    "main.go:31",
 	Source: "sha256:159d0c256a23e2deab06e62602de09c4541929d4add8fee8636657c2282345e8",
 	Units: []string{
-		"func SayUnpersisted c29c854a2fbc examples/quiz/main.go:31",
+		"func SayUnpersisted c29c854a2fbc examples/quiz/main.go",
 	},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
@@ -90,6 +113,7 @@ var sayUnpersistedTaskDef = &runtime.Def{
 		Persist: new(false),
 		Retries: 3,
 	},
+	Package: resultgenPackage,
 }
 
 // SayUnpersistedTask runs SayUnpersisted as a task named "SayUnpersisted":
@@ -144,16 +168,18 @@ func (t SayUnpersistedTaskType) Submit(ctx context.Context) *runtime.Future[stri
 var _ func(string) = Log
 
 var logTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Log",
-	Func:   "github.com/resultgen/resultgen/examples/quiz.Log",
-	Pos:    "main.go:36",
-	Source: "sha256:e366a04f88dbf85849ab0a7e13e88fb17a45349fa1ac861696e66619d0e9c9b5",
-	Params: []string{"msg"},
+	Kind:        runtime.KindTask,
+	Name:        "Log",
+	Func:        "github.com/resultgen/resultgen/examples/quiz.Log",
+	Source:      "sha256:e366a04f88dbf85849ab0a7e13e88fb17a45349fa1ac861696e66619d0e9c9b5",
+	Params:      []string{"msg"},
+	ParamTypes:  reflect.TypeFor[func(string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
 	Units: []string{
-		"func Log 39f797e1e916 examples/quiz/main.go:36",
+		"func Log 39f797e1e916 examples/quiz/main.go",
 		"module std@go1.26.8",
 	},
+	Package: resultgenPackage,
 }
 
 // LogTask runs Log as a task named "Log":
@@ -216,12 +242,12 @@ var persistingFlowDef = &runtime.Def{
 	Kind:   runtime.KindFlow,
 	Name:   "persisting",
 	Func:   "github.com/resultgen/resultgen/examples/quiz.Persisting",
-	Pos:    "main.go:42",
 	Source: "sha256:b9761c6e18bf31f1d88214003f2b7524b5932712510fbe6d70804c2cdcbb8167",
 	Config: runtime.Config{
 		Persist: new(true),
 		Storage: "local:quiz-results",
 	},
+	Package: resultgenPackage,
 }
 
 // PersistingFlow runs Persisting as a flow named "persisting":
@@ -280,7 +306,6 @@ var retryingFlowDef = &runtime.Def{
 	Kind:     runtime.KindFlow,
 	Name:     "retrying",
 	Func:     "github.com/resultgen/resultgen/examples/quiz.Retrying",
-	Pos:      "main.go:51",
 	Source:   "sha256:4259f2883082cf9b9405a1670525f312f48df28925734f76727779965fc58e7b",
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
@@ -289,6 +314,7 @@ var retryingFlowDef = &runtime.Def{
 	Config: runtime.Config{
 		Retries: 2,
 	},
+	Package: resultgenPackage,
 }
 
 // RetryingFlow runs Retrying as a flow named "retrying":

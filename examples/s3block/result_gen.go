@@ -5,21 +5,39 @@ package main
 import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
+	"reflect"
 )
+
+// resultgenPackage is what this file was generated from: the first run of one of the package's
+// tasks or flows checks it against the sources, where they are on disk (runtime.Package).
+var resultgenPackage = &runtime.Package{
+	Path:   "github.com/resultgen/resultgen/examples/s3block",
+	Dir:    "examples/s3block",
+	Anchor: func() {},
+	Units: []string{
+		"directive Forecast ac097467b10a examples/s3block/main.go",
+		"directive Morning 26e47ace6c4e examples/s3block/main.go",
+		"func Forecast e05e92e6b625 examples/s3block/main.go",
+		"func Morning d4e4e281c9c6 examples/s3block/main.go",
+		"module std@go1.26.8",
+		"type Outlook 59beb1a0d3a4 examples/s3block/main.go",
+	},
+}
 
 // Forecast: a changed signature or a stale generated file fails to compile.
 var _ func(string) Outlook = Forecast
 
 var forecastTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Forecast",
-	Func:   "github.com/resultgen/resultgen/examples/s3block.Forecast",
-	Pos:    "main.go:52",
-	Source: "sha256:54f5b48c5295240405d647f668a7a06a3dd9bd176963e117578b602f552029c8",
-	Params: []string{"city"},
+	Kind:        runtime.KindTask,
+	Name:        "Forecast",
+	Func:        "github.com/resultgen/resultgen/examples/s3block.Forecast",
+	Source:      "sha256:54f5b48c5295240405d647f668a7a06a3dd9bd176963e117578b602f552029c8",
+	Params:      []string{"city"},
+	ParamTypes:  reflect.TypeFor[func(string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
 	Units: []string{
-		"func Forecast e05e92e6b625 examples/s3block/main.go:52",
-		"type Outlook 59beb1a0d3a4 examples/s3block/main.go:41",
+		"func Forecast e05e92e6b625 examples/s3block/main.go",
+		"type Outlook 59beb1a0d3a4 examples/s3block/main.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "github.com/resultgen/resultgen/examples/s3block.Outlook",
@@ -31,6 +49,7 @@ var forecastTaskDef = &runtime.Def{
 		StorageKey: "forecast/{parameters[city]}.json",
 		Serializer: "json",
 	},
+	Package: resultgenPackage,
 }
 
 // ForecastTask runs Forecast as a task named "Forecast":
@@ -98,12 +117,12 @@ var morningFlowDef = &runtime.Def{
 	Kind:     runtime.KindFlow,
 	Name:     "morning",
 	Func:     "github.com/resultgen/resultgen/examples/s3block.Morning",
-	Pos:      "main.go:64",
 	Source:   "sha256:0aaf8f8b3cd29df8aeae440e7b77aa97c16ff4e602f676ade7dc489165423096",
 	GoType:   "int",
 	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
 	TypeDesc: "int",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // MorningFlow runs Morning as a flow named "morning":

@@ -87,7 +87,7 @@ func spin(d time.Duration) {
 }
 
 func def(name, goType string, cfg runtime.Config, kind runtime.Kind) *runtime.Def {
-	return &runtime.Def{Kind: kind, Name: name, Func: "bench." + name, Pos: "bench.go:1",
+	return &runtime.Def{Kind: kind, Name: name, Func: "bench." + name,
 		Source: "sha256:" + name, GoType: goType, Value: true, Config: cfg}
 }
 

@@ -94,6 +94,9 @@ func analyzePackage(ld *loaded, codes *CodeVersions, p *packages.Package, pp *pa
 		Path: p.PkgPath, Name: p.Name, Dir: dir, Fset: ld.fset, Types: p.Types,
 		GenFile: gen, GenFileExists: ld.genExists[gen], Directives: len(pp.dirs),
 	}
+	if root := moduleRoot(p); root != "" {
+		pkg.ModDir = relFile(root, dir)
+	}
 	if p.Types == nil || p.TypesInfo == nil {
 		pkg.Diagnostics = a.diags
 		return pkg, a.diags
@@ -167,6 +170,7 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 		Pos:   a.fset.Position(decl.Pos()),
 	}
 	f.RunName = RunName(d)
+	f.DirectiveHash = directiveHash(decl)
 	ok := true
 
 	// parameters

@@ -4,16 +4,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"go/ast"
-	"go/scanner"
 	"go/token"
 	"go/types"
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
+
+	"github.com/resultgen/resultgen/internal/srcunit"
 )
 
 // CodeVersion is what a function's task-source hash (Def.Source, the
@@ -28,13 +28,14 @@ type CodeVersion struct {
 	// standard library ("std@go1.26"), each part sorted.
 	Covers []string `json:"covers"`
 	// Units is one line per covered declaration and module, sorted, for
-	// runtime.Def.Units: "KIND NAME HASH POS" ("func normalize 3fa9c1d2e4b5
-	// pipeline/clean.go:42"), where KIND is func, method, type, var or
-	// const, NAME leaves the task's own import path out, HASH is the first
-	// 12 hex digits of the SHA-256 of the declaration's hashed text and POS
-	// its file (relative to its module's root) and line; a module is
-	// "module PATH@VERSION". The runtime diffs two lists to say which
-	// declaration changed between two records.
+	// runtime.Def.Units: "KIND NAME HASH FILE" ("func normalize 3fa9c1d2e4b5
+	// pipeline/clean.go"), where KIND is func, method, type, var or const,
+	// NAME leaves the task's own import path out, HASH is
+	// srcunit.Hash(NAME, the declaration's text) and FILE its file,
+	// relative to the root of the task's module (no line: moving code
+	// changes nothing); a module is "module PATH@VERSION". The runtime diffs
+	// two lists to say which declaration changed between two records, and
+	// checks them against the sources (runtime.Package).
 	Units []string `json:"units,omitempty"`
 }
 
@@ -294,6 +295,7 @@ func (cv *CodeVersions) Of(fn *types.Func) (CodeVersion, bool) {
 	// out (the cache key has it anyway): a package copied or moved keeps
 	// its hashes.
 	own := cp.p.PkgPath + "."
+	modRoot := moduleRoot(cp.p)
 	type entry struct{ name, text string }
 	hashed := make([]entry, 0, len(units))
 	v := CodeVersion{Covers: make([]string, 0, len(units)+len(mods))}
@@ -304,7 +306,7 @@ func (cv *CodeVersions) Of(fn *types.Func) (CodeVersion, bool) {
 		}
 		hashed = append(hashed, entry{name, u.text})
 		v.Covers = append(v.Covers, u.name)
-		v.Units = append(v.Units, unitLine(u, name))
+		v.Units = append(v.Units, unitLine(u, name, modRoot))
 	}
 	sort.Strings(v.Units)
 	sort.Slice(hashed, func(i, j int) bool {
@@ -339,32 +341,43 @@ func (cv *CodeVersions) Of(fn *types.Func) (CodeVersion, bool) {
 	return v, true
 }
 
-// unitLine is u's line in CodeVersion.Units.
-func unitLine(u *codeUnit, name string) string {
-	kind := "func"
+// unitLine is u's line in CodeVersion.Units; root is the folder file
+// paths are relative to (the task's module's), "" when unknown.
+func unitLine(u *codeUnit, name, root string) string {
+	kind := srcunit.Func
 	switch n := u.node.(type) {
 	case *ast.FuncDecl:
 		if n.Recv != nil {
-			kind = "method"
+			kind = srcunit.Method
 		}
 	case *ast.GenDecl:
-		kind = "const"
+		kind = srcunit.Const
 	default:
 		kind = strings.TrimSpace(u.prefix)
 	}
-	sum := sha256.Sum256([]byte(name + "\n" + u.text))
-	pos := filepath.Base(u.file)
-	if p := u.pkg.p; p != nil {
-		if m := p.Module; m != nil && m.Dir != "" {
-			if rel, err := filepath.Rel(m.Dir, u.file); err == nil && !strings.HasPrefix(rel, "..") {
-				pos = filepath.ToSlash(rel)
-			}
-		}
-		if tf := p.Fset.File(u.start); tf != nil {
-			pos += ":" + strconv.Itoa(tf.Line(u.start))
+	return kind + " " + name + " " + srcunit.Hash(name, u.text) + " " + relFile(root, u.file)
+}
+
+// relFile is file relative to root, slash-separated; its base name when
+// root is "" or file is on another volume.
+func relFile(root, file string) string {
+	if root != "" {
+		if rel, err := filepath.Rel(root, file); err == nil {
+			return filepath.ToSlash(rel)
 		}
 	}
-	return kind + " " + name + " " + hex.EncodeToString(sum[:6]) + " " + pos
+	return filepath.Base(file)
+}
+
+// moduleRoot is the root folder of p's module, "" outside modules.
+func moduleRoot(p *packages.Package) string {
+	if p == nil || p.Module == nil {
+		return ""
+	}
+	if p.Module.Replace != nil && p.Module.Replace.Dir != "" {
+		return p.Module.Replace.Dir
+	}
+	return p.Module.Dir
 }
 
 // resolve computes u's normalized text and direct references, once.
@@ -474,8 +487,8 @@ func (cp *codePkg) generatedTarget(name string) *codeUnit {
 }
 
 // tokens is the source of [start, end) in file as its tokens, comments and
-// layout left out: a separator (";" or ",") right before a closing bracket
-// is dropped, since whether it is written depends on line breaks only.
+// layout left out (srcunit.Normalize, the rule the runtime's stale-code
+// check applies to the same range).
 func (cv *CodeVersions) tokens(fset *token.FileSet, file string, start, end token.Pos) string {
 	src, ok := cv.files[file]
 	if !ok {
@@ -493,35 +506,19 @@ func (cv *CodeVersions) tokens(fset *token.FileSet, file string, start, end toke
 	if lo < 0 || hi > len(src) || lo > hi {
 		return ""
 	}
-	seg := src[lo:hi]
-	var s scanner.Scanner
-	fs := token.NewFileSet()
-	s.Init(fs.AddFile("", -1, len(seg)), seg, nil, 0)
-	var b strings.Builder
-	pending := ""
-	for {
-		_, tok, lit := s.Scan()
-		if tok == token.EOF {
-			break
+	return srcunit.Normalize(src[lo:hi])
+}
+
+// directiveHash is srcunit.DirectiveHash of decl's directive lines (its
+// doc comment's lines that start with srcunit.DirectivePrefix).
+func directiveHash(decl *ast.FuncDecl) string {
+	var lines []string
+	if decl.Doc != nil {
+		for _, c := range decl.Doc.List {
+			if strings.HasPrefix(c.Text, srcunit.DirectivePrefix) {
+				lines = append(lines, c.Text)
+			}
 		}
-		switch tok {
-		case token.SEMICOLON, token.COMMA:
-			pending = tok.String()
-			continue
-		case token.RPAREN, token.RBRACE, token.RBRACK:
-			pending = ""
-		}
-		if pending != "" {
-			b.WriteString(pending)
-			b.WriteByte(' ')
-			pending = ""
-		}
-		if lit != "" {
-			b.WriteString(lit) // identifiers, keywords, literals
-		} else {
-			b.WriteString(tok.String())
-		}
-		b.WriteByte(' ')
 	}
-	return b.String()
+	return srcunit.DirectiveHash(lines)
 }

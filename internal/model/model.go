@@ -73,6 +73,11 @@ type Package struct {
 	// Directives counts the functions with a directive, including those that
 	// failed a check (a package with errors still "has directives").
 	Directives int
+
+	// ModDir is Dir relative to the root of its module, slash-separated
+	// ("." at the root); "" outside modules. The runtime finds the sources
+	// of a generated file from it (runtime.Package.Dir).
+	ModDir string
 }
 
 // Func is one directive-carrying function and its resolved settings.
@@ -100,6 +105,10 @@ type Func struct {
 	// documentation, "Code version").
 	Source      string
 	CodeVersion CodeVersion
+	// DirectiveHash is srcunit.DirectiveHash of the function's directive
+	// lines: the runtime's stale-code check sees a directive edited since
+	// generation through it.
+	DirectiveHash string
 
 	StorageKey *KeyTemplate // compiled storage_key; nil when unset
 	CacheKeyFn *types.Func  // cache_key_fn; nil when unset

@@ -243,6 +243,25 @@ type ParamSum struct {
 	Excluded bool   `json:"excluded,omitempty"`
 }
 
+// LabelCodeVersion is the label that holds the code version
+// (runtime.Def.Source, "sha256:<hex>") of the function whose run wrote the
+// record, where the runtime records one: the result of a named flow run (the
+// flow's version) and the records of the tasks of a named run (each task's).
+const LabelCodeVersion = "code_version"
+
+// CodeVersion returns the code version of the function that wrote the
+// record: its LabelCodeVersion label, else the code version its key was made
+// of (Manifest.Source); "" when the record does not say.
+func (m Meta) CodeVersion() string {
+	if v := m.Labels[LabelCodeVersion]; v != "" {
+		return v
+	}
+	if m.Manifest != nil {
+		return m.Manifest.Source
+	}
+	return ""
+}
+
 // Expired reports whether the record has an expiration at or before now.
 func (m Meta) Expired(now time.Time) bool { return !m.Expires.IsZero() && !now.Before(m.Expires) }
 

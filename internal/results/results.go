@@ -362,6 +362,7 @@ type entryJSON struct {
 	Status     Status            `json:"status"`
 	Task       string            `json:"task,omitempty"`
 	GoType     string            `json:"go_type,omitempty"`
+	Code       string            `json:"code_version,omitempty"`
 	Serializer string            `json:"serializer,omitempty"`
 	Literal    *string           `json:"literal,omitempty"`
 	Size       *int64            `json:"size,omitempty"` // payload; absent when unknown
@@ -380,7 +381,8 @@ type entryJSON struct {
 }
 
 // MarshalJSON renders the entry as one flat JSON object: key, location,
-// status, task, go_type, serializer (absent for literals) or literal, size
+// status, task, go_type, code_version (record.Meta.CodeVersion; absent when
+// the record does not say), serializer (absent for literals) or literal, size
 // (payload bytes, absent when unknown), checksum, object_size, version,
 // created, expires (absent: never), expired, modified, labels and error;
 // for a store's own file (StatusTemporary) also kind, pid and stale.
@@ -407,6 +409,7 @@ func (e Entry) toJSON() entryJSON {
 	if e.Status == StatusRecord {
 		m := e.Meta
 		j.Task, j.GoType, j.Literal, j.Labels, j.Version, j.Checksum = m.Task, m.GoType, m.Literal, m.Labels, m.Version, m.Checksum
+		j.Code = m.CodeVersion()
 		if m.Serializer != nil {
 			j.Serializer = m.Serializer.String()
 		}

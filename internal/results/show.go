@@ -40,8 +40,9 @@ type showJSON struct {
 }
 
 // WriteShow renders s to w: format "text" is one "name: value" line per
-// metadata field, labels and key manifest indented, then "value:" and the
-// value as indented JSON; "json" is one JSON object, Entry's fields (see
+// metadata field ("code version" when the record says which code wrote it:
+// record.Meta.CodeVersion), labels and key manifest indented, then "value:"
+// and the value as indented JSON; "json" is one JSON object, Entry's fields (see
 // Entry.MarshalJSON) followed by "value" or "value_error".
 func WriteShow(w io.Writer, s Shown, format string) error {
 	var value []byte
@@ -76,6 +77,9 @@ func WriteShow(w io.Writer, s Shown, format string) error {
 	row("location", e.Location)
 	row("task", dash(m.Task))
 	row("function", dash(m.Func))
+	if v := m.CodeVersion(); v != "" {
+		row("code version", v)
+	}
 	row("go type", dash(m.GoType))
 	switch {
 	case m.TypeHash == "":

@@ -11,10 +11,14 @@ import (
 	"github.com/resultgen/resultgen/runtime/settings"
 )
 
-// durable is the program of runtime/testdata/durable (see runtime's
+// durable is the program of runtime/testdata/durable, and versions the two
+// versions of durabletest's report program (see runtime's
 // durable_process_test.go for the same tests on local storage), built once
 // and removed by TestMain.
-var durable durabletest.Program
+var (
+	durable  durabletest.Program
+	versions durabletest.Versions
+)
 
 // durableEnv is the world's environment for the durable program, storing
 // in the world's block, with a 2s lease so that a killed holder's run lock
@@ -59,4 +63,16 @@ func TestDurableRunResumesAfterKillS3(t *testing.T) {
 func TestDurableRunOneRunnerPerIDS3(t *testing.T) {
 	w := newWorld(t, s3test.Shared(t), s3test.BucketOptions{})
 	durabletest.OneRunnerPerID(t, durable.Path(t), w.durableEnv("DURABLE_TASK_SLEEP=20ms", "DURABLE_SYNC="+w.sync), w.sync, 40)
+}
+
+// TestDurableRunCodeChangeS3 resumes a named run killed under one version
+// of a program with the next version, whose flow changed, on S3: it fails
+// with ErrRunCodeChanged unless it opts in, and then runs only the changed
+// steps (durabletest.CodeChange).
+func TestDurableRunCodeChangeS3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and builds two programs")
+	}
+	w := newWorld(t, s3test.Shared(t), s3test.BucketOptions{})
+	durabletest.CodeChange(t, &versions, w.durableEnv(), blockSlug)
 }

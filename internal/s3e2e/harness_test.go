@@ -39,6 +39,7 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(flowDir)
 	}
 	durable.Close()
+	versions.Close()
 	os.Exit(code)
 }
 

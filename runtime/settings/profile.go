@@ -97,13 +97,13 @@ func (p *Profile) parse(data []byte) error {
 					Err: invalid(ErrInvalidValue, "must be a string"), Fix: "quote the value"}
 			}
 			raw = strconv.FormatBool(v)
-		default:
-			fix := "write a quoted string"
-			if s.kind == kindBool {
-				fix = "write true or false"
+		case float64, int64:
+			if s.kind != kindFraction {
+				return notStringOrBool(key, p.path, s.kind, v)
 			}
-			return &Error{Name: key, Source: p.path, Value: fmt.Sprint(v), HasValue: true,
-				Err: invalid(ErrInvalidValue, "a %s, not a string or boolean", tomlType(v)), Fix: fix}
+			raw = fmt.Sprint(v)
+		default:
+			return notStringOrBool(key, p.path, s.kind, v)
 		}
 		norm, err := checkValue(s, raw)
 		if err != nil {
@@ -188,13 +188,13 @@ func blockFromTable(slug string, fields map[string]any) (Block, error) {
 				}
 				b.Insecure = x
 			default:
-				return b, &Error{Name: name, Value: fmt.Sprint(v), HasValue: true, Err: invalid(ErrInvalidValue, "a %s, not a boolean", tomlType(v)), Fix: boolFix}
+				return b, &Error{Name: name, Value: fmt.Sprint(v), HasValue: true, Err: invalid(ErrInvalidValue, "%s, not a boolean", tomlType(v)), Fix: boolFix}
 			}
 			continue
 		}
 		s, ok := v.(string)
 		if !ok {
-			return b, &Error{Name: name, Value: fmt.Sprint(v), HasValue: true, Err: invalid(ErrInvalidValue, "a %s, not a string", tomlType(v)), Fix: "write a quoted string"}
+			return b, &Error{Name: name, Value: fmt.Sprint(v), HasValue: true, Err: invalid(ErrInvalidValue, "%s, not a string", tomlType(v)), Fix: "write a quoted string"}
 		}
 		switch f {
 		case "url", "path":
@@ -221,20 +221,36 @@ func blockFromTable(slug string, fields map[string]any) (Block, error) {
 	return b, nil
 }
 
+// notStringOrBool is the error for a setting of the profile file given as
+// a TOML value of another type than its kind takes.
+func notStringOrBool(key, path string, k kind, v any) *Error {
+	what, fix := "%s, not a string or boolean", "write a quoted string"
+	switch k {
+	case kindBool:
+		fix = "write true or false"
+	case kindFraction:
+		what, fix = "%s, not a number or string", fractionFix
+	}
+	return &Error{Name: key, Source: path, Value: fmt.Sprint(v), HasValue: true,
+		Err: invalid(ErrInvalidValue, what, tomlType(v)), Fix: fix}
+}
+
+// tomlType names the TOML type of a decoded value, with its article: "a
+// number", "an array".
 func tomlType(v any) string {
 	switch v.(type) {
 	case int64, float64:
-		return "number"
+		return "a number"
 	case []any:
-		return "array"
+		return "an array"
 	case map[string]any:
-		return "table"
+		return "a table"
 	case bool:
-		return "boolean"
+		return "a boolean"
 	case string:
-		return "string"
+		return "a string"
 	}
-	return "date or time"
+	return "a date or time"
 }
 
 // withFix adds to the fix of an *Error.
@@ -371,9 +387,12 @@ func (p *Profile) Encode() ([]byte, error) {
 	if len(p.values) > 0 {
 		top := map[string]any{}
 		for k, v := range p.values {
-			if s, _ := lookupSpec(k); s.kind == kindBool {
+			switch s, _ := lookupSpec(k); s.kind {
+			case kindBool:
 				top[k] = v == "true"
-			} else {
+			case kindFraction:
+				top[k], _ = strconv.ParseFloat(v, 64) // checked by Set and parse
+			default:
 				top[k] = v
 			}
 		}

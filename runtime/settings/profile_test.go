@@ -34,6 +34,7 @@ func TestProfileRoundTrip(t *testing.T) {
 		{settings.LoggingLevel, "warn"},
 		{settings.LeaseTTL, "90s"},
 		{settings.ExplainMisses, "yes"},
+		{settings.VerifyHits, ".5"},
 	}
 	for _, kv := range sets {
 		if err := p.Set(kv[0], kv[1]); err != nil {
@@ -88,6 +89,7 @@ func TestProfileRoundTrip(t *testing.T) {
 		LoggingLevel:      "WARNING",
 		LeaseTTL:          90 * time.Second,
 		ExplainMisses:     true,
+		VerifyHits:        0.5,
 		Blocks: map[string]settings.Block{
 			"s3/prod":       blocks[0],
 			"local/scratch": {Slug: "local/scratch", URL: filepath.Join(wd, "scratch")},
@@ -104,6 +106,7 @@ func TestProfileRoundTrip(t *testing.T) {
 			settings.LoggingLevel:      settings.FromProfile,
 			settings.LeaseTTL:          settings.FromProfile,
 			settings.ExplainMisses:     settings.FromProfile,
+			settings.VerifyHits:        settings.FromProfile,
 		},
 	}
 	if !reflect.DeepEqual(s, want) {
@@ -173,6 +176,8 @@ func TestProfileRefusals(t *testing.T) {
 		{"set bad level", func() error { return p.Set(settings.LoggingLevel, "loud") }, settings.ErrInvalidValue, "DEBUG, INFO, WARNING (or WARN) or ERROR"},
 		{"set bad lease ttl", func() error { return p.Set(settings.LeaseTTL, "30") }, settings.ErrInvalidValue, "Go duration of at least 1s"},
 		{"set short lease ttl", func() error { return p.Set(settings.LeaseTTL, "500ms") }, settings.ErrInvalidValue, "shorter than 1s"},
+		{"set bad verify hits", func() error { return p.Set(settings.VerifyHits, "1.5") }, settings.ErrInvalidValue, "above 1"},
+		{"set verify hits not a number", func() error { return p.Set(settings.VerifyHits, "all") }, settings.ErrInvalidValue, "number from 0 to 1"},
 		{"unset unknown", func() error { return p.Unset("RESULTGEN_NOPE") }, settings.ErrUnknownSetting, "known settings"},
 		{"block bad slug", func() error { return p.SetBlock(settings.Block{Slug: "s3", URL: "s3://bkt"}) }, settings.ErrInvalidSlug, "TYPE/NAME"},
 		{"block bad url", func() error { return p.SetBlock(settings.Block{Slug: "s3/x", URL: "bkt"}) }, settings.ErrInvalidValue, "s3://"},

@@ -16,6 +16,7 @@
 //	RESULTGEN_LOGGING_LEVEL               level     WARNING                  least level of the runtime's run logs
 //	RESULTGEN_LEASE_TTL                   duration  30s                      how long a dead holder's lease blocks a serializable key (see Leases)
 //	RESULTGEN_EXPLAIN_MISSES              bool      false                    a cache miss names what changed since the task's last record (runtime.WithExplain)
+//	RESULTGEN_VERIFY_HITS                 fraction  0                        recompute that fraction of cache hits and warn when the value differs (runtime.VerifyHits)
 //
 // RESULTGEN_HOME (default ~/.resultgen) says where the profile is, so it is
 // read from the environment only. HOME gives ~; without HOME the operating
@@ -29,6 +30,9 @@
 //     read as WARNING.
 //   - A duration is a Go duration ("30s", "1m30s") of at least 1s;
 //     Settings.LeaseTTL and the profile hold its normal form ("1m30s").
+//   - A fraction is a decimal number from 0 to 1 ("0", "0.05", "1"); the
+//     profile file also takes it as a TOML number (0.05). Settings.VerifyHits
+//     holds it, and the profile its shortest form ("0.05").
 //   - A path may start with ~ or ~/ (not ~user). A relative path in the
 //     environment is relative to the working directory; a relative path in
 //     the profile file is relative to the file's folder. Settings always
@@ -67,7 +71,7 @@
 // # The profile file
 //
 // config.toml is TOML. Top-level keys are setting names with string values;
-// boolean settings also take TOML booleans. Named storage blocks are tables
+// boolean settings also take TOML booleans, and fractions TOML numbers. Named storage blocks are tables
 // whose header quotes the slug TYPE/NAME, TYPE being s3 or local and NAME
 // matching [a-z0-9][a-z0-9._-]*:
 //
@@ -118,6 +122,7 @@ const (
 	LoggingLevel      = "RESULTGEN_LOGGING_LEVEL"
 	LeaseTTL          = "RESULTGEN_LEASE_TTL"
 	ExplainMisses     = "RESULTGEN_EXPLAIN_MISSES"
+	VerifyHits        = "RESULTGEN_VERIFY_HITS"
 	Home              = "RESULTGEN_HOME"
 )
 
@@ -132,6 +137,7 @@ type Settings struct {
 	LoggingLevel      string           // "DEBUG", "INFO", "WARNING" or "ERROR"; "" means WARNING
 	LeaseTTL          time.Duration    // 0 means DefaultLeaseTTL
 	ExplainMisses     bool             // explain cache misses against the task's last record
+	VerifyHits        float64          // fraction of cache hits recomputed and compared, 0 to 1 (runtime.VerifyHits)
 	Blocks            map[string]Block // by slug "TYPE/NAME"
 
 	// Profile is the path of the profile file (which may not exist).
@@ -238,6 +244,8 @@ func Resolve(lookup func(string) (string, bool), home string, prof *Profile) (Se
 			s.LoggingLevel = raw
 		case LeaseTTL:
 			s.LeaseTTL, _ = time.ParseDuration(raw) // checked by checkValue
+		case VerifyHits:
+			s.VerifyHits, _ = strconv.ParseFloat(raw, 64) // checked by checkValue
 		}
 	}
 	for _, b := range prof.Blocks() {
@@ -295,7 +303,8 @@ func (s Settings) Lease() time.Duration {
 
 // Value returns the value in force of the setting name (RESULTGEN_HOME
 // included) as text, and its source. Booleans read "true" or "false", the
-// logging level its upper-case name, the lease TTL its Go duration; an unset
+// logging level its upper-case name, the lease TTL its Go duration, a
+// fraction its shortest decimal form ("0.05"); an unset
 // RESULTGEN_DEFAULT_RESULT_STORAGE reads "". Unknown names give ("", "").
 func (s Settings) Value(name string) (string, Source) {
 	var v string
@@ -321,6 +330,8 @@ func (s Settings) Value(name string) (string, Source) {
 		}
 	case LeaseTTL:
 		v = s.Lease().String()
+	case VerifyHits:
+		v = formatFraction(s.VerifyHits)
 	default:
 		return "", ""
 	}

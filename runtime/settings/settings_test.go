@@ -42,6 +42,7 @@ RESULTGEN_DEFAULT_RESULT_STORAGE = "s3/prod"
 RESULTGEN_TASKS_REFRESH_CACHE = "yes"
 RESULTGEN_LOGGING_LEVEL = "info"
 RESULTGEN_LEASE_TTL = "45s"
+RESULTGEN_VERIFY_HITS = 0.25
 `
 	tests := []struct {
 		name       string
@@ -74,6 +75,10 @@ RESULTGEN_LEASE_TTL = "45s"
 		{"lease ttl default", settings.LeaseTTL, "", false, "30s", settings.FromDefault},
 		{"lease ttl profile", settings.LeaseTTL, "", true, "45s", settings.FromProfile},
 		{"lease ttl env beats profile", settings.LeaseTTL, "90s", true, "1m30s", settings.FromEnv},
+		{"verify hits default", settings.VerifyHits, "", false, "0", settings.FromDefault},
+		{"verify hits profile number", settings.VerifyHits, "", true, "0.25", settings.FromProfile},
+		{"verify hits env beats profile", settings.VerifyHits, " 1.0 ", true, "1", settings.FromEnv},
+		{"verify hits env off", settings.VerifyHits, "0", true, "0", settings.FromEnv},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -246,6 +251,20 @@ func TestBadValues(t *testing.T) {
 			[]string{"config.toml", settings.LeaseTTL, "shorter than 1s"}},
 		{"file number for lease ttl", nil, `RESULTGEN_LEASE_TTL = 30`, settings.ErrInvalidValue,
 			[]string{"config.toml", settings.LeaseTTL, "number", "quoted string"}},
+		{"env verify hits above 1", env{settings.VerifyHits: "10"}, "", settings.ErrInvalidValue,
+			[]string{"environment", settings.VerifyHits, `"10"`, "above 1", "number from 0 to 1", "unset the variable"}},
+		{"env verify hits percent", env{settings.VerifyHits: "5%"}, "", settings.ErrInvalidValue,
+			[]string{"environment", settings.VerifyHits, `"5%"`, "not a number", "such as 0.05"}},
+		{"env verify hits negative", env{settings.VerifyHits: "-0.1"}, "", settings.ErrInvalidValue,
+			[]string{"environment", settings.VerifyHits, "below 0"}},
+		{"env verify hits NaN", env{settings.VerifyHits: "NaN"}, "", settings.ErrInvalidValue,
+			[]string{"environment", settings.VerifyHits, "not a number"}},
+		{"file verify hits above 1", nil, `RESULTGEN_VERIFY_HITS = 2`, settings.ErrInvalidValue,
+			[]string{"config.toml", settings.VerifyHits, `"2"`, "above 1"}},
+		{"file verify hits boolean", nil, `RESULTGEN_VERIFY_HITS = true`, settings.ErrInvalidValue,
+			[]string{"config.toml", settings.VerifyHits, "must be a string"}},
+		{"file verify hits array", nil, `RESULTGEN_VERIFY_HITS = [0.1]`, settings.ErrInvalidValue,
+			[]string{"config.toml", settings.VerifyHits, "an array, not a number or string", "number from 0 to 1"}},
 		{"file non-boolean string", nil, `RESULTGEN_TASKS_REFRESH_CACHE = "sometimes"`, settings.ErrInvalidValue,
 			[]string{"config.toml", settings.RefreshCache, "not a boolean", "use true or false"}},
 		{"file number for boolean", nil, `RESULTGEN_TASKS_REFRESH_CACHE = 1`, settings.ErrInvalidValue,

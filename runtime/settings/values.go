@@ -25,6 +25,7 @@ const (
 	kindStorage
 	kindLevel
 	kindDuration
+	kindFraction
 )
 
 // spec describes one setting.
@@ -45,6 +46,7 @@ func specs() []spec {
 		{LoggingLevel, kindLevel, "least level of the run logs: DEBUG, INFO, WARNING or ERROR"},
 		{LeaseTTL, kindDuration, "how long a serializable task's S3 lease outlives a dead holder (renewed every TTL/3; at least 1s)"},
 		{ExplainMisses, kindBool, "on a cache miss, name what changed since the task's last record (one small index write per commit)"},
+		{VerifyHits, kindFraction, "fraction of cache hits (0 to 1) whose task is recomputed and compared with the record: a WARN names a differing field"},
 	}
 }
 
@@ -156,9 +158,44 @@ func checkValue(s spec, raw string) (string, error) {
 			return bad(invalid(ErrInvalidValue, "shorter than %s", MinLeaseTTL), durationFix)
 		}
 		return d.String(), nil
+	case kindFraction:
+		f, err := ParseFraction(raw)
+		if err != nil {
+			return bad(err, fractionFix)
+		}
+		return formatFraction(f), nil
 	}
 	return raw, nil
 }
+
+const fractionFix = "give a number from 0 to 1, such as 0.05 (one hit in twenty) or 1 (every hit); 0 turns it off"
+
+// ParseFraction reads a fraction setting: a decimal number from 0 to 1.
+// The error wraps ErrInvalidValue and says what is wrong.
+func ParseFraction(s string) (float64, error) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return 0, invalid(ErrInvalidValue, "not a number")
+	}
+	return f, CheckFraction(f)
+}
+
+// CheckFraction reports whether f is a fraction: a number from 0 to 1 (not
+// NaN). The error wraps ErrInvalidValue.
+func CheckFraction(f float64) error {
+	switch {
+	case f != f: // NaN
+		return invalid(ErrInvalidValue, "not a number")
+	case f < 0:
+		return invalid(ErrInvalidValue, "below 0")
+	case f > 1:
+		return invalid(ErrInvalidValue, "above 1 (a fraction of the hits: 1 is every hit)")
+	}
+	return nil
+}
+
+// formatFraction is a fraction's normal form: its shortest decimal.
+func formatFraction(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // The logging levels, by their normal names.
 var levels = map[string]slog.Level{

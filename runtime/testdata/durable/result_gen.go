@@ -5,27 +5,47 @@ package main
 import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
+	"reflect"
 )
+
+// resultgenPackage is what this file was generated from: the first run of one of the package's
+// tasks or flows checks it against the sources, where they are on disk (runtime.Package).
+var resultgenPackage = &runtime.Package{
+	Path:   "github.com/resultgen/resultgen/runtime/testdata/durable",
+	Dir:    "runtime/testdata/durable",
+	Anchor: func() {},
+	Units: []string{
+		"directive Square dd896289c4cd runtime/testdata/durable/main.go",
+		"directive Squares 26e47ace6c4e runtime/testdata/durable/main.go",
+		"func Square c73b25b444d4 runtime/testdata/durable/main.go",
+		"func Squares cadf7e4f6133 runtime/testdata/durable/main.go",
+		"module std@go1.26.8",
+		"type Summary eebc05d060b4 runtime/testdata/durable/main.go",
+		"var sleep bb27f3a170f5 runtime/testdata/durable/main.go",
+	},
+}
 
 // Square: a changed signature or a stale generated file fails to compile.
 var _ func(int) int64 = Square
 
 var squareTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Square",
-	Func:   "github.com/resultgen/resultgen/runtime/testdata/durable.Square",
-	Pos:    "main.go:42",
-	Source: "sha256:052d31ecaf08fc9adeba5ad8030736c748fae82380d365f1acd365c0973f2b3c",
-	Params: []string{"i"},
+	Kind:        runtime.KindTask,
+	Name:        "Square",
+	Func:        "github.com/resultgen/resultgen/runtime/testdata/durable.Square",
+	Source:      "sha256:052d31ecaf08fc9adeba5ad8030736c748fae82380d365f1acd365c0973f2b3c",
+	Params:      []string{"i"},
+	ParamTypes:  reflect.TypeFor[func(int)],
+	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
 	Units: []string{
-		"func Square c73b25b444d4 runtime/testdata/durable/main.go:42",
-		"var sleep bb27f3a170f5 runtime/testdata/durable/main.go:37",
+		"func Square c73b25b444d4 runtime/testdata/durable/main.go",
+		"var sleep bb27f3a170f5 runtime/testdata/durable/main.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "int64",
 	TypeHash: "sha256:bc2229666b96007e875c5f62897ee5b7648db2baa5fabf3e771afac323afbd57",
 	TypeDesc: "int64",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // SquareTask runs Square as a task named "Square":
@@ -83,16 +103,18 @@ func (t SquareTaskType) Submit(ctx context.Context, i int) *runtime.Future[int64
 var _ func(context.Context, int) (Summary, error) = Squares
 
 var squaresFlowDef = &runtime.Def{
-	Kind:     runtime.KindFlow,
-	Name:     "squares",
-	Func:     "github.com/resultgen/resultgen/runtime/testdata/durable.Squares",
-	Pos:      "main.go:60",
-	Source:   "sha256:188757f2ca0f38d66f6c7b50e5a78464cf1e6dad7a7a6adc4d924f2a5ff28e77",
-	Params:   []string{"n"},
-	GoType:   "github.com/resultgen/resultgen/runtime/testdata/durable.Summary",
-	TypeHash: "sha256:cf190bb0713963f4921e99645a261bf7ba576284587cec94380942a971bbcf98",
-	TypeDesc: "main.Summary=struct{Sum int64; N int; Runner string}",
-	Value:    true,
+	Kind:        runtime.KindFlow,
+	Name:        "squares",
+	Func:        "github.com/resultgen/resultgen/runtime/testdata/durable.Squares",
+	Source:      "sha256:188757f2ca0f38d66f6c7b50e5a78464cf1e6dad7a7a6adc4d924f2a5ff28e77",
+	Params:      []string{"n"},
+	ParamTypes:  reflect.TypeFor[func(int)],
+	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
+	GoType:      "github.com/resultgen/resultgen/runtime/testdata/durable.Summary",
+	TypeHash:    "sha256:cf190bb0713963f4921e99645a261bf7ba576284587cec94380942a971bbcf98",
+	TypeDesc:    "main.Summary=struct{Sum int64; N int; Runner string}",
+	Value:       true,
+	Package:     resultgenPackage,
 }
 
 // SquaresFlow runs Squares as a flow named "squares":

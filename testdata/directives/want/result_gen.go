@@ -7,27 +7,57 @@ import (
 	"errors"
 	"fmt"
 	"github.com/resultgen/resultgen/runtime"
+	"reflect"
 	"strconv"
 	"time"
 )
+
+// resultgenPackage is what this file was generated from: the first run of one of the package's
+// tasks or flows checks it against the sources, where they are on disk (runtime.Package).
+var resultgenPackage = &runtime.Package{
+	Path:   "github.com/resultgen/resultgen/testdata/directives",
+	Dir:    "testdata/directives",
+	Anchor: func() {},
+	Units: []string{
+		"directive Keyed 518467c8606c testdata/directives/directives.go",
+		"directive Nightly 6cabda9b9d21 testdata/directives/directives.go",
+		"directive PlainKeyed af56d8234029 testdata/directives/directives.go",
+		"directive Report fd0c40de3726 testdata/directives/directives.go",
+		"directive Unreadable 64a3068466cd testdata/directives/directives.go",
+		"directive Upper d591ab6b0ac0 testdata/directives/directives.go",
+		"func Keyed 5d8b6476099a testdata/directives/directives.go",
+		"func Nightly 0f754f6ce853 testdata/directives/directives.go",
+		"func PlainKeyed 12b39388271e testdata/directives/directives.go",
+		"func Report 36b1da1125c8 testdata/directives/directives.go",
+		"func Unreadable 71baa493ded1 testdata/directives/directives.go",
+		"func Upper 2445b290e7eb testdata/directives/directives.go",
+		"method Level.String e4ab628af4b0 testdata/directives/directives.go",
+		"module std@go1.26.8",
+		"type Inner 28efaedbb077 testdata/directives/directives.go",
+		"type Level fec646cf5ff3 testdata/directives/directives.go",
+		"type Region 957f465e4341 testdata/directives/directives.go",
+		"type Request 6aab2695113a testdata/directives/directives.go",
+	},
+}
 
 // Report: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context, *Request, func(int)) (map[string]int, error) = Report
 
 var reportTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "monthly-report",
-	Func:   "github.com/resultgen/resultgen/testdata/directives.Report",
-	Pos:    "directives.go:40",
-	Source: "sha256:3316220313177b55b46dde04b7c33e4df16f0cc430ecd22f609f1272554bebc4",
-	Params: []string{"req", "progress"},
+	Kind:        runtime.KindTask,
+	Name:        "monthly-report",
+	Func:        "github.com/resultgen/resultgen/testdata/directives.Report",
+	Source:      "sha256:3316220313177b55b46dde04b7c33e4df16f0cc430ecd22f609f1272554bebc4",
+	Params:      []string{"req", "progress"},
+	ParamTypes:  reflect.TypeFor[func(*Request, func(int))],
+	ParamHashes: []string{"sha256:24d62bc2fd231ad732415ce2c55f26f6add901f20b043745ba261d57703b52b8", "sha256:0da3a2b7ad0bff7a2a9f75b32ef4edf7e69a91c32e9ebaa275fb66809a767d89"},
 	Units: []string{
-		"func Report 36b1da1125c8 testdata/directives/directives.go:40",
-		"method Level.String e4ab628af4b0 testdata/directives/directives.go:15",
-		"type Inner 28efaedbb077 testdata/directives/directives.go:19",
-		"type Level fec646cf5ff3 testdata/directives/directives.go:13",
-		"type Region 957f465e4341 testdata/directives/directives.go:17",
-		"type Request 6aab2695113a testdata/directives/directives.go:24",
+		"func Report 36b1da1125c8 testdata/directives/directives.go",
+		"method Level.String e4ab628af4b0 testdata/directives/directives.go",
+		"type Inner 28efaedbb077 testdata/directives/directives.go",
+		"type Level fec646cf5ff3 testdata/directives/directives.go",
+		"type Region 957f465e4341 testdata/directives/directives.go",
+		"type Request 6aab2695113a testdata/directives/directives.go",
 		"module std@go1.26.8",
 	},
 	GoType:         "map[string]int",
@@ -50,6 +80,7 @@ var reportTaskDef = &runtime.Def{
 		Retries:         3,
 		RetryDelay:      1500 * time.Millisecond,
 	},
+	Package: resultgenPackage,
 }
 
 // ReportTask runs Report as a task named "monthly-report":
@@ -139,14 +170,15 @@ func (t ReportTaskType) Submit(ctx context.Context, req *Request, progress func(
 var _ func(context.Context, int, []string) (string, error) = Keyed
 
 var keyedTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Keyed",
-	Func:   "github.com/resultgen/resultgen/testdata/directives.Keyed",
-	Pos:    "directives.go:47",
-	Source: "sha256:8145545e6d640530bce587d6457c7acb2ab1bbbcefc4951ea63b373ec9b35403",
-	Params: []string{"id", "tags"},
+	Kind:        runtime.KindTask,
+	Name:        "Keyed",
+	Func:        "github.com/resultgen/resultgen/testdata/directives.Keyed",
+	Source:      "sha256:8145545e6d640530bce587d6457c7acb2ab1bbbcefc4951ea63b373ec9b35403",
+	Params:      []string{"id", "tags"},
+	ParamTypes:  reflect.TypeFor[func(int, []string)],
+	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8", "sha256:4af101177fe720bf0766557228231c42b38635920ef7206f518a04030b3dcdf0"},
 	Units: []string{
-		"func Keyed 5d8b6476099a testdata/directives/directives.go:47",
+		"func Keyed 5d8b6476099a testdata/directives/directives.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "string",
@@ -157,6 +189,7 @@ var keyedTaskDef = &runtime.Def{
 		CachePolicy: "none",
 		CacheKeyFn:  true,
 	},
+	Package: resultgenPackage,
 }
 
 // KeyedTask runs Keyed as a task named "Keyed":
@@ -225,14 +258,15 @@ func (t KeyedTaskType) Submit(ctx context.Context, id int, tags []string) *runti
 var _ func(string) string = PlainKeyed
 
 var plainKeyedTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "PlainKeyed",
-	Func:   "github.com/resultgen/resultgen/testdata/directives.PlainKeyed",
-	Pos:    "directives.go:54",
-	Source: "sha256:0e2f3e842dacce4a189d6f9efd5968081153a255538eca4407417bf3ab57900e",
-	Params: []string{"name"},
+	Kind:        runtime.KindTask,
+	Name:        "PlainKeyed",
+	Func:        "github.com/resultgen/resultgen/testdata/directives.PlainKeyed",
+	Source:      "sha256:0e2f3e842dacce4a189d6f9efd5968081153a255538eca4407417bf3ab57900e",
+	Params:      []string{"name"},
+	ParamTypes:  reflect.TypeFor[func(string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
 	Units: []string{
-		"func PlainKeyed 12b39388271e testdata/directives/directives.go:54",
+		"func PlainKeyed 12b39388271e testdata/directives/directives.go",
 	},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
@@ -241,6 +275,7 @@ var plainKeyedTaskDef = &runtime.Def{
 	Config: runtime.Config{
 		CacheKeyFn: true,
 	},
+	Package: resultgenPackage,
 }
 
 // PlainKeyedTask runs PlainKeyed as a task named "PlainKeyed":
@@ -303,14 +338,15 @@ func (t PlainKeyedTaskType) Submit(ctx context.Context, name string) *runtime.Fu
 var _ func(int) int = Unreadable
 
 var unreadableTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Unreadable",
-	Func:   "github.com/resultgen/resultgen/testdata/directives.Unreadable",
-	Pos:    "directives.go:61",
-	Source: "sha256:92e6345d4765f825ceeaf8ddb2ec07e929cc4ae237a22e92871f9c42cf119f6d",
-	Params: []string{"n"},
+	Kind:        runtime.KindTask,
+	Name:        "Unreadable",
+	Func:        "github.com/resultgen/resultgen/testdata/directives.Unreadable",
+	Source:      "sha256:92e6345d4765f825ceeaf8ddb2ec07e929cc4ae237a22e92871f9c42cf119f6d",
+	Params:      []string{"n"},
+	ParamTypes:  reflect.TypeFor[func(int)],
+	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
 	Units: []string{
-		"func Unreadable 71baa493ded1 testdata/directives/directives.go:61",
+		"func Unreadable 71baa493ded1 testdata/directives/directives.go",
 	},
 	GoType:   "int",
 	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
@@ -320,6 +356,7 @@ var unreadableTaskDef = &runtime.Def{
 		Persist:       new(false),
 		CacheInMemory: new(false),
 	},
+	Package: resultgenPackage,
 }
 
 // UnreadableTask runs Unreadable as a task named "Unreadable":
@@ -377,14 +414,15 @@ func (t UnreadableTaskType) Submit(ctx context.Context, n int) *runtime.Future[i
 var _ func(string) string = Upper
 
 var upperTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Upper",
-	Func:   "github.com/resultgen/resultgen/testdata/directives.Upper",
-	Pos:    "directives.go:66",
-	Source: "sha256:2910ebe59ad9da7211d772298930d4a8cf8cb1a23ab4620ec6eb2c9ee08edb9b",
-	Params: []string{"s"},
+	Kind:        runtime.KindTask,
+	Name:        "Upper",
+	Func:        "github.com/resultgen/resultgen/testdata/directives.Upper",
+	Source:      "sha256:2910ebe59ad9da7211d772298930d4a8cf8cb1a23ab4620ec6eb2c9ee08edb9b",
+	Params:      []string{"s"},
+	ParamTypes:  reflect.TypeFor[func(string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
 	Units: []string{
-		"func Upper 2445b290e7eb testdata/directives/directives.go:66",
+		"func Upper 2445b290e7eb testdata/directives/directives.go",
 	},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
@@ -393,6 +431,7 @@ var upperTaskDef = &runtime.Def{
 	Config: runtime.Config{
 		SerializerValue: upperSerializer,
 	},
+	Package: resultgenPackage,
 }
 
 // UpperTask runs Upper as a task named "Upper":
@@ -452,12 +491,13 @@ func (t UpperTaskType) Submit(ctx context.Context, s string) *runtime.Future[str
 var _ func(context.Context, time.Time) error = Nightly
 
 var nightlyFlowDef = &runtime.Def{
-	Kind:   runtime.KindFlow,
-	Name:   "nightly",
-	Func:   "github.com/resultgen/resultgen/testdata/directives.Nightly",
-	Pos:    "directives.go:80",
-	Source: "sha256:9e18b617b8bfced81285c32fdd5331c18b151d8f242008ecbb8850112e7704b5",
-	Params: []string{"day"},
+	Kind:        runtime.KindFlow,
+	Name:        "nightly",
+	Func:        "github.com/resultgen/resultgen/testdata/directives.Nightly",
+	Source:      "sha256:9e18b617b8bfced81285c32fdd5331c18b151d8f242008ecbb8850112e7704b5",
+	Params:      []string{"day"},
+	ParamTypes:  reflect.TypeFor[func(time.Time)],
+	ParamHashes: []string{"sha256:16c25373c0e30a87774893725bced0be5201c243d376f767ab6f02e7207fb0d0"},
 	Config: runtime.Config{
 		Name:          "nightly",
 		Persist:       new(true),
@@ -468,6 +508,7 @@ var nightlyFlowDef = &runtime.Def{
 		Retries:       2,
 		RetryDelay:    time.Hour,
 	},
+	Package: resultgenPackage,
 }
 
 // NightlyFlow runs Nightly as a flow named "nightly":

@@ -5,20 +5,35 @@ package hello
 import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
+	"reflect"
 )
+
+// resultgenPackage is what this file was generated from: the first run of one of the package's
+// tasks or flows checks it against the sources, where they are on disk (runtime.Package).
+var resultgenPackage = &runtime.Package{
+	Path:   "github.com/resultgen/resultgen/testdata/hello",
+	Dir:    "testdata/hello",
+	Anchor: func() {},
+	Units: []string{
+		"directive HelloWorld 22364d243325 testdata/hello/hello.go",
+		"func HelloWorld 14977ab3f8b6 testdata/hello/hello.go",
+		"module std@go1.26.8",
+	},
+}
 
 // HelloWorld: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context, string) (string, error) = HelloWorld
 
 var helloWorldTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "HelloWorld",
-	Func:   "github.com/resultgen/resultgen/testdata/hello.HelloWorld",
-	Pos:    "hello.go:10",
-	Source: "sha256:eec46da02363665d681ea4132a3a67a24bd8a0f502427e7cc8464daf2f62ab3d",
-	Params: []string{"name"},
+	Kind:        runtime.KindTask,
+	Name:        "HelloWorld",
+	Func:        "github.com/resultgen/resultgen/testdata/hello.HelloWorld",
+	Source:      "sha256:eec46da02363665d681ea4132a3a67a24bd8a0f502427e7cc8464daf2f62ab3d",
+	Params:      []string{"name"},
+	ParamTypes:  reflect.TypeFor[func(string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
 	Units: []string{
-		"func HelloWorld 14977ab3f8b6 testdata/hello/hello.go:10",
+		"func HelloWorld 14977ab3f8b6 testdata/hello/hello.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "string",
@@ -28,6 +43,7 @@ var helloWorldTaskDef = &runtime.Def{
 	Config: runtime.Config{
 		StorageKey: "hello-{parameters[name]}.json",
 	},
+	Package: resultgenPackage,
 }
 
 // HelloWorldTask runs HelloWorld as a task named "HelloWorld":

@@ -5,26 +5,50 @@ package nested
 import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
+	"reflect"
 )
+
+// resultgenPackage is what this file was generated from: the first run of one of the package's
+// tasks or flows checks it against the sources, where they are on disk (runtime.Package).
+var resultgenPackage = &runtime.Package{
+	Path:   "github.com/resultgen/resultgen/testdata/nested",
+	Dir:    "testdata/nested",
+	Anchor: func() {},
+	Units: []string{
+		"directive Middle 26e47ace6c4e testdata/nested/nested.go",
+		"directive Outer 67ae06138638 testdata/nested/nested.go",
+		"directive Ping 343a92abe97f testdata/nested/nested.go",
+		"directive Pong 26e47ace6c4e testdata/nested/nested.go",
+		"directive Work dd896289c4cd testdata/nested/nested.go",
+		"func Middle aae37b1f83db testdata/nested/nested.go",
+		"func Outer dc0f81fb2318 testdata/nested/nested.go",
+		"func Ping 0ca7894f3183 testdata/nested/nested.go",
+		"func Pong a85261b9fb0f testdata/nested/nested.go",
+		"func Work aec788d8d387 testdata/nested/nested.go",
+		"module std@go1.26.8",
+	},
+}
 
 // Work: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context, int) (int, error) = Work
 
 var workTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Work",
-	Func:   "github.com/resultgen/resultgen/testdata/nested.Work",
-	Pos:    "nested.go:11",
-	Source: "sha256:df4cc8128d772466e53f123e690f3b294372fed0e6a5bf09dd8ff7a0ce5422e8",
-	Params: []string{"n"},
+	Kind:        runtime.KindTask,
+	Name:        "Work",
+	Func:        "github.com/resultgen/resultgen/testdata/nested.Work",
+	Source:      "sha256:df4cc8128d772466e53f123e690f3b294372fed0e6a5bf09dd8ff7a0ce5422e8",
+	Params:      []string{"n"},
+	ParamTypes:  reflect.TypeFor[func(int)],
+	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
 	Units: []string{
-		"func Work aec788d8d387 testdata/nested/nested.go:11",
+		"func Work aec788d8d387 testdata/nested/nested.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "int",
 	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
 	TypeDesc: "int",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // WorkTask runs Work as a task named "Work":
@@ -85,12 +109,12 @@ var middleFlowDef = &runtime.Def{
 	Kind:     runtime.KindFlow,
 	Name:     "middle",
 	Func:     "github.com/resultgen/resultgen/testdata/nested.Middle",
-	Pos:      "nested.go:18",
 	Source:   "sha256:317698ca066cd651bddffad0d6c199b9cfd2cb460f03a91b9b0e13278d74c6d5",
 	GoType:   "int",
 	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
 	TypeDesc: "int",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // MiddleFlow runs Middle as a flow named "middle":
@@ -145,12 +169,12 @@ var outerFlowDef = &runtime.Def{
 	Kind:   runtime.KindFlow,
 	Name:   "outer",
 	Func:   "github.com/resultgen/resultgen/testdata/nested.Outer",
-	Pos:    "nested.go:25",
 	Source: "sha256:3e5d5dced31f1227befe88267aa3b8079c8bd57a5f6ef9f68bd838d14683c553",
 	Config: runtime.Config{
 		Persist: new(true),
 		Storage: "s3/prod",
 	},
+	Package: resultgenPackage,
 }
 
 // OuterFlow runs Outer as a flow named "outer":
@@ -206,15 +230,17 @@ func (t OuterFlowType) Submit(ctx context.Context) *runtime.Future[runtime.Void]
 var _ func(context.Context, int) error = Ping
 
 var pingFlowDef = &runtime.Def{
-	Kind:   runtime.KindFlow,
-	Name:   "ping",
-	Func:   "github.com/resultgen/resultgen/testdata/nested.Ping",
-	Pos:    "nested.go:33",
-	Source: "sha256:7784c6cba855dc39cc2009f52a41c39c69cffe509da8227d9d61d4e392948532",
-	Params: []string{"n"},
+	Kind:        runtime.KindFlow,
+	Name:        "ping",
+	Func:        "github.com/resultgen/resultgen/testdata/nested.Ping",
+	Source:      "sha256:7784c6cba855dc39cc2009f52a41c39c69cffe509da8227d9d61d4e392948532",
+	Params:      []string{"n"},
+	ParamTypes:  reflect.TypeFor[func(int)],
+	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
 	Config: runtime.Config{
 		Serializer: "json",
 	},
+	Package: resultgenPackage,
 }
 
 // PingFlow runs Ping as a flow named "ping":
@@ -275,12 +301,14 @@ func (t PingFlowType) Submit(ctx context.Context, n int) *runtime.Future[runtime
 var _ func(context.Context, int) error = Pong
 
 var pongFlowDef = &runtime.Def{
-	Kind:   runtime.KindFlow,
-	Name:   "pong",
-	Func:   "github.com/resultgen/resultgen/testdata/nested.Pong",
-	Pos:    "nested.go:44",
-	Source: "sha256:7784c6cba855dc39cc2009f52a41c39c69cffe509da8227d9d61d4e392948532",
-	Params: []string{"n"},
+	Kind:        runtime.KindFlow,
+	Name:        "pong",
+	Func:        "github.com/resultgen/resultgen/testdata/nested.Pong",
+	Source:      "sha256:7784c6cba855dc39cc2009f52a41c39c69cffe509da8227d9d61d4e392948532",
+	Params:      []string{"n"},
+	ParamTypes:  reflect.TypeFor[func(int)],
+	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
+	Package:     resultgenPackage,
 }
 
 // PongFlow runs Pong as a flow named "pong":

@@ -5,26 +5,68 @@ package shapes
 import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
+	"reflect"
 	"time"
 )
+
+// resultgenPackage is what this file was generated from: the first run of one of the package's
+// tasks or flows checks it against the sources, where they are on disk (runtime.Package).
+var resultgenPackage = &runtime.Package{
+	Path:   "github.com/resultgen/resultgen/testdata/shapes",
+	Dir:    "testdata/shapes",
+	Anchor: func() {},
+	Units: []string{
+		"directive Anonymous dd896289c4cd testdata/shapes/shapes.go",
+		"directive HTTPServerFlow 26e47ace6c4e testdata/shapes/shapes.go",
+		"directive Map dd896289c4cd testdata/shapes/shapes.go",
+		"directive MyPipeline 26e47ace6c4e testdata/shapes/shapes.go",
+		"directive Named dd896289c4cd testdata/shapes/shapes.go",
+		"directive Nothing dd896289c4cd testdata/shapes/shapes.go",
+		"directive OnlyErr dd896289c4cd testdata/shapes/shapes.go",
+		"directive Pointer dd896289c4cd testdata/shapes/shapes.go",
+		"directive Slice dd896289c4cd testdata/shapes/shapes.go",
+		"directive Value dd896289c4cd testdata/shapes/shapes.go",
+		"directive ValueErr dd896289c4cd testdata/shapes/shapes.go",
+		"directive Variadic dd896289c4cd testdata/shapes/shapes.go",
+		"directive lower dd896289c4cd testdata/shapes/shapes.go",
+		"func Anonymous b1f9b468d567 testdata/shapes/shapes.go",
+		"func HTTPServerFlow cb9c0a64ffa3 testdata/shapes/shapes.go",
+		"func Map 9c96c18a62ee testdata/shapes/shapes.go",
+		"func MyPipeline 667e2572a2b6 testdata/shapes/shapes.go",
+		"func Named 404ab536e72b testdata/shapes/shapes.go",
+		"func Nothing 2bf2ecbc3738 testdata/shapes/shapes.go",
+		"func OnlyErr bdea983eca1a testdata/shapes/shapes.go",
+		"func Pointer b19d511d6a48 testdata/shapes/shapes.go",
+		"func Slice 6ec3588ff772 testdata/shapes/shapes.go",
+		"func Value abe3ee5ce359 testdata/shapes/shapes.go",
+		"func ValueErr 1b4e625c15ed testdata/shapes/shapes.go",
+		"func Variadic 37e300ff002d testdata/shapes/shapes.go",
+		"func lower eefeb676678b testdata/shapes/shapes.go",
+		"module std@go1.26.8",
+		"type Celsius c8d5cb1b5e1f testdata/shapes/shapes.go",
+		"type Point 0e1b24460443 testdata/shapes/shapes.go",
+	},
+}
 
 // Value: a changed signature or a stale generated file fails to compile.
 var _ func(int, int) int = Value
 
 var valueTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Value",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.Value",
-	Pos:    "shapes.go:17",
-	Source: "sha256:4c6a259527ef7d9855dfef5f7933d2be07c484a544b4e7d5fa1b5b51d2fbc85b",
-	Params: []string{"a", "b"},
+	Kind:        runtime.KindTask,
+	Name:        "Value",
+	Func:        "github.com/resultgen/resultgen/testdata/shapes.Value",
+	Source:      "sha256:4c6a259527ef7d9855dfef5f7933d2be07c484a544b4e7d5fa1b5b51d2fbc85b",
+	Params:      []string{"a", "b"},
+	ParamTypes:  reflect.TypeFor[func(int, int)],
+	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8", "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
 	Units: []string{
-		"func Value abe3ee5ce359 testdata/shapes/shapes.go:17",
+		"func Value abe3ee5ce359 testdata/shapes/shapes.go",
 	},
 	GoType:   "int",
 	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
 	TypeDesc: "int",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // ValueTask runs Value as a task named "Value":
@@ -85,21 +127,23 @@ func (t ValueTaskType) Submit(ctx context.Context, a int, b int) *runtime.Future
 var _ func(context.Context, Point) (Point, error) = ValueErr
 
 var valueErrTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "ValueErr",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.ValueErr",
-	Pos:    "shapes.go:22",
-	Source: "sha256:692e4bff3e8540491404c692f33a5a14079be6ba84213bb8934fe3165c12ea50",
-	Params: []string{"p"},
+	Kind:        runtime.KindTask,
+	Name:        "ValueErr",
+	Func:        "github.com/resultgen/resultgen/testdata/shapes.ValueErr",
+	Source:      "sha256:692e4bff3e8540491404c692f33a5a14079be6ba84213bb8934fe3165c12ea50",
+	Params:      []string{"p"},
+	ParamTypes:  reflect.TypeFor[func(Point)],
+	ParamHashes: []string{"sha256:048a9555fca126fc4d8488b1f23ca0ffd54ca4f1305180dd807a5c00c97d5352"},
 	Units: []string{
-		"func ValueErr 1b4e625c15ed testdata/shapes/shapes.go:22",
-		"type Point 0e1b24460443 testdata/shapes/shapes.go:10",
+		"func ValueErr 1b4e625c15ed testdata/shapes/shapes.go",
+		"type Point 0e1b24460443 testdata/shapes/shapes.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "github.com/resultgen/resultgen/testdata/shapes.Point",
 	TypeHash: "sha256:048a9555fca126fc4d8488b1f23ca0ffd54ca4f1305180dd807a5c00c97d5352",
 	TypeDesc: "github.com/resultgen/resultgen/testdata/shapes.Point=struct{X int; Y int}",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // ValueErrTask runs ValueErr as a task named "ValueErr":
@@ -159,16 +203,18 @@ func (t ValueErrTaskType) Submit(ctx context.Context, p Point) *runtime.Future[P
 var _ func(context.Context, string) error = OnlyErr
 
 var onlyErrTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "OnlyErr",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.OnlyErr",
-	Pos:    "shapes.go:27",
-	Source: "sha256:912caa9d9e3bae6117d9e16c630c5d131e67dd1c9c992bcb98c539a69910b229",
-	Params: []string{"msg"},
+	Kind:        runtime.KindTask,
+	Name:        "OnlyErr",
+	Func:        "github.com/resultgen/resultgen/testdata/shapes.OnlyErr",
+	Source:      "sha256:912caa9d9e3bae6117d9e16c630c5d131e67dd1c9c992bcb98c539a69910b229",
+	Params:      []string{"msg"},
+	ParamTypes:  reflect.TypeFor[func(string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
 	Units: []string{
-		"func OnlyErr bdea983eca1a testdata/shapes/shapes.go:27",
+		"func OnlyErr bdea983eca1a testdata/shapes/shapes.go",
 		"module std@go1.26.8",
 	},
+	Package: resultgenPackage,
 }
 
 // OnlyErrTask runs OnlyErr as a task named "OnlyErr":
@@ -230,11 +276,11 @@ var nothingTaskDef = &runtime.Def{
 	Kind:   runtime.KindTask,
 	Name:   "Nothing",
 	Func:   "github.com/resultgen/resultgen/testdata/shapes.Nothing",
-	Pos:    "shapes.go:32",
 	Source: "sha256:4f9e8c2535c97886b58abe5b0ade2350c9626f6de33713c13ce201efdf81ee41",
 	Units: []string{
-		"func Nothing 2bf2ecbc3738 testdata/shapes/shapes.go:32",
+		"func Nothing 2bf2ecbc3738 testdata/shapes/shapes.go",
 	},
+	Package: resultgenPackage,
 }
 
 // NothingTask runs Nothing as a task named "Nothing":
@@ -291,17 +337,17 @@ var pointerTaskDef = &runtime.Def{
 	Kind:   runtime.KindTask,
 	Name:   "Pointer",
 	Func:   "github.com/resultgen/resultgen/testdata/shapes.Pointer",
-	Pos:    "shapes.go:37",
 	Source: "sha256:de8b4868c1badb67d0404a9a9e9a52fb71b82d64b2d5b5937ddcd95bed1b0128",
 	Units: []string{
-		"func Pointer b19d511d6a48 testdata/shapes/shapes.go:37",
-		"type Point 0e1b24460443 testdata/shapes/shapes.go:10",
+		"func Pointer b19d511d6a48 testdata/shapes/shapes.go",
+		"type Point 0e1b24460443 testdata/shapes/shapes.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "*github.com/resultgen/resultgen/testdata/shapes.Point",
 	TypeHash: "sha256:ba12f7c11c456b5f66e4955880ff825894786d6256251b8bc08c54461baa2760",
 	TypeDesc: "*github.com/resultgen/resultgen/testdata/shapes.Point=struct{X int; Y int}",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // PointerTask runs Pointer as a task named "Pointer":
@@ -353,20 +399,22 @@ func (t PointerTaskType) Submit(ctx context.Context) *runtime.Future[*Point] {
 var _ func([]Celsius) []Celsius = Slice
 
 var sliceTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Slice",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.Slice",
-	Pos:    "shapes.go:42",
-	Source: "sha256:cffe0ff6c80ddb2c67b272e781f0d9b0b2aab913f4455d4044f2993b2e0abf30",
-	Params: []string{"xs"},
+	Kind:        runtime.KindTask,
+	Name:        "Slice",
+	Func:        "github.com/resultgen/resultgen/testdata/shapes.Slice",
+	Source:      "sha256:cffe0ff6c80ddb2c67b272e781f0d9b0b2aab913f4455d4044f2993b2e0abf30",
+	Params:      []string{"xs"},
+	ParamTypes:  reflect.TypeFor[func([]Celsius)],
+	ParamHashes: []string{"sha256:522e55656664266168cff0cbdaf20aecec44920e00b67d056f69bfa5b9a7275b"},
 	Units: []string{
-		"func Slice 6ec3588ff772 testdata/shapes/shapes.go:42",
-		"type Celsius c8d5cb1b5e1f testdata/shapes/shapes.go:12",
+		"func Slice 6ec3588ff772 testdata/shapes/shapes.go",
+		"type Celsius c8d5cb1b5e1f testdata/shapes/shapes.go",
 	},
 	GoType:   "[]github.com/resultgen/resultgen/testdata/shapes.Celsius",
 	TypeHash: "sha256:522e55656664266168cff0cbdaf20aecec44920e00b67d056f69bfa5b9a7275b",
 	TypeDesc: "[]github.com/resultgen/resultgen/testdata/shapes.Celsius=float64",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // SliceTask runs Slice as a task named "Slice":
@@ -426,21 +474,23 @@ func (t SliceTaskType) Submit(ctx context.Context, xs []Celsius) *runtime.Future
 var _ func(map[Point]string, time.Time) (map[Point][]byte, error) = Map
 
 var mapTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Map",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.Map",
-	Pos:    "shapes.go:47",
-	Source: "sha256:b0f7bf74e3dd8dfd545ecb5cd5f1cd77161eb8db289aab87a166f1b4d95cd199",
-	Params: []string{"m", "when"},
+	Kind:        runtime.KindTask,
+	Name:        "Map",
+	Func:        "github.com/resultgen/resultgen/testdata/shapes.Map",
+	Source:      "sha256:b0f7bf74e3dd8dfd545ecb5cd5f1cd77161eb8db289aab87a166f1b4d95cd199",
+	Params:      []string{"m", "when"},
+	ParamTypes:  reflect.TypeFor[func(map[Point]string, time.Time)],
+	ParamHashes: []string{"sha256:db85b12071a0ddc568681b7629d3ef9c636db349743188ac0484e4170d894428", "sha256:16c25373c0e30a87774893725bced0be5201c243d376f767ab6f02e7207fb0d0"},
 	Units: []string{
-		"func Map 9c96c18a62ee testdata/shapes/shapes.go:47",
-		"type Point 0e1b24460443 testdata/shapes/shapes.go:10",
+		"func Map 9c96c18a62ee testdata/shapes/shapes.go",
+		"type Point 0e1b24460443 testdata/shapes/shapes.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "map[github.com/resultgen/resultgen/testdata/shapes.Point][]byte",
 	TypeHash: "sha256:a81b3010040f1a0daa17e2508a6681f09981f0ee93912a35bd7c823a4d881e6d",
 	TypeDesc: "map[github.com/resultgen/resultgen/testdata/shapes.Point=struct{X int; Y int}][]uint8",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // MapTask runs Map as a task named "Map":
@@ -505,21 +555,23 @@ func (t MapTaskType) Submit(ctx context.Context, m map[Point]string, when time.T
 var _ func(Celsius, time.Duration, []byte, bool, uint8, complex64) Celsius = Named
 
 var namedTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Named",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.Named",
-	Pos:    "shapes.go:52",
-	Source: "sha256:cec9460b9c61558b153316a2741b23fdfa4f88ac4a629d0e915597952c623d10",
-	Params: []string{"c", "d", "raw", "ok", "u", "z"},
+	Kind:        runtime.KindTask,
+	Name:        "Named",
+	Func:        "github.com/resultgen/resultgen/testdata/shapes.Named",
+	Source:      "sha256:cec9460b9c61558b153316a2741b23fdfa4f88ac4a629d0e915597952c623d10",
+	Params:      []string{"c", "d", "raw", "ok", "u", "z"},
+	ParamTypes:  reflect.TypeFor[func(Celsius, time.Duration, []byte, bool, uint8, complex64)],
+	ParamHashes: []string{"sha256:37916e20b116607b121460bd1afecd337cd62ff901ffde4a4265b0031aa29a94", "sha256:95b9e2da8ab16e661dd32e664fa25a08c899511bc07a9a18ceebd5915425a885", "sha256:9abffb7ee4b99139692392d14744b457702b02b2a7fa5083f3507948ffcabb54", "sha256:b760f44fa5965c2474a3b471467a22c43185152129295af588b022ae50b50903", "sha256:86768c6a5f7b7aad72621d650535d202ff6adcad4d7dc5c43a4e4b70ff6258e2", "sha256:5d1c103eb5f83201402988b6980d903c6cb302e88180cfe69468530af1d2e580"},
 	Units: []string{
-		"func Named 404ab536e72b testdata/shapes/shapes.go:52",
-		"type Celsius c8d5cb1b5e1f testdata/shapes/shapes.go:12",
+		"func Named 404ab536e72b testdata/shapes/shapes.go",
+		"type Celsius c8d5cb1b5e1f testdata/shapes/shapes.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "github.com/resultgen/resultgen/testdata/shapes.Celsius",
 	TypeHash: "sha256:37916e20b116607b121460bd1afecd337cd62ff901ffde4a4265b0031aa29a94",
 	TypeDesc: "github.com/resultgen/resultgen/testdata/shapes.Celsius=float64",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // NamedTask runs Named as a task named "Named":
@@ -594,20 +646,22 @@ var _ func(context.Context, string, int) (struct {
 }, error) = Anonymous
 
 var anonymousTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Anonymous",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.Anonymous",
-	Pos:    "shapes.go:57",
-	Source: "sha256:adc1b390e5144b1d923f0728500a12d2867413967fb627c810976ef3a87308fe",
-	Params: []string{"arg1", "arg2"},
+	Kind:        runtime.KindTask,
+	Name:        "Anonymous",
+	Func:        "github.com/resultgen/resultgen/testdata/shapes.Anonymous",
+	Source:      "sha256:adc1b390e5144b1d923f0728500a12d2867413967fb627c810976ef3a87308fe",
+	Params:      []string{"arg1", "arg2"},
+	ParamTypes:  reflect.TypeFor[func(string, int)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8", "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
 	Units: []string{
-		"func Anonymous b1f9b468d567 testdata/shapes/shapes.go:57",
+		"func Anonymous b1f9b468d567 testdata/shapes/shapes.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "struct{A int \"json:\\\"a\\\"\"}",
 	TypeHash: "sha256:fdd642b7ce9488e92e7cbad6a608119545a67360c0314a00aaecf385dbb80424",
 	TypeDesc: "struct{A int \"json:\\\"a\\\"\"}",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // AnonymousTask runs Anonymous as a task named "Anonymous":
@@ -680,20 +734,22 @@ func (t AnonymousTaskType) Submit(ctx context.Context, arg1 string, arg2 int) *r
 var _ func(context.Context, string, ...string) (string, error) = Variadic
 
 var variadicTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Variadic",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.Variadic",
-	Pos:    "shapes.go:68",
-	Source: "sha256:0295881c5ab7ef88274f4c6956925acd716ebdce1c08808d1cfc83c3fe7489dd",
-	Params: []string{"sep", "parts"},
+	Kind:        runtime.KindTask,
+	Name:        "Variadic",
+	Func:        "github.com/resultgen/resultgen/testdata/shapes.Variadic",
+	Source:      "sha256:0295881c5ab7ef88274f4c6956925acd716ebdce1c08808d1cfc83c3fe7489dd",
+	Params:      []string{"sep", "parts"},
+	ParamTypes:  reflect.TypeFor[func(string, []string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8", "sha256:4af101177fe720bf0766557228231c42b38635920ef7206f518a04030b3dcdf0"},
 	Units: []string{
-		"func Variadic 37e300ff002d testdata/shapes/shapes.go:68",
+		"func Variadic 37e300ff002d testdata/shapes/shapes.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
 	TypeDesc: "string",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // VariadicTask runs Variadic as a task named "Variadic":
@@ -756,19 +812,21 @@ func (t VariadicTaskType) Submit(ctx context.Context, sep string, parts ...strin
 var _ func(any) any = lower
 
 var lowerTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "lower",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.lower",
-	Pos:    "shapes.go:73",
-	Source: "sha256:6f3749f63aa869364523d8cee72678b5556d957f0357fe192e17b6bb84cef37a",
-	Params: []string{"x"},
+	Kind:        runtime.KindTask,
+	Name:        "lower",
+	Func:        "github.com/resultgen/resultgen/testdata/shapes.lower",
+	Source:      "sha256:6f3749f63aa869364523d8cee72678b5556d957f0357fe192e17b6bb84cef37a",
+	Params:      []string{"x"},
+	ParamTypes:  reflect.TypeFor[func(any)],
+	ParamHashes: []string{"sha256:d6a7cd2a7371b1a15d543196979ff74fdb027023ebf187d5d329be11055c77fd"},
 	Units: []string{
-		"func lower eefeb676678b testdata/shapes/shapes.go:73",
+		"func lower eefeb676678b testdata/shapes/shapes.go",
 	},
 	GoType:   "any",
 	TypeHash: "sha256:d6a7cd2a7371b1a15d543196979ff74fdb027023ebf187d5d329be11055c77fd",
 	TypeDesc: "any",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // lowerTask runs lower as a task named "lower":
@@ -828,16 +886,18 @@ func (t lowerTaskType) Submit(ctx context.Context, x any) *runtime.Future[any] {
 var _ func(context.Context, int) (int, error) = MyPipeline
 
 var myPipelineFlowDef = &runtime.Def{
-	Kind:     runtime.KindFlow,
-	Name:     "my-pipeline",
-	Func:     "github.com/resultgen/resultgen/testdata/shapes.MyPipeline",
-	Pos:      "shapes.go:78",
-	Source:   "sha256:f1454007195b95e6397ac57d13b55494437b7e84692983c66a5d9a5650d9acc9",
-	Params:   []string{"n"},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
+	Kind:        runtime.KindFlow,
+	Name:        "my-pipeline",
+	Func:        "github.com/resultgen/resultgen/testdata/shapes.MyPipeline",
+	Source:      "sha256:f1454007195b95e6397ac57d13b55494437b7e84692983c66a5d9a5650d9acc9",
+	Params:      []string{"n"},
+	ParamTypes:  reflect.TypeFor[func(int)],
+	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
+	GoType:      "int",
+	TypeHash:    "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:    "int",
+	Value:       true,
+	Package:     resultgenPackage,
 }
 
 // MyPipelineFlow runs MyPipeline as a flow named "my-pipeline":
@@ -895,11 +955,11 @@ func (t MyPipelineFlowType) Submit(ctx context.Context, n int) *runtime.Future[i
 var _ func(context.Context) error = HTTPServerFlow
 
 var httpServerFlowFlowDef = &runtime.Def{
-	Kind:   runtime.KindFlow,
-	Name:   "http-server-flow",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.HTTPServerFlow",
-	Pos:    "shapes.go:86",
-	Source: "sha256:27339fbc244ee4be137715d6d6c1691c5a35095657429d046c77b83546ce8a9b",
+	Kind:    runtime.KindFlow,
+	Name:    "http-server-flow",
+	Func:    "github.com/resultgen/resultgen/testdata/shapes.HTTPServerFlow",
+	Source:  "sha256:27339fbc244ee4be137715d6d6c1691c5a35095657429d046c77b83546ce8a9b",
+	Package: resultgenPackage,
 }
 
 // HTTPServerFlowFlow runs HTTPServerFlow as a flow named "http-server-flow":

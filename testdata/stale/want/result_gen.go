@@ -5,26 +5,42 @@ package stale
 import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
+	"reflect"
 )
+
+// resultgenPackage is what this file was generated from: the first run of one of the package's
+// tasks or flows checks it against the sources, where they are on disk (runtime.Package).
+var resultgenPackage = &runtime.Package{
+	Path:   "github.com/resultgen/resultgen/testdata/stale",
+	Dir:    "testdata/stale",
+	Anchor: func() {},
+	Units: []string{
+		"directive Add dd896289c4cd testdata/stale/stale.go",
+		"func Add 51febff363b7 testdata/stale/stale.go",
+		"module std@go1.26.8",
+	},
+}
 
 // Add: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context, int, int) (int, error) = Add
 
 var addTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Add",
-	Func:   "github.com/resultgen/resultgen/testdata/stale.Add",
-	Pos:    "stale.go:9",
-	Source: "sha256:385b91a365ec391a61b36a9434c2d6b00b4dd416a468d72dd62c33a5b2e78f34",
-	Params: []string{"a", "b"},
+	Kind:        runtime.KindTask,
+	Name:        "Add",
+	Func:        "github.com/resultgen/resultgen/testdata/stale.Add",
+	Source:      "sha256:385b91a365ec391a61b36a9434c2d6b00b4dd416a468d72dd62c33a5b2e78f34",
+	Params:      []string{"a", "b"},
+	ParamTypes:  reflect.TypeFor[func(int, int)],
+	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8", "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
 	Units: []string{
-		"func Add 51febff363b7 testdata/stale/stale.go:9",
+		"func Add 51febff363b7 testdata/stale/stale.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "int",
 	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
 	TypeDesc: "int",
 	Value:    true,
+	Package:  resultgenPackage,
 }
 
 // AddTask runs Add as a task named "Add":

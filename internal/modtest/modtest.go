@@ -1,0 +1,208 @@
+// Package modtest makes throw-away Go modules that use this checkout of
+// resultgen through a replace directive, as a user's module would: write
+// code, run resultgen, build, run, edit, and run again. Tests of what
+// happens across builds and processes (stale generated code, durable runs
+// across versions) use it.
+//
+// A module needs nothing from the network: its go.sum is the checkout's, and
+// every command runs with GOPROXY=off and GOWORK=off.
+package modtest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// Repo returns the root of this checkout.
+func Repo() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", errors.New("go env GOMOD: not inside the resultgen module")
+	}
+	return filepath.Dir(mod), nil
+}
+
+// FreshModule makes module path in dir, depending on the checkout at repo
+// through a replace directive, with the checkout's own requirements and
+// go.sum (which stands in for the checksum database).
+func FreshModule(repo, dir, path string) error {
+	gomod, err := os.ReadFile(filepath.Join(repo, "go.mod"))
+	if err != nil {
+		return err
+	}
+	reqs := regexp.MustCompile(`(?m)^\t(\S+ v\S+)`).FindAllSubmatch(gomod, -1)
+	goVer := regexp.MustCompile(`(?m)^go \S+$`).Find(gomod)
+	var m bytes.Buffer
+	fmt.Fprintf(&m, "module %s\n\n%s\n\nrequire github.com/resultgen/resultgen v0.0.0\n\nrequire (\n", path, goVer)
+	for _, r := range reqs {
+		fmt.Fprintf(&m, "\t%s // indirect\n", r[1])
+	}
+	fmt.Fprintf(&m, ")\n\nreplace github.com/resultgen/resultgen => %s\n", repo)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), m.Bytes(), 0o644); err != nil {
+		return err
+	}
+	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644)
+}
+
+// Command runs name with args in dir, offline; the error carries the
+// output.
+func Command(dir string, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOWORK=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// Module is a throw-away module in a test's temporary folder.
+type Module struct {
+	t         testing.TB
+	Dir       string
+	resultgen string // built on first use
+}
+
+// New makes module path in a temporary folder with files (slash-separated
+// paths relative to the module's root).
+func New(t testing.TB, path string, files map[string]string) *Module {
+	t.Helper()
+	repo, err := Repo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Module{t: t, Dir: t.TempDir()}
+	if err := FreshModule(repo, m.Dir, path); err != nil {
+		t.Fatal(err)
+	}
+	for name, src := range files {
+		m.Write(name, src)
+	}
+	return m
+}
+
+// Write writes a file of the module.
+func (m *Module) Write(name, src string) {
+	m.t.Helper()
+	p := filepath.Join(m.Dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		m.t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		m.t.Fatal(err)
+	}
+}
+
+// Read reads a file of the module.
+func (m *Module) Read(name string) string {
+	m.t.Helper()
+	b, err := os.ReadFile(filepath.Join(m.Dir, filepath.FromSlash(name)))
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return string(b)
+}
+
+// Edit replaces old, which must occur once, with new in a file of the
+// module.
+func (m *Module) Edit(name, old, new string) {
+	m.t.Helper()
+	src := m.Read(name)
+	if strings.Count(src, old) != 1 {
+		m.t.Fatalf("%s: %q is not there once", name, old)
+	}
+	m.Write(name, strings.Replace(src, old, new, 1))
+}
+
+// Resultgen runs resultgen with args in the module's root; it fails the
+// test when resultgen fails.
+func (m *Module) Resultgen(args ...string) {
+	m.t.Helper()
+	if err := m.TryResultgen(args...); err != nil {
+		m.t.Fatal(err)
+	}
+}
+
+// TryResultgen runs resultgen with args in the module's root.
+func (m *Module) TryResultgen(args ...string) error {
+	m.t.Helper()
+	if m.resultgen == "" {
+		repo, err := Repo()
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		bin := filepath.Join(m.t.TempDir(), "resultgen")
+		if err := Command(repo, "go", "build", "-o", bin, "./cmd/resultgen"); err != nil {
+			m.t.Fatal(err)
+		}
+		m.resultgen = bin
+	}
+	return Command(m.Dir, m.resultgen, args...)
+}
+
+// Build builds the package pkg ("./app") with flags into a binary in a
+// temporary folder and returns its path.
+func (m *Module) Build(pkg string, flags ...string) string {
+	m.t.Helper()
+	bin := filepath.Join(m.t.TempDir(), filepath.Base(pkg))
+	args := append(append([]string{"build"}, flags...), "-o", bin, pkg)
+	if err := Command(m.Dir, "go", args...); err != nil {
+		m.t.Fatal(err)
+	}
+	return bin
+}
+
+// Output is what a run of a built program printed, and its exit code.
+type Output struct {
+	Stdout, Stderr string
+	Exit           int
+}
+
+// Run runs bin in the module's root with env added to the test's
+// environment.
+func (m *Module) Run(bin string, env ...string) Output {
+	m.t.Helper()
+	out, err := Exec(m.Dir, append(os.Environ(), env...), bin)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return out
+}
+
+// Exec runs bin with args in dir (the current folder when "") with exactly
+// env, and returns what it printed and its exit code (-1 when killed by a
+// signal); the error is for a program that could not be run.
+func Exec(dir string, env []string, bin string, args ...string) (Output, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Dir, cmd.Env = dir, env
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	out := Output{Stdout: stdout.String(), Stderr: stderr.String()}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		out.Exit = exit.ExitCode()
+	case err != nil:
+		return out, fmt.Errorf("%s: %w", bin, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,463 @@
+// Package srcunit finds the units a code version is made of in Go source,
+// with go/scanner alone: no parser, no type checker, no I/O.
+//
+// A unit is one top-level declaration: a function or method (from the func
+// keyword to its closing brace), one type spec, one var spec, or a whole
+// const declaration (iota and implicit repetition make its specs
+// inseparable). Its text is its tokens, comments and layout left out
+// (Normalize), so a comment or a reformat leaves it unchanged and an edit of
+// code does not.
+//
+// Two programs use it and must agree byte for byte:
+//
+//   - the generator (internal/model's code versions) hashes the units it
+//     finds with go/ast, calling Normalize on each unit's source range;
+//   - the runtime's stale-code check (runtime.Package) finds the same units
+//     again with Decls, at run time, where only the source files are at
+//     hand, and compares the hashes result_gen.go was generated with.
+//
+// TestDeclsAgreeWithAST checks that Decls finds the ranges go/ast gives, over
+// the standard library's sources.
+package srcunit
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"go/scanner"
+	"go/token"
+	"math"
+	"strings"
+)
+
+// Unit kinds, as the first word of a unit line.
+const (
+	Func   = "func"
+	Method = "method"
+	Type   = "type"
+	Var    = "var"
+	Const  = "const"
+)
+
+// DirectivePrefix starts a resultgen directive comment.
+const DirectivePrefix = "//result:"
+
+// Normalize returns the tokens of seg as text, comments and layout left
+// out: each token is followed by one space, and a separator (";" or ",")
+// right before a closing bracket, or at the end, is dropped, since whether
+// it is written depends on line breaks only.
+func Normalize(seg []byte) string {
+	var s scanner.Scanner
+	fs := token.NewFileSet()
+	s.Init(fs.AddFile("", -1, len(seg)), seg, nil, 0)
+	var b strings.Builder
+	b.Grow(len(seg))
+	pending := ""
+	for {
+		_, tok, lit := s.Scan()
+		if tok == token.EOF {
+			break
+		}
+		switch tok {
+		case token.SEMICOLON, token.COMMA:
+			pending = tok.String()
+			continue
+		case token.RPAREN, token.RBRACE, token.RBRACK:
+			pending = ""
+		}
+		if pending != "" {
+			b.WriteString(pending)
+			b.WriteByte(' ')
+			pending = ""
+		}
+		if lit != "" {
+			b.WriteString(lit) // identifiers, keywords, literals
+		} else {
+			b.WriteString(tok.String())
+		}
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+// Hash is the hash of a unit in a unit line: the first 12 hex digits of the
+// SHA-256 of name, a newline and text (the unit's prefix and normalized
+// tokens).
+func Hash(name, text string) string {
+	sum := sha256.Sum256([]byte(name + "\n" + text))
+	return hex.EncodeToString(sum[:6])
+}
+
+// DirectiveHash is the hash of a function's directive lines (its doc
+// comment's lines that start with DirectivePrefix, in order), in the form
+// of Hash.
+func DirectiveHash(lines []string) string {
+	return Hash("directive", strings.Join(lines, "\n"))
+}
+
+// Decl is one unit found by Decls.
+type Decl struct {
+	Kind string // Func, Method, Type, Var or Const
+	// Name is the declared name: "F"; "T.M" for a method of T (or *T,
+	// T[P]); the names a var spec or const declaration defines, blank
+	// names left out, joined by ","
+	Name string
+	// Prefix comes before the range's tokens in the unit's text: "type "
+	// for a type spec, "var " for a var spec (their ranges start at the
+	// name), "" otherwise.
+	Prefix string
+	// Lo and Hi delimit the unit's source: from the func or const
+	// keyword, or the spec's first name, to the end of its last token.
+	Lo, Hi int
+	// Directives are the lines of a function's doc comment that start with
+	// DirectivePrefix.
+	Directives []string
+}
+
+// Text is d's text in src, the file Decls found it in: its prefix and
+// normalized tokens, what Hash hashes.
+func (d Decl) Text(src []byte) string { return d.Prefix + Normalize(src[d.Lo:d.Hi]) }
+
+// tok is one scanned token.
+type tok struct {
+	t        token.Token
+	off, end int32 // byte offsets of the token's source
+	line     int32
+}
+
+// ident is the identifier tok is in src.
+func (t tok) ident(src []byte) string { return string(src[t.off:t.end]) }
+
+// Decls returns the units of the Go file src, in source order. It does not
+// fail: a file that does not scan or parse gives what its tokens give, which
+// a caller comparing hashes sees as changed. The package clause, imports,
+// init functions and blank names are no units.
+func Decls(src []byte) []Decl {
+	if len(src) > math.MaxInt32 {
+		return nil // offsets are int32; no Go file is that large
+	}
+	toks, comments := scan(src)
+	var out []Decl
+	for i := 0; i < len(toks); {
+		t := toks[i]
+		switch t.t {
+		case token.FUNC:
+			d, next := funcDecl(src, toks, i)
+			if d.Name != "" {
+				d.Directives = directives(comments[i], int(t.line))
+				out = append(out, d)
+			}
+			i = next
+		case token.CONST, token.VAR, token.TYPE:
+			var ds []Decl
+			ds, i = genDecl(src, toks, i)
+			out = append(out, ds...)
+		default:
+			i = skipToSemi(toks, i)
+		}
+	}
+	return out
+}
+
+// comment is one comment token, for doc comments.
+type comment struct {
+	text                string
+	startLine, endLine  int
+	sameLineAsPrevToken bool
+}
+
+// scan returns src's tokens without comments, and for each token the
+// comments right before it.
+func scan(src []byte) ([]tok, map[int][]comment) {
+	fs := token.NewFileSet()
+	f := fs.AddFile("", -1, len(src))
+	var s scanner.Scanner
+	s.Init(f, src, nil, scanner.ScanComments)
+	toks := make([]tok, 0, len(src)/6)
+	comments := map[int][]comment{}
+	var pending []comment
+	prevLine := 0
+	// lines are counted here: token.File's lookups cost more than the scan
+	line, counted := 1, 0
+	lineAt := func(off int) int {
+		for ; counted < off; counted++ {
+			if src[counted] == '\n' {
+				line++
+			}
+		}
+		return line
+	}
+	for {
+		pos, t, lit := s.Scan()
+		if t == token.EOF {
+			break
+		}
+		off := int(pos) - f.Base()
+		// an illegal character's lit is not its source: stay inside src
+		end := min(tokenEnd(src, off, t, lit), len(src))
+		if t == token.COMMENT {
+			start := lineAt(off)
+			pending = append(pending, comment{
+				text: lit, startLine: start, endLine: lineAt(max(end-1, off)),
+				sameLineAsPrevToken: prevLine == start,
+			})
+			continue
+		}
+		if t == token.SEMICOLON && lit == "\n" {
+			end = off // an inserted semicolon has no source
+		}
+		if len(pending) > 0 {
+			comments[len(toks)] = pending
+			pending = nil
+		}
+		l := lineAt(off)
+		toks = append(toks, tok{t: t, off: int32(off), end: int32(end), line: int32(l)})
+		prevLine = l
+	}
+	return toks, comments
+}
+
+// tokenEnd is the offset just past the token at off. A raw string's lit
+// has its carriage returns removed, so its end is found in src.
+func tokenEnd(src []byte, off int, t token.Token, lit string) int {
+	switch {
+	case t == token.STRING && strings.HasPrefix(lit, "`"):
+		for j := off + 1; j < len(src); j++ {
+			if src[j] == '`' {
+				return j + 1
+			}
+		}
+		return len(src)
+	case t == token.COMMENT && strings.HasPrefix(lit, "/*"):
+		if j := strings.Index(string(src[off+2:]), "*/"); j >= 0 {
+			return off + 2 + j + 2
+		}
+		return len(src)
+	case t == token.COMMENT:
+		// a line comment's lit has a trailing carriage return removed
+		for j := off; j < len(src); j++ {
+			if src[j] == '\n' {
+				return j
+			}
+		}
+		return len(src)
+	case lit != "":
+		return off + len(lit)
+	}
+	return off + len(t.String())
+}
+
+// directives returns the directive lines of the doc comment among cs, the
+// comments right before a func keyword, as go/parser finds a lead comment:
+// comments on the line of the previous token form a group of their own;
+// the rest form groups of comments at most one line apart, and the last
+// group is the doc comment when it ends on the line before the keyword.
+func directives(cs []comment, funcLine int) []string {
+	if len(cs) == 0 || cs[len(cs)-1].endLine+1 != funcLine {
+		return nil
+	}
+	i := 0
+	if cs[0].sameLineAsPrevToken {
+		line := cs[0].startLine
+		for i < len(cs) && cs[i].startLine <= line {
+			line = cs[i].endLine
+			i++
+		}
+	}
+	if i == len(cs) {
+		return nil
+	}
+	start := i
+	for j := i + 1; j < len(cs); j++ {
+		if cs[j].startLine > cs[j-1].endLine+1 {
+			start = j
+		}
+	}
+	var out []string
+	for _, c := range cs[start:] {
+		if strings.HasPrefix(c.text, DirectivePrefix) {
+			out = append(out, c.text)
+		}
+	}
+	return out
+}
+
+// skipToSemi returns the index after the semicolon ending the statement at
+// i, at bracket depth 0.
+func skipToSemi(toks []tok, i int) int {
+	depth := 0
+	for ; i < len(toks); i++ {
+		switch toks[i].t {
+		case token.LPAREN, token.LBRACE, token.LBRACK:
+			depth++
+		case token.RPAREN, token.RBRACE, token.RBRACK:
+			depth--
+		case token.SEMICOLON:
+			if depth <= 0 {
+				return i + 1
+			}
+		}
+	}
+	return i
+}
+
+// funcDecl reads the function declaration whose func keyword is toks[i].
+func funcDecl(src []byte, toks []tok, i int) (Decl, int) {
+	d := Decl{Kind: Func, Lo: int(toks[i].off)}
+	next := skipToSemi(toks, i)
+	last := next - 1
+	if last >= 0 && last < len(toks) && toks[last].t == token.SEMICOLON {
+		last--
+	}
+	if last < i {
+		return Decl{}, next
+	}
+	d.Hi = int(toks[last].end)
+	j := i + 1
+	recv := ""
+	if j < len(toks) && toks[j].t == token.LPAREN {
+		// the receiver: its base type is the last identifier outside
+		// brackets ((T), (*T), (r T), (r *T[K, V]))
+		depth, brackets := 0, 0
+		for ; j < next; j++ {
+			switch toks[j].t {
+			case token.LPAREN:
+				depth++
+			case token.RPAREN:
+				depth--
+			case token.LBRACK:
+				brackets++
+			case token.RBRACK:
+				brackets--
+			case token.IDENT:
+				if brackets == 0 {
+					recv = toks[j].ident(src)
+				}
+			}
+			if depth == 0 {
+				j++
+				break
+			}
+		}
+		if recv == "" || recv == "_" {
+			return Decl{}, next
+		}
+		d.Kind = Method
+	}
+	if j >= next || toks[j].t != token.IDENT {
+		return Decl{}, next
+	}
+	name := toks[j].ident(src)
+	switch {
+	case name == "_":
+		return Decl{}, next
+	case recv != "":
+		d.Name = recv + "." + name
+	case name == "init":
+		return Decl{}, next
+	default:
+		d.Name = name
+	}
+	return d, next
+}
+
+// genDecl reads the const, var or type declaration whose keyword is
+// toks[i].
+func genDecl(src []byte, toks []tok, i int) ([]Decl, int) {
+	kw := toks[i].t
+	j := i + 1
+	grouped := j < len(toks) && toks[j].t == token.LPAREN
+	var specs [][2]int // [first, last] token of each spec
+	end := 0           // index after the declaration
+	if grouped {
+		j++
+		depth := 0
+		first := -1
+		for ; j < len(toks); j++ {
+			t := toks[j].t
+			if depth == 0 && (t == token.SEMICOLON || t == token.RPAREN) {
+				if first >= 0 {
+					specs = append(specs, [2]int{first, j - 1})
+					first = -1
+				}
+				if t == token.RPAREN {
+					break
+				}
+				continue
+			}
+			if first < 0 {
+				first = j
+			}
+			switch t {
+			case token.LPAREN, token.LBRACE, token.LBRACK:
+				depth++
+			case token.RPAREN, token.RBRACE, token.RBRACK:
+				depth--
+			}
+		}
+		end = skipToSemi(toks, j)
+		if j >= len(toks) {
+			end = len(toks)
+		}
+	} else {
+		end = skipToSemi(toks, j)
+		last := end - 1
+		if last < len(toks) && last >= j && toks[last].t == token.SEMICOLON {
+			last--
+		}
+		if last >= j {
+			specs = append(specs, [2]int{j, last})
+		}
+	}
+	var out []Decl
+	switch kw {
+	case token.CONST:
+		var names []string
+		for _, s := range specs {
+			names = append(names, specNames(src, toks, s[0], s[1])...)
+		}
+		var hi int32
+		switch {
+		case grouped && j < len(toks):
+			hi = toks[j].end // the closing parenthesis
+		case len(specs) > 0:
+			hi = toks[specs[len(specs)-1][1]].end
+		default:
+			return nil, end
+		}
+		if len(names) == 0 {
+			return nil, end
+		}
+		out = append(out, Decl{Kind: Const, Name: strings.Join(names, ","), Lo: int(toks[i].off), Hi: int(hi)})
+	case token.VAR:
+		for _, s := range specs {
+			names := specNames(src, toks, s[0], s[1])
+			if len(names) == 0 {
+				continue
+			}
+			out = append(out, Decl{Kind: Var, Name: strings.Join(names, ","), Prefix: "var ", Lo: int(toks[s[0]].off), Hi: int(toks[s[1]].end)})
+		}
+	case token.TYPE:
+		for _, s := range specs {
+			if t := toks[s[0]]; t.t == token.IDENT && t.ident(src) != "_" {
+				out = append(out, Decl{Kind: Type, Name: t.ident(src), Prefix: "type ", Lo: int(t.off), Hi: int(toks[s[1]].end)})
+			}
+		}
+	}
+	return out, end
+}
+
+// specNames returns the names a value spec (toks[first..last]) defines,
+// blank names left out.
+func specNames(src []byte, toks []tok, first, last int) []string {
+	var names []string
+	for k := first; k <= last && toks[k].t == token.IDENT; k++ {
+		if n := toks[k].ident(src); n != "_" {
+			names = append(names, n)
+		}
+		if k+1 > last || toks[k+1].t != token.COMMA {
+			break
+		}
+		k++ // the comma
+	}
+	return names
+}
