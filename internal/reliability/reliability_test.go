@@ -10,10 +10,13 @@
 //   - missed: corruptions that Read did not detect;
 //   - escapes: files written outside the storage root through a hostile
 //     parameter value;
-//   - leftovers: temporary files left behind after the store cleaned up.
+//   - leftovers: temporary files left behind after the store cleaned up;
+//   - stale-served, false-stale: runs of stale generated code that served
+//     or stored a record, and edits that change no code but lost the cache
+//     (TestStaleGeneratedCode; its line counts the edits by class).
 //
-// Flags (after -args): -kills N, -corruptions N, -hostile N scale the
-// rounds.
+// Flags (after -args): -kills N, -corruptions N, -hostile N, -stale N scale
+// the rounds.
 package reliability
 
 import (
@@ -70,6 +73,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	fmt.Printf("reliability: torn=%d missed=%d escapes=%d leftovers=%d\n",
 		figures.torn.Load(), figures.missed.Load(), figures.escapes.Load(), figures.leftovers.Load())
+	fmt.Print(staleSummary())
 	fmt.Printf("reliability: %d passed, %d failed\n", figures.passed.Load(), figures.failed.Load())
 	os.Exit(code)
 }
