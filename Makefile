@@ -26,6 +26,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseURL$$' -fuzztime=$(FUZZTIME) ./runtime/storage/s3
 	$(GO) test -run='^$$' -fuzz='^FuzzKeyValue$$' -fuzztime=$(FUZZTIME) ./runtime
 	$(GO) test -run='^$$' -fuzz='^FuzzCheckPath$$' -fuzztime=$(FUZZTIME) ./runtime/storage
+	$(GO) test -run='^$$' -fuzz='^FuzzDecls$$' -fuzztime=$(FUZZTIME) ./internal/srcunit
 
 vet:
 	$(GO) vet $(PKGS)

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/tools/go/analysis/analysistest"
 
 	"github.com/resultgen/resultgen/generator"
+	"github.com/resultgen/resultgen/internal/modtest"
 )
 
 // TestGoVet builds resultvet and runs it the way users do, as
@@ -155,28 +156,9 @@ func generatedModule(t *testing.T) string {
 		t.Fatal(err)
 	}
 	mod := t.TempDir()
-	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
+	if err := modtest.FreshModule(root, mod, "example.com/vettest"); err != nil {
 		t.Fatal(err)
 	}
-	// the same requirements as this module's, so that its go.sum serves
-	var b strings.Builder
-	for line := range strings.Lines(string(gomod)) {
-		switch {
-		case strings.HasPrefix(line, "module "):
-			line = "module example.com/vettest\n"
-		case strings.HasPrefix(line, "tool "):
-			continue
-		}
-		b.WriteString(line)
-	}
-	fmt.Fprintf(&b, "\nrequire github.com/resultgen/resultgen v0.0.0\n\nreplace github.com/resultgen/resultgen => %s\n", root)
-	write(t, filepath.Join(mod, "go.mod"), b.String())
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, filepath.Join(mod, "go.sum"), string(sum))
 	t.Setenv("GOWORK", "off")
 	t.Setenv("GOPROXY", "off")
 

@@ -2,7 +2,6 @@ package durabletest
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -126,19 +125,11 @@ type Report struct {
 // RunReport runs the report program bin with args in env.
 func RunReport(t testing.TB, bin string, env []string, args ...string) Report {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = env
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := Report{Stdout: stdout.String(), Stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		r.Exit = exit.ExitCode()
-	case err != nil:
+	out, err := modtest.Exec("", env, bin, args...)
+	if err != nil {
 		t.Fatalf("report %v: %v", args, err)
 	}
+	r := Report{Stdout: out.Stdout, Stderr: out.Stderr, Exit: out.Exit}
 	for _, l := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
 		if v, ok := strings.CutPrefix(l, "task "); ok {
 			r.Tasks = append(r.Tasks, strings.Replace(v, " i=", " ", 1))

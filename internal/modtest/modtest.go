@@ -176,12 +176,23 @@ type Output struct {
 	Exit           int
 }
 
-// Run runs bin with env added to the test's environment.
+// Run runs bin in the module's root with env added to the test's
+// environment.
 func (m *Module) Run(bin string, env ...string) Output {
 	m.t.Helper()
-	cmd := exec.Command(bin)
-	cmd.Dir = m.Dir
-	cmd.Env = append(os.Environ(), env...)
+	out, err := Exec(m.Dir, append(os.Environ(), env...), bin)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return out
+}
+
+// Exec runs bin with args in dir (the current folder when "") with exactly
+// env, and returns what it printed and its exit code (-1 when killed by a
+// signal); the error is for a program that could not be run.
+func Exec(dir string, env []string, bin string, args ...string) (Output, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Dir, cmd.Env = dir, env
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -191,7 +202,7 @@ func (m *Module) Run(bin string, env ...string) Output {
 	case errors.As(err, &exit):
 		out.Exit = exit.ExitCode()
 	case err != nil:
-		m.t.Fatalf("%s: %v", bin, err)
+		return out, fmt.Errorf("%s: %w", bin, err)
 	}
-	return out
+	return out, nil
 }

@@ -111,7 +111,6 @@ type Decl struct {
 	// Directives are the lines of a function's doc comment that start with
 	// DirectivePrefix.
 	Directives []string
-
 }
 
 // Text is d's text in src, the file Decls found it in: its prefix and
@@ -133,10 +132,10 @@ func (t tok) ident(src []byte) string { return string(src[t.off:t.end]) }
 // a caller comparing hashes sees as changed. The package clause, imports,
 // init functions and blank names are no units.
 func Decls(src []byte) []Decl {
-	toks, comments := scan(src)
 	if len(src) > math.MaxInt32 {
-		return nil
+		return nil // offsets are int32; no Go file is that large
 	}
+	toks, comments := scan(src)
 	var out []Decl
 	for i := 0; i < len(toks); {
 		t := toks[i]
@@ -193,7 +192,8 @@ func scan(src []byte) ([]tok, map[int][]comment) {
 			break
 		}
 		off := int(pos) - f.Base()
-		end := tokenEnd(src, off, t, lit)
+		// an illegal character's lit is not its source: stay inside src
+		end := min(tokenEnd(src, off, t, lit), len(src))
 		if t == token.COMMENT {
 			start := lineAt(off)
 			pending = append(pending, comment{
