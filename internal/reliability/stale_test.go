@@ -105,9 +105,10 @@ func storeSnapshot(t *testing.T, dir string) string {
 // TestStaleGeneratedCode edits a program's sources as a user who forgets
 // go generate would, and runs it after each edit: the binary built once
 // (its source check reads the files on disk) for edits of code, and a
-// binary built again for edits of types. Edits come from every declaration
-// the generated code covers (package mutations); -stale N of each class
-// are made, in random order, the file restored after each:
+// binary built again for edits of types. The edits are derived from every
+// declaration and directive the generated file's runtime.Package lists
+// (makeMutations); -stale N of each class are made, picked at random, the
+// files restored after each:
 //
 //   - code: each is reported once (WARN), every task computes its value,
 //     and the store is untouched;
@@ -120,6 +121,12 @@ func storeSnapshot(t *testing.T, dir string) string {
 //     struct changed; rebuilt, not regenerated): the task fails with
 //     runtime.ErrStale and decodes nothing; the others compute, untouched
 //     store.
+//
+// Two kinds of moves are known gaps, run once each and logged (the "gaps"
+// subtest is skipped while they remain), not counted: a task function moved
+// within its file reorders result_gen.go (check fails, the cache stays),
+// and a declaration moved to another file is reported stale (unit lines
+// name the file).
 func TestStaleGeneratedCode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds programs")
