@@ -8,10 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/resultgen/resultgen/internal/modtest"
 )
 
 // genFuncs is how many annotated functions P6's package holds.
@@ -45,27 +46,7 @@ func writeSynthetic(dir, repo string, nonce int) error {
 			return err
 		}
 	}
-	gomod, err := os.ReadFile(filepath.Join(repo, "go.mod"))
-	if err != nil {
-		return err
-	}
-	// The repository's own requirements, so that its go.sum covers the module.
-	reqs := regexp.MustCompile(`(?m)^\t(\S+ v\S+)`).FindAllSubmatch(gomod, -1)
-	goVer := regexp.MustCompile(`(?m)^go \S+$`).Find(gomod)
-	var m bytes.Buffer
-	fmt.Fprintf(&m, "module example.com/synth\n\n%s\n\nrequire github.com/resultgen/resultgen v0.0.0\n\nrequire (\n", goVer)
-	for _, r := range reqs {
-		fmt.Fprintf(&m, "\t%s // indirect\n", r[1])
-	}
-	fmt.Fprintf(&m, ")\n\nreplace github.com/resultgen/resultgen => %s\n", repo)
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), m.Bytes(), 0o644); err != nil {
-		return err
-	}
-	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644)
+	return modtest.FreshModule(repo, dir, "example.com/synth")
 }
 
 // runTool runs name in dir and returns its wall time and its peak resident

@@ -1,12 +1,15 @@
 // Command benchtable runs resultgen's paired overhead benchmarks (issue 14:
 // P1 engine overhead, P2 persist, P3 cache hits, P4 a 256 MiB []byte on
-// local storage, P5 S3, P6 the generator) and prints one table: each
-// measure's baseline (the same work done by hand, or the tool it is held
-// against) and resultgen run alternately, the medians, their ratio,
-// resultgen's allocations (or requests) per op, the goal and whether it is
-// met. P1-P3 and P5 run in this process; P4 runs each operation in a fresh
+// local storage, P5 S3, P6 the generator, P7 the stale-code check) and
+// prints one table: each measure's baseline (the same work done by hand, or
+// the tool it is held against) and resultgen run alternately, the medians,
+// their ratio, resultgen's allocations (or requests) per op, the goal and
+// whether it is met. P1-P3 and P5 run in this process; P4 runs each operation in a fresh
 // child process (to read its peak RSS); P6 runs the generator and `go vet`
-// on a synthetic package. P5 needs the MinIO of scripts/with-minio.sh.
+// on a synthetic package; P7 builds a program from a generated package of
+// 50 files and reads the stale-code check's duration from its DEBUG log
+// (runtime.Package: once per package per process, goal 5 ms), against
+// reading the same files. P5 needs the MinIO of scripts/with-minio.sh.
 // `make bench` runs it. It asserts nothing: a miss is reported, not failed.
 package main
 
@@ -30,7 +33,7 @@ import (
 
 var (
 	reps = flag.Int("reps", 15, "paired repetitions per measure (medians are reported)")
-	only = flag.String("only", "", "comma-separated parts to run (P1-P3,P4,P5,P6); all when empty")
+	only = flag.String("only", "", "comma-separated parts to run (P1-P3,P4,P5,P6,P7); all when empty")
 )
 
 // row is one line of the table. base and rg are what the columns show
@@ -107,7 +110,7 @@ func main() {
 	parts := []struct {
 		name string
 		run  func(dir string) ([]row, []string)
-	}{{"P1-P3", engineRows}, {"P4", bigRows}, {"P5", s3Rows}, {"P6", generateRows}}
+	}{{"P1-P3", engineRows}, {"P4", bigRows}, {"P5", s3Rows}, {"P6", generateRows}, {"P7", staleRows}}
 	for _, part := range parts {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), part.name) {
 			continue

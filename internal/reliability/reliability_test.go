@@ -17,10 +17,13 @@
 //   - served: runs that returned a value other than the one computed;
 //   - escapes: files written outside the storage root through a hostile
 //     parameter value;
-//   - leftovers: temporary files left behind after the store cleaned up.
+//   - leftovers: temporary files left behind after the store cleaned up;
+//   - stale-served, false-stale: runs of stale generated code that served
+//     or stored a record, and edits that change no code but lost the cache
+//     (TestStaleGeneratedCode; its line counts the edits by class).
 //
-// Flags (after -args): -kills N, -corruptions N, -hostile N scale the
-// rounds.
+// Flags (after -args): -kills N, -corruptions N, -hostile N, -stale N scale
+// the rounds.
 package reliability
 
 import (
@@ -98,6 +101,7 @@ func TestMain(m *testing.M) {
 	fmt.Printf("reliability: torn=%d missed=%d destroyed=%d refused=%d served=%d escapes=%d leftovers=%d\n",
 		figures.torn.Load(), figures.missed.Load(), figures.destroyed.Load(), figures.refused.Load(), figures.served.Load(),
 		figures.escapes.Load(), figures.leftovers.Load())
+	fmt.Print(staleSummary())
 	fmt.Printf("reliability: %d passed, %d failed\n", figures.passed.Load(), figures.failed.Load())
 	os.Exit(code)
 }
