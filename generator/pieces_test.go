@@ -29,7 +29,7 @@ func TestPiecesAsWhole(t *testing.T) {
 			continue
 		}
 		var whole bytes.Buffer
-		f, _ := build(p, true, p.Funcs)
+		f, _ := build(p, true, byName(p.Funcs))
 		if err := f.Render(&whole); err != nil {
 			t.Fatalf("%s: %v", p.Path, err)
 		}
@@ -100,7 +100,7 @@ func E(n int) *htemplate.Template { return nil }
 				p.Funcs = p.Funcs[:4]
 			}
 			var whole bytes.Buffer
-			f, _ := build(p, true, p.Funcs)
+			f, _ := build(p, true, byName(p.Funcs))
 			if err := f.Render(&whole); err != nil {
 				t.Fatal(err)
 			}

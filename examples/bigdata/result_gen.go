@@ -26,6 +26,66 @@ var resultgenPackage = &runtime.Package{
 	},
 }
 
+// Analyze: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context) (float64, error) = Analyze
+
+var analyzeFlowDef = &runtime.Def{
+	Kind:     runtime.KindFlow,
+	Name:     "analyze",
+	Func:     "github.com/resultgen/resultgen/examples/bigdata.Analyze",
+	Source:   "sha256:941e87fdf4d7ef93deb6bea6c2930a6c4ce7075b9876b8a82f1bbbb86c8ea535",
+	GoType:   "float64",
+	TypeHash: "sha256:6bd2a66c4467bc379fd21e11d74bfa2b0f8205baf39eefc20b2c4fecb198dd48",
+	TypeDesc: "float64",
+	Value:    true,
+	Package:  resultgenPackage,
+}
+
+// AnalyzeFlow runs Analyze as a flow named "analyze":
+//
+//	v, err := AnalyzeFlow.Call(ctx)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var AnalyzeFlow AnalyzeFlowType
+
+// AnalyzeFlowType is the type of AnalyzeFlow. Its zero value runs Analyze as AnalyzeFlow does,
+// and WithOptions returns a copy with other settings.
+type AnalyzeFlowType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t AnalyzeFlowType) WithOptions(opts ...runtime.Option) AnalyzeFlowType {
+	return AnalyzeFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t AnalyzeFlowType) invocation() runtime.Invocation[float64] {
+	return runtime.Invocation[float64]{
+		Def:     analyzeFlowDef,
+		Options: t.opts,
+		Body: func(ctx context.Context) (float64, error) {
+			return Analyze(ctx)
+		},
+	}
+}
+
+// Call runs Analyze as a flow and returns its value.
+func (t AnalyzeFlowType) Call(ctx context.Context) (float64, error) {
+	return runtime.Call(ctx, t.invocation())
+}
+
+// State runs Analyze as a flow and returns its final state.
+func (t AnalyzeFlowType) State(ctx context.Context) *runtime.State[float64] {
+	return runtime.Run(ctx, t.invocation())
+}
+
+// Submit runs Analyze as a flow concurrently.
+func (t AnalyzeFlowType) Submit(ctx context.Context) *runtime.Future[float64] {
+	return runtime.Submit(ctx, t.invocation())
+}
+
 // Samples: a changed signature or a stale generated file fails to compile.
 var _ func(int) []float64 = Samples
 
@@ -171,65 +231,5 @@ func (t ScratchTaskType) State(ctx context.Context) *runtime.State[[]byte] {
 
 // Submit runs Scratch as a task concurrently.
 func (t ScratchTaskType) Submit(ctx context.Context) *runtime.Future[[]byte] {
-	return runtime.Submit(ctx, t.invocation())
-}
-
-// Analyze: a changed signature or a stale generated file fails to compile.
-var _ func(context.Context) (float64, error) = Analyze
-
-var analyzeFlowDef = &runtime.Def{
-	Kind:     runtime.KindFlow,
-	Name:     "analyze",
-	Func:     "github.com/resultgen/resultgen/examples/bigdata.Analyze",
-	Source:   "sha256:941e87fdf4d7ef93deb6bea6c2930a6c4ce7075b9876b8a82f1bbbb86c8ea535",
-	GoType:   "float64",
-	TypeHash: "sha256:6bd2a66c4467bc379fd21e11d74bfa2b0f8205baf39eefc20b2c4fecb198dd48",
-	TypeDesc: "float64",
-	Value:    true,
-	Package:  resultgenPackage,
-}
-
-// AnalyzeFlow runs Analyze as a flow named "analyze":
-//
-//	v, err := AnalyzeFlow.Call(ctx)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets nothing else.
-var AnalyzeFlow AnalyzeFlowType
-
-// AnalyzeFlowType is the type of AnalyzeFlow. Its zero value runs Analyze as AnalyzeFlow does,
-// and WithOptions returns a copy with other settings.
-type AnalyzeFlowType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t AnalyzeFlowType) WithOptions(opts ...runtime.Option) AnalyzeFlowType {
-	return AnalyzeFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t AnalyzeFlowType) invocation() runtime.Invocation[float64] {
-	return runtime.Invocation[float64]{
-		Def:     analyzeFlowDef,
-		Options: t.opts,
-		Body: func(ctx context.Context) (float64, error) {
-			return Analyze(ctx)
-		},
-	}
-}
-
-// Call runs Analyze as a flow and returns its value.
-func (t AnalyzeFlowType) Call(ctx context.Context) (float64, error) {
-	return runtime.Call(ctx, t.invocation())
-}
-
-// State runs Analyze as a flow and returns its final state.
-func (t AnalyzeFlowType) State(ctx context.Context) *runtime.State[float64] {
-	return runtime.Run(ctx, t.invocation())
-}
-
-// Submit runs Analyze as a flow concurrently.
-func (t AnalyzeFlowType) Submit(ctx context.Context) *runtime.Future[float64] {
 	return runtime.Submit(ctx, t.invocation())
 }

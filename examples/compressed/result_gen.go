@@ -30,158 +30,6 @@ var resultgenPackage = &runtime.Package{
 	},
 }
 
-// AsJSON: a changed signature or a stale generated file fails to compile.
-var _ func() []Row = AsJSON
-
-var asJSONTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "AsJSON",
-	Func:   "github.com/resultgen/resultgen/examples/compressed.AsJSON",
-	Source: "sha256:e3c0ce47677120218e45d934f2ec42947e38ab11f36289c983eff41fd164f731",
-	Units: []string{
-		"func AsJSON 7d03684bc732 examples/compressed/main.go",
-		"func table 6d02b1a4bd31 examples/compressed/main.go",
-		"type Row 6bc1c0d15fdf examples/compressed/main.go",
-		"module std@go1.26.8",
-	},
-	GoType:   "[]github.com/resultgen/resultgen/examples/compressed.Row",
-	TypeHash: "sha256:e17cf7683a605cb2bb6fac6bf800f0aee8d6df29fa59345b2f0693590f51fb66",
-	TypeDesc: "[]main.Row=struct{ID int; Name string; Score float64; Tags []string}",
-	Value:    true,
-	Config: runtime.Config{
-		StorageKey: "table.json",
-		Serializer: "json",
-	},
-	Package: resultgenPackage,
-}
-
-// AsJSONTask runs AsJSON as a task named "AsJSON":
-//
-//	v, err := AsJSONTask.Call(ctx)
-//
-// Its result is persisted (storage_key is set).
-// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
-//
-//   - storage_key: table.json
-//   - serializer: json
-var AsJSONTask AsJSONTaskType
-
-// AsJSONTaskType is the type of AsJSONTask. Its zero value runs AsJSON as AsJSONTask does,
-// and WithOptions returns a copy with other settings.
-type AsJSONTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t AsJSONTaskType) WithOptions(opts ...runtime.Option) AsJSONTaskType {
-	return AsJSONTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t AsJSONTaskType) invocation() runtime.Invocation[[]Row] {
-	return runtime.Invocation[[]Row]{
-		Def:     asJSONTaskDef,
-		Options: t.opts,
-		StorageKey: func(_ runtime.KeyContext) (string, error) {
-			return "table.json", nil
-		},
-		Body: func(_ context.Context) ([]Row, error) {
-			return AsJSON(), nil
-		},
-	}
-}
-
-// Call runs AsJSON as a task and returns its value.
-func (t AsJSONTaskType) Call(ctx context.Context) ([]Row, error) {
-	return runtime.Call(ctx, t.invocation())
-}
-
-// State runs AsJSON as a task and returns its final state.
-func (t AsJSONTaskType) State(ctx context.Context) *runtime.State[[]Row] {
-	return runtime.Run(ctx, t.invocation())
-}
-
-// Submit runs AsJSON as a task concurrently.
-func (t AsJSONTaskType) Submit(ctx context.Context) *runtime.Future[[]Row] {
-	return runtime.Submit(ctx, t.invocation())
-}
-
-// AsZstdJSON: a changed signature or a stale generated file fails to compile.
-var _ func() []Row = AsZstdJSON
-
-var asZstdJSONTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "AsZstdJSON",
-	Func:   "github.com/resultgen/resultgen/examples/compressed.AsZstdJSON",
-	Source: "sha256:0a4135c85a8587510b8a46f7505df540ac7326df18c9b606b13662e38b25ab2a",
-	Units: []string{
-		"func AsZstdJSON 19a1954284a2 examples/compressed/main.go",
-		"func table 6d02b1a4bd31 examples/compressed/main.go",
-		"type Row 6bc1c0d15fdf examples/compressed/main.go",
-		"module std@go1.26.8",
-	},
-	GoType:   "[]github.com/resultgen/resultgen/examples/compressed.Row",
-	TypeHash: "sha256:e17cf7683a605cb2bb6fac6bf800f0aee8d6df29fa59345b2f0693590f51fb66",
-	TypeDesc: "[]main.Row=struct{ID int; Name string; Score float64; Tags []string}",
-	Value:    true,
-	Config: runtime.Config{
-		StorageKey: "table.json.zst",
-		Serializer: "compressed/json",
-	},
-	Package: resultgenPackage,
-}
-
-// AsZstdJSONTask runs AsZstdJSON as a task named "AsZstdJSON":
-//
-//	v, err := AsZstdJSONTask.Call(ctx)
-//
-// Its result is persisted (storage_key is set).
-// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
-//
-//   - storage_key: table.json.zst
-//   - serializer: compressed/json
-var AsZstdJSONTask AsZstdJSONTaskType
-
-// AsZstdJSONTaskType is the type of AsZstdJSONTask. Its zero value runs AsZstdJSON as AsZstdJSONTask does,
-// and WithOptions returns a copy with other settings.
-type AsZstdJSONTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t AsZstdJSONTaskType) WithOptions(opts ...runtime.Option) AsZstdJSONTaskType {
-	return AsZstdJSONTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t AsZstdJSONTaskType) invocation() runtime.Invocation[[]Row] {
-	return runtime.Invocation[[]Row]{
-		Def:     asZstdJSONTaskDef,
-		Options: t.opts,
-		StorageKey: func(_ runtime.KeyContext) (string, error) {
-			return "table.json.zst", nil
-		},
-		Body: func(_ context.Context) ([]Row, error) {
-			return AsZstdJSON(), nil
-		},
-	}
-}
-
-// Call runs AsZstdJSON as a task and returns its value.
-func (t AsZstdJSONTaskType) Call(ctx context.Context) ([]Row, error) {
-	return runtime.Call(ctx, t.invocation())
-}
-
-// State runs AsZstdJSON as a task and returns its final state.
-func (t AsZstdJSONTaskType) State(ctx context.Context) *runtime.State[[]Row] {
-	return runtime.Run(ctx, t.invocation())
-}
-
-// Submit runs AsZstdJSON as a task concurrently.
-func (t AsZstdJSONTaskType) Submit(ctx context.Context) *runtime.Future[[]Row] {
-	return runtime.Submit(ctx, t.invocation())
-}
-
 // AsGzipMsgpack: a changed signature or a stale generated file fails to compile.
 var _ func() []Row = AsGzipMsgpack
 
@@ -260,6 +108,82 @@ func (t AsGzipMsgpackTaskType) Submit(ctx context.Context) *runtime.Future[[]Row
 	return runtime.Submit(ctx, t.invocation())
 }
 
+// AsJSON: a changed signature or a stale generated file fails to compile.
+var _ func() []Row = AsJSON
+
+var asJSONTaskDef = &runtime.Def{
+	Kind:   runtime.KindTask,
+	Name:   "AsJSON",
+	Func:   "github.com/resultgen/resultgen/examples/compressed.AsJSON",
+	Source: "sha256:e3c0ce47677120218e45d934f2ec42947e38ab11f36289c983eff41fd164f731",
+	Units: []string{
+		"func AsJSON 7d03684bc732 examples/compressed/main.go",
+		"func table 6d02b1a4bd31 examples/compressed/main.go",
+		"type Row 6bc1c0d15fdf examples/compressed/main.go",
+		"module std@go1.26.8",
+	},
+	GoType:   "[]github.com/resultgen/resultgen/examples/compressed.Row",
+	TypeHash: "sha256:e17cf7683a605cb2bb6fac6bf800f0aee8d6df29fa59345b2f0693590f51fb66",
+	TypeDesc: "[]main.Row=struct{ID int; Name string; Score float64; Tags []string}",
+	Value:    true,
+	Config: runtime.Config{
+		StorageKey: "table.json",
+		Serializer: "json",
+	},
+	Package: resultgenPackage,
+}
+
+// AsJSONTask runs AsJSON as a task named "AsJSON":
+//
+//	v, err := AsJSONTask.Call(ctx)
+//
+// Its result is persisted (storage_key is set).
+// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
+//
+//   - storage_key: table.json
+//   - serializer: json
+var AsJSONTask AsJSONTaskType
+
+// AsJSONTaskType is the type of AsJSONTask. Its zero value runs AsJSON as AsJSONTask does,
+// and WithOptions returns a copy with other settings.
+type AsJSONTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t AsJSONTaskType) WithOptions(opts ...runtime.Option) AsJSONTaskType {
+	return AsJSONTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t AsJSONTaskType) invocation() runtime.Invocation[[]Row] {
+	return runtime.Invocation[[]Row]{
+		Def:     asJSONTaskDef,
+		Options: t.opts,
+		StorageKey: func(_ runtime.KeyContext) (string, error) {
+			return "table.json", nil
+		},
+		Body: func(_ context.Context) ([]Row, error) {
+			return AsJSON(), nil
+		},
+	}
+}
+
+// Call runs AsJSON as a task and returns its value.
+func (t AsJSONTaskType) Call(ctx context.Context) ([]Row, error) {
+	return runtime.Call(ctx, t.invocation())
+}
+
+// State runs AsJSON as a task and returns its final state.
+func (t AsJSONTaskType) State(ctx context.Context) *runtime.State[[]Row] {
+	return runtime.Run(ctx, t.invocation())
+}
+
+// Submit runs AsJSON as a task concurrently.
+func (t AsJSONTaskType) Submit(ctx context.Context) *runtime.Future[[]Row] {
+	return runtime.Submit(ctx, t.invocation())
+}
+
 // AsZlibGob: a changed signature or a stale generated file fails to compile.
 var _ func() []Row = AsZlibGob
 
@@ -335,6 +259,82 @@ func (t AsZlibGobTaskType) State(ctx context.Context) *runtime.State[[]Row] {
 
 // Submit runs AsZlibGob as a task concurrently.
 func (t AsZlibGobTaskType) Submit(ctx context.Context) *runtime.Future[[]Row] {
+	return runtime.Submit(ctx, t.invocation())
+}
+
+// AsZstdJSON: a changed signature or a stale generated file fails to compile.
+var _ func() []Row = AsZstdJSON
+
+var asZstdJSONTaskDef = &runtime.Def{
+	Kind:   runtime.KindTask,
+	Name:   "AsZstdJSON",
+	Func:   "github.com/resultgen/resultgen/examples/compressed.AsZstdJSON",
+	Source: "sha256:0a4135c85a8587510b8a46f7505df540ac7326df18c9b606b13662e38b25ab2a",
+	Units: []string{
+		"func AsZstdJSON 19a1954284a2 examples/compressed/main.go",
+		"func table 6d02b1a4bd31 examples/compressed/main.go",
+		"type Row 6bc1c0d15fdf examples/compressed/main.go",
+		"module std@go1.26.8",
+	},
+	GoType:   "[]github.com/resultgen/resultgen/examples/compressed.Row",
+	TypeHash: "sha256:e17cf7683a605cb2bb6fac6bf800f0aee8d6df29fa59345b2f0693590f51fb66",
+	TypeDesc: "[]main.Row=struct{ID int; Name string; Score float64; Tags []string}",
+	Value:    true,
+	Config: runtime.Config{
+		StorageKey: "table.json.zst",
+		Serializer: "compressed/json",
+	},
+	Package: resultgenPackage,
+}
+
+// AsZstdJSONTask runs AsZstdJSON as a task named "AsZstdJSON":
+//
+//	v, err := AsZstdJSONTask.Call(ctx)
+//
+// Its result is persisted (storage_key is set).
+// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
+//
+//   - storage_key: table.json.zst
+//   - serializer: compressed/json
+var AsZstdJSONTask AsZstdJSONTaskType
+
+// AsZstdJSONTaskType is the type of AsZstdJSONTask. Its zero value runs AsZstdJSON as AsZstdJSONTask does,
+// and WithOptions returns a copy with other settings.
+type AsZstdJSONTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t AsZstdJSONTaskType) WithOptions(opts ...runtime.Option) AsZstdJSONTaskType {
+	return AsZstdJSONTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t AsZstdJSONTaskType) invocation() runtime.Invocation[[]Row] {
+	return runtime.Invocation[[]Row]{
+		Def:     asZstdJSONTaskDef,
+		Options: t.opts,
+		StorageKey: func(_ runtime.KeyContext) (string, error) {
+			return "table.json.zst", nil
+		},
+		Body: func(_ context.Context) ([]Row, error) {
+			return AsZstdJSON(), nil
+		},
+	}
+}
+
+// Call runs AsZstdJSON as a task and returns its value.
+func (t AsZstdJSONTaskType) Call(ctx context.Context) ([]Row, error) {
+	return runtime.Call(ctx, t.invocation())
+}
+
+// State runs AsZstdJSON as a task and returns its final state.
+func (t AsZstdJSONTaskType) State(ctx context.Context) *runtime.State[[]Row] {
+	return runtime.Run(ctx, t.invocation())
+}
+
+// Submit runs AsZstdJSON as a task concurrently.
+func (t AsZstdJSONTaskType) Submit(ctx context.Context) *runtime.Future[[]Row] {
 	return runtime.Submit(ctx, t.invocation())
 }
 

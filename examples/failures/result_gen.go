@@ -29,80 +29,6 @@ var resultgenPackage = &runtime.Package{
 	},
 }
 
-// Parse: a changed signature or a stale generated file fails to compile.
-var _ func(string) (int, error) = Parse
-
-var parseTaskDef = &runtime.Def{
-	Kind:        runtime.KindTask,
-	Name:        "Parse",
-	Func:        "github.com/resultgen/resultgen/examples/failures.Parse",
-	Source:      "sha256:f5c226c20c36bc02bad30a2782b7ecc404145bfba1ace6d0051ad08643a00439",
-	Params:      []string{"s"},
-	ParamTypes:  reflect.TypeFor[func(string)],
-	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
-	Units: []string{
-		"func Parse 5c811f1ddecd examples/failures/main.go",
-		"var ErrNoInput d425bb011009 examples/failures/main.go",
-		"module std@go1.26.8",
-	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
-}
-
-// ParseTask runs Parse as a task named "Parse":
-//
-//	v, err := ParseTask.Call(ctx, s)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets nothing else.
-var ParseTask ParseTaskType
-
-// ParseTaskType is the type of ParseTask. Its zero value runs Parse as ParseTask does,
-// and WithOptions returns a copy with other settings.
-type ParseTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t ParseTaskType) WithOptions(opts ...runtime.Option) ParseTaskType {
-	return ParseTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t ParseTaskType) invocation(s string) runtime.Invocation[int] {
-	return runtime.Invocation[int]{
-		Def:     parseTaskDef,
-		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("s") {
-				h.String(s)
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (int, error) {
-			return Parse(s)
-		},
-	}
-}
-
-// Call runs Parse as a task and returns its value.
-func (t ParseTaskType) Call(ctx context.Context, s string) (int, error) {
-	return runtime.Call(ctx, t.invocation(s))
-}
-
-// State runs Parse as a task and returns its final state.
-func (t ParseTaskType) State(ctx context.Context, s string) *runtime.State[int] {
-	return runtime.Run(ctx, t.invocation(s))
-}
-
-// Submit runs Parse as a task concurrently.
-func (t ParseTaskType) Submit(ctx context.Context, s string) *runtime.Future[int] {
-	return runtime.Submit(ctx, t.invocation(s))
-}
-
 // Explode: a changed signature or a stale generated file fails to compile.
 var _ func() int = Explode
 
@@ -224,4 +150,78 @@ func (t HandleFlowType) State(ctx context.Context) *runtime.State[int] {
 // Submit runs Handle as a flow concurrently.
 func (t HandleFlowType) Submit(ctx context.Context) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation())
+}
+
+// Parse: a changed signature or a stale generated file fails to compile.
+var _ func(string) (int, error) = Parse
+
+var parseTaskDef = &runtime.Def{
+	Kind:        runtime.KindTask,
+	Name:        "Parse",
+	Func:        "github.com/resultgen/resultgen/examples/failures.Parse",
+	Source:      "sha256:f5c226c20c36bc02bad30a2782b7ecc404145bfba1ace6d0051ad08643a00439",
+	Params:      []string{"s"},
+	ParamTypes:  reflect.TypeFor[func(string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
+	Units: []string{
+		"func Parse 5c811f1ddecd examples/failures/main.go",
+		"var ErrNoInput d425bb011009 examples/failures/main.go",
+		"module std@go1.26.8",
+	},
+	GoType:   "int",
+	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc: "int",
+	Value:    true,
+	Package:  resultgenPackage,
+}
+
+// ParseTask runs Parse as a task named "Parse":
+//
+//	v, err := ParseTask.Call(ctx, s)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var ParseTask ParseTaskType
+
+// ParseTaskType is the type of ParseTask. Its zero value runs Parse as ParseTask does,
+// and WithOptions returns a copy with other settings.
+type ParseTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ParseTaskType) WithOptions(opts ...runtime.Option) ParseTaskType {
+	return ParseTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t ParseTaskType) invocation(s string) runtime.Invocation[int] {
+	return runtime.Invocation[int]{
+		Def:     parseTaskDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("s") {
+				h.String(s)
+			}
+			return nil
+		},
+		Body: func(_ context.Context) (int, error) {
+			return Parse(s)
+		},
+	}
+}
+
+// Call runs Parse as a task and returns its value.
+func (t ParseTaskType) Call(ctx context.Context, s string) (int, error) {
+	return runtime.Call(ctx, t.invocation(s))
+}
+
+// State runs Parse as a task and returns its final state.
+func (t ParseTaskType) State(ctx context.Context, s string) *runtime.State[int] {
+	return runtime.Run(ctx, t.invocation(s))
+}
+
+// Submit runs Parse as a task concurrently.
+func (t ParseTaskType) Submit(ctx context.Context, s string) *runtime.Future[int] {
+	return runtime.Submit(ctx, t.invocation(s))
 }

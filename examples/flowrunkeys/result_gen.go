@@ -23,6 +23,71 @@ var resultgenPackage = &runtime.Package{
 	},
 }
 
+// Greetings: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context) (string, error) = Greetings
+
+var greetingsFlowDef = &runtime.Def{
+	Kind:     runtime.KindFlow,
+	Name:     "greetings",
+	Func:     "github.com/resultgen/resultgen/examples/flowrunkeys.Greetings",
+	Source:   "sha256:72e5d4042aae5e254949710807ec95c25ac541f67e9aaa17059a309da7655ca2",
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
+	Config: runtime.Config{
+		Name: "greetings",
+	},
+	Package: resultgenPackage,
+}
+
+// GreetingsFlow runs Greetings as a flow named "greetings":
+//
+//	v, err := GreetingsFlow.Call(ctx)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
+//
+//   - name: greetings
+var GreetingsFlow GreetingsFlowType
+
+// GreetingsFlowType is the type of GreetingsFlow. Its zero value runs Greetings as GreetingsFlow does,
+// and WithOptions returns a copy with other settings.
+type GreetingsFlowType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t GreetingsFlowType) WithOptions(opts ...runtime.Option) GreetingsFlowType {
+	return GreetingsFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t GreetingsFlowType) invocation() runtime.Invocation[string] {
+	return runtime.Invocation[string]{
+		Def:     greetingsFlowDef,
+		Options: t.opts,
+		Body: func(ctx context.Context) (string, error) {
+			return Greetings(ctx)
+		},
+	}
+}
+
+// Call runs Greetings as a flow and returns its value.
+func (t GreetingsFlowType) Call(ctx context.Context) (string, error) {
+	return runtime.Call(ctx, t.invocation())
+}
+
+// State runs Greetings as a flow and returns its final state.
+func (t GreetingsFlowType) State(ctx context.Context) *runtime.State[string] {
+	return runtime.Run(ctx, t.invocation())
+}
+
+// Submit runs Greetings as a flow concurrently.
+func (t GreetingsFlowType) Submit(ctx context.Context) *runtime.Future[string] {
+	return runtime.Submit(ctx, t.invocation())
+}
+
 // Hello: a changed signature or a stale generated file fails to compile.
 var _ func(string) string = Hello
 
@@ -104,69 +169,4 @@ func (t HelloTaskType) State(ctx context.Context, name string) *runtime.State[st
 // Submit runs Hello as a task concurrently.
 func (t HelloTaskType) Submit(ctx context.Context, name string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(name))
-}
-
-// Greetings: a changed signature or a stale generated file fails to compile.
-var _ func(context.Context) (string, error) = Greetings
-
-var greetingsFlowDef = &runtime.Def{
-	Kind:     runtime.KindFlow,
-	Name:     "greetings",
-	Func:     "github.com/resultgen/resultgen/examples/flowrunkeys.Greetings",
-	Source:   "sha256:72e5d4042aae5e254949710807ec95c25ac541f67e9aaa17059a309da7655ca2",
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
-	Config: runtime.Config{
-		Name: "greetings",
-	},
-	Package: resultgenPackage,
-}
-
-// GreetingsFlow runs Greetings as a flow named "greetings":
-//
-//	v, err := GreetingsFlow.Call(ctx)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
-//
-//   - name: greetings
-var GreetingsFlow GreetingsFlowType
-
-// GreetingsFlowType is the type of GreetingsFlow. Its zero value runs Greetings as GreetingsFlow does,
-// and WithOptions returns a copy with other settings.
-type GreetingsFlowType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t GreetingsFlowType) WithOptions(opts ...runtime.Option) GreetingsFlowType {
-	return GreetingsFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t GreetingsFlowType) invocation() runtime.Invocation[string] {
-	return runtime.Invocation[string]{
-		Def:     greetingsFlowDef,
-		Options: t.opts,
-		Body: func(ctx context.Context) (string, error) {
-			return Greetings(ctx)
-		},
-	}
-}
-
-// Call runs Greetings as a flow and returns its value.
-func (t GreetingsFlowType) Call(ctx context.Context) (string, error) {
-	return runtime.Call(ctx, t.invocation())
-}
-
-// State runs Greetings as a flow and returns its final state.
-func (t GreetingsFlowType) State(ctx context.Context) *runtime.State[string] {
-	return runtime.Run(ctx, t.invocation())
-}
-
-// Submit runs Greetings as a flow concurrently.
-func (t GreetingsFlowType) Submit(ctx context.Context) *runtime.Future[string] {
-	return runtime.Submit(ctx, t.invocation())
 }

@@ -23,6 +23,66 @@ var resultgenPackage = &runtime.Package{
 	},
 }
 
+// Greet: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context) ([]string, error) = Greet
+
+var greetFlowDef = &runtime.Def{
+	Kind:     runtime.KindFlow,
+	Name:     "greet",
+	Func:     "github.com/resultgen/resultgen/examples/quickstart.Greet",
+	Source:   "sha256:060314eda7b3ce53f80ed1a9f886d695b57fa7b29aafdd36208b7e7a158c8c64",
+	GoType:   "[]string",
+	TypeHash: "sha256:4af101177fe720bf0766557228231c42b38635920ef7206f518a04030b3dcdf0",
+	TypeDesc: "[]string",
+	Value:    true,
+	Package:  resultgenPackage,
+}
+
+// GreetFlow runs Greet as a flow named "greet":
+//
+//	v, err := GreetFlow.Call(ctx)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var GreetFlow GreetFlowType
+
+// GreetFlowType is the type of GreetFlow. Its zero value runs Greet as GreetFlow does,
+// and WithOptions returns a copy with other settings.
+type GreetFlowType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t GreetFlowType) WithOptions(opts ...runtime.Option) GreetFlowType {
+	return GreetFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t GreetFlowType) invocation() runtime.Invocation[[]string] {
+	return runtime.Invocation[[]string]{
+		Def:     greetFlowDef,
+		Options: t.opts,
+		Body: func(ctx context.Context) ([]string, error) {
+			return Greet(ctx)
+		},
+	}
+}
+
+// Call runs Greet as a flow and returns its value.
+func (t GreetFlowType) Call(ctx context.Context) ([]string, error) {
+	return runtime.Call(ctx, t.invocation())
+}
+
+// State runs Greet as a flow and returns its final state.
+func (t GreetFlowType) State(ctx context.Context) *runtime.State[[]string] {
+	return runtime.Run(ctx, t.invocation())
+}
+
+// Submit runs Greet as a flow concurrently.
+func (t GreetFlowType) Submit(ctx context.Context) *runtime.Future[[]string] {
+	return runtime.Submit(ctx, t.invocation())
+}
+
 // Hello: a changed signature or a stale generated file fails to compile.
 var _ func(string) string = Hello
 
@@ -103,64 +163,4 @@ func (t HelloTaskType) State(ctx context.Context, name string) *runtime.State[st
 // Submit runs Hello as a task concurrently.
 func (t HelloTaskType) Submit(ctx context.Context, name string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(name))
-}
-
-// Greet: a changed signature or a stale generated file fails to compile.
-var _ func(context.Context) ([]string, error) = Greet
-
-var greetFlowDef = &runtime.Def{
-	Kind:     runtime.KindFlow,
-	Name:     "greet",
-	Func:     "github.com/resultgen/resultgen/examples/quickstart.Greet",
-	Source:   "sha256:060314eda7b3ce53f80ed1a9f886d695b57fa7b29aafdd36208b7e7a158c8c64",
-	GoType:   "[]string",
-	TypeHash: "sha256:4af101177fe720bf0766557228231c42b38635920ef7206f518a04030b3dcdf0",
-	TypeDesc: "[]string",
-	Value:    true,
-	Package:  resultgenPackage,
-}
-
-// GreetFlow runs Greet as a flow named "greet":
-//
-//	v, err := GreetFlow.Call(ctx)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets nothing else.
-var GreetFlow GreetFlowType
-
-// GreetFlowType is the type of GreetFlow. Its zero value runs Greet as GreetFlow does,
-// and WithOptions returns a copy with other settings.
-type GreetFlowType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t GreetFlowType) WithOptions(opts ...runtime.Option) GreetFlowType {
-	return GreetFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t GreetFlowType) invocation() runtime.Invocation[[]string] {
-	return runtime.Invocation[[]string]{
-		Def:     greetFlowDef,
-		Options: t.opts,
-		Body: func(ctx context.Context) ([]string, error) {
-			return Greet(ctx)
-		},
-	}
-}
-
-// Call runs Greet as a flow and returns its value.
-func (t GreetFlowType) Call(ctx context.Context) ([]string, error) {
-	return runtime.Call(ctx, t.invocation())
-}
-
-// State runs Greet as a flow and returns its final state.
-func (t GreetFlowType) State(ctx context.Context) *runtime.State[[]string] {
-	return runtime.Run(ctx, t.invocation())
-}
-
-// Submit runs Greet as a flow concurrently.
-func (t GreetFlowType) Submit(ctx context.Context) *runtime.Future[[]string] {
-	return runtime.Submit(ctx, t.invocation())
 }

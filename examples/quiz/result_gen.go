@@ -31,139 +31,6 @@ var resultgenPackage = &runtime.Package{
 	},
 }
 
-// Say: a changed signature or a stale generated file fails to compile.
-var _ func() string = Say
-
-var sayTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Say",
-	Func:   "github.com/resultgen/resultgen/examples/quiz.Say",
-	Source: "sha256:34d00ff38cca3e6e2531bb8a9777d3a1d0b0fd67d447d9d887768ef53bf087d7",
-	Units: []string{
-		"func Say 0bd52210595d examples/quiz/main.go",
-	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
-	Package:  resultgenPackage,
-}
-
-// SayTask runs Say as a task named "Say":
-//
-//	v, err := SayTask.Call(ctx)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets nothing else.
-var SayTask SayTaskType
-
-// SayTaskType is the type of SayTask. Its zero value runs Say as SayTask does,
-// and WithOptions returns a copy with other settings.
-type SayTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t SayTaskType) WithOptions(opts ...runtime.Option) SayTaskType {
-	return SayTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t SayTaskType) invocation() runtime.Invocation[string] {
-	return runtime.Invocation[string]{
-		Def:     sayTaskDef,
-		Options: t.opts,
-		Body: func(_ context.Context) (string, error) {
-			return Say(), nil
-		},
-	}
-}
-
-// Call runs Say as a task and returns its value.
-func (t SayTaskType) Call(ctx context.Context) (string, error) {
-	return runtime.Call(ctx, t.invocation())
-}
-
-// State runs Say as a task and returns its final state.
-func (t SayTaskType) State(ctx context.Context) *runtime.State[string] {
-	return runtime.Run(ctx, t.invocation())
-}
-
-// Submit runs Say as a task concurrently.
-func (t SayTaskType) Submit(ctx context.Context) *runtime.Future[string] {
-	return runtime.Submit(ctx, t.invocation())
-}
-
-// SayUnpersisted: a changed signature or a stale generated file fails to compile.
-var _ func() string = SayUnpersisted
-
-var sayUnpersistedTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "SayUnpersisted",
-	Func:   "github.com/resultgen/resultgen/examples/quiz.SayUnpersisted",
-	Source: "sha256:159d0c256a23e2deab06e62602de09c4541929d4add8fee8636657c2282345e8",
-	Units: []string{
-		"func SayUnpersisted c29c854a2fbc examples/quiz/main.go",
-	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
-	Config: runtime.Config{
-		Persist: new(false),
-		Retries: 3,
-	},
-	Package: resultgenPackage,
-}
-
-// SayUnpersistedTask runs SayUnpersisted as a task named "SayUnpersisted":
-//
-//	v, err := SayUnpersistedTask.Call(ctx)
-//
-// Its result is never persisted (persist=false).
-// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
-//
-//   - persist: false
-//   - retries: 3
-var SayUnpersistedTask SayUnpersistedTaskType
-
-// SayUnpersistedTaskType is the type of SayUnpersistedTask. Its zero value runs SayUnpersisted as SayUnpersistedTask does,
-// and WithOptions returns a copy with other settings.
-type SayUnpersistedTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t SayUnpersistedTaskType) WithOptions(opts ...runtime.Option) SayUnpersistedTaskType {
-	return SayUnpersistedTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t SayUnpersistedTaskType) invocation() runtime.Invocation[string] {
-	return runtime.Invocation[string]{
-		Def:     sayUnpersistedTaskDef,
-		Options: t.opts,
-		Body: func(_ context.Context) (string, error) {
-			return SayUnpersisted(), nil
-		},
-	}
-}
-
-// Call runs SayUnpersisted as a task and returns its value.
-func (t SayUnpersistedTaskType) Call(ctx context.Context) (string, error) {
-	return runtime.Call(ctx, t.invocation())
-}
-
-// State runs SayUnpersisted as a task and returns its final state.
-func (t SayUnpersistedTaskType) State(ctx context.Context) *runtime.State[string] {
-	return runtime.Run(ctx, t.invocation())
-}
-
-// Submit runs SayUnpersisted as a task concurrently.
-func (t SayUnpersistedTaskType) Submit(ctx context.Context) *runtime.Future[string] {
-	return runtime.Submit(ctx, t.invocation())
-}
-
 // Log: a changed signature or a stale generated file fails to compile.
 var _ func(string) = Log
 
@@ -361,5 +228,138 @@ func (t RetryingFlowType) State(ctx context.Context) *runtime.State[string] {
 
 // Submit runs Retrying as a flow concurrently.
 func (t RetryingFlowType) Submit(ctx context.Context) *runtime.Future[string] {
+	return runtime.Submit(ctx, t.invocation())
+}
+
+// Say: a changed signature or a stale generated file fails to compile.
+var _ func() string = Say
+
+var sayTaskDef = &runtime.Def{
+	Kind:   runtime.KindTask,
+	Name:   "Say",
+	Func:   "github.com/resultgen/resultgen/examples/quiz.Say",
+	Source: "sha256:34d00ff38cca3e6e2531bb8a9777d3a1d0b0fd67d447d9d887768ef53bf087d7",
+	Units: []string{
+		"func Say 0bd52210595d examples/quiz/main.go",
+	},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
+	Package:  resultgenPackage,
+}
+
+// SayTask runs Say as a task named "Say":
+//
+//	v, err := SayTask.Call(ctx)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var SayTask SayTaskType
+
+// SayTaskType is the type of SayTask. Its zero value runs Say as SayTask does,
+// and WithOptions returns a copy with other settings.
+type SayTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t SayTaskType) WithOptions(opts ...runtime.Option) SayTaskType {
+	return SayTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t SayTaskType) invocation() runtime.Invocation[string] {
+	return runtime.Invocation[string]{
+		Def:     sayTaskDef,
+		Options: t.opts,
+		Body: func(_ context.Context) (string, error) {
+			return Say(), nil
+		},
+	}
+}
+
+// Call runs Say as a task and returns its value.
+func (t SayTaskType) Call(ctx context.Context) (string, error) {
+	return runtime.Call(ctx, t.invocation())
+}
+
+// State runs Say as a task and returns its final state.
+func (t SayTaskType) State(ctx context.Context) *runtime.State[string] {
+	return runtime.Run(ctx, t.invocation())
+}
+
+// Submit runs Say as a task concurrently.
+func (t SayTaskType) Submit(ctx context.Context) *runtime.Future[string] {
+	return runtime.Submit(ctx, t.invocation())
+}
+
+// SayUnpersisted: a changed signature or a stale generated file fails to compile.
+var _ func() string = SayUnpersisted
+
+var sayUnpersistedTaskDef = &runtime.Def{
+	Kind:   runtime.KindTask,
+	Name:   "SayUnpersisted",
+	Func:   "github.com/resultgen/resultgen/examples/quiz.SayUnpersisted",
+	Source: "sha256:159d0c256a23e2deab06e62602de09c4541929d4add8fee8636657c2282345e8",
+	Units: []string{
+		"func SayUnpersisted c29c854a2fbc examples/quiz/main.go",
+	},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
+	Config: runtime.Config{
+		Persist: new(false),
+		Retries: 3,
+	},
+	Package: resultgenPackage,
+}
+
+// SayUnpersistedTask runs SayUnpersisted as a task named "SayUnpersisted":
+//
+//	v, err := SayUnpersistedTask.Call(ctx)
+//
+// Its result is never persisted (persist=false).
+// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
+//
+//   - persist: false
+//   - retries: 3
+var SayUnpersistedTask SayUnpersistedTaskType
+
+// SayUnpersistedTaskType is the type of SayUnpersistedTask. Its zero value runs SayUnpersisted as SayUnpersistedTask does,
+// and WithOptions returns a copy with other settings.
+type SayUnpersistedTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t SayUnpersistedTaskType) WithOptions(opts ...runtime.Option) SayUnpersistedTaskType {
+	return SayUnpersistedTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t SayUnpersistedTaskType) invocation() runtime.Invocation[string] {
+	return runtime.Invocation[string]{
+		Def:     sayUnpersistedTaskDef,
+		Options: t.opts,
+		Body: func(_ context.Context) (string, error) {
+			return SayUnpersisted(), nil
+		},
+	}
+}
+
+// Call runs SayUnpersisted as a task and returns its value.
+func (t SayUnpersistedTaskType) Call(ctx context.Context) (string, error) {
+	return runtime.Call(ctx, t.invocation())
+}
+
+// State runs SayUnpersisted as a task and returns its final state.
+func (t SayUnpersistedTaskType) State(ctx context.Context) *runtime.State[string] {
+	return runtime.Run(ctx, t.invocation())
+}
+
+// Submit runs SayUnpersisted as a task concurrently.
+func (t SayUnpersistedTaskType) Submit(ctx context.Context) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation())
 }

@@ -78,13 +78,7 @@ func makeMutations(files map[string]string, decls, directives []unitRef) (mutati
 			return out, fmt.Errorf("%s: %s: %w", u.file, u, err)
 		}
 		out.code = append(out.code, d.codeEdits(u)...)
-		for _, m := range d.layoutEdits(u) {
-			if d.isTask() && strings.Contains(m.what, ": moved") {
-				out.gaps = append(out.gaps, m)
-			} else {
-				out.keep = append(out.keep, m)
-			}
-		}
+		out.keep = append(out.keep, d.layoutEdits(u)...)
 		if other := otherFile(files, u.file); other != "" && !d.usesImports() {
 			out.gaps = append(out.gaps, d.moveTo(u, other, files[other])...)
 		}

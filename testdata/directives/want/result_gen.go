@@ -40,6 +40,261 @@ var resultgenPackage = &runtime.Package{
 	},
 }
 
+// Keyed: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context, int, []string) (string, error) = Keyed
+
+var keyedTaskDef = &runtime.Def{
+	Kind:        runtime.KindTask,
+	Name:        "Keyed",
+	Func:        "github.com/resultgen/resultgen/testdata/directives.Keyed",
+	Source:      "sha256:8145545e6d640530bce587d6457c7acb2ab1bbbcefc4951ea63b373ec9b35403",
+	Params:      []string{"id", "tags"},
+	ParamTypes:  reflect.TypeFor[func(int, []string)],
+	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8", "sha256:4af101177fe720bf0766557228231c42b38635920ef7206f518a04030b3dcdf0"},
+	Units: []string{
+		"func Keyed 5d8b6476099a testdata/directives/directives.go",
+		"module std@go1.26.8",
+	},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
+	Config: runtime.Config{
+		CachePolicy: "none",
+		CacheKeyFn:  true,
+	},
+	Package: resultgenPackage,
+}
+
+// KeyedTask runs Keyed as a task named "Keyed":
+//
+//	v, err := KeyedTask.Call(ctx, id, tags)
+//
+// Its result is persisted (cache_key_fn is set).
+// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
+//
+//   - cache_policy: none
+//   - cache_key_fn: keyFor
+var KeyedTask KeyedTaskType
+
+// KeyedTaskType is the type of KeyedTask. Its zero value runs Keyed as KeyedTask does,
+// and WithOptions returns a copy with other settings.
+type KeyedTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t KeyedTaskType) WithOptions(opts ...runtime.Option) KeyedTaskType {
+	return KeyedTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t KeyedTaskType) invocation(id int, tags []string) runtime.Invocation[string] {
+	return runtime.Invocation[string]{
+		Def:     keyedTaskDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("id") {
+				h.Int(int64(id))
+			}
+			if h.Param("tags") {
+				if err := h.Value(tags); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		CacheKey: func(ctx context.Context) (string, error) {
+			return keyFor(ctx, id, tags)
+		},
+		Body: func(ctx context.Context) (string, error) {
+			return Keyed(ctx, id, tags)
+		},
+	}
+}
+
+// Call runs Keyed as a task and returns its value.
+func (t KeyedTaskType) Call(ctx context.Context, id int, tags []string) (string, error) {
+	return runtime.Call(ctx, t.invocation(id, tags))
+}
+
+// State runs Keyed as a task and returns its final state.
+func (t KeyedTaskType) State(ctx context.Context, id int, tags []string) *runtime.State[string] {
+	return runtime.Run(ctx, t.invocation(id, tags))
+}
+
+// Submit runs Keyed as a task concurrently.
+func (t KeyedTaskType) Submit(ctx context.Context, id int, tags []string) *runtime.Future[string] {
+	return runtime.Submit(ctx, t.invocation(id, tags))
+}
+
+// Nightly: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context, time.Time) error = Nightly
+
+var nightlyFlowDef = &runtime.Def{
+	Kind:        runtime.KindFlow,
+	Name:        "nightly",
+	Func:        "github.com/resultgen/resultgen/testdata/directives.Nightly",
+	Source:      "sha256:9e18b617b8bfced81285c32fdd5331c18b151d8f242008ecbb8850112e7704b5",
+	Params:      []string{"day"},
+	ParamTypes:  reflect.TypeFor[func(time.Time)],
+	ParamHashes: []string{"sha256:16c25373c0e30a87774893725bced0be5201c243d376f767ab6f02e7207fb0d0"},
+	Config: runtime.Config{
+		Name:          "nightly",
+		Persist:       new(true),
+		Storage:       "s3/prod",
+		Serializer:    "compressed/msgpack",
+		Compression:   "zstd",
+		CacheInMemory: new(true),
+		Retries:       2,
+		RetryDelay:    time.Hour,
+	},
+	Package: resultgenPackage,
+}
+
+// NightlyFlow runs Nightly as a flow named "nightly":
+//
+//	err := NightlyFlow.Call(ctx, day)
+//
+// Its result is persisted (persist is set).
+// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
+//
+//   - name: nightly
+//   - persist: true
+//   - storage: s3/prod
+//   - serializer: compressed/msgpack
+//   - compression: zstd
+//   - cache_in_memory: true
+//   - retries: 2
+//   - retry_delay: 1h0m0s
+var NightlyFlow NightlyFlowType
+
+// NightlyFlowType is the type of NightlyFlow. Its zero value runs Nightly as NightlyFlow does,
+// and WithOptions returns a copy with other settings.
+type NightlyFlowType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t NightlyFlowType) WithOptions(opts ...runtime.Option) NightlyFlowType {
+	return NightlyFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t NightlyFlowType) invocation(day time.Time) runtime.Invocation[runtime.Void] {
+	return runtime.Invocation[runtime.Void]{
+		Def:     nightlyFlowDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("day") {
+				if err := h.Value(day); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Body: func(ctx context.Context) (runtime.Void, error) {
+			return runtime.Void{}, Nightly(ctx, day)
+		},
+	}
+}
+
+// Call runs Nightly as a flow and returns its error.
+func (t NightlyFlowType) Call(ctx context.Context, day time.Time) error {
+	_, err := runtime.Call(ctx, t.invocation(day))
+	return err
+}
+
+// State runs Nightly as a flow and returns its final state.
+func (t NightlyFlowType) State(ctx context.Context, day time.Time) *runtime.State[runtime.Void] {
+	return runtime.Run(ctx, t.invocation(day))
+}
+
+// Submit runs Nightly as a flow concurrently.
+func (t NightlyFlowType) Submit(ctx context.Context, day time.Time) *runtime.Future[runtime.Void] {
+	return runtime.Submit(ctx, t.invocation(day))
+}
+
+// PlainKeyed: a changed signature or a stale generated file fails to compile.
+var _ func(string) string = PlainKeyed
+
+var plainKeyedTaskDef = &runtime.Def{
+	Kind:        runtime.KindTask,
+	Name:        "PlainKeyed",
+	Func:        "github.com/resultgen/resultgen/testdata/directives.PlainKeyed",
+	Source:      "sha256:0e2f3e842dacce4a189d6f9efd5968081153a255538eca4407417bf3ab57900e",
+	Params:      []string{"name"},
+	ParamTypes:  reflect.TypeFor[func(string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
+	Units: []string{
+		"func PlainKeyed 12b39388271e testdata/directives/directives.go",
+	},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
+	Config: runtime.Config{
+		CacheKeyFn: true,
+	},
+	Package: resultgenPackage,
+}
+
+// PlainKeyedTask runs PlainKeyed as a task named "PlainKeyed":
+//
+//	v, err := PlainKeyedTask.Call(ctx, name)
+//
+// Its result is persisted (cache_key_fn is set).
+// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
+//
+//   - cache_key_fn: plainKey
+var PlainKeyedTask PlainKeyedTaskType
+
+// PlainKeyedTaskType is the type of PlainKeyedTask. Its zero value runs PlainKeyed as PlainKeyedTask does,
+// and WithOptions returns a copy with other settings.
+type PlainKeyedTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t PlainKeyedTaskType) WithOptions(opts ...runtime.Option) PlainKeyedTaskType {
+	return PlainKeyedTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t PlainKeyedTaskType) invocation(name string) runtime.Invocation[string] {
+	return runtime.Invocation[string]{
+		Def:     plainKeyedTaskDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("name") {
+				h.String(name)
+			}
+			return nil
+		},
+		CacheKey: func(_ context.Context) (string, error) {
+			return plainKey(name), nil
+		},
+		Body: func(_ context.Context) (string, error) {
+			return PlainKeyed(name), nil
+		},
+	}
+}
+
+// Call runs PlainKeyed as a task and returns its value.
+func (t PlainKeyedTaskType) Call(ctx context.Context, name string) (string, error) {
+	return runtime.Call(ctx, t.invocation(name))
+}
+
+// State runs PlainKeyed as a task and returns its final state.
+func (t PlainKeyedTaskType) State(ctx context.Context, name string) *runtime.State[string] {
+	return runtime.Run(ctx, t.invocation(name))
+}
+
+// Submit runs PlainKeyed as a task concurrently.
+func (t PlainKeyedTaskType) Submit(ctx context.Context, name string) *runtime.Future[string] {
+	return runtime.Submit(ctx, t.invocation(name))
+}
+
 // Report: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context, *Request, func(int)) (map[string]int, error) = Report
 
@@ -164,174 +419,6 @@ func (t ReportTaskType) State(ctx context.Context, req *Request, progress func(i
 // Submit runs Report as a task concurrently.
 func (t ReportTaskType) Submit(ctx context.Context, req *Request, progress func(int)) *runtime.Future[map[string]int] {
 	return runtime.Submit(ctx, t.invocation(req, progress))
-}
-
-// Keyed: a changed signature or a stale generated file fails to compile.
-var _ func(context.Context, int, []string) (string, error) = Keyed
-
-var keyedTaskDef = &runtime.Def{
-	Kind:        runtime.KindTask,
-	Name:        "Keyed",
-	Func:        "github.com/resultgen/resultgen/testdata/directives.Keyed",
-	Source:      "sha256:8145545e6d640530bce587d6457c7acb2ab1bbbcefc4951ea63b373ec9b35403",
-	Params:      []string{"id", "tags"},
-	ParamTypes:  reflect.TypeFor[func(int, []string)],
-	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8", "sha256:4af101177fe720bf0766557228231c42b38635920ef7206f518a04030b3dcdf0"},
-	Units: []string{
-		"func Keyed 5d8b6476099a testdata/directives/directives.go",
-		"module std@go1.26.8",
-	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
-	Config: runtime.Config{
-		CachePolicy: "none",
-		CacheKeyFn:  true,
-	},
-	Package: resultgenPackage,
-}
-
-// KeyedTask runs Keyed as a task named "Keyed":
-//
-//	v, err := KeyedTask.Call(ctx, id, tags)
-//
-// Its result is persisted (cache_key_fn is set).
-// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
-//
-//   - cache_policy: none
-//   - cache_key_fn: keyFor
-var KeyedTask KeyedTaskType
-
-// KeyedTaskType is the type of KeyedTask. Its zero value runs Keyed as KeyedTask does,
-// and WithOptions returns a copy with other settings.
-type KeyedTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t KeyedTaskType) WithOptions(opts ...runtime.Option) KeyedTaskType {
-	return KeyedTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t KeyedTaskType) invocation(id int, tags []string) runtime.Invocation[string] {
-	return runtime.Invocation[string]{
-		Def:     keyedTaskDef,
-		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("id") {
-				h.Int(int64(id))
-			}
-			if h.Param("tags") {
-				if err := h.Value(tags); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		CacheKey: func(ctx context.Context) (string, error) {
-			return keyFor(ctx, id, tags)
-		},
-		Body: func(ctx context.Context) (string, error) {
-			return Keyed(ctx, id, tags)
-		},
-	}
-}
-
-// Call runs Keyed as a task and returns its value.
-func (t KeyedTaskType) Call(ctx context.Context, id int, tags []string) (string, error) {
-	return runtime.Call(ctx, t.invocation(id, tags))
-}
-
-// State runs Keyed as a task and returns its final state.
-func (t KeyedTaskType) State(ctx context.Context, id int, tags []string) *runtime.State[string] {
-	return runtime.Run(ctx, t.invocation(id, tags))
-}
-
-// Submit runs Keyed as a task concurrently.
-func (t KeyedTaskType) Submit(ctx context.Context, id int, tags []string) *runtime.Future[string] {
-	return runtime.Submit(ctx, t.invocation(id, tags))
-}
-
-// PlainKeyed: a changed signature or a stale generated file fails to compile.
-var _ func(string) string = PlainKeyed
-
-var plainKeyedTaskDef = &runtime.Def{
-	Kind:        runtime.KindTask,
-	Name:        "PlainKeyed",
-	Func:        "github.com/resultgen/resultgen/testdata/directives.PlainKeyed",
-	Source:      "sha256:0e2f3e842dacce4a189d6f9efd5968081153a255538eca4407417bf3ab57900e",
-	Params:      []string{"name"},
-	ParamTypes:  reflect.TypeFor[func(string)],
-	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
-	Units: []string{
-		"func PlainKeyed 12b39388271e testdata/directives/directives.go",
-	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
-	Config: runtime.Config{
-		CacheKeyFn: true,
-	},
-	Package: resultgenPackage,
-}
-
-// PlainKeyedTask runs PlainKeyed as a task named "PlainKeyed":
-//
-//	v, err := PlainKeyedTask.Call(ctx, name)
-//
-// Its result is persisted (cache_key_fn is set).
-// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
-//
-//   - cache_key_fn: plainKey
-var PlainKeyedTask PlainKeyedTaskType
-
-// PlainKeyedTaskType is the type of PlainKeyedTask. Its zero value runs PlainKeyed as PlainKeyedTask does,
-// and WithOptions returns a copy with other settings.
-type PlainKeyedTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t PlainKeyedTaskType) WithOptions(opts ...runtime.Option) PlainKeyedTaskType {
-	return PlainKeyedTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t PlainKeyedTaskType) invocation(name string) runtime.Invocation[string] {
-	return runtime.Invocation[string]{
-		Def:     plainKeyedTaskDef,
-		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("name") {
-				h.String(name)
-			}
-			return nil
-		},
-		CacheKey: func(_ context.Context) (string, error) {
-			return plainKey(name), nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return PlainKeyed(name), nil
-		},
-	}
-}
-
-// Call runs PlainKeyed as a task and returns its value.
-func (t PlainKeyedTaskType) Call(ctx context.Context, name string) (string, error) {
-	return runtime.Call(ctx, t.invocation(name))
-}
-
-// State runs PlainKeyed as a task and returns its final state.
-func (t PlainKeyedTaskType) State(ctx context.Context, name string) *runtime.State[string] {
-	return runtime.Run(ctx, t.invocation(name))
-}
-
-// Submit runs PlainKeyed as a task concurrently.
-func (t PlainKeyedTaskType) Submit(ctx context.Context, name string) *runtime.Future[string] {
-	return runtime.Submit(ctx, t.invocation(name))
 }
 
 // Unreadable: a changed signature or a stale generated file fails to compile.
@@ -485,91 +572,4 @@ func (t UpperTaskType) State(ctx context.Context, s string) *runtime.State[strin
 // Submit runs Upper as a task concurrently.
 func (t UpperTaskType) Submit(ctx context.Context, s string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(s))
-}
-
-// Nightly: a changed signature or a stale generated file fails to compile.
-var _ func(context.Context, time.Time) error = Nightly
-
-var nightlyFlowDef = &runtime.Def{
-	Kind:        runtime.KindFlow,
-	Name:        "nightly",
-	Func:        "github.com/resultgen/resultgen/testdata/directives.Nightly",
-	Source:      "sha256:9e18b617b8bfced81285c32fdd5331c18b151d8f242008ecbb8850112e7704b5",
-	Params:      []string{"day"},
-	ParamTypes:  reflect.TypeFor[func(time.Time)],
-	ParamHashes: []string{"sha256:16c25373c0e30a87774893725bced0be5201c243d376f767ab6f02e7207fb0d0"},
-	Config: runtime.Config{
-		Name:          "nightly",
-		Persist:       new(true),
-		Storage:       "s3/prod",
-		Serializer:    "compressed/msgpack",
-		Compression:   "zstd",
-		CacheInMemory: new(true),
-		Retries:       2,
-		RetryDelay:    time.Hour,
-	},
-	Package: resultgenPackage,
-}
-
-// NightlyFlow runs Nightly as a flow named "nightly":
-//
-//	err := NightlyFlow.Call(ctx, day)
-//
-// Its result is persisted (persist is set).
-// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
-//
-//   - name: nightly
-//   - persist: true
-//   - storage: s3/prod
-//   - serializer: compressed/msgpack
-//   - compression: zstd
-//   - cache_in_memory: true
-//   - retries: 2
-//   - retry_delay: 1h0m0s
-var NightlyFlow NightlyFlowType
-
-// NightlyFlowType is the type of NightlyFlow. Its zero value runs Nightly as NightlyFlow does,
-// and WithOptions returns a copy with other settings.
-type NightlyFlowType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t NightlyFlowType) WithOptions(opts ...runtime.Option) NightlyFlowType {
-	return NightlyFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t NightlyFlowType) invocation(day time.Time) runtime.Invocation[runtime.Void] {
-	return runtime.Invocation[runtime.Void]{
-		Def:     nightlyFlowDef,
-		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("day") {
-				if err := h.Value(day); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (runtime.Void, error) {
-			return runtime.Void{}, Nightly(ctx, day)
-		},
-	}
-}
-
-// Call runs Nightly as a flow and returns its error.
-func (t NightlyFlowType) Call(ctx context.Context, day time.Time) error {
-	_, err := runtime.Call(ctx, t.invocation(day))
-	return err
-}
-
-// State runs Nightly as a flow and returns its final state.
-func (t NightlyFlowType) State(ctx context.Context, day time.Time) *runtime.State[runtime.Void] {
-	return runtime.Run(ctx, t.invocation(day))
-}
-
-// Submit runs Nightly as a flow concurrently.
-func (t NightlyFlowType) Submit(ctx context.Context, day time.Time) *runtime.Future[runtime.Void] {
-	return runtime.Submit(ctx, t.invocation(day))
 }

@@ -29,79 +29,6 @@ var resultgenPackage = &runtime.Package{
 	},
 }
 
-// Work: a changed signature or a stale generated file fails to compile.
-var _ func(context.Context, int) (int, error) = Work
-
-var workTaskDef = &runtime.Def{
-	Kind:        runtime.KindTask,
-	Name:        "Work",
-	Func:        "github.com/resultgen/resultgen/testdata/nested.Work",
-	Source:      "sha256:df4cc8128d772466e53f123e690f3b294372fed0e6a5bf09dd8ff7a0ce5422e8",
-	Params:      []string{"n"},
-	ParamTypes:  reflect.TypeFor[func(int)],
-	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
-	Units: []string{
-		"func Work aec788d8d387 testdata/nested/nested.go",
-		"module std@go1.26.8",
-	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
-}
-
-// WorkTask runs Work as a task named "Work":
-//
-//	v, err := WorkTask.Call(ctx, n)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets nothing else.
-var WorkTask WorkTaskType
-
-// WorkTaskType is the type of WorkTask. Its zero value runs Work as WorkTask does,
-// and WithOptions returns a copy with other settings.
-type WorkTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t WorkTaskType) WithOptions(opts ...runtime.Option) WorkTaskType {
-	return WorkTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t WorkTaskType) invocation(n int) runtime.Invocation[int] {
-	return runtime.Invocation[int]{
-		Def:     workTaskDef,
-		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (int, error) {
-			return Work(ctx, n)
-		},
-	}
-}
-
-// Call runs Work as a task and returns its value.
-func (t WorkTaskType) Call(ctx context.Context, n int) (int, error) {
-	return runtime.Call(ctx, t.invocation(n))
-}
-
-// State runs Work as a task and returns its final state.
-func (t WorkTaskType) State(ctx context.Context, n int) *runtime.State[int] {
-	return runtime.Run(ctx, t.invocation(n))
-}
-
-// Submit runs Work as a task concurrently.
-func (t WorkTaskType) Submit(ctx context.Context, n int) *runtime.Future[int] {
-	return runtime.Submit(ctx, t.invocation(n))
-}
-
 // Middle: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context) (int, error) = Middle
 
@@ -360,5 +287,78 @@ func (t PongFlowType) State(ctx context.Context, n int) *runtime.State[runtime.V
 
 // Submit runs Pong as a flow concurrently.
 func (t PongFlowType) Submit(ctx context.Context, n int) *runtime.Future[runtime.Void] {
+	return runtime.Submit(ctx, t.invocation(n))
+}
+
+// Work: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context, int) (int, error) = Work
+
+var workTaskDef = &runtime.Def{
+	Kind:        runtime.KindTask,
+	Name:        "Work",
+	Func:        "github.com/resultgen/resultgen/testdata/nested.Work",
+	Source:      "sha256:df4cc8128d772466e53f123e690f3b294372fed0e6a5bf09dd8ff7a0ce5422e8",
+	Params:      []string{"n"},
+	ParamTypes:  reflect.TypeFor[func(int)],
+	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
+	Units: []string{
+		"func Work aec788d8d387 testdata/nested/nested.go",
+		"module std@go1.26.8",
+	},
+	GoType:   "int",
+	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc: "int",
+	Value:    true,
+	Package:  resultgenPackage,
+}
+
+// WorkTask runs Work as a task named "Work":
+//
+//	v, err := WorkTask.Call(ctx, n)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var WorkTask WorkTaskType
+
+// WorkTaskType is the type of WorkTask. Its zero value runs Work as WorkTask does,
+// and WithOptions returns a copy with other settings.
+type WorkTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t WorkTaskType) WithOptions(opts ...runtime.Option) WorkTaskType {
+	return WorkTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t WorkTaskType) invocation(n int) runtime.Invocation[int] {
+	return runtime.Invocation[int]{
+		Def:     workTaskDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("n") {
+				h.Int(int64(n))
+			}
+			return nil
+		},
+		Body: func(ctx context.Context) (int, error) {
+			return Work(ctx, n)
+		},
+	}
+}
+
+// Call runs Work as a task and returns its value.
+func (t WorkTaskType) Call(ctx context.Context, n int) (int, error) {
+	return runtime.Call(ctx, t.invocation(n))
+}
+
+// State runs Work as a task and returns its final state.
+func (t WorkTaskType) State(ctx context.Context, n int) *runtime.State[int] {
+	return runtime.Run(ctx, t.invocation(n))
+}
+
+// Submit runs Work as a task concurrently.
+func (t WorkTaskType) Submit(ctx context.Context, n int) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation(n))
 }

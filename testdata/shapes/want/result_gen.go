@@ -48,6 +48,663 @@ var resultgenPackage = &runtime.Package{
 	},
 }
 
+// Anonymous: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context, string, int) (struct {
+	A int "json:\"a\""
+}, error) = Anonymous
+
+var anonymousTaskDef = &runtime.Def{
+	Kind:        runtime.KindTask,
+	Name:        "Anonymous",
+	Func:        "github.com/resultgen/resultgen/testdata/shapes.Anonymous",
+	Source:      "sha256:adc1b390e5144b1d923f0728500a12d2867413967fb627c810976ef3a87308fe",
+	Params:      []string{"arg1", "arg2"},
+	ParamTypes:  reflect.TypeFor[func(string, int)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8", "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
+	Units: []string{
+		"func Anonymous b1f9b468d567 testdata/shapes/shapes.go",
+		"module std@go1.26.8",
+	},
+	GoType:   "struct{A int \"json:\\\"a\\\"\"}",
+	TypeHash: "sha256:fdd642b7ce9488e92e7cbad6a608119545a67360c0314a00aaecf385dbb80424",
+	TypeDesc: "struct{A int \"json:\\\"a\\\"\"}",
+	Value:    true,
+	Package:  resultgenPackage,
+}
+
+// AnonymousTask runs Anonymous as a task named "Anonymous":
+//
+//	v, err := AnonymousTask.Call(ctx, arg1, arg2)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var AnonymousTask AnonymousTaskType
+
+// AnonymousTaskType is the type of AnonymousTask. Its zero value runs Anonymous as AnonymousTask does,
+// and WithOptions returns a copy with other settings.
+type AnonymousTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t AnonymousTaskType) WithOptions(opts ...runtime.Option) AnonymousTaskType {
+	return AnonymousTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t AnonymousTaskType) invocation(arg1 string, arg2 int) runtime.Invocation[struct {
+	A int "json:\"a\""
+}] {
+	return runtime.Invocation[struct {
+		A int "json:\"a\""
+	}]{
+		Def:     anonymousTaskDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("arg1") {
+				h.String(arg1)
+			}
+			if h.Param("arg2") {
+				h.Int(int64(arg2))
+			}
+			return nil
+		},
+		Body: func(ctx context.Context) (struct {
+			A int "json:\"a\""
+		}, error) {
+			return Anonymous(ctx, arg1, arg2)
+		},
+	}
+}
+
+// Call runs Anonymous as a task and returns its value.
+func (t AnonymousTaskType) Call(ctx context.Context, arg1 string, arg2 int) (struct {
+	A int "json:\"a\""
+}, error) {
+	return runtime.Call(ctx, t.invocation(arg1, arg2))
+}
+
+// State runs Anonymous as a task and returns its final state.
+func (t AnonymousTaskType) State(ctx context.Context, arg1 string, arg2 int) *runtime.State[struct {
+	A int "json:\"a\""
+}] {
+	return runtime.Run(ctx, t.invocation(arg1, arg2))
+}
+
+// Submit runs Anonymous as a task concurrently.
+func (t AnonymousTaskType) Submit(ctx context.Context, arg1 string, arg2 int) *runtime.Future[struct {
+	A int "json:\"a\""
+}] {
+	return runtime.Submit(ctx, t.invocation(arg1, arg2))
+}
+
+// HTTPServerFlow: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context) error = HTTPServerFlow
+
+var httpServerFlowFlowDef = &runtime.Def{
+	Kind:    runtime.KindFlow,
+	Name:    "http-server-flow",
+	Func:    "github.com/resultgen/resultgen/testdata/shapes.HTTPServerFlow",
+	Source:  "sha256:27339fbc244ee4be137715d6d6c1691c5a35095657429d046c77b83546ce8a9b",
+	Package: resultgenPackage,
+}
+
+// HTTPServerFlowFlow runs HTTPServerFlow as a flow named "http-server-flow":
+//
+//	err := HTTPServerFlowFlow.Call(ctx)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var HTTPServerFlowFlow HTTPServerFlowFlowType
+
+// HTTPServerFlowFlowType is the type of HTTPServerFlowFlow. Its zero value runs HTTPServerFlow as HTTPServerFlowFlow does,
+// and WithOptions returns a copy with other settings.
+type HTTPServerFlowFlowType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t HTTPServerFlowFlowType) WithOptions(opts ...runtime.Option) HTTPServerFlowFlowType {
+	return HTTPServerFlowFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t HTTPServerFlowFlowType) invocation() runtime.Invocation[runtime.Void] {
+	return runtime.Invocation[runtime.Void]{
+		Def:     httpServerFlowFlowDef,
+		Options: t.opts,
+		Body: func(ctx context.Context) (runtime.Void, error) {
+			return runtime.Void{}, HTTPServerFlow(ctx)
+		},
+	}
+}
+
+// Call runs HTTPServerFlow as a flow and returns its error.
+func (t HTTPServerFlowFlowType) Call(ctx context.Context) error {
+	_, err := runtime.Call(ctx, t.invocation())
+	return err
+}
+
+// State runs HTTPServerFlow as a flow and returns its final state.
+func (t HTTPServerFlowFlowType) State(ctx context.Context) *runtime.State[runtime.Void] {
+	return runtime.Run(ctx, t.invocation())
+}
+
+// Submit runs HTTPServerFlow as a flow concurrently.
+func (t HTTPServerFlowFlowType) Submit(ctx context.Context) *runtime.Future[runtime.Void] {
+	return runtime.Submit(ctx, t.invocation())
+}
+
+// Map: a changed signature or a stale generated file fails to compile.
+var _ func(map[Point]string, time.Time) (map[Point][]byte, error) = Map
+
+var mapTaskDef = &runtime.Def{
+	Kind:        runtime.KindTask,
+	Name:        "Map",
+	Func:        "github.com/resultgen/resultgen/testdata/shapes.Map",
+	Source:      "sha256:b0f7bf74e3dd8dfd545ecb5cd5f1cd77161eb8db289aab87a166f1b4d95cd199",
+	Params:      []string{"m", "when"},
+	ParamTypes:  reflect.TypeFor[func(map[Point]string, time.Time)],
+	ParamHashes: []string{"sha256:db85b12071a0ddc568681b7629d3ef9c636db349743188ac0484e4170d894428", "sha256:16c25373c0e30a87774893725bced0be5201c243d376f767ab6f02e7207fb0d0"},
+	Units: []string{
+		"func Map 9c96c18a62ee testdata/shapes/shapes.go",
+		"type Point 0e1b24460443 testdata/shapes/shapes.go",
+		"module std@go1.26.8",
+	},
+	GoType:   "map[github.com/resultgen/resultgen/testdata/shapes.Point][]byte",
+	TypeHash: "sha256:a81b3010040f1a0daa17e2508a6681f09981f0ee93912a35bd7c823a4d881e6d",
+	TypeDesc: "map[github.com/resultgen/resultgen/testdata/shapes.Point=struct{X int; Y int}][]uint8",
+	Value:    true,
+	Package:  resultgenPackage,
+}
+
+// MapTask runs Map as a task named "Map":
+//
+//	v, err := MapTask.Call(ctx, m, when)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var MapTask MapTaskType
+
+// MapTaskType is the type of MapTask. Its zero value runs Map as MapTask does,
+// and WithOptions returns a copy with other settings.
+type MapTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t MapTaskType) WithOptions(opts ...runtime.Option) MapTaskType {
+	return MapTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t MapTaskType) invocation(m map[Point]string, when time.Time) runtime.Invocation[map[Point][]byte] {
+	return runtime.Invocation[map[Point][]byte]{
+		Def:     mapTaskDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("m") {
+				if err := h.Value(m); err != nil {
+					return err
+				}
+			}
+			if h.Param("when") {
+				if err := h.Value(when); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Body: func(_ context.Context) (map[Point][]byte, error) {
+			return Map(m, when)
+		},
+	}
+}
+
+// Call runs Map as a task and returns its value.
+func (t MapTaskType) Call(ctx context.Context, m map[Point]string, when time.Time) (map[Point][]byte, error) {
+	return runtime.Call(ctx, t.invocation(m, when))
+}
+
+// State runs Map as a task and returns its final state.
+func (t MapTaskType) State(ctx context.Context, m map[Point]string, when time.Time) *runtime.State[map[Point][]byte] {
+	return runtime.Run(ctx, t.invocation(m, when))
+}
+
+// Submit runs Map as a task concurrently.
+func (t MapTaskType) Submit(ctx context.Context, m map[Point]string, when time.Time) *runtime.Future[map[Point][]byte] {
+	return runtime.Submit(ctx, t.invocation(m, when))
+}
+
+// MyPipeline: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context, int) (int, error) = MyPipeline
+
+var myPipelineFlowDef = &runtime.Def{
+	Kind:        runtime.KindFlow,
+	Name:        "my-pipeline",
+	Func:        "github.com/resultgen/resultgen/testdata/shapes.MyPipeline",
+	Source:      "sha256:f1454007195b95e6397ac57d13b55494437b7e84692983c66a5d9a5650d9acc9",
+	Params:      []string{"n"},
+	ParamTypes:  reflect.TypeFor[func(int)],
+	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
+	GoType:      "int",
+	TypeHash:    "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:    "int",
+	Value:       true,
+	Package:     resultgenPackage,
+}
+
+// MyPipelineFlow runs MyPipeline as a flow named "my-pipeline":
+//
+//	v, err := MyPipelineFlow.Call(ctx, n)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var MyPipelineFlow MyPipelineFlowType
+
+// MyPipelineFlowType is the type of MyPipelineFlow. Its zero value runs MyPipeline as MyPipelineFlow does,
+// and WithOptions returns a copy with other settings.
+type MyPipelineFlowType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t MyPipelineFlowType) WithOptions(opts ...runtime.Option) MyPipelineFlowType {
+	return MyPipelineFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t MyPipelineFlowType) invocation(n int) runtime.Invocation[int] {
+	return runtime.Invocation[int]{
+		Def:     myPipelineFlowDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("n") {
+				h.Int(int64(n))
+			}
+			return nil
+		},
+		Body: func(ctx context.Context) (int, error) {
+			return MyPipeline(ctx, n)
+		},
+	}
+}
+
+// Call runs MyPipeline as a flow and returns its value.
+func (t MyPipelineFlowType) Call(ctx context.Context, n int) (int, error) {
+	return runtime.Call(ctx, t.invocation(n))
+}
+
+// State runs MyPipeline as a flow and returns its final state.
+func (t MyPipelineFlowType) State(ctx context.Context, n int) *runtime.State[int] {
+	return runtime.Run(ctx, t.invocation(n))
+}
+
+// Submit runs MyPipeline as a flow concurrently.
+func (t MyPipelineFlowType) Submit(ctx context.Context, n int) *runtime.Future[int] {
+	return runtime.Submit(ctx, t.invocation(n))
+}
+
+// Named: a changed signature or a stale generated file fails to compile.
+var _ func(Celsius, time.Duration, []byte, bool, uint8, complex64) Celsius = Named
+
+var namedTaskDef = &runtime.Def{
+	Kind:        runtime.KindTask,
+	Name:        "Named",
+	Func:        "github.com/resultgen/resultgen/testdata/shapes.Named",
+	Source:      "sha256:cec9460b9c61558b153316a2741b23fdfa4f88ac4a629d0e915597952c623d10",
+	Params:      []string{"c", "d", "raw", "ok", "u", "z"},
+	ParamTypes:  reflect.TypeFor[func(Celsius, time.Duration, []byte, bool, uint8, complex64)],
+	ParamHashes: []string{"sha256:37916e20b116607b121460bd1afecd337cd62ff901ffde4a4265b0031aa29a94", "sha256:95b9e2da8ab16e661dd32e664fa25a08c899511bc07a9a18ceebd5915425a885", "sha256:9abffb7ee4b99139692392d14744b457702b02b2a7fa5083f3507948ffcabb54", "sha256:b760f44fa5965c2474a3b471467a22c43185152129295af588b022ae50b50903", "sha256:86768c6a5f7b7aad72621d650535d202ff6adcad4d7dc5c43a4e4b70ff6258e2", "sha256:5d1c103eb5f83201402988b6980d903c6cb302e88180cfe69468530af1d2e580"},
+	Units: []string{
+		"func Named 404ab536e72b testdata/shapes/shapes.go",
+		"type Celsius c8d5cb1b5e1f testdata/shapes/shapes.go",
+		"module std@go1.26.8",
+	},
+	GoType:   "github.com/resultgen/resultgen/testdata/shapes.Celsius",
+	TypeHash: "sha256:37916e20b116607b121460bd1afecd337cd62ff901ffde4a4265b0031aa29a94",
+	TypeDesc: "github.com/resultgen/resultgen/testdata/shapes.Celsius=float64",
+	Value:    true,
+	Package:  resultgenPackage,
+}
+
+// NamedTask runs Named as a task named "Named":
+//
+//	v, err := NamedTask.Call(ctx, c, d, raw, ok, u, z)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var NamedTask NamedTaskType
+
+// NamedTaskType is the type of NamedTask. Its zero value runs Named as NamedTask does,
+// and WithOptions returns a copy with other settings.
+type NamedTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t NamedTaskType) WithOptions(opts ...runtime.Option) NamedTaskType {
+	return NamedTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t NamedTaskType) invocation(c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) runtime.Invocation[Celsius] {
+	return runtime.Invocation[Celsius]{
+		Def:     namedTaskDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("c") {
+				h.Float(float64(c))
+			}
+			if h.Param("d") {
+				h.Int(int64(d))
+			}
+			if h.Param("raw") {
+				h.Bytes(raw)
+			}
+			if h.Param("ok") {
+				h.Bool(ok)
+			}
+			if h.Param("u") {
+				h.Uint(uint64(u))
+			}
+			if h.Param("z") {
+				h.Complex(complex128(z))
+			}
+			return nil
+		},
+		Body: func(_ context.Context) (Celsius, error) {
+			return Named(c, d, raw, ok, u, z), nil
+		},
+	}
+}
+
+// Call runs Named as a task and returns its value.
+func (t NamedTaskType) Call(ctx context.Context, c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) (Celsius, error) {
+	return runtime.Call(ctx, t.invocation(c, d, raw, ok, u, z))
+}
+
+// State runs Named as a task and returns its final state.
+func (t NamedTaskType) State(ctx context.Context, c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) *runtime.State[Celsius] {
+	return runtime.Run(ctx, t.invocation(c, d, raw, ok, u, z))
+}
+
+// Submit runs Named as a task concurrently.
+func (t NamedTaskType) Submit(ctx context.Context, c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) *runtime.Future[Celsius] {
+	return runtime.Submit(ctx, t.invocation(c, d, raw, ok, u, z))
+}
+
+// Nothing: a changed signature or a stale generated file fails to compile.
+var _ func() = Nothing
+
+var nothingTaskDef = &runtime.Def{
+	Kind:   runtime.KindTask,
+	Name:   "Nothing",
+	Func:   "github.com/resultgen/resultgen/testdata/shapes.Nothing",
+	Source: "sha256:4f9e8c2535c97886b58abe5b0ade2350c9626f6de33713c13ce201efdf81ee41",
+	Units: []string{
+		"func Nothing 2bf2ecbc3738 testdata/shapes/shapes.go",
+	},
+	Package: resultgenPackage,
+}
+
+// NothingTask runs Nothing as a task named "Nothing":
+//
+//	err := NothingTask.Call(ctx)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var NothingTask NothingTaskType
+
+// NothingTaskType is the type of NothingTask. Its zero value runs Nothing as NothingTask does,
+// and WithOptions returns a copy with other settings.
+type NothingTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t NothingTaskType) WithOptions(opts ...runtime.Option) NothingTaskType {
+	return NothingTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t NothingTaskType) invocation() runtime.Invocation[runtime.Void] {
+	return runtime.Invocation[runtime.Void]{
+		Def:     nothingTaskDef,
+		Options: t.opts,
+		Body: func(_ context.Context) (runtime.Void, error) {
+			Nothing()
+			return runtime.Void{}, nil
+		},
+	}
+}
+
+// Call runs Nothing as a task and returns its error.
+func (t NothingTaskType) Call(ctx context.Context) error {
+	_, err := runtime.Call(ctx, t.invocation())
+	return err
+}
+
+// State runs Nothing as a task and returns its final state.
+func (t NothingTaskType) State(ctx context.Context) *runtime.State[runtime.Void] {
+	return runtime.Run(ctx, t.invocation())
+}
+
+// Submit runs Nothing as a task concurrently.
+func (t NothingTaskType) Submit(ctx context.Context) *runtime.Future[runtime.Void] {
+	return runtime.Submit(ctx, t.invocation())
+}
+
+// OnlyErr: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context, string) error = OnlyErr
+
+var onlyErrTaskDef = &runtime.Def{
+	Kind:        runtime.KindTask,
+	Name:        "OnlyErr",
+	Func:        "github.com/resultgen/resultgen/testdata/shapes.OnlyErr",
+	Source:      "sha256:912caa9d9e3bae6117d9e16c630c5d131e67dd1c9c992bcb98c539a69910b229",
+	Params:      []string{"msg"},
+	ParamTypes:  reflect.TypeFor[func(string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
+	Units: []string{
+		"func OnlyErr bdea983eca1a testdata/shapes/shapes.go",
+		"module std@go1.26.8",
+	},
+	Package: resultgenPackage,
+}
+
+// OnlyErrTask runs OnlyErr as a task named "OnlyErr":
+//
+//	err := OnlyErrTask.Call(ctx, msg)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var OnlyErrTask OnlyErrTaskType
+
+// OnlyErrTaskType is the type of OnlyErrTask. Its zero value runs OnlyErr as OnlyErrTask does,
+// and WithOptions returns a copy with other settings.
+type OnlyErrTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t OnlyErrTaskType) WithOptions(opts ...runtime.Option) OnlyErrTaskType {
+	return OnlyErrTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t OnlyErrTaskType) invocation(msg string) runtime.Invocation[runtime.Void] {
+	return runtime.Invocation[runtime.Void]{
+		Def:     onlyErrTaskDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("msg") {
+				h.String(msg)
+			}
+			return nil
+		},
+		Body: func(ctx context.Context) (runtime.Void, error) {
+			return runtime.Void{}, OnlyErr(ctx, msg)
+		},
+	}
+}
+
+// Call runs OnlyErr as a task and returns its error.
+func (t OnlyErrTaskType) Call(ctx context.Context, msg string) error {
+	_, err := runtime.Call(ctx, t.invocation(msg))
+	return err
+}
+
+// State runs OnlyErr as a task and returns its final state.
+func (t OnlyErrTaskType) State(ctx context.Context, msg string) *runtime.State[runtime.Void] {
+	return runtime.Run(ctx, t.invocation(msg))
+}
+
+// Submit runs OnlyErr as a task concurrently.
+func (t OnlyErrTaskType) Submit(ctx context.Context, msg string) *runtime.Future[runtime.Void] {
+	return runtime.Submit(ctx, t.invocation(msg))
+}
+
+// Pointer: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context) (*Point, error) = Pointer
+
+var pointerTaskDef = &runtime.Def{
+	Kind:   runtime.KindTask,
+	Name:   "Pointer",
+	Func:   "github.com/resultgen/resultgen/testdata/shapes.Pointer",
+	Source: "sha256:de8b4868c1badb67d0404a9a9e9a52fb71b82d64b2d5b5937ddcd95bed1b0128",
+	Units: []string{
+		"func Pointer b19d511d6a48 testdata/shapes/shapes.go",
+		"type Point 0e1b24460443 testdata/shapes/shapes.go",
+		"module std@go1.26.8",
+	},
+	GoType:   "*github.com/resultgen/resultgen/testdata/shapes.Point",
+	TypeHash: "sha256:ba12f7c11c456b5f66e4955880ff825894786d6256251b8bc08c54461baa2760",
+	TypeDesc: "*github.com/resultgen/resultgen/testdata/shapes.Point=struct{X int; Y int}",
+	Value:    true,
+	Package:  resultgenPackage,
+}
+
+// PointerTask runs Pointer as a task named "Pointer":
+//
+//	v, err := PointerTask.Call(ctx)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var PointerTask PointerTaskType
+
+// PointerTaskType is the type of PointerTask. Its zero value runs Pointer as PointerTask does,
+// and WithOptions returns a copy with other settings.
+type PointerTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t PointerTaskType) WithOptions(opts ...runtime.Option) PointerTaskType {
+	return PointerTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t PointerTaskType) invocation() runtime.Invocation[*Point] {
+	return runtime.Invocation[*Point]{
+		Def:     pointerTaskDef,
+		Options: t.opts,
+		Body: func(ctx context.Context) (*Point, error) {
+			return Pointer(ctx)
+		},
+	}
+}
+
+// Call runs Pointer as a task and returns its value.
+func (t PointerTaskType) Call(ctx context.Context) (*Point, error) {
+	return runtime.Call(ctx, t.invocation())
+}
+
+// State runs Pointer as a task and returns its final state.
+func (t PointerTaskType) State(ctx context.Context) *runtime.State[*Point] {
+	return runtime.Run(ctx, t.invocation())
+}
+
+// Submit runs Pointer as a task concurrently.
+func (t PointerTaskType) Submit(ctx context.Context) *runtime.Future[*Point] {
+	return runtime.Submit(ctx, t.invocation())
+}
+
+// Slice: a changed signature or a stale generated file fails to compile.
+var _ func([]Celsius) []Celsius = Slice
+
+var sliceTaskDef = &runtime.Def{
+	Kind:        runtime.KindTask,
+	Name:        "Slice",
+	Func:        "github.com/resultgen/resultgen/testdata/shapes.Slice",
+	Source:      "sha256:cffe0ff6c80ddb2c67b272e781f0d9b0b2aab913f4455d4044f2993b2e0abf30",
+	Params:      []string{"xs"},
+	ParamTypes:  reflect.TypeFor[func([]Celsius)],
+	ParamHashes: []string{"sha256:522e55656664266168cff0cbdaf20aecec44920e00b67d056f69bfa5b9a7275b"},
+	Units: []string{
+		"func Slice 6ec3588ff772 testdata/shapes/shapes.go",
+		"type Celsius c8d5cb1b5e1f testdata/shapes/shapes.go",
+	},
+	GoType:   "[]github.com/resultgen/resultgen/testdata/shapes.Celsius",
+	TypeHash: "sha256:522e55656664266168cff0cbdaf20aecec44920e00b67d056f69bfa5b9a7275b",
+	TypeDesc: "[]github.com/resultgen/resultgen/testdata/shapes.Celsius=float64",
+	Value:    true,
+	Package:  resultgenPackage,
+}
+
+// SliceTask runs Slice as a task named "Slice":
+//
+//	v, err := SliceTask.Call(ctx, xs)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var SliceTask SliceTaskType
+
+// SliceTaskType is the type of SliceTask. Its zero value runs Slice as SliceTask does,
+// and WithOptions returns a copy with other settings.
+type SliceTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t SliceTaskType) WithOptions(opts ...runtime.Option) SliceTaskType {
+	return SliceTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t SliceTaskType) invocation(xs []Celsius) runtime.Invocation[[]Celsius] {
+	return runtime.Invocation[[]Celsius]{
+		Def:     sliceTaskDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("xs") {
+				if err := h.Value(xs); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Body: func(_ context.Context) ([]Celsius, error) {
+			return Slice(xs), nil
+		},
+	}
+}
+
+// Call runs Slice as a task and returns its value.
+func (t SliceTaskType) Call(ctx context.Context, xs []Celsius) ([]Celsius, error) {
+	return runtime.Call(ctx, t.invocation(xs))
+}
+
+// State runs Slice as a task and returns its final state.
+func (t SliceTaskType) State(ctx context.Context, xs []Celsius) *runtime.State[[]Celsius] {
+	return runtime.Run(ctx, t.invocation(xs))
+}
+
+// Submit runs Slice as a task concurrently.
+func (t SliceTaskType) Submit(ctx context.Context, xs []Celsius) *runtime.Future[[]Celsius] {
+	return runtime.Submit(ctx, t.invocation(xs))
+}
+
 // Value: a changed signature or a stale generated file fails to compile.
 var _ func(int, int) int = Value
 
@@ -197,537 +854,6 @@ func (t ValueErrTaskType) State(ctx context.Context, p Point) *runtime.State[Poi
 // Submit runs ValueErr as a task concurrently.
 func (t ValueErrTaskType) Submit(ctx context.Context, p Point) *runtime.Future[Point] {
 	return runtime.Submit(ctx, t.invocation(p))
-}
-
-// OnlyErr: a changed signature or a stale generated file fails to compile.
-var _ func(context.Context, string) error = OnlyErr
-
-var onlyErrTaskDef = &runtime.Def{
-	Kind:        runtime.KindTask,
-	Name:        "OnlyErr",
-	Func:        "github.com/resultgen/resultgen/testdata/shapes.OnlyErr",
-	Source:      "sha256:912caa9d9e3bae6117d9e16c630c5d131e67dd1c9c992bcb98c539a69910b229",
-	Params:      []string{"msg"},
-	ParamTypes:  reflect.TypeFor[func(string)],
-	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
-	Units: []string{
-		"func OnlyErr bdea983eca1a testdata/shapes/shapes.go",
-		"module std@go1.26.8",
-	},
-	Package: resultgenPackage,
-}
-
-// OnlyErrTask runs OnlyErr as a task named "OnlyErr":
-//
-//	err := OnlyErrTask.Call(ctx, msg)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets nothing else.
-var OnlyErrTask OnlyErrTaskType
-
-// OnlyErrTaskType is the type of OnlyErrTask. Its zero value runs OnlyErr as OnlyErrTask does,
-// and WithOptions returns a copy with other settings.
-type OnlyErrTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t OnlyErrTaskType) WithOptions(opts ...runtime.Option) OnlyErrTaskType {
-	return OnlyErrTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t OnlyErrTaskType) invocation(msg string) runtime.Invocation[runtime.Void] {
-	return runtime.Invocation[runtime.Void]{
-		Def:     onlyErrTaskDef,
-		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("msg") {
-				h.String(msg)
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (runtime.Void, error) {
-			return runtime.Void{}, OnlyErr(ctx, msg)
-		},
-	}
-}
-
-// Call runs OnlyErr as a task and returns its error.
-func (t OnlyErrTaskType) Call(ctx context.Context, msg string) error {
-	_, err := runtime.Call(ctx, t.invocation(msg))
-	return err
-}
-
-// State runs OnlyErr as a task and returns its final state.
-func (t OnlyErrTaskType) State(ctx context.Context, msg string) *runtime.State[runtime.Void] {
-	return runtime.Run(ctx, t.invocation(msg))
-}
-
-// Submit runs OnlyErr as a task concurrently.
-func (t OnlyErrTaskType) Submit(ctx context.Context, msg string) *runtime.Future[runtime.Void] {
-	return runtime.Submit(ctx, t.invocation(msg))
-}
-
-// Nothing: a changed signature or a stale generated file fails to compile.
-var _ func() = Nothing
-
-var nothingTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Nothing",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.Nothing",
-	Source: "sha256:4f9e8c2535c97886b58abe5b0ade2350c9626f6de33713c13ce201efdf81ee41",
-	Units: []string{
-		"func Nothing 2bf2ecbc3738 testdata/shapes/shapes.go",
-	},
-	Package: resultgenPackage,
-}
-
-// NothingTask runs Nothing as a task named "Nothing":
-//
-//	err := NothingTask.Call(ctx)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets nothing else.
-var NothingTask NothingTaskType
-
-// NothingTaskType is the type of NothingTask. Its zero value runs Nothing as NothingTask does,
-// and WithOptions returns a copy with other settings.
-type NothingTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t NothingTaskType) WithOptions(opts ...runtime.Option) NothingTaskType {
-	return NothingTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t NothingTaskType) invocation() runtime.Invocation[runtime.Void] {
-	return runtime.Invocation[runtime.Void]{
-		Def:     nothingTaskDef,
-		Options: t.opts,
-		Body: func(_ context.Context) (runtime.Void, error) {
-			Nothing()
-			return runtime.Void{}, nil
-		},
-	}
-}
-
-// Call runs Nothing as a task and returns its error.
-func (t NothingTaskType) Call(ctx context.Context) error {
-	_, err := runtime.Call(ctx, t.invocation())
-	return err
-}
-
-// State runs Nothing as a task and returns its final state.
-func (t NothingTaskType) State(ctx context.Context) *runtime.State[runtime.Void] {
-	return runtime.Run(ctx, t.invocation())
-}
-
-// Submit runs Nothing as a task concurrently.
-func (t NothingTaskType) Submit(ctx context.Context) *runtime.Future[runtime.Void] {
-	return runtime.Submit(ctx, t.invocation())
-}
-
-// Pointer: a changed signature or a stale generated file fails to compile.
-var _ func(context.Context) (*Point, error) = Pointer
-
-var pointerTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Pointer",
-	Func:   "github.com/resultgen/resultgen/testdata/shapes.Pointer",
-	Source: "sha256:de8b4868c1badb67d0404a9a9e9a52fb71b82d64b2d5b5937ddcd95bed1b0128",
-	Units: []string{
-		"func Pointer b19d511d6a48 testdata/shapes/shapes.go",
-		"type Point 0e1b24460443 testdata/shapes/shapes.go",
-		"module std@go1.26.8",
-	},
-	GoType:   "*github.com/resultgen/resultgen/testdata/shapes.Point",
-	TypeHash: "sha256:ba12f7c11c456b5f66e4955880ff825894786d6256251b8bc08c54461baa2760",
-	TypeDesc: "*github.com/resultgen/resultgen/testdata/shapes.Point=struct{X int; Y int}",
-	Value:    true,
-	Package:  resultgenPackage,
-}
-
-// PointerTask runs Pointer as a task named "Pointer":
-//
-//	v, err := PointerTask.Call(ctx)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets nothing else.
-var PointerTask PointerTaskType
-
-// PointerTaskType is the type of PointerTask. Its zero value runs Pointer as PointerTask does,
-// and WithOptions returns a copy with other settings.
-type PointerTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t PointerTaskType) WithOptions(opts ...runtime.Option) PointerTaskType {
-	return PointerTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t PointerTaskType) invocation() runtime.Invocation[*Point] {
-	return runtime.Invocation[*Point]{
-		Def:     pointerTaskDef,
-		Options: t.opts,
-		Body: func(ctx context.Context) (*Point, error) {
-			return Pointer(ctx)
-		},
-	}
-}
-
-// Call runs Pointer as a task and returns its value.
-func (t PointerTaskType) Call(ctx context.Context) (*Point, error) {
-	return runtime.Call(ctx, t.invocation())
-}
-
-// State runs Pointer as a task and returns its final state.
-func (t PointerTaskType) State(ctx context.Context) *runtime.State[*Point] {
-	return runtime.Run(ctx, t.invocation())
-}
-
-// Submit runs Pointer as a task concurrently.
-func (t PointerTaskType) Submit(ctx context.Context) *runtime.Future[*Point] {
-	return runtime.Submit(ctx, t.invocation())
-}
-
-// Slice: a changed signature or a stale generated file fails to compile.
-var _ func([]Celsius) []Celsius = Slice
-
-var sliceTaskDef = &runtime.Def{
-	Kind:        runtime.KindTask,
-	Name:        "Slice",
-	Func:        "github.com/resultgen/resultgen/testdata/shapes.Slice",
-	Source:      "sha256:cffe0ff6c80ddb2c67b272e781f0d9b0b2aab913f4455d4044f2993b2e0abf30",
-	Params:      []string{"xs"},
-	ParamTypes:  reflect.TypeFor[func([]Celsius)],
-	ParamHashes: []string{"sha256:522e55656664266168cff0cbdaf20aecec44920e00b67d056f69bfa5b9a7275b"},
-	Units: []string{
-		"func Slice 6ec3588ff772 testdata/shapes/shapes.go",
-		"type Celsius c8d5cb1b5e1f testdata/shapes/shapes.go",
-	},
-	GoType:   "[]github.com/resultgen/resultgen/testdata/shapes.Celsius",
-	TypeHash: "sha256:522e55656664266168cff0cbdaf20aecec44920e00b67d056f69bfa5b9a7275b",
-	TypeDesc: "[]github.com/resultgen/resultgen/testdata/shapes.Celsius=float64",
-	Value:    true,
-	Package:  resultgenPackage,
-}
-
-// SliceTask runs Slice as a task named "Slice":
-//
-//	v, err := SliceTask.Call(ctx, xs)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets nothing else.
-var SliceTask SliceTaskType
-
-// SliceTaskType is the type of SliceTask. Its zero value runs Slice as SliceTask does,
-// and WithOptions returns a copy with other settings.
-type SliceTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t SliceTaskType) WithOptions(opts ...runtime.Option) SliceTaskType {
-	return SliceTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t SliceTaskType) invocation(xs []Celsius) runtime.Invocation[[]Celsius] {
-	return runtime.Invocation[[]Celsius]{
-		Def:     sliceTaskDef,
-		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("xs") {
-				if err := h.Value(xs); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		Body: func(_ context.Context) ([]Celsius, error) {
-			return Slice(xs), nil
-		},
-	}
-}
-
-// Call runs Slice as a task and returns its value.
-func (t SliceTaskType) Call(ctx context.Context, xs []Celsius) ([]Celsius, error) {
-	return runtime.Call(ctx, t.invocation(xs))
-}
-
-// State runs Slice as a task and returns its final state.
-func (t SliceTaskType) State(ctx context.Context, xs []Celsius) *runtime.State[[]Celsius] {
-	return runtime.Run(ctx, t.invocation(xs))
-}
-
-// Submit runs Slice as a task concurrently.
-func (t SliceTaskType) Submit(ctx context.Context, xs []Celsius) *runtime.Future[[]Celsius] {
-	return runtime.Submit(ctx, t.invocation(xs))
-}
-
-// Map: a changed signature or a stale generated file fails to compile.
-var _ func(map[Point]string, time.Time) (map[Point][]byte, error) = Map
-
-var mapTaskDef = &runtime.Def{
-	Kind:        runtime.KindTask,
-	Name:        "Map",
-	Func:        "github.com/resultgen/resultgen/testdata/shapes.Map",
-	Source:      "sha256:b0f7bf74e3dd8dfd545ecb5cd5f1cd77161eb8db289aab87a166f1b4d95cd199",
-	Params:      []string{"m", "when"},
-	ParamTypes:  reflect.TypeFor[func(map[Point]string, time.Time)],
-	ParamHashes: []string{"sha256:db85b12071a0ddc568681b7629d3ef9c636db349743188ac0484e4170d894428", "sha256:16c25373c0e30a87774893725bced0be5201c243d376f767ab6f02e7207fb0d0"},
-	Units: []string{
-		"func Map 9c96c18a62ee testdata/shapes/shapes.go",
-		"type Point 0e1b24460443 testdata/shapes/shapes.go",
-		"module std@go1.26.8",
-	},
-	GoType:   "map[github.com/resultgen/resultgen/testdata/shapes.Point][]byte",
-	TypeHash: "sha256:a81b3010040f1a0daa17e2508a6681f09981f0ee93912a35bd7c823a4d881e6d",
-	TypeDesc: "map[github.com/resultgen/resultgen/testdata/shapes.Point=struct{X int; Y int}][]uint8",
-	Value:    true,
-	Package:  resultgenPackage,
-}
-
-// MapTask runs Map as a task named "Map":
-//
-//	v, err := MapTask.Call(ctx, m, when)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets nothing else.
-var MapTask MapTaskType
-
-// MapTaskType is the type of MapTask. Its zero value runs Map as MapTask does,
-// and WithOptions returns a copy with other settings.
-type MapTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t MapTaskType) WithOptions(opts ...runtime.Option) MapTaskType {
-	return MapTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t MapTaskType) invocation(m map[Point]string, when time.Time) runtime.Invocation[map[Point][]byte] {
-	return runtime.Invocation[map[Point][]byte]{
-		Def:     mapTaskDef,
-		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("m") {
-				if err := h.Value(m); err != nil {
-					return err
-				}
-			}
-			if h.Param("when") {
-				if err := h.Value(when); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (map[Point][]byte, error) {
-			return Map(m, when)
-		},
-	}
-}
-
-// Call runs Map as a task and returns its value.
-func (t MapTaskType) Call(ctx context.Context, m map[Point]string, when time.Time) (map[Point][]byte, error) {
-	return runtime.Call(ctx, t.invocation(m, when))
-}
-
-// State runs Map as a task and returns its final state.
-func (t MapTaskType) State(ctx context.Context, m map[Point]string, when time.Time) *runtime.State[map[Point][]byte] {
-	return runtime.Run(ctx, t.invocation(m, when))
-}
-
-// Submit runs Map as a task concurrently.
-func (t MapTaskType) Submit(ctx context.Context, m map[Point]string, when time.Time) *runtime.Future[map[Point][]byte] {
-	return runtime.Submit(ctx, t.invocation(m, when))
-}
-
-// Named: a changed signature or a stale generated file fails to compile.
-var _ func(Celsius, time.Duration, []byte, bool, uint8, complex64) Celsius = Named
-
-var namedTaskDef = &runtime.Def{
-	Kind:        runtime.KindTask,
-	Name:        "Named",
-	Func:        "github.com/resultgen/resultgen/testdata/shapes.Named",
-	Source:      "sha256:cec9460b9c61558b153316a2741b23fdfa4f88ac4a629d0e915597952c623d10",
-	Params:      []string{"c", "d", "raw", "ok", "u", "z"},
-	ParamTypes:  reflect.TypeFor[func(Celsius, time.Duration, []byte, bool, uint8, complex64)],
-	ParamHashes: []string{"sha256:37916e20b116607b121460bd1afecd337cd62ff901ffde4a4265b0031aa29a94", "sha256:95b9e2da8ab16e661dd32e664fa25a08c899511bc07a9a18ceebd5915425a885", "sha256:9abffb7ee4b99139692392d14744b457702b02b2a7fa5083f3507948ffcabb54", "sha256:b760f44fa5965c2474a3b471467a22c43185152129295af588b022ae50b50903", "sha256:86768c6a5f7b7aad72621d650535d202ff6adcad4d7dc5c43a4e4b70ff6258e2", "sha256:5d1c103eb5f83201402988b6980d903c6cb302e88180cfe69468530af1d2e580"},
-	Units: []string{
-		"func Named 404ab536e72b testdata/shapes/shapes.go",
-		"type Celsius c8d5cb1b5e1f testdata/shapes/shapes.go",
-		"module std@go1.26.8",
-	},
-	GoType:   "github.com/resultgen/resultgen/testdata/shapes.Celsius",
-	TypeHash: "sha256:37916e20b116607b121460bd1afecd337cd62ff901ffde4a4265b0031aa29a94",
-	TypeDesc: "github.com/resultgen/resultgen/testdata/shapes.Celsius=float64",
-	Value:    true,
-	Package:  resultgenPackage,
-}
-
-// NamedTask runs Named as a task named "Named":
-//
-//	v, err := NamedTask.Call(ctx, c, d, raw, ok, u, z)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets nothing else.
-var NamedTask NamedTaskType
-
-// NamedTaskType is the type of NamedTask. Its zero value runs Named as NamedTask does,
-// and WithOptions returns a copy with other settings.
-type NamedTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t NamedTaskType) WithOptions(opts ...runtime.Option) NamedTaskType {
-	return NamedTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t NamedTaskType) invocation(c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) runtime.Invocation[Celsius] {
-	return runtime.Invocation[Celsius]{
-		Def:     namedTaskDef,
-		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("c") {
-				h.Float(float64(c))
-			}
-			if h.Param("d") {
-				h.Int(int64(d))
-			}
-			if h.Param("raw") {
-				h.Bytes(raw)
-			}
-			if h.Param("ok") {
-				h.Bool(ok)
-			}
-			if h.Param("u") {
-				h.Uint(uint64(u))
-			}
-			if h.Param("z") {
-				h.Complex(complex128(z))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (Celsius, error) {
-			return Named(c, d, raw, ok, u, z), nil
-		},
-	}
-}
-
-// Call runs Named as a task and returns its value.
-func (t NamedTaskType) Call(ctx context.Context, c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) (Celsius, error) {
-	return runtime.Call(ctx, t.invocation(c, d, raw, ok, u, z))
-}
-
-// State runs Named as a task and returns its final state.
-func (t NamedTaskType) State(ctx context.Context, c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) *runtime.State[Celsius] {
-	return runtime.Run(ctx, t.invocation(c, d, raw, ok, u, z))
-}
-
-// Submit runs Named as a task concurrently.
-func (t NamedTaskType) Submit(ctx context.Context, c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) *runtime.Future[Celsius] {
-	return runtime.Submit(ctx, t.invocation(c, d, raw, ok, u, z))
-}
-
-// Anonymous: a changed signature or a stale generated file fails to compile.
-var _ func(context.Context, string, int) (struct {
-	A int "json:\"a\""
-}, error) = Anonymous
-
-var anonymousTaskDef = &runtime.Def{
-	Kind:        runtime.KindTask,
-	Name:        "Anonymous",
-	Func:        "github.com/resultgen/resultgen/testdata/shapes.Anonymous",
-	Source:      "sha256:adc1b390e5144b1d923f0728500a12d2867413967fb627c810976ef3a87308fe",
-	Params:      []string{"arg1", "arg2"},
-	ParamTypes:  reflect.TypeFor[func(string, int)],
-	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8", "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
-	Units: []string{
-		"func Anonymous b1f9b468d567 testdata/shapes/shapes.go",
-		"module std@go1.26.8",
-	},
-	GoType:   "struct{A int \"json:\\\"a\\\"\"}",
-	TypeHash: "sha256:fdd642b7ce9488e92e7cbad6a608119545a67360c0314a00aaecf385dbb80424",
-	TypeDesc: "struct{A int \"json:\\\"a\\\"\"}",
-	Value:    true,
-	Package:  resultgenPackage,
-}
-
-// AnonymousTask runs Anonymous as a task named "Anonymous":
-//
-//	v, err := AnonymousTask.Call(ctx, arg1, arg2)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets nothing else.
-var AnonymousTask AnonymousTaskType
-
-// AnonymousTaskType is the type of AnonymousTask. Its zero value runs Anonymous as AnonymousTask does,
-// and WithOptions returns a copy with other settings.
-type AnonymousTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t AnonymousTaskType) WithOptions(opts ...runtime.Option) AnonymousTaskType {
-	return AnonymousTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t AnonymousTaskType) invocation(arg1 string, arg2 int) runtime.Invocation[struct {
-	A int "json:\"a\""
-}] {
-	return runtime.Invocation[struct {
-		A int "json:\"a\""
-	}]{
-		Def:     anonymousTaskDef,
-		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("arg1") {
-				h.String(arg1)
-			}
-			if h.Param("arg2") {
-				h.Int(int64(arg2))
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (struct {
-			A int "json:\"a\""
-		}, error) {
-			return Anonymous(ctx, arg1, arg2)
-		},
-	}
-}
-
-// Call runs Anonymous as a task and returns its value.
-func (t AnonymousTaskType) Call(ctx context.Context, arg1 string, arg2 int) (struct {
-	A int "json:\"a\""
-}, error) {
-	return runtime.Call(ctx, t.invocation(arg1, arg2))
-}
-
-// State runs Anonymous as a task and returns its final state.
-func (t AnonymousTaskType) State(ctx context.Context, arg1 string, arg2 int) *runtime.State[struct {
-	A int "json:\"a\""
-}] {
-	return runtime.Run(ctx, t.invocation(arg1, arg2))
-}
-
-// Submit runs Anonymous as a task concurrently.
-func (t AnonymousTaskType) Submit(ctx context.Context, arg1 string, arg2 int) *runtime.Future[struct {
-	A int "json:\"a\""
-}] {
-	return runtime.Submit(ctx, t.invocation(arg1, arg2))
 }
 
 // Variadic: a changed signature or a stale generated file fails to compile.
@@ -880,130 +1006,4 @@ func (t lowerTaskType) State(ctx context.Context, x any) *runtime.State[any] {
 // Submit runs lower as a task concurrently.
 func (t lowerTaskType) Submit(ctx context.Context, x any) *runtime.Future[any] {
 	return runtime.Submit(ctx, t.invocation(x))
-}
-
-// MyPipeline: a changed signature or a stale generated file fails to compile.
-var _ func(context.Context, int) (int, error) = MyPipeline
-
-var myPipelineFlowDef = &runtime.Def{
-	Kind:        runtime.KindFlow,
-	Name:        "my-pipeline",
-	Func:        "github.com/resultgen/resultgen/testdata/shapes.MyPipeline",
-	Source:      "sha256:f1454007195b95e6397ac57d13b55494437b7e84692983c66a5d9a5650d9acc9",
-	Params:      []string{"n"},
-	ParamTypes:  reflect.TypeFor[func(int)],
-	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
-	GoType:      "int",
-	TypeHash:    "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc:    "int",
-	Value:       true,
-	Package:     resultgenPackage,
-}
-
-// MyPipelineFlow runs MyPipeline as a flow named "my-pipeline":
-//
-//	v, err := MyPipelineFlow.Call(ctx, n)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets nothing else.
-var MyPipelineFlow MyPipelineFlowType
-
-// MyPipelineFlowType is the type of MyPipelineFlow. Its zero value runs MyPipeline as MyPipelineFlow does,
-// and WithOptions returns a copy with other settings.
-type MyPipelineFlowType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t MyPipelineFlowType) WithOptions(opts ...runtime.Option) MyPipelineFlowType {
-	return MyPipelineFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t MyPipelineFlowType) invocation(n int) runtime.Invocation[int] {
-	return runtime.Invocation[int]{
-		Def:     myPipelineFlowDef,
-		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (int, error) {
-			return MyPipeline(ctx, n)
-		},
-	}
-}
-
-// Call runs MyPipeline as a flow and returns its value.
-func (t MyPipelineFlowType) Call(ctx context.Context, n int) (int, error) {
-	return runtime.Call(ctx, t.invocation(n))
-}
-
-// State runs MyPipeline as a flow and returns its final state.
-func (t MyPipelineFlowType) State(ctx context.Context, n int) *runtime.State[int] {
-	return runtime.Run(ctx, t.invocation(n))
-}
-
-// Submit runs MyPipeline as a flow concurrently.
-func (t MyPipelineFlowType) Submit(ctx context.Context, n int) *runtime.Future[int] {
-	return runtime.Submit(ctx, t.invocation(n))
-}
-
-// HTTPServerFlow: a changed signature or a stale generated file fails to compile.
-var _ func(context.Context) error = HTTPServerFlow
-
-var httpServerFlowFlowDef = &runtime.Def{
-	Kind:    runtime.KindFlow,
-	Name:    "http-server-flow",
-	Func:    "github.com/resultgen/resultgen/testdata/shapes.HTTPServerFlow",
-	Source:  "sha256:27339fbc244ee4be137715d6d6c1691c5a35095657429d046c77b83546ce8a9b",
-	Package: resultgenPackage,
-}
-
-// HTTPServerFlowFlow runs HTTPServerFlow as a flow named "http-server-flow":
-//
-//	err := HTTPServerFlowFlow.Call(ctx)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets nothing else.
-var HTTPServerFlowFlow HTTPServerFlowFlowType
-
-// HTTPServerFlowFlowType is the type of HTTPServerFlowFlow. Its zero value runs HTTPServerFlow as HTTPServerFlowFlow does,
-// and WithOptions returns a copy with other settings.
-type HTTPServerFlowFlowType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t HTTPServerFlowFlowType) WithOptions(opts ...runtime.Option) HTTPServerFlowFlowType {
-	return HTTPServerFlowFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t HTTPServerFlowFlowType) invocation() runtime.Invocation[runtime.Void] {
-	return runtime.Invocation[runtime.Void]{
-		Def:     httpServerFlowFlowDef,
-		Options: t.opts,
-		Body: func(ctx context.Context) (runtime.Void, error) {
-			return runtime.Void{}, HTTPServerFlow(ctx)
-		},
-	}
-}
-
-// Call runs HTTPServerFlow as a flow and returns its error.
-func (t HTTPServerFlowFlowType) Call(ctx context.Context) error {
-	_, err := runtime.Call(ctx, t.invocation())
-	return err
-}
-
-// State runs HTTPServerFlow as a flow and returns its final state.
-func (t HTTPServerFlowFlowType) State(ctx context.Context) *runtime.State[runtime.Void] {
-	return runtime.Run(ctx, t.invocation())
-}
-
-// Submit runs HTTPServerFlow as a flow concurrently.
-func (t HTTPServerFlowFlowType) Submit(ctx context.Context) *runtime.Future[runtime.Void] {
-	return runtime.Submit(ctx, t.invocation())
 }

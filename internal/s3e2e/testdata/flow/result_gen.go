@@ -541,179 +541,14 @@ var resultgenPackage = &runtime.Package{
 	},
 }
 
-// Stamp: a changed signature or a stale generated file fails to compile.
-var _ func(string) string = Stamp
+// Committed: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context, string) error = Committed
 
-var stampTaskDef = &runtime.Def{
-	Kind:        runtime.KindTask,
-	Name:        "Stamp",
-	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Stamp",
-	Source:      "sha256:b85bf5a7a4ce0350e4dce541cd2c68a47a5e83fe1f7c547d7bc77f16e4474d34",
-	Params:      []string{"tag"},
-	ParamTypes:  reflect.TypeFor[func(string)],
-	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
-	Units: []string{
-		"func Stamp 5da94825611f internal/s3e2e/testdata/flow/main.go",
-		"func owner 5a00672fe3c1 internal/s3e2e/testdata/flow/main.go",
-		"var nonce 003f15190541 internal/s3e2e/testdata/flow/main.go",
-		"module std@go1.26.8",
-	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
-	Config: runtime.Config{
-		StorageKey: "share/{parameters[tag]}.json",
-		Serializer: "json",
-	},
-	Package: resultgenPackage,
-}
-
-// StampTask runs Stamp as a task named "Stamp":
-//
-//	v, err := StampTask.Call(ctx, tag)
-//
-// Its result is persisted (storage_key is set).
-// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
-//
-//   - storage_key: share/{parameters[tag]}.json
-//   - serializer: json
-var StampTask StampTaskType
-
-// StampTaskType is the type of StampTask. Its zero value runs Stamp as StampTask does,
-// and WithOptions returns a copy with other settings.
-type StampTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t StampTaskType) WithOptions(opts ...runtime.Option) StampTaskType {
-	return StampTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t StampTaskType) invocation(tag string) runtime.Invocation[string] {
-	return runtime.Invocation[string]{
-		Def:     stampTaskDef,
-		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("tag") {
-				h.String(tag)
-			}
-			return nil
-		},
-		StorageKey: func(_ runtime.KeyContext) (string, error) {
-			return "share/" + runtime.KeyValue(tag) + ".json", nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Stamp(tag), nil
-		},
-	}
-}
-
-// Call runs Stamp as a task and returns its value.
-func (t StampTaskType) Call(ctx context.Context, tag string) (string, error) {
-	return runtime.Call(ctx, t.invocation(tag))
-}
-
-// State runs Stamp as a task and returns its final state.
-func (t StampTaskType) State(ctx context.Context, tag string) *runtime.State[string] {
-	return runtime.Run(ctx, t.invocation(tag))
-}
-
-// Submit runs Stamp as a task concurrently.
-func (t StampTaskType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
-	return runtime.Submit(ctx, t.invocation(tag))
-}
-
-// Mark: a changed signature or a stale generated file fails to compile.
-var _ func(string) string = Mark
-
-var markTaskDef = &runtime.Def{
-	Kind:        runtime.KindTask,
-	Name:        "Mark",
-	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Mark",
-	Source:      "sha256:e1deff272712fd05796fe9bd831083eab379267d176f1adb3a328f74da333a67",
-	Params:      []string{"tag"},
-	ParamTypes:  reflect.TypeFor[func(string)],
-	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
-	Units: []string{
-		"func Mark 6cc70be1aa7f internal/s3e2e/testdata/flow/main.go",
-		"func owner 5a00672fe3c1 internal/s3e2e/testdata/flow/main.go",
-		"var nonce 003f15190541 internal/s3e2e/testdata/flow/main.go",
-		"module std@go1.26.8",
-	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
-	Config: runtime.Config{
-		CachePolicy: "inputs+task_source",
-	},
-	Package: resultgenPackage,
-}
-
-// MarkTask runs Mark as a task named "Mark":
-//
-//	v, err := MarkTask.Call(ctx, tag)
-//
-// Its result is persisted (cache_policy is set).
-// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
-//
-//   - cache_policy: inputs+task_source
-var MarkTask MarkTaskType
-
-// MarkTaskType is the type of MarkTask. Its zero value runs Mark as MarkTask does,
-// and WithOptions returns a copy with other settings.
-type MarkTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t MarkTaskType) WithOptions(opts ...runtime.Option) MarkTaskType {
-	return MarkTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t MarkTaskType) invocation(tag string) runtime.Invocation[string] {
-	return runtime.Invocation[string]{
-		Def:     markTaskDef,
-		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("tag") {
-				h.String(tag)
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Mark(tag), nil
-		},
-	}
-}
-
-// Call runs Mark as a task and returns its value.
-func (t MarkTaskType) Call(ctx context.Context, tag string) (string, error) {
-	return runtime.Call(ctx, t.invocation(tag))
-}
-
-// State runs Mark as a task and returns its final state.
-func (t MarkTaskType) State(ctx context.Context, tag string) *runtime.State[string] {
-	return runtime.Run(ctx, t.invocation(tag))
-}
-
-// Submit runs Mark as a task concurrently.
-func (t MarkTaskType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
-	return runtime.Submit(ctx, t.invocation(tag))
-}
-
-// Share: a changed signature or a stale generated file fails to compile.
-var _ func(context.Context, string) error = Share
-
-var shareFlowDef = &runtime.Def{
+var committedFlowDef = &runtime.Def{
 	Kind:        runtime.KindFlow,
-	Name:        "share",
-	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Share",
-	Source:      "sha256:aff36fc81469f776fb0d25c049c9689234627d017e8da2878d8eda01afb25542",
+	Name:        "committed",
+	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Committed",
+	Source:      "sha256:0a55cdb6d2359e99fbeced09cf9547d03ea19ec452ae0a559dc817795a2ae007",
 	Params:      []string{"tag"},
 	ParamTypes:  reflect.TypeFor[func(string)],
 	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
@@ -723,31 +558,31 @@ var shareFlowDef = &runtime.Def{
 	Package: resultgenPackage,
 }
 
-// ShareFlow runs Share as a flow named "share":
+// CommittedFlow runs Committed as a flow named "committed":
 //
-//	err := ShareFlow.Call(ctx, tag)
+//	err := CommittedFlow.Call(ctx, tag)
 //
 // Its result is persisted (storage is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - storage: s3/e2e
-var ShareFlow ShareFlowType
+var CommittedFlow CommittedFlowType
 
-// ShareFlowType is the type of ShareFlow. Its zero value runs Share as ShareFlow does,
+// CommittedFlowType is the type of CommittedFlow. Its zero value runs Committed as CommittedFlow does,
 // and WithOptions returns a copy with other settings.
-type ShareFlowType struct {
+type CommittedFlowType struct {
 	opts []runtime.Option
 }
 
 // WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
 // t itself is unchanged.
-func (t ShareFlowType) WithOptions(opts ...runtime.Option) ShareFlowType {
-	return ShareFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+func (t CommittedFlowType) WithOptions(opts ...runtime.Option) CommittedFlowType {
+	return CommittedFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t ShareFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
+func (t CommittedFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
-		Def:     shareFlowDef,
+		Def:     committedFlowDef,
 		Options: t.opts,
 		Inputs: func(h *runtime.Hasher) error {
 			if h.Param("tag") {
@@ -756,40 +591,40 @@ func (t ShareFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
 			return nil
 		},
 		Body: func(ctx context.Context) (runtime.Void, error) {
-			return runtime.Void{}, Share(ctx, tag)
+			return runtime.Void{}, Committed(ctx, tag)
 		},
 	}
 }
 
-// Call runs Share as a flow and returns its error.
-func (t ShareFlowType) Call(ctx context.Context, tag string) error {
+// Call runs Committed as a flow and returns its error.
+func (t CommittedFlowType) Call(ctx context.Context, tag string) error {
 	_, err := runtime.Call(ctx, t.invocation(tag))
 	return err
 }
 
-// State runs Share as a flow and returns its final state.
-func (t ShareFlowType) State(ctx context.Context, tag string) *runtime.State[runtime.Void] {
+// State runs Committed as a flow and returns its final state.
+func (t CommittedFlowType) State(ctx context.Context, tag string) *runtime.State[runtime.Void] {
 	return runtime.Run(ctx, t.invocation(tag))
 }
 
-// Submit runs Share as a flow concurrently.
-func (t ShareFlowType) Submit(ctx context.Context, tag string) *runtime.Future[runtime.Void] {
+// Submit runs Committed as a flow concurrently.
+func (t CommittedFlowType) Submit(ctx context.Context, tag string) *runtime.Future[runtime.Void] {
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
-// Once: a changed signature or a stale generated file fails to compile.
-var _ func(string) string = Once
+// First: a changed signature or a stale generated file fails to compile.
+var _ func(string) string = First
 
-var onceTaskDef = &runtime.Def{
+var firstTaskDef = &runtime.Def{
 	Kind:        runtime.KindTask,
-	Name:        "Once",
-	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Once",
-	Source:      "sha256:bb6661252e252039c349b60174cb3680669b4a6f513e5945add79a330c30e44a",
+	Name:        "First",
+	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.First",
+	Source:      "sha256:ef50202fe891a55976d1f405763201afb49a80f44795e1cbf19b2759349ac578",
 	Params:      []string{"tag"},
 	ParamTypes:  reflect.TypeFor[func(string)],
 	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
 	Units: []string{
-		"func Once 1c511c7aaf9d internal/s3e2e/testdata/flow/main.go",
+		"func First 7636ab4ba3de internal/s3e2e/testdata/flow/main.go",
 		"func owner 5a00672fe3c1 internal/s3e2e/testdata/flow/main.go",
 		"var nonce 003f15190541 internal/s3e2e/testdata/flow/main.go",
 		"module std@go1.26.8",
@@ -798,39 +633,32 @@ var onceTaskDef = &runtime.Def{
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
 	TypeDesc: "string",
 	Value:    true,
-	Config: runtime.Config{
-		StorageKey: "once/{parameters[tag]}",
-		Isolation:  "serializable",
-	},
-	Package: resultgenPackage,
+	Package:  resultgenPackage,
 }
 
-// OnceTask runs Once as a task named "Once":
+// FirstTask runs First as a task named "First":
 //
-//	v, err := OnceTask.Call(ctx, tag)
+//	v, err := FirstTask.Call(ctx, tag)
 //
-// Its result is persisted (storage_key is set).
-// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
-//
-//   - storage_key: once/{parameters[tag]}
-//   - isolation: serializable
-var OnceTask OnceTaskType
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var FirstTask FirstTaskType
 
-// OnceTaskType is the type of OnceTask. Its zero value runs Once as OnceTask does,
+// FirstTaskType is the type of FirstTask. Its zero value runs First as FirstTask does,
 // and WithOptions returns a copy with other settings.
-type OnceTaskType struct {
+type FirstTaskType struct {
 	opts []runtime.Option
 }
 
 // WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
 // t itself is unchanged.
-func (t OnceTaskType) WithOptions(opts ...runtime.Option) OnceTaskType {
-	return OnceTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+func (t FirstTaskType) WithOptions(opts ...runtime.Option) FirstTaskType {
+	return FirstTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t OnceTaskType) invocation(tag string) runtime.Invocation[string] {
+func (t FirstTaskType) invocation(tag string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
-		Def:     onceTaskDef,
+		Def:     firstTaskDef,
 		Options: t.opts,
 		Inputs: func(h *runtime.Hasher) error {
 			if h.Param("tag") {
@@ -838,98 +666,24 @@ func (t OnceTaskType) invocation(tag string) runtime.Invocation[string] {
 			}
 			return nil
 		},
-		StorageKey: func(_ runtime.KeyContext) (string, error) {
-			return "once/" + runtime.KeyValue(tag), nil
-		},
 		Body: func(_ context.Context) (string, error) {
-			return Once(tag), nil
+			return First(tag), nil
 		},
 	}
 }
 
-// Call runs Once as a task and returns its value.
-func (t OnceTaskType) Call(ctx context.Context, tag string) (string, error) {
+// Call runs First as a task and returns its value.
+func (t FirstTaskType) Call(ctx context.Context, tag string) (string, error) {
 	return runtime.Call(ctx, t.invocation(tag))
 }
 
-// State runs Once as a task and returns its final state.
-func (t OnceTaskType) State(ctx context.Context, tag string) *runtime.State[string] {
+// State runs First as a task and returns its final state.
+func (t FirstTaskType) State(ctx context.Context, tag string) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation(tag))
 }
 
-// Submit runs Once as a task concurrently.
-func (t OnceTaskType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
-	return runtime.Submit(ctx, t.invocation(tag))
-}
-
-// Serial: a changed signature or a stale generated file fails to compile.
-var _ func(context.Context, string) error = Serial
-
-var serialFlowDef = &runtime.Def{
-	Kind:        runtime.KindFlow,
-	Name:        "serial",
-	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Serial",
-	Source:      "sha256:a508354fae8b39a871a80c99de5a55ee1dd7a599daa40fe2dfa39e88c65a3864",
-	Params:      []string{"tag"},
-	ParamTypes:  reflect.TypeFor[func(string)],
-	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
-	Config: runtime.Config{
-		Storage: "s3/e2e",
-	},
-	Package: resultgenPackage,
-}
-
-// SerialFlow runs Serial as a flow named "serial":
-//
-//	err := SerialFlow.Call(ctx, tag)
-//
-// Its result is persisted (storage is set).
-// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
-//
-//   - storage: s3/e2e
-var SerialFlow SerialFlowType
-
-// SerialFlowType is the type of SerialFlow. Its zero value runs Serial as SerialFlow does,
-// and WithOptions returns a copy with other settings.
-type SerialFlowType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t SerialFlowType) WithOptions(opts ...runtime.Option) SerialFlowType {
-	return SerialFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t SerialFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
-	return runtime.Invocation[runtime.Void]{
-		Def:     serialFlowDef,
-		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("tag") {
-				h.String(tag)
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (runtime.Void, error) {
-			return runtime.Void{}, Serial(ctx, tag)
-		},
-	}
-}
-
-// Call runs Serial as a flow and returns its error.
-func (t SerialFlowType) Call(ctx context.Context, tag string) error {
-	_, err := runtime.Call(ctx, t.invocation(tag))
-	return err
-}
-
-// State runs Serial as a flow and returns its final state.
-func (t SerialFlowType) State(ctx context.Context, tag string) *runtime.State[runtime.Void] {
-	return runtime.Run(ctx, t.invocation(tag))
-}
-
-// Submit runs Serial as a flow concurrently.
-func (t SerialFlowType) Submit(ctx context.Context, tag string) *runtime.Future[runtime.Void] {
+// Submit runs First as a task concurrently.
+func (t FirstTaskType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
@@ -1090,6 +844,171 @@ func (t HoldFlowType) Submit(ctx context.Context, tag string) *runtime.Future[ru
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
+// Mark: a changed signature or a stale generated file fails to compile.
+var _ func(string) string = Mark
+
+var markTaskDef = &runtime.Def{
+	Kind:        runtime.KindTask,
+	Name:        "Mark",
+	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Mark",
+	Source:      "sha256:e1deff272712fd05796fe9bd831083eab379267d176f1adb3a328f74da333a67",
+	Params:      []string{"tag"},
+	ParamTypes:  reflect.TypeFor[func(string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
+	Units: []string{
+		"func Mark 6cc70be1aa7f internal/s3e2e/testdata/flow/main.go",
+		"func owner 5a00672fe3c1 internal/s3e2e/testdata/flow/main.go",
+		"var nonce 003f15190541 internal/s3e2e/testdata/flow/main.go",
+		"module std@go1.26.8",
+	},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
+	Config: runtime.Config{
+		CachePolicy: "inputs+task_source",
+	},
+	Package: resultgenPackage,
+}
+
+// MarkTask runs Mark as a task named "Mark":
+//
+//	v, err := MarkTask.Call(ctx, tag)
+//
+// Its result is persisted (cache_policy is set).
+// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
+//
+//   - cache_policy: inputs+task_source
+var MarkTask MarkTaskType
+
+// MarkTaskType is the type of MarkTask. Its zero value runs Mark as MarkTask does,
+// and WithOptions returns a copy with other settings.
+type MarkTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t MarkTaskType) WithOptions(opts ...runtime.Option) MarkTaskType {
+	return MarkTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t MarkTaskType) invocation(tag string) runtime.Invocation[string] {
+	return runtime.Invocation[string]{
+		Def:     markTaskDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("tag") {
+				h.String(tag)
+			}
+			return nil
+		},
+		Body: func(_ context.Context) (string, error) {
+			return Mark(tag), nil
+		},
+	}
+}
+
+// Call runs Mark as a task and returns its value.
+func (t MarkTaskType) Call(ctx context.Context, tag string) (string, error) {
+	return runtime.Call(ctx, t.invocation(tag))
+}
+
+// State runs Mark as a task and returns its final state.
+func (t MarkTaskType) State(ctx context.Context, tag string) *runtime.State[string] {
+	return runtime.Run(ctx, t.invocation(tag))
+}
+
+// Submit runs Mark as a task concurrently.
+func (t MarkTaskType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
+	return runtime.Submit(ctx, t.invocation(tag))
+}
+
+// Once: a changed signature or a stale generated file fails to compile.
+var _ func(string) string = Once
+
+var onceTaskDef = &runtime.Def{
+	Kind:        runtime.KindTask,
+	Name:        "Once",
+	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Once",
+	Source:      "sha256:bb6661252e252039c349b60174cb3680669b4a6f513e5945add79a330c30e44a",
+	Params:      []string{"tag"},
+	ParamTypes:  reflect.TypeFor[func(string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
+	Units: []string{
+		"func Once 1c511c7aaf9d internal/s3e2e/testdata/flow/main.go",
+		"func owner 5a00672fe3c1 internal/s3e2e/testdata/flow/main.go",
+		"var nonce 003f15190541 internal/s3e2e/testdata/flow/main.go",
+		"module std@go1.26.8",
+	},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
+	Config: runtime.Config{
+		StorageKey: "once/{parameters[tag]}",
+		Isolation:  "serializable",
+	},
+	Package: resultgenPackage,
+}
+
+// OnceTask runs Once as a task named "Once":
+//
+//	v, err := OnceTask.Call(ctx, tag)
+//
+// Its result is persisted (storage_key is set).
+// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
+//
+//   - storage_key: once/{parameters[tag]}
+//   - isolation: serializable
+var OnceTask OnceTaskType
+
+// OnceTaskType is the type of OnceTask. Its zero value runs Once as OnceTask does,
+// and WithOptions returns a copy with other settings.
+type OnceTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t OnceTaskType) WithOptions(opts ...runtime.Option) OnceTaskType {
+	return OnceTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t OnceTaskType) invocation(tag string) runtime.Invocation[string] {
+	return runtime.Invocation[string]{
+		Def:     onceTaskDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("tag") {
+				h.String(tag)
+			}
+			return nil
+		},
+		StorageKey: func(_ runtime.KeyContext) (string, error) {
+			return "once/" + runtime.KeyValue(tag), nil
+		},
+		Body: func(_ context.Context) (string, error) {
+			return Once(tag), nil
+		},
+	}
+}
+
+// Call runs Once as a task and returns its value.
+func (t OnceTaskType) Call(ctx context.Context, tag string) (string, error) {
+	return runtime.Call(ctx, t.invocation(tag))
+}
+
+// State runs Once as a task and returns its final state.
+func (t OnceTaskType) State(ctx context.Context, tag string) *runtime.State[string] {
+	return runtime.Run(ctx, t.invocation(tag))
+}
+
+// Submit runs Once as a task concurrently.
+func (t OnceTaskType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
+	return runtime.Submit(ctx, t.invocation(tag))
+}
+
 // Racy: a changed signature or a stale generated file fails to compile.
 var _ func(string) Payload = Racy
 
@@ -1178,124 +1097,56 @@ func (t RacyTaskType) Submit(ctx context.Context, tag string) *runtime.Future[Pa
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
-// Committed: a changed signature or a stale generated file fails to compile.
-var _ func(context.Context, string) error = Committed
+// Resume: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context, string) (string, error) = Resume
 
-var committedFlowDef = &runtime.Def{
+var resumeFlowDef = &runtime.Def{
 	Kind:        runtime.KindFlow,
-	Name:        "committed",
-	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Committed",
-	Source:      "sha256:0a55cdb6d2359e99fbeced09cf9547d03ea19ec452ae0a559dc817795a2ae007",
+	Name:        "resume",
+	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Resume",
+	Source:      "sha256:6b7e20430ccfe5be49ce356caa136dbaed2875c5b4ab7953a450df7e7624f5b0",
 	Params:      []string{"tag"},
 	ParamTypes:  reflect.TypeFor[func(string)],
 	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
+	GoType:      "string",
+	TypeHash:    "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc:    "string",
+	Value:       true,
 	Config: runtime.Config{
-		Storage: "s3/e2e",
+		Storage:    "s3/e2e",
+		Retries:    1,
+		RetryDelay: 10 * time.Millisecond,
 	},
 	Package: resultgenPackage,
 }
 
-// CommittedFlow runs Committed as a flow named "committed":
+// ResumeFlow runs Resume as a flow named "resume":
 //
-//	err := CommittedFlow.Call(ctx, tag)
+//	v, err := ResumeFlow.Call(ctx, tag)
 //
 // Its result is persisted (storage is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - storage: s3/e2e
-var CommittedFlow CommittedFlowType
+//   - retries: 1
+//   - retry_delay: 10ms
+var ResumeFlow ResumeFlowType
 
-// CommittedFlowType is the type of CommittedFlow. Its zero value runs Committed as CommittedFlow does,
+// ResumeFlowType is the type of ResumeFlow. Its zero value runs Resume as ResumeFlow does,
 // and WithOptions returns a copy with other settings.
-type CommittedFlowType struct {
+type ResumeFlowType struct {
 	opts []runtime.Option
 }
 
 // WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
 // t itself is unchanged.
-func (t CommittedFlowType) WithOptions(opts ...runtime.Option) CommittedFlowType {
-	return CommittedFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+func (t ResumeFlowType) WithOptions(opts ...runtime.Option) ResumeFlowType {
+	return ResumeFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t CommittedFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
-	return runtime.Invocation[runtime.Void]{
-		Def:     committedFlowDef,
-		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("tag") {
-				h.String(tag)
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (runtime.Void, error) {
-			return runtime.Void{}, Committed(ctx, tag)
-		},
-	}
-}
-
-// Call runs Committed as a flow and returns its error.
-func (t CommittedFlowType) Call(ctx context.Context, tag string) error {
-	_, err := runtime.Call(ctx, t.invocation(tag))
-	return err
-}
-
-// State runs Committed as a flow and returns its final state.
-func (t CommittedFlowType) State(ctx context.Context, tag string) *runtime.State[runtime.Void] {
-	return runtime.Run(ctx, t.invocation(tag))
-}
-
-// Submit runs Committed as a flow concurrently.
-func (t CommittedFlowType) Submit(ctx context.Context, tag string) *runtime.Future[runtime.Void] {
-	return runtime.Submit(ctx, t.invocation(tag))
-}
-
-// First: a changed signature or a stale generated file fails to compile.
-var _ func(string) string = First
-
-var firstTaskDef = &runtime.Def{
-	Kind:        runtime.KindTask,
-	Name:        "First",
-	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.First",
-	Source:      "sha256:ef50202fe891a55976d1f405763201afb49a80f44795e1cbf19b2759349ac578",
-	Params:      []string{"tag"},
-	ParamTypes:  reflect.TypeFor[func(string)],
-	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
-	Units: []string{
-		"func First 7636ab4ba3de internal/s3e2e/testdata/flow/main.go",
-		"func owner 5a00672fe3c1 internal/s3e2e/testdata/flow/main.go",
-		"var nonce 003f15190541 internal/s3e2e/testdata/flow/main.go",
-		"module std@go1.26.8",
-	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
-	Package:  resultgenPackage,
-}
-
-// FirstTask runs First as a task named "First":
-//
-//	v, err := FirstTask.Call(ctx, tag)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets nothing else.
-var FirstTask FirstTaskType
-
-// FirstTaskType is the type of FirstTask. Its zero value runs First as FirstTask does,
-// and WithOptions returns a copy with other settings.
-type FirstTaskType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t FirstTaskType) WithOptions(opts ...runtime.Option) FirstTaskType {
-	return FirstTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t FirstTaskType) invocation(tag string) runtime.Invocation[string] {
+func (t ResumeFlowType) invocation(tag string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
-		Def:     firstTaskDef,
+		Def:     resumeFlowDef,
 		Options: t.opts,
 		Inputs: func(h *runtime.Hasher) error {
 			if h.Param("tag") {
@@ -1303,24 +1154,24 @@ func (t FirstTaskType) invocation(tag string) runtime.Invocation[string] {
 			}
 			return nil
 		},
-		Body: func(_ context.Context) (string, error) {
-			return First(tag), nil
+		Body: func(ctx context.Context) (string, error) {
+			return Resume(ctx, tag)
 		},
 	}
 }
 
-// Call runs First as a task and returns its value.
-func (t FirstTaskType) Call(ctx context.Context, tag string) (string, error) {
+// Call runs Resume as a flow and returns its value.
+func (t ResumeFlowType) Call(ctx context.Context, tag string) (string, error) {
 	return runtime.Call(ctx, t.invocation(tag))
 }
 
-// State runs First as a task and returns its final state.
-func (t FirstTaskType) State(ctx context.Context, tag string) *runtime.State[string] {
+// State runs Resume as a flow and returns its final state.
+func (t ResumeFlowType) State(ctx context.Context, tag string) *runtime.State[string] {
 	return runtime.Run(ctx, t.invocation(tag))
 }
 
-// Submit runs First as a task concurrently.
-func (t FirstTaskType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
+// Submit runs Resume as a flow concurrently.
+func (t ResumeFlowType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
@@ -1408,56 +1259,48 @@ func (t SecondTaskType) Submit(ctx context.Context, tag string) *runtime.Future[
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
-// Resume: a changed signature or a stale generated file fails to compile.
-var _ func(context.Context, string) (string, error) = Resume
+// Serial: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context, string) error = Serial
 
-var resumeFlowDef = &runtime.Def{
+var serialFlowDef = &runtime.Def{
 	Kind:        runtime.KindFlow,
-	Name:        "resume",
-	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Resume",
-	Source:      "sha256:6b7e20430ccfe5be49ce356caa136dbaed2875c5b4ab7953a450df7e7624f5b0",
+	Name:        "serial",
+	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Serial",
+	Source:      "sha256:a508354fae8b39a871a80c99de5a55ee1dd7a599daa40fe2dfa39e88c65a3864",
 	Params:      []string{"tag"},
 	ParamTypes:  reflect.TypeFor[func(string)],
 	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
-	GoType:      "string",
-	TypeHash:    "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc:    "string",
-	Value:       true,
 	Config: runtime.Config{
-		Storage:    "s3/e2e",
-		Retries:    1,
-		RetryDelay: 10 * time.Millisecond,
+		Storage: "s3/e2e",
 	},
 	Package: resultgenPackage,
 }
 
-// ResumeFlow runs Resume as a flow named "resume":
+// SerialFlow runs Serial as a flow named "serial":
 //
-//	v, err := ResumeFlow.Call(ctx, tag)
+//	err := SerialFlow.Call(ctx, tag)
 //
 // Its result is persisted (storage is set).
 // Its directive sets the following; the rest is inherited from the calling flow and the global settings.
 //
 //   - storage: s3/e2e
-//   - retries: 1
-//   - retry_delay: 10ms
-var ResumeFlow ResumeFlowType
+var SerialFlow SerialFlowType
 
-// ResumeFlowType is the type of ResumeFlow. Its zero value runs Resume as ResumeFlow does,
+// SerialFlowType is the type of SerialFlow. Its zero value runs Serial as SerialFlow does,
 // and WithOptions returns a copy with other settings.
-type ResumeFlowType struct {
+type SerialFlowType struct {
 	opts []runtime.Option
 }
 
 // WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
 // t itself is unchanged.
-func (t ResumeFlowType) WithOptions(opts ...runtime.Option) ResumeFlowType {
-	return ResumeFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+func (t SerialFlowType) WithOptions(opts ...runtime.Option) SerialFlowType {
+	return SerialFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
-func (t ResumeFlowType) invocation(tag string) runtime.Invocation[string] {
-	return runtime.Invocation[string]{
-		Def:     resumeFlowDef,
+func (t SerialFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
+	return runtime.Invocation[runtime.Void]{
+		Def:     serialFlowDef,
 		Options: t.opts,
 		Inputs: func(h *runtime.Hasher) error {
 			if h.Param("tag") {
@@ -1465,23 +1308,180 @@ func (t ResumeFlowType) invocation(tag string) runtime.Invocation[string] {
 			}
 			return nil
 		},
-		Body: func(ctx context.Context) (string, error) {
-			return Resume(ctx, tag)
+		Body: func(ctx context.Context) (runtime.Void, error) {
+			return runtime.Void{}, Serial(ctx, tag)
 		},
 	}
 }
 
-// Call runs Resume as a flow and returns its value.
-func (t ResumeFlowType) Call(ctx context.Context, tag string) (string, error) {
-	return runtime.Call(ctx, t.invocation(tag))
+// Call runs Serial as a flow and returns its error.
+func (t SerialFlowType) Call(ctx context.Context, tag string) error {
+	_, err := runtime.Call(ctx, t.invocation(tag))
+	return err
 }
 
-// State runs Resume as a flow and returns its final state.
-func (t ResumeFlowType) State(ctx context.Context, tag string) *runtime.State[string] {
+// State runs Serial as a flow and returns its final state.
+func (t SerialFlowType) State(ctx context.Context, tag string) *runtime.State[runtime.Void] {
 	return runtime.Run(ctx, t.invocation(tag))
 }
 
-// Submit runs Resume as a flow concurrently.
-func (t ResumeFlowType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
+// Submit runs Serial as a flow concurrently.
+func (t SerialFlowType) Submit(ctx context.Context, tag string) *runtime.Future[runtime.Void] {
+	return runtime.Submit(ctx, t.invocation(tag))
+}
+
+// Share: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context, string) error = Share
+
+var shareFlowDef = &runtime.Def{
+	Kind:        runtime.KindFlow,
+	Name:        "share",
+	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Share",
+	Source:      "sha256:aff36fc81469f776fb0d25c049c9689234627d017e8da2878d8eda01afb25542",
+	Params:      []string{"tag"},
+	ParamTypes:  reflect.TypeFor[func(string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
+	Config: runtime.Config{
+		Storage: "s3/e2e",
+	},
+	Package: resultgenPackage,
+}
+
+// ShareFlow runs Share as a flow named "share":
+//
+//	err := ShareFlow.Call(ctx, tag)
+//
+// Its result is persisted (storage is set).
+// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
+//
+//   - storage: s3/e2e
+var ShareFlow ShareFlowType
+
+// ShareFlowType is the type of ShareFlow. Its zero value runs Share as ShareFlow does,
+// and WithOptions returns a copy with other settings.
+type ShareFlowType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ShareFlowType) WithOptions(opts ...runtime.Option) ShareFlowType {
+	return ShareFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t ShareFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
+	return runtime.Invocation[runtime.Void]{
+		Def:     shareFlowDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("tag") {
+				h.String(tag)
+			}
+			return nil
+		},
+		Body: func(ctx context.Context) (runtime.Void, error) {
+			return runtime.Void{}, Share(ctx, tag)
+		},
+	}
+}
+
+// Call runs Share as a flow and returns its error.
+func (t ShareFlowType) Call(ctx context.Context, tag string) error {
+	_, err := runtime.Call(ctx, t.invocation(tag))
+	return err
+}
+
+// State runs Share as a flow and returns its final state.
+func (t ShareFlowType) State(ctx context.Context, tag string) *runtime.State[runtime.Void] {
+	return runtime.Run(ctx, t.invocation(tag))
+}
+
+// Submit runs Share as a flow concurrently.
+func (t ShareFlowType) Submit(ctx context.Context, tag string) *runtime.Future[runtime.Void] {
+	return runtime.Submit(ctx, t.invocation(tag))
+}
+
+// Stamp: a changed signature or a stale generated file fails to compile.
+var _ func(string) string = Stamp
+
+var stampTaskDef = &runtime.Def{
+	Kind:        runtime.KindTask,
+	Name:        "Stamp",
+	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Stamp",
+	Source:      "sha256:b85bf5a7a4ce0350e4dce541cd2c68a47a5e83fe1f7c547d7bc77f16e4474d34",
+	Params:      []string{"tag"},
+	ParamTypes:  reflect.TypeFor[func(string)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
+	Units: []string{
+		"func Stamp 5da94825611f internal/s3e2e/testdata/flow/main.go",
+		"func owner 5a00672fe3c1 internal/s3e2e/testdata/flow/main.go",
+		"var nonce 003f15190541 internal/s3e2e/testdata/flow/main.go",
+		"module std@go1.26.8",
+	},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
+	Config: runtime.Config{
+		StorageKey: "share/{parameters[tag]}.json",
+		Serializer: "json",
+	},
+	Package: resultgenPackage,
+}
+
+// StampTask runs Stamp as a task named "Stamp":
+//
+//	v, err := StampTask.Call(ctx, tag)
+//
+// Its result is persisted (storage_key is set).
+// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
+//
+//   - storage_key: share/{parameters[tag]}.json
+//   - serializer: json
+var StampTask StampTaskType
+
+// StampTaskType is the type of StampTask. Its zero value runs Stamp as StampTask does,
+// and WithOptions returns a copy with other settings.
+type StampTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t StampTaskType) WithOptions(opts ...runtime.Option) StampTaskType {
+	return StampTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t StampTaskType) invocation(tag string) runtime.Invocation[string] {
+	return runtime.Invocation[string]{
+		Def:     stampTaskDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("tag") {
+				h.String(tag)
+			}
+			return nil
+		},
+		StorageKey: func(_ runtime.KeyContext) (string, error) {
+			return "share/" + runtime.KeyValue(tag) + ".json", nil
+		},
+		Body: func(_ context.Context) (string, error) {
+			return Stamp(tag), nil
+		},
+	}
+}
+
+// Call runs Stamp as a task and returns its value.
+func (t StampTaskType) Call(ctx context.Context, tag string) (string, error) {
+	return runtime.Call(ctx, t.invocation(tag))
+}
+
+// State runs Stamp as a task and returns its final state.
+func (t StampTaskType) State(ctx context.Context, tag string) *runtime.State[string] {
+	return runtime.Run(ctx, t.invocation(tag))
+}
+
+// Submit runs Stamp as a task concurrently.
+func (t StampTaskType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(tag))
 }
