@@ -11,13 +11,17 @@
 // Two programs use it and must agree byte for byte:
 //
 //   - the generator (internal/model's code versions) hashes the units it
-//     finds with go/ast, calling Normalize on each unit's source range;
+//     finds with go/ast, calling Normalize (go/scanner) on each unit's
+//     source range;
 //   - the runtime's stale-code check (runtime.Package) finds the same units
 //     again with Decls, at run time, where only the source files are at
-//     hand, and compares the hashes result_gen.go was generated with.
+//     hand, and compares the hashes result_gen.go was generated with. Decls
+//     and Decl.Text use a lexer of their own (lex.go), which allocates
+//     nothing per token.
 //
-// TestDeclsAgreeWithAST checks that Decls finds the ranges go/ast gives, over
-// the standard library's sources.
+// TestDeclsAgreeWithAST checks that Decls finds the units go/ast finds, with
+// the texts Normalize gives, over the standard library's sources; FuzzDecls
+// does the same for generated inputs.
 package srcunit
 
 import (
@@ -115,7 +119,7 @@ type Decl struct {
 
 // Text is d's text in src, the file Decls found it in: its prefix and
 // normalized tokens, what Hash hashes.
-func (d Decl) Text(src []byte) string { return d.Prefix + Normalize(src[d.Lo:d.Hi]) }
+func (d Decl) Text(src []byte) string { return d.Prefix + normalizeFast(src[d.Lo:d.Hi]) }
 
 // tok is one scanned token.
 type tok struct {
@@ -168,82 +172,31 @@ type comment struct {
 // scan returns src's tokens without comments, and for each token the
 // comments right before it.
 func scan(src []byte) ([]tok, map[int][]comment) {
-	fs := token.NewFileSet()
-	f := fs.AddFile("", -1, len(src))
-	var s scanner.Scanner
-	s.Init(f, src, nil, scanner.ScanComments)
+	l := newLexer(src)
 	toks := make([]tok, 0, len(src)/6)
 	comments := map[int][]comment{}
 	var pending []comment
 	prevLine := 0
-	// lines are counted here: token.File's lookups cost more than the scan
-	line, counted := 1, 0
-	lineAt := func(off int) int {
-		for ; counted < off; counted++ {
-			if src[counted] == '\n' {
-				line++
-			}
-		}
-		return line
-	}
 	for {
-		pos, t, lit := s.Scan()
-		if t == token.EOF {
+		t := l.next()
+		if t.t == token.EOF {
 			break
 		}
-		off := int(pos) - f.Base()
-		// an illegal character's lit is not its source: stay inside src
-		end := min(tokenEnd(src, off, t, lit), len(src))
-		if t == token.COMMENT {
-			start := lineAt(off)
+		if t.t == token.COMMENT {
 			pending = append(pending, comment{
-				text: lit, startLine: start, endLine: lineAt(max(end-1, off)),
-				sameLineAsPrevToken: prevLine == start,
+				text: string(src[t.off:t.end]), startLine: t.line, endLine: t.endLine,
+				sameLineAsPrevToken: prevLine == t.line,
 			})
 			continue
-		}
-		if t == token.SEMICOLON && lit == "\n" {
-			end = off // an inserted semicolon has no source
 		}
 		if len(pending) > 0 {
 			comments[len(toks)] = pending
 			pending = nil
 		}
-		l := lineAt(off)
-		toks = append(toks, tok{t: t, off: int32(off), end: int32(end), line: int32(l)})
-		prevLine = l
+		toks = append(toks, tok{t: t.t, off: int32(t.off), end: int32(t.end), line: int32(t.line)})
+		prevLine = t.line
 	}
 	return toks, comments
-}
-
-// tokenEnd is the offset just past the token at off. A raw string's lit
-// has its carriage returns removed, so its end is found in src.
-func tokenEnd(src []byte, off int, t token.Token, lit string) int {
-	switch {
-	case t == token.STRING && strings.HasPrefix(lit, "`"):
-		for j := off + 1; j < len(src); j++ {
-			if src[j] == '`' {
-				return j + 1
-			}
-		}
-		return len(src)
-	case t == token.COMMENT && strings.HasPrefix(lit, "/*"):
-		if j := strings.Index(string(src[off+2:]), "*/"); j >= 0 {
-			return off + 2 + j + 2
-		}
-		return len(src)
-	case t == token.COMMENT:
-		// a line comment's lit has a trailing carriage return removed
-		for j := off; j < len(src); j++ {
-			if src[j] == '\n' {
-				return j
-			}
-		}
-		return len(src)
-	case lit != "":
-		return off + len(lit)
-	}
-	return off + len(t.String())
 }
 
 // directives returns the directive lines of the doc comment among cs, the
