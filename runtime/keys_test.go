@@ -37,6 +37,7 @@ func TestKeyValue(t *testing.T) {
 		{".runs/x", "%2Eruns%2Fx"},
 		{".r", "%2Er"},
 		{".index", "%2Eindex"},
+		{".uploads", "%2Euploads"},
 	}
 	for _, tt := range tests {
 		if got := runtime.KeyValue(tt.in); got != tt.want {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -31,12 +32,20 @@ var (
 	flowBin  string
 	flowErr  error
 	flowDir  string // removed by TestMain
+
+	cliOnce sync.Once
+	cliBin  string
+	cliErr  error
+	cliDir  string // removed by TestMain
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if flowDir != "" {
 		os.RemoveAll(flowDir)
+	}
+	if cliDir != "" {
+		os.RemoveAll(cliDir)
 	}
 	durable.Close()
 	versions.Close()
@@ -63,6 +72,49 @@ func flowProgram(t testing.TB) string {
 		t.Fatal(flowErr)
 	}
 	return flowBin
+}
+
+// cliProgram builds cmd/resultgen, the command users run, and returns the
+// binary.
+func cliProgram(t testing.TB) string {
+	t.Helper()
+	cliOnce.Do(func() {
+		cliDir, cliErr = os.MkdirTemp("", "s3e2e-cli-")
+		if cliErr != nil {
+			return
+		}
+		bin := filepath.Join(cliDir, "resultgen")
+		out, err := exec.Command("go", "build", "-o", bin, "../../cmd/resultgen").CombinedOutput()
+		if err != nil {
+			cliErr = fmt.Errorf("go build ./cmd/resultgen: %v\n%s", err, out)
+			return
+		}
+		cliBin = bin
+	})
+	if cliErr != nil {
+		t.Fatal(cliErr)
+	}
+	return cliBin
+}
+
+// cli runs the resultgen command with args in the world's environment and
+// returns its stdout, its stderr and its exit code.
+func (w *world) cli(t *testing.T, ctx context.Context, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, cliProgram(t), args...)
+	cmd.Env = w.env()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		t.Fatalf("resultgen %s: %v", strings.Join(args, " "), err)
+	}
+	return out.String(), errb.String(), code
 }
 
 // world is what the processes of one test share: a resultgen home whose

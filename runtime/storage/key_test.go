@@ -54,6 +54,8 @@ func checkPathSplit(key string, prefix bool) error {
 			return &keyError{key, "\".locks\" is reserved for lock files"}
 		case i == 0 && seg == IndexDir:
 			return &keyError{key, "\".index\" is reserved for the runtime's task index"}
+		case i == 0 && seg == UploadsDir:
+			return &keyError{key, "\".uploads\" is reserved for the markers of uploads in progress"}
 		}
 	}
 	return nil
@@ -84,12 +86,13 @@ func TestCheckPathAgreesWithSplit(t *testing.T) {
 	for _, key := range []string{
 		"", "a", "a/b", "a/", "/a", "a//b", "//", "/", ".", "..", "a/./b", "a/../b", "a/..",
 		".tmp-x", "a/.tmp-x", ".locks", ".locks/x", "a/.locks", IndexDir, IndexDir + "/x", "a/" + IndexDir,
+		UploadsDir, UploadsDir + "/x", "a/" + UploadsDir,
 		long, long + "s", "a/" + long + "s/b", long + "/" + long, strings.Repeat("k", MaxKeyLen+1),
 		"a\\b", "a\x00b", "a\x7fb", "\xff", "héllo/wörld", "a/b/",
 	} {
 		sameCheck(t, key)
 	}
-	parts := []string{"a", "/", "//", ".", "..", ".tmp-", ".locks", IndexDir, "\\", "\x01", "é", long[:100]}
+	parts := []string{"a", "/", "//", ".", "..", ".tmp-", ".locks", IndexDir, UploadsDir, "\\", "\x01", "é", long[:100]}
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 20000 {
 		var b strings.Builder

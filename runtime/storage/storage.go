@@ -23,6 +23,9 @@
 //     small index object per task there (IndexKey), written through the
 //     backends like a record (ValidateObjectKey accepts it) but never a
 //     record key, so List skips it and `resultgen results` never shows it.
+//   - does not start with ".uploads/" or equal ".uploads": the S3 backend
+//     keeps one small marker object per multipart upload in progress there
+//     (UploadsDir), so that its incomplete uploads can be found again.
 //
 // A list prefix follows the same rules, except that it may be empty and its
 // last segment may be incomplete or empty ("reports/" and "reports/q" are
@@ -208,6 +211,11 @@ const MaxSegmentLen = 255
 // index objects (see IndexKey).
 const IndexDir = ".index"
 
+// UploadsDir is the first key segment reserved for the markers of
+// multipart uploads in progress (the S3 backend writes one before each
+// multipart upload and removes it once the upload is completed or aborted).
+const UploadsDir = ".uploads"
+
 // reservedSegments are the key segments the stores keep for themselves:
 // checkPath refuses them, ReservedSegments lists them.
 var reservedSegments = [...]struct {
@@ -219,10 +227,11 @@ var reservedSegments = [...]struct {
 	{tmpPrefix, true, true, "segment starts with \".tmp-\", reserved for temporary files"},
 	{lockDir, false, false, "\".locks\" is reserved for lock files"},
 	{IndexDir, false, false, "\".index\" is reserved for the runtime's task index"},
+	{UploadsDir, false, false, "\".uploads\" is reserved for the markers of uploads in progress"},
 }
 
 // ReservedSegments returns the key segment names the stores keep for
-// themselves (".locks" and ".index" as a key's first segment) and the
+// themselves (".locks", ".index" and ".uploads" as a key's first segment) and the
 // prefix of the names they keep in any segment (".tmp-"). ValidateKey
 // refuses keys that use them; a value substituted into a key must be
 // escaped so that it never makes or begins one.

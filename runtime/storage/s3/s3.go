@@ -393,6 +393,14 @@ const partsInFlight = 4
 // condition on the complete request, where S3 evaluates it.
 func (s *Storage) putMultipart(ctx context.Context, key, name string, part []byte, body io.Reader, meta map[string]string, ifAbsent bool) (err error) {
 	core := minio.Core{Client: s.client}
+	// The marker lets Uploads find the upload should it be left incomplete
+	// (MinIO forgets a bucket's uploads when it restarts). It is removed
+	// after the upload is completed or aborted (the defers run last to first).
+	mark, err := s.markUpload(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer s.unmarkUpload(ctx, key, mark)
 	uploadID, err := core.NewMultipartUpload(ctx, s.bucket, name, minio.PutObjectOptions{
 		UserMetadata: meta,
 		ContentType:  "application/octet-stream",
@@ -407,7 +415,7 @@ func (s *Storage) putMultipart(ctx context.Context, key, name string, part []byt
 			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
 			defer cancel()
 			if aerr := core.AbortMultipartUpload(actx, s.bucket, name, uploadID); aerr != nil {
-				s.log.Warn("s3 abort of a failed upload failed; the server drops its parts later",
+				s.log.Warn("s3 abort of a failed upload failed; resultgen results prune -uploads aborts it later",
 					"store", s.String(), "key", key, "err", s.wrap("abort", key, aerr))
 			}
 		}
@@ -673,7 +681,7 @@ func (s *Storage) Delete(ctx context.Context, key string) error {
 }
 
 // List yields the objects whose keys start with prefix, in key order (S3
-// lists in byte order). Lease objects and index objects are not listed. Info.Metadata is nil;
+// lists in byte order). Lease objects, index objects and upload markers are not listed. Info.Metadata is nil;
 // use Stat for it.
 func (s *Storage) List(ctx context.Context, prefix string) iter.Seq2[storage.Info, error] {
 	return func(yield func(storage.Info, error) bool) {
@@ -685,6 +693,7 @@ func (s *Storage) List(ctx context.Context, prefix string) iter.Seq2[storage.Inf
 		defer cancel()
 		leases := s.prefix + leasesDir + "/"
 		index := s.prefix + storage.IndexDir + "/"
+		markers := s.prefix + uploadsDir + "/"
 		for oi := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{
 			Prefix:    s.prefix + prefix,
 			Recursive: true,
@@ -693,7 +702,7 @@ func (s *Storage) List(ctx context.Context, prefix string) iter.Seq2[storage.Inf
 				yield(storage.Info{}, s.wrap("list", prefix, oi.Err))
 				return
 			}
-			if strings.HasPrefix(oi.Key, leases) || strings.HasPrefix(oi.Key, index) || strings.HasSuffix(oi.Key, "/") {
+			if strings.HasPrefix(oi.Key, leases) || strings.HasPrefix(oi.Key, index) || strings.HasPrefix(oi.Key, markers) || strings.HasSuffix(oi.Key, "/") {
 				continue
 			}
 			info := storage.Info{

@@ -112,6 +112,7 @@ func TestFailedPutAbortsUpload(t *testing.T) {
 		}
 		t.Errorf("a failed Put left an incomplete upload: %s", u.Key)
 	}
+	noMarkers(t, cfg.Bucket)
 }
 
 // partTransport watches the part uploads of multipart uploads: it counts how
@@ -151,7 +152,7 @@ func (p *partTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // byte for byte.
 func TestParallelPartsRoundTrip(t *testing.T) {
 	pt := &partTransport{next: http.DefaultTransport.(*http.Transport).Clone()}
-	st, _ := openStore(t, "", func(c *s3.Config) { c.PartSize = s3.MinPartSize; c.Transport = pt })
+	st, cfg := openStore(t, "", func(c *s3.Config) { c.PartSize = s3.MinPartSize; c.Transport = pt })
 	size := 7*s3.MinPartSize + s3.MinPartSize/2
 	h := sha256.New()
 	body := io.TeeReader(onlyReader{&pattern{n: size}}, h)
@@ -166,6 +167,7 @@ func TestParallelPartsRoundTrip(t *testing.T) {
 	if sum := sha256.Sum256(got); int64(len(got)) != size || !bytes.Equal(sum[:], h.Sum(nil)) {
 		t.Fatalf("read back %d bytes that differ from the %d sent", len(got), size)
 	}
+	noMarkers(t, cfg.Bucket)
 }
 
 // TestFailedPartAbortsUpload: when the server cannot be reached for one part
@@ -188,4 +190,5 @@ func TestFailedPartAbortsUpload(t *testing.T) {
 		}
 		t.Errorf("a failed Put left an incomplete upload: %s", u.Key)
 	}
+	noMarkers(t, cfg.Bucket)
 }
