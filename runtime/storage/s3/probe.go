@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -120,11 +121,15 @@ func (s *Storage) need(ctx context.Context, op, key string, features ...Feature)
 		}
 		s.cond.done = true
 		s.cond.stats.Probes++
+		var missing []string
 		for f, why := range s.cond.found {
 			if why != "" {
-				s.log.Warn("s3 server does not honour a conditional write: what needs it is refused",
-					"store", s.String(), "endpoint", s.endpoint, "feature", Feature(f).String(), "found", why)
+				missing = append(missing, Feature(f).String()+" ("+why+")")
 			}
+		}
+		if len(missing) > 0 {
+			s.log.Warn("s3 server does not honour conditional writes: what needs them is refused",
+				"store", s.String(), "endpoint", s.endpoint, "missing", strings.Join(missing, "; "))
 		}
 	}
 	for _, f := range features {
