@@ -60,8 +60,8 @@
 //     through minio.Core and sends it on the complete request). Of
 //     concurrent writers of one key exactly one wins; the others get an
 //     error wrapping storage.ErrExists and can read the winner's object.
-//     (AWS S3 and MinIO both honour it; a server that ignores conditional
-//     writes breaks this guarantee.)
+//     (AWS S3 and MinIO both honour it; see "Conditional writes" for a
+//     server that does not.)
 //   - PutOptions.Metadata is kept as user metadata (x-amz-meta-*), so Stat
 //     answers with one HEAD request. Names must be ASCII tokens (letters,
 //     digits, "-", "_", "."), values printable ASCII without leading or
@@ -71,6 +71,28 @@
 //     s3 put "k" at 127.0.0.1:9000: dial tcp ...: connection refused.
 //   - Delete checks that the object exists and then deletes it; S3 has no
 //     conditional delete, so two concurrent Deletes may both succeed.
+//
+// # Conditional writes
+//
+// This package relies on three conditional operations (type Feature):
+// PutObject with If-None-Match: * (Put with IfAbsent, taking a lease),
+// PutObject with If-Match (taking over, renewing and releasing a lease) and
+// CompleteMultipartUpload with If-None-Match: * (Put with IfAbsent of a
+// body longer than PartSize). A server that ignores them breaks exclusivity
+// silently, so a Storage probes them once, on the first operation that
+// needs one: on a fresh object PREFIX/.locks/probe-RANDOM it makes a
+// conditional PUT twice (the second must fail with 412), a PUT with its
+// own ETag and one with another (412), and a one-part multipart upload onto
+// the object completed with If-None-Match: * (412), then removes the object
+// (about 9 requests; ProbeStats reports them). The result is kept for the
+// Storage's life; a probe that failed for another reason (network,
+// permissions, a cancelled context) is made again by the next operation.
+// An operation that needs a feature the server ignores or rejects (501
+// NotImplemented, or 400) fails before writing, with a
+// *ConditionalWriteError naming the server, the feature and what the probe
+// saw, which matches ErrNoConditionalWrites; the missing features are also
+// logged once at WARN. Operations that need no condition (Get, Stat, List,
+// a plain Put, Delete, Touch) work on any server.
 //
 // # Leases
 //

@@ -90,6 +90,9 @@ func (s *Storage) Lock(ctx context.Context, key string, ttl time.Duration) (unlo
 	if ttl <= 0 {
 		return nil, fmt.Errorf("s3 lock %q: ttl %v must be positive", storage.ShortKey(key), ttl)
 	}
+	if err := s.need(ctx, "lock", storage.ShortKey(key), PutIfNoneMatch, PutIfMatch); err != nil {
+		return nil, err
+	}
 	sum := sha256.Sum256([]byte(key))
 	h := &held{
 		s:     s,

@@ -103,6 +103,7 @@ type Storage struct {
 	renew    bool
 	log      *slog.Logger
 	local    storage.KeyMutex // in-process queue in front of the leases
+	cond     condProbe        // which conditional writes the server honours
 	// anonymous: no credentials were found, so requests go unsigned and
 	// an access-denied error says so.
 	anonymous bool
@@ -341,6 +342,9 @@ func (s *Storage) Put(ctx context.Context, key string, body io.Reader, opts stor
 		po.SetMatchETagExcept("*")
 	}
 	if opts.Size > 0 && opts.Size <= s.partSize {
+		if err := s.needIfAbsent(ctx, key, opts, PutIfNoneMatch); err != nil {
+			return err
+		}
 		_, err := s.client.PutObject(ctx, s.bucket, name, body, opts.Size, po)
 		return s.wrapPut(key, opts.IfAbsent, err)
 	}
@@ -349,6 +353,9 @@ func (s *Storage) Put(ctx context.Context, key string, body io.Reader, opts stor
 	head := make([]byte, min(headSize, s.partSize))
 	n, err := io.ReadFull(body, head)
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		if err := s.needIfAbsent(ctx, key, opts, PutIfNoneMatch); err != nil {
+			return err
+		}
 		_, err := s.client.PutObject(ctx, s.bucket, name, bytes.NewReader(head[:n]), int64(n), po)
 		return s.wrapPut(key, opts.IfAbsent, err)
 	}
@@ -359,6 +366,9 @@ func (s *Storage) Put(ctx context.Context, key string, body io.Reader, opts stor
 	copy(part, head)
 	m, err := io.ReadFull(body, part[n:])
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		if err := s.needIfAbsent(ctx, key, opts, PutIfNoneMatch); err != nil {
+			return err
+		}
 		_, err := s.client.PutObject(ctx, s.bucket, name, bytes.NewReader(part[:n+m]), int64(n+m), po)
 		if err == nil {
 			s.parts.Put(&part)
@@ -368,7 +378,19 @@ func (s *Storage) Put(ctx context.Context, key string, body io.Reader, opts stor
 	if err != nil {
 		return fmt.Errorf("s3 put %q: reading body: %w", storage.ShortKey(key), err)
 	}
+	if err := s.needIfAbsent(ctx, key, opts, CompleteIfNoneMatch); err != nil {
+		return err
+	}
 	return s.wrapPut(key, opts.IfAbsent, s.putMultipart(ctx, key, name, part, body, meta, opts.IfAbsent))
+}
+
+// needIfAbsent checks, for a Put with opts.IfAbsent, that the server
+// honours the conditional write f that commits it.
+func (s *Storage) needIfAbsent(ctx context.Context, key string, opts storage.PutOptions, f Feature) error {
+	if !opts.IfAbsent {
+		return nil
+	}
+	return s.need(ctx, "put", storage.ShortKey(key), f)
 }
 
 // headSize is how much of a body of unknown size Put reads before it
