@@ -256,13 +256,18 @@ func (l *Local) commitIfAbsent(d *os.File, tmp, name string) error {
 }
 
 // createTemp creates the temporary file of a Put in dir, named
-// .tmp-<pid>-<16 random hex digits> (see tempPID).
+// .tmp-<pid>-<BootID>-<16 random hex digits>, or .tmp-<pid>-<16 random hex
+// digits> where BootID is "" (see TempName), so that a file whose writer
+// was killed can be told from one still being written.
 func (l *Local) createTemp(dir string) (string, *os.File, error) {
-	pid := strconv.Itoa(os.Getpid())
+	who := tmpPrefix + strconv.Itoa(os.Getpid()) + "-"
+	if boot := BootID(); boot != "" {
+		who += boot + "-"
+	}
 	for range 10 {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
-		name := filepath.Join(dir, tmpPrefix+pid+"-"+hex.EncodeToString(b[:]))
+		name := filepath.Join(dir, who+hex.EncodeToString(b[:]))
 		f, err := l.root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, fileMode)
 		if errors.Is(err, fs.ErrExist) {
 			continue

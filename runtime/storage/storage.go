@@ -38,12 +38,17 @@
 //     Files are 0600 and folders 0700. Paths are resolved through os.Root: a
 //     key can never reach outside BASE, not even through a symbolic link.
 //     Local keeps no object metadata (Info.Metadata is nil).
-//     A temporary file is named .tmp-<pid>-<random>: a writer killed
-//     mid-Put leaves it, and the first Put of a store into that folder
-//     removes it once stale (unwritten for StaleTempAge and its writer not
-//     running on this host). Lock files (.locks/) are removed on release.
-//     Local is a Housekeeper: Temps lists such files and RemoveTemp
-//     removes the stale ones (`resultgen results ls -all`, `prune -tmp`).
+//     A temporary file is named .tmp-<pid>-<BootID>-<random> (TempName
+//     has the grammar): a writer killed mid-Put leaves it, and the first
+//     Put of a store into that folder removes it once stale: at once when
+//     its writer is provably gone (the name's BootID is this machine's
+//     and its pid runs no more, see ProcessGone), else once unwritten for
+//     StaleTempAge with no process of that pid on this host. A user's file
+//     that merely starts with ".tmp-" is never touched. Lock files
+//     (.locks/) are removed on release; each holds its holder's pid, host
+//     and start (see Local.Lock). Local is a Housekeeper: Temps lists such
+//     files and RemoveTemp removes the stale ones (`resultgen results ls
+//     -all`, `prune -tmp`).
 //   - Memory (NewMemory): a map, for tests and for results that need not
 //     outlive the process. It keeps metadata.
 //   - S3 (subpackage s3): any S3-compatible server.
