@@ -36,7 +36,9 @@ var hostileKeys = []string{
 // (escaped) into "{parameters[name]}.txt", on local storage and on S3
 // (MinIO). Every key has one outcome on both: valid keys commit and are
 // served from the cache on the next run (the body runs once); refused keys
-// fail with storage.ErrInvalidKey before the body runs.
+// fail with storage.ErrInvalidKey before the body runs. The one rule an S3
+// store adds, that its prefix and the key fit S3's 1,024-byte object
+// names, is checked before the body runs too.
 func TestKeyGrammarSameOnEveryStore(t *testing.T) {
 	type outcome struct {
 		ok   bool   // committed and served back
@@ -74,6 +76,7 @@ func TestKeyGrammarSameOnEveryStore(t *testing.T) {
 		}
 		return outcome{ok: true}
 	}
+	const prefix = "team/results"
 	stores := map[string]func(t *testing.T) storage.Storage{
 		"local": func(t *testing.T) storage.Storage {
 			st, err := storage.NewLocal(t.TempDir())
@@ -86,7 +89,7 @@ func TestKeyGrammarSameOnEveryStore(t *testing.T) {
 		"s3": func(t *testing.T) storage.Storage {
 			srv := s3test.Shared(t)
 			// A prefix, as stores usually have one.
-			st, err := s3.Open(context.Background(), s3.Config{Bucket: srv.NewBucket(t, s3test.BucketOptions{}), Prefix: "team/results",
+			st, err := s3.Open(context.Background(), s3.Config{Bucket: srv.NewBucket(t, s3test.BucketOptions{}), Prefix: prefix,
 				Endpoint: srv.Endpoint, Region: s3test.Region, Insecure: true, Credentials: srv.Creds()})
 			if err != nil {
 				t.Fatal(err)
@@ -116,6 +119,18 @@ func TestKeyGrammarSameOnEveryStore(t *testing.T) {
 		return // skipped
 	}
 	valid := 0
+	for i, key := range hostileKeys {
+		if len(prefix)+1+len(key) <= s3.MaxObjectName || storage.ValidateKey(key) != nil {
+			continue
+		}
+		// Too long for the S3 store's prefix: refused there, before the
+		// body runs (run checks that), naming the prefix.
+		id := fmt.Sprintf("%t/%q", false, key)
+		if s := got["s3"][id]; s.ok || !strings.Contains(s.fail, "with the store's prefix") {
+			t.Errorf("key %d (%d bytes) on S3 with prefix %q: ok=%v %s; want refused for the prefix", i, len(key), prefix, s.ok, s.fail)
+		}
+		delete(got["local"], id)
+	}
 	for id, l := range got["local"] {
 		s := got["s3"][id]
 		if l.ok != s.ok {

@@ -268,6 +268,28 @@ func ValidateKey(key string) error {
 	return checkPath(key, false)
 }
 
+// KeyChecker is implemented by stores that can hold fewer keys than
+// ValidateKey allows: an S3 store whose prefix, with the key, must fit
+// S3's 1,024-byte object names. CheckKey reports (wrapping ErrInvalidKey)
+// a valid key the store cannot hold. The store's own operations refuse
+// such a key too; CheckKey lets a caller find out before it computes what
+// it would store (the runtime checks every key before a task's body runs).
+type KeyChecker interface {
+	CheckKey(key string) error
+}
+
+// CheckKey reports whether st can hold key: ValidateKey, then st's own
+// rule when it is a KeyChecker. A nil st checks ValidateKey only.
+func CheckKey(st Storage, key string) error {
+	if err := ValidateKey(key); err != nil {
+		return err
+	}
+	if kc, ok := st.(KeyChecker); ok {
+		return kc.CheckKey(key)
+	}
+	return nil
+}
+
 // ValidatePrefix reports whether prefix is a valid List prefix: "" or a key
 // whose last segment may be incomplete or empty.
 func ValidatePrefix(prefix string) error {
