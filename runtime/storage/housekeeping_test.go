@@ -416,3 +416,44 @@ func TestLockAcrossProcesses(t *testing.T) {
 		t.Errorf("%d lock files left", len(entries))
 	}
 }
+
+// A waiter for a lock another process holds hears once whom it waits for:
+// the holder's pid, host and since when it holds the key, which the holder
+// wrote into its lock file.
+func TestLockWaiterHearsHolder(t *testing.T) {
+	base := t.TempDir()
+	before := time.Now().Add(-time.Second)
+	cmd := startHelper(t, "lock", base, "k")
+	st, err := storage.NewLocal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var heard []storage.LockHolder
+	trace := &storage.LockTrace{Waiting: func(h storage.LockHolder) {
+		mu.Lock()
+		heard = append(heard, h)
+		mu.Unlock()
+	}}
+	ctx, cancel := context.WithTimeout(storage.WithLockTrace(context.Background(), trace), 300*time.Millisecond)
+	defer cancel()
+	if u, err := st.Lock(ctx, "k", time.Minute); !errors.Is(err, context.DeadlineExceeded) {
+		if u != nil {
+			_ = u()
+		}
+		t.Fatalf("took a lock another process holds: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	host, _ := os.Hostname()
+	if len(heard) != 1 {
+		t.Fatalf("Waiting called %d times: %v; want once", len(heard), heard)
+	}
+	h := heard[0]
+	if h.PID != cmd.Process.Pid || h.Host != host || h.Since.Before(before) || h.Since.After(time.Now()) || !h.Expires.IsZero() {
+		t.Errorf("heard %+v; want pid %d on %s, since it took the lock", h, cmd.Process.Pid, host)
+	}
+	if s := h.String(); !strings.Contains(s, fmt.Sprintf("pid %d on host %s since ", cmd.Process.Pid, host)) {
+		t.Errorf("holder in words: %q", s)
+	}
+}
