@@ -10,7 +10,8 @@
 //   - missed: corruptions that Read did not detect;
 //   - escapes: files written outside the storage root through a hostile
 //     parameter value;
-//   - leftovers: temporary files left behind after the store cleaned up.
+//   - leftovers: temporary and lock files left behind after the store
+//     cleaned up (`prune -tmp` at once, nothing back-dated).
 //
 // Flags (after -args): -kills N, -corruptions N, -hostile N scale the
 // rounds.
@@ -75,7 +76,8 @@ func TestMain(m *testing.M) {
 }
 
 // writer overwrites records at a few keys as fast as it can, sizes 1 KiB
-// to 1 MiB, until it is killed.
+// to 1 MiB, until it is killed; every other write holds the key's lock,
+// so kills leave lock files too.
 func writer(dir string) {
 	st, err := storage.NewLocal(dir)
 	if err != nil {
@@ -87,7 +89,18 @@ func writer(dir string) {
 		payload := bytes.Repeat([]byte{byte(i)}, 1<<10+mrand.IntN(1<<20))
 		key := fmt.Sprintf("k/%d", i%4)
 		m := record.Meta{Key: key, Task: "writer", Created: time.Now()}
+		unlock := func() error { return nil }
+		if i%2 == 1 {
+			if unlock, err = st.Lock(ctx, key, time.Minute); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(2)
+			}
+		}
 		if _, err := record.Write(ctx, st, key, m, serializer.Msgpack(), payload, storage.PutOptions{Size: -1}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		if err := unlock(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
@@ -96,11 +109,16 @@ func writer(dir string) {
 
 // TestKilledWriters kills writer processes at random moments. Every object
 // at a key must read back whole, as one of the payloads written (all bytes
-// equal); temporary files must be gone once the store has cleaned up.
+// equal); temporary and lock files must be gone once the store has cleaned
+// up, at once: their writers are dead.
 func TestKilledWriters(t *testing.T) {
 	if *kills == 0 {
 		t.Skip("-kills 0")
 	}
+	torn0, left0 := figures.torn.Load(), figures.leftovers.Load()
+	rowReport(t, "killed writers", func() string {
+		return fmt.Sprintf("kills=%d torn=%d leftovers=%d", *kills, figures.torn.Load()-torn0, figures.leftovers.Load()-left0)
+	})
 	dir := t.TempDir()
 	self, err := os.Executable()
 	if err != nil {
@@ -151,13 +169,13 @@ func TestKilledWriters(t *testing.T) {
 }
 
 // leftovers cleans st up as `resultgen results prune -tmp` would and counts
-// the temporary files still in dir.
+// the temporary and lock files still in dir.
 func leftovers(t *testing.T, st *storage.Local, dir string) int {
 	t.Helper()
-	cleanTemp(t, st, dir)
+	cleanTemp(t, st)
 	n := 0
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), ".") && !strings.Contains(p, string(filepath.Separator)+".locks"+string(filepath.Separator)) {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), ".") {
 			n++
 			t.Logf("left: %s", p)
 		}
@@ -270,7 +288,11 @@ var hostileValues = []string{
 // template into real local storage. A run either succeeds with every file
 // inside the root, or fails cleanly; it never writes outside the root.
 func TestHostileKeys(t *testing.T) {
+	esc0 := figures.escapes.Load()
 	values := append([]string(nil), hostileValues...)
+	rowReport(t, "hostile values, escaped, local", func() string {
+		return fmt.Sprintf("values=%d escapes=%d", len(values), figures.escapes.Load()-esc0)
+	})
 	for range *hostile {
 		b := make([]byte, 1+mrand.IntN(40))
 		const alphabet = "./\\%.\x00abc\xff:"
