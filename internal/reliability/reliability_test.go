@@ -13,8 +13,12 @@
 //   - leftovers: temporary and lock files left behind after the store
 //     cleaned up (`prune -tmp` at once, nothing back-dated).
 //
-// Flags (after -args): -kills N, -corruptions N, -hostile N scale the
-// rounds.
+// Rows print their own figures as they end ("reliability: ROW: ...
+// passed=N failed=M"); see each test for what they count.
+//
+// Flags (after -args): -kills N, -corruptions N, -hostile N, -holders N
+// scale the rounds. Rows on S3 need the MinIO of scripts/with-minio.sh
+// (make reliability starts one) and skip, saying so, without it.
 package reliability
 
 import (
