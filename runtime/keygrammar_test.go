@@ -22,10 +22,11 @@ var hostileKeys = []string{
 	" leading", "trailing ", " ", "  two  spaces  ", "a /b", "x/ y /z", " sp/x", "%20", "%", "a%2Fb", "%zz",
 	"é/ü", "日本語.txt", "\u2028line sep", "\u00a0nbsp\u00a0", "emoji 🎉", "\ufeffbom", "\ufffd",
 	"a:b", "*?", "<>|", `"quoted"`, "'single'", "back`tick", "q?x=1&y=2", "#frag", "a+b", "~", "{}", "^", "[]", "CON", "nul.txt",
-	"-", "_", "...", ".env", ".x/.y", "a.", "a..b", "x/..y",
+	"-", "_", "...", ".env", ".x/.y", "a.", "a..b", "x/..y", " .x", ". .", "x/ . y",
 	strings.Repeat("k", storage.MaxSegmentLen), strings.Repeat(strings.Repeat("s", storage.MaxSegmentLen)+"/", 3) + strings.Repeat("t", storage.MaxSegmentLen-1) + "/x", // 1,024 bytes
 	strings.Repeat("é", storage.MaxSegmentLen/2),
 	// refused by every store
+	" .", ".. ", "x/ . /y", "\u00a0..\u00a0", "x/\u3000.",
 	"", "\t", "tab\there", "line\nbreak", "\r", "del\x7f", "nul\x00", "\xff\xfe", "a//b", "/abs", "trailing/", ".", "..", "a/../b",
 	".locks", ".locks/x", ".tmp-1", "x/.tmp-2-0011223344556677", ".index/x", ".runs/f/id", `back\slash`,
 	strings.Repeat("k", storage.MaxSegmentLen+1), strings.Repeat("a/", storage.MaxKeyLen/2) + "b",

@@ -70,9 +70,23 @@ func testEngine(t *testing.T, vars map[string]string, logger *slog.Logger, opts 
 var asIsKeys = []string{
 	" leading", "trailing ", " ", "  ", "a /b", "x/ y /z", "%20", "%", "%zz", "é/ü", "日本語", "\u2028", "\u00a0x\u00a0",
 	"🎉 party", "\ufeff", "a:b", "*?<>|", `"q"`, "'", "`", "q?x=1&y=2", "#f", "a+b", "~", "{}", "[]", "CON", "...", ".env",
+	" .", ".. ", "x/ . /y", "\u00a0.", " .x",
 	"", "\t", "a\nb", "\r", "\x7f", "\x00", "\xff", "a//b", "/a", "a/", ".", "..", "a/../b", ".locks", ".locks/x",
 	".tmp-1", ".tmp-1-0011223344556677", ".index/x", ".runs/f/i", `a\b`, strings.Repeat("k", 255), strings.Repeat("k", 256),
 	strings.Repeat("s/", 511) + "ss", strings.Repeat("s/", 512) + "s",
+}
+
+// nests reports whether key extends one of keys as a folder ("a" and
+// "a/b"), or one of them extends it: local storage cannot hold both (a
+// file is in the way of the folder; the run says so), so random keys that
+// nest are left out.
+func nests(key string, keys []string) bool {
+	for _, k := range keys {
+		if strings.HasPrefix(key, k+"/") || strings.HasPrefix(k, key+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // TestHostileKeysEveryStore sends hostile keys, as a cache_key_fn returns
@@ -94,7 +108,7 @@ func TestHostileKeysEveryStore(t *testing.T) {
 		for i := range b {
 			b[i] = alphabet[mrand.IntN(len(alphabet))]
 		}
-		if k := string(b); !seen[k] { // one task per key: a second would be served the first's record
+		if k := string(b); !seen[k] && !nests(k, keys) { // one task per key: a second would be served the first's record
 			seen[k] = true
 			keys = append(keys, k)
 		}

@@ -12,7 +12,9 @@
 //     longest file name local file systems allow, so that a key valid in
 //     one store is valid in every store);
 //   - does not start or end with "/" and has no empty segment ("a//b");
-//   - has no "." or ".." segment;
+//   - has no "." or ".." segment, not even with white space around it
+//     (" .", ".. "): S3 servers such as MinIO trim a segment before they
+//     refuse "." and "..";
 //   - contains no backslash, NUL or other control character (U+0000-U+001F,
 //     U+007F);
 //   - has no segment starting with ".tmp-" and does not start with ".locks/"
@@ -341,6 +343,8 @@ func checkPath(key string, prefix bool) error {
 			return &keyError{key, "\".\" segment"}
 		case seg == "..":
 			return &keyError{key, "\"..\" segment: keys cannot climb out of the store"}
+		case dotsInSpace(seg):
+			return &keyError{key, fmt.Sprintf("segment %d is %q: \".\" or \"..\" between spaces, which S3 servers (MinIO) read as \".\" or \"..\" and refuse", i+1, seg)}
 		}
 		for _, r := range &reservedSegments {
 			if (i == 0 || r.anywhere) && (seg == r.name || r.prefix && strings.HasPrefix(seg, r.name)) {
@@ -353,6 +357,17 @@ func checkPath(key string, prefix bool) error {
 		rest = after
 	}
 	return nil
+}
+
+// dotsInSpace reports whether seg is "." or ".." with white space
+// (unicode.IsSpace, as strings.TrimSpace trims) around it: " .", ".. ",
+// "\u00a0.". MinIO trims a segment so before it refuses "." and "..".
+func dotsInSpace(seg string) bool {
+	if len(seg) < 2 || !strings.Contains(seg, ".") {
+		return false
+	}
+	t := strings.TrimSpace(seg)
+	return t != seg && (t == "." || t == "..")
 }
 
 type keyError struct{ key, why string }
