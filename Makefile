@@ -49,11 +49,12 @@ demo:
 	$(GO) run ./examples/quickstart
 
 ## reliability: the adversarial suite at full size (make test runs it with bounded counts):
-## writers killed mid-write, corrupted records of every serializer, hostile keys, source
-## edits made without go generate (-stale N per class: code, directive, keep, type), and the
-## S3 end-to-end runs that kill MinIO and clients; prints N passed, M failed and the figures
+## writers killed mid-write, corrupted records of every serializer, hostile keys (local and
+## S3), stopped and killed lock holders, source edits made without go generate (-stale N per
+## class: code, directive, keep, type), and the S3 end-to-end runs that kill MinIO and
+## clients; prints each row's figures, then N passed, M failed and the totals
 reliability:
-	$(GO) test -count=1 -v -timeout 30m -run . ./internal/reliability -args -kills 25 -corruptions 3000 -hostile 2000 -stale 24
+	./scripts/with-minio.sh $(GO) test -count=1 -v -timeout 30m -run . ./internal/reliability -args -kills 25 -corruptions 3000 -hostile 2000 -holders 5 -stale 24
 	./scripts/with-minio.sh $(GO) test -count=1 ./internal/s3e2e
 
 ## bench: the paired overhead table of issue 14, P1-P6 (baseline and resultgen

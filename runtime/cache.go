@@ -27,7 +27,9 @@ import (
 //  3. else the cache policy: the hex SHA-256 of its parts, or with "none" a
 //     random key that is never looked up.
 //
-// Keys from 1 and 2 must pass storage.ValidateKey.
+// Keys from 1 and 2 must pass storage.CheckKey on the task's store (the
+// key rules, and what the store itself can hold), here, before the body
+// runs: a key is never found wrong only when the result is written.
 func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, fr *flowRun, tr *taskRun) (string, bool, record.Manifest, error) {
 	def := inv.Def
 	switch {
@@ -44,7 +46,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 		if err != nil {
 			return "", false, record.Manifest{}, fmt.Errorf("task %s: render storage key %q: %w", p.name, cfg.StorageKey, err)
 		}
-		if err := errors.Join(storage.ValidateKey(k), reservedKey(k)); err != nil {
+		if err := errors.Join(storage.CheckKey(p.store, k), reservedKey(k)); err != nil {
 			return "", false, record.Manifest{}, fmt.Errorf("task %s: storage_key %q on %s: %w", p.name, cfg.StorageKey, p.store, err)
 		}
 		return k, true, man, nil
@@ -54,7 +56,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 		if err != nil {
 			return "", false, record.Manifest{}, fmt.Errorf("task %s: cache_key_fn: %w", p.name, err)
 		}
-		if err := errors.Join(storage.ValidateKey(k), reservedKey(k)); err != nil {
+		if err := errors.Join(storage.CheckKey(p.store, k), reservedKey(k)); err != nil {
 			return "", false, record.Manifest{}, fmt.Errorf("task %s: cache_key_fn's key on %s: %w", p.name, p.store, err)
 		}
 		return k, true, man, nil

@@ -134,6 +134,15 @@
 // Isolation "serializable" makes runs of one key wait for each other (in the
 // process, and across processes on stores that implement storage.Locker)
 // and re-check the cache once they hold the lock, so a key is computed once.
+// A run that has waited for another process for WithLockWaitNotice (3s)
+// says so once at WARN, naming the holder (pid, host, since when); one
+// that waits longer than RESULTGEN_LOCK_WAIT_TIMEOUT (WithLockWaitTimeout;
+// no limit by default) fails with ErrLockTimeout, naming the holder,
+// before its body runs. Named flow runs wait for their run's lock the same
+// way.
+//
+// Every storage_key and cache_key_fn key is checked (storage.CheckKey: the
+// key rules, and what the task's store can hold) before the body runs.
 //
 // # Flows
 //
@@ -160,8 +169,9 @@
 //     that name and id is an error too);
 //  3. otherwise takes the run's lock on that key (the in-process lock, then
 //     the store's Locker: a file lock, or an S3 lease renewed every
-//     RESULTGEN_LEASE_TTL/3 and taken over when it expires) and looks
-//     again (the process it waited for may have finished the run);
+//     RESULTGEN_LEASE_TTL/3 and taken over when it expires, or at once
+//     when its holder crashed on this machine) and looks again (the
+//     process it waited for may have finished the run);
 //  4. compares the flow's code version (Def.Source) with the one an
 //     earlier attempt recorded there: when they differ the run fails with
 //     ErrRunCodeChanged, naming both, unless ResumeAcrossVersions is given;

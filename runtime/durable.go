@@ -71,10 +71,11 @@ func RunKey(flow, id string) string {
 	return RunsPrefix + "/" + KeyValue(flow) + "/" + id
 }
 
-// reservedKey reports an error when a user's key falls under RunsPrefix.
+// reservedKey reports an error wrapping storage.ErrInvalidKey when a
+// user's key falls under RunsPrefix.
 func reservedKey(key string) error {
 	if key == RunsPrefix || strings.HasPrefix(key, RunsPrefix+"/") {
-		return fmt.Errorf("storage: invalid key %q: %q is reserved for the records of named flow runs", storage.ShortKey(key), RunsPrefix+"/")
+		return fmt.Errorf("%w %q: %q is reserved for the records of named flow runs", storage.ErrInvalidKey, storage.ShortKey(key), RunsPrefix+"/")
 	}
 	return nil
 }

@@ -30,6 +30,12 @@ type Engine struct {
 	sem      chan struct{}
 	now      func() time.Time
 	locks    storage.KeyMutex
+	// lockNotice: how long a wait for another process's lock goes unsaid
+	// (WithLockWaitNotice); lockTimeout, lockTimeoutSet: the longest wait
+	// (WithLockWaitTimeout, else RESULTGEN_LOCK_WAIT_TIMEOUT; 0: no limit)
+	lockNotice     time.Duration
+	lockTimeout    time.Duration
+	lockTimeoutSet bool
 	// explain: explain misses and keep the task index (WithExplain, else
 	// RESULTGEN_EXPLAIN_MISSES)
 	explain, explainSet bool
@@ -83,6 +89,31 @@ func WithClock(now func() time.Time) EngineOption {
 	}
 }
 
+// DefaultLockWaitNotice is how long a run waits for a key another process
+// holds before it says so (see WithLockWaitNotice).
+const DefaultLockWaitNotice = 3 * time.Second
+
+// WithLockWaitNotice sets how long a run waits for a key another process
+// holds (isolation=serializable, a named flow run) before it says so, once,
+// at WARN: who holds the key (pid, host, since when) and, on S3, until when
+// its lease runs. Short waits stay quiet. d <= 0 means
+// DefaultLockWaitNotice.
+func WithLockWaitNotice(d time.Duration) EngineOption {
+	return func(e *Engine) {
+		if d > 0 {
+			e.lockNotice = d
+		}
+	}
+}
+
+// WithLockWaitTimeout sets the longest wait for a key another run holds,
+// beating RESULTGEN_LOCK_WAIT_TIMEOUT: a run that waits longer fails with
+// an error wrapping ErrLockTimeout that names the holder. d <= 0 means no
+// limit: wait as long as the holder holds the key.
+func WithLockWaitTimeout(d time.Duration) EngineOption {
+	return func(e *Engine) { e.lockTimeout, e.lockTimeoutSet = max(d, 0), true }
+}
+
 // NewEngine returns an engine running under s.
 func NewEngine(s settings.Settings, opts ...EngineOption) *Engine {
 	e := &Engine{
@@ -96,6 +127,12 @@ func NewEngine(s settings.Settings, opts ...EngineOption) *Engine {
 	}
 	if !e.explainSet {
 		e.explain = s.ExplainMisses
+	}
+	if !e.lockTimeoutSet {
+		e.lockTimeout = max(s.LockWaitTimeout, 0)
+	}
+	if e.lockNotice <= 0 {
+		e.lockNotice = DefaultLockWaitNotice
 	}
 	if e.sem == nil {
 		e.sem = make(chan struct{}, goruntime.GOMAXPROCS(0)*4)

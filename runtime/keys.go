@@ -19,7 +19,9 @@ import (
 //
 // The rules: '%', '/', '\\', every control byte (0x00-0x1f, 0x7f) and every
 // byte that is not part of valid UTF-8 are written as %XX (upper-case hex); a value that is exactly "." or ".." is written as
-// "%2E" or "%2E%2E"; a value that starts with a reserved name (".tmp-",
+// "%2E" or "%2E%2E", and one that is "." or ".." between white space
+// (" .", ".. ", which S3 servers read as "." and "..") has its dots
+// written so too (" %2E"); a value that starts with a reserved name (".tmp-",
 // ".locks", ".index", ".runs"), or could begin one with what follows it in
 // the template (".", ".t", ".loc", ".r", ...),
 // has its leading "." written as "%2E", so ".locks" gives "%2Elocks" and
@@ -33,6 +35,12 @@ func KeyValue(s string) string {
 		return "%2E"
 	case "..":
 		return "%2E%2E"
+	}
+	if t := strings.TrimSpace(s); t != s && (t == "." || t == "..") {
+		// White space and dots only: the space escaped as anywhere (a
+		// control byte) or kept, the dots written %2E ("-" stands in
+		// for them, as s holds none).
+		return strings.ReplaceAll(KeyValue(strings.ReplaceAll(s, ".", "-")), "-", "%2E")
 	}
 	if reservedStart(s) {
 		return "%2E" + KeyValue(s[1:])

@@ -19,6 +19,10 @@ func TestKeyValue(t *testing.T) {
 		{".", "%2E"},
 		{"..", "%2E%2E"},
 		{"...", "..."},
+		{" .", " %2E"},
+		{".. ", "%2E%2E "},
+		{"\t.\u00a0", "%09%2E\u00a0"},
+		{" .x", " .x"},
 		{"a\x00b\n", "a%00b%0A"},
 		{"a\xffb", "a%FFb"},    // not UTF-8: escaped, so the key is valid
 		{"é\xc3", "é%C3"},      // a cut-off rune
@@ -71,7 +75,7 @@ func unescape(s string) string {
 }
 
 func FuzzKeyValue(f *testing.F) {
-	for _, s := range []string{"", ".", "..", "a/b", `\`, "%", "%2E", "x\x00", "..%2F", "é/ü", ".locks", ".tmp-x", ".l", ".runs", ".index"} {
+	for _, s := range []string{"", ".", "..", "a/b", `\`, "%", "%2E", "x\x00", "..%2F", "é/ü", ".locks", ".tmp-x", ".l", ".runs", ".index", " .", ".. "} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -64,6 +64,7 @@ func TestConfigSetViewUnset(t *testing.T) {
 		settings.RefreshCache:      {"false", "default"},
 		settings.LoggingLevel:      {"WARNING", "default"},
 		settings.LeaseTTL:          {"30s", "default"},
+		settings.LockWaitTimeout:   {"0s", "default"},
 		settings.ExplainMisses:     {"false", "default"},
 		settings.VerifyHits:        {"0", "default"},
 	}
@@ -83,6 +84,7 @@ func TestConfigSetViewUnset(t *testing.T) {
 		"RESULTGEN_DEFAULT_RESULT_STORAGE=s3/prod",
 		"RESULTGEN_LOGGING_LEVEL=info",
 		"RESULTGEN_LEASE_TTL=90s",
+		"RESULTGEN_LOCK_WAIT_TIMEOUT=10m",
 		"RESULTGEN_EXPLAIN_MISSES=on",
 		"RESULTGEN_VERIFY_HITS=.10")
 	if code != 0 {
@@ -91,7 +93,8 @@ func TestConfigSetViewUnset(t *testing.T) {
 	if !strings.Contains(stdout, "set RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=true in "+filepath.Join(home, "config.toml")) ||
 		!strings.Contains(stdout, "set RESULTGEN_LOGGING_LEVEL=INFO in ") ||
 		!strings.Contains(stdout, "set RESULTGEN_LEASE_TTL=1m30s in ") ||
-		!strings.Contains(stdout, "set RESULTGEN_VERIFY_HITS=0.1 in ") {
+		!strings.Contains(stdout, "set RESULTGEN_VERIFY_HITS=0.1 in ") ||
+		!strings.Contains(stdout, "set RESULTGEN_LOCK_WAIT_TIMEOUT=10m0s in ") {
 		t.Errorf("config set output:\n%s", stdout)
 	}
 	if !strings.Contains(stderr, "no block s3/prod") {
@@ -109,6 +112,7 @@ func TestConfigSetViewUnset(t *testing.T) {
 	want[settings.DefaultStorage] = [2]string{"s3/prod", "profile"}
 	want[settings.LoggingLevel] = [2]string{"INFO", "profile"}
 	want[settings.LeaseTTL] = [2]string{"1m30s", "profile"}
+	want[settings.LockWaitTimeout] = [2]string{"10m0s", "profile"}
 	want[settings.ExplainMisses] = [2]string{"true", "profile"}
 	want[settings.VerifyHits] = [2]string{"0.1", "profile"}
 	for k, w := range want {

@@ -88,9 +88,12 @@ Inspect and manage the result records programs stored.
           what would be removed.
   prune   removes the records matching every criterion given; at least one
           of -expired, -older-than, -task and -tmp is required. -tmp removes
-          the store's stale own files: temporary files unwritten for an hour
-          whose writer is not running on this host, and idle lock files
-          (never those in use). -dry-run only prints what would be removed.
+          the store's stale own files: temporary files whose writer is gone
+          (at once when it ran on this machine since its last boot, else
+          once unwritten for an hour with no process of its pid here), and
+          idle lock files; never those in use, nor a file of yours that
+          merely starts with .tmp-. -dry-run only prints what would be
+          removed.
           With -uploads it aborts the S3 store's incomplete uploads started
           more than -older-than ago instead (-older-than 0s: all, even ones
           in progress), and touches no record.

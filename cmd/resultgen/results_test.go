@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -93,6 +94,13 @@ func tableRows(t *testing.T, out string) map[string][]string {
 	return rows
 }
 
+// Temporary files named as the first versions did (.tmp-<random>, no
+// writer in the name): judged by age alone.
+const (
+	tmpOld   = ".tmp-0123456789abcdef"
+	tmpYoung = "reports/.tmp-89abcdef01234567"
+)
+
 // standardRecords writes the records most tests look at.
 func standardRecords(t *testing.T, st storage.Storage, dir string) time.Time {
 	now := time.Now().UTC().Truncate(time.Second)
@@ -103,8 +111,8 @@ func standardRecords(t *testing.T, st storage.Storage, dir string) time.Time {
 		serializer.JSON(), map[string]int{"a": 1})
 	put(t, st, "flag", record.Meta{Task: "check", GoType: "bool"}, nil, true)
 	writeRaw(t, dir, "notes.txt", []byte("hello, not a record"))
-	writeRaw(t, dir, ".tmp-123", []byte("half a record"))
-	writeRaw(t, dir, "reports/.tmp-9", []byte("half a record"))
+	writeRaw(t, dir, tmpOld, []byte("half a record"))
+	writeRaw(t, dir, tmpYoung, []byte("half a record"))
 	writeRaw(t, dir, ".locks/abc.lock", nil)
 	return now
 }
@@ -545,18 +553,39 @@ func TestResultsVerifyDamagedStart(t *testing.T) {
 }
 
 // ls -all shows the store's own files with their state; prune -tmp
-// removes the stale ones (with -dry-run, none) and never a running
-// writer's file nor a young one.
+// removes the stale ones (with -dry-run, none): a dead writer's file of
+// this machine at once, an old one by age; never a running writer's file,
+// a young one, nor a user's file that merely starts with ".tmp-".
 func TestResultsTempFiles(t *testing.T) {
 	st, dir := resultsHome(t)
 	standardRecords(t, st, dir)
-	live := fmt.Sprintf(".tmp-%d-00aa", os.Getpid())
+	live := fmt.Sprintf(".tmp-%d-00112233445566aa", os.Getpid())
 	writeRaw(t, dir, live, []byte("being written"))
+	const users = ".tmp-notes.txt"
+	writeRaw(t, dir, users, []byte("my own notes"))
 	old := time.Now().Add(-3 * time.Hour)
-	for _, rel := range []string{".tmp-123", live} {
+	for _, rel := range []string{tmpOld, live, users} {
 		if err := os.Chtimes(filepath.Join(dir, rel), old, old); err != nil {
 			t.Fatal(err)
 		}
+	}
+	stale := map[string]bool{tmpOld: true, ".locks/abc.lock": true}
+	rowsWant := map[string][]string{
+		tmpOld:            {"(temporary)", "13 B", "stale: unwritten for 3h0m"}, // 3h0m0s, or a second more on a slow machine
+		tmpYoung:          {"(temporary)", "13 B", "kept: written"},
+		live:              {"(temporary)", "13 B", fmt.Sprintf("in use: writer %d is running", os.Getpid())},
+		".locks/abc.lock": {"(lock)", "0 B", "idle lock"},
+	}
+	var gone string // a young file of a writer that exited, on this machine
+	if boot := storage.BootID(); boot != "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		if err := cmd.Run(); err != nil {
+			t.Fatal(err)
+		}
+		gone = fmt.Sprintf("reports/.tmp-%d-%s-00112233445566bb", cmd.Process.Pid, boot)
+		writeRaw(t, dir, gone, []byte("half a record"))
+		stale[gone] = true
+		rowsWant[gone] = []string{"(temporary)", "13 B", fmt.Sprintf("stale: writer %d is gone", cmd.Process.Pid)}
 	}
 
 	code, out, errs := call("results", "ls")
@@ -565,15 +594,10 @@ func TestResultsTempFiles(t *testing.T) {
 	}
 	code, out, errs = call("results", "ls", "-all")
 	rows := tableRows(t, out)
-	if code != exitOK || len(rows) != 8 {
+	if code != exitOK || len(rows) != 4+len(rowsWant) || strings.Contains(out, users) {
 		t.Fatalf("ls -all: exit %d\n%s%s", code, out, errs)
 	}
-	for name, want := range map[string][]string{
-		".tmp-123":        {"(temporary)", "13 B", "stale: unwritten for 3h0m0s"},
-		"reports/.tmp-9":  {"(temporary)", "13 B", "kept: written"},
-		live:              {"(temporary)", "13 B", fmt.Sprintf("in use: writer %d is running", os.Getpid())},
-		".locks/abc.lock": {"(lock)", "0 B", "idle lock"},
-	} {
+	for name, want := range rowsWant {
 		r := rows[name]
 		if len(r) != 7 || r[1] != want[0] || r[4] != want[1] || !strings.HasPrefix(r[6], want[2]) {
 			t.Errorf("ls -all row of %s: %q, want %q", name, r, want)
@@ -585,20 +609,26 @@ func TestResultsTempFiles(t *testing.T) {
 	}
 
 	code, out, errs = call("results", "prune", "-tmp", "-dry-run")
-	if code != exitOK || !strings.Contains(out, "would remove .tmp-123 ") || !strings.Contains(out, "would remove .locks/abc.lock ") ||
-		strings.Contains(out, live) || strings.Contains(out, "reports/.tmp-9") || !strings.Contains(errs, "would remove 2 temporary files") {
+	ok := code == exitOK && strings.Contains(errs, fmt.Sprintf("would remove %d temporary files", len(stale)))
+	for name := range rowsWant {
+		ok = ok && strings.Contains(out, "would remove "+name+" ") == stale[name]
+	}
+	if !ok || strings.Contains(out, users) {
 		t.Fatalf("prune -tmp -dry-run: exit %d\n%s%s", code, out, errs)
 	}
-	if _, err := os.Stat(filepath.Join(dir, ".tmp-123")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, tmpOld)); err != nil {
 		t.Fatalf("dry run removed a file: %v", err)
 	}
 	code, out, errs = call("results", "prune", "-tmp")
-	if code != exitOK || !strings.Contains(errs, "removed 2 temporary files") || !strings.Contains(errs, "kept 2") {
+	if code != exitOK || !strings.Contains(errs, fmt.Sprintf("removed %d temporary files", len(stale))) || !strings.Contains(errs, "kept 2") {
 		t.Fatalf("prune -tmp: exit %d\n%s%s", code, out, errs)
 	}
-	for rel, want := range map[string]bool{".tmp-123": false, ".locks/abc.lock": false, live: true, "reports/.tmp-9": true, "notes.txt": true, "flag": true} {
-		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); (err == nil) != want {
-			t.Errorf("after prune -tmp: %s exists=%v, want %v", rel, err == nil, want)
+	for _, rel := range []string{tmpOld, ".locks/abc.lock", gone, live, tmpYoung, users, "notes.txt", "flag"} {
+		if rel == "" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); (err == nil) == stale[rel] {
+			t.Errorf("after prune -tmp: %s exists=%v, want %v", rel, err == nil, !stale[rel])
 		}
 	}
 	if code, _, errs := call("results", "prune"); code != exitUsage || !strings.Contains(errs, "-tmp") {

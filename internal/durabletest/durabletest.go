@@ -87,6 +87,7 @@ type Out struct {
 	N              int
 	Runner         string
 	Stdout, Stderr string
+	Elapsed        time.Duration // from start to exit (set by Run)
 }
 
 // Parse reads the program's output; false without a final line.
@@ -113,8 +114,10 @@ func Run(t testing.TB, bin string, env []string, args ...string) Out {
 	cmd.Env = env
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
 	err := cmd.Run()
 	o, ok := Parse(stdout.String(), stderr.String())
+	o.Elapsed = time.Since(start)
 	if err != nil || !ok {
 		t.Errorf("durable %v: %v\nstdout:\n%s\nstderr:\n%s", args, err, stdout.String(), stderr.String())
 	}

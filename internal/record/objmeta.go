@@ -27,14 +27,17 @@ const (
 	MetaLabels     = "resultgen-labels" // JSON object
 )
 
-// escapeASCII percent-encodes '%' and every byte outside printable ASCII,
-// so any string fits object metadata (HTTP headers on S3).
+// escapeASCII percent-encodes '%', the space and every byte outside
+// printable ASCII, so any string fits object metadata (HTTP headers on S3,
+// which carry printable ASCII and lose spaces at either end of a value:
+// a key " leading" must come back as itself). unescapeASCII reverses it,
+// and reads values written before spaces were escaped as they are.
 func escapeASCII(s string) string {
 	const hexdig = "0123456789ABCDEF"
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c > 0x7e || c == '%' {
+		if c <= 0x20 || c > 0x7e || c == '%' {
 			b.WriteByte('%')
 			b.WriteByte(hexdig[c>>4])
 			b.WriteByte(hexdig[c&15])

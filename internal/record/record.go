@@ -108,8 +108,9 @@
 // value is never held in memory whole by this package (in either framing;
 // a serializer may buffer it: encoding/json does). It also copies the header into
 // PutOptions.Metadata under the Meta* keys ("resultgen-version", ...), with
-// values escaped to printable ASCII (see escapeASCII: '%' and bytes outside
-// 0x20-0x7E become %XX), for stores that keep object metadata. Atomicity is
+// values escaped to printable ASCII (see escapeASCII: '%', the space and
+// bytes outside 0x21-0x7E become %XX), for stores that keep object
+// metadata. Atomicity is
 // the store's: a failed or cancelled Write leaves the previous record or
 // none.
 //

@@ -2,29 +2,19 @@ package reliability
 
 import (
 	"context"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/resultgen/resultgen/internal/results"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
-// cleanTemp lets the temporary files in dir age past storage.StaleTempAge
-// (the writers were killed: nobody writes them any more), then removes the
-// stale ones as `resultgen results prune -tmp` does.
-func cleanTemp(t *testing.T, st *storage.Local, dir string) {
+// cleanTemp removes the stale files of st as `resultgen results prune
+// -tmp` does, right away: nothing is back-dated, so a temporary file is
+// removed only when its writer is provably gone (its pid and BootID in
+// its name; the writers here were killed, and reaped), and a lock file
+// only when idle.
+func cleanTemp(t *testing.T, st *storage.Local) {
 	t.Helper()
-	old := time.Now().Add(-2 * storage.StaleTempAge)
-	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), ".") {
-			_ = os.Chtimes(p, old, old)
-		}
-		return nil
-	})
 	for p, err := range results.PruneTemps(context.Background(), st, results.PruneOptions{}) {
 		if err != nil {
 			t.Fatal(err)
@@ -33,4 +23,14 @@ func cleanTemp(t *testing.T, st *storage.Local, dir string) {
 			t.Errorf("prune %s: %v", p.Key, p.Err)
 		}
 	}
+}
+
+// rowReport adds, when the test ends, one row of the report (see row): its
+// name, the figures figs gives then, and the checks the test passed and
+// failed (the tests of this package run one at a time).
+func rowReport(t *testing.T, name string, figs func() string) {
+	p0, f0 := figures.passed.Load(), figures.failed.Load()
+	t.Cleanup(func() {
+		row("%s: %s passed=%d failed=%d", name, figs(), figures.passed.Load()-p0, figures.failed.Load()-f0)
+	})
 }

@@ -48,7 +48,8 @@ func tempEntry(st storage.Storage, t storage.Temp) Entry {
 }
 
 // TempState says in words whether a store's own file may be removed and
-// why: "stale: unwritten for 2h0m0s, writer 4242 not running".
+// why: "stale: writer 4242 is gone", "stale: unwritten for 2h0m0s, writer
+// 4242 not running".
 func TempState(t storage.Temp, now time.Time) string {
 	age := t.Age(now).Round(time.Second)
 	switch {
@@ -58,17 +59,24 @@ func TempState(t storage.Temp, now time.Time) string {
 		return "in use: held"
 	case t.Alive:
 		return fmt.Sprintf("in use: writer %d is running", t.PID)
+	case t.Here && t.Stale:
+		return fmt.Sprintf("stale: writer %d is gone", t.PID)
+	case !t.Stale && t.Boot != "":
+		return fmt.Sprintf("kept: written %s ago by writer %d of another machine or boot (stale after %s)", age, t.PID, storage.StaleTempAge)
 	case !t.Stale:
 		return fmt.Sprintf("kept: written %s ago (stale after %s)", age, storage.StaleTempAge)
+	case t.Boot != "":
+		return fmt.Sprintf("stale: unwritten for %s, writer %d of another machine or boot", age, t.PID)
 	case t.PID != 0:
 		return fmt.Sprintf("stale: unwritten for %s, writer %d not running", age, t.PID)
 	}
 	return fmt.Sprintf("stale: unwritten for %s", age)
 }
 
-// PruneTemps removes the stale files of ListTemps (a temporary file
-// unwritten for storage.StaleTempAge whose writer is not running on this
-// host; a lock file nobody holds), each judged again just before removal,
+// PruneTemps removes the stale files of ListTemps (a temporary file whose
+// writer is provably gone, or, where that cannot be told, unwritten for
+// storage.StaleTempAge with no process of its pid on this host; a lock
+// file nobody holds), each judged again just before removal,
 // and yields every file: Removed when it was removed, Why saying why or
 // why not. A file in use is never removed. With opts.DryRun nothing is
 // removed.

@@ -33,6 +33,7 @@ func TestProfileRoundTrip(t *testing.T) {
 		{settings.RefreshCache, "off"},
 		{settings.LoggingLevel, "warn"},
 		{settings.LeaseTTL, "90s"},
+		{settings.LockWaitTimeout, "5m"},
 		{settings.ExplainMisses, "yes"},
 		{settings.VerifyHits, ".5"},
 	}
@@ -88,6 +89,7 @@ func TestProfileRoundTrip(t *testing.T) {
 		RefreshCache:      false,
 		LoggingLevel:      "WARNING",
 		LeaseTTL:          90 * time.Second,
+		LockWaitTimeout:   5 * time.Minute,
 		ExplainMisses:     true,
 		VerifyHits:        0.5,
 		Blocks: map[string]settings.Block{
@@ -105,6 +107,7 @@ func TestProfileRoundTrip(t *testing.T) {
 			settings.RefreshCache:      settings.FromProfile,
 			settings.LoggingLevel:      settings.FromProfile,
 			settings.LeaseTTL:          settings.FromProfile,
+			settings.LockWaitTimeout:   settings.FromProfile,
 			settings.ExplainMisses:     settings.FromProfile,
 			settings.VerifyHits:        settings.FromProfile,
 		},
@@ -178,6 +181,7 @@ func TestProfileRefusals(t *testing.T) {
 		{"set short lease ttl", func() error { return p.Set(settings.LeaseTTL, "500ms") }, settings.ErrInvalidValue, "shorter than 1s"},
 		{"set bad verify hits", func() error { return p.Set(settings.VerifyHits, "1.5") }, settings.ErrInvalidValue, "above 1"},
 		{"set verify hits not a number", func() error { return p.Set(settings.VerifyHits, "all") }, settings.ErrInvalidValue, "number from 0 to 1"},
+		{"set bad lock wait timeout", func() error { return p.Set(settings.LockWaitTimeout, "10") }, settings.ErrInvalidValue, "0s for no limit"},
 		{"unset unknown", func() error { return p.Unset("RESULTGEN_NOPE") }, settings.ErrUnknownSetting, "known settings"},
 		{"block bad slug", func() error { return p.SetBlock(settings.Block{Slug: "s3", URL: "s3://bkt"}) }, settings.ErrInvalidSlug, "TYPE/NAME"},
 		{"block bad url", func() error { return p.SetBlock(settings.Block{Slug: "s3/x", URL: "bkt"}) }, settings.ErrInvalidValue, "s3://"},

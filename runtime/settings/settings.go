@@ -15,6 +15,7 @@
 //	RESULTGEN_TASKS_REFRESH_CACHE         bool      false                    recompute cached results
 //	RESULTGEN_LOGGING_LEVEL               level     WARNING                  least level of the runtime's run logs
 //	RESULTGEN_LEASE_TTL                   duration  30s                      how long a dead holder's lease blocks a serializable key (see Leases)
+//	RESULTGEN_LOCK_WAIT_TIMEOUT           duration  0s (no limit)            longest wait for a key another process holds (see Leases)
 //	RESULTGEN_EXPLAIN_MISSES              bool      false                    a cache miss names what changed since the task's last record (runtime.WithExplain)
 //	RESULTGEN_VERIFY_HITS                 fraction  0                        recompute that fraction of cache hits and warn when the value differs (runtime.VerifyHits)
 //
@@ -28,8 +29,10 @@
 //   - A level is DEBUG, INFO, WARNING (alias WARN) or ERROR, in any case;
 //     Settings.LoggingLevel and the profile hold its upper-case name, WARN
 //     read as WARNING.
-//   - A duration is a Go duration ("30s", "1m30s") of at least 1s;
-//     Settings.LeaseTTL and the profile hold its normal form ("1m30s").
+//   - A duration is a Go duration ("30s", "1m30s"): a lease TTL of at
+//     least 1s, a lock wait timeout of at least 0s (0s: no limit);
+//     Settings.LeaseTTL, Settings.LockWaitTimeout and the profile hold its
+//     normal form ("1m30s").
 //   - A fraction is a decimal number from 0 to 1 ("0", "0.05", "1"); the
 //     profile file also takes it as a TOML number (0.05). Settings.VerifyHits
 //     holds it, and the profile its shortest form ("0.05").
@@ -66,7 +69,13 @@
 // longer stalls and clock differences between machines. Every lease object
 // records its own expiry, so processes sharing a store need not agree on
 // the TTL. Local storage uses file locks, which die with their process and
-// need no TTL.
+// need no TTL. A process that waits for a key another process holds says
+// so once at WARN after a few seconds (who holds it: pid, host, since when);
+// RESULTGEN_LOCK_WAIT_TIMEOUT bounds the wait, after which the run fails
+// with runtime.ErrLockTimeout naming the holder. By default a waiter waits
+// as long as the holder holds: a holder computing for an hour is no fault,
+// a dead one releases its lock (local) or stops renewing its lease (S3),
+// and only a stopped or hung holder keeps it for ever.
 //
 // # The profile file
 //
@@ -121,6 +130,7 @@ const (
 	RefreshCache      = "RESULTGEN_TASKS_REFRESH_CACHE"
 	LoggingLevel      = "RESULTGEN_LOGGING_LEVEL"
 	LeaseTTL          = "RESULTGEN_LEASE_TTL"
+	LockWaitTimeout   = "RESULTGEN_LOCK_WAIT_TIMEOUT"
 	ExplainMisses     = "RESULTGEN_EXPLAIN_MISSES"
 	VerifyHits        = "RESULTGEN_VERIFY_HITS"
 	Home              = "RESULTGEN_HOME"
@@ -136,6 +146,7 @@ type Settings struct {
 	RefreshCache      bool
 	LoggingLevel      string           // "DEBUG", "INFO", "WARNING" or "ERROR"; "" means WARNING
 	LeaseTTL          time.Duration    // 0 means DefaultLeaseTTL
+	LockWaitTimeout   time.Duration    // longest wait for a held key; 0 means no limit
 	ExplainMisses     bool             // explain cache misses against the task's last record
 	VerifyHits        float64          // fraction of cache hits recomputed and compared, 0 to 1 (runtime.VerifyHits)
 	Blocks            map[string]Block // by slug "TYPE/NAME"
@@ -246,6 +257,8 @@ func Resolve(lookup func(string) (string, bool), home string, prof *Profile) (Se
 			s.LeaseTTL, _ = time.ParseDuration(raw) // checked by checkValue
 		case VerifyHits:
 			s.VerifyHits, _ = strconv.ParseFloat(raw, 64) // checked by checkValue
+		case LockWaitTimeout:
+			s.LockWaitTimeout, _ = time.ParseDuration(raw) // checked by checkValue
 		}
 	}
 	for _, b := range prof.Blocks() {
@@ -303,8 +316,8 @@ func (s Settings) Lease() time.Duration {
 
 // Value returns the value in force of the setting name (RESULTGEN_HOME
 // included) as text, and its source. Booleans read "true" or "false", the
-// logging level its upper-case name, the lease TTL its Go duration, a
-// fraction its shortest decimal form ("0.05"); an unset
+// logging level its upper-case name, durations their Go form ("0s": no
+// lock wait timeout), a fraction its shortest decimal form ("0.05"); an unset
 // RESULTGEN_DEFAULT_RESULT_STORAGE reads "". Unknown names give ("", "").
 func (s Settings) Value(name string) (string, Source) {
 	var v string
@@ -332,6 +345,8 @@ func (s Settings) Value(name string) (string, Source) {
 		v = s.Lease().String()
 	case VerifyHits:
 		v = formatFraction(s.VerifyHits)
+	case LockWaitTimeout:
+		v = max(s.LockWaitTimeout, 0).String()
 	default:
 		return "", ""
 	}

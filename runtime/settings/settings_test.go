@@ -43,6 +43,7 @@ RESULTGEN_TASKS_REFRESH_CACHE = "yes"
 RESULTGEN_LOGGING_LEVEL = "info"
 RESULTGEN_LEASE_TTL = "45s"
 RESULTGEN_VERIFY_HITS = 0.25
+RESULTGEN_LOCK_WAIT_TIMEOUT = "10m"
 `
 	tests := []struct {
 		name       string
@@ -79,6 +80,11 @@ RESULTGEN_VERIFY_HITS = 0.25
 		{"verify hits profile number", settings.VerifyHits, "", true, "0.25", settings.FromProfile},
 		{"verify hits env beats profile", settings.VerifyHits, " 1.0 ", true, "1", settings.FromEnv},
 		{"verify hits env off", settings.VerifyHits, "0", true, "0", settings.FromEnv},
+		{"lock wait timeout default", settings.LockWaitTimeout, "", false, "0s", settings.FromDefault},
+		{"lock wait timeout profile", settings.LockWaitTimeout, "", true, "10m0s", settings.FromProfile},
+		{"lock wait timeout env beats profile", settings.LockWaitTimeout, "90s", true, "1m30s", settings.FromEnv},
+		{"lock wait timeout env no limit beats profile", settings.LockWaitTimeout, "0", true, "0s", settings.FromEnv},
+		{"lock wait timeout short", settings.LockWaitTimeout, "250ms", false, "250ms", settings.FromEnv},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -265,6 +271,10 @@ func TestBadValues(t *testing.T) {
 			[]string{"config.toml", settings.VerifyHits, "must be a string"}},
 		{"file verify hits array", nil, `RESULTGEN_VERIFY_HITS = [0.1]`, settings.ErrInvalidValue,
 			[]string{"config.toml", settings.VerifyHits, "an array, not a number or string", "number from 0 to 1"}},
+		{"env bad lock wait timeout", env{settings.LockWaitTimeout: "forever"}, "", settings.ErrInvalidValue,
+			[]string{"environment", settings.LockWaitTimeout, `"forever"`, "not a duration", "0s for no limit", "unset the variable"}},
+		{"file negative lock wait timeout", nil, `RESULTGEN_LOCK_WAIT_TIMEOUT = "-1s"`, settings.ErrInvalidValue,
+			[]string{"config.toml", settings.LockWaitTimeout, "negative", "0s for no limit"}},
 		{"file non-boolean string", nil, `RESULTGEN_TASKS_REFRESH_CACHE = "sometimes"`, settings.ErrInvalidValue,
 			[]string{"config.toml", settings.RefreshCache, "not a boolean", "use true or false"}},
 		{"file number for boolean", nil, `RESULTGEN_TASKS_REFRESH_CACHE = 1`, settings.ErrInvalidValue,

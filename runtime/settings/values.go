@@ -24,8 +24,9 @@ const (
 	kindSerializer
 	kindStorage
 	kindLevel
-	kindDuration
+	kindDuration // at least MinLeaseTTL
 	kindFraction
+	kindTimeout // at least 0; 0 means no limit
 )
 
 // spec describes one setting.
@@ -45,6 +46,7 @@ func specs() []spec {
 		{RefreshCache, kindBool, "recompute cached results and overwrite them"},
 		{LoggingLevel, kindLevel, "least level of the run logs: DEBUG, INFO, WARNING or ERROR"},
 		{LeaseTTL, kindDuration, "how long a serializable task's S3 lease outlives a dead holder (renewed every TTL/3; at least 1s)"},
+		{LockWaitTimeout, kindTimeout, "longest wait for a key another process holds (serializable tasks, named runs); 0s, the default: no limit"},
 		{ExplainMisses, kindBool, "on a cache miss, name what changed since the task's last record (one small index write per commit)"},
 		{VerifyHits, kindFraction, "fraction of cache hits (0 to 1) whose task is recomputed and compared with the record: a WARN names a differing field"},
 	}
@@ -164,6 +166,15 @@ func checkValue(s spec, raw string) (string, error) {
 			return bad(err, fractionFix)
 		}
 		return formatFraction(f), nil
+	case kindTimeout:
+		d, err := time.ParseDuration(strings.TrimSpace(raw))
+		if err != nil {
+			return bad(invalid(ErrInvalidValue, "not a duration"), timeoutFix)
+		}
+		if d < 0 {
+			return bad(invalid(ErrInvalidValue, "negative"), timeoutFix)
+		}
+		return d.String(), nil
 	}
 	return raw, nil
 }
@@ -206,6 +217,8 @@ var levels = map[string]slog.Level{
 }
 
 const durationFix = "use a Go duration of at least 1s, such as 30s or 2m"
+
+const timeoutFix = "use a Go duration such as 30s or 10m, or 0s for no limit"
 
 const levelFix = "use DEBUG, INFO, WARNING (or WARN) or ERROR"
 

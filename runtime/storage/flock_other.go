@@ -8,7 +8,7 @@ import (
 )
 
 // Without flock, Local locks only exclude holders inside this process.
-func flockWait(ctx context.Context, f *os.File) error { return ctx.Err() }
+func flockWait(ctx context.Context, f *os.File, busy func()) error { return ctx.Err() }
 
 func funlock(f *os.File) error { return nil }
 

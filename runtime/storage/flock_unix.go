@@ -11,8 +11,9 @@ import (
 )
 
 // flockWait takes an exclusive flock on f, polling so that ctx can end the
-// wait (a blocking flock cannot be interrupted).
-func flockWait(ctx context.Context, f *os.File) error {
+// wait (a blocking flock cannot be interrupted); busy is called after each
+// attempt that finds the lock held.
+func flockWait(ctx context.Context, f *os.File, busy func()) error {
 	delay := time.Millisecond
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
@@ -22,6 +23,7 @@ func flockWait(ctx context.Context, f *os.File) error {
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
 			return err
 		}
+		busy()
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

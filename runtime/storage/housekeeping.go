@@ -36,20 +36,31 @@ const (
 
 // Temp is one of a store's own files.
 type Temp struct {
-	Name     string // slash-separated path from the store's base: "reports/.tmp-4242-00ff…"
+	Name     string // slash-separated path from the store's base: "reports/.tmp-4242-5f2a9c1e00aa11bb-00ff…"
 	Kind     TempKind
 	Size     int64
 	Modified time.Time
 	// PID is the process that created a temporary file, from its name
-	// (.tmp-<pid>-<random>); 0 when unknown (lock files, and temporary files
-	// named by older versions: .tmp-<random>).
+	// (see TempName); 0 when unknown (lock files, and temporary files
+	// named by the first versions: .tmp-<random>).
 	PID int
+	// Boot is the BootID in a temporary file's name: its writer's machine,
+	// boot and pid namespace; "" when the name has none.
+	Boot string
+	// Here: the writer ran on this machine since its last boot and in this
+	// pid namespace (its name carries this process's BootID), so whether
+	// PID runs tells whether the writer is alive.
+	Here bool
 	// Alive: the process PID is running on this host (it may be another
-	// program that reused the number; then the file is kept a while longer).
+	// program that reused the number; then the file is kept a while
+	// longer). Always false for a file of another machine or boot (Here
+	// false with a BootID in its name), whose PID means nothing here.
 	Alive bool
 	// Stale: removing the file harms no one. A temporary file is stale
-	// when it was last written more than StaleTempAge ago and its writer is
-	// not alive on this host; a lock file when nobody holds it.
+	// when its writer is provably gone (Here, and PID not running), or,
+	// when that cannot be told, when it was last written more than
+	// StaleTempAge ago and its writer is not alive on this host; a lock
+	// file when nobody holds it.
 	Stale bool
 }
 
@@ -57,38 +68,87 @@ type Temp struct {
 func (t Temp) Age(now time.Time) time.Duration { return now.Sub(t.Modified) }
 
 // StaleTempAge is how long a temporary file must have gone unwritten
-// before it may be removed. A Put writes its temporary file as the value
+// before it may be removed when its writer cannot be shown gone: a file of
+// another machine (a folder shared over the network), or named by an older
+// version without a BootID. A Put writes its temporary file as the value
 // streams in and renames it within moments of the last byte, so an hour
-// of silence means its writer died; the writer's process id (in the name)
-// keeps the file of a live writer on this host however old. A writer on
-// another host sharing the folder is protected by the age alone: its Put
-// would fail (the rename finds no file), never commit a wrong record.
+// of silence means its writer died. A writer on another host sharing the
+// folder is protected by the age alone: its Put would fail (the rename
+// finds no file), never commit a wrong record.
 const StaleTempAge = time.Hour
 
-// tempPID returns the process id in a temporary file's name, 0 when the
-// name has none (an older version's .tmp-<hex>), and whether the name is a
-// temporary file's at all.
-func tempPID(name string) (int, bool) {
-	rest, ok := strings.CutPrefix(name, tmpPrefix)
-	if !ok {
-		return 0, false
-	}
-	p, _, found := strings.Cut(rest, "-")
+// TempName tells whether name (a file name, without folders) is one of
+// the names Local gives its temporary files, and what it says of the
+// writer. The grammar, every number in decimal without a sign and every
+// hex digit lower case:
+//
+//	.tmp-<pid>-<BootID: 16 hex>-<random: 16 hex>   (written now where BootID is known)
+//	.tmp-<pid>-<random: 16 hex>                    (where it is not, and by earlier versions)
+//	.tmp-<random: 16 hex>                          (the first versions)
+//
+// Any other name, even one starting with ".tmp-", is not resultgen's: it
+// is never listed by Temps nor removed. pid is 0 and boot "" where the
+// name has none.
+func TempName(name string) (pid int, boot string, ok bool) {
+	rest, found := strings.CutPrefix(name, tmpPrefix)
 	if !found {
-		return 0, true
+		return 0, "", false
 	}
-	pid, err := strconv.Atoi(p)
-	if err != nil || pid <= 0 {
-		return 0, true
+	parts := strings.Split(rest, "-")
+	if !isLowerHex(parts[len(parts)-1], 16) {
+		return 0, "", false
 	}
-	return pid, true
+	switch len(parts) {
+	case 1:
+		return 0, "", true
+	case 2, 3:
+		pid, ok := decimalPID(parts[0])
+		if !ok {
+			return 0, "", false
+		}
+		if len(parts) == 3 {
+			if !isLowerHex(parts[1], 16) {
+				return 0, "", false
+			}
+			boot = parts[1]
+		}
+		return pid, boot, true
+	}
+	return 0, "", false
 }
 
-// judgeTemp fills a temporary file's PID, Alive and Stale.
+// decimalPID reads a process id as createTemp writes it.
+func decimalPID(s string) (int, bool) {
+	if s == "" || len(s) > 10 || s[0] == '0' {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	pid, err := strconv.Atoi(s)
+	return pid, err == nil && pid > 0
+}
+
+// judgeTemp fills a temporary file's PID, Here, Alive and Stale from its
+// name (base: a name TempName accepts) and age.
 func judgeTemp(t *Temp, base string, now time.Time) {
-	t.PID, _ = tempPID(base)
-	t.Alive = t.PID != 0 && processAlive(t.PID)
-	t.Stale = !t.Alive && t.Age(now) > StaleTempAge
+	pid, boot, _ := TempName(base)
+	t.PID, t.Boot = pid, boot
+	t.Here = pid != 0 && boot != "" && boot == BootID()
+	switch {
+	case t.Here:
+		t.Alive = pid == os.Getpid() || processAlive(pid)
+		t.Stale = !t.Alive
+	case boot != "":
+		// Another machine, boot or pid namespace: PID means nothing here.
+		t.Alive = false
+		t.Stale = t.Age(now) > StaleTempAge
+	default:
+		t.Alive = pid != 0 && processAlive(pid)
+		t.Stale = !t.Alive && t.Age(now) > StaleTempAge
+	}
 }
 
 // sweep removes the stale temporary files of folder dir ("." for the
@@ -110,7 +170,7 @@ func (l *Local) sweep(ctx context.Context, dir string) {
 	for ctx.Err() == nil {
 		entries, err := d.ReadDir(1024)
 		for _, e := range entries {
-			if !strings.HasPrefix(e.Name(), tmpPrefix) {
+			if _, _, ok := TempName(e.Name()); !ok {
 				continue
 			}
 			_, _ = l.removeStaleTemp(filepath.Join(dir, e.Name()), e.Name(), now)
@@ -191,8 +251,11 @@ func (l *Local) Temps(ctx context.Context) iter.Seq2[Temp, error] {
 			case e.IsDir() && p == lockDir:
 				out = append(out, l.lockFiles(now)...)
 				return fs.SkipDir
-			case e.IsDir() || !e.Type().IsRegular() || !strings.HasPrefix(name, tmpPrefix):
+			case e.IsDir() || !e.Type().IsRegular():
 				return nil
+			}
+			if _, _, ok := TempName(name); !ok {
+				return nil // not ours, whatever it starts with
 			}
 			fi, err := e.Info()
 			if err != nil {
@@ -260,16 +323,24 @@ func (l *Local) RemoveTemp(ctx context.Context, t Temp) (bool, error) {
 	switch {
 	case t.Kind == TempLock && path.Dir(t.Name) == lockDir && strings.HasSuffix(base, ".lock"):
 		return l.removeIdleLock(name)
-	case t.Kind == TempWrite && strings.HasPrefix(base, tmpPrefix):
+	case t.Kind == TempWrite && isTempName(base):
 		return l.removeStaleTemp(name, base, time.Now())
 	}
 	return false, fmt.Errorf("storage: %s is not a temporary or lock file of %s", t.Name, l)
 }
 
-// removeStaleTemp removes the temporary file name (base: its last element)
-// when it is a regular file and stale (judgeTemp) at now. A file gone
-// meanwhile is not an error.
+func isTempName(base string) bool {
+	_, _, ok := TempName(base)
+	return ok
+}
+
+// removeStaleTemp removes the temporary file name (base: its last element,
+// a name TempName accepts) when it is a regular file and stale (judgeTemp)
+// at now. A file gone meanwhile is not an error.
 func (l *Local) removeStaleTemp(name, base string, now time.Time) (bool, error) {
+	if !isTempName(base) {
+		return false, nil
+	}
 	fi, err := l.root.Lstat(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil

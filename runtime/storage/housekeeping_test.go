@@ -121,49 +121,45 @@ func age(t *testing.T, path string, d time.Duration) {
 }
 
 // A writer killed in the middle of a Put leaves its temporary file, named
-// with its process id. It is kept while young (the writer might still be
-// running elsewhere); once stale, the next Put into that folder by a new
-// store removes it, and Temps and RemoveTemp judge it the same way.
+// with its process id and this machine's BootID. Its writer is provably
+// gone, so the file is stale at once, however young: Temps says so, and
+// the first Put into that folder by a new store removes it.
 func TestKilledWriterTempFile(t *testing.T) {
+	if storage.BootID() == "" {
+		t.Skip("no boot id on this system: a dead writer's file goes by age (TestTempFileJudgment)")
+	}
 	base := t.TempDir()
 	cmd := startHelper(t, "put", base, "reports/q1")
 	pid := cmd.Process.Pid
-	kill(t, cmd)
-
 	st, err := storage.NewLocal(base)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
+	var tf storage.Temp
+	for _, tf = range temps(t, st) {
+	}
+	prefix := fmt.Sprintf("reports/.tmp-%d-%s-", pid, storage.BootID())
+	if !strings.HasPrefix(tf.Name, prefix) || tf.PID != pid || !tf.Here || !tf.Alive || tf.Stale || tf.Kind != storage.TempWrite || tf.Size == 0 {
+		t.Fatalf("the running writer's file: %+v, want %s… of pid %d, alive, here", tf, prefix, pid)
+	}
+	if removed, err := st.RemoveTemp(ctx, tf); removed || err != nil {
+		t.Fatalf("RemoveTemp of a running writer's file: %v, %v", removed, err)
+	}
+	kill(t, cmd)
+
 	found := temps(t, st)
 	if len(found) != 1 {
 		t.Fatalf("temporary files after the kill: %v", found)
 	}
-	var tf storage.Temp
 	for _, tf = range found {
 	}
-	prefix := "reports/.tmp-" + strconv.Itoa(pid) + "-"
-	if !strings.HasPrefix(tf.Name, prefix) || tf.PID != pid || tf.Alive || tf.Stale || tf.Kind != storage.TempWrite || tf.Size == 0 {
-		t.Fatalf("the killed writer's file: %+v, want %s… of pid %d, young", tf, prefix, pid)
+	if tf.PID != pid || !tf.Here || tf.Alive || !tf.Stale || tf.Age(time.Now()) > time.Minute {
+		t.Fatalf("the killed writer's young file: %+v, want stale at once", tf)
 	}
 	path := filepath.Join(base, filepath.FromSlash(tf.Name))
 
-	// Young: kept by a Put and by RemoveTemp.
-	if err := st.Put(ctx, "reports/q2", strings.NewReader("x"), storage.PutOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if removed, err := st.RemoveTemp(ctx, tf); removed || err != nil {
-		t.Fatalf("RemoveTemp of a young file: %v, %v", removed, err)
-	}
-	if _, err := os.Stat(path); err != nil {
-		t.Fatalf("a young temporary file was removed: %v", err)
-	}
-
-	// Stale: the first Put of a new store into the folder removes it.
-	age(t, path, 2*storage.StaleTempAge)
-	if tf := temps(t, st)[tf.Name]; !tf.Stale {
-		t.Errorf("Temps does not judge an old file of a dead writer stale: %+v", tf)
-	}
+	// Opening a store removes nothing; its first Put into the folder does.
 	st2, err := storage.NewLocal(base)
 	if err != nil {
 		t.Fatal(err)
@@ -171,35 +167,87 @@ func TestKilledWriterTempFile(t *testing.T) {
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("opening a store removed a file before writing there: %v", err)
 	}
-	if err := st2.Put(ctx, "reports/q3", strings.NewReader("x"), storage.PutOptions{}); err != nil {
+	if err := st2.Put(ctx, "reports/q2", strings.NewReader("x"), storage.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the stale temporary file is still there after a Put into its folder: %v", err)
+		t.Errorf("the dead writer's temporary file is still there after a Put into its folder: %v", err)
 	}
 }
 
-// A running writer's temporary file is never removed, however old it
-// looks; files named by older versions (no pid) go by age alone; other
-// folders are swept when written to, and RemoveTemp refuses what is not a
-// temporary file.
+// deadPID returns the id of a process that ran and exited.
+func deadPID(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd.Process.Pid
+}
+
+// How each temporary file is judged, by its name and age: a running
+// writer's file is never removed, however old; a dead writer's file of
+// this machine at once; a file of another machine or boot, or named by an
+// older version without a boot id, by age alone (and its pid, where it
+// can mean something). Names outside the grammar (a user's ".tmp-notes")
+// are never listed nor removed, however old. RemoveTemp refuses what is
+// not a temporary file.
 func TestTempFileJudgment(t *testing.T) {
 	base := t.TempDir()
 	ctx := context.Background()
-	mine := filepath.Join(base, fmt.Sprintf(".tmp-%d-0011223344556677", os.Getpid()))
-	oldStyle := filepath.Join(base, ".tmp-8899aabbccddeeff")
-	youngOld := filepath.Join(base, ".tmp-0123456789abcdef")
-	deep := filepath.Join(base, "a", "b", ".tmp-1-00")
-	for _, p := range []string{mine, oldStyle, youngOld, deep} {
-		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-			t.Fatal(err)
+	boot := storage.BootID()
+	dead := deadPID(t)
+	other := "ffffffffffffffff"
+	if boot == other {
+		other = "0000000000000000"
+	}
+	type file struct {
+		name       string
+		age        time.Duration
+		listed     bool
+		stale      bool
+		needsBoot  bool // only meaningful where this system has a boot id
+		pid        int
+		here       bool
+		alive      bool
+		removedPut bool
+	}
+	files := []file{
+		{name: fmt.Sprintf(".tmp-%d-0011223344556677", os.Getpid()), age: 10 * storage.StaleTempAge, listed: true, pid: os.Getpid(), alive: true},
+		{name: ".tmp-8899aabbccddeeff", age: 2 * storage.StaleTempAge, listed: true, stale: true, removedPut: true},
+		{name: ".tmp-0123456789abcdef", listed: true},
+		{name: fmt.Sprintf(".tmp-%d-1111111111111111", dead), listed: true, pid: dead},
+		{name: fmt.Sprintf(".tmp-%d-2222222222222222", dead), age: 2 * storage.StaleTempAge, listed: true, pid: dead, stale: true, removedPut: true},
+		{name: fmt.Sprintf(".tmp-%d-%s-3333333333333333", dead, boot), needsBoot: true, listed: true, pid: dead, here: true, stale: true, removedPut: true},
+		{name: fmt.Sprintf(".tmp-%d-%s-4444444444444444", os.Getpid(), boot), needsBoot: true, age: 10 * storage.StaleTempAge, listed: true, pid: os.Getpid(), here: true, alive: true},
+		{name: fmt.Sprintf(".tmp-%d-%s-5555555555555555", dead, other), listed: true, pid: dead},
+		{name: fmt.Sprintf(".tmp-%d-%s-6666666666666666", os.Getpid(), other), age: 2 * storage.StaleTempAge, listed: true, pid: os.Getpid(), stale: true, removedPut: true},
+		// not resultgen's names: a user's files
+		{name: ".tmp-notes.txt", age: 10 * storage.StaleTempAge},
+		{name: ".tmp-1-00", age: 10 * storage.StaleTempAge},
+		{name: fmt.Sprintf(".tmp-%d-%s-3333333333333333.bak", dead, boot), age: 10 * storage.StaleTempAge},
+		{name: fmt.Sprintf(".tmp-0%d-0011223344556677", dead), age: 10 * storage.StaleTempAge},
+		{name: ".tmp-0123456789ABCDEF", age: 10 * storage.StaleTempAge},
+		{name: ".tmp-", age: 10 * storage.StaleTempAge},
+		{name: fmt.Sprintf(".tmp-%d--0011223344556677", dead), age: 10 * storage.StaleTempAge},
+	}
+	for _, f := range files {
+		if f.needsBoot && boot == "" {
+			continue
 		}
+		p := filepath.Join(base, f.name)
 		if err := os.WriteFile(p, []byte("partial"), 0o600); err != nil {
 			t.Fatal(err)
 		}
+		age(t, p, f.age)
 	}
-	age(t, mine, 10*storage.StaleTempAge)
-	age(t, oldStyle, 2*storage.StaleTempAge)
+	deep := filepath.Join(base, "a", "b", ".tmp-1-0011223344556677")
+	if err := os.MkdirAll(filepath.Dir(deep), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(deep, []byte("partial"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	age(t, deep, 2*storage.StaleTempAge)
 
 	st, err := storage.NewLocal(base)
@@ -207,28 +255,44 @@ func TestTempFileJudgment(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := temps(t, st)
-	if tf := got[filepath.Base(mine)]; !tf.Alive || tf.Stale || tf.PID != os.Getpid() {
-		t.Errorf("a live writer's file: %+v", tf)
+	for _, f := range files {
+		if f.needsBoot && boot == "" {
+			continue
+		}
+		tf, listed := got[f.name]
+		if listed != f.listed {
+			t.Errorf("%s: listed=%v, want %v", f.name, listed, f.listed)
+			continue
+		}
+		if listed && (tf.Stale != f.stale || tf.PID != f.pid || tf.Here != f.here || tf.Alive != f.alive) {
+			t.Errorf("%s: stale=%v pid=%d here=%v alive=%v, want stale=%v pid=%d here=%v alive=%v",
+				f.name, tf.Stale, tf.PID, tf.Here, tf.Alive, f.stale, f.pid, f.here, f.alive)
+		}
 	}
-	if tf := got[filepath.Base(oldStyle)]; tf.PID != 0 || !tf.Stale {
-		t.Errorf("an old-style stale file: %+v", tf)
-	}
-	if tf := got["a/b/.tmp-1-00"]; tf.PID != 1 || !tf.Alive || tf.Stale { // pid 1 is always alive
+	if tf := got["a/b/.tmp-1-0011223344556677"]; tf.PID != 1 || !tf.Alive || tf.Stale { // pid 1 is always alive
 		t.Errorf("a file of a live pid: %+v", tf)
 	}
 	if err := st.Put(ctx, "k", strings.NewReader("v"), storage.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	for p, want := range map[string]bool{mine: true, oldStyle: false, youngOld: true, deep: true} {
-		if _, err := os.Stat(p); (err == nil) != want {
-			t.Errorf("%s: exists=%v after a Put into the base, want %v", p, err == nil, want)
+	for _, f := range files {
+		if f.needsBoot && boot == "" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(base, f.name)); (err == nil) == f.removedPut {
+			t.Errorf("%s: exists=%v after a Put into the base, want %v", f.name, err == nil, !f.removedPut)
 		}
 	}
-	if _, err := st.RemoveTemp(ctx, storage.Temp{Name: "k", Kind: storage.TempWrite}); err == nil {
-		t.Error("RemoveTemp removed a key")
+	if _, err := os.Stat(deep); err != nil {
+		t.Errorf("a file of a live pid in another folder: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(base, "k")); err != nil {
-		t.Errorf("the key is gone: %v", err)
+	for _, name := range []string{"k", ".tmp-notes.txt", ".tmp-1-00"} {
+		if removed, err := st.RemoveTemp(ctx, storage.Temp{Name: name, Kind: storage.TempWrite}); removed || err == nil {
+			t.Errorf("RemoveTemp(%s): %v, %v; want it refused", name, removed, err)
+		}
+		if _, err := os.Stat(filepath.Join(base, name)); err != nil {
+			t.Errorf("%s is gone: %v", name, err)
+		}
 	}
 }
 
@@ -350,5 +414,46 @@ func TestLockAcrossProcesses(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Join(base, ".locks")); len(entries) > 0 {
 		t.Errorf("%d lock files left", len(entries))
+	}
+}
+
+// A waiter for a lock another process holds hears once whom it waits for:
+// the holder's pid, host and since when it holds the key, which the holder
+// wrote into its lock file.
+func TestLockWaiterHearsHolder(t *testing.T) {
+	base := t.TempDir()
+	before := time.Now().Add(-time.Second)
+	cmd := startHelper(t, "lock", base, "k")
+	st, err := storage.NewLocal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var heard []storage.LockHolder
+	trace := &storage.LockTrace{Waiting: func(h storage.LockHolder) {
+		mu.Lock()
+		heard = append(heard, h)
+		mu.Unlock()
+	}}
+	ctx, cancel := context.WithTimeout(storage.WithLockTrace(context.Background(), trace), 300*time.Millisecond)
+	defer cancel()
+	if u, err := st.Lock(ctx, "k", time.Minute); !errors.Is(err, context.DeadlineExceeded) {
+		if u != nil {
+			_ = u()
+		}
+		t.Fatalf("took a lock another process holds: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	host, _ := os.Hostname()
+	if len(heard) != 1 {
+		t.Fatalf("Waiting called %d times: %v; want once", len(heard), heard)
+	}
+	h := heard[0]
+	if h.PID != cmd.Process.Pid || h.Host != host || h.Since.Before(before) || h.Since.After(time.Now()) || !h.Expires.IsZero() {
+		t.Errorf("heard %+v; want pid %d on %s, since it took the lock", h, cmd.Process.Pid, host)
+	}
+	if s := h.String(); !strings.Contains(s, fmt.Sprintf("pid %d on host %s since ", cmd.Process.Pid, host)) {
+		t.Errorf("holder in words: %q", s)
 	}
 }

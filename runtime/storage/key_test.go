@@ -48,6 +48,8 @@ func checkPathSplit(key string, prefix bool) error {
 			return &keyError{key, "\".\" segment"}
 		case seg == "..":
 			return &keyError{key, "\"..\" segment: keys cannot climb out of the store"}
+		case strings.TrimSpace(seg) != seg && (strings.TrimSpace(seg) == "." || strings.TrimSpace(seg) == ".."):
+			return &keyError{key, fmt.Sprintf("segment %d is %q: \".\" or \"..\" between spaces, which S3 servers (MinIO) read as \".\" or \"..\" and refuse", i+1, seg)}
 		case strings.HasPrefix(seg, ".tmp-"):
 			return &keyError{key, "segment starts with \".tmp-\", reserved for temporary files"}
 		case i == 0 && seg == ".locks":
@@ -88,11 +90,11 @@ func TestCheckPathAgreesWithSplit(t *testing.T) {
 		".tmp-x", "a/.tmp-x", ".locks", ".locks/x", "a/.locks", IndexDir, IndexDir + "/x", "a/" + IndexDir,
 		UploadsDir, UploadsDir + "/x", "a/" + UploadsDir,
 		long, long + "s", "a/" + long + "s/b", long + "/" + long, strings.Repeat("k", MaxKeyLen+1),
-		"a\\b", "a\x00b", "a\x7fb", "\xff", "héllo/wörld", "a/b/",
+		"a\\b", "a\x00b", "a\x7fb", "\xff", "héllo/wörld", "a/b/", " .", ".. ", "a/ . /b", "\u00a0..", " .x", ". .",
 	} {
 		sameCheck(t, key)
 	}
-	parts := []string{"a", "/", "//", ".", "..", ".tmp-", ".locks", IndexDir, UploadsDir, "\\", "\x01", "é", long[:100]}
+	parts := []string{"a", "/", "//", ".", "..", ".tmp-", ".locks", IndexDir, UploadsDir, "\\", "\x01", "é", long[:100], " ", "\u00a0"}
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 20000 {
 		var b strings.Builder

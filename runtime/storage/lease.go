@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -12,13 +14,36 @@ import (
 var ErrLockLost = errors.New("storage: lock lost")
 
 // LockHolder describes who holds a lock that a Lock call waits for, as far
-// as the store knows: a remote lease records its holder, a local file lock
-// does not.
+// as the store knows: a remote lease and a local lock file both record
+// their holder (a lock file only once its holder has written it, moments
+// after taking the lock; the zero LockHolder means unknown).
 type LockHolder struct {
 	Owner   string    // the holder's name in the store, e.g. "host/pid/random"
 	Host    string    // the holder's host name; "" when unknown
 	PID     int       // the holder's process id; 0 when unknown
-	Expires time.Time // when the lease runs out unless the holder renews it
+	Since   time.Time // when the holder took the lock; zero when unknown
+	Expires time.Time // when the lease runs out unless the holder renews it; zero for a lock that dies with its holder (local)
+}
+
+// String names the holder for messages: "pid 4242 on host build-7 since
+// 2026-03-01T10:00:00Z", or "an unknown process".
+func (h LockHolder) String() string {
+	var b strings.Builder
+	switch {
+	case h.PID != 0:
+		fmt.Fprintf(&b, "pid %d", h.PID)
+	case h.Owner != "":
+		fmt.Fprintf(&b, "%q", h.Owner)
+	default:
+		return "an unknown process"
+	}
+	if h.Host != "" {
+		fmt.Fprintf(&b, " on host %s", h.Host)
+	}
+	if !h.Since.IsZero() {
+		fmt.Fprintf(&b, " since %s", h.Since.UTC().Format(time.RFC3339))
+	}
+	return b.String()
 }
 
 // LockTrace receives the events of one Locker.Lock call and of the lock it
@@ -27,8 +52,9 @@ type LockHolder struct {
 // The functions may be called from other goroutines.
 type LockTrace struct {
 	// Waiting is called when Lock finds the lock held by another process
-	// and starts waiting: once per holder (not at every poll), so a waiter
-	// can say whom it waits for and until when.
+	// and starts waiting: once per holder (not at every poll; again when
+	// the holder of a local lock file, unknown at first, becomes known),
+	// so a waiter can say whom it waits for, since when and until when.
 	Waiting func(LockHolder)
 	// Lost is called at most once, from the lock's renewal goroutine, when a
 	// held lock stops being exclusive; err wraps ErrLockLost and says why.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -256,13 +257,18 @@ func (l *Local) commitIfAbsent(d *os.File, tmp, name string) error {
 }
 
 // createTemp creates the temporary file of a Put in dir, named
-// .tmp-<pid>-<16 random hex digits> (see tempPID).
+// .tmp-<pid>-<BootID>-<16 random hex digits>, or .tmp-<pid>-<16 random hex
+// digits> where BootID is "" (see TempName), so that a file whose writer
+// was killed can be told from one still being written.
 func (l *Local) createTemp(dir string) (string, *os.File, error) {
-	pid := strconv.Itoa(os.Getpid())
+	who := tmpPrefix + strconv.Itoa(os.Getpid()) + "-"
+	if boot := BootID(); boot != "" {
+		who += boot + "-"
+	}
 	for range 10 {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
-		name := filepath.Join(dir, tmpPrefix+pid+"-"+hex.EncodeToString(b[:]))
+		name := filepath.Join(dir, who+hex.EncodeToString(b[:]))
 		f, err := l.root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, fileMode)
 		if errors.Is(err, fs.ErrExist) {
 			continue
@@ -531,6 +537,12 @@ func (l *Local) walk(ctx context.Context, dir, prefix string, yield func(Info, e
 // removed file just retries. Only a holder that dies (kill -9) leaves its
 // file behind; the next Lock of this store (once per Local) and `results
 // prune -tmp` remove such files when idle.
+//
+// The holder writes who it is into the file it holds (a small JSON
+// object: pid, host, BootID, since), so a waiter can tell whom it waits
+// for: Lock reports it to the storage.LockTrace of ctx (Waiting) when it
+// starts waiting for another process, and again when a holder it could
+// not read at first (one that has just taken the lock) becomes known.
 func (l *Local) Lock(ctx context.Context, key string, ttl time.Duration) (func() error, error) {
 	if err := l.ready("lock", key); err != nil {
 		return nil, err
@@ -548,13 +560,14 @@ func (l *Local) Lock(ctx context.Context, key string, ttl time.Duration) (func()
 	}
 	sum := sha256.Sum256([]byte(key))
 	name := filepath.Join(lockDir, hex.EncodeToString(sum[:])+".lock")
+	w := lockWaiter{trace: ContextLockTrace(ctx)}
 	for {
 		f, err := l.root.OpenFile(name, os.O_RDWR|os.O_CREATE, fileMode)
 		if err != nil {
 			release()
 			return nil, l.fail("lock", key, err)
 		}
-		if err := flockWait(ctx, f); err != nil {
+		if err := flockWait(ctx, f, func() { w.busy(f) }); err != nil {
 			_ = f.Close()
 			release()
 			return nil, fmt.Errorf("storage: lock %q: %w", ShortKey(key), err)
@@ -572,6 +585,7 @@ func (l *Local) Lock(ctx context.Context, key string, ttl time.Duration) (func()
 			_ = f.Close()
 			continue
 		}
+		writeLockHolder(f)
 		return sync.OnceValue(func() error {
 			// Remove while still holding the lock (see above).
 			err := l.root.Remove(name)
@@ -604,4 +618,65 @@ func (l *Local) names(name string, f *os.File) (bool, error) {
 		return false, err
 	}
 	return os.SameFile(fi, pi), nil
+}
+
+// lockRecord is what a holder writes into its lock file.
+type lockRecord struct {
+	PID   int       `json:"pid"`
+	Host  string    `json:"host,omitempty"`
+	Boot  string    `json:"boot,omitempty"` // BootID
+	Since time.Time `json:"since"`
+}
+
+// writeLockHolder writes this process into the lock file f it holds. A
+// failure is ignored: the lock holds all the same, its holder unknown.
+func writeLockHolder(f *os.File) {
+	host, _ := os.Hostname()
+	b, err := json.Marshal(lockRecord{PID: os.Getpid(), Host: host, Boot: BootID(), Since: time.Now().UTC()})
+	if err != nil {
+		return
+	}
+	if f.Truncate(0) == nil {
+		_, _ = f.WriteAt(append(b, '\n'), 0)
+	}
+}
+
+// readLockHolder reads the holder a lock file names; ok is false while it
+// names none (an empty file: its holder has just taken it, or is an older
+// version) or cannot be read.
+func readLockHolder(f *os.File) (LockHolder, bool) {
+	var buf [1024]byte
+	n, _ := f.ReadAt(buf[:], 0)
+	var r lockRecord
+	if n == 0 || json.Unmarshal(buf[:n], &r) != nil || r.PID <= 0 {
+		return LockHolder{}, false
+	}
+	return LockHolder{Owner: fmt.Sprintf("%s/%d", r.Host, r.PID), Host: r.Host, PID: r.PID, Since: r.Since}, true
+}
+
+// lockWaiter reports to a LockTrace whom one Lock call waits for.
+type lockWaiter struct {
+	trace    *LockTrace
+	said     bool
+	known    bool
+	reported LockHolder
+}
+
+// busy is called at each failed attempt on the lock file f: the first
+// time it reports the holder (maybe unknown), later only a holder it had
+// not reported (known at last, or another).
+func (w *lockWaiter) busy(f *os.File) {
+	if w.trace == nil || w.trace.Waiting == nil {
+		return
+	}
+	h, ok := readLockHolder(f)
+	if w.said && (!ok || w.known && sameHolder(h, w.reported)) {
+		return
+	}
+	w.said, w.known, w.reported = true, ok, h
+	w.trace.Waiting(h)
+}
+
+func sameHolder(a, b LockHolder) bool {
+	return a.PID == b.PID && a.Host == b.Host && a.Since.Equal(b.Since)
 }

@@ -12,7 +12,9 @@
 //     longest file name local file systems allow, so that a key valid in
 //     one store is valid in every store);
 //   - does not start or end with "/" and has no empty segment ("a//b");
-//   - has no "." or ".." segment;
+//   - has no "." or ".." segment, not even with white space around it
+//     (" .", ".. "): S3 servers such as MinIO trim a segment before they
+//     refuse "." and "..";
 //   - contains no backslash, NUL or other control character (U+0000-U+001F,
 //     U+007F);
 //   - has no segment starting with ".tmp-" and does not start with ".locks/"
@@ -41,12 +43,17 @@
 //     Files are 0600 and folders 0700. Paths are resolved through os.Root: a
 //     key can never reach outside BASE, not even through a symbolic link.
 //     Local keeps no object metadata (Info.Metadata is nil).
-//     A temporary file is named .tmp-<pid>-<random>: a writer killed
-//     mid-Put leaves it, and the first Put of a store into that folder
-//     removes it once stale (unwritten for StaleTempAge and its writer not
-//     running on this host). Lock files (.locks/) are removed on release.
-//     Local is a Housekeeper: Temps lists such files and RemoveTemp
-//     removes the stale ones (`resultgen results ls -all`, `prune -tmp`).
+//     A temporary file is named .tmp-<pid>-<BootID>-<random> (TempName
+//     has the grammar): a writer killed mid-Put leaves it, and the first
+//     Put of a store into that folder removes it once stale: at once when
+//     its writer is provably gone (the name's BootID is this machine's
+//     and its pid runs no more, see ProcessGone), else once unwritten for
+//     StaleTempAge with no process of that pid on this host. A user's file
+//     that merely starts with ".tmp-" is never touched. Lock files
+//     (.locks/) are removed on release; each holds its holder's pid, host
+//     and start (see Local.Lock). Local is a Housekeeper: Temps lists such
+//     files and RemoveTemp removes the stale ones (`resultgen results ls
+//     -all`, `prune -tmp`).
 //   - Memory (NewMemory): a map, for tests and for results that need not
 //     outlive the process. It keeps metadata.
 //   - S3 (subpackage s3): any S3-compatible server.
@@ -272,6 +279,28 @@ func ValidateKey(key string) error {
 	return checkPath(key, false)
 }
 
+// KeyChecker is implemented by stores that can hold fewer keys than
+// ValidateKey allows: an S3 store whose prefix, with the key, must fit
+// S3's 1,024-byte object names. CheckKey reports (wrapping ErrInvalidKey)
+// a valid key the store cannot hold. The store's own operations refuse
+// such a key too; CheckKey lets a caller find out before it computes what
+// it would store (the runtime checks every key before a task's body runs).
+type KeyChecker interface {
+	CheckKey(key string) error
+}
+
+// CheckKey reports whether st can hold key: ValidateKey, then st's own
+// rule when it is a KeyChecker. A nil st checks ValidateKey only.
+func CheckKey(st Storage, key string) error {
+	if err := ValidateKey(key); err != nil {
+		return err
+	}
+	if kc, ok := st.(KeyChecker); ok {
+		return kc.CheckKey(key)
+	}
+	return nil
+}
+
 // ValidatePrefix reports whether prefix is a valid List prefix: "" or a key
 // whose last segment may be incomplete or empty.
 func ValidatePrefix(prefix string) error {
@@ -323,6 +352,8 @@ func checkPath(key string, prefix bool) error {
 			return &keyError{key, "\".\" segment"}
 		case seg == "..":
 			return &keyError{key, "\"..\" segment: keys cannot climb out of the store"}
+		case dotsInSpace(seg):
+			return &keyError{key, fmt.Sprintf("segment %d is %q: \".\" or \"..\" between spaces, which S3 servers (MinIO) read as \".\" or \"..\" and refuse", i+1, seg)}
 		}
 		for _, r := range &reservedSegments {
 			if (i == 0 || r.anywhere) && (seg == r.name || r.prefix && strings.HasPrefix(seg, r.name)) {
@@ -335,6 +366,17 @@ func checkPath(key string, prefix bool) error {
 		rest = after
 	}
 	return nil
+}
+
+// dotsInSpace reports whether seg is "." or ".." with white space
+// (unicode.IsSpace, as strings.TrimSpace trims) around it: " .", ".. ",
+// "\u00a0.". MinIO trims a segment so before it refuses "." and "..".
+func dotsInSpace(seg string) bool {
+	if len(seg) < 2 || !strings.Contains(seg, ".") {
+		return false
+	}
+	t := strings.TrimSpace(seg)
+	return t != seg && (t == "." || t == "..")
 }
 
 type keyError struct{ key, why string }

@@ -35,7 +35,7 @@ func TestMemoryConformance(t *testing.T) {
 }
 
 func TestValidateKey(t *testing.T) {
-	for _, key := range []string{"a", "a/b/c.json", "hello-world.json", "..x", "x..", ".hidden/.x", "ünï/ключ", "a b", "a:b",
+	for _, key := range []string{"a", "a/b/c.json", "hello-world.json", "..x", "x..", ".hidden/.x", "ünï/ключ", "a b", "a:b", " ", " leading", "trailing ", " .x", ". .", "...",
 		strings.Repeat("x", 255), strings.Repeat("x/", 511) + "x"} {
 		if err := storage.ValidateKey(key); err != nil {
 			t.Errorf("ValidateKey(%q) = %v, want nil", key, err)
@@ -48,6 +48,9 @@ func TestValidateKey(t *testing.T) {
 		{"a/../../b", `".." segment`},
 		{"a//b", "empty segment"},
 		{".", `"." segment`},
+		{" .", `segment 1 is " .": "." or ".." between spaces`},
+		{"a/.. /b", `segment 2 is ".. "`},
+		{"\u00a0.\u00a0", "between spaces"},
 		{"a/", "ends with a slash"},
 		{"a\x00b", "NUL"},
 		{`a\b`, "backslash"},

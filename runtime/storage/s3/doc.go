@@ -98,21 +98,28 @@
 //
 // Lock serializes work on one key across processes and machines with a
 // lease object, PREFIX/.locks/<sha256 of the key, hex>, holding the owner
-// (Config.Owner, by default "HOST/PID/RANDOM"), the holder's host name and
-// process id, a random token and an expiry time (the .locks folder is
-// reserved on every backend: keys under it are refused and List skips it).
+// (Config.Owner, by default "HOST/PID/RANDOM"), the holder's host name,
+// process id and storage.BootID, when it took the lease, a random token
+// and an expiry time (the .locks folder is reserved on every backend: keys
+// under it are refused and List skips it).
 //
 //   - Taking: PUT the lease with If-None-Match: *. Exactly one of
 //     concurrent takers creates it.
 //   - Waiting: while the lease exists and has not expired, Lock polls with
 //     jittered exponential backoff (50 ms up to 2 s, and soon after the
 //     expiry) until ctx is done. It reports whom it waits for (owner, host,
-//     pid, expiry) once per holder, not at every poll: to the
+//     pid, since, expiry) once per holder, not at every poll: to the
 //     storage.LockTrace of ctx, else at WARN through Config.Logger.
 //   - Taking over: an expired lease (its holder crashed or stalled) is
 //     overwritten with If-Match: <the ETag read>, so of two takers of the
 //     same expired lease only one wins. A killed holder's lease is thus
-//     taken over at most ttl after its last renewal.
+//     taken over at most ttl after its last renewal. A live lease whose
+//     holder crashed on this machine is taken over the same way at once:
+//     its host name and BootID are this process's and no process of its
+//     pid runs (storage.ProcessGone), so rerunning a crashed job on the
+//     same machine does not wait its lease out. A holder that cannot be
+//     shown dead (another machine, boot or pid namespace; a pid that runs,
+//     maybe reused) is waited out.
 //   - Renewing: while held, the lease is rewritten every ttl/3 with If-Match
 //     on our last ETag (Config.DisableLeaseRenew turns this off). A failed
 //     renewal is retried every ttl/9, each attempt bounded by the expiry.

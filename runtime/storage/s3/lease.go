@@ -46,6 +46,8 @@ type lease struct {
 	Owner   string    `json:"owner"`
 	Host    string    `json:"host,omitempty"`
 	PID     int       `json:"pid,omitempty"`
+	Boot    string    `json:"boot,omitempty"` // the holder's storage.BootID
+	Since   time.Time `json:"since,omitzero"` // when the holder took the lease
 	Token   string    `json:"token"`
 	Expires time.Time `json:"expires"`
 	TTL     string    `json:"ttl"`
@@ -53,7 +55,14 @@ type lease struct {
 
 // holder describes l for a waiter.
 func (l lease) holder() storage.LockHolder {
-	return storage.LockHolder{Owner: l.Owner, Host: l.Host, PID: l.PID, Expires: l.Expires}
+	return storage.LockHolder{Owner: l.Owner, Host: l.Host, PID: l.PID, Since: l.Since, Expires: l.Expires}
+}
+
+// deadHere reports whether l's holder ran on this machine, in this boot
+// and pid namespace, and its process is gone: it crashed, so its live
+// lease can be taken over at once instead of waited out.
+func (l lease) deadHere() bool {
+	return l.Host != "" && l.Host == hostname && storage.ProcessGone(l.Boot, l.PID)
 }
 
 // held is one lease this process holds.
@@ -63,6 +72,7 @@ type held struct {
 	name  string
 	token string
 	ttl   time.Duration
+	since time.Time          // when the lease was taken (set by try)
 	trace *storage.LockTrace // nil: log through the store's logger
 
 	mu      sync.Mutex
@@ -165,6 +175,7 @@ func (s *Storage) Lock(ctx context.Context, key string, ttl time.Duration) (unlo
 func (h *held) try(ctx context.Context) (ok bool, cur lease, err error) {
 	s := h.s
 	now := lease{Expires: time.Now()}
+	h.since = now.Expires.UTC()
 	etag, exp, err := h.write(ctx, "")
 	if err == nil {
 		h.set(etag, exp)
@@ -180,11 +191,12 @@ func (h *held) try(ctx context.Context) (ok bool, cur lease, err error) {
 	if err != nil {
 		return false, lease{}, err
 	}
-	if time.Now().Before(cur.Expires) {
+	if time.Now().Before(cur.Expires) && !cur.deadHere() {
 		return false, cur, nil
 	}
-	// Expired (or unreadable): take it over, conditional on the version we
-	// saw, so of two takers only one wins.
+	// Expired (or unreadable), or its holder crashed on this machine: take
+	// it over, conditional on the version we saw, so of two takers only
+	// one wins.
 	etag, exp, err = h.write(ctx, curETag)
 	if err == nil {
 		h.set(etag, exp)
@@ -228,7 +240,8 @@ func (h *held) loseLease(why string) {
 // write puts our lease: If-None-Match: * when ifMatch is "", else If-Match.
 func (h *held) write(ctx context.Context, ifMatch string) (etag string, expires time.Time, err error) {
 	expires = time.Now().Add(h.ttl)
-	body, err := json.Marshal(lease{Key: h.key, Owner: h.s.owner, Host: hostname, PID: pid, Token: h.token, Expires: expires.UTC(), TTL: h.ttl.String()})
+	body, err := json.Marshal(lease{Key: h.key, Owner: h.s.owner, Host: hostname, PID: pid, Boot: storage.BootID(),
+		Since: h.since, Token: h.token, Expires: expires.UTC(), TTL: h.ttl.String()})
 	if err != nil {
 		return "", time.Time{}, err
 	}

@@ -26,15 +26,20 @@ import (
 // envHolderChild makes TestLeaseHolderChild take the lease and hold it.
 const envHolderChild = "RESULTGEN_TEST_LEASE_HOLDER"
 
-// killTTL is the lease ttl of the kill test: short, so the test is quick.
+// killTTL is the lease ttl of tests that watch leases lost: short, so
+// the tests are quick.
 const killTTL = 2 * time.Second
 
-// TestLeaseHolderChild is the helper process of TestKilledHolderTakenOver:
-// it takes the lease on leaseKey, says so on stdout, and holds it (renewing)
-// until it is killed.
+// crashTTL is the lease ttl of the crash test: the default's, long enough
+// that a takeover within half of it cannot have waited it out.
+const crashTTL = 30 * time.Second
+
+// TestLeaseHolderChild is the helper process of TestCrashedHolderTakenOver:
+// it takes the lease on leaseKey for crashTTL, says so on stdout, and
+// holds it (renewing) until it is killed.
 func TestLeaseHolderChild(t *testing.T) {
 	if os.Getenv(envHolderChild) != "1" {
-		t.Skip("helper process for TestKilledHolderTakenOver")
+		t.Skip("helper process for TestCrashedHolderTakenOver")
 	}
 	srv := s3test.Shared(t)
 	st, err := s3.Open(context.Background(), s3.Config{
@@ -44,20 +49,25 @@ func TestLeaseHolderChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Lock(context.Background(), leaseKey, killTTL); err != nil {
+	if _, err := st.Lock(context.Background(), leaseKey, crashTTL); err != nil {
 		t.Fatal(err)
 	}
 	fmt.Printf("HOLDING pid=%d\n", os.Getpid())
-	time.Sleep(time.Minute) // killed long before
+	time.Sleep(5 * time.Minute) // killed long before
 	t.Fatal("not killed")
 }
 
-// TestKilledHolderTakenOver kills a process holding a lease (renewed, ttl
-// 2s): a waiter hears once who holds it (host and pid) and until when, and
-// takes it over within about one ttl of the kill.
-func TestKilledHolderTakenOver(t *testing.T) {
+// TestCrashedHolderTakenOver kills a process holding a lease (ttl 30s) on
+// this machine, as a crash would: a process here that asks for the key
+// sees from the lease that its holder ran on this machine (host and
+// BootID) and that its pid is gone, and takes the lease over at once,
+// without waiting it out.
+func TestCrashedHolderTakenOver(t *testing.T) {
+	if storage.BootID() == "" {
+		t.Skip("no boot id on this system: a crashed holder's lease is waited out (TestLeaseWaitedOutUnlessHolderProvablyGone)")
+	}
 	st, cfg := openStore(t, "", nil)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestLeaseHolderChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), envHolderChild+"=1", envLeaseBucket+"="+cfg.Bucket)
@@ -92,11 +102,19 @@ func TestKilledHolderTakenOver(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the holder did not take the lease")
 	}
-	// Held across several renewals, then killed as a crash would.
-	time.Sleep(killTTL + killTTL/2)
+	// A live holder keeps the key.
+	short, stop := context.WithTimeout(ctx, 500*time.Millisecond)
+	if u, err := st.Lock(short, leaseKey, crashTTL); !errors.Is(err, context.DeadlineExceeded) {
+		if u != nil {
+			_ = u()
+		}
+		t.Fatalf("took a live holder's lease: %v", err)
+	}
+	stop()
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
+	_ = cmd.Wait() // reaped: its pid is gone
 	killed := time.Now()
 
 	var mu sync.Mutex
@@ -106,7 +124,7 @@ func TestKilledHolderTakenOver(t *testing.T) {
 		waited = append(waited, h)
 		mu.Unlock()
 	}}
-	unlock, err := st.Lock(storage.WithLockTrace(ctx, trace), leaseKey, killTTL)
+	unlock, err := st.Lock(storage.WithLockTrace(ctx, trace), leaseKey, crashTTL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,22 +132,87 @@ func TestKilledHolderTakenOver(t *testing.T) {
 	if err := unlock(); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("took over %v after the kill", elapsed)
-	if elapsed > 3*killTTL {
-		t.Errorf("took over %v after the kill; want within about one ttl (%v)", elapsed, killTTL)
+	t.Logf("took over %v after the kill (lease ttl %v)", elapsed, crashTTL)
+	if elapsed > crashTTL/2 {
+		t.Errorf("took over %v after the kill; want at once, far within the lease (%v)", elapsed, crashTTL)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(waited) != 1 {
-		t.Fatalf("Waiting called %d times (%v); want once, for the killed holder", len(waited), waited)
+	if len(waited) != 0 {
+		t.Errorf("Waiting called for a holder known dead: %v", waited)
 	}
+}
+
+// TestLeaseWaitedOutUnlessHolderProvablyGone plants live leases whose
+// holders cannot be shown dead (another host; this host but another boot;
+// this host and boot but a running pid) and one whose holder can (this
+// host and boot, a pid that is gone). A waiter hears once of each of the
+// first and waits until its lease expires; the last it takes over at once.
+func TestLeaseWaitedOutUnlessHolderProvablyGone(t *testing.T) {
+	st, cfg := openStore(t, "p", nil)
+	admin := s3test.Shared(t).Client(t)
 	host, _ := os.Hostname()
-	h := waited[0]
-	if h.PID != cmd.Process.Pid || h.Host != host || !strings.Contains(h.Owner, fmt.Sprintf("/%d/", cmd.Process.Pid)) {
-		t.Errorf("waited for %+v; want the killed holder, pid %d on %s", h, cmd.Process.Pid, host)
+	boot := storage.BootID()
+	gone := exec.Command(os.Args[0], "-test.run=^$")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
 	}
-	if h.Expires.Before(killed.Add(-killTTL)) || h.Expires.After(killed.Add(killTTL+time.Second)) {
-		t.Errorf("holder's lease expires %v; want within a ttl of the kill at %v", h.Expires, killed)
+	dead := gone.Process.Pid
+	tests := []struct {
+		name     string
+		host     string
+		boot     string
+		pid      int
+		takeover bool // at once
+	}{
+		{"another host", "elsewhere.invalid", boot, dead, false},
+		{"another boot", host, "00000000000000ff", dead, false},
+		{"no boot id", host, "", dead, false},
+		{"running pid", host, boot, 1, false},
+		{"dead pid", host, boot, dead, boot != ""},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key := fmt.Sprintf("job-%d", i)
+			ttl := 1500 * time.Millisecond
+			if tt.takeover {
+				ttl = crashTTL
+			}
+			expires := time.Now().Add(ttl)
+			body := fmt.Sprintf(`{"key":%q,"owner":"%s/%d/x","host":%q,"pid":%d,"boot":%q,"token":"t","expires":%q,"ttl":%q}`,
+				key, tt.host, tt.pid, tt.host, tt.pid, tt.boot, expires.UTC().Format(time.RFC3339Nano), ttl)
+			if _, err := admin.PutObject(context.Background(), cfg.Bucket, leaseObject("p", key), strings.NewReader(body), int64(len(body)), minio.PutObjectOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			var waited []storage.LockHolder
+			var mu sync.Mutex
+			trace := &storage.LockTrace{Waiting: func(h storage.LockHolder) { mu.Lock(); waited = append(waited, h); mu.Unlock() }}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			start := time.Now()
+			unlock, err := st.Lock(storage.WithLockTrace(ctx, trace), key, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			took := time.Now()
+			if err := unlock(); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if tt.takeover {
+				if took.Sub(start) > ttl/2 || len(waited) != 0 {
+					t.Errorf("took over after %v, waited for %v; want at once", took.Sub(start), waited)
+				}
+				return
+			}
+			if took.Before(expires) {
+				t.Errorf("took the lease %v before it expired; its holder is not provably gone", expires.Sub(took))
+			}
+			if len(waited) != 1 || waited[0].PID != tt.pid || waited[0].Host != tt.host {
+				t.Errorf("Waiting heard %v; want the holder once", waited)
+			}
+		})
 	}
 }
 

@@ -112,6 +112,7 @@ type Storage struct {
 var (
 	_ storage.Toucher     = (*Storage)(nil)
 	_ storage.Storage     = (*Storage)(nil)
+	_ storage.KeyChecker  = (*Storage)(nil)
 	_ storage.RangeGetter = (*Storage)(nil)
 	_ storage.Locker      = (*Storage)(nil)
 )
@@ -312,7 +313,28 @@ func (s *Storage) object(op, key string) (string, error) {
 	if err := storage.ValidateObjectKey(key); err != nil {
 		return "", fmt.Errorf("s3 %s: %w", op, err)
 	}
+	if err := s.fits(key); err != nil {
+		return "", fmt.Errorf("s3 %s: %w", op, err)
+	}
 	return s.prefix + key, nil
+}
+
+// MaxObjectName is the longest S3 object name in bytes: the store's
+// prefix and a key together.
+const MaxObjectName = 1024
+
+// CheckKey reports whether the store can hold a valid key (see
+// storage.KeyChecker): with the store's prefix its object name must fit
+// MaxObjectName, which leaves keys of at most MaxObjectName - len(prefix)
+// bytes. The error wraps storage.ErrInvalidKey.
+func (s *Storage) CheckKey(key string) error { return s.fits(key) }
+
+func (s *Storage) fits(key string) error {
+	if n := len(s.prefix) + len(key); n > MaxObjectName {
+		return fmt.Errorf("%w %q: %d bytes with the store's prefix %q, and S3 object names are at most %d bytes; use a shorter key (a cache_key_fn that hashes long values) or a shorter prefix",
+			storage.ErrInvalidKey, storage.ShortKey(key), n, s.prefix, MaxObjectName)
+	}
+	return nil
 }
 
 // Put stores body at key. A body of known size up to the part size goes up
