@@ -352,6 +352,12 @@ func TestJSONFlipKinds(t *testing.T) {
 	rs := newReaders(t)
 	header, value, trailer := jsonParts(t, full)
 	crcAt := header + bytes.Index(full[header:], []byte(`"meta_crc32c":"`)) + len(`"meta_crc32c":"`)
+	// a hex letter of the CRC in the other case; a CRC written in digits
+	// alone (one record in 40) has none, and the case is skipped
+	caseAt := bytes.IndexAny(full[crcAt:crcAt+8], "abcdef")
+	if caseAt >= 0 {
+		caseAt += crcAt
+	}
 	for _, tc := range []struct {
 		name string
 		at   int
@@ -361,7 +367,7 @@ func TestJSONFlipKinds(t *testing.T) {
 		{"meta", header + 5, 0x01, record.ErrChecksum},
 		{"meta_size", 33, 0x01, record.ErrCorrupt},
 		{"meta_crc32c", crcAt + 1, 0x01, record.ErrChecksum},
-		{"meta_crc32c case", bytes.IndexAny(full[crcAt:crcAt+8], "abcdef") + crcAt, 0x20, record.ErrChecksum},
+		{"meta_crc32c case", caseAt, 0x20, record.ErrChecksum},
 		{"value", value + 3, 0x01, record.ErrChecksum},
 		{"size", trailer + len(`,"size":`) + 19, 0x01, record.ErrChecksum},
 		{"sha256", trailer + 40, 0x01, record.ErrChecksum},
@@ -373,6 +379,9 @@ func TestJSONFlipKinds(t *testing.T) {
 		// damage, not a version this reader does not know
 		{"version", len(`{"resultgen":`), 0x02, record.ErrChecksum},
 	} {
+		if tc.at < 0 && tc.name == "meta_crc32c case" {
+			continue
+		}
 		if tc.at < 0 {
 			t.Fatalf("%s: no byte to flip", tc.name)
 		}
