@@ -141,10 +141,9 @@ func (p *Package) checkAt(gen string) (*staleness, staleCheck) {
 		return &staleness{genFile: gen, what: what}, staleCheck{}
 	}
 
-	// The unit lines, and the files they name, each scanned once, side by
-	// side: the scan is the check's cost.
-	type unit struct{ kind, name, hash, file string }
-	var units []unit
+	// The unit lines, grouped by the file they name; each file is read,
+	// scanned and judged once, side by side: the scan is the check's cost.
+	var units []*unitLine
 	var modules []string
 	files := map[string]*sourceFile{}
 	var order []*sourceFile
@@ -154,11 +153,13 @@ func (p *Package) checkAt(gen string) (*staleness, staleCheck) {
 		case len(f) == 2 && f[0] == "module":
 			modules = append(modules, f[1])
 		case len(f) == 4:
-			units = append(units, unit{f[0], f[1], f[2], f[3]})
-			if files[f[3]] == nil {
-				sf := &sourceFile{path: filepath.Join(root, filepath.FromSlash(f[3]))}
+			sf := files[f[3]]
+			if sf == nil {
+				sf = &sourceFile{name: f[3], path: filepath.Join(root, filepath.FromSlash(f[3]))}
 				files[f[3]], order = sf, append(order, sf)
 			}
+			u := &unitLine{kind: f[0], name: f[1], hash: f[2], file: f[3]}
+			units, sf.units = append(units, u), append(sf.units, u)
 		}
 	}
 	if len(modules) > 0 {
@@ -170,64 +171,79 @@ func (p *Package) checkAt(gen string) (*staleness, staleCheck) {
 			}
 		}
 	}
-	scanAll(order)
+	judgeAll(order)
 	for _, u := range units {
-		sf := files[u.file]
-		if sf.err != nil {
-			return stale(fmt.Sprintf("%s: %v", u.file, sf.err))
-		}
-		if u.kind == "directive" {
-			d, ok := sf.decls[srcunit.Func+" "+u.name]
-			if !ok {
-				d, ok = sf.decls[srcunit.Method+" "+u.name]
-			}
-			if !ok {
-				return stale(fmt.Sprintf("%s: func %s is gone", u.file, u.name))
-			}
-			if srcunit.DirectiveHash(d.Directives) != u.hash {
-				return stale(fmt.Sprintf("%s: the directive of %s changed", u.file, u.name))
-			}
-			continue
-		}
-		d, ok := findDecl(sf.decls, u.kind, u.name)
-		if !ok {
-			return stale(fmt.Sprintf("%s: %s %s is gone", u.file, u.kind, u.name))
-		}
-		if srcunit.Hash(u.name, d.Text(sf.src)) != u.hash {
-			return stale(fmt.Sprintf("%s: %s %s changed", u.file, u.kind, u.name))
+		if u.changed != "" {
+			return stale(u.changed)
 		}
 	}
 	return nil, staleCheck{files: len(order)}
 }
 
-// sourceFile is one source file a package's units name, scanned.
-type sourceFile struct {
-	path  string
-	src   []byte
-	decls map[string]srcunit.Decl // by "KIND NAME"
-	err   error
+// unitLine is one "KIND NAME HASH FILE" line of Package.Units, and what
+// the check found: changed says how it no longer holds ("" when it does).
+type unitLine struct {
+	kind, name, hash, file string
+	changed                string
 }
 
-// scanAll reads and scans files, GOMAXPROCS at a time.
-func scanAll(files []*sourceFile) {
+// sourceFile is one source file a package's units name.
+type sourceFile struct {
+	name, path string // as the units name it; on disk
+	units      []*unitLine
+}
+
+// judgeAll judges the units of files, a file at a time, GOMAXPROCS files
+// side by side.
+func judgeAll(files []*sourceFile) {
 	var wg sync.WaitGroup
 	next := atomic.Int64{}
 	for range min(goruntime.GOMAXPROCS(0), len(files)) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(files); i = int(next.Add(1) - 1) {
-				sf := files[i]
-				if sf.src, sf.err = os.ReadFile(sf.path); sf.err != nil {
-					continue
-				}
-				ds := srcunit.Decls(sf.src)
-				sf.decls = make(map[string]srcunit.Decl, len(ds))
-				for _, d := range ds {
-					sf.decls[d.Kind+" "+d.Name] = d
-				}
+				files[i].judge()
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// judge reads and scans sf and sets the changed of each of its units.
+func (sf *sourceFile) judge() {
+	src, err := os.ReadFile(sf.path)
+	if err != nil {
+		for _, u := range sf.units {
+			u.changed = fmt.Sprintf("%s: %v", sf.name, err)
+		}
+		return
+	}
+	ds := srcunit.Decls(src)
+	decls := make(map[string]srcunit.Decl, len(ds))
+	for _, d := range ds {
+		decls[d.Kind+" "+d.Name] = d
+	}
+	for _, u := range sf.units {
+		if u.kind == "directive" {
+			d, ok := decls[srcunit.Func+" "+u.name]
+			if !ok {
+				d, ok = decls[srcunit.Method+" "+u.name]
+			}
+			switch {
+			case !ok:
+				u.changed = fmt.Sprintf("%s: func %s is gone", sf.name, u.name)
+			case srcunit.DirectiveHash(d.Directives) != u.hash:
+				u.changed = fmt.Sprintf("%s: the directive of %s changed", sf.name, u.name)
+			}
+			continue
+		}
+		d, ok := findDecl(decls, u.kind, u.name)
+		switch {
+		case !ok:
+			u.changed = fmt.Sprintf("%s: %s %s is gone", sf.name, u.kind, u.name)
+		case d.Hash(u.name, src) != u.hash:
+			u.changed = fmt.Sprintf("%s: %s %s changed", sf.name, u.kind, u.name)
+		}
+	}
 }
 
 // findDecl finds the unit KIND NAME of a unit line in a file's decls. NAME

@@ -302,14 +302,18 @@ func isDigit(b byte) bool  { return '0' <= b && b <= '9' }
 // give, from the source of each token (a raw string's carriage returns
 // removed, as go/scanner's lit).
 func normalizeFast(seg []byte) string {
-	b := make([]byte, 0, len(seg)+len(seg)/4)
+	return string(appendNormalized(make([]byte, 0, len(seg)+len(seg)/4), seg))
+}
+
+// appendNormalized appends normalizeFast(seg) to b.
+func appendNormalized(b, seg []byte) []byte {
 	l := newLexer(seg)
 	pending := byte(0)
 	for {
 		t := l.next()
 		switch t.t {
 		case token.EOF:
-			return string(b)
+			return b
 		case token.COMMENT:
 			continue
 		case token.SEMICOLON:

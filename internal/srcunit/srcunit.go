@@ -25,6 +25,7 @@
 package srcunit
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"go/scanner"
@@ -121,6 +122,15 @@ type Decl struct {
 // normalized tokens, what Hash hashes.
 func (d Decl) Text(src []byte) string { return d.Prefix + normalizeFast(src[d.Lo:d.Hi]) }
 
+// Hash is Hash(name, d.Text(src)), in one buffer.
+func (d Decl) Hash(name string, src []byte) string {
+	seg := src[d.Lo:d.Hi]
+	b := make([]byte, 0, len(name)+1+len(d.Prefix)+len(seg)+len(seg)/4)
+	b = append(append(append(b, name...), '\n'), d.Prefix...)
+	sum := sha256.Sum256(appendNormalized(b, seg))
+	return hex.EncodeToString(sum[:6])
+}
+
 // tok is one scanned token.
 type tok struct {
 	t        token.Token
@@ -164,7 +174,7 @@ func Decls(src []byte) []Decl {
 
 // comment is one comment token, for doc comments.
 type comment struct {
-	text                string
+	text                []byte // in the source
 	startLine, endLine  int
 	sameLineAsPrevToken bool
 }
@@ -184,14 +194,16 @@ func scan(src []byte) ([]tok, map[int][]comment) {
 		}
 		if t.t == token.COMMENT {
 			pending = append(pending, comment{
-				text: string(src[t.off:t.end]), startLine: t.line, endLine: t.endLine,
+				text: src[t.off:t.end], startLine: t.line, endLine: t.endLine,
 				sameLineAsPrevToken: prevLine == t.line,
 			})
 			continue
 		}
 		if len(pending) > 0 {
-			comments[len(toks)] = pending
-			pending = nil
+			if t.t == token.FUNC { // only a function's doc comment is read
+				comments[len(toks)] = pending
+			}
+			pending = pending[len(pending):]
 		}
 		toks = append(toks, tok{t: t.t, off: int32(t.off), end: int32(t.end), line: int32(t.line)})
 		prevLine = t.line
@@ -227,8 +239,8 @@ func directives(cs []comment, funcLine int) []string {
 	}
 	var out []string
 	for _, c := range cs[start:] {
-		if strings.HasPrefix(c.text, DirectivePrefix) {
-			out = append(out, c.text)
+		if bytes.HasPrefix(c.text, []byte(DirectivePrefix)) {
+			out = append(out, string(c.text))
 		}
 	}
 	return out

@@ -116,6 +116,9 @@ func recvBase(e ast.Expr) string {
 func scannedDecls(src []byte) []string {
 	var out []string
 	for _, d := range Decls(src) {
+		if d.Hash(d.Name, src) != Hash(d.Name, d.Text(src)) {
+			out = append(out, "Decl.Hash differs from Hash of Decl.Text")
+		}
 		out = append(out, fmt.Sprintf("%s %s %q %q", d.Kind, d.Name, d.Text(src), d.Directives))
 	}
 	return out
