@@ -3,7 +3,6 @@
 package runtime_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/resultgen/resultgen/internal/modtest"
 
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
@@ -56,28 +57,7 @@ func TestHelperHoldKey(t *testing.T) {
 // returns once its body holds the key.
 func startHolder(t *testing.T, dir string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHoldKey$", "-test.count=1")
-	cmd.Env = append(os.Environ(), envHoldKey+"="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if sc.Text() == "HOLDING" {
-			go func() {
-				for sc.Scan() {
-				}
-			}()
-			return cmd
-		}
-	}
-	t.Fatal("the holder ended before holding the key")
-	return nil
+	return modtest.StartSelf(t, []string{envHoldKey + "=" + dir}, "HOLDING", "-test.run=^TestHelperHoldKey$", "-test.count=1")
 }
 
 // A serializable task behind a stopped holder in another process (local

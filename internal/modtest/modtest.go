@@ -9,6 +9,7 @@
 package modtest
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -205,4 +206,41 @@ func Exec(dir string, env []string, bin string, args ...string) (Output, error) 
 		return out, fmt.Errorf("%s: %w", bin, err)
 	}
 	return out, nil
+}
+
+// StartSelf starts the running test binary again, with args and with env
+// added to the test's environment (a test of its own reads env and plays
+// a part, such as a lock holder), and returns once the process prints the
+// line ready. Its later output is read and dropped; it is killed when the
+// test ends. The test fails when the process ends before it is ready.
+func StartSelf(t testing.TB, env []string, ready string, args ...string) *exec.Cmd {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	sc := bufio.NewScanner(out)
+	var before []string
+	for sc.Scan() {
+		if sc.Text() == ready {
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			return cmd
+		}
+		before = append(before, sc.Text())
+	}
+	t.Fatalf("%s %v ended before it printed %q: %q", filepath.Base(self), args, ready, before)
+	return nil
 }

@@ -3,7 +3,6 @@
 package reliability
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -19,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/resultgen/resultgen/internal/modtest"
 
 	"github.com/resultgen/resultgen/internal/s3/s3test"
 	"github.com/resultgen/resultgen/runtime"
@@ -236,32 +237,7 @@ func TestHelperHold(t *testing.T) {
 // startHold starts TestHelperHold and returns once its body holds the key.
 func startHold(t *testing.T, args ...string) *exec.Cmd {
 	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(self, "-test.run=^TestHelperHold$", "-test.count=1")
-	cmd.Env = append(os.Environ(), envHold+"="+strings.Join(args, " "))
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if sc.Text() == "HOLDING" {
-			go func() {
-				for sc.Scan() {
-				}
-			}()
-			return cmd
-		}
-	}
-	t.Fatalf("the holder %v ended before holding the key", args)
-	return nil
+	return modtest.StartSelf(t, []string{envHold + "=" + strings.Join(args, " ")}, "HOLDING", "-test.run=^TestHelperHold$", "-test.count=1")
 }
 
 // lineBuffer collects log lines.

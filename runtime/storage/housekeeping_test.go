@@ -3,7 +3,6 @@
 package storage_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/resultgen/resultgen/internal/modtest"
 
 	"github.com/resultgen/resultgen/runtime/storage"
 )
@@ -74,21 +75,7 @@ func helper(cmd, dir, key string) {
 // startHelper runs the helper and returns once it printed "ready".
 func startHelper(t *testing.T, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "RESULTGEN_TEST_HELPER="+strings.Join(args, " "))
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, _ := bufio.NewReader(out).ReadString('\n')
-	if line != "ready\n" {
-		t.Fatalf("helper %v: %q", args, line)
-	}
-	return cmd
+	return modtest.StartSelf(t, []string{"RESULTGEN_TEST_HELPER=" + strings.Join(args, " ")}, "ready", "-test.run=^$")
 }
 
 func kill(t *testing.T, cmd *exec.Cmd) {
