@@ -151,7 +151,9 @@ func (p *Package) checkAt(gen string) (*staleness, staleCheck) {
 		f := strings.Fields(line)
 		switch {
 		case len(f) == 2 && f[0] == "module":
-			modules = append(modules, f[1])
+			if !strings.HasPrefix(f[1], "std@") { // the toolchain's: not in the build info
+				modules = append(modules, f[1])
+			}
 		case len(f) == 4:
 			sf := files[f[3]]
 			if sf == nil {

@@ -298,47 +298,16 @@ func (l *lexer) operator() token.Token {
 func isLetter(b byte) bool { return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || b == '_' }
 func isDigit(b byte) bool  { return '0' <= b && b <= '9' }
 
-// normalizeFast is Normalize with the lexer: the text go/scanner's tokens
-// give, from the source of each token (a raw string's carriage returns
-// removed, as go/scanner's lit).
-func normalizeFast(seg []byte) string {
-	return string(appendNormalized(make([]byte, 0, len(seg)+len(seg)/4), seg))
-}
-
-// appendNormalized appends normalizeFast(seg) to b.
-func appendNormalized(b, seg []byte) []byte {
-	l := newLexer(seg)
-	pending := byte(0)
-	for {
-		t := l.next()
-		switch t.t {
-		case token.EOF:
-			return b
-		case token.COMMENT:
-			continue
-		case token.SEMICOLON:
-			pending = ';'
-			continue
-		case token.COMMA:
-			pending = ','
-			continue
-		case token.RPAREN, token.RBRACE, token.RBRACK:
-			pending = 0
-		}
-		if pending != 0 {
-			b = append(b, pending, ' ')
-			pending = 0
-		}
-		text := seg[t.off:t.end]
-		if t.t == token.STRING && text[0] == '`' {
-			for _, c := range text {
-				if c != '\r' {
-					b = append(b, c)
-				}
+// appendToken appends a token's text as go/scanner's lit gives it: its
+// source, or for a raw string its source without carriage returns.
+func appendToken(b []byte, t token.Token, text []byte) []byte {
+	if t == token.STRING && len(text) > 0 && text[0] == '`' {
+		for _, c := range text {
+			if c != '\r' {
+				b = append(b, c)
 			}
-		} else {
-			b = append(b, text...)
 		}
-		b = append(b, ' ')
+		return b
 	}
+	return append(b, text...)
 }

@@ -116,19 +116,47 @@ type Decl struct {
 	// Directives are the lines of a function's doc comment that start with
 	// DirectivePrefix.
 	Directives []string
+
+	toks []tok // the tokens of [Lo, Hi), comments left out
 }
 
 // Text is d's text in src, the file Decls found it in: its prefix and
 // normalized tokens, what Hash hashes.
-func (d Decl) Text(src []byte) string { return d.Prefix + normalizeFast(src[d.Lo:d.Hi]) }
+func (d Decl) Text(src []byte) string {
+	return string(d.appendText(make([]byte, 0, len(d.Prefix)+d.Hi-d.Lo), src))
+}
 
 // Hash is Hash(name, d.Text(src)), in one buffer.
 func (d Decl) Hash(name string, src []byte) string {
-	seg := src[d.Lo:d.Hi]
-	b := make([]byte, 0, len(name)+1+len(d.Prefix)+len(seg)+len(seg)/4)
-	b = append(append(append(b, name...), '\n'), d.Prefix...)
-	sum := sha256.Sum256(appendNormalized(b, seg))
+	b := make([]byte, 0, len(name)+1+len(d.Prefix)+d.Hi-d.Lo)
+	sum := sha256.Sum256(d.appendText(append(append(b, name...), '\n'), src))
 	return hex.EncodeToString(sum[:6])
+}
+
+// appendText appends d's text to b: its prefix and its tokens, as
+// Normalize writes them, from the tokens Decls found (no second scan).
+func (d Decl) appendText(b, src []byte) []byte {
+	b = append(b, d.Prefix...)
+	pending := byte(0)
+	for _, t := range d.toks {
+		switch t.t {
+		case token.SEMICOLON:
+			pending = ';'
+			continue
+		case token.COMMA:
+			pending = ','
+			continue
+		case token.RPAREN, token.RBRACE, token.RBRACK:
+			pending = 0
+		}
+		if pending != 0 {
+			b = append(b, pending, ' ')
+			pending = 0
+		}
+		b = appendToken(b, t.t, src[t.off:t.end])
+		b = append(b, ' ')
+	}
+	return b
 }
 
 // tok is one scanned token.
@@ -277,6 +305,7 @@ func funcDecl(src []byte, toks []tok, i int) (Decl, int) {
 		return Decl{}, next
 	}
 	d.Hi = int(toks[last].end)
+	d.toks = toks[i : last+1]
 	j := i + 1
 	recv := ""
 	if j < len(toks) && toks[j].t == token.LPAREN {
@@ -380,31 +409,31 @@ func genDecl(src []byte, toks []tok, i int) ([]Decl, int) {
 		for _, s := range specs {
 			names = append(names, specNames(src, toks, s[0], s[1])...)
 		}
-		var hi int32
+		var last int
 		switch {
 		case grouped && j < len(toks):
-			hi = toks[j].end // the closing parenthesis
+			last = j // the closing parenthesis
 		case len(specs) > 0:
-			hi = toks[specs[len(specs)-1][1]].end
+			last = specs[len(specs)-1][1]
 		default:
 			return nil, end
 		}
 		if len(names) == 0 {
 			return nil, end
 		}
-		out = append(out, Decl{Kind: Const, Name: strings.Join(names, ","), Lo: int(toks[i].off), Hi: int(hi)})
+		out = append(out, Decl{Kind: Const, Name: strings.Join(names, ","), Lo: int(toks[i].off), Hi: int(toks[last].end), toks: toks[i : last+1]})
 	case token.VAR:
 		for _, s := range specs {
 			names := specNames(src, toks, s[0], s[1])
 			if len(names) == 0 {
 				continue
 			}
-			out = append(out, Decl{Kind: Var, Name: strings.Join(names, ","), Prefix: "var ", Lo: int(toks[s[0]].off), Hi: int(toks[s[1]].end)})
+			out = append(out, Decl{Kind: Var, Name: strings.Join(names, ","), Prefix: "var ", Lo: int(toks[s[0]].off), Hi: int(toks[s[1]].end), toks: toks[s[0] : s[1]+1]})
 		}
 	case token.TYPE:
 		for _, s := range specs {
 			if t := toks[s[0]]; t.t == token.IDENT && t.ident(src) != "_" {
-				out = append(out, Decl{Kind: Type, Name: t.ident(src), Prefix: "type ", Lo: int(t.off), Hi: int(toks[s[1]].end)})
+				out = append(out, Decl{Kind: Type, Name: t.ident(src), Prefix: "type ", Lo: int(t.off), Hi: int(toks[s[1]].end), toks: toks[s[0] : s[1]+1]})
 			}
 		}
 	}
