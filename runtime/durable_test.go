@@ -201,7 +201,6 @@ type versioned struct {
 	flow, square, label *runtime.Def
 	title               string
 	failAt              int // > 0: the body fails before step failAt, as a crash would end it
-	opts                []runtime.Option
 
 	mu  sync.Mutex
 	ran []string // "square 3", "label 3": the task bodies that ran

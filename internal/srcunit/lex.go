@@ -30,10 +30,9 @@ type lexer struct {
 // token.SEMICOLON, token.ILLEGAL), its source [off, end), and the lines it
 // starts and ends on. An inserted semicolon has off == end.
 type lexTok struct {
-	t                  token.Token
-	off, end           int
-	line, endLine      int
-	inserted, newlines bool // newlines: a general comment spanning lines
+	t             token.Token
+	off, end      int
+	line, endLine int
 }
 
 func newLexer(src []byte) *lexer {
@@ -53,7 +52,7 @@ func (l *lexer) next() lexTok {
 	if l.semiAfterComment >= 0 {
 		off := l.semiAfterComment
 		l.semiAfterComment = -1
-		return lexTok{t: token.SEMICOLON, off: off, end: off, line: l.line, endLine: l.line, inserted: true}
+		return lexTok{t: token.SEMICOLON, off: off, end: off, line: l.line, endLine: l.line}
 	}
 	for l.off < len(src) {
 		c := src[l.off]
@@ -61,7 +60,7 @@ func (l *lexer) next() lexTok {
 		case c == '\n':
 			if l.insertSemi {
 				l.insertSemi = false
-				t := lexTok{t: token.SEMICOLON, off: l.off, end: l.off, line: l.line, endLine: l.line, inserted: true}
+				t := lexTok{t: token.SEMICOLON, off: l.off, end: l.off, line: l.line, endLine: l.line}
 				l.line++
 				l.off++
 				return t
@@ -78,7 +77,7 @@ func (l *lexer) next() lexTok {
 	}
 	if l.insertSemi {
 		l.insertSemi = false
-		return lexTok{t: token.SEMICOLON, off: l.off, end: l.off, line: l.line, endLine: l.line, inserted: true}
+		return lexTok{t: token.SEMICOLON, off: l.off, end: l.off, line: l.line, endLine: l.line}
 	}
 	return lexTok{t: token.EOF, off: len(src), end: len(src), line: l.line, endLine: l.line}
 }
@@ -127,7 +126,6 @@ func (l *lexer) comment() lexTok {
 	l.off = i
 	t.end, t.endLine = i, l.line
 	if firstNL >= 0 {
-		t.newlines = true
 		if l.insertSemi {
 			l.insertSemi = false
 			l.semiAfterComment = firstNL
