@@ -1,11 +1,10 @@
 package main
 
-// The "config" and "block" subcommands: they read and change the profile
-// file $RESULTGEN_HOME/config.toml through runtime/settings.
+// The "config" subcommand: it reads and changes the profile file
+// $RESULTGEN_HOME/config.toml through runtime/settings.
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -15,7 +14,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/resultgen/resultgen/runtime/settings"
-	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 const configUsage = `Usage:
@@ -39,32 +37,6 @@ Examples:
 
 S3 credentials are not settings: they come from the standard AWS variables
 (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE) and files.
-`
-
-const blockUsage = `Usage:
-  resultgen block ls                                   list the named storage blocks
-  resultgen block create s3/NAME --url s3://BUCKET/PREFIX [--endpoint URL] [--region R] [--insecure] [--force]
-  resultgen block create local/NAME --path DIR [--force]
-  resultgen block rm TYPE/NAME [TYPE/NAME ...]
-
-A block is a named storage kept in $RESULTGEN_HOME/config.toml. Directives
-(//result:task storage=s3/prod) and RESULTGEN_DEFAULT_RESULT_STORAGE name
-blocks by their slug TYPE/NAME: TYPE is s3 or local, NAME is made of a-z, 0-9,
-'.', '_' and '-' and starts with a letter or digit.
-
-Examples:
-  resultgen block create s3/prod --url s3://results/team-a
-  resultgen block create s3/dev --url s3://results/dev --endpoint http://127.0.0.1:9000
-  resultgen block create local/scratch --path /srv/scratch
-  resultgen block ls
-  resultgen block rm s3/dev
-
-Blocks never hold credentials: S3 credentials come from the standard AWS
-variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
-AWS_PROFILE) and files (~/.aws/credentials). An endpoint is
-http://HOST:PORT (plain HTTP), https://HOST:PORT (TLS) or a bare HOST:PORT
-(TLS, or plain HTTP with --insecure); one left out comes from
-AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, a region from AWS_REGION.
 `
 
 // configHelp is configUsage with the list of settings filled in.
@@ -261,162 +233,9 @@ func configView(c *cmdEnv, args []string) error {
 	return nil
 }
 
-// printBlocks lists blocks as a table, or says there are none.
-func printBlocks(w io.Writer, blocks []settings.Block, profile string) {
-	if len(blocks) == 0 {
-		fmt.Fprintf(w, "no blocks in %s; create one with: resultgen block create s3/NAME --url s3://BUCKET/PREFIX\n", profile)
-		return
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "BLOCK\tLOCATION\tENDPOINT\tREGION\tINSECURE")
-	for _, b := range blocks {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\n", b.Slug, storage.Redact(b.URL), dash(storage.Redact(b.Endpoint)), dash(b.Region), b.PlainHTTP())
-	}
-	tw.Flush()
-}
-
 func dash(s string) string {
 	if s == "" {
 		return "-"
 	}
 	return s
-}
-
-func blockList(c *cmdEnv, args []string) error {
-	fs := c.flags(blockUsage)
-	if err := fs.parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("takes no arguments, got %q", fs.Args())
-	}
-	p, err := openProfile()
-	if err != nil {
-		return err
-	}
-	printBlocks(c.stdout, p.Blocks(), p.Path())
-	return nil
-}
-
-func blockCreate(c *cmdEnv, args []string) error {
-	if err := refuseCredentials(args); err != nil {
-		return err
-	}
-	fs := c.flags(blockUsage)
-	url := fs.String("url", "", "s3 blocks: the bucket and prefix, `s3://BUCKET/PREFIX`")
-	path := fs.String("path", "", "local blocks: the `folder` (a relative one is made absolute)")
-	endpoint := fs.String("endpoint", "", "s3 blocks: the server, `URL` http://HOST:PORT, https://HOST:PORT or HOST:PORT (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS)")
-	region := fs.String("region", "", "s3 blocks: the `region` (default: AWS_REGION)")
-	insecure := fs.Bool("insecure", false, "s3 blocks: plain HTTP instead of HTTPS for a bare HOST:PORT endpoint")
-	force := fs.Bool("force", false, "replace a block with the same slug")
-	pos, err := fs.parseInterspersed(args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("want one TYPE/NAME, got %d arguments (see resultgen block -h)", len(pos))
-	}
-	slug := pos[0]
-	typ, _, err := settings.ParseSlug(slug)
-	if err != nil {
-		return usageError{err}
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	b := settings.Block{Slug: slug, Endpoint: *endpoint, Region: *region, Insecure: *insecure}
-	switch typ {
-	case settings.BlockS3:
-		if set["path"] {
-			return usagef("--path is for local blocks; an s3 block takes --url s3://BUCKET/PREFIX")
-		}
-		if *url == "" {
-			return usagef("an s3 block needs --url s3://BUCKET/PREFIX")
-		}
-		b.URL = *url
-		// Only here can --insecure=false be told from no --insecure.
-		if err := b.CheckEndpoint(set["insecure"]); err != nil {
-			return usageError{err}
-		}
-	case settings.BlockLocal:
-		for _, f := range []string{"url", "endpoint", "region", "insecure"} {
-			if set[f] {
-				return usagef("--%s is for s3 blocks; a local block takes --path DIR", f)
-			}
-		}
-		if *path == "" {
-			return usagef("a local block needs --path DIR")
-		}
-		b.URL = *path
-	}
-	p, err := openProfile()
-	if err != nil {
-		return err
-	}
-	old, exists := p.Block(slug)
-	if exists && !*force {
-		return fmt.Errorf("block %s already exists (%s); pass --force to replace it, or remove it first with resultgen block rm %s", slug, old.URL, slug)
-	}
-	if err := p.SetBlock(b); err != nil {
-		return usageError{err}
-	}
-	if err := p.Save(); err != nil {
-		return err
-	}
-	verb := "created"
-	if exists {
-		verb = "replaced"
-	}
-	nb, _ := p.Block(slug)
-	fmt.Fprintf(c.stdout, "%s block %s (%s) in %s\n", verb, slug, storage.Redact(nb.URL), p.Path())
-	return nil
-}
-
-func blockRemove(c *cmdEnv, args []string) error {
-	fs := c.flags(blockUsage)
-	pos, err := fs.parseInterspersed(args)
-	if err != nil {
-		return err
-	}
-	if len(pos) == 0 {
-		return usagef("no TYPE/NAME given (see resultgen block -h)")
-	}
-	pos = slices.Compact(slices.Sorted(slices.Values(pos)))
-	for _, slug := range pos {
-		if _, _, err := settings.ParseSlug(slug); err != nil {
-			return usageError{err}
-		}
-	}
-	p, err := openProfile()
-	if err != nil {
-		return err
-	}
-	// Check every slug first, so an unknown one removes nothing and the
-	// error names all the blocks there are.
-	for _, slug := range pos {
-		if _, ok := p.Block(slug); !ok {
-			err := p.RemoveBlock(slug)
-			if len(pos) > 1 {
-				err = fmt.Errorf("%w\nnothing removed", err)
-			}
-			return err
-		}
-	}
-	for _, slug := range pos {
-		if err := p.RemoveBlock(slug); err != nil {
-			return err
-		}
-	}
-	if err := p.Save(); err != nil {
-		return err
-	}
-	for _, slug := range pos {
-		fmt.Fprintf(c.stdout, "removed block %s from %s\n", slug, p.Path())
-		if v, _ := p.Get(settings.DefaultStorage); v == slug {
-			fmt.Fprintf(c.stderr, "note: %s in the profile still names %s; change it with resultgen config set or unset\n", settings.DefaultStorage, slug)
-		}
-		if v, _ := os.LookupEnv(settings.DefaultStorage); v == slug {
-			fmt.Fprintf(c.stderr, "note: %s in the environment still names %s\n", settings.DefaultStorage, slug)
-		}
-	}
-	return nil
 }

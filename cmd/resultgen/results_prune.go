@@ -1,0 +1,158 @@
+package main
+
+// resultgen results prune.
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/internal/results"
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+func resultsPrune(c *cmdEnv, args []string) error {
+	fs := c.flags(resultsUsage)
+	spec := storageFlag(fs)
+	expired := fs.Bool("expired", false, "remove records whose expiration has passed")
+	var age ageFlag
+	fs.Var(&age, "older-than", "remove records created more than `DURATION` ago (36h, 30d, 1d12h)")
+	task := fs.String("task", "", "remove only records of the task or flow `NAME`")
+	flow := fs.String("flow", "", "remove only records of the flow `NAME` (or flow run) and of its tasks")
+	prefix := fs.String("prefix", "", "remove only records whose keys start with `P`")
+	tmp := fs.Bool("tmp", false, "remove the store's stale temporary files and idle lock files")
+	dryRun := fs.Bool("dry-run", false, "print what would be removed; remove nothing")
+	uploads := fs.Bool("uploads", false, "abort the store's incomplete uploads started more than -older-than ago (S3), not records")
+	stale := fs.Bool("stale", false, "remove the records the code of PACKAGES can no longer produce")
+	tags := fs.String("tags", "", "with -stale: comma-separated build `tags` for loading PACKAGES")
+	verbose := fs.Bool("v", false, "with -stale: print progress of loading PACKAGES on stderr")
+	var maxSize sizeFlag
+	fs.Var(&maxSize, "max-size", "remove the least recently used records until they take at most `SIZE` (500MB, 2GiB)")
+	pos, err := fs.parseInterspersed(args)
+	if err != nil {
+		return err
+	}
+	if maxSize.set {
+		if *expired || age.set || *task != "" || *flow != "" || *stale || *tmp || *uploads {
+			return usagef("-max-size goes alone (with -prefix, -storage and -dry-run)")
+		}
+		if len(pos) > 0 {
+			return usagef("-max-size takes no arguments")
+		}
+		if err := checkPrefix(*prefix); err != nil {
+			return err
+		}
+		return pruneToSize(c, *spec, *prefix, maxSize.n, *dryRun)
+	}
+	var staleFn func(record.Meta) (bool, string)
+	if *stale {
+		if *uploads {
+			return usagef("-stale selects records, -uploads uploads: not both")
+		}
+		if staleFn, err = staleChecker(c, *tags, *verbose, pos); err != nil {
+			return err
+		}
+		pos = nil
+	} else if *tags != "" || *verbose {
+		return usagef("-tags and -v go with -stale")
+	}
+	if len(pos) > 0 {
+		return usagef("takes no arguments, got %q (to remove given keys use resultgen results rm)", pos)
+	}
+	if *uploads {
+		switch {
+		case *expired || *task != "" || *flow != "":
+			return usagef("-uploads aborts incomplete uploads by age: -expired and -task select records, not uploads")
+		case !age.set:
+			return usagef("-uploads needs -older-than D (24h leaves uploads in progress alone; 0s aborts all)")
+		}
+		if err := checkPrefix(*prefix); err != nil {
+			return err
+		}
+		return pruneUploads(c, *spec, *prefix, age.d, *dryRun)
+	}
+	if age.set && age.d == 0 {
+		return usagef("invalid value \"0\" for flag -older-than: must be positive for records")
+	}
+	crit := results.Criteria{Expired: *expired, OlderThan: age.d, Task: *task, Flow: *flow, Prefix: *prefix, Stale: staleFn}
+	records := true
+	if err := crit.Validate(); err != nil {
+		if !*tmp || !errors.Is(err, results.ErrNoCriteria) {
+			if errors.Is(err, results.ErrNoCriteria) {
+				err = fmt.Errorf("%w, or -tmp", err)
+			}
+			return usageError{err}
+		}
+		records = false // -tmp alone
+	}
+	st, done, err := resultsStore(c, *spec)
+	if err != nil {
+		return err
+	}
+	defer done()
+
+	p := newPruning(c, st, *dryRun, "remove", "removed", "from")
+	if *tmp {
+		var kept int
+		drain(p, results.PruneTemps(c.ctx, st, results.PruneOptions{DryRun: *dryRun}), prunedErr, func(r results.Pruned) {
+			if r.Removed || (*dryRun && r.Temp.Stale) {
+				p.n++
+				fmt.Fprintf(c.stdout, "%s %s (%s %s)\n", p.did(), r.Key, r.Temp.Kind, r.Why)
+			} else {
+				kept++
+				c.logf("kept %s (%s %s)", r.Key, r.Temp.Kind, r.Why)
+			}
+		})
+		err := p.summary(plural(p.n, "temporary file"), fmt.Sprintf(", kept %d (in use or too young)", kept), "file")
+		if !records {
+			return err
+		}
+		p.n = 0
+	}
+	drain(p, results.Prune(c.ctx, st, crit, results.PruneOptions{DryRun: *dryRun}), prunedErr, func(r results.Pruned) {
+		p.n++
+		fmt.Fprintf(c.stdout, "%s %s (%s)\n", p.did(), r.Key, r.Why)
+	})
+	return p.summary(plural(p.n, "record"), "", "record")
+}
+
+// pruneUploads is "prune -uploads".
+func pruneUploads(c *cmdEnv, spec, prefix string, olderThan time.Duration, dryRun bool) error {
+	st, done, err := resultsStore(c, spec)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if _, can := st.(storage.UploadLister); !can {
+		c.logf("%s keeps no incomplete uploads (only S3 stores do)", st)
+		return nil
+	}
+	p := newPruning(c, st, dryRun, "abort", "aborted", "in")
+	uploadErr := func(u results.PrunedUpload) (string, error) { return "upload of " + u.Key, u.Err }
+	drain(p, results.PruneUploads(c.ctx, st, prefix, olderThan, results.PruneOptions{DryRun: dryRun}), uploadErr, func(u results.PrunedUpload) {
+		p.n++
+		fmt.Fprintf(c.stdout, "%s upload of %s (started %s, %s ago, %s)\n", p.did(), u.Key, results.FormatTime(u.Initiated), u.Age.Round(time.Second), uploadSize(u.Size))
+	})
+	return p.summary(plural(p.n, "incomplete upload"), "", "upload")
+}
+
+// pruneToSize is "prune -max-size SIZE".
+func pruneToSize(c *cmdEnv, spec, prefix string, max int64, dryRun bool) error {
+	st, done, err := resultsStore(c, spec)
+	if err != nil {
+		return err
+	}
+	defer done()
+	p := newPruning(c, st, dryRun, "remove", "removed", "from")
+	var freed int64
+	drain(p, results.PruneToSize(c.ctx, st, prefix, max, results.PruneOptions{DryRun: dryRun}), prunedErr, func(r results.Pruned) {
+		p.n++
+		freed += r.ObjectSize
+		fmt.Fprintf(c.stdout, "%s %s (%s)\n", p.did(), r.Key, r.Why)
+	})
+	return p.summary(plural(p.n, "record")+" ("+results.FormatSize(freed)+")", "", "record")
+}
+
+// prunedErr is a pruned record's failure, for drain.
+func prunedErr(r results.Pruned) (string, error) { return r.Key, r.Err }

@@ -1,0 +1,114 @@
+package main
+
+// resultgen results rm.
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/resultgen/resultgen/internal/results"
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+func resultsRemove(c *cmdEnv, args []string) error {
+	fs := c.flags(resultsUsage)
+	spec := storageFlag(fs)
+	force := fs.Bool("force", false, "also remove objects that are not resultgen records")
+	flowRun := fs.String("flow-run", "", "remove every record of the flow run `ID`")
+	task := fs.String("task", "", "remove every record of the task or flow `NAME`")
+	flow := fs.String("flow", "", "remove the records of the flow `NAME` (or flow run) and of its tasks")
+	dryRun := fs.Bool("dry-run", false, "with -task, -flow or -flow-run: print what would be removed; remove nothing")
+	keys, err := fs.parseInterspersed(args)
+	if err != nil {
+		return err
+	}
+	if *flowRun != "" {
+		if len(keys) > 0 || *force || *task != "" || *flow != "" {
+			return usagef("-flow-run takes no KEY, -task, -flow or -force")
+		}
+		return removeFlowRun(c, *spec, *flowRun, *dryRun)
+	}
+	if *task != "" || *flow != "" {
+		if len(keys) > 0 || *force {
+			return usagef("give KEYs, or -task / -flow, not both (and -force only with KEYs)")
+		}
+		return removeSelected(c, *spec, results.Criteria{Task: *task, Flow: *flow}, *dryRun)
+	}
+	if *dryRun {
+		return usagef("-dry-run goes with -task, -flow or -flow-run")
+	}
+	if len(keys) == 0 {
+		return usagef("no KEY given (see resultgen results -h)")
+	}
+	if err := invalidKeys(keys...); err != nil {
+		return usageError{errors.Join(err, errors.New("nothing removed"))}
+	}
+	st, done, err := resultsStore(c, *spec)
+	if err != nil {
+		return err
+	}
+	defer done()
+
+	removed, err := results.Remove(c.ctx, st, keys, results.RemoveOptions{Force: *force})
+	for _, k := range removed {
+		fmt.Fprintf(c.stdout, "removed %s\n", storage.Location(st, k))
+	}
+	if err != nil && len(removed) == 0 {
+		return fmt.Errorf("%w\nnothing removed", err)
+	}
+	return err
+}
+
+// removeFlowRun removes the records of flow run id: "results rm -flow-run".
+func removeFlowRun(c *cmdEnv, spec, id string, dryRun bool) error {
+	st, done, err := resultsStore(c, spec)
+	if err != nil {
+		return err
+	}
+	defer done()
+	var keys []string
+	for e, err := range results.List(c.ctx, st, results.ListOptions{FlowRun: id}) {
+		if err != nil {
+			return fmt.Errorf("%s: %w", st, err)
+		}
+		keys = append(keys, e.Key)
+	}
+	if len(keys) == 0 {
+		fmt.Fprintf(c.stderr, "no records of flow run %q in %s\n", id, st)
+		return nil
+	}
+	if dryRun {
+		for _, k := range keys {
+			fmt.Fprintf(c.stdout, "would remove %s\n", storage.Location(st, k))
+		}
+		return nil
+	}
+	removed, err := results.Remove(c.ctx, st, keys, results.RemoveOptions{})
+	for _, k := range removed {
+		fmt.Fprintf(c.stdout, "removed %s\n", storage.Location(st, k))
+	}
+	return err
+}
+
+// removeSelected is "rm -task NAME" and "rm -flow NAME".
+func removeSelected(c *cmdEnv, spec string, crit results.Criteria, dryRun bool) error {
+	st, done, err := resultsStore(c, spec)
+	if err != nil {
+		return err
+	}
+	defer done()
+	p := newPruning(c, st, dryRun, "remove", "removed", "from")
+	var fns []string
+	drain(p, results.Prune(c.ctx, st, crit, results.PruneOptions{DryRun: dryRun}), prunedErr, func(r results.Pruned) {
+		p.n++
+		fns = append(fns, r.Meta.Func)
+		fmt.Fprintf(c.stdout, "%s %s (%s)\n", p.did(), r.Key, r.Why)
+	})
+	if !dryRun && p.ok && p.failed == 0 && crit.Task != "" {
+		// nothing of the task is left: its index goes too
+		if err := results.RemoveIndexes(c.ctx, st, fns); err != nil {
+			c.logf("task index: %v", err)
+		}
+	}
+	return p.summary(plural(p.n, "record"), "", "record")
+}

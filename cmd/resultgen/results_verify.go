@@ -1,0 +1,171 @@
+package main
+
+// resultgen results verify.
+
+import (
+	"fmt"
+	"io"
+	"iter"
+	"strings"
+	"time"
+
+	"github.com/resultgen/resultgen/internal/results"
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// verifyProgress reports verify's progress on stderr every `every` records
+// or `interval`, whichever comes first.
+type verifyProgress struct {
+	w        io.Writer
+	every    int
+	interval time.Duration
+	now      func() time.Time
+
+	start, last time.Time
+	n, bad      int
+	bytes       int64
+}
+
+func (p *verifyProgress) add(c results.Check, failed bool) {
+	if p.start.IsZero() {
+		p.start = p.now()
+		p.last = p.start
+	}
+	p.n++
+	p.bytes += c.Read
+	if failed {
+		p.bad++
+	}
+	t := p.now()
+	if p.n%p.every == 0 || t.Sub(p.last) >= p.interval {
+		p.last = t
+		fmt.Fprintf(p.w, "verify: %d checked, %d failed, %s read, %s\n", p.n, p.bad, results.FormatSize(p.bytes), t.Sub(p.start).Round(time.Second))
+	}
+}
+
+func resultsVerify(c *cmdEnv, args []string) error {
+	fs := c.flags(resultsUsage)
+	spec := storageFlag(fs)
+	prefix := fs.String("prefix", "", "only keys starting with `P` (when no KEY is named)")
+	quiet := fs.Bool("q", false, "print only the records with a problem")
+	keys, err := fs.parseInterspersed(args)
+	if err != nil {
+		return err
+	}
+	if len(keys) > 0 && *prefix != "" {
+		return usagef("give KEYs or -prefix, not both")
+	}
+	if err := checkPrefix(*prefix); err != nil {
+		return err
+	}
+	st, done, err := resultsStore(c, *spec, keys...)
+	if err != nil {
+		return err
+	}
+	defer done()
+
+	named := len(keys) > 0
+	var checks iter.Seq2[results.Check, error]
+	if named {
+		checks = func(yield func(results.Check, error) bool) {
+			for _, k := range keys {
+				if !yield(results.VerifyKey(c.ctx, st, k), nil) {
+					return
+				}
+			}
+		}
+	} else {
+		checks = results.Verify(c.ctx, st, results.VerifyOptions{Prefix: *prefix})
+	}
+	progress := &verifyProgress{w: c.stderr, every: 1000, interval: 5 * time.Second, now: time.Now}
+	var intact, failed, foreign int
+	ok := true // false: the store could not be listed, or keeps stale uploads
+	for chk, err := range checks {
+		if err != nil {
+			c.logf("%s: %v", st, err)
+			ok = false
+			break
+		}
+		// Every object at a record key that is not an intact record fails:
+		// a foreign one too, since every run of its key fails on it.
+		prob := chk.Problem()
+		if prob == results.ProblemNone {
+			intact++
+			if !*quiet {
+				fmt.Fprintf(c.stdout, "OK\t%s\t%s\n", chk.Key, results.FormatSize(chk.Meta.Size))
+			}
+		} else {
+			failed++
+			if prob == results.ProblemNotRecord {
+				foreign++
+			}
+			fmt.Fprintf(c.stdout, "%s\t%s\t%v\n", strings.ToUpper(string(prob)), chk.Key, chk.Err)
+		}
+		progress.add(chk, prob != results.ProblemNone)
+	}
+	if foreign > 0 {
+		c.logf("%s %s not resultgen records, or none it can show it wrote (NOT A RECORD above); resultgen never overwrites them, "+
+			"so every run of their keys fails: move them away, or remove them with resultgen results rm -force KEY",
+			plural(foreign, "object"), isAre(foreign))
+	}
+	// The lines above are the report; errReported fails the command.
+	if !named && ok {
+		uploads, stale, listed := verifyUploads(c, st, *prefix, *quiet)
+		ok = listed && stale == 0
+		if uploads > 0 && intact+failed == 0 {
+			c.logf("no records in %s", st)
+			return reported(ok)
+		}
+	}
+	if intact+failed == 0 && ok {
+		c.logf("no records in %s", st)
+		return nil
+	}
+	c.logf("%d intact, %d with problems", intact, failed)
+	return reported(ok && failed == 0)
+}
+
+// verifyUploads prints the incomplete uploads of st under prefix (only the
+// stale ones when quiet) and a summary on stderr; ok is false when they
+// could not be listed.
+func verifyUploads(c *cmdEnv, st storage.Storage, prefix string, quiet bool) (n, stale int, ok bool) {
+	ups, can := results.Uploads(c.ctx, st, prefix, time.Time{})
+	if !can {
+		return 0, 0, true
+	}
+	for u, err := range ups {
+		if err != nil {
+			c.logf("%s: incomplete uploads: %v", st, err)
+			return n, stale, false
+		}
+		n++
+		label := "UPLOAD"
+		if u.Stale {
+			label = "STALE UPLOAD"
+			stale++
+		} else if quiet {
+			continue
+		}
+		fmt.Fprintf(c.stdout, "%s\t%s\tstarted %s, %s ago\t%s\n", label, u.Key, results.FormatTime(u.Initiated), u.Age.Round(time.Second), uploadSize(u.Size))
+	}
+	if n > 0 {
+		c.logf("%s (%d older than %s); abort them with resultgen results prune -uploads -older-than %s, or let an S3 lifecycle rule do it",
+			plural(n, "incomplete upload"), stale, formatAge(results.StaleUploadAge), formatAge(results.StaleUploadAge))
+	}
+	return n, stale, true
+}
+
+func uploadSize(n int64) string {
+	if n < 0 {
+		return "size unknown"
+	}
+	return results.FormatSize(n)
+}
+
+// formatAge renders whole hours as "24h", else as a Go duration.
+func formatAge(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return d.String()
+}
