@@ -16,34 +16,74 @@ import (
 
 const blockUsage = `Usage:
   resultgen block ls                                   list the named storage blocks
-  resultgen block create s3/NAME --url s3://BUCKET/PREFIX [--endpoint URL] [--region R] [--insecure] [--force]
-  resultgen block create local/NAME --path DIR [--force]
+  resultgen block create s3/NAME -url s3://BUCKET/PREFIX [-endpoint URL] [-region R] [-insecure] [-create-bucket] [-force]
+  resultgen block create local/NAME -path DIR [-force]
   resultgen block rm TYPE/NAME [TYPE/NAME ...]
 
 A block is a named storage kept in $RESULTGEN_HOME/config.toml. Directives
 (//result:task storage=s3/prod) and RESULTGEN_DEFAULT_RESULT_STORAGE name
 blocks by their slug TYPE/NAME: TYPE is s3 or local, NAME is made of a-z, 0-9,
 '.', '_' and '-' and starts with a letter or digit.
+` + blockCredentials + `
+"resultgen block COMMAND -h" prints the help of one command with its flags.
 
 Examples:
-  resultgen block create s3/prod --url s3://results/team-a
-  resultgen block create s3/dev --url s3://results/dev --endpoint http://127.0.0.1:9000
-  resultgen block create local/scratch --path /srv/scratch
+  resultgen block create s3/prod -url s3://results/team-a
+  resultgen block create s3/dev -url s3://results/dev -endpoint http://127.0.0.1:9000 -create-bucket
+  resultgen block create local/scratch -path /srv/scratch
   resultgen block ls
   resultgen block rm s3/dev
+`
 
+const blockCredentials = `
 Blocks never hold credentials: S3 credentials come from the standard AWS
 variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 AWS_PROFILE) and files (~/.aws/credentials). An endpoint is
 http://HOST:PORT (plain HTTP), https://HOST:PORT (TLS) or a bare HOST:PORT
-(TLS, or plain HTTP with --insecure); one left out comes from
+(TLS, or plain HTTP with -insecure); one left out comes from
 AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, a region from AWS_REGION.
+`
+
+const blockLsUsage = `Usage:
+  resultgen block ls
+
+ls lists the profile's named storage blocks: slug, location, endpoint,
+region and whether the endpoint is plain HTTP.
+
+Examples:
+  resultgen block ls
+`
+
+const blockCreateUsage = `Usage:
+  resultgen block create s3/NAME -url s3://BUCKET/PREFIX [-endpoint URL] [-region R] [-insecure] [-create-bucket] [-force]
+  resultgen block create local/NAME -path DIR [-force]
+
+create adds the block TYPE/NAME to the profile $RESULTGEN_HOME/config.toml
+(-force: replacing one of the same slug). -create-bucket also makes the
+block's bucket on its server when it does not exist yet (with the
+credentials of the environment), and says when it exists already; without it
+nothing is sent to the server.
+` + blockCredentials + `
+Examples:
+  resultgen block create s3/prod -url s3://results/team-a
+  resultgen block create s3/dev -url s3://results/dev -endpoint http://127.0.0.1:9000 -create-bucket
+  resultgen block create local/scratch -path /srv/scratch
+`
+
+const blockRmUsage = `Usage:
+  resultgen block rm TYPE/NAME [TYPE/NAME ...]
+
+rm removes blocks from the profile; nothing is removed when one of them does
+not exist. The records in their stores stay.
+
+Examples:
+  resultgen block rm s3/dev
 `
 
 // printBlocks lists blocks as a table, or says there are none.
 func printBlocks(w io.Writer, blocks []settings.Block, profile string) {
 	if len(blocks) == 0 {
-		fmt.Fprintf(w, "no blocks in %s; create one with: resultgen block create s3/NAME --url s3://BUCKET/PREFIX\n", profile)
+		fmt.Fprintf(w, "no blocks in %s; create one with: resultgen block create s3/NAME -url s3://BUCKET/PREFIX\n", profile)
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -55,7 +95,7 @@ func printBlocks(w io.Writer, blocks []settings.Block, profile string) {
 }
 
 func blockList(c *cmdEnv, args []string) error {
-	fs := c.flags(blockUsage)
+	fs := c.flags()
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -74,7 +114,7 @@ func blockCreate(c *cmdEnv, args []string) error {
 	if err := refuseCredentials(args); err != nil {
 		return err
 	}
-	fs := c.flags(blockUsage)
+	fs := c.flags()
 	url := fs.String("url", "", "s3 blocks: the bucket and prefix, `s3://BUCKET/PREFIX`")
 	path := fs.String("path", "", "local blocks: the `folder` (a relative one is made absolute)")
 	endpoint := fs.String("endpoint", "", "s3 blocks: the server, `URL` http://HOST:PORT, https://HOST:PORT or HOST:PORT (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS)")
@@ -99,24 +139,24 @@ func blockCreate(c *cmdEnv, args []string) error {
 	switch typ {
 	case settings.BlockS3:
 		if set["path"] {
-			return usagef("--path is for local blocks; an s3 block takes --url s3://BUCKET/PREFIX")
+			return usagef("-path is for local blocks; an s3 block takes -url s3://BUCKET/PREFIX")
 		}
 		if *url == "" {
-			return usagef("an s3 block needs --url s3://BUCKET/PREFIX")
+			return usagef("an s3 block needs -url s3://BUCKET/PREFIX")
 		}
 		b.URL = *url
-		// Only here can --insecure=false be told from no --insecure.
+		// Only here can -insecure=false be told from no -insecure.
 		if err := b.CheckEndpoint(set["insecure"]); err != nil {
 			return usageError{err}
 		}
 	case settings.BlockLocal:
 		for _, f := range []string{"url", "endpoint", "region", "insecure"} {
 			if set[f] {
-				return usagef("--%s is for s3 blocks; a local block takes --path DIR", f)
+				return usagef("-%s is for s3 blocks; a local block takes -path DIR", f)
 			}
 		}
 		if *path == "" {
-			return usagef("a local block needs --path DIR")
+			return usagef("a local block needs -path DIR")
 		}
 		b.URL = *path
 	}
@@ -126,7 +166,7 @@ func blockCreate(c *cmdEnv, args []string) error {
 	}
 	old, exists := p.Block(slug)
 	if exists && !*force {
-		return fmt.Errorf("block %s already exists (%s); pass --force to replace it, or remove it first with resultgen block rm %s", slug, old.URL, slug)
+		return fmt.Errorf("block %s already exists (%s); pass -force to replace it, or remove it first with resultgen block rm %s", slug, old.URL, slug)
 	}
 	if err := p.SetBlock(b); err != nil {
 		return usageError{err}
@@ -144,7 +184,7 @@ func blockCreate(c *cmdEnv, args []string) error {
 }
 
 func blockRemove(c *cmdEnv, args []string) error {
-	fs := c.flags(blockUsage)
+	fs := c.flags()
 	pos, err := fs.parseInterspersed(args)
 	if err != nil {
 		return err

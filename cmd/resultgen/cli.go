@@ -14,6 +14,8 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+
+	"github.com/resultgen/resultgen/internal/suggest"
 )
 
 // Exit codes.
@@ -54,6 +56,7 @@ func (e helpError) Error() string { return "help requested" }
 type cmdEnv struct {
 	ctx            context.Context
 	name           string // "resultgen results ls": the prefix of its messages
+	help           string // the command's help, which -h prints with its flags
 	stdout, stderr io.Writer
 }
 
@@ -71,7 +74,11 @@ type cmdFunc func(c *cmdEnv, args []string) error
 type command struct {
 	names []string // the name, then aliases
 	run   cmdFunc
+	help  func() string // its own help: synopsis, what it does, examples
 }
+
+// text returns help for a command with a constant help text.
+func text(s string) func() string { return func() string { return s } }
 
 // group is a command with subcommands: "resultgen results ls".
 type group struct {
@@ -81,23 +88,46 @@ type group struct {
 
 var groups = map[string]group{
 	"config": {help: configHelp, commands: []command{
-		{[]string{"set"}, configSet},
-		{[]string{"unset"}, configUnset},
-		{[]string{"view"}, configView},
+		{[]string{"set"}, configSet, configSetHelp},
+		{[]string{"unset"}, configUnset, text(configUnsetUsage)},
+		{[]string{"view"}, configView, text(configViewUsage)},
 	}},
-	"block": {help: func() string { return blockUsage }, commands: []command{
-		{[]string{"ls", "list"}, blockList},
-		{[]string{"create"}, blockCreate},
-		{[]string{"rm", "remove"}, blockRemove},
+	"block": {help: text(blockUsage), commands: []command{
+		{[]string{"ls", "list"}, blockList, text(blockLsUsage)},
+		{[]string{"create"}, blockCreate, text(blockCreateUsage)},
+		{[]string{"rm", "remove"}, blockRemove, text(blockRmUsage)},
 	}},
-	"results": {help: func() string { return resultsUsage }, commands: []command{
-		{[]string{"ls", "list"}, resultsList},
-		{[]string{"show"}, resultsShow},
-		{[]string{"diff"}, resultsDiff},
-		{[]string{"verify"}, resultsVerify},
-		{[]string{"rm", "remove"}, resultsRemove},
-		{[]string{"prune"}, resultsPrune},
+	"results": {help: text(resultsUsage), commands: []command{
+		{[]string{"ls", "list"}, resultsList, text(resultsLsUsage)},
+		{[]string{"show"}, resultsShow, text(resultsShowUsage)},
+		{[]string{"diff"}, resultsDiff, text(resultsDiffUsage)},
+		{[]string{"verify"}, resultsVerify, text(resultsVerifyUsage)},
+		{[]string{"rm", "remove"}, resultsRemove, text(resultsRmUsage)},
+		{[]string{"prune"}, resultsPrune, text(resultsPruneUsage)},
 	}},
+}
+
+// topCommands are the names resultgen's first argument may be, beside
+// packages.
+func topCommands() []string {
+	names := []string{"check", "review", "help"}
+	for name := range groups {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// bareWord matches a first argument that can only be meant as a command:
+// a package pattern has a dot or a slash (".", "./...", "example.com/x"),
+// and a bare standard library path is no package to generate.
+func bareWord(s string) bool {
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && r != '-' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func isHelp(arg string) bool {
@@ -125,6 +155,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 // resolve finds the command args name, sets c.name to it, and returns it
 // with its arguments.
 func resolve(c *cmdEnv, args []string) (cmdFunc, []string, error) {
+	c.help = usage
 	if len(args) == 0 {
 		return runGenerate, args, nil
 	}
@@ -132,14 +163,20 @@ func resolve(c *cmdEnv, args []string) (cmdFunc, []string, error) {
 	case isHelp(name):
 		return nil, nil, helpError{text: usage, asked: true}
 	case name == "check":
-		c.name = "resultgen check"
+		c.name, c.help = "resultgen check", checkUsage
 		return runCheck, args[1:], nil
 	case name == "review":
-		c.name = "resultgen review"
+		c.name, c.help = "resultgen review", reviewUsage
 		return runReview, args[1:], nil
 	}
 	g, ok := groups[args[0]]
 	if !ok {
+		if bareWord(args[0]) {
+			if hint := suggest.DidYouMean(args[0], topCommands()); hint != "" {
+				return nil, nil, usagef("unknown command %q%s; give a command (%s) or packages to generate (see resultgen -h)",
+					args[0], hint, suggest.OrList(topCommands()))
+			}
+		}
 		return runGenerate, args, nil
 	}
 	c.name = "resultgen " + args[0]
@@ -149,16 +186,18 @@ func resolve(c *cmdEnv, args []string) (cmdFunc, []string, error) {
 	case isHelp(args[1]):
 		return nil, nil, helpError{text: g.help(), asked: true}
 	}
-	var names []string
+	var names, all []string
 	for _, cmd := range g.commands {
 		if slices.Contains(cmd.names, args[1]) {
 			c.name += " " + cmd.names[0]
+			c.help = cmd.help()
 			return cmd.run, args[2:], nil
 		}
 		names = append(names, cmd.names[0])
+		all = append(all, cmd.names...)
 	}
 	list := strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
-	return nil, nil, usagef("unknown command %q; the commands are %s (see %s -h)", args[1], list, c.name)
+	return nil, nil, usagef("unknown command %q%s; the commands are %s (see %s -h)", args[1], suggest.DidYouMean(args[1], all), list, c.name)
 }
 
 // exit prints err, one "NAME: line" per line, and returns its exit code.
@@ -192,12 +231,12 @@ type flagSet struct {
 	help string
 }
 
-// flags makes the flag set of c; help is its help text.
-func (c *cmdEnv) flags(help string) *flagSet {
+// flags makes the flag set of c, whose -h shows c's help and the flags.
+func (c *cmdEnv) flags() *flagSet {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	return &flagSet{fs, help}
+	return &flagSet{fs, c.help}
 }
 
 // parse parses args: all flags come before the arguments.
@@ -206,7 +245,7 @@ func (f *flagSet) parse(args []string) error {
 }
 
 // parseInterspersed parses flags that may come before or after the
-// positional arguments ("create s3/prod --url ..."), and returns the
+// positional arguments ("create s3/prod -url ..."), and returns the
 // positional ones.
 func (f *flagSet) parseInterspersed(args []string) ([]string, error) {
 	var pos []string

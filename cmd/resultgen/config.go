@@ -39,16 +39,56 @@ S3 credentials are not settings: they come from the standard AWS variables
 (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE) and files.
 `
 
-// configHelp is configUsage with the list of settings filled in.
-func configHelp() string {
+const configSetUsage = `Usage:
+  resultgen config set KEY=VALUE [KEY=VALUE ...]
+
+set writes settings into the profile $RESULTGEN_HOME/config.toml; a variable
+set in the environment still wins. A relative RESULTGEN_LOCAL_STORAGE_PATH is
+stored as an absolute path. Nothing is changed when one KEY=VALUE is bad.
+
+Settings:
+%s
+Examples:
+  resultgen config set RESULTGEN_RESULTS_PERSIST_BY_DEFAULT=true
+  resultgen config set RESULTGEN_DEFAULT_RESULT_STORAGE=s3/prod RESULTGEN_RESULTS_DEFAULT_SERIALIZER=json
+`
+
+const configUnsetUsage = `Usage:
+  resultgen config unset KEY [KEY ...]
+
+unset removes settings from the profile $RESULTGEN_HOME/config.toml, so
+the environment or the default decides them.
+
+Examples:
+  resultgen config unset RESULTGEN_DEFAULT_RESULT_STORAGE
+`
+
+const configViewUsage = `Usage:
+  resultgen config view
+
+view shows each setting, its value and where the value comes from (env,
+profile or default), then the profile's storage blocks.
+
+Examples:
+  resultgen config view
+`
+
+// settingsList is the settings, one "  NAME  help" line each.
+func settingsList() string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, name := range append([]string{settings.Home}, settings.Names()...) {
 		fmt.Fprintf(tw, "  %s\t%s\n", name, settings.Help(name))
 	}
 	tw.Flush()
-	return fmt.Sprintf(configUsage, b.String())
+	return b.String()
 }
+
+// configHelp is configUsage with the list of settings filled in.
+func configHelp() string { return fmt.Sprintf(configUsage, settingsList()) }
+
+// configSetHelp is configSetUsage with the list of settings filled in.
+func configSetHelp() string { return fmt.Sprintf(configSetUsage, settingsList()) }
 
 // refuseCredentials is a usage error when args hold a flag that looks like
 // it passes a credential. resultgen never takes credentials on its command
@@ -92,7 +132,7 @@ func configSet(c *cmdEnv, args []string) error {
 	if err := refuseCredentials(args); err != nil {
 		return err
 	}
-	fs := c.flags(configHelp())
+	fs := c.flags()
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -149,7 +189,7 @@ func isSlug(s string) bool {
 }
 
 func configUnset(c *cmdEnv, args []string) error {
-	fs := c.flags(configHelp())
+	fs := c.flags()
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -198,7 +238,7 @@ func configUnset(c *cmdEnv, args []string) error {
 }
 
 func configView(c *cmdEnv, args []string) error {
-	fs := c.flags(configHelp())
+	fs := c.flags()
 	if err := fs.parse(args); err != nil {
 		return err
 	}

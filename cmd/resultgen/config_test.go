@@ -282,7 +282,7 @@ func TestBlockRoundTrip(t *testing.T) {
 
 	// Creating over an existing block needs --force.
 	code, _, stderr = call("block", "create", "s3/prod", "--url", "s3://other")
-	if code != 1 || !strings.Contains(stderr, "already exists") || !strings.Contains(stderr, "--force") {
+	if code != 1 || !strings.Contains(stderr, "already exists") || !strings.Contains(stderr, "-force") {
 		t.Errorf("create existing: exit %d\n%s", code, stderr)
 	}
 	code, stdout, stderr = call("block", "create", "s3/prod", "--url", "s3://other", "--force")
@@ -370,17 +370,17 @@ func TestBlockUsageErrors(t *testing.T) {
 		wantIn []string
 	}{
 		{"no command", nil, 2, []string{"Usage:", "block create"}},
-		{"help", []string{"--help"}, 0, []string{"Examples:", "block create s3/prod --url"}},
-		{"create help", []string{"create", "-h"}, 0, []string{"Examples:", "-endpoint URL", "--endpoint http://127.0.0.1:9000"}},
+		{"help", []string{"--help"}, 0, []string{"Examples:", "block create s3/prod -url"}},
+		{"create help", []string{"create", "-h"}, 0, []string{"Examples:", "-endpoint URL", "-endpoint http://127.0.0.1:9000"}},
 		{"unknown command", []string{"add"}, 2, []string{`unknown command "add"`}},
 		{"create no slug", []string{"create", "--url", "s3://bkt"}, 2, []string{"want one TYPE/NAME"}},
 		{"create two slugs", []string{"create", "s3/a", "s3/b", "--url", "s3://bkt"}, 2, []string{"want one TYPE/NAME"}},
 		{"create bad slug", []string{"create", "s3/Prod", "--url", "s3://bkt"}, 2, []string{"invalid block slug", `"Prod"`}},
 		{"create bad type", []string{"create", "gcs/prod", "--url", "s3://bkt"}, 2, []string{`"gcs" is not s3 or local`}},
-		{"s3 without url", []string{"create", "s3/prod"}, 2, []string{"needs --url"}},
-		{"s3 with path", []string{"create", "s3/prod", "--path", "/x", "--url", "s3://bkt"}, 2, []string{"--path is for local blocks"}},
-		{"local without path", []string{"create", "local/x"}, 2, []string{"needs --path"}},
-		{"local with endpoint", []string{"create", "local/x", "--path", "/x", "--endpoint", "h:1"}, 2, []string{"--endpoint is for s3 blocks"}},
+		{"s3 without url", []string{"create", "s3/prod"}, 2, []string{"needs -url"}},
+		{"s3 with path", []string{"create", "s3/prod", "--path", "/x", "--url", "s3://bkt"}, 2, []string{"-path is for local blocks"}},
+		{"local without path", []string{"create", "local/x"}, 2, []string{"needs -path"}},
+		{"local with endpoint", []string{"create", "local/x", "--path", "/x", "--endpoint", "h:1"}, 2, []string{"-endpoint is for s3 blocks"}},
 		{"bad url", []string{"create", "s3/prod", "--url", "https://bkt/p"}, 2, []string{`blocks."s3/prod".url`, "s3://"}},
 		{"endpoint with a path", []string{"create", "s3/prod", "--url", "s3://bkt", "--endpoint", "https://h:9000/bkt"}, 2, []string{`blocks."s3/prod".endpoint`, `path "/bkt"`}},
 		{"endpoint with a query", []string{"create", "s3/prod", "--url", "s3://bkt", "--endpoint", "http://h:9000?x=1"}, 2, []string{"no query"}},

@@ -10,7 +10,7 @@ import (
 )
 
 func resultsDiff(c *cmdEnv, args []string) error {
-	fs := c.flags(resultsUsage)
+	fs := c.flags()
 	spec := storageFlag(fs)
 	keys, err := fs.parseInterspersed(args)
 	if err != nil {

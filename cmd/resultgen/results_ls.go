@@ -15,7 +15,7 @@ import (
 )
 
 func resultsList(c *cmdEnv, args []string) error {
-	fs := c.flags(resultsUsage)
+	fs := c.flags()
 	spec := storageFlag(fs)
 	prefix := fs.String("prefix", "", "only keys starting with `P`")
 	task := fs.String("task", "", "only records of the task or flow `NAME`")

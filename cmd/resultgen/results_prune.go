@@ -13,7 +13,7 @@ import (
 )
 
 func resultsPrune(c *cmdEnv, args []string) error {
-	fs := c.flags(resultsUsage)
+	fs := c.flags()
 	spec := storageFlag(fs)
 	expired := fs.Bool("expired", false, "remove records whose expiration has passed")
 	var age ageFlag

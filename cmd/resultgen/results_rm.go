@@ -11,7 +11,7 @@ import (
 )
 
 func resultsRemove(c *cmdEnv, args []string) error {
-	fs := c.flags(resultsUsage)
+	fs := c.flags()
 	spec := storageFlag(fs)
 	force := fs.Bool("force", false, "also remove objects that are not resultgen records")
 	flowRun := fs.String("flow-run", "", "remove every record of the flow run `ID`")

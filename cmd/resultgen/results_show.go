@@ -10,7 +10,7 @@ import (
 )
 
 func resultsShow(c *cmdEnv, args []string) error {
-	fs := c.flags(resultsUsage)
+	fs := c.flags()
 	spec := storageFlag(fs)
 	format := fs.String("format", "text", "output `format`: text or json")
 	withValue := fs.Bool("value", false, "also decode the value and print it as JSON")

@@ -44,7 +44,7 @@ func (p *verifyProgress) add(c results.Check, failed bool) {
 }
 
 func resultsVerify(c *cmdEnv, args []string) error {
-	fs := c.flags(resultsUsage)
+	fs := c.flags()
 	spec := storageFlag(fs)
 	prefix := fs.String("prefix", "", "only keys starting with `P` (when no KEY is named)")
 	quiet := fs.Bool("q", false, "print only the records with a problem")

@@ -30,7 +30,7 @@ Examples:
 
 // runReview is "resultgen review": it prints the report.
 func runReview(c *cmdEnv, args []string) error {
-	fl := c.flags(reviewUsage)
+	fl := c.flags()
 	format := fl.String("format", review.FormatTable, "output `format`: table, json or markdown")
 	strict := fl.Bool("strict", false, "exit 1 on warnings too")
 	verbose := fl.Bool("v", false, "log progress to stderr")

@@ -26,9 +26,12 @@ Usage:
   resultgen config set KEY=VALUE | view | unset KEY
                                                 settings (environment, then config.toml)
   resultgen block ls | create | rm              named storage blocks such as s3/prod
-  resultgen results ls | show | verify | rm | prune
+  resultgen results ls | show | diff | verify | rm | prune
                                                 inspect and manage stored records
   resultgen help
+
+"resultgen COMMAND -h" prints the help of a command ("resultgen results ls -h"
+of one subcommand), with its flags.
 
 Packages are go list patterns; the default is "." (under //go:generate, the
 package being generated).
@@ -47,6 +50,24 @@ problems keeps its previous result_gen.go; only changed files are written; a
 package whose directives are all gone loses its result_gen.go.
 `
 
+const checkUsage = `resultgen check reports the packages whose result_gen.go is stale or missing,
+without writing anything.
+
+Usage:
+  resultgen check [-v] [-strict] [-tags TAGS] [packages]
+
+It loads the packages as resultgen does (default "."), prints
+file: stale: run resultgen (or missing, or obsolete) for each file that
+generating would change, and every problem generating finds, as
+file:line:col: message. Exit status: 0 when every file is up to date, 1 when
+one is not or there are problems (with -strict, review's warnings too), 2 on
+usage errors.
+
+Examples:
+  resultgen check ./...
+  resultgen check -strict -tags integration ./...
+`
+
 // runGenerate is "resultgen [packages]": generate each package's file.
 func runGenerate(c *cmdEnv, args []string) error { return generate(c, args, false) }
 
@@ -57,7 +78,7 @@ func runCheck(c *cmdEnv, args []string) error { return generate(c, args, true) }
 // problems it finds are reports, file:line:col: message or file: message,
 // not command errors: it prints them as they are and returns errReported.
 func generate(c *cmdEnv, args []string, check bool) error {
-	fl := c.flags(usage)
+	fl := c.flags()
 	verbose := fl.Bool("v", false, "print progress on stderr")
 	tags := fl.String("tags", "", "comma-separated build tags")
 	strict := fl.Bool("strict", false, "fail on review warnings too")

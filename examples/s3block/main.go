@@ -8,9 +8,9 @@
 // ~/.resultgen/config.toml). Create the block once per machine, naming a
 // bucket that exists:
 //
-//	resultgen block create s3/results --url s3://BUCKET/PREFIX --endpoint http://127.0.0.1:9000
+//	resultgen block create s3/results -url s3://BUCKET/PREFIX -endpoint http://127.0.0.1:9000
 //
-// Leave out --endpoint for AWS itself (or set
+// Leave out -endpoint for AWS itself (or set
 // AWS_ENDPOINT_URL_S3 instead); resultgen block ls shows the blocks.
 // Credentials never go into the block or a directive: they come from the
 // standard AWS chain, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (with

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	storagespec "github.com/resultgen/resultgen/internal/storage/spec"
+	"github.com/resultgen/resultgen/internal/suggest"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
 )
 
@@ -98,6 +99,8 @@ func unknownSetting(name string) *Error {
 		if _, ok := lookupSpec(up); ok {
 			fix = "setting names are upper case: " + up
 		}
+	} else if near := suggest.Closest(name, Names()); near != "" {
+		fix = "did you mean " + near + "? " + fix
 	}
 	return &Error{Name: name, Err: ErrUnknownSetting, Fix: fix}
 }
