@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/resultgen/resultgen/internal/results"
 	storagespec "github.com/resultgen/resultgen/internal/storage/spec"
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
@@ -349,4 +350,14 @@ func isAre(n int) string {
 		return "is"
 	}
 	return "are"
+}
+
+// resolveKey is the key arg names in st: itself, or the one key it
+// abbreviates (results.ResolveKey); an ambiguous one is a usage error.
+func resolveKey(c *cmdEnv, st storage.Storage, arg string) (string, error) {
+	key, err := results.ResolveKey(c.ctx, st, arg)
+	if errors.Is(err, results.ErrAmbiguousKey) {
+		return "", usageError{err}
+	}
+	return key, err
 }

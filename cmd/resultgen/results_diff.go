@@ -26,7 +26,10 @@ func resultsDiff(c *cmdEnv, args []string) error {
 	defer done()
 	var metas [2]record.Meta
 	for i, k := range keys {
-		m, err := record.ReadMeta(c.ctx, st, k)
+		if keys[i], err = resolveKey(c, st, k); err != nil {
+			return err
+		}
+		m, err := record.ReadMeta(c.ctx, st, keys[i])
 		if err != nil {
 			return err
 		}

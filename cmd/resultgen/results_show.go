@@ -19,7 +19,7 @@ func resultsShow(c *cmdEnv, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("want one KEY, got %d arguments (see resultgen results -h)", len(pos))
+		return usagef("want one KEY, got %d arguments (see resultgen results show -h)", len(pos))
 	}
 	key := pos[0]
 	if err := checkKeys(key); err != nil {
@@ -33,6 +33,9 @@ func resultsShow(c *cmdEnv, args []string) error {
 		return err
 	}
 	defer done()
+	if key, err = resolveKey(c, st, key); err != nil {
+		return err
+	}
 
 	e, err := results.Show(c.ctx, st, key, time.Now())
 	if err != nil {
