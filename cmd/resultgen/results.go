@@ -361,3 +361,22 @@ func resolveKey(c *cmdEnv, st storage.Storage, arg string) (string, error) {
 	}
 	return key, err
 }
+
+// checkNames refuses, as a usage error, a -task or -flow name of crit that
+// matches the records of functions of several packages in st: a command
+// must not remove the records of two programs that happen to share a name.
+func checkNames(c *cmdEnv, st storage.Storage, crit results.Criteria) error {
+	for _, n := range []struct{ name, flag string }{{crit.Task, "-task"}, {crit.Flow, "-flow"}} {
+		if n.name == "" {
+			continue
+		}
+		fns, err := results.NameFunctions(c.ctx, st, crit.Prefix, n.name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", st, err)
+		}
+		if err := results.CheckName(n.name, fns, n.flag); err != nil {
+			return usageError{err}
+		}
+	}
+	return nil
+}

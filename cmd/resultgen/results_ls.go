@@ -18,11 +18,11 @@ func resultsList(c *cmdEnv, args []string) error {
 	fs := c.flags()
 	spec := storageFlag(fs)
 	prefix := fs.String("prefix", "", "only keys starting with `P`")
-	task := fs.String("task", "", "only records of the task or flow `NAME`")
+	task := fs.String("task", "", "only records of the task or flow `NAME` (Step, durable.Step or example.com/app/durable.Step)")
 	flowRun := fs.String("flow-run", "", "only records of the flow run `ID`")
 	format := fs.String("format", "table", "output `format`: table or json")
 	all := fs.Bool("all", false, "also list the store's own temporary and lock files")
-	summary := fs.Bool("summary", false, "one row per task: records, bytes, last use")
+	summary := fs.Bool("summary", false, "one row per task: records, object size, last use")
 	pos, err := fs.parseInterspersed(args)
 	if err != nil {
 		return err
@@ -45,6 +45,15 @@ func resultsList(c *cmdEnv, args []string) error {
 			return fmt.Errorf("%s: %w", st, err)
 		}
 		entries = append(entries, e)
+	}
+	if *task != "" {
+		var fns []string
+		for _, e := range entries {
+			fns = append(fns, e.Meta.Func)
+		}
+		if err := results.CheckName(*task, fns, "-task"); err != nil {
+			return usageError{err}
+		}
 	}
 	if *summary {
 		return printSummary(c.stdout, results.Summarize(entries), *format)
@@ -84,7 +93,7 @@ func resultsList(c *cmdEnv, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tTASK\tTYPE\tSERIALIZER\tSIZE\tCREATED\tEXPIRES")
+	fmt.Fprintln(tw, "KEY\tTASK\tTYPE\tSERIALIZER\tOBJECT SIZE\tCREATED\tEXPIRES\tPACKAGE")
 	var damaged []results.Entry
 	now := time.Now()
 	for _, e := range entries {
@@ -93,25 +102,22 @@ func resultsList(c *cmdEnv, args []string) error {
 			if t.Kind == storage.TempLock {
 				kind = "(lock)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t-\t-\t%s\t%s\t%s\n", e.Key, kind, results.FormatSize(e.ObjectSize),
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t%s\t%s\t%s\t-\n", e.Key, kind, results.FormatSize(e.ObjectSize),
 				results.FormatTime(e.Modified), results.TempState(*t, now))
 			continue
 		}
 		if e.Status != results.StatusRecord {
 			size := results.FormatSize(e.ObjectSize)
-			fmt.Fprintf(tw, "%s\t(%s)\t-\t-\t%s\t-\t-\n", e.Key, e.Status, size)
+			fmt.Fprintf(tw, "%s\t(%s)\t-\t-\t%s\t-\t-\t-\n", e.Key, e.Status, size)
 			if e.Status != results.StatusNotRecord {
 				damaged = append(damaged, e)
 			}
 			continue
 		}
 		m := e.Meta
-		size := "?"
-		if n, ok := e.PayloadSize(); ok {
-			size = results.FormatSize(n)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Key, dash(m.Task), dash(m.GoType),
-			results.FormatSerializer(m), size, results.FormatTime(m.Created), results.FormatExpires(m, e.Expired))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Key, dash(m.Task), dash(m.GoType),
+			results.FormatSerializer(m), results.FormatSize(e.ObjectSize), results.FormatTime(m.Created), results.FormatExpires(m, e.Expired),
+			dash(results.PackageOf(m)))
 	}
 	tw.Flush()
 	for _, e := range damaged {
@@ -142,15 +148,15 @@ func printSummary(w io.Writer, sum []results.TaskSummary, format string) error {
 		return writeJSON(w, sum)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TASK\tRECORDS\tSIZE\tLAST USED")
+	fmt.Fprintln(tw, "TASK\tRECORDS\tOBJECT SIZE\tLAST USED\tPACKAGE")
 	var n int
 	var bytes int64
 	for _, s := range sum {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", dash(s.Task), s.Records, results.FormatSize(s.Bytes), results.FormatTime(s.LastUsed))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", dash(s.Task), s.Records, results.FormatSize(s.Bytes), results.FormatTime(s.LastUsed), dash(s.Package))
 		n += s.Records
 		bytes += s.Bytes
 	}
-	fmt.Fprintf(tw, "(total)\t%d\t%s\t\n", n, results.FormatSize(bytes))
+	fmt.Fprintf(tw, "(total)\t%d\t%s\t\t\n", n, results.FormatSize(bytes))
 	tw.Flush()
 	return nil
 }

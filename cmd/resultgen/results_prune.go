@@ -18,7 +18,9 @@ func resultsPrune(c *cmdEnv, args []string) error {
 	expired := fs.Bool("expired", false, "remove records whose expiration has passed")
 	var age ageFlag
 	fs.Var(&age, "older-than", "remove records created more than `DURATION` ago (36h, 30d, 1d12h)")
-	task := fs.String("task", "", "remove only records of the task or flow `NAME`")
+	var runsAge ageFlag
+	fs.Var(&runsAge, "runs-older-than", "remove the run-scoped records (cache_policy with run_id) of runs that finished more than `DURATION` ago")
+	task := fs.String("task", "", "remove only records of the task or flow `NAME` (Step, durable.Step or example.com/app/durable.Step)")
 	flow := fs.String("flow", "", "remove only records of the flow `NAME` (or flow run) and of its tasks")
 	prefix := fs.String("prefix", "", "remove only records whose keys start with `P`")
 	tmp := fs.Bool("tmp", false, "remove the store's stale temporary files and idle lock files")
@@ -34,7 +36,7 @@ func resultsPrune(c *cmdEnv, args []string) error {
 		return err
 	}
 	if maxSize.set {
-		if *expired || age.set || *task != "" || *flow != "" || *stale || *tmp || *uploads {
+		if *expired || age.set || runsAge.set || *task != "" || *flow != "" || *stale || *tmp || *uploads {
 			return usagef("-max-size goes alone (with -prefix, -storage and -dry-run)")
 		}
 		if len(pos) > 0 {
@@ -62,8 +64,8 @@ func resultsPrune(c *cmdEnv, args []string) error {
 	}
 	if *uploads {
 		switch {
-		case *expired || *task != "" || *flow != "":
-			return usagef("-uploads aborts incomplete uploads by age: -expired and -task select records, not uploads")
+		case *expired || *task != "" || *flow != "" || runsAge.set:
+			return usagef("-uploads aborts incomplete uploads by age: -expired, -runs-older-than, -task and -flow select records, not uploads")
 		case !age.set:
 			return usagef("-uploads needs -older-than D (24h leaves uploads in progress alone; 0s aborts all)")
 		}
@@ -75,7 +77,10 @@ func resultsPrune(c *cmdEnv, args []string) error {
 	if age.set && age.d == 0 {
 		return usagef("invalid value \"0\" for flag -older-than: must be positive for records")
 	}
-	crit := results.Criteria{Expired: *expired, OlderThan: age.d, Task: *task, Flow: *flow, Prefix: *prefix, Stale: staleFn}
+	if runsAge.set && runsAge.d == 0 {
+		return usagef("invalid value \"0\" for flag -runs-older-than: must be positive (a run may still be writing)")
+	}
+	crit := results.Criteria{Expired: *expired, OlderThan: age.d, Task: *task, Flow: *flow, Prefix: *prefix, Stale: staleFn, RunsOlderThan: runsAge.d}
 	records := true
 	if err := crit.Validate(); err != nil {
 		if !*tmp || !errors.Is(err, results.ErrNoCriteria) {
@@ -91,6 +96,11 @@ func resultsPrune(c *cmdEnv, args []string) error {
 		return err
 	}
 	defer done()
+	if records {
+		if err := checkNames(c, st, crit); err != nil {
+			return err
+		}
+	}
 
 	p := newPruning(c, st, *dryRun, "remove", "removed", "from")
 	if *tmp {

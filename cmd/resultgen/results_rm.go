@@ -15,7 +15,7 @@ func resultsRemove(c *cmdEnv, args []string) error {
 	spec := storageFlag(fs)
 	force := fs.Bool("force", false, "also remove objects that are not resultgen records")
 	flowRun := fs.String("flow-run", "", "remove every record of the flow run `ID`")
-	task := fs.String("task", "", "remove every record of the task or flow `NAME`")
+	task := fs.String("task", "", "remove every record of the task or flow `NAME` (Step, durable.Step or example.com/app/durable.Step)")
 	flow := fs.String("flow", "", "remove the records of the flow `NAME` (or flow run) and of its tasks")
 	dryRun := fs.Bool("dry-run", false, "with -task, -flow or -flow-run: print what would be removed; remove nothing")
 	keys, err := fs.parseInterspersed(args)
@@ -97,6 +97,9 @@ func removeSelected(c *cmdEnv, spec string, crit results.Criteria, dryRun bool) 
 		return err
 	}
 	defer done()
+	if err := checkNames(c, st, crit); err != nil {
+		return err
+	}
 	p := newPruning(c, st, dryRun, "remove", "removed", "from")
 	var fns []string
 	drain(p, results.Prune(c.ctx, st, crit, results.PruneOptions{DryRun: dryRun}), prunedErr, func(r results.Pruned) {

@@ -126,10 +126,21 @@ func TestResultsList(t *testing.T) {
 		t.Fatalf("ls: exit %d\n%s", code, errs)
 	}
 	rows := tableRows(t, out)
+	// SIZE is the object's, as in ls -summary: header, payload and trailer
+	fileSize := func(key string) string {
+		fi, err := os.Stat(filepath.Join(dir, key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return results.FormatSize(fi.Size())
+	}
+	if !strings.Contains(out, "OBJECT SIZE") {
+		t.Errorf("ls does not say which size it shows:\n%s", out)
+	}
 	want := map[string][]string{
-		"flag":                 {"flag", "check", "bool", "literal", "0 B"},
-		"notes.txt":            {"notes.txt", "(not a record)", "-", "-", "19 B", "-", "-"},
-		"old.json":             {"old.json", "fetch", "map[string]int", "json", "8 B", FormatTime(now.Add(-72 * time.Hour)), "EXPIRED"},
+		"flag":                 {"flag", "check", "bool", "literal", fileSize("flag")},
+		"notes.txt":            {"notes.txt", "(not a record)", "-", "-", "19 B", "-", "-", "-"},
+		"old.json":             {"old.json", "fetch", "map[string]int", "json", fileSize("old.json"), FormatTime(now.Add(-72 * time.Hour)), "EXPIRED", "-"},
 		"reports/rows.msgpack": {"reports/rows.msgpack", "load-rows", "[]github.com/resultgen/resultgen/cmd/resultgen.row", "msgpack"},
 	}
 	if len(rows) != len(want) {
@@ -145,10 +156,10 @@ func TestResultsList(t *testing.T) {
 			t.Errorf("ls row %s = %q, want it to start %q", key, got, w)
 		}
 	}
-	if r := rows["reports/rows.msgpack"]; len(r) != 7 || r[6] != FormatTime(now.Add(24*time.Hour)) || r[5] != FormatTime(now.Add(-time.Hour)) {
+	if r := rows["reports/rows.msgpack"]; len(r) != 8 || r[6] != FormatTime(now.Add(24*time.Hour)) || r[5] != FormatTime(now.Add(-time.Hour)) || r[7] != "example.com/app" {
 		t.Errorf("rows.msgpack: created/expires = %q", r)
 	}
-	if r := rows["flag"]; len(r) != 7 || r[6] != "never" {
+	if r := rows["flag"]; len(r) != 8 || r[6] != "never" {
 		t.Errorf("flag: expires = %q, want never", r)
 	}
 	keys := slices.Collect(func(yield func(string) bool) {
@@ -537,7 +548,7 @@ func TestResultsVerifyDamagedStart(t *testing.T) {
 		t.Errorf("ls: exit %d\n%s%s", code, out, errs)
 	}
 	// as the help says: ls exits 1 on damaged records, in JSON too
-	if !strings.Contains(resultsUsage, "Exits 1 when an object is a damaged") {
+	if !strings.Contains(resultsLsUsage, "Exits 1 when an object is a damaged") {
 		t.Error("results help does not say ls exits 1 on damaged records")
 	}
 	code, out, errs = call("results", "ls", "-format", "json")
@@ -599,7 +610,7 @@ func TestResultsTempFiles(t *testing.T) {
 	}
 	for name, want := range rowsWant {
 		r := rows[name]
-		if len(r) != 7 || r[1] != want[0] || r[4] != want[1] || !strings.HasPrefix(r[6], want[2]) {
+		if len(r) != 8 || r[1] != want[0] || r[4] != want[1] || !strings.HasPrefix(r[6], want[2]) {
 			t.Errorf("ls -all row of %s: %q, want %q", name, r, want)
 		}
 	}
@@ -839,7 +850,7 @@ func TestResultsOfARuntimeTask(t *testing.T) {
 
 	code, out, errs := call("results", "ls")
 	row := tableRows(t, out)["squares/7"]
-	if code != exitOK || len(row) != 7 || row[1] != "square" || row[2] != "map[int]string" || row[3] != "msgpack" || row[6] == "never" {
+	if code != exitOK || len(row) != 8 || row[1] != "square" || row[2] != "map[int]string" || row[3] != "msgpack" || row[6] == "never" {
 		t.Errorf("ls: exit %d, row %q\n%s%s", code, row, out, errs)
 	}
 	code, out, errs = call("results", "show", "-value", "-format", "json", "squares/7")

@@ -1,6 +1,7 @@
 package results
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -76,30 +77,41 @@ func Remove(ctx context.Context, st storage.Storage, keys []string, opts RemoveO
 }
 
 // Criteria choose the records Prune removes: those matching every
-// criterion set. At least one of Expired, OlderThan, Task, Flow and Stale
-// must be set.
+// criterion set. At least one of Expired, OlderThan, Task, Flow, Stale and
+// RunsOlderThan must be set.
 type Criteria struct {
 	Expired   bool          // expiration at or before now
 	OlderThan time.Duration // created more than this before now; 0: any age
-	Task      string        // of this task or flow; "": any
-	// Flow: the records of the flow NAME (its own results) and of the
-	// tasks that ran inside its runs; a flow run name ("brave-otter")
+	Task      string        // of this task or flow (MatchName); "": any
+	// Flow: the records of the flow NAME (its own results, MatchName)
+	// and of the tasks that ran inside its runs (by their flow_name label,
+	// which holds the flow's short name); a flow run name ("brave-otter")
 	// selects that one run. "": any.
 	Flow   string
 	Prefix string // keys starting with it; "": all
 	// Stale, when set, is asked about each record (its header, with the
 	// key manifest) and says whether to remove it and why; see StaleChecker.
 	Stale func(m record.Meta) (bool, string)
+	// RunsOlderThan, when positive, selects the run-scoped records
+	// (RunScoped) of runs that finished more than this before now: a
+	// named run once its result is in the store, any other run once its
+	// newest record is that old. Prune reads every record's header first.
+	RunsOlderThan time.Duration
+
+	runs *runIndex // set by Prune for RunsOlderThan
 }
 
 // Validate reports a Criteria that selects by nothing (ErrNoCriteria) or
 // holds a bad value.
 func (c Criteria) Validate() error {
-	if !c.Expired && c.OlderThan == 0 && c.Task == "" && c.Flow == "" && c.Stale == nil {
+	if !c.Expired && c.OlderThan == 0 && c.Task == "" && c.Flow == "" && c.Stale == nil && c.RunsOlderThan == 0 {
 		return ErrNoCriteria
 	}
 	if c.OlderThan < 0 {
 		return fmt.Errorf("older-than %s is negative", c.OlderThan)
+	}
+	if c.RunsOlderThan < 0 {
+		return fmt.Errorf("runs-older-than %s is negative", c.RunsOlderThan)
 	}
 	return storage.ValidatePrefix(c.Prefix)
 }
@@ -109,7 +121,7 @@ func (c Criteria) Validate() error {
 func (c Criteria) Match(m record.Meta, now time.Time) (bool, string) {
 	var why []string
 	if c.Task != "" {
-		if m.Task != c.Task {
+		if !MatchName(m, c.Task) {
 			return false, ""
 		}
 		why = append(why, "task "+m.Task)
@@ -141,6 +153,16 @@ func (c Criteria) Match(m record.Meta, now time.Time) (bool, string) {
 		}
 		why = append(why, w)
 	}
+	if c.RunsOlderThan > 0 {
+		if c.runs == nil {
+			return false, "" // Prune indexes the runs; without it nothing matches
+		}
+		ok, w := c.runs.matchRun(m, c.RunsOlderThan, now)
+		if !ok {
+			return false, ""
+		}
+		why = append(why, w)
+	}
 	return true, strings.Join(why, "; ")
 }
 
@@ -152,11 +174,11 @@ func IsFlowRecord(m record.Meta) bool {
 // matchFlow: m is flow's own result, a task result of one of its runs, or
 // of the run named flow.
 func matchFlow(m record.Meta, flow string) (bool, string) {
-	switch {
-	case IsFlowRecord(m) && m.Task == flow:
-		return true, "result of flow " + flow
-	case m.Labels["flow_name"] == flow:
-		return true, "task of flow " + flow + " (run " + m.Labels["flow_run_name"] + ")"
+	switch short := shortName(flow); {
+	case IsFlowRecord(m) && MatchName(m, flow):
+		return true, "result of flow " + m.Task
+	case m.Labels["flow_name"] == flow || m.Labels["flow_name"] == short:
+		return true, "task of flow " + m.Labels["flow_name"] + " (run " + m.Labels["flow_run_name"] + ")"
 	case m.Labels["flow_run_name"] == flow:
 		return true, "of flow run " + flow
 	}
@@ -192,9 +214,17 @@ func Prune(ctx context.Context, st storage.Storage, c Criteria, opts PruneOption
 			yield(Pruned{}, err)
 			return
 		}
+		if c.RunsOlderThan > 0 {
+			x, err := indexRuns(ctx, st, now, opts.Workers)
+			if err != nil {
+				yield(Pruned{}, err)
+				return
+			}
+			c.runs = x
+		}
 		prune := func(ctx context.Context, info storage.Info) (Pruned, bool) {
 			// the key manifest is in the header only, not in object metadata
-			e, ok := inspect(ctx, st, info, now, c.Stale != nil)
+			e, ok := inspect(ctx, st, info, now, c.Stale != nil || c.RunsOlderThan > 0)
 			if !ok || e.Status != StatusRecord {
 				return Pruned{}, false
 			}
@@ -294,25 +324,27 @@ func PruneToSize(ctx context.Context, st storage.Storage, prefix string, max int
 // TaskSummary is one task's share of a store.
 type TaskSummary struct {
 	Task     string    `json:"task"`
+	Package  string    `json:"package,omitempty"` // of the task's function (PackageOf), when its records say
 	Records  int       `json:"records"`
 	Bytes    int64     `json:"bytes"`     // object sizes
 	LastUsed time.Time `json:"last_used"` // the most recent use of any of its records
 }
 
-// Summarize groups record entries by task (sorted by bytes, largest
-// first; ties by name); entries that are not records are grouped under
-// "(not a record)" and the like.
+// Summarize groups record entries by task and package (sorted by bytes,
+// largest first; ties by name, then package); entries that are not records
+// are grouped under "(not a record)" and the like.
 func Summarize(entries []Entry) []TaskSummary {
-	by := map[string]*TaskSummary{}
+	type group struct{ task, pkg string }
+	by := map[group]*TaskSummary{}
 	for _, e := range entries {
-		name := e.Meta.Task
+		g := group{e.Meta.Task, PackageOf(e.Meta)}
 		if e.Status != StatusRecord {
-			name = "(" + string(e.Status) + ")"
+			g = group{task: "(" + string(e.Status) + ")"}
 		}
-		s := by[name]
+		s := by[g]
 		if s == nil {
-			s = &TaskSummary{Task: name}
-			by[name] = s
+			s = &TaskSummary{Task: g.task, Package: g.pkg}
+			by[g] = s
 		}
 		s.Records++
 		s.Bytes += e.ObjectSize
@@ -331,7 +363,7 @@ func Summarize(entries []Entry) []TaskSummary {
 			}
 			return 1
 		}
-		return strings.Compare(a.Task, b.Task)
+		return cmp.Or(strings.Compare(a.Task, b.Task), strings.Compare(a.Package, b.Package))
 	})
 	return out
 }

@@ -38,7 +38,7 @@ var (
 	// type (gob, or a serializer this process has not registered).
 	ErrNeedsType = errors.New("the value cannot be decoded without its Go type")
 	// ErrNoCriteria: Prune was given no criterion.
-	ErrNoCriteria = errors.New("no prune criterion: give at least one of expired, older-than, task, flow and stale")
+	ErrNoCriteria = errors.New("no prune criterion: give at least one of expired, older-than, runs-older-than, task, flow and stale")
 )
 
 // DefaultWorkers is how many objects List, Verify and Prune look at at once
@@ -76,7 +76,7 @@ func (e Entry) PayloadSize() (int64, bool) {
 // ListOptions select and tune List.
 type ListOptions struct {
 	Prefix string // only keys starting with it (storage.ValidatePrefix)
-	Task   string // only records of this task or flow; "" means all objects
+	Task   string // only records of this task or flow (MatchName); "" means all objects
 	// FlowRun: only records of this flow run (see InFlowRun); "" means all
 	// objects.
 	FlowRun string
@@ -113,7 +113,7 @@ func List(ctx context.Context, st storage.Storage, opts ListOptions) iter.Seq2[E
 		}
 		inspect := func(ctx context.Context, info storage.Info) (Entry, bool) {
 			e, ok := inspect(ctx, st, info, now, true)
-			if ok && opts.Task != "" && (e.Status != StatusRecord || e.Meta.Task != opts.Task) {
+			if ok && opts.Task != "" && (e.Status != StatusRecord || !MatchName(e.Meta, opts.Task)) {
 				return Entry{}, false
 			}
 			if ok && opts.FlowRun != "" && (e.Status != StatusRecord || !InFlowRun(e.Meta, opts.FlowRun)) {
