@@ -3,15 +3,19 @@ package main
 // The "block" subcommand: named storage blocks in the profile file.
 
 import (
+	"cmp"
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"text/tabwriter"
+	"time"
 
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/runtime/storage/s3"
 )
 
 const blockUsage = `Usage:
@@ -121,6 +125,7 @@ func blockCreate(c *cmdEnv, args []string) error {
 	region := fs.String("region", "", "s3 blocks: the `region` (default: AWS_REGION)")
 	insecure := fs.Bool("insecure", false, "s3 blocks: plain HTTP instead of HTTPS for a bare HOST:PORT endpoint")
 	force := fs.Bool("force", false, "replace a block with the same slug")
+	mkBucket := fs.Bool("create-bucket", false, "s3 blocks: create the bucket on its server when it does not exist (alone: the bucket of an existing block)")
 	pos, err := fs.parseInterspersed(args)
 	if err != nil {
 		return err
@@ -135,6 +140,9 @@ func blockCreate(c *cmdEnv, args []string) error {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if typ == settings.BlockS3 && *mkBucket && len(set) == 1 {
+		return createBucketOf(c, slug) // "block create s3/dev -create-bucket": the block exists
+	}
 	b := settings.Block{Slug: slug, Endpoint: *endpoint, Region: *region, Insecure: *insecure}
 	switch typ {
 	case settings.BlockS3:
@@ -150,7 +158,7 @@ func blockCreate(c *cmdEnv, args []string) error {
 			return usageError{err}
 		}
 	case settings.BlockLocal:
-		for _, f := range []string{"url", "endpoint", "region", "insecure"} {
+		for _, f := range []string{"url", "endpoint", "region", "insecure", "create-bucket"} {
 			if set[f] {
 				return usagef("-%s is for s3 blocks; a local block takes -path DIR", f)
 			}
@@ -170,6 +178,13 @@ func blockCreate(c *cmdEnv, args []string) error {
 	}
 	if err := p.SetBlock(b); err != nil {
 		return usageError{err}
+	}
+	if *mkBucket {
+		// before saving: a block whose bucket cannot be made is not kept
+		nb, _ := p.Block(slug)
+		if err := createBucket(c, nb); err != nil {
+			return fmt.Errorf("%w\nblock %s not saved", err, slug)
+		}
 	}
 	if err := p.Save(); err != nil {
 		return err
@@ -229,6 +244,57 @@ func blockRemove(c *cmdEnv, args []string) error {
 		if v, _ := os.LookupEnv(settings.DefaultStorage); v == slug {
 			fmt.Fprintf(c.stderr, "note: %s in the environment still names %s\n", settings.DefaultStorage, slug)
 		}
+	}
+	return nil
+}
+
+// createBucketOf is "block create s3/NAME -create-bucket" for a block the
+// profile has: it makes the block's bucket and changes nothing else.
+func createBucketOf(c *cmdEnv, slug string) error {
+	p, err := openProfile()
+	if err != nil {
+		return err
+	}
+	b, ok := p.Block(slug)
+	if !ok {
+		return usagef("the profile has no block %s: give its -url s3://BUCKET/PREFIX to create the block and its bucket", slug)
+	}
+	return createBucket(c, b)
+}
+
+// createBucket makes the bucket of the s3 block b on its server, unless it
+// exists, and says which. The store is opened as a program opens it: the
+// block's endpoint, region and insecure, else the AWS environment's, and
+// the credentials of the standard AWS chain.
+func createBucket(c *cmdEnv, b settings.Block) error {
+	cfg, err := s3.ConfigFromEnv(b.URL, os.LookupEnv)
+	if err != nil {
+		return usageError{err}
+	}
+	raw := b.Endpoint
+	if raw == "" {
+		raw, _ = s3.EnvEndpoint(os.LookupEnv)
+	}
+	if raw != "" {
+		if cfg.Endpoint, cfg.Insecure, err = s3.ResolveEndpoint(raw, b.Insecure); err != nil {
+			return usageError{err}
+		}
+	}
+	if b.Region != "" {
+		cfg.Region = b.Region
+	}
+	cfg.CreateBucket = true
+	ctx, cancel := context.WithTimeout(c.ctx, time.Minute)
+	defer cancel()
+	st, err := s3.Open(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("block %s: %w", b.Slug, err)
+	}
+	where := cmp.Or(raw, s3.DefaultEndpoint)
+	if st.CreatedBucket() {
+		fmt.Fprintf(c.stdout, "created bucket %s at %s\n", cfg.Bucket, storage.Redact(where))
+	} else {
+		fmt.Fprintf(c.stdout, "bucket %s exists at %s\n", cfg.Bucket, storage.Redact(where))
 	}
 	return nil
 }

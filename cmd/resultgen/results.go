@@ -17,6 +17,7 @@ import (
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/runtime/storage/s3"
 )
 
 const resultsUsage = `Usage:
@@ -261,6 +262,9 @@ func resultsStore(c *cmdEnv, spec string, keys ...string) (storage.Storage, func
 	st, err := e.OpenStorage(spec)
 	if err != nil {
 		e.Close()
+		if errors.Is(err, s3.ErrNoBucket) && isSlug(spec) {
+			err = fmt.Errorf("%w\ncreate the bucket of block %s with: resultgen block create %s -create-bucket", err, spec, spec)
+		}
 		return nil, nil, err
 	}
 	return st, func() { e.Close() }, nil

@@ -48,8 +48,12 @@ const namesMeta = "Resultgen-Meta-Names"
 
 // Config says where a Storage keeps its objects and how it reaches them.
 type Config struct {
-	// Bucket is the bucket name; it must exist.
+	// Bucket is the bucket name; it must exist, unless CreateBucket.
 	Bucket string
+	// CreateBucket makes Open create the bucket (in Region) when it does
+	// not exist, instead of failing with ErrNoBucket; Storage.CreatedBucket
+	// then reports true.
+	CreateBucket bool
 	// Prefix is the key prefix inside the bucket, without leading or
 	// trailing slash; "" uses the bucket's root. Key K is stored as the
 	// object "Prefix/K".
@@ -107,7 +111,16 @@ type Storage struct {
 	// anonymous: no credentials were found, so requests go unsigned and
 	// an access-denied error says so.
 	anonymous bool
+	created   bool // Open made the bucket (Config.CreateBucket)
 }
+
+// ErrNoBucket is wrapped by Open's error when the bucket does not exist
+// on the server (and Config.CreateBucket is not set).
+var ErrNoBucket = errors.New("bucket does not exist")
+
+// CreatedBucket reports whether Open created the store's bucket
+// (Config.CreateBucket).
+func (s *Storage) CreatedBucket() bool { return s.created }
 
 var (
 	_ storage.Toucher     = (*Storage)(nil)
@@ -285,6 +298,13 @@ func Open(ctx context.Context, cfg Config) (*Storage, error) {
 		anonymous: anonymous(creds),
 	}
 	ok, err := client.BucketExists(ctx, cfg.Bucket)
+	if err == nil && !ok && cfg.CreateBucket {
+		if err := client.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: cfg.Region}); err != nil {
+			return nil, s.wrap("create bucket", "", err)
+		}
+		s.created = true
+		return s, nil
+	}
 	if err != nil || !ok {
 		if nerr := sniff.notS3(ctx, client, cfg.Bucket, endpoint); nerr != nil {
 			return nil, nerr
@@ -294,7 +314,7 @@ func Open(ctx context.Context, cfg Config) (*Storage, error) {
 		return nil, s.wrap("open", "", err)
 	}
 	if !ok {
-		return nil, fmt.Errorf("s3 open: bucket %q does not exist at %s; create it, or correct the bucket in the s3:// URL", cfg.Bucket, endpoint)
+		return nil, fmt.Errorf("s3 open: %q at %s: %w; create it (resultgen block create s3/NAME -url s3://%s -create-bucket), or correct the bucket in the s3:// URL", cfg.Bucket, endpoint, ErrNoBucket, cfg.Bucket)
 	}
 	return s, nil
 }
