@@ -89,7 +89,9 @@ func funcOf(m record.Meta) string {
 func CheckName(name string, fns []string, flag string) error {
 	pkgs := map[string]bool{}
 	for _, f := range fns {
-		pkgs[PackageOf(record.Meta{Func: f})] = true
+		if p := PackageOf(record.Meta{Func: f}); p != "" {
+			pkgs[p] = true // records that name no function stay out of it
+		}
 	}
 	if len(pkgs) < 2 {
 		return nil
