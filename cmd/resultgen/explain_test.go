@@ -62,13 +62,13 @@ func TestExplainHelperChange(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs programs")
 	}
+	t.Parallel()
 	dir := tempPackage(t, "tmp-explain-")
-	t.Chdir(dir)
-	configHome(t)
 	storeDir := filepath.Join(t.TempDir(), "storage")
-	t.Setenv(settings.LocalStoragePath, storeDir)
-	t.Setenv(settings.ExplainMisses, "true")
+	env := programEnv(settings.Home+"="+t.TempDir(), settings.LocalStoragePath+"="+storeDir, settings.ExplainMisses+"=true")
+	store := "local:" + storeDir
 	rel := moduleRel(t, dir)
+	var bin string // the program of the code written last
 
 	write := func(factor string) {
 		t.Helper()
@@ -79,14 +79,16 @@ func TestExplainHelperChange(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "clean.go"), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if code, _, stderr := runCLI(); code != 0 {
+		if code, _, stderr := runCLI(dir); code != 0 {
 			t.Fatalf("generate: exit %d\n%s", code, stderr)
 		}
+		bin = buildProgram(t, dir, false)
 	}
 	runProgram := func(n string) (state, reason, key string) {
 		t.Helper()
-		cmd := exec.Command("go", "run", ".", n)
+		cmd := exec.Command(bin, n)
 		cmd.Dir = dir
+		cmd.Env = env
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
@@ -126,31 +128,31 @@ func TestExplainHelperChange(t *testing.T) {
 	}
 
 	// show prints the manifest; diff prints the same comparison
-	code, out, errOut := runCLI("results", "show", key2)
+	code, out, errOut := runCLI("results", "show", "-storage", store, key2)
 	if code != 0 || !regexp.MustCompile(`(?m)^\s+parameter n:\s+[0-9a-f]{16}$`).MatchString(out) ||
 		!strings.Contains(out, "policy:") || !strings.Contains(out, "covers:") || !strings.Contains(out, "func scale ") {
 		t.Errorf("show: exit %d\n%s%s", code, out, errOut)
 	}
-	code, out, errOut = runCLI("results", "diff", key1, key2)
+	code, out, errOut = runCLI("results", "diff", "-storage", store, key1, key2)
 	if code != 0 || !strings.Contains(out, want) {
 		t.Errorf("diff: exit %d\n%s%s", code, out, errOut)
 	}
 
 	// prune -stale: the record of the old code can no longer come up
-	code, out, errOut = runCLI("results", "prune", "-stale", "-dry-run", ".")
+	code, out, errOut = runCLI("results", "prune", "-storage", store, "-stale", "-dry-run", dir)
 	if code != 0 || !strings.Contains(out, "would remove "+key1+" (stale: code changed") || strings.Contains(out, key2) {
 		t.Errorf("prune -stale -dry-run: exit %d\n%s%s", code, out, errOut)
 	}
 	// rm -task: every record of the task
-	code, out, errOut = runCLI("results", "rm", "-task", "Total", "-dry-run")
+	code, out, errOut = runCLI("results", "rm", "-storage", store, "-task", "Total", "-dry-run")
 	if code != 0 || strings.Count(out, "would remove ") != 3 {
 		t.Errorf("rm -task -dry-run: exit %d\n%s%s", code, out, errOut)
 	}
-	code, out, errOut = runCLI("results", "prune", "-stale", ".")
+	code, out, errOut = runCLI("results", "prune", "-storage", store, "-stale", dir)
 	if code != 0 || !strings.Contains(out, "removed "+key1) {
 		t.Errorf("prune -stale: exit %d\n%s%s", code, out, errOut)
 	}
-	code, out, errOut = runCLI("results", "rm", "-task", "Total")
+	code, out, errOut = runCLI("results", "rm", "-storage", store, "-task", "Total")
 	if code != 0 || strings.Count(out, "removed ") != 2 {
 		t.Errorf("rm -task: exit %d\n%s%s", code, out, errOut)
 	}

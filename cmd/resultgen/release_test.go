@@ -45,10 +45,11 @@ func TestResultTypeChangeAcrossReleases(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs programs")
 	}
+	t.Parallel()
 	dir := tempPackage(t, "tmp-release-")
-	t.Chdir(dir)
 	home := t.TempDir()
 	pkg := importPath(t, dir)
+	var bin string // the program of the release written last
 
 	release := func(field, value string) {
 		t.Helper()
@@ -56,18 +57,19 @@ func TestResultTypeChangeAcrossReleases(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if code, _, stderr := runCLI(); code != 0 {
+		if code, _, stderr := runCLI(dir); code != 0 {
 			t.Fatalf("generate: exit %d\n%s", code, stderr)
 		}
+		bin = buildProgram(t, dir, false)
 	}
 	runProgram := func() []string {
 		t.Helper()
-		cmd := exec.Command("go", "run", ".")
+		cmd := exec.Command(bin)
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "RESULTGEN_HOME="+home, "RESULTGEN_LOCAL_STORAGE_PATH="+filepath.Join(home, "storage"))
+		cmd.Env = programEnv("RESULTGEN_HOME="+home, "RESULTGEN_LOCAL_STORAGE_PATH="+filepath.Join(home, "storage"))
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			t.Fatalf("go run: %v\n%s", err, out)
+			t.Fatalf("run: %v\n%s", err, out)
 		}
 		return strings.Split(strings.TrimSpace(string(out)), "|")
 	}

@@ -25,6 +25,15 @@ func runCLI(args ...string) (int, string, string) {
 // directory (tempPackage) and makes it the working directory.
 func copyCase(t *testing.T, name string) string {
 	t.Helper()
+	dir := copyCaseTo(t, name)
+	t.Chdir(dir)
+	return dir
+}
+
+// copyCaseTo copies testdata/<name>'s input files into a fresh package
+// directory (tempPackage), for a parallel test, which names it by its path.
+func copyCaseTo(t *testing.T, name string) string {
+	t.Helper()
 	dir := tempPackage(t, "tmp-cli-")
 	files, _ := filepath.Glob(filepath.Join(moduleRoot, "testdata", name, "*.go"))
 	if len(files) == 0 {
@@ -39,7 +48,6 @@ func copyCase(t *testing.T, name string) string {
 			t.Fatal(err)
 		}
 	}
-	t.Chdir(dir)
 	return dir
 }
 
@@ -232,8 +240,9 @@ func TestGeneratedCodeRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go test on generated code")
 	}
-	dir := copyCase(t, "hello")
-	if code, _, stderr := runCLI(); code != 0 {
+	t.Parallel()
+	dir := copyCaseTo(t, "hello")
+	if code, _, stderr := runCLI(dir); code != 0 {
 		t.Fatalf("generate: exit %d, stderr %q", code, stderr)
 	}
 	const runTest = `package hello
@@ -286,7 +295,7 @@ func TestRun(t *testing.T) {
 	home := t.TempDir()
 	cmd := exec.Command("go", "test", "-count=1", ".")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "RESULTGEN_HOME="+home, "RESULTGEN_LOCAL_STORAGE_PATH="+filepath.Join(home, "storage"))
+	cmd.Env = programEnv("RESULTGEN_HOME="+home, "RESULTGEN_LOCAL_STORAGE_PATH="+filepath.Join(home, "storage"))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("generated code failed: %v\n%s", err, out)
 	}
@@ -300,6 +309,7 @@ func TestCodeVersionAcrossRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go test on generated code")
 	}
+	t.Parallel()
 	dir := tempPackage(t, "tmp-cli-")
 	imp := importPath(t, dir)
 	write := func(name, src string) {
@@ -344,16 +354,26 @@ func TestRun(t *testing.T) {
 	fmt.Printf("STATE %s %d\n", st.Name(), v)
 }
 `)
-	t.Chdir(dir)
 	home := t.TempDir()
-	run := func(want string) {
+	var bin string // the test binary of the code written last
+	generate := func(build bool) {
 		t.Helper()
-		if code, _, stderr := runCLI(); code != 0 {
+		old, _ := os.ReadFile(filepath.Join(dir, "result_gen.go"))
+		if code, _, stderr := runCLI(dir); code != 0 {
 			t.Fatalf("generate: exit %d, stderr %q", code, stderr)
 		}
-		cmd := exec.Command("go", "test", "-count=1", "-run=TestRun", "-v", ".")
+		if now, _ := os.ReadFile(filepath.Join(dir, "result_gen.go")); !build && !bytes.Equal(old, now) {
+			t.Fatalf("generating unchanged code changed result_gen.go")
+		}
+		if build {
+			bin = buildProgram(t, dir, true)
+		}
+	}
+	run := func(want string) {
+		t.Helper()
+		cmd := exec.Command(bin, "-test.run=TestRun", "-test.v")
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "RESULTGEN_HOME="+home, "RESULTGEN_LOCAL_STORAGE_PATH="+filepath.Join(home, "storage"))
+		cmd.Env = programEnv("RESULTGEN_HOME="+home, "RESULTGEN_LOCAL_STORAGE_PATH="+filepath.Join(home, "storage"))
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("generated code failed: %v\n%s", err, out)
@@ -362,12 +382,16 @@ func TestRun(t *testing.T) {
 			t.Fatalf("want STATE %s, got:\n%s", want, out)
 		}
 	}
+	generate(true)
 	run("Completed 5")
-	run("Cached 5") // nothing changed
+	generate(false) // nothing changed: the same file, so the same program
+	run("Cached 5")
 
 	write("helpers/b.go", strings.Replace(helper, "n * 2", "n * 3", 1))
+	generate(true)
 	run("Completed 7") // B's body, two calls deep, changed
 
 	write("helpers/b.go", strings.Replace(strings.Replace(helper, "n * 2", "n*3 /* triple */", 1), "// B doubles n.", "// B triples n.", 1))
+	generate(true)
 	run("Cached 7") // only comments and layout changed
 }
