@@ -9,6 +9,20 @@ import (
 	"github.com/resultgen/resultgen/internal/results"
 )
 
+const resultsDiffUsage = `Usage:
+  resultgen results diff [-storage SPEC] KEY1 KEY2
+
+diff prints what differs between two records' key manifests and result
+types, in the words of RESULTGEN_EXPLAIN_MISSES: "parameter n changed", "code
+changed: func normalize (pipeline/clean.go:42)", "result type changed: field
+Total added". A KEY may be a unique start of a key, or its start and end as
+resultgen prints them ("9b8247d5...2dd8"); see resultgen results show -h.
+` + storageHelp + `
+Examples:
+  resultgen results diff 9b8247d5...2dd8 740e19d5...cbb7
+  resultgen results diff -storage s3/prod reports/2026/q1 reports/2026/q2
+`
+
 func resultsDiff(c *cmdEnv, args []string) error {
 	fs := c.flags()
 	spec := storageFlag(fs)

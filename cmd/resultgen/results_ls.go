@@ -14,6 +14,37 @@ import (
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
+const resultsLsUsage = `Usage:
+  resultgen results ls [-storage SPEC] [-prefix P] [-task NAME] [-flow-run ID] [-all] [-summary] [-format table|json]
+
+ls lists one row per object: key, task, Go type, serializer (or "literal"),
+OBJECT SIZE (the record's bytes in the store: header, payload and trailer),
+created, expires ("never", "EXPIRED" or the time) and the package of the
+function that wrote it. Objects that are not resultgen records show as "not a
+record". It reads record headers and trailers, never a payload.
+
+-all also lists the store's own files (local: temporary files of writes, left
+behind when a writer is killed, and lock files), marked "(temporary)" or
+"(lock)", with their age and whether they are in use or stale. -task NAME
+lists the records of one task or flow. -flow-run ID lists only the records of
+flow run ID (label flow_run_id): its tasks' results and, for a named run
+(runtime.RunID), the run's own result at .runs/FLOW/ID. -summary prints one
+row per task instead: records, OBJECT SIZE (summed, as in ls) and last use (a
+hit refreshes a record's last use at most once an hour), largest first, and
+the total. -format json prints each object's fields, the payload size
+("size") beside the object's ("object_size").
+
+Exits 1 when an object is a damaged or unreadable record (resultgen results
+verify tells more).
+` + storageHelp + `
+Examples:
+  resultgen results ls
+  resultgen results ls -storage s3/prod -task load-rows -format json
+  resultgen results ls -task example.com/app/durable.Step
+  resultgen results ls -flow-run order-42
+  resultgen results ls -summary
+`
+
 func resultsList(c *cmdEnv, args []string) error {
 	fs := c.flags()
 	spec := storageFlag(fs)

@@ -12,6 +12,54 @@ import (
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
+const resultsPruneUsage = `Usage:
+  resultgen results prune [-storage SPEC] [-expired] [-older-than D] [-task NAME] [-flow NAME] [-prefix P] [-tmp] [-dry-run]
+  resultgen results prune -runs-older-than D [-storage SPEC] [-task NAME] [-flow NAME] [-prefix P] [-dry-run]
+  resultgen results prune -stale [-storage SPEC] [-tags T] [-v] [-dry-run] [PACKAGES]
+  resultgen results prune -max-size SIZE [-storage SPEC] [-prefix P] [-dry-run]
+  resultgen results prune -uploads -older-than D [-storage SPEC] [-prefix P] [-dry-run]
+
+prune removes the records matching every criterion given; at least one of
+-expired, -older-than, -runs-older-than, -task, -flow, -stale and -tmp is
+required. -dry-run only prints what would be removed. It never removes an
+object that is not a resultgen record.
+
+-runs-older-than D removes run-scoped records, those a task wrote for one
+flow run (its cache_policy has run_id, as the default policy does), of runs
+that finished more than D ago: no run can read them again. A run's records
+go together, once its newest record is older than D; those of a named run
+(runtime.RunID) only once the run has finished (its result at
+.runs/FLOW/ID), since a run that stopped part way resumes from them.
+
+-tmp removes the store's stale own files: temporary files whose writer is
+gone (at once when it ran on this machine since its last boot, else once
+unwritten for an hour with no process of its pid here), and idle lock files;
+never those in use, nor a file of yours that merely starts with .tmp-.
+
+With -uploads it aborts the S3 store's incomplete uploads started more than
+-older-than ago instead (-older-than 0s: all, even ones in progress), and
+touches no record.
+
+-stale loads PACKAGES (default ./...) like resultgen check, with its -tags
+and -v, and removes the records their code can no longer produce: of a task
+or flow that no longer exists in a loaded package, of another result type
+than it now returns, or (when the key has the task_source part) of another
+code version. Records of packages not loaded, or with generate errors, are
+kept.
+
+-max-size SIZE (e.g. 500MB, 2GiB) removes the least recently used records
+until the records take at most SIZE.
+` + storageHelp + `
+Examples:
+  resultgen results prune -expired
+  resultgen results prune -older-than 30d -task load-rows -dry-run
+  resultgen results prune -runs-older-than 7d -dry-run
+  resultgen results prune -tmp
+  resultgen results prune -stale -dry-run ./...
+  resultgen results prune -max-size 10GiB
+  resultgen results prune -storage s3/prod -uploads -older-than 24h
+`
+
 func resultsPrune(c *cmdEnv, args []string) error {
 	fs := c.flags()
 	spec := storageFlag(fs)

@@ -10,6 +10,26 @@ import (
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
+const resultsRmUsage = `Usage:
+  resultgen results rm [-storage SPEC] [-force] KEY [KEY ...]
+  resultgen results rm [-storage SPEC] (-task NAME | -flow NAME | -flow-run ID) [-dry-run]
+
+rm removes the named records; nothing is removed when a key is invalid,
+missing or not a record (-force removes such objects too). -task NAME removes
+every record of the task (or flow) NAME, -flow NAME those of the flow NAME
+and of the tasks its runs ran (a flow run name such as brave-otter selects
+one run), with the tasks' index objects; -flow-run ID every record of flow
+run ID (what ls -flow-run ID lists), so a named run starts over on its next
+call (do not forget a run while a process runs it); -dry-run lists what would
+be removed.
+` + storageHelp + `
+Examples:
+  resultgen results rm reports/2026/q1.msgpack
+  resultgen results rm -task example.com/app/durable.Step -dry-run
+  resultgen results rm -flow etl -dry-run
+  resultgen results rm -flow-run order-42
+`
+
 func resultsRemove(c *cmdEnv, args []string) error {
 	fs := c.flags()
 	spec := storageFlag(fs)

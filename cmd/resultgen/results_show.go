@@ -9,6 +9,27 @@ import (
 	"github.com/resultgen/resultgen/internal/results"
 )
 
+const resultsShowUsage = `Usage:
+  resultgen results show [-storage SPEC] [-format text|json] [-value] KEY
+
+show prints the full metadata of one record; -value also decodes the value
+and prints it as JSON (msgpack and json records; gob needs the Go type, so for
+gob only the metadata is shown). "code version" is the code that wrote the
+record, where it says (a named run's result: its flow's). Task records also
+show their key manifest: what the key was made of (policy, each parameter's
+hash, never its value, code version and what it covers, run id, storage_key
+template).
+
+KEY is a key, or a unique start of one as git takes a commit: "9b8247d5", or
+"9b8247d5...2dd8" (its start and its end, as resultgen prints long keys). A
+start that several keys share is refused with their list.
+` + storageHelp + `
+Examples:
+  resultgen results show -value reports/2026/q1.msgpack
+  resultgen results show 9b8247d5
+  resultgen results show -format json .runs/etl/order-42
+`
+
 func resultsShow(c *cmdEnv, args []string) error {
 	fs := c.flags()
 	spec := storageFlag(fs)

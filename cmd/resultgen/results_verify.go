@@ -13,6 +13,30 @@ import (
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
+const resultsVerifyUsage = `Usage:
+  resultgen results verify [-storage SPEC] [-prefix P] [-q] [KEY ...]
+
+verify reads every record (or those named) whole and checks its CRCs,
+length and SHA-256; prints OK or the problem per key, progress on stderr,
+and exits 1 when an object is not an intact record: corrupt, truncated, of an
+unsupported version, or not a record resultgen can show it wrote (NOT A
+RECORD: a file of someone else's, an empty or zero-filled one, a record of
+ours cut short before its header's CRC; runs never overwrite it, so every run
+of its key fails until it is moved or removed with rm -force), or when a
+named key is missing.
+
+On S3 it also lists the store's incomplete multipart uploads (key, start,
+age, size): writers still at work, or killed mid-upload, whose parts are kept
+(and billed on AWS) until aborted. Those older than 24h are counted as
+problems ("STALE UPLOAD"); younger ones may be in progress in another process
+and are not.
+` + storageHelp + `
+Examples:
+  resultgen results verify
+  resultgen results verify -storage local:./cache -q
+  resultgen results verify reports/2026/q1.msgpack
+`
+
 // verifyProgress reports verify's progress on stderr every `every` records
 // or `interval`, whichever comes first.
 type verifyProgress struct {
