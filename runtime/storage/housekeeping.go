@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -235,68 +234,86 @@ func (l *Local) Temps(ctx context.Context) iter.Seq2[Temp, error] {
 			return // the folder does not exist
 		}
 		now := time.Now()
-		var out []Temp
-		err := fs.WalkDir(l.root.FS(), ".", func(p string, e fs.DirEntry, err error) error {
-			if err != nil {
-				if p == "." {
-					return err
-				}
-				return nil // vanished meanwhile, or unreadable: not ours to judge
-			}
-			if cerr := ctx.Err(); cerr != nil {
-				return cerr
-			}
-			name := e.Name()
-			switch {
-			case e.IsDir() && p == lockDir:
-				out = append(out, l.lockFiles(now)...)
-				return fs.SkipDir
-			case e.IsDir() || !e.Type().IsRegular():
-				return nil
-			}
-			if _, _, ok := TempName(name); !ok {
-				return nil // not ours, whatever it starts with
-			}
-			fi, err := e.Info()
-			if err != nil {
-				return nil
-			}
-			t := Temp{Name: p, Kind: TempWrite, Size: fi.Size(), Modified: fi.ModTime()}
-			judgeTemp(&t, name, now)
-			out = append(out, t)
-			return nil
-		})
-		if err != nil {
-			yield(Temp{}, fmt.Errorf("storage: temporary files of %s: %w", l, err))
-			return
-		}
-		slices.SortFunc(out, func(a, b Temp) int { return strings.Compare(a.Name, b.Name) })
-		for _, t := range out {
-			if !yield(t, nil) {
-				return
-			}
-		}
+		l.walkTemps(ctx, ".", now, yield)
 	}
 }
 
-// lockFiles lists the lock files, judging each by trying its lock.
-func (l *Local) lockFiles(now time.Time) []Temp {
+// walkTemps yields the temporary and lock files under folder dir ("." for
+// the base) in path order; it reports whether to go on. Like walk, it holds
+// a bounded number of names however large a folder is, and it keeps only
+// folders and the names of temporary files (records are not spilled).
+// Symbolic links are not followed.
+func (l *Local) walkTemps(ctx context.Context, dir string, now time.Time, yield func(Temp, error) bool) bool {
+	if err := ctx.Err(); err != nil {
+		return yield(Temp{}, fmt.Errorf("storage: temporary files of %s: %w", l, err))
+	}
+	d, err := l.root.Open(filepath.FromSlash(dir))
+	if err != nil {
+		if dir == "." {
+			return yield(Temp{}, fmt.Errorf("storage: temporary files of %s: %w", l, err))
+		}
+		return true // vanished meanwhile, or unreadable: not ours to judge
+	}
+	defer d.Close()
+	keep := func(name string, isDir bool) bool {
+		if isDir {
+			return true
+		}
+		_, _, ok := TempName(name)
+		return ok // not ours, whatever it starts with
+	}
+	noLinks := func(string) bool { return false }
+	for it, err := range sortedDir(d, keep, noLinks, l.sortRun()) {
+		if err != nil {
+			if dir == "." {
+				return yield(Temp{}, fmt.Errorf("storage: temporary files of %s: %w", l, err))
+			}
+			return true
+		}
+		p := path.Join(dir, it.name)
+		switch {
+		case it.dir && p == lockDir:
+			if !l.lockFiles(now, yield) {
+				return false
+			}
+		case it.dir:
+			if !l.walkTemps(ctx, p, now, yield) {
+				return false
+			}
+		default:
+			fi, err := l.root.Lstat(filepath.FromSlash(p))
+			if err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+			t := Temp{Name: p, Kind: TempWrite, Size: fi.Size(), Modified: fi.ModTime()}
+			judgeTemp(&t, it.name, now)
+			if !yield(t, nil) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// lockFiles yields the lock files in name order, judging each by trying
+// its lock; it reports whether to go on.
+func (l *Local) lockFiles(now time.Time, yield func(Temp, error) bool) bool {
 	d, err := l.root.Open(lockDir)
 	if err != nil {
-		return nil
+		return true
 	}
-	entries, _ := d.ReadDir(-1)
-	_ = d.Close()
-	var out []Temp
-	for _, e := range entries {
-		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".lock") {
-			continue
-		}
-		fi, err := e.Info()
+	defer d.Close()
+	keep := func(name string, isDir bool) bool { return !isDir && strings.HasSuffix(name, ".lock") }
+	for it, err := range sortedDir(d, keep, func(string) bool { return false }, l.sortRun()) {
 		if err != nil {
+			return true
+		}
+		t := Temp{Name: path.Join(lockDir, it.name), Kind: TempLock}
+		fi, err := l.root.Lstat(filepath.FromSlash(t.Name))
+		if err != nil || !fi.Mode().IsRegular() {
 			continue
 		}
-		t := Temp{Name: path.Join(lockDir, e.Name()), Kind: TempLock, Size: fi.Size(), Modified: fi.ModTime()}
+		t.Size, t.Modified = fi.Size(), fi.ModTime()
 		if f, err := l.root.OpenFile(filepath.FromSlash(t.Name), os.O_RDWR, 0); err == nil {
 			if ok, _ := tryFlock(f); ok {
 				t.Stale = true
@@ -304,9 +321,11 @@ func (l *Local) lockFiles(now time.Time) []Temp {
 			}
 			_ = f.Close()
 		}
-		out = append(out, t)
+		if !yield(t, nil) {
+			return false
+		}
 	}
-	return out
+	return true
 }
 
 // RemoveTemp removes t, found by Temps, after judging it again: a

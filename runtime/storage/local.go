@@ -14,7 +14,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,6 +34,9 @@ type Local struct {
 	// linkOnly: write-if-absent links and unlinks, renameat2 with
 	// RENAME_NOREPLACE being unsupported here (or switched off by a test)
 	linkOnly atomic.Bool
+
+	// listRun, when > 0, replaces sortRun (tests spill small folders)
+	listRun int
 
 	wholeOnce sync.Once
 	wholeDir  *os.File // the base folder, opened through root, for GetWhole; nil: unavailable
@@ -453,62 +455,62 @@ func (l *Local) List(ctx context.Context, prefix string) iter.Seq2[Info, error] 
 	}
 }
 
+// sortRun is how many names of a folder a listing sorts in memory.
+func (l *Local) sortRun() int {
+	if l.listRun > 0 {
+		return l.listRun
+	}
+	return sortRun
+}
+
 // walk yields the keys under folder dir ("." for the base) that start with
-// prefix; it reports whether to go on.
+// prefix; it reports whether to go on. Its memory does not grow with the
+// size of a folder (see sortedDir), and it looks at a file's size and time
+// only when it yields it.
 func (l *Local) walk(ctx context.Context, dir, prefix string, yield func(Info, error) bool) bool {
 	if err := ctx.Err(); err != nil {
 		return yield(Info{}, fmt.Errorf("storage: list %q: %w", prefix, err))
 	}
 	d, err := l.root.Open(filepath.FromSlash(dir))
+	if errors.Is(err, fs.ErrNotExist) && dir != "." {
+		return true // removed since its parent was read
+	}
 	if err != nil {
 		return yield(Info{}, l.fail("list", dir, err))
 	}
-	entries, err := d.ReadDir(-1)
-	_ = d.Close()
-	if err != nil {
-		return yield(Info{}, l.fail("list", dir, err))
-	}
-	type entry struct {
-		key  string
-		sort string // key, plus "/" for folders: the order of the keys below
-		info fs.FileInfo
-	}
-	var items []entry
-	for _, e := range entries {
-		name := e.Name()
-		if strings.HasPrefix(name, tmpPrefix) || (dir == "." && name == lockDir) {
-			continue
+	defer d.Close()
+	keyOf := func(name string) string {
+		if dir == "." {
+			return name
 		}
-		key := name
-		if dir != "." {
-			key = path.Join(dir, name)
-		}
-		fi, err := l.root.Stat(filepath.FromSlash(key)) // follows links that stay inside
+		return path.Join(dir, name)
+	}
+	isDir := func(name string) bool {
+		fi, err := l.root.Stat(filepath.FromSlash(keyOf(name))) // follows links that stay inside
+		return err == nil && fi.IsDir()
+	}
+	for it, err := range sortedDir(d, keepListed(dir, prefix), isDir, l.sortRun()) {
 		if err != nil {
-			continue // vanished, or a link leading outside the store
+			return yield(Info{}, l.fail("list", dir, err))
 		}
-		switch {
-		case fi.IsDir():
-			if !strings.HasPrefix(key+"/", prefix) && !strings.HasPrefix(prefix, key+"/") {
-				continue
-			}
-			items = append(items, entry{key: key, sort: key + "/", info: fi})
-		case fi.Mode().IsRegular():
-			if !strings.HasPrefix(key, prefix) || ValidateKey(key) != nil {
-				continue
-			}
-			items = append(items, entry{key: key, sort: key, info: fi})
+		if err := ctx.Err(); err != nil {
+			return yield(Info{}, fmt.Errorf("storage: list %q: %w", prefix, err))
 		}
-	}
-	slices.SortFunc(items, func(a, b entry) int { return strings.Compare(a.sort, b.sort) })
-	for _, it := range items {
-		if it.info.IsDir() {
-			if !l.walk(ctx, it.key, prefix, yield) {
+		key := keyOf(it.name)
+		if it.dir {
+			if !l.walk(ctx, key, prefix, yield) {
 				return false
 			}
 			continue
 		}
-		if !yield(Info{Key: it.key, Size: it.info.Size(), Modified: it.info.ModTime()}, nil) {
+		if !strings.HasPrefix(key, prefix) || ValidateKey(key) != nil {
+			continue
+		}
+		fi, err := l.root.Stat(filepath.FromSlash(key)) // follows links that stay inside
+		if err != nil || !fi.Mode().IsRegular() {
+			continue // vanished, a link leading outside the store, or not a file
+		}
+		if !yield(Info{Key: key, Size: fi.Size(), Modified: fi.ModTime()}, nil) {
 			return false
 		}
 	}
