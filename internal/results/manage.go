@@ -271,9 +271,16 @@ func RemoveIndexes(ctx context.Context, st storage.Storage, fns []string) error 
 // PruneToSize removes the least recently used records of st (by the
 // object's modification time, which a hit refreshes at most once an hour;
 // see storage.Toucher) until the records under prefix take at most max
-// bytes, and yields each removed one, oldest use first. Objects that are
-// not records are neither counted nor removed. It lists the whole prefix
-// before removing anything.
+// bytes, and yields each removed one, in key order. Objects that are not
+// records are neither counted nor removed.
+//
+// It lists the prefix twice and holds 16 bytes per record in between (the
+// use time and the size, not the keys), so a store of a million records
+// is pruned in a few tens of megabytes: the first listing finds the
+// cutoff, the use time at or before which records go (and how many of
+// those used exactly at the cutoff), the second removes them. A record
+// written or used between the two listings is newer than the cutoff and
+// stays.
 func PruneToSize(ctx context.Context, st storage.Storage, prefix string, max int64, opts PruneOptions) iter.Seq2[Pruned, error] {
 	now := opts.Now
 	if now.IsZero() {
@@ -284,22 +291,45 @@ func PruneToSize(ctx context.Context, st storage.Storage, prefix string, max int
 			yield(Pruned{}, fmt.Errorf("max-size %d is negative", max))
 			return
 		}
-		var recs []Entry
+		list := func() iter.Seq2[Entry, error] {
+			return List(ctx, st, ListOptions{Prefix: prefix, Now: now, Workers: opts.Workers})
+		}
+		var uses useList
 		var total int64
-		for e, err := range List(ctx, st, ListOptions{Prefix: prefix, Now: now, Workers: opts.Workers}) {
+		for e, err := range list() {
 			if err != nil {
 				yield(Pruned{}, err)
 				return
 			}
 			if e.Status == StatusRecord {
-				recs = append(recs, e)
+				uses.add(e.Modified.UnixNano(), e.ObjectSize)
 				total += e.ObjectSize
 			}
 		}
-		slices.SortStableFunc(recs, func(a, b Entry) int { return a.Modified.Compare(b.Modified) })
-		for _, e := range recs {
+		cutoff, atCutoff, ok := uses.cutoff(total, max)
+		uses = useList{}
+		if !ok {
+			return // within max already
+		}
+		for e, err := range list() {
+			if err != nil {
+				yield(Pruned{}, err)
+				return
+			}
 			if total <= max {
 				return
+			}
+			if e.Status != StatusRecord {
+				continue
+			}
+			switch t := e.Modified.UnixNano(); {
+			case t > cutoff:
+				continue
+			case t == cutoff:
+				if atCutoff == 0 {
+					continue
+				}
+				atCutoff--
 			}
 			p := Pruned{Entry: e, Why: fmt.Sprintf("last used %s ago, %s; store holds %s, max %s",
 				now.Sub(e.Modified).Round(time.Second), FormatSize(e.ObjectSize), FormatSize(total), FormatSize(max))}
@@ -321,6 +351,56 @@ func PruneToSize(ctx context.Context, st storage.Storage, prefix string, max int
 	}
 }
 
+// useList holds (use time, size) pairs of records in chunks, so that it
+// grows without copying what it holds.
+type useList struct{ chunks [][]use }
+
+type use struct{ t, size int64 }
+
+const useChunk = 1 << 14
+
+func (l *useList) add(t, size int64) {
+	if n := len(l.chunks); n == 0 || len(l.chunks[n-1]) == useChunk {
+		l.chunks = append(l.chunks, make([]use, 0, useChunk))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, use{t, size})
+}
+
+// cutoff finds, removing records oldest use first until total <= max,
+// the use time of the last record removed and how many records used at
+// exactly that time are removed. ok is false when nothing need go. It
+// sorts each chunk and merges them in place of one large sort.
+func (l *useList) cutoff(total, max int64) (t int64, atCutoff int, ok bool) {
+	if total <= max {
+		return 0, 0, false
+	}
+	for _, c := range l.chunks {
+		slices.SortFunc(c, func(a, b use) int { return cmp.Compare(a.t, b.t) })
+	}
+	heads := make([]int, len(l.chunks))
+	for total > max {
+		best := -1
+		for i, c := range l.chunks {
+			if heads[i] < len(c) && (best < 0 || c[heads[i]].t < l.chunks[best][heads[best]].t) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break // every record removed
+		}
+		u := l.chunks[best][heads[best]]
+		heads[best]++
+		if u.t != t || !ok {
+			t, atCutoff = u.t, 0
+		}
+		atCutoff++
+		ok = true
+		total -= u.size
+	}
+	return t, atCutoff, ok
+}
+
 // TaskSummary is one task's share of a store.
 type TaskSummary struct {
 	Task     string    `json:"task"`
@@ -330,40 +410,54 @@ type TaskSummary struct {
 	LastUsed time.Time `json:"last_used"` // the most recent use of any of its records
 }
 
-// Summarize groups record entries by task and package (sorted by bytes,
-// largest first; ties by name, then package); entries that are not records
-// are grouped under "(not a record)" and the like.
-func Summarize(entries []Entry) []TaskSummary {
-	type group struct{ task, pkg string }
-	by := map[group]*TaskSummary{}
-	for _, e := range entries {
-		g := group{e.Meta.Task, PackageOf(e.Meta)}
-		if e.Status != StatusRecord {
-			g = group{task: "(" + string(e.Status) + ")"}
-		}
-		s := by[g]
-		if s == nil {
-			s = &TaskSummary{Task: g.task, Package: g.pkg}
-			by[g] = s
-		}
-		s.Records++
-		s.Bytes += e.ObjectSize
-		if e.Modified.After(s.LastUsed) {
-			s.LastUsed = e.Modified
-		}
+// Summary accumulates a store's entries by task and package, in memory
+// that grows with the number of tasks, not of records (`results ls
+// -summary` on a store of a million records). The zero Summary is empty
+// and ready.
+type Summary struct{ by map[summaryGroup]*TaskSummary }
+
+type summaryGroup struct{ task, pkg string }
+
+// Add counts e in its task's row; entries that are not records are
+// grouped under "(not a record)" and the like.
+func (s *Summary) Add(e Entry) {
+	g := summaryGroup{e.Meta.Task, PackageOf(e.Meta)}
+	if e.Status != StatusRecord {
+		g = summaryGroup{task: "(" + string(e.Status) + ")"}
 	}
-	out := make([]TaskSummary, 0, len(by))
-	for _, s := range by {
-		out = append(out, *s)
+	if s.by == nil {
+		s.by = map[summaryGroup]*TaskSummary{}
+	}
+	t := s.by[g]
+	if t == nil {
+		t = &TaskSummary{Task: g.task, Package: g.pkg}
+		s.by[g] = t
+	}
+	t.Records++
+	t.Bytes += e.ObjectSize
+	if e.Modified.After(t.LastUsed) {
+		t.LastUsed = e.Modified
+	}
+}
+
+// Tasks returns the rows, sorted by bytes, largest first; ties by name,
+// then package.
+func (s *Summary) Tasks() []TaskSummary {
+	out := make([]TaskSummary, 0, len(s.by))
+	for _, t := range s.by {
+		out = append(out, *t)
 	}
 	slices.SortFunc(out, func(a, b TaskSummary) int {
-		if a.Bytes != b.Bytes {
-			if a.Bytes > b.Bytes {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Or(strings.Compare(a.Task, b.Task), strings.Compare(a.Package, b.Package))
+		return cmp.Or(cmp.Compare(b.Bytes, a.Bytes), strings.Compare(a.Task, b.Task), strings.Compare(a.Package, b.Package))
 	})
 	return out
+}
+
+// Summarize groups record entries by task, as Summary does.
+func Summarize(entries []Entry) []TaskSummary {
+	var s Summary
+	for _, e := range entries {
+		s.Add(e)
+	}
+	return s.Tasks()
 }

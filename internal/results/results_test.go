@@ -372,3 +372,60 @@ func TestJSONRecords(t *testing.T) {
 		t.Errorf("VerifyKey of a damaged JSON record: %v", c.Err)
 	}
 }
+
+// TestPruneToSize removes the least recently used records, ties broken by
+// key order, until the store is within the limit, and never a foreign file.
+func TestPruneToSize(t *testing.T) {
+	ctx := context.Background()
+	st, dir := local(t)
+	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	// Uses: k0 oldest ... k5 newest; k2 and k3 used at the same time.
+	uses := map[string]time.Time{
+		"k0": base, "k1": base.Add(time.Hour), "k2": base.Add(2 * time.Hour),
+		"k3": base.Add(2 * time.Hour), "k4": base.Add(3 * time.Hour), "k5": base.Add(4 * time.Hour),
+	}
+	var size int64
+	for k, at := range uses {
+		write(t, st, k, record.Meta{Task: "t"}, serializer.JSON(), strings.Repeat("x", 100))
+		if err := os.Chtimes(filepath.Join(dir, k), at, at); err != nil {
+			t.Fatal(err)
+		}
+		info, err := st.Stat(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		size = info.Size
+	}
+	if err := os.WriteFile(filepath.Join(dir, "foreign"), make([]byte, 10_000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	prune := func(max int64, dry bool) []string {
+		var got []string
+		for p, err := range results.PruneToSize(ctx, st, "", max, results.PruneOptions{DryRun: dry}) {
+			if err != nil || p.Err != nil {
+				t.Fatalf("PruneToSize(%d): %v %v", max, err, p.Err)
+			}
+			if p.Removed == dry {
+				t.Errorf("PruneToSize(%d, dry %v): %s removed = %v", max, dry, p.Key, p.Removed)
+			}
+			got = append(got, p.Key)
+		}
+		return got
+	}
+	// Keeping 3 records' worth removes k0, k1 and k2 (k2 before k3: key order).
+	if got, want := prune(3*size, true), []string{"k0", "k1", "k2"}; !slices.Equal(got, want) {
+		t.Errorf("dry run removes %q, want %q", got, want)
+	}
+	if got := prune(6*size, false); len(got) != 0 {
+		t.Errorf("a store within the limit lost %q", got)
+	}
+	if got, want := prune(3*size+size/2, false), []string{"k0", "k1", "k2"}; !slices.Equal(got, want) {
+		t.Errorf("prune removed %q, want %q", got, want)
+	}
+	if got, want := prune(0, false), []string{"k3", "k4", "k5"}; !slices.Equal(got, want) {
+		t.Errorf("prune to 0 removed %q, want %q", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "foreign")); err != nil {
+		t.Errorf("prune removed a file resultgen did not write: %v", err)
+	}
+}
