@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/resultgen/resultgen/internal/results"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
@@ -27,10 +28,22 @@ type pruning struct {
 
 	n, failed int  // items done (or that would be), items whose removal failed
 	ok        bool // false once the store failed to list
+
+	prog   *progress // on stderr, cleared before each line
+	looked int       // objects looked at, for prog
 }
 
 func newPruning(c *cmdEnv, st storage.Storage, dryRun bool, verb, past, prep string) *pruning {
-	return &pruning{c: c, st: st, dryRun: dryRun, verb: verb, past: past, prep: prep, ok: true}
+	return &pruning{c: c, st: st, dryRun: dryRun, verb: verb, past: past, prep: prep, ok: true, prog: newProgress(c, false)}
+}
+
+// opts are the options of the pass's results.Prune* call: its dry run, and
+// progress while it looks at a large store.
+func (p *pruning) opts() results.PruneOptions {
+	return results.PruneOptions{DryRun: p.dryRun, Looked: func() {
+		p.looked++
+		p.prog.update(func() string { return fmt.Sprintf("%s: %d objects looked at", p.c.name, p.looked) })
+	}}
 }
 
 // did is how an item's stdout line starts: "removed" or "would remove".
@@ -45,7 +58,9 @@ func (p *pruning) did() string {
 // clears p.ok, an item's error (errOf, with the item's name) is logged and
 // counted in p.failed, and every other item goes to each.
 func drain[T any](p *pruning, seq iter.Seq2[T, error], errOf func(T) (string, error), each func(T)) {
+	defer p.prog.done()
 	for item, err := range seq {
+		p.prog.done() // what follows goes where the progress was
 		if err != nil {
 			p.c.logf("%s: %v", p.st, err)
 			p.ok = false

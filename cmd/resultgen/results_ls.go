@@ -4,10 +4,12 @@ package main
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/resultgen/resultgen/internal/results"
@@ -70,46 +72,55 @@ func resultsList(c *cmdEnv, args []string) error {
 	}
 	defer done()
 
-	var entries []results.Entry
-	for e, err := range results.List(c.ctx, st, results.ListOptions{Prefix: *prefix, Task: *task, FlowRun: *flowRun}) {
+	prog := newProgress(c, !*summary)
+	defer prog.done()
+	looked := 0
+	opts := results.ListOptions{Prefix: *prefix, Task: *task, FlowRun: *flowRun, Looked: func() {
+		looked++
+		prog.update(func() string { return fmt.Sprintf("ls: %d objects looked at", looked) })
+	}}
+	// The listing streams: rows are written as they come (see table),
+	// -summary adds up per task, and nothing holds every entry.
+	var (
+		out     = newLister(c, *format, *summary)
+		names   = nameSet{}
+		damaged int
+	)
+	emit := func(e results.Entry) error {
+		if *task != "" && e.Temp == nil {
+			if err := names.add(*task, e.Meta.Func); err != nil {
+				return usageError{err}
+			}
+		}
+		if e.Temp == nil && e.Status != results.StatusRecord && e.Status != results.StatusNotRecord {
+			damaged++
+			c.logf("%s: %v", e.Key, e.Err)
+		}
+		return out.add(e)
+	}
+	for e, err := range results.List(c.ctx, st, opts) {
 		if err != nil {
 			return fmt.Errorf("%s: %w", st, err)
 		}
-		entries = append(entries, e)
-	}
-	if *task != "" {
-		var fns []string
-		for _, e := range entries {
-			fns = append(fns, e.Meta.Func)
-		}
-		if err := results.CheckName(*task, fns, "-task"); err != nil {
-			return usageError{err}
+		if err := emit(e); err != nil {
+			return err
 		}
 	}
-	if *summary {
-		return printSummary(c.stdout, results.Summarize(entries), *format)
-	}
-	if *all {
+	if *all && !*summary {
 		for e, err := range results.ListTemps(c.ctx, st) {
 			if err != nil {
 				return fmt.Errorf("%s: %w", st, err)
 			}
-			entries = append(entries, e)
+			if err := emit(e); err != nil {
+				return err
+			}
 		}
 	}
-	if *format == "json" {
-		if entries == nil {
-			entries = []results.Entry{}
-		}
-		if err := writeJSON(c.stdout, entries); err != nil {
-			return err
-		}
-		if n := countDamaged(entries); n > 0 {
-			return fmt.Errorf("%s damaged or unreadable; check with resultgen results verify", plural(n, "object"))
-		}
-		return nil
+	prog.done()
+	if err := out.end(); err != nil {
+		return err
 	}
-	if len(entries) == 0 {
+	if out.n == 0 && *format != "json" && !*summary {
 		what := "objects"
 		if *task != "" {
 			what = "records of task " + strconv.Quote(*task)
@@ -123,52 +134,102 @@ func resultsList(c *cmdEnv, args []string) error {
 		fmt.Fprintf(c.stderr, "no %s in %s\n", what, st)
 		return nil
 	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tTASK\tTYPE\tSERIALIZER\tOBJECT SIZE\tCREATED\tEXPIRES\tPACKAGE")
-	var damaged []results.Entry
-	now := time.Now()
-	for _, e := range entries {
-		if t := e.Temp; t != nil {
-			kind := "(temporary)"
-			if t.Kind == storage.TempLock {
-				kind = "(lock)"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t-\t-\t%s\t%s\t%s\t-\n", e.Key, kind, results.FormatSize(e.ObjectSize),
-				results.FormatTime(e.Modified), results.TempState(*t, now))
-			continue
-		}
-		if e.Status != results.StatusRecord {
-			size := results.FormatSize(e.ObjectSize)
-			fmt.Fprintf(tw, "%s\t(%s)\t-\t-\t%s\t-\t-\t-\n", e.Key, e.Status, size)
-			if e.Status != results.StatusNotRecord {
-				damaged = append(damaged, e)
-			}
-			continue
-		}
-		m := e.Meta
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Key, dash(m.Task), dash(m.GoType),
-			results.FormatSerializer(m), results.FormatSize(e.ObjectSize), results.FormatTime(m.Created), results.FormatExpires(m, e.Expired),
-			dash(results.PackageOf(m)))
-	}
-	tw.Flush()
-	for _, e := range damaged {
-		c.logf("%s: %v", e.Key, e.Err)
-	}
-	if len(damaged) > 0 {
-		return fmt.Errorf("%s damaged or unreadable; check with resultgen results verify", plural(len(damaged), "object"))
+	if damaged > 0 {
+		return fmt.Errorf("%s damaged or unreadable; check with resultgen results verify", plural(damaged, "object"))
 	}
 	return nil
 }
 
-// countDamaged counts the entries that are damaged or unreadable records.
-func countDamaged(entries []results.Entry) int {
-	n := 0
-	for _, e := range entries {
-		if e.Temp == nil && e.Status != results.StatusRecord && e.Status != results.StatusNotRecord {
-			n++
-		}
+// nameSet checks, as entries stream, that a -task name matches the
+// functions of one package only (results.CheckName); it holds one entry per
+// function.
+type nameSet map[string]bool
+
+func (s nameSet) add(name, fn string) error {
+	if s[fn] {
+		return nil
 	}
-	return n
+	s[fn] = true
+	fns := slices.Sorted(maps.Keys(s))
+	return results.CheckName(name, fns, "-task")
+}
+
+// lister writes ls's output as entries come: a table or a JSON array, or,
+// for -summary, one row per task at the end.
+type lister struct {
+	c       *cmdEnv
+	format  string
+	tbl     *table
+	sum     *results.Summary
+	n       int // entries added
+	now     time.Time
+	jsonBuf []byte
+}
+
+func newLister(c *cmdEnv, format string, summary bool) *lister {
+	l := &lister{c: c, format: format, now: time.Now()}
+	if summary {
+		l.sum = &results.Summary{}
+	}
+	return l
+}
+
+func (l *lister) add(e results.Entry) error {
+	l.n++
+	switch {
+	case l.sum != nil:
+		l.sum.Add(e)
+		return nil
+	case l.format == "json":
+		b, err := json.MarshalIndent(e, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		sep := ",\n  "
+		if l.n == 1 {
+			sep = "[\n  "
+		}
+		l.jsonBuf = append(append(l.jsonBuf[:0], sep...), b...)
+		_, err = l.c.stdout.Write(l.jsonBuf)
+		return err
+	}
+	if l.tbl == nil {
+		l.tbl = newTable(l.c.stdout, "KEY", "TASK", "TYPE", "SERIALIZER", "OBJECT SIZE", "CREATED", "EXPIRES", "PACKAGE")
+	}
+	if t := e.Temp; t != nil {
+		kind := "(temporary)"
+		if t.Kind == storage.TempLock {
+			kind = "(lock)"
+		}
+		l.tbl.row(e.Key, kind, "-", "-", results.FormatSize(e.ObjectSize), results.FormatTime(e.Modified), results.TempState(*t, l.now), "-")
+		return nil
+	}
+	if e.Status != results.StatusRecord {
+		l.tbl.row(e.Key, "("+string(e.Status)+")", "-", "-", results.FormatSize(e.ObjectSize), "-", "-", "-")
+		return nil
+	}
+	m := e.Meta
+	l.tbl.row(e.Key, dash(m.Task), dash(m.GoType), results.FormatSerializer(m), results.FormatSize(e.ObjectSize),
+		results.FormatTime(m.Created), results.FormatExpires(m, e.Expired), dash(results.PackageOf(m)))
+	return nil
+}
+
+// end finishes the output.
+func (l *lister) end() error {
+	switch {
+	case l.sum != nil:
+		return printSummary(l.c.stdout, l.sum.Tasks(), l.format)
+	case l.format == "json":
+		end := "\n]\n"
+		if l.n == 0 {
+			end = "[]\n"
+		}
+		_, err := io.WriteString(l.c.stdout, end)
+		return err
+	case l.tbl != nil:
+		l.tbl.flush()
+	}
+	return nil
 }
 
 func printSummary(w io.Writer, sum []results.TaskSummary, format string) error {
@@ -178,16 +239,15 @@ func printSummary(w io.Writer, sum []results.TaskSummary, format string) error {
 		}
 		return writeJSON(w, sum)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TASK\tRECORDS\tOBJECT SIZE\tLAST USED\tPACKAGE")
+	t := newTable(w, "TASK", "RECORDS", "OBJECT SIZE", "LAST USED", "PACKAGE")
 	var n int
 	var bytes int64
 	for _, s := range sum {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", dash(s.Task), s.Records, results.FormatSize(s.Bytes), results.FormatTime(s.LastUsed), dash(s.Package))
+		t.row(dash(s.Task), strconv.Itoa(s.Records), results.FormatSize(s.Bytes), results.FormatTime(s.LastUsed), dash(s.Package))
 		n += s.Records
 		bytes += s.Bytes
 	}
-	fmt.Fprintf(tw, "(total)\t%d\t%s\t\t\n", n, results.FormatSize(bytes))
-	tw.Flush()
+	t.row("(total)", strconv.Itoa(n), results.FormatSize(bytes), "", "")
+	t.flush()
 	return nil
 }

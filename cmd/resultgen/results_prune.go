@@ -153,7 +153,7 @@ func resultsPrune(c *cmdEnv, args []string) error {
 	p := newPruning(c, st, *dryRun, "remove", "removed", "from")
 	if *tmp {
 		var kept int
-		drain(p, results.PruneTemps(c.ctx, st, results.PruneOptions{DryRun: *dryRun}), prunedErr, func(r results.Pruned) {
+		drain(p, results.PruneTemps(c.ctx, st, p.opts()), prunedErr, func(r results.Pruned) {
 			if r.Removed || (*dryRun && r.Temp.Stale) {
 				p.n++
 				fmt.Fprintf(c.stdout, "%s %s (%s %s)\n", p.did(), r.Key, r.Temp.Kind, r.Why)
@@ -168,7 +168,7 @@ func resultsPrune(c *cmdEnv, args []string) error {
 		}
 		p.n = 0
 	}
-	drain(p, results.Prune(c.ctx, st, crit, results.PruneOptions{DryRun: *dryRun}), prunedErr, func(r results.Pruned) {
+	drain(p, results.Prune(c.ctx, st, crit, p.opts()), prunedErr, func(r results.Pruned) {
 		p.n++
 		fmt.Fprintf(c.stdout, "%s %s (%s)\n", p.did(), r.Key, r.Why)
 	})
@@ -188,7 +188,7 @@ func pruneUploads(c *cmdEnv, spec, prefix string, olderThan time.Duration, dryRu
 	}
 	p := newPruning(c, st, dryRun, "abort", "aborted", "in")
 	uploadErr := func(u results.PrunedUpload) (string, error) { return "upload of " + u.Key, u.Err }
-	drain(p, results.PruneUploads(c.ctx, st, prefix, olderThan, results.PruneOptions{DryRun: dryRun}), uploadErr, func(u results.PrunedUpload) {
+	drain(p, results.PruneUploads(c.ctx, st, prefix, olderThan, p.opts()), uploadErr, func(u results.PrunedUpload) {
 		p.n++
 		fmt.Fprintf(c.stdout, "%s upload of %s (started %s, %s ago, %s)\n", p.did(), u.Key, results.FormatTime(u.Initiated), u.Age.Round(time.Second), uploadSize(u.Size))
 	})
@@ -204,7 +204,7 @@ func pruneToSize(c *cmdEnv, spec, prefix string, max int64, dryRun bool) error {
 	defer done()
 	p := newPruning(c, st, dryRun, "remove", "removed", "from")
 	var freed int64
-	drain(p, results.PruneToSize(c.ctx, st, prefix, max, results.PruneOptions{DryRun: dryRun}), prunedErr, func(r results.Pruned) {
+	drain(p, results.PruneToSize(c.ctx, st, prefix, max, p.opts()), prunedErr, func(r results.Pruned) {
 		p.n++
 		freed += r.ObjectSize
 		fmt.Fprintf(c.stdout, "%s %s (%s)\n", p.did(), r.Key, r.Why)

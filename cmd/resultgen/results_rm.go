@@ -122,7 +122,7 @@ func removeSelected(c *cmdEnv, spec string, crit results.Criteria, dryRun bool) 
 	}
 	p := newPruning(c, st, dryRun, "remove", "removed", "from")
 	var fns []string
-	drain(p, results.Prune(c.ctx, st, crit, results.PruneOptions{DryRun: dryRun}), prunedErr, func(r results.Pruned) {
+	drain(p, results.Prune(c.ctx, st, crit, p.opts()), prunedErr, func(r results.Pruned) {
 		p.n++
 		fns = append(fns, r.Meta.Func)
 		fmt.Fprintf(c.stdout, "%s %s (%s)\n", p.did(), r.Key, r.Why)

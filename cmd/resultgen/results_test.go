@@ -647,25 +647,6 @@ func TestResultsTempFiles(t *testing.T) {
 	}
 }
 
-func TestResultsVerifyProgress(t *testing.T) {
-	var buf bytes.Buffer
-	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	p := &verifyProgress{w: &buf, every: 3, interval: time.Minute, now: func() time.Time { return clock }}
-	for i := range 7 {
-		p.add(resultsCheck(100), i == 4)
-	}
-	// Every 3 records: after 3 and 6.
-	if got := strings.Count(buf.String(), "\n"); got != 2 || !strings.Contains(buf.String(), "verify: 6 checked, 1 failed, 600 B read") {
-		t.Errorf("progress by count:\n%s", buf.String())
-	}
-	buf.Reset()
-	clock = clock.Add(2 * time.Minute) // a slow record: report it at once
-	p.add(resultsCheck(1), false)
-	if !strings.Contains(buf.String(), "verify: 8 checked, 1 failed, 701 B read, 2m0s") {
-		t.Errorf("progress by time:\n%s", buf.String())
-	}
-}
-
 func TestResultsRemove(t *testing.T) {
 	st, dir := resultsHome(t)
 	standardRecords(t, st, dir)
@@ -822,8 +803,6 @@ func TestResultsPrune(t *testing.T) {
 		})
 	}
 }
-
-func resultsCheck(read int64) results.Check { return results.Check{Read: read} }
 
 // TestResultsOfARuntimeTask reads records the runtime itself wrote, through
 // the default storage of the settings.

@@ -4,7 +4,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"iter"
 	"strings"
 	"time"
@@ -17,7 +16,7 @@ const resultsVerifyUsage = `Usage:
   resultgen results verify [-storage SPEC] [-prefix P] [-q] [KEY ...]
 
 verify reads every record (or those named) whole and checks its CRCs,
-length and SHA-256; prints OK or the problem per key, progress on stderr,
+length and SHA-256; prints OK or the problem per key (progress on stderr, when a terminal),
 and exits 1 when an object is not an intact record: corrupt, truncated, of an
 unsupported version, or not a record resultgen can show it wrote (NOT A
 RECORD: a file of someone else's, an empty or zero-filled one, a record of
@@ -36,36 +35,6 @@ Examples:
   resultgen results verify -storage local:./cache -q
   resultgen results verify reports/2026/q1.msgpack
 `
-
-// verifyProgress reports verify's progress on stderr every `every` records
-// or `interval`, whichever comes first.
-type verifyProgress struct {
-	w        io.Writer
-	every    int
-	interval time.Duration
-	now      func() time.Time
-
-	start, last time.Time
-	n, bad      int
-	bytes       int64
-}
-
-func (p *verifyProgress) add(c results.Check, failed bool) {
-	if p.start.IsZero() {
-		p.start = p.now()
-		p.last = p.start
-	}
-	p.n++
-	p.bytes += c.Read
-	if failed {
-		p.bad++
-	}
-	t := p.now()
-	if p.n%p.every == 0 || t.Sub(p.last) >= p.interval {
-		p.last = t
-		fmt.Fprintf(p.w, "verify: %d checked, %d failed, %s read, %s\n", p.n, p.bad, results.FormatSize(p.bytes), t.Sub(p.start).Round(time.Second))
-	}
-}
 
 func resultsVerify(c *cmdEnv, args []string) error {
 	fs := c.flags()
@@ -101,7 +70,9 @@ func resultsVerify(c *cmdEnv, args []string) error {
 	} else {
 		checks = results.Verify(c.ctx, st, results.VerifyOptions{Prefix: *prefix})
 	}
-	progress := &verifyProgress{w: c.stderr, every: 1000, interval: 5 * time.Second, now: time.Now}
+	prog := newProgress(c, !*quiet)
+	defer prog.done()
+	var read int64
 	var intact, failed, foreign int
 	ok := true // false: the store could not be listed, or keeps stale uploads
 	for chk, err := range checks {
@@ -120,12 +91,16 @@ func resultsVerify(c *cmdEnv, args []string) error {
 			}
 		} else {
 			failed++
+			prog.done() // the line goes where the progress was
 			if prob == results.ProblemNotRecord {
 				foreign++
 			}
 			fmt.Fprintf(c.stdout, "%s\t%s\t%v\n", strings.ToUpper(string(prob)), chk.Key, chk.Err)
 		}
-		progress.add(chk, prob != results.ProblemNone)
+		read += chk.Read
+		prog.update(func() string {
+			return fmt.Sprintf("verify: %d checked, %d failed, %s read", intact+failed, failed, results.FormatSize(read))
+		})
 	}
 	if foreign > 0 {
 		c.logf("%s %s not resultgen records, or none it can show it wrote (NOT A RECORD above); resultgen never overwrites them, "+

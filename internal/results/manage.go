@@ -190,6 +190,9 @@ type PruneOptions struct {
 	DryRun  bool      // report, remove nothing
 	Now     time.Time // zero: time.Now()
 	Workers int       // records looked at at once; < 1 means DefaultWorkers
+	// Looked, when not nil, is called once per object looked at, on every
+	// pass over the store (a command's progress).
+	Looked func()
 }
 
 // Pruned is one record Prune matched.
@@ -215,7 +218,7 @@ func Prune(ctx context.Context, st storage.Storage, c Criteria, opts PruneOption
 			return
 		}
 		if c.RunsOlderThan > 0 {
-			x, err := indexRuns(ctx, st, now, opts.Workers)
+			x, err := indexRuns(ctx, st, now, opts.Workers, opts.Looked)
 			if err != nil {
 				yield(Pruned{}, err)
 				return
@@ -246,7 +249,7 @@ func Prune(ctx context.Context, st storage.Storage, c Criteria, opts PruneOption
 			p.Removed = true
 			return p, true
 		}
-		ordered(ctx, st.List(ctx, c.Prefix), opts.Workers, prune, yield)
+		ordered(ctx, st.List(ctx, c.Prefix), opts.Workers, opts.Looked, prune, yield)
 	}
 }
 
@@ -292,7 +295,7 @@ func PruneToSize(ctx context.Context, st storage.Storage, prefix string, max int
 			return
 		}
 		list := func() iter.Seq2[Entry, error] {
-			return List(ctx, st, ListOptions{Prefix: prefix, Now: now, Workers: opts.Workers})
+			return List(ctx, st, ListOptions{Prefix: prefix, Now: now, Workers: opts.Workers, Looked: opts.Looked})
 		}
 		var uses useList
 		var total int64

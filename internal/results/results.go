@@ -82,6 +82,9 @@ type ListOptions struct {
 	FlowRun string
 	Now     time.Time // for Entry.Expired; zero means time.Now()
 	Workers int       // objects looked at at once; < 1 means DefaultWorkers
+	// Looked, when not nil, is called once per object looked at, whether
+	// or not it is yielded (a command's progress).
+	Looked func()
 }
 
 func (o ListOptions) now() time.Time {
@@ -121,7 +124,7 @@ func List(ctx context.Context, st storage.Storage, opts ListOptions) iter.Seq2[E
 			}
 			return e, ok
 		}
-		ordered(ctx, st.List(ctx, opts.Prefix), opts.Workers, inspect, yield)
+		ordered(ctx, st.List(ctx, opts.Prefix), opts.Workers, opts.Looked, inspect, yield)
 	}
 }
 
@@ -185,10 +188,12 @@ func inspect(ctx context.Context, st storage.Storage, info storage.Info, now tim
 func notRecord(err error) bool { return errors.Is(err, record.ErrNotRecord) }
 
 // ordered calls fn on every listed object, up to workers at once, and
-// yields the results in list order, skipping those fn drops. A list error
+// yields the results in list order, skipping those fn drops. looked, when
+// not nil, is called (from the caller's goroutine) once per object fn
+// looked at, dropped or not: a command's progress. A list error
 // is yielded in its place and ends the run. It returns once every call has
 // returned.
-func ordered[T any](ctx context.Context, list iter.Seq2[storage.Info, error], workers int, fn func(context.Context, storage.Info) (T, bool), yield func(T, error) bool) {
+func ordered[T any](ctx context.Context, list iter.Seq2[storage.Info, error], workers int, looked func(), fn func(context.Context, storage.Info) (T, bool), yield func(T, error) bool) {
 	if workers < 1 {
 		workers = DefaultWorkers
 	}
@@ -238,7 +243,11 @@ func ordered[T any](ctx context.Context, list iter.Seq2[storage.Info, error], wo
 			yield(zero, s.err)
 			return
 		}
-		if r := <-s.ch; r.ok && !yield(r.v, nil) {
+		r := <-s.ch
+		if looked != nil {
+			looked()
+		}
+		if r.ok && !yield(r.v, nil) {
 			return
 		}
 	}

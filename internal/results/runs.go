@@ -45,14 +45,14 @@ type runIndex struct {
 }
 
 // indexRuns reads the header of every record of st.
-func indexRuns(ctx context.Context, st storage.Storage, now time.Time, workers int) (*runIndex, error) {
+func indexRuns(ctx context.Context, st storage.Storage, now time.Time, workers int, looked func()) (*runIndex, error) {
 	x := &runIndex{last: map[string]time.Time{}, named: map[string]bool{}, finished: map[string]time.Time{}}
 	seen := func(id string, t time.Time) {
 		if id != "" && t.After(x.last[id]) {
 			x.last[id] = t
 		}
 	}
-	for e, err := range List(ctx, st, ListOptions{Now: now, Workers: workers}) {
+	for e, err := range List(ctx, st, ListOptions{Now: now, Workers: workers, Looked: looked}) {
 		if err != nil {
 			return nil, err
 		}

@@ -113,6 +113,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 type VerifyOptions struct {
 	Prefix  string // only keys starting with it
 	Workers int    // records verified at once; < 1 means DefaultWorkers
+	Looked  func() // when not nil, called once per object looked at
 }
 
 // Verify verifies every object of st under opts.Prefix with VerifyKey and
@@ -133,6 +134,6 @@ func Verify(ctx context.Context, st storage.Storage, opts VerifyOptions) iter.Se
 			}
 			return c, true
 		}
-		ordered(ctx, st.List(ctx, opts.Prefix), opts.Workers, check, yield)
+		ordered(ctx, st.List(ctx, opts.Prefix), opts.Workers, opts.Looked, check, yield)
 	}
 }
