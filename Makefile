@@ -1,7 +1,7 @@
 # resultgen: see README.md. `make demo` runs the quickstart; `make test` runs everything.
 GO        ?= go
 PKGS      ?= ./...
-FUZZTIME  ?= 10s
+FUZZTIME  ?= 5s
 BIN       := $(CURDIR)/.bin
 
 .PHONY: all test unit fuzz check vet demo bench bench-go bench-peers minio generate clean reliability

@@ -2,7 +2,7 @@
 # fuzz.sh: run every fuzz target of the packages for a short time, quietly.
 #
 # Usage:
-#   scripts/fuzz.sh [PACKAGE...]     default ./... ; FUZZTIME (default 10s)
+#   scripts/fuzz.sh [PACKAGE...]     default ./... ; FUZZTIME (default 5s)
 #                                    is each target's -fuzztime
 #
 # The targets are found, not listed: every `func FuzzXxx(` in a _test.go file
@@ -23,7 +23,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 GO=${GO:-go}
-FUZZTIME=${FUZZTIME:-10s}
+FUZZTIME=${FUZZTIME:-5s}
 [[ $# -gt 0 ]] || set -- ./...
 
 out=$(mktemp "${TMPDIR:-/tmp}/resultgen-fuzz.XXXXXX")
