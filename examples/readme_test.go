@@ -68,7 +68,7 @@ func readmePrograms(t *testing.T) []program {
 // checkout as README's "From a checkout" says: go mod init, then the go
 // commands of that section's block, run as written except that the clone's
 // folder, ../resultgen, is this checkout.
-func freshModule(t *testing.T) (dir string, goCmd func(args ...string) string) {
+func freshModule(t *testing.T) (dir string, goCmd, runBin func(name string, args ...string) string) {
 	t.Helper()
 	repo, err := filepath.Abs("..")
 	if err != nil {
@@ -76,9 +76,9 @@ func freshModule(t *testing.T) (dir string, goCmd func(args ...string) string) {
 	}
 	dir = t.TempDir()
 	home := filepath.Join(dir, ".resultgen")
-	run := func(args ...string) string {
+	runBin = func(name string, args ...string) string {
 		t.Helper()
-		cmd := exec.Command("go", args...)
+		cmd := exec.Command(name, args...)
 		cmd.Dir = dir
 		// An unpublished module cannot be looked up on the proxy (it
 		// answers 403 here, not 404); everything it needs is in the
@@ -87,10 +87,11 @@ func freshModule(t *testing.T) (dir string, goCmd func(args ...string) string) {
 			"GOFLAGS=", "GOWORK=off", "GOPROXY=off")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+			t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, out)
 		}
 		return string(out)
 	}
+	run := func(args ...string) string { t.Helper(); return runBin("go", args...) }
 	run("mod", "init", "example.com/readme")
 	// The checkout's go.sum stands in for the checksum database, which
 	// this machine cannot reach; the sums it holds are still verified.
@@ -126,7 +127,7 @@ func freshModule(t *testing.T) (dir string, goCmd func(args ...string) string) {
 			t.Fatalf("after README's \"From a checkout\" commands, go.mod lacks %q:\n%s", want, gomod)
 		}
 	}
-	return dir, run
+	return dir, func(name string, args ...string) string { t.Helper(); return run(append([]string{name}, args...)...) }, runBin
 }
 
 // readmeBlock returns the first fenced block of language lang under the
@@ -185,7 +186,7 @@ func TestREADMEPrograms(t *testing.T) {
 		t.Fatalf("README.md has %d complete programs; quickstart %q, reader %q, durable %q", len(progs), quickstart, reader, durable)
 	}
 
-	dir, goCmd := freshModule(t)
+	dir, goCmd, runBin := freshModule(t)
 	goCmd("mod", "tidy")
 	if b, _ := os.ReadFile(filepath.Join(dir, "go.mod")); !regexp.MustCompile(`(?m)^(require |\t)github.com/resultgen/resultgen v`).Match(b) {
 		t.Fatalf("go mod tidy before the first generate dropped resultgen:\n%s", b)
@@ -210,7 +211,9 @@ func TestREADMEPrograms(t *testing.T) {
 		}
 	}
 	goCmd("vet", "./...")
-	goCmd("build", "-o", t.TempDir()+string(filepath.Separator), "./...")
+	bin := t.TempDir()
+	goCmd("build", "-o", bin+string(filepath.Separator), "./...")
+	program := func(name string) string { t.Helper(); return runBin(filepath.Join(bin, name)) } // as go run prints
 	// now the generated files import the runtime: tidy makes the
 	// requirement direct and keeps the tool
 	goCmd("mod", "tidy")
@@ -230,7 +233,7 @@ func TestREADMEPrograms(t *testing.T) {
 		}
 		return b.String() + "flow greet returned 3 greetings\n"
 	}
-	if out, want := goCmd("run", "./"+quickstart), quick("Completed"); out != want {
+	if out, want := program(quickstart), quick("Completed"); out != want {
 		t.Errorf("quickstart printed\n%s\nwant (and nothing else: runs are quiet by default)\n%s", out, want)
 	}
 	for _, name := range []string{"world", "foo", "bar"} {
@@ -238,17 +241,17 @@ func TestREADMEPrograms(t *testing.T) {
 			t.Errorf("quickstart left no record for %s: %v", name, err)
 		}
 	}
-	if out, want := goCmd("run", "./"+quickstart), quick("Cached"); out != want {
+	if out, want := program(quickstart), quick("Cached"); out != want {
 		t.Errorf("second quickstart run printed\n%s\nwant\n%s", out, want)
 	}
-	if out := goCmd("run", "./"+reader); out != "hello world\n" {
+	if out := program(reader); out != "hello world\n" {
 		t.Errorf("the reader printed %q, want the quickstart's greeting", out)
 	}
 	const steps = "order-42 step 1, order-42 step 2, order-42 step 3 (resumed 0)\n"
-	if out := goCmd("run", "./"+durable); out != "Completed: "+steps+"Cached: "+steps {
+	if out := program(durable); out != "Completed: "+steps+"Cached: "+steps {
 		t.Errorf("the durable-runs program printed %q", out)
 	}
-	if out := goCmd("run", "./"+durable); out != "Cached: "+steps+"Cached: "+steps {
+	if out := program(durable); out != "Cached: "+steps+"Cached: "+steps {
 		t.Errorf("the durable-runs program, run again, printed %q; want the finished run, Cached", out)
 	}
 }
