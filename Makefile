@@ -1,32 +1,26 @@
 # resultgen: see README.md. `make demo` runs the quickstart; `make test` runs everything.
 GO        ?= go
 PKGS      ?= ./...
-FUZZTIME  ?= 10s
+FUZZTIME  ?= 5s
 BIN       := $(CURDIR)/.bin
 
 .PHONY: all test unit fuzz check vet demo bench bench-go bench-peers minio generate clean reliability
 
 all: test
 
-## test: every test with -race, short fuzzing, stale-code check; starts a local MinIO for the S3 tests
-test: vet check
-	./scripts/with-minio.sh $(GO) test -race -count=1 $(PKGS)
-	$(MAKE) fuzz
+## test: vet, gofmt, the stale-code check, every test with -race, each fuzz target for
+## FUZZTIME; a local MinIO for the S3 tests, built (when missing) in the background while
+## the rest runs (scripts/test.sh: one line per package and fuzz target, a summary at the end)
+test:
+	GO="$(GO)" MAKE="$(MAKE)" PKGS="$(PKGS)" FUZZTIME="$(FUZZTIME)" ./scripts/test.sh
 
 ## unit: the tests without MinIO (S3 tests skip unless RESULTGEN_TEST_S3_ENDPOINT is set)
 unit:
 	$(GO) test -race -count=1 $(PKGS)
 
-## fuzz: each fuzz target for FUZZTIME
+## fuzz: each fuzz target of PKGS for FUZZTIME, one line each (full output on failure)
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./internal/record
-	$(GO) test -run='^$$' -fuzz='^FuzzParseHeaderFast$$' -fuzztime=$(FUZZTIME) ./internal/record
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./annotations
-	$(GO) test -run='^$$' -fuzz='^FuzzParseProfile$$' -fuzztime=$(FUZZTIME) ./runtime/settings
-	$(GO) test -run='^$$' -fuzz='^FuzzParseURL$$' -fuzztime=$(FUZZTIME) ./runtime/storage/s3
-	$(GO) test -run='^$$' -fuzz='^FuzzKeyValue$$' -fuzztime=$(FUZZTIME) ./runtime
-	$(GO) test -run='^$$' -fuzz='^FuzzCheckPath$$' -fuzztime=$(FUZZTIME) ./runtime/storage
-	$(GO) test -run='^$$' -fuzz='^FuzzDecls$$' -fuzztime=$(FUZZTIME) ./internal/srcunit
+	GO="$(GO)" FUZZTIME="$(FUZZTIME)" ./scripts/fuzz.sh $(PKGS)
 
 vet:
 	$(GO) vet $(PKGS)

@@ -15,6 +15,7 @@ import (
 // PersistReason and Location are what `resultgen review` says for the same
 // task and calling flow, under the same settings.
 func TestQuizRunAgreesWithReview(t *testing.T) {
+	t.Parallel()
 	bin, e := build(t, "quiz"), newEnv(t)
 	out := e.run(t, bin)
 	rep, err := review.Review(context.Background(),

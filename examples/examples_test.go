@@ -1,6 +1,7 @@
 // Package examples_test builds every example program and runs it against a
 // fresh, temporary resultgen home, checking what a user would see: the
-// output and the records left in storage.
+// output and the records left in storage. The tests run in parallel: each
+// has its own temporary home, storage, working folder and (for S3) bucket.
 package examples_test
 
 import (
@@ -80,6 +81,7 @@ func mustMatch(t *testing.T, out string, patterns ...string) {
 }
 
 func TestQuickstart(t *testing.T) {
+	t.Parallel()
 	bin, e := build(t, "quickstart"), newEnv(t)
 	first := e.run(t, bin)
 	mustMatch(t, first,
@@ -97,6 +99,7 @@ func TestQuickstart(t *testing.T) {
 }
 
 func TestFlowRunKeys(t *testing.T) {
+	t.Parallel()
 	bin, e := build(t, "flowrunkeys"), newEnv(t)
 	e.run(t, bin)
 	e.run(t, bin)
@@ -107,6 +110,7 @@ func TestFlowRunKeys(t *testing.T) {
 }
 
 func TestQuiz(t *testing.T) {
+	t.Parallel()
 	bin, e := build(t, "quiz"), newEnv(t)
 	out := e.run(t, bin)
 	mustMatch(t, out,
@@ -122,6 +126,7 @@ func TestQuiz(t *testing.T) {
 }
 
 func TestCaching(t *testing.T) {
+	t.Parallel()
 	bin, e := build(t, "caching"), newEnv(t)
 	out := e.run(t, bin)
 	mustMatch(t, out,
@@ -133,12 +138,14 @@ func TestCaching(t *testing.T) {
 }
 
 func TestBigData(t *testing.T) {
+	t.Parallel()
 	bin, e := build(t, "bigdata"), newEnv(t)
 	out := e.run(t, bin)
 	mustMatch(t, out, `(?m)^Samples: Completed, kept only in storage: `, `(?m)^Scratch: unavailable=true`, `(?m)^mean of 2000000 samples: 0\.[45]\d\d$`)
 }
 
 func TestCompressed(t *testing.T) {
+	t.Parallel()
 	bin, e := build(t, "compressed"), newEnv(t)
 	out := e.run(t, bin)
 	mustContain(t, out, "read back 5000 rows, last row-4999 with tags alpha,beta")
@@ -158,6 +165,7 @@ func TestCompressed(t *testing.T) {
 }
 
 func TestFailures(t *testing.T) {
+	t.Parallel()
 	bin, e := build(t, "failures"), newEnv(t)
 	out := e.run(t, bin)
 	mustContain(t, out,

@@ -4,6 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"go/ast"
+	"go/format"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,23 +64,35 @@ func readmePrograms(t *testing.T) []program {
 	return out
 }
 
-// freshModule makes a module outside the repository that depends on this
-// checkout the way a user's module depends on a release: a require line, a
-// replace pointing here (the stand-in for the module proxy), and resultgen
-// added with `go get -tool`, as README's Install says.
-func freshModule(t *testing.T) (dir string, goCmd func(args ...string) string) {
+// freshModule makes a module outside the repository that uses this
+// checkout as README's "From a checkout" says: go mod init, then the go
+// commands of that section's block, run as written except that the clone's
+// folder, ../resultgen, is this checkout.
+func freshModule(t *testing.T) (dir string, goCmd, runBin func(name string, args ...string) string) {
 	t.Helper()
 	repo, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir = t.TempDir()
-	gomod := "module example.com/readme\n\ngo 1.26\n\n" +
-		"require github.com/resultgen/resultgen v0.0.0-00010101000000-000000000000\n\n" +
-		"replace github.com/resultgen/resultgen => " + repo + "\n"
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644); err != nil {
-		t.Fatal(err)
+	home := filepath.Join(dir, ".resultgen")
+	runBin = func(name string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(name, args...)
+		cmd.Dir = dir
+		// An unpublished module cannot be looked up on the proxy (it
+		// answers 403 here, not 404); everything it needs is in the
+		// module cache.
+		cmd.Env = append(os.Environ(), "RESULTGEN_HOME="+home, "RESULTGEN_LOCAL_STORAGE_PATH="+filepath.Join(home, "storage"),
+			"GOFLAGS=", "GOWORK=off", "GOPROXY=off")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, out)
+		}
+		return string(out)
 	}
+	run := func(args ...string) string { t.Helper(); return runBin("go", args...) }
+	run("mod", "init", "example.com/readme")
 	// The checkout's go.sum stands in for the checksum database, which
 	// this machine cannot reach; the sums it holds are still verified.
 	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
@@ -86,23 +102,61 @@ func freshModule(t *testing.T) (dir string, goCmd func(args ...string) string) {
 	if err := os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	home := filepath.Join(dir, ".resultgen")
-	run := func(extra []string, args ...string) string {
-		t.Helper()
-		cmd := exec.Command("go", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "RESULTGEN_HOME="+home, "RESULTGEN_LOCAL_STORAGE_PATH="+filepath.Join(home, "storage"), "GOFLAGS=")
-		cmd.Env = append(cmd.Env, extra...)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	steps := readmeBlock(t, "From a checkout", "sh")
+	ran := 0
+	for line := range strings.Lines(steps) {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] != "go" {
+			continue // git clone: the checkout is here already
 		}
-		return string(out)
+		for i := range f {
+			f[i] = strings.ReplaceAll(f[i], "=../resultgen", "="+repo)
+		}
+		run(f[1:]...)
+		ran++
 	}
-	// An unpublished module cannot be looked up on the proxy (it answers
-	// 403 here, not 404); everything it needs is in the module cache.
-	run([]string{"GOPROXY=off"}, "get", "-tool", "github.com/resultgen/resultgen/cmd/resultgen")
-	return dir, func(args ...string) string { t.Helper(); return run(nil, args...) }
+	if ran < 3 {
+		t.Fatalf("README's \"From a checkout\" block has %d go commands, want replace, tool and tidy:\n%s", ran, steps)
+	}
+	gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\nreplace github.com/resultgen/resultgen => " + repo + "\n", "\ntool github.com/resultgen/resultgen/cmd/resultgen\n", "github.com/resultgen/resultgen v0.0.0-"} {
+		if !strings.Contains(string(gomod), want) {
+			t.Fatalf("after README's \"From a checkout\" commands, go.mod lacks %q:\n%s", want, gomod)
+		}
+	}
+	return dir, func(name string, args ...string) string { t.Helper(); return run(append([]string{name}, args...)...) }, runBin
+}
+
+// readmeBlock returns the first fenced block of language lang under the
+// README heading section.
+func readmeBlock(t *testing.T, section, lang string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		in, inBlock bool
+		out         strings.Builder
+	)
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimSuffix(line, "\n")
+		switch {
+		case inBlock && strings.HasPrefix(line, "```"):
+			return out.String()
+		case inBlock:
+			out.WriteString(line + "\n")
+		case strings.HasPrefix(line, "#"):
+			in = strings.TrimSpace(strings.TrimLeft(line, "#")) == section
+		case in && line == "```"+lang:
+			inBlock = true
+		}
+	}
+	t.Fatalf("README.md has no %s block under a heading %q", lang, section)
+	return ""
 }
 
 // TestREADMEPrograms sets up a fresh module as README's Install section
@@ -112,6 +166,7 @@ func freshModule(t *testing.T) (dir string, goCmd func(args ...string) string) {
 // runs twice, computing its greetings and then loading them; the reader of
 // "Reading a result later" prints what it stored.
 func TestREADMEPrograms(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds a fresh module")
 	}
@@ -131,9 +186,9 @@ func TestREADMEPrograms(t *testing.T) {
 		t.Fatalf("README.md has %d complete programs; quickstart %q, reader %q, durable %q", len(progs), quickstart, reader, durable)
 	}
 
-	dir, goCmd := freshModule(t)
+	dir, goCmd, runBin := freshModule(t)
 	goCmd("mod", "tidy")
-	if b, _ := os.ReadFile(filepath.Join(dir, "go.mod")); !bytes.Contains(b, []byte("require github.com/resultgen/resultgen")) {
+	if b, _ := os.ReadFile(filepath.Join(dir, "go.mod")); !regexp.MustCompile(`(?m)^(require |\t)github.com/resultgen/resultgen v`).Match(b) {
 		t.Fatalf("go mod tidy before the first generate dropped resultgen:\n%s", b)
 	}
 	for _, p := range progs {
@@ -156,7 +211,9 @@ func TestREADMEPrograms(t *testing.T) {
 		}
 	}
 	goCmd("vet", "./...")
-	goCmd("build", "-o", t.TempDir()+string(filepath.Separator), "./...")
+	bin := t.TempDir()
+	goCmd("build", "-o", bin+string(filepath.Separator), "./...")
+	program := func(name string) string { t.Helper(); return runBin(filepath.Join(bin, name)) } // as go run prints
 	// now the generated files import the runtime: tidy makes the
 	// requirement direct and keeps the tool
 	goCmd("mod", "tidy")
@@ -166,27 +223,83 @@ func TestREADMEPrograms(t *testing.T) {
 		t.Errorf("after generating, go mod tidy left go.mod without a direct requirement or the tool line:\n%s", gomod)
 	}
 
-	want := "[hello world hello foo hello bar] <nil>\n"
-	if out := goCmd("run", "./"+quickstart); out != want {
-		t.Errorf("quickstart printed %q, want %q (and nothing else: runs are quiet by default)", out, want)
-	}
+	// the quickstart says, as README shows, that the first run computed
+	// each greeting and the second loaded it
 	storage := filepath.Join(dir, ".resultgen", "storage")
+	quick := func(state string) string {
+		var b strings.Builder
+		for _, name := range []string{"world", "foo", "bar"} {
+			fmt.Fprintf(&b, "%-9s %-13q -> %s\n", state, "hello "+name, filepath.Join(storage, "hello-"+name+".json"))
+		}
+		return b.String() + "flow greet returned 3 greetings\n"
+	}
+	if out, want := program(quickstart), quick("Completed"); out != want {
+		t.Errorf("quickstart printed\n%s\nwant (and nothing else: runs are quiet by default)\n%s", out, want)
+	}
 	for _, name := range []string{"world", "foo", "bar"} {
 		if _, err := os.Stat(filepath.Join(storage, "hello-"+name+".json")); err != nil {
 			t.Errorf("quickstart left no record for %s: %v", name, err)
 		}
 	}
-	if out := goCmd("run", "./"+quickstart); out != want {
-		t.Errorf("second quickstart run printed %q, want %q", out, want)
+	if out, want := program(quickstart), quick("Cached"); out != want {
+		t.Errorf("second quickstart run printed\n%s\nwant\n%s", out, want)
 	}
-	if out := goCmd("run", "./"+reader); out != "hello world\n" {
+	if out := program(reader); out != "hello world\n" {
 		t.Errorf("the reader printed %q, want the quickstart's greeting", out)
 	}
 	const steps = "order-42 step 1, order-42 step 2, order-42 step 3 (resumed 0)\n"
-	if out := goCmd("run", "./"+durable); out != "Completed: "+steps+"Cached: "+steps {
+	if out := program(durable); out != "Completed: "+steps+"Cached: "+steps {
 		t.Errorf("the durable-runs program printed %q", out)
 	}
-	if out := goCmd("run", "./"+durable); out != "Cached: "+steps+"Cached: "+steps {
+	if out := program(durable); out != "Cached: "+steps+"Cached: "+steps {
 		t.Errorf("the durable-runs program, run again, printed %q; want the finished run, Cached", out)
+	}
+}
+
+// TestREADMEQuickstartIsTheExample checks that README's quickstart is the
+// program of examples/quickstart, comments aside (gofmt'd), with the same
+// directives, so what README says it prints is what the example's test
+// checks.
+func TestREADMEQuickstartIsTheExample(t *testing.T) {
+	t.Parallel()
+	norm := func(name, src string) string {
+		t.Helper()
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, name, src, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var directives []string
+		for _, g := range f.Comments {
+			for _, c := range g.List {
+				if strings.HasPrefix(c.Text, "//result:") || strings.HasPrefix(c.Text, "//go:generate") {
+					directives = append(directives, c.Text)
+				}
+			}
+		}
+		f.Comments, f.Doc = nil, nil
+		for _, d := range f.Decls {
+			if fn, ok := d.(*ast.FuncDecl); ok {
+				fn.Doc = nil
+			}
+		}
+		var b strings.Builder
+		if err := format.Node(&b, fset, f); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(directives, "\n") + "\n" + b.String()
+	}
+	var readme string
+	for _, p := range readmePrograms(t) {
+		if p.section == "Quickstart" {
+			readme = p.src
+		}
+	}
+	example, err := os.ReadFile(filepath.Join("quickstart", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := norm("README.md", readme), norm("main.go", string(example)); a != b {
+		t.Errorf("README's quickstart and examples/quickstart/main.go differ beyond comments:\nREADME:\n%s\nexample:\n%s", a, b)
 	}
 }

@@ -19,6 +19,7 @@ import (
 // example's doc says, and runs the example twice: the first run computes
 // and stores each forecast in the bucket, the second loads them.
 func TestS3Block(t *testing.T) {
+	t.Parallel()
 	srv := s3test.Shared(t)
 	ep, creds, client := srv.Endpoint, srv.Creds(), srv.Client(t)
 	bucket := srv.NewBucket(t, s3test.BucketOptions{})

@@ -32,16 +32,22 @@ func TestGoVet(t *testing.T) {
 	// generated-file check, which would say its file is missing
 	cases := []struct {
 		pkg   string
+		src   string // the package's one file; default: review's testdata
 		flags []string
 		fail  bool
 		want  []string
 	}{
-		{"findings", nil, true, []string{
+		{pkg: "findings", fail: true, want: []string{
 			"findings.go:17:29: error: task Off: cache_policy=inputs needs persisted results",
 			"warning: task Step: persist=false, but flow Pipeline has retries=2",
 			"findings.go:2:1: result_gen.go cannot be generated: resultgen reports 12 error(s), the first: findings.go:17:29: task Off: cache_policy=inputs needs persisted results",
 		}},
-		{"clean", []string{"-generated=false"}, false, nil},
+		{pkg: "clean", flags: []string{"-generated=false"}},
+		// warnings only: resultgen exits 0 on them (1 with -strict), go vet
+		// exits 1 on any finding, as README's Review says
+		{pkg: "warnings", src: warningsOnly, flags: []string{"-generated=false"}, fail: true, want: []string{
+			"warnings.go:13:49: warning: task Step: persist=false, but flow Pipeline has retries=2",
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.pkg, func(t *testing.T) {
@@ -49,9 +55,13 @@ func TestGoVet(t *testing.T) {
 			if err := os.MkdirAll(mod, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			src, err := os.ReadFile(filepath.Join("..", "..", "review", "testdata", "src", c.pkg, c.pkg+".go"))
-			if err != nil {
-				t.Fatal(err)
+			src := []byte(c.src)
+			if c.src == "" {
+				var err error
+				src, err = os.ReadFile(filepath.Join("..", "..", "review", "testdata", "src", c.pkg, c.pkg+".go"))
+				if err != nil {
+					t.Fatal(err)
+				}
 			}
 			if err := os.WriteFile(filepath.Join(mod, c.pkg+".go"), src, 0o644); err != nil {
 				t.Fatal(err)
@@ -103,6 +113,22 @@ func TestGoVet(t *testing.T) {
 		}
 	})
 }
+
+// warningsOnly is a package on which review finds a warning and no error.
+const warningsOnly = `package warnings
+
+import "context"
+
+// Step is one step.
+//
+//result:task persist=false
+func Step(n int) int { return n + 1 }
+
+// Pipeline retries.
+//
+//result:flow retries=2
+func Pipeline(ctx context.Context) int { return Step(1) }
+`
 
 // goVet runs go vet with tool and flags on every package of the module in
 // dir.

@@ -21,7 +21,7 @@ var resultgenPackage = &runtime.Package{
 		"func Analyze f069083b3334 examples/bigdata/main.go",
 		"func Samples b3ab2b1be2c8 examples/bigdata/main.go",
 		"func Scratch 6be63cc0f53f examples/bigdata/main.go",
-		"module std@go1.26.8",
+		"module std@go1.26.0",
 		"var github.com/resultgen/resultgen/runtime.ErrResultUnavailable ea2d44d38bd4 runtime/state.go",
 	},
 }
@@ -33,7 +33,7 @@ var analyzeFlowDef = &runtime.Def{
 	Kind:     runtime.KindFlow,
 	Name:     "analyze",
 	Func:     "github.com/resultgen/resultgen/examples/bigdata.Analyze",
-	Source:   "sha256:941e87fdf4d7ef93deb6bea6c2930a6c4ce7075b9876b8a82f1bbbb86c8ea535",
+	Source:   "sha256:0d67a30b59a0507bfb1d33480fe89442116259196cdb486aa868782df8723981",
 	GoType:   "float64",
 	TypeHash: "sha256:6bd2a66c4467bc379fd21e11d74bfa2b0f8205baf39eefc20b2c4fecb198dd48",
 	TypeDesc: "float64",

@@ -19,7 +19,7 @@ var resultgenPackage = &runtime.Package{
 		"directive Hello 05618551c1e1 examples/flowrunkeys/main.go",
 		"func Greetings 0e74e5d95c84 examples/flowrunkeys/main.go",
 		"func Hello c7710c081a4c examples/flowrunkeys/main.go",
-		"module std@go1.26.8",
+		"module std@go1.26.0",
 	},
 }
 
@@ -30,7 +30,7 @@ var greetingsFlowDef = &runtime.Def{
 	Kind:     runtime.KindFlow,
 	Name:     "greetings",
 	Func:     "github.com/resultgen/resultgen/examples/flowrunkeys.Greetings",
-	Source:   "sha256:72e5d4042aae5e254949710807ec95c25ac541f67e9aaa17059a309da7655ca2",
+	Source:   "sha256:533a3141a368f7481e8e0b277556f56a4953b94ad7b830de6b2d7117a66851fb",
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
 	TypeDesc: "string",

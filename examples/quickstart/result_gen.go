@@ -19,7 +19,7 @@ var resultgenPackage = &runtime.Package{
 		"directive Hello 1fd89d4832ae examples/quickstart/main.go",
 		"func Greet 8f937df6587e examples/quickstart/main.go",
 		"func Hello c7710c081a4c examples/quickstart/main.go",
-		"module std@go1.26.8",
+		"module std@go1.26.0",
 	},
 }
 
@@ -30,7 +30,7 @@ var greetFlowDef = &runtime.Def{
 	Kind:     runtime.KindFlow,
 	Name:     "greet",
 	Func:     "github.com/resultgen/resultgen/examples/quickstart.Greet",
-	Source:   "sha256:060314eda7b3ce53f80ed1a9f886d695b57fa7b29aafdd36208b7e7a158c8c64",
+	Source:   "sha256:96ce800350428271f6d4d98474707ce154e800f086208fcd3609bcb3dcdce230",
 	GoType:   "[]string",
 	TypeHash: "sha256:4af101177fe720bf0766557228231c42b38635920ef7206f518a04030b3dcdf0",
 	TypeDesc: "[]string",

@@ -26,7 +26,7 @@ var resultgenPackage = &runtime.Package{
 		"func Say 0bd52210595d examples/quiz/main.go",
 		"func SayUnpersisted c29c854a2fbc examples/quiz/main.go",
 		"func report d145fac2d945 examples/quiz/main.go",
-		"module std@go1.26.8",
+		"module std@go1.26.0",
 		"type reporter 34103c8aac47 examples/quiz/main.go",
 	},
 }
@@ -38,13 +38,13 @@ var logTaskDef = &runtime.Def{
 	Kind:        runtime.KindTask,
 	Name:        "Log",
 	Func:        "github.com/resultgen/resultgen/examples/quiz.Log",
-	Source:      "sha256:e366a04f88dbf85849ab0a7e13e88fb17a45349fa1ac861696e66619d0e9c9b5",
+	Source:      "sha256:172af73e2692460d310b773d62c567feb75ae03a6cf3777679d5ebe35d2ae1e1",
 	Params:      []string{"msg"},
 	ParamTypes:  reflect.TypeFor[func(string)],
 	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
 	Units: []string{
 		"func Log 39f797e1e916 examples/quiz/main.go",
-		"module std@go1.26.8",
+		"module std@go1.26.0",
 	},
 	Package: resultgenPackage,
 }
@@ -109,7 +109,7 @@ var persistingFlowDef = &runtime.Def{
 	Kind:   runtime.KindFlow,
 	Name:   "persisting",
 	Func:   "github.com/resultgen/resultgen/examples/quiz.Persisting",
-	Source: "sha256:b9761c6e18bf31f1d88214003f2b7524b5932712510fbe6d70804c2cdcbb8167",
+	Source: "sha256:bb6bc7ab38c660f15a6244db539432d214612dd7654f6c80dab6cb82f6232972",
 	Config: runtime.Config{
 		Persist: new(true),
 		Storage: "local:quiz-results",
@@ -173,7 +173,7 @@ var retryingFlowDef = &runtime.Def{
 	Kind:     runtime.KindFlow,
 	Name:     "retrying",
 	Func:     "github.com/resultgen/resultgen/examples/quiz.Retrying",
-	Source:   "sha256:4259f2883082cf9b9405a1670525f312f48df28925734f76727779965fc58e7b",
+	Source:   "sha256:f76b40b50869c1a15b266de41985194d90d9e883df715ea253d2a99305132104",
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
 	TypeDesc: "string",

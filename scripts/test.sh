@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# test.sh: what `make test` runs, in an order that keeps 2 cores busy.
+#
+# Usage:
+#   scripts/test.sh        PKGS (default ./...), FUZZTIME (default 5s), GO
+#                          and MAKE from the environment
+#
+# Steps, each announced with a line "== STEP" and summed up at the end:
+#
+#   vet      go vet, gofmt -s (make vet), and the tree: no tracked binary,
+#            and each main package's `go build` output at the root ignored
+#   check    no committed result_gen.go is stale (make check)
+#   unit     go test -race of the packages whose tests need no MinIO
+#   fuzz     each fuzz target for FUZZTIME, one line each (scripts/fuzz.sh)
+#   minio    the MinIO server of scripts/with-minio.sh: built in the
+#            background, from the start, when .bin/minio is missing (about
+#            3 minutes on 2 cores, more under load); the steps above run
+#            meanwhile, and its progress goes to a log, not the screen
+#   prebuild only while MinIO is still building: compiles the test
+#            binaries of the s3 step (go test -race -c), so that step then
+#            mostly runs tests
+#   s3       go test -race of the packages whose tests use MinIO (those
+#            importing internal/s3/s3test), against a throw-away server
+#
+# A package's tests run once, in unit or in s3. go test's lines for
+# packages without tests are left out. Every step runs even when an earlier
+# one failed, so one run shows every failure; the script exits 1 when any
+# step failed. When MinIO cannot be built the s3 step fails under CI=true;
+# otherwise the S3 tests run without it and skip, saying why.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+# shellcheck source=common.sh
+. "$ROOT/scripts/common.sh" # log, die
+GO=${GO:-go}
+MAKE=${MAKE:-make}
+PKGS=${PKGS:-./...}
+export FUZZTIME=${FUZZTIME:-5s} GO
+# shellcheck disable=SC2206 # PKGS is a list of patterns
+pkgs=($PKGS)
+
+summary=()
+failed=0
+began=$SECONDS
+
+# step NAME COMMAND...: run a step, note its status and duration.
+step() {
+	local name=$1 start=$SECONDS status=0
+	shift
+	printf '\n== %s\n' "$name"
+	"$@" || status=$?
+	if ((status == 0)); then
+		summary+=("$(printf 'ok    %-8s %4ds' "$name" $((SECONDS - start)))")
+	else
+		failed=$((failed + 1))
+		summary+=("$(printf 'FAIL  %-8s %4ds' "$name" $((SECONDS - start)))")
+	fi
+	return 0
+}
+
+# gotest ARGS...: go test without the lines of packages that have no tests.
+gotest() {
+	"$GO" test "$@" 2>&1 | { grep -v '\[no test files\]$' || true; }
+	return "${PIPESTATUS[0]}"
+}
+
+# tree: no tracked file is an ELF binary, and `go build ./PKG` of each main
+# package of the module, which writes ./NAME at the root, writes an
+# ignored file.
+tree() {
+	local bad=0 f name
+	local magic
+	while IFS= read -r -d '' f; do
+		magic=""
+		[[ -f "$f" ]] && LC_ALL=C IFS= read -r -n 4 -d '' magic <"$f"
+		if [[ "$magic" == $'\x7fELF' ]]; then
+			log "$f is a tracked binary: git rm --cached $f, and ignore it in .gitignore"
+			bad=1
+		fi
+	done < <(git ls-files -z)
+	while IFS= read -r name; do
+		if ! git check-ignore -q --no-index "$name"; then
+			log "/$name (go build of a main package, run at the root) is not ignored: add /$name to .gitignore"
+			bad=1
+		fi
+	done < <("$GO" list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./... | sed 's|.*/||' | sort -u)
+	return "$bad"
+}
+
+vet() {
+	"$MAKE" --no-print-directory vet PKGS="$PKGS" && tree
+}
+
+# The packages whose tests use MinIO: their test binaries import s3test.
+s3=$("$GO" list -test -f '{{if .ForTest}}{{.ForTest}} {{join .Deps " "}}{{end}}' "${pkgs[@]}" |
+	awk '/ github.com\/resultgen\/resultgen\/internal\/s3\/s3test( |$)/ {print $1}' | sort -u)
+unit=$("$GO" list "${pkgs[@]}" | grep -vxF -f <(printf '%s\n' "$s3" | sed '/^$/d'))
+
+# MinIO, in the background, in a process group of its own (so it can be
+# stopped as a whole) when it has to be built.
+minio_pid=""
+minio_log=$(mktemp "${TMPDIR:-/tmp}/resultgen-minio-build.XXXXXX")
+stop_minio_build() {
+	if [[ -n "$minio_pid" ]] && kill -0 "$minio_pid" 2>/dev/null; then
+		kill -TERM -- "-$minio_pid" 2>/dev/null || true
+		wait "$minio_pid" 2>/dev/null || true
+	fi
+	rm -f "$minio_log"
+}
+trap stop_minio_build EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+minio_start=$SECONDS
+if [[ -n "$s3" && ! -x "$ROOT/.bin/minio" ]]; then
+	printf '== minio: .bin/minio is missing; building it in the background meanwhile (log: %s)\n' "$minio_log"
+	setsid "$ROOT/scripts/with-minio.sh" --install-only >"$minio_log" 2>&1 </dev/null &
+	minio_pid=$!
+fi
+
+step vet vet
+step check "$MAKE" --no-print-directory check
+if [[ -n "$unit" ]]; then
+	# shellcheck disable=SC2086 # one package per word
+	step unit gotest -race -count=1 $unit
+fi
+step fuzz "$ROOT/scripts/fuzz.sh" "${pkgs[@]}"
+
+# prebuild: go test -race -c of the s3 packages, quiet unless it fails.
+prebuild() {
+	local dir out status=0
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/resultgen-prebuild.XXXXXX")
+	# shellcheck disable=SC2086 # one package per word
+	out=$("$GO" test -race -c -o "$dir/" $s3 2>&1) || status=$?
+	rm -rf "$dir"
+	((status == 0)) || printf '%s\n' "$out"
+	return "$status"
+}
+
+if [[ -n "$s3" ]]; then
+	if [[ -n "$minio_pid" ]] && kill -0 "$minio_pid" 2>/dev/null; then
+		step prebuild prebuild
+	fi
+	if [[ -n "$minio_pid" ]]; then
+		if kill -0 "$minio_pid" 2>/dev/null; then
+			printf '\n== minio: waiting for the build (%ds so far)\n' $((SECONDS - minio_start))
+		fi
+		status=0
+		wait "$minio_pid" || status=$?
+		minio_pid=""
+		if ((status == 0)); then
+			summary+=("$(printf 'ok    %-8s %4ds (built in the background)' minio $((SECONDS - minio_start)))")
+		else
+			printf '\n== minio: the build failed; its log:\n'
+			cat "$minio_log"
+			if [[ "${CI:-}" == true ]]; then
+				failed=$((failed + 1))
+				summary+=("FAIL  minio    (CI=true needs MinIO)")
+			else
+				summary+=("warn  minio    not built: the S3 tests skip")
+			fi
+		fi
+	fi
+	# Each of these packages has tests. A failed background build is not
+	# tried again here.
+	# shellcheck disable=SC2086 # one package per word
+	step s3 env RESULTGEN_MINIO_BUILD=no "$ROOT/scripts/with-minio.sh" "$GO" test -race -count=1 $s3
+fi
+
+printf '\n== summary\n'
+printf '%s\n' "${summary[@]}"
+total=$((SECONDS - began))
+if ((failed > 0)); then
+	printf 'make test: %d step(s) failed, %dm%02ds\n' "$failed" $((total / 60)) $((total % 60))
+	exit 1
+fi
+printf 'make test: passed, %dm%02ds\n' $((total / 60)) $((total % 60))
