@@ -221,10 +221,12 @@
 // RESULTGEN_LOGGING_LEVEL (default WARNING; see runtime/settings), so a
 // successful run prints nothing. WARN: "task NAME: retrying" (attempt,
 // delay, error), "task NAME: verify: ..." (verify mode: key, field and
-// difference, or error). ERROR: "task NAME: Failed" with the error. INFO: one line
-// per run when it finishes, "task NAME: Completed" or "Cached" (flows:
-// "flow NAME: ..."), with the run name, the calling flow run, the location
-// of a persisted result, the persist reason and the run id. DEBUG adds
-// "task NAME: started". A logger given with WithLogger gets every record,
+// difference, or error). INFO: one line per run when it finishes,
+// "task NAME: Completed" or "Cached" (flows: "flow NAME: ..."), with the run
+// name, the calling flow run, the location of a persisted result, the
+// persist reason and the run id. DEBUG adds "task NAME: started" and a
+// failed run's "task NAME: Failed" with its error. A failure is reported
+// once, by the error the run returns: the runtime never logs it at WARN or
+// ERROR as well. A logger given with WithLogger gets every record,
 // unfiltered by the setting.
 package runtime
