@@ -115,9 +115,10 @@
 // the key rule, the resolved policy, each parameter's name and a short hash
 // of its value (never the value), the code version with the declarations
 // it covers (Def.Units), the run id and the flow-parameters digest. With
-// WithExplain (or RESULTGEN_EXPLAIN_MISSES) a commit also writes the task's
-// index object (".index/...", see record.WriteIndex) and a miss compares
-// against it, so State.CacheReason names what changed. A hit refreshes the
+// WithExplain (or RESULTGEN_EXPLAIN_MISSES), and by default whenever the
+// engine's logger takes DEBUG, a commit also writes the task's index object
+// (".index/...", see record.WriteIndex) and a miss compares against it, so
+// State.CacheReason and the run's log line name what changed. A hit refreshes the
 // record's last use (storage.Toucher) at most once per TouchEvery, for
 // `resultgen results prune -max-size`.
 //

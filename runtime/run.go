@@ -379,7 +379,10 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			setLabel(labels, LabelInputs, inputs())
 		}
 	}
-	if e.explain && reuse && !p.refresh && st.why != "" { // found is never a hit here
+	// a miss (found is never a hit here): explained, and its commit
+	// indexed, only when explain is on or the logger takes DEBUG
+	explaining := reuse && e.explaining(tctx)
+	if explaining && !p.refresh && st.why != "" {
 		cur := sl.want.stamp(record.Meta{Key: key, Manifest: manifestOf(manifest), Labels: labels}, def)
 		st.why = explainMiss(tctx, sl, cur, st.why)
 	}
@@ -412,7 +415,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			return fail(err)
 		}
 		st.res.meta = &meta
-		if e.explain && reuse {
+		if explaining {
 			if err := record.WriteIndex(tctx, p.store, meta); err != nil {
 				e.logger.Warn("explain: cannot write the task index", "task", taskName, "error", err)
 			}
