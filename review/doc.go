@@ -43,6 +43,14 @@
 //   - key: the storage_key template, else "cache_key_fn NAME", else
 //     "cache key: POLICY" (default inputs+task_source+run_id); flows and
 //     cache_policy=none get a random key.
+//   - reuse: a persisted task keyed by a cache_policy with run_id (the
+//     default policy has it) says "reused only within one flow run
+//     (cache_policy has run_id)": each flow run, and each call outside a
+//     flow, gets a new key, so such a task (persisted by
+//     serializer=compressed/json or cache_in_memory=false alone, say)
+//     writes a new record every run and never loads one across runs.
+//     Table and markdown show it in the cache column, JSON in "reuse".
+//     cache_policy=inputs+task_source reuses records across runs.
 //
 // Every row is computed by runtime.Resolve, the runtime's own resolver, from
 // the Def and Config the generator emits (internal/model.DefOf, ConfigOf); a
@@ -127,7 +135,9 @@
 //	            "storage", "storage_from" ("task"|"flow"|"flow RUNNAME"|"settings"|"default"),
 //	            "key", "key_kind" ("storage_key"|"cache_key_fn"|"cache_policy"|"random"),
 //	            "serializer", "compression", "serializer_from",
-//	            "cache_policy", "cache_expiration", "in_memory", "retries",
+//	            "cache_policy", "cache_expiration",
+//	            "reuse" (omitted when empty: "reused only within one flow run (cache_policy has run_id)"),
+//	            "in_memory", "retries",
 //	            "code_version" (tasks only): {"hash" (Def.Source, "sha256:<hex>"),
 //	                "covers": ["example.com/m/pkg.helper", "example.com/m/pkg.T.M", ...,
 //	                           "golang.org/x/text@v0.43.0", "std@go1.26"]}}],

@@ -99,6 +99,9 @@ func cells(r Row) []string {
 		if r.CacheExpiration != "" {
 			cache += ", expires " + r.CacheExpiration
 		}
+		if r.Reuse != "" {
+			cache += "; " + r.Reuse
+		}
 	}
 	mem := "no"
 	if r.InMemory {

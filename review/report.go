@@ -1,8 +1,10 @@
 package review
 
 import (
+	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/internal/findings"
 	"github.com/resultgen/resultgen/review/report"
+	"github.com/resultgen/resultgen/runtime"
 )
 
 // The report's types are package report's: one definition, which the
@@ -74,12 +76,27 @@ func (r *Report) count() {
 	}
 }
 
+// runScoped reports whether r is a persisted task keyed by a cache_policy
+// with run_id: each flow run (and each call outside a flow) gets a new key,
+// so its records are never loaded across runs.
+func runScoped(r Row) bool {
+	if r.Kind != "task" || !r.Persisted || r.KeyKind != runtime.KeyCachePolicy {
+		return false
+	}
+	pol, err := cachepolicy.Parse(r.CachePolicy)
+	return err == nil && pol.Has(cachepolicy.RunID)
+}
+
 // reportOf is the public report of the engine's rows and findings.
 func reportOf(d Defaults, rows []Row, fs []findings.Finding) *Report {
 	rep := &Report{Defaults: d, Rows: rows, Findings: make([]Finding, len(fs))}
 	for i := range rep.Rows {
-		if rep.Rows[i].SameIn == nil {
-			rep.Rows[i].SameIn = []string{}
+		r := &rep.Rows[i]
+		if r.SameIn == nil {
+			r.SameIn = []string{}
+		}
+		if runScoped(*r) {
+			r.Reuse = report.ReuseRunScoped
 		}
 	}
 	for i, f := range fs {

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/resultgen/resultgen/generator"
@@ -185,5 +186,39 @@ func TestReviewFindings(t *testing.T) {
 	row := find(t, clean, "Summarize", "Report")
 	if !row.Persisted || row.Storage != "s3/prod" || row.Key != "summaries/{parameters[year]}/{parameters[region]}" || row.Serializer != "json" {
 		t.Errorf("Summarize in Report: %+v", row)
+	}
+}
+
+// A persisted task keyed by a cache_policy with run_id (the default) says,
+// in every format, that its records are reused only within one flow run;
+// tasks keyed otherwise, or not persisted, say nothing of it.
+func TestRunScopedReuse(t *testing.T) {
+	r := reviewDir(t, "testdata/src/runscoped")
+	const note = "reused only within one flow run (cache_policy has run_id)"
+	scoped := map[string]bool{"Packed": true, "Dropped": true, "Kept": false, "Named": false, "Plain": false}
+	for fn, want := range scoped {
+		if row := find(t, r, fn, ""); (row.Reuse == note) != want || !want && row.Reuse != "" {
+			t.Errorf("%s: reuse %q (policy %q, key %s, persisted %v); want run-scoped %v", fn, row.Reuse, row.CachePolicy, row.KeyKind, row.Persisted, want)
+		}
+	}
+	for _, format := range []string{"table", "markdown", "json"} {
+		var buf bytes.Buffer
+		if err := review.Write(&buf, r, format); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if n := strings.Count(out, note); n != 2 {
+			t.Errorf("%s: the note appears %d times, want once for each of Packed and Dropped:\n%s", format, n, out)
+		}
+		if format == "json" {
+			continue
+		}
+		for line := range strings.SplitSeq(out, "\n") {
+			for fn, want := range scoped {
+				if strings.Contains(line, "task "+fn+" ") && strings.Contains(line, note) != want {
+					t.Errorf("%s: the row of %s says run-scoped %v, want %v: %s", format, fn, !want, want, line)
+				}
+			}
+		}
 	}
 }

@@ -91,17 +91,19 @@ func BenchmarkCall(b *testing.B) {
 }
 
 // BenchmarkCommitExplain measures a commit (a miss: compute and persist a
-// new record) with explain off and on. On, a miss also reads the task's
-// index object and the commit writes it (one small Get and one Put more).
+// new record) with explain off and on, and by default (neither set) with a
+// logger that takes no DEBUG records, where a miss costs one Enabled call
+// more than off. On, a miss also reads the task's index object and the
+// commit writes it (one small Get and one Put more).
 func BenchmarkCommitExplain(b *testing.B) {
 	for _, store := range []string{"memory", "local"} {
-		for _, explain := range []bool{false, true} {
-			name := store + "/explain=off"
-			if explain {
-				name = store + "/explain=on"
-			}
-			b.Run(name, func(b *testing.B) {
-				ctx, _, _ := newEngine(b, nil, runtime.WithExplain(explain))
+		for _, explain := range []string{"off", "on", "default"} {
+			b.Run(store+"/explain="+explain, func(b *testing.B) {
+				var opts []runtime.EngineOption
+				if explain != "default" {
+					opts = append(opts, runtime.WithExplain(explain == "on"))
+				}
+				ctx, _, _ := newEngine(b, nil, opts...)
 				def := sumDef("sha256:a", "aaaaaaaaaaaa", "int")
 				def.Config.Storage = store
 				n := 0

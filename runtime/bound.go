@@ -96,24 +96,61 @@ func (t resultType) judge(m record.Meta, def *Def, task string, st storage.Stora
 	if m.Func != "" {
 		other = m.Func
 	}
-	return "", fmt.Errorf("task %s: %w: key %q on %s holds a result of %s (type %s), but %s (%s) returns %s; "+
-		"give one of them another storage_key, or remove the record with `resultgen results rm %s`",
-		task, ErrKeyConflict, key, st, other, m.GoType, task, def.Func, t.goType, key)
+	// The key and the store are named once, in the command that frees it.
+	return "", fmt.Errorf("%s: %w: %s wrote it (type %s), but %s (%s) returns %s; "+
+		"give one of them another storage_key, or remove the record with `%s`",
+		runWho(def, task), ErrKeyConflict, other, m.GoType, task, def.Func, t.goType, rmCommand(st, key, false))
 }
 
-// foreign is the error of a run that found an object at its key that
-// resultgen cannot prove it wrote (see record.Classify): it is never
-// overwritten nor removed, so the run fails and says how to free the key.
-func foreign(task string, st storage.Storage, key string, err error) error {
+// runWho names a run of def called name in errors: "task name", "flow name".
+func runWho(def *Def, name string) string {
+	if def != nil && def.Kind == KindFlow {
+		return "flow " + name
+	}
+	return "task " + name
+}
+
+// foreign is the error of a run of who ("task Hello") that found an object
+// at its key that resultgen cannot prove it wrote (see record.Classify): it
+// is never overwritten nor removed, so the run fails and says how to free
+// the key. The key and the store are named once, in that command.
+func foreign(who string, st storage.Storage, key string, err error) error {
 	why := err.Error()
 	if ce := (*record.CorruptError)(nil); errors.As(err, &ce) {
 		why = ce.Detail
 	}
 	if errors.Is(err, record.ErrZeroFilled) {
-		return fmt.Errorf("task %s: %w: %s (%s); resultgen cannot prove it wrote it, so it never overwrites or removes it, "+
-			"and this run and every run of the key fail until it is gone: remove it with `resultgen results rm -force %s`, or move it away",
-			task, ErrForeignObject, storage.Location(st, key), why, key)
+		return fmt.Errorf("%s: %w (%s); resultgen cannot prove it wrote it, so it never overwrites or removes it, "+
+			"and this run and every run of the key fail until it is gone: remove it with `%s`, or move it away",
+			who, ErrForeignObject, why, rmCommand(st, key, true))
 	}
-	return fmt.Errorf("task %s: %w: %s (%s); resultgen never overwrites what it cannot prove it wrote: move it away, choose another storage_key, "+
-		"or remove it with `resultgen results rm -force %s`", task, ErrForeignObject, storage.Location(st, key), why, key)
+	return fmt.Errorf("%s: %w (%s); resultgen never overwrites what it cannot prove it wrote: move it away, choose another storage_key, "+
+		"or remove it with `%s`", who, ErrForeignObject, why, rmCommand(st, key, true))
+}
+
+// rmCommand is the command that removes the object at key from st:
+// `resultgen results rm [-force] KEY -storage SPEC`, the store given where
+// the command can open it from its name (local:PATH, s3://BUCKET/PREFIX).
+func rmCommand(st storage.Storage, key string, force bool) string {
+	cmd := "resultgen results rm "
+	if force {
+		cmd += "-force "
+	}
+	cmd += shellWord(key)
+	if spec := st.String(); strings.HasPrefix(spec, "local:") || strings.HasPrefix(spec, "s3://") {
+		cmd += " -storage " + shellWord(spec)
+	}
+	return cmd
+}
+
+// shellWord quotes s for a POSIX shell when it holds more than letters,
+// digits and -_./:@%+=,
+func shellWord(s string) string {
+	plain := s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-_./:@%+=,", r))
+	}) < 0
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

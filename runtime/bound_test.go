@@ -56,7 +56,7 @@ func TestKeyConflict(t *testing.T) {
 	if !errors.Is(err, runtime.ErrKeyConflict) || v != (order{}) {
 		t.Fatalf("second task: %+v, %v; want ErrKeyConflict and no value", v, err)
 	}
-	for _, want := range []string{`"report"`, "example.com/app.Users", "example.com/app.User", "example.com/app.Orders", "example.com/app.Order", "storage_key"} {
+	for _, want := range []string{"resultgen results rm report -storage local:" + local, "example.com/app.Users", "example.com/app.User", "example.com/app.Orders", "example.com/app.Order", "storage_key"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
@@ -131,7 +131,7 @@ func TestResultTypeChanged(t *testing.T) {
 }
 
 // A file at a key that resultgen did not write is never overwritten or
-// removed: the run fails, naming the path and how to free it.
+// removed: the run fails, naming the key, the store and how to free it.
 func TestForeignFileIsNeverDestroyed(t *testing.T) {
 	ctx, _, local := newEngine(t, nil)
 	mine := []byte(`{"user": "my own report"}`)
@@ -151,7 +151,7 @@ func TestForeignFileIsNeverDestroyed(t *testing.T) {
 			t.Errorf("%s: %q, %v; want ErrForeignObject", tc.name, v, err)
 			continue
 		}
-		for _, want := range []string{filepath.Join(local, "report.json"), "resultgen results rm -force report.json"} {
+		for _, want := range []string{"resultgen results rm -force report.json -storage local:" + local} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("%s: error lacks %q: %v", tc.name, want, err)
 			}

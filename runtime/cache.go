@@ -187,6 +187,9 @@ type slot struct {
 	used time.Time // the record's last use (Info.Modified), as inspect saw it
 }
 
+// who names the slot's run in errors: "task Hello", "flow greet".
+func (s *slot) who() string { return runWho(s.def, s.task) }
+
 // TouchEvery is how often, at most, a served record's last-use time
 // (storage.Toucher) is refreshed: a hit touches the record only when it was
 // last used longer ago than this, so reads stay reads. `resultgen results
@@ -222,11 +225,11 @@ func (s *slot) inspect(ctx context.Context) (lookup, record.Meta, string, error)
 	case errors.Is(err, storage.ErrNotFound):
 		return lookupAbsent, m, "no record at the key", nil
 	case errors.Is(err, record.ErrNotRecord):
-		return lookupAbsent, m, "", foreign(s.task, s.p.store, s.key, err)
+		return lookupAbsent, m, "", foreign(s.who(), s.p.store, s.key, err)
 	case errors.Is(err, record.ErrCorrupt):
 		return s.damaged(err, m)
 	case err != nil:
-		return lookupAbsent, m, "", fmt.Errorf("task %s: look up cached result %q on %s: %w", s.task, storage.ShortKey(s.key), s.p.store, err)
+		return lookupAbsent, m, "", fmt.Errorf("%s: look up cached result on %s: %w", s.who(), s.p.store, err) // err names the key
 	}
 	if s.vet != nil {
 		if why := s.vet(m); why != "" {
@@ -291,11 +294,11 @@ func load[R any](ctx context.Context, s *slot, dst *R) (l lookup, m record.Meta,
 	case errors.Is(err, storage.ErrNotFound):
 		return lookupAbsent, m, "no record at the key", nil
 	case errors.Is(err, record.ErrNotRecord):
-		return lookupAbsent, m, "", foreign(s.task, s.p.store, s.key, err)
+		return lookupAbsent, m, "", foreign(s.who(), s.p.store, s.key, err)
 	case errors.Is(err, record.ErrCorrupt):
 		return s.damaged(err, m)
 	}
-	return lookupAbsent, m, "", fmt.Errorf("task %s: read cached result %q from %s: %w", s.task, storage.ShortKey(s.key), s.p.store, err)
+	return lookupAbsent, m, "", fmt.Errorf("%s: read cached result from %s: %w", s.who(), s.p.store, err) // err names the key
 }
 
 // literalOf reports whether v is stored inline (see record.LiteralOf); the
@@ -326,7 +329,7 @@ func persist[R any](ctx context.Context, s *slot, v R, overwrite bool, meta reco
 			return v, m, err
 		}
 		if l != lookupHit {
-			return v, m, fmt.Errorf("task %s: a concurrent run committed a record at %q on %s that this run cannot use (%s)", s.task, storage.ShortKey(key), p.store, why)
+			return v, m, fmt.Errorf("%s: a concurrent run committed a record at %q on %s that this run cannot use (%s)", s.who(), storage.ShortKey(key), p.store, why)
 		}
 		if !def.Value {
 			return v, m, nil
@@ -337,12 +340,12 @@ func persist[R any](ctx context.Context, s *slot, v R, overwrite bool, meta reco
 			return err
 		})
 		if err != nil {
-			return v, m, fmt.Errorf("task %s: read result %q committed by a concurrent run: %w", s.task, storage.ShortKey(key), err)
+			return v, m, fmt.Errorf("%s: read the result a concurrent run committed on %s: %w", s.who(), p.store, err)
 		}
 		return won, m, nil
 	}
 	if err != nil {
-		return v, meta, fmt.Errorf("task %s: persist result at %q on %s: %w", s.task, storage.ShortKey(key), p.store, err)
+		return v, meta, fmt.Errorf("%s: persist result on %s: %w", s.who(), p.store, err) // err names the key
 	}
 	return v, meta, nil
 }

@@ -115,9 +115,10 @@
 // the key rule, the resolved policy, each parameter's name and a short hash
 // of its value (never the value), the code version with the declarations
 // it covers (Def.Units), the run id and the flow-parameters digest. With
-// WithExplain (or RESULTGEN_EXPLAIN_MISSES) a commit also writes the task's
-// index object (".index/...", see record.WriteIndex) and a miss compares
-// against it, so State.CacheReason names what changed. A hit refreshes the
+// WithExplain (or RESULTGEN_EXPLAIN_MISSES), and by default whenever the
+// engine's logger takes DEBUG, a commit also writes the task's index object
+// (".index/...", see record.WriteIndex) and a miss compares against it, so
+// State.CacheReason and the run's log line name what changed. A hit refreshes the
 // record's last use (storage.Toucher) at most once per TouchEvery, for
 // `resultgen results prune -max-size`.
 //
@@ -221,10 +222,12 @@
 // RESULTGEN_LOGGING_LEVEL (default WARNING; see runtime/settings), so a
 // successful run prints nothing. WARN: "task NAME: retrying" (attempt,
 // delay, error), "task NAME: verify: ..." (verify mode: key, field and
-// difference, or error). ERROR: "task NAME: Failed" with the error. INFO: one line
-// per run when it finishes, "task NAME: Completed" or "Cached" (flows:
-// "flow NAME: ..."), with the run name, the calling flow run, the location
-// of a persisted result, the persist reason and the run id. DEBUG adds
-// "task NAME: started". A logger given with WithLogger gets every record,
+// difference, or error). INFO: one line per run when it finishes,
+// "task NAME: Completed" or "Cached" (flows: "flow NAME: ..."), with the run
+// name, the calling flow run, the location of a persisted result, the
+// persist reason and the run id. DEBUG adds "task NAME: started" and a
+// failed run's "task NAME: Failed" with its error. A failure is reported
+// once, by the error the run returns: the runtime never logs it at WARN or
+// ERROR as well. A logger given with WithLogger gets every record,
 // unfiltered by the setting.
 package runtime

@@ -163,7 +163,7 @@ func writeStartRecord(ctx context.Context, sl *slot, fr *flowRun) error {
 			LabelRunRecord: startedLabel, LabelCodeVersion: sl.def.Source},
 	}
 	if _, err := record.WriteLiteral(ctx, sl.p.store, sl.key, meta, "null", storage.PutOptions{Size: -1}); err != nil {
-		return fmt.Errorf("flow %s: run id %q: record the run's start at %q on %s: %w", sl.task, fr.durable, storage.ShortKey(sl.key), sl.p.store, err)
+		return fmt.Errorf("flow %s: run id %q: record the run's start on %s: %w", sl.task, fr.durable, sl.p.store, err) // err names the key
 	}
 	return nil
 }

@@ -37,8 +37,9 @@ type Engine struct {
 	lockTimeout    time.Duration
 	lockTimeoutSet bool
 	// explain: explain misses and keep the task index (WithExplain, else
-	// RESULTGEN_EXPLAIN_MISSES)
-	explain, explainSet bool
+	// RESULTGEN_EXPLAIN_MISSES); explainDebug: neither says, so do it when
+	// the logger takes DEBUG (see explaining)
+	explain, explainSet, explainDebug bool
 
 	mu       sync.Mutex
 	stores   map[string]storage.Storage // opened stores by resolved spec
@@ -127,6 +128,7 @@ func NewEngine(s settings.Settings, opts ...EngineOption) *Engine {
 	}
 	if !e.explainSet {
 		e.explain = s.ExplainMisses
+		e.explainDebug = !s.ExplainMisses && !s.ExplainMissesSet()
 	}
 	if !e.lockTimeoutSet {
 		e.lockTimeout = max(s.LockWaitTimeout, 0)

@@ -42,7 +42,7 @@ func TestLongKeyErrors(t *testing.T) {
 			t.Errorf("%d-byte parameter: a %d-byte error: %s", n, len(msg), msg)
 		}
 		if len(logs.String()) > 1500 {
-			t.Errorf("%d-byte parameter: a %d-byte ERROR line: %s", n, len(logs.String()), logs)
+			t.Errorf("%d-byte parameter: a %d-byte log: %s", n, len(logs.String()), logs)
 		}
 		if hello.calls.Load() != 0 {
 			t.Errorf("%d-byte parameter: the body ran", n)

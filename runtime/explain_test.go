@@ -131,3 +131,87 @@ func TestExplainOffWritesNoIndex(t *testing.T) {
 		t.Errorf("index written with explain off: %v", err)
 	}
 }
+
+// runScopedDef is a task persisted by serializer=compressed/json alone,
+// keyed by the default cache policy (inputs+task_source+run_id).
+func runScopedDef() *runtime.Def {
+	return runtime.TrustTypes(&runtime.Def{
+		Kind: runtime.KindTask, Name: "Pack", Func: "example.com/app.Pack",
+		Source: "sha256:pack", Params: []string{"n"}, GoType: "int", Value: true,
+		Config: runtime.Config{Serializer: "compressed/json"},
+	})
+}
+
+// runInFlow runs Pack(3) in a new run of flow "daily" and returns Pack's
+// state.
+func runInFlow(t *testing.T, ctx context.Context) *runtime.State[int] {
+	t.Helper()
+	def := runScopedDef()
+	var st *runtime.State[int]
+	flow := newTask(flowDef("daily", false, runtime.Config{}), func(ctx context.Context) (runtime.Void, error) {
+		st = runtime.Run(ctx, runtime.Invocation[int]{
+			Def:    def,
+			Inputs: func(h *runtime.Hasher) error { h.Param("n"); h.Int(3); return nil },
+			Body:   func(context.Context) (int, error) { return 6, nil },
+		})
+		return runtime.Void{}, st.Err()
+	})
+	if _, err := flow.Call(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// With RESULTGEN_EXPLAIN_MISSES unset, a user who turns DEBUG on sees why
+// each persisted task missed, with no option: a run-scoped task (persisted
+// by its serializer alone, default cache policy) says its key has the run
+// id, then, once the index holds a record, that the flow run changed.
+func TestExplainAtDebugByDefault(t *testing.T) {
+	logs := &syncBuffer{}
+	ctx, _, dir := newEngineLogging(t, map[string]string{"RESULTGEN_LOGGING_LEVEL": "DEBUG"}, runtime.WithLogHandler(debugText(logs)))
+	first := runInFlow(t, ctx)
+	if got := first.CacheReason(); !strings.Contains(got, "no record at the key") || !strings.Contains(got, "cache_policy has run_id") ||
+		!strings.Contains(got, "reused only within one flow run") {
+		t.Errorf("first run at DEBUG: %q; want it to say the key has the run id", got)
+	}
+	second := runInFlow(t, ctx)
+	if !second.IsCompleted() || second.IsCached() {
+		t.Fatalf("second flow run: %s; want a miss (a new run id)", second.Name())
+	}
+	got := second.CacheReason()
+	if !strings.Contains(got, "flow run changed: ") || !strings.Contains(got, "(cache_policy has run_id)") {
+		t.Errorf("second run at DEBUG: %q; want the flow run named as what changed", got)
+	}
+	if !strings.Contains(logs.String(), "task Pack: Completed") || !strings.Contains(logs.String(), "flow run changed: ") {
+		t.Errorf("the DEBUG log does not say why Pack missed:\n%s", logs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, record.IndexKey("example.com/app.Pack"))); err != nil {
+		t.Errorf("no index object at DEBUG: %v", err)
+	}
+}
+
+// Below DEBUG, with RESULTGEN_EXPLAIN_MISSES unset, nothing is explained,
+// read or written for it; set to false, it stays off at DEBUG too.
+func TestExplainOffBelowDebug(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		vars map[string]string
+	}{
+		{"warning", nil},
+		{"info", map[string]string{"RESULTGEN_LOGGING_LEVEL": "INFO"}},
+		{"debug, explain set false", map[string]string{"RESULTGEN_LOGGING_LEVEL": "DEBUG", "RESULTGEN_EXPLAIN_MISSES": "false"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			logs := &syncBuffer{}
+			ctx, _, dir := newEngineLogging(t, tc.vars, runtime.WithLogHandler(debugText(logs)))
+			for range 2 {
+				if got := runInFlow(t, ctx).CacheReason(); got != "no record at the key" {
+					t.Errorf("reason = %q; want the lookup's alone", got)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dir, storage.IndexDir)); !os.IsNotExist(err) {
+				t.Errorf("index written: %v", err)
+			}
+		})
+	}
+}

@@ -151,7 +151,8 @@ func (e *Engine) lock(ctx context.Context, st storage.Storage, key string, u loc
 		if timedOut(ctx, wctx) {
 			return nil, e.lockTimeoutError(u, st, key, holder.String())
 		}
-		return nil, fmt.Errorf("%s: %s: lock key %q on %s: %w; %s", u.who, u.what, storage.ShortKey(key), st, err, u.advice)
+		// err, the store's, names the key
+		return nil, fmt.Errorf("%s: %s: take the lock on %s: %w; %s", u.who, u.what, st, err, u.advice)
 	}
 	h.unlock = func() {
 		if err := unlockStore(); err != nil && !(h.lost.Load() && errors.Is(err, storage.ErrLockLost)) {

@@ -55,8 +55,8 @@ func runSome(t *testing.T, ctx context.Context) *runtime.State[string] {
 	return st
 }
 
-// At the default level, WARNING, successful runs log nothing; retries and
-// failures still do.
+// At the default level, WARNING, successful and failed runs log nothing;
+// a retry still does.
 func TestLogsQuietByDefault(t *testing.T) {
 	logs := &syncBuffer{}
 	ctx, e, _ := newEngineLogging(t, nil, runtime.WithLogHandler(debugText(logs)))
@@ -86,14 +86,29 @@ func TestLogsQuietByDefault(t *testing.T) {
 		t.Errorf("a retry logged, want one WARN line:\n%s", logs)
 	}
 
+	// A failed run returns its error: that is its one report, so nothing is
+	// logged at the default level (DESIGN.md: errors are reported once).
 	failing := newTask(taskDef("failing", true, runtime.Config{}), func(context.Context) (int, error) { return 0, errBoom })
 	if _, err := failing.Call(ctx); !errors.Is(err, errBoom) {
 		t.Fatalf("failing: %v", err)
 	}
-	lines = logLines(logs)[1:]
-	if len(lines) != 1 || !strings.Contains(lines[0], "level=ERROR") || !strings.Contains(lines[0], `msg="task failing: Failed"`) ||
-		!strings.Contains(lines[0], "run=failing-1") || !strings.Contains(lines[0], "error=boom") {
-		t.Errorf("a failed run logged, want one ERROR line:\n%s", logs)
+	if lines = logLines(logs)[1:]; len(lines) != 0 {
+		t.Errorf("a failed run logged at the default level, want nothing (the error is returned):\n%s", strings.Join(lines, "\n"))
+	}
+}
+
+// At DEBUG a failed run's final line is there, at DEBUG, with its error.
+func TestLogsFailedAtDebug(t *testing.T) {
+	logs := &syncBuffer{}
+	ctx, _, _ := newEngineLogging(t, map[string]string{settings.LoggingLevel: "DEBUG"}, runtime.WithLogHandler(debugText(logs)))
+	failing := newTask(taskDef("failing", true, runtime.Config{}), func(context.Context) (int, error) { return 0, errors.New("boom") })
+	if _, err := failing.Call(ctx); err == nil {
+		t.Fatal("failing: no error")
+	}
+	lines := logLines(logs)
+	if len(lines) != 2 || !strings.Contains(lines[1], "level=DEBUG") || !strings.Contains(lines[1], `msg="task failing: Failed"`) ||
+		!strings.Contains(lines[1], "run=failing-1") || !strings.Contains(lines[1], "error=boom") {
+		t.Errorf("a failed run at DEBUG, want a start line and a DEBUG Failed line with the error:\n%s", logs)
 	}
 }
 

@@ -54,17 +54,22 @@ type Result[R any] struct {
 	ser       serializer.Serializer // nil: rebuilt from the record's spec
 	key       string
 	meta      *record.Meta // nil until written or read
-	name      string       // the run, for errors ("": run's name)
+	name      string       // the flow run, for errors ("greet/calm-lynx"); "": run's task, or a Reference
 	run       *taskRun     // the task run, when name is ""
 	want      *resultType  // what a record must hold to be read as R; nil: anything
 }
 
-// who names the run in errors.
+// who begins an error with whose result it is: "task hello_world: ",
+// "flow greet/calm-lynx: ", or nothing for a Reference (its errors name
+// the key, once).
 func (r *Result[R]) who() string {
-	if r.name == "" && r.run != nil {
-		return r.run.get().Name
+	switch {
+	case r.name != "":
+		return "flow " + r.name + ": "
+	case r.run != nil:
+		return "task " + r.run.task + ": "
 	}
-	return r.name
+	return ""
 }
 
 // Reference returns a lazy reference to the record at key in st, for reading
@@ -74,7 +79,7 @@ func (r *Result[R]) who() string {
 // gives an error wrapping ErrTypeMismatch that names both types, before a
 // byte of the payload is decoded.
 func Reference[R any](st storage.Storage, key string) *Result[R] {
-	return &Result[R]{hasValue: true, keep: true, persisted: true, store: st, key: key, name: key, want: ptrTo(typeOf[R](nil))}
+	return &Result[R]{hasValue: true, keep: true, persisted: true, store: st, key: key, want: ptrTo(typeOf[R](nil))}
 }
 
 // Kind tells how the result is kept.
@@ -99,7 +104,7 @@ func (r *Result[R]) Get(ctx context.Context) (R, error) {
 	}
 	var zero R
 	if !r.persisted {
-		return zero, fmt.Errorf("%s: %w", r.who(), ErrResultUnavailable)
+		return zero, fmt.Errorf("%s%w", r.who(), ErrResultUnavailable)
 	}
 	var v R
 	meta, err := record.ReadChecked(ctx, r.store, r.key, r.ser, &v, func(m record.Meta) error {
@@ -110,13 +115,15 @@ func (r *Result[R]) Get(ctx context.Context) (R, error) {
 		if m.TypeHash == "" {
 			has += ", written without a result-type fingerprint by an older resultgen (run its task again to rewrite it)"
 		}
-		return fmt.Errorf("%s: %w: %q on %s holds %s, not %s", r.who(), ErrTypeMismatch, storage.ShortKey(r.key), r.store, has, r.want.goType)
+		return fmt.Errorf("%s%w: %q on %s holds %s, not %s", r.who(), ErrTypeMismatch, storage.ShortKey(r.key), r.store, has, r.want.goType)
 	})
 	if errors.Is(err, ErrTypeMismatch) {
 		return zero, err
 	}
 	if err != nil {
-		return zero, fmt.Errorf("%s: read result %q from %s: %w", r.who(), storage.ShortKey(r.key), r.store, err)
+		// err names the key (the store's errors and the record's do): this
+		// adds whose result it is and the store.
+		return zero, fmt.Errorf("%sread result from %s: %w", r.who(), r.store, err)
 	}
 	r.meta = &meta
 	if r.keep {

@@ -379,7 +379,10 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			setLabel(labels, LabelInputs, inputs())
 		}
 	}
-	if e.explain && reuse && !p.refresh && st.why != "" { // found is never a hit here
+	// a miss (found is never a hit here): explained, and its commit
+	// indexed, only when explain is on or the logger takes DEBUG
+	explaining := reuse && e.explaining(tctx)
+	if explaining && !p.refresh && st.why != "" {
 		cur := sl.want.stamp(record.Meta{Key: key, Manifest: manifestOf(manifest), Labels: labels}, def)
 		st.why = explainMiss(tctx, sl, cur, st.why)
 	}
@@ -412,7 +415,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			return fail(err)
 		}
 		st.res.meta = &meta
-		if e.explain && reuse {
+		if explaining {
 			if err := record.WriteIndex(tctx, p.store, meta); err != nil {
 				e.logger.Warn("explain: cannot write the task index", "task", taskName, "error", err)
 			}
@@ -666,8 +669,10 @@ func manifestOf(m record.Manifest) *record.Manifest {
 //
 // Lines: "task Hello: started" (DEBUG), "task Hello: retrying" (WARN), and
 // one line when the run is final: "task Hello: Completed" (INFO; Cached
-// too) or "task Hello: Failed" (ERROR). Each names the run (run=Hello-1,
-// flow=greet/calm-lynx for the calling flow run) and ends with its run_id.
+// too) or "task Hello: Failed" (DEBUG: the run returns its error, which is
+// its one report; the engine never logs it at ERROR too). Each names the run
+// (run=Hello-1, flow=greet/calm-lynx for the calling flow run) and ends with
+// its run_id.
 type runLog struct {
 	log  *slog.Logger
 	kind string   // "task" or "flow"
@@ -723,7 +728,8 @@ func (l *runLog) retrying(ctx context.Context, attempt, retries int, delay time.
 
 // logFinished writes the one line of a final state: its name, where the
 // result is (location, when persisted and not failed) and why it was or was
-// not persisted (reason); a failed run logs at ERROR with its error.
+// not persisted (reason); a failed run logs at DEBUG with its error (the
+// caller gets the error itself).
 func logFinished[R any](ctx context.Context, l *runLog, st *State[R]) {
 	if !l.log.Enabled(ctx, finishedLevel(st.err)) {
 		return
@@ -735,10 +741,11 @@ func logFinished[R any](ctx context.Context, l *runLog, st *State[R]) {
 	l.finished(ctx, st.name, st.err, loc, st.reason, st.why)
 }
 
-// finishedLevel is the level of a final state's line.
+// finishedLevel is the level of a final state's line: a failure is
+// returned to the caller, so its line is DEBUG, never WARN or ERROR.
 func finishedLevel(err error) slog.Level {
 	if err != nil {
-		return slog.LevelError
+		return slog.LevelDebug
 	}
 	return slog.LevelInfo
 }

@@ -137,7 +137,8 @@ func (s *State[R]) PersistReason() string { return s.reason }
 // "no record at the key", "the record expired at ...", "refresh requested",
 // "result type changed: ..." (the record was written for another result type),
 // "a damaged record was replaced", "cache_policy=none: a new key every run".
-// With explain on (WithExplain, RESULTGEN_EXPLAIN_MISSES) a miss also names
+// With explain on (WithExplain, RESULTGEN_EXPLAIN_MISSES; by default, when
+// the engine's logger takes DEBUG) a miss also names
 // what changed since the task's most recent record in the store: "...;
 // since the last record (KEY, TIME): parameter n changed; code changed:
 // func normalize (pipeline/clean.go:42); result type changed: field Total

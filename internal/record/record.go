@@ -146,9 +146,11 @@
 //
 // Every failure to decode a record is a *CorruptError naming the key and the
 // byte offset; it matches ErrCorrupt and, where it applies, ErrTruncated,
-// ErrChecksum or ErrVersion with errors.Is. Storage errors (such as
-// storage.ErrNotFound) are wrapped as they are. A verified payload that does
-// not decode into the requested type gives ErrDecode, not ErrCorrupt.
+// ErrChecksum or ErrVersion with errors.Is. A store's errors (such as
+// storage.ErrNotFound) are returned as they are: they name the operation and
+// the key already (`get "a.json": not found`), so this package adds neither.
+// Its own errors name the key once. A verified payload that does not decode
+// into the requested type gives ErrDecode, not ErrCorrupt.
 package record
 
 import (
@@ -384,7 +386,7 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 		}
 	}
 	if perr != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), perr)
+		return Meta{}, perr
 	}
 	if encErr != nil || hw.werr != nil {
 		// cannot be: a failed write means a failed Put
@@ -488,7 +490,7 @@ func WriteLiteral(ctx context.Context, st storage.Storage, key string, meta Meta
 	opts.Metadata = objectMetadata(meta, opts.Metadata)
 	opts.Size = int64(len(b))
 	if err := st.Put(ctx, key, bytes.NewReader(b), opts); err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		return Meta{}, err
 	}
 	meta.Checksum = checksumOf(empty[:])
 	return meta, nil
@@ -510,7 +512,7 @@ func Head(ctx context.Context, st storage.Storage, key string) (Meta, error) {
 func HeadInfo(ctx context.Context, st storage.Storage, key string) (Meta, storage.Info, error) {
 	info, err := st.Stat(ctx, key)
 	if err != nil {
-		return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		return Meta{}, info, err
 	}
 	if m, ok, err := metaFromObject(info.Metadata); ok && err == nil {
 		return m, info, nil
@@ -518,7 +520,7 @@ func HeadInfo(ctx context.Context, st storage.Storage, key string) (Meta, storag
 	// No (usable) metadata: read the header only.
 	rc, err := st.Get(ctx, key)
 	if err != nil {
-		return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		return Meta{}, info, err
 	}
 	defer rc.Close()
 	d, err := newReader(rc, key)
@@ -537,7 +539,7 @@ func ReadMeta(ctx context.Context, st storage.Storage, key string) (Meta, error)
 	if !ok {
 		rc, err := st.Get(ctx, key)
 		if err != nil {
-			return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+			return Meta{}, err
 		}
 		defer rc.Close()
 		d, err := newReader(rc, key)
@@ -551,7 +553,7 @@ func ReadMeta(ctx context.Context, st storage.Storage, key string) (Meta, error)
 	}
 	info, err := st.Stat(ctx, key)
 	if err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		return Meta{}, err
 	}
 	return readMetaRanged(ctx, st, rg, key, info.Size)
 }
@@ -582,7 +584,7 @@ func readMetaRanged(ctx context.Context, st storage.Storage, rg storage.RangeGet
 	readRange := func(off, n int64) ([]byte, error) {
 		rc, err := rg.GetRange(ctx, key, off, n)
 		if err != nil {
-			return nil, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+			return nil, err
 		}
 		defer rc.Close()
 		b, err := io.ReadAll(io.LimitReader(rc, n))
@@ -693,7 +695,7 @@ func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser se
 	if bg, ok := st.(storage.BytesGetter); ok {
 		b, info, err := bg.GetBytes(ctx, key)
 		if err != nil {
-			return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+			return Meta{}, info, err
 		}
 		m, err := readInMemory(ctx, st, key, b, true, ser, rv, accept)
 		return m, info, err
@@ -706,7 +708,7 @@ func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser se
 	}
 	rc, err := st.Get(ctx, key)
 	if err != nil {
-		return Meta{}, info, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		return Meta{}, info, err
 	}
 	defer rc.Close()
 	info, sized := openedInfo(ctx, st, key, rc)

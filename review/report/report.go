@@ -40,6 +40,10 @@ const (
 	CheckNondeterminism = "nondeterministic"   // time, randomness or environment read in a cached task
 )
 
+// ReuseRunScoped is Row.Reuse of a persisted task keyed by a cache_policy
+// with run_id.
+const ReuseRunScoped = "reused only within one flow run (cache_policy has run_id)"
+
 // Finding is one problem, at its position, with a one-line fix.
 type Finding struct {
 	Pos      token.Position `json:"-"`
@@ -127,6 +131,12 @@ type Row struct {
 	// by default); CacheExpiration a Go duration, "" for never. Empty for flows.
 	CachePolicy     string `json:"cache_policy"`
 	CacheExpiration string `json:"cache_expiration"`
+	// Reuse says, for a persisted task whose key is its cache_policy with
+	// the run_id part (the default policy is), that its records are
+	// reused only within one flow run: ReuseRunScoped. Every run of a flow
+	// (and every call outside one) gets a new key, so such a task persists
+	// a new record each run and never loads one across runs. "" otherwise.
+	Reuse string `json:"reuse,omitempty"`
 	// InMemory reports whether the value is kept in memory once persisted.
 	InMemory bool `json:"in_memory"`
 	Retries  int  `json:"retries"`

@@ -16,7 +16,7 @@
 //	RESULTGEN_LOGGING_LEVEL               level     WARNING                  least level of the runtime's run logs
 //	RESULTGEN_LEASE_TTL                   duration  30s                      how long a dead holder's lease blocks a serializable key (see Leases)
 //	RESULTGEN_LOCK_WAIT_TIMEOUT           duration  0s (no limit)            longest wait for a key another process holds (see Leases)
-//	RESULTGEN_EXPLAIN_MISSES              bool      false                    a cache miss names what changed since the task's last record (runtime.WithExplain)
+//	RESULTGEN_EXPLAIN_MISSES              bool      unset: at DEBUG          a cache miss names what changed since the task's last record (runtime.WithExplain); unset, it does when the run logs take DEBUG
 //	RESULTGEN_VERIFY_HITS                 fraction  0                        recompute that fraction of cache hits and warn when the value differs (runtime.VerifyHits)
 //
 // RESULTGEN_HOME (default ~/.resultgen) says where the profile is, so it is
@@ -147,7 +147,7 @@ type Settings struct {
 	LoggingLevel      string           // "DEBUG", "INFO", "WARNING" or "ERROR"; "" means WARNING
 	LeaseTTL          time.Duration    // 0 means DefaultLeaseTTL
 	LockWaitTimeout   time.Duration    // longest wait for a held key; 0 means no limit
-	ExplainMisses     bool             // explain cache misses against the task's last record
+	ExplainMisses     bool             // explain cache misses against the task's last record (see ExplainMissesSet)
 	VerifyHits        float64          // fraction of cache hits recomputed and compared, 0 to 1 (runtime.VerifyHits)
 	Blocks            map[string]Block // by slug "TYPE/NAME"
 
@@ -286,6 +286,14 @@ func (s Settings) Block(slug string) (Block, error) {
 		return Block{}, unknownBlock(slug, slices.Collect(maps.Keys(s.Blocks)))
 	}
 	return b, nil
+}
+
+// ExplainMissesSet reports whether RESULTGEN_EXPLAIN_MISSES was set (in the
+// environment or the profile): then ExplainMisses decides; unset, the
+// runtime explains misses only when its run logs take DEBUG.
+func (s Settings) ExplainMissesSet() bool {
+	src := s.Sources[ExplainMisses]
+	return src == FromEnv || src == FromProfile
 }
 
 // Level returns RESULTGEN_LOGGING_LEVEL as a slog level; an empty or

@@ -48,7 +48,7 @@ func specs() []spec {
 		{LoggingLevel, kindLevel, "least level of the run logs: DEBUG, INFO, WARNING or ERROR"},
 		{LeaseTTL, kindDuration, "how long a serializable task's S3 lease outlives a dead holder (renewed every TTL/3; at least 1s)"},
 		{LockWaitTimeout, kindTimeout, "longest wait for a key another process holds (serializable tasks, named runs); 0s, the default: no limit"},
-		{ExplainMisses, kindBool, "on a cache miss, name what changed since the task's last record (one small index write per commit)"},
+		{ExplainMisses, kindBool, "on a cache miss, name what changed since the task's last record (one small index write per commit); unset: only when the run logs take DEBUG"},
 		{VerifyHits, kindFraction, "fraction of cache hits (0 to 1) whose task is recomputed and compared with the record: a WARN names a differing field"},
 	}
 }

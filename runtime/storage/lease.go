@@ -11,7 +11,7 @@ import (
 // ErrLockLost is wrapped by the errors that say a held lock stopped being
 // exclusive: a remote lease expired unrenewed (its holder could not reach
 // the server in time) or was taken over by another process.
-var ErrLockLost = errors.New("storage: lock lost")
+var ErrLockLost = errors.New("lock lost")
 
 // LockHolder describes who holds a lock that a Lock call waits for, as far
 // as the store knows: a remote lease and a local lock file both record

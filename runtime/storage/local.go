@@ -143,7 +143,7 @@ func (l *Local) begin(ctx context.Context, op, key string) error {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("storage: %s %q: %w", op, ShortKey(key), err)
+		return fmt.Errorf("%s %q: %w", op, ShortKey(key), err)
 	}
 	return nil
 }
@@ -153,9 +153,9 @@ func (l *Local) begin(ctx context.Context, op, key string) error {
 func (l *Local) absent(op, key string) error {
 	switch op {
 	case "put", "lock":
-		return fmt.Errorf("storage: %s %q: the folder %s does not exist (the store was opened without creating it)", op, ShortKey(key), l.base)
+		return fmt.Errorf("%s %q: the folder %s does not exist (the store was opened without creating it)", op, ShortKey(key), l.base)
 	}
-	return fmt.Errorf("storage: %s %q: %w (the folder %s does not exist)", op, ShortKey(key), ErrNotFound, l.base)
+	return fmt.Errorf("%s %q: %w (the folder %s does not exist)", op, ShortKey(key), ErrNotFound, l.base)
 }
 
 // Put writes body to a hidden temporary file beside the key's file, fsyncs
@@ -196,7 +196,7 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 		}
 	}()
 	if _, err := copyCtx(ctx, f, body); err != nil {
-		return fmt.Errorf("storage: put %q: %w", ShortKey(key), err)
+		return fmt.Errorf("put %q: %w", ShortKey(key), err)
 	}
 	if !opts.NoSync {
 		if err := f.Sync(); err != nil {
@@ -209,7 +209,7 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 		return l.fail("put", key, cerr)
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("storage: put %q: %w", ShortKey(key), err)
+		return fmt.Errorf("put %q: %w", ShortKey(key), err)
 	}
 	if opts.IfAbsent || !opts.NoSync {
 		// the folder is needed by renameat2 and the folder's fsync only
@@ -221,9 +221,9 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 		if err := l.commitIfAbsent(d, tmp, name); err != nil {
 			if errors.Is(err, fs.ErrExist) {
 				if fi, serr := l.root.Lstat(name); serr == nil && fi.IsDir() {
-					return fmt.Errorf("storage: put %q: a folder of other keys is in the way", ShortKey(key))
+					return fmt.Errorf("put %q: a folder of other keys is in the way", ShortKey(key))
 				}
-				return fmt.Errorf("storage: put %q: %w", ShortKey(key), ErrExists)
+				return fmt.Errorf("put %q: %w", ShortKey(key), ErrExists)
 			}
 			return l.fail("put", key, err)
 		}
@@ -286,17 +286,17 @@ func (l *Local) createTemp(dir string) (string, *os.File, error) {
 func (l *Local) fail(op, key string, err error) error {
 	if errors.Is(err, syscall.ENOTDIR) {
 		if file := l.fileInTheWay(key); file != "" {
-			return fmt.Errorf("storage: %s %q on %s: a file is in the way of the folder the key needs: %q is a file (a record of another key), not a folder; choose a key that does not extend another key as a folder, or move %s away",
+			return fmt.Errorf("%s %q on %s: a file is in the way of the folder the key needs: %q is a file (a record of another key), not a folder; choose a key that does not extend another key as a folder, or move %s away",
 				op, ShortKey(key), l, ShortKey(file), filepath.Join(l.base, filepath.FromSlash(file)))
 		}
 	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("storage: %s %q: %w", op, ShortKey(key), ErrNotFound)
+		return fmt.Errorf("%s %q: %w", op, ShortKey(key), ErrNotFound)
 	case strings.Contains(err.Error(), "path escapes from parent"):
-		return fmt.Errorf("storage: %s %q: %w: resolves outside %s", op, ShortKey(key), ErrInvalidKey, l.base)
+		return fmt.Errorf("%s %q: %w: resolves outside %s", op, ShortKey(key), ErrInvalidKey, l.base)
 	}
-	return fmt.Errorf("storage: %s %q: %w", op, ShortKey(key), err)
+	return fmt.Errorf("%s %q: %w", op, ShortKey(key), err)
 }
 
 // fileInTheWay returns the first folder of key's path that is a file, or "".
@@ -331,7 +331,7 @@ func (l *Local) open(op, key string) (*os.File, fs.FileInfo, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		_ = f.Close()
-		return nil, nil, fmt.Errorf("storage: %s %q: %w", op, ShortKey(key), ErrNotFound)
+		return nil, nil, fmt.Errorf("%s %q: %w", op, ShortKey(key), ErrNotFound)
 	}
 	return f, fi, nil
 }
@@ -365,7 +365,7 @@ func (l *Local) GetRange(ctx context.Context, key string, offset, length int64) 
 		return nil, err
 	}
 	if offset < 0 {
-		return nil, fmt.Errorf("storage: get %q: negative offset %d", ShortKey(key), offset)
+		return nil, fmt.Errorf("get %q: negative offset %d", ShortKey(key), offset)
 	}
 	f, _, err := l.open("get", key)
 	if err != nil {
@@ -396,7 +396,7 @@ func (l *Local) Stat(ctx context.Context, key string) (Info, error) {
 		return Info{}, l.fail("stat", key, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return Info{}, fmt.Errorf("storage: stat %q: %w", ShortKey(key), ErrNotFound)
+		return Info{}, fmt.Errorf("stat %q: %w", ShortKey(key), ErrNotFound)
 	}
 	return Info{Key: key, Size: fi.Size(), Modified: fi.ModTime()}, nil
 }
@@ -423,7 +423,7 @@ func (l *Local) Delete(ctx context.Context, key string) error {
 		return l.fail("delete", key, err)
 	}
 	if fi.IsDir() {
-		return fmt.Errorf("storage: delete %q: %w", ShortKey(key), ErrNotFound)
+		return fmt.Errorf("delete %q: %w", ShortKey(key), ErrNotFound)
 	}
 	if err := l.root.Remove(name); err != nil {
 		return l.fail("delete", key, err)
@@ -469,7 +469,7 @@ func (l *Local) sortRun() int {
 // only when it yields it.
 func (l *Local) walk(ctx context.Context, dir, prefix string, yield func(Info, error) bool) bool {
 	if err := ctx.Err(); err != nil {
-		return yield(Info{}, fmt.Errorf("storage: list %q: %w", prefix, err))
+		return yield(Info{}, fmt.Errorf("list %q: %w", prefix, err))
 	}
 	d, err := l.root.Open(filepath.FromSlash(dir))
 	if errors.Is(err, fs.ErrNotExist) && dir != "." {
@@ -553,7 +553,7 @@ func (l *Local) Lock(ctx context.Context, key string, ttl time.Duration) (func()
 	// exclude each other through it: serialize them first.
 	release, err := l.locks.Lock(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("storage: lock %q: %w", ShortKey(key), err)
+		return nil, fmt.Errorf("lock %q: %w", ShortKey(key), err)
 	}
 	l.lockSweep.Do(func() { l.sweepLocks(ctx) })
 	if err := l.root.MkdirAll(lockDir, dirMode); err != nil {
@@ -572,7 +572,7 @@ func (l *Local) Lock(ctx context.Context, key string, ttl time.Duration) (func()
 		if err := flockWait(ctx, f, func() { w.busy(f) }); err != nil {
 			_ = f.Close()
 			release()
-			return nil, fmt.Errorf("storage: lock %q: %w", ShortKey(key), err)
+			return nil, fmt.Errorf("lock %q: %w", ShortKey(key), err)
 		}
 		same, err := l.names(name, f)
 		if err != nil {

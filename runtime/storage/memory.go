@@ -45,7 +45,7 @@ func (m *Memory) Touch(ctx context.Context, key string, t time.Time) error {
 	defer m.mu.Unlock()
 	o, ok := m.objs[key]
 	if !ok {
-		return fmt.Errorf("storage: touch %q: %w", ShortKey(key), ErrNotFound)
+		return fmt.Errorf("touch %q: %w", ShortKey(key), ErrNotFound)
 	}
 	o.modified = t
 	m.objs[key] = o
@@ -68,16 +68,16 @@ func (m *Memory) Put(ctx context.Context, key string, body io.Reader, opts PutOp
 		buf.Grow(int(opts.Size))
 	}
 	if _, err := copyCtx(ctx, &buf, body); err != nil {
-		return fmt.Errorf("storage: put %q: %w", ShortKey(key), err)
+		return fmt.Errorf("put %q: %w", ShortKey(key), err)
 	}
 	obj := memObject{data: buf.Bytes(), modified: time.Now(), meta: maps.Clone(opts.Metadata)}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("storage: put %q: %w", ShortKey(key), err)
+		return fmt.Errorf("put %q: %w", ShortKey(key), err)
 	}
 	if _, ok := m.objs[key]; ok && opts.IfAbsent {
-		return fmt.Errorf("storage: put %q: %w", ShortKey(key), ErrExists)
+		return fmt.Errorf("put %q: %w", ShortKey(key), ErrExists)
 	}
 	m.objs[key] = obj
 	return nil
@@ -91,7 +91,7 @@ func (m *Memory) get(op, key string) (memObject, error) {
 	obj, ok := m.objs[key]
 	m.mu.RUnlock()
 	if !ok {
-		return memObject{}, fmt.Errorf("storage: %s %q: %w", op, ShortKey(key), ErrNotFound)
+		return memObject{}, fmt.Errorf("%s %q: %w", op, ShortKey(key), ErrNotFound)
 	}
 	return obj, nil
 }
@@ -103,7 +103,7 @@ func (m *Memory) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("storage: get %q: %w", ShortKey(key), err)
+		return nil, fmt.Errorf("get %q: %w", ShortKey(key), err)
 	}
 	return memReader{bytes.NewReader(obj.data), key, obj.modified}, nil
 }
@@ -116,7 +116,7 @@ func (m *Memory) GetBytes(ctx context.Context, key string) ([]byte, Info, error)
 		return nil, Info{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, Info{}, fmt.Errorf("storage: get %q: %w", ShortKey(key), err)
+		return nil, Info{}, fmt.Errorf("get %q: %w", ShortKey(key), err)
 	}
 	return obj.data[:len(obj.data):len(obj.data)], Info{Key: key, Size: int64(len(obj.data)), Modified: obj.modified}, nil
 }
@@ -143,10 +143,10 @@ func (m *Memory) GetRange(ctx context.Context, key string, offset, length int64)
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("storage: get %q: %w", ShortKey(key), err)
+		return nil, fmt.Errorf("get %q: %w", ShortKey(key), err)
 	}
 	if offset < 0 {
-		return nil, fmt.Errorf("storage: get %q: negative offset %d", ShortKey(key), offset)
+		return nil, fmt.Errorf("get %q: negative offset %d", ShortKey(key), offset)
 	}
 	b := obj.data[min(offset, int64(len(obj.data))):]
 	if length >= 0 && length < int64(len(b)) {
@@ -162,7 +162,7 @@ func (m *Memory) Stat(ctx context.Context, key string) (Info, error) {
 		return Info{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return Info{}, fmt.Errorf("storage: stat %q: %w", ShortKey(key), err)
+		return Info{}, fmt.Errorf("stat %q: %w", ShortKey(key), err)
 	}
 	return obj.info(key), nil
 }
@@ -177,12 +177,12 @@ func (m *Memory) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("storage: delete %q: %w", ShortKey(key), err)
+		return fmt.Errorf("delete %q: %w", ShortKey(key), err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.objs[key]; !ok {
-		return fmt.Errorf("storage: delete %q: %w", ShortKey(key), ErrNotFound)
+		return fmt.Errorf("delete %q: %w", ShortKey(key), ErrNotFound)
 	}
 	delete(m.objs, key)
 	return nil
@@ -206,7 +206,7 @@ func (m *Memory) List(ctx context.Context, prefix string) iter.Seq2[Info, error]
 		slices.SortFunc(infos, func(a, b Info) int { return strings.Compare(a.Key, b.Key) })
 		for _, info := range infos {
 			if err := ctx.Err(); err != nil {
-				yield(Info{}, fmt.Errorf("storage: list %q: %w", prefix, err))
+				yield(Info{}, fmt.Errorf("list %q: %w", prefix, err))
 				return
 			}
 			if !yield(info, nil) {
@@ -223,7 +223,7 @@ func (m *Memory) Lock(ctx context.Context, key string, ttl time.Duration) (func(
 	}
 	release, err := m.locks.Lock(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("storage: lock %q: %w", ShortKey(key), err)
+		return nil, fmt.Errorf("lock %q: %w", ShortKey(key), err)
 	}
 	return sync.OnceValue(func() error { release(); return nil }), nil
 }

@@ -60,6 +60,16 @@
 //
 // Local and Memory also implement RangeGetter and Locker.
 //
+// # Errors
+//
+// A backend's error names the operation and the key it was given, then the
+// cause: `get "hello.json": not found` (S3's name the backend and endpoint
+// too: `s3 get "hello.json": not found`). A caller wraps it with what only
+// it knows (the task, the store) and does not name the key again. The
+// causes callers branch on are the sentinels ErrNotFound, ErrExists,
+// ErrInvalidKey and ErrLockLost (errors.Is); their own text is the bare
+// cause ("not found"), as the operation's words come before it.
+//
 // # Testing a backend
 //
 // Package storagetest holds the conformance suite every backend passes:
@@ -83,11 +93,11 @@ import (
 // Errors every backend returns (wrapped) so callers can branch with errors.Is.
 var (
 	// ErrNotFound: no object at the key.
-	ErrNotFound = errors.New("storage: not found")
+	ErrNotFound = errors.New("not found")
 	// ErrExists: PutOptions.IfAbsent was set and an object is already there.
-	ErrExists = errors.New("storage: already exists")
+	ErrExists = errors.New("already exists")
 	// ErrInvalidKey: the key breaks the key rules (see the package doc).
-	ErrInvalidKey = errors.New("storage: invalid key")
+	ErrInvalidKey = errors.New("invalid key")
 )
 
 // Storage is a blob store for result records.

@@ -233,7 +233,10 @@ func (h *held) loseLease(why string) {
 		h.trace.Lost(lost)
 		return
 	}
-	h.s.log.Error("s3 lease lost while held: the work under it is no longer exclusive",
+	// WARN, not ERROR: the holder's unlock returns the loss (ErrLeaseLost);
+	// this line only says, as it happens, that the work is no longer
+	// exclusive.
+	h.s.log.Warn("s3 lease lost while held: the work under it is no longer exclusive",
 		"store", h.s.String(), "key", h.key, "err", lost)
 }
 

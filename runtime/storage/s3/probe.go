@@ -63,11 +63,13 @@ type ConditionalWriteError struct {
 	Found string
 }
 
+// Error names the operation, the key and the server, as the store's other
+// errors do; the caller names the store (Store), once.
 func (e *ConditionalWriteError) Error() string {
-	return fmt.Sprintf("s3 %s %q on %s: the server at %s does not honour %s (%s), which %s needs to stay correct "+
+	return fmt.Sprintf("s3 %s %q: the server at %s does not honour %s (%s), which %s needs to stay correct "+
 		"when processes race; refused rather than risk silently lost or duplicated work: use a server that honours "+
 		"conditional writes (AWS S3, MinIO), or a local store",
-		e.Op, e.Key, e.Store, e.Endpoint, e.Feature, e.Found, needs(e.Op))
+		e.Op, e.Key, e.Endpoint, e.Feature, e.Found, needs(e.Op))
 }
 
 func needs(op string) string {
