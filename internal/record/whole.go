@@ -3,7 +3,6 @@ package record
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"reflect"
@@ -15,7 +14,7 @@ import (
 
 // readWhole is readOpened for a binary-framed record held whole in b, with
 // no reader and no copy: the same checks in the same order (prefix, header
-// CRC, accept, trailer, payload length and SHA-256), in place, so a record
+// CRC, accept, trailer, payload length and digest), in place, so a record
 // accept refuses is never hashed and nothing is decoded before the whole
 // record is verified. shared says b is not the caller's (a store's own
 // memory): a decoded value never aliases it then.
@@ -58,8 +57,8 @@ func readWhole(b []byte, key string, ser serializer.Serializer, rv reflect.Value
 	if err != nil || t.checkSize(key, off, int64(len(payload))) != nil {
 		return Meta{}, false, true, nil
 	}
-	sum := sha256.Sum256(payload)
-	if t.checkSum(key, off, sum[:]) != nil || meta.applyTrailer(key, headerEnd, t) != nil {
+	sum := digestOf(meta.Version, payload)
+	if t.checkSum(key, off, meta.Version, sum[:]) != nil || meta.applyTrailer(key, headerEnd, t) != nil {
 		return Meta{}, false, true, nil
 	}
 	meta, err = decodePayload(key, meta, payload, ser, rv, shared)
