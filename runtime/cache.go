@@ -287,7 +287,7 @@ func load[R any](ctx context.Context, s *slot, dst *R) (l lookup, m record.Meta,
 			err = errStale{"the record expired at " + m.Expires.UTC().Format(time.RFC3339)}
 		}
 		return err
-	})
+	}, s.p.headers)
 	s.used = info.Modified
 	stale, isStale := err.(errStale) // accept's errors come back as they are
 	switch {

@@ -303,7 +303,7 @@ func newReader(r io.Reader, key string) (*Reader, error) {
 		}
 		return nil, fmt.Errorf("record %q: read: %w", storage.ShortKey(key), err)
 	}
-	meta, err := checkBinaryHeader(pre[:], hb, string(hb[:hlen]), key)
+	meta, err := checkBinaryHeader(pre[:], hb, string(hb[:hlen]), key, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +334,10 @@ func binaryHeaderLen(pre []byte, key string) (int, error) {
 // parses the header. text holds the header's bytes: the Meta's strings may
 // be slices of it. Until the CRC checks, nothing proves the object ours:
 // a mismatch is unproven.
-func checkBinaryHeader(pre, hb []byte, text, key string) (Meta, error) {
+//
+// With hc, a header byte for byte the one hc kept last is not parsed
+// again: its Meta is hc's (see HeaderCache).
+func checkBinaryHeader(pre, hb []byte, text, key string, hc *HeaderCache) (Meta, error) {
 	hlen := len(hb) - crcSize
 	crc := crc32.Update(crc32.Checksum(pre[len(magic):prefixSize], castagnoli), castagnoli, hb[:hlen])
 	v := binary.BigEndian.Uint16(pre[8:10])
@@ -347,11 +350,15 @@ func checkBinaryHeader(pre, hb []byte, text, key string) (Meta, error) {
 	if !knownVersion(int(v)) {
 		return Meta{}, corrupt(key, 8, ErrVersion, fmt.Sprintf("format version %d, this reader knows 1 and %d", v, Version))
 	}
+	if m, ok := hc.lookup(int(v), hb[:hlen]); ok {
+		return m, nil
+	}
 	meta, err := parseHeaderText(hb[:hlen], text)
 	if err != nil {
 		return Meta{}, corrupt(key, prefixSize, nil, err.Error())
 	}
 	meta.Version = int(v)
+	hc.keep(text, meta)
 	return meta, nil
 }
 

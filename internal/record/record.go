@@ -710,7 +710,7 @@ func Read(ctx context.Context, st storage.Storage, key string, ser serializer.Se
 // uses it to refuse a record written for another result type without
 // decoding a byte of it, in the same single read of the object.
 func ReadChecked(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(Meta) error) (Meta, error) {
-	m, _, err := ReadCheckedInfo(ctx, st, key, ser, v, accept)
+	m, _, err := ReadCheckedInfo(ctx, st, key, ser, v, accept, nil)
 	return m, err
 }
 
@@ -720,8 +720,9 @@ func ReadChecked(ctx context.Context, st storage.Storage, key string, ser serial
 // tells (a file, storage.OpenInfo), else from Stat. Info is filled as soon
 // as the object is open, also when an error follows. One open and one
 // parse of the object serve a whole cache lookup: the caller judges the
-// header in accept.
-func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(Meta) error) (Meta, storage.Info, error) {
+// header in accept. hc, when not nil, spares the parse of a small record's
+// header read again (see HeaderCache).
+func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(Meta) error, hc *HeaderCache) (Meta, storage.Info, error) {
 	var info storage.Info
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
@@ -742,12 +743,12 @@ func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser se
 			m, err := c.read(key, ser, rv, accept)
 			return m, info, err
 		}
-		m, err := readInMemory(ctx, st, key, b, true, memo, ser, rv, accept)
+		m, err := readInMemory(ctx, st, key, b, true, memo, nil, ser, rv, accept)
 		return m, info, err
 	}
 	if wg, ok := st.(storage.WholeGetter); ok {
 		if b, info, ok := wg.GetWhole(ctx, key, wholeReadMax); ok {
-			m, err := readInMemory(ctx, st, key, b, false, nil, ser, rv, accept)
+			m, err := readInMemory(ctx, st, key, b, false, nil, hc, ser, rv, accept)
 			return m, info, err
 		}
 	}
@@ -771,7 +772,7 @@ func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser se
 		whole := make([]byte, want)
 		n, _ := io.ReadFull(rc, whole)
 		if int64(n) == info.Size {
-			m, err := readInMemory(ctx, st, key, whole[:n:n], false, nil, ser, rv, accept)
+			m, err := readInMemory(ctx, st, key, whole[:n:n], false, nil, hc, ser, rv, accept)
 			return m, info, err
 		}
 		// Cut short, failed or longer than said: the record reader goes on
