@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -80,7 +79,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 		var v string
 		switch part {
 		case cachepolicy.Inputs:
-			h := newHasher(kp.excluded)
+			h := kh.inputs(kp.excluded)
 			if inv.Inputs != nil {
 				if err := inv.Inputs(h); err != nil {
 					return "", false, record.Manifest{}, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
@@ -113,7 +112,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 		e.str(part)
 		e.str(v)
 	}
-	return hex.EncodeToString(kh.h.Sum(kh.sum[:0])), true, man, nil
+	return hexString(kh.h.Sum(kh.sum[:0])), true, man, nil
 }
 
 // withParams completes a cache policy's manifest with each parameter's own
@@ -133,14 +132,24 @@ func withParams[R any](inv Invocation[R], p plan, man record.Manifest) (record.M
 	return man, nil
 }
 
-// keyHasher is a pooled SHA-256 for policy keys.
+// keyHasher is a pooled SHA-256 for policy keys, with the Hasher of the
+// inputs part: a P3 hit (through the generated wrapper) allocates neither.
 type keyHasher struct {
 	h   hash.Hash
 	e   encoder
 	sum [sha256.Size]byte
+	in  Hasher
 }
 
-var keyHashers = sync.Pool{New: func() any { return &keyHasher{h: sha256.New()} }}
+// inputs returns kh's Hasher of the inputs, reset, leaving out exclude.
+func (kh *keyHasher) inputs(exclude map[string]bool) *Hasher {
+	ih := kh.in.h
+	ih.Reset()
+	kh.in = Hasher{h: ih, exclude: exclude, w: ih}
+	return &kh.in
+}
+
+var keyHashers = sync.Pool{New: func() any { return &keyHasher{h: sha256.New(), in: Hasher{h: sha256.New()}} }}
 
 // keyPolicy is a parsed cache_policy, as keys use it. resolve parses it
 // once into the run's plan, which the engine or the calling flow run
@@ -281,7 +290,7 @@ func load[R any](ctx context.Context, s *slot, dst *R) (l lookup, m record.Meta,
 			err = errStale{"the record expired at " + m.Expires.UTC().Format(time.RFC3339)}
 		}
 		return err
-	})
+	}, s.p.headers)
 	s.used = info.Modified
 	stale, isStale := err.(errStale) // accept's errors come back as they are
 	switch {

@@ -89,7 +89,18 @@ func newParamHasher(exclude map[string]bool) *Hasher {
 }
 
 // sum returns the hex SHA-256 of everything written so far.
-func (h *Hasher) sum() string { return hex.EncodeToString(h.h.Sum(h.sumBuf[:0])) }
+func (h *Hasher) sum() string { return hexString(h.h.Sum(h.sumBuf[:0])) }
+
+// hexString is hex.EncodeToString of a SHA-256 in one allocation (the
+// string), not two.
+func hexString(sum []byte) string {
+	var b [2 * sha256.Size]byte
+	if len(sum) > sha256.Size {
+		return hex.EncodeToString(sum)
+	}
+	n := hex.Encode(b[:], sum)
+	return string(b[:n])
+}
 
 // paramSums returns each parameter seen, in order, with the first 16 hex
 // digits of the SHA-256 of its encoding ("" when the policy leaves it out).

@@ -2,10 +2,15 @@ package runtime_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/vmihailenco/msgpack/v5"
+
 	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/runtime/testdata/hits"
 )
 
 // BenchmarkHit1KiB measures a cache hit of a 1 KiB string, as benchtable's
@@ -83,6 +88,58 @@ func BenchmarkVerifiedHit1KiB(b *testing.B) {
 			for b.Loop() {
 				if st := runtime.Run(ctx, inv); !st.IsCached() {
 					b.Fatal("not a hit: " + st.CacheReason())
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkWrapperHit1KiB is P3 as a user's code makes it: a cache hit of a
+// 1 KiB string through the generated wrapper (runtime/testdata/hits), under
+// the default cache policy (its input hashed into the key), next to P3's
+// baselines: a map lookup and msgpack.Unmarshal (memory), os.ReadFile and
+// msgpack.Unmarshal (local). Compare each hit with its baseline's line.
+func BenchmarkWrapperHit1KiB(b *testing.B) {
+	ctx, _, _ := newEngine(b, nil)
+	data, _ := msgpack.Marshal(strings.Repeat("x", 1024))
+	for _, store := range []string{"memory", "local"} {
+		call := hits.PayloadTask.State
+		if store == "local" {
+			call = hits.LocalPayloadTask.State
+		}
+		if st := call(ctx, 1024); st.Err() != nil {
+			b.Fatal(st.Err())
+		}
+		b.Run(store, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				st := call(ctx, 1024)
+				if !st.IsCached() {
+					b.Fatal("not a hit: " + st.CacheReason())
+				}
+				if v, err := st.Result(); err != nil || len(v) != 1024 {
+					b.Fatal(len(v), err)
+				}
+			}
+		})
+		b.Run(store+"-baseline", func(b *testing.B) {
+			m := map[string][]byte{"k": data}
+			file := filepath.Join(b.TempDir(), "hit")
+			if err := os.WriteFile(file, data, 0o644); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				raw := m["k"]
+				if store == "local" {
+					var err error
+					if raw, err = os.ReadFile(file); err != nil {
+						b.Fatal(err)
+					}
+				}
+				var v string
+				if err := msgpack.Unmarshal(raw, &v); err != nil || len(v) != 1024 {
+					b.Fatal(len(v), err)
 				}
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/resultgen/resultgen/internal/cachepolicy"
+	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
@@ -279,6 +280,9 @@ type plan struct {
 	// policy is the parsed cache_policy of a persisted task keyed by it
 	// (no storage_key or cache_key_fn); nil otherwise
 	policy *keyPolicy
+	// headers keeps the last record header a persisted task's lookups
+	// parsed (see record.HeaderCache); nil for others
+	headers *record.HeaderCache
 }
 
 // memo is where the plans of runs called from parent (nil outside flows)
@@ -330,6 +334,9 @@ func (e *Engine) resolve(def *Def, cfg *Config, parent *flowRun, hasStorageKey, 
 		if p.policy, err = newKeyPolicy(cfg.CachePolicy); err != nil {
 			return p, fmt.Errorf("task %s: %w", p.name, err)
 		}
+	}
+	if p.persist && def.Kind == KindTask {
+		p.headers = new(record.HeaderCache)
 	}
 	if parent != nil {
 		p.counter = parent.counters.counter(p.name)

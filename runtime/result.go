@@ -153,12 +153,24 @@ func (r *Result[R]) Location() string {
 	return storage.Location(r.store, r.key)
 }
 
+// size is the record's payload size (Meta's Size) without a copy of Meta.
+func (r *Result[R]) size() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.meta == nil {
+		return 0
+	}
+	return r.meta.Size
+}
+
 // Meta is the record's metadata once it was written or read; false before.
+// It is the caller's own copy: a hit's metadata may be shared with what a
+// memory store keeps for later hits (see record.Meta.Clone).
 func (r *Result[R]) Meta() (record.Meta, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.meta == nil {
 		return record.Meta{}, false
 	}
-	return *r.meta, r.persisted && r.meta.Version != 0
+	return r.meta.Clone(), r.persisted && r.meta.Version != 0
 }

@@ -114,8 +114,7 @@ func (s *State[R]) Location() string { return s.res.Location() }
 // Size is the stored payload's size in bytes (0 for literal records and
 // results not persisted).
 func (s *State[R]) Size() int64 {
-	m, _ := s.res.Meta()
-	return m.Size
+	return s.res.size()
 }
 
 // Meta returns the record's metadata of a persisted, completed or cached

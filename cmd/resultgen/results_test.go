@@ -284,7 +284,7 @@ func TestResultsShow(t *testing.T) {
 		"result type:", "sha256:0123 []example.com/app.row=struct{ID int; Name string}",
 		"go type:", "[]github.com/resultgen/resultgen/cmd/resultgen.row",
 		"serializer:", "msgpack",
-		"checksum:", "sha256:",
+		"checksum:", "xxh3-128:",
 		"created:", FormatTime(now.Add(-time.Hour)),
 		"expires:", FormatTime(now.Add(24 * time.Hour)),
 		"flow_run_id:", "f-1",

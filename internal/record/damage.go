@@ -45,7 +45,7 @@ func damagedStart(got []byte, rest io.Reader, key string) error {
 		return nil
 	}
 	buf = buf[:n]
-	if n > prefixSize && binary.BigEndian.Uint16(buf[8:10]) == Version && buf[prefixSize] == '{' {
+	if n > prefixSize && knownVersion(int(binary.BigEndian.Uint16(buf[8:10]))) && buf[prefixSize] == '{' {
 		hlen := int(binary.BigEndian.Uint32(buf[10:14]))
 		if hlen > MaxHeaderSize {
 			return nil
@@ -92,9 +92,14 @@ func damagedStart(got []byte, rest io.Reader, key string) error {
 		if !ok {
 			continue
 		}
-		canonical := fmt.Appendf([]byte(jsonPrefix), "%*d%s", jsonHeadWidth, h, jsonMetaKey)
-		crc := crc32.Update(crc32.Checksum(canonical, castagnoli), castagnoli, more[:h])
-		if crc != stored {
+		matched := false
+		for v := 1; v <= Version; v++ { // the prefix as a writer of each version spells it
+			canonical := fmt.Appendf([]byte(jsonMagic), "%d%s%*d%s", v, jsonIDTail, jsonHeadWidth, h, jsonMetaKey)
+			if crc32.Update(crc32.Checksum(canonical, castagnoli), castagnoli, more[:h]) == stored {
+				matched = true
+			}
+		}
+		if !matched {
 			continue
 		}
 		if _, err := parseHeader(more[:h]); err != nil {

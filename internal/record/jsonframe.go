@@ -2,7 +2,6 @@ package record
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"hash/crc32"
@@ -13,12 +12,12 @@ import (
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
-// The JSON framing of format version 1, used for records written with the
+// The JSON framing of format version 2 (version 1: see jsonDigests), used for records written with the
 // uncompressed json serializer: the object is one JSON document followed by a
 // newline, its fields always in this order and spelled byte for byte so:
 //
 //	offset      size  field
-//	0           27    `{"resultgen":1,"meta_size":`
+//	0           27    `{"resultgen":2,"meta_size":`
 //	27          7     H, the header's length in bytes, decimal, right-aligned with spaces
 //	34          8     `,"meta":`
 //	42          H     header: the same JSON object as in the binary framing
@@ -28,9 +27,10 @@ import (
 //	76+H        N     value: the serializer's output, verbatim (JSON)
 //	76+H+N      8     `,"size":`
 //	84+H+N      20    N, decimal, right-aligned with spaces
-//	104+H+N     11    `,"sha256":"`
-//	115+H+N     64    SHA-256 of the value, lowercase hex
-//	179+H+N     1     `"`
+//	104+H+N     13    `,"xxh3_128":"`
+//	117+H+N     32    XXH3-128 of the value, lowercase hex
+//	149+H+N     1     `"`
+//	150+H+N     30    spaces
 //	180+H+N     19    `,"trailer_crc32c":"`
 //	199+H+N     8     CRC-32C of bytes 76+H+N .. 180+H+N, lowercase hex
 //	207+H+N     3     `"}` and a newline
@@ -39,13 +39,13 @@ import (
 // prefix and the 134-byte trailer fixed sizes, so a reader finds the header
 // from the front and the value's end from the back without parsing the
 // value. Every byte is covered: the prefix and header by meta_crc32c, the
-// value by size and sha256, those two by trailer_crc32c, the fixed text by
+// value by size and xxh3_128, those two by trailer_crc32c, the fixed text by
 // an exact comparison (hex digits must be lowercase, numbers in the one
 // spelling above).
 const (
 	jsonMagic      = `{"resultgen":`
 	jsonIDTail     = `,"meta_size":`
-	jsonPrefix     = jsonMagic + "1" + jsonIDTail // the version-1 prefix
+	jsonPrefix     = jsonMagic + "2" + jsonIDTail // the prefix of Version
 	jsonHeadWidth  = 7                            // digits of MaxHeaderSize
 	jsonMetaKey    = `,"meta":`
 	jsonPrefixSize = len(jsonPrefix) + jsonHeadWidth + len(jsonMetaKey) // 42
@@ -54,7 +54,7 @@ const (
 	jsonMidSize    = len(jsonMetaCRC) + 8 + len(jsonValueKey) // 34
 	jsonSizeKey    = `,"size":`
 	jsonSizeWidth  = 20
-	jsonSumKey     = `,"sha256":"`
+	jsonSumKey     = `,"sha256":"` // version 1's digest; see jsonDigests
 	jsonTrailerCRC = `","trailer_crc32c":"`
 	jsonEnd        = "\"}\n"
 	jsonCRCCovered = len(jsonSizeKey) + jsonSizeWidth + len(jsonSumKey) + 64 + 1 // 104
@@ -63,6 +63,31 @@ const (
 	// the magic, up to 5 version digits and the tail.
 	jsonIDSize = len(jsonMagic) + 5 + len(jsonIDTail)
 )
+
+// jsonDigest is how a JSON trailer of one format version spells its digest
+// field (see digest.go): after `,"size":` and the size, the key, the digest
+// in lowercase hex and a closing quote, then pad spaces (JSON whitespace),
+// so that the text covered by trailer_crc32c is jsonCRCCovered bytes, and
+// the trailer jsonTrailerLen, in every version.
+type jsonDigest struct {
+	version int
+	key     string
+	hexLen  int // hex digits: the digest's bytes twice
+	pad     int
+}
+
+var jsonDigests = [...]jsonDigest{
+	{1, jsonSumKey, 64, 0},       // SHA-256
+	{2, `,"xxh3_128":"`, 32, 30}, // XXH3-128
+}
+
+// jsonDigestOf returns the spelling of format version v (1 or 2).
+func jsonDigestOf(v int) jsonDigest {
+	if v == 1 {
+		return jsonDigests[0]
+	}
+	return jsonDigests[1]
+}
 
 // jsonFramed reports whether records written with spec use the JSON
 // framing: the built-in json serializer, uncompressed, without options.
@@ -83,13 +108,19 @@ func encodeJSONHeader(js []byte) []byte {
 	return append(b, jsonValueKey...)
 }
 
+// encodeJSONTrailer returns the JSON trailer of Version for a value of n
+// bytes whose digest field is sum.
 func encodeJSONTrailer(n int64, sum []byte) []byte {
+	d := jsonDigestOf(Version)
 	b := make([]byte, 0, jsonTrailerLen)
 	b = append(b, jsonSizeKey...)
 	b = fmt.Appendf(b, "%*d", jsonSizeWidth, n)
-	b = append(b, jsonSumKey...)
-	b = hex.AppendEncode(b, sum)
+	b = append(b, d.key...)
+	b = hex.AppendEncode(b, sum[:d.hexLen/2])
 	b = append(b, '"')
+	for range d.pad {
+		b = append(b, ' ')
+	}
 	crc := crc32.Checksum(b, castagnoli)
 	b = append(b, jsonTrailerCRC[1:]...)
 	b = fmt.Appendf(b, "%08x", crc)
@@ -103,12 +134,19 @@ func parseJSONTrailer(b []byte, key string, offset int64) (trailer, error) {
 	if len(b) < jsonTrailerLen {
 		return trailer{}, corrupt(key, offset, ErrTruncated, "record ends inside its trailer")
 	}
-	sumAt := len(jsonSizeKey) + jsonSizeWidth + len(jsonSumKey)
+	keyAt := len(jsonSizeKey) + jsonSizeWidth
+	d := jsonDigests[0]
+	for _, x := range jsonDigests {
+		if string(b[keyAt:keyAt+len(x.key)]) == x.key {
+			d = x
+		}
+	}
+	sumAt := keyAt + len(d.key)
 	crcAt := jsonCRCCovered + len(jsonTrailerCRC) - 1
 	for _, f := range []struct {
 		at   int
 		text string
-	}{{0, jsonSizeKey}, {len(jsonSizeKey) + jsonSizeWidth, jsonSumKey}, {sumAt + 64, jsonTrailerCRC}, {crcAt + 8, jsonEnd}} {
+	}{{0, jsonSizeKey}, {keyAt, d.key}, {sumAt + d.hexLen, `"` + spaces[:d.pad]}, {jsonCRCCovered, jsonTrailerCRC[1:]}, {crcAt + 8, jsonEnd}} {
 		if string(b[f.at:f.at+len(f.text)]) != f.text {
 			return trailer{}, corrupt(key, offset+int64(f.at), ErrTruncated, "no JSON trailer at the end: the record is cut short or damaged")
 		}
@@ -121,12 +159,17 @@ func parseJSONTrailer(b []byte, key string, offset int64) (trailer, error) {
 	if !ok || n > 1<<62 {
 		return trailer{}, corrupt(key, offset+int64(len(jsonSizeKey)), nil, fmt.Sprintf("value size %q", b[len(jsonSizeKey):len(jsonSizeKey)+jsonSizeWidth]))
 	}
-	sum, ok := parseLowerHex(b[sumAt : sumAt+64])
+	sum, ok := parseLowerHex(b[sumAt : sumAt+d.hexLen])
 	if !ok {
-		return trailer{}, corrupt(key, offset+int64(sumAt), nil, fmt.Sprintf("sha256 %q", b[sumAt:sumAt+64]))
+		return trailer{}, corrupt(key, offset+int64(sumAt), nil, fmt.Sprintf("checksum %q", b[sumAt:sumAt+d.hexLen]))
 	}
-	return trailer{size: n, sum: sum}, nil
+	field := make([]byte, digestSize) // version 2's digest is followed by zero bytes
+	copy(field, sum)
+	return trailer{size: n, sum: field, version: d.version}, nil
 }
+
+// spaces pads the digest of a JSON trailer.
+const spaces = "                                "
 
 // identifyJSON tells whether b, the first bytes of an object (all of it
 // when short), starts a JSON-framed record: b starts with jsonMagic, then a
@@ -228,25 +271,26 @@ func newJSONReader(r io.Reader, key string, pre []byte, short bool) (*Reader, er
 	stored, ok := parseHex32(mid[len(jsonMetaCRC) : len(jsonMetaCRC)+8])
 	crc := crc32.Update(crc32.Checksum(b, castagnoli), castagnoli, hb[:hlen])
 	if !ok || crc != stored {
-		if v != Version {
+		if !knownVersion(v) {
 			return nil, unproven(key, int64(len(jsonMagic)), ErrChecksum, fmt.Sprintf("its format version reads %d and its header CRC does not match (%08x, stored %q)", v, crc, mid[len(jsonMetaCRC):len(jsonMetaCRC)+8]))
 		}
 		return nil, unproven(key, end+int64(len(jsonMetaCRC)), ErrChecksum, fmt.Sprintf("its header CRC does not match (%08x, stored %q)", crc, mid[len(jsonMetaCRC):len(jsonMetaCRC)+8]))
 	}
-	if v != Version {
-		return nil, corrupt(key, int64(len(jsonMagic)), ErrVersion, fmt.Sprintf("format version %d, this reader knows %d", v, Version))
+	if !knownVersion(v) {
+		return nil, corrupt(key, int64(len(jsonMagic)), ErrVersion, fmt.Sprintf("format version %d, this reader knows 1 and %d", v, Version))
 	}
 	meta, err := parseHeader(hb[:hlen])
 	if err != nil {
 		return nil, corrupt(key, int64(psize), nil, err.Error())
 	}
+	meta.Version = v
 	return &Reader{
 		r:         r,
 		key:       key,
 		meta:      meta,
 		framing:   framingJSON,
 		headerEnd: end + int64(jsonMidSize),
-		h:         sha256.New(),
+		h:         newDigest(v),
 	}, nil
 }
 

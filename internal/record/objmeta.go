@@ -122,10 +122,11 @@ func metaFromObject(md map[string]string) (m Meta, ok bool, err error) {
 	if !ok {
 		return Meta{}, false, nil
 	}
-	if v != strconv.Itoa(Version) {
+	n, nerr := strconv.Atoi(v)
+	if nerr != nil || !knownVersion(n) || v != strconv.Itoa(n) {
 		return Meta{}, true, fmt.Errorf("%w: object metadata says version %q", ErrVersion, v)
 	}
-	m.Version = Version
+	m.Version = n
 	str := func(k string) string {
 		if err != nil {
 			return ""

@@ -117,7 +117,7 @@ func spillRun(run []dirItem) (*os.File, error) {
 	slices.SortFunc(run, compareItems)
 	f, err := os.CreateTemp("", "resultgen-list-*")
 	if err != nil {
-		return nil, fmt.Errorf("storage: list: sort a large folder: %w", err)
+		return nil, fmt.Errorf("sort a large folder: %w", err)
 	}
 	w := bufio.NewWriterSize(f, 64<<10)
 	var n [binary.MaxVarintLen64]byte
@@ -137,7 +137,7 @@ func spillRun(run []dirItem) (*os.File, error) {
 		name := f.Name()
 		_ = f.Close()
 		_ = os.Remove(name)
-		return nil, fmt.Errorf("storage: list: sort a large folder: %w", err)
+		return nil, fmt.Errorf("sort a large folder: %w", err)
 	}
 	return f, nil
 }
@@ -182,7 +182,7 @@ func (h *runHeap) Pop() any {
 // memory) in order.
 func mergeRuns(spill []*os.File, last []dirItem, yield func(dirItem, error) bool) {
 	h := make(runHeap, 0, len(spill))
-	fail := func(err error) { yield(dirItem{}, fmt.Errorf("storage: list: merge a large folder: %w", err)) }
+	fail := func(err error) { yield(dirItem{}, fmt.Errorf("merge a large folder: %w", err)) }
 	for _, f := range spill {
 		r := &runReader{r: bufio.NewReaderSize(f, 32<<10)}
 		ok, err := r.next()

@@ -494,7 +494,7 @@ func (l *Local) walk(ctx context.Context, dir, prefix string, yield func(Info, e
 			return yield(Info{}, l.fail("list", dir, err))
 		}
 		if err := ctx.Err(); err != nil {
-			return yield(Info{}, fmt.Errorf("storage: list %q: %w", prefix, err))
+			return yield(Info{}, fmt.Errorf("list %q: %w", prefix, err))
 		}
 		key := keyOf(it.name)
 		if it.dir {

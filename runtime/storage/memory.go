@@ -26,12 +26,14 @@ type memObject struct {
 	data     []byte // never modified after Put
 	modified time.Time
 	meta     map[string]string
+	memo     *Memo // what readers derived from data (see MemoGetter)
 }
 
 var (
 	_ Storage     = (*Memory)(nil)
 	_ RangeGetter = (*Memory)(nil)
 	_ BytesGetter = (*Memory)(nil)
+	_ MemoGetter  = (*Memory)(nil)
 	_ Locker      = (*Memory)(nil)
 	_ Toucher     = (*Memory)(nil)
 )
@@ -70,7 +72,7 @@ func (m *Memory) Put(ctx context.Context, key string, body io.Reader, opts PutOp
 	if _, err := copyCtx(ctx, &buf, body); err != nil {
 		return fmt.Errorf("put %q: %w", ShortKey(key), err)
 	}
-	obj := memObject{data: buf.Bytes(), modified: time.Now(), meta: maps.Clone(opts.Metadata)}
+	obj := memObject{data: buf.Bytes(), modified: time.Now(), meta: maps.Clone(opts.Metadata), memo: new(Memo)}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := ctx.Err(); err != nil {
@@ -111,14 +113,20 @@ func (m *Memory) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 // GetBytes returns the stored bytes themselves (see BytesGetter): Put
 // stores a fresh slice and nothing modifies it after.
 func (m *Memory) GetBytes(ctx context.Context, key string) ([]byte, Info, error) {
+	b, _, info, err := m.GetBytesMemo(ctx, key)
+	return b, info, err
+}
+
+// GetBytesMemo is GetBytes with the object's Memo (see MemoGetter).
+func (m *Memory) GetBytesMemo(ctx context.Context, key string) ([]byte, *Memo, Info, error) {
 	obj, err := m.get("get", key)
 	if err != nil {
-		return nil, Info{}, err
+		return nil, nil, Info{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, Info{}, fmt.Errorf("get %q: %w", ShortKey(key), err)
+		return nil, nil, Info{}, fmt.Errorf("get %q: %w", ShortKey(key), err)
 	}
-	return obj.data[:len(obj.data):len(obj.data)], Info{Key: key, Size: int64(len(obj.data)), Modified: obj.modified}, nil
+	return obj.data[:len(obj.data):len(obj.data)], obj.memo, Info{Key: key, Size: int64(len(obj.data)), Modified: obj.modified}, nil
 }
 
 // memReader is what Get returns: Size reports the object's size, and

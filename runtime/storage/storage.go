@@ -86,6 +86,7 @@ import (
 	"io"
 	"iter"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -171,6 +172,33 @@ type BytesGetter interface {
 	// modify them, nor hand out a value that aliases them to code that may.
 	GetBytes(ctx context.Context, key string) ([]byte, Info, error)
 }
+
+// MemoGetter is implemented by stores that keep objects in memory and
+// keep, with each object, a Memo: a slot for what a reader derived from the
+// object's bytes (record keeps the verified header there, so a record is
+// checked once when it is first read from memory, not on every read).
+type MemoGetter interface {
+	BytesGetter
+	// GetBytesMemo is GetBytes that also returns the object's Memo. A
+	// Put makes a new object with an empty Memo; the Memo of the object
+	// read belongs to those bytes alone.
+	GetBytesMemo(ctx context.Context, key string) ([]byte, *Memo, Info, error)
+}
+
+// Memo is the slot of one object held in memory (see MemoGetter). It is
+// safe for concurrent use; a value stored in it must never change after.
+type Memo struct{ p atomic.Pointer[any] }
+
+// Load returns what Store put last; nil before.
+func (m *Memo) Load() any {
+	if p := m.p.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Store replaces what the slot holds.
+func (m *Memo) Store(v any) { m.p.Store(&v) }
 
 // WholeGetter is implemented by stores that can read a small object whole
 // in fewer steps than Get and a read (Local on Linux).

@@ -1,0 +1,62 @@
+package record_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// A HeaderCache spares re-parsing a header read again, and nothing else:
+// a record rewritten is read as it is now, and damage to a payload read
+// again is still found on every read.
+func TestHeaderCacheChecksEveryRead(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := storage.NewLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hc record.HeaderCache
+	write := func(label string, v []byte) {
+		t.Helper()
+		opts := storage.PutOptions{}
+		if _, err := record.Write(ctx, st, "k", record.Meta{Task: "t", Labels: map[string]string{"l": label}}, nil, v, opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() ([]byte, record.Meta, error) {
+		var v []byte
+		m, _, err := record.ReadCheckedInfo(ctx, st, "k", nil, &v, nil, &hc)
+		return v, m, err
+	}
+	write("one", []byte("first value"))
+	for range 2 {
+		if v, m, err := read(); err != nil || string(v) != "first value" || m.Labels["l"] != "one" {
+			t.Fatalf("read: %q, %v, %v", v, m.Labels, err)
+		}
+	}
+	write("two", []byte("second value"))
+	if v, m, err := read(); err != nil || string(v) != "second value" || m.Labels["l"] != "two" {
+		t.Fatalf("read after a rewrite: %q, %v, %v", v, m.Labels, err)
+	}
+	// Flip a payload byte in place, the header untouched.
+	file := filepath.Join(dir, "k")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b, []byte("second value"))
+	b[i] ^= 0x01
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := read(); !errors.Is(err, record.ErrChecksum) {
+		t.Fatalf("read of a damaged payload behind a kept header: %v, want ErrChecksum", err)
+	}
+}
