@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -263,5 +264,27 @@ func TestReadAheadS3(t *testing.T) {
 		if storage.IsIndexKey(k) || strings.HasPrefix(k, ".index") {
 			t.Errorf("List shows the index object %s", k)
 		}
+	}
+}
+
+// On local storage a read is no round trip: nothing is read ahead, and no
+// steps index is written.
+func TestNoReadAheadLocal(t *testing.T) {
+	ctx, e, _ := newEngine(t, nil)
+	dir := t.TempDir()
+	e.RegisterStorage("s3/ahead", localStore(t, dir))
+	list := seq(0, 3)
+	f := stepsFlow{list: &list, calls: new(atomic.Int64)}
+	for range 2 {
+		if _, err := f.run(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.calls.Load(); n != 3 {
+		t.Errorf("%d step bodies ran in two runs, want 3", n)
+	}
+	steps, _ := filepath.Glob(filepath.Join(dir, ".index", "steps-*"))
+	if len(steps) != 0 {
+		t.Errorf("steps index on local storage: %v", steps)
 	}
 }

@@ -198,8 +198,8 @@ type Locker interface {
 // ReadAheader is implemented by stores where each read is a round trip to a
 // server (S3). ReadAhead is how many reads the runtime may have in flight
 // at once on the store when it reads a flow run's records ahead of its
-// tasks (see runtime's package doc, "Flows on S3"); 0 turns reading ahead
-// off.
+// tasks (see the runtime package's doc, "Flows on S3"); 0 turns reading
+// ahead off.
 type ReadAheader interface {
 	ReadAhead() int
 }
