@@ -284,7 +284,8 @@ func (a *readAhead) note(key string) {
 }
 
 // finish stops the reading ahead and, when the run succeeded and its tasks
-// used other keys than the index it found lists, writes the new index: one
+// used other keys than the index it found lists (in any order), writes the
+// new index: one
 // small unconditional Put without fsync (a lost or stale index only
 // leaves a later run unread ahead). A failure is logged at DEBUG, as the
 // run's own result does not depend on it.
@@ -298,10 +299,13 @@ func (a *readAhead) finish(ctx context.Context, e *Engine, flow string, ok bool)
 	}
 	a.mu.Lock()
 	a.entries, a.bytes = nil, 0
-	steps := a.steps
+	steps, same := a.steps, len(a.steps) == len(a.had)
+	for _, k := range a.had {
+		same = same && a.seen[k]
+	}
 	a.mu.Unlock()
-	if !ok || len(steps) == 0 || slices.Equal(steps, a.had) {
-		return
+	if !ok || len(steps) == 0 || same {
+		return // the index lists these keys already (tasks submitted at once may come in another order)
 	}
 	idx := a.index
 	idx.Keys = steps
