@@ -111,7 +111,15 @@ type readAhead struct {
 	bytes   int64 // fetched and not yet taken
 	steps   []string
 	seen    map[string]bool
+	// lookups the index did not list, and those it did: a run whose first
+	// aheadGiveUp lookups are all unlisted calls other steps than the
+	// last run (other inputs read from elsewhere), and stops reading ahead
+	unlisted, listed int
 }
+
+// aheadGiveUp is how many lookups in a row the index must have missed,
+// none listed, before a run stops reading ahead.
+const aheadGiveUp = 8
 
 type aheadState uint8
 
@@ -242,8 +250,12 @@ func (a *readAhead) take(ctx context.Context, key string) (b []byte, info storag
 	defer a.mu.Unlock()
 	en := a.entries[key]
 	if en == nil {
+		if a.unlisted++; a.unlisted == aheadGiveUp && a.listed == 0 && a.cancel != nil {
+			a.cancel() // the fetches stop; what they fetched is never taken
+		}
 		return nil, info, false
 	}
+	a.listed++
 	if en.state == aheadFetching {
 		a.mu.Unlock()
 		select {
