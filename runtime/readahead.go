@@ -20,8 +20,9 @@ import (
 
 // Reading a flow run's records ahead, on stores where every read is a
 // round trip (storage.ReadAheader: S3). Row served: `make bench-peers`,
-// "re-run" on S3 (1,000 tasks of 1 KiB read back one GET after the other
-// took 1.42 s, 4.9x of DBOS; see README's "Performance").
+// "re-run" on S3: 1,000 tasks of 1 KiB read back one GET after the other
+// took 1.42 s (4.9x of DBOS), read ahead 0.54 to 0.95 s (1.8x to 2.4x),
+// on 2 cores at load average 9 to 15.
 //
 // When a flow run succeeds, the runtime keeps in the flow's store the
 // flow's steps index (stepsIndexKey): the keys its tasks read or wrote
@@ -45,7 +46,9 @@ import (
 // The index is a hint: one object per flow function, replaced by the next
 // run of the flow that used other keys, written without fsync, never read
 // as a record (List does not show it). Nothing is read ahead when it is
-// missing, damaged or of other code or parameters. Memory is bounded:
+// missing, damaged or of other code or parameters, and a run stops
+// reading ahead when its first aheadGiveUp lookups are all keys the index
+// does not list (it calls other steps). Memory is bounded:
 // objects over aheadMaxObject are not read ahead, and no more than
 // aheadMaxBytes wait to be taken at once.
 const (
