@@ -192,6 +192,9 @@ type slot struct {
 	// reason makes it stale (recomputed and replaced; see flowRun.vetStep
 	// and vetRunRecord).
 	vet func(record.Meta) string
+	// ahead, when set, may hold the key's record, read ahead by the
+	// calling flow run (see readAhead)
+	ahead *readAhead
 
 	used time.Time // the record's last use (Info.Modified), as inspect saw it
 }
@@ -273,24 +276,16 @@ func load[R any](ctx context.Context, s *slot, dst *R) (l lookup, m record.Meta,
 	if !s.def.Value {
 		return s.inspect(ctx)
 	}
+	if s.ahead != nil {
+		// a record read ahead is served only when it is a hit; anything
+		// else, and the key's object is read again (see readAhead)
+		if m, info, ok := loadAhead(ctx, s, dst); ok {
+			s.used = info.Modified
+			return lookupHit, m, "", nil
+		}
+	}
 	var refused error // accept's own error, returned as it is
-	m, info, err := record.ReadCheckedInfo(ctx, s.p.store, s.key, s.p.ser, dst, func(m record.Meta) error {
-		if s.vet != nil {
-			if why := s.vet(m); why != "" {
-				return errStale{why}
-			}
-		}
-		why, err := s.want.judge(m, s.def, s.task, s.p.store, s.key)
-		switch {
-		case err != nil:
-			refused = err
-		case why != "":
-			err = errStale{why}
-		case m.Expired(s.e.now()):
-			err = errStale{"the record expired at " + m.Expires.UTC().Format(time.RFC3339)}
-		}
-		return err
-	}, s.p.headers)
+	m, info, err := record.ReadCheckedInfo(ctx, s.p.store, s.key, s.p.ser, dst, s.accept(&refused), s.p.headers)
 	s.used = info.Modified
 	stale, isStale := err.(errStale) // accept's errors come back as they are
 	switch {
@@ -308,6 +303,30 @@ func load[R any](ctx context.Context, s *slot, dst *R) (l lookup, m record.Meta,
 		return s.damaged(err, m)
 	}
 	return lookupAbsent, m, "", fmt.Errorf("%s: read cached result from %s: %w", s.who(), s.p.store, err) // err names the key
+}
+
+// accept is load's check of a record's header, before its payload is
+// decoded: an errStale for a record to recompute, or the judge's own
+// error (also left in *refused) for one that must not be served nor
+// overwritten.
+func (s *slot) accept(refused *error) func(record.Meta) error {
+	return func(m record.Meta) error {
+		if s.vet != nil {
+			if why := s.vet(m); why != "" {
+				return errStale{why}
+			}
+		}
+		why, err := s.want.judge(m, s.def, s.task, s.p.store, s.key)
+		switch {
+		case err != nil:
+			*refused = err
+		case why != "":
+			err = errStale{why}
+		case m.Expired(s.e.now()):
+			err = errStale{"the record expired at " + m.Expires.UTC().Format(time.RFC3339)}
+		}
+		return err
+	}
 }
 
 // literalOf reports whether v is stored inline (see record.LiteralOf); the

@@ -154,6 +154,28 @@
 // tasks that already completed (and were persisted) are loaded, not re-run. A
 // flow waits for the futures submitted inside it before it finishes.
 //
+// # Flows on S3
+//
+// On a store where every read is a round trip (storage.ReadAheader: S3), a
+// flow run reads its tasks' records ahead. A flow run that succeeds leaves
+// in the flow's store the flow's steps index, ".index/steps-<hash of the
+// flow's function>": the keys its tasks read or wrote there in the order
+// they first did (keys a later run computes again: not keyed on run_id or
+// a flow_run field), with the flow's code version and parameters digest.
+// The next run of the flow with the same code version and parameters reads
+// it (one GET) before the body runs and fetches those records in the
+// background, s3.Config.ReadAhead GETs at a time (16 by default); a task's
+// lookup takes its record from there instead of making its own request.
+// A record read ahead is served only when it passes every check a direct
+// read makes (integrity, task, result type, code version, expiry, a named
+// run's checks), and only once; anything else, and the task reads its key
+// itself, so reading ahead changes no outcome but how fast a hit comes: a
+// hit served from it is the record the key held when the flow run started.
+// The index is a hint, one small object per flow function, written
+// without fsync when the run used other keys than it lists; List and
+// `resultgen results` never show it. Writes are not deferred: a task call
+// returns after its record is committed, as on any store.
+//
 // # Durable runs
 //
 // RunID names a flow run: the id replaces the UUID and the generated name,

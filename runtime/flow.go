@@ -29,6 +29,10 @@ type flowRun struct {
 	source string
 	// resumed counts the task runs of this flow run that were Cached.
 	resumed atomic.Int64
+	// ahead reads the run's records ahead on the flow's store, and notes
+	// the keys its tasks use there; nil when that store does not read
+	// ahead (see readAhead). Set before the body runs.
+	ahead *readAhead
 
 	counters runCounters // task and subflow run numbers
 	plans    planMemo    // resolved settings of the runs it calls

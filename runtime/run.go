@@ -289,11 +289,17 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			inputs = stepInputs(inv, manifest)
 			sl.vet = func(m record.Meta) string { return fr.vetStep(m, def, inputs) }
 		}
+		if fr != nil && fr.ahead != nil && def.Value && reuse && !p.refresh && runFree(inv, &p) && fr.ahead.covers(p.store) {
+			sl.ahead = fr.ahead
+		}
 	}
 	// cached finishes a hit: the value is in st.res.value already.
 	cached := func(m record.Meta) *State[R] {
 		if fr != nil {
 			fr.resumed.Add(1)
+		}
+		if sl.ahead != nil {
+			sl.ahead.note(key)
 		}
 		sl.touch(tctx)
 		st.name = StateCached
@@ -415,6 +421,9 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			return fail(err)
 		}
 		st.res.meta = &meta
+		if sl.ahead != nil {
+			sl.ahead.note(key)
+		}
 		if explaining {
 			if err := record.WriteIndex(tctx, p.store, meta); err != nil {
 				e.logger.Warn("explain: cannot write the task index", "task", taskName, "error", err)
@@ -602,11 +611,15 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		fr.futures.Wait()
 		return v, err
 	}
+	if p.persist {
+		fr.ahead = startReadAhead(bctx, e, fr, p.store, def)
+	}
 	v, err := attempts(bctx, log, p.retries, cfg.RetryDelay, func(n int) {
 		fr.mu.Lock()
 		fr.runCount = n
 		fr.mu.Unlock()
 	}, body)
+	fr.ahead.finish(bctx, e, p.name, err == nil)
 	if err != nil {
 		return fail(err)
 	}

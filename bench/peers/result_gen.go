@@ -5,22 +5,117 @@ package main
 import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
+	"reflect"
 )
+
+// resultgenPackage is what this file was generated from: the first run of one of the package's
+// tasks or flows checks it against the sources, where they are on disk (runtime.Package).
+var resultgenPackage = &runtime.Package{
+	Path:   "github.com/resultgen/resultgen/bench/peers",
+	Dir:    ".",
+	Anchor: func() {},
+	Units: []string{
+		"directive Chain 26e47ace6c4e workload.go",
+		"directive Step cd288136cb02 workload.go",
+		"func Chain 9e8753eea79c workload.go",
+		"func Payload 473321778b90 workload.go",
+		"func Step ee4a9f6360db workload.go",
+		"func newDigest fb456596e8ee workload.go",
+		"method digest.String 017a53e51648 workload.go",
+		"method digest.add 77657e4b9fdc workload.go",
+		"module std@go1.26.8",
+		"type digest 4ca0d64ae15b workload.go",
+		"var bodies b354ac379e1c workload.go",
+	},
+}
+
+// Chain: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context, int, int) (string, error) = Chain
+
+var chainFlowDef = &runtime.Def{
+	Kind:        runtime.KindFlow,
+	Name:        "chain",
+	Func:        "github.com/resultgen/resultgen/bench/peers.Chain",
+	Source:      "sha256:d788977b14f3125b682d1bc5051866fe804c434815a9d7d87ac701fa765b38f3",
+	Params:      []string{"n", "size"},
+	ParamTypes:  reflect.TypeFor[func(int, int)],
+	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8", "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
+	GoType:      "string",
+	TypeHash:    "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc:    "string",
+	Value:       true,
+	Package:     resultgenPackage,
+}
+
+// ChainFlow runs Chain as a flow named "chain":
+//
+//	v, err := ChainFlow.Call(ctx, n, size)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var ChainFlow ChainFlowType
+
+// ChainFlowType is the type of ChainFlow. Its zero value runs Chain as ChainFlow does,
+// and WithOptions returns a copy with other settings.
+type ChainFlowType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ChainFlowType) WithOptions(opts ...runtime.Option) ChainFlowType {
+	return ChainFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t ChainFlowType) invocation(n int, size int) runtime.Invocation[string] {
+	return runtime.Invocation[string]{
+		Def:     chainFlowDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("n") {
+				h.Int(int64(n))
+			}
+			if h.Param("size") {
+				h.Int(int64(size))
+			}
+			return nil
+		},
+		Body: func(ctx context.Context) (string, error) {
+			return Chain(ctx, n, size)
+		},
+	}
+}
+
+// Call runs Chain as a flow and returns its value.
+func (t ChainFlowType) Call(ctx context.Context, n int, size int) (string, error) {
+	return runtime.Call(ctx, t.invocation(n, size))
+}
+
+// State runs Chain as a flow and returns its final state.
+func (t ChainFlowType) State(ctx context.Context, n int, size int) *runtime.State[string] {
+	return runtime.Run(ctx, t.invocation(n, size))
+}
+
+// Submit runs Chain as a flow concurrently.
+func (t ChainFlowType) Submit(ctx context.Context, n int, size int) *runtime.Future[string] {
+	return runtime.Submit(ctx, t.invocation(n, size))
+}
 
 // Step: a changed signature or a stale generated file fails to compile.
 var _ func(int, int) string = Step
 
 var stepTaskDef = &runtime.Def{
-	Kind:   runtime.KindTask,
-	Name:   "Step",
-	Func:   "github.com/resultgen/resultgen/bench/peers.Step",
-	Pos:    "workload.go:35",
-	Source: "sha256:9d4ea664488ecb380e826f291c70a8615489d6f54206355b26431c9b219efec1",
-	Params: []string{"i", "size"},
+	Kind:        runtime.KindTask,
+	Name:        "Step",
+	Func:        "github.com/resultgen/resultgen/bench/peers.Step",
+	Source:      "sha256:9d4ea664488ecb380e826f291c70a8615489d6f54206355b26431c9b219efec1",
+	Params:      []string{"i", "size"},
+	ParamTypes:  reflect.TypeFor[func(int, int)],
+	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8", "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
 	Units: []string{
-		"func Payload 473321778b90 workload.go:19",
-		"func Step ee4a9f6360db workload.go:35",
-		"var bodies b354ac379e1c workload.go:15",
+		"func Payload 473321778b90 workload.go",
+		"func Step ee4a9f6360db workload.go",
+		"var bodies b354ac379e1c workload.go",
 		"module std@go1.26.8",
 	},
 	GoType:   "string",
@@ -30,6 +125,7 @@ var stepTaskDef = &runtime.Def{
 	Config: runtime.Config{
 		CachePolicy: "inputs+task_source",
 	},
+	Package: resultgenPackage,
 }
 
 // StepTask runs Step as a task named "Step":
@@ -75,7 +171,7 @@ func (t StepTaskType) invocation(i int, size int) runtime.Invocation[string] {
 
 // Call runs Step as a task and returns its value.
 func (t StepTaskType) Call(ctx context.Context, i int, size int) (string, error) {
-	return t.State(ctx, i, size).Result()
+	return runtime.Call(ctx, t.invocation(i, size))
 }
 
 // State runs Step as a task and returns its final state.
@@ -86,74 +182,4 @@ func (t StepTaskType) State(ctx context.Context, i int, size int) *runtime.State
 // Submit runs Step as a task concurrently.
 func (t StepTaskType) Submit(ctx context.Context, i int, size int) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(i, size))
-}
-
-// Chain: a changed signature or a stale generated file fails to compile.
-var _ func(context.Context, int, int) (string, error) = Chain
-
-var chainFlowDef = &runtime.Def{
-	Kind:     runtime.KindFlow,
-	Name:     "chain",
-	Func:     "github.com/resultgen/resultgen/bench/peers.Chain",
-	Pos:      "workload.go:44",
-	Source:   "sha256:d788977b14f3125b682d1bc5051866fe804c434815a9d7d87ac701fa765b38f3",
-	Params:   []string{"n", "size"},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
-}
-
-// ChainFlow runs Chain as a flow named "chain":
-//
-//	v, err := ChainFlow.Call(ctx, n, size)
-//
-// Whether its result is persisted is inherited from the calling flow and the global settings.
-// Its directive sets nothing else.
-var ChainFlow ChainFlowType
-
-// ChainFlowType is the type of ChainFlow. Its zero value runs Chain as ChainFlow does,
-// and WithOptions returns a copy with other settings.
-type ChainFlowType struct {
-	opts []runtime.Option
-}
-
-// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
-// t itself is unchanged.
-func (t ChainFlowType) WithOptions(opts ...runtime.Option) ChainFlowType {
-	return ChainFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
-}
-
-func (t ChainFlowType) invocation(n int, size int) runtime.Invocation[string] {
-	return runtime.Invocation[string]{
-		Def:     chainFlowDef,
-		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			if h.Param("size") {
-				h.Int(int64(size))
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (string, error) {
-			return Chain(ctx, n, size)
-		},
-	}
-}
-
-// Call runs Chain as a flow and returns its value.
-func (t ChainFlowType) Call(ctx context.Context, n int, size int) (string, error) {
-	return t.State(ctx, n, size).Result()
-}
-
-// State runs Chain as a flow and returns its final state.
-func (t ChainFlowType) State(ctx context.Context, n int, size int) *runtime.State[string] {
-	return runtime.Run(ctx, t.invocation(n, size))
-}
-
-// Submit runs Chain as a flow concurrently.
-func (t ChainFlowType) Submit(ctx context.Context, n int, size int) *runtime.Future[string] {
-	return runtime.Submit(ctx, t.invocation(n, size))
 }

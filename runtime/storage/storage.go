@@ -233,6 +233,15 @@ type Locker interface {
 	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func() error, err error)
 }
 
+// ReadAheader is implemented by stores where each read is a round trip to a
+// server (S3). ReadAhead is how many reads the runtime may have in flight
+// at once on the store when it reads a flow run's records ahead of its
+// tasks (see the runtime package's doc, "Flows on S3"); 0 turns reading
+// ahead off.
+type ReadAheader interface {
+	ReadAhead() int
+}
+
 // Toucher is implemented by stores that can mark an object as used now, so
 // that Info.Modified is its last use and `resultgen results prune
 // -max-size` removes the least recently used records first. The runtime

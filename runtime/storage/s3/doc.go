@@ -72,6 +72,15 @@
 //   - Delete checks that the object exists and then deletes it; S3 has no
 //     conditional delete, so two concurrent Deletes may both succeed.
 //
+// # Reading ahead
+//
+// Storage is a storage.ReadAheader: the runtime may keep up to
+// Config.ReadAhead GETs in flight (DefaultReadAhead, 16) to read a flow
+// run's records ahead of its tasks (see the runtime package's doc,
+// "Flows on S3"); a negative ReadAhead turns that off. With the default
+// transport the client keeps that many idle connections per host warm, so
+// the parallel GETs reuse connections instead of opening new ones.
+//
 // # Conditional writes
 //
 // This package relies on three conditional operations (type Feature):
