@@ -31,6 +31,7 @@ const bigSize = 256 << 20
 type measurement struct {
 	NS  int64 // the operation's wall time
 	HWM int64 // the process's peak resident set, bytes (VmHWM)
+	CPU int64 // user+system CPU time of a command's process tree, ns (exec only)
 }
 
 // runChild performs one P4 operation in a fresh process, so that its peak
