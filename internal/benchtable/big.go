@@ -18,7 +18,7 @@ import (
 
 var (
 	bigReps  = flag.Int("bigreps", 5, "repetitions of P6 (generation) and of P5's 64 MiB measures")
-	p4Reps   = flag.Int("p4reps", 12, "paired repetitions of P4 (fsync-bound: enough that a rerun agrees within 10%)")
+	p4Reps   = flag.Int("p4reps", 16, "paired repetitions of P4 (fsync-bound: enough that a rerun agrees within 10%)")
 	child    = flag.String("child", "", "internal: run one P4 measurement in this process and print it")
 	childDir = flag.String("child-dir", "", "internal: the P4 working folder")
 	childArg = flag.Int("child-seed", 0, "internal: the P4 task's seed (its key)")
@@ -158,7 +158,7 @@ func bigRows(dir string) ([]row, []string) {
 		// cells in throughput: the median time's throughput, the spread of the times
 		mb, sb := spread(base)
 		mr, sr := spread(rg)
-		r := mb / mr // throughput ratio
+		r := pairRatio(rg, base) // throughput ratio: base time over resultgen's
 		return row{name: name, goal: ">=0.85x", base: tput(mb) + " " + sb, rg: tput(mr) + " " + sr, ratio: r, pass: r >= 0.85,
 			note: "the first and second halves of the repetitions agree within " + agree(base, rg)}
 	}
@@ -172,8 +172,8 @@ func bigRows(dir string) ([]row, []string) {
 	return rows, []string{"P4: each operation in a fresh process; ratios are resultgen's throughput over the baseline's; peak RSS is the reading process's VmHWM over the 256 MiB payload (baseline: os.ReadFile)."}
 }
 
-// agree is how far apart the ratios of medians of the first and of the
-// second half of the repetitions are, as a percentage of the lower: a
+// agree is how far apart the throughput ratios (pairRatio) of the first
+// and of the second half of the repetitions are, as a percentage of the lower: a
 // rerun's agreement measured within one run (the goal is 10%). With an
 // even number of repetitions per half, each half holds both orders.
 func agree(base, rg []float64) string {
@@ -181,8 +181,7 @@ func agree(base, rg []float64) string {
 	if h == 0 {
 		return "-"
 	}
-	a := median(base[:h]) / median(rg[:h])
-	b := median(base[h:]) / median(rg[h:])
+	a, b := pairRatio(rg[:h], base[:h]), pairRatio(rg[h:], base[h:])
 	return fmt.Sprintf("%.0f%% (ratios %.2fx and %.2fx)", 100*math.Abs(a-b)/min(a, b), a, b)
 }
 
