@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -140,26 +142,13 @@ func cliRows(dir string) ([]row, []string) {
 		*cliRecords, cliTasks, cache, built.Round(time.Second))}
 }
 
+// joinArgs is the command line a, with the store's path shortened.
 func joinArgs(a []string) string {
-	s := ""
-	for i, x := range a {
-		if i > 0 {
-			s += " "
-		}
-		if x == spec0(a) {
-			x = "local:STORE"
-		}
-		s += x
-	}
-	return s
-}
-
-// spec0 is the -storage argument of a, "" when none.
-func spec0(a []string) string {
-	for i := range len(a) - 1 {
-		if a[i] == "-storage" {
-			return a[i+1]
+	out := slices.Clone(a)
+	for i := range len(out) - 1 {
+		if out[i] == "-storage" {
+			out[i+1] = "local:STORE"
 		}
 	}
-	return ""
+	return strings.Join(out, " ")
 }
