@@ -51,10 +51,11 @@ reliability:
 	./scripts/with-minio.sh $(GO) test -count=1 -v -timeout 30m -run . ./internal/reliability -args -kills 25 -corruptions 3000 -hostile 2000 -holders 5 -stale 24
 	./scripts/with-minio.sh $(GO) test -count=1 ./internal/s3e2e
 
-## bench: the paired overhead table of issue 14, P1-P6 (baseline and resultgen
-## alternating, medians, ratio, allocations or requests, goal, pass/fail); starts
+## bench: the paired overhead table of issues 14 and 21, P1-P7 and the CLI's memory on
+## a 1,000,000-record store (generated wrappers; baseline and resultgen alternating;
+## medians and spread, ratio, allocations or counted requests, goal, pass/fail); starts
 ## a local MinIO for the S3 rows (P5 is skipped, with a note, when none can start).
-## BENCH_FLAGS: e.g. -reps 31 -bigreps 5 -only P4,P6. Times nothing in `make test`.
+## BENCH_FLAGS: e.g. -reps 31 -bigreps 9 -p4reps 16 -only P4,P6,CLI. Times nothing in `make test`.
 bench:
 	./scripts/with-minio.sh $(GO) run ./internal/benchtable $(BENCH_FLAGS)
 

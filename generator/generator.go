@@ -217,9 +217,10 @@ func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, err
 		diag    *Diagnostic
 	}
 	files := map[*model.Package]emitted{}
+	fc := newFormatCache(cfg.Env)
 	for _, p := range a.Packages {
 		if p.Directives > 0 && len(p.Diagnostics) == 0 && len(p.Funcs) == p.Directives && !failed[p.Dir] {
-			content, d := emitSafe(p)
+			content, d := emitSafe(p, fc)
 			files[p] = emitted{content, d}
 		}
 	}
@@ -270,14 +271,14 @@ func reviewFindings(a *model.Analysis) []Diagnostic {
 }
 
 // emitSafe emits p's file, turning a panic into a diagnostic.
-func emitSafe(p *model.Package) (content []byte, diag *Diagnostic) {
+func emitSafe(p *model.Package, fc *formatCache) (content []byte, diag *Diagnostic) {
 	defer func() {
 		if r := recover(); r != nil {
 			content = nil
 			diag = &Diagnostic{Pos: token.Position{Filename: p.GenFile}, Message: model.BugMessage(p.Path, r)}
 		}
 	}()
-	b, err := emit(p)
+	b, err := emit(p, fc)
 	if err != nil {
 		return nil, &Diagnostic{Pos: token.Position{Filename: p.GenFile}, Message: model.BugMessage(p.Path, err)}
 	}

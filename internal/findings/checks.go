@@ -241,16 +241,7 @@ func (e *engine) checkNondeterminism(f *fn) {
 			"pass the value in as a parameter (and into "+how+"), or set cache_policy=none",
 			format, args...)
 	}
-	helpers := map[*types.Func]*ast.FuncDecl{}
-	for _, file := range u.files {
-		for _, decl := range file.Decls {
-			if fd, ok := decl.(*ast.FuncDecl); ok && fd.Body != nil {
-				if obj, ok := u.info.Defs[fd.Name].(*types.Func); ok {
-					helpers[obj] = fd
-				}
-			}
-		}
-	}
+	helpers := u.funcDecls()
 	ast.Inspect(f.decl.Body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.Ident:
