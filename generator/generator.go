@@ -125,6 +125,18 @@ type Config struct {
 	BuildFlags []string
 	// Logger receives progress messages at debug level; nil is silent.
 	Logger *slog.Logger
+	// Format formats a piece of a generated file as go/format.Source does,
+	// byte for byte; nil is go/format.Source. The resultgen command passes
+	// a disk cache's (RESULTGEN_FORMAT_CACHE), so that regenerating after
+	// an edit formats only the pieces that changed; the library itself
+	// never writes.
+	Format func(src []byte) ([]byte, error)
+}
+
+// ModelConfig is the loader's part of c, for the packages of this module
+// that load packages as Generate does (review, the resultgen command).
+func (c Config) ModelConfig() model.Config {
+	return model.Config{Dir: c.Dir, Env: c.Env, BuildFlags: c.BuildFlags, Logger: c.Logger}
 }
 
 // File is a generated file.
@@ -195,7 +207,7 @@ type Result struct {
 // generator's diagnostics and the findings of review's checks on the same
 // packages, judged with the built-in settings as resultvet does.
 func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, error) {
-	a, err := model.Analyze(ctx, model.Config(cfg), patterns...)
+	a, err := model.Analyze(ctx, cfg.ModelConfig(), patterns...)
 	if err != nil {
 		return nil, err
 	}
@@ -217,10 +229,9 @@ func Generate(ctx context.Context, cfg Config, patterns ...string) (*Result, err
 		diag    *Diagnostic
 	}
 	files := map[*model.Package]emitted{}
-	fc := newFormatCache(cfg.Env)
 	for _, p := range a.Packages {
 		if p.Directives > 0 && len(p.Diagnostics) == 0 && len(p.Funcs) == p.Directives && !failed[p.Dir] {
-			content, d := emitSafe(p, fc)
+			content, d := emitSafe(p, cfg.Format)
 			files[p] = emitted{content, d}
 		}
 	}
@@ -271,14 +282,14 @@ func reviewFindings(a *model.Analysis) []Diagnostic {
 }
 
 // emitSafe emits p's file, turning a panic into a diagnostic.
-func emitSafe(p *model.Package, fc *formatCache) (content []byte, diag *Diagnostic) {
+func emitSafe(p *model.Package, format func([]byte) ([]byte, error)) (content []byte, diag *Diagnostic) {
 	defer func() {
 		if r := recover(); r != nil {
 			content = nil
 			diag = &Diagnostic{Pos: token.Position{Filename: p.GenFile}, Message: model.BugMessage(p.Path, r)}
 		}
 	}()
-	b, err := emit(p, fc)
+	b, err := emit(p, format)
 	if err != nil {
 		return nil, &Diagnostic{Pos: token.Position{Filename: p.GenFile}, Message: model.BugMessage(p.Path, err)}
 	}

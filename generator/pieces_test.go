@@ -6,8 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
+	"github.com/resultgen/resultgen/internal/fmtcache"
 	"github.com/resultgen/resultgen/internal/model"
 )
 
@@ -122,11 +122,10 @@ func E(n int) *htemplate.Template { return nil }
 	}
 }
 
-// TestFormatCache: with the format cache, emit gives the bytes it gives
-// without it, cold and warm; a damaged entry is a miss, replaced; trimming
-// removes old entries and stale temporary files of the cache and nothing
-// else.
-func TestFormatCache(t *testing.T) {
+// TestFormatHook: with the command's format cache as Config.Format, emit
+// gives the bytes it gives without it, cold and warm (the cache's own
+// damage and trimming are tested in internal/fmtcache).
+func TestFormatHook(t *testing.T) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		t.Fatal(err)
@@ -138,17 +137,7 @@ func TestFormatCache(t *testing.T) {
 	defer func(n int) { emitChunk = n }(emitChunk)
 	emitChunk = 2
 	dir := t.TempDir()
-	fc := newFormatCache([]string{FormatCacheEnv + "=" + dir})
-	entries := func() []string {
-		var out []string
-		_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && isHex(d.Name(), 64) {
-				out = append(out, p)
-			}
-			return nil
-		})
-		return out
-	}
+	format := fmtcache.Open(dir).Source
 	checked := 0
 	for _, p := range a.Packages {
 		if len(p.Funcs) == 0 {
@@ -159,7 +148,7 @@ func TestFormatCache(t *testing.T) {
 			t.Fatalf("%s: %v", p.Path, err)
 		}
 		for _, pass := range []string{"cold", "warm"} {
-			got, err := emit(p, fc)
+			got, err := emit(p, format)
 			if err != nil {
 				t.Fatalf("%s, %s: %v", p.Path, pass, err)
 			}
@@ -172,72 +161,14 @@ func TestFormatCache(t *testing.T) {
 	if checked < 5 {
 		t.Fatalf("checked only %d packages", checked)
 	}
-	es := entries()
-	if len(es) < checked {
-		t.Fatalf("%d cache entries for %d packages", len(es), checked)
-	}
-
-	// Damage every entry: the next emit formats anew and gives the same bytes.
-	for _, e := range es {
-		b, err := os.ReadFile(e)
-		if err != nil {
-			t.Fatal(err)
+	var entries int
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && len(d.Name()) == 64 {
+			entries++
 		}
-		b[len(b)-2] ^= 0x20
-		if err := os.WriteFile(e, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, p := range a.Packages {
-		if len(p.Funcs) == 0 {
-			continue
-		}
-		want, _ := emit(p, nil)
-		if got, err := emit(p, fc); err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s, damaged cache: not the bytes emitted without the cache (%v)", p.Path, err)
-		}
-	}
-	for _, e := range es {
-		b, _ := os.ReadFile(e)
-		if _, ok := fc.get(filepath.Base(e)); !ok {
-			t.Errorf("entry %s not replaced after damage (%d bytes)", filepath.Base(e), len(b))
-		}
-	}
-
-	// Trim: entries unused for trimAge go; a foreign file, a fresh entry
-	// and the folder's other files stay.
-	old := time.Now().Add(-trimAge - time.Hour)
-	if err := os.Chtimes(es[0], old, old); err != nil {
-		t.Fatal(err)
-	}
-	foreign := filepath.Join(filepath.Dir(es[0]), "notes.txt")
-	if err := os.WriteFile(foreign, []byte("mine"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_ = os.Chtimes(foreign, old, old)
-	fc.trim(time.Now()) // trimmed less than a day ago: nothing happens
-	if _, err := os.Stat(es[0]); err != nil {
-		t.Fatalf("trimmed twice in a day: %v", err)
-	}
-	fc.trim(time.Now().Add(25 * time.Hour))
-	if _, err := os.Stat(es[0]); !os.IsNotExist(err) {
-		t.Errorf("an entry unused for %v is still there: %v", trimAge, err)
-	}
-	if _, err := os.Stat(foreign); err != nil {
-		t.Errorf("trim removed a file the cache did not write: %v", err)
-	}
-	if _, err := os.Stat(es[1]); err != nil {
-		t.Errorf("trim removed a fresh entry: %v", err)
-	}
-}
-
-// TestFormatCacheOff: FormatCacheEnv=off formats without a folder.
-func TestFormatCacheOff(t *testing.T) {
-	if fc := newFormatCache([]string{FormatCacheEnv + "=off"}); fc.dir != "" {
-		t.Fatalf("off: cache in %q", fc.dir)
-	}
-	dir := t.TempDir()
-	if fc := newFormatCache([]string{"HOME=" + dir, FormatCacheEnv + "=" + filepath.Join(dir, "c")}); fc.dir != filepath.Join(dir, "c") {
-		t.Fatalf("cache in %q, want %q", fc.dir, filepath.Join(dir, "c"))
+		return nil
+	})
+	if entries < checked {
+		t.Fatalf("%d cache entries for %d packages: the hook was not used", entries, checked)
 	}
 }

@@ -55,7 +55,7 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 	if dir == "" {
 		dir = "."
 	}
-	pkgs, err := model.Load(ctx, model.Config(cfg.Config), patterns...)
+	pkgs, err := model.Load(ctx, cfg.Config.ModelConfig(), patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("review: %w", err)
 	}

@@ -32,7 +32,7 @@ func staleChecker(c *cmdEnv, tags string, verbose bool, patterns []string) (func
 	if err != nil {
 		return nil, err
 	}
-	a, err := model.Analyze(c.ctx, model.Config(cfg), patterns...)
+	a, err := model.Analyze(c.ctx, cfg.ModelConfig(), patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), err)
 	}

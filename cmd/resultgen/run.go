@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/resultgen/resultgen/generator"
+	"github.com/resultgen/resultgen/internal/fmtcache"
 )
 
 const usage = `resultgen generates typed wrappers for functions with //result: directives.
@@ -215,7 +216,7 @@ func loadConfig(tags string, verbose bool, stderr io.Writer) (generator.Config, 
 	if err != nil {
 		return generator.Config{}, err
 	}
-	cfg := generator.Config{Dir: wd}
+	cfg := generator.Config{Dir: wd, Format: fmtcache.Open(fmtcache.Dir(os.LookupEnv)).Source}
 	if tags != "" {
 		cfg.BuildFlags = []string{"-tags=" + tags}
 	}

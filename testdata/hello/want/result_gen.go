@@ -17,7 +17,7 @@ var resultgenPackage = &runtime.Package{
 	Units: []string{
 		"directive HelloWorld 22364d243325 testdata/hello/hello.go",
 		"func HelloWorld 14977ab3f8b6 testdata/hello/hello.go",
-		"module std@go1.26.8",
+		"module std@go1.26.0",
 	},
 }
 
@@ -28,13 +28,13 @@ var helloWorldTaskDef = &runtime.Def{
 	Kind:        runtime.KindTask,
 	Name:        "HelloWorld",
 	Func:        "github.com/resultgen/resultgen/testdata/hello.HelloWorld",
-	Source:      "sha256:eec46da02363665d681ea4132a3a67a24bd8a0f502427e7cc8464daf2f62ab3d",
+	Source:      "sha256:3c88618255ed365f4a12586fc745ee57ad52f1839d2751d8c61410d88198fb85",
 	Params:      []string{"name"},
 	ParamTypes:  reflect.TypeFor[func(string)],
 	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
 	Units: []string{
 		"func HelloWorld 14977ab3f8b6 testdata/hello/hello.go",
-		"module std@go1.26.8",
+		"module std@go1.26.0",
 	},
 	GoType:   "string",
 	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",

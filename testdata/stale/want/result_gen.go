@@ -17,7 +17,7 @@ var resultgenPackage = &runtime.Package{
 	Units: []string{
 		"directive Add dd896289c4cd testdata/stale/stale.go",
 		"func Add 51febff363b7 testdata/stale/stale.go",
-		"module std@go1.26.8",
+		"module std@go1.26.0",
 	},
 }
 
@@ -28,13 +28,13 @@ var addTaskDef = &runtime.Def{
 	Kind:        runtime.KindTask,
 	Name:        "Add",
 	Func:        "github.com/resultgen/resultgen/testdata/stale.Add",
-	Source:      "sha256:385b91a365ec391a61b36a9434c2d6b00b4dd416a468d72dd62c33a5b2e78f34",
+	Source:      "sha256:e7f7621a7dc55b90bbcdb78057f7f8d861c1ed6e6ad98ea8b9e9993ebab5456c",
 	Params:      []string{"a", "b"},
 	ParamTypes:  reflect.TypeFor[func(int, int)],
 	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8", "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
 	Units: []string{
 		"func Add 51febff363b7 testdata/stale/stale.go",
-		"module std@go1.26.8",
+		"module std@go1.26.0",
 	},
 	GoType:   "int",
 	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",

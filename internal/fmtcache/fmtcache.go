@@ -1,4 +1,15 @@
-package generator
+// Package fmtcache keeps go/format's output on disk, keyed by the SHA-256
+// of the unformatted source, as the go command's build cache keeps compiled
+// packages. The resultgen command passes a Cache's Source to the generator
+// (generator.Config.Format), so regenerating a package after an edit
+// formats only the pieces of result_gen.go whose functions changed: go/format
+// was 46-52% of the generator's CPU on 1,000 tasks (P6 of make bench).
+//
+// The generator library itself never writes: it formats with go/format
+// unless its caller hands it a formatter, and the output is byte-identical
+// either way (an entry is format.Source's own output, stored with its
+// SHA-256 and dropped when that does not match).
+package fmtcache
 
 import (
 	"bytes"
@@ -12,64 +23,56 @@ import (
 	"time"
 )
 
-// FormatCacheEnv names the folder of the format cache (see formatCache);
-// "off" turns the cache off. Unset, it is resultgen/format under the user's
-// cache folder (os.UserCacheDir: $XDG_CACHE_HOME or ~/.cache on Linux).
-const FormatCacheEnv = "RESULTGEN_FORMAT_CACHE"
+// Env names the folder of the format cache; "off" turns the cache off.
+// Unset or empty, it is resultgen/format under the user's cache folder
+// (os.UserCacheDir: $XDG_CACHE_HOME or ~/.cache on Linux).
+const Env = "RESULTGEN_FORMAT_CACHE"
 
-// formatCache keeps go/format's output for the pieces of generated files
-// (see emit), keyed by the SHA-256 of the unformatted piece and the Go
-// version resultgen was built with (whose go/format made the output), as
-// the go command's build cache keeps compiled packages. Regenerating a
-// package after an edit re-formats only the pieces whose functions changed
-// (a piece is emitChunk functions), which is what brings P6 of `make bench`
-// (regenerate 1,000 functions after a one-function edit) from 3.1-3.3x to
-// about the time of go vet: go/format was 46-52% of the generator's CPU. The
-// output is byte-identical to formatting: an entry is format.Source's own
-// output, stored with its SHA-256 and dropped when that does not match.
-//
-// Entries are files dir/XX/HEX (XX the first two hex digits of the key),
-// written to a temporary file and renamed. Using an entry refreshes its
-// modification time at most once an hour; at most once a day, a run removes
-// the entries unused for trimAge. Nothing else under dir is touched. Every
-// failure of the cache is a miss: formatting never depends on it.
-type formatCache struct {
-	dir string // "" when off
+// Cache is a format cache in a folder. Entries are files dir/XX/HEX (XX
+// the first two hex digits of the key, which also covers the Go version
+// whose go/format made the output), written to a temporary file and
+// renamed. Using an entry refreshes its modification time at most once an
+// hour; at most once a day, Open removes the entries unused for trimAge.
+// Nothing else under dir is touched. Every failure of the cache is a miss:
+// formatting never depends on it. A nil *Cache formats without one.
+type Cache struct {
+	dir string
 }
 
 // trimAge is how long an unused entry is kept.
 const trimAge = 5 * 24 * time.Hour
 
-// newFormatCache opens the cache named by FormatCacheEnv in env (the
-// process's environment when env is nil).
-func newFormatCache(env []string) *formatCache {
-	dir, set := os.LookupEnv(FormatCacheEnv)
-	if env != nil {
-		dir, set = "", false
-		for _, kv := range env {
-			if v, ok := strings.CutPrefix(kv, FormatCacheEnv+"="); ok {
-				dir, set = v, true
-			}
-		}
-	}
-	switch {
-	case dir == "off":
-		return &formatCache{}
-	case !set || dir == "":
+// Dir is the cache's folder named by Env, looked up with lookup (os.LookupEnv
+// in the command): "" when the cache is off or no user cache folder exists.
+func Dir(lookup func(string) (string, bool)) string {
+	dir, _ := lookup(Env)
+	switch dir {
+	case "off":
+		return ""
+	case "":
 		c, err := os.UserCacheDir()
 		if err != nil {
-			return &formatCache{}
+			return ""
 		}
-		dir = filepath.Join(c, "resultgen", "format")
+		return filepath.Join(c, "resultgen", "format")
 	}
-	fc := &formatCache{dir: dir}
-	fc.trim(time.Now())
-	return fc
+	return dir
 }
 
-// source is format.Source(src), from the cache when it holds it.
-func (c *formatCache) source(src []byte) ([]byte, error) {
-	if c == nil || c.dir == "" {
+// Open opens the cache in dir, trimming it at most once a day; dir "" is
+// no cache (nil).
+func Open(dir string) *Cache {
+	if dir == "" {
+		return nil
+	}
+	c := &Cache{dir: dir}
+	c.trim(time.Now())
+	return c
+}
+
+// Source is format.Source(src), from the cache when it holds it.
+func (c *Cache) Source(src []byte) ([]byte, error) {
+	if c == nil {
 		return format.Source(src)
 	}
 	key := c.key(src)
@@ -83,16 +86,16 @@ func (c *formatCache) source(src []byte) ([]byte, error) {
 	return out, err
 }
 
-func (c *formatCache) key(src []byte) string {
+func (c *Cache) key(src []byte) string {
 	h := sha256.New()
 	h.Write([]byte("resultgen format cache 1\x00" + goruntime.Version() + "\x00"))
 	h.Write(src)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func (c *formatCache) path(key string) string { return filepath.Join(c.dir, key[:2], key) }
+func (c *Cache) path(key string) string { return filepath.Join(c.dir, key[:2], key) }
 
-func (c *formatCache) get(key string) ([]byte, bool) {
+func (c *Cache) get(key string) ([]byte, bool) {
 	p := c.path(key)
 	b, err := os.ReadFile(p)
 	if err != nil || len(b) < sha256.Size {
@@ -109,7 +112,7 @@ func (c *formatCache) get(key string) ([]byte, bool) {
 	return out, true
 }
 
-func (c *formatCache) put(key string, out []byte) {
+func (c *Cache) put(key string, out []byte) {
 	sub := filepath.Join(c.dir, key[:2])
 	if err := os.MkdirAll(sub, 0o700); err != nil {
 		return
@@ -132,7 +135,7 @@ func (c *formatCache) put(key string, out []byte) {
 // trim removes, at most once a day (the modification time of the file
 // trimmed), the entries not used for trimAge and temporary files older
 // than a day: only names the cache writes, in the two-digit folders.
-func (c *formatCache) trim(now time.Time) {
+func (c *Cache) trim(now time.Time) {
 	marker := filepath.Join(c.dir, "trimmed")
 	if fi, err := os.Stat(marker); err == nil && now.Sub(fi.ModTime()) < 24*time.Hour {
 		return
