@@ -372,7 +372,11 @@ var undefinedRE = regexp.MustCompile(`^undefined: (?:[\pL_][\pL\pN_]*\.)?([\pL_]
 
 // packageErrors turns the loader's errors for p into diagnostics, dropping the
 // type errors that only concern identifiers the generator declares (generated
-// holds their names), since they are the generator's to fix, not the user's.
+// holds their names), since they are the generator's to fix, not the user's,
+// and the errors that only follow from another one: the type checker's
+// message then names an operand of unknown or invalid type, as when a call
+// of a name not generated yet is passed on (must(FTask.Call(ctx))). Such an
+// error always follows another; that one is reported when it is the user's.
 func packageErrors(p *packages.Package, generated map[string]bool) []Diagnostic {
 	var out []Diagnostic
 	for _, e := range p.Errors {
@@ -380,10 +384,19 @@ func packageErrors(p *packages.Package, generated map[string]bool) []Diagnostic 
 			if m := undefinedRE.FindStringSubmatch(e.Msg); m != nil && generated[m[1]] {
 				continue
 			}
+			if len(p.Errors) > 1 && followsAnother(e.Msg) {
+				continue
+			}
 		}
 		out = append(out, Diagnostic{Pos: parsePos(e.Pos), Message: strings.TrimSuffix(e.Msg, ".")})
 	}
 	return out
+}
+
+// followsAnother reports whether a type error's message is about an operand
+// whose type is unknown or invalid: one made so by an earlier error.
+func followsAnother(msg string) bool {
+	return strings.Contains(msg, "(unknown type)") || strings.Contains(msg, "invalid type")
 }
 
 // parsePos parses the loader's "file:line:col" (or "file:line", "file").
