@@ -90,7 +90,7 @@ func objectShapes(t *testing.T, bin, doc []byte) []objectShape {
 		shapes = append(shapes, objectShape{name: rec.framing + " record with a flipped header bit, cut", data: flip(end-40, 0x04)[:end+2], foreign: true})
 	}
 	b := bytes.Clone(bin)
-	b[8] ^= 0x04 // version 1 reads 1025: the header CRC fails, the trailer's holds
+	b[8] ^= 0x04 // the version reads 1024+record.Version: the header CRC fails, the trailer's holds
 	shapes = append(shapes, objectShape{name: "binary record with a flipped version bit", data: b})
 	return shapes
 }

@@ -49,10 +49,10 @@ while IFS= read -r dir; do
 			[[ -n "$corpus" ]] && execs="0 (corpus $corpus run)"
 		fi
 		if ((status == 0)); then
-			printf 'fuzz %-22s %-26s %9s execs %3s new  ok (%ds)\n' "$target" "$rel" "$execs" "${newin:-0}" $((SECONDS - start))
+			printf 'fuzz %-24s %-24s %9s execs %3s new  ok (%ds)\n' "$target" "$rel" "$execs" "${newin:-0}" $((SECONDS - start))
 		else
 			failed=$((failed + 1))
-			printf 'fuzz %-22s %-26s %9s execs %3s new  FAIL (%ds); go test said:\n' "$target" "$rel" "$execs" "${newin:-0}" $((SECONDS - start))
+			printf 'fuzz %-24s %-24s %9s execs %3s new  FAIL (%ds); go test said:\n' "$target" "$rel" "$execs" "${newin:-0}" $((SECONDS - start))
 			sed 's/^/    /' "$out"
 		fi
 	done

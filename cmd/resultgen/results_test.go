@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -448,7 +449,7 @@ func TestResultsVerify(t *testing.T) {
 	}
 
 	// A future format version, in both framings, its header CRC
-	// recomputed as its writer would (without, it is a damaged version 1).
+	// recomputed as its writer would (without, it is a damaged record).
 	put(t, st, "future", record.Meta{}, serializer.Msgpack(), 1)
 	damage(t, dir, "future", func(b []byte) []byte {
 		b[9] = 9
@@ -458,13 +459,13 @@ func TestResultsVerify(t *testing.T) {
 	})
 	put(t, st, "future.json", record.Meta{}, serializer.JSON(), 1)
 	damage(t, dir, "future.json", func(b []byte) []byte {
-		b[len(`{"resultgen":`)] = '2'
+		b[len(`{"resultgen":`)] = '9'
 		at := bytes.Index(b, []byte(`,"meta_crc32c":"`))
 		copy(b[at+len(`,"meta_crc32c":"`):], fmt.Sprintf("%08x", crc32.Checksum(b[:at], crc32.MakeTable(crc32.Castagnoli))))
 		return b
 	})
 	put(t, st, "flipped-version", record.Meta{}, serializer.Msgpack(), 1)
-	damage(t, dir, "flipped-version", func(b []byte) []byte { b[8] ^= 0x04; return b }) // version 1025, the header CRC fails
+	damage(t, dir, "flipped-version", func(b []byte) []byte { b[8] ^= 0x04; return b }) // version 1024+record.Version, the header CRC fails
 	// Objects at record keys that prove nothing: foreign, and verify
 	// fails on each, saying why.
 	writeRaw(t, dir, "empty", nil)
@@ -488,7 +489,7 @@ func TestResultsVerify(t *testing.T) {
 		{"named intact", []string{"verify", "old.json", "flag"}, exitOK, "OK\told.json", "2 intact, 0 with problems"},
 		{"named damaged", []string{"verify", "old.json", "cut"}, exitProblems, "TRUNCATED\tcut", "1 intact, 1 with problems"},
 		{"version", []string{"verify", "future"}, exitProblems, "UNSUPPORTED VERSION\tfuture", ""},
-		{"flipped version", []string{"verify", "flipped-version"}, exitProblems, "CHECKSUM MISMATCH\tflipped-version\t" + `record "flipped-version" checksum mismatch at byte 8: damaged record: its format version field reads 1025`, ""},
+		{"flipped version", []string{"verify", "flipped-version"}, exitProblems, "CHECKSUM MISMATCH\tflipped-version\t" + `record "flipped-version" checksum mismatch at byte 8: damaged record: its format version field reads ` + strconv.Itoa(1024+record.Version), ""},
 		{"empty", []string{"verify", "empty"}, exitProblems, "NOT A RECORD\tempty\t" + `object "empty" is not a resultgen record: it is empty`, "rm -force"},
 		{"zero-filled", []string{"verify", "zeros"}, exitProblems, "NOT A RECORD\tzeros\t" + `object "zeros" is not a resultgen record: its 4096 bytes are all zero`, "rm -force"},
 		{"magic and garbage", []string{"verify", "magic"}, exitProblems, "NOT A RECORD\tmagic\t" + `object "magic" is not a resultgen record: it starts like a record, but`, "rm -force"},
