@@ -80,11 +80,13 @@ func freshModule(t *testing.T) (dir string, goCmd, runBin func(name string, args
 		t.Helper()
 		cmd := exec.Command(name, args...)
 		cmd.Dir = dir
-		// An unpublished module cannot be looked up on the proxy (it
-		// answers 403 here, not 404); everything it needs is in the
-		// module cache.
+		// The go command's own module proxy settings: on a fresh
+		// machine, go mod tidy needs go.mod files of versions that
+		// this module's pruned graph never downloaded (GOPROXY=off
+		// failed so in a fresh module cache). The replaced module
+		// itself is never looked up.
 		cmd.Env = append(os.Environ(), "RESULTGEN_HOME="+home, "RESULTGEN_LOCAL_STORAGE_PATH="+filepath.Join(home, "storage"),
-			"GOFLAGS=", "GOWORK=off", "GOPROXY=off")
+			"GOFLAGS=", "GOWORK=off")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, out)
