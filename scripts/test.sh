@@ -11,6 +11,9 @@
 #            and each main package's `go build` output at the root ignored
 #   check    no committed result_gen.go is stale (make check)
 #   unit     go test -race of the packages whose tests need no MinIO
+#   sweeps   the tests named TestSweep... of those packages, without -race:
+#            single-goroutine sweeps of a large corpus, which skip
+#            themselves under -race (see internal/sweep)
 #   fuzz     each fuzz target for FUZZTIME, one line each (scripts/fuzz.sh)
 #   minio    the MinIO server of scripts/with-minio.sh: built in the
 #            background, from the start, when .bin/minio is missing (about
@@ -61,7 +64,7 @@ step() {
 
 # gotest ARGS...: go test without the lines of packages that have no tests.
 gotest() {
-	"$GO" test "$@" 2>&1 | { grep -v '\[no test files\]$' || true; }
+	"$GO" test "$@" 2>&1 | { grep -v '\[no test files\]$\|\[no tests to run\]$' || true; }
 	return "${PIPESTATUS[0]}"
 }
 
@@ -123,6 +126,8 @@ step check "$MAKE" --no-print-directory check
 if [[ -n "$unit" ]]; then
 	# shellcheck disable=SC2086 # one package per word
 	step unit gotest -race -count=1 $unit
+	# shellcheck disable=SC2086 # one package per word
+	step sweeps gotest -count=1 -run '^TestSweep' $unit
 fi
 step fuzz "$ROOT/scripts/fuzz.sh" "${pkgs[@]}"
 

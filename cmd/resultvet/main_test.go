@@ -14,6 +14,7 @@ import (
 
 	"github.com/resultgen/resultgen/generator"
 	"github.com/resultgen/resultgen/internal/modtest"
+	"github.com/resultgen/resultgen/internal/sweep"
 )
 
 // TestGoVet builds resultvet and runs it the way users do, as
@@ -154,11 +155,12 @@ var generatedCases = []struct {
 	{pkg: "obsolete", from: "before", want: "result_gen.go is obsolete: the package has no //result: directives left; run resultgen ./obsolete, which removes it"},
 }
 
-// TestGenerated runs the generated-file analyzer on the test packages, with
+// TestSweepGenerated runs the generated-file analyzer on the test packages, with
 // the expectations of their // want comments: on the package clause of
 // missing.go, and, added here, on that of each generated file that is
 // stale or obsolete.
-func TestGenerated(t *testing.T) {
+func TestSweepGenerated(t *testing.T) {
+	sweep.Skip(t)
 	if testing.Short() {
 		t.Skip("loads the runtime and its dependencies from source")
 	}

@@ -12,7 +12,7 @@ import (
 // and the semicolons the language inserts at line ends. It allocates
 // nothing per token, which makes it several times faster than go/scanner;
 // the runtime's stale-code check scans with it, the generator with
-// go/scanner, and TestDeclsAgreeWithAST holds the two to the same units and
+// go/scanner, and TestSweepDeclsAgreeWithAST holds the two to the same units and
 // texts over the standard library.
 //
 // On malformed input it goes on as best it can; what it returns for such a

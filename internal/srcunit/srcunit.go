@@ -19,7 +19,7 @@
 //     and Decl.Text use a lexer of their own (lex.go), which allocates
 //     nothing per token.
 //
-// TestDeclsAgreeWithAST checks that Decls finds the units go/ast finds, with
+// TestSweepDeclsAgreeWithAST checks that Decls finds the units go/ast finds, with
 // the texts Normalize gives, over the standard library's sources; FuzzDecls
 // does the same for generated inputs.
 package srcunit
