@@ -103,7 +103,7 @@ const endpointFix = "give HOST:PORT, http://HOST:PORT (plain HTTP) or https://HO
 // CheckEndpoint checks the endpoint of an s3 block together with its
 // insecure setting (see the package function CheckEndpoint); insecureSet
 // tells an insecure = false written out (in config.toml, or as
-// --insecure=false) from one left out, which Block cannot. A block without
+// -insecure=false) from one left out, which Block cannot. A block without
 // an endpoint passes. The error is an *Error naming the endpoint field, its
 // value shown with any credentials redacted.
 func (b Block) CheckEndpoint(insecureSet bool) error {

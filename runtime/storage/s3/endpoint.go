@@ -29,7 +29,7 @@ func (e *EndpointError) Error() string {
 func (e *EndpointError) Unwrap() error { return ErrBadEndpoint }
 
 // Endpoint is an S3 server address as users write it: in a block's
-// endpoint, in `resultgen block create --endpoint`, in AWS_ENDPOINT_URL_S3
+// endpoint, in `resultgen block create -endpoint`, in AWS_ENDPOINT_URL_S3
 // or AWS_ENDPOINT_URL, or in Config.Endpoint.
 type Endpoint struct {
 	// Host is HOST or HOST:PORT ([IPv6] or [IPv6]:PORT), what minio-go
