@@ -130,7 +130,8 @@ func spillRun(run []dirItem) (*os.File, error) {
 			w.WriteByte(0)
 		}
 	}
-	if err := w.Flush(); err == nil {
+	err = w.Flush()
+	if err == nil {
 		_, err = f.Seek(0, io.SeekStart)
 	}
 	if err != nil {
