@@ -1,10 +1,7 @@
 package runtime
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -105,22 +102,3 @@ func parsePolicy(s string) (cachepolicy.Policy, error) {
 	return p, nil
 }
 
-// policyKey is the hex SHA-256 of the policy's parts; fn (the function's
-// import path) is always included so two functions never share a key by
-// accident.
-func policyKey(fn string, parts map[string]string) string {
-	h := sha256.New()
-	e := &encoder{w: h}
-	e.str("resultgen-cache-key/v1")
-	e.str(fn)
-	names := make([]string, 0, len(parts))
-	for k := range parts {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, k := range names {
-		e.str(k)
-		e.str(parts[k])
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}

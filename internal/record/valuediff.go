@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"math"
+	"math/cmplx"
 	"reflect"
 	"slices"
 	"strconv"
@@ -153,12 +155,12 @@ func diffValue(path string, a, b reflect.Value, depth int) (ValueDiff, bool) {
 		return ValueDiff{}, false
 	case reflect.Float32, reflect.Float64:
 		x, y := a.Float(), b.Float()
-		if x == y || (x != x && y != y) {
+		if x == y || (math.IsNaN(x) && math.IsNaN(y)) {
 			return ValueDiff{}, false
 		}
 	case reflect.Complex64, reflect.Complex128:
 		x, y := a.Complex(), b.Complex()
-		if x == y || (x != x && y != y) {
+		if x == y || (cmplx.IsNaN(x) && cmplx.IsNaN(y)) {
 			return ValueDiff{}, false
 		}
 	case reflect.Bool:

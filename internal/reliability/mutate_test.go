@@ -395,20 +395,6 @@ func (d located) layoutEdits(u unitRef) []mutation {
 	return out
 }
 
-// isTask reports whether d is a function with a resultgen directive.
-func (d located) isTask() bool {
-	fn, ok := d.node.(*ast.FuncDecl)
-	if !ok || fn.Doc == nil {
-		return false
-	}
-	for _, c := range fn.Doc.List {
-		if strings.HasPrefix(c.Text, "//result:") {
-			return true
-		}
-	}
-	return false
-}
-
 // usesImports reports whether d refers to another package (or to a field
 // or method: any selector), so that moving it to another file may need
 // imports there.

@@ -82,9 +82,10 @@ func (t *sniffer) notS3(ctx context.Context, client *minio.Client, bucket, endpo
 }
 
 // anonymous reports whether creds found no credentials, so that requests
-// go unsigned.
-func anonymous(creds *credentials.Credentials) bool {
-	v, err := creds.Get()
+// go unsigned; a provider that fetches them over HTTP (an instance's
+// metadata service) uses the store's transport.
+func anonymous(creds *credentials.Credentials, transport http.RoundTripper) bool {
+	v, err := creds.GetWithContext(&credentials.CredContext{Client: &http.Client{Transport: transport}})
 	return err != nil || v.SignerType.IsAnonymous() || v.AccessKeyID == ""
 }
 

@@ -319,7 +319,7 @@ func Open(ctx context.Context, cfg Config) (*Storage, error) {
 		renew:    !cfg.DisableLeaseRenew,
 		log:      logger,
 
-		anonymous: anonymous(creds),
+		anonymous: anonymous(creds, base),
 		readAhead: readAhead,
 	}
 	ok, err := client.BucketExists(ctx, cfg.Bucket)
@@ -822,7 +822,7 @@ func encodeMetadata(m map[string]string) (map[string]string, error) {
 	seen := make(map[string]string, len(m))
 	for k, v := range m {
 		if !validToken(k) {
-			return nil, fmt.Errorf("metadata name %q: want ASCII letters, digits and -_.", storage.ShortKey(k))
+			return nil, fmt.Errorf("metadata name %q: want ASCII letters, digits, '-', '_' and '.'", storage.ShortKey(k))
 		}
 		lk := strings.ToLower(k)
 		if lk == strings.ToLower(namesMeta) {
