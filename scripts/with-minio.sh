@@ -141,16 +141,19 @@ install_minio() {
 }
 
 
-# ready PORT: true when MinIO answers its readiness probe with 200.
+# ready PORT: true when MinIO answers its readiness probe and its cluster
+# probe with 200 (the first alone can come before the S3 API serves).
 ready() {
-	local line
-	line=$(
-		exec 2>/dev/null
-		exec 4<>"/dev/tcp/127.0.0.1/$1" || exit 1
-		printf 'GET /minio/health/ready HTTP/1.0\r\nHost: 127.0.0.1:%s\r\n\r\n' "$1" >&4 || exit 1
-		timeout 2 head -n 1 <&4
-	) || return 1
-	[[ "$line" == *" 200 "* ]]
+	local line path
+	for path in /minio/health/ready /minio/health/cluster; do
+		line=$(
+			exec 2>/dev/null
+			exec 4<>"/dev/tcp/127.0.0.1/$1" || exit 1
+			printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\n\r\n' "$path" "$1" >&4 || exit 1
+			timeout 2 head -n 1 <&4
+		) || return 1
+		[[ "$line" == *" 200 "* ]] || return 1
+	done
 }
 
 WORK=""

@@ -330,17 +330,32 @@ func (m *MinIO) Start() {
 			m.t.Fatalf("minio exited while starting at %s: %v\n%s", m.srv.Endpoint, err, readLog())
 		default:
 		}
-		resp, err := client.Get("http://" + m.srv.Endpoint + "/minio/health/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+		if healthy(client, m.srv.Endpoint) {
+			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	m.killLocked()
 	m.t.Fatalf("minio at %s not ready after 90s\n%s", m.srv.Endpoint, readLog())
+}
+
+// healthy reports whether the server at endpoint is ready and serves
+// requests: /minio/health/ready alone can answer 200 while the S3 API still
+// says "Server not initialized yet" (seen on a loaded machine after a
+// restart); /minio/health/cluster answers 200 only once the object layer
+// is up.
+func healthy(client *http.Client, endpoint string) bool {
+	for _, path := range []string{"/minio/health/ready", "/minio/health/cluster"} {
+		resp, err := client.Get("http://" + endpoint + path)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return false
+		}
+	}
+	return true
 }
 
 // Kill stops the server at once, as a crash would, and returns once it is
