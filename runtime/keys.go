@@ -101,4 +101,3 @@ func parsePolicy(s string) (cachepolicy.Policy, error) {
 	}
 	return p, nil
 }
-

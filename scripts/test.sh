@@ -23,7 +23,10 @@
 #            binaries of the s3 step (go test -race -c), so that step then
 #            mostly runs tests
 #   s3       go test -race of the packages whose tests use MinIO (those
-#            importing internal/s3/s3test), against a throw-away server
+#            importing internal/s3/s3test), against a throw-away server;
+#            when .bin/minio was there before the run, from the start,
+#            beside unit, sweeps and fuzz (its output printed when it
+#            ends), since its tests mostly wait
 #
 # A package's tests run once, in unit or in s3. go test's lines for
 # packages without tests are left out. Every step runs even when an earlier
@@ -121,8 +124,56 @@ if [[ -n "$s3" && ! -x "$ROOT/.bin/minio" ]]; then
 	minio_pid=$!
 fi
 
+# bg_step NAME COMMAND...: start a step in the background, its output kept
+# in a file; bg_wait NAME prints it, under the step's header, once the step
+# ends, and notes its status and duration as step does.
+bg_dir=$(mktemp -d "${TMPDIR:-/tmp}/resultgen-test.XXXXXX")
+bg_pid=""
+bg_step() {
+	local name=$1
+	shift
+	# In a process group of its own, so that an interrupted run stops
+	# it whole (with-minio.sh then stops its server).
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	setsid bash -c 'start=$SECONDS status=0
+		"${@:2}" >"$1.out" 2>&1 </dev/null || status=$?
+		printf "%d %d\n" "$status" $((SECONDS - start)) >"$1.rc"' _ "$bg_dir/$name" "$@" &
+	bg_pid=$!
+}
+bg_wait() {
+	local name=$1 status=1 secs=0
+	printf '\n== %s (ran beside the steps above)\n' "$name"
+	wait "$bg_pid"
+	bg_pid=""
+	cat "$bg_dir/$name.out"
+	read -r status secs <"$bg_dir/$name.rc" || true
+	if ((status == 0)); then
+		summary+=("$(printf 'ok    %-8s %4ds (in the background)' "$name" "$secs")")
+	else
+		failed=$((failed + 1))
+		summary+=("$(printf 'FAIL  %-8s %4ds (in the background)' "$name" "$secs")")
+	fi
+}
+stop_bg() {
+	if [[ -n "$bg_pid" ]] && kill -0 "$bg_pid" 2>/dev/null; then
+		kill -TERM -- "-$bg_pid" 2>/dev/null || true
+		wait "$bg_pid" 2>/dev/null || true
+	fi
+	rm -rf "$bg_dir"
+}
+trap 'stop_minio_build; stop_bg' EXIT
+
 step vet vet
 step check "$MAKE" --no-print-directory check
+# With MinIO already built, the s3 step runs from here on, beside unit,
+# sweeps and fuzz: its tests wait on servers, leases and processes they
+# kill more than they compute, so the two halves overlap.
+s3_early=""
+if [[ -n "$s3" && -z "$minio_pid" ]]; then
+	s3_early=1
+	# shellcheck disable=SC2086 # one package per word
+	bg_step s3 env RESULTGEN_MINIO_BUILD=no "$ROOT/scripts/with-minio.sh" "$GO" test -race -count=1 $s3
+fi
 if [[ -n "$unit" ]]; then
 	# shellcheck disable=SC2086 # one package per word
 	step unit gotest -race -count=1 $unit
@@ -149,7 +200,9 @@ prebuild() {
 	return "$status"
 }
 
-if [[ -n "$s3" ]]; then
+if [[ -n "$s3_early" ]]; then
+	bg_wait s3
+elif [[ -n "$s3" ]]; then
 	if [[ -n "$minio_pid" ]] && kill -0 "$minio_pid" 2>/dev/null; then
 		step prebuild prebuild
 	fi
