@@ -46,9 +46,18 @@ func emit(p *model.Package, format func([]byte) ([]byte, error)) ([]byte, error)
 	sorted := *p
 	sorted.Funcs = byName(p.Funcs)
 	p = &sorted
-	n := (len(p.Funcs) + emitChunk - 1) / emitChunk
+	// piece 0 is the head: the header, package clause and imports (its
+	// head, formatted last, with every piece's imports) and the package's
+	// declaration (text); piece i > 0 is the i-th chunk of functions.
+	// Formatting the package's declaration (a line per unit, changed by
+	// every edit) with the other pieces rather than after them, with the
+	// first chunk of functions, is a fast path for P6 of make bench: on a
+	// regeneration, emit took 428 ms, now 169 ms (medians of 6, alternating,
+	// load average 7; a first generation's 538 and 516 ms are within noise).
+	n := 1 + (len(p.Funcs)+emitChunk-1)/emitChunk
 	type piece struct {
-		text    []byte            // piece 0: unformatted, importsHere for its import block; others: formatted declarations
+		head    []byte            // piece 0: unformatted up to its import block
+		text    []byte            // formatted declarations
 		imports map[string]string // import path: its line in the import block
 		names   map[string]importDef
 		err     error
@@ -68,7 +77,11 @@ func emit(p *model.Package, format func([]byte) ([]byte, error)) ([]byte, error)
 					pc.panic = r
 				}
 			}()
-			f, e := build(p, i == 0, p.Funcs[i*emitChunk:min((i+1)*emitChunk, len(p.Funcs))])
+			var fns []*model.Func
+			if i > 0 {
+				fns = p.Funcs[(i-1)*emitChunk : min(i*emitChunk, len(p.Funcs))]
+			}
+			f, e := build(p, i == 0, fns)
 			pc.names = e.named
 			f.NoFormat = true
 			var buf bytes.Buffer
@@ -77,9 +90,14 @@ func emit(p *model.Package, format func([]byte) ([]byte, error)) ([]byte, error)
 			}
 			var body []byte
 			pc.imports, body, pc.err = splitImports(buf.Bytes(), i == 0)
-			if pc.err != nil || i == 0 {
-				pc.text = body
+			if pc.err != nil {
 				return
+			}
+			if i == 0 {
+				pc.head, body, _ = bytes.Cut(body, []byte(importsHere))
+				if len(bytes.TrimSpace(body)) == 0 {
+					return
+				}
 			}
 			clause := []byte("package " + p.Name + "\n\n")
 			b, err := format(append(slices.Clip(clause), body...))
@@ -120,9 +138,8 @@ func emit(p *model.Package, format func([]byte) ([]byte, error)) ([]byte, error)
 		}
 		return buf.Bytes(), nil
 	}
-	// piece 0, with every piece's imports
-	before, after, _ := bytes.Cut(pieces[0].text, []byte(importsHere))
-	head := bytes.NewBuffer(slices.Clip(before))
+	// piece 0's head, with every piece's imports
+	head := bytes.NewBuffer(slices.Clip(pieces[0].head))
 	paths := slices.Sorted(maps.Keys(imports))
 	switch len(paths) {
 	case 0:
@@ -135,15 +152,15 @@ func emit(p *model.Package, format func([]byte) ([]byte, error)) ([]byte, error)
 		}
 		head.WriteString(")\n\n")
 	}
-	head.Write(after)
 	first, err := format(head.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("render %s: format: %w\n%s", p.GenFile, err, head.Bytes())
 	}
-	out := make([][]byte, n)
-	out[0] = first
-	for i := 1; i < n; i++ {
-		out[i] = pieces[i].text
+	out := [][]byte{first}
+	for _, pc := range pieces {
+		if len(pc.text) > 0 {
+			out = append(out, pc.text)
+		}
 	}
 	return bytes.Join(out, []byte("\n")), nil
 }
