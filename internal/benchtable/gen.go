@@ -219,7 +219,7 @@ func generateRows(dir string) ([]row, []string) {
 		{name: "P6 generate 1,000 functions", goal: "<=2x", base: cell(vs, dur), rg: cell(gs, dur), ratio: q, pass: q <= 2,
 			note: "after a code edit of one function, result_gen.go in place, the format cache warm (default settings); baseline `go vet` after the same edit, of the package's own sources (result_gen.go set aside); " + cpuNote(vcpu, gcpu)},
 		{name: "P6 first generation, cold cache", goal: "<=2x", base: cell(cvs, dur), rg: cell(cs, dur), ratio: cq, pass: cq <= 2,
-			note: "no result_gen.go and an empty format cache: every piece is formatted (profile of the generator's own CPU: formatting 56%, with fmtcache.Format's printer 41% and its parse of jennifer's text most of the rest; jennifer building and rendering 24%; loading and analysis 5%; besides, go list -deps and -export, run together, about 50 ms); " + cpuNote(cvcpu, ccpu)},
+			note: "no result_gen.go and an empty format cache: every piece is formatted (profile of the generator's own CPU: go/format.Source about 60%, jennifer's building and rendering about a quarter, loading and analysis 5%; besides, go list -deps and -export, run together, about 50 ms); " + cpuNote(cvcpu, ccpu)},
 		{name: "P6 peak RSS", goal: "report", base: cell(vr, mib), rg: cell(gr, mib), ratio: median(gr) / median(vr), pass: true},
 		{name: "P6 no-op re-run (files written)", goal: "0 files", base: "", rg: dur(float64(noop.NS)), allocs: fmt.Sprintf("%d files", len(written)), pass: len(written) == 0},
 	}, []string{"P6: a synthetic package in a temporary module (replace => this repository); peak RSS is the largest of each command's process tree (wait4); the format cache of the generator runs is a folder of this run (RESULTGEN_FORMAT_CACHE)."}
