@@ -220,7 +220,8 @@ type judger struct {
 	buf []byte
 }
 
-// read reads the file at path into w's buffer.
+// read reads the file at path into w's buffer, grown to the file's size
+// when it is smaller.
 func (w *judger) read(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -228,6 +229,9 @@ func (w *judger) read(path string) ([]byte, error) {
 	}
 	defer f.Close()
 	b := w.buf[:0]
+	if fi, err := f.Stat(); err == nil && int64(cap(b)) <= fi.Size() && fi.Size() < 1<<30 {
+		b = make([]byte, 0, fi.Size()+512) // room to see the end in the same read, as os.ReadFile
+	}
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
