@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -202,24 +203,62 @@ func judgeAll(files []*sourceFile) {
 	next := atomic.Int64{}
 	for range min(goruntime.GOMAXPROCS(0), len(files)) {
 		wg.Go(func() {
+			w := &judger{} // one per worker: its memory serves file after file
 			for i := int(next.Add(1) - 1); i < len(files); i = int(next.Add(1) - 1) {
-				files[i].judge()
+				files[i].judge(w)
 			}
 		})
 	}
 	wg.Wait()
 }
 
+// judger is a worker's memory for judging files one after another: P7's
+// check of 50 files allocated 2.1 MB (a fresh process's collector assisted
+// in it); reusing the file buffer and the scanner's saves most of it.
+type judger struct {
+	sc  srcunit.Scanner
+	buf []byte
+}
+
+// read reads the file at path into w's buffer, grown to the file's size
+// when it is smaller.
+func (w *judger) read(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := w.buf[:0]
+	if fi, err := f.Stat(); err == nil && int64(cap(b)) <= fi.Size() && fi.Size() < 1<<30 {
+		b = make([]byte, 0, fi.Size()+512) // room to see the end in the same read, as os.ReadFile
+	}
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := f.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			w.buf = b
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
 // judge reads and scans sf and sets the changed of each of its units.
-func (sf *sourceFile) judge() {
-	src, err := os.ReadFile(sf.path)
+func (sf *sourceFile) judge(w *judger) {
+	sc := &w.sc
+	src, err := w.read(sf.path)
 	if err != nil {
 		for _, u := range sf.units {
 			u.changed = fmt.Sprintf("%s: %v", sf.name, err)
 		}
 		return
 	}
-	ds := srcunit.Decls(src)
+	ds := sc.Decls(src)
 	decls := make(map[string]srcunit.Decl, len(ds))
 	for _, d := range ds {
 		decls[d.Kind+" "+d.Name] = d
@@ -242,7 +281,7 @@ func (sf *sourceFile) judge() {
 		switch {
 		case !ok:
 			u.changed = fmt.Sprintf("%s: %s %s is gone", sf.name, u.kind, u.name)
-		case d.Hash(u.name, src) != u.hash:
+		case sc.Hash(d, u.name, src) != u.hash:
 			u.changed = fmt.Sprintf("%s: %s %s changed", sf.name, u.kind, u.name)
 		}
 	}

@@ -383,17 +383,17 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 		putDone chan struct{}
 	)
 	sp := &spill{b: append(make([]byte, 0, len(head)+1024), head...), max: len(head) + smallMax + frame.tsize()}
-	sp.start = func(first []byte) *io.PipeWriter {
-		pr, pw := io.Pipe()
+	sp.start = func(first []byte) *handoff {
+		body := newHandoff(first)
 		putDone = make(chan struct{})
 		sopts := opts
 		sopts.Size = -1
 		go func() {
 			defer close(putDone)
-			perr = st.Put(ctx, key, io.MultiReader(bytes.NewReader(first), pr), sopts)
-			pr.CloseWithError(errWriteAborted) // unblocks the encoder when Put stopped early
+			perr = st.Put(ctx, key, body, sopts)
+			body.closeRead(errWriteAborted) // unblocks the encoder when Put stopped early
 		}()
-		return pw
+		return body
 	}
 	hw := &hashWriter{w: sp, h: newDigest(Version)}
 	encErr := encodeSafe(ser, hw, v)
@@ -412,11 +412,7 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 		opts.Size = int64(len(sp.b))
 		perr = st.Put(ctx, key, bytes.NewReader(sp.b), opts)
 	} else {
-		if encErr != nil {
-			sp.pw.CloseWithError(encErr)
-		} else {
-			sp.pw.Close()
-		}
+		sp.pw.closeWrite(encErr)
 		<-putDone
 		if encErr != nil && hw.werr == nil { // the serializer failed, not the store
 			return Meta{}, fmt.Errorf("record %q: encode with %s: %w", storage.ShortKey(key), spec.String(), encErr)
@@ -435,12 +431,12 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 }
 
 // spill holds a record's bytes up to max, then starts the streaming Put
-// (start, given the bytes so far) and writes the rest to its pipe.
+// (start, given the bytes so far) and writes the rest to its body.
 type spill struct {
 	b     []byte
 	max   int
-	start func(first []byte) *io.PipeWriter
-	pw    *io.PipeWriter // nil until spilled
+	start func(first []byte) *handoff
+	pw    *handoff // nil until spilled
 }
 
 func (s *spill) Write(p []byte) (int, error) {

@@ -346,3 +346,33 @@ func goroot(t testing.TB) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// A Scanner reused file after file (the runtime's stale-code check keeps
+// one per worker) finds the units and hashes Decls and Decl.Hash find,
+// whatever the files before it left in its memory.
+func TestScannerReuse(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(goroot(t), "src", "strings", "*.go"))
+	if err != nil || len(files) == 0 {
+		t.Skip("no standard library sources")
+	}
+	var sc Scanner
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := Decls(src)
+		got := sc.Decls(src)
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d units, want %d", f, len(got), len(want))
+		}
+		for i := range want {
+			if got[i].Kind != want[i].Kind || got[i].Name != want[i].Name {
+				t.Fatalf("%s: unit %d is %s %s, want %s %s", f, i, got[i].Kind, got[i].Name, want[i].Kind, want[i].Name)
+			}
+			if h, w := sc.Hash(got[i], got[i].Name, src), Hash(want[i].Name, want[i].Text(src)); h != w {
+				t.Fatalf("%s: %s %s: hash %s, want %s", f, want[i].Kind, want[i].Name, h, w)
+			}
+		}
+	}
+}

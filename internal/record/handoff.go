@@ -1,0 +1,147 @@
+package record
+
+import (
+	"io"
+	"sync"
+)
+
+// handoff is Write's streaming body for a store's Put, in place of an
+// io.Pipe: first (the bytes encoded before the spill), then each slice the
+// encoder writes. Read copies as a pipe does; WriteTo (storage.Handoff,
+// which storage.Local's Put uses) gives each slice to the destination as
+// it is, so the payload is not copied into a buffer on its way to the file.
+// Serves P4 write (256 MiB): perf showed that copy (io.Pipe into Put's
+// 256 KiB buffer) as 4.5% of the writing process's CPU samples; without
+// it a write-rg process took 270 ms instead of 306 ms (medians of 8,
+// alternating, load 2.5) and 54 ms less CPU.
+//
+// As with a pipe, Write returns only when the reader is done with p (the
+// caller's memory is never kept), and a reader that stops (closeRead)
+// makes the writer's next Write fail.
+type handoff struct {
+	first  []byte
+	pieces chan []byte   // Write's p, to the reader
+	taken  chan int      // the reader's answer for a piece: how much of it it took
+	rdone  chan struct{} // closed when the reader stops
+	ronce  sync.Once
+	rerr   error // why the reader stopped; set before rdone closes
+	werr   error // why the writer stopped (nil: io.EOF); set before pieces closes
+	wonce  sync.Once
+
+	cur []byte // Read's piece, what is left of it
+	off int    // how much of the piece Read took
+}
+
+func newHandoff(first []byte) *handoff {
+	return &handoff{first: first, pieces: make(chan []byte), taken: make(chan int), rdone: make(chan struct{})}
+}
+
+// Handoff marks h as a storage.Handoff.
+func (h *handoff) Handoff() {}
+
+// Write hands p to the reader and returns when the reader is done with it.
+func (h *handoff) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	select {
+	case h.pieces <- p:
+	case <-h.rdone:
+		return 0, h.rerr
+	}
+	n := <-h.taken // the reader answers every piece it received
+	if n < len(p) {
+		return n, h.rerr
+	}
+	return n, nil
+}
+
+// closeWrite ends the body: the reader sees err, or io.EOF when nil.
+func (h *handoff) closeWrite(err error) {
+	h.wonce.Do(func() {
+		h.werr = err
+		close(h.pieces)
+	})
+}
+
+// closeRead stops the reader: a Write waiting, or any later one, fails
+// with err.
+func (h *handoff) closeRead(err error) {
+	h.ronce.Do(func() {
+		h.rerr = err
+		if h.cur != nil { // a piece half read: its writer waits for the answer
+			h.taken <- h.off
+			h.cur = nil
+		}
+		close(h.rdone)
+	})
+}
+
+// piece makes the writer's next piece the current one; false at the end
+// of the body.
+func (h *handoff) piece() bool {
+	p, ok := <-h.pieces
+	if ok {
+		h.cur, h.off = p, 0
+	}
+	return ok
+}
+
+// end is the reader's error at the end of the body.
+func (h *handoff) end() error {
+	if h.werr != nil {
+		return h.werr
+	}
+	return io.EOF
+}
+
+func (h *handoff) Read(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	if len(h.first) > 0 {
+		n := copy(b, h.first)
+		h.first = h.first[n:]
+		return n, nil
+	}
+	if h.cur == nil && !h.piece() {
+		return 0, h.end()
+	}
+	n := copy(b, h.cur[h.off:])
+	h.off += n
+	if h.off == len(h.cur) {
+		h.cur = nil
+		h.taken <- h.off
+	}
+	return n, nil
+}
+
+// WriteTo writes the rest of the body to w, each piece as the writer gave
+// it.
+func (h *handoff) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	if len(h.first) > 0 {
+		n, err := w.Write(h.first)
+		total += int64(n)
+		h.first = h.first[n:]
+		if err != nil {
+			return total, err
+		}
+	}
+	for {
+		if h.cur == nil && !h.piece() {
+			if h.werr != nil {
+				return total, h.werr
+			}
+			return total, nil
+		}
+		n, err := w.Write(h.cur[h.off:])
+		total += int64(n)
+		h.off += n
+		if err != nil {
+			return total, err // closeRead answers the waiting writer
+		}
+		h.cur = nil
+		h.taken <- h.off
+	}
+}

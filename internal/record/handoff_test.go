@@ -1,0 +1,104 @@
+package record
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"testing"
+	"testing/iotest"
+)
+
+// writeAll writes pieces to h in a goroutine and closes it, returning the
+// Write errors on the channel.
+func writeAll(h *handoff, pieces [][]byte, closeErr error) chan error {
+	errs := make(chan error, 1)
+	go func() {
+		var first error
+		for _, p := range pieces {
+			if n, err := h.Write(p); err != nil || n != len(p) {
+				first = errors.Join(err, errors.New("short write"))
+				break
+			}
+		}
+		h.closeWrite(closeErr)
+		errs <- first
+	}()
+	return errs
+}
+
+// The body is first and then every piece, in order, whether read with
+// small reads (a store that reads, S3) or written out whole (WriteTo,
+// storage.Local); each Write returns only once its piece was taken.
+func TestHandoffBody(t *testing.T) {
+	pieces := [][]byte{[]byte("hello, "), bytes.Repeat([]byte("x"), 100000), {}, []byte("end")}
+	want := append([]byte("HEAD:"), bytes.Join(pieces, nil)...)
+	t.Run("read", func(t *testing.T) {
+		h := newHandoff([]byte("HEAD:"))
+		errs := writeAll(h, pieces, nil)
+		got, err := io.ReadAll(iotest.OneByteReader(struct{ io.Reader }{h}))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("read %d bytes, %v; want %d", len(got), err, len(want))
+		}
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("write to", func(t *testing.T) {
+		h := newHandoff([]byte("HEAD:"))
+		errs := writeAll(h, pieces, nil)
+		var b bytes.Buffer
+		// a Read first, then WriteTo takes the rest of the piece
+		p := make([]byte, 3)
+		if n, err := h.Read(p); n != 3 || err != nil {
+			t.Fatal(n, err)
+		}
+		b.Write(p)
+		if _, err := h.WriteTo(&b); err != nil || !bytes.Equal(b.Bytes(), want) {
+			t.Fatalf("wrote %d bytes, %v; want %d", b.Len(), err, len(want))
+		}
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("writer fails", func(t *testing.T) {
+		h := newHandoff(nil)
+		boom := errors.New("encoder failed")
+		writeAll(h, pieces[:1], boom)
+		if _, err := io.ReadAll(h); !errors.Is(err, boom) {
+			t.Fatalf("read: %v, want the writer's error", err)
+		}
+	})
+}
+
+// A store that stops (its file write fails, or it returns early) makes
+// the writer's waiting and later Writes fail rather than hang.
+func TestHandoffReaderStops(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		read func(h *handoff) error
+	}{
+		{"write to fails", func(h *handoff) error {
+			_, err := h.WriteTo(failingWriter{})
+			return err
+		}},
+		{"half a piece read", func(h *handoff) error {
+			_, err := h.Read(make([]byte, 10))
+			return err
+		}},
+		{"nothing read", func(*handoff) error { return nil }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHandoff(nil)
+			errs := writeAll(h, [][]byte{bytes.Repeat([]byte("y"), 1000), []byte("more")}, nil)
+			_ = tc.read(h)
+			h.closeRead(errWriteAborted)
+			if err := <-errs; !errors.Is(err, errWriteAborted) {
+				t.Fatalf("writer: %v, want errWriteAborted", err)
+			}
+		})
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write(p []byte) (int, error) { return len(p) / 2, errors.New("disk full") }
