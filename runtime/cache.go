@@ -3,9 +3,10 @@ package runtime
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"sync"
 	"time"
 
@@ -66,27 +67,27 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 	}
 	// The hex SHA-256 of the policy's parts, in their sorted order; the
 	// parameters' own hashes (Manifest.Params) wait for withParams: a hit
-	// never needs them.
+	// never needs them. The key's preimage (each string as its uvarint
+	// length and bytes, as the encoder writes them) is built in one stack
+	// buffer and hashed by one sha256.Sum256: no pooled digest for it, and
+	// no interface write per length and per string. Serves P3 (both
+	// rows): taskKey went from 25% to NN% of BenchmarkWrapperHit1KiB/memory.
 	man := record.Manifest{KeyFrom: string(KeyCachePolicy), Policy: kp.text}
-	kh := keyHashers.Get().(*keyHasher)
-	defer keyHashers.Put(kh)
-	kh.h.Reset()
-	e := &kh.e
-	e.w = kh.h
-	e.str("resultgen-cache-key/v1")
-	e.str(def.Func)
+	var pre [512]byte
+	buf := appendKeyStr(pre[:0], "resultgen-cache-key/v1")
+	buf = appendKeyStr(buf, def.Func)
 	for _, part := range kp.parts {
 		var v string
 		switch part {
 		case cachepolicy.Inputs:
-			h := kh.inputs(kp.excluded)
-			if inv.Inputs != nil {
-				if err := inv.Inputs(h); err != nil {
-					return "", false, record.Manifest{}, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
-				}
+			var hx [2 * sha256.Size]byte
+			if err := inputsSum(inv, kp.excluded, &hx); err != nil {
+				return "", false, record.Manifest{}, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
 			}
-			v = h.sum()
-			man.Inputs = v
+			man.Inputs = string(hx[:])
+			buf = appendKeyStr(buf, part)
+			buf = appendKeyBytes(buf, hx[:])
+			continue
 		case cachepolicy.TaskSource:
 			v = def.Source
 			man.Source, man.Units = def.Source, def.Units
@@ -109,10 +110,36 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, 
 		default:
 			continue
 		}
-		e.str(part)
-		e.str(v)
+		buf = appendKeyStr(buf, part)
+		buf = appendKeyStr(buf, v)
 	}
-	return hexString(kh.h.Sum(kh.sum[:0])), true, man, nil
+	sum := sha256.Sum256(buf)
+	return hexString(sum[:]), true, man, nil
+}
+
+// appendKeyStr appends s as the encoder writes a string: its uvarint
+// length, then its bytes.
+func appendKeyStr(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+func appendKeyBytes(b, s []byte) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// inputsSum hashes inv's inputs (leaving out exclude) with a pooled
+// Hasher and writes the hex SHA-256 into hx.
+func inputsSum[R any](inv Invocation[R], exclude map[string]bool, hx *[2 * sha256.Size]byte) error {
+	kh := keyHashers.Get().(*keyHasher)
+	defer keyHashers.Put(kh)
+	h := kh.inputs(exclude)
+	if inv.Inputs != nil {
+		if err := inv.Inputs(h); err != nil {
+			return err
+		}
+	}
+	hex.Encode(hx[:], h.h.Sum(kh.sum[:0]))
+	return nil
 }
 
 // withParams completes a cache policy's manifest with each parameter's own
@@ -132,11 +159,9 @@ func withParams[R any](inv Invocation[R], p plan, man record.Manifest) (record.M
 	return man, nil
 }
 
-// keyHasher is a pooled SHA-256 for policy keys, with the Hasher of the
-// inputs part: a P3 hit (through the generated wrapper) allocates neither.
+// keyHasher is a pooled Hasher for the inputs part of a policy key: a P3
+// hit (through the generated wrapper) allocates none.
 type keyHasher struct {
-	h   hash.Hash
-	e   encoder
 	sum [sha256.Size]byte
 	in  Hasher
 }
@@ -149,7 +174,7 @@ func (kh *keyHasher) inputs(exclude map[string]bool) *Hasher {
 	return &kh.in
 }
 
-var keyHashers = sync.Pool{New: func() any { return &keyHasher{h: sha256.New(), in: Hasher{h: sha256.New()}} }}
+var keyHashers = sync.Pool{New: func() any { return &keyHasher{in: Hasher{h: sha256.New()}} }}
 
 // keyPolicy is a parsed cache_policy, as keys use it. resolve parses it
 // once into the run's plan, which the engine or the calling flow run
@@ -322,7 +347,7 @@ func (s *slot) accept(refused *error) func(record.Meta) error {
 			*refused = err
 		case why != "":
 			err = errStale{why}
-		case m.Expired(s.e.now()):
+		case !m.Expires.IsZero() && m.Expired(s.e.now()): // no clock read for a record that never expires
 			err = errStale{"the record expired at " + m.Expires.UTC().Format(time.RFC3339)}
 		}
 		return err
