@@ -30,7 +30,7 @@ import (
 // Keys from 1 and 2 must pass storage.CheckKey on the task's store (the
 // key rules, and what the store itself can hold), here, before the body
 // runs: a key is never found wrong only when the result is written.
-func taskKey[R any](ctx context.Context, inv Invocation[R], cfg Config, p plan, fr *flowRun, tr *taskRun) (string, bool, record.Manifest, error) {
+func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan, fr *flowRun, tr *taskRun) (string, bool, record.Manifest, error) {
 	def := inv.Def
 	switch {
 	case inv.StorageKey != nil:
@@ -145,7 +145,7 @@ func inputsSum[R any](inv Invocation[R], exclude map[string]bool, hx *[2 * sha25
 // withParams completes a cache policy's manifest with each parameter's own
 // hash (Manifest.Params), hashing the inputs again: taskKey leaves them out,
 // as a hit never needs them; a miss persists them (and explains with them).
-func withParams[R any](inv Invocation[R], p plan, man record.Manifest) (record.Manifest, error) {
+func withParams[R any](inv Invocation[R], p *plan, man record.Manifest) (record.Manifest, error) {
 	if p.policy == nil || man.Inputs == "" {
 		return man, nil
 	}
@@ -208,7 +208,7 @@ const (
 // may read and write there.
 type slot struct {
 	e    *Engine
-	p    plan
+	p    *plan // the run's plan (read only; often the memo's own)
 	def  *Def
 	task string // the task's name
 	key  string
