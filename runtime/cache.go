@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -138,7 +137,7 @@ func inputsSum[R any](inv Invocation[R], exclude map[string]bool, hx *[2 * sha25
 			return err
 		}
 	}
-	hex.Encode(hx[:], h.h.Sum(kh.sum[:0]))
+	hexSum(hx, h.h.Sum(kh.sum[:0]))
 	return nil
 }
 
