@@ -22,23 +22,37 @@ func Run[R any](ctx context.Context, inv Invocation[R]) *State[R] {
 		return &State[R]{name: StateFailed, err: errors.New("runtime: invocation without a Def"), runName: "?"}
 	}
 	e := engineFrom(ctx)
-	cfg := configOf(inv)
-	if e.err != nil {
-		return &State[R]{name: StateFailed, err: e.err, runName: runNameOf(inv.Def, &cfg)}
+	if inv.Def.Kind == KindFlow || e.err != nil || len(inv.Options) > 0 {
+		cfg := configOf(inv)
+		if e.err != nil {
+			return &State[R]{name: StateFailed, err: e.err, runName: runNameOf(inv.Def, &cfg)}
+		}
+		if err := checkDef[R](inv.Def); err != nil {
+			return &State[R]{name: StateFailed, err: err, runName: runNameOf(inv.Def, &cfg)}
+		}
+		if inv.Def.Kind == KindFlow {
+			return runFlow(ctx, e, inv, cfg)
+		}
+		return runTaskCfg(ctx, e, inv, &cfg)
 	}
+	// A task run without options runs under the Def's own settings, read
+	// in place rather than copied (runTask and resolve only read them).
+	// Serves P3's hit rows (generated State calls without WithOptions).
 	if err := checkDef[R](inv.Def); err != nil {
-		return &State[R]{name: StateFailed, err: err, runName: runNameOf(inv.Def, &cfg)}
+		return &State[R]{name: StateFailed, err: err, runName: runNameOf(inv.Def, &inv.Def.Config)}
 	}
-	if inv.Def.Kind == KindFlow {
-		return runFlow(ctx, e, inv, cfg)
-	}
+	return runTaskCfg(ctx, e, inv, &inv.Def.Config)
+}
+
+// runTaskCfg is Run for a task run under cfg (read only).
+func runTaskCfg[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg *Config) *State[R] {
 	fr := flowFrom(ctx)
 	if ctx.Err() != nil {
 		// Cancelled: open nothing (runTask fails on ctx.Err() first).
-		return runTask(ctx, e, inv, &cfg, fr, &plan{}, nil)
+		return runTask(ctx, e, inv, cfg, fr, &plan{}, nil)
 	}
-	p, err := e.resolvePlan(inv.Def, &cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
-	return runTask(ctx, e, inv, &cfg, fr, p, err)
+	p, err := e.resolvePlan(inv.Def, cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
+	return runTask(ctx, e, inv, cfg, fr, p, err)
 }
 
 // Call runs the invocation and returns its value, as Run(ctx,
