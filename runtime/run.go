@@ -236,8 +236,9 @@ func attempts[R any](ctx context.Context, log *runLog, retries int, delay time.D
 //
 // It stays at most 512 bytes, the largest size the Go allocator types by
 // the span's bitmap rather than by an object header: a hit's record.Meta is
-// its own allocation (only hits make it), and the slot points at the
-// memo's plan rather than copying it. Serves P3's hit rows: the frame was
+// not in it (a memory hit points at the record's own, see loadRef; other
+// hits allocate theirs), and the slot points at the memo's plan rather
+// than copying it. Serves P3's hit rows: the frame was
 // 896 bytes, its allocation 14% of BenchmarkWrapperHit1KiB/memory's time.
 type taskFrame[R any] struct {
 	st  State[R]
@@ -313,7 +314,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg *Conf
 		}
 	}
 	// cached finishes a hit: the value is in st.res.value already.
-	cached := func(m record.Meta) *State[R] {
+	cached := func(m *record.Meta) *State[R] {
 		if fr != nil {
 			fr.resumed.Add(1)
 		}
@@ -324,7 +325,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg *Conf
 		st.name = StateCached
 		st.why = "loaded the record at the key"
 		st.code = m.CodeVersion()
-		st.res.meta = ptrTo(m)
+		st.res.meta = m // read only: Result.Meta hands out clones
 		st.res.loaded, st.res.keep = p.inMemory, p.inMemory
 		if p.verify > 0 && def.Value {
 			verifyHit(tctx, log, sl, p.verify, st.res.value, inv.Body)
@@ -338,7 +339,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg *Conf
 	found := lookupAbsent
 	// lookup reads the record at the key; a hit ends the run Cached.
 	lookup := func() (*State[R], bool) {
-		l, m, why, err := load(tctx, sl, &st.res.value)
+		l, m, why, err := loadRef(tctx, sl, &st.res.value)
 		if err != nil {
 			return fail(err), true
 		}

@@ -94,13 +94,18 @@ type checkedRecord struct {
 
 // read judges the kept header (accept) and decodes the payload into rv,
 // as readWhole does after its checks.
-func (c *checkedRecord) read(key string, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (Meta, error) {
+// The Meta returned is c's own (shared, read only), or a zero one after a
+// decoding error, as decodePayload's.
+func (c *checkedRecord) read(key string, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (*Meta, error) {
 	if accept != nil {
 		if err := accept(c.meta); err != nil {
-			return c.meta, err
+			return &c.meta, err
 		}
 	}
-	return decodePayload(key, c.meta, c.payload, ser, rv, true)
+	if err := decodeInto(key, &c.meta, c.payload, ser, rv, true); err != nil {
+		return new(Meta), err
+	}
+	return &c.meta, nil
 }
 
 // HeaderCache keeps the last binary header a reader parsed, with its Meta,
@@ -146,17 +151,26 @@ const borrowMax = 8 << 10
 // literal), replacing it only with a fully decoded value. shared: see
 // readWhole.
 func decodePayload(key string, meta Meta, payload []byte, ser serializer.Serializer, rv reflect.Value, shared bool) (Meta, error) {
+	if err := decodeInto(key, &meta, payload, ser, rv, shared); err != nil {
+		return Meta{}, err
+	}
+	return meta, nil
+}
+
+// decodeInto is decodePayload with the record's Meta by pointer (read
+// only), returning only the error.
+func decodeInto(key string, meta *Meta, payload []byte, ser serializer.Serializer, rv reflect.Value, shared bool) error {
 	if meta.Literal != nil {
 		if err := setLiteral(rv.Elem(), *meta.Literal); err != nil {
-			return Meta{}, fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
+			return fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
 		}
-		return meta, nil
+		return nil
 	}
 	s := ser
 	if s == nil || !s.Spec().Equal(*meta.Serializer) {
 		var err error
 		if s, err = serializer.New(*meta.Serializer); err != nil {
-			return Meta{}, fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
+			return fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
 		}
 	}
 	var in *serializer.Verified
@@ -167,10 +181,10 @@ func decodePayload(key string, meta Meta, payload []byte, ser serializer.Seriali
 	}
 	fresh := reflect.New(rv.Elem().Type())
 	if err := decodeSafe(s, in, fresh.Interface()); err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w: %s into %s: %w", storage.ShortKey(key), ErrDecode, meta.Serializer.String(), rv.Elem().Type(), err)
+		return fmt.Errorf("record %q: %w: %s into %s: %w", storage.ShortKey(key), ErrDecode, meta.Serializer.String(), rv.Elem().Type(), err)
 	}
 	rv.Elem().Set(fresh.Elem())
-	return meta, nil
+	return nil
 }
 
 // readInMemory reads a record held whole in b: in place by readWhole when
