@@ -72,6 +72,11 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 	// no interface write per length and per string. Serves P3 (both
 	// rows): taskKey went from 25% to NN% of BenchmarkWrapperHit1KiB/memory.
 	man := record.Manifest{KeyFrom: string(KeyCachePolicy), Policy: kp.text}
+	// out holds the key's hex, then the inputs' (when hashed): one string
+	// for both, the key and Manifest.Inputs its two halves (one allocation
+	// a hit rather than two).
+	var out [4 * sha256.Size]byte
+	var hx *[2 * sha256.Size]byte // the inputs' hex in out, once hashed
 	var pre [512]byte
 	buf := appendKeyStr(pre[:0], "resultgen-cache-key/v1")
 	buf = appendKeyStr(buf, def.Func)
@@ -79,11 +84,10 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 		var v string
 		switch part {
 		case cachepolicy.Inputs:
-			var hx [2 * sha256.Size]byte
-			if err := inputsSum(inv, kp.excluded, &hx); err != nil {
+			hx = (*[2 * sha256.Size]byte)(out[2*sha256.Size:])
+			if err := inputsSum(inv, kp.excluded, hx); err != nil {
 				return "", false, record.Manifest{}, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
 			}
-			man.Inputs = string(hx[:])
 			buf = appendKeyStr(buf, part)
 			buf = appendKeyBytes(buf, hx[:])
 			continue
@@ -113,7 +117,13 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 		buf = appendKeyStr(buf, v)
 	}
 	sum := sha256.Sum256(buf)
-	return hexString(sum[:]), true, man, nil
+	n := hexSum((*[2 * sha256.Size]byte)(out[:]), sum[:])
+	if hx == nil {
+		return string(out[:n]), true, man, nil
+	}
+	both := string(out[:])
+	man.Inputs = both[n:]
+	return both[:n], true, man, nil
 }
 
 // appendKeyStr appends s as the encoder writes a string: its uvarint
