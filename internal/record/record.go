@@ -734,10 +734,11 @@ func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser se
 
 // ReadCheckedRef is ReadCheckedInfo returning the Meta by pointer, never
 // nil. A record checked when it entered a store's memory (see
-// storage.MemoGetter) gives its kept Meta itself, shared by every read: a
-// caller must never modify it, nor hand it out but as a copy (Meta.Clone).
-// Serves P3's memory hit: no copy of the Meta, and no allocation of one
-// (the runtime keeps the pointer in the State).
+// storage.MemoGetter), or read again whole with hc (see HeaderCache),
+// gives its kept Meta itself, shared by every read: a caller must never
+// modify it, nor hand it out but as a copy (Meta.Clone). Serves P3's hits:
+// no copy of the Meta, and no allocation of one (the runtime keeps the
+// pointer in the State).
 func ReadCheckedRef(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(Meta) error, hc *HeaderCache) (*Meta, storage.Info, error) {
 	m, info, err := readCheckedRef(ctx, st, key, ser, v, accept, hc)
 	if m == nil {
@@ -768,12 +769,12 @@ func readCheckedRef(ctx context.Context, st storage.Storage, key string, ser ser
 			return m, info, err
 		}
 		m, err := readInMemory(ctx, st, key, b, true, memo, nil, ser, rv, accept)
-		return &m, info, err
+		return m, info, err
 	}
 	if wg, ok := st.(storage.WholeGetter); ok {
 		if b, info, ok := wg.GetWhole(ctx, key, wholeReadMax); ok {
 			m, err := readInMemory(ctx, st, key, b, false, nil, hc, ser, rv, accept)
-			return &m, info, err
+			return m, info, err
 		}
 	}
 	rc, err := st.Get(ctx, key)
@@ -797,7 +798,7 @@ func readCheckedRef(ctx context.Context, st storage.Storage, key string, ser ser
 		n, _ := io.ReadFull(rc, whole)
 		if int64(n) == info.Size {
 			m, err := readInMemory(ctx, st, key, whole[:n:n], false, nil, hc, ser, rv, accept)
-			return &m, info, err
+			return m, info, err
 		}
 		// Cut short, failed or longer than said: the record reader goes on
 		// with rc and reports what it finds.

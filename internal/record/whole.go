@@ -30,14 +30,14 @@ import (
 // the general path must not call it again. With a memo (b is then a
 // store's own memory, shared), a record found intact is kept there (see
 // checkedRecord).
-func readWhole(b []byte, key string, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error, shared bool, memo *storage.Memo, hc *HeaderCache) (m Meta, ok, accepted bool, err error) {
+func readWhole(b []byte, key string, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error, shared bool, memo *storage.Memo, hc *HeaderCache) (m *Meta, ok, accepted bool, err error) {
 	if len(b) < prefixSize || string(b[:len(magic)]) != magic {
-		return Meta{}, false, false, nil
+		return nil, false, false, nil
 	}
 	hlen, err := binaryHeaderLen(b[:prefixSize], key)
 	headerEnd := prefixSize + int64(hlen) + crcSize
 	if err != nil || headerEnd+trailerSize > int64(len(b)) {
-		return Meta{}, false, false, nil
+		return nil, false, false, nil
 	}
 	hb := b[prefixSize:headerEnd]
 	off := int64(len(b) - trailerSize)
@@ -51,15 +51,17 @@ func readWhole(b []byte, key string, ser serializer.Serializer, rv reflect.Value
 		// allocations), measured below HeaderCache.
 		if accept != nil {
 			if err := accept(e.meta); err != nil {
-				return e.meta, true, true, err
+				return &e.meta, true, true, err
 			}
 		}
 		sum := digestOf(e.meta.Version, payload)
 		if int64(len(payload)) != e.meta.Size || !bytes.Equal(sum[:], e.sum) {
-			return Meta{}, false, true, nil // the general path reports it
+			return nil, false, true, nil // the general path reports it
 		}
-		meta, err := decodePayload(key, e.meta, payload, ser, rv, shared)
-		return meta, true, true, err
+		if err := decodeInto(key, &e.meta, payload, ser, rv, shared); err != nil {
+			return new(Meta), true, true, err
+		}
+		return &e.meta, true, true, nil // shared, read only (see ReadCheckedRef)
 	}
 	var text string
 	if shared || len(b) <= borrowMax {
@@ -72,23 +74,23 @@ func readWhole(b []byte, key string, ser serializer.Serializer, rv reflect.Value
 	last := hc.last()
 	meta, err := checkBinaryHeader(b[:prefixSize], hb, text, key, hc)
 	if err != nil {
-		return Meta{}, false, false, nil
+		return nil, false, false, nil
 	}
 	// the header was the one hc kept (not parsed again): the same record
 	// read again, whose verified whole header and trailer hc keeps below
 	again := last != nil && hc.last() == last
 	if accept != nil {
 		if err := accept(meta); err != nil {
-			return meta, true, true, err
+			return &meta, true, true, err
 		}
 	}
 	t, err := parseTrailer(b[off:], key, off)
 	if err != nil || t.checkSize(key, off, int64(len(payload))) != nil {
-		return Meta{}, false, true, nil
+		return nil, false, true, nil
 	}
 	sum := digestOf(meta.Version, payload)
 	if t.checkSum(key, off, meta.Version, sum[:]) != nil || meta.applyTrailer(key, headerEnd, t) != nil {
-		return Meta{}, false, true, nil
+		return nil, false, true, nil
 	}
 	if memo != nil {
 		memo.Store(&checkedRecord{meta: meta, payload: payload})
@@ -97,7 +99,7 @@ func readWhole(b []byte, key string, ser serializer.Serializer, rv reflect.Value
 		hc.keepWhole(b[:headerEnd], b[off:], meta, t.sum)
 	}
 	meta, err = decodePayload(key, meta, payload, ser, rv, shared)
-	return meta, true, true, err
+	return &meta, true, true, err
 }
 
 // checkedRecord is an intact binary record held in a store's memory, as
@@ -262,7 +264,7 @@ func decodeInto(key string, meta *Meta, payload []byte, ser serializer.Serialize
 // and reports what is wrong. shared says b is a store's own memory (see
 // readWhole): the general path then reads the payload into a buffer of its
 // own rather than handing out slices of b.
-func readInMemory(ctx context.Context, st storage.Storage, key string, b []byte, shared bool, memo *storage.Memo, hc *HeaderCache, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (Meta, error) {
+func readInMemory(ctx context.Context, st storage.Storage, key string, b []byte, shared bool, memo *storage.Memo, hc *HeaderCache, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (*Meta, error) {
 	m, ok, accepted, err := readWhole(b, key, ser, rv, accept, shared, memo, hc)
 	if ok {
 		return m, err
@@ -274,5 +276,6 @@ func readInMemory(ctx context.Context, st storage.Storage, key string, b []byte,
 	if !shared {
 		src = &owned{Reader: bytes.NewReader(b), b: b}
 	}
-	return readOpened(ctx, st, key, src, int64(len(b)), ser, rv, accept)
+	m2, err := readOpened(ctx, st, key, src, int64(len(b)), ser, rv, accept)
+	return &m2, err
 }
