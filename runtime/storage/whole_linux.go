@@ -3,7 +3,9 @@ package storage
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -53,7 +55,7 @@ func readWhole(dir int, name string, max int64) ([]byte, Info, bool) {
 	var fd int
 	var err error
 	for {
-		if fd, err = unix.Openat2(dir, name, &how); !errors.Is(err, unix.EINTR) {
+		if fd, err = openBeneath(dir, name, &how); !errors.Is(err, unix.EINTR) {
 			break
 		}
 	}
@@ -82,4 +84,21 @@ func readWhole(dir int, name string, max int64) ([]byte, Info, bool) {
 		n += m
 	}
 	return b, Info{Size: st.Size, Modified: time.Unix(st.Mtim.Unix())}, true
+}
+
+// openBeneath is unix.Openat2 with the name's NUL-terminated copy on the
+// stack rather than on the heap (unix.BytePtrFromString), for names up to
+// MaxKeyLen bytes. Serves P3's local hit: one allocation fewer a read
+// (BenchmarkWrapperHit1KiB/local, 9 -> 8).
+func openBeneath(dir int, name string, how *unix.OpenHow) (int, error) {
+	var buf [MaxKeyLen + 1]byte
+	if len(name) >= len(buf) || strings.IndexByte(name, 0) >= 0 {
+		return unix.Openat2(dir, name, how)
+	}
+	copy(buf[:], name) // the byte after it is 0
+	fd, _, errno := unix.Syscall6(unix.SYS_OPENAT2, uintptr(dir), uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(how)), unsafe.Sizeof(*how), 0, 0)
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(fd), nil
 }
