@@ -2,6 +2,5 @@
 
 package runtime_test
 
-// raceEnabled: the race detector is on, which changes allocation counts
-// (sync.Pool drops some of what is put back).
+// raceEnabled is false: see race_on_test.go.
 const raceEnabled = false
