@@ -145,3 +145,33 @@ func BenchmarkWrapperHit1KiB(b *testing.B) {
 		})
 	}
 }
+
+// A cache hit of 1 KiB through the generated wrapper (P3 as a user's code
+// makes it) allocates what issue 21's floor work left: on memory the
+// wrapper's two closures, the run's frame, the key, the decoded value and
+// its decoding (7); on local storage also the file's bytes and the name
+// handed to openat2, less the shared header's Meta (9).
+func TestWrapperHitAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	ctx, _, _ := newEngine(t, nil)
+	for _, c := range []struct {
+		store string
+		call  func(context.Context, int) *runtime.State[string]
+		max   float64
+	}{{"memory", hits.PayloadTask.State, 7}, {"local", hits.LocalPayloadTask.State, 9}} {
+		if st := c.call(ctx, 1024); st.Err() != nil {
+			t.Fatal(st.Err())
+		}
+		allocs := testing.AllocsPerRun(50, func() {
+			st := c.call(ctx, 1024)
+			if v, err := st.Result(); err != nil || !st.IsCached() || len(v) != 1024 {
+				t.Fatalf("%s: not a hit of 1 KiB: %s, %d bytes, %v", c.store, st.CacheReason(), len(v), err)
+			}
+		})
+		if allocs > c.max {
+			t.Errorf("a 1 KiB hit on %s storage through the wrapper makes %v allocations, want at most %v", c.store, allocs, c.max)
+		}
+	}
+}

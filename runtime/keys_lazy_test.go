@@ -98,14 +98,14 @@ func TestLazyKeyAgreesWithEager(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := plan{name: "t", policy: kp} // as resolve makes it
-			key, reuse, man, err := taskKey(context.Background(), inv, cfg, p, fr, &tr)
+			key, reuse, man, err := taskKey(context.Background(), inv, &cfg, &p, fr, &tr)
 			if err != nil || !reuse {
 				t.Fatalf("%q: %v, reuse %v", policy, err, reuse)
 			}
 			if man.Params != nil {
 				t.Errorf("%q: a lookup's manifest has parameter hashes", policy)
 			}
-			if man, err = withParams(inv, p, man); err != nil {
+			if man, err = withParams(inv, &p, man); err != nil {
 				t.Fatal(err)
 			}
 			wantKey, wantMan := eagerKey(t, inv, cfg, fr, &tr)
@@ -135,7 +135,7 @@ func TestPolicyKeyAllocations(t *testing.T) {
 	}
 	p := plan{name: "t", policy: kp}
 	allocs := testing.AllocsPerRun(100, func() {
-		if _, _, _, err := taskKey(context.Background(), inv, Config{}, p, flow, &tr); err != nil {
+		if _, _, _, err := taskKey(context.Background(), inv, &Config{}, &p, flow, &tr); err != nil {
 			t.Fatal(err)
 		}
 	})

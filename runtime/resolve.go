@@ -285,6 +285,18 @@ type plan struct {
 	headers *record.HeaderCache
 }
 
+// resolvePlan is resolve that returns the remembered plan itself (read
+// only) when there is one, rather than a copy: a task run's slot points at
+// it, which keeps the run's frame (runTask's one allocation) small. Serves
+// P3's hit rows: see taskFrame.
+func (e *Engine) resolvePlan(def *Def, cfg *Config, parent *flowRun, hasStorageKey, hasCacheKey bool) (*plan, error) {
+	if p := e.memo(parent).hit(def, cfg, hasStorageKey, hasCacheKey); p != nil {
+		return p, nil
+	}
+	p, err := e.resolve(def, cfg, parent, hasStorageKey, hasCacheKey)
+	return &p, err
+}
+
 // memo is where the plans of runs called from parent (nil outside flows)
 // are remembered.
 func (e *Engine) memo(parent *flowRun) *planMemo {

@@ -22,22 +22,37 @@ func Run[R any](ctx context.Context, inv Invocation[R]) *State[R] {
 		return &State[R]{name: StateFailed, err: errors.New("runtime: invocation without a Def"), runName: "?"}
 	}
 	e := engineFrom(ctx)
-	cfg := configOf(inv)
-	if e.err != nil {
-		return &State[R]{name: StateFailed, err: e.err, runName: runNameOf(inv.Def, &cfg)}
+	if inv.Def.Kind == KindFlow || e.err != nil || len(inv.Options) > 0 {
+		cfg := configOf(inv)
+		if e.err != nil {
+			return &State[R]{name: StateFailed, err: e.err, runName: runNameOf(inv.Def, &cfg)}
+		}
+		if err := checkDef[R](inv.Def); err != nil {
+			return &State[R]{name: StateFailed, err: err, runName: runNameOf(inv.Def, &cfg)}
+		}
+		if inv.Def.Kind == KindFlow {
+			return runFlow(ctx, e, inv, cfg)
+		}
+		return runTaskCfg(ctx, e, inv, &cfg)
 	}
+	// A task run without options runs under the Def's own settings, read
+	// in place rather than copied (runTask and resolve only read them).
+	// Serves P3's hit rows (generated State calls without WithOptions):
+	// configOf's copy was about 200 instructions a hit (callgrind).
 	if err := checkDef[R](inv.Def); err != nil {
-		return &State[R]{name: StateFailed, err: err, runName: runNameOf(inv.Def, &cfg)}
+		return &State[R]{name: StateFailed, err: err, runName: runNameOf(inv.Def, &inv.Def.Config)}
 	}
-	if inv.Def.Kind == KindFlow {
-		return runFlow(ctx, e, inv, cfg)
-	}
+	return runTaskCfg(ctx, e, inv, &inv.Def.Config)
+}
+
+// runTaskCfg is Run for a task run under cfg (read only).
+func runTaskCfg[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg *Config) *State[R] {
 	fr := flowFrom(ctx)
 	if ctx.Err() != nil {
 		// Cancelled: open nothing (runTask fails on ctx.Err() first).
-		return runTask(ctx, e, inv, cfg, fr, plan{}, nil)
+		return runTask(ctx, e, inv, cfg, fr, &plan{}, nil)
 	}
-	p, err := e.resolve(inv.Def, &cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
+	p, err := e.resolvePlan(inv.Def, cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
 	return runTask(ctx, e, inv, cfg, fr, p, err)
 }
 
@@ -68,13 +83,13 @@ func Call[R any](ctx context.Context, inv Invocation[R]) (R, error) {
 	cfg := configOf(inv)
 	if ctx.Err() != nil {
 		// Cancelled: open nothing (runTask fails on ctx.Err() first).
-		return runTask(ctx, e, inv, cfg, fr, plan{}, nil).Result()
+		return runTask(ctx, e, inv, &cfg, fr, &plan{}, nil).Result()
 	}
-	p, err := e.resolve(inv.Def, &cfg, fr, hasSK, hasCK)
-	if err != nil || !unpersisted(&p, &cfg) {
-		return runTask(ctx, e, inv, cfg, fr, p, err).Result()
+	p, err := e.resolvePlan(inv.Def, &cfg, fr, hasSK, hasCK)
+	if err != nil || !unpersisted(p, &cfg) {
+		return runTask(ctx, e, inv, &cfg, fr, p, err).Result()
 	}
-	return callUnpersisted(ctx, e, inv, &cfg, fr, &p)
+	return callUnpersisted(ctx, e, inv, &cfg, fr, p)
 }
 
 // unpersisted reports whether a task run resolved to p under cfg persists
@@ -219,22 +234,29 @@ func attempts[R any](ctx context.Context, log *runLog, retries int, delay time.D
 // taskFrame holds what one task run needs in a single allocation: its
 // State (returned), the body's context with its taskRun (read by
 // TaskRunFrom) and the calling flow run's info.
+//
+// It stays at most 512 bytes, the largest size the Go allocator types by
+// the span's bitmap rather than by an object header: a hit's record.Meta is
+// not in it (a memory hit points at the record's own, see loadRef; other
+// hits allocate theirs), and the slot points at the memo's plan rather
+// than copying it. Serves P3's hit rows: the frame was 896 bytes, its
+// allocation 14% of BenchmarkWrapperHit1KiB/memory's time (pprof); 488
+// bytes now, and the hit 26.8k -> 24.3k instructions (callgrind).
 type taskFrame[R any] struct {
-	st   State[R]
-	ctx  taskCtx
-	fi   FlowRunInfo // the calling flow run, as the task run started
-	sl   slot        // where a persisted result is kept
-	meta record.Meta // the record's, once loaded
+	st  State[R]
+	ctx taskCtx
+	fi  FlowRunInfo // the calling flow run, as the task run started
+	sl  slot        // where a persisted result is kept
 }
 
 // runTask runs a task under cfg, called from fr (nil outside flows), with
 // p and err what e.resolve returned for it.
-func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Config, fr *flowRun, p plan, err error) *State[R] {
+func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg *Config, fr *flowRun, p *plan, err error) *State[R] {
 	def := inv.Def
-	taskName := runNameOf(def, &cfg)
+	taskName := runNameOf(def, cfg)
 	f := &taskFrame[R]{}
 	tr, st := &f.ctx.run, &f.st
-	tr.init(taskName, taskNumber(e, fr, &p, taskName))
+	tr.init(taskName, taskNumber(e, fr, p, taskName))
 	st.taskRun = tr
 	st.res.run, st.res.hasValue, st.res.loaded, st.res.keep = tr, def.Value, true, true
 	log := &runLog{log: e.logger, kind: "task", name: taskName, task: tr} // stays on the stack
@@ -289,12 +311,12 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			inputs = stepInputs(inv, manifest)
 			sl.vet = func(m record.Meta) string { return fr.vetStep(m, def, inputs) }
 		}
-		if fr != nil && fr.ahead != nil && def.Value && reuse && !p.refresh && runFree(inv, &p) && fr.ahead.covers(p.store) {
+		if fr != nil && fr.ahead != nil && def.Value && reuse && !p.refresh && runFree(inv, p) && fr.ahead.covers(p.store) {
 			sl.ahead = fr.ahead
 		}
 	}
 	// cached finishes a hit: the value is in st.res.value already.
-	cached := func(m record.Meta) *State[R] {
+	cached := func(m *record.Meta) *State[R] {
 		if fr != nil {
 			fr.resumed.Add(1)
 		}
@@ -305,8 +327,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		st.name = StateCached
 		st.why = "loaded the record at the key"
 		st.code = m.CodeVersion()
-		f.meta = m
-		st.res.meta = &f.meta
+		st.res.meta = m // read only: Result.Meta hands out clones
 		st.res.loaded, st.res.keep = p.inMemory, p.inMemory
 		if p.verify > 0 && def.Value {
 			verifyHit(tctx, log, sl, p.verify, st.res.value, inv.Body)
@@ -320,7 +341,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	found := lookupAbsent
 	// lookup reads the record at the key; a hit ends the run Cached.
 	lookup := func() (*State[R], bool) {
-		l, m, why, err := load(tctx, sl, &st.res.value)
+		l, m, why, err := loadRef(tctx, sl, &st.res.value)
 		if err != nil {
 			return fail(err), true
 		}
@@ -541,7 +562,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			return fail(fmt.Errorf("flow %s: run id %q: hash the parameters: %w", p.name, cfg.RunID, fr.inputErr))
 		}
 		key := RunKey(p.name, cfg.RunID)
-		sl = &slot{e: e, p: p, def: def, task: p.name, key: key, want: typeOf[R](def), vet: vetRunRecord}
+		sl = &slot{e: e, p: &p, def: def, task: p.name, key: key, want: typeOf[R](def), vet: vetRunRecord}
 		st.res.key, st.res.want, st.res.persisted = key, &sl.want, true
 		if !p.persist {
 			st.reason = "run id " + cfg.RunID + ": a named run keeps its result (" + p.reason + ")"
@@ -651,7 +672,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			Created: e.now().UTC(),
 			Labels:  map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name, "flow_name": fr.flowName},
 		}
-		sl := &slot{e: e, p: p, def: def, task: p.name, key: key, want: typeOf[R](def)}
+		sl := &slot{e: e, p: &p, def: def, task: p.name, key: key, want: typeOf[R](def)}
 		st.res.want = &sl.want
 		v, meta, err = persist(ctx, sl, v, false, meta)
 		if err != nil {

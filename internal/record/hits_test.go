@@ -60,3 +60,52 @@ func TestHeaderCacheChecksEveryRead(t *testing.T) {
 		t.Fatalf("read of a damaged payload behind a kept header: %v, want ErrChecksum", err)
 	}
 }
+
+// A record read again and again is served by the HeaderCache's whole-record
+// entry (its head and trailer byte for byte the same) with the Meta of a
+// full read, and its payload is still checked on every read: a flipped
+// byte or a byte cut out of it, behind the same head and trailer, is found.
+func TestHeaderCacheWholeRecordChecksPayload(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := storage.NewLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hc record.HeaderCache
+	value := []byte("a value read again and again")
+	if _, err := record.Write(ctx, st, "k", record.Meta{Task: "t"}, nil, value, storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var first record.Meta
+	for i := range 4 { // the third and fourth reads take the whole-record entry
+		var v []byte
+		m, _, err := record.ReadCheckedInfo(ctx, st, "k", nil, &v, nil, &hc)
+		if err != nil || !bytes.Equal(v, value) {
+			t.Fatalf("read %d: %q, %v", i+1, v, err)
+		}
+		if i == 0 {
+			first = m
+		} else if m.Checksum != first.Checksum || m.Size != first.Size || m.Task != "t" || m.Checksum == "" {
+			t.Fatalf("read %d: Meta %+v, the first read's %+v", i+1, m, first)
+		}
+	}
+	file := filepath.Join(dir, "k")
+	good, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(good, value)
+	flipped := bytes.Clone(good)
+	flipped[i+3] ^= 0x01
+	cut := append(bytes.Clone(good[:i+3]), good[i+4:]...)
+	for name, b := range map[string][]byte{"a flipped payload byte": flipped, "a payload byte cut out": cut} {
+		if err := os.WriteFile(file, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var v []byte
+		if _, _, err := record.ReadCheckedInfo(ctx, st, "k", nil, &v, nil, &hc); !errors.Is(err, record.ErrCorrupt) || v != nil {
+			t.Errorf("%s behind a kept head and trailer: %q, %v, want ErrCorrupt and nothing decoded", name, v, err)
+		}
+	}
+}

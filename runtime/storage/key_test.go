@@ -121,3 +121,17 @@ func TestValidateKeyAllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// A key plainKey accepts without checkPath is one the full rules accept,
+// and ValidateKey still refuses what plainKey passes on.
+func TestPlainKeyAgreesWithRules(t *testing.T) {
+	for _, key := range []string{"a", "0", "abc123", strings.Repeat("f", 64), strings.Repeat("z", MaxSegmentLen),
+		strings.Repeat("a", MaxSegmentLen+1), "", "A", "a.b", ".locks", "a/b", "a-b", "a\x00", "é"} {
+		if plainKey(key) && checkPathSplit(key, false) != nil {
+			t.Errorf("plainKey(%q) is true, but the rules refuse it", key)
+		}
+		if (ValidateKey(key) == nil) != (key != "" && checkPathSplit(key, false) == nil) {
+			t.Errorf("ValidateKey(%q) = %v, the rules say %v", key, ValidateKey(key), checkPathSplit(key, false))
+		}
+	}
+}
