@@ -18,6 +18,7 @@ func FuzzDecls(f *testing.F) {
 		"package p\nvar",
 		"package p\nfunc ((x)) m() {}\nfunc ()",
 		"package p\n/* unterminated",
+		"package p\nfunc (func() A) A() {}\nfunc (x pkg.T) M() {}\nfunc (a, b T) N() {}\nfunc (r [2]T) O() {}\nfunc (r T[K]) P() {}\nfunc (r T[K]U) Q() {}\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -362,29 +362,48 @@ func funcDecl(src []byte, toks []tok, i int) (Decl, int) {
 	recv := ""
 	if j < len(toks) && toks[j].t == token.LPAREN {
 		// the receiver: its base type is the last identifier outside
-		// brackets ((T), (*T), (r T), (r *T[K, V]))
+		// brackets ((T), (*T), (r T), (r *T[K, V]), ((*T))). Outside
+		// brackets it holds only identifiers, stars and parentheses, and a
+		// bracket only right after the base type's name, as go/ast names
+		// a receiver (recvBase in the tests): a function, map, array or
+		// qualified type, or more than one receiver, names no method.
 		depth, brackets := 0, 0
+		var prev token.Token
+		bad := false
 		for ; j < next; j++ {
-			switch toks[j].t {
+			t := toks[j].t
+			if brackets > 0 {
+				switch t {
+				case token.LBRACK:
+					brackets++
+				case token.RBRACK:
+					brackets--
+				}
+				prev = t
+				continue
+			}
+			switch t {
 			case token.LPAREN:
 				depth++
 			case token.RPAREN:
 				depth--
 			case token.LBRACK:
+				bad = bad || prev != token.IDENT
 				brackets++
-			case token.RBRACK:
-				brackets--
 			case token.IDENT:
-				if brackets == 0 {
-					recv = toks[j].ident(src)
-				}
+				bad = bad || prev == token.RBRACK
+				recv = toks[j].ident(src)
+			case token.MUL:
+			default:
+				bad = true
 			}
+			prev = t
 			if depth == 0 {
 				j++
 				break
 			}
 		}
-		if recv == "" || recv == "_" {
+		if bad || recv == "" || recv == "_" {
 			return Decl{}, next
 		}
 		d.Kind = Method

@@ -47,7 +47,7 @@ func astDecls(t testing.TB, fset *token.FileSet, f *ast.File, src []byte) []stri
 				}
 			}
 			name, kind := d.Name.Name, Func
-			if d.Recv != nil && len(d.Recv.List) != 1 {
+			if d.Recv != nil && (len(d.Recv.List) != 1 || len(d.Recv.List[0].Names) > 1) {
 				continue // no type checker accepts it
 			}
 			if d.Recv != nil {
