@@ -2,7 +2,8 @@
 # fuzz.sh: run every fuzz target of the packages for a short time, quietly.
 #
 # Usage:
-#   scripts/fuzz.sh [PACKAGE...]     default ./... ; FUZZTIME (default 5s)
+#   scripts/fuzz.sh [PACKAGE...]     default ./... ; FUZZTIME (default 5000x:
+#                                    executions, see the Makefile)
 #                                    is each target's -fuzztime
 #
 # The targets are found, not listed: every `func FuzzXxx(` in a _test.go file
@@ -23,7 +24,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 GO=${GO:-go}
-FUZZTIME=${FUZZTIME:-5s}
+FUZZTIME=${FUZZTIME:-5000x}
 [[ $# -gt 0 ]] || set -- ./...
 
 out=$(mktemp "${TMPDIR:-/tmp}/resultgen-fuzz.XXXXXX")
