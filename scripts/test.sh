@@ -26,7 +26,8 @@
 #            importing internal/s3/s3test), against a throw-away server;
 #            when .bin/minio was there before the run, from the start,
 #            beside unit, sweeps and fuzz (its output printed when it
-#            ends), since its tests mostly wait
+#            ends), since its tests mostly wait; four of its packages at a
+#            time (go test -p 4) for the same reason
 #
 # A package's tests run once, in unit or in s3. go test's lines for
 # packages without tests are left out. Every step runs even when an earlier
@@ -172,7 +173,7 @@ s3_early=""
 if [[ -n "$s3" && -z "$minio_pid" ]]; then
 	s3_early=1
 	# shellcheck disable=SC2086 # one package per word
-	bg_step s3 env RESULTGEN_MINIO_BUILD=no "$ROOT/scripts/with-minio.sh" "$GO" test -race -count=1 $s3
+	bg_step s3 env RESULTGEN_MINIO_BUILD=no "$ROOT/scripts/with-minio.sh" "$GO" test -race -count=1 -p 4 $s3
 fi
 if [[ -n "$unit" ]]; then
 	# shellcheck disable=SC2086 # one package per word
@@ -229,7 +230,7 @@ elif [[ -n "$s3" ]]; then
 	# Each of these packages has tests. A failed background build is not
 	# tried again here.
 	# shellcheck disable=SC2086 # one package per word
-	step s3 env RESULTGEN_MINIO_BUILD=no "$ROOT/scripts/with-minio.sh" "$GO" test -race -count=1 $s3
+	step s3 env RESULTGEN_MINIO_BUILD=no "$ROOT/scripts/with-minio.sh" "$GO" test -race -count=1 -p 4 $s3
 fi
 
 printf '\n== summary\n'
