@@ -11,10 +11,9 @@ import (
 	"github.com/resultgen/resultgen/internal/model"
 )
 
-// TestPiecesAsWhole: rendering and formatting the file piece by piece, cut
-// between any two functions, gives the bytes of rendering and formatting
-// the whole file at once.
-func TestPiecesAsWhole(t *testing.T) {
+// analyzeGolden analyzes the golden cases' packages.
+func analyzeGolden(t *testing.T) *model.Analysis {
+	t.Helper()
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		t.Fatal(err)
@@ -23,6 +22,14 @@ func TestPiecesAsWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a
+}
+
+// TestPiecesAsWhole: rendering and formatting the file piece by piece, cut
+// between any two functions, gives the bytes of rendering and formatting
+// the whole file at once.
+func TestPiecesAsWhole(t *testing.T) {
+	a := analyzeGolden(t)
 	defer func(n int) { emitChunk = n }(emitChunk)
 	checked := 0
 	for _, p := range a.Packages {
@@ -126,14 +133,7 @@ func E(n int) *htemplate.Template { return nil }
 // gives the bytes it gives without it, cold and warm (the cache's own
 // damage and trimming are tested in internal/fmtcache).
 func TestFormatHook(t *testing.T) {
-	abs, err := filepath.Abs(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := model.Analyze(context.Background(), model.Config{Dir: abs}, casePatterns(goldenCases(t))...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := analyzeGolden(t)
 	defer func(n int) { emitChunk = n }(emitChunk)
 	emitChunk = 2
 	dir := t.TempDir()
