@@ -7,7 +7,7 @@ import (
 	"go/token"
 	"time"
 
-	"github.com/resultgen/resultgen/internal/cachepolicy"
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // Kind is a directive's kind.
@@ -110,8 +110,8 @@ type Policy struct {
 	Drop  []string // parameter names excluded from inputs
 }
 
-func (p *Policy) parsed() cachepolicy.Policy {
-	return cachepolicy.Policy{Written: p.Parts, Drop: p.Drop}
+func (p *Policy) parsed() rules.Policy {
+	return rules.Policy{Written: p.Parts, Drop: p.Drop}
 }
 
 // None reports whether p is set and is exactly cache_policy=none.

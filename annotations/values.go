@@ -10,8 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/resultgen/resultgen/internal/cachepolicy"
-	"github.com/resultgen/resultgen/internal/storage/spec"
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 var (
@@ -250,11 +249,11 @@ func isQualifiedIdent(s string) bool {
 
 func (v *validator) storage(it *item) (*Storage, bool) {
 	raw := it.value
-	parsed, err := spec.Parse(raw)
+	parsed, err := rules.ParseStorage(raw)
 	if err != nil {
-		e := err.(*spec.Error)
+		e := err.(*rules.StorageError)
 		msg := e.Error()
-		if strings.HasSuffix(msg, spec.Want) && !strings.Contains(raw, "/") && !strings.Contains(raw, ":") {
+		if strings.HasSuffix(msg, rules.StorageWant) && !strings.Contains(raw, "/") && !strings.Contains(raw, ":") {
 			msg += didYouMean(raw, []string{"local", "memory"})
 		}
 		v.errorf(it.at(e.Offset), "%s", msg)
@@ -262,28 +261,28 @@ func (v *validator) storage(it *item) (*Storage, bool) {
 	}
 	st := &Storage{Item: it.base(), Raw: raw}
 	switch parsed.Kind {
-	case spec.Local:
+	case rules.StorageLocal:
 		st.Scheme, st.Path = "local", parsed.Path
-	case spec.Memory:
+	case rules.StorageMemory:
 		st.Scheme = "memory"
-	case spec.S3:
+	case rules.StorageS3:
 		st.Scheme, st.Bucket, st.Prefix, st.Path = "s3", parsed.Bucket, parsed.Prefix, parsed.Bucket
 		if parsed.Prefix != "" {
 			st.Path += "/" + parsed.Prefix
 		}
-	case spec.Block:
+	case rules.StorageBlock:
 		st.Scheme, st.Path, st.BlockType, st.BlockName = "block", raw, parsed.BlockType, parsed.BlockName
 	default:
-		v.errorf(it.valuePos(), "empty storage: %s", spec.Want)
+		v.errorf(it.valuePos(), "empty storage: %s", rules.StorageWant)
 		return nil, false
 	}
 	return st, true
 }
 
 func (v *validator) policy(it *item) (*Policy, bool) {
-	parsed, err := cachepolicy.Parse(it.value)
+	parsed, err := rules.ParsePolicy(it.value)
 	if err != nil {
-		for _, e := range err.(cachepolicy.ErrorList) {
+		for _, e := range err.(rules.PolicyErrors) {
 			v.errorf(it.at(e.Offset), "%s", e.Msg)
 		}
 		return nil, false

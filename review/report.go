@@ -1,8 +1,8 @@
 package review
 
 import (
-	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/internal/findings"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/review/report"
 	"github.com/resultgen/resultgen/runtime"
 )
@@ -83,8 +83,8 @@ func runScoped(r Row) bool {
 	if r.Kind != "task" || !r.Persisted || r.KeyKind != runtime.KeyCachePolicy {
 		return false
 	}
-	pol, err := cachepolicy.Parse(r.CachePolicy)
-	return err == nil && pol.Has(cachepolicy.RunID)
+	pol, err := rules.ParsePolicy(r.CachePolicy)
+	return err == nil && pol.Has(rules.PolicyRunID)
 }
 
 // reportOf is the public report of the engine's rows and findings.

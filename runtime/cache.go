@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
@@ -85,7 +85,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 	for _, part := range kp.parts {
 		var v string
 		switch part {
-		case cachepolicy.Inputs:
+		case rules.PolicyInputs:
 			hx = (*[2 * sha256.Size]byte)(out[2*sha256.Size:])
 			if err := inputsSum(inv, kp.excluded, hx); err != nil {
 				return "", false, record.Manifest{}, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
@@ -93,17 +93,17 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 			buf = appendKeyStr(buf, part)
 			buf = appendKeyBytes(buf, hx[:])
 			continue
-		case cachepolicy.TaskSource:
+		case rules.PolicyTaskSource:
 			v = def.Source
 			man.Source, man.Units = def.Source, def.Units
-		case cachepolicy.RunID:
+		case rules.PolicyRunID:
 			if fr != nil {
 				v = fr.id
 			} else {
 				v = tr.get().ID
 			}
 			man.RunID = v
-		case cachepolicy.FlowParameters:
+		case rules.PolicyFlowParameters:
 			if fr == nil {
 				continue // not a part of the key outside a flow
 			}

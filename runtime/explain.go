@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
@@ -54,7 +54,7 @@ func explainMiss(ctx context.Context, s *slot, cur record.Meta, why string) stri
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		why += "; no earlier record of " + s.task + " to compare with"
-		if s.p.policy != nil && slices.Contains(s.p.policy.parts, cachepolicy.RunID) {
+		if s.p.policy != nil && slices.Contains(s.p.policy.parts, rules.PolicyRunID) {
 			why += "; " + runScoped
 		}
 		return why

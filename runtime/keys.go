@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/resultgen/resultgen/internal/cachepolicy"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
@@ -91,11 +91,11 @@ func needsEscape(c byte) bool {
 
 // parsePolicy parses a Config's cache_policy with the directives' own
 // parser; "" is the default policy.
-func parsePolicy(s string) (cachepolicy.Policy, error) {
+func parsePolicy(s string) (rules.Policy, error) {
 	if s == "" {
-		return cachepolicy.DefaultPolicy(), nil
+		return rules.DefaultPolicy(), nil
 	}
-	p, err := cachepolicy.Parse(s)
+	p, err := rules.ParsePolicy(s)
 	if err != nil {
 		return p, fmt.Errorf("cache_policy %q: %w", s, err)
 	}

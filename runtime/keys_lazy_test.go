@@ -8,8 +8,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // eagerKey is how taskKey made a cache-policy key and its manifest before
@@ -25,7 +25,7 @@ func eagerKey[R any](t *testing.T, inv Invocation[R], cfg Config, fr *flowRun, t
 	parts := map[string]string{}
 	for _, part := range pol.Parts() {
 		switch part {
-		case cachepolicy.Inputs:
+		case rules.PolicyInputs:
 			h := newTrackingHasher(pol.Excluded())
 			if inv.Inputs != nil {
 				if err := inv.Inputs(h); err != nil {
@@ -34,17 +34,17 @@ func eagerKey[R any](t *testing.T, inv Invocation[R], cfg Config, fr *flowRun, t
 			}
 			parts[part] = h.sum()
 			man.Inputs, man.Params = parts[part], h.paramSums()
-		case cachepolicy.TaskSource:
+		case rules.PolicyTaskSource:
 			parts[part] = def.Source
 			man.Source, man.Units = def.Source, def.Units
-		case cachepolicy.RunID:
+		case rules.PolicyRunID:
 			if fr != nil {
 				parts[part] = fr.id
 			} else {
 				parts[part] = tr.get().ID
 			}
 			man.RunID = parts[part]
-		case cachepolicy.FlowParameters:
+		case rules.PolicyFlowParameters:
 			if fr != nil {
 				parts[part] = fr.inputHash
 			}

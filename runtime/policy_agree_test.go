@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/resultgen/resultgen/annotations"
-	"github.com/resultgen/resultgen/internal/cachepolicy"
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // policySpellings are cache_policy values, accepted and rejected.
@@ -65,10 +65,10 @@ func directivePolicy(t *testing.T, s string) (*annotations.Policy, []string) {
 func checkPolicyAgrees(t *testing.T, s string) {
 	dir, dirErrs := directivePolicy(t, s)
 	run, err := parsePolicy(s)
-	var list cachepolicy.ErrorList
+	var list rules.PolicyErrors
 	switch {
 	case err != nil && !errors.As(err, &list):
-		t.Fatalf("%q: runtime error %v is not a cachepolicy.ErrorList", s, err)
+		t.Fatalf("%q: runtime error %v is not a rules.PolicyErrors", s, err)
 	case (err == nil) != (dirErrs == nil):
 		t.Fatalf("%q: the directive parser says %q, the runtime says %v", s, dirErrs, err)
 	case err != nil:
@@ -87,7 +87,7 @@ func checkPolicyAgrees(t *testing.T, s string) {
 			t.Errorf("%q: errors differ\n directive: %q\n   runtime: %q", s, dirErrs, runErrs)
 		}
 	default:
-		fromDir := cachepolicy.Policy{Written: dir.Parts, Drop: dir.Drop}
+		fromDir := rules.Policy{Written: dir.Parts, Drop: dir.Drop}
 		if fromDir.String() != run.String() || dir.None() != run.None() {
 			t.Errorf("%q: directive reads %s (none %v), runtime %s (none %v)", s, fromDir, dir.None(), run, run.None())
 		}
@@ -124,7 +124,7 @@ func TestDefaultPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := parsePolicy(cachepolicy.Defaults)
+	want, _ := parsePolicy(rules.PolicyDefaults)
 	if p.String() != want.String() || p.String() != "inputs+run_id+task_source" {
 		t.Errorf("default policy %s, want %s", p, want)
 	}

@@ -13,8 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
@@ -343,7 +343,7 @@ func runFree[R any](inv Invocation[R], p *plan) bool {
 	case inv.CacheKey != nil:
 		return true
 	case p.policy != nil:
-		return !p.policy.none && !slices.Contains(p.policy.parts, cachepolicy.RunID)
+		return !p.policy.none && !slices.Contains(p.policy.parts, rules.PolicyRunID)
 	}
 	return false
 }

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
@@ -116,7 +116,7 @@ func Resolve(def *Def, cfg Config, from *Passed, s settings.Settings, hasStorage
 		Storage:        storageSet,
 		StorageKey:     hasStorageKey || cfg.StorageKey != "",
 		Serializer:     serializerSet,
-		CachePolicy:    cfg.CachePolicy != "" && cfg.CachePolicy != cachepolicy.None,
+		CachePolicy:    cfg.CachePolicy != "" && cfg.CachePolicy != rules.PolicyNone,
 		CacheKeyFn:     cfg.CacheKeyFn || hasCacheKey,
 		InMemoryOff:    cfg.CacheInMemory != nil && !*cfg.CacheInMemory,
 		Retries:        cfg.Retries,
@@ -203,7 +203,7 @@ func Resolve(def *Def, cfg Config, from *Passed, s settings.Settings, hasStorage
 		r.KeyKind = KeyStorageKey
 	case cfg.CacheKeyFn || hasCacheKey:
 		r.KeyKind = KeyCacheKeyFn
-	case cfg.CachePolicy == cachepolicy.None:
+	case cfg.CachePolicy == rules.PolicyNone:
 		r.KeyKind = KeyRandom
 	default:
 		r.KeyKind = KeyCachePolicy

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	storagespec "github.com/resultgen/resultgen/internal/storage/spec"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
@@ -53,12 +53,12 @@ func (e *Engine) openStorage(spec string) (storage.Storage, error) {
 }
 
 func (e *Engine) openStorageLocked(raw string) (storage.Storage, error) {
-	sp, err := storagespec.Parse(raw)
+	sp, err := rules.ParseStorage(raw)
 	if err != nil {
 		return nil, err
 	}
 	switch sp.Kind {
-	case storagespec.Local:
+	case rules.StorageLocal:
 		if sp.Path != "" {
 			return e.openLocalLocked(raw, sp.Path)
 		}
@@ -66,14 +66,14 @@ func (e *Engine) openStorageLocked(raw string) (storage.Storage, error) {
 			return nil, fmt.Errorf("storage %q: %s is not set", raw, settings.LocalStoragePath)
 		}
 		return e.openLocalLocked(raw, e.settings.LocalStoragePath)
-	case storagespec.Memory:
+	case rules.StorageMemory:
 		if e.memory == nil {
 			e.memory = storage.NewMemory()
 		}
 		return e.memory, nil
-	case storagespec.S3:
+	case rules.StorageS3:
 		return e.openS3(settings.Block{URL: raw})
-	case storagespec.Block:
+	case rules.StorageBlock:
 		if st, ok := e.blocks[raw]; ok {
 			return st, nil
 		}
@@ -89,7 +89,7 @@ func (e *Engine) openStorageLocked(raw string) (storage.Storage, error) {
 		}
 		return nil, fmt.Errorf("storage %q: unsupported block type %q (want local or s3)", raw, sp.BlockType)
 	}
-	return nil, fmt.Errorf("storage %q: %s", storage.Redact(raw), storagespec.Want)
+	return nil, fmt.Errorf("storage %q: %s", storage.Redact(raw), rules.StorageWant)
 }
 
 // openLocalLocked opens a local store, sharing one store per absolute folder

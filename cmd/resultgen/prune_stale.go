@@ -8,9 +8,9 @@ import (
 	"go/types"
 	"strings"
 
-	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/internal/model"
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/internal/typeid"
 	"github.com/resultgen/resultgen/runtime"
 )
@@ -78,8 +78,8 @@ func staleChecker(c *cmdEnv, tags string, verbose bool, patterns []string) (func
 // hasTaskSource reports whether a record's resolved cache policy has the
 // task_source part; a policy that does not parse says nothing.
 func hasTaskSource(policy string) bool {
-	p, err := cachepolicy.Parse(policy)
-	return err == nil && p.Has(cachepolicy.TaskSource)
+	p, err := rules.ParsePolicy(policy)
+	return err == nil && p.Has(rules.PolicyTaskSource)
 }
 
 func shortHash(h string) string {

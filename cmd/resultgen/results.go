@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/resultgen/resultgen/internal/results"
-	storagespec "github.com/resultgen/resultgen/internal/storage/spec"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
@@ -114,14 +114,14 @@ func resultsStore(c *cmdEnv, spec string, keys ...string) (storage.Storage, func
 
 // localFolder returns the folder of a local storage spec.
 func localFolder(spec string, s settings.Settings) (string, bool) {
-	sp, err := storagespec.Parse(spec)
+	sp, err := rules.ParseStorage(spec)
 	switch {
 	case err != nil:
-	case sp.Kind == storagespec.Local && sp.Path == "":
+	case sp.Kind == rules.StorageLocal && sp.Path == "":
 		return s.LocalStoragePath, true
-	case sp.Kind == storagespec.Local:
+	case sp.Kind == rules.StorageLocal:
 		return sp.Path, true
-	case sp.Kind == storagespec.Block && sp.BlockType == settings.BlockLocal:
+	case sp.Kind == rules.StorageBlock && sp.BlockType == settings.BlockLocal:
 		if b, ok := s.Blocks[spec]; ok {
 			return b.URL, true
 		}

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/resultgen/resultgen/annotations"
-	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/internal/model"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/review/report"
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
@@ -113,7 +113,7 @@ func (e *engine) resolve(f *fn, c *call, in *flowContext) report.Row {
 	r.Persisted, r.Why, r.WhyKind, r.WhyFrom = dec.Persist, dec.Reason, dec.Kind, dec.From
 	r.InMemory = res.InMemory
 	if task {
-		r.CachePolicy = cachepolicy.Defaults
+		r.CachePolicy = rules.PolicyDefaults
 		if d.CachePolicy != nil {
 			r.CachePolicy = d.CachePolicy.Raw
 		}

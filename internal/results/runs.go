@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/resultgen/resultgen/internal/cachepolicy"
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
@@ -28,8 +28,8 @@ func RunScoped(m record.Meta) (string, bool) {
 	if m.Manifest == nil || m.Manifest.RunID == "" || m.Manifest.KeyFrom != "cache_policy" {
 		return "", false
 	}
-	p, err := cachepolicy.Parse(m.Manifest.Policy)
-	if err != nil || !p.Has(cachepolicy.RunID) {
+	p, err := rules.ParsePolicy(m.Manifest.Policy)
+	if err != nil || !p.Has(rules.PolicyRunID) {
 		return "", false
 	}
 	return m.Manifest.RunID, true

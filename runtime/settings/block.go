@@ -8,7 +8,7 @@ import (
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
 
-	storagespec "github.com/resultgen/resultgen/internal/storage/spec"
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // Block types.
@@ -36,10 +36,10 @@ const slugFix = "a block slug is TYPE/NAME with TYPE s3 or local and NAME of a-z
 // spec, and a type a configured block can have (s3 or local; blocks
 // registered in code may have others).
 func splitSlug(slug string) (typ, name string, err error) {
-	typ, name, err = storagespec.ParseSlug(slug)
+	typ, name, err = rules.ParseSlug(slug)
 	switch {
 	case err != nil:
-		return "", "", invalid(ErrInvalidSlug, "%s", err.(*storagespec.Error).Msg)
+		return "", "", invalid(ErrInvalidSlug, "%s", err.(*rules.StorageError).Msg)
 	case typ != BlockS3 && typ != BlockLocal:
 		return "", "", invalid(ErrInvalidSlug, "type %q is not s3 or local", typ)
 	}

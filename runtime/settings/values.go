@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	storagespec "github.com/resultgen/resultgen/internal/storage/spec"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/internal/suggest"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
 )
@@ -275,8 +275,8 @@ func checkPath(p string) error {
 // Whether a slug names a known block is checked where blocks are looked up,
 // since blocks may be registered in code.
 func CheckStorageSpec(s string) error {
-	if _, err := storagespec.Parse(s); err != nil {
-		return invalid(ErrInvalidValue, "%s", err.(*storagespec.Error).Msg)
+	if _, err := rules.ParseStorage(s); err != nil {
+		return invalid(ErrInvalidValue, "%s", err.(*rules.StorageError).Msg)
 	}
 	return nil
 }
@@ -284,8 +284,8 @@ func CheckStorageSpec(s string) error {
 // CheckS3URL reports whether u is s3://BUCKET or s3://BUCKET/PREFIX (see
 // package spec).
 func CheckS3URL(u string) error {
-	if _, _, err := storagespec.ParseS3URL(u); err != nil {
-		return invalid(ErrInvalidValue, "%s", err.(*storagespec.Error).Msg)
+	if _, _, err := rules.ParseS3URL(u); err != nil {
+		return invalid(ErrInvalidValue, "%s", err.(*rules.StorageError).Msg)
 	}
 	return nil
 }

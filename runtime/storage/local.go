@@ -54,10 +54,8 @@ var (
 )
 
 const (
-	tmpPrefix = ".tmp-"
-	lockDir   = ".locks"
-	fileMode  = 0o600
-	dirMode   = 0o700
+	fileMode = 0o600
+	dirMode  = 0o700
 )
 
 // NewLocal opens (creating it 0700 when missing) the folder base as a store.

@@ -82,13 +82,13 @@ package storage
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"iter"
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
+
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // Errors every backend returns (wrapped) so callers can branch with errors.Is.
@@ -98,7 +98,7 @@ var (
 	// ErrExists: PutOptions.IfAbsent was set and an object is already there.
 	ErrExists = errors.New("already exists")
 	// ErrInvalidKey: the key breaks the key rules (see the package doc).
-	ErrInvalidKey = errors.New("invalid key")
+	ErrInvalidKey = rules.ErrInvalidKey
 )
 
 // Storage is a blob store for result records.
@@ -254,98 +254,6 @@ type Toucher interface {
 	Touch(ctx context.Context, key string, t time.Time) error
 }
 
-// MaxKeyLen is the longest key in bytes.
-const MaxKeyLen = 1024
-
-// MaxSegmentLen is the longest key segment (the text between slashes) in
-// bytes: the longest file name of common file systems.
-const MaxSegmentLen = 255
-
-// IndexDir is the first key segment reserved for the runtime's per-task
-// index objects (see IndexKey).
-const IndexDir = ".index"
-
-// UploadsDir is the first key segment reserved for the markers of
-// multipart uploads in progress (the S3 backend writes one before each
-// multipart upload and removes it once the upload is completed or aborted).
-const UploadsDir = ".uploads"
-
-// reservedSegments are the key segments the stores keep for themselves:
-// checkPath refuses them, ReservedSegments lists them.
-var reservedSegments = [...]struct {
-	name     string
-	prefix   bool // any segment starting with name
-	anywhere bool // in any segment, not only the first
-	why      string
-}{
-	{tmpPrefix, true, true, "segment starts with \".tmp-\", reserved for temporary files"},
-	{lockDir, false, false, "\".locks\" is reserved for lock files"},
-	{IndexDir, false, false, "\".index\" is reserved for the runtime's task index"},
-	{UploadsDir, false, false, "\".uploads\" is reserved for the markers of uploads in progress"},
-}
-
-// ReservedSegments returns the key segment names the stores keep for
-// themselves (".locks", ".index" and ".uploads" as a key's first segment) and the
-// prefix of the names they keep in any segment (".tmp-"). ValidateKey
-// refuses keys that use them; a value substituted into a key must be
-// escaped so that it never makes or begins one.
-func ReservedSegments() []string {
-	names := make([]string, len(reservedSegments))
-	for i, r := range &reservedSegments {
-		names[i] = r.name
-	}
-	return names
-}
-
-// IndexKey is the key of the index object called name (a hex digest):
-// ".index/NAME". Backends store it like any object; ValidateKey refuses it
-// as a record key, and List does not yield it.
-func IndexKey(name string) string { return IndexDir + "/" + name }
-
-// IsIndexKey reports whether key is under IndexDir.
-func IsIndexKey(key string) bool { return strings.HasPrefix(key, IndexDir+"/") }
-
-// ValidateObjectKey is the rule backends apply to Put, Get, Stat and
-// Delete: ValidateKey, or an index key (IndexKey) whose name is a valid key.
-func ValidateObjectKey(key string) error {
-	if IsIndexKey(key) {
-		if err := ValidateKey(strings.TrimPrefix(key, IndexDir+"/")); err != nil {
-			return &keyError{key, "bad index name"}
-		}
-		return nil
-	}
-	return ValidateKey(key)
-}
-
-// ValidateKey reports whether key follows the key rules of the package doc;
-// the error wraps ErrInvalidKey and says which rule the key breaks.
-func ValidateKey(key string) error {
-	if plainKey(key) {
-		return nil
-	}
-	if key == "" {
-		return &keyError{key, "empty key"}
-	}
-	return checkPath(key, false)
-}
-
-// plainKey reports whether key is 1 to MaxSegmentLen lowercase letters and
-// digits, as the runtime's cache-policy keys (64 hex digits) are: one
-// segment, no dot, no control character, nothing reserved, so valid by
-// every rule checkPath applies. Serves P3's local hit, whose read checks
-// its key: checkPath was 3% of BenchmarkWrapperHit1KiB/local.
-func plainKey(key string) bool {
-	if len(key) == 0 || len(key) > MaxSegmentLen {
-		return false
-	}
-	for i := 0; i < len(key); i++ {
-		if c := key[i]; (c < '0' || c > '9') && (c < 'a' || c > 'z') {
-			return false
-		}
-	}
-	return true
-}
-
 // KeyChecker is implemented by stores that can hold fewer keys than
 // ValidateKey allows: an S3 store whose prefix, with the key, must fit
 // S3's 1,024-byte object names. CheckKey reports (wrapping ErrInvalidKey)
@@ -367,89 +275,3 @@ func CheckKey(st Storage, key string) error {
 	}
 	return nil
 }
-
-// ValidatePrefix reports whether prefix is a valid List prefix: "" or a key
-// whose last segment may be incomplete or empty.
-func ValidatePrefix(prefix string) error {
-	if prefix == "" {
-		return nil
-	}
-	return checkPath(prefix, true)
-}
-
-func checkPath(key string, prefix bool) error {
-	if len(key) > MaxKeyLen {
-		return &keyError{key, fmt.Sprintf("longer than %d bytes (%d bytes); use shorter values in the key, or a cache_key_fn that hashes long ones", MaxKeyLen, len(key))}
-	}
-	if !utf8.ValidString(key) {
-		return &keyError{key, "not valid UTF-8"}
-	}
-	for i := 0; i < len(key); i++ {
-		switch c := key[i]; {
-		case c == 0:
-			return &keyError{key, "contains a NUL byte"}
-		case c == '\\':
-			return &keyError{key, "contains a backslash (use / to separate segments)"}
-		case c < 0x20 || c == 0x7f:
-			return &keyError{key, fmt.Sprintf("contains control character %#x", c)}
-		}
-	}
-	if strings.HasPrefix(key, "/") {
-		return &keyError{key, "absolute path: keys are relative to the store"}
-	}
-	// Segment by segment, without splitting: keys are checked on every
-	// read and write.
-	rest := key
-	for i := 0; ; i++ {
-		seg, after, more := strings.Cut(rest, "/")
-		last := !more
-		if last && prefix {
-			// An incomplete last segment matches any key that starts with
-			// it; only the characters above are checked.
-			break
-		}
-		switch {
-		case len(seg) > MaxSegmentLen:
-			return &keyError{key, fmt.Sprintf("segment %d is longer than %d bytes (%d bytes), the longest file name local storage allows, and a key must be valid in every store; use shorter values in the key, or a cache_key_fn that hashes long ones", i+1, MaxSegmentLen, len(seg))}
-		case seg == "" && last:
-			return &keyError{key, "ends with a slash"}
-		case seg == "":
-			return &keyError{key, "empty segment (\"//\")"}
-		case seg == ".":
-			return &keyError{key, "\".\" segment"}
-		case seg == "..":
-			return &keyError{key, "\"..\" segment: keys cannot climb out of the store"}
-		case dotsInSpace(seg):
-			return &keyError{key, fmt.Sprintf("segment %d is %q: \".\" or \"..\" between spaces, which S3 servers (MinIO) read as \".\" or \"..\" and refuse", i+1, seg)}
-		}
-		for _, r := range &reservedSegments {
-			if (i == 0 || r.anywhere) && (seg == r.name || r.prefix && strings.HasPrefix(seg, r.name)) {
-				return &keyError{key, r.why}
-			}
-		}
-		if last {
-			break
-		}
-		rest = after
-	}
-	return nil
-}
-
-// dotsInSpace reports whether seg is "." or ".." with white space
-// (unicode.IsSpace, as strings.TrimSpace trims) around it: " .", ".. ",
-// "\u00a0.". MinIO trims a segment so before it refuses "." and "..".
-func dotsInSpace(seg string) bool {
-	if len(seg) < 2 || !strings.Contains(seg, ".") {
-		return false
-	}
-	t := strings.TrimSpace(seg)
-	return t != seg && (t == "." || t == "..")
-}
-
-type keyError struct{ key, why string }
-
-func (e *keyError) Error() string {
-	return fmt.Sprintf("storage: invalid key %q: %s", ShortKey(e.key), e.why)
-}
-
-func (e *keyError) Unwrap() error { return ErrInvalidKey }

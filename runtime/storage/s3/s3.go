@@ -20,7 +20,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/minio/minio-go/v7/pkg/s3utils"
 
-	"github.com/resultgen/resultgen/internal/storage/spec"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
@@ -149,7 +149,7 @@ var (
 // with credentials, a query or a fragment are refused: credentials never
 // come from a URL.
 func ParseURL(s string) (bucket, prefix string, err error) {
-	return spec.ParseS3URL(s)
+	return rules.ParseS3URL(s)
 }
 
 // ConfigFromEnv builds the Config of the store at url ("s3://BUCKET/PREFIX")

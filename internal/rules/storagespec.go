@@ -1,49 +1,27 @@
-// Package spec is the one home of the storage spec grammar: the value of a
-// storage directive, of runtime.Storage and runtime.OpenStorage, of
-// RESULTGEN_DEFAULT_RESULT_STORAGE, and of the CLI's -storage flag. The
-// directive parser (which adds positions), the settings, the runtime, the S3
-// store and the CLI all parse with it, so a spec valid in one is valid in
-// all, and refused everywhere with the same words.
-//
-// A storage spec is one of:
-//
-//	""                   the default storage (RESULTGEN_DEFAULT_RESULT_STORAGE, else local)
-//	local                the local storage path (RESULTGEN_LOCAL_STORAGE_PATH)
-//	local:PATH           a folder; a relative PATH resolves against the working directory
-//	memory               an in-memory store, one per engine
-//	s3://BUCKET[/PREFIX] an S3 bucket, optionally below a key prefix
-//	TYPE/NAME            a storage block: registered in code, or configured (s3/prod)
-//
-// BUCKET follows the S3 bucket naming rules. PREFIX is a storage key (see
-// storage.ValidateKey: no empty, "." or ".." segment, not below .locks/). A
-// block TYPE is lowercase letters and digits, with single hyphens between
-// them; a NAME is lowercase letters, digits, '.', '_' and '-', starting with
-// a letter or digit. Credentials, queries and fragments never belong in a
-// spec: S3 credentials come from the standard AWS variables and files.
-package spec
+package rules
+
+// The storage spec grammar: see the package doc, "Storage specs".
 
 import (
 	"fmt"
 	"regexp"
 	"strings"
-
-	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 // Kind is what a spec names.
-type Kind uint8
+type StorageKind uint8
 
 const (
-	Default Kind = iota // "": the default storage
-	Local               // local or local:PATH
-	Memory              // memory
-	S3                  // s3://BUCKET/PREFIX
-	Block               // TYPE/NAME
+	StorageDefault StorageKind = iota // "": the default storage
+	StorageLocal                      // local or local:PATH
+	StorageMemory                     // memory
+	StorageS3                         // s3://BUCKET/PREFIX
+	StorageBlock                      // TYPE/NAME
 )
 
-// Storage is a parsed storage spec.
-type Storage struct {
-	Kind Kind
+// StorageSpec is a parsed storage spec.
+type StorageSpec struct {
+	Kind StorageKind
 	Raw  string
 	// Path is local:PATH's PATH ("" for plain local).
 	Path string
@@ -53,67 +31,67 @@ type Storage struct {
 	BlockType, BlockName string
 }
 
-// Error is a refused spec: what is wrong, and where (a byte offset in the
+// StorageError is a refused spec: what is wrong, and where (a byte offset in the
 // spec, for positions in directives). Its message never repeats
-// credentials or a query (storage.Redact).
-type Error struct {
+// credentials or a query (Redact).
+type StorageError struct {
 	Spec   string
 	Offset int
 	Msg    string
 }
 
-func (e *Error) Error() string {
-	return fmt.Sprintf("invalid storage %q: %s", storage.Redact(e.Spec), e.Msg)
+func (e *StorageError) Error() string {
+	return fmt.Sprintf("invalid storage %q: %s", Redact(e.Spec), e.Msg)
 }
 
-// Want lists the forms of a storage spec, for messages.
-const Want = "want local, local:PATH, memory, s3://BUCKET/PREFIX or a block slug TYPE/NAME such as s3/prod"
+// StorageWant lists the forms of a storage spec, for messages.
+const StorageWant = "want local, local:PATH, memory, s3://BUCKET/PREFIX or a block slug TYPE/NAME such as s3/prod"
 
 const credentialsMsg = "credentials do not belong in a storage spec; S3 credentials come from the standard AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and files (~/.aws/credentials)"
 
-// Parse parses a storage spec.
-func Parse(s string) (Storage, error) {
-	fail := func(off int, format string, args ...any) (Storage, error) {
-		return Storage{}, &Error{Spec: s, Offset: off, Msg: fmt.Sprintf(format, args...)}
+// ParseStorage parses a storage spec.
+func ParseStorage(s string) (StorageSpec, error) {
+	fail := func(off int, format string, args ...any) (StorageSpec, error) {
+		return StorageSpec{}, &StorageError{Spec: s, Offset: off, Msg: fmt.Sprintf(format, args...)}
 	}
-	st := Storage{Raw: s}
+	st := StorageSpec{Raw: s}
 	switch {
 	case s == "":
-		st.Kind = Default
+		st.Kind = StorageDefault
 	case s == "local":
-		st.Kind = Local
+		st.Kind = StorageLocal
 	case strings.HasPrefix(s, "local:"):
 		p := s[len("local:"):]
-		if msg := checkPath(p); msg != "" {
+		if msg := checkLocalPath(p); msg != "" {
 			return fail(0, "%s", msg)
 		}
-		st.Kind, st.Path = Local, p
+		st.Kind, st.Path = StorageLocal, p
 	case s == "memory":
-		st.Kind = Memory
+		st.Kind = StorageMemory
 	case strings.HasPrefix(s, "s3://"):
 		bucket, prefix, err := ParseS3URL(s)
 		if err != nil {
-			return Storage{}, err
+			return StorageSpec{}, err
 		}
-		st.Kind, st.Bucket, st.Prefix = S3, bucket, prefix
+		st.Kind, st.Bucket, st.Prefix = StorageS3, bucket, prefix
 	case strings.Contains(s, "://"):
 		scheme, _, _ := strings.Cut(s, "://")
-		return fail(0, "unknown scheme %q: %s", scheme, Want)
+		return fail(0, "unknown scheme %q: %s", scheme, StorageWant)
 	case strings.HasPrefix(s, "s3:"):
 		return fail(0, "write s3://BUCKET/PREFIX")
 	case strings.Contains(s, "/"):
 		typ, name, err := ParseSlug(s)
 		if err != nil {
-			return Storage{}, err
+			return StorageSpec{}, err
 		}
-		st.Kind, st.BlockType, st.BlockName = Block, typ, name
+		st.Kind, st.BlockType, st.BlockName = StorageBlock, typ, name
 	default:
-		return fail(0, "%s", Want)
+		return fail(0, "%s", StorageWant)
 	}
 	return st, nil
 }
 
-func checkPath(p string) string {
+func checkLocalPath(p string) string {
 	switch {
 	case strings.TrimSpace(p) == "":
 		return "local: needs a path, as local:PATH (or write local for the default path)"
@@ -134,11 +112,11 @@ func ParseSlug(s string) (typ, name string, err error) {
 	typ, name, ok := strings.Cut(s, "/")
 	switch {
 	case !ok:
-		return "", "", &Error{Spec: s, Msg: "a block slug is TYPE/NAME, such as s3/prod"}
+		return "", "", &StorageError{Spec: s, Msg: "a block slug is TYPE/NAME, such as s3/prod"}
 	case !blockTypeRE.MatchString(typ):
-		return "", "", &Error{Spec: s, Msg: fmt.Sprintf("block type %q must be lowercase letters and digits, with single hyphens between them", typ)}
+		return "", "", &StorageError{Spec: s, Msg: fmt.Sprintf("block type %q must be lowercase letters and digits, with single hyphens between them", typ)}
 	case !blockNameRE.MatchString(name):
-		return "", "", &Error{Spec: s, Offset: len(typ) + 1, Msg: fmt.Sprintf("block name %q must be lowercase letters, digits, '.', '_' and '-', starting with a letter or digit", name)}
+		return "", "", &StorageError{Spec: s, Offset: len(typ) + 1, Msg: fmt.Sprintf("block name %q must be lowercase letters, digits, '.', '_' and '-', starting with a letter or digit", name)}
 	}
 	return typ, name, nil
 }
@@ -147,7 +125,7 @@ func ParseSlug(s string) (typ, name string, err error) {
 // (without a trailing "/").
 func ParseS3URL(s string) (bucket, prefix string, err error) {
 	fail := func(off int, format string, args ...any) (string, string, error) {
-		return "", "", &Error{Spec: s, Offset: off, Msg: fmt.Sprintf(format, args...)}
+		return "", "", &StorageError{Spec: s, Offset: off, Msg: fmt.Sprintf(format, args...)}
 	}
 	const n = len("s3://")
 	rest, ok := strings.CutPrefix(s, "s3://")
@@ -166,7 +144,7 @@ func ParseS3URL(s string) (bucket, prefix string, err error) {
 	}
 	prefix = strings.TrimSuffix(prefix, "/")
 	if prefix != "" {
-		if err := storage.ValidateKey(prefix); err != nil {
+		if err := ValidateKey(prefix); err != nil {
 			return fail(n+len(bucket)+1, "prefix: %v", err)
 		}
 	}

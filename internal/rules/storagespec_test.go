@@ -1,4 +1,4 @@
-package spec_test
+package rules_test
 
 import (
 	"context"
@@ -12,26 +12,26 @@ import (
 	"testing"
 
 	"github.com/resultgen/resultgen/annotations"
-	"github.com/resultgen/resultgen/internal/storage/spec"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
 )
 
 var cases = []struct {
 	in   string
-	want spec.Storage // Raw filled in by the test
-	err  string       // a part of the message; "" when valid
+	want rules.StorageSpec // Raw filled in by the test
+	err  string            // a part of the message; "" when valid
 }{
-	{in: "", want: spec.Storage{Kind: spec.Default}},
-	{in: "local", want: spec.Storage{Kind: spec.Local}},
-	{in: "local:/srv/results", want: spec.Storage{Kind: spec.Local, Path: "/srv/results"}},
-	{in: "local:rel/dir", want: spec.Storage{Kind: spec.Local, Path: "rel/dir"}},
-	{in: "memory", want: spec.Storage{Kind: spec.Memory}},
-	{in: "s3://results", want: spec.Storage{Kind: spec.S3, Bucket: "results"}},
-	{in: "s3://results/prod/2026/", want: spec.Storage{Kind: spec.S3, Bucket: "results", Prefix: "prod/2026"}},
-	{in: "s3/prod", want: spec.Storage{Kind: spec.Block, BlockType: "s3", BlockName: "prod"}},
-	{in: "local/scratch-1.v2", want: spec.Storage{Kind: spec.Block, BlockType: "local", BlockName: "scratch-1.v2"}},
-	{in: "gcs/prod", want: spec.Storage{Kind: spec.Block, BlockType: "gcs", BlockName: "prod"}},
+	{in: "", want: rules.StorageSpec{Kind: rules.StorageDefault}},
+	{in: "local", want: rules.StorageSpec{Kind: rules.StorageLocal}},
+	{in: "local:/srv/results", want: rules.StorageSpec{Kind: rules.StorageLocal, Path: "/srv/results"}},
+	{in: "local:rel/dir", want: rules.StorageSpec{Kind: rules.StorageLocal, Path: "rel/dir"}},
+	{in: "memory", want: rules.StorageSpec{Kind: rules.StorageMemory}},
+	{in: "s3://results", want: rules.StorageSpec{Kind: rules.StorageS3, Bucket: "results"}},
+	{in: "s3://results/prod/2026/", want: rules.StorageSpec{Kind: rules.StorageS3, Bucket: "results", Prefix: "prod/2026"}},
+	{in: "s3/prod", want: rules.StorageSpec{Kind: rules.StorageBlock, BlockType: "s3", BlockName: "prod"}},
+	{in: "local/scratch-1.v2", want: rules.StorageSpec{Kind: rules.StorageBlock, BlockType: "local", BlockName: "scratch-1.v2"}},
+	{in: "gcs/prod", want: rules.StorageSpec{Kind: rules.StorageBlock, BlockType: "gcs", BlockName: "prod"}},
 
 	{in: "local:", err: "local: needs a path"},
 	{in: "local:a\x00b", err: "NUL"},
@@ -51,12 +51,12 @@ var cases = []struct {
 	{in: "S3/prod", err: `block type "S3"`},
 	{in: "s3/", err: `block name ""`},
 	{in: "/prod", err: `block type ""`},
-	{in: "locl", err: spec.Want},
+	{in: "locl", err: rules.StorageWant},
 }
 
 func TestParse(t *testing.T) {
 	for _, c := range cases {
-		got, err := spec.Parse(c.in)
+		got, err := rules.ParseStorage(c.in)
 		switch {
 		case c.err == "" && err != nil:
 			t.Errorf("Parse(%q): %v", c.in, err)

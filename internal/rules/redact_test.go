@@ -1,10 +1,10 @@
-package storage_test
+package rules_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 func TestRedact(t *testing.T) {
@@ -27,29 +27,29 @@ func TestRedact(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := storage.Redact(tt.in); got != tt.want {
+		if got := rules.Redact(tt.in); got != tt.want {
 			t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
 
 func TestShortKey(t *testing.T) {
-	if got := storage.ShortKey("a/b.json"); got != "a/b.json" {
+	if got := rules.ShortKey("a/b.json"); got != "a/b.json" {
 		t.Errorf("short key changed: %q", got)
 	}
-	exact := strings.Repeat("k", storage.MaxShownKey)
-	if got := storage.ShortKey(exact); got != exact {
-		t.Errorf("a key of %d bytes is shortened", storage.MaxShownKey)
+	exact := strings.Repeat("k", rules.MaxShownKey)
+	if got := rules.ShortKey(exact); got != exact {
+		t.Errorf("a key of %d bytes is shortened", rules.MaxShownKey)
 	}
 	long := "report-" + strings.Repeat("é", 2500)
-	got := storage.ShortKey(long)
-	if len(got) > storage.MaxShownKey {
+	got := rules.ShortKey(long)
+	if len(got) > rules.MaxShownKey {
 		t.Errorf("ShortKey gives %d bytes: %q", len(got), got)
 	}
 	if !strings.HasPrefix(got, "report-é") || !strings.Contains(got, "(5007 bytes, sha256:") {
 		t.Errorf("ShortKey = %q", got)
 	}
-	if other := storage.ShortKey(long + "x"); other == got {
+	if other := rules.ShortKey(long + "x"); other == got {
 		t.Errorf("two long keys shorten to the same text %q", got)
 	}
 	if !strings.HasPrefix(got, "report-") || strings.ContainsRune(got, '\uFFFD') {

@@ -1,20 +1,6 @@
-// Package cachepolicy is the one parser of the cache_policy grammar, shared
-// by the directive parser (which turns offsets into source positions), the
-// runtime (which builds cache keys from the parts) and review.
-//
-// A policy is "none", or parts joined with '+':
-//
-//	default          inputs, task_source and run_id
-//	inputs           the hash of every parameter
-//	inputs-a-b       the hash of every parameter but a and b
-//	task_source      the hash of the task's code
-//	run_id           the id of the flow run (or of the task run, outside a flow)
-//	flow_parameters  the hash of the calling flow's parameters
-//
-// Each part may be given once: "inputs" at most once in any spelling,
-// "default" not beside a part it already includes, and "none" alone. The
-// value is taken as written: no spaces are trimmed.
-package cachepolicy
+package rules
+
+// The cache_policy grammar: see the package doc, "Cache policies".
 
 import (
 	"fmt"
@@ -28,22 +14,22 @@ import (
 
 // The parts of a policy.
 const (
-	Default        = "default"
-	None           = "none"
-	Inputs         = "inputs"
-	TaskSource     = "task_source"
-	RunID          = "run_id"
-	FlowParameters = "flow_parameters"
+	PolicyDefault        = "default"
+	PolicyNone           = "none"
+	PolicyInputs         = "inputs"
+	PolicyTaskSource     = "task_source"
+	PolicyRunID          = "run_id"
+	PolicyFlowParameters = "flow_parameters"
 )
 
-// Defaults is what "default" stands for, written out.
-const Defaults = Inputs + "+" + TaskSource + "+" + RunID
+// PolicyDefaults is what "default" stands for, written out.
+const PolicyDefaults = PolicyInputs + "+" + PolicyTaskSource + "+" + PolicyRunID
 
-// names are the part names, in the order diagnostics list them.
-var names = []string{Default, None, Inputs, TaskSource, RunID, FlowParameters}
+// policyNames are the part policyNames, in the order diagnostics list them.
+var policyNames = []string{PolicyDefault, PolicyNone, PolicyInputs, PolicyTaskSource, PolicyRunID, PolicyFlowParameters}
 
-// defaultParts are the parts of Defaults.
-var defaultParts = strings.Split(Defaults, "+")
+// policyDefaultParts are the parts of PolicyDefaults.
+var policyDefaultParts = strings.Split(PolicyDefaults, "+")
 
 // Policy is a parsed cache policy.
 type Policy struct {
@@ -55,11 +41,11 @@ type Policy struct {
 }
 
 // DefaultPolicy is the policy of a task that sets none.
-func DefaultPolicy() Policy { return Policy{Written: []string{Default}} }
+func DefaultPolicy() Policy { return Policy{Written: []string{PolicyDefault}} }
 
 // None reports whether p is "none": results are stored under a random key
 // and never looked up.
-func (p Policy) None() bool { return slices.Equal(p.Written, []string{None}) }
+func (p Policy) None() bool { return slices.Equal(p.Written, []string{PolicyNone}) }
 
 // Parts are the parts that make up the key: sorted, unique, "default"
 // expanded; empty for "none".
@@ -67,9 +53,9 @@ func (p Policy) Parts() []string {
 	var out []string
 	for _, w := range p.Written {
 		switch w {
-		case None:
-		case Default:
-			out = append(out, defaultParts...)
+		case PolicyNone:
+		case PolicyDefault:
+			out = append(out, policyDefaultParts...)
 		default:
 			out = append(out, w)
 		}
@@ -78,13 +64,13 @@ func (p Policy) Parts() []string {
 	return slices.Compact(out)
 }
 
-// Has reports whether the key includes part (one of the constants other
-// than Default and None).
+// Has reports whether the key includes part (one of the Policy constants other
+// than PolicyDefault and PolicyNone).
 func (p Policy) Has(part string) bool { return slices.Contains(p.Parts(), part) }
 
 // Hashes reports whether the key includes the hash of parameter name.
 func (p Policy) Hashes(name string) bool {
-	return p.Has(Inputs) && !slices.Contains(p.Drop, name)
+	return p.Has(PolicyInputs) && !slices.Contains(p.Drop, name)
 }
 
 // Excluded is the set of parameters left out of inputs, or nil.
@@ -103,29 +89,29 @@ func (p Policy) Excluded() map[string]bool {
 // inputs part with the parameters it leaves out, sorted ("inputs-a-b").
 func (p Policy) String() string {
 	if p.None() {
-		return None
+		return PolicyNone
 	}
 	parts := p.Parts()
 	for i, part := range parts {
-		if part == Inputs && len(p.Drop) > 0 {
-			parts[i] = Inputs + "-" + strings.Join(slices.Sorted(maps.Keys(p.Excluded())), "-")
+		if part == PolicyInputs && len(p.Drop) > 0 {
+			parts[i] = PolicyInputs + "-" + strings.Join(slices.Sorted(maps.Keys(p.Excluded())), "-")
 		}
 	}
 	return strings.Join(parts, "+")
 }
 
-// Error is one problem in a cache policy, at a byte offset in its text.
-type Error struct {
+// PolicyError is one problem in a cache policy, at a byte offset in its text.
+type PolicyError struct {
 	Offset int
-	Msg    string // lowercase, names what is wrong and how to fix it
+	Msg    string // lowercase, policyNames what is wrong and how to fix it
 }
 
-func (e *Error) Error() string { return e.Msg }
+func (e *PolicyError) Error() string { return e.Msg }
 
-// ErrorList is every problem found in one policy, in text order.
-type ErrorList []*Error
+// PolicyErrors is every problem found in one policy, in text order.
+type PolicyErrors []*PolicyError
 
-func (l ErrorList) Error() string {
+func (l PolicyErrors) Error() string {
 	msgs := make([]string, len(l))
 	for i, e := range l {
 		msgs[i] = e.Msg
@@ -133,17 +119,17 @@ func (l ErrorList) Error() string {
 	return strings.Join(msgs, "; ")
 }
 
-// Parse parses a cache_policy value. On failure the error is an ErrorList
+// ParsePolicy parses a cache_policy value. On failure the error is a PolicyErrors
 // with every problem found, and the Policy is to be ignored.
-func Parse(s string) (Policy, error) {
+func ParsePolicy(s string) (Policy, error) {
 	var (
 		p       Policy
-		errs    ErrorList
+		errs    PolicyErrors
 		seen    = map[string]bool{}
 		dropped = map[string]bool{}
 	)
 	fail := func(off int, format string, args ...any) {
-		errs = append(errs, &Error{Offset: off, Msg: fmt.Sprintf(format, args...)})
+		errs = append(errs, &PolicyError{Offset: off, Msg: fmt.Sprintf(format, args...)})
 	}
 	noneOff, count, off := -1, 0, 0
 	for part := range strings.SplitSeq(s, "+") {
@@ -155,9 +141,9 @@ func Parse(s string) (Policy, error) {
 		}
 		count++
 		name := part
-		if rest, isDrop := strings.CutPrefix(part, Inputs+"-"); isDrop {
-			name = Inputs
-			dOff := partOff + len(Inputs+"-")
+		if rest, isDrop := strings.CutPrefix(part, PolicyInputs+"-"); isDrop {
+			name = PolicyInputs
+			dOff := partOff + len(PolicyInputs+"-")
 			for d := range strings.SplitSeq(rest, "-") {
 				switch {
 				case d == "":
@@ -173,28 +159,28 @@ func Parse(s string) (Policy, error) {
 				dOff += len(d) + 1
 			}
 		}
-		if !slices.Contains(names, name) {
+		if !slices.Contains(policyNames, name) {
 			fail(partOff, "unknown cache policy %q%s: want %s joined with +, where inputs-NAME drops a parameter",
-				part, suggest.DidYouMean(part, names), suggest.OrList(names))
+				part, suggest.DidYouMean(part, policyNames), suggest.OrList(policyNames))
 			continue
 		}
-		if name == None {
+		if name == PolicyNone {
 			noneOff = partOff
 		}
 		switch {
-		case seen[name] && name == Inputs:
+		case seen[name] && name == PolicyInputs:
 			fail(partOff, "inputs given twice in cache_policy (drop several parameters with one inputs-a-b)")
 			continue
 		case seen[name]:
 			fail(partOff, "duplicate %q in cache_policy", name)
 			continue
-		case name == Default:
-			for _, q := range defaultParts {
+		case name == PolicyDefault:
+			for _, q := range policyDefaultParts {
 				if seen[q] {
 					fail(partOff, "default already includes %s", q)
 				}
 			}
-		case slices.Contains(defaultParts, name) && seen[Default]:
+		case slices.Contains(policyDefaultParts, name) && seen[PolicyDefault]:
 			fail(partOff, "default already includes %s", name)
 		}
 		seen[name] = true
