@@ -14,9 +14,9 @@ import (
 )
 
 var (
-	builtinSerializers = []string{"msgpack", "json", "gob"}
-	compressions       = []string{"zstd", "gzip", "zlib"}
-	isolations         = []string{"read_committed", "serializable"}
+	builtinSerializers = rules.Serializers()
+	compressions       = rules.Compressions()
+	isolations         = rules.Isolations()
 )
 
 // validator checks each item's value and fills the Directive.

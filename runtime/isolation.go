@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
@@ -19,13 +20,13 @@ import (
 const (
 	// ReadCommitted takes no lock: concurrent runs of one key may all compute;
 	// the first committed record wins and the others return it.
-	ReadCommitted = "read_committed"
+	ReadCommitted = rules.ReadCommitted
 	// Serializable computes a key once at a time: runs of one key queue on an
 	// in-process lock and, when the store implements storage.Locker (local
 	// storage: a file lock that dies with its process; S3: a lease renewed
 	// every RESULTGEN_LEASE_TTL/3), on a cross-process lock; each run
 	// re-checks the cache once it holds the lock.
-	Serializable = "serializable"
+	Serializable = rules.Serializable
 )
 
 // heldKey is a key held for one computation.

@@ -58,27 +58,29 @@
 package serializer
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"maps"
-	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
-// Spec is the stored description of a serializer: enough to rebuild it.
-type Spec struct {
-	// Type is the serializer's name: "msgpack", "json", "gob" or a registered
-	// custom name.
-	Type string `json:"type"`
-	// Compression is "" (none), "zstd", "gzip" or "zlib".
-	Compression string `json:"compression,omitempty"`
-	// Options are serializer-specific settings.
-	Options map[string]string `json:"options,omitempty"`
-}
+// Spec is the stored description of a serializer: enough to rebuild it
+// (Type, Compression and Options). Its String form ("compressed/json+gzip",
+// "mytype?level=3") is what records, logs and `resultgen results` show, and
+// ParseSpec reads it back.
+type Spec = rules.SerializerSpec
+
+// ErrUnknown is wrapped by the errors of Parse, New and ParseSpec for a
+// serializer or compression name that is neither built in nor registered.
+var ErrUnknown = rules.ErrUnknownSerializer
+
+// ParseSpec parses the output of Spec.String. It checks the syntax and the
+// compression name, not whether the type is registered (New does).
+func ParseSpec(str string) (Spec, error) { return rules.ParseSerializerSpec(str) }
 
 // Serializer encodes and decodes values. Implementations must be safe for
 // concurrent use.
@@ -93,106 +95,29 @@ type Serializer interface {
 
 // Names of the built-in serializers and compressions.
 const (
-	MsgpackName = "msgpack"
-	JSONName    = "json"
-	GobName     = "gob"
+	MsgpackName = rules.Msgpack
+	JSONName    = rules.JSON
+	GobName     = rules.Gob
 
 	// Default is the serializer used when none is chosen.
-	Default = MsgpackName
+	Default = rules.DefaultSerializer
 
 	// CompressedPrefix introduces a compressed serializer name:
 	// "compressed/json".
-	CompressedPrefix = "compressed/"
+	CompressedPrefix = rules.CompressedPrefix
 
-	Zstd = "zstd"
-	Gzip = "gzip"
-	Zlib = "zlib"
+	Zstd = rules.Zstd
+	Gzip = rules.Gzip
+	Zlib = rules.Zlib
 
 	// DefaultCompression is used by "compressed/<x>" without a compression.
-	DefaultCompression = Zstd
+	DefaultCompression = rules.DefaultCompression
 )
 
 var (
-	builtinNames     = []string{MsgpackName, JSONName, GobName}
-	compressionNames = []string{Zstd, Gzip, Zlib}
+	builtinNames     = rules.Serializers()
+	compressionNames = rules.Compressions()
 )
-
-// ErrUnknown is wrapped by the errors of Parse, New and ParseSpec for a
-// serializer or compression name that is neither built in nor registered.
-var ErrUnknown = errors.New("unknown serializer")
-
-// String renders the spec in one line, the form used in logs, object
-// metadata and `resultgen results`:
-//
-//	msgpack
-//	compressed/json+gzip
-//	mytype?level=3&mode=fast
-//
-// An uncompressed spec is its Type; a compressed one is
-// "compressed/<type>+<compression>"; options follow "?" as a URL query with
-// sorted keys. ParseSpec is the inverse.
-func (s Spec) String() string {
-	var b strings.Builder
-	if s.Compression != "" {
-		b.WriteString(CompressedPrefix)
-		b.WriteString(s.Type)
-		b.WriteByte('+')
-		b.WriteString(s.Compression)
-	} else {
-		b.WriteString(s.Type)
-	}
-	if len(s.Options) > 0 {
-		q := url.Values{}
-		for k, v := range s.Options {
-			q.Set(k, v)
-		}
-		b.WriteByte('?')
-		b.WriteString(q.Encode()) // Encode sorts by key
-	}
-	return b.String()
-}
-
-// Equal reports whether two specs describe the same serializer. A nil and an
-// empty Options map are equal.
-func (s Spec) Equal(o Spec) bool {
-	return s.Type == o.Type && s.Compression == o.Compression && maps.Equal(s.Options, o.Options)
-}
-
-// ParseSpec parses the output of Spec.String. It checks the syntax and the
-// compression name, not whether the type is registered (New does).
-func ParseSpec(str string) (Spec, error) {
-	var spec Spec
-	body, query, hasQuery := strings.Cut(str, "?")
-	if hasQuery {
-		q, err := url.ParseQuery(query)
-		if err != nil {
-			return Spec{}, fmt.Errorf("serializer spec %q: options: %w", str, err)
-		}
-		spec.Options = make(map[string]string, len(q))
-		for k, v := range q {
-			if len(v) != 1 {
-				return Spec{}, fmt.Errorf("serializer spec %q: option %q given %d times", str, k, len(v))
-			}
-			spec.Options[k] = v[0]
-		}
-	}
-	if rest, ok := strings.CutPrefix(body, CompressedPrefix); ok {
-		typ, comp, ok := strings.Cut(rest, "+")
-		if !ok {
-			return Spec{}, fmt.Errorf("serializer spec %q: want compressed/<type>+<compression>", str)
-		}
-		if !slices.Contains(compressionNames, comp) {
-			return Spec{}, fmt.Errorf("serializer spec %q: %w compression %q (valid: %s)", str, ErrUnknown, comp, strings.Join(compressionNames, ", "))
-		}
-		spec.Type, spec.Compression = typ, comp
-	} else {
-		spec.Type = body
-	}
-	if err := checkTypeName(spec.Type); err != nil {
-		return Spec{}, fmt.Errorf("serializer spec %q: %w", str, err)
-	}
-	return spec, nil
-}
 
 // Parse turns a serializer name and a compression, as written in a
 // directive or a setting, into a Spec.
@@ -269,14 +194,7 @@ var registry = struct {
 	m map[string]func(Spec) (Serializer, error)
 }{m: map[string]func(Spec) (Serializer, error){}}
 
-var typeNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
-
-func checkTypeName(typ string) error {
-	if !typeNameRE.MatchString(typ) || typ == "compressed" {
-		return fmt.Errorf("invalid serializer type %q: want lowercase letters, digits, '.', '_' or '-', not \"compressed\"", typ)
-	}
-	return nil
-}
+func checkTypeName(typ string) error { return rules.CheckSerializerType(typ) }
 
 // Register adds a user serializer under typ, process-wide, so that Parse
 // accepts typ and "compressed/"+typ and New rebuilds it from a stored Spec

@@ -85,7 +85,7 @@ func Help(name string) string {
 // BuiltinSerializers returns the serializer names the runtime knows without
 // registration.
 func BuiltinSerializers() []string {
-	return []string{"msgpack", "json", "gob", "compressed/msgpack", "compressed/json", "compressed/gob"}
+	return rules.SerializerSpellings()
 }
 
 // unknownSetting is the error for a key that is no setting.
