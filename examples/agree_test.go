@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/resultgen/resultgen/generator"
 	"github.com/resultgen/resultgen/review"
 	"github.com/resultgen/resultgen/runtime/settings"
 )
@@ -19,7 +18,7 @@ func TestQuizRunAgreesWithReview(t *testing.T) {
 	bin, e := build(t, "quiz"), newEnv(t)
 	out := e.run(t, bin)
 	rep, err := review.Review(context.Background(),
-		review.Config{Config: generator.Config{Dir: "."}, Settings: &settings.Settings{LocalStoragePath: e.storage}}, "./quiz")
+		review.Config{Dir: ".", Settings: &settings.Settings{LocalStoragePath: e.storage}}, "./quiz")
 	if err != nil {
 		t.Fatal(err)
 	}

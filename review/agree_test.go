@@ -14,11 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/resultgen/resultgen/generator"
 	"github.com/resultgen/resultgen/internal/sweep"
 	"github.com/resultgen/resultgen/review"
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
+
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // TestSweepReviewAgreesWithRuntime resolves every generator golden case and
@@ -61,7 +62,7 @@ func TestSweepReviewAgreesWithRuntime(t *testing.T) {
 	for i, s := range all {
 		t.Run(fmt.Sprintf("settings%d", i), func(t *testing.T) {
 			// One load of every case: a review load is the slow part.
-			rep, err := review.Review(context.Background(), review.Config{Config: generator.Config{Dir: ".."}, Settings: &s}, patterns...)
+			rep, err := review.Review(context.Background(), review.Config{Dir: "..", Settings: &s}, patterns...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,17 +86,17 @@ func TestSweepReviewAgreesWithRuntime(t *testing.T) {
 				}
 			chain:
 				for _, flows := range chains {
-					var from *runtime.Passed
+					var from *rules.Passed
 					for _, flow := range flows {
 						fd := defs[row.Package+"."+flow]
 						if fd == nil {
 							t.Errorf("%s called from %s: no Def for the flow in its package", row.Func, flow)
 							continue chain
 						}
-						fr, _ := runtime.Resolve(fd, fd.Config, from, s, false, false)
+						fr, _ := rules.Resolve(funcOf(fd), fd.Config, from, s.Defaults(), false, false)
 						from = &fr.Passes
 					}
-					got, _ := runtime.Resolve(def, def.Config, from, s, false, false)
+					got, _ := rules.Resolve(funcOf(def), def.Config, from, s.Defaults(), false, false)
 					compare(t, fmt.Sprintf("%s.%s called along %q", row.Package, row.Func, flows), row, got, s)
 				}
 			}
@@ -112,17 +113,17 @@ func TestSweepReviewAgreesWithRuntime(t *testing.T) {
 }
 
 // compare checks review's row against the runtime's resolution.
-func compare(t *testing.T, what string, row review.Row, r runtime.Resolved, s settings.Settings) {
+func compare(t *testing.T, what string, row review.Row, r rules.Resolved, s settings.Settings) {
 	t.Helper()
 	type view struct {
 		Persisted                  bool
 		Why                        string
-		WhyKind                    runtime.PersistKind
+		WhyKind                    rules.PersistKind
 		WhyFrom                    string
 		Storage, StorageFrom       string
 		Serializer, SerializerFrom string
 		Compression                string
-		KeyKind                    runtime.KeyKind
+		KeyKind                    rules.KeyKind
 		InMemory                   bool
 	}
 	want := view{Persisted: r.Persist.Persist, Why: r.Persist.Reason, WhyKind: r.Persist.Kind, WhyFrom: r.Persist.From, InMemory: r.InMemory}
@@ -279,4 +280,9 @@ func duration(t *testing.T, path string, e ast.Expr) time.Duration {
 	}
 	t.Fatalf("%s: cannot evaluate duration %T", path, e)
 	return 0
+}
+
+// funcOf is what rules.Resolve reads of def.
+func funcOf(def *runtime.Def) rules.Func {
+	return rules.Func{Kind: def.Kind, Name: def.Name, Value: def.Value}
 }

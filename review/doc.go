@@ -8,7 +8,7 @@
 //
 // # Use
 //
-//	rep, err := review.Review(ctx, review.Config{Config: generator.Config{Dir: dir}}, "./...")
+//	rep, err := review.Review(ctx, review.Config{Dir: dir}, "./...")
 //	if err != nil { ... }               // could not load at all
 //	review.Write(os.Stdout, rep, review.FormatTable)
 //	if rep.Failed(strict) { os.Exit(1) }
@@ -53,7 +53,7 @@
 //     cache_policy=inputs+task_source reuses records across runs.
 //
 // Every row is computed by runtime.Resolve, the runtime's own resolver, from
-// the Def and Config the generator emits (internal/model.DefOf, ConfigOf); a
+// the Def and Config the generator emits (internal/model.FuncOf, ConfigOf); a
 // calling flow is resolved on its own and along every chain of flows that
 // calls it (each flow of the chain once, so recursive flows end), from the
 // outermost down, and what it passes on (Passed) resolves the callee, as at

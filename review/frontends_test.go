@@ -74,7 +74,7 @@ func TestSweepFrontEndsAgree(t *testing.T) {
 	}
 
 	// resultgen review
-	rep, err := review.Review(ctx, review.Config{Config: generator.Config{Dir: root}, Builtin: true}, patterns...)
+	rep, err := review.Review(ctx, review.Config{Dir: root, Builtin: true}, patterns...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"github.com/resultgen/resultgen/internal/findings"
 	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/review/report"
-	"github.com/resultgen/resultgen/runtime"
 )
 
 // The report's types are package report's: one definition, which the
@@ -80,7 +79,7 @@ func (r *Report) count() {
 // with run_id: each flow run (and each call outside a flow) gets a new key,
 // so its records are never loaded across runs.
 func runScoped(r Row) bool {
-	if r.Kind != "task" || !r.Persisted || r.KeyKind != runtime.KeyCachePolicy {
+	if r.Kind != "task" || !r.Persisted || r.KeyKind != rules.KeyCachePolicy {
 		return false
 	}
 	pol, err := rules.ParsePolicy(r.CachePolicy)

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 
 	"golang.org/x/tools/go/packages"
 
-	"github.com/resultgen/resultgen/generator"
 	"github.com/resultgen/resultgen/internal/findings"
 	"github.com/resultgen/resultgen/internal/model"
 	"github.com/resultgen/resultgen/review/report"
@@ -17,9 +17,15 @@ import (
 
 // Config configures Review.
 type Config struct {
-	// Config says how packages are loaded, as for the generator: Dir (also
-	// what report positions are relative to), Env, BuildFlags and Logger.
-	generator.Config
+	// Dir is the directory patterns are resolved in, and what report
+	// positions are relative to; "" is the current one.
+	Dir string
+	// Env is the go command's environment; nil is the current process's.
+	Env []string
+	// BuildFlags are passed to the go command, e.g. "-tags=integration".
+	BuildFlags []string
+	// Logger receives progress messages at debug level; nil is silent.
+	Logger *slog.Logger
 	// Settings are the global settings to judge with; nil loads them with
 	// settings.Load (environment, then profile, then defaults).
 	Settings *settings.Settings
@@ -55,7 +61,7 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 	if dir == "" {
 		dir = "."
 	}
-	pkgs, err := model.Load(ctx, cfg.Config.ModelConfig(), patterns...)
+	pkgs, err := model.Load(ctx, model.Config{Dir: cfg.Dir, Env: cfg.Env, BuildFlags: cfg.BuildFlags, Logger: cfg.Logger}, patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("review: %w", err)
 	}

@@ -11,9 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/resultgen/resultgen/generator"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/review"
-	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
 )
 
@@ -24,7 +23,7 @@ var fixedSettings = &settings.Settings{LocalStoragePath: "/srv/results", Default
 
 func reviewDir(t *testing.T, dir string) *review.Report {
 	t.Helper()
-	r, err := review.Review(context.Background(), review.Config{Config: generator.Config{Dir: dir}, Settings: fixedSettings})
+	r, err := review.Review(context.Background(), review.Config{Dir: dir, Settings: fixedSettings})
 	if err != nil {
 		t.Fatalf("Review(%s): %v", dir, err)
 	}
@@ -60,7 +59,7 @@ func TestQuizAnswers(t *testing.T) {
 	type answer struct {
 		fn, from  string
 		persisted bool
-		whyKind   runtime.PersistKind
+		whyKind   rules.PersistKind
 		storage   string
 	}
 	cases := []struct {

@@ -7,56 +7,26 @@ import (
 	"context"
 	"reflect"
 	"sync/atomic"
-	"time"
 
-	"github.com/resultgen/resultgen/runtime/serializer"
-	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // Kind tells tasks from flows.
-type Kind uint8
+type Kind = rules.Kind
 
+// The kinds.
 const (
-	KindTask Kind = iota + 1 // a task: cached, keyed, persisted per call
-	KindFlow                 // a flow: a run that groups task runs
+	KindTask = rules.KindTask // a task: cached, keyed, persisted per call
+	KindFlow = rules.KindFlow // a flow: a run that groups task runs
 )
 
 // Void is the result type of functions that return nothing or only an error.
 type Void = struct{}
 
-// Config holds settings set explicitly by directives or options. The zero
-// value of each field means "not set": it is then inherited from the calling
-// flow or the global settings.
-type Config struct {
-	Name            string
-	Persist         *bool
-	Storage         string          // "local", "local:PATH", "memory", "s3://BUCKET/PREFIX", "TYPE/NAME"
-	StorageBackend  storage.Storage // a store made in code; beats Storage
-	StorageKey      string          // the template as written, for logs and records
-	Serializer      string          // "msgpack", "json", "gob", "compressed/<x>"
-	SerializerValue serializer.Serializer
-	Compression     string // "zstd", "gzip", "zlib"
-	CacheInMemory   *bool
-	CachePolicy     string // "default", "none", "inputs+task_source", "inputs-name", ...
-	CacheKeyFn      bool   // the task has a cache_key_fn (set by the generator)
-	CacheExpiration time.Duration
-	RefreshCache    *bool
-	Isolation       string // "read_committed" (default) or "serializable"
-	Retries         int
-	RetryDelay      time.Duration
-	// RunID names a flow run (set with the RunID option; flows only): the
-	// run is durable, see RunID. "" gives the run a random UUID.
-	RunID string
-	// NewRun re-runs a named flow run even when it finished (NewRun option).
-	NewRun bool
-	// VerifyHits is the fraction of a task's cache hits that are recomputed
-	// and compared with the record (VerifyHits option); nil means
-	// RESULTGEN_VERIFY_HITS.
-	VerifyHits *float64
-	// ResumeAcrossVersions lets a named flow run resume under other flow
-	// code than it started under (ResumeAcrossVersions option).
-	ResumeAcrossVersions bool
-}
+// Config holds settings set explicitly by directives or options; see
+// rules.Config for its fields. The zero value of each field means "not
+// set": it is then inherited from the calling flow or the global settings.
+type Config = rules.Config
 
 // Def is the static description the generator emits once per function.
 type Def struct {
@@ -98,6 +68,9 @@ type Def struct {
 
 	checked atomic.Pointer[defCheck] // checkDef's outcome
 }
+
+// fn is what the rules know of def's function (rules.Resolve).
+func (def *Def) fn() rules.Func { return rules.Func{Kind: def.Kind, Name: def.Name, Value: def.Value} }
 
 // Option changes a Config; used by WithOptions on generated types.
 type Option func(*Config)

@@ -33,7 +33,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 	def := inv.Def
 	switch {
 	case inv.StorageKey != nil:
-		man := record.Manifest{KeyFrom: string(KeyStorageKey), StorageKey: cfg.StorageKey, Source: def.Source, Units: def.Units}
+		man := record.Manifest{KeyFrom: string(rules.KeyStorageKey), StorageKey: cfg.StorageKey, Source: def.Source, Units: def.Units}
 		if def.KeyUsesFlowRun && fr == nil {
 			return "", false, record.Manifest{}, fmt.Errorf("task %s: storage key %q needs a flow run (it uses flow_run fields), but the task runs outside a flow", p.name, cfg.StorageKey)
 		}
@@ -50,7 +50,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 		}
 		return k, true, man, nil
 	case inv.CacheKey != nil:
-		man := record.Manifest{KeyFrom: string(KeyCacheKeyFn), Source: def.Source, Units: def.Units}
+		man := record.Manifest{KeyFrom: string(rules.KeyCacheKeyFn), Source: def.Source, Units: def.Units}
 		k, err := inv.CacheKey(ctx)
 		if err != nil {
 			return "", false, record.Manifest{}, fmt.Errorf("task %s: cache_key_fn: %w", p.name, err)
@@ -73,7 +73,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 	// rows): with the memory store's key check on misses only, a memory
 	// hit (BenchmarkWrapperHit1KiB/memory) went from 28.7k to 26.8k
 	// instructions (callgrind).
-	man := record.Manifest{KeyFrom: string(KeyCachePolicy), Policy: kp.text}
+	man := record.Manifest{KeyFrom: string(rules.KeyCachePolicy), Policy: kp.text}
 	// out holds the key's hex, then the inputs' (when hashed): one string
 	// for both, the key and Manifest.Inputs its two halves (one allocation
 	// a hit rather than two).

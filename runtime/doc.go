@@ -41,8 +41,8 @@
 //
 // # When a result is persisted
 //
-// The first rule that applies decides (DecidePersist, which resultgen review
-// runs too), and State.PersistReason names it:
+// The first rule that applies decides (the same rules resultgen review
+// runs, from internal/rules), and State.PersistReason names it:
 //
 //  1. persist set explicitly: persist=false always wins;
 //  2. inferred from the function's own settings: storage, storage_key,
@@ -62,12 +62,12 @@
 // inherited from a flow drops only results that are persisted. Retries are
 // never inherited.
 //
-// Resolve is these rules as one pure function: a function's own settings
-// (Def, Config), what the calling flow passes on (Passed) and the global
+// These rules are one pure function (internal/rules.Resolve): a function's
+// own settings (Def, Config), what the calling flow passes on and the global
 // settings give the effective settings and where each came from. The engine
 // calls it for every run, then opens the storage and serializer;
 // `resultgen review` calls it on the Def and Config the generator emits for
-// each directive (DefOf and ConfigOf in internal/model), so the two cannot
+// each directive (FuncOf and ConfigOf in internal/model), so the two cannot
 // disagree. Reasons name flows by their run name (Def.Name or the name
 // option, as in the logs); an inherited persist, storage or serializer names
 // the flow that set it, even through a subflow that only passed it on.
@@ -181,7 +181,7 @@
 // RunID names a flow run: the id replaces the UUID and the generated name,
 // so the default cache policy's run_id part is the same in every attempt of
 // the run, in any process, and tasks that return a value persist in it
-// (DecidePersist rule 4). With an id, a flow run:
+// (rule 4 above). With an id, a flow run:
 //
 //  1. validates it as one storage-key segment (ValidateRunID);
 //  2. looks for the run's record at RunKey(flow, id), ".runs/FLOW/ID" in

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
@@ -21,7 +22,7 @@ const RunsPrefix = ".runs"
 const (
 	// LabelFlowParameters holds the digest of the run's parameters (the
 	// Hasher's, as for the flow_parameters cache policy).
-	LabelFlowParameters = "flow_parameters"
+	LabelFlowParameters = rules.PolicyFlowParameters
 	// LabelRunRecord is "true" on the record that holds a named run's
 	// result, and "started" on the record kept at the same key from the
 	// moment the run's body first runs until it finishes (see RunID).

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 
 	"github.com/google/uuid"
+
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // flowRun is one flow run, shared by its attempts.
@@ -18,7 +20,7 @@ type flowRun struct {
 	name      string
 	flowName  string
 	retries   int
-	inherit   Passed // what it passes on; Flow, Retries and RunID are filled in by resolve
+	inherit   rules.Passed // what it passes on; Flow, Retries and RunID are filled in by resolve
 	inputHash string
 	inputErr  error
 	// durable is the id of the named run this run is, or belongs to (a

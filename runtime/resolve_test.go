@@ -6,6 +6,8 @@ import (
 
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/settings"
+
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // A task called from a subflow inherits what the outer flow set, and its
@@ -15,22 +17,22 @@ func TestResolveNestedNamesTheFlowThatSetIt(t *testing.T) {
 	outer := &runtime.Def{Kind: runtime.KindFlow, Name: "outer", Config: runtime.Config{Storage: "s3/prod"}}
 	inner := &runtime.Def{Kind: runtime.KindFlow, Name: "inner"}
 	task := &runtime.Def{Kind: runtime.KindTask, Name: "t", Value: true}
-	ro, err := runtime.Resolve(outer, outer.Config, nil, s, false, false)
+	ro, err := rules.Resolve(funcOf(outer), outer.Config, nil, s.Defaults(), false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ri, err := runtime.Resolve(inner, inner.Config, &ro.Passes, s, false, false)
+	ri, err := rules.Resolve(funcOf(inner), inner.Config, &ro.Passes, s.Defaults(), false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ri.Persist.Reason != "inherited from flow outer (storage=s3/prod)" || ri.StorageFrom != "flow outer" {
 		t.Errorf("inner: reason %q, storage from %q", ri.Persist.Reason, ri.StorageFrom)
 	}
-	rt, err := runtime.Resolve(task, task.Config, &ri.Passes, s, false, false)
+	rt, err := rules.Resolve(funcOf(task), task.Config, &ri.Passes, s.Defaults(), false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := runtime.Resolved{Name: "t", Storage: "s3/prod", StorageFrom: "flow outer", Serializer: "msgpack", SerializerFrom: runtime.FromDefault, KeyKind: runtime.KeyCachePolicy, InMemory: true}
+	want := rules.Resolved{Name: "t", Storage: "s3/prod", StorageFrom: "flow outer", Serializer: "msgpack", SerializerFrom: rules.FromDefault, KeyKind: rules.KeyCachePolicy, InMemory: true}
 	if rt.Persist.Reason != "inherited from flow outer (storage=s3/prod)" || rt.Persist.From != "outer" || !rt.Persist.Persist ||
 		rt.Storage != want.Storage || rt.StorageFrom != want.StorageFrom || rt.Serializer != want.Serializer ||
 		rt.SerializerFrom != want.SerializerFrom || rt.KeyKind != want.KeyKind || rt.InMemory != want.InMemory {
@@ -73,4 +75,9 @@ func TestRepeatedRunsFollowChangedSettings(t *testing.T) {
 	if _, err := flow.Call(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// funcOf is what rules.Resolve reads of def.
+func funcOf(def *runtime.Def) rules.Func {
+	return rules.Func{Kind: def.Kind, Name: def.Name, Value: def.Value}
 }

@@ -47,7 +47,7 @@ func runReview(c *cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := review.Review(c.ctx, review.Config{Config: load}, fl.Args()...)
+	rep, err := review.Review(c.ctx, review.Config{Dir: load.Dir, Env: load.Env, BuildFlags: load.BuildFlags, Logger: load.Logger}, fl.Args()...)
 	if err != nil {
 		return usageError{err} // the packages cannot be loaded: exit 2, as the help says
 	}

@@ -9,8 +9,6 @@ import (
 	"github.com/resultgen/resultgen/internal/model"
 	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/review/report"
-	"github.com/resultgen/resultgen/runtime"
-	"github.com/resultgen/resultgen/runtime/settings"
 )
 
 // policyCaches reports whether p is set and is not exactly "none".
@@ -20,10 +18,10 @@ func policyCaches(p *annotations.Policy) bool {
 
 // settings are the global settings review judges with, as the runtime
 // reads them.
-func (e *engine) settings() settings.Settings {
+func (e *engine) settings() rules.Defaults {
 	d := e.defaults
-	return settings.Settings{
-		PersistByDefault: d.PersistByDefault, DefaultStorage: d.DefaultStorage, LocalStoragePath: d.LocalStoragePath,
+	return rules.Defaults{
+		PersistByDefault: d.PersistByDefault, DefaultStorage: d.DefaultStorage,
 		DefaultSerializer: d.DefaultSerializer, RefreshCache: d.RefreshCache,
 	}
 }
@@ -31,10 +29,9 @@ func (e *engine) settings() settings.Settings {
 // runtimeResolve resolves f's settings with the runtime's own resolver,
 // from the Def and Config the generator emits for its directive, as called
 // from a flow that passes from (nil: standalone).
-func (e *engine) runtimeResolve(f *fn, from *runtime.Passed) runtime.Resolved {
-	def := model.DefOf(f.d, f.result != nil)
+func (e *engine) runtimeResolve(f *fn, from *rules.Passed) rules.Resolved {
 	// An unknown isolation is the directive's error, reported by annotations.
-	r, _ := runtime.Resolve(def, def.Config, from, e.settings(), false, false)
+	r, _ := rules.Resolve(model.FuncOf(f.d, f.result != nil), model.ConfigOf(f.d), from, e.settings(), false, false)
 	return r
 }
 
@@ -43,7 +40,7 @@ func (e *engine) runtimeResolve(f *fn, from *runtime.Passed) runtime.Resolved {
 // first, by Go name).
 type flowContext struct {
 	via    []string
-	passes runtime.Passed
+	passes rules.Passed
 }
 
 // flowContexts is every distinct flowContext of flow f: on its own, then as
@@ -73,7 +70,7 @@ func (e *engine) flowContexts(f *fn, onChain map[*fn]bool) []flowContext {
 // passedKey identifies what a flow passes on, for flowContexts to keep each
 // context once. Review resolves from directives, so the Go values
 // (StorageBackend, SerializerValue) are always nil.
-func passedKey(p runtime.Passed) string {
+func passedKey(p rules.Passed) string {
 	inMem := "-"
 	if p.CacheInMemory != nil {
 		inMem = strconv.FormatBool(*p.CacheInMemory)
@@ -87,7 +84,7 @@ func passedKey(p runtime.Passed) string {
 }
 
 // resolve computes f's effective settings, standalone (c nil) or as called
-// by c.flow in context in, with runtime.Resolve: task settings beat the
+// by c.flow in context in, with rules.Resolve: task settings beat the
 // flow's, which beat the global settings, and persist=false always wins.
 // Flows are named by their run name in Why, WhyFrom, StorageFrom and
 // SerializerFrom, as the runtime names them; CalledFrom, CalledVia and
@@ -98,7 +95,7 @@ func (e *engine) resolve(f *fn, c *call, in *flowContext) report.Row {
 		Package: f.pkgPath(), Kind: d.Kind.String(), Func: d.Func, Name: f.runName(),
 		Position: relPosition(f.u.fset.Position(d.KindPos), e.dir),
 	}
-	var from *runtime.Passed
+	var from *rules.Passed
 	if c != nil {
 		from = &in.passes
 		r.CalledFrom, r.CalledVia = c.flow.d.Func, in.via
@@ -148,11 +145,11 @@ func (e *engine) resolve(f *fn, c *call, in *flowContext) report.Row {
 	switch {
 	case !task:
 		r.Key = "random (flow result)"
-	case res.KeyKind == runtime.KeyStorageKey:
+	case res.KeyKind == rules.KeyStorageKey:
 		r.Key = d.StorageKey.Raw
-	case res.KeyKind == runtime.KeyCacheKeyFn:
+	case res.KeyKind == rules.KeyCacheKeyFn:
 		r.Key = "cache_key_fn " + d.CacheKeyFn.Value
-	case res.KeyKind == runtime.KeyRandom:
+	case res.KeyKind == rules.KeyRandom:
 		r.Key = "random (cache_policy=none)"
 	default:
 		r.Key = "cache key: " + r.CachePolicy

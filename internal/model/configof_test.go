@@ -58,8 +58,8 @@ func TestConfigOfHandlesEveryKey(t *testing.T) {
 		}
 		d := directiveOf(t, row.item)
 		if row.field == "" {
-			if want := map[string]runtime.Kind{"task": runtime.KindTask, "flow": runtime.KindFlow}[key]; DefOf(d, true).Kind != want {
-				t.Errorf("%s: DefOf kind %v", key, DefOf(d, true).Kind)
+			if want := map[string]runtime.Kind{"task": runtime.KindTask, "flow": runtime.KindFlow}[key]; FuncOf(d, true).Kind != want {
+				t.Errorf("%s: FuncOf kind %v", key, FuncOf(d, true).Kind)
 			}
 			continue
 		}

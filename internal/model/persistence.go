@@ -2,7 +2,7 @@ package model
 
 import (
 	"github.com/resultgen/resultgen/annotations"
-	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // settings lists the directive's settings as written, in the order of
@@ -13,10 +13,10 @@ func settings(d *annotations.Directive) []Setting {
 }
 
 // ownPersistFacts are the persistence facts of a directive's own settings,
-// for runtime.DecidePersist; value tells whether the function returns a
+// for rules.DecidePersist; value tells whether the function returns a
 // value. The calling flow and the global default are the caller's to add.
-func ownPersistFacts(d *annotations.Directive, value bool) runtime.PersistFacts {
-	f := runtime.PersistFacts{
+func ownPersistFacts(d *annotations.Directive, value bool) rules.PersistFacts {
+	f := rules.PersistFacts{
 		Task:        d.Kind == annotations.Task,
 		Storage:     d.Storage != nil,
 		StorageKey:  d.StorageKey != nil,
@@ -37,10 +37,10 @@ func ownPersistFacts(d *annotations.Directive, value bool) runtime.PersistFacts 
 }
 
 // persistDecision is what the directive alone decides about persistence:
-// runtime.DecidePersist's explicit and inferred rules; anything else is left
+// rules.DecidePersist's explicit and inferred rules; anything else is left
 // to the calling flow and the settings.
 func persistDecision(d *annotations.Directive, value bool) PersistDecision {
-	dec := runtime.DecidePersist(ownPersistFacts(d, value))
+	dec := rules.DecidePersist(ownPersistFacts(d, value))
 	switch {
 	case dec.Kind != "explicit" && dec.Kind != "inferred":
 		return PersistDecision{State: "inherit"}

@@ -5,15 +5,15 @@ import (
 	"time"
 
 	"github.com/resultgen/resultgen/annotations"
-	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // ConfigOf is the runtime.Config a directive sets: what the generated
 // Def's Config literal holds (config renders it), except that a custom
 // serializer, which only the generated code can name, is left in
 // Serializer as its identifier. `resultgen review` resolves it with
-// runtime.Resolve, so review and the runtime read the same settings.
-func ConfigOf(d *annotations.Directive) runtime.Config {
+// rules.Resolve, so review and the runtime read the same settings.
+func ConfigOf(d *annotations.Directive) rules.Config {
 	c, _ := walkSettings(d)
 	return c
 }
@@ -24,7 +24,7 @@ func ConfigOf(d *annotations.Directive) runtime.Config {
 // ConfigOf and settings are both this walk, so they cannot disagree about
 // a key; TestConfigOfHandlesEveryKey and TestSettingsFollowKeys check that
 // it covers every key.
-func walkSettings(d *annotations.Directive) (c runtime.Config, out []Setting) {
+func walkSettings(d *annotations.Directive) (c rules.Config, out []Setting) {
 	// Each records key's Setting and returns the value for the Config.
 	text := func(key, v string, it annotations.Item) string {
 		out = append(out, Setting{Key: key, Value: v, Pos: it.Pos})
@@ -64,15 +64,15 @@ func opt[T any](x *T, f func(*T)) {
 	}
 }
 
-// DefOf is the part of the generated runtime.Def that resolving settings
-// needs: kind, run name, whether the function returns a value (value), and
-// ConfigOf(d).
-func DefOf(d *annotations.Directive, value bool) *runtime.Def {
-	kind := runtime.KindTask
+// FuncOf is the part of the generated runtime.Def that resolving settings
+// (rules.Resolve) needs: kind, run name, and whether the function returns
+// a value (value).
+func FuncOf(d *annotations.Directive, value bool) rules.Func {
+	kind := rules.KindTask
 	if d.Kind == annotations.Flow {
-		kind = runtime.KindFlow
+		kind = rules.KindFlow
 	}
-	return &runtime.Def{Kind: kind, Name: RunName(d), Value: value, Config: ConfigOf(d)}
+	return rules.Func{Kind: kind, Name: RunName(d), Value: value}
 }
 
 // RunName is a directive's run name (Def.Name): its name, else the

@@ -4,10 +4,10 @@ package rules
 
 import (
 	"fmt"
-	"go/token"
 	"maps"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/resultgen/resultgen/internal/suggest"
 )
@@ -148,7 +148,7 @@ func ParsePolicy(s string) (Policy, error) {
 				switch {
 				case d == "":
 					fail(max(dOff-1, 0), "missing parameter name after - in %q", part)
-				case !token.IsIdentifier(d) || d == "_":
+				case !isIdentifier(d) || d == "_":
 					fail(dOff, "invalid parameter name %q in %q: want a Go identifier", d, part)
 				case dropped[d]:
 					fail(dOff, "parameter %q dropped twice in cache_policy", d)
@@ -193,4 +193,25 @@ func ParsePolicy(s string) (Policy, error) {
 		return Policy{}, errs
 	}
 	return p, nil
+}
+
+// isIdentifier is go/token.IsIdentifier (a Go identifier that is not a
+// keyword), which the runtime would otherwise link go/token for.
+func isIdentifier(name string) bool {
+	if name == "" || slices.Contains(goKeywords, name) {
+		return false
+	}
+	for i, c := range name {
+		if !unicode.IsLetter(c) && c != '_' && (i == 0 || !unicode.IsDigit(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// goKeywords are Go's keywords (the spec's "Keywords").
+var goKeywords = []string{
+	"break", "case", "chan", "const", "continue", "default", "defer", "else",
+	"fallthrough", "for", "func", "go", "goto", "if", "import", "interface",
+	"map", "package", "range", "return", "select", "struct", "switch", "type", "var",
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"go/token"
 	"testing"
 )
 
@@ -50,6 +51,21 @@ func TestParseErrors(t *testing.T) {
 			if *e != tt.want[i] {
 				t.Errorf("ParsePolicy(%q) error %d = %d: %s, want %d: %s", tt.in, i, e.Offset, e.Msg, tt.want[i].Offset, tt.want[i].Msg)
 			}
+		}
+	}
+}
+
+// isIdentifier, which keeps go/token out of the runtime, agrees with
+// go/token.IsIdentifier.
+func TestIsIdentifierAgrees(t *testing.T) {
+	for _, s := range []string{"", "_", "a", "a1", "1a", "αβ", "a-b", "func", "funcs", "x_y", "A", "٣", "a٣", "map", "nil", "true", "a b"} {
+		if got, want := isIdentifier(s), token.IsIdentifier(s); got != want {
+			t.Errorf("isIdentifier(%q) = %v, go/token says %v", s, got, want)
+		}
+	}
+	for tok := token.BREAK; tok <= token.VAR; tok++ {
+		if tok.IsKeyword() && isIdentifier(tok.String()) {
+			t.Errorf("keyword %q taken for an identifier", tok)
 		}
 	}
 }

@@ -9,7 +9,7 @@ package report
 import (
 	"go/token"
 
-	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // Severity is how bad a finding is.
@@ -101,11 +101,11 @@ type Row struct {
 	Why string `json:"why"`
 	// WhyKind is the rule that decided: "explicit", "inferred",
 	// "inherited", "flow_retries", "durable_run" or "default" (the
-	// runtime.Persist* constants); WhyFrom is the deciding setting (persist, storage, ...,
+	// rules.Persist* constants); WhyFrom is the deciding setting (persist, storage, ...,
 	// cache_in_memory, or the global setting's name) or the flow's run name
 	// (the flow that set what is inherited).
-	WhyKind runtime.PersistKind `json:"why_kind"`
-	WhyFrom string              `json:"why_from"`
+	WhyKind rules.PersistKind `json:"why_kind"`
+	WhyFrom string            `json:"why_from"`
 
 	// Storage is the storage spec written where it is decided ("local",
 	// "local:PATH", "memory", "s3://...", a block slug); StorageFrom says
@@ -117,10 +117,10 @@ type Row struct {
 	// Key is the storage key template, "cache_key_fn NAME", "cache key:
 	// POLICY" or "random (flow result)" / "random (cache_policy=none)";
 	// KeyKind is "storage_key", "cache_key_fn", "cache_policy" or "random"
-	// (the runtime.Key* constants).
+	// (the rules.Key* constants).
 	// Empty when not persisted.
-	Key     string          `json:"key"`
-	KeyKind runtime.KeyKind `json:"key_kind"`
+	Key     string        `json:"key"`
+	KeyKind rules.KeyKind `json:"key_kind"`
 	// Serializer is the serializer spec ("msgpack", "compressed/json", or
 	// a Go identifier), Compression the compression of compressed/*
 	// serializers; SerializerFrom is like StorageFrom. Empty when not persisted.

@@ -5,9 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/resultgen/resultgen/runtime/storage"
-	"github.com/resultgen/resultgen/runtime/storage/s3"
-
 	"github.com/resultgen/resultgen/internal/rules"
 )
 
@@ -111,7 +108,7 @@ func (b Block) CheckEndpoint(insecureSet bool) error {
 		return nil
 	}
 	if err := CheckEndpoint(b.Endpoint, b.Insecure, insecureSet); err != nil {
-		return &Error{Name: `blocks."` + b.Slug + `".endpoint`, Value: storage.Redact(b.Endpoint), HasValue: true, Err: err, Fix: endpointFix}
+		return &Error{Name: `blocks."` + b.Slug + `".endpoint`, Value: rules.Redact(b.Endpoint), HasValue: true, Err: err, Fix: endpointFix}
 	}
 	return nil
 }
@@ -120,7 +117,7 @@ func (b Block) CheckEndpoint(insecureSet bool) error {
 // plain HTTP: an http:// endpoint, or a bare one with Insecure. It is
 // Insecure for a block without a valid endpoint.
 func (b Block) PlainHTTP() bool {
-	ep, err := s3.ParseEndpoint(b.Endpoint)
+	ep, err := rules.ParseEndpoint(b.Endpoint)
 	if err != nil {
 		return b.Insecure
 	}

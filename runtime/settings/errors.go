@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // Sentinel errors. Every error LoadFrom, OpenProfile, ParseSlug and the
@@ -16,7 +16,7 @@ import (
 var (
 	// ErrInvalidValue: a value has the wrong form (a non-boolean for a
 	// boolean setting, a bad storage spec, a bad block URL, ...).
-	ErrInvalidValue = errors.New("invalid value")
+	ErrInvalidValue = rules.ErrInvalidValue
 	// ErrUnknownSetting: a key that is not one of the settings.
 	ErrUnknownSetting = errors.New("unknown setting")
 	// ErrInvalidSlug: a block slug that is not TYPE/NAME.
@@ -61,11 +61,11 @@ func (e *Error) Error() string {
 		b = append(b, e.Name...)
 		if e.HasValue {
 			b = append(b, '=')
-			b = strconv.AppendQuote(b, storage.Redact(e.Value))
+			b = strconv.AppendQuote(b, rules.Redact(e.Value))
 		}
 		b = append(b, ": "...)
 	} else if e.HasValue {
-		b = strconv.AppendQuote(b, storage.Redact(e.Value))
+		b = strconv.AppendQuote(b, rules.Redact(e.Value))
 		b = append(b, ": "...)
 	}
 	b = append(b, e.Err.Error()...)

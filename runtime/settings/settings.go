@@ -118,21 +118,23 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // Names of the settings (they are also the environment variables and the keys
 // of config.toml).
 const (
-	PersistByDefault  = "RESULTGEN_RESULTS_PERSIST_BY_DEFAULT"
+	PersistByDefault  = rules.EnvPersistByDefault
 	LocalStoragePath  = "RESULTGEN_LOCAL_STORAGE_PATH"
-	DefaultSerializer = "RESULTGEN_RESULTS_DEFAULT_SERIALIZER"
-	DefaultStorage    = "RESULTGEN_DEFAULT_RESULT_STORAGE"
-	RefreshCache      = "RESULTGEN_TASKS_REFRESH_CACHE"
+	DefaultSerializer = rules.EnvDefaultSerializer
+	DefaultStorage    = rules.EnvDefaultStorage
+	RefreshCache      = rules.EnvRefreshCache
 	LoggingLevel      = "RESULTGEN_LOGGING_LEVEL"
 	LeaseTTL          = "RESULTGEN_LEASE_TTL"
 	LockWaitTimeout   = "RESULTGEN_LOCK_WAIT_TIMEOUT"
 	ExplainMisses     = "RESULTGEN_EXPLAIN_MISSES"
-	VerifyHits        = "RESULTGEN_VERIFY_HITS"
+	VerifyHits        = rules.EnvVerifyHits
 	Home              = "RESULTGEN_HOME"
 )
 
@@ -175,6 +177,18 @@ const (
 	FromProfile Source = "profile"
 	FromDefault Source = "default"
 )
+
+// Defaults are the settings a run's own settings resolve against
+// (rules.Resolve).
+func (s Settings) Defaults() rules.Defaults {
+	return rules.Defaults{
+		PersistByDefault:  s.PersistByDefault,
+		DefaultStorage:    s.DefaultStorage,
+		DefaultSerializer: s.DefaultSerializer,
+		RefreshCache:      s.RefreshCache,
+		VerifyHits:        s.VerifyHits,
+	}
+}
 
 // Load reads the settings from the process environment and profile file.
 func Load() (Settings, error) { return LoadFrom(osLookup) }

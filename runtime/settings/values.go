@@ -13,7 +13,6 @@ import (
 
 	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/internal/suggest"
-	"github.com/resultgen/resultgen/runtime/storage/s3"
 )
 
 // kind is how a setting's value is read.
@@ -197,13 +196,8 @@ func ParseFraction(s string) (float64, error) {
 // CheckFraction reports whether f is a fraction: a number from 0 to 1 (not
 // NaN). The error wraps ErrInvalidValue.
 func CheckFraction(f float64) error {
-	switch {
-	case f != f: // NaN
-		return invalid(ErrInvalidValue, "not a number")
-	case f < 0:
-		return invalid(ErrInvalidValue, "below 0")
-	case f > 1:
-		return invalid(ErrInvalidValue, "above 1 (a fraction of the hits: 1 is every hit)")
+	if problem := rules.FractionProblem(f); problem != "" {
+		return invalid(ErrInvalidValue, "%s", problem)
 	}
 	return nil
 }
@@ -291,19 +285,19 @@ func CheckS3URL(u string) error {
 }
 
 // CheckEndpoint checks an S3 endpoint and the insecure setting that goes
-// with it, with s3.ParseEndpoint and s3.Endpoint.PlainHTTP: HOST[:PORT]
+// with it, with rules.ParseEndpoint and rules.Endpoint.PlainHTTP: HOST[:PORT]
 // (TLS unless insecure), http://HOST[:PORT] (plain HTTP) or
 // https://HOST[:PORT] (TLS). insecureSet tells an insecure = false written
 // out from one left out: http:// with an explicit insecure = false, and
 // https:// with insecure = true, are contradictions. The error wraps
 // ErrInvalidValue and never holds credentials found in the endpoint.
 func CheckEndpoint(endpoint string, insecure, insecureSet bool) error {
-	ep, err := s3.ParseEndpoint(endpoint)
+	ep, err := rules.ParseEndpoint(endpoint)
 	if err == nil {
 		_, err = ep.PlainHTTP(insecure, insecureSet || insecure)
 	}
 	if err != nil {
-		var ee *s3.EndpointError
+		var ee *rules.EndpointError
 		if errors.As(err, &ee) {
 			return invalid(ErrInvalidValue, "%s", ee.Reason)
 		}

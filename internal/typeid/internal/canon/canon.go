@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // Type is the view of a Go type the writer needs. It mirrors reflect.Type: a
@@ -65,8 +67,9 @@ var Opaque = map[string]bool{
 	"net/netip.Prefix":   true,
 }
 
-// TagKeys are the struct-tag keys that count, in the order they are written.
-var TagKeys = []string{"msgpack", "json"}
+// TagKeys are the struct-tag keys that count (those of the serializers
+// that read tags), in the order they are written.
+var TagKeys = []string{rules.Msgpack, rules.JSON}
 
 // Describe returns the canonical description of t.
 func Describe(t Type) string {

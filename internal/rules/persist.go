@@ -1,10 +1,6 @@
-package runtime
+package rules
 
-import (
-	"strconv"
-
-	"github.com/resultgen/resultgen/runtime/settings"
-)
+import "strconv"
 
 // PersistFacts are what the persistence rules decide from. The engine fills
 // them from a run's Config and its calling flow; `resultgen review` fills
@@ -130,18 +126,18 @@ func DecidePersist(f PersistFacts) PersistDecision {
 	if !f.ByDefault && f.DefaultStorage != "" {
 		return PersistDecision{
 			Persist: true,
-			Reason:  settings.DefaultStorage + "=" + f.DefaultStorage + " (naming a default storage turns persistence on)",
-			Kind:    PersistDefault, From: settings.DefaultStorage,
+			Reason:  EnvDefaultStorage + "=" + f.DefaultStorage + " (naming a default storage turns persistence on)",
+			Kind:    PersistDefault, From: EnvDefaultStorage,
 		}
 	}
-	reason := settings.PersistByDefault + "=false"
+	reason := EnvPersistByDefault + "=false"
 	if f.ByDefault {
-		reason = settings.PersistByDefault + "=true"
+		reason = EnvPersistByDefault + "=true"
 	}
 	d := PersistDecision{
 		Persist: f.ByDefault,
 		Reason:  reason,
-		Kind:    PersistDefault, From: settings.PersistByDefault,
+		Kind:    PersistDefault, From: EnvPersistByDefault,
 	}
 	switch {
 	case f.Task && f.Flow != "" && f.FlowRetries > 0:
