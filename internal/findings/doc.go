@@ -1,6 +1,6 @@
 // Package findings is review's engine: from the syntax and go/types
 // information of type-checked packages, it computes the effective settings
-// of every task and flow (rows, through runtime.Resolve) and the findings
+// of every task and flow (rows, through rules.Resolve) and the findings
 // (checks.go, serial.go). Package review documents the rules and the
 // checks, and is its public face; the generator runs it on the packages it
 // has loaded, so that `resultgen`, `resultgen review` and resultvet report
