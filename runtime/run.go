@@ -320,10 +320,13 @@ func (t *taskEnd[R]) fail(err error) (*State[R], R, error) {
 // the record. tctx is the body's context.
 func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Config, fr *flowRun, f *taskFrame[R], t *taskEnd[R]) (*State[R], R, error) {
 	def, p, st, tr, taskName := inv.Def, t.p, &f.st, &tctx.run, t.log.name
-	key, reuse, manifest, err := taskKey(tctx, *inv, cfg, p, fr, tr)
+	key, reuse, manifest, kh, err := taskKey(tctx, *inv, cfg, p, fr, tr)
 	if err != nil {
 		return t.fail(err)
 	}
+	// kh (nil unless the key hashed the inputs) holds each parameter's own
+	// hash until a miss's withParams reads it; it goes back to its pool on
+	// a hit or after withParams (an error leaves it to the collector).
 	st.res.key = key
 	f.sl = slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
 	sl := &f.sl // where the result is kept
@@ -340,6 +343,7 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	}
 	// cached finishes a hit: the value is in st.res.value already.
 	cached := func(m *record.Meta) (*State[R], R, error) {
+		kh.release()
 		if fr != nil {
 			fr.resumed.Add(1)
 		}
@@ -410,13 +414,10 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 		}
 	}
 
-	if reuse {
-		// a miss: the record written (and the explanation) name each
-		// parameter's hash, which the lookup did without
-		if manifest, err = withParams(*inv, p, manifest); err != nil {
-			return t.fail(err)
-		}
-	}
+	// a miss: the record written (and the explanation) name each
+	// parameter's hash, which the lookup did without
+	manifest = withParams(manifest, kh)
+	kh.release()
 	info := tr.get()
 	labels := map[string]string{"task_run_id": info.ID, "task_run_name": info.Name}
 	if fr != nil {
