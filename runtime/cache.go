@@ -17,9 +17,12 @@ import (
 )
 
 // taskKey returns the storage key of a persisted task result, whether a
-// record already at that key may be reused, and the key's manifest (what it
+// record already at that key may be reused, the key's manifest (what it
 // was made of, kept in the record's header; zero for a random key), by
-// value: a cache hit never needs it on the heap:
+// value: a cache hit never needs it on the heap, and, for a key made from
+// the inputs, the pooled keyHasher that hashed them, holding each
+// parameter's own hash for withParams (the caller releases it; nil
+// otherwise):
 //
 //  1. a storage-key template: the rendered key;
 //  2. else a cache_key_fn: its string;
@@ -29,13 +32,13 @@ import (
 // Keys from 1 and 2 must pass storage.CheckKey on the task's store (the
 // key rules, and what the store itself can hold), here, before the body
 // runs: a key is never found wrong only when the result is written.
-func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan, fr *flowRun, tr *taskRun) (string, bool, record.Manifest, error) {
+func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan, fr *flowRun, tr *taskRun) (string, bool, record.Manifest, *keyHasher, error) {
 	def := inv.Def
 	switch {
 	case inv.StorageKey != nil:
 		man := record.Manifest{KeyFrom: string(rules.KeyStorageKey), StorageKey: cfg.StorageKey, Source: def.Source, Units: def.Units}
 		if def.KeyUsesFlowRun && fr == nil {
-			return "", false, record.Manifest{}, fmt.Errorf("task %s: storage key %q needs a flow run (it uses flow_run fields), but the task runs outside a flow", p.name, cfg.StorageKey)
+			return "", false, record.Manifest{}, nil, fmt.Errorf("task %s: storage key %q needs a flow run (it uses flow_run fields), but the task runs outside a flow", p.name, cfg.StorageKey)
 		}
 		kc := KeyContext{TaskRun: tr.get()}
 		if fr != nil {
@@ -43,30 +46,32 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 		}
 		k, err := inv.StorageKey(kc)
 		if err != nil {
-			return "", false, record.Manifest{}, fmt.Errorf("task %s: render storage key %q: %w", p.name, cfg.StorageKey, err)
+			return "", false, record.Manifest{}, nil, fmt.Errorf("task %s: render storage key %q: %w", p.name, cfg.StorageKey, err)
 		}
 		if err := errors.Join(storage.CheckKey(p.store, k), reservedKey(k)); err != nil {
-			return "", false, record.Manifest{}, fmt.Errorf("task %s: storage_key %q on %s: %w", p.name, cfg.StorageKey, p.store, err)
+			return "", false, record.Manifest{}, nil, fmt.Errorf("task %s: storage_key %q on %s: %w", p.name, cfg.StorageKey, p.store, err)
 		}
-		return k, true, man, nil
+		return k, true, man, nil, nil
 	case inv.CacheKey != nil:
 		man := record.Manifest{KeyFrom: string(rules.KeyCacheKeyFn), Source: def.Source, Units: def.Units}
 		k, err := inv.CacheKey(ctx)
 		if err != nil {
-			return "", false, record.Manifest{}, fmt.Errorf("task %s: cache_key_fn: %w", p.name, err)
+			return "", false, record.Manifest{}, nil, fmt.Errorf("task %s: cache_key_fn: %w", p.name, err)
 		}
 		if err := errors.Join(storage.CheckKey(p.store, k), reservedKey(k)); err != nil {
-			return "", false, record.Manifest{}, fmt.Errorf("task %s: cache_key_fn's key on %s: %w", p.name, p.store, err)
+			return "", false, record.Manifest{}, nil, fmt.Errorf("task %s: cache_key_fn's key on %s: %w", p.name, p.store, err)
 		}
-		return k, true, man, nil
+		return k, true, man, nil, nil
 	}
 	kp := p.policy
 	if kp.none {
-		return uuid.NewString(), false, record.Manifest{}, nil
+		return uuid.NewString(), false, record.Manifest{}, nil, nil
 	}
-	// The hex SHA-256 of the policy's parts, in their sorted order; the
-	// parameters' own hashes (Manifest.Params) wait for withParams: a hit
-	// never needs them. The key's preimage (each string as its uvarint
+	// The hex SHA-256 of the policy's parts, in their sorted order. The
+	// inputs are hashed once a run: the pass that makes the inputs part
+	// also hashes each parameter on its own, kept in kh until withParams
+	// makes Manifest.Params of them on a miss (a hit never needs them).
+	// The key's preimage (each string as its uvarint
 	// length and bytes, as the encoder writes them) is built in one stack
 	// buffer and hashed by one sha256.Sum256: no pooled digest for it, and
 	// no interface write per length and per string. Serves P3 (both
@@ -79,6 +84,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 	// a hit rather than two).
 	var out [4 * sha256.Size]byte
 	var hx *[2 * sha256.Size]byte // the inputs' hex in out, once hashed
+	var kh *keyHasher
 	var pre [512]byte
 	buf := appendKeyStr(pre[:0], "resultgen-cache-key/v1")
 	buf = appendKeyStr(buf, def.Func)
@@ -87,8 +93,9 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 		switch part {
 		case rules.PolicyInputs:
 			hx = (*[2 * sha256.Size]byte)(out[2*sha256.Size:])
-			if err := inputsSum(inv, kp.excluded, hx); err != nil {
-				return "", false, record.Manifest{}, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
+			var err error
+			if kh, err = inputsSum(inv, kp.excluded, hx); err != nil {
+				return "", false, record.Manifest{}, nil, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
 			}
 			buf = appendKeyStr(buf, part)
 			buf = appendKeyBytes(buf, hx[:])
@@ -108,7 +115,8 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 				continue // not a part of the key outside a flow
 			}
 			if fr.inputErr != nil {
-				return "", false, record.Manifest{}, fmt.Errorf("task %s: hash parameters of flow %s for the cache key: %w", p.name, fr.flowName, fr.inputErr)
+				kh.release()
+				return "", false, record.Manifest{}, nil, fmt.Errorf("task %s: hash parameters of flow %s for the cache key: %w", p.name, fr.flowName, fr.inputErr)
 			}
 			v = fr.inputHash
 			man.FlowParameters = v
@@ -121,11 +129,11 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 	sum := sha256.Sum256(buf)
 	n := hexSum((*[2 * sha256.Size]byte)(out[:]), sum[:])
 	if hx == nil {
-		return string(out[:n]), true, man, nil
+		return string(out[:n]), true, man, nil, nil
 	}
 	both := string(out[:])
 	man.Inputs = both[n:]
-	return both[:n], true, man, nil
+	return both[:n], true, man, kh, nil
 }
 
 // appendKeyStr appends s as the encoder writes a string: its uvarint
@@ -139,39 +147,38 @@ func appendKeyBytes(b, s []byte) []byte {
 }
 
 // inputsSum hashes inv's inputs (leaving out exclude) with a pooled
-// Hasher and writes the hex SHA-256 into hx.
-func inputsSum[R any](inv Invocation[R], exclude map[string]bool, hx *[2 * sha256.Size]byte) error {
+// keyHasher, each parameter also on its own, and writes the hex SHA-256
+// into hx. It returns the keyHasher, for withParams; the caller releases
+// it.
+func inputsSum[R any](inv Invocation[R], exclude map[string]bool, hx *[2 * sha256.Size]byte) (*keyHasher, error) {
 	kh := keyHashers.Get().(*keyHasher)
-	defer keyHashers.Put(kh)
 	h := kh.inputs(exclude)
 	if inv.Inputs != nil {
 		if err := inv.Inputs(h); err != nil {
-			return err
+			kh.release()
+			return nil, err
 		}
 	}
 	hexSum(hx, h.h.Sum(kh.sum[:0]))
-	return nil
+	return kh, nil
 }
 
 // withParams completes a cache policy's manifest with each parameter's own
-// hash (Manifest.Params), hashing the inputs again: taskKey leaves them out,
-// as a hit never needs them; a miss persists them (and explains with them).
-func withParams[R any](inv Invocation[R], p *plan, man record.Manifest) (record.Manifest, error) {
-	if p.policy == nil || man.Inputs == "" {
-		return man, nil
+// hash (Manifest.Params), which kh (taskKey's, nil when the key has no
+// inputs part) kept from the pass that hashed the inputs for the key: a
+// miss persists them (and explains with them); a hit never asks.
+func withParams(man record.Manifest, kh *keyHasher) record.Manifest {
+	if kh == nil || man.Inputs == "" {
+		return man
 	}
-	h := newParamHasher(p.policy.excluded)
-	if inv.Inputs != nil {
-		if err := inv.Inputs(h); err != nil {
-			return man, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
-		}
-	}
-	man.Params = h.paramSums()
-	return man, nil
+	man.Params = kh.in.paramSums()
+	return man
 }
 
 // keyHasher is a pooled Hasher for the inputs part of a policy key: a P3
-// hit (through the generated wrapper) allocates none.
+// hit (through the generated wrapper) allocates none. It tracks each
+// parameter's own hash in the same pass (reusing its digests), for
+// withParams.
 type keyHasher struct {
 	sum [sha256.Size]byte
 	in  Hasher
@@ -185,10 +192,18 @@ func (kh *keyHasher) inputs(exclude map[string]bool) *Hasher {
 	// one was 2.8% of BenchmarkWrapperHit1KiB/memory (P3), this 0.9%.
 	in := &kh.in
 	in.h.Reset()
-	in.exclude, in.param, in.track, in.paramsOnly = exclude, "", false, false
-	in.params, in.cur, in.w = nil, nil, in.h
+	in.exclude, in.param, in.track = exclude, "", true
+	in.params, in.cur, in.w, in.used = in.params[:0], nil, in.h, 0
 	in.e.w, in.e.seen, in.e.depth = nil, nil, 0
 	return in
+}
+
+// release returns kh to the pool (nil: nothing to return). Its parameter
+// hashes are reset on reuse: call it once they have been read.
+func (kh *keyHasher) release() {
+	if kh != nil {
+		keyHashers.Put(kh)
+	}
 }
 
 var keyHashers = sync.Pool{New: func() any { return &keyHasher{in: Hasher{h: sha256.New()}} }}

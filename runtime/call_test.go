@@ -25,7 +25,8 @@ func viaCall(ctx context.Context, inv runtime.Invocation[int]) (int, error) {
 }
 
 // Call returns what Run(...).Result() returns and logs the same lines, for
-// every kind of run: the fast unpersisted path and the ones it hands to Run.
+// every kind of run: those for which Call builds no State (unpersisted,
+// the value kept) and those it builds one for, as Run does.
 func TestCallAgreesWithRun(t *testing.T) {
 	seen := func(ctx context.Context) string {
 		tr, ok := runtime.TaskRunFrom(ctx)

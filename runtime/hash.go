@@ -48,16 +48,27 @@ type Hasher struct {
 	exclude map[string]bool
 	param   string
 	// With track, each parameter's encoding (without its name) is hashed
-	// on its own as well, for the record's key manifest.
-	track bool
-	// With paramsOnly (and track), only the parameters' own hashes are
-	// kept: h is nil.
-	paramsOnly bool
-	params     []paramSum
-	cur        hash.Hash // the current parameter's own hash; nil when excluded
-	w          io.Writer // h.h, or h.h and cur
-	e          encoder   // for the methods writing scalars (Value has its own)
-	sumBuf     [sha256.Size]byte
+	// on its own as well, for the record's key manifest, in the same pass.
+	track  bool
+	params []paramSum
+	cur    hash.Hash // the current parameter's own hash; nil when excluded
+	// digests are the parameters' own hashes handed out so far (used of
+	// them in this pass): a reused Hasher resets them rather than
+	// allocating new ones.
+	digests []hash.Hash
+	used    int
+	both    pairWriter // w while a tracked parameter is written: h and cur
+	w       io.Writer  // h.h, or h.h and cur
+	e       encoder    // for the methods writing scalars (Value has its own)
+	sumBuf  [sha256.Size]byte
+}
+
+// pairWriter writes to two hashes (io.MultiWriter without an allocation).
+type pairWriter struct{ a, b hash.Hash }
+
+func (p *pairWriter) Write(b []byte) (int, error) {
+	p.a.Write(b)
+	return p.b.Write(b)
 }
 
 // paramSum is one parameter's own hash; h is nil when the policy leaves the
@@ -80,12 +91,18 @@ func newTrackingHasher(exclude map[string]bool) *Hasher {
 	return h
 }
 
-// newParamHasher is a Hasher that keeps each parameter's hash only (for
-// paramSums), not the hash of them all.
-func newParamHasher(exclude map[string]bool) *Hasher {
-	h := &Hasher{exclude: exclude, track: true, paramsOnly: true}
-	h.w = io.Discard
-	return h
+// paramDigest returns a reset SHA-256 for the next tracked parameter.
+func (h *Hasher) paramDigest() hash.Hash {
+	if h.used < len(h.digests) {
+		d := h.digests[h.used]
+		d.Reset()
+		h.used++
+		return d
+	}
+	d := sha256.New()
+	h.digests = append(h.digests, d)
+	h.used++
+	return d
 }
 
 // sum returns the hex SHA-256 of everything written so far.
@@ -143,22 +160,11 @@ func (h *Hasher) paramSums() []record.ParamSum {
 // Param starts parameter name and reports whether the cache policy includes it.
 func (h *Hasher) Param(name string) bool {
 	h.param = name
-	if h.paramsOnly {
-		var ph hash.Hash
-		h.w = io.Discard
-		if !h.exclude[name] {
-			ph = sha256.New()
-			h.w = ph
-		}
-		h.params = append(h.params, paramSum{name: name, h: ph})
-		h.cur = ph
-		return ph != nil
-	}
 	h.w = h.h
 	if h.track {
 		var ph hash.Hash
 		if !h.exclude[name] {
-			ph = sha256.New()
+			ph = h.paramDigest()
 		}
 		h.params = append(h.params, paramSum{name: name, h: ph})
 		h.cur = ph
@@ -171,7 +177,8 @@ func (h *Hasher) Param(name string) bool {
 	e.tag('P')
 	e.str(name)
 	if h.cur != nil {
-		h.w = io.MultiWriter(h.h, h.cur)
+		h.both = pairWriter{h.h, h.cur}
+		h.w = &h.both
 	}
 	return true
 }

@@ -67,8 +67,10 @@ func eagerKey[R any](t *testing.T, inv Invocation[R], cfg Config, fr *flowRun, t
 	return hex.EncodeToString(h.Sum(nil)), man
 }
 
-// The lazy key (taskKey, then withParams on a miss) is the key and the
-// manifest the eager one made, for every policy, in and outside flows.
+// The lazy key (taskKey, then withParams on a miss, from the parameter
+// hashes taskKey's one pass over the inputs kept) is the key and the
+// manifest the eager one made, for every policy, in and outside flows, and
+// again from a reused (pooled) hasher.
 func TestLazyKeyAgreesWithEager(t *testing.T) {
 	inputs := func(h *Hasher) error {
 		if h.Param("name") {
@@ -98,26 +100,28 @@ func TestLazyKeyAgreesWithEager(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := plan{name: "t", policy: kp} // as resolve makes it
-			key, reuse, man, err := taskKey(context.Background(), inv, &cfg, &p, fr, &tr)
-			if err != nil || !reuse {
-				t.Fatalf("%q: %v, reuse %v", policy, err, reuse)
-			}
-			if man.Params != nil {
-				t.Errorf("%q: a lookup's manifest has parameter hashes", policy)
-			}
-			if man, err = withParams(inv, &p, man); err != nil {
-				t.Fatal(err)
-			}
 			wantKey, wantMan := eagerKey(t, inv, cfg, fr, &tr)
-			if key != wantKey || !reflect.DeepEqual(man, wantMan) {
-				t.Errorf("%q in flow %v:\nkey %s %+v\nwant %s %+v", policy, fr != nil, key, man, wantKey, wantMan)
+			for pass := range 2 {
+				key, reuse, man, kh, err := taskKey(context.Background(), inv, &cfg, &p, fr, &tr)
+				if err != nil || !reuse {
+					t.Fatalf("%q: %v, reuse %v", policy, err, reuse)
+				}
+				if man.Params != nil {
+					t.Errorf("%q: a lookup's manifest has parameter hashes", policy)
+				}
+				man = withParams(man, kh)
+				kh.release()
+				if key != wantKey || !reflect.DeepEqual(man, wantMan) {
+					t.Errorf("%q in flow %v, pass %d:\nkey %s %+v\nwant %s %+v", policy, fr != nil, pass, key, man, wantKey, wantMan)
+				}
 			}
 		}
 	}
 }
 
 // Computing a cache-policy key allocates little: the policy is parsed once,
-// and the parameters' own hashes wait for a miss.
+// and the parameters' own hashes, made in the same pass in the pooled
+// hasher's reused digests, become strings only on a miss.
 func TestPolicyKeyAllocations(t *testing.T) {
 	def := &Def{Kind: KindTask, Name: "t", Func: "example.com/app.T", Source: "sha256:abc", Value: true}
 	inv := Invocation[int]{Def: def, Inputs: func(h *Hasher) error {
@@ -135,12 +139,82 @@ func TestPolicyKeyAllocations(t *testing.T) {
 	}
 	p := plan{name: "t", policy: kp}
 	allocs := testing.AllocsPerRun(100, func() {
-		if _, _, _, err := taskKey(context.Background(), inv, &Config{}, &p, flow, &tr); err != nil {
+		_, _, _, kh, err := taskKey(context.Background(), inv, &Config{}, &p, flow, &tr)
+		if err != nil {
 			t.Fatal(err)
 		}
+		kh.release()
 	})
 	// the inputs' Hasher and its SHA-256, their hex sum, the key's hex
 	if allocs > 6 {
 		t.Errorf("a cache-policy key makes %v allocations, want at most 6", allocs)
+	}
+}
+
+// The pass that hashes the inputs for a key also hashes each parameter on
+// its own, and a reused keyHasher (as the pool hands out) resets what it
+// kept: each parameter's hash is the first 16 hex digits of the SHA-256 of
+// its value's encoding alone (what a Hasher without Param calls makes), and
+// the inputs' hash is what a Hasher that tracks nothing makes, whatever the
+// hasher hashed before.
+func TestKeyHasherTracksParamsInOnePass(t *testing.T) {
+	own := func(write func(h *Hasher) error) string {
+		h := newHasher(nil)
+		if err := write(h); err != nil {
+			t.Fatal(err)
+		}
+		return h.sum()[:16]
+	}
+	str := func(s string) func(*Hasher) error { return func(h *Hasher) error { h.String(s); return nil } }
+	num := func(n int64) func(*Hasher) error { return func(h *Hasher) error { h.Int(n); return nil } }
+	rows := func(h *Hasher) error { return h.Value([]map[string]int{{"a": 1, "b": 2}}) }
+	type param struct {
+		name  string
+		write func(*Hasher) error
+	}
+	cases := []struct {
+		params  []param
+		exclude map[string]bool
+	}{
+		{[]param{{"name", str("world")}, {"n", num(42)}, {"rows", rows}}, nil},
+		{[]param{{"n", num(7)}}, nil},
+		{[]param{{"name", str("x")}, {"n", num(1)}, {"rows", rows}}, map[string]bool{"n": true}},
+		{nil, nil},
+		{[]param{{"name", str("world")}, {"n", num(42)}, {"rows", rows}}, nil},
+	}
+	kh := &keyHasher{in: Hasher{h: sha256.New()}} // reused across the cases
+	for i, c := range cases {
+		inputs := func(h *Hasher) error {
+			for _, p := range c.params {
+				if h.Param(p.name) {
+					if err := p.write(h); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}
+		h := kh.inputs(c.exclude)
+		if err := inputs(h); err != nil {
+			t.Fatal(err)
+		}
+		plain := newHasher(c.exclude)
+		if err := inputs(plain); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := hexString(h.h.Sum(nil)), plain.sum(); got != want {
+			t.Errorf("case %d: inputs hash %s, want %s", i, got, want)
+		}
+		var want []record.ParamSum
+		for _, p := range c.params {
+			if c.exclude[p.name] {
+				want = append(want, record.ParamSum{Name: p.name, Excluded: true})
+				continue
+			}
+			want = append(want, record.ParamSum{Name: p.name, Hash: own(p.write)})
+		}
+		if got := h.paramSums(); !reflect.DeepEqual(got, want) && len(got)+len(want) > 0 {
+			t.Errorf("case %d: params %+v, want %+v", i, got, want)
+		}
 	}
 }

@@ -18,84 +18,71 @@ import (
 // Run runs the invocation to its final state. It never panics on behalf of
 // the body: a panic becomes a Failed state carrying a *PanicError.
 func Run[R any](ctx context.Context, inv Invocation[R]) *State[R] {
-	if inv.Def == nil {
-		return &State[R]{name: StateFailed, err: errors.New("runtime: invocation without a Def"), runName: "?"}
-	}
-	e := engineFrom(ctx)
-	if inv.Def.Kind == KindFlow || e.err != nil || len(inv.Options) > 0 {
-		cfg := configOf(inv)
-		if e.err != nil {
-			return &State[R]{name: StateFailed, err: e.err, runName: runNameOf(inv.Def, &cfg)}
-		}
-		if err := checkDef[R](inv.Def); err != nil {
-			return &State[R]{name: StateFailed, err: err, runName: runNameOf(inv.Def, &cfg)}
-		}
-		if inv.Def.Kind == KindFlow {
-			return runFlow(ctx, e, inv, cfg)
-		}
-		return runTaskCfg(ctx, e, inv, &cfg)
-	}
-	// A task run without options runs under the Def's own settings, read
-	// in place rather than copied (runTask and resolve only read them).
-	// Serves P3's hit rows (generated State calls without WithOptions):
-	// configOf's copy was about 200 instructions a hit (callgrind).
-	if err := checkDef[R](inv.Def); err != nil {
-		return &State[R]{name: StateFailed, err: err, runName: runNameOf(inv.Def, &inv.Def.Config)}
-	}
-	return runTaskCfg(ctx, e, inv, &inv.Def.Config)
-}
-
-// runTaskCfg is Run for a task run under cfg (read only).
-func runTaskCfg[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg *Config) *State[R] {
-	fr := flowFrom(ctx)
-	if ctx.Err() != nil {
-		// Cancelled: open nothing (runTask fails on ctx.Err() first).
-		return runTask(ctx, e, inv, cfg, fr, &plan{}, nil)
-	}
-	p, err := e.resolvePlan(inv.Def, cfg, fr, inv.StorageKey != nil, inv.CacheKey != nil)
-	return runTask(ctx, e, inv, cfg, fr, p, err)
+	st, _, _ := runInv(ctx, &inv, true)
+	return st
 }
 
 // Call runs the invocation and returns its value, as Run(ctx,
 // inv).Result() does: the same settings, run numbers, logs, retries and
 // errors (the body's own, or a *PanicError). Generated Call methods use it.
 //
-// A task run that persists nothing and keeps its value in memory builds no
-// State: its one allocation is the context its body gets (which carries
-// the task run, and which the body may keep). Other runs go through Run.
+// Call and Run take one path; they differ only in what they allocate. A
+// task run that persists nothing and keeps its value builds no State under
+// Call: its one allocation is the context its body gets (which carries the
+// task run, and which the body may keep).
 func Call[R any](ctx context.Context, inv Invocation[R]) (R, error) {
-	if inv.Def == nil || inv.Def.Kind == KindFlow {
-		return Run(ctx, inv).Result()
+	st, v, err := runInv(ctx, &inv, false)
+	if st != nil {
+		return st.Result()
+	}
+	return v, err
+}
+
+// runInv is Run and Call: it runs inv and returns its State, built when
+// state is true or when the run needs one (see runTask); with no State, the
+// run's value and error.
+func runInv[R any](ctx context.Context, inv *Invocation[R], state bool) (*State[R], R, error) {
+	var zero R
+	def := inv.Def
+	if def == nil {
+		return &State[R]{name: StateFailed, err: errors.New("runtime: invocation without a Def"), runName: "?"}, zero, nil
 	}
 	e := engineFrom(ctx)
-	if e.err != nil || checkDef[R](inv.Def) != nil {
-		return Run(ctx, inv).Result()
+	// A task run without options runs under the Def's own settings, read
+	// in place rather than copied (runTask and resolve only read them).
+	// Serves P3's hit rows (generated State calls without WithOptions):
+	// configOf's copy was about 200 instructions a hit (callgrind).
+	cfg := &def.Config
+	if def.Kind == KindFlow || e.err != nil || len(inv.Options) > 0 {
+		c := configOf(*inv)
+		if e.err != nil {
+			return &State[R]{name: StateFailed, err: e.err, runName: runNameOf(def, &c)}, zero, nil
+		}
+		if def.Kind == KindFlow {
+			if err := checkDef[R](def); err != nil {
+				return &State[R]{name: StateFailed, err: err, runName: runNameOf(def, &c)}, zero, nil
+			}
+			return runFlow(ctx, e, *inv, c), zero, nil
+		}
+		cfg = &c
+	}
+	if err := checkDef[R](def); err != nil {
+		return &State[R]{name: StateFailed, err: err, runName: runNameOf(def, cfg)}, zero, nil
 	}
 	fr := flowFrom(ctx)
 	hasSK, hasCK := inv.StorageKey != nil, inv.CacheKey != nil
-	if len(inv.Options) == 0 {
-		// The Def's own settings, resolved before: nothing to copy.
-		cfg := &inv.Def.Config
-		if p := e.memo(fr).hit(inv.Def, cfg, hasSK, hasCK); p != nil && unpersisted(p, cfg) {
-			return callUnpersisted(ctx, e, inv, cfg, fr, p)
-		}
+	// A remembered plan opens nothing; nor does a run cancelled before it
+	// has one (runTask fails on ctx.Err() first).
+	p := e.memo(fr).hit(def, cfg, hasSK, hasCK)
+	var err error
+	switch {
+	case p != nil:
+	case ctx.Err() != nil:
+		p = &plan{}
+	default:
+		p, err = e.resolvePlan(def, cfg, fr, hasSK, hasCK)
 	}
-	cfg := configOf(inv)
-	if ctx.Err() != nil {
-		// Cancelled: open nothing (runTask fails on ctx.Err() first).
-		return runTask(ctx, e, inv, &cfg, fr, &plan{}, nil).Result()
-	}
-	p, err := e.resolvePlan(inv.Def, &cfg, fr, hasSK, hasCK)
-	if err != nil || !unpersisted(p, &cfg) {
-		return runTask(ctx, e, inv, &cfg, fr, p, err).Result()
-	}
-	return callUnpersisted(ctx, e, inv, &cfg, fr, p)
-}
-
-// unpersisted reports whether a task run resolved to p under cfg persists
-// nothing and keeps its value: callUnpersisted runs it.
-func unpersisted(p *plan, cfg *Config) bool {
-	return !p.persist && p.inMemory && cfg.RunID == "" && !cfg.NewRun && !cfg.ResumeAcrossVersions
+	return runTask(ctx, e, inv, cfg, fr, p, err, state)
 }
 
 // configOf returns the Def's Config with the invocation's options applied.
@@ -121,32 +108,6 @@ func runNameOf(def *Def, cfg *Config) string {
 		return cfg.Name
 	}
 	return def.Name
-}
-
-// callUnpersisted is runTask for a run that persists nothing and keeps its
-// value (p.persist false, p.inMemory true, no run id), returning the value
-// instead of a State: the same numbering, logs, attempts and errors.
-func callUnpersisted[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg *Config, fr *flowRun, p *plan) (R, error) {
-	taskName := runNameOf(inv.Def, cfg)
-	tc := &taskCtx{Context: ctx} // the body's context: the one allocation
-	tr := &tc.run
-	tr.init(taskName, taskNumber(e, fr, p, taskName))
-	log := runLog{log: e.logger, kind: "task", name: taskName, task: tr, flow: fr}
-	log.started(ctx)
-	fail := func(err error, reason string) (R, error) {
-		log.finished(ctx, StateFailed, err, "", reason, "")
-		var zero R
-		return zero, err
-	}
-	if err := ctx.Err(); err != nil {
-		return fail(err, "") // as runTask: cancelled before the persist decision
-	}
-	v, err := attempts(tc, &log, p.retries, cfg.RetryDelay, tr.setCount, inv.Body)
-	if err != nil {
-		return fail(err, p.reason)
-	}
-	log.finished(ctx, StateCompleted, nil, "", p.reason, "")
-	return v, nil
 }
 
 // taskNumber numbers a task run among the runs of its name: in the
@@ -250,73 +211,139 @@ type taskFrame[R any] struct {
 }
 
 // runTask runs a task under cfg, called from fr (nil outside flows), with
-// p and err what e.resolve returned for it.
-func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg *Config, fr *flowRun, p *plan, err error) *State[R] {
+// p and err what e.resolve returned for it: the one path of Run and Call.
+//
+// It builds the run's State (returned, with the run's value and error) in a
+// taskFrame when state is true or when the run's value is not simply handed
+// back (a persisted run, or one that drops its value from memory). Otherwise
+// (Call of a run that persists nothing: P1) it returns a nil State, the
+// value and the error, and its one allocation is the body's context. Both
+// take every decision here, in the same order (numbering, logs, checks,
+// retries, panics, errors); the State, when there is one, only records them.
+func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Config, fr *flowRun, p *plan, err error, state bool) (*State[R], R, error) {
 	def := inv.Def
 	taskName := runNameOf(def, cfg)
-	f := &taskFrame[R]{}
-	tr, st := &f.ctx.run, &f.st
+	var f *taskFrame[R] // nil: no State
+	var tc *taskCtx     // the body's context, holding the task run
+	if state || p.persist || !p.inMemory {
+		f = &taskFrame[R]{}
+		tc = &f.ctx
+	} else {
+		tc = &taskCtx{}
+	}
+	tr := &tc.run
 	tr.init(taskName, taskNumber(e, fr, p, taskName))
-	st.taskRun = tr
-	st.res.run, st.res.hasValue, st.res.loaded, st.res.keep = tr, def.Value, true, true
-	log := &runLog{log: e.logger, kind: "task", name: taskName, task: tr} // stays on the stack
-	if fr != nil {
-		f.fi = fr.info()
-		st.flowRun = &f.fi
-		log.flow = fr
+	// t stays on the stack. Set field by field: a composite literal was
+	// built aside and copied (about 20 instructions a run more, P1).
+	var t taskEnd[R]
+	t.ctx, t.p = ctx, p
+	t.log.log, t.log.kind, t.log.name, t.log.task, t.log.flow = e.logger, "task", taskName, tr, fr
+	if f != nil {
+		st := &f.st
+		st.taskRun = tr
+		st.res.run, st.res.hasValue, st.res.loaded, st.res.keep = tr, def.Value, true, true
+		if fr != nil {
+			f.fi = fr.info()
+			st.flowRun = &f.fi
+		}
+		t.st = st
 	}
-	log.started(ctx)
-	finish := func() *State[R] {
-		logFinished(ctx, log, st)
-		return st
-	}
-	fail := func(err error) *State[R] {
-		var zero R
-		st.name, st.err, st.res.value = StateFailed, err, zero
-		return finish()
-	}
+	t.log.started(ctx)
 	if err := ctx.Err(); err != nil {
-		return fail(err)
+		return t.fail(err)
 	}
 	if cfg.RunID != "" || cfg.NewRun || cfg.ResumeAcrossVersions {
-		return fail(fmt.Errorf("task %s: runtime.RunID, runtime.NewRun and runtime.ResumeAcrossVersions name flow runs; a task runs in its calling flow's run", taskName))
+		return t.fail(fmt.Errorf("task %s: runtime.RunID, runtime.NewRun and runtime.ResumeAcrossVersions name flow runs; a task runs in its calling flow's run", taskName))
 	}
-	st.res.persisted, st.reason = p.persist, p.reason
+	t.reason = p.reason
+	if t.st != nil {
+		t.st.res.persisted, t.st.reason = p.persist, p.reason
+	}
 	if err != nil {
-		return fail(err)
+		return t.fail(err)
 	}
-	st.res.store, st.res.ser = p.store, p.ser
-	f.ctx.Context = ctx
-	tctx := context.Context(&f.ctx)
-
-	var key string
-	var reuse bool
-	var manifest record.Manifest // zero: none
+	if t.st != nil {
+		t.st.res.store, t.st.res.ser = p.store, p.ser
+	}
+	tc.Context = ctx
 	if p.persist {
-		key, reuse, manifest, err = taskKey(tctx, inv, cfg, p, fr, tr)
-		if err != nil {
-			return fail(err)
-		}
-		st.res.key = key
+		return runPersisted(tc, e, inv, cfg, fr, f, &t)
 	}
-	var sl *slot // where the result is kept; nil when not persisted
+	v, err := attempts(tc, &t.log, p.retries, cfg.RetryDelay, tr.setCount, inv.Body)
+	if t.st != nil && err == nil {
+		t.st.code = def.Source
+	}
+	return t.end(StateCompleted, v, err)
+}
+
+// taskEnd makes a task run final (see runTask).
+type taskEnd[R any] struct {
+	ctx    context.Context
+	p      *plan
+	log    runLog
+	st     *State[R] // nil: the run builds none
+	reason string    // the persist decision's (PersistReason), once made
+}
+
+// end makes the run final: name with v, or Failed with err. It records the
+// outcome in the State, when there is one, and writes the run's last line;
+// it returns the State, the value and the error.
+func (t *taskEnd[R]) end(name string, v R, err error) (*State[R], R, error) {
+	if err != nil {
+		var zero R
+		name, v = StateFailed, zero
+	}
+	st := t.st
+	if st == nil {
+		// a run without a State persists nothing: no location, no cache
+		// reason (the line logFinished writes for such a State)
+		t.log.finished(t.ctx, name, err, "", t.reason, "")
+		return nil, v, err
+	}
+	st.name, st.err, st.res.value = name, err, v
+	if err == nil && !t.p.inMemory {
+		var zero R
+		st.res.value, st.res.loaded, st.res.keep = zero, false, false
+	}
+	logFinished(t.ctx, &t.log, st)
+	return st, v, err
+}
+
+func (t *taskEnd[R]) fail(err error) (*State[R], R, error) {
+	var zero R
+	return t.end(StateFailed, zero, err)
+}
+
+// runPersisted is runTask's part for a run that persists its result (whose
+// frame f holds its State and slot), from the key to the commit: it looks
+// the key up, and on a miss runs the body under the key's lock and commits
+// the record. tctx is the body's context.
+func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Config, fr *flowRun, f *taskFrame[R], t *taskEnd[R]) (*State[R], R, error) {
+	def, p, st, tr, taskName := inv.Def, t.p, &f.st, &tctx.run, t.log.name
+	key, reuse, manifest, kh, err := taskKey(tctx, *inv, cfg, p, fr, tr)
+	if err != nil {
+		return t.fail(err)
+	}
+	// kh (nil unless the key hashed the inputs) holds each parameter's own
+	// hash until a miss's withParams reads it; it goes back to its pool on
+	// a hit or after withParams (an error leaves it to the collector).
+	st.res.key = key
+	f.sl = slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
+	sl := &f.sl // where the result is kept
+	st.res.want = &sl.want
 	// inputs is the digest of the parameters a named run's task records
 	// keep (LabelInputs); "" when they cannot be hashed.
 	var inputs func() string
-	if p.persist {
-		f.sl = slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
-		sl = &f.sl
-		st.res.want = &sl.want
-		if fr != nil && fr.durable != "" {
-			inputs = stepInputs(inv, manifest)
-			sl.vet = func(m record.Meta) string { return fr.vetStep(m, def, inputs) }
-		}
-		if fr != nil && fr.ahead != nil && def.Value && reuse && !p.refresh && runFree(inv, p) && fr.ahead.covers(p.store) {
-			sl.ahead = fr.ahead
-		}
+	if fr != nil && fr.durable != "" {
+		inputs = stepInputs(*inv, manifest)
+		sl.vet = func(m record.Meta) string { return fr.vetStep(m, def, inputs) }
+	}
+	if fr != nil && fr.ahead != nil && def.Value && reuse && !p.refresh && runFree(*inv, p) && fr.ahead.covers(p.store) {
+		sl.ahead = fr.ahead
 	}
 	// cached finishes a hit: the value is in st.res.value already.
-	cached := func(m *record.Meta) *State[R] {
+	cached := func(m *record.Meta) (*State[R], R, error) {
+		kh.release()
 		if fr != nil {
 			fr.resumed.Add(1)
 		}
@@ -324,87 +351,84 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg *Conf
 			sl.ahead.note(key)
 		}
 		sl.touch(tctx)
-		st.name = StateCached
 		st.why = "loaded the record at the key"
 		st.code = m.CodeVersion()
 		st.res.meta = m // read only: Result.Meta hands out clones
-		st.res.loaded, st.res.keep = p.inMemory, p.inMemory
 		if p.verify > 0 && def.Value {
-			verifyHit(tctx, log, sl, p.verify, st.res.value, inv.Body)
+			verifyHit(tctx, &t.log, sl, p.verify, st.res.value, inv.Body)
 		}
-		if !p.inMemory {
-			var zero R
-			st.res.value = zero
-		}
-		return finish()
+		return t.end(StateCached, st.res.value, nil)
 	}
 	found := lookupAbsent
-	// lookup reads the record at the key; a hit ends the run Cached.
-	lookup := func() (*State[R], bool) {
+	// lookup reads the record at the key into st.res.value: a hit returns
+	// the record's Meta; a miss nil, with what it found in found and
+	// st.why.
+	lookup := func() (*record.Meta, error) {
 		l, m, why, err := loadRef(tctx, sl, &st.res.value)
-		if err != nil {
-			return fail(err), true
-		}
-		if l == lookupHit {
-			return cached(m), true
+		switch {
+		case err != nil:
+			return nil, err
+		case l == lookupHit:
+			return m, nil
 		}
 		found, st.why = l, why
-		return nil, false
+		return nil, nil
 	}
 	switch {
-	case !p.persist:
 	case !reuse:
 		st.why = "cache_policy=none: a new key every run"
 	case p.refresh:
 		// nothing is read, but a foreign object or another task's record
 		// is never overwritten either
 		if _, _, _, err := sl.inspect(tctx); err != nil {
-			return fail(err)
+			return t.fail(err)
 		}
 		st.why = "refresh requested"
 	default:
-		if st, done := lookup(); done {
-			return st
+		m, err := lookup()
+		if err != nil {
+			return t.fail(err)
+		}
+		if m != nil {
+			return cached(m)
 		}
 	}
-	bctx := tctx // the body's context
+	bctx := context.Context(tctx) // the body's context
 	var held *heldKey
-	if p.persist && reuse && p.serializable {
+	if reuse && p.serializable {
 		held, err = e.lockKey(tctx, p.store, key, taskName)
 		if err != nil {
-			return fail(err)
+			return t.fail(err)
 		}
 		defer held.unlock()
 		bctx = held.ctx
 		if !p.refresh {
 			// another process may have committed it while we waited
-			if st, done := lookup(); done {
-				return st
+			m, err := lookup()
+			if err != nil {
+				return t.fail(err)
+			}
+			if m != nil {
+				return cached(m)
 			}
 		}
 	}
 
-	if p.persist && reuse {
-		// a miss: the record written (and the explanation) name each
-		// parameter's hash, which the lookup did without
-		if manifest, err = withParams(inv, p, manifest); err != nil {
-			return fail(err)
-		}
+	// a miss: the record written (and the explanation) name each
+	// parameter's hash, which the lookup did without
+	manifest = withParams(manifest, kh)
+	kh.release()
+	info := tr.get()
+	labels := map[string]string{"task_run_id": info.ID, "task_run_name": info.Name}
+	if fr != nil {
+		labels["flow_run_id"] = fr.id
+		labels["flow_run_name"] = fr.name
+		labels["flow_name"] = fr.flowName
 	}
-	var labels map[string]string
-	if p.persist {
-		info := tr.get()
-		labels = map[string]string{"task_run_id": info.ID, "task_run_name": info.Name}
-		if fr != nil {
-			labels["flow_run_id"] = fr.id
-			labels["flow_run_name"] = fr.name
-			labels["flow_name"] = fr.flowName
-		}
-		if inputs != nil { // a named run's: the versions and inputs a resume compares
-			setLabel(labels, LabelCodeVersion, def.Source)
-			setLabel(labels, LabelFlowCodeVersion, fr.source)
-			setLabel(labels, LabelInputs, inputs())
-		}
+	if inputs != nil { // a named run's: the versions and inputs a resume compares
+		setLabel(labels, LabelCodeVersion, def.Source)
+		setLabel(labels, LabelFlowCodeVersion, fr.source)
+		setLabel(labels, LabelInputs, inputs())
 	}
 	// a miss (found is never a hit here): explained, and its commit
 	// indexed, only when explain is on or the logger takes DEBUG
@@ -414,50 +438,43 @@ func runTask[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg *Conf
 		st.why = explainMiss(tctx, sl, cur, st.why)
 	}
 
-	v, err := attempts(bctx, log, p.retries, cfg.RetryDelay, tr.setCount, inv.Body)
+	v, err := attempts(bctx, &t.log, p.retries, cfg.RetryDelay, tr.setCount, inv.Body)
 	lockLost := held != nil && held.lost.Load()
 	if err != nil {
 		if lockLost && !errors.Is(err, storage.ErrLockLost) {
 			err = fmt.Errorf("%w (the run's context was cancelled: %w)", err, context.Cause(bctx))
 		}
-		return fail(err)
+		return t.fail(err)
 	}
-	if p.persist {
-		meta := record.Meta{
-			GoType:   def.GoType,
-			Task:     taskName,
-			Key:      key,
-			Created:  e.now().UTC(),
-			Labels:   labels,
-			Manifest: manifestOf(manifest),
-		}
-		if cfg.CacheExpiration > 0 {
-			meta.Expires = meta.Created.Add(cfg.CacheExpiration)
-		}
-		// A run that lost its lock is no longer the key's only writer: it
-		// never overwrites, so a record a takeover committed meanwhile wins.
-		overwrite := (p.refresh || found == lookupStale) && !lockLost
-		v, meta, err = persist(tctx, sl, v, overwrite, meta)
-		if err != nil {
-			return fail(err)
-		}
-		st.res.meta = &meta
-		if sl.ahead != nil {
-			sl.ahead.note(key)
-		}
-		if explaining {
-			if err := record.WriteIndex(tctx, p.store, meta); err != nil {
-				e.logger.Warn("explain: cannot write the task index", "task", taskName, "error", err)
-			}
+	meta := record.Meta{
+		GoType:   def.GoType,
+		Task:     taskName,
+		Key:      key,
+		Created:  e.now().UTC(),
+		Labels:   labels,
+		Manifest: manifestOf(manifest),
+	}
+	if cfg.CacheExpiration > 0 {
+		meta.Expires = meta.Created.Add(cfg.CacheExpiration)
+	}
+	// A run that lost its lock is no longer the key's only writer: it
+	// never overwrites, so a record a takeover committed meanwhile wins.
+	overwrite := (p.refresh || found == lookupStale) && !lockLost
+	v, meta, err = persist(tctx, sl, v, overwrite, meta)
+	if err != nil {
+		return t.fail(err)
+	}
+	st.res.meta = &meta
+	if sl.ahead != nil {
+		sl.ahead.note(key)
+	}
+	if explaining {
+		if err := record.WriteIndex(tctx, p.store, meta); err != nil {
+			e.logger.Warn("explain: cannot write the task index", "task", taskName, "error", err)
 		}
 	}
-	st.name, st.code = StateCompleted, def.Source
-	st.res.value = v
-	if !p.inMemory {
-		var zero R
-		st.res.value, st.res.loaded, st.res.keep = zero, false, false
-	}
-	return finish()
+	st.code = def.Source
+	return t.end(StateCompleted, v, nil)
 }
 
 // setLabel sets labels[k] to v unless v is "".
