@@ -38,7 +38,7 @@ func analyzeGolden(t *testing.T) *model.Analysis {
 func TestPiecesAsWhole(t *testing.T) {
 	a := analyzeGolden(t)
 	defer func(n int) { emitChunk = n }(emitChunk)
-	checked := 0
+	checked, aliased := 0, 0
 	for _, p := range a.Packages {
 		if len(p.Funcs) == 0 {
 			continue
@@ -58,10 +58,16 @@ func TestPiecesAsWhole(t *testing.T) {
 				t.Errorf("%s, pieces of %d functions: not the bytes of the whole file formatted at once", p.Path, n)
 			}
 		}
+		if p.Name == "imports" || p.Name == "importsnoclash" {
+			aliased++
+			if !bytes.Contains(whole.Bytes(), []byte(`resultgenContext "context"`)) {
+				t.Errorf("%s: context not aliased, though the package declares the name:\n%s", p.Path, whole.Bytes())
+			}
+		}
 		checked++
 	}
-	if checked < 5 {
-		t.Fatalf("checked only %d packages", checked)
+	if checked < 5 || aliased != 2 {
+		t.Fatalf("checked only %d packages, %d of the cases imports and importsnoclash", checked, aliased)
 	}
 }
 
