@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -29,9 +32,16 @@ const root = ".."
 //     relative to the case folder; absent: none);
 //   - want/program_out.txt: for a main package, what the program prints on
 //     stdout when built with every case's wanted result_gen.go in place and
-//     run in an empty folder, with its own resultgen home and local storage.
+//     run in an empty folder, with its own resultgen home and local storage
+//     (to make a case a program case, create the file empty, then -update).
 //
-// A case may import another case (they are generated together, as
+// The wanted files are vetted, and programs built, with -tags corpusrun: a
+// file with //go:build corpusrun is the program's only, not the
+// generator's, which loads the default build configuration. A program
+// that names the runtime's API does so in such a file, as hellorun does,
+// so that generating the corpus does not load the runtime from source.
+//
+// A case may import another case (the two are generated together, as
 // `resultgen ./...` would), which is how a first generation across packages
 // is tested. TestCorpus is the one runner; go test ./generator -update
 // rewrites want/ from what the generator (and the programs) give now.
@@ -67,15 +77,68 @@ func casePatterns(cases []string) []string {
 	return out
 }
 
+// casePrefix is the import path of the corpus's folder.
+const casePrefix = "github.com/resultgen/resultgen/" + corpusDir + "/"
+
+// importedCases are the cases that case c's files import.
+func importedCases(t *testing.T, c string) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(root, corpusDir, c, "*.go"))
+	var out []string
+	fset := token.NewFileSet()
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
+		if err != nil {
+			continue // the generator reports it
+		}
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if rest, ok := strings.CutPrefix(path, casePrefix); ok && !slices.Contains(out, rest) {
+				out = append(out, rest)
+			}
+		}
+	}
+	return out
+}
+
+// generateCases generates the cases as two runs of Generate: the cases
+// that import no other case, which import only the standard library and
+// so load their dependencies from export data, and the cases that import
+// other cases, with those, which load from source (a package of the
+// module is followed by code versions), as the standard library is then.
+// One run of all would load every case from source.
 func generateCases(t *testing.T, cases []string) (*Result, string) {
 	t.Helper()
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Generate(context.Background(), Config{Dir: abs}, casePatterns(cases)...)
-	if err != nil {
-		t.Fatal(err)
+	var leaves, linked []string
+	for _, c := range cases {
+		if imps := importedCases(t, c); len(imps) > 0 {
+			for _, x := range append(imps, c) {
+				if !slices.Contains(linked, x) {
+					linked = append(linked, x)
+				}
+			}
+		}
+	}
+	for _, c := range cases {
+		if !slices.Contains(linked, c) {
+			leaves = append(leaves, c)
+		}
+	}
+	res := &Result{}
+	for _, group := range [][]string{leaves, linked} {
+		if len(group) == 0 {
+			continue
+		}
+		r, err := Generate(context.Background(), Config{Dir: abs}, casePatterns(group)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Files = append(res.Files, r.Files...)
+		res.Diagnostics = append(res.Diagnostics, r.Diagnostics...)
 	}
 	return res, abs
 }
@@ -182,7 +245,7 @@ func corpusCompiles(t *testing.T, abs string, cases []string) {
 			t.Fatalf("go %s of the cases with their wanted files: %v\n%s", args[0], err, out)
 		}
 	}
-	goCmd(append([]string{"vet", "-overlay=" + ov}, casePatterns(cases)...)...)
+	goCmd(append([]string{"vet", "-tags=corpusrun", "-overlay=" + ov}, casePatterns(cases)...)...)
 
 	var programs []string
 	for _, c := range cases {
@@ -194,7 +257,7 @@ func corpusCompiles(t *testing.T, abs string, cases []string) {
 		t.Fatal("no case has a want/program_out.txt")
 	}
 	bin := filepath.Join(tmp, "bin") + string(filepath.Separator)
-	goCmd(append([]string{"build", "-overlay=" + ov, "-o", bin}, casePatterns(programs)...)...)
+	goCmd(append([]string{"build", "-tags=corpusrun", "-overlay=" + ov, "-o", bin}, casePatterns(programs)...)...)
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "RESULTGEN_") })
 	for _, c := range programs {
 		t.Run(c+"/program", func(t *testing.T) {

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/testdata/hello"
 )
 
@@ -32,7 +31,7 @@ func main() {
 	fmt.Printf("State marvin: %q, %v; cached: %v\n", v, err, st.IsCached())
 	v, err = hello.Greet(ctx)
 	fmt.Printf("Greet: %q, %v\n", v, err)
-	v, err = hello.HelloWorldTask.WithOptions(runtime.Persist(false)).Call(ctx, "ford")
+	v, err = quietCall(ctx, "ford")
 	fmt.Printf("persist=false copy, ford: %q, %v; record written: %v\n", v, err, record("ford"))
 	v, err = hello.HelloWorldTask.Call(ctx, "ford")
 	fmt.Printf("HelloWorldTask after WithOptions, ford: %q, %v; record written: %v\n", v, err, record("ford"))
