@@ -2,8 +2,6 @@
 // the serializer cannot decode (check undecodable-field).
 package undecodablefield
 
-import "fmt"
-
 type Report struct {
 	Title string
 	Extra any
@@ -14,10 +12,13 @@ type Report struct {
 //result:task serializer=json
 func MakeReport() Report { return Report{} }
 
-// want +2 `task Stringer: gob cannot decode the result: it is an interface \(fmt.Stringer\)`
+// Shape is implemented by several types.
+type Shape interface{ Area() float64 }
+
+// want +2 `task AnyShape: gob cannot decode the result: it is an interface \(Shape\), so reading the result back cannot know the concrete type`
 //
 //result:task serializer=gob
-func Stringer() fmt.Stringer { return nil }
+func AnyShape() Shape { return nil }
 
 // Not a finding: an error result is not a value.
 //
