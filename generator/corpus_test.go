@@ -143,8 +143,8 @@ func generateCases(t *testing.T, cases []string) (*Result, string) {
 	return res, abs
 }
 
-// TestCorpus generates every case of the golden corpus at once and
-// compares each case's file and diagnostics with want/; generating twice
+// TestCorpus generates every case of the golden corpus (generateCases)
+// and compares each case's file and diagnostics with want/; generating twice
 // gives identical bytes. Then (unless -short) it vets every package of the
 // cases without errors with the wanted files in place (through the go
 // command's -overlay), so the golden files are known to compile against
