@@ -19,59 +19,58 @@ func writePackage(t *testing.T, src string) string {
 	return dir
 }
 
+// wantDiagnostics is the golden case's want/diagnostics.txt: every
+// problem as resultgen prints it, relative to the case's folder.
+func wantDiagnostics(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(moduleRoot, "testdata", name, "want", "diagnostics.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // go generate enforces review's findings: errors fail the run and the
-// package gets no file; warnings are printed and pass unless -strict; check
-// says the same.
+// package gets no file, each problem printed once (golden case
+// errfindings); warnings are printed and pass unless -strict (case
+// warnings); check says the same.
 func TestGenerateEnforcesFindings(t *testing.T) {
 	t.Setenv("RESULTGEN_RESULTS_PERSIST_BY_DEFAULT", "true") // generate judges with the built-in defaults, not these
-	errSrc := `package p
-
-//result:task serializer=json
-func F() chan int { return nil }
-
-//result:task persist=false cache_policy=inputs
-func G(x int) int { return x }
-
-// result:task
-func H() int { return 1 }
-`
-	dir := writePackage(t, errSrc)
-	code, _, stderr := runCLI()
-	want := []string{
-		"p.go:3:15: task F: json cannot encode the result: it is a channel",
-		"p.go:6:29: task G: cache_policy=inputs needs persisted results, but persist=false",
-		`p.go:9:1: func H: "// result:task" looks like a //result: directive but is not one`,
+	dir := copyCase(t, "errfindings")
+	want := wantDiagnostics(t, "errfindings")
+	for _, w := range []string{
+		"errfindings.go:5:15: task F: json cannot encode the result: it is a channel",
+		"errfindings.go:8:29: task G: cache_policy=inputs needs persisted results, but persist=false",
+		`errfindings.go:11:1: func H: "// result:task" looks like a //result: directive but is not one`,
+	} {
+		if !strings.Contains(want, w) {
+			t.Fatalf("premise: the case's diagnostics lack %q:\n%s", w, want)
+		}
 	}
+	code, _, stderr := runCLI()
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	for _, w := range want {
-		if !strings.Contains(stderr, w) {
-			t.Errorf("stderr lacks %q:\n%s", w, stderr)
-		}
-	}
-	if strings.Count(stderr, "\n") != len(want) {
-		t.Errorf("want %d lines (each problem once):\n%s", len(want), stderr)
+	if stderr != want {
+		t.Errorf("stderr:\n%s\nwant each problem once:\n%s", stderr, want)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "result_gen.go")); !os.IsNotExist(err) {
 		t.Errorf("a package with errors got a file: %v", err)
 	}
-	if code, _, stderr2 := runCLI("check"); code != 1 || !strings.Contains(stderr2, want[0]) {
+	if code, _, stderr2 := runCLI("check"); code != 1 || stderr2 != want {
 		t.Errorf("check: exit %d, stderr %q", code, stderr2)
 	}
 }
 
 func TestGenerateWarnings(t *testing.T) {
-	dir := writePackage(t, `package p
-
-//result:task storage_key=k cache_key_fn=key
-func F() int { return 1 }
-
-func key() string { return "k" }
-`)
+	dir := copyCase(t, "warnings")
+	want := wantDiagnostics(t, "warnings")
+	const warn = "warnings.go:5:29: warning: task F: storage_key and cache_key_fn are both set"
+	if !strings.HasPrefix(want, warn) {
+		t.Fatalf("premise: the case's diagnostics are not the warning %q:\n%s", warn, want)
+	}
 	code, _, stderr := runCLI()
-	const warn = "p.go:3:29: warning: task F: storage_key and cache_key_fn are both set"
-	if code != 0 || !strings.Contains(stderr, warn) {
+	if code != 0 || stderr != want {
 		t.Fatalf("exit %d, stderr %q; want 0 and the warning", code, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "result_gen.go")); err != nil {

@@ -178,14 +178,9 @@ func TestDiagnosticsOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// the generator's diagnostics, plus review's warnings on the same code
-	var errs []string
-	for _, l := range strings.SplitAfter(stderr, "\n") {
-		if !strings.Contains(l, ": warning: ") {
-			errs = append(errs, l)
-		}
-	}
-	if strings.Join(errs, "") != string(want) || !strings.Contains(stderr, ": warning: ") {
+	// the generator's diagnostics and review's findings on the same code,
+	// as the golden case holds them
+	if stderr != string(want) || !strings.Contains(stderr, ": warning: ") {
 		t.Errorf("stderr:\n%s\nwant these errors and review's warnings:\n%s", stderr, want)
 	}
 	line := regexp.MustCompile(`^errtemplate\.go:\d+:\d+: (warning: )?task [A-Za-z]+: [a-z]`)
@@ -230,74 +225,6 @@ func TestBadPattern(t *testing.T) {
 	code, _, stderr := runCLI("./does-not-exist")
 	if code != 1 || stderr == "" {
 		t.Errorf("exit %d, stderr %q", code, stderr)
-	}
-}
-
-// TestGeneratedCodeRuns generates the quickstart case and runs it against
-// the real runtime: the value comes back, the record lands at the key the
-// template names, and the second call is served from it.
-func TestGeneratedCodeRuns(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go test on generated code")
-	}
-	t.Parallel()
-	dir := copyCaseTo(t, "hello")
-	if code, _, stderr := runCLI(dir); code != 0 {
-		t.Fatalf("generate: exit %d, stderr %q", code, stderr)
-	}
-	const runTest = `package hello
-
-import (
-	"context"
-	"os"
-	"path/filepath"
-	"testing"
-
-	"github.com/resultgen/resultgen/runtime"
-)
-
-func TestRun(t *testing.T) {
-	ctx := context.Background()
-	v, err := HelloWorldTask.Call(ctx, "marvin")
-	if err != nil || v != "hello marvin" {
-		t.Fatalf("Call = %q, %v", v, err)
-	}
-	if _, err := os.Stat(filepath.Join(os.Getenv("RESULTGEN_LOCAL_STORAGE_PATH"), "hello-marvin.json")); err != nil {
-		t.Errorf("record not at its key: %v", err)
-	}
-	st := HelloWorldTask.State(ctx, "marvin")
-	if v, err := st.Result(); err != nil || v != "hello marvin" || !st.IsCached() {
-		t.Errorf("second call: %q, %v, state %s", v, err, st.Name())
-	}
-	if v, err := Greet(ctx); err != nil || v != "hello marvin" {
-		t.Errorf("Greet = %q, %v", v, err)
-	}
-
-	// WithOptions returns a copy; the package-level value keeps its settings
-	record := func(name string) bool {
-		_, err := os.Stat(filepath.Join(os.Getenv("RESULTGEN_LOCAL_STORAGE_PATH"), "hello-"+name+".json"))
-		return err == nil
-	}
-	if v, err := HelloWorldTask.WithOptions(runtime.Persist(false)).Call(ctx, "ford"); err != nil || v != "hello ford" || record("ford") {
-		t.Errorf("persist=false copy: %q, %v, record written: %v", v, err, record("ford"))
-	}
-	if v, err := HelloWorldTask.Call(ctx, "ford"); err != nil || v != "hello ford" || !record("ford") {
-		t.Errorf("HelloWorldTask after WithOptions: %q, %v, record written: %v", v, err, record("ford"))
-	}
-	if v, err := GreetLoud(ctx); err != nil || v != "hello zaphod" || !record("trillian") {
-		t.Errorf("GreetLoud = %q, %v", v, err)
-	}
-}
-`
-	if err := os.WriteFile(filepath.Join(dir, "run_test.go"), []byte(runTest), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	home := t.TempDir()
-	cmd := exec.Command("go", "test", "-count=1", ".")
-	cmd.Dir = dir
-	cmd.Env = programEnv("RESULTGEN_HOME="+home, "RESULTGEN_LOCAL_STORAGE_PATH="+filepath.Join(home, "storage"))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("generated code failed: %v\n%s", err, out)
 	}
 }
 

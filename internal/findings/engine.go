@@ -293,8 +293,12 @@ func (e *engine) run() []report.Row {
 		fr := e.rowsFor(f)
 		rows = append(rows, fr...)
 		e.checkSerial(f, fr)
-		e.checkDirective(f)
-		e.checkKey(f)
+		e.checkPersistOff(f)
+		e.checkKeyFnIgnored(f)
+		e.checkUselessExpiry(f)
+		e.checkNeverReadable(f)
+		e.checkSecretInKey(f)
+		e.checkKeyParams(f)
 		e.checkNondeterminism(f)
 	}
 	e.checkKeyConflicts()
@@ -309,7 +313,7 @@ func (e *engine) rowsFor(f *fn) []report.Row {
 	rows := []report.Row{base}
 	for _, c := range f.callers {
 		if c.callee.isTask() {
-			e.checkCall(c)
+			e.checkRetries(c)
 		}
 		for _, in := range e.flowContexts(c.flow, map[*fn]bool{}) {
 			r := e.resolve(f, &c, &in)

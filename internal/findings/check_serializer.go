@@ -28,8 +28,16 @@ func builtinOf(spec string) string {
 	return ""
 }
 
-// checkSerial checks f's result type against the serializer of each of its
-// persisted rows.
+// checkSerial finds, in f's result type, what the built-in serializer of
+// each of its persisted rows cannot carry: values it cannot encode (check
+// unencodable, an error: channels, funcs, unsafe.Pointer, complex numbers
+// but under gob, json map keys that are not strings, integers or
+// TextMarshalers), struct fields it silently drops (check dropped-field, a
+// warning: unexported fields, and funcs or channels under gob) and
+// interface-typed values it cannot decode (check undecodable-field, a
+// warning). Types with the serializer's own marshaler are not looked into.
+// It reports at serializer=, else at the flow's call the serializer comes
+// from, else at the directive.
 func (e *engine) checkSerial(f *fn, rows []report.Row) {
 	if f.result == nil {
 		return

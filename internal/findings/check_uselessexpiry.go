@@ -1,0 +1,24 @@
+package findings
+
+import "github.com/resultgen/resultgen/review/report"
+
+// checkUselessExpiry finds a task's cache_expiration where nothing is
+// cached (check useless-expiration, a warning at cache_expiration): with
+// persist=false, or with cache_policy=none and neither a storage_key nor a
+// cache_key_fn, so that nothing is looked up.
+func (e *engine) checkUselessExpiry(f *fn) {
+	d, u := f.d, f.u
+	if d.CacheExpiration == nil || !f.isTask() {
+		return
+	}
+	switch {
+	case d.Persist != nil && !d.Persist.Value:
+		e.report(u, d.CacheExpiration.Pos, report.Warning, report.CheckUselessExpiry, f,
+			"remove cache_expiration, or remove persist=false",
+			"%s: cache_expiration=%s has no effect: persist=false, so nothing is cached", f.label(), d.CacheExpiration.Value)
+	case d.CachePolicy.None() && d.StorageKey == nil && d.CacheKeyFn == nil:
+		e.report(u, d.CacheExpiration.Pos, report.Warning, report.CheckUselessExpiry, f,
+			"remove cache_expiration, or choose a cache_policy other than none",
+			"%s: cache_expiration=%s has no effect: cache_policy=none and no storage_key, so nothing is looked up", f.label(), d.CacheExpiration.Value)
+	}
+}
