@@ -23,7 +23,7 @@ import (
 )
 
 // TestSweepReviewAgreesWithRuntime resolves every generator golden case and
-// every example twice: by review (its rows), and by runtime.Resolve on the
+// every example twice: by review (its rows), and by rules.Resolve on the
 // Def literals of the generated file itself (parsed, not rebuilt from the
 // directives), for every function standalone and as called from each flow
 // that calls it, that flow running on its own or called along the chain of

@@ -52,7 +52,7 @@
 //     Table and markdown show it in the cache column, JSON in "reuse".
 //     cache_policy=inputs+task_source reuses records across runs.
 //
-// Every row is computed by runtime.Resolve, the runtime's own resolver, from
+// Every row is computed by rules.Resolve, the runtime's own resolver, from
 // the Def and Config the generator emits (internal/model.FuncOf, ConfigOf); a
 // calling flow is resolved on its own and along every chain of flows that
 // calls it (each flow of the chain once, so recursive flows end), from the
