@@ -348,7 +348,7 @@ func checkBinaryHeader(pre, hb []byte, text, key string, hc *HeaderCache) (Meta,
 		return Meta{}, unproven(key, prefixSize+int64(hlen), ErrChecksum, fmt.Sprintf("its header CRC does not match (%08x, stored %08x)", crc, stored))
 	}
 	if !knownVersion(int(v)) {
-		return Meta{}, corrupt(key, 8, ErrVersion, fmt.Sprintf("format version %d, this reader knows 1 and %d", v, Version))
+		return Meta{}, corrupt(key, 8, ErrVersion, fmt.Sprintf("format version %d, this reader knows 1 to %d", v, Version))
 	}
 	if m, ok := hc.lookup(int(v), hb[:hlen]); ok {
 		return m, nil
@@ -606,8 +606,11 @@ func (d *Reader) readPayload(sizeHint int64, check func() error) ([]byte, error)
 			}
 		}
 		if safe := len(b) - tsize; bg != nil && safe-hashed >= readPiece {
-			bg.ch <- b[hashed:safe] // payload for sure: the trailer is after it
-			hashed = safe
+			// Payload for sure (the trailer is after it), up to a chunk
+			// boundary (digest.go): every chunk is hashed in place.
+			end := safe - int((d.n+int64(safe))%chunkSize)
+			bg.ch <- b[hashed:end]
+			hashed = end
 		}
 	}
 	if bg != nil {
@@ -630,7 +633,7 @@ func (d *Reader) readPayload(sizeHint int64, check func() error) ([]byte, error)
 // it gains nothing measurable, and costs nothing either.
 const (
 	hashBehindMin = 16 << 20 // payloads hashed behind the reads from this size
-	readPiece     = 4 << 20  // the reads' size then
+	readPiece     = 4 << 20  // the reads' size then, a multiple of chunkSize
 )
 
 // hashBehind hashes the pieces sent on ch, in order, in its own goroutine.

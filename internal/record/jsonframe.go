@@ -45,7 +45,7 @@ import (
 const (
 	jsonMagic      = `{"resultgen":`
 	jsonIDTail     = `,"meta_size":`
-	jsonPrefix     = jsonMagic + "2" + jsonIDTail // the prefix of Version
+	jsonPrefix     = jsonMagic + "3" + jsonIDTail // the prefix of Version
 	jsonHeadWidth  = 7                            // digits of MaxHeaderSize
 	jsonMetaKey    = `,"meta":`
 	jsonPrefixSize = len(jsonPrefix) + jsonHeadWidth + len(jsonMetaKey) // 42
@@ -77,17 +77,13 @@ type jsonDigest struct {
 }
 
 var jsonDigests = [...]jsonDigest{
-	{1, jsonSumKey, 64, 0},       // SHA-256
-	{2, `,"xxh3_128":"`, 32, 30}, // XXH3-128
+	{1, jsonSumKey, 64, 0},            // SHA-256
+	{2, `,"xxh3_128":"`, 32, 30},      // XXH3-128
+	{3, `,"xxh3_128_1mib":"`, 32, 25}, // XXH3-128 of 1 MiB chunks' XXH3-128
 }
 
-// jsonDigestOf returns the spelling of format version v (1 or 2).
-func jsonDigestOf(v int) jsonDigest {
-	if v == 1 {
-		return jsonDigests[0]
-	}
-	return jsonDigests[1]
-}
+// jsonDigestOf returns the spelling of format version v (1 to 3).
+func jsonDigestOf(v int) jsonDigest { return jsonDigests[v-1] }
 
 // jsonFramed reports whether records written with spec use the JSON
 // framing: the built-in json serializer, uncompressed, without options.
@@ -163,7 +159,7 @@ func parseJSONTrailer(b []byte, key string, offset int64) (trailer, error) {
 	if !ok {
 		return trailer{}, corrupt(key, offset+int64(sumAt), nil, fmt.Sprintf("checksum %q", b[sumAt:sumAt+d.hexLen]))
 	}
-	field := make([]byte, digestSize) // version 2's digest is followed by zero bytes
+	field := make([]byte, digestSize) // an XXH3-128 digest is followed by zero bytes
 	copy(field, sum)
 	return trailer{size: n, sum: field, version: d.version}, nil
 }
@@ -277,7 +273,7 @@ func newJSONReader(r io.Reader, key string, pre []byte, short bool) (*Reader, er
 		return nil, unproven(key, end+int64(len(jsonMetaCRC)), ErrChecksum, fmt.Sprintf("its header CRC does not match (%08x, stored %q)", crc, mid[len(jsonMetaCRC):len(jsonMetaCRC)+8]))
 	}
 	if !knownVersion(v) {
-		return nil, corrupt(key, int64(len(jsonMagic)), ErrVersion, fmt.Sprintf("format version %d, this reader knows 1 and %d", v, Version))
+		return nil, corrupt(key, int64(len(jsonMagic)), ErrVersion, fmt.Sprintf("format version %d, this reader knows 1 to %d", v, Version))
 	}
 	meta, err := parseHeader(hb[:hlen])
 	if err != nil {
