@@ -16,18 +16,18 @@ import (
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
-// The binary framing of format versions 1 and 2 (all integers big-endian;
+// The binary framing of format versions 1 to 3 (all integers big-endian;
 // the JSON framing is in jsonframe.go):
 //
 //	offset      size  field
 //	0           8     magic "RGRESULT"
-//	8           2     format version (2; 1 for records written before it)
+//	8           2     format version (3; 1 or 2 for records written before it)
 //	10          4     header length H (at most MaxHeaderSize)
 //	14          H     header: JSON object (see header)
 //	14+H        4     CRC-32C of bytes 8 .. 14+H (version, length, header)
 //	18+H        N     payload: the serializer's output, raw
 //	18+H+N      8     payload length N
-//	26+H+N      32    payload digest (digest.go): version 2 XXH3-128 and 16 zero bytes, version 1 SHA-256
+//	26+H+N      32    payload digest (digest.go): versions 3 and 2 XXH3-128 and 16 zero bytes, version 1 SHA-256
 //	58+H+N      4     CRC-32C of the 40 bytes before it
 //	62+H+N      4     end magic "RGND"
 const (

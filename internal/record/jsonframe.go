@@ -12,12 +12,12 @@ import (
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
-// The JSON framing of format version 2 (version 1: see jsonDigests), used for records written with the
+// The JSON framing of format version 3 (versions 1 and 2: see jsonDigests), used for records written with the
 // uncompressed json serializer: the object is one JSON document followed by a
 // newline, its fields always in this order and spelled byte for byte so:
 //
 //	offset      size  field
-//	0           27    `{"resultgen":2,"meta_size":`
+//	0           27    `{"resultgen":3,"meta_size":`
 //	27          7     H, the header's length in bytes, decimal, right-aligned with spaces
 //	34          8     `,"meta":`
 //	42          H     header: the same JSON object as in the binary framing
@@ -27,10 +27,10 @@ import (
 //	76+H        N     value: the serializer's output, verbatim (JSON)
 //	76+H+N      8     `,"size":`
 //	84+H+N      20    N, decimal, right-aligned with spaces
-//	104+H+N     13    `,"xxh3_128":"`
-//	117+H+N     32    XXH3-128 of the value, lowercase hex
-//	149+H+N     1     `"`
-//	150+H+N     30    spaces
+//	104+H+N     18    `,"xxh3_128_1mib":"`
+//	122+H+N     32    the value's digest (digest.go), lowercase hex
+//	154+H+N     1     `"`
+//	155+H+N     25    spaces
 //	180+H+N     19    `,"trailer_crc32c":"`
 //	199+H+N     8     CRC-32C of bytes 76+H+N .. 180+H+N, lowercase hex
 //	207+H+N     3     `"}` and a newline
@@ -39,7 +39,7 @@ import (
 // prefix and the 134-byte trailer fixed sizes, so a reader finds the header
 // from the front and the value's end from the back without parsing the
 // value. Every byte is covered: the prefix and header by meta_crc32c, the
-// value by size and xxh3_128, those two by trailer_crc32c, the fixed text by
+// value by size and xxh3_128_1mib, those two by trailer_crc32c, the fixed text by
 // an exact comparison (hex digits must be lowercase, numbers in the one
 // spelling above).
 const (

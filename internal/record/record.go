@@ -4,8 +4,8 @@
 // # Format
 //
 // A record is one object in a storage.Storage, in one of two framings of
-// format version 2 (this package writes version 2 and reads versions 1 and
-// 2; they differ only in the payload's digest, see "Versions"). Readers tell them apart by the first bytes: "RGRESULT"
+// format version 3 (this package writes version 3 and reads versions 1 to
+// 3; they differ only in the payload's digest, see "Versions"). Readers tell them apart by the first bytes: "RGRESULT"
 // is the binary framing, `{"resultgen":` the JSON one. An object is a
 // record, intact or damaged, only when its CRC-checked header or trailer
 // proves it; anything else is not a record (ErrNotRecord, see "Damaged or
@@ -33,8 +33,8 @@
 // come in this order, spelled byte for byte as shown (H and N are the
 // header's and the value's lengths in bytes):
 //
-//	{"resultgen":2,"meta_size":<H: 7 chars>,"meta":<header JSON>,"meta_crc32c":"<8 hex>","value":<payload>
-//	,"size":<N: 20 chars>,"xxh3_128":"<32 hex>"<30 spaces>,"trailer_crc32c":"<8 hex>"}\n
+//	{"resultgen":3,"meta_size":<H: 7 chars>,"meta":<header JSON>,"meta_crc32c":"<8 hex>","value":<payload>
+//	,"size":<N: 20 chars>,"xxh3_128_1mib":"<32 hex>"<25 spaces>,"trailer_crc32c":"<8 hex>"}\n
 //
 // (two lines when the payload ends with a newline, as the built-in json
 // serializer's does; else one). The header is the same JSON object as in the binary framing.
@@ -50,7 +50,7 @@
 // does), which stays part of the payload, its size and its digest, and is
 // JSON whitespace before `,"size"`. Only an object that starts with
 // `{"resultgen":<version>,"meta_size":` is taken for a record (a version
-// other than 1 and 2 gives ErrVersion); a user's `{"resultgen": "x"}` or
+// other than 1 to 3 gives ErrVersion); a user's `{"resultgen": "x"}` or
 // `{"a":1}` is ErrNotRecord, and so is any object shorter than
 // `{"resultgen":`, which cannot be told from a foreign file.
 //
@@ -101,12 +101,18 @@
 // Version 1 stored the payload's SHA-256 in the digest field (JSON:
 // `"sha256":"<64 hex>"`, no spaces). Version 2 stores its XXH3-128
 // (canonical big-endian bytes) followed by 16 zero bytes (JSON:
-// `"xxh3_128":"<32 hex>"` and 30 spaces), and is otherwise the same
-// byte for byte: SHA-256 ran at 0.5-2 GB/s and capped large reads and
-// writes (P4) far below the disk; XXH3-128 runs at memory speed. The digest
-// guards against damage, not forgery. Meta.Checksum names it:
-// "sha256:<hex>" or "xxh3-128:<hex>". Records of version 1 stay readable
-// (testdata/v1 holds one for every serializer).
+// `"xxh3_128":"<32 hex>"` and 30 spaces). Version 3 stores the XXH3-128
+// of the XXH3-128s of the payload's 1 MiB chunks and its length, followed
+// by 16 zero bytes (JSON: `"xxh3_128_1mib":"<32 hex>"` and 25 spaces; see
+// digest.go for the exact definition). The versions are otherwise the
+// same byte for byte. SHA-256 ran at 0.5-2 GB/s and capped large reads
+// and writes (P4) far below the disk; XXH3-128 runs at memory speed, but
+// a whole payload's can only be streamed through a hasher that copies
+// every byte, while a chunk's is computed in one call, in place. The
+// digest guards against damage, not forgery. Meta.Checksum names it:
+// "sha256:<hex>", "xxh3-128:<hex>" or "xxh3-128-1mib:<hex>". Records of
+// versions 1 and 2 stay readable (testdata/v1 and testdata/v2 hold one for
+// every serializer).
 //
 // A reader refuses a record whose magic, version, CRCs, length or digest
 // do not match, or (JSON) whose fixed text is not where it belongs.
@@ -116,10 +122,12 @@
 //
 // # Writing
 //
-// Write encodes the value through the serializer into a hashing writer that
-// feeds st.Put through an io.Pipe (PutOptions.Size is -1), so the encoded
-// value is never held in memory whole by this package (in either framing;
-// a serializer may buffer it: encoding/json does). It also copies the header into
+// Write encodes the value through the serializer into a buffer; a payload
+// past 64 KiB spills into a body that feeds st.Put as the encoder writes
+// (PutOptions.Size is -1), each write handed over whole and hashed while
+// the store writes it, so the encoded value is never held in memory whole
+// by this package (in either framing; a serializer may buffer it:
+// encoding/json does). It also copies the header into
 // PutOptions.Metadata under the Meta* keys ("resultgen-version", ...), with
 // values escaped to printable ASCII (see escapeASCII: '%', the space and
 // bytes outside 0x21-0x7E become %XX), for stores that keep object
@@ -223,7 +231,7 @@ type Meta struct {
 	Expires    time.Time         // zero: never
 	Literal    *string           // "true", "false" or "null" for inline literal results
 	Size       int64             // payload bytes
-	Checksum   string            // the payload's digest: "xxh3-128:<hex>" (format version 2) or "sha256:<hex>" (version 1)
+	Checksum   string            // the payload's digest: "xxh3-128-1mib:<hex>" (format version 3), "xxh3-128:<hex>" (version 2) or "sha256:<hex>" (version 1)
 	Labels     map[string]string // free-form, e.g. flow run id, task run id
 	// Manifest is what a task record's key was made of (nil for flows and
 	// older records); in the header only, not in object metadata.
