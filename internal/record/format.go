@@ -9,6 +9,7 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -570,26 +571,27 @@ func (d *Reader) readPayload(sizeHint int64, check func() error) ([]byte, error)
 		b = pageCongruent(int(sizeHint)+tsize+1+d.end-d.start, d.headerEnd+d.n)
 		b = append(b, d.buf[d.start:d.end]...) // what Read had read ahead
 	}
-	// A large payload is read a chunk (digest.go) at a time, each hashed
-	// in place right after its read, while it is still in the CPU's cache;
-	// hashed is how much of b the digest has taken. See hashAfterMin.
-	piecewise := cap(b)-len(b) >= hashAfterMin
+	// A large payload is read in pieces and hashed in a second goroutine
+	// behind the reads, so hashing overlaps I/O; hashed is how much of b
+	// it was handed, always up to a chunk boundary (digest.go), so that
+	// every whole chunk is hashed in place.
+	var bg *hashBehind
 	hashed := 0
-	nextChunk := func() int { return hashed + chunkSize - int((d.n+int64(hashed))%chunkSize) }
+	if cap(b)-len(b) >= hashBehindMin {
+		bg = newHashBehind(d.h)
+		defer bg.wait()
+	}
 	for !d.eof {
-		if piecewise {
-			// Every whole chunk before the held-back trailer is payload.
-			for next := nextChunk(); next <= len(b)-tsize; next = nextChunk() {
-				d.h.Write(b[hashed:next])
-				hashed = next
-			}
-		}
 		if len(b) == cap(b) {
+			if bg != nil { // b moves: the goroutine must be done with it
+				bg.wait()
+				bg = nil
+			}
 			b = append(b, 0)[:len(b)]
 		}
 		end := cap(b)
-		if piecewise { // to the next chunk's end, and a trailer's size past it
-			end = min(end, nextChunk()+tsize)
+		if bg != nil {
+			end = min(end, len(b)+readPiece)
 		}
 		n, err := d.r.Read(b[len(b):end])
 		b = b[:len(b)+n]
@@ -605,6 +607,16 @@ func (d *Reader) readPayload(sizeHint int64, check func() error) ([]byte, error)
 				return nil, err
 			}
 		}
+		if safe := len(b) - tsize; bg != nil && safe-hashed >= readPiece {
+			// Payload for sure (the trailer is after it), up to a chunk
+			// boundary.
+			end := safe - int((d.n+int64(safe))%chunkSize)
+			bg.ch <- b[hashed:end]
+			hashed = end
+		}
+	}
+	if bg != nil {
+		bg.wait()
 	}
 	n := max(len(b)-tsize, 0)
 	payload := b[:n:n]
@@ -640,13 +652,39 @@ const (
 	alignMin = 1 << 20
 )
 
-// hashAfterMin serves P4's read (256 MiB): a payload from this size is
-// read in reads of a chunk (1 MiB), each hashed right after it, in cache.
-// Hashing 4 MiB pieces in a second goroutine behind the reads, as before,
-// hashed from memory (about 40 ms of CPU for 256 MiB, against 5-10 in
-// cache) and slowed the reads' copies beside it (_copy_to_iter 594
-// samples against the baseline's 394).
-const hashAfterMin = 16 << 20
+// hashBehind serves P4's read (256 MiB): with a core free it hides the
+// payload's digest (about 19 ms of CPU for 256 MiB of version 3) behind
+// the reads. Benchtable's read row, at load 1.1-1.2: 0.94-0.96x with it,
+// 0.84-0.86x hashing each 1 MiB chunk in the reading goroutine right
+// after its read; at load 2.2, 0.90x and 0.88x.
+const (
+	hashBehindMin = 16 << 20 // payloads hashed behind the reads from this size
+	readPiece     = 4 << 20  // the reads' size then, a multiple of chunkSize
+)
+
+// hashBehind hashes the pieces sent on ch, in order, in its own goroutine.
+type hashBehind struct {
+	ch   chan []byte
+	done chan struct{}
+	once sync.Once
+}
+
+func newHashBehind(h hash.Hash) *hashBehind {
+	x := &hashBehind{ch: make(chan []byte, 8), done: make(chan struct{})}
+	go func() {
+		defer close(x.done)
+		for p := range x.ch {
+			h.Write(p)
+		}
+	}()
+	return x
+}
+
+// wait returns when every piece sent is hashed; it may be called again.
+func (x *hashBehind) wait() {
+	x.once.Do(func() { close(x.ch) })
+	<-x.done
+}
 
 // Decode reads a whole record from r and returns its metadata and its
 // verified payload (nil for literal records). It holds the payload in
