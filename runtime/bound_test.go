@@ -218,7 +218,7 @@ func TestJSONLookalikeIsForeign(t *testing.T) {
 		t.Fatalf("%q, %v", v, err)
 	}
 	b, _ := os.ReadFile(filepath.Join(local, "report.json"))
-	if !bytes.HasPrefix(b, []byte(`{"resultgen":2,`)) || !bytes.Contains(b, []byte(`"value":"computed"`)) {
+	if !bytes.HasPrefix(b, []byte(`{"resultgen":3,`)) || !bytes.Contains(b, []byte(`"value":"computed"`)) {
 		t.Fatalf("not a JSON record:\n%s", b)
 	}
 	b[bytes.Index(b, []byte(`"value":`))+10] ^= 1

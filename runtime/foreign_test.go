@@ -37,9 +37,9 @@ func headerEnd(t *testing.T, b []byte) int {
 	if bytes.HasPrefix(b, []byte("RGRESULT")) {
 		return 14 + int(binary.BigEndian.Uint32(b[10:14])) + 4
 	}
-	const prefix = 42 // {"resultgen":2,"meta_size":<7>,"meta":
+	const prefix = 42 // {"resultgen":3,"meta_size":<7>,"meta":
 	h, err := strconv.Atoi(strings.TrimSpace(string(b[27:34])))
-	if !bytes.HasPrefix(b, []byte(`{"resultgen":2,"meta_size":`)) || err != nil {
+	if !bytes.HasPrefix(b, []byte(`{"resultgen":3,"meta_size":`)) || err != nil {
 		t.Fatalf("not a record of ours: %.60q", b)
 	}
 	return prefix + h + len(`,"meta_crc32c":"12345678","value":`)

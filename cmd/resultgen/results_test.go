@@ -285,7 +285,7 @@ func TestResultsShow(t *testing.T) {
 		"result type:", "sha256:0123 []example.com/app.row=struct{ID int; Name string}",
 		"go type:", "[]github.com/resultgen/resultgen/cmd/resultgen.row",
 		"serializer:", "msgpack",
-		"checksum:", "xxh3-128:",
+		"checksum:", "xxh3-128-1mib:",
 		"created:", FormatTime(now.Add(-time.Hour)),
 		"expires:", FormatTime(now.Add(24 * time.Hour)),
 		"flow_run_id:", "f-1",

@@ -118,8 +118,8 @@ const maxPrefixDamage = 4
 func jsonPrefixDamage(b []byte) int {
 	d := 0
 	for i := range len(jsonPrefix) {
-		if b[i] != jsonPrefix[i] {
-			d++
+		if b[i] != jsonPrefix[i] && (i != len(jsonMagic) || !knownVersion(int(b[i])-'0')) {
+			d++ // the version digit of any version this package reads is no damage
 		}
 	}
 	for i := range len(jsonMetaKey) {

@@ -56,6 +56,27 @@ func (h *handoff) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// writeWhile is Write that runs during while the reader takes p: the two
+// work on p at once, and during must not change it. during is not run when
+// the reader has stopped before it received p.
+func (h *handoff) writeWhile(p []byte, during func()) (int, error) {
+	if len(p) == 0 {
+		during()
+		return 0, nil
+	}
+	select {
+	case h.pieces <- p:
+	case <-h.rdone:
+		return 0, h.rerr
+	}
+	during()
+	n := <-h.taken
+	if n < len(p) {
+		return n, h.rerr
+	}
+	return n, nil
+}
+
 // closeWrite ends the body: the reader sees err, or io.EOF when nil.
 func (h *handoff) closeWrite(err error) {
 	h.wonce.Do(func() {
@@ -117,7 +138,7 @@ func (h *handoff) Read(b []byte) (int, error) {
 }
 
 // WriteTo writes the rest of the body to w, each piece as the writer gave
-// it.
+// it, in writes of at most writePiece bytes.
 func (h *handoff) WriteTo(w io.Writer) (int64, error) {
 	var total int64
 	if len(h.first) > 0 {
@@ -135,13 +156,20 @@ func (h *handoff) WriteTo(w io.Writer) (int64, error) {
 			}
 			return total, nil
 		}
-		n, err := w.Write(h.cur[h.off:])
-		total += int64(n)
-		h.off += n
-		if err != nil {
-			return total, err // closeRead answers the waiting writer
+		for h.off < len(h.cur) {
+			n, err := w.Write(h.cur[h.off:min(len(h.cur), h.off+writePiece)])
+			total += int64(n)
+			h.off += n
+			if err != nil {
+				return total, err // closeRead answers the waiting writer
+			}
 		}
 		h.cur = nil
 		h.taken <- h.off
 	}
 }
+
+// writePiece is the largest write WriteTo makes: one write(2) of many
+// megabytes cost this kernel more than several of 256 KiB (P4's baseline
+// writes its file in pieces of this size for that reason).
+const writePiece = 256 << 10

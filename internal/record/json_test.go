@@ -3,7 +3,6 @@ package record_test
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,8 +16,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/zeebo/xxh3"
 
 	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/runtime/serializer"
@@ -88,7 +85,7 @@ type jsonDoc struct {
 	MetaCRC32C    string          `json:"meta_crc32c"`
 	Value         json.RawMessage `json:"value"`
 	Size          int64           `json:"size"`
-	XXH3128       string          `json:"xxh3_128"`
+	XXH3128       string          `json:"xxh3_128_1mib"`
 	TrailerCRC32C string          `json:"trailer_crc32c"`
 }
 
@@ -113,7 +110,7 @@ func TestJSONRecordIsJSON(t *testing.T) {
 					t.Fatal(err)
 				}
 				b := objectBytes(t, st, key)
-				if !bytes.HasPrefix(b, []byte(`{"resultgen":2,"meta_size":`)) || !bytes.HasSuffix(b, []byte("}\n")) {
+				if !bytes.HasPrefix(b, []byte(`{"resultgen":3,"meta_size":`)) || !bytes.HasSuffix(b, []byte("}\n")) {
 					t.Errorf("not a JSON record:\n%s", b)
 				}
 				// The value is the serializer's output, byte for byte.
@@ -137,8 +134,7 @@ func TestJSONRecordIsJSON(t *testing.T) {
 				if string(bytes.TrimSpace(doc.Value)) != compact.String() {
 					t.Errorf(".value = %s, want %s", doc.Value, compact.String())
 				}
-				sum := xxh3.Hash128(enc.Bytes()).Bytes()
-				if doc.Resultgen != 2 || doc.Size != int64(enc.Len()) || doc.XXH3128 != hex.EncodeToString(sum[:]) || len(doc.MetaCRC32C) != 8 || len(doc.TrailerCRC32C) != 8 {
+				if doc.Resultgen != 3 || doc.Size != int64(enc.Len()) || doc.XXH3128 != chunkedXXH3(enc.Bytes()) || len(doc.MetaCRC32C) != 8 || len(doc.TrailerCRC32C) != 8 {
 					t.Errorf("document fields %+v", doc)
 				}
 				m := doc.Meta
@@ -147,7 +143,7 @@ func TestJSONRecordIsJSON(t *testing.T) {
 					m.Expires == nil || !m.Expires.Equal(in.Expires) || m.Literal != nil || m.Labels["flow_run"] != "ünï" {
 					t.Errorf(".meta = %+v", m)
 				}
-				if wm.Size != doc.Size || wm.Checksum != "xxh3-128:"+doc.XXH3128 {
+				if wm.Size != doc.Size || wm.Checksum != "xxh3-128-1mib:"+doc.XXH3128 {
 					t.Errorf("Write returned %+v", wm)
 				}
 
@@ -195,7 +191,7 @@ func TestBinaryFramingKept(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := objectBytes(t, st, "k")
-		if isJSON := ser.Spec().String() == "json"; isJSON != bytes.HasPrefix(b, []byte(`{"resultgen":2,`)) || !isJSON && !bytes.HasPrefix(b, []byte("RGRESULT")) {
+		if isJSON := ser.Spec().String() == "json"; isJSON != bytes.HasPrefix(b, []byte(`{"resultgen":3,`)) || !isJSON && !bytes.HasPrefix(b, []byte("RGRESULT")) {
 			t.Errorf("%s: record starts %q", ser.Spec(), b[:16])
 		}
 	}
@@ -213,7 +209,7 @@ func TestBinaryFramingKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Metadata[record.MetaVersion] != "2" || info.Metadata[record.MetaSerializer] != "json" || info.Metadata[record.MetaTask] != "t" {
+	if info.Metadata[record.MetaVersion] != "3" || info.Metadata[record.MetaSerializer] != "json" || info.Metadata[record.MetaTask] != "t" {
 		t.Errorf("object metadata %v", info.Metadata)
 	}
 }
@@ -371,13 +367,13 @@ func TestJSONFlipKinds(t *testing.T) {
 		{"meta_crc32c case", caseAt, 0x20, record.ErrChecksum},
 		{"value", value + 3, 0x01, record.ErrChecksum},
 		{"size", trailer + len(`,"size":`) + 19, 0x01, record.ErrChecksum},
-		{"xxh3_128", trailer + 45, 0x01, record.ErrChecksum},
+		{"xxh3_128_1mib", trailer + 50, 0x01, record.ErrChecksum},
 		{"digest padding", trailer + 90, 0x01, record.ErrTruncated},
 		{"trailer_crc32c", len(full) - 6, 0x01, record.ErrChecksum},
 		{"closing brace", len(full) - 2, 0x01, record.ErrTruncated},
 		{"final newline", len(full) - 1, 0x01, record.ErrTruncated},
 		{"value key", value - 3, 0x01, record.ErrCorrupt},
-		// "2" becomes "3", and the header CRC, which covers it, fails:
+		// "3" becomes "2", and the header CRC, which covers it, fails:
 		// damage, not a version this reader does not know
 		{"version", len(`{"resultgen":`), 0x01, record.ErrChecksum},
 	} {
@@ -408,7 +404,7 @@ func TestJSONFlipKinds(t *testing.T) {
 
 // A version-12 record with its meta_crc32c (as a writer of version 12
 // with this layout computes it) is ErrVersion; the same bytes without it
-// are a damaged record of version 2.
+// are a damaged record of version 3.
 func TestJSONWrongVersion(t *testing.T) {
 	full := smallJSON(t)
 	b := append([]byte(`{"resultgen":12,`), full[len(`{"resultgen":1,`):]...)

@@ -12,12 +12,12 @@ import (
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
-// The JSON framing of format version 2 (version 1: see jsonDigests), used for records written with the
+// The JSON framing of format version 3 (versions 1 and 2: see jsonDigests), used for records written with the
 // uncompressed json serializer: the object is one JSON document followed by a
 // newline, its fields always in this order and spelled byte for byte so:
 //
 //	offset      size  field
-//	0           27    `{"resultgen":2,"meta_size":`
+//	0           27    `{"resultgen":3,"meta_size":`
 //	27          7     H, the header's length in bytes, decimal, right-aligned with spaces
 //	34          8     `,"meta":`
 //	42          H     header: the same JSON object as in the binary framing
@@ -27,10 +27,10 @@ import (
 //	76+H        N     value: the serializer's output, verbatim (JSON)
 //	76+H+N      8     `,"size":`
 //	84+H+N      20    N, decimal, right-aligned with spaces
-//	104+H+N     13    `,"xxh3_128":"`
-//	117+H+N     32    XXH3-128 of the value, lowercase hex
-//	149+H+N     1     `"`
-//	150+H+N     30    spaces
+//	104+H+N     18    `,"xxh3_128_1mib":"`
+//	122+H+N     32    the value's digest (digest.go), lowercase hex
+//	154+H+N     1     `"`
+//	155+H+N     25    spaces
 //	180+H+N     19    `,"trailer_crc32c":"`
 //	199+H+N     8     CRC-32C of bytes 76+H+N .. 180+H+N, lowercase hex
 //	207+H+N     3     `"}` and a newline
@@ -39,13 +39,13 @@ import (
 // prefix and the 134-byte trailer fixed sizes, so a reader finds the header
 // from the front and the value's end from the back without parsing the
 // value. Every byte is covered: the prefix and header by meta_crc32c, the
-// value by size and xxh3_128, those two by trailer_crc32c, the fixed text by
+// value by size and xxh3_128_1mib, those two by trailer_crc32c, the fixed text by
 // an exact comparison (hex digits must be lowercase, numbers in the one
 // spelling above).
 const (
 	jsonMagic      = `{"resultgen":`
 	jsonIDTail     = `,"meta_size":`
-	jsonPrefix     = jsonMagic + "2" + jsonIDTail // the prefix of Version
+	jsonPrefix     = jsonMagic + "3" + jsonIDTail // the prefix of Version
 	jsonHeadWidth  = 7                            // digits of MaxHeaderSize
 	jsonMetaKey    = `,"meta":`
 	jsonPrefixSize = len(jsonPrefix) + jsonHeadWidth + len(jsonMetaKey) // 42
@@ -77,17 +77,13 @@ type jsonDigest struct {
 }
 
 var jsonDigests = [...]jsonDigest{
-	{1, jsonSumKey, 64, 0},       // SHA-256
-	{2, `,"xxh3_128":"`, 32, 30}, // XXH3-128
+	{1, jsonSumKey, 64, 0},            // SHA-256
+	{2, `,"xxh3_128":"`, 32, 30},      // XXH3-128
+	{3, `,"xxh3_128_1mib":"`, 32, 25}, // XXH3-128 of 1 MiB chunks' XXH3-128
 }
 
-// jsonDigestOf returns the spelling of format version v (1 or 2).
-func jsonDigestOf(v int) jsonDigest {
-	if v == 1 {
-		return jsonDigests[0]
-	}
-	return jsonDigests[1]
-}
+// jsonDigestOf returns the spelling of format version v (1 to 3).
+func jsonDigestOf(v int) jsonDigest { return jsonDigests[v-1] }
 
 // jsonFramed reports whether records written with spec use the JSON
 // framing: the built-in json serializer, uncompressed, without options.
@@ -163,7 +159,7 @@ func parseJSONTrailer(b []byte, key string, offset int64) (trailer, error) {
 	if !ok {
 		return trailer{}, corrupt(key, offset+int64(sumAt), nil, fmt.Sprintf("checksum %q", b[sumAt:sumAt+d.hexLen]))
 	}
-	field := make([]byte, digestSize) // version 2's digest is followed by zero bytes
+	field := make([]byte, digestSize) // an XXH3-128 digest is followed by zero bytes
 	copy(field, sum)
 	return trailer{size: n, sum: field, version: d.version}, nil
 }
@@ -277,7 +273,7 @@ func newJSONReader(r io.Reader, key string, pre []byte, short bool) (*Reader, er
 		return nil, unproven(key, end+int64(len(jsonMetaCRC)), ErrChecksum, fmt.Sprintf("its header CRC does not match (%08x, stored %q)", crc, mid[len(jsonMetaCRC):len(jsonMetaCRC)+8]))
 	}
 	if !knownVersion(v) {
-		return nil, corrupt(key, int64(len(jsonMagic)), ErrVersion, fmt.Sprintf("format version %d, this reader knows 1 and %d", v, Version))
+		return nil, corrupt(key, int64(len(jsonMagic)), ErrVersion, fmt.Sprintf("format version %d, this reader knows 1 to %d", v, Version))
 	}
 	meta, err := parseHeader(hb[:hlen])
 	if err != nil {

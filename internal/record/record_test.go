@@ -125,8 +125,8 @@ func TestRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if wm.Version != 2 || wm.Key != key || wm.GoType != "[]github.com/resultgen/resultgen/internal/record_test.Row" ||
-					!wm.Created.Equal(created) || wm.Created.Location() != time.UTC || wm.Size <= 0 || !strings.HasPrefix(wm.Checksum, "xxh3-128:") ||
+				if wm.Version != record.Version || wm.Key != key || wm.GoType != "[]github.com/resultgen/resultgen/internal/record_test.Row" ||
+					!wm.Created.Equal(created) || wm.Created.Location() != time.UTC || wm.Size <= 0 || !strings.HasPrefix(wm.Checksum, "xxh3-128-1mib:") ||
 					!wm.Serializer.Equal(ser.Spec()) {
 					t.Errorf("Write returned %+v", wm)
 				}
@@ -399,7 +399,7 @@ func TestFlipKinds(t *testing.T) {
 		{"digest padding", len(full) - 10, record.ErrChecksum},
 		{"trailer crc", len(full) - 6, record.ErrChecksum},
 		{"end magic", len(full) - 1, record.ErrTruncated},
-		// version 2 reads 18: the header CRC, which covers it, fails; the
+		// version 3 reads 19: the header CRC, which covers it, fails; the
 		// intact trailer proves the record ours, so it is damage, not a
 		// version this reader does not know
 		{"version", 9, record.ErrChecksum},
@@ -427,15 +427,15 @@ func TestWrongVersion(t *testing.T) {
 	full, _ := small(t)
 	rs := newReaders(t)
 	b := bytes.Clone(full)
-	binary.BigEndian.PutUint16(b[8:10], 3)
-	// Recompute the header CRC, as a real version-3 writer would.
+	binary.BigEndian.PutUint16(b[8:10], 4)
+	// Recompute the header CRC, as a real version-4 writer would.
 	hlen := int(binary.BigEndian.Uint32(b[10:14]))
 	binary.BigEndian.PutUint32(b[14+hlen:], crc32.Checksum(b[8:14+hlen], crc32.MakeTable(crc32.Castagnoli)))
 	for what, err := range rs.readAll(t, b) {
 		if !errors.Is(err, record.ErrVersion) || !errors.Is(err, record.ErrCorrupt) {
-			t.Errorf("%s of a version-3 record: %v, want ErrVersion", what, err)
+			t.Errorf("%s of a version-4 record: %v, want ErrVersion", what, err)
 		}
-		if !strings.Contains(fmt.Sprint(err), "version 3") {
+		if !strings.Contains(fmt.Sprint(err), "version 4") {
 			t.Errorf("%s: error does not name the version: %v", what, err)
 		}
 	}
@@ -579,7 +579,7 @@ func TestObjectMetadataIsASCII(t *testing.T) {
 			}
 		}
 	}
-	if info.Metadata["x-user"] != "kept" || info.Metadata[record.MetaVersion] != "2" || info.Metadata[record.MetaSerializer] != "msgpack" {
+	if info.Metadata["x-user"] != "kept" || info.Metadata[record.MetaVersion] != "3" || info.Metadata[record.MetaSerializer] != "msgpack" {
 		t.Errorf("metadata %v", info.Metadata)
 	}
 	hm, err := record.Head(ctx, st, "unicode/ключ")

@@ -149,7 +149,7 @@ func headerEnd(t *testing.T, b []byte) int {
 		return 14 + int(binary.BigEndian.Uint32(b[10:14])) + 4
 	}
 	h, err := strconv.Atoi(strings.TrimSpace(string(b[27:34])))
-	if !bytes.HasPrefix(b, []byte(`{"resultgen":2,"meta_size":`)) || err != nil {
+	if !bytes.HasPrefix(b, []byte(`{"resultgen":3,"meta_size":`)) || err != nil {
 		t.Fatalf("not a record: %.60q", b)
 	}
 	return 42 + h + len(`,"meta_crc32c":"12345678","value":`)

@@ -197,7 +197,7 @@ func checkReadCommitted(t *testing.T, w *world, outs []string) {
 	if v.Owner != owner || !bytes.Equal(v.Data, fill(owner, payloadSize)) {
 		t.Errorf("stored record holds %q's value (%d bytes), want %q's %d intact bytes", v.Owner, len(v.Data), owner, payloadSize)
 	}
-	if m.Size <= payloadSize || !strings.HasPrefix(m.Checksum, "xxh3-128:") {
+	if m.Size <= payloadSize || !strings.HasPrefix(m.Checksum, "xxh3-128-1mib:") {
 		t.Errorf("record meta: size %d, checksum %q", m.Size, m.Checksum)
 	}
 }

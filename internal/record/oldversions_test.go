@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,9 +33,29 @@ var v1Fixtures = []struct {
 	{"literal", "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0},
 }
 
-func v1Fixture(t testing.TB, name string) []byte {
+// v2Fixtures are the same records written as format version 2 (XXH3-128
+// of the whole payload), by this package's writer before version 3
+// (testdata/v2/<name>.rec).
+var v2Fixtures = []struct {
+	name, checksum string
+	size           int64
+}{
+	{"msgpack", "xxh3-128:3e9b95e5825ed596386a7b8185ee8e59", 165},
+	{"msgpack-big", "xxh3-128:42a841475e1f20e8f64d6430a15db8aa", 108005},
+	{"json", "xxh3-128:cf4a49767277b5d9565d808f8e9b9cdf", 308},
+	{"gob", "xxh3-128:07b1f6b465912b3c95e93bd124d75cf8", 263},
+	{"msgpack-zstd", "xxh3-128:50aaee7e7e906f5df3fb09542094adcb", 126},
+	{"json-gzip", "xxh3-128:e51bca517d0ce6154350b142061640b0", 171},
+	{"gob-zlib", "xxh3-128:00b3457650affd043d9cec59b5de6d1a", 217},
+	{"literal", "xxh3-128:99aa06d3014798d86001c324468d497f", 0},
+}
+
+func v1Fixture(t testing.TB, name string) []byte { return fixture(t, 1, name) }
+
+// fixture returns testdata/v<version>/<name>.rec.
+func fixture(t testing.TB, version int, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "v1", name+".rec"))
+	b, err := os.ReadFile(filepath.Join("testdata", fmt.Sprintf("v%d", version), name+".rec"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,24 +66,32 @@ func v1Fixture(t testing.TB, name string) []byte {
 // from a store that keeps bytes in memory (the in-place path), from files
 // (the streamed path) and as a bare stream; a flipped payload byte in one
 // is still damage.
-func TestReadVersion1Fixtures(t *testing.T) {
+func TestReadVersion1Fixtures(t *testing.T) { testOldFixtures(t, 1, v1Fixtures) }
+
+// So do records written as format version 2.
+func TestReadVersion2Fixtures(t *testing.T) { testOldFixtures(t, 2, v2Fixtures) }
+
+func testOldFixtures(t *testing.T, version int, fixtures []struct {
+	name, checksum string
+	size           int64
+}) {
 	ctx := context.Background()
 	local, err := storage.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	big := strings.Repeat("resultgen format version 1 fixture; ", 3000)
-	for _, fx := range v1Fixtures {
+	for _, fx := range fixtures {
 		t.Run(fx.name, func(t *testing.T) {
-			b := v1Fixture(t, fx.name)
+			b := fixture(t, version, fx.name)
 			mem := storage.NewMemory()
 			for _, st := range []storage.Storage{mem, local} {
 				if err := st.Put(ctx, fx.name, bytes.NewReader(b), storage.PutOptions{}); err != nil {
 					t.Fatal(err)
 				}
 				m, err := record.ReadMeta(ctx, st, fx.name)
-				if err != nil || m.Version != 1 || m.Checksum != fx.checksum || m.Size != fx.size {
-					t.Fatalf("%s: ReadMeta: version %d, %s, %d bytes, %v; want version 1, %s, %d bytes", st, m.Version, m.Checksum, m.Size, err, fx.checksum, fx.size)
+				if err != nil || m.Version != version || m.Checksum != fx.checksum || m.Size != fx.size {
+					t.Fatalf("%s: ReadMeta: version %d, %s, %d bytes, %v; want version %d, %s, %d bytes", st, m.Version, m.Checksum, m.Size, err, version, fx.checksum, fx.size)
 				}
 				if m.Task != "fixture" || m.Labels["run"] != "r1" {
 					t.Fatalf("%s: header %+v", st, m)
@@ -86,7 +115,7 @@ func TestReadVersion1Fixtures(t *testing.T) {
 				}
 			}
 			m, payload, err := record.Decode(bytes.NewReader(b))
-			if err != nil || m.Checksum != fx.checksum || int64(len(payload)) != fx.size {
+			if err != nil || m.Version != version || m.Checksum != fx.checksum || int64(len(payload)) != fx.size {
 				t.Fatalf("Decode: %s, %d bytes, %v", m.Checksum, len(payload), err)
 			}
 			if fx.size == 0 {
