@@ -50,8 +50,6 @@ var v2Fixtures = []struct {
 	{"literal", "xxh3-128:99aa06d3014798d86001c324468d497f", 0},
 }
 
-func v1Fixture(t testing.TB, name string) []byte { return fixture(t, 1, name) }
-
 // fixture returns testdata/v<version>/<name>.rec.
 func fixture(t testing.TB, version int, name string) []byte {
 	t.Helper()
