@@ -384,7 +384,9 @@ func TestPruneToSize(t *testing.T) {
 		"k0": base, "k1": base.Add(time.Hour), "k2": base.Add(2 * time.Hour),
 		"k3": base.Add(2 * time.Hour), "k4": base.Add(3 * time.Hour), "k5": base.Add(4 * time.Hour),
 	}
-	var size int64
+	// Records differ by a few bytes (their creation times' digits), so
+	// the limits below are sums of the records' own sizes.
+	sizes := map[string]int64{}
 	for k, at := range uses {
 		write(t, st, k, record.Meta{Task: "t"}, serializer.JSON(), strings.Repeat("x", 100))
 		if err := os.Chtimes(filepath.Join(dir, k), at, at); err != nil {
@@ -394,8 +396,15 @@ func TestPruneToSize(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		size = info.Size
+		sizes[k] = info.Size
 	}
+	sum := func(keys ...string) (n int64) {
+		for _, k := range keys {
+			n += sizes[k]
+		}
+		return n
+	}
+	newest3 := sum("k3", "k4", "k5")
 	if err := os.WriteFile(filepath.Join(dir, "foreign"), make([]byte, 10_000), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -413,13 +422,13 @@ func TestPruneToSize(t *testing.T) {
 		return got
 	}
 	// Keeping 3 records' worth removes k0, k1 and k2 (k2 before k3: key order).
-	if got, want := prune(3*size, true), []string{"k0", "k1", "k2"}; !slices.Equal(got, want) {
+	if got, want := prune(newest3, true), []string{"k0", "k1", "k2"}; !slices.Equal(got, want) {
 		t.Errorf("dry run removes %q, want %q", got, want)
 	}
-	if got := prune(6*size, false); len(got) != 0 {
+	if got := prune(newest3+sum("k0", "k1", "k2"), false); len(got) != 0 {
 		t.Errorf("a store within the limit lost %q", got)
 	}
-	if got, want := prune(3*size+size/2, false), []string{"k0", "k1", "k2"}; !slices.Equal(got, want) {
+	if got, want := prune(newest3+sizes["k2"]/2, false), []string{"k0", "k1", "k2"}; !slices.Equal(got, want) {
 		t.Errorf("prune removed %q, want %q", got, want)
 	}
 	if got, want := prune(0, false), []string{"k3", "k4", "k5"}; !slices.Equal(got, want) {
