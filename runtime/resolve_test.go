@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/resultgen/resultgen/runtime"
@@ -80,4 +81,26 @@ func TestRepeatedRunsFollowChangedSettings(t *testing.T) {
 // funcOf is what rules.Resolve reads of def.
 func funcOf(def *runtime.Def) rules.Func {
 	return rules.Func{Kind: def.Kind, Name: def.Name, Value: def.Value}
+}
+
+// nameOnly is a value that names a store but is not one.
+type nameOnly struct{}
+
+func (nameOnly) String() string { return "not-a-store" }
+
+// A Config built by hand with a StorageBackend that is not a
+// storage.Storage (rules.Store asks only for a name) fails the run with an
+// error saying so and naming the option that sets one, without calling the
+// body.
+func TestStorageBackendNotAStore(t *testing.T) {
+	ctx, _, _ := newEngine(t, nil)
+	tk := newTask(taskDef("handmade", true, runtime.Config{StorageBackend: nameOnly{}, Persist: ptr(true)}),
+		func(context.Context) (int, error) { return 1, nil })
+	_, err := tk.Call(ctx)
+	if err == nil || !strings.Contains(err.Error(), "handmade: StorageBackend runtime_test.nameOnly is not a storage.Storage: set it with runtime.StorageBackend") {
+		t.Fatalf("Call = %v; want the error naming the store's type and runtime.StorageBackend", err)
+	}
+	if n := tk.calls.Load(); n != 0 {
+		t.Errorf("the body ran %d times", n)
+	}
 }

@@ -33,17 +33,19 @@ type Config struct {
 	Isolation       string // "read_committed" (default) or "serializable"
 	Retries         int
 	RetryDelay      time.Duration
-	// RunID names a flow run (set with the RunID option; flows only): the
-	// run is durable, see RunID. "" gives the run a random UUID.
+	// RunID names a flow run (set with the runtime.RunID option; flows
+	// only): the run is durable, see runtime.RunID. "" gives the run a
+	// random UUID.
 	RunID string
-	// NewRun re-runs a named flow run even when it finished (NewRun option).
+	// NewRun re-runs a named flow run even when it finished (the
+	// runtime.NewRun option).
 	NewRun bool
 	// VerifyHits is the fraction of a task's cache hits that are recomputed
-	// and compared with the record (VerifyHits option); nil means
+	// and compared with the record (the runtime.VerifyHits option); nil means
 	// RESULTGEN_VERIFY_HITS.
 	VerifyHits *float64
 	// ResumeAcrossVersions lets a named flow run resume under other flow
-	// code than it started under (ResumeAcrossVersions option).
+	// code than it started under (the runtime.ResumeAcrossVersions option).
 	ResumeAcrossVersions bool
 }
 
