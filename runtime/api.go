@@ -23,9 +23,11 @@ const (
 // Void is the result type of functions that return nothing or only an error.
 type Void = struct{}
 
-// Config holds settings set explicitly by directives or options; see
-// rules.Config for its fields. The zero value of each field means "not
-// set": it is then inherited from the calling flow or the global settings.
+// Config holds settings set explicitly by directives or options: one field
+// per directive key and option, documented with the rules that resolve
+// them (go doc github.com/resultgen/resultgen/internal/rules Config). The
+// zero value of each field means "not set": it is then inherited from the
+// calling flow or the global settings.
 type Config = rules.Config
 
 // Def is the static description the generator emits once per function.
