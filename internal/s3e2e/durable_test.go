@@ -9,7 +9,6 @@ import (
 	"github.com/resultgen/resultgen/internal/durabletest"
 	"github.com/resultgen/resultgen/internal/s3/s3test"
 	"github.com/resultgen/resultgen/runtime/settings"
-	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 // durable is the program of runtime/testdata/durable, and versions the two
@@ -56,11 +55,12 @@ func TestDurableRunResumesAfterKillS3(t *testing.T) {
 	defer cancel()
 	env := append(w.env(), "DURABLE_STORAGE="+blockSlug)
 	second := durabletest.ResumesAfterKill(t, durable.Path(t), env, 1000, func() int { return w.countTaskRecords(t, ctx) }, nil)
+	// A wait for the lease is said at WARN after 3s (the lock wait
+	// notice), a tenth of the TTL: the resumed run took the lease over at
+	// once when its stderr does not say it waited. (Not its duration: a
+	// loaded machine takes 15s for the 500 tasks left.)
 	if strings.Contains(second.Stderr, "held by another process") {
 		t.Errorf("the resumed run waited for the killed holder's lease:\n%s", second.Stderr)
-	}
-	if storage.BootID() != "" && second.Elapsed > settings.DefaultLeaseTTL/2 {
-		t.Errorf("the resumed run took %v; want far within the lease TTL (%v), the killed holder being known dead", second.Elapsed, settings.DefaultLeaseTTL)
 	}
 	t.Logf("the resumed run took %v (lease TTL %v)", second.Elapsed, settings.DefaultLeaseTTL)
 }
