@@ -32,6 +32,7 @@ const resultsUsage = `Usage:
   resultgen results prune -stale [-storage SPEC] [-tags T] [-v] [-dry-run] [PACKAGES]
   resultgen results prune -max-size SIZE [-storage SPEC] [-prefix P] [-dry-run]
   resultgen results prune -uploads -older-than D [-storage SPEC] [-prefix P] [-dry-run]
+  resultgen results runs [-storage SPEC] [-flow NAME] [-status S] [-older-than D] [-newer-than D] [-format table|json] [ID]
 
 Inspect and manage the result records programs stored.
 
@@ -42,6 +43,7 @@ Inspect and manage the result records programs stored.
   verify  read records whole and check them; list S3 incomplete uploads
   rm      remove named records, or those of a task, flow or flow run
   prune   remove records by expiration, age, run, staleness or total size
+  runs    the named flow runs and their status; one run with its steps
 
 "resultgen results COMMAND -h" prints the help of one command with its
 flags.

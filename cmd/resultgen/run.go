@@ -28,8 +28,9 @@ Usage:
   resultgen config set KEY=VALUE | view | unset KEY
                                                 settings (environment, then config.toml)
   resultgen block ls | create | rm              named storage blocks such as s3/prod
-  resultgen results ls | show | diff | verify | rm | prune
-                                                inspect and manage stored records
+  resultgen results ls | show | diff | verify | rm | prune | runs
+                                                inspect and manage stored records,
+                                                list named runs and their status
   resultgen help
 
 "resultgen COMMAND -h" prints the help of a command ("resultgen results ls -h"
