@@ -24,7 +24,8 @@ Usage:
   resultgen check [-v] [-strict] [-tags TAGS] [packages]
                                                 exit 1 when a result_gen.go is stale or missing
   resultgen review [-format F] [-strict] [pkgs] where each result goes, when, and why;
-                                                F is table (default), json or markdown
+                                                F is table (default), json, markdown,
+                                                mermaid or dot
   resultgen config set KEY=VALUE | view | unset KEY
                                                 settings (environment, then config.toml)
   resultgen block ls | create | rm              named storage blocks such as s3/prod
