@@ -214,11 +214,19 @@ func resolveKey(c *cmdEnv, st storage.Storage, arg string) (string, error) {
 // matches the records of functions of several packages in st: a command
 // must not remove the records of two programs that happen to share a name.
 func checkNames(c *cmdEnv, st storage.Storage, crit results.Criteria) error {
+	prog := newProgress(c, false)
+	defer prog.done()
+	looked := 0
 	for _, n := range []struct{ name, flag string }{{crit.Task, "-task"}, {crit.Flow, "-flow"}} {
 		if n.name == "" {
 			continue
 		}
-		fns, err := results.NameFunctions(c.ctx, st, crit.Prefix, n.name)
+		fns, err := results.NameFunctions(c.ctx, st, crit.Prefix, n.name, func() {
+			looked++
+			prog.update(func() string {
+				return fmt.Sprintf("%s: %d objects looked at for the records of %s", c.name, looked, n.name)
+			})
+		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", st, err)
 		}
