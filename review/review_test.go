@@ -249,3 +249,29 @@ func TestPictureEscapes(t *testing.T) {
 		t.Errorf("mermaid of an empty report: %v\n%s", err, m.String())
 	}
 }
+
+// TestREADMEFlowPicture checks that README's picture of the quiz example
+// is what -format mermaid draws (testdata/examples-quiz/want.mermaid,
+// which TestGolden keeps current).
+func TestREADMEFlowPicture(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join("testdata", "examples-quiz", "want.mermaid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "\n### Flow pictures\n")
+	if !ok {
+		t.Fatal(`README.md has no section "Flow pictures"`)
+	}
+	_, block, ok := strings.Cut(after, "\n```mermaid\n")
+	block, _, closed := strings.Cut(block, "```\n")
+	if !ok || !closed {
+		t.Fatal(`README.md's "Flow pictures" has no mermaid block`)
+	}
+	if block != string(want) {
+		t.Errorf("README.md's mermaid picture of the quiz differs from testdata/examples-quiz/want.mermaid:\n%s", block)
+	}
+}
