@@ -27,16 +27,18 @@ reads the records under .runs/ only, the record each run keeps at
 
 A status is one of:
   Running                an attempt started and has not ended
-  Running (holder gone)  the record says Running, but its process ran on
-                         this machine and is gone (killed): run the flow
-                         again with the same id to resume it
+  Running (holder gone)  the record says Running, but its process is gone
+                         (killed): it ran on this machine and its pid no
+                         longer runs, or nobody holds the run's lock (local:
+                         no process holds its lock file; S3: its lease
+                         expired, RESULTGEN_LEASE_TTL after its last
+                         renewal); run the flow again with the same id to
+                         resume it
   Completed              the run finished; its result is at its key
   Failed                 the last attempt failed; the same id resumes it
 
-A holder on another machine cannot be seen from here: its run shows as
-Running until it ends (waiting on its lock tells more). STEPS is what the
-last attempt finished (persisted task runs it completed or loaded); "-"
-while it runs.
+STEPS is what the last attempt finished (persisted task runs it completed or
+loaded); "-" while it runs.
 
 With an ID, runs shows that run (of each flow that has one) and its steps:
 the records its tasks wrote (label flow_run_id), which takes one pass over

@@ -34,7 +34,9 @@ const (
 	// RunRunning: an attempt started and has not ended.
 	RunRunning RunStatus = "Running"
 	// RunHolderGone: the record says Running, but the process that ran it
-	// is provably gone (it ran on this machine, and no longer runs): it was
+	// is gone: it ran on this machine and no longer runs, or nobody holds
+	// the run's lock (a store that tells, storage.LockInspector: a local
+	// lock file no process holds, an S3 lease that expired). It was
 	// killed, and the next attempt with the run's id resumes it.
 	RunHolderGone RunStatus = "Running (holder gone)"
 	// RunCompleted: the run finished; its result is at its key.
@@ -148,7 +150,16 @@ func Runs(ctx context.Context, st storage.Storage, opts RunsOptions) iter.Seq2[R
 				continue
 			}
 			r, ok := RunOf(e.Meta)
-			if !ok || opts.ID != "" && r.ID != opts.ID || opts.Status != "" && r.Status != opts.Status {
+			if !ok || opts.ID != "" && r.ID != opts.ID {
+				continue
+			}
+			if r.Status == RunRunning {
+				if r, err = holderGone(ctx, st, r); err != nil {
+					yield(Run{}, err)
+					return
+				}
+			}
+			if opts.Status != "" && r.Status != opts.Status {
 				continue
 			}
 			age := now.Sub(r.Started)
@@ -160,6 +171,35 @@ func Runs(ctx context.Context, st storage.Storage, opts RunsOptions) iter.Seq2[R
 			}
 		}
 	}
+}
+
+// holderGone returns r, a Running run, as RunHolderGone when st can tell
+// (storage.LockInspector) that nobody holds the run's lock. A run takes
+// its lock before it writes its start record and writes its end before it
+// lets go, so a free lock under a start record means a dead holder; the
+// record is read again after the lock is found free, and a run that
+// ended, or started anew, meanwhile is returned as the record now says.
+func holderGone(ctx context.Context, st storage.Storage, r Run) (Run, error) {
+	li, ok := st.(storage.LockInspector)
+	if !ok {
+		return r, nil
+	}
+	_, held, err := li.LockHolder(ctx, r.Key)
+	if err != nil || held {
+		return r, err
+	}
+	m, err := record.Head(ctx, st, r.Key)
+	if err != nil {
+		return r, nil // gone or replaced meanwhile: as listed
+	}
+	now, ok := RunOf(m)
+	switch {
+	case !ok:
+		return r, nil
+	case now.Status == RunRunning && now.Started.Equal(r.Started) && now.PID == r.PID && now.Host == r.Host:
+		now.Status = RunHolderGone
+	}
+	return now, nil
 }
 
 // Step is one finished step of a named run: a record one of its tasks
