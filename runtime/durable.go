@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/internal/rules"
@@ -57,8 +56,9 @@ const (
 	// last attempt failed; the record stays a start record (LabelRunRecord
 	// "started"), so the next attempt resumes the run.
 	LabelRunStatus = "run_status"
-	// LabelRunError holds a failed attempt's error text, with secrets
-	// redacted (storage.Redact on each word) and cut to MaxRunError bytes.
+	// LabelRunError holds a failed attempt's error text on one line, with
+	// secrets redacted (storage.Redact on each word) and cut to fit
+	// MaxRunError (see RedactErrorText).
 	LabelRunError = "run_error"
 	// LabelRunStarted holds when the attempt started (RFC 3339, UTC); the
 	// record's Created is when it was written: the start, or the end.
@@ -76,9 +76,13 @@ const (
 	LabelRunSteps = "run_steps"
 )
 
-// MaxRunError is the most bytes of error text a failed run's record keeps
-// (record labels travel as S3 object metadata, which holds 2 KiB).
-const MaxRunError = 512
+// MaxRunError bounds the error text a failed run's record keeps, in bytes
+// of S3 object metadata, which holds 2 KiB in all: labels travel there as
+// percent-encoded JSON, so a space or a byte of a non-ASCII character
+// takes three, and the run's key and ids take their share (with a run id
+// of 255 bytes, the longest, 256 still fits on MinIO). Should the record
+// not fit all the same, it is written again without the error text.
+const MaxRunError = 256
 
 // startedLabel is LabelRunRecord's value on the record of a named run that
 // started and has not finished.
@@ -249,7 +253,13 @@ func writeFailedRecord(ctx context.Context, sl *slot, fr *flowRun, code string, 
 	meta.Labels[LabelRunError] = RedactErrorText(runErr.Error(), MaxRunError)
 	meta.Labels[LabelRunSteps] = strconv.FormatInt(fr.steps.Load(), 10)
 	setLabel(meta.Labels, LabelCodeVersion, code)
-	if _, err := record.WriteLiteral(ctx, sl.p.store, sl.key, meta, "null", storage.PutOptions{Size: -1}); err != nil {
+	_, err := record.WriteLiteral(ctx, sl.p.store, sl.key, meta, "null", storage.PutOptions{Size: -1})
+	if err != nil {
+		// Perhaps too large for the store's metadata: the status matters more.
+		delete(meta.Labels, LabelRunError)
+		_, err = record.WriteLiteral(ctx, sl.p.store, sl.key, meta, "null", storage.PutOptions{Size: -1})
+	}
+	if err != nil {
 		return fmt.Errorf("flow %s: run id %q: record the run's failure on %s: %w", sl.task, fr.durable, sl.p.store, err)
 	}
 	return nil
@@ -257,9 +267,12 @@ func writeFailedRecord(ctx context.Context, sl *slot, fr *flowRun, code string, 
 
 // RedactErrorText is error text as a run's status record keeps it: each
 // word that may carry a secret (a URL or userinfo: it holds "://" or "@")
-// passed through storage.Redact, control characters turned into spaces,
-// and the whole cut to at most max bytes (on a rune boundary, ending in
-// "…").
+// passed through storage.Redact, runs of white space and control
+// characters turned into one space, and the whole cut on a rune boundary
+// (ending in "…") so that it takes at most max bytes as a label in S3
+// object metadata (see MaxRunError): printable ASCII takes one byte each
+// ('"' and '\\' two, '<', '>' and '&' six), a space, '%' or non-ASCII
+// byte three.
 func RedactErrorText(s string, max int) string {
 	words := strings.Fields(strings.Map(func(r rune) rune {
 		if r < ' ' || r == 0x7f {
@@ -273,15 +286,39 @@ func RedactErrorText(s string, max int) string {
 		}
 	}
 	s = strings.Join(words, " ")
-	if len(s) <= max {
-		return s
-	}
 	const ell = "…"
-	cut := max - len(ell)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
+	budget := max - metaCost(ell)
+	used := 0
+	for i, r := range s {
+		c := metaCost(string(r))
+		if used+c > budget {
+			if metaCost(s[i:]) <= max-used {
+				return s // the rest fits without the ellipsis
+			}
+			return s[:i] + ell
+		}
+		used += c
 	}
-	return s[:cut] + ell
+	return s
+}
+
+// metaCost is how many bytes s takes as a JSON string value in
+// percent-encoded S3 object metadata (see RedactErrorText).
+func metaCost(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c <= 0x20 || c > 0x7e || c == '%':
+			n += 3
+		case c == '"' || c == '\\':
+			n += 2
+		case c == '<' || c == '>' || c == '&':
+			n += 6
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // vetStep is the slot check of the task records of named run fr: a record

@@ -462,18 +462,20 @@ func TestDurableRunStatusRecord(t *testing.T) {
 }
 
 func TestRedactErrorText(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{"open local:/data/x: no such file", "open local:/data/x: no such file"},
-		{"get http://user:pass@minio:9000/b: 403", "get http://***@minio:9000/b: 403"},
-		{"line one\nline\ttwo", "line one line two"},
-		{strings.Repeat("é", 10), "éé…"},
+	for _, c := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"open local:/data/x: no such file", 512, "open local:/data/x: no such file"},
+		{"get http://user:pass@minio:9000/b: 403", 512, "get http://***@minio:9000/b: 403"},
+		{"line one\nline\ttwo", 512, "line one line two"},
+		{strings.Repeat("é", 100), 60, strings.Repeat("é", 8) + "…"}, // 6 bytes each in metadata, the ellipsis 9
+		{"a b", 7, "a b"},     // a space takes 3: 5 in all
+		{"a b c d", 12, "a…"}, // 13 does not fit, "a…" (10) does
 	} {
-		max := 512
-		if strings.HasPrefix(c.in, "é") {
-			max = 7
-		}
-		if got := runtime.RedactErrorText(c.in, max); got != c.want {
-			t.Errorf("RedactErrorText(%q, %d) = %q, want %q", c.in, max, got, c.want)
+		if got := runtime.RedactErrorText(c.in, c.max); got != c.want {
+			t.Errorf("RedactErrorText(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
 		}
 	}
 }
