@@ -123,7 +123,13 @@
 //
 // Write prints a Report as "table" (aligned text: the settings in force,
 // one table per package, the findings, a count), "markdown" (the same as
-// GitHub tables) or "json". The JSON field names are stable:
+// GitHub tables) or "json"; or draws it: "mermaid" (a Mermaid flowchart
+// for Markdown) or "dot" (Graphviz), a node per task and flow in a box per
+// package, each flow labelled with where its own result goes, and an edge
+// from each flow to each task or flow it calls, labelled with that call's
+// persistence, storage, serializer and cache policy (a row's CalledVia
+// starts the label: "via Outer"). Findings are not drawn. The JSON field
+// names are stable:
 //
 //	{
 //	  "defaults": {"persist_by_default", "default_storage", "local_storage_path",

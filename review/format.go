@@ -21,10 +21,14 @@ const (
 )
 
 // ErrUnknownFormat is returned by Write for a format it does not know.
-var ErrUnknownFormat = errors.New("unknown format (want table, json or markdown)")
+var ErrUnknownFormat = errors.New("unknown format (want table, json, markdown, mermaid or dot)")
 
 // Write prints r to w in format: "table" (aligned text), "json" (the
-// Report's JSON encoding, indented) or "markdown".
+// Report's JSON encoding, indented), "markdown", or a picture of each
+// package's flows and the tasks they call, each edge labelled with the
+// call's persistence, storage, serializer and cache policy: "mermaid" (a
+// Mermaid flowchart, which code hosts render in a ```mermaid block) or
+// "dot" (Graphviz). Findings are not drawn.
 func Write(w io.Writer, r *Report, format string) error {
 	switch format {
 	case FormatTable, "":
@@ -35,6 +39,10 @@ func Write(w io.Writer, r *Report, format string) error {
 		return enc.Encode(r)
 	case FormatMarkdown, "md":
 		return writeMarkdown(w, r)
+	case FormatMermaid:
+		return writeMermaid(w, r)
+	case FormatDot:
+		return writeDot(w, r)
 	}
 	return fmt.Errorf("%q: %w", format, ErrUnknownFormat)
 }

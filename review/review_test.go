@@ -100,8 +100,9 @@ func TestQuizAnswers(t *testing.T) {
 	}
 }
 
-// TestGolden compares the three formats with want.table, want.json and
-// want.md (go test ./review -run Golden -update rewrites them).
+// TestGolden compares the formats with want.table, want.json, want.md,
+// want.mermaid and want.dot (go test ./review -run Golden -update rewrites
+// them).
 func TestGolden(t *testing.T) {
 	cases := []struct{ dir, golden string }{
 		{"testdata/quiz", "testdata/quiz"},
@@ -110,7 +111,7 @@ func TestGolden(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := reviewDir(t, c.dir)
-		for _, f := range []struct{ format, file string }{{"table", "want.table"}, {"json", "want.json"}, {"markdown", "want.md"}} {
+		for _, f := range []struct{ format, file string }{{"table", "want.table"}, {"json", "want.json"}, {"markdown", "want.md"}, {"mermaid", "want.mermaid"}, {"dot", "want.dot"}} {
 			t.Run(c.golden+"/"+f.format, func(t *testing.T) {
 				var buf bytes.Buffer
 				if err := review.Write(&buf, r, f.format); err != nil {
@@ -219,5 +220,58 @@ func TestRunScopedReuse(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPictureEscapes checks that names and settings with the characters
+// Mermaid and Graphviz read are escaped, and that a report without tasks
+// still draws.
+func TestPictureEscapes(t *testing.T) {
+	r := &review.Report{Rows: []review.Row{
+		{Package: "example.com/p", Kind: "flow", Func: "F", Persisted: true, Storage: `local:/a "b"#<c>`, Serializer: "json"},
+		{Package: "example.com/p", Kind: "task", Func: "T", SameIn: []string{"F"}, Persisted: true, Storage: `local:/a "b"#<c>`, Serializer: "json", Compression: "zstd", CachePolicy: "inputs", CacheExpiration: "1h"},
+	}}
+	var m, d bytes.Buffer
+	if err := review.Write(&m, r, review.FormatMermaid); err != nil {
+		t.Fatal(err)
+	}
+	if want := `p0_flow_F -->|"persisted: local:/a #quot;b#quot;#35;#lt;c#gt;<br/>json+zstd<br/>cache: inputs, expires 1h"| p0_task_T`; !strings.Contains(m.String(), want) {
+		t.Errorf("mermaid: no edge %s in\n%s", want, m.String())
+	}
+	if err := review.Write(&d, r, review.FormatDot); err != nil {
+		t.Fatal(err)
+	}
+	if want := `p0_flow_F -> p0_task_T [label="persisted: local:/a \"b\"#<c>\njson+zstd\ncache: inputs, expires 1h"];`; !strings.Contains(d.String(), want) {
+		t.Errorf("dot: no edge %s in\n%s", want, d.String())
+	}
+	m.Reset()
+	if err := review.Write(&m, &review.Report{}, review.FormatMermaid); err != nil || !strings.Contains(m.String(), "no tasks or flows") {
+		t.Errorf("mermaid of an empty report: %v\n%s", err, m.String())
+	}
+}
+
+// TestREADMEFlowPicture checks that README's picture of the quiz example
+// is what -format mermaid draws (testdata/examples-quiz/want.mermaid,
+// which TestGolden keeps current).
+func TestREADMEFlowPicture(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join("testdata", "examples-quiz", "want.mermaid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "\n### Flow pictures\n")
+	if !ok {
+		t.Fatal(`README.md has no section "Flow pictures"`)
+	}
+	_, block, ok := strings.Cut(after, "\n```mermaid\n")
+	block, _, closed := strings.Cut(block, "```\n")
+	if !ok || !closed {
+		t.Fatal(`README.md's "Flow pictures" has no mermaid block`)
+	}
+	if block != string(want) {
+		t.Errorf("README.md's mermaid picture of the quiz differs from testdata/examples-quiz/want.mermaid:\n%s", block)
 	}
 }

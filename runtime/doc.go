@@ -198,13 +198,18 @@
 //  4. compares the flow's code version (Def.Source) with the one an
 //     earlier attempt recorded there: when they differ the run fails with
 //     ErrRunCodeChanged, naming both, unless ResumeAcrossVersions is given;
-//     else it records the current one (a literal record with labels
-//     run_record "started" and code_version) and runs the body: the tasks
-//     that finished in an earlier attempt are loaded (State.Resumed counts
-//     the task runs that were Cached), the rest run;
+//     else it records the current one and the attempt's status (a literal
+//     record with labels run_record "started", code_version, run_started,
+//     run_host, run_pid and run_boot) and runs the body: the tasks that
+//     finished in an earlier attempt are loaded (State.Resumed counts the
+//     task runs that were Cached), the rest run;
 //  5. on success writes the run's record (labels flow_run_id, flow_run_name,
-//     flow_parameters, run_record "true", code_version) over it, even when
-//     the flow persists nothing else, and releases the lock.
+//     flow_parameters, run_record "true", code_version, the attempt's
+//     status and run_steps) over it, even when the flow persists nothing
+//     else, and releases the lock; on failure it rewrites the start record
+//     with run_status "Failed", the redacted error (run_error) and
+//     run_steps, so the run still resumes (see LabelRunStatus; `resultgen
+//     results runs` lists runs by status).
 //
 // The task records of a named run (and of its subflows) carry the labels
 // code_version (the task's Def.Source), flow_code_version (the flow

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/internal/rules"
@@ -39,6 +42,47 @@ const (
 	// all of them when its key is not made by a cache policy).
 	LabelInputs = "inputs"
 )
+
+// Labels of a named run's status, on the record at its key (RunKey): the
+// record of its start, rewritten once if the attempt fails, and the record
+// of its result. Each attempt writes the start record when its body starts
+// and one more record when it ends, so a run costs no write per step.
+// `resultgen results runs` reads them: a run is Running while its key holds
+// the start record, Failed when the start record says so, Completed once
+// its result is there; a Running run whose holder is provably gone (its
+// process is not running on this machine) is listed as such.
+const (
+	// LabelRunStatus is StateFailed on the start record of a run whose
+	// last attempt failed; the record stays a start record (LabelRunRecord
+	// "started"), so the next attempt resumes the run.
+	LabelRunStatus = "run_status"
+	// LabelRunError holds a failed attempt's error text on one line, with
+	// secrets redacted (storage.Redact on each word) and cut to fit
+	// MaxRunError (see RedactErrorText).
+	LabelRunError = "run_error"
+	// LabelRunStarted holds when the attempt started (RFC 3339, UTC); the
+	// record's Created is when it was written: the start, or the end.
+	LabelRunStarted = "run_started"
+	// LabelRunHost, LabelRunPID and LabelRunBoot name the process that
+	// ran the attempt: its host name, process id and storage.BootID, so a
+	// reader on the same machine can tell whether it still runs
+	// (storage.ProcessGone).
+	LabelRunHost = "run_host"
+	LabelRunPID  = "run_pid"
+	LabelRunBoot = "run_boot"
+	// LabelRunSteps, on the record of an attempt's end, counts the steps
+	// the attempt finished: the persisted task runs that completed or
+	// were loaded, in the run and its subflows.
+	LabelRunSteps = "run_steps"
+)
+
+// MaxRunError bounds the error text a failed run's record keeps, in bytes
+// of S3 object metadata, which holds 2 KiB in all: labels travel there as
+// percent-encoded JSON, so a space or a byte of a non-ASCII character
+// takes three, and the run's key and ids take their share (with a run id
+// of 255 bytes, the longest, 256 still fits on MinIO). Should the record
+// not fit all the same, it is written again without the error text.
+const MaxRunError = 256
 
 // startedLabel is LabelRunRecord's value on the record of a named run that
 // started and has not finished.
@@ -143,30 +187,138 @@ func runCodeChanged(flow, id string, m record.Meta, was, now string) error {
 	if isStartRecord(m) {
 		verb = "started"
 	}
+	at := m.Created
+	if t, err := time.Parse(time.RFC3339Nano, m.Labels[LabelRunStarted]); err == nil && isStartRecord(m) {
+		at = t
+	}
 	return fmt.Errorf("flow %s: %w: run id %q %s on %s under flow code version %s, and the flow's code is now %s; "+
 		"give the run a new id, pass runtime.ResumeAcrossVersions() to resume it under the new code "+
 		"(each finished step is reused only where its own code version and inputs still match), "+
 		"or forget it with `resultgen results rm -flow-run %s`",
-		flow, ErrRunCodeChanged, id, verb, m.Created.UTC().Format("2006-01-02T15:04:05Z"), short(was), short(now), id)
+		flow, ErrRunCodeChanged, id, verb, at.UTC().Format("2006-01-02T15:04:05Z"), short(was), short(now), id)
+}
+
+// runLabels are the labels every record at a named run's key carries: the
+// run's id and name, and the status of attempt fr (LabelRunStarted, the
+// process). The caller adds the rest.
+func runLabels(fr *flowRun) map[string]string {
+	host, _ := os.Hostname()
+	labels := map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name,
+		LabelRunStarted: fr.started.UTC().Format(time.RFC3339Nano),
+		LabelRunPID:     strconv.Itoa(os.Getpid())}
+	setLabel(labels, LabelRunHost, host)
+	setLabel(labels, LabelRunBoot, storage.BootID())
+	return labels
 }
 
 // writeStartRecord keeps, at the key of named run fr (whose lock is held),
 // the record of a run that started and has not finished: the flow's code
-// version, for a later attempt to compare (ErrRunCodeChanged). The run's
-// result replaces it when the run finishes.
+// version, for a later attempt to compare (ErrRunCodeChanged), and the
+// run's status (Running: see LabelRunStatus). The run's result replaces it
+// when the run finishes; writeFailedRecord when the attempt fails.
 func writeStartRecord(ctx context.Context, sl *slot, fr *flowRun) error {
 	meta := record.Meta{
 		Task:    sl.task,
 		Func:    sl.def.Func,
 		Key:     sl.key,
-		Created: sl.e.now().UTC(),
-		Labels: map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name,
-			LabelRunRecord: startedLabel, LabelCodeVersion: sl.def.Source},
+		Created: fr.started,
+		Labels:  runLabels(fr),
 	}
+	meta.Labels[LabelRunRecord] = startedLabel
+	meta.Labels[LabelCodeVersion] = sl.def.Source
 	if _, err := record.WriteLiteral(ctx, sl.p.store, sl.key, meta, "null", storage.PutOptions{Size: -1}); err != nil {
 		return fmt.Errorf("flow %s: run id %q: record the run's start on %s: %w", sl.task, fr.durable, sl.p.store, err) // err names the key
 	}
 	return nil
+}
+
+// writeFailedRecord rewrites the start record of named run fr (whose lock
+// is held) when its attempt failed with runErr: still a start record, so
+// the next attempt resumes, now saying Failed, why (redacted) and when. It
+// runs even when ctx was cancelled (a cancelled run is a failed one),
+// within a few seconds. Its own failure is returned for the caller to join
+// to runErr.
+func writeFailedRecord(ctx context.Context, sl *slot, fr *flowRun, code string, runErr error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	meta := record.Meta{
+		Task:    sl.task,
+		Func:    sl.def.Func,
+		Key:     sl.key,
+		Created: sl.e.now().UTC(),
+		Labels:  runLabels(fr),
+	}
+	meta.Labels[LabelRunRecord] = startedLabel
+	meta.Labels[LabelRunStatus] = StateFailed
+	meta.Labels[LabelRunError] = RedactErrorText(runErr.Error(), MaxRunError)
+	meta.Labels[LabelRunSteps] = strconv.FormatInt(fr.steps.Load(), 10)
+	setLabel(meta.Labels, LabelCodeVersion, code)
+	_, err := record.WriteLiteral(ctx, sl.p.store, sl.key, meta, "null", storage.PutOptions{Size: -1})
+	if err != nil {
+		// Perhaps too large for the store's metadata: the status matters more.
+		delete(meta.Labels, LabelRunError)
+		_, err = record.WriteLiteral(ctx, sl.p.store, sl.key, meta, "null", storage.PutOptions{Size: -1})
+	}
+	if err != nil {
+		return fmt.Errorf("flow %s: run id %q: record the run's failure on %s: %w", sl.task, fr.durable, sl.p.store, err)
+	}
+	return nil
+}
+
+// RedactErrorText is error text as a run's status record keeps it: each
+// word that may carry a secret (a URL or userinfo: it holds "://" or "@")
+// passed through storage.Redact, runs of white space and control
+// characters turned into one space, and the whole cut on a rune boundary
+// (ending in "…") so that it takes at most max bytes as a label in S3
+// object metadata (see MaxRunError): printable ASCII takes one byte each
+// ('"' and '\\' two, '<', '>' and '&' six), a space, '%' or non-ASCII
+// byte three.
+func RedactErrorText(s string, max int) string {
+	words := strings.Fields(strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s))
+	for i, w := range words {
+		if strings.Contains(w, "://") || strings.Contains(w, "@") {
+			words[i] = storage.Redact(w)
+		}
+	}
+	s = strings.Join(words, " ")
+	const ell = "…"
+	budget := max - metaCost(ell)
+	used := 0
+	for i, r := range s {
+		c := metaCost(string(r))
+		if used+c > budget {
+			if metaCost(s[i:]) <= max-used {
+				return s // the rest fits without the ellipsis
+			}
+			return s[:i] + ell
+		}
+		used += c
+	}
+	return s
+}
+
+// metaCost is how many bytes s takes as a JSON string value in
+// percent-encoded S3 object metadata (see RedactErrorText).
+func metaCost(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c <= 0x20 || c > 0x7e || c == '%':
+			n += 3
+		case c == '"' || c == '\\':
+			n += 2
+		case c == '<' || c == '>' || c == '&':
+			n += 6
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // vetStep is the slot check of the task records of named run fr: a record

@@ -13,7 +13,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/runtime/storage"
 )
 
 // squaresFlow is a generated-like flow squares(n) that calls the task
@@ -398,5 +400,82 @@ func TestDurableRunOptionErrors(t *testing.T) {
 	tk := newTask(taskDef("t", true, runtime.Config{}), func(context.Context) (int, error) { return 1, nil })
 	if _, err := tk.WithOptions(runtime.ResumeAcrossVersions()).Call(ctx); err == nil || !strings.Contains(err.Error(), "flow runs") {
 		t.Errorf("ResumeAcrossVersions on a task: %v", err)
+	}
+}
+
+// TestDurableRunStatusRecord checks the status a named run keeps at its
+// key: Failed with the error (its secret redacted), the process and the
+// steps done after a failed attempt, still resumable; Completed with the
+// steps of the attempt that finished.
+func TestDurableRunStatusRecord(t *testing.T) {
+	ctx, _, local := newEngine(t, nil)
+	f := newSquares().with(runtime.RunID("order-7"))
+	failing := func(ctx context.Context) *runtime.State[int] {
+		return runtime.Run(ctx, runtime.Invocation[int]{
+			Def:     squaresDef,
+			Options: f.opts,
+			Inputs:  func(h *runtime.Hasher) error { h.Param("n"); h.Int(int64(3)); return nil },
+			Body: func(ctx context.Context) (int, error) {
+				for i := range 2 {
+					if _, err := f.square(ctx, i); err != nil {
+						return 0, err
+					}
+				}
+				return 0, errors.New("upload to s3://AKIAKEY:TOPSECRET@bucket/out?X-Amz-Signature=abc failed:\nconnection reset")
+			},
+		})
+	}
+	if st := failing(ctx); !st.IsFailed() {
+		t.Fatalf("failing run: %v", st)
+	}
+	st, err := storage.NewLocal(local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := runtime.RunKey("squares", "order-7")
+	m, err := record.Head(context.Background(), st, key)
+	if err != nil {
+		t.Fatalf("the failed run's record: %v", err)
+	}
+	l := m.Labels
+	if l[runtime.LabelRunRecord] != "started" || l[runtime.LabelRunStatus] != runtime.StateFailed || l[runtime.LabelRunSteps] != "2" ||
+		l[runtime.LabelRunPID] != strconv.Itoa(os.Getpid()) || l[runtime.LabelRunStarted] == "" || l[runtime.LabelCodeVersion] != "sha256:squares" {
+		t.Fatalf("the failed run's labels: %v", l)
+	}
+	if e := l[runtime.LabelRunError]; strings.Contains(e, "TOPSECRET") || strings.Contains(e, "abc") || !strings.Contains(e, "s3://***@bucket/out?***") || strings.Contains(e, "\n") {
+		t.Fatalf("the failed run's error is not redacted to one line: %q", e)
+	}
+
+	// The next attempt resumes the two steps and finishes: Completed, with
+	// the steps it finished (loaded ones too).
+	if st := f.State(ctx, 3); !st.IsCompleted() || st.Resumed() != 2 {
+		t.Fatalf("resumed run: %v, resumed %d", st, st.Resumed())
+	}
+	m, err = record.Head(context.Background(), st, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l = m.Labels
+	if l[runtime.LabelRunRecord] != "true" || l[runtime.LabelRunStatus] != "" || l[runtime.LabelRunSteps] != "3" || l[runtime.LabelRunError] != "" {
+		t.Fatalf("the finished run's labels: %v", l)
+	}
+}
+
+func TestRedactErrorText(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"open local:/data/x: no such file", 512, "open local:/data/x: no such file"},
+		{"get http://user:pass@minio:9000/b: 403", 512, "get http://***@minio:9000/b: 403"},
+		{"line one\nline\ttwo", 512, "line one line two"},
+		{strings.Repeat("é", 100), 60, strings.Repeat("é", 8) + "…"}, // 6 bytes each in metadata, the ellipsis 9
+		{"a b", 7, "a b"},     // a space takes 3: 5 in all
+		{"a b c d", 12, "a…"}, // 13 does not fit, "a…" (10) does
+	} {
+		if got := runtime.RedactErrorText(c.in, c.max); got != c.want {
+			t.Errorf("RedactErrorText(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -31,6 +32,11 @@ type flowRun struct {
 	source string
 	// resumed counts the task runs of this flow run that were Cached.
 	resumed atomic.Int64
+	// steps counts the steps of a named run (see LabelRunSteps): on the
+	// run's own flowRun, its subflows' steps included; started is when
+	// its attempt started. Both only where durable is set.
+	steps   atomic.Int64
+	started time.Time
 	// ahead reads the run's records ahead on the flow's store, and notes
 	// the keys its tasks use there; nil when that store does not read
 	// ahead (see readAhead). Set before the body runs.
@@ -48,6 +54,16 @@ func (f *flowRun) info() FlowRunInfo {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return FlowRunInfo{ID: f.id, Name: f.name, FlowName: f.flowName, RunCount: f.runCount}
+}
+
+// stepDone counts a finished step of named run f, on the run's own
+// flowRun (f, or the subflow's nearest ancestor that is not a subflow of
+// the run).
+func (f *flowRun) stepDone() {
+	for f.parent != nil && f.parent.durable == f.durable {
+		f = f.parent
+	}
+	f.steps.Add(1)
 }
 
 func (f *flowRun) nextTaskNumber(task string) int { return f.counters.next(task) }

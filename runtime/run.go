@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"time"
 
@@ -346,6 +347,9 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 		kh.release()
 		if fr != nil {
 			fr.resumed.Add(1)
+			if fr.durable != "" {
+				fr.stepDone()
+			}
 		}
 		if sl.ahead != nil {
 			sl.ahead.note(key)
@@ -473,6 +477,9 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 			e.logger.Warn("explain: cannot write the task index", "task", taskName, "error", err)
 		}
 	}
+	if inputs != nil {
+		fr.stepDone()
+	}
 	st.code = def.Source
 	return t.end(StateCompleted, v, nil)
 }
@@ -569,7 +576,11 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 
 	// A named run: return it when it finished, else hold its lock while
 	// the body runs.
-	var sl *slot
+	var (
+		sl         *slot
+		held       *heldKey
+		wroteStart bool // the start record is this attempt's: its end is recorded
+	)
 	bctx := fctx
 	if cfg.RunID != "" {
 		if err := ValidateRunID(cfg.RunID); err != nil {
@@ -611,7 +622,8 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 				return out
 			}
 		}
-		held, err := e.lockRun(fctx, p.store, key, p.name, cfg.RunID)
+		var err error
+		held, err = e.lockRun(fctx, p.store, key, p.name, cfg.RunID)
 		if err != nil {
 			return fail(err)
 		}
@@ -635,11 +647,14 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		// Keep the flow's code version at the key until the run finishes,
 		// for a later attempt to compare (a finished run's record keeps
-		// its own).
-		if found == runAbsent || found == runUnfinished && was != def.Source {
+		// its own), and the attempt's status. A finished run re-run with
+		// NewRun keeps its result until the new one replaces it.
+		fr.started = e.now().UTC()
+		if found != runFinished {
 			if err := writeStartRecord(fctx, sl, fr); err != nil {
 				return fail(err)
 			}
+			wroteStart = true
 		}
 		bctx = held.ctx // fctx's, with the lock's cancellation
 	}
@@ -658,8 +673,18 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		fr.mu.Unlock()
 	}, body)
 	fr.ahead.finish(bctx, e, p.name, err == nil)
-	if err != nil {
+	// failed records a named run's failed attempt at its key, unless the
+	// lock was lost (another process may run the id now).
+	failed := func(err error) *State[R] {
+		if wroteStart && !held.lost.Load() {
+			if werr := writeFailedRecord(ctx, sl, fr, def.Source, err); werr != nil {
+				err = errors.Join(err, werr)
+			}
+		}
 		return fail(err)
+	}
+	if err != nil {
+		return failed(err)
 	}
 	switch {
 	case sl != nil:
@@ -668,15 +693,17 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			Task:    p.name,
 			Key:     sl.key,
 			Created: e.now().UTC(),
-			Labels: map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name,
-				LabelFlowParameters: fr.inputHash, LabelRunRecord: "true"},
+			Labels:  runLabels(fr),
 		}
+		meta.Labels[LabelFlowParameters] = fr.inputHash
+		meta.Labels[LabelRunRecord] = "true"
+		meta.Labels[LabelRunSteps] = strconv.FormatInt(fr.steps.Load(), 10)
 		setLabel(meta.Labels, LabelCodeVersion, def.Source)
 		// Overwrite: the lock is held, and what is there is an older run
 		// of the id (NewRun) or a record this run cannot use.
 		v, meta, err = persist(ctx, sl, v, true, meta)
 		if err != nil {
-			return fail(err)
+			return failed(err)
 		}
 		st.res.meta = &meta
 	case p.persist:

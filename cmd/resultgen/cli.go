@@ -104,6 +104,7 @@ var groups = map[string]group{
 		{[]string{"verify"}, resultsVerify, text(resultsVerifyUsage)},
 		{[]string{"rm", "remove"}, resultsRemove, text(resultsRmUsage)},
 		{[]string{"prune"}, resultsPrune, text(resultsPruneUsage)},
+		{[]string{"runs"}, resultsRuns, text(resultsRunsUsage)},
 	}},
 }
 

@@ -32,6 +32,7 @@ const resultsUsage = `Usage:
   resultgen results prune -stale [-storage SPEC] [-tags T] [-v] [-dry-run] [PACKAGES]
   resultgen results prune -max-size SIZE [-storage SPEC] [-prefix P] [-dry-run]
   resultgen results prune -uploads -older-than D [-storage SPEC] [-prefix P] [-dry-run]
+  resultgen results runs [-storage SPEC] [-flow NAME] [-status S] [-older-than D] [-newer-than D] [-format table|json] [ID]
 
 Inspect and manage the result records programs stored.
 
@@ -42,6 +43,7 @@ Inspect and manage the result records programs stored.
   verify  read records whole and check them; list S3 incomplete uploads
   rm      remove named records, or those of a task, flow or flow run
   prune   remove records by expiration, age, run, staleness or total size
+  runs    the named flow runs and their status; one run with its steps
 
 "resultgen results COMMAND -h" prints the help of one command with its
 flags.
@@ -212,11 +214,19 @@ func resolveKey(c *cmdEnv, st storage.Storage, arg string) (string, error) {
 // matches the records of functions of several packages in st: a command
 // must not remove the records of two programs that happen to share a name.
 func checkNames(c *cmdEnv, st storage.Storage, crit results.Criteria) error {
+	prog := newProgress(c, false)
+	defer prog.done()
+	looked := 0
 	for _, n := range []struct{ name, flag string }{{crit.Task, "-task"}, {crit.Flow, "-flow"}} {
 		if n.name == "" {
 			continue
 		}
-		fns, err := results.NameFunctions(c.ctx, st, crit.Prefix, n.name)
+		fns, err := results.NameFunctions(c.ctx, st, crit.Prefix, n.name, func() {
+			looked++
+			prog.update(func() string {
+				return fmt.Sprintf("%s: %d objects looked at for the records of %s", c.name, looked, n.name)
+			})
+		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", st, err)
 		}

@@ -86,13 +86,21 @@ func removeFlowRun(c *cmdEnv, spec, id string, dryRun bool) error {
 		return err
 	}
 	defer done()
-	var keys []string
-	for e, err := range results.List(c.ctx, st, results.ListOptions{FlowRun: id}) {
+	var keys []string // one run's records
+	prog := newProgress(c, false)
+	looked := 0
+	opts := results.ListOptions{FlowRun: id, Looked: func() {
+		looked++
+		prog.update(func() string { return fmt.Sprintf("%s: %d objects looked at", c.name, looked) })
+	}}
+	for e, err := range results.List(c.ctx, st, opts) {
 		if err != nil {
+			prog.done()
 			return fmt.Errorf("%s: %w", st, err)
 		}
 		keys = append(keys, e.Key)
 	}
+	prog.done()
 	if len(keys) == 0 {
 		fmt.Fprintf(c.stderr, "no records of flow run %q in %s\n", id, st)
 		return nil

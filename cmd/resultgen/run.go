@@ -24,12 +24,14 @@ Usage:
   resultgen check [-v] [-strict] [-tags TAGS] [packages]
                                                 exit 1 when a result_gen.go is stale or missing
   resultgen review [-format F] [-strict] [pkgs] where each result goes, when, and why;
-                                                F is table (default), json or markdown
+                                                F is table (default), json, markdown,
+                                                mermaid or dot
   resultgen config set KEY=VALUE | view | unset KEY
                                                 settings (environment, then config.toml)
   resultgen block ls | create | rm              named storage blocks such as s3/prod
-  resultgen results ls | show | diff | verify | rm | prune
-                                                inspect and manage stored records
+  resultgen results ls | show | diff | verify | rm | prune | runs
+                                                inspect and manage stored records,
+                                                list named runs and their status
   resultgen help
 
 "resultgen COMMAND -h" prints the help of a command ("resultgen results ls -h"

@@ -65,6 +65,18 @@
 // delete is removed all the same: prune what no program is writing, or
 // accept that such a result is recomputed on its next run.
 //
+// # Named runs
+//
+// Runs lists the named flow runs (runtime.RunID) from the records under
+// .runs/ only, each as a Run with its status (RunOf reads it from the
+// record's labels): Running, Completed, Failed (with the redacted error
+// the runtime kept), or RunHolderGone, a Running run whose process is
+// gone: its pid no longer runs on this machine (storage.ProcessGone), or
+// nobody holds the run's lock where the store can tell
+// (storage.LockInspector: a free local lock file, an expired S3 lease).
+// RunSteps lists the records a run's tasks wrote, in one pass over the
+// store. Both stream: memory does not grow with the store.
+//
 // # Incomplete uploads
 //
 // A store that implements storage.UploadLister (S3) may hold incomplete

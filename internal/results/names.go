@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -60,18 +61,18 @@ func shortName(name string) string {
 // NameFunctions returns the functions (record.Meta.Func, sorted) whose
 // records in st under prefix the task or flow name matches (MatchName); a
 // record that names no function counts as its task name in parentheses.
-// It reads every record's header. The error is the store's failing to
-// list.
-func NameFunctions(ctx context.Context, st storage.Storage, prefix, name string) ([]string, error) {
-	var fns []string
-	for e, err := range List(ctx, st, ListOptions{Prefix: prefix, Task: name}) {
+// It reads every record's header, holding one entry per function (not per
+// record); looked, when not nil, is called once per object looked at (a
+// command's progress). The error is the store's failing to list.
+func NameFunctions(ctx context.Context, st storage.Storage, prefix, name string, looked func()) ([]string, error) {
+	seen := map[string]bool{}
+	for e, err := range List(ctx, st, ListOptions{Prefix: prefix, Task: name, Looked: looked}) {
 		if err != nil {
 			return nil, err
 		}
-		fns = append(fns, funcOf(e.Meta))
+		seen[funcOf(e.Meta)] = true
 	}
-	slices.Sort(fns)
-	return slices.Compact(fns), nil
+	return slices.Sorted(maps.Keys(seen)), nil
 }
 
 func funcOf(m record.Meta) string {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/resultgen/resultgen/internal/durabletest"
+	"github.com/resultgen/resultgen/internal/results"
 	"github.com/resultgen/resultgen/internal/s3/s3test"
 	"github.com/resultgen/resultgen/runtime/settings"
 )
@@ -54,7 +55,23 @@ func TestDurableRunResumesAfterKillS3(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	env := append(w.env(), "DURABLE_STORAGE="+blockSlug)
-	second := durabletest.ResumesAfterKill(t, durable.Path(t), env, 1000, func() int { return w.countTaskRecords(t, ctx) }, nil)
+	// runStatus is the status `results runs` shows for the run.
+	runStatus := func() results.Run {
+		t.Helper()
+		for r, err := range results.Runs(ctx, w.store(t), results.RunsOptions{ID: "order-42"}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		t.Fatal("results.Runs lists no run order-42")
+		return results.Run{}
+	}
+	second := durabletest.ResumesAfterKill(t, durable.Path(t), env, 1000, func() int { return w.countTaskRecords(t, ctx) }, func() {
+		if r := runStatus(); r.Status != results.RunHolderGone || r.PID == 0 {
+			t.Errorf("the killed run's status: %+v; want %q with its pid", r, results.RunHolderGone)
+		}
+	})
 	// A wait for the lease is said at WARN after 3s (the lock wait
 	// notice), a tenth of the TTL: the resumed run took the lease over at
 	// once when its stderr does not say it waited. (Not its duration: a
@@ -63,6 +80,9 @@ func TestDurableRunResumesAfterKillS3(t *testing.T) {
 		t.Errorf("the resumed run waited for the killed holder's lease:\n%s", second.Stderr)
 	}
 	t.Logf("the resumed run took %v (lease TTL %v)", second.Elapsed, settings.DefaultLeaseTTL)
+	if r := runStatus(); r.Status != results.RunCompleted || r.Steps != 1000 {
+		t.Errorf("the resumed run's status: %+v; want Completed after 1000 steps", r)
+	}
 }
 
 // TestDurableRunOneRunnerPerIDS3 starts two processes on one run id at

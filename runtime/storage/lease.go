@@ -46,6 +46,19 @@ func (h LockHolder) String() string {
 	return b.String()
 }
 
+// LockInspector is implemented by stores that can tell, without taking
+// it, whether the lock of a key is held and by whom: Local (whether a
+// process holds the key's lock file) and S3 (the lease object, and
+// whether it has expired). `resultgen results runs` uses it to tell a run
+// that still runs from one whose holder died.
+type LockInspector interface {
+	// LockHolder returns the holder of key's lock. held is false when no
+	// process holds it: no lock, a released one, an expired lease, or one
+	// whose holder is provably gone (ProcessGone). The holder may be
+	// unknown (the zero LockHolder) while held.
+	LockHolder(ctx context.Context, key string) (h LockHolder, held bool, err error)
+}
+
 // LockTrace receives the events of one Locker.Lock call and of the lock it
 // takes, like net/http/httptrace for requests: the caller attaches it to the
 // context given to Lock with WithLockTrace. A field left nil is not called.

@@ -46,11 +46,12 @@ type Local struct {
 var errNoReplace = errors.New("rename without replacing is not supported")
 
 var (
-	_ Storage     = (*Local)(nil)
-	_ RangeGetter = (*Local)(nil)
-	_ Locker      = (*Local)(nil)
-	_ Housekeeper = (*Local)(nil)
-	_ Toucher     = (*Local)(nil)
+	_ Storage       = (*Local)(nil)
+	_ RangeGetter   = (*Local)(nil)
+	_ Locker        = (*Local)(nil)
+	_ LockInspector = (*Local)(nil)
+	_ Housekeeper   = (*Local)(nil)
+	_ Toucher       = (*Local)(nil)
 )
 
 const (
@@ -602,6 +603,34 @@ func (l *Local) Lock(ctx context.Context, key string, ttl time.Duration) (func()
 			return err
 		}), nil
 	}
+}
+
+// LockHolder reports whether a process holds key's lock (see
+// LockInspector): it tries the lock file's lock without waiting, and
+// releases it at once when it gets it; a held file names its holder.
+func (l *Local) LockHolder(ctx context.Context, key string) (LockHolder, bool, error) {
+	if err := l.ready("lock holder", key); err != nil {
+		return LockHolder{}, false, err
+	}
+	sum := sha256.Sum256([]byte(key))
+	f, err := l.root.OpenFile(filepath.Join(lockDir, hex.EncodeToString(sum[:])+".lock"), os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return LockHolder{}, false, nil
+	}
+	if err != nil {
+		return LockHolder{}, false, l.fail("lock holder", key, err)
+	}
+	defer f.Close()
+	free, err := tryFlock(f)
+	if err != nil {
+		return LockHolder{}, false, l.fail("lock holder", key, err)
+	}
+	if free {
+		_ = funlock(f)
+		return LockHolder{}, false, nil
+	}
+	h, _ := readLockHolder(f)
+	return h, true, nil
 }
 
 // names reports whether the path name still names the open file f.

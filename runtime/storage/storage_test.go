@@ -3,6 +3,8 @@ package storage_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"io/fs"
@@ -418,5 +420,58 @@ func TestLocalIfAbsentCommitPaths(t *testing.T) {
 				t.Errorf("store holds %q", names)
 			}
 		})
+	}
+}
+
+// TestLocalLockHolder: LockHolder sees a lock another Local instance holds,
+// with its holder, and none before, after release, or on a lock file left
+// by a holder that is gone; it never takes the lock from a holder.
+func TestLocalLockHolder(t *testing.T) {
+	base := t.TempDir()
+	a, err := storage.NewLocal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := storage.NewLocal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, held, err := b.LockHolder(ctx, "runs/k"); err != nil || held {
+		t.Fatalf("LockHolder before any lock = %v, %v; want not held", held, err)
+	}
+	unlock, err := a.Lock(ctx, "runs/k", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, held, err := b.LockHolder(ctx, "runs/k")
+	if err != nil || !held || h.PID != os.Getpid() {
+		t.Fatalf("LockHolder of a held lock = %+v, %v, %v; want held by pid %d", h, held, err, os.Getpid())
+	}
+	// Looking did not take it: another taker still waits.
+	short, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+	defer cancel()
+	if u, err := b.Lock(short, "runs/k", time.Minute); !errors.Is(err, context.DeadlineExceeded) {
+		if u != nil {
+			_ = u()
+		}
+		t.Fatalf("a held lock was free after LockHolder: %v", err)
+	}
+	if err := unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if _, held, err := b.LockHolder(ctx, "runs/k"); err != nil || held {
+		t.Fatalf("LockHolder after release = %v, %v; want not held", held, err)
+	}
+	// A lock file nobody holds (its holder was killed) is not held.
+	sum := sha256.Sum256([]byte("runs/k"))
+	if err := os.MkdirAll(filepath.Join(base, ".locks"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(base, ".locks", hex.EncodeToString(sum[:])+".lock"), []byte(`{"pid":99999999,"host":"x","since":"2026-01-01T00:00:00Z"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, held, err := b.LockHolder(ctx, "runs/k"); err != nil || held {
+		t.Fatalf("LockHolder of a dead holder's file = %v, %v; want not held", held, err)
 	}
 }

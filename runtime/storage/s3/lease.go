@@ -169,6 +169,27 @@ func (s *Storage) Lock(ctx context.Context, key string, ttl time.Duration) (unlo
 	}, nil
 }
 
+// LockHolder reports whether a live lease holds key (see
+// storage.LockInspector): one GET of the lease object. A lease that has
+// expired, or whose holder ran on this machine and is gone, is not held.
+func (s *Storage) LockHolder(ctx context.Context, key string) (storage.LockHolder, bool, error) {
+	if _, err := s.object("lock holder", key); err != nil {
+		return storage.LockHolder{}, false, err
+	}
+	sum := sha256.Sum256([]byte(key))
+	h := &held{s: s, key: key, name: s.prefix + leasesDir + "/" + hex.EncodeToString(sum[:])}
+	cur, _, err := h.read(ctx)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return storage.LockHolder{}, false, nil
+	case err != nil:
+		return storage.LockHolder{}, false, err
+	case cur.Token == "" || !time.Now().Before(cur.Expires) || cur.deadHere():
+		return cur.holder(), false, nil
+	}
+	return cur.holder(), true, nil
+}
+
 // try makes one attempt: create the lease if absent, or take over an expired
 // one. It returns ok when the lease is ours, else the live lease (whose
 // Expires says when to look again; a zero Token: look again now).

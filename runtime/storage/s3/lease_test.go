@@ -273,3 +273,51 @@ func TestLockRejectsBadInput(t *testing.T) {
 		t.Fatal("Lock with ttl 0 succeeded")
 	}
 }
+
+// TestLockHolderSeesLiveAndExpiredLeases: LockHolder reports a live lease
+// and its holder, without taking it; a lease its holder stopped renewing
+// (a crashed process on another machine) stops being held once it expires;
+// a released one is not held.
+func TestLockHolderSeesLiveAndExpiredLeases(t *testing.T) {
+	crashed, cfg := openStore(t, "", func(c *s3.Config) { c.DisableLeaseRenew = true })
+	cfg.DisableLeaseRenew = false
+	other, err := s3.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, held, err := other.LockHolder(ctx, ".runs/f/live"); err != nil || held {
+		t.Fatalf("LockHolder before any lease = %v, %v; want not held", held, err)
+	}
+	unlock, err := crashed.Lock(ctx, ".runs/f/live", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, held, err := other.LockHolder(ctx, ".runs/f/live")
+	if err != nil || !held || h.PID != os.Getpid() || h.Expires.IsZero() {
+		t.Fatalf("LockHolder of a live lease = %+v, %v, %v; want held by pid %d until its expiry", h, held, err, os.Getpid())
+	}
+	if err := unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if _, held, err := other.LockHolder(ctx, ".runs/f/live"); err != nil || held {
+		t.Fatalf("LockHolder after release = %v, %v; want not held", held, err)
+	}
+
+	// A lease left unrenewed runs out: looked at until it does.
+	if _, err := crashed.Lock(ctx, ".runs/f/dead", time.Second); err != nil {
+		t.Fatal(err)
+	}
+	wait, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for {
+		_, held, err := other.LockHolder(wait, ".runs/f/dead")
+		if err != nil {
+			t.Fatalf("LockHolder of an unrenewed lease: %v (it should expire after 1s)", err)
+		}
+		if !held {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -141,6 +141,8 @@ var (
 	_ storage.RangeGetter = (*Storage)(nil)
 	_ storage.Locker      = (*Storage)(nil)
 	_ storage.ReadAheader = (*Storage)(nil)
+
+	_ storage.LockInspector = (*Storage)(nil)
 )
 
 // ParseURL splits "s3://BUCKET/PREFIX" into its bucket and prefix, by the
