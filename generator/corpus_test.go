@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"go/parser"
 	"go/token"
 	"os"
@@ -52,9 +53,18 @@ const corpusDir = "testdata"
 // goldenCases lists the corpus cases: folders of testdata with Go files.
 func goldenCases(t testing.TB) []string {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(root, corpusDir))
+	cases, err := goldenCaseNames()
 	if err != nil {
 		t.Fatal(err)
+	}
+	return cases
+}
+
+// goldenCaseNames is goldenCases for callers without a testing.TB.
+func goldenCaseNames() ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(root, corpusDir))
+	if err != nil {
+		return nil, err
 	}
 	var cases []string
 	for _, e := range entries {
@@ -66,9 +76,9 @@ func goldenCases(t testing.TB) []string {
 		}
 	}
 	if len(cases) < 10 {
-		t.Fatalf("found only %d golden cases", len(cases))
+		return nil, fmt.Errorf("found only %d golden cases", len(cases))
 	}
-	return cases
+	return cases, nil
 }
 
 func casePatterns(cases []string) []string {
