@@ -302,7 +302,9 @@ func (t *taskEnd[R]) end(name string, v R, err error) (*State[R], R, error) {
 		// a run without a State persists nothing: no location, no cache
 		// reason (the line logFinished writes for such a State)
 		t.log.finished(t.ctx, name, err, "", t.reason, "")
-		observeEnd[R](t.ctx, t.obs, nil, name, err, t.reason)
+		if t.obs != nil {
+			observeEnd[R](t.ctx, t.obs, nil, name, err, t.reason)
+		}
 		return nil, v, err
 	}
 	st.name, st.err, st.res.value = name, err, v
@@ -311,7 +313,9 @@ func (t *taskEnd[R]) end(name string, v R, err error) (*State[R], R, error) {
 		st.res.value, st.res.loaded, st.res.keep = zero, false, false
 	}
 	logFinished(t.ctx, &t.log, st)
-	observeEnd(t.ctx, t.obs, st, name, err, t.reason)
+	if t.obs != nil {
+		observeEnd(t.ctx, t.obs, st, name, err, t.reason)
+	}
 	return st, v, err
 }
 
