@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/resultgen/resultgen/internal/typeid"
 	"github.com/resultgen/resultgen/runtime"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
@@ -102,5 +105,29 @@ func TestWithStore(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(local, "k.msgpack")); err == nil {
 		t.Error("the record went to the local storage path")
+	}
+}
+
+// mainRow stands for a named result type of a package main.
+type mainRow struct{ Name string }
+
+// `go test` of a package main gives its types the package's import path,
+// where the generator (as a built program) writes "main": a Def generated
+// for a package main still runs in its tests, and a changed type is still
+// stale.
+func TestMainPackageTypesUnderTest(t *testing.T) {
+	ctx, _, _ := newEngine(t, nil)
+	path := reflect.TypeFor[mainRow]().PkgPath()
+	asMain := typeid.FromCanonical(strings.ReplaceAll(typeid.Of[mainRow]().Canonical(), path+".", "main."))
+	def := &runtime.Def{Kind: runtime.KindTask, Name: "row", Func: path + ".Row", GoType: "main.mainRow", Value: true,
+		TypeHash: asMain.Hash(), TypeDesc: asMain.Canonical(), Package: &runtime.Package{Path: path}}
+	inv := runtime.Invocation[mainRow]{Def: def, Body: func(context.Context) (mainRow, error) { return mainRow{"a"}, nil }}
+	if v, err := runtime.Call(ctx, inv); err != nil || v.Name != "a" {
+		t.Errorf("a package main's Def under go test: %v, %v", v, err)
+	}
+	inv.Def = &runtime.Def{Kind: runtime.KindTask, Name: "row", Func: path + ".Row", GoType: "main.mainRow", Value: true,
+		TypeHash: asMain.Hash(), TypeDesc: asMain.Canonical(), Package: &runtime.Package{Path: "example.com/other"}}
+	if _, err := runtime.Call(ctx, inv); !errors.Is(err, runtime.ErrStale) {
+		t.Errorf("another package's type: %v, want ErrStale", err)
 	}
 }
