@@ -87,9 +87,12 @@
 //	st := PipelineFlow.WithOptions(runtime.RunID("order-42")).State(h.Context())
 //	// st.Resumed() == 2: steps 1 and 2 loaded, step 3 ran
 //
-// A run submitted concurrently that was already past its attempt when the
-// crash came may still commit, as a process's last write may land before
-// it dies.
+// Where a real crash leaves the run's record as it was (a run in
+// progress), the simulated one lets the flow return ErrCrashed, so the run
+// is recorded as failed; either way the next attempt resumes it. A run
+// submitted concurrently that was already past its attempt when the crash
+// came may still commit, as a process's last write may land before it
+// dies.
 //
 // # Failures
 //
@@ -572,8 +575,8 @@ func (w *Watcher) push(f fault) {
 // replaces one), or when the same call does not find the record again
 // (its key changes from run to run: the default cache policy has run_id,
 // which outside a flow is each task run's own id; give the task a
-// storage_key or a cache_policy without run_id, or seed within the flow
-// run's id). Seeding runs are not counted by watchers.
+// storage_key or a cache_policy without run_id). Seeding runs are not
+// counted by watchers, nor listed by Runs.
 func Seed[R any](h *Harness, value R, call func(ctx context.Context) (R, error)) {
 	h.tb.Helper()
 	s := &seeding{value: value}
