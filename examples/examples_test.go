@@ -174,3 +174,27 @@ func TestFailures(t *testing.T) {
 		"future: Failed, panic=true",
 		"flow handle returned 42")
 }
+
+func TestCustomStore(t *testing.T) {
+	t.Parallel()
+	bin, e := build(t, "customstore"), newEnv(t)
+	mustMatch(t, e.run(t, bin), `(?m)^Completed\s+"hello world" -> .*team-a/hello-world\.json$`)
+	mustMatch(t, e.run(t, bin), `(?m)^Cached\s+"hello world" -> .*team-a/hello-world\.json$`)
+	if _, err := os.Stat(filepath.Join(e.storage, "team-a", "hello-world.json")); err != nil {
+		t.Errorf("the record is not under the prefix: %v", err)
+	}
+}
+
+func TestCustomSerializer(t *testing.T) {
+	t.Parallel()
+	bin, e := build(t, "customserializer"), newEnv(t)
+	mustMatch(t, e.run(t, bin), `(?m)^Completed\s+2 rows -> .*report-2026-01-02\.csv$`)
+	mustMatch(t, e.run(t, bin), `(?m)^Cached\s+2 rows -> .*report-2026-01-02\.csv$`)
+	b, err := os.ReadFile(filepath.Join(e.storage, "report-2026-01-02.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "name,count\nsignups 2026-01-02,12\n\"orders, paid\",3\n") {
+		t.Errorf("the record's payload is not the CSV table:\n%q", b)
+	}
+}

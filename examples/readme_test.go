@@ -17,11 +17,26 @@ import (
 )
 
 // program is one complete Go program (a fenced go block starting with a
-// package clause) in README.md.
+// package clause) in README.md, or one test file of the program before it.
 type program struct {
 	line    int    // where its block starts in README.md
 	section string // the heading it stands under
 	src     string
+	test    bool // a test file (it imports "testing"): main_test.go of the program before it
+}
+
+// isTestFile reports whether src is a test file: it imports "testing".
+func isTestFile(src string) bool {
+	f, err := parser.ParseFile(token.NewFileSet(), "x.go", src, parser.ImportsOnly)
+	if err != nil {
+		return false
+	}
+	for _, im := range f.Imports {
+		if im.Path.Value == `"testing"` {
+			return true
+		}
+	}
+	return false
 }
 
 // readmePrograms extracts every complete Go program from README.md. Blocks
@@ -47,7 +62,7 @@ func readmePrograms(t *testing.T) []program {
 		case inGo && strings.HasPrefix(line, "```"):
 			inGo = false
 			if s := src.String(); strings.HasPrefix(strings.TrimSpace(s), "package ") {
-				out = append(out, program{line: start, section: section, src: s})
+				out = append(out, program{line: start, section: section, src: s, test: isTestFile(s)})
 			}
 		case inGo:
 			src.WriteString(line + "\n")
@@ -193,12 +208,24 @@ func TestREADMEPrograms(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, "go.mod")); !regexp.MustCompile(`(?m)^(require |\t)github.com/resultgen/resultgen v`).Match(b) {
 		t.Fatalf("go mod tidy before the first generate dropped resultgen:\n%s", b)
 	}
+	var tested []string // packages with a test file: ./p<line>
+	last := ""
 	for _, p := range progs {
-		pkg := filepath.Join(dir, fmt.Sprintf("p%d", p.line))
-		if err := os.Mkdir(pkg, 0o755); err != nil {
+		name, file := fmt.Sprintf("p%d", p.line), "main.go"
+		if p.test {
+			if last == "" {
+				t.Fatalf("README.md:%d (%s): a test file before any program", p.line, p.section)
+			}
+			name, file = last, "main_test.go"
+			tested = append(tested, "./"+name)
+		} else {
+			last = name
+		}
+		pkg := filepath.Join(dir, name)
+		if err := os.MkdirAll(pkg, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(pkg, "main.go"), []byte(p.src), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(pkg, file), []byte(p.src), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -213,6 +240,10 @@ func TestREADMEPrograms(t *testing.T) {
 		}
 	}
 	goCmd("vet", "./...")
+	if len(tested) == 0 {
+		t.Error(`README.md has no test file (a go block importing "testing"); "Testing your tasks" shows one`)
+	}
+	goCmd("test", append([]string{"-count=1"}, tested...)...) // README's tests pass as pasted
 	bin := t.TempDir()
 	goCmd("build", "-o", bin+string(filepath.Separator), "./...")
 	program := func(name string) string { t.Helper(); return runBin(filepath.Join(bin, name)) } // as go run prints

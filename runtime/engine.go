@@ -40,6 +40,8 @@ type Engine struct {
 	// RESULTGEN_EXPLAIN_MISSES); explainDebug: neither says, so do it when
 	// the logger takes DEBUG (see explaining)
 	explain, explainSet, explainDebug bool
+	obs                               Observer        // WithObserver; nil: none
+	store                             storage.Storage // WithStore: every spec opens it; nil: none
 
 	mu       sync.Mutex
 	stores   map[string]storage.Storage // opened stores by resolved spec

@@ -249,6 +249,9 @@ func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 		}
 		t.st = st
 	}
+	if t.obs = e.observe(def, taskName); t.obs != nil {
+		inv.Body = observeBody(t.obs, inv.Body)
+	}
 	t.log.started(ctx)
 	if err := ctx.Err(); err != nil {
 		return t.fail(err)
@@ -284,6 +287,7 @@ type taskEnd[R any] struct {
 	log    runLog
 	st     *State[R] // nil: the run builds none
 	reason string    // the persist decision's (PersistReason), once made
+	obs    *observed // the engine's observer (WithObserver); nil: none
 }
 
 // end makes the run final: name with v, or Failed with err. It records the
@@ -299,6 +303,9 @@ func (t *taskEnd[R]) end(name string, v R, err error) (*State[R], R, error) {
 		// a run without a State persists nothing: no location, no cache
 		// reason (the line logFinished writes for such a State)
 		t.log.finished(t.ctx, name, err, "", t.reason, "")
+		if t.obs != nil {
+			observeEnd[R](t.ctx, t.obs, nil, name, err, t.reason)
+		}
 		return nil, v, err
 	}
 	st.name, st.err, st.res.value = name, err, v
@@ -307,6 +314,9 @@ func (t *taskEnd[R]) end(name string, v R, err error) (*State[R], R, error) {
 		st.res.value, st.res.loaded, st.res.keep = zero, false, false
 	}
 	logFinished(t.ctx, &t.log, st)
+	if t.obs != nil {
+		observeEnd(t.ctx, t.obs, st, name, err, t.reason)
+	}
 	return st, v, err
 }
 
@@ -542,6 +552,8 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	}
 	fr.inputHash = h.sum()
 
+	obs := e.observe(def, p.name)
+	inv.Body = observeBody(obs, inv.Body)
 	st := &State[R]{runName: p.name + "/" + fr.name, reason: p.reason}
 	st.res.name, st.res.hasValue, st.res.loaded, st.res.keep, st.res.persisted = st.runName, def.Value, true, true, p.persist
 	log := &runLog{log: e.logger, kind: "flow", name: p.name, run: st.runName, id: fr.id, flow: parent}
@@ -551,6 +563,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		st.flowRun = &info
 		st.resumed = int(fr.resumed.Load())
 		logFinished(ctx, log, st)
+		observeEnd(ctx, obs, st, st.name, st.err, st.reason)
 		return st
 	}
 	fail := func(err error) *State[R] {

@@ -22,8 +22,18 @@ import (
 // slug that is neither registered nor configured.
 var ErrUnknownStorage = errors.New("unknown storage block")
 
+// WithStore makes every storage spec the engine's runs name ("local",
+// "local:PATH", "memory", "s3://...", a block) open st instead, so that a
+// test keeps every record of the code under it in one store of its own,
+// whatever the directives say (package resulttest uses it). Stores passed
+// in code (StorageBackend) are still used as given. The engine does not
+// close st.
+func WithStore(st storage.Storage) EngineOption {
+	return func(e *Engine) { e.store = st }
+}
+
 // openStorage resolves a storage spec to a store, opening each store once
-// per engine:
+// per engine (every spec opens the WithStore store, when one is given):
 //
 //   - "" : settings.DefaultStorage, else "local"
 //   - "local": settings.LocalStoragePath
@@ -33,6 +43,9 @@ var ErrUnknownStorage = errors.New("unknown storage block")
 //   - "TYPE/NAME": a block registered in code, else one in settings.Blocks
 //     ("local/*" blocks are folders, "s3/*" blocks are S3 stores)
 func (e *Engine) openStorage(spec string) (storage.Storage, error) {
+	if e.store != nil {
+		return e.store, nil
+	}
 	if spec == "" {
 		spec = e.settings.DefaultStorage
 	}

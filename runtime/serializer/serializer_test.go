@@ -7,128 +7,23 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/resultgen/resultgen/runtime/serializer"
+	"github.com/resultgen/resultgen/runtime/serializer/serializertest"
 )
 
-type Base struct {
-	ID   int64
-	Tags []string
-}
-
-type Point struct {
-	Name  string
-	At    time.Time
-	Score float64
-}
-
-type Sample struct {
-	Base   // embedded
-	Title  string
-	Inner  Point
-	Ptr    *Point
-	NilPtr *Point
-	Items  []Point
-	ByName map[string]Point
-	Counts map[string]int
-	Raw    []byte
-	When   time.Time
-	Grid   [][]int
-	Opt    *int
-	Flag   bool
-}
-
-func sample() Sample {
-	seven := 7
-	at := time.Date(2026, 3, 14, 15, 9, 26, 535897932, time.UTC)
-	zoned := time.Date(2025, 12, 31, 23, 59, 59, 1, time.FixedZone("UTC+2", 2*3600))
-	return Sample{
-		Base:   Base{ID: -42, Tags: []string{"a", "ü", ""}},
-		Title:  "résumé <html> & \"quotes\"",
-		Inner:  Point{Name: "inner", At: at, Score: 1.5},
-		Ptr:    &Point{Name: "ptr", At: zoned, Score: -0.25},
-		Items:  []Point{{Name: "x", At: at}, {Name: "y", At: zoned, Score: 3}},
-		ByName: map[string]Point{"b": {Name: "b"}, "a": {Name: "a", At: at}},
-		Counts: map[string]int{"z": 26, "a": 1},
-		Raw:    []byte{0, 1, 2, 255},
-		When:   zoned,
-		Grid:   [][]int{{1, 2}, {3}},
-		Opt:    &seven,
-		Flag:   true,
-	}
-}
-
-// sameValue is reflect.DeepEqual except that time.Time values are equal when
-// they are the same instant: serializers keep the instant, not always the
-// *time.Location pointer.
-func sameValue(a, b reflect.Value) bool {
-	if a.Type() != b.Type() {
-		return false
-	}
-	if a.Type() == reflect.TypeFor[time.Time]() {
-		return a.Interface().(time.Time).Equal(b.Interface().(time.Time))
-	}
-	switch a.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if a.IsNil() || b.IsNil() {
-			return a.IsNil() == b.IsNil()
-		}
-		return sameValue(a.Elem(), b.Elem())
-	case reflect.Struct:
-		for i := range a.NumField() {
-			if !sameValue(a.Field(i), b.Field(i)) {
-				return false
-			}
-		}
-		return true
-	case reflect.Slice, reflect.Array:
-		if a.Kind() == reflect.Slice && a.IsNil() != b.IsNil() {
-			return false
-		}
-		if a.Len() != b.Len() {
-			return false
-		}
-		for i := range a.Len() {
-			if !sameValue(a.Index(i), b.Index(i)) {
-				return false
-			}
-		}
-		return true
-	case reflect.Map:
-		if a.IsNil() != b.IsNil() || a.Len() != b.Len() {
-			return false
-		}
-		for _, k := range a.MapKeys() {
-			bv := b.MapIndex(k)
-			if !bv.IsValid() || !sameValue(a.MapIndex(k), bv) {
-				return false
-			}
-		}
-		return true
-	default:
-		return reflect.DeepEqual(a.Interface(), b.Interface())
-	}
-}
-
+// all returns every built-in serializer: msgpack, json and gob, plain and
+// compressed with each compression.
 func all(t *testing.T) []serializer.Serializer {
 	t.Helper()
 	var out []serializer.Serializer
 	for _, name := range []string{"msgpack", "json", "gob"} {
 		for _, comp := range []string{"", "zstd", "gzip", "zlib"} {
-			if comp == "" {
-				spec, err := serializer.Parse(name, "")
-				if err != nil {
-					t.Fatal(err)
-				}
-				s, err := serializer.New(spec)
-				if err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, s)
-				continue
+			full := name
+			if comp != "" {
+				full = "compressed/" + name
 			}
-			spec, err := serializer.Parse("compressed/"+name, comp)
+			spec, err := serializer.Parse(full, comp)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,80 +37,18 @@ func all(t *testing.T) []serializer.Serializer {
 	return out
 }
 
-func TestRoundTrip(t *testing.T) {
-	want := sample()
+// TestConformance runs the conformance suite users run on their own
+// serializers against every built-in one. msgpack and gob write maps in
+// Go's map order, so their encodings of values with maps are not compared
+// (json sorts map keys: equal values give equal bytes).
+func TestConformance(t *testing.T) {
 	for _, s := range all(t) {
 		t.Run(s.Spec().String(), func(t *testing.T) {
-			c := serializer.NewCodec[Sample](s)
-			var buf bytes.Buffer
-			if err := c.Encode(&buf, want); err != nil {
-				t.Fatal(err)
+			var opts []serializertest.Option
+			if s.Spec().Type != serializer.JSONName {
+				opts = append(opts, serializertest.UnorderedMaps())
 			}
-			encoded := bytes.Clone(buf.Bytes())
-			got, err := c.Decode(&buf)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !sameValue(reflect.ValueOf(want), reflect.ValueOf(got)) {
-				t.Errorf("decoded value differs\nwant %+v\ngot  %+v", want, got)
-			}
-			// The same bytes decode through a Verified input too (the path
-			// records use).
-			got2, err := c.Decode(serializer.NewVerified(encoded))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !sameValue(reflect.ValueOf(want), reflect.ValueOf(got2)) {
-				t.Errorf("verified decode differs\nwant %+v\ngot  %+v", want, got2)
-			}
-			// json sorts map keys, so equal values give equal bytes.
-			if s.Spec().Type == "json" {
-				var again bytes.Buffer
-				if err := c.Encode(&again, want); err != nil {
-					t.Fatal(err)
-				}
-				if !bytes.Equal(encoded, again.Bytes()) {
-					t.Errorf("two encodings of one value differ")
-				}
-			}
-		})
-	}
-}
-
-func TestRoundTripScalars(t *testing.T) {
-	for _, s := range all(t) {
-		t.Run(s.Spec().String(), func(t *testing.T) {
-			check := func(name string, want any) {
-				var buf bytes.Buffer
-				if err := s.Encode(&buf, want); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-				got := reflect.New(reflect.TypeOf(want))
-				if err := s.Decode(&buf, got.Interface()); err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-				if !sameValue(reflect.ValueOf(want), got.Elem()) {
-					t.Errorf("%s: got %v, want %v", name, got.Elem(), want)
-				}
-			}
-			check("string", "hello, 世界")
-			check("int", -1<<40)
-			check("float", 3.25)
-			check("slice of ptr", []*Point{{Name: "p"}})
-			check("map of slices", map[string][]int{"a": {1, 2}})
-			check("big bytes", bytes.Repeat([]byte("abc"), 100_000))
-		})
-	}
-}
-
-func TestDecodeGarbage(t *testing.T) {
-	for _, s := range all(t) {
-		t.Run(s.Spec().String(), func(t *testing.T) {
-			var v Sample
-			err := s.Decode(strings.NewReader("\xc1\xff\x00garbage"), &v)
-			if err == nil {
-				t.Fatal("garbage decoded without error")
-			}
+			serializertest.Run(t, s, opts...)
 		})
 	}
 }
@@ -381,7 +214,7 @@ func TestRegister(t *testing.T) {
 }
 
 func TestCodecDecodeErrorReturnsZero(t *testing.T) {
-	c := serializer.NewCodec[Sample](nil)
+	c := serializer.NewCodec[serializertest.Sample](nil)
 	if c.Spec().Type != "msgpack" {
 		t.Errorf("default codec is %v", c.Spec())
 	}

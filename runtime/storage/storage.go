@@ -72,7 +72,8 @@
 //
 // # Testing a backend
 //
-// Package storagetest holds the conformance suite every backend passes:
+// Package storagetest (runtime/storage/storagetest) holds the conformance
+// suite every backend passes, a user's own included:
 //
 //	func TestConformance(t *testing.T) {
 //		storagetest.Run(t, func(t *testing.T) storage.Storage { return newStore(t) })

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/resultgen/resultgen/internal/storage/storagetest"
 	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/runtime/storage/storagetest"
 )
 
 func TestLocalConformance(t *testing.T) {

@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/resultgen/resultgen/internal/s3/s3test"
-	"github.com/resultgen/resultgen/internal/storage/storagetest"
 	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/runtime/storage/storagetest"
 )
 
 // TestConformance runs the storage conformance suite, each subtest on a

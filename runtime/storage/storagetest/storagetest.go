@@ -1,17 +1,65 @@
-// Package storagetest is the conformance suite of storage backends: every
-// implementation of storage.Storage in this module (local, memory, s3) runs
-// it, and so should a user's own backend.
+// Package storagetest is the conformance suite of storage backends. Every
+// backend of this module (local, memory, S3) passes it, and a backend of
+// your own should too before the runtime trusts records to it: the runtime
+// relies on each property checked here (atomic writes, conditional
+// commits, key order, refusing hostile keys) to never show a record half
+// written, never let two runs both win a key, and never write outside the
+// store.
+//
+// # Running it
+//
+// Call Run from a test of your backend's package with a function that
+// returns a fresh, empty store on each call:
 //
 //	func TestConformance(t *testing.T) {
 //		storagetest.Run(t, func(t *testing.T) storage.Storage {
-//			return newEmptyStore(t) // a fresh, empty store per call
+//			st, err := mystore.Open(t.TempDir())
+//			if err != nil {
+//				t.Fatal(err)
+//			}
+//			t.Cleanup(func() { st.Close() })
+//			return st
 //		})
 //	}
 //
-// newStore must return an empty store each time it is called; Run calls it
-// once per subtest and cleans up nothing itself (use t.Cleanup). Checks that
-// need optional interfaces (storage.RangeGetter, storage.Locker) or kept
-// metadata are skipped for stores without them.
+// Run calls newStore once per subtest and cleans up nothing itself: close
+// or remove what newStore opened with t.Cleanup. Subtests are named after
+// the property they check (RoundTrip, IfAbsentConcurrent, HostileKeys,
+// ...), so `go test -run 'TestConformance/HostileKeys'` runs one of them.
+// A store that wraps another (a key prefix, encryption, metrics) runs it
+// over the wrapped store; examples/customstore does so.
+//
+// # What it checks
+//
+//   - Put, Get, Stat and Delete round trip bodies of any size (empty,
+//     several MiB, of unknown size), and a missing key is
+//     storage.ErrNotFound for each (a "folder" of other keys is not an
+//     object);
+//   - Put is atomic: a Put whose context is cancelled, or whose body fails,
+//     leaves nothing behind and does not change the object it would
+//     overwrite;
+//   - PutOptions.IfAbsent fails with storage.ErrExists when the key is
+//     taken, and of 8 concurrent writers exactly one wins;
+//   - every key of HostileKeys is refused with storage.ErrInvalidKey by
+//     every operation, before anything is written (call
+//     storage.ValidateKey, or storage.ValidateObjectKey for operations that
+//     also serve index keys, first thing in each method);
+//   - List yields keys in byte order, filtered by prefix, stops when the
+//     loop breaks, and skips index keys (storage.IndexKey), which are
+//     otherwise stored like any object;
+//   - optional interfaces, checked only when the store implements them
+//     (the subtest is skipped otherwise): storage.RangeGetter (byte
+//     ranges), storage.Locker (a held key excludes every other holder,
+//     other keys are independent, unlock twice is harmless) and
+//     storage.Toucher (the modification time moves forward, body and
+//     metadata stay);
+//   - metadata given to Put comes back from Stat unchanged, for stores that
+//     keep it (the subtest is skipped for stores that return none).
+//
+// Errors must wrap the storage package's sentinels (errors.Is), as the
+// runtime branches on them. The suite takes a few seconds (Touch waits a
+// second, as S3 times have a one-second resolution); run your S3-like
+// backend against a throw-away server.
 package storagetest
 
 import (
