@@ -163,6 +163,7 @@ func writeStartRecord(ctx context.Context, sl *slot, fr *flowRun) error {
 		Labels: map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name,
 			LabelRunRecord: startedLabel, LabelCodeVersion: sl.def.Source},
 	}
+	setLabel(meta.Labels, LabelTraceParent, traceParent(ctx))
 	if _, err := record.WriteLiteral(ctx, sl.p.store, sl.key, meta, "null", storage.PutOptions{Size: -1}); err != nil {
 		return fmt.Errorf("flow %s: run id %q: record the run's start on %s: %w", sl.task, fr.durable, sl.p.store, err) // err names the key
 	}

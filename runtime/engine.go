@@ -40,6 +40,7 @@ type Engine struct {
 	// RESULTGEN_EXPLAIN_MISSES); explainDebug: neither says, so do it when
 	// the logger takes DEBUG (see explaining)
 	explain, explainSet, explainDebug bool
+	tel                               telemetry // tracer and instruments (WithTracerProvider, WithMeterProvider; otel.go)
 
 	mu       sync.Mutex
 	stores   map[string]storage.Storage // opened stores by resolved spec
@@ -139,6 +140,7 @@ func NewEngine(s settings.Settings, opts ...EngineOption) *Engine {
 	if e.sem == nil {
 		e.sem = make(chan struct{}, goruntime.GOMAXPROCS(0)*4)
 	}
+	e.tel.init()
 	if e.logger == nil {
 		base := e.logBase
 		if base == nil {

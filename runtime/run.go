@@ -180,6 +180,7 @@ func attempts[R any](ctx context.Context, log *runLog, retries int, delay time.D
 			return v, err
 		}
 		log.retrying(ctx, n, retries, delay, err)
+		retried(ctx, n, err)
 		if delay > 0 {
 			t := time.NewTimer(delay)
 			select {
@@ -236,6 +237,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 	// t stays on the stack. Set field by field: a composite literal was
 	// built aside and copied (about 20 instructions a run more, P1).
 	var t taskEnd[R]
+	ctx = e.tel.startTask(ctx, &t.tel, def, taskName, fr)
 	t.ctx, t.p = ctx, p
 	t.log.log, t.log.kind, t.log.name, t.log.task, t.log.flow = e.logger, "task", taskName, tr, fr
 	if f != nil {
@@ -283,6 +285,7 @@ type taskEnd[R any] struct {
 	log    runLog
 	st     *State[R] // nil: the run builds none
 	reason string    // the persist decision's (PersistReason), once made
+	tel    runTel    // spans and metrics (otel.go)
 }
 
 // end makes the run final: name with v, or Failed with err. It records the
@@ -292,6 +295,9 @@ func (t *taskEnd[R]) end(name string, v R, err error) (*State[R], R, error) {
 	if err != nil {
 		var zero R
 		name, v = StateFailed, zero
+	}
+	if t.tel.t != nil {
+		t.observe(name, err)
 	}
 	st := t.st
 	if st == nil {
@@ -364,7 +370,9 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	// the record's Meta; a miss nil, with what it found in found and
 	// st.why.
 	lookup := func() (*record.Meta, error) {
+		clock := e.tel.clock(tctx)
 		l, m, why, err := loadRef(tctx, sl, &st.res.value)
+		e.tel.storageOp(tctx, clock, "read", p.store, err)
 		switch {
 		case err != nil:
 			return nil, err
@@ -460,7 +468,9 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	// A run that lost its lock is no longer the key's only writer: it
 	// never overwrites, so a record a takeover committed meanwhile wins.
 	overwrite := (p.refresh || found == lookupStale) && !lockLost
+	clock := e.tel.clock(tctx)
 	v, meta, err = persist(tctx, sl, v, overwrite, meta)
+	e.tel.storageOp(tctx, clock, "write", p.store, err)
 	if err != nil {
 		return t.fail(err)
 	}
@@ -535,6 +545,8 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	}
 	fr.inputHash = h.sum()
 
+	var tel runTel
+	ctx = e.tel.startFlow(ctx, &tel, def, p.name, fr)
 	st := &State[R]{runName: p.name + "/" + fr.name, reason: p.reason}
 	st.res.name, st.res.hasValue, st.res.loaded, st.res.keep, st.res.persisted = st.runName, def.Value, true, true, p.persist
 	log := &runLog{log: e.logger, kind: "flow", name: p.name, run: st.runName, id: fr.id, flow: parent}
@@ -543,6 +555,9 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		info := fr.info()
 		st.flowRun = &info
 		st.resumed = int(fr.resumed.Load())
+		if tel.t != nil {
+			observeFlow(ctx, &tel, &p, fr, st)
+		}
 		logFinished(ctx, log, st)
 		return st
 	}
@@ -591,7 +606,9 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			if cfg.NewRun {
 				hash = "" // other parameters are fine
 			}
+			clock := e.tel.clock(ctx)
 			v, m, found, err := lookupRun[R](ctx, sl, cfg.RunID, hash)
+			e.tel.storageOp(ctx, clock, "read", p.store, err)
 			switch {
 			case err != nil:
 				return fail(err), m, found, true
@@ -621,6 +638,9 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		out, m, found, done := look()
 		if done {
 			return out
+		}
+		if found == runUnfinished {
+			tel.resumes(m.Labels)
 		}
 		was := ""
 		if found != runAbsent {
@@ -674,7 +694,9 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		setLabel(meta.Labels, LabelCodeVersion, def.Source)
 		// Overwrite: the lock is held, and what is there is an older run
 		// of the id (NewRun) or a record this run cannot use.
+		clock := e.tel.clock(ctx)
 		v, meta, err = persist(ctx, sl, v, true, meta)
+		e.tel.storageOp(ctx, clock, "write", p.store, err)
 		if err != nil {
 			return fail(err)
 		}
@@ -691,7 +713,9 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		sl := &slot{e: e, p: &p, def: def, task: p.name, key: key, want: typeOf[R](def)}
 		st.res.want = &sl.want
+		clock := e.tel.clock(ctx)
 		v, meta, err = persist(ctx, sl, v, false, meta)
+		e.tel.storageOp(ctx, clock, "write", p.store, err)
 		if err != nil {
 			return fail(err)
 		}
