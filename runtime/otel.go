@@ -116,6 +116,10 @@ type telemetry struct {
 	// whose tracers do nothing until otel.SetTracerProvider gives it a
 	// delegate: tracing is off while the global provider is still dflt.
 	dflt trace.TracerProvider
+	// meterOff: mp is a no-op; mdflt: mp is the default global provider,
+	// whose instruments do nothing until otel.SetMeterProvider (as dflt)
+	meterOff bool
+	mdflt    metric.MeterProvider
 
 	taskRuns, flowRuns, lookups, bytes  metric.Int64Counter
 	taskDur, flowDur, opDur, lockWaited metric.Float64Histogram
@@ -139,6 +143,13 @@ func (t *telemetry) init() {
 		if globalDefault(t.tp) {
 			t.dflt = t.tp
 		}
+	}
+	switch t.mp.(type) {
+	case metricnoop.MeterProvider, *metricnoop.MeterProvider:
+		t.meterOff = true
+	}
+	if globalDefault(t.mp) {
+		t.mdflt = t.mp
 	}
 	m := t.mp.Meter(InstrumentationName)
 	counter := func(name, unit, desc string) metric.Int64Counter {
@@ -176,11 +187,12 @@ func noopTracing(tp trace.TracerProvider) bool {
 	return false
 }
 
-// globalDefault reports whether tp is OpenTelemetry's default global
-// provider (whose tracers delegate to the one otel.SetTracerProvider sets,
-// and do nothing before).
-func globalDefault(tp trace.TracerProvider) bool {
-	ty := reflect.TypeOf(tp)
+// globalDefault reports whether provider is one of OpenTelemetry's
+// default global providers (whose tracers or instruments delegate to the
+// provider otel.SetTracerProvider or otel.SetMeterProvider sets, and do
+// nothing before).
+func globalDefault(provider any) bool {
+	ty := reflect.TypeOf(provider)
 	return ty.Kind() == reflect.Pointer && ty.Elem().PkgPath() == "go.opentelemetry.io/otel/internal/global"
 }
 
@@ -190,56 +202,72 @@ func (t *telemetry) tracing() bool {
 	return t.tracer != nil && (t.dflt == nil || otel.GetTracerProvider() != t.dflt)
 }
 
-// metering reports whether a task run records metrics.
-func (t *telemetry) metering(ctx context.Context) bool {
-	return t.taskRuns.Enabled(ctx) || t.taskDur.Enabled(ctx) || t.lookups.Enabled(ctx) || t.bytes.Enabled(ctx)
+// meters reports whether the meter provider may record: it is not a
+// no-op (nor the default global one, before otel.SetMeterProvider).
+func (t *telemetry) meters() bool {
+	return !t.meterOff && (t.mdflt == nil || otel.GetMeterProvider() != t.mdflt)
 }
 
-// runTel is one run's telemetry: its span and start time. It lives in the
-// run's taskEnd (on the stack) or in runFlow.
+// metering reports whether a task run records metrics.
+func (t *telemetry) metering(ctx context.Context) bool {
+	return t.meters() && (t.taskRuns.Enabled(ctx) || t.taskDur.Enabled(ctx) || t.lookups.Enabled(ctx) || t.bytes.Enabled(ctx))
+}
+
+// runTel is one run's telemetry: its span and start time. A run makes
+// one only when tracing or metrics are on (startTask, startFlow).
 type runTel struct {
-	t     *telemetry // nil: the run records nothing
+	t     *telemetry
 	span  trace.Span // nil: no span
 	start time.Time  // zero: no metrics
 	fn    string     // Def.Func
 }
 
-// startTask starts the telemetry of a task run named name, called from
-// fr (nil outside flows), into o: its span, a child of ctx's, when
-// tracing is on, and its clock when metrics are. It returns ctx, with the
-// span when there is one. With neither on it costs a few loads.
-func (t *telemetry) startTask(ctx context.Context, o *runTel, def *Def, name string, fr *flowRun) context.Context {
-	tr, mt := t.tracing(), t.metering(ctx)
-	if !tr && !mt {
-		return ctx
-	}
-	return t.start(ctx, o, tr, mt, "task", def, name, fr)
+// off reports whether runs record nothing: both providers are no-ops, or
+// OpenTelemetry's default global ones before otel.SetTracerProvider or
+// otel.SetMeterProvider.
+func (t *telemetry) off() bool {
+	return !t.tracing() && !t.meters()
 }
 
-// startFlow is startTask for the flow run fr, named name, called from
-// parent.
-func (t *telemetry) startFlow(ctx context.Context, o *runTel, def *Def, name string, fr *flowRun) context.Context {
-	tr, mt := t.tracing(), t.flowRuns.Enabled(ctx) || t.flowDur.Enabled(ctx)
-	if !tr && !mt {
-		return ctx
+// startTask starts the telemetry of a task run named name, called from
+// fr (nil outside flows): its span, a child of ctx's, when tracing is on,
+// and its clock when metrics are. It returns ctx, with the span when there
+// is one, and the run's telemetry, nil when it records nothing: then it
+// cost a few loads and allocated nothing.
+func (t *telemetry) startTask(ctx context.Context, def *Def, name string, fr *flowRun) (context.Context, *runTel) {
+	if t.off() {
+		return ctx, nil
 	}
-	ctx = t.start(ctx, o, tr, mt, "flow", def, name, fr.parent)
+	tr, mt := t.tracing(), t.metering(ctx)
+	if !tr && !mt {
+		return ctx, nil
+	}
+	return t.start(ctx, tr, mt, "task", def, name, fr)
+}
+
+// startFlow is startTask for the flow run fr, named name.
+func (t *telemetry) startFlow(ctx context.Context, def *Def, name string, fr *flowRun) (context.Context, *runTel) {
+	tr, mt := t.tracing(), t.meters() && (t.flowRuns.Enabled(ctx) || t.flowDur.Enabled(ctx))
+	if !tr && !mt {
+		return ctx, nil
+	}
+	ctx, o := t.start(ctx, tr, mt, "flow", def, name, fr.parent)
 	if o.span != nil {
 		o.span.SetAttributes(attribute.String("resultgen.flow.run.id", fr.id), attribute.String("resultgen.flow.run.name", fr.name))
 		if fr.parent != nil {
 			o.span.SetAttributes(attribute.String("resultgen.flow.parent.run.id", fr.parent.id))
 		}
 	}
-	return ctx
+	return ctx, o
 }
 
-func (t *telemetry) start(ctx context.Context, o *runTel, tracing, metering bool, kind string, def *Def, name string, fr *flowRun) context.Context {
-	o.t, o.fn = t, def.Func
+func (t *telemetry) start(ctx context.Context, tracing, metering bool, kind string, def *Def, name string, fr *flowRun) (context.Context, *runTel) {
+	o := &runTel{t: t, fn: def.Func}
 	if metering {
 		o.start = time.Now()
 	}
 	if !tracing {
-		return ctx
+		return ctx, o
 	}
 	attrs := make([]attribute.KeyValue, 0, 4)
 	attrs = append(attrs, attribute.String("resultgen."+kind+".name", name))
@@ -255,7 +283,7 @@ func (t *telemetry) start(ctx context.Context, o *runTel, tracing, metering bool
 	} else {
 		span.End()
 	}
-	return ctx
+	return ctx, o
 }
 
 // outcome is what a run's end tells its telemetry.
@@ -427,7 +455,7 @@ func observeFlow[R any](ctx context.Context, o *runTel, p *plan, fr *flowRun, st
 // resumes links the span of a named run that resumes a run that did not
 // finish to that run's span, whose traceparent its start record kept.
 func (o *runTel) resumes(labels map[string]string) {
-	if o.span == nil {
+	if o == nil || o.span == nil {
 		return
 	}
 	o.span.SetAttributes(attribute.Bool("resultgen.flow.resumed", true))
@@ -464,7 +492,7 @@ func retried(ctx context.Context, attempt int, err error) {
 // clock starts timing a storage operation: the time now when its
 // histogram records, else zero.
 func (t *telemetry) clock(ctx context.Context) time.Time {
-	if !t.opDur.Enabled(ctx) {
+	if !t.meters() || !t.opDur.Enabled(ctx) {
 		return time.Time{}
 	}
 	return time.Now()
@@ -499,7 +527,7 @@ func (t *telemetry) lockStart(ctx context.Context) lockWait {
 	sp := trace.SpanFromContext(ctx)
 	if !sp.IsRecording() {
 		sp = nil
-		if !t.lockWaited.Enabled(ctx) {
+		if !t.meters() || !t.lockWaited.Enabled(ctx) {
 			return lockWait{}
 		}
 	}

@@ -237,7 +237,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 	// t stays on the stack. Set field by field: a composite literal was
 	// built aside and copied (about 20 instructions a run more, P1).
 	var t taskEnd[R]
-	ctx = e.tel.startTask(ctx, &t.tel, def, taskName, fr)
+	ctx, t.tel = e.tel.startTask(ctx, def, taskName, fr)
 	t.ctx, t.p = ctx, p
 	t.log.log, t.log.kind, t.log.name, t.log.task, t.log.flow = e.logger, "task", taskName, tr, fr
 	if f != nil {
@@ -285,7 +285,7 @@ type taskEnd[R any] struct {
 	log    runLog
 	st     *State[R] // nil: the run builds none
 	reason string    // the persist decision's (PersistReason), once made
-	tel    runTel    // spans and metrics (otel.go)
+	tel    *runTel   // spans and metrics (otel.go); nil: none
 }
 
 // end makes the run final: name with v, or Failed with err. It records the
@@ -296,7 +296,7 @@ func (t *taskEnd[R]) end(name string, v R, err error) (*State[R], R, error) {
 		var zero R
 		name, v = StateFailed, zero
 	}
-	if t.tel.t != nil {
+	if t.tel != nil {
 		t.observe(name, err)
 	}
 	st := t.st
@@ -545,8 +545,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	}
 	fr.inputHash = h.sum()
 
-	var tel runTel
-	ctx = e.tel.startFlow(ctx, &tel, def, p.name, fr)
+	ctx, tel := e.tel.startFlow(ctx, def, p.name, fr)
 	st := &State[R]{runName: p.name + "/" + fr.name, reason: p.reason}
 	st.res.name, st.res.hasValue, st.res.loaded, st.res.keep, st.res.persisted = st.runName, def.Value, true, true, p.persist
 	log := &runLog{log: e.logger, kind: "flow", name: p.name, run: st.runName, id: fr.id, flow: parent}
@@ -555,8 +554,8 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		info := fr.info()
 		st.flowRun = &info
 		st.resumed = int(fr.resumed.Load())
-		if tel.t != nil {
-			observeFlow(ctx, &tel, &p, fr, st)
+		if tel != nil {
+			observeFlow(ctx, tel, &p, fr, st)
 		}
 		logFinished(ctx, log, st)
 		return st
