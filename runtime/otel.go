@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -123,6 +124,7 @@ type telemetry struct {
 
 	taskRuns, flowRuns, lookups, bytes  metric.Int64Counter
 	taskDur, flowDur, opDur, lockWaited metric.Float64Histogram
+	sets                                sync.Map // attrKey -> metric.MeasurementOption (attrs)
 }
 
 // durationBuckets are the histograms' bucket bounds, in seconds: from a
@@ -373,8 +375,7 @@ func (o *runTel) end(ctx context.Context, out *outcome) {
 		return
 	}
 	secs := time.Since(o.start).Seconds()
-	nameKey := attribute.String("resultgen."+out.kind+".name", out.name)
-	set := metric.WithAttributes(nameKey, attribute.String("code.function.name", out.fn), attribute.String("resultgen.state", out.state))
+	set := t.attrs(attrKey{out.kind, out.name, out.fn, out.state})
 	if out.kind == "flow" {
 		t.flowRuns.Add(ctx, 1, set)
 		t.flowDur.Record(ctx, secs, set)
@@ -383,19 +384,43 @@ func (o *runTel) end(ctx context.Context, out *outcome) {
 	t.taskRuns.Add(ctx, 1, set)
 	t.taskDur.Record(ctx, secs, set)
 	if outcomeName != "" {
-		if reason != "" {
-			t.lookups.Add(ctx, 1, metric.WithAttributes(nameKey, attribute.String("resultgen.cache.outcome", outcomeName), attribute.String("resultgen.cache.miss_reason", reason)))
-		} else {
-			t.lookups.Add(ctx, 1, metric.WithAttributes(nameKey, attribute.String("resultgen.cache.outcome", outcomeName)))
-		}
+		t.lookups.Add(ctx, 1, t.attrs(attrKey{"lookup", out.name, outcomeName, reason}))
 	}
 	if out.persisted && out.size > 0 && (out.cached || out.err == nil) {
 		dir := "write"
 		if out.cached {
 			dir = "read"
 		}
-		t.bytes.Add(ctx, out.size, metric.WithAttributes(nameKey, attribute.String("resultgen.io.direction", dir)))
+		t.bytes.Add(ctx, out.size, t.attrs(attrKey{"bytes", out.name, dir, ""}))
 	}
+}
+
+// attrKey names the attributes of one metric point: a run's (kind "task"
+// or "flow", the name, the function, the state), a lookup's ("lookup",
+// the task, the outcome, the reason) or bytes' ("bytes", the task, the
+// direction).
+type attrKey struct{ kind, name, a, b string }
+
+// attrs returns the measurement option of the attributes k names, made
+// once per engine (an attribute set costs more than the measurement).
+func (t *telemetry) attrs(k attrKey) metric.MeasurementOption {
+	if o, ok := t.sets.Load(k); ok {
+		return o.(metric.MeasurementOption)
+	}
+	var kv []attribute.KeyValue
+	switch k.kind {
+	case "lookup":
+		kv = []attribute.KeyValue{attribute.String("resultgen.task.name", k.name), attribute.String("resultgen.cache.outcome", k.a)}
+		if k.b != "" {
+			kv = append(kv, attribute.String("resultgen.cache.miss_reason", k.b))
+		}
+	case "bytes":
+		kv = []attribute.KeyValue{attribute.String("resultgen.task.name", k.name), attribute.String("resultgen.io.direction", k.a)}
+	default:
+		kv = []attribute.KeyValue{attribute.String("resultgen."+k.kind+".name", k.name), attribute.String("code.function.name", k.a), attribute.String("resultgen.state", k.b)}
+	}
+	o, _ := t.sets.LoadOrStore(k, metric.WithAttributeSet(attribute.NewSet(kv...)))
+	return o.(metric.MeasurementOption)
 }
 
 // missReason classes a miss's reason (State.CacheReason, whose first part

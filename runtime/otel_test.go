@@ -409,3 +409,36 @@ func TestOtelNoopCostsNothing(t *testing.T) {
 		t.Errorf("Call of an unpersisted task without a provider: %v allocations, want <= 1", n)
 	}
 }
+
+// BenchmarkCallTelemetry is BenchmarkCall/unpersisted on an engine with
+// the OTel SDK's providers (spans sampled, no exporter; metrics to a
+// manual reader), with tracing only, and with metrics only.
+func BenchmarkCallTelemetry(b *testing.B) {
+	body := func(context.Context) (int, error) { return 42, nil }
+	for _, c := range []struct {
+		name           string
+		trace, metrics bool
+	}{{"traces+metrics", true, true}, {"traces", true, false}, {"metrics", false, true}} {
+		b.Run(c.name, func(b *testing.B) {
+			var opts []runtime.EngineOption
+			if c.trace {
+				tp := sdktrace.NewTracerProvider()
+				b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+				opts = append(opts, runtime.WithTracerProvider(tp))
+			}
+			if c.metrics {
+				mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+				b.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+				opts = append(opts, runtime.WithMeterProvider(mp))
+			}
+			ctx, _, _ := newEngine(b, nil, opts...)
+			inv := runtime.Invocation[int]{Def: taskDef("bench", true, runtime.Config{}), Body: body}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := runtime.Call(ctx, inv); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
