@@ -3,11 +3,15 @@ package runtime_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
@@ -441,4 +445,69 @@ func BenchmarkCallTelemetry(b *testing.B) {
 			}
 		})
 	}
+}
+
+const otelHelperEnv = "RESULTGEN_TEST_OTEL_HELPER"
+
+// An engine made before the program sets the global providers (the
+// default engine is often made first) records nothing until then, and
+// every run from then on: checked in a process of its own, since the
+// global providers are the process's.
+func TestOtelGlobalProvidersSetLater(t *testing.T) {
+	if os.Getenv(otelHelperEnv) != "" {
+		t.Skip("helper process")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestOtelGlobalHelper$", "-test.v")
+	cmd.Env = append(os.Environ(), otelHelperEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("helper: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "BEFORE spans=0 runs=0\n") || !strings.Contains(string(out), "AFTER spans=1 runs=1\n") {
+		t.Errorf("helper output:\n%s", out)
+	}
+}
+
+// TestOtelGlobalHelper is TestOtelGlobalProvidersSetLater's process.
+func TestOtelGlobalHelper(t *testing.T) {
+	if os.Getenv(otelHelperEnv) == "" {
+		t.Skip("runs as TestOtelGlobalProvidersSetLater's helper process")
+	}
+	ctx, _, _ := newEngine(t, nil) // the global providers: OpenTelemetry's defaults
+	tk := newTask(taskDef("Later", true, runtime.Config{}), func(context.Context) (int, error) { return 1, nil })
+	spans, reader := tracetest.NewSpanRecorder(), sdkmetric.NewManualReader()
+	registered := false
+	count := func() (int, int) {
+		if !registered {
+			return len(spans.Ended()), 0 // the reader can collect only once registered
+		}
+		var rm metricdata.ResourceMetrics
+		if err := reader.Collect(context.Background(), &rm); err != nil {
+			t.Fatal(err)
+		}
+		runs := 0
+		for _, sm := range rm.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				if s, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == "resultgen.task.runs" {
+					for _, p := range s.DataPoints {
+						runs += int(p.Value)
+					}
+				}
+			}
+		}
+		return len(spans.Ended()), runs
+	}
+	if _, err := tk.Call(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s, r := count()
+	fmt.Printf("BEFORE spans=%d runs=%d\n", s, r)
+	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)))
+	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
+	registered = true
+	if _, err := tk.Call(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s, r = count()
+	fmt.Printf("AFTER spans=%d runs=%d\n", s, r)
 }
