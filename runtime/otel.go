@@ -127,10 +127,6 @@ type telemetry struct {
 	sets                                sync.Map // attrKey -> metric.MeasurementOption (attrs)
 }
 
-// durationBuckets are the histograms' bucket bounds, in seconds: from a
-// tenth of a millisecond (a cache hit) to five minutes.
-var durationBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}
-
 // init takes the providers (the global ones unless set), the tracer and
 // the instruments.
 func (t *telemetry) init() {
@@ -162,8 +158,11 @@ func (t *telemetry) init() {
 		}
 		return c
 	}
+	// the histograms' bucket bounds, in seconds: from a tenth of a
+	// millisecond (a cache hit) to five minutes
+	buckets := metric.WithExplicitBucketBoundaries(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 	histogram := func(name, desc string) metric.Float64Histogram {
-		h, err := m.Float64Histogram(name, metric.WithUnit("s"), metric.WithDescription(desc), metric.WithExplicitBucketBoundaries(durationBuckets...))
+		h, err := m.Float64Histogram(name, metric.WithUnit("s"), metric.WithDescription(desc), buckets)
 		if err != nil {
 			otel.Handle(err)
 			return metricnoop.Float64Histogram{}
@@ -272,7 +271,7 @@ func (t *telemetry) start(ctx context.Context, tracing, metering bool, kind stri
 		return ctx, o
 	}
 	attrs := make([]attribute.KeyValue, 0, 4)
-	attrs = append(attrs, attribute.String("resultgen."+kind+".name", name))
+	attrs = append(attrs, attribute.String(keysOf(kind).name, name))
 	if def.Func != "" {
 		attrs = append(attrs, attribute.String("code.function.name", def.Func))
 	}
@@ -286,6 +285,17 @@ func (t *telemetry) start(ctx context.Context, tracing, metering bool, kind stri
 		span.End()
 	}
 	return ctx, o
+}
+
+// runKeys are the attribute keys of a kind of run.
+type runKeys struct{ name, runID, runName string }
+
+// keysOf returns the attribute keys of kind, "task" or "flow".
+func keysOf(kind string) runKeys {
+	if kind == "flow" {
+		return runKeys{"resultgen.flow.name", "resultgen.flow.run.id", "resultgen.flow.run.name"}
+	}
+	return runKeys{"resultgen.task.name", "resultgen.task.run.id", "resultgen.task.run.name"}
 }
 
 // outcome is what a run's end tells its telemetry.
@@ -327,7 +337,8 @@ func (o *runTel) end(ctx context.Context, out *outcome) {
 		attrs = append(attrs, attribute.String("resultgen.state", out.state), attribute.Bool("resultgen.persisted", out.persisted),
 			attribute.Int("resultgen.attempt", out.attempt), attribute.Int("resultgen.retries", out.retries))
 		if out.runID != "" {
-			attrs = append(attrs, attribute.String("resultgen."+out.kind+".run.id", out.runID), attribute.String("resultgen."+out.kind+".run.name", out.runName))
+			k := keysOf(out.kind)
+			attrs = append(attrs, attribute.String(k.runID, out.runID), attribute.String(k.runName, out.runName))
 		}
 		if out.persisted {
 			if out.store != nil {
@@ -417,7 +428,7 @@ func (t *telemetry) attrs(k attrKey) metric.MeasurementOption {
 	case "bytes":
 		kv = []attribute.KeyValue{attribute.String("resultgen.task.name", k.name), attribute.String("resultgen.io.direction", k.a)}
 	default:
-		kv = []attribute.KeyValue{attribute.String("resultgen."+k.kind+".name", k.name), attribute.String("code.function.name", k.a), attribute.String("resultgen.state", k.b)}
+		kv = []attribute.KeyValue{attribute.String(keysOf(k.kind).name, k.name), attribute.String("code.function.name", k.a), attribute.String("resultgen.state", k.b)}
 	}
 	o, _ := t.sets.LoadOrStore(k, metric.WithAttributeSet(attribute.NewSet(kv...)))
 	return o.(metric.MeasurementOption)
