@@ -511,3 +511,26 @@ func TestOtelGlobalHelper(t *testing.T) {
 	s, r = count()
 	fmt.Printf("AFTER spans=%d runs=%d\n", s, r)
 }
+
+// The runtime depends on OpenTelemetry's API only: a program picks the
+// SDK and the exporters.
+func TestOtelAPIOnly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-deps", "github.com/resultgen/resultgen/runtime").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	api := false
+	for pkg := range strings.Lines(string(out)) {
+		pkg = strings.TrimSpace(pkg)
+		api = api || pkg == "go.opentelemetry.io/otel/trace"
+		if strings.HasPrefix(pkg, "go.opentelemetry.io/otel/sdk") || strings.HasPrefix(pkg, "go.opentelemetry.io/otel/exporters") {
+			t.Errorf("the runtime imports %s: only OpenTelemetry's API may be imported", pkg)
+		}
+	}
+	if !api {
+		t.Errorf("go list -deps shows no go.opentelemetry.io/otel/trace:\n%s", out)
+	}
+}
