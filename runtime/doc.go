@@ -257,4 +257,24 @@
 // once, by the error the run returns: the runtime never logs it at WARN or
 // ERROR as well. A logger given with WithLogger gets every record,
 // unfiltered by the setting.
+//
+// # Traces and metrics
+//
+// Runs report to OpenTelemetry through its API only: each flow run and
+// each task run is a span ("flow NAME", "task NAME"), a child of the span
+// in its context, and runs count and time themselves in the instruments
+// WithMeterProvider lists (resultgen.task.runs, resultgen.cache.lookups,
+// resultgen.task.duration, ...). The attributes say what a user filters
+// on: the task or flow and its package-qualified function, the state, the
+// cache outcome and the reason for a miss, the store (redacted), the key
+// (or its hash when it may hold a parameter's value), the serializer, the
+// bytes read or written, the attempts and the run ids; WithTracerProvider
+// lists them. A failed run records its error on its span. A named run
+// keeps its span's traceparent in the record of its start
+// (LabelTraceParent), so the attempt that resumes it links to it.
+//
+// The providers come from WithTracerProvider and WithMeterProvider, else
+// from otel's global ones; the runtime never imports the SDK or an
+// exporter. Until the program sets a provider, a run builds no span, no
+// attribute and no measurement: an unpersisted Call still allocates once.
 package runtime

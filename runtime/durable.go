@@ -226,6 +226,7 @@ func writeStartRecord(ctx context.Context, sl *slot, fr *flowRun) error {
 	}
 	meta.Labels[LabelRunRecord] = startedLabel
 	meta.Labels[LabelCodeVersion] = sl.def.Source
+	setLabel(meta.Labels, LabelTraceParent, traceParent(ctx))
 	if _, err := record.WriteLiteral(ctx, sl.p.store, sl.key, meta, "null", storage.PutOptions{Size: -1}); err != nil {
 		return fmt.Errorf("flow %s: run id %q: record the run's start on %s: %w", sl.task, fr.durable, sl.p.store, err) // err names the key
 	}

@@ -42,6 +42,7 @@ type Engine struct {
 	explain, explainSet, explainDebug bool
 	obs                               Observer        // WithObserver; nil: none
 	store                             storage.Storage // WithStore: every spec opens it; nil: none
+	tel                               telemetry       // tracer and instruments (WithTracerProvider, WithMeterProvider; otel.go)
 
 	mu       sync.Mutex
 	stores   map[string]storage.Storage // opened stores by resolved spec
@@ -141,6 +142,7 @@ func NewEngine(s settings.Settings, opts ...EngineOption) *Engine {
 	if e.sem == nil {
 		e.sem = make(chan struct{}, goruntime.GOMAXPROCS(0)*4)
 	}
+	e.tel.init()
 	if e.logger == nil {
 		base := e.logBase
 		if base == nil {

@@ -63,7 +63,7 @@ var errWaitExpired = errors.New("lock wait timeout")
 // body that heeds its context stops; the run then no longer acts as the
 // key's only writer (see runTask).
 func (e *Engine) lockKey(ctx context.Context, st storage.Storage, key, task string) (*heldKey, error) {
-	return e.lock(ctx, st, key, lockUse{
+	return e.timedLock(ctx, st, key, lockUse{
 		who:     "task " + task,
 		what:    "isolation=serializable",
 		busy:    "another run of the key computes it",
@@ -78,7 +78,7 @@ func (e *Engine) lockKey(ctx context.Context, st storage.Storage, key, task stri
 // record key) while the run's body runs, so one process runs an id at a
 // time; see lockKey.
 func (e *Engine) lockRun(ctx context.Context, st storage.Storage, key, flow, id string) (*heldKey, error) {
-	return e.lock(ctx, st, key, lockUse{
+	return e.timedLock(ctx, st, key, lockUse{
 		who:     "flow " + flow,
 		what:    "run id " + strconv.Quote(id),
 		busy:    "another run of the id runs it",

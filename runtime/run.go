@@ -181,6 +181,7 @@ func attempts[R any](ctx context.Context, log *runLog, retries int, delay time.D
 			return v, err
 		}
 		log.retrying(ctx, n, retries, delay, err)
+		retried(ctx, n, err)
 		if delay > 0 {
 			t := time.NewTimer(delay)
 			select {
@@ -237,6 +238,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 	// t stays on the stack. Set field by field: a composite literal was
 	// built aside and copied (about 20 instructions a run more, P1).
 	var t taskEnd[R]
+	ctx, t.tel = e.tel.startTask(ctx, def, taskName, fr)
 	t.ctx, t.p = ctx, p
 	t.log.log, t.log.kind, t.log.name, t.log.task, t.log.flow = e.logger, "task", taskName, tr, fr
 	if f != nil {
@@ -288,6 +290,7 @@ type taskEnd[R any] struct {
 	st     *State[R] // nil: the run builds none
 	reason string    // the persist decision's (PersistReason), once made
 	obs    *observed // the engine's observer (WithObserver); nil: none
+	tel    *runTel   // spans and metrics (otel.go); nil: none
 }
 
 // end makes the run final: name with v, or Failed with err. It records the
@@ -297,6 +300,9 @@ func (t *taskEnd[R]) end(name string, v R, err error) (*State[R], R, error) {
 	if err != nil {
 		var zero R
 		name, v = StateFailed, zero
+	}
+	if t.tel != nil {
+		t.observe(name, err)
 	}
 	st := t.st
 	if st == nil {
@@ -378,7 +384,9 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	// the record's Meta; a miss nil, with what it found in found and
 	// st.why.
 	lookup := func() (*record.Meta, error) {
+		clock := e.tel.clock(tctx)
 		l, m, why, err := loadRef(tctx, sl, &st.res.value)
+		e.tel.storageOp(tctx, clock, "read", p.store, err)
 		switch {
 		case err != nil:
 			return nil, err
@@ -474,7 +482,9 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	// A run that lost its lock is no longer the key's only writer: it
 	// never overwrites, so a record a takeover committed meanwhile wins.
 	overwrite := (p.refresh || found == lookupStale) && !lockLost
+	clock := e.tel.clock(tctx)
 	v, meta, err = persist(tctx, sl, v, overwrite, meta)
+	e.tel.storageOp(tctx, clock, "write", p.store, err)
 	if err != nil {
 		return t.fail(err)
 	}
@@ -554,6 +564,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 
 	obs := e.observe(def, p.name)
 	inv.Body = observeBody(obs, inv.Body)
+	ctx, tel := e.tel.startFlow(ctx, def, p.name, fr)
 	st := &State[R]{runName: p.name + "/" + fr.name, reason: p.reason}
 	st.res.name, st.res.hasValue, st.res.loaded, st.res.keep, st.res.persisted = st.runName, def.Value, true, true, p.persist
 	log := &runLog{log: e.logger, kind: "flow", name: p.name, run: st.runName, id: fr.id, flow: parent}
@@ -562,6 +573,9 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		info := fr.info()
 		st.flowRun = &info
 		st.resumed = int(fr.resumed.Load())
+		if tel != nil {
+			observeFlow(ctx, tel, &p, fr, st)
+		}
 		logFinished(ctx, log, st)
 		observeEnd(ctx, obs, st, st.name, st.err, st.reason)
 		return st
@@ -615,7 +629,9 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			if cfg.NewRun {
 				hash = "" // other parameters are fine
 			}
+			clock := e.tel.clock(ctx)
 			v, m, found, err := lookupRun[R](ctx, sl, cfg.RunID, hash)
+			e.tel.storageOp(ctx, clock, "read", p.store, err)
 			switch {
 			case err != nil:
 				return fail(err), m, found, true
@@ -646,6 +662,9 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		out, m, found, done := look()
 		if done {
 			return out
+		}
+		if found == runUnfinished {
+			tel.resumes(m.Labels)
 		}
 		was := ""
 		if found != runAbsent {
@@ -714,7 +733,9 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		setLabel(meta.Labels, LabelCodeVersion, def.Source)
 		// Overwrite: the lock is held, and what is there is an older run
 		// of the id (NewRun) or a record this run cannot use.
+		clock := e.tel.clock(ctx)
 		v, meta, err = persist(ctx, sl, v, true, meta)
+		e.tel.storageOp(ctx, clock, "write", p.store, err)
 		if err != nil {
 			return failed(err)
 		}
@@ -731,7 +752,9 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		sl := &slot{e: e, p: &p, def: def, task: p.name, key: key, want: typeOf[R](def)}
 		st.res.want = &sl.want
+		clock := e.tel.clock(ctx)
 		v, meta, err = persist(ctx, sl, v, false, meta)
+		e.tel.storageOp(ctx, clock, "write", p.store, err)
 		if err != nil {
 			return fail(err)
 		}

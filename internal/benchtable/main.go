@@ -15,6 +15,9 @@
 //     and the folder's fsync.
 //   - P3: a cache hit of 1 KiB, local (against os.ReadFile + msgpack
 //     Unmarshal) and in memory storage (against a map lookup + Unmarshal).
+//   - OTel: what OpenTelemetry costs when on: P1's empty body and P3's
+//     hits on an engine with the OTel SDK's tracer and meter providers,
+//     against the same calls on an engine without (see otel.go).
 //   - P4: writing and reading a 256 MiB []byte on local storage, each
 //     operation in a fresh process (for its peak RSS), against write+fsync
 //     and os.ReadFile; throughput ratios and the read's peak RSS.
@@ -59,7 +62,7 @@ import (
 
 var (
 	reps = flag.Int("reps", 15, "paired repetitions per measure (medians are reported)")
-	only = flag.String("only", "", "comma-separated parts to run (P1-P3,P4,P5,P6,P7,CLI); all when empty")
+	only = flag.String("only", "", "comma-separated parts to run (P1-P3,OTel,P4,P5,P6,P7,CLI); all when empty")
 )
 
 // row is one line of the table. base and rg are what the columns show
@@ -180,7 +183,7 @@ func main() {
 	parts := []struct {
 		name string
 		run  func(dir string) ([]row, []string)
-	}{{"P1-P3", engineRows}, {"P4", bigRows}, {"P5", s3Rows}, {"P6", generateRows}, {"P7", staleRows}, {"CLI", cliRows}}
+	}{{"P1-P3", engineRows}, {"OTel", otelRows}, {"P4", bigRows}, {"P5", s3Rows}, {"P6", generateRows}, {"P7", staleRows}, {"CLI", cliRows}}
 	for _, part := range parts {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), part.name) {
 			continue
