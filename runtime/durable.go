@@ -254,6 +254,7 @@ func writeFailedRecord(ctx context.Context, sl *slot, fr *flowRun, code string, 
 	meta.Labels[LabelRunError] = RedactErrorText(runErr.Error(), MaxRunError)
 	meta.Labels[LabelRunSteps] = strconv.FormatInt(fr.steps.Load(), 10)
 	setLabel(meta.Labels, LabelCodeVersion, code)
+	setLabel(meta.Labels, LabelTraceParent, traceParent(ctx)) // the next attempt links to this one
 	_, err := record.WriteLiteral(ctx, sl.p.store, sl.key, meta, "null", storage.PutOptions{Size: -1})
 	if err != nil {
 		// Perhaps too large for the store's metadata: the status matters more.
