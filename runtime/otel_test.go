@@ -69,13 +69,13 @@ func wantAttrs(t *testing.T, s sdktrace.ReadOnlySpan, want map[string]string, ab
 	t.Helper()
 	got := attrs(s)
 	for k, v := range want {
-		if g, ok := got[attribute.Key(k)]; !ok || g.Emit() != v {
-			t.Errorf("span %q: %s = %q (set: %v), want %q", s.Name(), k, g.Emit(), ok, v)
+		if g, ok := got[attribute.Key(k)]; !ok || g.String() != v {
+			t.Errorf("span %q: %s = %q (set: %v), want %q", s.Name(), k, g.String(), ok, v)
 		}
 	}
 	for _, k := range absent {
 		if g, ok := got[attribute.Key(k)]; ok {
-			t.Errorf("span %q: %s = %q, want it absent", s.Name(), k, g.Emit())
+			t.Errorf("span %q: %s = %q, want it absent", s.Name(), k, g.String())
 		}
 	}
 }
@@ -96,7 +96,7 @@ func (o observed) points(t *testing.T, name string) map[string]float64 {
 			if kv.Key == "code.function.name" {
 				continue // the same as the name here
 			}
-			parts = append(parts, string(kv.Key)+"="+kv.Value.Emit())
+			parts = append(parts, string(kv.Key)+"="+kv.Value.String())
 		}
 		return strings.Join(parts, ",")
 	}
@@ -221,7 +221,7 @@ func TestOtelMissHitExpired(t *testing.T) {
 	})
 }
 
-func itoa(n int64) string { return attribute.Int64Value(n).Emit() }
+func itoa(n int64) string { return attribute.Int64Value(n).String() }
 
 // A task that fails twice and then succeeds: one span, attempt 3, a
 // "retry" event per failed attempt; one that fails every attempt: status
@@ -256,7 +256,7 @@ func TestOtelRetryAndFailure(t *testing.T) {
 		if ev.Name == "retry" {
 			m := map[attribute.Key]string{}
 			for _, kv := range ev.Attributes {
-				m[kv.Key] = kv.Value.Emit()
+				m[kv.Key] = kv.Value.String()
 			}
 			retries = append(retries, m["resultgen.attempt"]+": "+m["exception.message"])
 		}
@@ -330,8 +330,8 @@ func TestOtelFlowSpansAndKeyHash(t *testing.T) {
 	}
 	for _, s := range o.spans.Ended() {
 		for _, kv := range s.Attributes() {
-			if strings.Contains(kv.Value.Emit(), "alice") {
-				t.Errorf("span %q: %s = %q shows the parameter's value", s.Name(), kv.Key, kv.Value.Emit())
+			if strings.Contains(kv.Value.String(), "alice") {
+				t.Errorf("span %q: %s = %q shows the parameter's value", s.Name(), kv.Key, kv.Value.String())
 			}
 		}
 	}

@@ -94,7 +94,7 @@ func run() error {
 			for _, p := range sum.DataPoints {
 				var attrs []string
 				for _, kv := range p.Attributes.ToSlice() {
-					attrs = append(attrs, string(kv.Key)+"="+kv.Value.Emit())
+					attrs = append(attrs, string(kv.Key)+"="+kv.Value.String())
 				}
 				lines = append(lines, fmt.Sprintf("metric %s{%s} %d", m.Name, strings.Join(attrs, ","), p.Value))
 			}

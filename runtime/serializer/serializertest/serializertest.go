@@ -263,7 +263,7 @@ func Run(t *testing.T, s serializer.Serializer, opts ...Option) {
 		}
 		for i, v := range c.refuses {
 			var buf bytes.Buffer
-			err, panicked := safely(func() error { return s.Encode(&buf, v) })
+			panicked, err := safely(func() error { return s.Encode(&buf, v) })
 			switch {
 			case panicked != nil:
 				t.Errorf("value %d (%T): Encode panicked (%v); return an error instead", i, v, panicked)
@@ -277,7 +277,7 @@ func Run(t *testing.T, s serializer.Serializer, opts ...Option) {
 			t.Skip("values given with serializertest.Values: a serializer for some types only")
 		}
 		var v Sample
-		err, panicked := safely(func() error { return s.Decode(bytes.NewReader([]byte("\xc1\xff\x00garbage")), &v) })
+		panicked, err := safely(func() error { return s.Decode(bytes.NewReader([]byte("\xc1\xff\x00garbage")), &v) })
 		if panicked != nil {
 			t.Errorf("Decode of garbage panicked (%v); return an error instead", panicked)
 		} else if err == nil {
@@ -288,7 +288,7 @@ func Run(t *testing.T, s serializer.Serializer, opts ...Option) {
 			t.Fatalf("encode a string: %v", err)
 		}
 		var n int
-		err, panicked = safely(func() error { return s.Decode(&buf, &n) })
+		panicked, err = safely(func() error { return s.Decode(&buf, &n) })
 		if panicked != nil {
 			t.Errorf("Decode of a string into *int panicked (%v); return an error instead", panicked)
 		} else if err == nil {
@@ -334,7 +334,7 @@ func Run(t *testing.T, s serializer.Serializer, opts ...Option) {
 func encode(t *testing.T, s serializer.Serializer, i int, v any) ([]byte, bool) {
 	t.Helper()
 	var buf bytes.Buffer
-	err, panicked := safely(func() error { return s.Encode(&buf, v) })
+	panicked, err := safely(func() error { return s.Encode(&buf, v) })
 	switch {
 	case panicked != nil:
 		t.Errorf("value %d (%T): Encode panicked: %v", i, v, panicked)
@@ -349,9 +349,9 @@ func encode(t *testing.T, s serializer.Serializer, i int, v any) ([]byte, bool) 
 // decode decodes from r into a new value of type typ.
 func decode(s serializer.Serializer, r io.Reader, typ reflect.Type) (any, error) {
 	p := reflect.New(typ)
-	err, panicked := safely(func() error { return s.Decode(r, p.Interface()) })
+	panicked, err := safely(func() error { return s.Decode(r, p.Interface()) })
 	if panicked != nil {
-		return nil, fmt.Errorf("Decode panicked: %v", panicked)
+		return nil, fmt.Errorf("decode panicked: %v", panicked)
 	}
 	if err != nil {
 		return nil, err
@@ -360,9 +360,9 @@ func decode(s serializer.Serializer, r io.Reader, typ reflect.Type) (any, error)
 }
 
 // safely calls fn, returning its error or what it panicked with.
-func safely(fn func() error) (err error, panicked any) {
+func safely(fn func() error) (panicked any, err error) {
 	defer func() { panicked = recover() }()
-	return fn(), nil
+	return nil, fn()
 }
 
 func show(v any) string {
