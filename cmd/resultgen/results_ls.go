@@ -4,7 +4,6 @@ package main
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -157,17 +156,17 @@ func (s nameSet) add(name, fn string) error {
 // lister writes ls's output as entries come: a table or a JSON array, or,
 // for -summary, one row per task at the end.
 type lister struct {
-	c       *cmdEnv
-	format  string
-	tbl     *table
-	sum     *results.Summary
-	n       int // entries added
-	now     time.Time
-	jsonBuf []byte
+	c      *cmdEnv
+	format string
+	tbl    *table
+	sum    *results.Summary
+	n      int // entries added
+	now    time.Time
+	json   *jsonArray // format json: the entries so far
 }
 
 func newLister(c *cmdEnv, format string, summary bool) *lister {
-	l := &lister{c: c, format: format, now: time.Now()}
+	l := &lister{c: c, format: format, now: time.Now(), json: &jsonArray{w: c.stdout}}
 	if summary {
 		l.sum = &results.Summary{}
 	}
@@ -181,17 +180,7 @@ func (l *lister) add(e results.Entry) error {
 		l.sum.Add(e)
 		return nil
 	case l.format == "json":
-		b, err := json.MarshalIndent(e, "  ", "  ")
-		if err != nil {
-			return err
-		}
-		sep := ",\n  "
-		if l.n == 1 {
-			sep = "[\n  "
-		}
-		l.jsonBuf = append(append(l.jsonBuf[:0], sep...), b...)
-		_, err = l.c.stdout.Write(l.jsonBuf)
-		return err
+		return l.json.add(e)
 	}
 	if l.tbl == nil {
 		l.tbl = newTable(l.c.stdout, "KEY", "TASK", "TYPE", "SERIALIZER", "OBJECT SIZE", "CREATED", "EXPIRES", "PACKAGE")
@@ -220,11 +209,10 @@ func (l *lister) end() error {
 	case l.sum != nil:
 		return printSummary(l.c.stdout, l.sum.Tasks(), l.format)
 	case l.format == "json":
-		end := "\n]\n"
-		if l.n == 0 {
-			end = "[]\n"
+		if err := l.json.end(); err != nil {
+			return err
 		}
-		_, err := io.WriteString(l.c.stdout, end)
+		_, err := io.WriteString(l.c.stdout, "\n")
 		return err
 	case l.tbl != nil:
 		l.tbl.flush()

@@ -116,7 +116,7 @@ func resultsRuns(c *cmdEnv, args []string) error {
 	if id != "" {
 		return showRun(c, st, opts, *format, prog)
 	}
-	out := &runLister{c: c, format: *format, now: opts.Now}
+	out := &runLister{c: c, format: *format, now: opts.Now, json: &jsonArray{w: c.stdout}}
 	for r, err := range results.Runs(c.ctx, st, opts) {
 		if err != nil {
 			return fmt.Errorf("%s: %w", st, err)
@@ -164,7 +164,7 @@ type runLister struct {
 	tbl    *table
 	n      int
 	gone   int
-	buf    []byte
+	json   *jsonArray // format json: the runs so far
 }
 
 func (l *runLister) add(r results.Run) error {
@@ -173,17 +173,7 @@ func (l *runLister) add(r results.Run) error {
 		l.gone++
 	}
 	if l.format == "json" {
-		b, err := json.MarshalIndent(r, "  ", "  ")
-		if err != nil {
-			return err
-		}
-		sep := ",\n  "
-		if l.n == 1 {
-			sep = "[\n  "
-		}
-		l.buf = append(append(l.buf[:0], sep...), b...)
-		_, err = l.c.stdout.Write(l.buf)
-		return err
+		return l.json.add(r)
 	}
 	if l.tbl == nil {
 		l.tbl = newTable(l.c.stdout, "FLOW", "RUN ID", "STATUS", "STARTED", "ENDED", "DURATION", "STEPS", "HOST:PID", "ERROR")
@@ -196,11 +186,10 @@ func (l *runLister) add(r results.Run) error {
 func (l *runLister) end() error {
 	switch {
 	case l.format == "json":
-		end := "\n]\n"
-		if l.n == 0 {
-			end = "[]\n"
+		if err := l.json.end(); err != nil {
+			return err
 		}
-		_, err := io.WriteString(l.c.stdout, end)
+		_, err := io.WriteString(l.c.stdout, "\n")
 		return err
 	case l.tbl != nil:
 		l.tbl.flush()
@@ -301,32 +290,22 @@ func showRunJSON(c *cmdEnv, runs []results.Run, steps func(func(results.Step, er
 	if err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(c.stdout, "{\n  \"runs\": %s,\n  \"steps\": [", rb); err != nil {
+	if _, err := fmt.Fprintf(c.stdout, "{\n  \"runs\": %s,\n  \"steps\": ", rb); err != nil {
 		return err
 	}
-	n := 0
+	arr := &jsonArray{w: c.stdout, indent: "  ", compact: true}
 	for s, err := range steps {
 		if err != nil {
 			return err
 		}
-		b, err := json.Marshal(s)
-		if err != nil {
-			return err
-		}
-		sep := ",\n    "
-		if n == 0 {
-			sep = "\n    "
-		}
-		n++
-		if _, err := fmt.Fprintf(c.stdout, "%s%s", sep, b); err != nil {
+		if err := arr.add(s); err != nil {
 			return err
 		}
 	}
 	prog.done()
-	end := "\n  ]\n}\n"
-	if n == 0 {
-		end = "]\n}\n"
+	if err := arr.end(); err != nil {
+		return err
 	}
-	_, err = io.WriteString(c.stdout, end)
+	_, err = io.WriteString(c.stdout, "\n}\n")
 	return err
 }
