@@ -44,6 +44,13 @@ GO=${GO:-go}
 MAKE=${MAKE:-make}
 PKGS=${PKGS:-./...}
 export FUZZTIME=${FUZZTIME:-5000x} GO
+# Binaries linked without DWARF (-ldflags=-w): the test binaries and the
+# programs tests build and run (go build, go run, go test -c in their
+# children inherit GOFLAGS); a link takes a third less, and the process-
+# spawning packages' tests 15% less CPU. Stack traces keep their file:line
+# (they come from the symbol table, not DWARF). A GOFLAGS of the caller's
+# comes after, so it wins.
+export GOFLAGS="-ldflags=-w${GOFLAGS:+ $GOFLAGS}"
 # shellcheck disable=SC2206 # PKGS is a list of patterns
 pkgs=($PKGS)
 
