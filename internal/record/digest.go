@@ -45,7 +45,7 @@ const (
 
 // knownVersion reports whether this package reads records of format
 // version v.
-func knownVersion(v int) bool { return v >= 1 && v <= Version }
+func knownVersion(v int) bool { return v >= 1 && v <= VersionSealed }
 
 // newDigest returns the running digest of a payload of format version v
 // (1 to 3); its Sum appends the trailer's digestSize-byte field.

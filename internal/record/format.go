@@ -59,6 +59,7 @@ type header struct {
 	Literal    *string           `json:"literal,omitempty"`
 	Labels     map[string]string `json:"labels,omitempty"`
 	Manifest   *Manifest         `json:"manifest,omitempty"`
+	Encryption *Encryption       `json:"enc,omitempty"` // sealed records (seal.go)
 }
 
 func validLiteral(s string) bool { return s == "true" || s == "false" || s == "null" }
@@ -75,7 +76,7 @@ func encodeHeader(m Meta, f framing) ([]byte, error) {
 	}
 	b := make([]byte, 0, prefixSize+len(js)+crcSize)
 	b = append(b, magic...)
-	b = binary.BigEndian.AppendUint16(b, Version)
+	b = binary.BigEndian.AppendUint16(b, uint16(writtenVersion(m)))
 	b = binary.BigEndian.AppendUint32(b, uint32(len(js)))
 	b = append(b, js...)
 	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b[len(magic):], castagnoli))
@@ -96,6 +97,7 @@ func headerJSON(m Meta) ([]byte, error) {
 		Literal:    m.Literal,
 		Labels:     m.Labels,
 		Manifest:   m.Manifest,
+		Encryption: m.Encryption,
 	}
 	if !m.Expires.IsZero() {
 		e := m.Expires
@@ -349,7 +351,7 @@ func checkBinaryHeader(pre, hb []byte, text, key string, hc *HeaderCache) (Meta,
 		return Meta{}, unproven(key, prefixSize+int64(hlen), ErrChecksum, fmt.Sprintf("its header CRC does not match (%08x, stored %08x)", crc, stored))
 	}
 	if !knownVersion(int(v)) {
-		return Meta{}, corrupt(key, 8, ErrVersion, fmt.Sprintf("format version %d, this reader knows 1 to %d", v, Version))
+		return Meta{}, corrupt(key, 8, ErrVersion, fmt.Sprintf("format version %d, this reader knows 1 to %d", v, VersionSealed))
 	}
 	if m, ok := hc.lookup(int(v), hb[:hlen]); ok {
 		return m, nil
@@ -359,6 +361,9 @@ func checkBinaryHeader(pre, hb []byte, text, key string, hc *HeaderCache) (Meta,
 		return Meta{}, corrupt(key, prefixSize, nil, err.Error())
 	}
 	meta.Version = int(v)
+	if err := checkSealing(&meta); err != nil {
+		return Meta{}, corrupt(key, prefixSize, nil, err.Error())
+	}
 	hc.keep(text, meta)
 	return meta, nil
 }
@@ -423,6 +428,7 @@ func parseHeaderText(b []byte, text string) (Meta, error) {
 		Literal:    h.Literal,
 		Labels:     h.Labels,
 		Manifest:   h.Manifest,
+		Encryption: h.Encryption,
 	}
 	if h.Expires != nil {
 		m.Expires = *h.Expires

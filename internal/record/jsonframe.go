@@ -280,6 +280,9 @@ func newJSONReader(r io.Reader, key string, pre []byte, short bool) (*Reader, er
 		return nil, corrupt(key, int64(psize), nil, err.Error())
 	}
 	meta.Version = v
+	if err := checkSealing(&meta); err != nil {
+		return nil, corrupt(key, int64(psize), nil, err.Error())
+	}
 	return &Reader{
 		r:         r,
 		key:       key,

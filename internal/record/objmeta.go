@@ -25,6 +25,9 @@ const (
 	MetaExpires    = "resultgen-expires" // absent: never
 	MetaLiteral    = "resultgen-literal"
 	MetaLabels     = "resultgen-labels" // JSON object
+	// MetaEncryption: "<cipher> <key id>" of a sealed record; absent in
+	// the clear.
+	MetaEncryption = "resultgen-encryption"
 )
 
 // escapeASCII percent-encodes '%', the space and every byte outside
@@ -77,7 +80,10 @@ func objectMetadata(m Meta, extra map[string]string) map[string]string {
 	if md == nil {
 		md = map[string]string{}
 	}
-	md[MetaVersion] = strconv.Itoa(Version)
+	md[MetaVersion] = strconv.Itoa(writtenVersion(m))
+	if m.Encryption != nil {
+		md[MetaEncryption] = m.Encryption.Cipher + " " + m.Encryption.KeyID
+	}
 	if m.Serializer != nil {
 		md[MetaSerializer] = escapeASCII(m.Serializer.String())
 	}
@@ -166,6 +172,15 @@ func metaFromObject(md map[string]string) (m Meta, ok bool, err error) {
 	if s := str(MetaLabels); s != "" && err == nil {
 		if jerr := json.Unmarshal([]byte(s), &m.Labels); jerr != nil {
 			err = fmt.Errorf("object metadata %s: %w", MetaLabels, jerr)
+		}
+	}
+	if s, ok := get(MetaEncryption); ok && err == nil {
+		c, id, _ := strings.Cut(s, " ")
+		m.Encryption = &Encryption{Cipher: c, KeyID: id, Wrap: CipherWrap}
+	}
+	if err == nil {
+		if serr := checkSealing(&m); serr != nil {
+			err = fmt.Errorf("object metadata: %w", serr)
 		}
 	}
 	if err != nil {

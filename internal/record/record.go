@@ -114,6 +114,16 @@
 // versions 1 and 2 stay readable (testdata/v1 and testdata/v2 hold one for
 // every serializer).
 //
+// Version 4 (VersionSealed) is an encrypted record: version 3's binary
+// framing with an "enc" object in the header (cipher, key id, wrapped data
+// key) and a payload sealed with AES-256-GCM in chunks; the trailer's
+// digest covers the sealed bytes, so everything above works on it without
+// a key. Only sealed records are version 4; Write seals when its context
+// says so (WithSealing) and readers open with the keyring their context
+// carries (WithKeyring). A record that does not open gives ErrKeyMissing or
+// ErrDecrypt (a *KeyError naming the key id), never ErrCorrupt: the
+// runtime does not replace it. The exact format is in seal.go.
+//
 // A reader refuses a record whose magic, version, CRCs, length or digest
 // do not match, or (JSON) whose fixed text is not where it belongs.
 // Changing the layout or the meaning of a header field requires a new
@@ -236,6 +246,10 @@ type Meta struct {
 	// Manifest is what a task record's key was made of (nil for flows and
 	// older records); in the header only, not in object metadata.
 	Manifest *Manifest
+	// Encryption says how a sealed record's payload is sealed (see
+	// seal.go); nil for records in the clear. From object metadata (Head)
+	// it names the cipher and key id only.
+	Encryption *Encryption
 }
 
 // Manifest lists the components of a task record's storage key, so that
@@ -307,6 +321,11 @@ func (m Meta) Clone() Meta {
 		x.Params, x.Units = slices.Clone(x.Params), slices.Clone(x.Units)
 		m.Manifest = &x
 	}
+	if m.Encryption != nil {
+		e := *m.Encryption
+		e.WrappedKey, e.NoncePrefix = slices.Clone(e.WrappedKey), slices.Clone(e.NoncePrefix)
+		m.Encryption = &e
+	}
 	return m
 }
 
@@ -338,6 +357,7 @@ func LiteralOf(v any) (string, bool) {
 // prepare fills the fields Write and WriteLiteral own.
 func prepare(meta Meta, key string) Meta {
 	meta.Version = Version
+	meta.Encryption = nil // Write seals anew (see WithSealing)
 	meta.Key = key
 	if meta.Created.IsZero() {
 		meta.Created = time.Now()
@@ -371,7 +391,13 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 		meta.GoType = typeName(reflect.TypeOf(v))
 	}
 	frame, encodeTrailer := framingBinary, encodeTrailer
-	if jsonFramed(spec) {
+	var sw *sealWriter // sealed: the payload goes through it (binary framing)
+	if kr := keyringOf(ctx, true); kr != nil {
+		var err error
+		if sw, err = newSealer(kr, key, &meta); err != nil {
+			return Meta{}, fmt.Errorf("record %q: seal: %w", storage.ShortKey(key), err)
+		}
+	} else if jsonFramed(spec) {
 		frame, encodeTrailer = framingJSON, encodeJSONTrailer
 	}
 	head, err := encodeHeader(meta, frame)
@@ -404,7 +430,15 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 		}()
 		return body
 	}
-	encErr := encodeSafe(ser, sp, v)
+	var encErr error
+	if sw != nil {
+		sw.w = sp
+		if encErr = encodeSafe(ser, sw, v); encErr == nil {
+			encErr = sw.close()
+		}
+	} else {
+		encErr = encodeSafe(ser, sp, v)
+	}
 	var size int64
 	var sum []byte
 	if encErr == nil {
@@ -434,7 +468,7 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 		return Meta{}, fmt.Errorf("record %q: write: %w", storage.ShortKey(key), errors.Join(encErr, sp.werr))
 	}
 	meta.Size = size
-	meta.Checksum = checksumOf(Version, sum)
+	meta.Checksum = checksumOf(meta.Version, sum)
 	return meta, nil
 }
 
@@ -785,7 +819,7 @@ func readCheckedRef(ctx context.Context, st storage.Storage, key string, ser ser
 			return nil, info, err
 		}
 		if c, ok := memo.Load().(*checkedRecord); ok {
-			m, err := c.read(key, ser, rv, accept)
+			m, err := c.read(ctx, key, ser, rv, accept)
 			return m, info, err
 		}
 		m, err := readInMemory(ctx, st, key, b, true, memo, nil, ser, rv, accept)
@@ -856,7 +890,7 @@ func readOpened(ctx context.Context, st storage.Storage, key string, rc io.Reade
 	if err != nil {
 		return Meta{}, err
 	}
-	return decodePayload(key, d.Meta(), payload, ser, rv, false)
+	return decodePayload(ctx, key, d.Meta(), payload, ser, rv, false)
 }
 
 // openedInfo learns the object's size (for sizing the payload buffer) and

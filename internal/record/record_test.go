@@ -427,15 +427,15 @@ func TestWrongVersion(t *testing.T) {
 	full, _ := small(t)
 	rs := newReaders(t)
 	b := bytes.Clone(full)
-	binary.BigEndian.PutUint16(b[8:10], 4)
-	// Recompute the header CRC, as a real version-4 writer would.
+	binary.BigEndian.PutUint16(b[8:10], record.VersionSealed+1)
+	// Recompute the header CRC, as a real version-5 writer would.
 	hlen := int(binary.BigEndian.Uint32(b[10:14]))
 	binary.BigEndian.PutUint32(b[14+hlen:], crc32.Checksum(b[8:14+hlen], crc32.MakeTable(crc32.Castagnoli)))
 	for what, err := range rs.readAll(t, b) {
 		if !errors.Is(err, record.ErrVersion) || !errors.Is(err, record.ErrCorrupt) {
-			t.Errorf("%s of a version-4 record: %v, want ErrVersion", what, err)
+			t.Errorf("%s of a version-5 record: %v, want ErrVersion", what, err)
 		}
-		if !strings.Contains(fmt.Sprint(err), "version 4") {
+		if !strings.Contains(fmt.Sprint(err), "version 5") {
 			t.Errorf("%s: error does not name the version: %v", what, err)
 		}
 	}

@@ -30,7 +30,7 @@ import (
 // the general path must not call it again. With a memo (b is then a
 // store's own memory, shared), a record found intact is kept there (see
 // checkedRecord).
-func readWhole(b []byte, key string, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error, shared bool, memo *storage.Memo, hc *HeaderCache) (m *Meta, ok, accepted bool, err error) {
+func readWhole(ctx context.Context, b []byte, key string, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error, shared bool, memo *storage.Memo, hc *HeaderCache) (m *Meta, ok, accepted bool, err error) {
 	if len(b) < prefixSize || string(b[:len(magic)]) != magic {
 		return nil, false, false, nil
 	}
@@ -58,7 +58,7 @@ func readWhole(b []byte, key string, ser serializer.Serializer, rv reflect.Value
 		if int64(len(payload)) != e.meta.Size || !bytes.Equal(sum[:], e.sum) {
 			return nil, false, true, nil // the general path reports it
 		}
-		if err := decodeInto(key, &e.meta, payload, ser, rv, shared); err != nil {
+		if err := decodeInto(ctx, key, &e.meta, payload, ser, rv, shared); err != nil {
 			return new(Meta), true, true, err
 		}
 		return &e.meta, true, true, nil // shared, read only (see ReadCheckedRef)
@@ -98,7 +98,7 @@ func readWhole(b []byte, key string, ser serializer.Serializer, rv reflect.Value
 	if again {
 		hc.keepWhole(b[:headerEnd], b[off:], meta, t.sum)
 	}
-	meta, err = decodePayload(key, meta, payload, ser, rv, shared)
+	meta, err = decodePayload(ctx, key, meta, payload, ser, rv, shared)
 	return &meta, true, true, err
 }
 
@@ -124,13 +124,13 @@ type checkedRecord struct {
 // as readWhole does after its checks.
 // The Meta returned is c's own (shared, read only), or a zero one after a
 // decoding error, as decodePayload's.
-func (c *checkedRecord) read(key string, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (*Meta, error) {
+func (c *checkedRecord) read(ctx context.Context, key string, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (*Meta, error) {
 	if accept != nil {
 		if err := accept(c.meta); err != nil {
 			return &c.meta, err
 		}
 	}
-	if err := decodeInto(key, &c.meta, c.payload, ser, rv, true); err != nil {
+	if err := decodeInto(ctx, key, &c.meta, c.payload, ser, rv, true); err != nil {
 		return new(Meta), err
 	}
 	return &c.meta, nil
@@ -222,8 +222,8 @@ const borrowMax = 8 << 10
 // decodePayload sets rv's element from a verified payload (or the
 // literal), replacing it only with a fully decoded value. shared: see
 // readWhole.
-func decodePayload(key string, meta Meta, payload []byte, ser serializer.Serializer, rv reflect.Value, shared bool) (Meta, error) {
-	if err := decodeInto(key, &meta, payload, ser, rv, shared); err != nil {
+func decodePayload(ctx context.Context, key string, meta Meta, payload []byte, ser serializer.Serializer, rv reflect.Value, shared bool) (Meta, error) {
+	if err := decodeInto(ctx, key, &meta, payload, ser, rv, shared); err != nil {
 		return Meta{}, err
 	}
 	return meta, nil
@@ -231,7 +231,7 @@ func decodePayload(key string, meta Meta, payload []byte, ser serializer.Seriali
 
 // decodeInto is decodePayload with the record's Meta by pointer (read
 // only), returning only the error.
-func decodeInto(key string, meta *Meta, payload []byte, ser serializer.Serializer, rv reflect.Value, shared bool) error {
+func decodeInto(ctx context.Context, key string, meta *Meta, payload []byte, ser serializer.Serializer, rv reflect.Value, shared bool) error {
 	if meta.Literal != nil {
 		if err := setLiteral(rv.Elem(), *meta.Literal); err != nil {
 			return fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
@@ -244,6 +244,13 @@ func decodeInto(key string, meta *Meta, payload []byte, ser serializer.Serialize
 		if s, err = serializer.New(*meta.Serializer); err != nil {
 			return fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
 		}
+	}
+	if meta.Encryption != nil {
+		plain, err := open(keyringOf(ctx, false), key, meta, payload)
+		if err != nil {
+			return err
+		}
+		payload, shared = plain, false
 	}
 	var in *serializer.Verified
 	if shared {
@@ -265,7 +272,7 @@ func decodeInto(key string, meta *Meta, payload []byte, ser serializer.Serialize
 // readWhole): the general path then reads the payload into a buffer of its
 // own rather than handing out slices of b.
 func readInMemory(ctx context.Context, st storage.Storage, key string, b []byte, shared bool, memo *storage.Memo, hc *HeaderCache, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (*Meta, error) {
-	m, ok, accepted, err := readWhole(b, key, ser, rv, accept, shared, memo, hc)
+	m, ok, accepted, err := readWhole(ctx, b, key, ser, rv, accept, shared, memo, hc)
 	if ok {
 		return m, err
 	}

@@ -1,0 +1,537 @@
+package record
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/resultgen/resultgen/runtime/storage"
+)
+
+// Encryption at rest (format version 4, VersionSealed).
+//
+// A sealed record is a binary-framed record whose payload is the
+// serializer's output sealed with a data key of its own: a fresh 256-bit
+// key from crypto/rand per record, never stored in the clear. The payload
+// is cut into chunks of SealChunk bytes (the last one shorter, possibly
+// empty), each sealed with AES-256-GCM under the data key:
+//
+//	nonce = nonce_prefix (8 random bytes, in the header) | chunk index (uint32, big-endian)
+//	AAD   = binding (32 bytes, below) | last (1 byte: 1 for the last chunk, else 0)
+//	chunk = ciphertext | 16-byte tag
+//
+// so a writer streams the value through one chunk buffer (memory stays
+// flat however large the payload) and a reader finds a chunk dropped,
+// repeated, reordered, or the payload cut at a chunk boundary (the last
+// chunk it sees is not marked last). The data key is wrapped with
+// AES-256-GCM under a key-encryption key of a Keyring, named in the header
+// by its id:
+//
+//	wrapped_key = nonce (12 random bytes) | sealed data key (32 bytes) | tag (16 bytes)
+//	AAD         = "resultgen wrap v1" | key id | 0 | binding
+//
+// The binding is the SHA-256 of the header fields a record must not be
+// moved away from: the storage key it is read at (not the header's copy of
+// it), the result type's fingerprint and Go type, the task, the writing
+// function, the code version, the serializer, the cipher and the nonce
+// prefix. A record copied to another key, or whose header is edited to
+// another type, task or code version (its CRC fixed), fails to open
+// (ErrDecrypt); so does a payload changed in any byte, even with its digest
+// recomputed. The key id is bound to the wrapped key only, so Rekey
+// re-wraps a data key under another key without touching the payload.
+//
+// The header (with the wrapped key) and the trailer stay in the clear: the
+// trailer's digest covers the sealed payload, so damage checks, ReadMeta,
+// `results verify`, show and ls work without any key. What a sealed
+// record does not hide: its header (task, type, key, times, labels,
+// manifest; see runtime for keyed manifest hashes) and its payload's size
+// (plaintext = sealed - 16 per chunk).
+const (
+	// VersionSealed is the format version of sealed records; records
+	// without encryption keep Version.
+	VersionSealed = 4
+	// CipherChunked is the payload cipher sealed records name.
+	CipherChunked = "aes-256-gcm-64k"
+	// CipherWrap is the cipher that wraps data keys.
+	CipherWrap = "aes-256-gcm"
+	// SealChunk is the plaintext size of a sealed payload's chunks.
+	SealChunk = 64 << 10
+	sealTag   = 16
+	keySize   = 32
+)
+
+// Errors of opening sealed records. Neither matches ErrCorrupt: a record
+// that cannot be opened is never treated as damage, so the runtime never
+// replaces it (a run fails instead, naming the key id).
+var (
+	// ErrKeyMissing: the record is sealed under a key id the keyring does
+	// not hold (or there is no keyring).
+	ErrKeyMissing = errors.New("record: encryption key not in the keyring")
+	// ErrDecrypt: the key is there but the record does not open with it:
+	// a wrong key under that id, a record moved to another storage key or
+	// retyped, or a sealed payload changed.
+	ErrDecrypt = errors.New("record: cannot decrypt")
+)
+
+// Encryption is how a sealed record's payload is sealed (the header's
+// "enc" object). Nothing in it is secret.
+type Encryption struct {
+	Cipher      string `json:"cipher"` // CipherChunked
+	KeyID       string `json:"key_id"` // the key-encryption key's id in the keyring
+	Wrap        string `json:"wrap"`   // CipherWrap
+	WrappedKey  []byte `json:"wrapped_key,omitempty"`
+	NoncePrefix []byte `json:"nonce_prefix,omitempty"`
+}
+
+// KeyError is the error of a sealed record that does not open: it names
+// the record's key and the key id, and matches ErrKeyMissing or ErrDecrypt.
+type KeyError struct {
+	Key   string // storage key
+	KeyID string
+	Kind  error // ErrKeyMissing or ErrDecrypt
+	// Detail says why in words (never key material).
+	Detail string
+}
+
+func (e *KeyError) Error() string {
+	if e.Kind == ErrKeyMissing {
+		return fmt.Sprintf("record %q is encrypted with key %q, which the keyring does not hold (%s): add it to RESULTGEN_KEYRING or RESULTGEN_KEYRING_FILE; the record is left as it is", storage.ShortKey(e.Key), e.KeyID, e.Detail)
+	}
+	return fmt.Sprintf("record %q does not decrypt with key %q (%s): a wrong key under that id, a record moved from another key or edited; the record is left as it is", storage.ShortKey(e.Key), e.KeyID, e.Detail)
+}
+
+func (e *KeyError) Unwrap() error { return e.Kind }
+
+// Keyring holds key-encryption keys by id, one of them current (the one new
+// records and Rekey wrap under). It never prints its keys: String and
+// every fmt verb show the ids only.
+type Keyring struct {
+	ids     []string
+	aeads   map[string]cipher.AEAD
+	macKey  []byte // derived from the current key (see MAC)
+	current string
+}
+
+// NewKeyring returns a keyring of the 32-byte keys by id, current among
+// them.
+func NewKeyring(current string, keys map[string][]byte) (*Keyring, error) {
+	k := &Keyring{aeads: map[string]cipher.AEAD{}, current: current}
+	for _, id := range slices.Sorted(func(yield func(string) bool) {
+		for id := range keys {
+			if !yield(id) {
+				return
+			}
+		}
+	}) {
+		if err := k.add(id, keys[id]); err != nil {
+			return nil, err
+		}
+	}
+	if _, ok := k.aeads[current]; !ok {
+		return nil, fmt.Errorf("keyring: current key %q is not among its keys", current)
+	}
+	k.macKey = deriveMACKey(keys[current])
+	return k, nil
+}
+
+func validKeyID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func (k *Keyring) add(id string, key []byte) error {
+	if !validKeyID(id) {
+		return fmt.Errorf("keyring: key id %q: use 1 to 64 letters, digits, '-', '_' or '.'", id)
+	}
+	if _, dup := k.aeads[id]; dup {
+		return fmt.Errorf("keyring: key id %q appears twice", id)
+	}
+	if len(key) != keySize {
+		return fmt.Errorf("keyring: key %q has %d bytes, want 32 (AES-256; make one with `openssl rand -base64 32`)", id, len(key))
+	}
+	a, err := newGCM(key)
+	if err != nil {
+		return fmt.Errorf("keyring: key %q: %w", id, err)
+	}
+	k.ids = append(k.ids, id)
+	k.aeads[id] = a
+	return nil
+}
+
+// ParseKeyring parses a keyring spelled "id:base64key[,id2:base64key...]"
+// (commas, spaces or newlines between entries; lines starting with '#'
+// are comments, for key files). The first key is current unless one is
+// marked with a leading '*' ("old:...,*new:..."). Keys are 32 bytes in
+// standard or URL base64, padded or not. Errors never quote a key.
+func ParseKeyring(spec string) (*Keyring, error) {
+	var lines []string
+	for l := range strings.Lines(spec) {
+		if t := strings.TrimSpace(l); !strings.HasPrefix(t, "#") {
+			lines = append(lines, t)
+		}
+	}
+	fields := strings.FieldsFunc(strings.Join(lines, ","), func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+	if len(fields) == 0 {
+		return nil, errors.New("keyring: no keys (spell it id:base64key[,id2:base64key])")
+	}
+	k := &Keyring{aeads: map[string]cipher.AEAD{}}
+	var current []byte
+	marked := false
+	for i, f := range fields {
+		mark := strings.HasPrefix(f, "*")
+		f = strings.TrimPrefix(f, "*")
+		id, b64, ok := strings.Cut(f, ":")
+		if !ok {
+			return nil, fmt.Errorf("keyring: entry %d has no ':' between the key id and the key (spell it id:base64key)", i+1)
+		}
+		key, err := decodeKey(b64)
+		if err != nil {
+			return nil, fmt.Errorf("keyring: key %q is not base64", id)
+		}
+		if err := k.add(id, key); err != nil {
+			return nil, err
+		}
+		switch {
+		case mark && marked:
+			return nil, errors.New("keyring: more than one key is marked current ('*')")
+		case mark || i == 0 && !marked:
+			k.current, current, marked = id, key, mark
+		}
+	}
+	k.macKey = deriveMACKey(current)
+	return k, nil
+}
+
+func decodeKey(s string) ([]byte, error) {
+	s = strings.TrimRight(s, "=")
+	if b, err := base64.RawStdEncoding.DecodeString(s); err == nil {
+		return b, nil
+	}
+	return base64.RawURLEncoding.DecodeString(s)
+}
+
+// Current returns the id of the key new records are wrapped under.
+func (k *Keyring) Current() string { return k.current }
+
+// IDs returns the keyring's key ids in the order given.
+func (k *Keyring) IDs() []string { return slices.Clone(k.ids) }
+
+// Has reports whether the keyring holds a key of that id.
+func (k *Keyring) Has(id string) bool { _, ok := k.aeads[id]; return ok }
+
+// String names the keys, never their bytes.
+func (k *Keyring) String() string {
+	if k == nil {
+		return "keyring(none)"
+	}
+	return fmt.Sprintf("keyring(current %s; ids %s)", k.current, strings.Join(k.ids, ", "))
+}
+
+// Format prints String for every verb (%v, %+v, %#v, %s, ...): a keyring
+// logged or printed by mistake shows no key.
+func (k *Keyring) Format(f fmt.State, _ rune) { io.WriteString(f, k.String()) }
+
+// MAC returns a keyed hash (HMAC-SHA-256) of data under a key derived from
+// the current key, for hashes stored next to sealed records (the runtime's
+// key manifest): unlike a plain hash, it is no oracle for guessing a
+// low-entropy value without the key.
+func (k *Keyring) MAC(data []byte) []byte {
+	m := hmac.New(sha256.New, k.macKey)
+	m.Write(data)
+	return m.Sum(nil)
+}
+
+func deriveMACKey(key []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("resultgen manifest hmac v1"))
+	return m.Sum(nil)
+}
+
+func newGCM(key []byte) (cipher.AEAD, error) {
+	b, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(b)
+}
+
+type keyringKey struct{ seal bool }
+
+// WithKeyring returns ctx carrying kr for opening sealed records: every
+// reader of this package taking a context decrypts with it.
+func WithKeyring(ctx context.Context, kr *Keyring) context.Context {
+	return context.WithValue(ctx, keyringKey{}, kr)
+}
+
+// WithSealing returns ctx carrying kr for sealing: Write then seals the
+// payload under kr's current key (a sealed record, VersionSealed), and
+// readers open with kr too.
+func WithSealing(ctx context.Context, kr *Keyring) context.Context {
+	return context.WithValue(WithKeyring(ctx, kr), keyringKey{seal: true}, kr)
+}
+
+func keyringOf(ctx context.Context, seal bool) *Keyring {
+	if ctx == nil {
+		return nil
+	}
+	kr, _ := ctx.Value(keyringKey{seal: seal}).(*Keyring)
+	return kr
+}
+
+// binding returns the digest of the fields a sealed record is bound to,
+// with key the storage key it is read at or written to.
+func binding(key string, m *Meta) []byte {
+	h := sha256.New()
+	var n [4]byte
+	put := func(s string) {
+		binary.BigEndian.PutUint32(n[:], uint32(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	spec := ""
+	if m.Serializer != nil {
+		spec = m.Serializer.String()
+	}
+	put("resultgen record binding v1")
+	put(key)
+	put(m.TypeHash)
+	put(m.GoType)
+	put(m.Task)
+	put(m.Func)
+	put(m.CodeVersion())
+	put(spec)
+	put(m.Encryption.Cipher)
+	put(string(m.Encryption.NoncePrefix))
+	return h.Sum(nil)
+}
+
+func wrapAAD(id string, bind []byte) []byte {
+	a := append([]byte("resultgen wrap v1"), id...)
+	a = append(a, 0)
+	return append(a, bind...)
+}
+
+// wrap seals dk under kr's key id into m.Encryption.
+func (k *Keyring) wrap(id string, dk []byte, bind []byte) ([]byte, error) {
+	a := k.aeads[id]
+	nonce := make([]byte, a.NonceSize(), a.NonceSize()+keySize+sealTag)
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return a.Seal(nonce, nonce, dk, wrapAAD(id, bind)), nil
+}
+
+// unwrap opens the data key of a sealed record read at key.
+func (k *Keyring) unwrap(key string, m *Meta, bind []byte) ([]byte, error) {
+	e := m.Encryption
+	if k == nil {
+		return nil, &KeyError{Key: key, KeyID: e.KeyID, Kind: ErrKeyMissing, Detail: "no keyring is configured"}
+	}
+	a, ok := k.aeads[e.KeyID]
+	if !ok {
+		return nil, &KeyError{Key: key, KeyID: e.KeyID, Kind: ErrKeyMissing, Detail: "it holds " + strings.Join(k.ids, ", ")}
+	}
+	if e.Cipher != CipherChunked || e.Wrap != CipherWrap {
+		return nil, &KeyError{Key: key, KeyID: e.KeyID, Kind: ErrDecrypt, Detail: fmt.Sprintf("unknown cipher %q wrapped by %q", e.Cipher, e.Wrap)}
+	}
+	ns := a.NonceSize()
+	if len(e.WrappedKey) != ns+keySize+sealTag {
+		return nil, &KeyError{Key: key, KeyID: e.KeyID, Kind: ErrDecrypt, Detail: "the wrapped data key has the wrong length"}
+	}
+	dk, err := a.Open(nil, e.WrappedKey[:ns], e.WrappedKey[ns:], wrapAAD(e.KeyID, bind))
+	if err != nil {
+		return nil, &KeyError{Key: key, KeyID: e.KeyID, Kind: ErrDecrypt, Detail: "the data key does not unwrap"}
+	}
+	return dk, nil
+}
+
+// newSealer fills m.Encryption (a fresh data key wrapped under kr's
+// current key) and returns the writer that seals the payload (into its w,
+// which the caller sets).
+func newSealer(kr *Keyring, key string, m *Meta) (*sealWriter, error) {
+	dk := make([]byte, keySize)
+	prefix := make([]byte, 8)
+	if _, err := rand.Read(dk); err != nil {
+		return nil, err
+	}
+	if _, err := rand.Read(prefix); err != nil {
+		return nil, err
+	}
+	m.Encryption = &Encryption{Cipher: CipherChunked, KeyID: kr.current, Wrap: CipherWrap, NoncePrefix: prefix}
+	m.Version = VersionSealed
+	bind := binding(key, m)
+	wk, err := kr.wrap(kr.current, dk, bind)
+	if err != nil {
+		return nil, err
+	}
+	m.Encryption.WrappedKey = wk
+	a, err := newGCM(dk)
+	if err != nil {
+		return nil, err
+	}
+	return &sealWriter{aead: a, aad: append(bind, 0), prefix: prefix}, nil
+}
+
+// sealWriter seals what is written to it chunk by chunk into w; close
+// seals the last chunk.
+type sealWriter struct {
+	w      io.Writer
+	aead   cipher.AEAD
+	aad    []byte // binding | last flag
+	prefix []byte
+	buf    []byte // plaintext of the chunk being filled
+	out    []byte // the sealed chunk
+	n      uint32 // chunks sealed
+	err    error
+}
+
+func (s *sealWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	if s.buf == nil {
+		s.buf = make([]byte, 0, SealChunk)
+	}
+	written := 0
+	for len(p) > 0 {
+		if len(s.buf) == SealChunk {
+			// a full chunk is sealed when more follows, so the last one is
+			// known at close
+			if err := s.seal(false); err != nil {
+				return written, err
+			}
+		}
+		c := copy(s.buf[len(s.buf):SealChunk], p)
+		s.buf = s.buf[:len(s.buf)+c]
+		p = p[c:]
+		written += c
+	}
+	return written, nil
+}
+
+func (s *sealWriter) seal(last bool) error {
+	if s.n == 1<<32-1 {
+		s.err = errors.New("payload too large to seal (2^32 chunks)")
+		return s.err
+	}
+	var nonce [12]byte
+	copy(nonce[:], s.prefix)
+	binary.BigEndian.PutUint32(nonce[8:], s.n)
+	s.aad[len(s.aad)-1] = 0
+	if last {
+		s.aad[len(s.aad)-1] = 1
+	}
+	s.out = s.aead.Seal(s.out[:0], nonce[:], s.buf, s.aad)
+	s.n++
+	s.buf = s.buf[:0]
+	if _, err := s.w.Write(s.out); err != nil {
+		s.err = err
+		return err
+	}
+	return nil
+}
+
+func (s *sealWriter) close() error {
+	if s.err != nil {
+		return s.err
+	}
+	return s.seal(true)
+}
+
+// sealedSize returns the plaintext size of a sealed payload of n bytes,
+// or -1 when no sealing gives n bytes.
+func sealedSize(n int64) int64 {
+	full := n / (SealChunk + sealTag)
+	rest := n % (SealChunk + sealTag)
+	if rest < sealTag { // the last chunk is at least a tag
+		if rest != 0 || full == 0 {
+			return -1
+		}
+		// n is whole full chunks: the last of them is the last chunk
+		return full * SealChunk
+	}
+	return full*SealChunk + rest - sealTag
+}
+
+// open returns the plaintext of a sealed payload (a buffer of its own)
+// read at key, with kr.
+func open(kr *Keyring, key string, m *Meta, sealed []byte) ([]byte, error) {
+	bind := binding(key, m)
+	dk, err := kr.unwrap(key, m, bind)
+	if err != nil {
+		return nil, err
+	}
+	a, err := newGCM(dk)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(why string) error {
+		return &KeyError{Key: key, KeyID: m.Encryption.KeyID, Kind: ErrDecrypt, Detail: why}
+	}
+	size := sealedSize(int64(len(sealed)))
+	if size < 0 || len(m.Encryption.NoncePrefix) != 8 {
+		return nil, fail("the sealed payload has an impossible length")
+	}
+	plain := make([]byte, 0, size)
+	aad := append(bind, 0)
+	var nonce [12]byte
+	copy(nonce[:], m.Encryption.NoncePrefix)
+	for i := uint32(0); ; i++ {
+		n := min(len(sealed), SealChunk+sealTag)
+		last := len(sealed) == n
+		binary.BigEndian.PutUint32(nonce[8:], i)
+		aad[len(aad)-1] = 0
+		if last {
+			aad[len(aad)-1] = 1
+		}
+		plain, err = a.Open(plain, nonce[:], sealed[:n], aad)
+		if err != nil {
+			return nil, fail(fmt.Sprintf("chunk %d does not authenticate", i))
+		}
+		sealed = sealed[n:]
+		if last {
+			return plain, nil
+		}
+	}
+}
+
+// checkSealing checks that a header's version and its "enc" agree: a
+// version 4 record is sealed, older ones are not.
+func checkSealing(m *Meta) error {
+	switch {
+	case m.Version == VersionSealed && m.Encryption == nil:
+		return fmt.Errorf("header: format version %d without encryption", m.Version)
+	case m.Version != VersionSealed && m.Encryption != nil:
+		return fmt.Errorf("header: encryption in a format version %d record", m.Version)
+	case m.Encryption != nil && m.Literal != nil:
+		return errors.New("header: an encrypted literal")
+	case m.Encryption != nil && !validKeyID(m.Encryption.KeyID):
+		return fmt.Errorf("header: encryption key id %q", m.Encryption.KeyID)
+	}
+	return nil
+}
+
+// writtenVersion is the format version a writer gives a record of m.
+func writtenVersion(m Meta) int {
+	if m.Encryption != nil {
+		return VersionSealed
+	}
+	return Version
+}
