@@ -47,7 +47,7 @@
 // Go would ignore it, and the wrapper would silently be missing. Prose such
 // as "// Result: the sum" is left alone, since "the" is no key.
 //
-// Every boolean key (persist, cache_in_memory, refresh_cache) written bare
+// Every boolean key (persist, cache_in_memory, refresh_cache, encrypt) written bare
 // means true: "//result:task refresh_cache" is refresh_cache=true.
 //
 // # Grammar
@@ -86,6 +86,9 @@
 //	isolation        task  read_committed or serializable
 //	retries          both  whole number >= 0
 //	retry_delay      both  Go duration greater than zero
+//	encrypt          both  true or false: encrypt persisted results at rest with the
+//	                       keyring (RESULTGEN_KEYRING); not with persist=false.
+//	                       Keys themselves never come from a directive
 //
 // Booleans are exactly true or false. Durations use time.ParseDuration,
 // which has no day unit: write 24h, not 1d.

@@ -50,6 +50,7 @@ type Directive struct {
 	Isolation       *String // "read_committed", "serializable"
 	Retries         *Int
 	RetryDelay      *Duration
+	Encrypt         *Bool // encrypt persisted results at rest
 }
 
 // Item is what every value shares: where its key and its value start.

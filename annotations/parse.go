@@ -41,6 +41,7 @@ var keyTable = map[string]keyInfo{
 	"isolation":        {taskOnly: true},
 	"retries":          {},
 	"retry_delay":      {},
+	"encrypt":          {},
 }
 
 // Keys lists every key of the directive language, in manual order.
@@ -50,6 +51,7 @@ var keyOrder = []string{
 	"task", "flow", "name", "persist", "storage", "storage_key", "serializer",
 	"compression", "cache_in_memory", "cache_policy", "cache_key_fn",
 	"cache_expiration", "refresh_cache", "isolation", "retries", "retry_delay",
+	"encrypt",
 }
 
 // pythonKeys maps the keyword names of the Python engines to ours, for

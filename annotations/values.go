@@ -140,6 +140,9 @@ func (v *validator) item(it *item) {
 
 // crossChecks runs the checks that involve more than one key.
 func (v *validator) crossChecks() {
+	if e, p := v.d.Encrypt, v.d.Persist; e != nil && e.Value && p != nil && !p.Value {
+		v.errorf(e.Pos, "encrypt=true with persist=false: nothing is written, so nothing is encrypted; drop encrypt or persist=false")
+	}
 	if c := v.compression; c != nil && !v.serializerBad {
 		switch s := v.d.Serializer; {
 		case s == nil:
@@ -160,7 +163,7 @@ func suggestKey(key string) string {
 // boolFields maps the boolean keys to their fields of d: they take true or
 // false, and written bare, a key means true.
 func (d *Directive) boolFields() map[string]**Bool {
-	return map[string]**Bool{"persist": &d.Persist, "cache_in_memory": &d.CacheInMemory, "refresh_cache": &d.RefreshCache}
+	return map[string]**Bool{"persist": &d.Persist, "cache_in_memory": &d.CacheInMemory, "refresh_cache": &d.RefreshCache, "encrypt": &d.Encrypt}
 }
 
 // durationFields maps the duration keys to their fields of d.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/internal/typeid"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
@@ -25,6 +26,14 @@ var (
 	// zero-filled one, a record cut short before its header's CRC). A run
 	// never overwrites or removes it.
 	ErrForeignObject = errors.New("the object at the storage key is not a resultgen record")
+	// ErrKeyMissing: a record is encrypted under a key the keyring does
+	// not hold (or there is no keyring). The run fails naming the key id;
+	// the record is never replaced. Also matches record.ErrKeyMissing.
+	ErrKeyMissing = record.ErrKeyMissing
+	// ErrDecrypt: an encrypted record does not open with the key of its
+	// id (a wrong key, a record moved or edited). The run fails; the
+	// record is never replaced.
+	ErrDecrypt = record.ErrDecrypt
 )
 
 // resultType is the fingerprint a record must carry to be read as a run's R.
@@ -154,3 +163,6 @@ func shellWord(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// errNoKeyring: a run that encrypts its results has no keyring.
+var errNoKeyring = fmt.Errorf("%w: encryption is on (encrypt=true, runtime.Encrypt or %s) but no keyring is set: set %s or %s", ErrKeyMissing, rules.EnvEncryptResults, rules.EnvKeyring, rules.EnvKeyringFile)

@@ -415,7 +415,11 @@ func persist[R any](ctx context.Context, s *slot, v R, overwrite bool, meta reco
 	meta = s.want.stamp(meta, def)
 	opts := storage.PutOptions{IfAbsent: !overwrite, Size: -1}
 	var err error
-	if lit, ok := literalOf(v, def.Value); ok {
+	sealed := p.encrypt && def.Value // a value's literal (a bool) would show in the header
+	if sealed {
+		ctx = record.WithSealing(ctx, p.keyring)
+	}
+	if lit, ok := literalOf(v, def.Value); ok && !sealed {
 		meta, err = record.WriteLiteral(ctx, p.store, key, meta, lit, opts)
 	} else {
 		meta, err = record.Write(ctx, p.store, key, meta, p.ser, v, opts)

@@ -71,7 +71,7 @@ func (m *planMemo) put(def *Def, cfg *Config, hasSK, hasCK bool, p plan) {
 	e := &planEntry{def: def, cfg: *cfg, hasSK: hasSK, hasCK: hasCK, p: p}
 	// The pointers' targets are compared, not the pointers: keep copies.
 	e.cfg.Persist, e.cfg.CacheInMemory, e.cfg.RefreshCache = clonePtr(cfg.Persist), clonePtr(cfg.CacheInMemory), clonePtr(cfg.RefreshCache)
-	e.cfg.VerifyHits = clonePtr(cfg.VerifyHits)
+	e.cfg.VerifyHits, e.cfg.Encrypt = clonePtr(cfg.VerifyHits), clonePtr(cfg.Encrypt)
 	m.m.Store(def, e)
 	m.last.Store(e)
 }
@@ -93,7 +93,8 @@ func sameConfig(a, b *Config) bool {
 		a.Retries == b.Retries && a.RetryDelay == b.RetryDelay &&
 		sameStr(a.RunID, b.RunID) && a.NewRun == b.NewRun && a.ResumeAcrossVersions == b.ResumeAcrossVersions &&
 		samePtr(a.Persist, b.Persist) && samePtr(a.CacheInMemory, b.CacheInMemory) &&
-		samePtr(a.RefreshCache, b.RefreshCache) && samePtr(a.VerifyHits, b.VerifyHits)
+		samePtr(a.RefreshCache, b.RefreshCache) && samePtr(a.VerifyHits, b.VerifyHits) &&
+		samePtr(a.Encrypt, b.Encrypt)
 }
 
 // sameStr is a == b, decided without a call to the runtime's memequal

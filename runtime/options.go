@@ -67,6 +67,15 @@ func RefreshCache(v bool) Option { return func(c *Config) { c.RefreshCache = &v 
 // network. A fraction outside 0..1 fails the run.
 func VerifyHits(fraction float64) Option { return func(c *Config) { c.VerifyHits = &fraction } }
 
+// Encrypt sets whether the persisted results are encrypted at rest (the
+// encrypt directive key): true seals each record under the current key of
+// the keyring (RESULTGEN_KEYRING or RESULTGEN_KEYRING_FILE; a run without
+// one fails), false keeps them in the clear even under
+// RESULTGEN_ENCRYPT_RESULTS=true. A flow's setting passes to the tasks it
+// calls. Records of either kind are read whatever the setting, the
+// encrypted ones with the keyring.
+func Encrypt(v bool) Option { return func(c *Config) { c.Encrypt = &v } }
+
 // Isolation sets the isolation level: "read_committed" (the default) or
 // "serializable" (one computation per key at a time).
 func Isolation(level string) Option { return func(c *Config) { c.Isolation = level } }

@@ -21,7 +21,9 @@ type plan struct {
 	refresh      bool
 	serializable bool
 	retries      int
-	verify       float64       // the fraction of hits to verify (rules.Resolved.VerifyHits)
+	verify       float64 // the fraction of hits to verify (rules.Resolved.VerifyHits)
+	encrypt      bool    // persisted results are sealed under keyring (rules.Resolved.Encrypt)
+	keyring      *record.Keyring
 	inherit      *rules.Passed // what a flow passes to its children (never nil)
 
 	// what resolve opens store and ser from (rules.Resolved's fields)
@@ -86,6 +88,7 @@ func (e *Engine) resolve(def *Def, cfg *Config, parent *flowRun, hasStorageKey, 
 		retries: r.Retries, verify: r.VerifyHits, inherit: &r.Passes,
 		storage: r.Storage, storageBackend: r.StorageBackend,
 		serializer: r.Serializer, serializerValue: r.SerializerValue, compression: r.Compression,
+		encrypt: r.Encrypt, keyring: e.settings.Keyring,
 	}
 	if err != nil {
 		return p, err
@@ -124,6 +127,9 @@ func (e *Engine) resolve(def *Def, cfg *Config, parent *flowRun, hasStorageKey, 
 
 // open opens p's storage and serializer.
 func (e *Engine) open(p *plan) error {
+	if p.encrypt && p.keyring == nil {
+		return fmt.Errorf("%s: %w", p.name, errNoKeyring)
+	}
 	if p.storageBackend != nil {
 		st, ok := p.storageBackend.(storage.Storage)
 		if !ok {

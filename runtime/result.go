@@ -52,6 +52,7 @@ type Result[R any] struct {
 	persisted bool
 	store     storage.Storage
 	ser       serializer.Serializer // nil: rebuilt from the record's spec
+	keyring   *record.Keyring       // opens an encrypted record; nil: none
 	key       string
 	meta      *record.Meta // nil until written or read
 	name      string       // the flow run, for errors ("greet/calm-lynx"); "": run's task, or a Reference
@@ -107,6 +108,9 @@ func (r *Result[R]) Get(ctx context.Context) (R, error) {
 		return zero, fmt.Errorf("%s%w", r.who(), ErrResultUnavailable)
 	}
 	var v R
+	if r.keyring != nil {
+		ctx = record.WithKeyring(ctx, r.keyring)
+	}
 	meta, err := record.ReadChecked(ctx, r.store, r.key, r.ser, &v, func(m record.Meta) error {
 		if r.want == nil || r.want.hash == "" || m.TypeHash == r.want.hash {
 			return nil

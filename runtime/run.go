@@ -49,6 +49,9 @@ func runInv[R any](ctx context.Context, inv *Invocation[R], state bool) (*State[
 		return &State[R]{name: StateFailed, err: errors.New("runtime: invocation without a Def"), runName: "?"}, zero, nil
 	}
 	e := engineFrom(ctx)
+	if kr := e.settings.Keyring; kr != nil {
+		ctx = record.WithKeyring(ctx, kr) // encrypted records open (see Encrypt)
+	}
 	// A task run without options runs under the Def's own settings, read
 	// in place rather than copied (runTask and resolve only read them).
 	// Serves P3's hit rows (generated State calls without WithOptions):
@@ -269,7 +272,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 		return t.fail(err)
 	}
 	if t.st != nil {
-		t.st.res.store, t.st.res.ser = p.store, p.ser
+		t.st.res.store, t.st.res.ser, t.st.res.keyring = p.store, p.ser, p.keyring
 	}
 	tc.Context = ctx
 	if p.persist {
@@ -597,7 +600,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if cfg.ResumeAcrossVersions && cfg.RunID == "" {
 		return fail(fmt.Errorf("flow %s: runtime.ResumeAcrossVersions resumes a named run: give its id with runtime.RunID", p.name))
 	}
-	st.res.store, st.res.ser = p.store, p.ser
+	st.res.store, st.res.ser, st.res.keyring = p.store, p.ser, p.keyring
 	fctx := context.WithValue(ctx, flowRunKey{}, fr)
 	fctx = context.WithValue(fctx, taskRunKey{}, (*taskRun)(nil))
 

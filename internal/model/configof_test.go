@@ -32,6 +32,7 @@ var configKeys = map[string]struct{ item, field string }{
 	"isolation":        {"task isolation=serializable", "Isolation"},
 	"retries":          {"task retries=2", "Retries"},
 	"retry_delay":      {"task retries=1 retry_delay=2s", "RetryDelay"},
+	"encrypt":          {"task persist encrypt=true", "Encrypt"},
 }
 
 func directiveOf(t *testing.T, item string) *annotations.Directive {
@@ -82,7 +83,7 @@ func TestConfigOfHandlesEveryKey(t *testing.T) {
 func TestSettingsFollowKeys(t *testing.T) {
 	d := directiveOf(t, `task name=n persist=false storage=memory storage_key="k/{parameters[x]}" `+
 		`serializer=compressed/json compression=gzip cache_in_memory=false cache_policy=none `+
-		`cache_key_fn=keyOf cache_expiration=1h refresh_cache=true isolation=serializable retries=2 retry_delay=2s`)
+		`cache_key_fn=keyOf cache_expiration=1h refresh_cache=true isolation=serializable retries=2 retry_delay=2s encrypt=false`)
 	var got []string
 	for _, s := range settings(d) {
 		if s.Pos == token.NoPos || s.Value == "" {

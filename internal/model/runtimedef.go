@@ -54,6 +54,7 @@ func walkSettings(d *annotations.Directive) (c rules.Config, out []Setting) {
 	opt(d.Isolation, func(x *annotations.String) { c.Isolation = text("isolation", x.Value, x.Item) })
 	opt(d.Retries, func(x *annotations.Int) { text("retries", strconv.Itoa(x.Value), x.Item); c.Retries = x.Value })
 	opt(d.RetryDelay, func(x *annotations.Duration) { c.RetryDelay = dur("retry_delay", x) })
+	opt(d.Encrypt, func(x *annotations.Bool) { c.Encrypt = flag("encrypt", x) })
 	return c, out
 }
 

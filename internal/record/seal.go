@@ -4,17 +4,15 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
+	"github.com/resultgen/resultgen/internal/keyring"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
@@ -56,6 +54,12 @@ import (
 // record does not hide: its header (task, type, key, times, labels,
 // manifest; see runtime for keyed manifest hashes) and its payload's size
 // (plaintext = sealed - 16 per chunk).
+// Keyring is the keyring sealed records are wrapped under (internal/keyring).
+type Keyring = keyring.Keyring
+
+// ParseKeyring parses a keyring's spelling (keyring.Parse).
+func ParseKeyring(spec string) (*Keyring, error) { return keyring.Parse(spec) }
+
 const (
 	// VersionSealed is the format version of sealed records; records
 	// without encryption keep Version.
@@ -111,166 +115,6 @@ func (e *KeyError) Error() string {
 }
 
 func (e *KeyError) Unwrap() error { return e.Kind }
-
-// Keyring holds key-encryption keys by id, one of them current (the one new
-// records and Rekey wrap under). It never prints its keys: String and
-// every fmt verb show the ids only.
-type Keyring struct {
-	ids     []string
-	aeads   map[string]cipher.AEAD
-	macKey  []byte // derived from the current key (see MAC)
-	current string
-}
-
-// NewKeyring returns a keyring of the 32-byte keys by id, current among
-// them.
-func NewKeyring(current string, keys map[string][]byte) (*Keyring, error) {
-	k := &Keyring{aeads: map[string]cipher.AEAD{}, current: current}
-	for _, id := range slices.Sorted(func(yield func(string) bool) {
-		for id := range keys {
-			if !yield(id) {
-				return
-			}
-		}
-	}) {
-		if err := k.add(id, keys[id]); err != nil {
-			return nil, err
-		}
-	}
-	if _, ok := k.aeads[current]; !ok {
-		return nil, fmt.Errorf("keyring: current key %q is not among its keys", current)
-	}
-	k.macKey = deriveMACKey(keys[current])
-	return k, nil
-}
-
-func validKeyID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for _, c := range id {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
-func (k *Keyring) add(id string, key []byte) error {
-	if !validKeyID(id) {
-		return fmt.Errorf("keyring: key id %q: use 1 to 64 letters, digits, '-', '_' or '.'", id)
-	}
-	if _, dup := k.aeads[id]; dup {
-		return fmt.Errorf("keyring: key id %q appears twice", id)
-	}
-	if len(key) != keySize {
-		return fmt.Errorf("keyring: key %q has %d bytes, want 32 (AES-256; make one with `openssl rand -base64 32`)", id, len(key))
-	}
-	a, err := newGCM(key)
-	if err != nil {
-		return fmt.Errorf("keyring: key %q: %w", id, err)
-	}
-	k.ids = append(k.ids, id)
-	k.aeads[id] = a
-	return nil
-}
-
-// ParseKeyring parses a keyring spelled "id:base64key[,id2:base64key...]"
-// (commas, spaces or newlines between entries; lines starting with '#'
-// are comments, for key files). The first key is current unless one is
-// marked with a leading '*' ("old:...,*new:..."). Keys are 32 bytes in
-// standard or URL base64, padded or not. Errors never quote a key.
-func ParseKeyring(spec string) (*Keyring, error) {
-	var lines []string
-	for l := range strings.Lines(spec) {
-		if t := strings.TrimSpace(l); !strings.HasPrefix(t, "#") {
-			lines = append(lines, t)
-		}
-	}
-	fields := strings.FieldsFunc(strings.Join(lines, ","), func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
-	if len(fields) == 0 {
-		return nil, errors.New("keyring: no keys (spell it id:base64key[,id2:base64key])")
-	}
-	k := &Keyring{aeads: map[string]cipher.AEAD{}}
-	var current []byte
-	marked := false
-	for i, f := range fields {
-		mark := strings.HasPrefix(f, "*")
-		f = strings.TrimPrefix(f, "*")
-		id, b64, ok := strings.Cut(f, ":")
-		if !ok {
-			return nil, fmt.Errorf("keyring: entry %d has no ':' between the key id and the key (spell it id:base64key)", i+1)
-		}
-		key, err := decodeKey(b64)
-		if err != nil {
-			return nil, fmt.Errorf("keyring: key %q is not base64", id)
-		}
-		if err := k.add(id, key); err != nil {
-			return nil, err
-		}
-		switch {
-		case mark && marked:
-			return nil, errors.New("keyring: more than one key is marked current ('*')")
-		case mark || i == 0 && !marked:
-			k.current, current, marked = id, key, mark
-		}
-	}
-	k.macKey = deriveMACKey(current)
-	return k, nil
-}
-
-func decodeKey(s string) ([]byte, error) {
-	s = strings.TrimRight(s, "=")
-	if b, err := base64.RawStdEncoding.DecodeString(s); err == nil {
-		return b, nil
-	}
-	return base64.RawURLEncoding.DecodeString(s)
-}
-
-// Current returns the id of the key new records are wrapped under.
-func (k *Keyring) Current() string { return k.current }
-
-// IDs returns the keyring's key ids in the order given.
-func (k *Keyring) IDs() []string { return slices.Clone(k.ids) }
-
-// Has reports whether the keyring holds a key of that id.
-func (k *Keyring) Has(id string) bool { _, ok := k.aeads[id]; return ok }
-
-// String names the keys, never their bytes.
-func (k *Keyring) String() string {
-	if k == nil {
-		return "keyring(none)"
-	}
-	return fmt.Sprintf("keyring(current %s; ids %s)", k.current, strings.Join(k.ids, ", "))
-}
-
-// Format prints String for every verb (%v, %+v, %#v, %s, ...): a keyring
-// logged or printed by mistake shows no key.
-func (k *Keyring) Format(f fmt.State, _ rune) { io.WriteString(f, k.String()) }
-
-// MAC returns a keyed hash (HMAC-SHA-256) of data under a key derived from
-// the current key, for hashes stored next to sealed records (the runtime's
-// key manifest): unlike a plain hash, it is no oracle for guessing a
-// low-entropy value without the key.
-func (k *Keyring) MAC(data []byte) []byte {
-	m := hmac.New(sha256.New, k.macKey)
-	m.Write(data)
-	return m.Sum(nil)
-}
-
-func deriveMACKey(key []byte) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("resultgen manifest hmac v1"))
-	return m.Sum(nil)
-}
-
-func newGCM(key []byte) (cipher.AEAD, error) {
-	b, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(b)
-}
 
 type keyringKey struct{ seal bool }
 
@@ -328,35 +172,20 @@ func wrapAAD(id string, bind []byte) []byte {
 	return append(a, bind...)
 }
 
-// wrap seals dk under kr's key id into m.Encryption.
-func (k *Keyring) wrap(id string, dk []byte, bind []byte) ([]byte, error) {
-	a := k.aeads[id]
-	nonce := make([]byte, a.NonceSize(), a.NonceSize()+keySize+sealTag)
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	return a.Seal(nonce, nonce, dk, wrapAAD(id, bind)), nil
-}
-
 // unwrap opens the data key of a sealed record read at key.
-func (k *Keyring) unwrap(key string, m *Meta, bind []byte) ([]byte, error) {
+func unwrap(k *Keyring, key string, m *Meta, bind []byte) ([]byte, error) {
 	e := m.Encryption
 	if k == nil {
 		return nil, &KeyError{Key: key, KeyID: e.KeyID, Kind: ErrKeyMissing, Detail: "no keyring is configured"}
 	}
-	a, ok := k.aeads[e.KeyID]
-	if !ok {
-		return nil, &KeyError{Key: key, KeyID: e.KeyID, Kind: ErrKeyMissing, Detail: "it holds " + strings.Join(k.ids, ", ")}
+	if !k.Has(e.KeyID) {
+		return nil, &KeyError{Key: key, KeyID: e.KeyID, Kind: ErrKeyMissing, Detail: "it holds " + strings.Join(k.IDs(), ", ")}
 	}
 	if e.Cipher != CipherChunked || e.Wrap != CipherWrap {
 		return nil, &KeyError{Key: key, KeyID: e.KeyID, Kind: ErrDecrypt, Detail: fmt.Sprintf("unknown cipher %q wrapped by %q", e.Cipher, e.Wrap)}
 	}
-	ns := a.NonceSize()
-	if len(e.WrappedKey) != ns+keySize+sealTag {
-		return nil, &KeyError{Key: key, KeyID: e.KeyID, Kind: ErrDecrypt, Detail: "the wrapped data key has the wrong length"}
-	}
-	dk, err := a.Open(nil, e.WrappedKey[:ns], e.WrappedKey[ns:], wrapAAD(e.KeyID, bind))
-	if err != nil {
+	dk, err := k.Unwrap(e.KeyID, e.WrappedKey, wrapAAD(e.KeyID, bind))
+	if err != nil || len(dk) != keySize {
 		return nil, &KeyError{Key: key, KeyID: e.KeyID, Kind: ErrDecrypt, Detail: "the data key does not unwrap"}
 	}
 	return dk, nil
@@ -374,10 +203,10 @@ func newSealer(kr *Keyring, key string, m *Meta) (*sealWriter, error) {
 	if _, err := rand.Read(prefix); err != nil {
 		return nil, err
 	}
-	m.Encryption = &Encryption{Cipher: CipherChunked, KeyID: kr.current, Wrap: CipherWrap, NoncePrefix: prefix}
+	m.Encryption = &Encryption{Cipher: CipherChunked, KeyID: kr.Current(), Wrap: CipherWrap, NoncePrefix: prefix}
 	m.Version = VersionSealed
 	bind := binding(key, m)
-	wk, err := kr.wrap(kr.current, dk, bind)
+	wk, err := kr.Wrap(kr.Current(), dk, wrapAAD(kr.Current(), bind))
 	if err != nil {
 		return nil, err
 	}
@@ -474,7 +303,7 @@ func sealedSize(n int64) int64 {
 // read at key, with kr.
 func open(kr *Keyring, key string, m *Meta, sealed []byte) ([]byte, error) {
 	bind := binding(key, m)
-	dk, err := kr.unwrap(key, m, bind)
+	dk, err := unwrap(kr, key, m, bind)
 	if err != nil {
 		return nil, err
 	}
@@ -522,7 +351,7 @@ func checkSealing(m *Meta) error {
 		return fmt.Errorf("header: encryption in a format version %d record", m.Version)
 	case m.Encryption != nil && m.Literal != nil:
 		return errors.New("header: an encrypted literal")
-	case m.Encryption != nil && !validKeyID(m.Encryption.KeyID):
+	case m.Encryption != nil && !keyring.ValidID(m.Encryption.KeyID):
 		return fmt.Errorf("header: encryption key id %q", m.Encryption.KeyID)
 	}
 	return nil
@@ -534,4 +363,12 @@ func writtenVersion(m Meta) int {
 		return VersionSealed
 	}
 	return Version
+}
+
+func newGCM(key []byte) (cipher.AEAD, error) {
+	b, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(b)
 }

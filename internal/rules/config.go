@@ -47,6 +47,9 @@ type Config struct {
 	// ResumeAcrossVersions lets a named flow run resume under other flow
 	// code than it started under (the runtime.ResumeAcrossVersions option).
 	ResumeAcrossVersions bool
+	// Encrypt seals the persisted results (encrypt=, runtime.Encrypt);
+	// nil means the calling flow's, else RESULTGEN_ENCRYPT_RESULTS.
+	Encrypt *bool
 }
 
 // Store is a store made in code, as the rules see it: a name for logs,

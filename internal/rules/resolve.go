@@ -40,6 +40,9 @@ type Passed struct {
 	Persist     *bool  // nil: no flow above set persist, storage or serializer
 	PersistWhy  string // which one, e.g. "storage=s3/prod"
 	PersistFrom string // the run name of the flow that set it
+
+	Encrypt     *bool  // nil: no flow above set encrypt
+	EncryptFrom string // "flow NAME"
 }
 
 // Where a run's storage or serializer comes from (Resolved.StorageFrom,
@@ -87,6 +90,10 @@ type Resolved struct {
 	// VerifyHits is the fraction of cache hits recomputed and compared
 	// (the VerifyHits option, else RESULTGEN_VERIFY_HITS).
 	VerifyHits float64
+	// Encrypt: persisted results are sealed (internal/record);
+	// EncryptFrom says why (see EncryptWhy).
+	Encrypt     bool
+	EncryptFrom string
 
 	// Passes is what the run, when a flow, passes on to what it calls.
 	Passes Passed
@@ -144,6 +151,11 @@ func Resolve(fn Func, cfg Config, from *Passed, s Defaults, hasStorageKey, hasCa
 		Serializer: in.Serializer, SerializerValue: in.SerializerValue, SerializerFrom: in.SerializerFrom,
 		Compression: in.Compression, CacheInMemory: in.CacheInMemory,
 		PersistWhy: in.PersistWhy, PersistFrom: in.PersistFrom,
+		Encrypt: in.Encrypt, EncryptFrom: in.EncryptFrom,
+	}
+	r.Encrypt, r.EncryptFrom = resolveEncrypt(cfg.Encrypt, in.Encrypt, in.EncryptFrom, s.EncryptResults)
+	if cfg.Encrypt != nil {
+		child.Encrypt, child.EncryptFrom = cfg.Encrypt, "flow "+r.Name
 	}
 	r.StorageFrom, r.SerializerFrom = in.StorageFrom, in.SerializerFrom
 	if storageSet {

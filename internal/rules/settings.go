@@ -24,6 +24,7 @@ type Defaults struct {
 	DefaultSerializer string  // RESULTGEN_RESULTS_DEFAULT_SERIALIZER; "" means msgpack
 	RefreshCache      bool    // RESULTGEN_TASKS_REFRESH_CACHE
 	VerifyHits        float64 // RESULTGEN_VERIFY_HITS
+	EncryptResults    bool    // RESULTGEN_ENCRYPT_RESULTS
 }
 
 // FractionProblem says what keeps f from being a fraction (a number from

@@ -31,7 +31,8 @@ func TestOneVocabulary(t *testing.T) {
 	own := []string{rules.Zstd, rules.Gzip, rules.Zlib, rules.ReadCommitted, rules.Serializable,
 		rules.PolicyTaskSource, rules.PolicyFlowParameters, rules.PolicyDefaults,
 		rules.EnvPersistByDefault, rules.EnvDefaultSerializer, rules.EnvDefaultStorage,
-		rules.EnvRefreshCache, rules.EnvVerifyHits}
+		rules.EnvRefreshCache, rules.EnvVerifyHits,
+		rules.EnvEncryptResults, rules.EnvKeyring, rules.EnvKeyringFile}
 	fset := token.NewFileSet()
 	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

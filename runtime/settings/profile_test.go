@@ -110,6 +110,8 @@ func TestProfileRoundTrip(t *testing.T) {
 			settings.LockWaitTimeout:   settings.FromProfile,
 			settings.ExplainMisses:     settings.FromProfile,
 			settings.VerifyHits:        settings.FromProfile,
+			settings.EncryptResults:    settings.FromDefault,
+			settings.KeyringFile:       settings.FromDefault,
 		},
 	}
 	if !reflect.DeepEqual(s, want) {

@@ -18,6 +18,18 @@
 //	RESULTGEN_LOCK_WAIT_TIMEOUT           duration  0s (no limit)            longest wait for a key another process holds (see Leases)
 //	RESULTGEN_EXPLAIN_MISSES              bool      unset: at DEBUG          a cache miss names what changed since the task's last record (runtime.WithExplain); unset, it does when the run logs take DEBUG
 //	RESULTGEN_VERIFY_HITS                 fraction  0                        recompute that fraction of cache hits and warn when the value differs (runtime.VerifyHits)
+//	RESULTGEN_ENCRYPT_RESULTS             bool      false                    encrypt every persisted result unless encrypt=false (see Encryption)
+//	RESULTGEN_KEYRING_FILE                path      "" (none)                a file holding the keyring (see Encryption)
+//
+// # Encryption
+//
+// RESULTGEN_KEYRING (environment only, never in the profile, never
+// printed) holds the keys that encrypt results: "id:base64key[,id2:...]",
+// 32-byte AES-256 keys, the first current unless one is marked "*id:...".
+// RESULTGEN_KEYRING_FILE names a file holding the same (one entry a line,
+// '#' comments); RESULTGEN_KEYRING wins when both are set. Settings.Keyring
+// holds it parsed (nil: none). A bad keyring is an *Error that names the
+// setting but never quotes its value.
 //
 // RESULTGEN_HOME (default ~/.resultgen) says where the profile is, so it is
 // read from the environment only. HOME gives ~; without HOME the operating
@@ -119,6 +131,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/resultgen/resultgen/internal/keyring"
 	"github.com/resultgen/resultgen/internal/rules"
 )
 
@@ -135,6 +148,9 @@ const (
 	LockWaitTimeout   = "RESULTGEN_LOCK_WAIT_TIMEOUT"
 	ExplainMisses     = "RESULTGEN_EXPLAIN_MISSES"
 	VerifyHits        = rules.EnvVerifyHits
+	EncryptResults    = rules.EnvEncryptResults
+	KeyringFile       = rules.EnvKeyringFile
+	Keyring           = rules.EnvKeyring // environment only
 	Home              = "RESULTGEN_HOME"
 )
 
@@ -152,6 +168,11 @@ type Settings struct {
 	ExplainMisses     bool             // explain cache misses against the task's last record (see ExplainMissesSet)
 	VerifyHits        float64          // fraction of cache hits recomputed and compared, 0 to 1 (runtime.VerifyHits)
 	Blocks            map[string]Block // by slug "TYPE/NAME"
+	EncryptResults    bool             // encrypt every persisted result unless encrypt=false
+	KeyringFile       string           // absolute; "" means none
+	// Keyring is RESULTGEN_KEYRING, else the keyring in KeyringFile;
+	// nil when neither is set. It never prints its keys.
+	Keyring *keyring.Keyring
 
 	// Profile is the path of the profile file (which may not exist).
 	Profile string
@@ -187,6 +208,7 @@ func (s Settings) Defaults() rules.Defaults {
 		DefaultSerializer: s.DefaultSerializer,
 		RefreshCache:      s.RefreshCache,
 		VerifyHits:        s.VerifyHits,
+		EncryptResults:    s.EncryptResults,
 	}
 }
 
@@ -251,6 +273,14 @@ func Resolve(lookup func(string) (string, bool), home string, prof *Profile) (Se
 			s.RefreshCache = raw == "true"
 		case ExplainMisses:
 			s.ExplainMisses = raw == "true"
+		case EncryptResults:
+			s.EncryptResults = raw == "true"
+		case KeyringFile:
+			p, err := expandPath(raw, hd, base)
+			if err != nil {
+				return Settings{}, &Error{Name: sp.name, Source: string(src), Value: raw, HasValue: true, Err: err, Fix: "give an absolute path, or set HOME"}
+			}
+			s.KeyringFile = p
 		case LocalStoragePath:
 			p, err := expandPath(raw, hd, base)
 			if err != nil {
@@ -284,6 +314,14 @@ func Resolve(lookup func(string) (string, bool), home string, prof *Profile) (Se
 			b.URL = p
 		}
 		s.Blocks[b.Slug] = b
+	}
+	kr, err := loadKeyring(lookup, s.KeyringFile)
+	if err != nil {
+		return Settings{}, err
+	}
+	s.Keyring = kr
+	if kr != nil {
+		s.Sources[Keyring] = FromEnv
 	}
 	return s, nil
 }
@@ -369,6 +407,10 @@ func (s Settings) Value(name string) (string, Source) {
 		v = formatFraction(s.VerifyHits)
 	case LockWaitTimeout:
 		v = max(s.LockWaitTimeout, 0).String()
+	case EncryptResults:
+		v = strconv.FormatBool(s.EncryptResults)
+	case KeyringFile:
+		v = s.KeyringFile
 	default:
 		return "", ""
 	}

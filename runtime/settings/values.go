@@ -49,6 +49,8 @@ func specs() []spec {
 		{LockWaitTimeout, kindTimeout, "longest wait for a key another process holds (serializable tasks, named runs); 0s, the default: no limit"},
 		{ExplainMisses, kindBool, "on a cache miss, name what changed since the task's last record (one small index write per commit); unset: only when the run logs take DEBUG"},
 		{VerifyHits, kindFraction, "fraction of cache hits (0 to 1) whose task is recomputed and compared with the record: a WARN names a differing field"},
+		{EncryptResults, kindBool, "encrypt every persisted result (the keyring: RESULTGEN_KEYRING or RESULTGEN_KEYRING_FILE) unless a task or flow says encrypt=false"},
+		{KeyringFile, kindPath, "file holding the keyring that encrypts results (id:base64key lines, '*' marks the current key)"},
 	}
 }
 
