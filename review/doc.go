@@ -133,7 +133,7 @@
 //
 //	{
 //	  "defaults": {"persist_by_default", "default_storage", "local_storage_path",
-//	               "default_serializer", "refresh_cache", "sources": {SETTING: "env"|"profile"|"default"}},
+//	               "default_serializer", "refresh_cache", "encrypt_results", "sources": {SETTING: "env"|"profile"|"default"}},
 //	  "rows": [{"package", "kind" ("task"|"flow"), "function", "name", "position",
 //	            "called_from" ("" standalone), "call_position", "called_via": [...] (omitted when empty), "same_in": [...],
 //	            "persisted", "why", "why_kind" ("explicit"|"inferred"|"inherited"|"flow_retries"|"durable_run"|"default"),
@@ -144,6 +144,7 @@
 //	            "cache_policy", "cache_expiration",
 //	            "reuse" (omitted when empty: "reused only within one flow run (cache_policy has run_id)"),
 //	            "in_memory", "retries",
+//	            "encrypted", "encrypt_why" (omitted when empty: "encrypt=true", "RESULTGEN_ENCRYPT_RESULTS=false", "flow RUNNAME"),
 //	            "code_version" (tasks only): {"hash" (Def.Source, "sha256:<hex>"),
 //	                "covers": ["example.com/m/pkg.helper", "example.com/m/pkg.T.M", ...,
 //	                           "golang.org/x/text@v0.43.0", "std@go1.26"]}}],

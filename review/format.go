@@ -69,6 +69,7 @@ func settingLines(d Defaults) [][3]string {
 		{settings.LocalStoragePath, d.LocalStoragePath, src(settings.LocalStoragePath)},
 		{settings.DefaultSerializer, ser, src(settings.DefaultSerializer)},
 		{settings.RefreshCache, strconv.FormatBool(d.RefreshCache), src(settings.RefreshCache)},
+		{settings.EncryptResults, strconv.FormatBool(d.EncryptResults), src(settings.EncryptResults)},
 	}
 }
 
@@ -115,10 +116,20 @@ func cells(r Row) []string {
 	if r.InMemory {
 		mem = "yes"
 	}
-	return []string{r.Kind + " " + r.Func, from, persisted, r.Why, storage, key, ser, cache, mem, at}
+	enc := "-"
+	switch {
+	case !r.Persisted:
+	case r.Encrypted:
+		enc = "yes (" + r.EncryptWhy + ")"
+	case strings.HasPrefix(r.EncryptWhy, settings.EncryptResults):
+		enc = "no" // the default: said once, in the settings in force
+	default:
+		enc = "no (" + r.EncryptWhy + ")"
+	}
+	return []string{r.Kind + " " + r.Func, from, persisted, r.Why, storage, key, ser, cache, mem, enc, at}
 }
 
-var columns = []string{"FUNCTION", "CALLED FROM", "PERSISTED", "WHY", "STORAGE", "KEY", "SERIALIZER", "CACHE", "IN MEMORY", "AT"}
+var columns = []string{"FUNCTION", "CALLED FROM", "PERSISTED", "WHY", "STORAGE", "KEY", "SERIALIZER", "CACHE", "IN MEMORY", "ENCRYPTED", "AT"}
 
 // byPackage splits rows by package, keeping order.
 func byPackage(rows []Row) (names []string, groups map[string][]Row) {

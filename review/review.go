@@ -104,10 +104,11 @@ func defaultsOf(s *settings.Settings) report.Defaults {
 		LocalStoragePath:  s.LocalStoragePath,
 		DefaultSerializer: s.DefaultSerializer,
 		RefreshCache:      s.RefreshCache,
+		EncryptResults:    s.EncryptResults,
 	}
 	if len(s.Sources) > 0 {
 		d.Sources = map[string]string{}
-		for _, name := range []string{settings.PersistByDefault, settings.DefaultStorage, settings.LocalStoragePath, settings.DefaultSerializer, settings.RefreshCache} {
+		for _, name := range []string{settings.PersistByDefault, settings.DefaultStorage, settings.LocalStoragePath, settings.DefaultSerializer, settings.RefreshCache, settings.EncryptResults} {
 			if src, ok := s.Sources[name]; ok {
 				d.Sources[name] = string(src)
 			}

@@ -23,6 +23,7 @@ func (e *engine) settings() rules.Defaults {
 	return rules.Defaults{
 		PersistByDefault: d.PersistByDefault, DefaultStorage: d.DefaultStorage,
 		DefaultSerializer: d.DefaultSerializer, RefreshCache: d.RefreshCache,
+		EncryptResults: d.EncryptResults,
 	}
 }
 
@@ -127,6 +128,7 @@ func (e *engine) resolve(f *fn, c *call, in *flowContext) report.Row {
 	if !r.Persisted {
 		return r
 	}
+	r.Encrypted, r.EncryptWhy = res.Encrypt, res.EncryptWhy()
 
 	r.Storage, r.StorageFrom = res.Storage, res.StorageFrom
 	if r.Storage == "local" && e.defaults.LocalStoragePath != "" {

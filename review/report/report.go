@@ -68,6 +68,7 @@ type Defaults struct {
 	LocalStoragePath  string            `json:"local_storage_path"` // RESULTGEN_LOCAL_STORAGE_PATH
 	DefaultSerializer string            `json:"default_serializer"` // RESULTGEN_RESULTS_DEFAULT_SERIALIZER ("" = msgpack)
 	RefreshCache      bool              `json:"refresh_cache"`      // RESULTGEN_TASKS_REFRESH_CACHE
+	EncryptResults    bool              `json:"encrypt_results"`    // RESULTGEN_ENCRYPT_RESULTS
 	Sources           map[string]string `json:"sources,omitempty"`  // setting name -> env, profile or default
 }
 
@@ -140,6 +141,12 @@ type Row struct {
 	// InMemory reports whether the value is kept in memory once persisted.
 	InMemory bool `json:"in_memory"`
 	Retries  int  `json:"retries"`
+	// Encrypted reports whether the persisted records are encrypted at
+	// rest (internal/record's sealed records); EncryptWhy says what
+	// decided: "encrypt=true", "RESULTGEN_ENCRYPT_RESULTS=false" or
+	// "flow NAME". Empty when not persisted.
+	Encrypted  bool   `json:"encrypted"`
+	EncryptWhy string `json:"encrypt_why,omitempty"`
 	// CodeVersion is, for a task, its task_source hash (Def.Source) and
 	// what the hash covers: the task's own declaration and those of the
 	// module it references, transitively, and the other modules it uses
