@@ -103,6 +103,10 @@
 //     password, passwd, token, secret, apikey/api_key or key (apiKey,
 //     dbPassword, API_TOKEN; not keyboard) in a storage_key, which is
 //     stored in plain text in object names;
+//   - secret-unencrypted: a task persisted without encryption (standalone
+//     or as a flow calls it) with a parameter whose name looks secret, by
+//     the same words, that its storage_key does not use: its result and the
+//     parameter's hash are stored in the clear (add encrypt=true);
 //   - retries-no-persist: persist=false on a task, returning a value, that
 //     a flow with retries calls (each retry recomputes it);
 //   - useless-expiration: cache_expiration with persist=false, or with

@@ -298,6 +298,7 @@ func (e *engine) run() []report.Row {
 		e.checkUselessExpiry(f)
 		e.checkNeverReadable(f)
 		e.checkSecretInKey(f)
+		e.checkSecretUnencrypted(f, fr)
 		e.checkKeyParams(f)
 		e.checkNondeterminism(f)
 	}
