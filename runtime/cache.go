@@ -97,6 +97,10 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 			if kh, err = inputsSum(inv, kp.excluded, hx); err != nil {
 				return "", false, record.Manifest{}, nil, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
 			}
+			if p.encrypt && p.keyring != nil { // keyed: see keyed.go
+				keyInputs(hx, kh, p.keyring)
+				man.Keyed = true
+			}
 			buf = appendKeyStr(buf, part)
 			buf = appendKeyBytes(buf, hx[:])
 			continue

@@ -157,3 +157,62 @@ func TestEncryptReadBack(t *testing.T) {
 		t.Fatalf("%q, %v", v, err)
 	}
 }
+
+// approved is a task keyed by its inputs (cache_policy=inputs) with a
+// parameter of two possible values.
+func approvedInv(approved bool, opts ...runtime.Option) runtime.Invocation[string] {
+	def := &runtime.Def{Kind: runtime.KindTask, Name: "decide", Func: "example.com/app.Decide", Source: "sha256:1",
+		Params: []string{"approved"}, GoType: "string", Value: true,
+		Config: runtime.Config{Persist: ptr(true), CachePolicy: "inputs"}}
+	return runtime.Invocation[string]{
+		Def: def, Options: opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("approved") {
+				h.Bool(approved)
+			}
+			return nil
+		},
+		Body: func(context.Context) (string, error) { return "decided", nil },
+	}
+}
+
+// With encryption on, neither the object's key nor the manifest's hashes
+// are plain hashes of the inputs: a bool parameter cannot be told from
+// them without the keyring. Another process with the keyring still finds
+// the record.
+func TestEncryptKeyedManifest(t *testing.T) {
+	plainCtx, _, plainDir := newEngine(t, nil)
+	if _, err := runtime.Call(plainCtx, approvedInv(true)); err != nil {
+		t.Fatal(err)
+	}
+	plainName, plainRaw := onlyRecord(t, plainDir)
+	pm, _, _ := record.Decode(bytes.NewReader(plainRaw))
+
+	vars := map[string]string{settings.Keyring: "k1:" + b64Key(1)}
+	ctx, _, dir := newEngine(t, vars)
+	if _, err := runtime.Call(ctx, approvedInv(true, runtime.Encrypt(true))); err != nil {
+		t.Fatal(err)
+	}
+	name, raw := onlyRecord(t, dir)
+	m, _, err := record.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Manifest == nil || !m.Manifest.Keyed || len(m.Manifest.Params) != 1 || pm.Manifest == nil || len(pm.Manifest.Params) != 1 {
+		t.Fatalf("manifests: %+v, %+v", m.Manifest, pm.Manifest)
+	}
+	if m.Manifest.Params[0].Hash == pm.Manifest.Params[0].Hash || m.Manifest.Inputs == pm.Manifest.Inputs || name == plainName {
+		t.Errorf("a plain hash next to the encrypted record: key %s, params %+v, inputs %s", name, m.Manifest.Params, m.Manifest.Inputs)
+	}
+	for _, h := range []string{pm.Manifest.Params[0].Hash, pm.Manifest.Inputs} {
+		if bytes.Contains(raw, []byte(h)) {
+			t.Errorf("the record holds the plain hash %s", h)
+		}
+	}
+	vars[settings.LocalStoragePath] = dir
+	ctx2, _, _ := newEngine(t, vars)
+	st := runtime.Run(ctx2, approvedInv(true, runtime.Encrypt(true)))
+	if _, err := st.Result(); err != nil || st.Name() != runtime.StateCached {
+		t.Errorf("another process: %v, state %s", err, st.Name())
+	}
+}

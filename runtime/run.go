@@ -441,7 +441,11 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 
 	// a miss: the record written (and the explanation) name each
 	// parameter's hash, which the lookup did without
-	manifest = withParams(manifest, kh)
+	if p.encrypt && p.keyring != nil {
+		manifest = keyedParams(manifest, kh, p.keyring)
+	} else {
+		manifest = withParams(manifest, kh)
+	}
 	kh.release()
 	info := tr.get()
 	labels := map[string]string{"task_run_id": info.ID, "task_run_name": info.Name}

@@ -198,7 +198,11 @@ func (l *lister) add(e results.Entry) error {
 		return nil
 	}
 	m := e.Meta
-	l.tbl.row(e.Key, dash(m.Task), dash(m.GoType), results.FormatSerializer(m), results.FormatSize(e.ObjectSize),
+	ser := results.FormatSerializer(m)
+	if m.Encryption != nil {
+		ser += " (encrypted, key " + m.Encryption.KeyID + ")"
+	}
+	l.tbl.row(e.Key, dash(m.Task), dash(m.GoType), ser, results.FormatSize(e.ObjectSize),
 		results.FormatTime(m.Created), results.FormatExpires(m, e.Expired), dash(results.PackageOf(m)))
 	return nil
 }

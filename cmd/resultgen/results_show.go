@@ -6,7 +6,9 @@ import (
 	"errors"
 	"time"
 
+	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/internal/results"
+	"github.com/resultgen/resultgen/runtime/settings"
 )
 
 const resultsShowUsage = `Usage:
@@ -67,8 +69,12 @@ func resultsShow(c *cmdEnv, args []string) error {
 	}
 	shown := results.Shown{Entry: e, WithValue: *withValue}
 	if *withValue {
-		shown.Value, _, shown.ValueErr = results.Value(c.ctx, st, key)
-		if shown.ValueErr != nil && !errors.Is(shown.ValueErr, results.ErrNeedsType) {
+		ctx := c.ctx
+		if s, err := settings.Load(); err == nil && s.Keyring != nil {
+			ctx = record.WithKeyring(ctx, s.Keyring) // an encrypted value opens
+		}
+		shown.Value, _, shown.ValueErr = results.Value(ctx, st, key)
+		if shown.ValueErr != nil && !errors.Is(shown.ValueErr, results.ErrNeedsType) && !errors.Is(shown.ValueErr, record.ErrKeyMissing) {
 			// The record is damaged past its header and trailer, or the
 			// payload does not decode: say so and show nothing more.
 			return shown.ValueErr

@@ -87,7 +87,12 @@ func resultsVerify(c *cmdEnv, args []string) error {
 		if prob == results.ProblemNone {
 			intact++
 			if !*quiet {
-				fmt.Fprintf(c.stdout, "OK\t%s\t%s\n", chk.Key, results.FormatSize(chk.Meta.Size))
+				if enc := results.Encrypted(chk.Meta); enc != "" {
+					// the sealed bytes are verified; opening them needs the key
+					fmt.Fprintf(c.stdout, "OK\t%s\t%s\t%s\n", chk.Key, results.FormatSize(chk.Meta.Size), enc)
+				} else {
+					fmt.Fprintf(c.stdout, "OK\t%s\t%s\n", chk.Key, results.FormatSize(chk.Meta.Size))
+				}
 			}
 		} else {
 			failed++

@@ -268,7 +268,11 @@ type Manifest struct {
 	// possibilities (a bool) can be guessed from their hash.
 	Params []ParamSum `json:"params,omitempty"`
 	Inputs string     `json:"inputs,omitempty"` // the "inputs" part: the digest of the included parameters
-	Source string     `json:"source,omitempty"` // the code version (runtime.Def.Source)
+	// Keyed: Inputs and each Params hash are keyed hashes (HMAC under the
+	// keyring, for an encrypted task), not plain ones: no oracle for the
+	// parameters' values.
+	Keyed  bool   `json:"keyed,omitempty"`
+	Source string `json:"source,omitempty"` // the code version (runtime.Def.Source)
 	// Units is what Source covers, per declaration (runtime.Def.Units).
 	Units          []string `json:"units,omitempty"`
 	RunID          string   `json:"run_id,omitempty"`          // the "run_id" part: flow run id, or task run id outside a flow

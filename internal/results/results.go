@@ -383,6 +383,7 @@ type entryJSON struct {
 	Expired    bool              `json:"expired"`
 	Modified   time.Time         `json:"modified"`
 	Labels     map[string]string `json:"labels,omitempty"`
+	Encryption *encryptionJSON   `json:"encryption,omitempty"` // an encrypted record's key id and cipher
 	Error      string            `json:"error,omitempty"`
 	Kind       storage.TempKind  `json:"kind,omitempty"`  // temporary: "temporary" or "lock"
 	PID        int               `json:"pid,omitempty"`   // temporary: the writer's process
@@ -393,7 +394,8 @@ type entryJSON struct {
 // status, task, go_type, code_version (record.Meta.CodeVersion; absent when
 // the record does not say), serializer (absent for literals) or literal, size
 // (payload bytes, absent when unknown), checksum, object_size, version,
-// created, expires (absent: never), expired, modified, labels and error;
+// created, expires (absent: never), expired, modified, labels, encryption
+// ({"key_id", "cipher"}; absent for a record in the clear) and error;
 // for a store's own file (StatusTemporary) also kind, pid and stale.
 func (e Entry) MarshalJSON() ([]byte, error) {
 	return json.Marshal(e.toJSON())
@@ -419,6 +421,9 @@ func (e Entry) toJSON() entryJSON {
 		m := e.Meta
 		j.Task, j.GoType, j.Literal, j.Labels, j.Version, j.Checksum = m.Task, m.GoType, m.Literal, m.Labels, m.Version, m.Checksum
 		j.Code = m.CodeVersion()
+		if enc := m.Encryption; enc != nil {
+			j.Encryption = &encryptionJSON{KeyID: enc.KeyID, Cipher: enc.Cipher}
+		}
 		if m.Serializer != nil {
 			j.Serializer = m.Serializer.String()
 		}
@@ -433,4 +438,11 @@ func (e Entry) toJSON() entryJSON {
 		}
 	}
 	return j
+}
+
+// encryptionJSON is how an encrypted record is sealed, in an entry's JSON:
+// nothing secret.
+type encryptionJSON struct {
+	KeyID  string `json:"key_id"`
+	Cipher string `json:"cipher"`
 }

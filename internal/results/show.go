@@ -94,6 +94,9 @@ func WriteShow(w io.Writer, s Shown, format string) error {
 	} else {
 		row("serializer", FormatSerializer(m))
 	}
+	if enc := Encrypted(m); enc != "" {
+		row("encryption", enc)
+	}
 	if n, ok := e.PayloadSize(); ok {
 		payload := fmt.Sprintf("%d bytes", n)
 		if n >= 1024 {
@@ -154,7 +157,11 @@ func manifestLines(m *record.Manifest) [][2]string {
 	add("rule", m.KeyFrom)
 	add("storage_key", m.StorageKey)
 	add("policy", m.Policy)
-	add("inputs", m.Inputs)
+	if m.Keyed {
+		add("inputs", m.Inputs+" (keyed hash)")
+	} else {
+		add("inputs", m.Inputs)
+	}
 	for _, p := range m.Params {
 		if p.Excluded {
 			add("  parameter "+p.Name, "left out (inputs-"+p.Name+")")
@@ -169,6 +176,16 @@ func manifestLines(m *record.Manifest) [][2]string {
 	add("run id", m.RunID)
 	add("flow parameters", m.FlowParameters)
 	return out
+}
+
+// Encrypted says how an encrypted record's payload is sealed: "payload
+// encrypted (key ID, CIPHER)"; "" for a record in the clear. It needs no
+// key.
+func Encrypted(m record.Meta) string {
+	if m.Encryption == nil {
+		return ""
+	}
+	return fmt.Sprintf("payload encrypted (key %s, %s)", m.Encryption.KeyID, m.Encryption.Cipher)
 }
 
 func dash(s string) string {
