@@ -105,6 +105,7 @@ var groups = map[string]group{
 		{[]string{"rm", "remove"}, resultsRemove, text(resultsRmUsage)},
 		{[]string{"prune"}, resultsPrune, text(resultsPruneUsage)},
 		{[]string{"runs"}, resultsRuns, text(resultsRunsUsage)},
+		{[]string{"rekey"}, resultsRekey, text(resultsRekeyUsage)},
 	}},
 }
 

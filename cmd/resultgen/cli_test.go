@@ -74,7 +74,7 @@ func TestDidYouMean(t *testing.T) {
 		{[]string{"reveiw"}, `resultgen: unknown command "reveiw" (did you mean "review"?); give a command (`},
 		{[]string{"chekc", "./..."}, `(did you mean "check"?)`},
 		{[]string{"result", "ls"}, `(did you mean "results"?)`},
-		{[]string{"results", "lss"}, `resultgen results: unknown command "lss" (did you mean "ls"?); the commands are ls, show, diff, verify, rm, prune and runs`},
+		{[]string{"results", "lss"}, `resultgen results: unknown command "lss" (did you mean "ls"?); the commands are ls, show, diff, verify, rm, prune, runs and rekey`},
 		{[]string{"results", "purne"}, `(did you mean "prune"?)`},
 		{[]string{"block", "crate"}, `(did you mean "create"?)`},
 		{[]string{"config", "viwe"}, `(did you mean "view"?)`},

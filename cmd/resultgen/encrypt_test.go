@@ -77,3 +77,49 @@ func TestResultsEncrypted(t *testing.T) {
 		t.Errorf("show prints the key:\n%s%s", out, errs)
 	}
 }
+
+// results rekey: dry first, then for real, then nothing left; the old key
+// can leave the keyring after; a record whose key is missing fails the
+// command and stays.
+func TestResultsRekey(t *testing.T) {
+	st, _ := resultsHome(t)
+	old, err := record.ParseKeyring("old:" + encKey(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	putSealed(t, st, "a.json", old, map[string]string{"note": encSecret})
+	putSealed(t, st, "b.json", old, []int{1, 2})
+	put(t, st, "clear.json", record.Meta{Task: "c"}, serializer.JSON(), 3)
+
+	t.Setenv(settings.Keyring, "")
+	if code, _, errs := call("results", "rekey"); code != exitUsage || !strings.Contains(errs, settings.Keyring) {
+		t.Errorf("without a keyring: exit %d, %s", code, errs)
+	}
+	t.Setenv(settings.Keyring, "old:"+encKey(1)+",*new:"+encKey(2))
+	code, out, errs := call("results", "rekey", "-dry-run")
+	if code != exitOK || strings.Count(out, "WOULD REKEY") != 2 || !strings.Contains(out, "old -> new") || !strings.Contains(errs, "2 would be re-wrapped") {
+		t.Fatalf("dry run: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = call("results", "rekey")
+	if code != exitOK || strings.Count(out, "REKEYED") != 2 || !strings.Contains(errs, "2 re-wrapped, 0 already under key new, 1 in the clear") {
+		t.Fatalf("rekey: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = call("results", "rekey")
+	if code != exitOK || out != "" || !strings.Contains(errs, "0 re-wrapped, 2 already under key new") {
+		t.Errorf("again: exit %d\n%s%s", code, out, errs)
+	}
+	t.Setenv(settings.Keyring, "new:"+encKey(2))
+	if code, out, errs := call("results", "show", "-value", "a.json"); code != exitOK || !strings.Contains(out, encSecret) || !strings.Contains(out, "key new") {
+		t.Errorf("show with the new key only: exit %d\n%s%s", code, out, errs)
+	}
+	t.Setenv(settings.Keyring, "other:"+encKey(3))
+	code, out, errs = call("results", "rekey")
+	if code != exitProblems || strings.Count(out, "FAILED") != 2 || !strings.Contains(out, `key "new"`) {
+		t.Errorf("keys missing: exit %d\n%s%s", code, out, errs)
+	}
+	for _, leak := range []string{encSecret, encKey(1)[:12], encKey(2)[:12], encKey(3)[:12]} {
+		if strings.Contains(out+errs, leak) {
+			t.Errorf("rekey prints %q", leak)
+		}
+	}
+}

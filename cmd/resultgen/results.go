@@ -33,6 +33,7 @@ const resultsUsage = `Usage:
   resultgen results prune -max-size SIZE [-storage SPEC] [-prefix P] [-dry-run]
   resultgen results prune -uploads -older-than D [-storage SPEC] [-prefix P] [-dry-run]
   resultgen results runs [-storage SPEC] [-flow NAME] [-status S] [-older-than D] [-newer-than D] [-format table|json] [ID]
+  resultgen results rekey [-storage SPEC] [-prefix P] [-dry-run]
 
 Inspect and manage the result records programs stored.
 
@@ -44,6 +45,7 @@ Inspect and manage the result records programs stored.
   rm      remove named records, or those of a task, flow or flow run
   prune   remove records by expiration, age, run, staleness or total size
   runs    the named flow runs and their status; one run with its steps
+  rekey   re-wrap encrypted records' data keys under the keyring's current key
 
 "resultgen results COMMAND -h" prints the help of one command with its
 flags.

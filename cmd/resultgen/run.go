@@ -29,7 +29,7 @@ Usage:
   resultgen config set KEY=VALUE | view | unset KEY
                                                 settings (environment, then config.toml)
   resultgen block ls | create | rm              named storage blocks such as s3/prod
-  resultgen results ls | show | diff | verify | rm | prune | runs
+  resultgen results ls | show | diff | verify | rm | prune | runs | rekey
                                                 inspect and manage stored records,
                                                 list named runs and their status
   resultgen help
