@@ -10,7 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	goruntime "runtime"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/resultgen/resultgen/internal/keyring"
 	"github.com/resultgen/resultgen/runtime/storage"
@@ -235,9 +238,6 @@ func (s *sealWriter) Write(p []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err
 	}
-	if s.buf == nil {
-		s.buf = make([]byte, 0, SealChunk)
-	}
 	written := 0
 	for len(p) > 0 {
 		if len(s.buf) == SealChunk {
@@ -247,8 +247,10 @@ func (s *sealWriter) Write(p []byte) (int, error) {
 				return written, err
 			}
 		}
-		c := copy(s.buf[len(s.buf):SealChunk], p)
-		s.buf = s.buf[:len(s.buf)+c]
+		// the buffer grows to the chunk size only for a payload that
+		// needs it: a small one costs its own size, not 64 KiB
+		c := min(len(p), SealChunk-len(s.buf))
+		s.buf = append(s.buf, p[:c]...)
 		p = p[c:]
 		written += c
 	}
@@ -318,28 +320,60 @@ func open(kr *Keyring, key string, m *Meta, sealed []byte) ([]byte, error) {
 	if size < 0 || len(m.Encryption.NoncePrefix) != 8 {
 		return nil, fail("the sealed payload has an impossible length")
 	}
-	plain := make([]byte, 0, size)
-	aad := append(bind, 0)
-	var nonce [12]byte
-	copy(nonce[:], m.Encryption.NoncePrefix)
-	for i := uint32(0); ; i++ {
-		n := min(len(sealed), SealChunk+sealTag)
-		last := len(sealed) == n
-		binary.BigEndian.PutUint32(nonce[8:], i)
-		aad[len(aad)-1] = 0
-		if last {
-			aad[len(aad)-1] = 1
+	plain := make([]byte, size)
+	chunks := (len(sealed) + SealChunk + sealTag - 1) / (SealChunk + sealTag)
+	if chunks == 0 {
+		chunks = 1 // an empty payload is one chunk of a tag
+	}
+	// openRange opens chunks [from, to) into their places in plain; it
+	// returns the first chunk that fails, or -1.
+	openRange := func(from, to int) int {
+		aad := append(slices.Clip(bind), 0)
+		var nonce [12]byte
+		copy(nonce[:], m.Encryption.NoncePrefix)
+		for i := from; i < to; i++ {
+			c := sealed[i*(SealChunk+sealTag) : min(len(sealed), (i+1)*(SealChunk+sealTag))]
+			binary.BigEndian.PutUint32(nonce[8:], uint32(i))
+			aad[len(aad)-1] = 0
+			if i == chunks-1 {
+				aad[len(aad)-1] = 1
+			}
+			off := i * SealChunk
+			if _, err := a.Open(plain[off:off:off+len(c)-sealTag], nonce[:], c, aad); err != nil {
+				return i
+			}
 		}
-		plain, err = a.Open(plain, nonce[:], sealed[:n], aad)
-		if err != nil {
+		return -1
+	}
+	// A large payload opens on every core: the chunks are independent
+	// (GCM is safe for concurrent use), and the read of P4's 256 MiB
+	// otherwise waits on one core's decryption.
+	workers := 1
+	if len(sealed) >= openParallelMin {
+		workers = min(goruntime.GOMAXPROCS(0), chunks)
+	}
+	bad := make([]int, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		from, to := chunks*w/workers, chunks*(w+1)/workers
+		if w == workers-1 {
+			bad[w] = openRange(from, to)
+			continue
+		}
+		wg.Go(func() { bad[w] = openRange(from, to) })
+	}
+	wg.Wait()
+	for _, i := range bad {
+		if i >= 0 {
 			return nil, fail(fmt.Sprintf("chunk %d does not authenticate", i))
 		}
-		sealed = sealed[n:]
-		if last {
-			return plain, nil
-		}
 	}
+	return plain, nil
 }
+
+// openParallelMin is the sealed payload size from which open uses every
+// core.
+const openParallelMin = 4 << 20
 
 // checkSealing checks that a header's version and its "enc" agree: a
 // version 4 record is sealed, older ones are not.

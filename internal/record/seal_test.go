@@ -324,3 +324,26 @@ func TestOldKeysKeepReading(t *testing.T) {
 		t.Errorf("a keyring without the new key: %v", err)
 	}
 }
+
+// A payload large enough to open on several cores: intact, it reads back;
+// a byte changed in any chunk, early or late, fails to open.
+func TestSealedLargeParallel(t *testing.T) {
+	kr := keyring(t, "k1:"+testKey(1))
+	ctx := record.WithSealing(context.Background(), kr)
+	st := mustLocal(t)
+	in := bytes.Repeat([]byte("parallel open "), 6<<20/14) // ~6 MiB, 97 chunks
+	if _, err := record.Write(ctx, st, "big", record.Meta{Task: "t"}, nil, in, storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	if _, err := record.Read(ctx, st, "big", nil, &out); err != nil || !bytes.Equal(in, out) {
+		t.Fatalf("%v", err)
+	}
+	orig := rawObject(t, st, "big")
+	for _, at := range []float64{0.01, 0.5, 0.99} {
+		putRaw(t, st, "big", reframe(t, orig, nil, func(p []byte) []byte { p[int(float64(len(p))*at)] ^= 1; return p }))
+		if _, err := record.Read(ctx, st, "big", nil, &out); !errors.Is(err, record.ErrDecrypt) {
+			t.Errorf("a byte changed at %.0f%%: %v", at*100, err)
+		}
+	}
+}
