@@ -395,6 +395,10 @@ func (s *slot) accept(refused *error) func(record.Meta) error {
 			*refused = err
 		case why != "":
 			err = errStale{why}
+		case s.p.encrypt && m.Encryption == nil:
+			// written in the clear before encryption was on: replaced by
+			// an encrypted record (a record of ours, so it may be)
+			err = errStale{"the record is not encrypted and the task encrypts its results"}
 		case !m.Expires.IsZero() && m.Expired(s.e.now()): // no clock read for a record that never expires
 			err = errStale{"the record expired at " + m.Expires.UTC().Format(time.RFC3339)}
 		}

@@ -216,3 +216,23 @@ func TestEncryptKeyedManifest(t *testing.T) {
 		t.Errorf("another process: %v, state %s", err, st.Name())
 	}
 }
+
+// A record written in the clear before encryption was turned on is
+// recomputed and replaced by an encrypted one.
+func TestEncryptReplacesClearRecord(t *testing.T) {
+	ctx, _, local := newEngine(t, nil)
+	if _, err := secretTask().Call(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, raw := onlyRecord(t, local); !bytes.Contains(raw, []byte(secretValue)) {
+		t.Fatal("not in the clear to begin with")
+	}
+	ctx2, _, _ := newEngine(t, map[string]string{settings.LocalStoragePath: local, settings.Keyring: "k1:" + b64Key(1), settings.EncryptResults: "true"})
+	st := secretTask().State(ctx2)
+	if v, err := st.Result(); err != nil || v != secretValue || st.Name() != runtime.StateCompleted {
+		t.Fatalf("%q, %v, state %s", v, err, st.Name())
+	}
+	if _, raw := onlyRecord(t, local); bytes.Contains(raw, []byte("Qwv")) {
+		t.Error("the clear record was kept")
+	}
+}
