@@ -167,6 +167,9 @@ func (e *Engine) openS3(b settings.Block) (storage.Storage, error) {
 	if b.Region != "" {
 		cfg.Region = b.Region
 	}
+	if cfg.SSE, err = s3.ParseSSE(b.SSE); err != nil {
+		return nil, fmt.Errorf("storage %q: sse: %w", storage.Redact(b.URL), err)
+	}
 	cfg.Logger = e.logger
 	ctx, cancel := context.WithTimeout(context.Background(), s3OpenTimeout)
 	defer cancel()

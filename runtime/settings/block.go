@@ -83,12 +83,15 @@ func (b Block) Validate() error {
 		if b.Region != "" && !regionName.MatchString(b.Region) {
 			return field("region", b.Region, invalid(ErrInvalidValue, "not a region name"), "give a region such as us-east-1")
 		}
+		if err := CheckSSE(b.SSE); err != nil {
+			return field("sse", b.SSE, err, sseFix)
+		}
 	case BlockLocal:
 		if err := checkPath(b.URL); err != nil {
 			return field("path", b.URL, err, "give the block's folder")
 		}
-		if b.Endpoint != "" || b.Region != "" || b.Insecure {
-			return &Error{Name: `blocks."` + b.Slug + `"`, Err: invalid(ErrInvalidValue, "endpoint, region and insecure apply to s3 blocks only"), Fix: "remove them"}
+		if b.Endpoint != "" || b.Region != "" || b.Insecure || b.SSE != "" {
+			return &Error{Name: `blocks."` + b.Slug + `"`, Err: invalid(ErrInvalidValue, "endpoint, region, insecure and sse apply to s3 blocks only"), Fix: "remove them"}
 		}
 	}
 	return nil
@@ -133,4 +136,19 @@ func unknownBlock(slug string, known []string) error {
 		fix = "known blocks: " + strings.Join(known, ", ")
 	}
 	return &Error{Name: slug, Err: ErrUnknownBlock, Fix: fix}
+}
+
+// sseFix tells how to write a block's sse.
+const sseFix = `write "s3" (SSE-S3), "kms" (SSE-KMS with the server's default key) or "kms:KEYID"; SSE-C is not offered`
+
+// CheckSSE checks an s3 block's sse: "", "s3", "kms" or "kms:KEYID" (a key
+// id of printable ASCII without spaces).
+func CheckSSE(sse string) error {
+	switch id, isKMS := strings.CutPrefix(sse, "kms:"); {
+	case sse == "", sse == "s3", sse == "kms":
+		return nil
+	case isKMS && id != "" && !strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }):
+		return nil
+	}
+	return invalid(ErrInvalidValue, "not a server-side encryption")
 }

@@ -163,7 +163,7 @@ const CredentialsFix = "S3 credentials come from the standard AWS variables (AWS
 func blockFromTable(slug string, fields map[string]any) (Block, error) {
 	typ, _, _ := ParseSlug(slug)
 	b := Block{Slug: slug}
-	known := []string{"url", "endpoint", "region", "insecure"}
+	known := []string{"url", "endpoint", "region", "insecure", "sse"}
 	if typ == BlockLocal {
 		known = []string{"path"}
 	}
@@ -203,6 +203,8 @@ func blockFromTable(slug string, fields map[string]any) (Block, error) {
 			b.Endpoint = s
 		case "region":
 			b.Region = s
+		case "sse":
+			b.SSE = s
 		}
 	}
 	if b.URL == "" {
@@ -377,6 +379,7 @@ type fileBlock struct {
 	Endpoint string `toml:"endpoint,omitempty"`
 	Region   string `toml:"region,omitempty"`
 	Insecure bool   `toml:"insecure,omitempty"`
+	SSE      string `toml:"sse,omitempty"`
 }
 
 // Encode returns the profile as TOML: a header comment, the settings, then
@@ -404,7 +407,7 @@ func (p *Profile) Encode() ([]byte, error) {
 		buf.Write(out)
 	}
 	for _, b := range p.Blocks() {
-		fb := fileBlock{Endpoint: b.Endpoint, Region: b.Region, Insecure: b.Insecure}
+		fb := fileBlock{Endpoint: b.Endpoint, Region: b.Region, Insecure: b.Insecure, SSE: b.SSE}
 		if b.Type() == BlockLocal {
 			fb.Path = b.URL
 		} else {

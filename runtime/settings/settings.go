@@ -104,6 +104,7 @@
 //	endpoint = "http://minio:9000"    # optional: http://, https:// or bare HOST[:PORT]
 //	region = "us-east-1"              # optional
 //	insecure = true                   # optional: plain HTTP for a bare endpoint
+//	sse = "kms:my-key"                # optional: server-side encryption: s3, kms or kms:KEYID
 //
 //	[blocks."local/scratch"]
 //	path = "/srv/scratch"             # required
@@ -188,6 +189,10 @@ type Block struct {
 	Endpoint string // S3 endpoint, optional: HOST[:PORT], http://HOST[:PORT] or https://HOST[:PORT] (see CheckEndpoint)
 	Region   string
 	Insecure bool // plain HTTP for a bare endpoint; contradicts an https:// one
+	// SSE is the server-side encryption the store asks for on every write:
+	// "s3" (SSE-S3), "kms" (SSE-KMS, the server's default key) or
+	// "kms:KEYID"; "" leaves it to the bucket's default. See CheckSSE.
+	SSE string
 }
 
 // Source is where a setting's value came from.

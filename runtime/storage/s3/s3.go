@@ -97,6 +97,12 @@ type Config struct {
 	// storage.ReadAheader); 0 means DefaultReadAhead, a negative value
 	// turns reading ahead off.
 	ReadAhead int
+	// SSE asks the server to encrypt the objects Put writes (and Touch
+	// rewrites): SSE-S3 (SSES3) or SSE-KMS with a key id (SSEKMS); nil
+	// leaves it to the bucket's default encryption. Reads need nothing.
+	// SSE-C (a key sent with every request) is not offered: resultgen's
+	// own encryption (internal/record) keeps the key on the client anyway.
+	SSE ServerSide
 }
 
 // DefaultReadAhead is Config.ReadAhead's default: enough parallel GETs to
@@ -117,6 +123,7 @@ type Storage struct {
 	owner    string
 	renew    bool
 	log      *slog.Logger
+	sse      ServerSide       // Config.SSE
 	local    storage.KeyMutex // in-process queue in front of the leases
 	cond     condProbe        // which conditional writes the server honours
 	// anonymous: no credentials were found, so requests go unsigned and
@@ -320,6 +327,7 @@ func Open(ctx context.Context, cfg Config) (*Storage, error) {
 		owner:    owner,
 		renew:    !cfg.DisableLeaseRenew,
 		log:      logger,
+		sse:      cfg.SSE,
 
 		anonymous: anonymous(creds, base),
 		readAhead: readAhead,
@@ -408,9 +416,10 @@ func (s *Storage) Put(ctx context.Context, key string, body io.Reader, opts stor
 		return fmt.Errorf("s3 put %q: %w", storage.ShortKey(key), err)
 	}
 	po := minio.PutObjectOptions{
-		UserMetadata:     meta,
-		ContentType:      "application/octet-stream",
-		DisableMultipart: true,
+		UserMetadata:         meta,
+		ContentType:          "application/octet-stream",
+		DisableMultipart:     true,
+		ServerSideEncryption: s.sse,
 	}
 	if opts.IfAbsent {
 		po.SetMatchETagExcept("*")
@@ -498,8 +507,9 @@ func (s *Storage) putMultipart(ctx context.Context, key, name string, part []byt
 	}
 	defer s.unmarkUpload(ctx, key, mark)
 	uploadID, err := core.NewMultipartUpload(ctx, s.bucket, name, minio.PutObjectOptions{
-		UserMetadata: meta,
-		ContentType:  "application/octet-stream",
+		UserMetadata:         meta,
+		ContentType:          "application/octet-stream",
+		ServerSideEncryption: s.sse,
 	})
 	if err != nil {
 		return err
@@ -747,7 +757,7 @@ func (s *Storage) Touch(ctx context.Context, key string, _ time.Time) error {
 		contentType = "application/octet-stream"
 	}
 	_, err = s.client.CopyObject(ctx,
-		minio.CopyDestOptions{Bucket: s.bucket, Object: name, ReplaceMetadata: true, UserMetadata: oi.UserMetadata, ContentType: contentType},
+		minio.CopyDestOptions{Bucket: s.bucket, Object: name, ReplaceMetadata: true, UserMetadata: oi.UserMetadata, ContentType: contentType, Encryption: s.sse},
 		minio.CopySrcOptions{Bucket: s.bucket, Object: name, MatchETag: oi.ETag})
 	if err != nil {
 		return s.wrap("touch", key, err)
