@@ -56,26 +56,35 @@ func BenchmarkSealed(b *testing.B) {
 		if sealed {
 			ctx = record.WithSealing(ctx, kr)
 		}
-		st := storage.NewMemory()
-		b.Run("write-256MiB-memory/"+name, func(b *testing.B) {
-			b.SetBytes(int64(len(big)))
-			for b.Loop() {
+		for _, where := range []string{"memory", "local"} {
+			var st storage.Storage = storage.NewMemory()
+			if where == "local" {
+				l, err := storage.NewLocal(b.TempDir())
+				if err != nil {
+					b.Fatal(err)
+				}
+				st = l
+			}
+			b.Run("write-256MiB-"+where+"/"+name, func(b *testing.B) {
+				b.SetBytes(int64(len(big)))
+				for b.Loop() {
+					if _, err := record.Write(ctx, st, "big", record.Meta{Task: "t"}, serializer.Msgpack(), big, storage.PutOptions{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("read-256MiB-"+where+"/"+name, func(b *testing.B) {
 				if _, err := record.Write(ctx, st, "big", record.Meta{Task: "t"}, serializer.Msgpack(), big, storage.PutOptions{}); err != nil {
 					b.Fatal(err)
 				}
-			}
-		})
-		b.Run("read-256MiB-memory/"+name, func(b *testing.B) {
-			if _, err := record.Write(ctx, st, "big", record.Meta{Task: "t"}, serializer.Msgpack(), big, storage.PutOptions{}); err != nil {
-				b.Fatal(err)
-			}
-			b.SetBytes(int64(len(big)))
-			for b.Loop() {
-				var v []byte
-				if _, err := record.Read(ctx, st, "big", nil, &v); err != nil {
-					b.Fatal(err)
+				b.SetBytes(int64(len(big)))
+				for b.Loop() {
+					var v []byte
+					if _, err := record.Read(ctx, st, "big", nil, &v); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
