@@ -13,6 +13,8 @@
 //     (a miss) and writes the record; the baseline does the same by hand:
 //     a stat that misses, msgpack, a temporary file, write, fsync, rename
 //     and the folder's fsync.
+//     Encrypted, the same run with runtime.Encrypt(true) against it
+//     unencrypted, on one engine with a keyring.
 //   - P3: a cache hit of 1 KiB, local (against os.ReadFile + msgpack
 //     Unmarshal) and in memory storage (against a map lookup + Unmarshal).
 //   - OTel: what OpenTelemetry costs when on: P1's empty body and P3's
@@ -41,6 +43,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -157,8 +160,11 @@ func paired(n int, base, rg func()) (bs, rs, as []float64) {
 
 // engine opens an engine whose home and local storage are under dir, with
 // the default settings otherwise, and returns a context that carries it.
-func engine(dir string) (context.Context, *runtime.Engine) {
+func engine(dir string, kv ...string) (context.Context, *runtime.Engine) {
 	env := map[string]string{settings.Home: filepath.Join(dir, "home"), settings.LocalStoragePath: filepath.Join(dir, "storage")}
+	for i := 0; i+1 < len(kv); i += 2 {
+		env[kv[i]] = kv[i+1]
+	}
 	s, err := settings.LoadFrom(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		panic(err)
@@ -279,6 +285,26 @@ func engineRows(dir string) ([]row, []string) {
 		}
 	})
 	rows[len(rows)-1].note = "default settings, a first run (new input each op): lookup miss + write; baseline stat miss + msgpack + temp file + write + fsync + rename + folder fsync"
+
+	// P2 encrypted: the same first run with runtime.Encrypt(true) (a
+	// sealed record, keyed hashes) against it unencrypted, on one engine
+	// with a keyring.
+	ectx, ee := engine(dir, settings.Keyring, "bench:"+base64.StdEncoding.EncodeToString(make([]byte, 32)))
+	defer ee.Close()
+	sealed := tasks.PersistTask.WithOptions(runtime.Encrypt(true))
+	var ci, si int
+	ratio("P2 persist 1 KiB encrypted/unencrypted", "<=1.15x", 1.15, 20, func() {
+		ci++
+		if st := tasks.PersistTask.State(ectx, 1_000_000+ci); st.IsCached() || st.Err() != nil {
+			panic(fmt.Sprint("P2 encrypted: not a first run: ", st.CacheReason(), st.Err()))
+		}
+	}, func() {
+		si++
+		if st := sealed.State(ectx, 2_000_000+si); st.IsCached() || st.Err() != nil {
+			panic(fmt.Sprint("P2 encrypted: not a first run: ", st.CacheReason(), st.Err()))
+		}
+	})
+	rows[len(rows)-1].note = "baseline: P2's run unencrypted; resultgen: with runtime.Encrypt(true) (AES-256-GCM record, wrapped data key, HMAC manifest), both on local storage"
 
 	// P3: a cache hit of 1 KiB against reading and decoding it by hand.
 	data, _ := msgpack.Marshal(tasks.OneKiB)
