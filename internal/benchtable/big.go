@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/resultgen/resultgen/internal/benchtable/tasks"
+	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/runtime/settings"
 )
 
 var (
@@ -43,7 +45,7 @@ func runChild(op, dir string) {
 		execChild(dir, flag.Args())
 		return
 	}
-	ctx, e := engine(dir)
+	ctx, e := engine(dir, settings.Keyring, benchKeyring)
 	defer e.Close()
 	base := filepath.Join(dir, "base.bin")
 	var payload []byte
@@ -92,6 +94,12 @@ func runChild(op, dir string) {
 		st := tasks.BigTask.State(ctx, bigSize, *childArg)
 		if b, err := st.Result(); err != nil || st.IsCached() || len(b) != bigSize {
 			panic(fmt.Sprint("write-rg: not a first run: ", st.CacheReason(), err))
+		}
+	case "write-enc", "read-enc": // P4 encrypted (bigEncRows)
+		st := tasks.BigTask.WithOptions(runtime.Encrypt(true)).State(ctx, bigSize, *childArg)
+		b, err := st.Result()
+		if err != nil || len(b) != bigSize || st.IsCached() != (op == "read-enc") {
+			panic(fmt.Sprint(op, ": ", st.CacheReason(), len(b), err))
 		}
 	case "read-base":
 		b, err := os.ReadFile(base)

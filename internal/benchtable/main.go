@@ -43,7 +43,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -65,7 +64,7 @@ import (
 
 var (
 	reps = flag.Int("reps", 15, "paired repetitions per measure (medians are reported)")
-	only = flag.String("only", "", "comma-separated parts to run (P1-P3,OTel,P4,P5,P6,P7,CLI); all when empty")
+	only = flag.String("only", "", "comma-separated parts to run (P1-P3,OTel,P4,P4enc,P5,P6,P7,CLI); all when empty")
 )
 
 // row is one line of the table. base and rg are what the columns show
@@ -189,7 +188,7 @@ func main() {
 	parts := []struct {
 		name string
 		run  func(dir string) ([]row, []string)
-	}{{"P1-P3", engineRows}, {"OTel", otelRows}, {"P4", bigRows}, {"P5", s3Rows}, {"P6", generateRows}, {"P7", staleRows}, {"CLI", cliRows}}
+	}{{"P1-P3", engineRows}, {"OTel", otelRows}, {"P4", bigRows}, {"P4enc", bigEncRows}, {"P5", s3Rows}, {"P6", generateRows}, {"P7", staleRows}, {"CLI", cliRows}}
 	for _, part := range parts {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), part.name) {
 			continue
@@ -289,7 +288,7 @@ func engineRows(dir string) ([]row, []string) {
 	// P2 encrypted: the same first run with runtime.Encrypt(true) (a
 	// sealed record, keyed hashes) against it unencrypted, on one engine
 	// with a keyring.
-	ectx, ee := engine(dir, settings.Keyring, "bench:"+base64.StdEncoding.EncodeToString(make([]byte, 32)))
+	ectx, ee := engine(dir, settings.Keyring, benchKeyring)
 	defer ee.Close()
 	sealed := tasks.PersistTask.WithOptions(runtime.Encrypt(true))
 	var ci, si int
