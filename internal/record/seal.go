@@ -229,7 +229,7 @@ type sealWriter struct {
 	aad    []byte // binding | last flag
 	prefix []byte
 	buf    []byte // plaintext of the chunk being filled
-	out    []byte // the sealed chunk
+	out    []byte // sealed chunks not handed on yet (up to sealBatch bytes)
 	n      uint32 // chunks sealed
 	err    error
 }
@@ -243,9 +243,19 @@ func (s *sealWriter) Write(p []byte) (int, error) {
 		if len(s.buf) == SealChunk {
 			// a full chunk is sealed when more follows, so the last one is
 			// known at close
-			if err := s.seal(false); err != nil {
+			if err := s.seal(s.buf, false); err != nil {
 				return written, err
 			}
+			s.buf = s.buf[:0]
+		}
+		if len(s.buf) == 0 && len(p) > SealChunk {
+			// a whole chunk with more after it: sealed from p, no copy
+			if err := s.seal(p[:SealChunk], false); err != nil {
+				return written, err
+			}
+			p = p[SealChunk:]
+			written += SealChunk
+			continue
 		}
 		// the buffer grows to the chunk size only for a payload that
 		// needs it: a small one costs its own size, not 64 KiB
@@ -257,7 +267,14 @@ func (s *sealWriter) Write(p []byte) (int, error) {
 	return written, nil
 }
 
-func (s *sealWriter) seal(last bool) error {
+// sealBatch is how many sealed bytes the writer gathers before it hands
+// them on: one write of about 1 MiB rather than one a chunk (each write to
+// a spilled record is a wake-up of the storing goroutine).
+const sealBatch = 16 * (SealChunk + sealTag)
+
+// seal seals the plaintext chunk src into the batch, handing the batch on
+// when it is full or src is the last chunk.
+func (s *sealWriter) seal(src []byte, last bool) error {
 	if s.n == 1<<32-1 {
 		s.err = errors.New("payload too large to seal (2^32 chunks)")
 		return s.err
@@ -269,21 +286,24 @@ func (s *sealWriter) seal(last bool) error {
 	if last {
 		s.aad[len(s.aad)-1] = 1
 	}
-	s.out = s.aead.Seal(s.out[:0], nonce[:], s.buf, s.aad)
+	s.out = s.aead.Seal(s.out, nonce[:], src, s.aad)
 	s.n++
-	s.buf = s.buf[:0]
-	if _, err := s.w.Write(s.out); err != nil {
-		s.err = err
-		return err
+	if !last && len(s.out)+SealChunk+sealTag <= sealBatch {
+		return nil
 	}
-	return nil
+	_, err := s.w.Write(s.out)
+	s.out = s.out[:0]
+	if err != nil {
+		s.err = err
+	}
+	return err
 }
 
 func (s *sealWriter) close() error {
 	if s.err != nil {
 		return s.err
 	}
-	return s.seal(true)
+	return s.seal(s.buf, true)
 }
 
 // sealedSize returns the plaintext size of a sealed payload of n bytes,
