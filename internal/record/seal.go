@@ -321,9 +321,12 @@ func sealedSize(n int64) int64 {
 	return full*SealChunk + rest - sealTag
 }
 
-// open returns the plaintext of a sealed payload (a buffer of its own)
-// read at key, with kr.
-func open(kr *Keyring, key string, m *Meta, sealed []byte) ([]byte, error) {
+// open returns the plaintext of a sealed payload read at key, with kr: a
+// buffer of its own, or with own (sealed is the caller's to overwrite) and
+// a large payload, sealed itself, opened in place (no second buffer of the
+// payload's size to allocate and fault in; P4's read) and its chunks moved
+// together. On an error, an owned sealed holds garbage.
+func open(kr *Keyring, key string, m *Meta, sealed []byte, own bool) ([]byte, error) {
 	bind := binding(key, m)
 	dk, err := unwrap(kr, key, m, bind)
 	if err != nil {
@@ -340,7 +343,11 @@ func open(kr *Keyring, key string, m *Meta, sealed []byte) ([]byte, error) {
 	if size < 0 || len(m.Encryption.NoncePrefix) != 8 {
 		return nil, fail("the sealed payload has an impossible length")
 	}
-	plain := make([]byte, size)
+	inPlace := own && len(sealed) >= openParallelMin
+	var plain []byte
+	if !inPlace {
+		plain = make([]byte, size)
+	}
 	chunks := (len(sealed) + SealChunk + sealTag - 1) / (SealChunk + sealTag)
 	if chunks == 0 {
 		chunks = 1 // an empty payload is one chunk of a tag
@@ -358,8 +365,12 @@ func open(kr *Keyring, key string, m *Meta, sealed []byte) ([]byte, error) {
 			if i == chunks-1 {
 				aad[len(aad)-1] = 1
 			}
-			off := i * SealChunk
-			if _, err := a.Open(plain[off:off:off+len(c)-sealTag], nonce[:], c, aad); err != nil {
+			dst := c[:0] // in place: GCM allows dst to alias the ciphertext exactly
+			if !inPlace {
+				off := i * SealChunk
+				dst = plain[off : off : off+len(c)-sealTag]
+			}
+			if _, err := a.Open(dst, nonce[:], c, aad); err != nil {
 				return i
 			}
 		}
@@ -387,6 +398,16 @@ func open(kr *Keyring, key string, m *Meta, sealed []byte) ([]byte, error) {
 		if i >= 0 {
 			return nil, fail(fmt.Sprintf("chunk %d does not authenticate", i))
 		}
+	}
+	if inPlace {
+		// chunk i's plaintext starts at i*(SealChunk+sealTag): move each
+		// down over the tags before it, in order (copy handles overlap)
+		for i := 1; i < chunks; i++ {
+			from := i * (SealChunk + sealTag)
+			n := min(len(sealed), from+SealChunk+sealTag) - from - sealTag
+			copy(sealed[i*SealChunk:], sealed[from:from+n])
+		}
+		plain = sealed[:size:size]
 	}
 	return plain, nil
 }

@@ -246,7 +246,7 @@ func decodeInto(ctx context.Context, key string, meta *Meta, payload []byte, ser
 		}
 	}
 	if meta.Encryption != nil {
-		plain, err := open(keyringOf(ctx, false), key, meta, payload)
+		plain, err := open(keyringOf(ctx, false), key, meta, payload, !shared)
 		if err != nil {
 			return err
 		}
