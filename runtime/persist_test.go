@@ -740,3 +740,32 @@ func TestInMemoryInheritance(t *testing.T) {
 		t.Errorf("persisted task under the flow: %v; want its value read from storage (now deleted)", err)
 	}
 }
+
+// A negative expiration given at run time means the record is already
+// expired: the second call recomputes instead of serving it (the seeds'
+// engine does the same; the directive form is a generate error).
+func TestNegativeRunTimeExpirationExpires(t *testing.T) {
+	ctx, _, local := newEngine(t, nil)
+	var n atomic.Int64
+	counter := newTask(taskDef("counter", true, runtime.Config{CacheKeyFn: true}), func(context.Context) (int, error) {
+		return int(n.Add(1)), nil
+	}).WithOptions(runtime.CacheExpiration(-5 * time.Second))
+	for i, want := range []int{1, 2} {
+		inv := counter.inv()
+		inv.CacheKey = func(context.Context) (string, error) { return "counter/negative", nil }
+		st := runtime.Run(ctx, inv)
+		v, err := st.Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v != want || st.Name() != runtime.StateCompleted {
+			t.Errorf("call %d: %d (%s), want %d (Completed): a record with a negative expiration must not be served", i+1, v, st.Name(), want)
+		}
+		if i == 1 && !strings.Contains(st.CacheReason(), "expired") {
+			t.Errorf("call 2: CacheReason %q, want it to say the record expired", st.CacheReason())
+		}
+	}
+	if got := files(t, local); len(got) != 1 {
+		t.Errorf("records: %v, want the one key overwritten", got)
+	}
+}

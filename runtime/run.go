@@ -458,7 +458,7 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 		Labels:   labels,
 		Manifest: manifestOf(manifest),
 	}
-	if cfg.CacheExpiration > 0 {
+	if cfg.CacheExpiration != 0 { // negative: expired when written, never served (as the seeds' engine)
 		meta.Expires = meta.Created.Add(cfg.CacheExpiration)
 	}
 	// A run that lost its lock is no longer the key's only writer: it
