@@ -769,3 +769,88 @@ func TestNegativeRunTimeExpirationExpires(t *testing.T) {
 		t.Errorf("records: %v, want the one key overwritten", got)
 	}
 }
+
+// A finished subflow does not run again when its parent flow retries (the
+// seeds' engine: "child flow should not run again"), with a random flow run
+// id and under a run id: the retry gets the child's State, and neither the
+// child's body nor the task inside it runs a second time. A child called
+// with other inputs in the retry does run.
+func TestFinishedSubflowNotRerunOnParentRetry(t *testing.T) {
+	for _, runID := range []string{"", "r1"} {
+		t.Run("run id "+runID, func(t *testing.T) {
+			ctx, _, _ := newEngine(t, nil)
+			inner := newTask(taskDef("inner", true, runtime.Config{}), func(context.Context) (int, error) { return 20, nil })
+			var childIDs []string
+			child := newTask(flowDef("child", true, runtime.Config{Persist: ptr(true)}), func(ctx context.Context) (int, error) {
+				fr, _ := runtime.FlowRunFrom(ctx)
+				childIDs = append(childIDs, fr.ID)
+				v, err := inner.Call(ctx)
+				return v + 1, err
+			})
+			var failOnce atomic.Bool
+			var childStates []string
+			parent := newTask(flowDef("parent", true, runtime.Config{Retries: 1}), func(ctx context.Context) (int, error) {
+				st := child.State(ctx)
+				childStates = append(childStates, st.Name())
+				v, err := st.Result()
+				if err != nil {
+					return 0, err
+				}
+				if failOnce.CompareAndSwap(false, true) {
+					return 0, errValue // fails after the call: the retry must not re-run child
+				}
+				return v * 2, nil
+			})
+			if runID != "" {
+				parent = parent.WithOptions(runtime.RunID(runID))
+			}
+			st := parent.State(ctx)
+			if v, err := st.Result(); v != 42 || err != nil {
+				t.Fatalf("parent = %d, %v; want 42", v, err)
+			}
+			if fr, _ := st.FlowRun(); fr.RunCount != 2 {
+				t.Errorf("parent run count %d, want 2 (one retry)", fr.RunCount)
+			}
+			if child.calls.Load() != 1 || inner.calls.Load() != 1 {
+				t.Errorf("child body ran %d times, inner task %d; want 1 and 1 (ids %v)", child.calls.Load(), inner.calls.Load(), childIDs)
+			}
+			if !slicesEqual(childStates, []string{"Completed", "Completed"}) {
+				t.Errorf("child's states over the attempts: %v, want the finished state twice", childStates)
+			}
+			if runID != "" && (len(childIDs) != 1 || childIDs[0] != "r1/child-1") {
+				t.Errorf("child flow run ids %v, want [r1/child-1]", childIDs)
+			}
+		})
+	}
+}
+
+// A subflow called with other inputs in the parent's retry runs: only a
+// finished run with the same inputs is reused.
+func TestSubflowWithOtherInputsRunsOnParentRetry(t *testing.T) {
+	ctx, _, _ := newEngine(t, nil)
+	def := flowDef("child", true, runtime.Config{})
+	def.Params = []string{"n"}
+	var calls atomic.Int64
+	child := func(ctx context.Context, n int) (int, error) {
+		return runtime.Run(ctx, runtime.Invocation[int]{
+			Def:    def,
+			Inputs: func(h *runtime.Hasher) error { h.Param("n"); h.Int(int64(n)); return nil },
+			Body:   func(context.Context) (int, error) { calls.Add(1); return n, nil },
+		}).Result()
+	}
+	attempt := 0
+	parent := newTask(flowDef("parent", true, runtime.Config{Retries: 1}), func(ctx context.Context) (int, error) {
+		attempt++
+		v, err := child(ctx, attempt)
+		if err == nil && attempt == 1 {
+			err = errValue
+		}
+		return v, err
+	})
+	if v, err := parent.Call(ctx); v != 2 || err != nil {
+		t.Fatalf("parent = %d, %v; want 2 (the retry's own child run)", v, err)
+	}
+	if calls.Load() != 2 {
+		t.Errorf("child ran %d times, want 2: its inputs changed", calls.Load())
+	}
+}

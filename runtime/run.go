@@ -525,22 +525,42 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		inherit:  *p.inherit,
 		runCount: 1,
 	}
+	// sub is a subflow run's place in its parent's attempt: its name and
+	// number (the n-th call of that flow in the attempt) and, below, its
+	// inputs; "" for a top-level or named run.
+	sub := ""
 	switch {
 	case cfg.RunID != "":
 		fr.id, fr.name, fr.durable = cfg.RunID, cfg.RunID, cfg.RunID
-	case parent != nil && parent.durable != "":
-		// A subflow of a named run gets an id derived from the run's, so
-		// that its tasks resume too (when subflows are called in the same
-		// order in every attempt).
-		n := parent.nextTaskNumber("\x00flow " + p.name)
-		fr.name = fmt.Sprintf("%s-%d", p.name, n)
-		fr.id, fr.durable = parent.id+"/"+fr.name, parent.durable
+	case parent != nil:
+		n := parent.nextSubflow(p.name)
+		sub = p.name + "#" + strconv.Itoa(n)
+		if parent.durable != "" {
+			// A subflow of a named run gets an id derived from the
+			// run's, so that its tasks resume too (when subflows are
+			// called in the same order in every attempt, in any process).
+			fr.name = fmt.Sprintf("%s-%d", p.name, n)
+			fr.id, fr.durable = parent.id+"/"+fr.name, parent.durable
+		}
 	}
 	h := newHasher(nil)
 	if inv.Inputs != nil {
 		fr.inputErr = inv.Inputs(h)
 	}
 	fr.inputHash = h.sum()
+	if sub != "" && fr.inputErr == nil && resolveErr == nil {
+		// A retry of the parent does not run again a subflow run an
+		// earlier attempt completed with the same inputs: it gets that
+		// run's State.
+		sub += "#" + fr.inputHash
+		if prev, ok := parent.finishedSubflow(sub).(*State[R]); ok {
+			e.logger.LogAttrs(ctx, slog.LevelInfo, "flow "+p.name+": finished in an earlier attempt of the calling flow, not run again",
+				slog.String("run", prev.runName), slog.String("flow_run", parent.name))
+			return prev
+		}
+	} else {
+		sub = ""
+	}
 
 	st := &State[R]{runName: p.name + "/" + fr.name, reason: p.reason}
 	st.res.name, st.res.hasValue, st.res.loaded, st.res.keep, st.res.persisted = st.runName, def.Value, true, true, p.persist
@@ -667,11 +687,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if p.persist {
 		fr.ahead = startReadAhead(bctx, e, fr, p.store, def)
 	}
-	v, err := attempts(bctx, log, p.retries, cfg.RetryDelay, func(n int) {
-		fr.mu.Lock()
-		fr.runCount = n
-		fr.mu.Unlock()
-	}, body)
+	v, err := attempts(bctx, log, p.retries, cfg.RetryDelay, fr.setAttempt, body)
 	fr.ahead.finish(bctx, e, p.name, err == nil)
 	// failed records a named run's failed attempt at its key, unless the
 	// lock was lost (another process may run the id now).
@@ -729,6 +745,9 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if !p.inMemory {
 		var zero R
 		st.res.value, st.res.loaded, st.res.keep = zero, false, false
+	}
+	if sub != "" {
+		parent.subflowDone(sub, st)
 	}
 	return finish()
 }
