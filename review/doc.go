@@ -82,6 +82,13 @@
 //     literal keys, or templates of equal text, on the same storage
 //     directive) with different result types: at run time the second to
 //     run fails with runtime.ErrKeyConflict;
+//   - unhashable-input: a task parameter that is not a value, under a
+//     cache policy that hashes it (no storage_key, no cache_key_fn, not
+//     persist=false): funcs, channels, unsafe.Pointer, sync's locks,
+//     WaitGroup, Once, Cond, Map and Pool, os.File, net's connections,
+//     listeners and interfaces, context.Context, reflect.Value, or
+//     anything holding one by value or through a pointer; the fix leaves
+//     it out (cache_policy=inputs-NAME+...) or sets a cache_key_fn;
 //   - directive: a //result: directive that does not parse, or a line
 //     comment that is a mistyped one ("// result:task").
 //

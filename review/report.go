@@ -47,6 +47,7 @@ const (
 	CheckUselessExpiry  = report.CheckUselessExpiry  // cache_expiration where nothing is cached
 	CheckNeverReadable  = report.CheckNeverReadable  // persist=false and cache_in_memory=false
 	CheckNondeterminism = report.CheckNondeterminism // time, randomness or environment read in a cached task
+	CheckUnhashable     = report.CheckUnhashable     // a parameter that is not a value under a policy that hashes inputs
 )
 
 // Report is what Review found.

@@ -38,6 +38,7 @@ const (
 	CheckUselessExpiry  = "useless-expiration" // cache_expiration where nothing is cached
 	CheckNeverReadable  = "never-readable"     // persist=false and cache_in_memory=false
 	CheckNondeterminism = "nondeterministic"   // time, randomness or environment read in a cached task
+	CheckUnhashable     = "unhashable-input"   // a parameter that is not a value (a func, a lock, a file...) under a policy that hashes inputs
 )
 
 // ReuseRunScoped is Row.Reuse of a persisted task keyed by a cache_policy
