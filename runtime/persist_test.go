@@ -854,3 +854,52 @@ func TestSubflowWithOtherInputsRunsOnParentRetry(t *testing.T) {
 		t.Errorf("child ran %d times, want 2: its inputs changed", calls.Load())
 	}
 }
+
+// A subflow that finished in a named run's failed attempt is not run again
+// when the run is resumed by a new engine on the same store, as another
+// process would: the subflow's result was kept at a key of the run, and is
+// loaded (state Cached).
+func TestFinishedSubflowNotRerunWhenNamedRunResumes(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{settings.LocalStoragePath: dir}
+	var childCalls, innerCalls atomic.Int64
+	inner := func() task[int] {
+		return newTask(taskDef("inner", true, runtime.Config{}), func(context.Context) (int, error) { innerCalls.Add(1); return 20, nil })
+	}
+	child := func() task[int] {
+		in := inner()
+		return newTask(flowDef("child", true, runtime.Config{}), func(ctx context.Context) (int, error) {
+			childCalls.Add(1)
+			v, err := in.Call(ctx)
+			return v + 1, err
+		})
+	}
+	attempt := func(fail bool) (*runtime.State[int], string) {
+		ctx, _, _ := newEngine(t, vars)
+		ch := child()
+		var childState string
+		parent := newTask(flowDef("parent", true, runtime.Config{}), func(ctx context.Context) (int, error) {
+			st := ch.State(ctx)
+			childState = st.Name()
+			v, err := st.Result()
+			if err == nil && fail {
+				err = errValue // the process's attempt fails after the subflow finished
+			}
+			return v * 2, err
+		}).WithOptions(runtime.RunID("r1"))
+		return parent.State(ctx), childState
+	}
+	if st, childState := attempt(true); !st.IsFailed() || childState != runtime.StateCompleted {
+		t.Fatalf("first attempt: %s (%v), child %s; want Failed after a Completed child", st.Name(), st.Err(), childState)
+	}
+	st, childState := attempt(false)
+	if v, err := st.Result(); v != 42 || err != nil {
+		t.Fatalf("resumed run = %d, %v; want 42", v, err)
+	}
+	if childState != runtime.StateCached || childCalls.Load() != 1 || innerCalls.Load() != 1 {
+		t.Errorf("resumed run: child %s, its body ran %d times, the task inside %d; want Cached, 1, 1", childState, childCalls.Load(), innerCalls.Load())
+	}
+	if st.Resumed() != 1 {
+		t.Errorf("resumed run: Resumed() = %d, want 1 (the subflow)", st.Resumed())
+	}
+}

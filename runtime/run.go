@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -594,6 +595,37 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	fctx := context.WithValue(ctx, flowRunKey{}, fr)
 	fctx = context.WithValue(fctx, taskRunKey{}, (*taskRun)(nil))
 
+	// A subflow of a named run keeps its result at a key of its own (see
+	// subflowKey): a later attempt of the run, in this process or another,
+	// loads it instead of running the subflow again, as a finished task
+	// of the run is. The named run's lock, which its caller holds, makes
+	// this attempt the key's only writer.
+	var subSlot *slot
+	if sub != "" && parent.durable != "" {
+		key := subflowKey(def, fr)
+		subSlot = &slot{e: e, p: &p, def: def, task: p.name, key: key, want: typeOf[R](def)}
+		st.res.key, st.res.want, st.res.persisted = key, &subSlot.want, true
+		if !p.persist {
+			st.reason = "subflow of run id " + parent.durable + ": kept so that the run resumes (" + p.reason + ")"
+		}
+		var v R
+		l, m, why, err := load(ctx, subSlot, &v)
+		if err != nil {
+			return fail(err)
+		}
+		if l == lookupHit {
+			st.name, st.why, st.code = StateCached, "subflow "+fr.id+" finished in an earlier attempt: loaded its result", m.CodeVersion()
+			st.res.meta, st.res.value = &m, v
+			if !p.inMemory {
+				var zero R
+				st.res.value, st.res.loaded, st.res.keep = zero, false, false
+			}
+			parent.resumed.Add(1)
+			return finish()
+		}
+		st.why = why
+	}
+
 	// A named run: return it when it finished, else hold its lock while
 	// the body runs.
 	var (
@@ -703,6 +735,23 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		return failed(err)
 	}
 	switch {
+	case subSlot != nil:
+		meta := record.Meta{
+			GoType:  def.GoType,
+			Task:    p.name,
+			Key:     subSlot.key,
+			Created: e.now().UTC(),
+			Labels:  map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name, "flow_name": fr.flowName},
+		}
+		meta.Labels[LabelFlowParameters] = fr.inputHash
+		setLabel(meta.Labels, LabelCodeVersion, def.Source)
+		// Overwrite: the run's lock is held, and what is at the key is
+		// no finished result of this subflow (else it was loaded).
+		v, meta, err = persist(ctx, subSlot, v, true, meta)
+		if err != nil {
+			return failed(err)
+		}
+		st.res.meta = &meta
 	case sl != nil:
 		meta := record.Meta{
 			GoType:  def.GoType,
@@ -750,6 +799,19 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		parent.subflowDone(sub, st)
 	}
 	return finish()
+}
+
+// subflowKey is where subflow run fr of a named run keeps its result: the
+// hex SHA-256 of the flow's function and code version, its parameters'
+// digest and its run id (derived from the named run's: "ID/FLOW-N"), so a
+// changed subflow, other parameters or another run never load it.
+func subflowKey(def *Def, fr *flowRun) string {
+	var b []byte
+	for _, s := range []string{"subflow", def.Func, def.Source, fr.inputHash, fr.id} {
+		b = appendKeyStr(b, s)
+	}
+	sum := sha256.Sum256(b)
+	return hexString(sum[:])
 }
 
 // manifestOf returns m on the heap, nil for the zero Manifest (none).

@@ -168,9 +168,10 @@ func (s *State[R]) PersistReason() string { return s.reason }
 // failed before the lookup.
 func (s *State[R]) CacheReason() string { return s.why }
 
-// Resumed is, for a flow run, how many of the task runs it called directly
-// were loaded from storage instead of running (state Cached): in a named
-// run (RunID) that resumes a crashed attempt, the tasks that had finished.
+// Resumed is, for a flow run, how many of the task runs and subflow runs it
+// called directly were loaded from storage instead of running (state
+// Cached): in a named run (RunID) that resumes a crashed attempt, the tasks
+// and subflows that had finished.
 // It is 0 for tasks, and for a finished named run returned as Cached (its
 // body did not run).
 func (s *State[R]) Resumed() int { return s.resumed }
