@@ -300,6 +300,7 @@ func (e *engine) run() []report.Row {
 		e.checkSecretInKey(f)
 		e.checkKeyParams(f)
 		e.checkNondeterminism(f)
+		e.checkUnhashable(f)
 	}
 	e.checkKeyConflicts()
 	sortFindings(e.findings)

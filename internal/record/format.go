@@ -59,6 +59,7 @@ type header struct {
 	Literal    *string           `json:"literal,omitempty"`
 	Labels     map[string]string `json:"labels,omitempty"`
 	Manifest   *Manifest         `json:"manifest,omitempty"`
+	Writer     string            `json:"writer,omitempty"` // absent in records written before it was recorded
 }
 
 func validLiteral(s string) bool { return s == "true" || s == "false" || s == "null" }
@@ -85,6 +86,7 @@ func encodeHeader(m Meta, f framing) ([]byte, error) {
 // headerJSON returns the header of m as JSON.
 func headerJSON(m Meta) ([]byte, error) {
 	h := header{
+		Writer:     m.Writer,
 		Serializer: m.Serializer,
 		GoType:     m.GoType,
 		Task:       m.Task,
@@ -412,6 +414,7 @@ func parseHeaderText(b []byte, text string) (Meta, error) {
 	}
 	m := Meta{
 		Version:    Version,
+		Writer:     h.Writer,
 		Serializer: h.Serializer,
 		GoType:     h.GoType,
 		Task:       h.Task,

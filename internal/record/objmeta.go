@@ -25,6 +25,7 @@ const (
 	MetaExpires    = "resultgen-expires" // absent: never
 	MetaLiteral    = "resultgen-literal"
 	MetaLabels     = "resultgen-labels" // JSON object
+	MetaWriter     = "resultgen-writer" // Meta.Writer; absent in older objects
 )
 
 // escapeASCII percent-encodes '%', the space and every byte outside
@@ -78,6 +79,9 @@ func objectMetadata(m Meta, extra map[string]string) map[string]string {
 		md = map[string]string{}
 	}
 	md[MetaVersion] = strconv.Itoa(Version)
+	if m.Writer != "" {
+		md[MetaWriter] = escapeASCII(m.Writer)
+	}
 	if m.Serializer != nil {
 		md[MetaSerializer] = escapeASCII(m.Serializer.String())
 	}
@@ -140,6 +144,7 @@ func metaFromObject(md map[string]string) (m Meta, ok bool, err error) {
 	}
 	m.GoType, m.Task, m.Key = str(MetaType), str(MetaTask), str(MetaKey)
 	m.Func, m.TypeHash = str(MetaFunc), str(MetaTypeHash)
+	m.Writer = str(MetaWriter)
 	if s := str(MetaSerializer); s != "" {
 		spec, perr := serializer.ParseSpec(s)
 		if perr != nil && err == nil {
