@@ -101,22 +101,16 @@ func (s *State[R]) Err() error { return s.err }
 func (s *State[R]) Persisted() bool { return s.err == nil && s.res.persisted }
 
 // Storage names the store of a persisted result ("local:/abs/path",
-// "memory", ...); "" when not persisted, and for a failed run.
-func (s *State[R]) Storage() string {
-	if s.err != nil {
-		return ""
-	}
-	return s.res.Storage()
-}
+// "memory", ...); "" when not persisted. For a failed run it names the
+// store the run looked up and would have written to (Persisted is false:
+// no record of this run is there).
+func (s *State[R]) Storage() string { return s.res.Storage() }
 
-// Key returns the storage key of a persisted result; "" when not persisted,
-// and for a failed run (no record exists at any key).
-func (s *State[R]) Key() string {
-	if s.err != nil {
-		return ""
-	}
-	return s.res.key
-}
+// Key returns the storage key of a persisted result; "" when not
+// persisted. For a failed run it is the key the run looked up and would
+// have written (its error names it too), where no record of this run
+// exists: Persisted is false and Location is "".
+func (s *State[R]) Key() string { return s.res.key }
 
 // Location is where a persisted result lives, in the terms a user looks it
 // up with: a file path for local storage ("/home/me/.resultgen/storage/
