@@ -47,6 +47,9 @@ func TestQuizRunAgreesWithReview(t *testing.T) {
 		"Q2 SayUnpersisted in persisting": {"SayUnpersisted", "Persisting"},
 		"Q3 Say in retrying":              {"Say", "Retrying"},
 		"Q3 Log in retrying":              {"Log", "Retrying"},
+		"Q4 ExtractUser in club":          {"ExtractUser", "Club"},
+		"Q4 ExtractNumber in club":        {"ExtractNumber", "Club"},
+		"Q4 Transform in club":            {"Transform", "Club"},
 	}
 	seen := 0
 	for _, line := range strings.Split(out, "\n") {

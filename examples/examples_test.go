@@ -119,9 +119,19 @@ func TestQuiz(t *testing.T) {
 		`(?m)^Q3 Say in retrying\s+persisted \(flow retrying has retries=2 and the task returns a value\)`,
 		`(?m)^Q3 Log in retrying\s+not persisted`,
 		`(?m)^Q1 persisting's own result\s+persisted`,
-		`(?m)^Q3 retrying's own result\s+not persisted`)
+		`(?m)^Q3 retrying's own result\s+not persisted`,
+		// Q4: the flow names a storage: its tasks inherit persistence
+		// (extract_user too, as the newest seed says), except the one
+		// with persist=false; the flow's own result is persisted.
+		`(?m)^Q4 ExtractUser in club\s+persisted \(inherited from flow club \(storage=local:quiz-dev\)\) -> .*quiz-dev`,
+		`(?m)^Q4 ExtractNumber in club\s+persisted \(inherited from flow club \(storage=local:quiz-dev\)\) -> .*quiz-dev`,
+		`(?m)^Q4 Transform in club\s+not persisted \(persist=false \(always wins\)\)`,
+		`(?m)^Q4 club's own result\s+persisted \(inferred from storage\) -> .*quiz-dev`)
 	if entries, _ := os.ReadDir(filepath.Join(e.dir, "quiz-results")); len(entries) < 2 {
 		t.Errorf("want the task's and the flow's records in ./quiz-results, got %d entries", len(entries))
+	}
+	if entries, _ := os.ReadDir(filepath.Join(e.dir, "quiz-dev")); len(entries) != 3 {
+		t.Errorf("want the two extract tasks' and the flow's records in ./quiz-dev, got %d entries", len(entries))
 	}
 }
 

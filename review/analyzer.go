@@ -18,10 +18,14 @@ var Analyzer = &analysis.Analyzer{
 	Doc: `check //result: persistence settings that lose data, collide or leak
 
 Reports, at the directive item or the call: persist=false together with
-a cache policy, cache_key_fn or storage_key; result types the serializer
+a setting that needs persisted results (a cache policy, cache_key_fn,
+storage_key, cache_expiration, refresh_cache, storage, serializer,
+compression, isolation=serializable); task parameters that are not values
+(funcs, locks, files, connections...) under a policy that hashes them;
+result types the serializer
 cannot encode; struct fields it drops or cannot decode; storage keys that
 ignore parameters or hold secret-looking ones; persist=false on a task
-called from a flow with retries; cache_expiration where nothing is cached;
+called from a flow with retries; cache_expiration where nothing is looked up;
 values that can never be read; reads of time, randomness or the
 environment in cached tasks.`,
 	URL: "https://pkg.go.dev/github.com/resultgen/resultgen/review",

@@ -72,8 +72,12 @@
 // Every Finding has the position of the directive item or of the call, a
 // Check name and a one-line Fix. Errors (Report.Errors; exit 1):
 //
-//   - persist-off: persist=false with a cache_policy other than none,
-//     cache_key_fn or storage_key;
+//   - persist-off: persist=false with a setting that needs persisted
+//     results ("if persistence is needed for a feature, an error is
+//     raised", seed 001): a cache_policy other than none, cache_key_fn,
+//     storage_key, cache_expiration, refresh_cache=true, storage,
+//     serializer, compression or isolation=serializable (a task's own
+//     retries do not need it; cache_in_memory=false is never-readable);
 //   - unencodable: a result type the serializer cannot encode: channels,
 //     funcs and complex numbers under json and msgpack, map keys json
 //     cannot encode (not a string, an integer or an encoding.TextMarshaler),
@@ -82,6 +86,13 @@
 //     literal keys, or templates of equal text, on the same storage
 //     directive) with different result types: at run time the second to
 //     run fails with runtime.ErrKeyConflict;
+//   - unhashable-input: a task parameter that is not a value, under a
+//     cache policy that hashes it (no storage_key, no cache_key_fn, not
+//     persist=false): funcs, channels, unsafe.Pointer, sync's locks,
+//     WaitGroup, Once, Cond, Map and Pool, os.File, net's connections,
+//     listeners and interfaces, context.Context, reflect.Value, or
+//     anything holding one by value or through a pointer; the fix leaves
+//     it out (cache_policy=inputs-NAME+...) or sets a cache_key_fn;
 //   - directive: a //result: directive that does not parse, or a line
 //     comment that is a mistyped one ("// result:task").
 //
@@ -109,8 +120,8 @@
 //     parameter's hash are stored in the clear (add encrypt=true);
 //   - retries-no-persist: persist=false on a task, returning a value, that
 //     a flow with retries calls (each retry recomputes it);
-//   - useless-expiration: cache_expiration with persist=false, or with
-//     cache_policy=none and no storage_key or cache_key_fn;
+//   - useless-expiration: cache_expiration with cache_policy=none and no
+//     storage_key or cache_key_fn (nothing is looked up);
 //   - never-readable: persist=false and cache_in_memory=false;
 //   - nondeterministic: a cached task (storage_key, cache_key_fn or a
 //     cache_policy other than none) that reads the clock (time.Now,

@@ -35,7 +35,7 @@ const (
 // Check names, the stable identifiers of the kinds of finding (Finding.Check).
 const (
 	CheckDirective      = report.CheckDirective      // a //result: directive does not parse
-	CheckPersistOff     = report.CheckPersistOff     // persist=false with a cache policy, cache_key_fn or storage_key
+	CheckPersistOff     = report.CheckPersistOff     // persist=false with a setting that needs persisted results
 	CheckUnencodable    = report.CheckUnencodable    // the serializer cannot encode the result type
 	CheckDroppedField   = report.CheckDroppedField   // a struct field the serializer silently drops
 	CheckUndecodable    = report.CheckUndecodable    // an interface-typed field the serializer cannot decode
@@ -44,9 +44,10 @@ const (
 	CheckKeyFnIgnored   = report.CheckKeyFnIgnored   // cache_key_fn set beside storage_key, which wins
 	CheckSecretInKey    = report.CheckSecretInKey    // a secret-looking parameter in a storage key
 	CheckRetriesNoStore = report.CheckRetriesNoStore // persist=false on a task called from a flow with retries
-	CheckUselessExpiry  = report.CheckUselessExpiry  // cache_expiration where nothing is cached
+	CheckUselessExpiry  = report.CheckUselessExpiry  // cache_expiration where nothing is looked up
 	CheckNeverReadable  = report.CheckNeverReadable  // persist=false and cache_in_memory=false
 	CheckNondeterminism = report.CheckNondeterminism // time, randomness or environment read in a cached task
+	CheckUnhashable     = report.CheckUnhashable     // a parameter that is not a value under a policy that hashes inputs
 )
 
 // Report is what Review found.

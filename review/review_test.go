@@ -86,6 +86,18 @@ func TestQuizAnswers(t *testing.T) {
 				// outside any flow the task is not persisted
 				{"Say", "", false, "default", ""},
 			}
+			if c.dir == "../examples/quiz" {
+				want = append(want,
+					// Q4 (the hands-on guide): the flow names a storage,
+					// which persists the flow and, by inheritance, its
+					// tasks: extract_user too (the newest seed; the guide
+					// says not), extract_number with its retries, not
+					// transform (persist=false).
+					answer{"ExtractUser", "Club", true, "inherited", "local:quiz-dev"},
+					answer{"ExtractNumber", "Club", true, "inherited", "local:quiz-dev"},
+					answer{"Transform", "Club", false, "explicit", ""},
+					answer{"Club", "", true, "inferred", "local:quiz-dev"})
+			}
 			for _, w := range want {
 				row := find(t, r, w.fn, w.from)
 				if row.Persisted != w.persisted || row.WhyKind != w.whyKind || row.Storage != w.storage {

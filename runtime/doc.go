@@ -225,7 +225,13 @@
 // runs again and its result replaces the record (step 4 still compares the
 // code version the finished run recorded). Keys under RunsPrefix are reserved:
 // a storage_key or cache_key_fn key there is an error. A subflow of a named
-// run gets the id "ID/FLOW-N" (N counts the subflow's calls in the run).
+// run gets the id "ID/FLOW-N" (N counts the subflow's calls in the
+// attempt), and keeps its result, even when it persists nothing else, at a
+// key made of its function, code version, parameters and id: a later
+// attempt, in any process, loads it (state Cached, counted by Resumed)
+// instead of running the subflow again. Outside named runs, a retry of a
+// flow does not run again a subflow an earlier attempt of the same flow run
+// completed with the same parameters: the call returns that run's State.
 // `resultgen results ls -flow-run ID` lists a run's records, and
 // `results rm -flow-run ID` forgets the run.
 //

@@ -48,6 +48,51 @@ type flowRun struct {
 	mu       sync.Mutex
 	runCount int
 	futures  sync.WaitGroup
+	// subflowN numbers the subflow runs of the current attempt by flow
+	// name (reset when an attempt starts), so that a retry calls its
+	// subflows by the numbers the first attempt did; finished keeps the
+	// States of the subflow runs that completed, by name, number and
+	// inputs, so that a retry of this flow does not run them again
+	// (seed 000's engine: a finished child flow is not re-run).
+	subflowN map[string]int
+	finished map[string]any
+}
+
+// nextSubflow numbers a run of subflow name in the current attempt.
+func (f *flowRun) nextSubflow(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.subflowN == nil {
+		f.subflowN = map[string]int{}
+	}
+	f.subflowN[name]++
+	return f.subflowN[name]
+}
+
+// setAttempt starts attempt n: RunCount, and subflow numbers from 1.
+func (f *flowRun) setAttempt(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.runCount = n
+	clear(f.subflowN)
+}
+
+// finishedSubflow returns the State of a subflow run an earlier attempt
+// completed under key, or nil.
+func (f *flowRun) finishedSubflow(key string) any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.finished[key]
+}
+
+// subflowDone keeps a completed subflow run's State under key.
+func (f *flowRun) subflowDone(key string, st any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.finished == nil {
+		f.finished = map[string]any{}
+	}
+	f.finished[key] = st
 }
 
 func (f *flowRun) info() FlowRunInfo {

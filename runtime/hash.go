@@ -40,7 +40,18 @@ var ErrUnhashable = errors.New("value cannot be hashed")
 //   - time.Time is written as its instant and location name (never its
 //     monotonic clock reading);
 //   - funcs, chans and unsafe pointers are an error naming the path to them,
-//     e.g. "cfg.Hook: func values cannot be hashed"; it wraps ErrUnhashable.
+//     e.g. "cfg.Hook: func values cannot be hashed"; it wraps ErrUnhashable;
+//   - so are values that are not values but a resource or a
+//     synchronization state, whose hash would be that state (two unlocked
+//     mutexes one key, a locked one another): sync's Mutex, RWMutex,
+//     WaitGroup, Once, Cond, Map and Pool, os.File, net's connections and
+//     listeners, a context's contents, reflect.Value, and anything holding
+//     one. The generator refuses such parameters at generate time
+//     (review's check unhashable-input); this is the backstop for configs
+//     made in code.
+//
+// An error of Value names the parameter and the fix: leave it out of the
+// key with cache_policy inputs-NAME, or set a cache_key_fn.
 //
 // A Hasher is not safe for concurrent use.
 type Hasher struct {
@@ -229,7 +240,13 @@ func (h *Hasher) Value(v any) error {
 		root = "value"
 	}
 	e := &encoder{w: h.w, seen: map[visit]int{}}
-	return e.value(reflect.ValueOf(v), root)
+	if err := e.value(reflect.ValueOf(v), root); err != nil {
+		if h.param == "" {
+			return err
+		}
+		return fmt.Errorf("%w (leave parameter %s out with cache_policy inputs-%s, or set a cache_key_fn)", err, h.param, h.param)
+	}
+	return nil
 }
 
 // Unhashable is what generated code returns for a parameter whose type
@@ -377,11 +394,49 @@ func (e *encoder) value(v reflect.Value, path string) error {
 	case reflect.Map:
 		return e.mapValue(v, path)
 	case reflect.Struct:
+		if what := resourceKind(t); what != "" {
+			return unhashable(path, what)
+		}
 		return e.structValue(v, path)
 	default:
 		return unhashable(path, t.Kind().String())
 	}
 	return nil
+}
+
+// resourceKind names a struct type whose values are a resource or a
+// synchronization state rather than a value ("sync.Mutex"); "" for the
+// others. The generator refuses the same types (internal/model.NotAValue).
+func resourceKind(t reflect.Type) string {
+	pkg := t.PkgPath()
+	if pkg == "" {
+		return ""
+	}
+	name := t.Name()
+	switch pkg {
+	case "sync":
+		switch name {
+		case "Mutex", "RWMutex", "WaitGroup", "Once", "Cond", "Map", "Pool":
+			return "sync." + name + " (a lock or synchronization state)"
+		}
+	case "os":
+		if name == "File" || name == "file" || name == "Process" {
+			return "os." + name + " (an open file or process)"
+		}
+	case "net":
+		// a socket, held by every connection and listener (netFD), and
+		// net.Pipe's ends
+		if strings.HasSuffix(name, "Conn") || strings.HasSuffix(name, "Listener") || name == "netFD" || name == "pipe" {
+			return "net." + name + " (a network connection)"
+		}
+	case "context":
+		return "context (a context's contents)"
+	case "reflect":
+		if name == "Value" {
+			return "reflect.Value"
+		}
+	}
+	return ""
 }
 
 func (e *encoder) list(tag byte, v reflect.Value, path string) error {

@@ -3,7 +3,11 @@ package runtime_test
 import (
 	"context"
 	"errors"
+	"net"
+	"os"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -120,5 +124,63 @@ func TestHasherRefusesUnhashable(t *testing.T) {
 	var h runtime.Hasher
 	if err := h.Unhashable("cfg", "func()"); !errors.Is(err, runtime.ErrUnhashable) || !strings.Contains(err.Error(), "cfg") {
 		t.Errorf("Unhashable: %v", err)
+	}
+}
+
+type guarded struct {
+	//lint:ignore U1000 the hasher finds it through reflect: what the test is about
+	mu    sync.Mutex
+	Count int
+}
+
+// Inputs that are not values are refused, with the parameter and the fix,
+// rather than hashed by their state: two unlocked mutexes would share a
+// key and a locked one get another (the seeds' engine refuses to hash a
+// lock). The run fails, with no key and no record.
+func TestHasherRefusesNonValues(t *testing.T) {
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var locked sync.Mutex
+	locked.Lock()
+	tests := []struct {
+		v    any
+		want string
+	}{
+		{new(sync.Mutex), "a: sync.Mutex (a lock or synchronization state) values cannot be hashed"},
+		{&locked, "a: sync.Mutex"},
+		{new(sync.WaitGroup), "a: sync.WaitGroup"},
+		{&sync.Once{}, "a: sync.Once"},
+		{sync.NewCond(&locked), "a: sync.Cond"},
+		{&guarded{Count: 1}, "a.mu: sync.Mutex"},
+		{map[string]*guarded{"x": {}}, `a["x"].mu: sync.Mutex`},
+		{f, "a: os.File"},
+		{c1, "a: net.pipe"},
+		{ctx, "a: context"},
+		{reflect.ValueOf(1), "a: reflect.Value"},
+	}
+	for _, tt := range tests {
+		key, err := digest(t, tt.v)
+		if !errors.Is(err, runtime.ErrUnhashable) || !strings.Contains(err.Error(), tt.want) ||
+			!strings.Contains(err.Error(), "cache_policy inputs-a, or set a cache_key_fn") {
+			t.Errorf("%T: error %v, want %q and the fix", tt.v, err, tt.want)
+		}
+		if key != "" {
+			t.Errorf("%T: key %q, want none", tt.v, key)
+		}
+	}
+	// values from the same packages are values
+	ip, _ := net.ResolveTCPAddr("tcp", "127.0.0.1:80")
+	for _, v := range []any{ip, net.IPv4(1, 2, 3, 4), os.FileMode(0o644)} {
+		if _, err := digest(t, v); err != nil {
+			t.Errorf("%T: %v, want it hashed", v, err)
+		}
 	}
 }

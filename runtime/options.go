@@ -47,7 +47,10 @@ func CacheInMemory(v bool) Option { return func(c *Config) { c.CacheInMemory = &
 func CachePolicy(p string) Option { return func(c *Config) { c.CachePolicy = p } }
 
 // CacheExpiration sets how long a persisted result may be reused; zero means
-// forever.
+// forever. A negative duration writes a record that is already expired, so
+// it is never served (the next run recomputes and overwrites it), as in the
+// seeds' engine; the directive form cache_expiration=-5s is a generate
+// error instead.
 func CacheExpiration(d time.Duration) Option {
 	return func(c *Config) { c.CacheExpiration = d }
 }

@@ -740,3 +740,166 @@ func TestInMemoryInheritance(t *testing.T) {
 		t.Errorf("persisted task under the flow: %v; want its value read from storage (now deleted)", err)
 	}
 }
+
+// A negative expiration given at run time means the record is already
+// expired: the second call recomputes instead of serving it (the seeds'
+// engine does the same; the directive form is a generate error).
+func TestNegativeRunTimeExpirationExpires(t *testing.T) {
+	ctx, _, local := newEngine(t, nil)
+	var n atomic.Int64
+	counter := newTask(taskDef("counter", true, runtime.Config{CacheKeyFn: true}), func(context.Context) (int, error) {
+		return int(n.Add(1)), nil
+	}).WithOptions(runtime.CacheExpiration(-5 * time.Second))
+	for i, want := range []int{1, 2} {
+		inv := counter.inv()
+		inv.CacheKey = func(context.Context) (string, error) { return "counter/negative", nil }
+		st := runtime.Run(ctx, inv)
+		v, err := st.Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v != want || st.Name() != runtime.StateCompleted {
+			t.Errorf("call %d: %d (%s), want %d (Completed): a record with a negative expiration must not be served", i+1, v, st.Name(), want)
+		}
+		if i == 1 && !strings.Contains(st.CacheReason(), "expired") {
+			t.Errorf("call 2: CacheReason %q, want it to say the record expired", st.CacheReason())
+		}
+	}
+	if got := files(t, local); len(got) != 1 {
+		t.Errorf("records: %v, want the one key overwritten", got)
+	}
+}
+
+// A finished subflow does not run again when its parent flow retries (the
+// seeds' engine: "child flow should not run again"), with a random flow run
+// id and under a run id: the retry gets the child's State, and neither the
+// child's body nor the task inside it runs a second time. A child called
+// with other inputs in the retry does run.
+func TestFinishedSubflowNotRerunOnParentRetry(t *testing.T) {
+	for _, runID := range []string{"", "r1"} {
+		t.Run("run id "+runID, func(t *testing.T) {
+			ctx, _, _ := newEngine(t, nil)
+			inner := newTask(taskDef("inner", true, runtime.Config{}), func(context.Context) (int, error) { return 20, nil })
+			var childIDs []string
+			child := newTask(flowDef("child", true, runtime.Config{Persist: ptr(true)}), func(ctx context.Context) (int, error) {
+				fr, _ := runtime.FlowRunFrom(ctx)
+				childIDs = append(childIDs, fr.ID)
+				v, err := inner.Call(ctx)
+				return v + 1, err
+			})
+			var failOnce atomic.Bool
+			var childStates []string
+			parent := newTask(flowDef("parent", true, runtime.Config{Retries: 1}), func(ctx context.Context) (int, error) {
+				st := child.State(ctx)
+				childStates = append(childStates, st.Name())
+				v, err := st.Result()
+				if err != nil {
+					return 0, err
+				}
+				if failOnce.CompareAndSwap(false, true) {
+					return 0, errValue // fails after the call: the retry must not re-run child
+				}
+				return v * 2, nil
+			})
+			if runID != "" {
+				parent = parent.WithOptions(runtime.RunID(runID))
+			}
+			st := parent.State(ctx)
+			if v, err := st.Result(); v != 42 || err != nil {
+				t.Fatalf("parent = %d, %v; want 42", v, err)
+			}
+			if fr, _ := st.FlowRun(); fr.RunCount != 2 {
+				t.Errorf("parent run count %d, want 2 (one retry)", fr.RunCount)
+			}
+			if child.calls.Load() != 1 || inner.calls.Load() != 1 {
+				t.Errorf("child body ran %d times, inner task %d; want 1 and 1 (ids %v)", child.calls.Load(), inner.calls.Load(), childIDs)
+			}
+			if !slicesEqual(childStates, []string{"Completed", "Completed"}) {
+				t.Errorf("child's states over the attempts: %v, want the finished state twice", childStates)
+			}
+			if runID != "" && (len(childIDs) != 1 || childIDs[0] != "r1/child-1") {
+				t.Errorf("child flow run ids %v, want [r1/child-1]", childIDs)
+			}
+		})
+	}
+}
+
+// A subflow called with other inputs in the parent's retry runs: only a
+// finished run with the same inputs is reused.
+func TestSubflowWithOtherInputsRunsOnParentRetry(t *testing.T) {
+	ctx, _, _ := newEngine(t, nil)
+	def := flowDef("child", true, runtime.Config{})
+	def.Params = []string{"n"}
+	var calls atomic.Int64
+	child := func(ctx context.Context, n int) (int, error) {
+		return runtime.Run(ctx, runtime.Invocation[int]{
+			Def:    def,
+			Inputs: func(h *runtime.Hasher) error { h.Param("n"); h.Int(int64(n)); return nil },
+			Body:   func(context.Context) (int, error) { calls.Add(1); return n, nil },
+		}).Result()
+	}
+	attempt := 0
+	parent := newTask(flowDef("parent", true, runtime.Config{Retries: 1}), func(ctx context.Context) (int, error) {
+		attempt++
+		v, err := child(ctx, attempt)
+		if err == nil && attempt == 1 {
+			err = errValue
+		}
+		return v, err
+	})
+	if v, err := parent.Call(ctx); v != 2 || err != nil {
+		t.Fatalf("parent = %d, %v; want 2 (the retry's own child run)", v, err)
+	}
+	if calls.Load() != 2 {
+		t.Errorf("child ran %d times, want 2: its inputs changed", calls.Load())
+	}
+}
+
+// A subflow that finished in a named run's failed attempt is not run again
+// when the run is resumed by a new engine on the same store, as another
+// process would: the subflow's result was kept at a key of the run, and is
+// loaded (state Cached).
+func TestFinishedSubflowNotRerunWhenNamedRunResumes(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{settings.LocalStoragePath: dir}
+	var childCalls, innerCalls atomic.Int64
+	inner := func() task[int] {
+		return newTask(taskDef("inner", true, runtime.Config{}), func(context.Context) (int, error) { innerCalls.Add(1); return 20, nil })
+	}
+	child := func() task[int] {
+		in := inner()
+		return newTask(flowDef("child", true, runtime.Config{}), func(ctx context.Context) (int, error) {
+			childCalls.Add(1)
+			v, err := in.Call(ctx)
+			return v + 1, err
+		})
+	}
+	attempt := func(fail bool) (*runtime.State[int], string) {
+		ctx, _, _ := newEngine(t, vars)
+		ch := child()
+		var childState string
+		parent := newTask(flowDef("parent", true, runtime.Config{}), func(ctx context.Context) (int, error) {
+			st := ch.State(ctx)
+			childState = st.Name()
+			v, err := st.Result()
+			if err == nil && fail {
+				err = errValue // the process's attempt fails after the subflow finished
+			}
+			return v * 2, err
+		}).WithOptions(runtime.RunID("r1"))
+		return parent.State(ctx), childState
+	}
+	if st, childState := attempt(true); !st.IsFailed() || childState != runtime.StateCompleted {
+		t.Fatalf("first attempt: %s (%v), child %s; want Failed after a Completed child", st.Name(), st.Err(), childState)
+	}
+	st, childState := attempt(false)
+	if v, err := st.Result(); v != 42 || err != nil {
+		t.Fatalf("resumed run = %d, %v; want 42", v, err)
+	}
+	if childState != runtime.StateCached || childCalls.Load() != 1 || innerCalls.Load() != 1 {
+		t.Errorf("resumed run: child %s, its body ran %d times, the task inside %d; want Cached, 1, 1", childState, childCalls.Load(), innerCalls.Load())
+	}
+	if st.Resumed() != 1 {
+		t.Errorf("resumed run: Resumed() = %d, want 1 (the subflow)", st.Resumed())
+	}
+}

@@ -114,9 +114,9 @@ func (e *Engine) resolve(def *Def, cfg *Config, parent *flowRun, hasStorageKey, 
 	} else {
 		p.counter = e.counters.counter(p.name)
 	}
-	// A named flow run keeps its result even when the flow persists
-	// nothing else: it needs the store and serializer.
-	if p.persist || (def.Kind == KindFlow && cfg.RunID != "") {
+	// A named flow run, and a subflow of one, keeps its result even when
+	// the flow persists nothing else: it needs the store and serializer.
+	if p.persist || (def.Kind == KindFlow && (cfg.RunID != "" || (parent != nil && parent.durable != ""))) {
 		if err := e.open(&p); err != nil {
 			return p, err
 		}

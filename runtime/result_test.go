@@ -97,3 +97,31 @@ func TestDroppedResultIsNotKept(t *testing.T) {
 		t.Errorf("Get after the record is gone: %v, want ErrNotFound (nothing kept in memory)", err)
 	}
 }
+
+// A failed run of a persisted task writes no record, and its State says so:
+// not persisted, no location, no size (seed 001: a failed task has no
+// result); its key and storage still say where the run looked, so that a
+// user can find what it tried. PersistReason still says what a success
+// would have done.
+func TestFailedStateHasNoRecord(t *testing.T) {
+	ctx, _, local := newEngine(t, nil)
+	failing := newTask(taskDef("failing", true, runtime.Config{Persist: ptr(true)}), func(context.Context) (int, error) {
+		return 0, errors.New("no")
+	})
+	st := failing.State(ctx)
+	if !st.IsFailed() {
+		t.Fatalf("state %s, want Failed", st.Name())
+	}
+	if st.Persisted() || st.Location() != "" || st.Size() != 0 {
+		t.Errorf("failed state: Persisted %v, Location %q, Size %d; want false, empty, 0", st.Persisted(), st.Location(), st.Size())
+	}
+	if st.Key() == "" || st.Storage() == "" {
+		t.Errorf("failed state: Key %q, Storage %q; want where the run looked", st.Key(), st.Storage())
+	}
+	if got := files(t, local); len(got) != 0 {
+		t.Errorf("records after a failed run: %v, want none", got)
+	}
+	if st.PersistReason() == "" {
+		t.Error("PersistReason is empty; want why a success would have been persisted")
+	}
+}

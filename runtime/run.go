@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -483,7 +484,7 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 		Labels:   labels,
 		Manifest: manifestOf(manifest),
 	}
-	if cfg.CacheExpiration > 0 {
+	if cfg.CacheExpiration != 0 { // negative: expired when written, never served (as the seeds' engine)
 		meta.Expires = meta.Created.Add(cfg.CacheExpiration)
 	}
 	// A run that lost its lock is no longer the key's only writer: it
@@ -552,22 +553,42 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		inherit:  *p.inherit,
 		runCount: 1,
 	}
+	// sub is a subflow run's place in its parent's attempt: its name and
+	// number (the n-th call of that flow in the attempt) and, below, its
+	// inputs; "" for a top-level or named run.
+	sub := ""
 	switch {
 	case cfg.RunID != "":
 		fr.id, fr.name, fr.durable = cfg.RunID, cfg.RunID, cfg.RunID
-	case parent != nil && parent.durable != "":
-		// A subflow of a named run gets an id derived from the run's, so
-		// that its tasks resume too (when subflows are called in the same
-		// order in every attempt).
-		n := parent.nextTaskNumber("\x00flow " + p.name)
-		fr.name = fmt.Sprintf("%s-%d", p.name, n)
-		fr.id, fr.durable = parent.id+"/"+fr.name, parent.durable
+	case parent != nil:
+		n := parent.nextSubflow(p.name)
+		sub = p.name + "#" + strconv.Itoa(n)
+		if parent.durable != "" {
+			// A subflow of a named run gets an id derived from the
+			// run's, so that its tasks resume too (when subflows are
+			// called in the same order in every attempt, in any process).
+			fr.name = fmt.Sprintf("%s-%d", p.name, n)
+			fr.id, fr.durable = parent.id+"/"+fr.name, parent.durable
+		}
 	}
 	h := newHasher(nil)
 	if inv.Inputs != nil {
 		fr.inputErr = inv.Inputs(h)
 	}
 	fr.inputHash = h.sum()
+	if sub != "" && fr.inputErr == nil && resolveErr == nil {
+		// A retry of the parent does not run again a subflow run an
+		// earlier attempt completed with the same inputs: it gets that
+		// run's State.
+		sub += "#" + fr.inputHash
+		if prev, ok := parent.finishedSubflow(sub).(*State[R]); ok {
+			e.logger.LogAttrs(ctx, slog.LevelInfo, "flow "+p.name+": finished in an earlier attempt of the calling flow, not run again",
+				slog.String("run", prev.runName), slog.String("flow_run", parent.name))
+			return prev
+		}
+	} else {
+		sub = ""
+	}
 
 	obs := e.observe(def, p.name)
 	inv.Body = observeBody(obs, inv.Body)
@@ -607,6 +628,37 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	st.res.store, st.res.ser, st.res.keyring = p.store, p.ser, p.keyring
 	fctx := context.WithValue(ctx, flowRunKey{}, fr)
 	fctx = context.WithValue(fctx, taskRunKey{}, (*taskRun)(nil))
+
+	// A subflow of a named run keeps its result at a key of its own (see
+	// subflowKey): a later attempt of the run, in this process or another,
+	// loads it instead of running the subflow again, as a finished task
+	// of the run is. The named run's lock, which its caller holds, makes
+	// this attempt the key's only writer.
+	var subSlot *slot
+	if sub != "" && parent.durable != "" {
+		key := subflowKey(def, fr)
+		subSlot = &slot{e: e, p: &p, def: def, task: p.name, key: key, want: typeOf[R](def)}
+		st.res.key, st.res.want, st.res.persisted = key, &subSlot.want, true
+		if !p.persist {
+			st.reason = "subflow of run id " + parent.durable + ": kept so that the run resumes (" + p.reason + ")"
+		}
+		var v R
+		l, m, why, err := load(ctx, subSlot, &v)
+		if err != nil {
+			return fail(err)
+		}
+		if l == lookupHit {
+			st.name, st.why, st.code = StateCached, "subflow "+fr.id+" finished in an earlier attempt: loaded its result", m.CodeVersion()
+			st.res.meta, st.res.value = &m, v
+			if !p.inMemory {
+				var zero R
+				st.res.value, st.res.loaded, st.res.keep = zero, false, false
+			}
+			parent.resumed.Add(1)
+			return finish()
+		}
+		st.why = why
+	}
 
 	// A named run: return it when it finished, else hold its lock while
 	// the body runs.
@@ -706,11 +758,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if p.persist {
 		fr.ahead = startReadAhead(bctx, e, fr, p.store, def)
 	}
-	v, err := attempts(bctx, log, p.retries, cfg.RetryDelay, func(n int) {
-		fr.mu.Lock()
-		fr.runCount = n
-		fr.mu.Unlock()
-	}, body)
+	v, err := attempts(bctx, log, p.retries, cfg.RetryDelay, fr.setAttempt, body)
 	fr.ahead.finish(bctx, e, p.name, err == nil)
 	// failed records a named run's failed attempt at its key, unless the
 	// lock was lost (another process may run the id now).
@@ -726,6 +774,23 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		return failed(err)
 	}
 	switch {
+	case subSlot != nil:
+		meta := record.Meta{
+			GoType:  def.GoType,
+			Task:    p.name,
+			Key:     subSlot.key,
+			Created: e.now().UTC(),
+			Labels:  map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name, "flow_name": fr.flowName},
+		}
+		meta.Labels[LabelFlowParameters] = fr.inputHash
+		setLabel(meta.Labels, LabelCodeVersion, def.Source)
+		// Overwrite: the run's lock is held, and what is at the key is
+		// no finished result of this subflow (else it was loaded).
+		v, meta, err = persist(ctx, subSlot, v, true, meta)
+		if err != nil {
+			return failed(err)
+		}
+		st.res.meta = &meta
 	case sl != nil:
 		meta := record.Meta{
 			GoType:  def.GoType,
@@ -773,7 +838,23 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		var zero R
 		st.res.value, st.res.loaded, st.res.keep = zero, false, false
 	}
+	if sub != "" {
+		parent.subflowDone(sub, st)
+	}
 	return finish()
+}
+
+// subflowKey is where subflow run fr of a named run keeps its result: the
+// hex SHA-256 of the flow's function and code version, its parameters'
+// digest and its run id (derived from the named run's: "ID/FLOW-N"), so a
+// changed subflow, other parameters or another run never load it.
+func subflowKey(def *Def, fr *flowRun) string {
+	var b []byte
+	for _, s := range []string{"subflow", def.Func, def.Source, fr.inputHash, fr.id} {
+		b = appendKeyStr(b, s)
+	}
+	sum := sha256.Sum256(b)
+	return hexString(sum[:])
 }
 
 // manifestOf returns m on the heap, nil for the zero Manifest (none).

@@ -95,25 +95,40 @@ func (s *State[R]) Name() string { return s.name }
 // Err returns the run's error, nil unless it failed.
 func (s *State[R]) Err() error { return s.err }
 
-// Persisted reports whether the result is stored (or was to be: a run that
-// failed persists nothing).
-func (s *State[R]) Persisted() bool { return s.res.persisted }
+// Persisted reports whether the result is stored. It is false for a run
+// that failed: a failed run writes no record (PersistReason still says
+// whether a success would have been persisted).
+func (s *State[R]) Persisted() bool { return s.err == nil && s.res.persisted }
 
 // Storage names the store of a persisted result ("local:/abs/path",
-// "memory", ...); "" when not persisted.
+// "memory", ...); "" when not persisted. For a failed run it names the
+// store the run looked up and would have written to (Persisted is false:
+// no record of this run is there).
 func (s *State[R]) Storage() string { return s.res.Storage() }
 
-// Key returns the storage key of a persisted result; "" when not persisted.
+// Key returns the storage key of a persisted result; "" when not
+// persisted. For a failed run it is the key the run looked up and would
+// have written (its error names it too), where no record of this run
+// exists: Persisted is false and Location is "".
 func (s *State[R]) Key() string { return s.res.key }
 
 // Location is where a persisted result lives, in the terms a user looks it
 // up with: a file path for local storage ("/home/me/.resultgen/storage/
-// hello-world.json"), an s3:// URL for S3; "" when not persisted.
-func (s *State[R]) Location() string { return s.res.Location() }
+// hello-world.json"), an s3:// URL for S3; "" when not persisted, and for a
+// failed run (nothing was written).
+func (s *State[R]) Location() string {
+	if s.err != nil {
+		return ""
+	}
+	return s.res.Location()
+}
 
-// Size is the stored payload's size in bytes (0 for literal records and
-// results not persisted).
+// Size is the stored payload's size in bytes (0 for literal records, for
+// results not persisted and for a failed run).
 func (s *State[R]) Size() int64 {
+	if s.err != nil {
+		return 0
+	}
 	return s.res.size()
 }
 
@@ -147,9 +162,10 @@ func (s *State[R]) PersistReason() string { return s.reason }
 // failed before the lookup.
 func (s *State[R]) CacheReason() string { return s.why }
 
-// Resumed is, for a flow run, how many of the task runs it called directly
-// were loaded from storage instead of running (state Cached): in a named
-// run (RunID) that resumes a crashed attempt, the tasks that had finished.
+// Resumed is, for a flow run, how many of the task runs and subflow runs it
+// called directly were loaded from storage instead of running (state
+// Cached): in a named run (RunID) that resumes a crashed attempt, the tasks
+// and subflows that had finished.
 // It is 0 for tasks, and for a finished named run returned as Cached (its
 // body did not run).
 func (s *State[R]) Resumed() int { return s.resumed }

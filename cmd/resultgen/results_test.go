@@ -289,6 +289,7 @@ func TestResultsShow(t *testing.T) {
 		"created:", FormatTime(now.Add(-time.Hour)),
 		"expires:", FormatTime(now.Add(24 * time.Hour)),
 		"flow_run_id:", "f-1",
+		"written by:", "resultgen " + record.WriterVersion(),
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show lacks %q:\n%s", want, out)
@@ -928,5 +929,51 @@ func TestResultsShowRunCodeVersion(t *testing.T) {
 	var obj map[string]any
 	if err := json.Unmarshal([]byte(out), &obj); code != exitOK || err != nil || obj["code_version"] != source {
 		t.Errorf("show json: exit %d %v, code_version %v\n%s%s", code, err, obj["code_version"], out, errs)
+	}
+}
+
+// results show says which resultgen version wrote a record (text and JSON),
+// and that a record written before versions were recorded does not say.
+func TestResultsShowWriter(t *testing.T) {
+	st, dir := resultsHome(t)
+	put(t, st, "new.msgpack", record.Meta{Task: "t"}, serializer.Msgpack(), []int{1})
+	old, err := os.ReadFile(filepath.Join("..", "..", "internal", "record", "testdata", "v2", "msgpack.rec"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "old.msgpack"), old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{
+		"new.msgpack": "resultgen " + record.WriterVersion(),
+		"old.msgpack": "- (before resultgen recorded its version)",
+	} {
+		code, out, errs := call("results", "show", key)
+		if code != exitOK {
+			t.Fatalf("show %s: exit %d\n%s", key, code, errs)
+		}
+		got := ""
+		for _, line := range strings.Split(out, "\n") {
+			if rest, ok := strings.CutPrefix(line, "written by:"); ok {
+				got = strings.TrimSpace(rest)
+			}
+		}
+		if got != want {
+			t.Errorf("show %s: written by %q, want %q\n%s", key, got, want, out)
+		}
+		code, out, errs = call("results", "show", "-format", "json", key)
+		if code != exitOK {
+			t.Fatalf("show -format json %s: exit %d\n%s", key, code, errs)
+		}
+		var obj struct{ Writer *string }
+		if err := json.Unmarshal([]byte(out), &obj); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case key == "new.msgpack" && (obj.Writer == nil || *obj.Writer != record.WriterVersion()):
+			t.Errorf("show -format json %s: writer %v, want %q\n%s", key, obj.Writer, record.WriterVersion(), out)
+		case key == "old.msgpack" && obj.Writer != nil:
+			t.Errorf("show -format json %s: writer %q, want none\n%s", key, *obj.Writer, out)
+		}
 	}
 }

@@ -41,7 +41,7 @@ func TestGoVet(t *testing.T) {
 		{pkg: "findings", fail: true, want: []string{
 			"findings.go:17:29: error: task Off: cache_policy=inputs needs persisted results",
 			"warning: task Step: persist=false, but flow Pipeline has retries=2",
-			"findings.go:2:1: result_gen.go cannot be generated: resultgen reports 12 error(s), the first: findings.go:17:29: task Off: cache_policy=inputs needs persisted results",
+			"findings.go:2:1: result_gen.go cannot be generated: resultgen reports 13 error(s), the first: findings.go:17:29: task Off: cache_policy=inputs needs persisted results",
 		}},
 		{pkg: "clean", flags: []string{"-generated=false"}},
 		// warnings only: resultgen exits 0 on them (1 with -strict), go vet

@@ -15,20 +15,224 @@ var resultgenPackage = &runtime.Package{
 	Dir:    "examples/quiz",
 	Anchor: func() {},
 	Units: []string{
+		"directive Club 3189f06f7ee1 examples/quiz/main.go",
+		"directive ExtractNumber 8988a530999f examples/quiz/main.go",
+		"directive ExtractUser dd896289c4cd examples/quiz/main.go",
 		"directive Log dd896289c4cd examples/quiz/main.go",
 		"directive Persisting ea90820f2f1a examples/quiz/main.go",
 		"directive Retrying 4eb3b0241dcc examples/quiz/main.go",
 		"directive Say dd896289c4cd examples/quiz/main.go",
 		"directive SayUnpersisted b90e88abdf86 examples/quiz/main.go",
+		"directive Transform 835c3944cdce examples/quiz/main.go",
+		"func Club 0f4732f9e3bf examples/quiz/main.go",
+		"func ExtractNumber 4b69bc341d0a examples/quiz/main.go",
+		"func ExtractUser 2714cb609643 examples/quiz/main.go",
 		"func Log 39f797e1e916 examples/quiz/main.go",
 		"func Persisting 96de9c7ee253 examples/quiz/main.go",
 		"func Retrying 6beaeb045566 examples/quiz/main.go",
 		"func Say 0bd52210595d examples/quiz/main.go",
 		"func SayUnpersisted c29c854a2fbc examples/quiz/main.go",
+		"func Transform 7cece3dec6a8 examples/quiz/main.go",
 		"func report d145fac2d945 examples/quiz/main.go",
 		"module std@go1.26.0",
 		"type reporter 34103c8aac47 examples/quiz/main.go",
 	},
+}
+
+// Club: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context) (string, error) = Club
+
+var clubFlowDef = &runtime.Def{
+	Kind:     runtime.KindFlow,
+	Name:     "club",
+	Func:     "github.com/resultgen/resultgen/examples/quiz.Club",
+	Source:   "sha256:f7bc279c206d54d8ea0698a76d9b2aa86b7f0a5ecd3b5add17a2598ca2f5062d",
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
+	Config: runtime.Config{
+		Storage: "local:quiz-dev",
+	},
+	Package: resultgenPackage,
+}
+
+// ClubFlow runs Club as a flow named "club":
+//
+//	v, err := ClubFlow.Call(ctx)
+//
+// Its result is persisted (storage is set).
+// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
+//
+//   - storage: local:quiz-dev
+var ClubFlow ClubFlowType
+
+// ClubFlowType is the type of ClubFlow. Its zero value runs Club as ClubFlow does,
+// and WithOptions returns a copy with other settings.
+type ClubFlowType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ClubFlowType) WithOptions(opts ...runtime.Option) ClubFlowType {
+	return ClubFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t ClubFlowType) invocation() runtime.Invocation[string] {
+	return runtime.Invocation[string]{
+		Def:     clubFlowDef,
+		Options: t.opts,
+		Body: func(ctx context.Context) (string, error) {
+			return Club(ctx)
+		},
+	}
+}
+
+// Call runs Club as a flow and returns its value.
+func (t ClubFlowType) Call(ctx context.Context) (string, error) {
+	return runtime.Call(ctx, t.invocation())
+}
+
+// State runs Club as a flow and returns its final state.
+func (t ClubFlowType) State(ctx context.Context) *runtime.State[string] {
+	return runtime.Run(ctx, t.invocation())
+}
+
+// Submit runs Club as a flow concurrently.
+func (t ClubFlowType) Submit(ctx context.Context) *runtime.Future[string] {
+	return runtime.Submit(ctx, t.invocation())
+}
+
+// ExtractNumber: a changed signature or a stale generated file fails to compile.
+var _ func() int = ExtractNumber
+
+var extractNumberTaskDef = &runtime.Def{
+	Kind:   runtime.KindTask,
+	Name:   "ExtractNumber",
+	Func:   "github.com/resultgen/resultgen/examples/quiz.ExtractNumber",
+	Source: "sha256:5f0ac376ae133e3df5f34af15cb88713825239b8b6a81fff4c7ffe29f8ba3786",
+	Units: []string{
+		"func ExtractNumber 4b69bc341d0a examples/quiz/main.go",
+	},
+	GoType:   "int",
+	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc: "int",
+	Value:    true,
+	Config: runtime.Config{
+		Retries: 2,
+	},
+	Package: resultgenPackage,
+}
+
+// ExtractNumberTask runs ExtractNumber as a task named "ExtractNumber":
+//
+//	v, err := ExtractNumberTask.Call(ctx)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
+//
+//   - retries: 2
+var ExtractNumberTask ExtractNumberTaskType
+
+// ExtractNumberTaskType is the type of ExtractNumberTask. Its zero value runs ExtractNumber as ExtractNumberTask does,
+// and WithOptions returns a copy with other settings.
+type ExtractNumberTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ExtractNumberTaskType) WithOptions(opts ...runtime.Option) ExtractNumberTaskType {
+	return ExtractNumberTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t ExtractNumberTaskType) invocation() runtime.Invocation[int] {
+	return runtime.Invocation[int]{
+		Def:     extractNumberTaskDef,
+		Options: t.opts,
+		Body: func(_ context.Context) (int, error) {
+			return ExtractNumber(), nil
+		},
+	}
+}
+
+// Call runs ExtractNumber as a task and returns its value.
+func (t ExtractNumberTaskType) Call(ctx context.Context) (int, error) {
+	return runtime.Call(ctx, t.invocation())
+}
+
+// State runs ExtractNumber as a task and returns its final state.
+func (t ExtractNumberTaskType) State(ctx context.Context) *runtime.State[int] {
+	return runtime.Run(ctx, t.invocation())
+}
+
+// Submit runs ExtractNumber as a task concurrently.
+func (t ExtractNumberTaskType) Submit(ctx context.Context) *runtime.Future[int] {
+	return runtime.Submit(ctx, t.invocation())
+}
+
+// ExtractUser: a changed signature or a stale generated file fails to compile.
+var _ func() string = ExtractUser
+
+var extractUserTaskDef = &runtime.Def{
+	Kind:   runtime.KindTask,
+	Name:   "ExtractUser",
+	Func:   "github.com/resultgen/resultgen/examples/quiz.ExtractUser",
+	Source: "sha256:c6940960a2754860c39c11a5723c88ec0abcc3216e7834c2699c80c1c81d9ca2",
+	Units: []string{
+		"func ExtractUser 2714cb609643 examples/quiz/main.go",
+	},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
+	Package:  resultgenPackage,
+}
+
+// ExtractUserTask runs ExtractUser as a task named "ExtractUser":
+//
+//	v, err := ExtractUserTask.Call(ctx)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var ExtractUserTask ExtractUserTaskType
+
+// ExtractUserTaskType is the type of ExtractUserTask. Its zero value runs ExtractUser as ExtractUserTask does,
+// and WithOptions returns a copy with other settings.
+type ExtractUserTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ExtractUserTaskType) WithOptions(opts ...runtime.Option) ExtractUserTaskType {
+	return ExtractUserTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t ExtractUserTaskType) invocation() runtime.Invocation[string] {
+	return runtime.Invocation[string]{
+		Def:     extractUserTaskDef,
+		Options: t.opts,
+		Body: func(_ context.Context) (string, error) {
+			return ExtractUser(), nil
+		},
+	}
+}
+
+// Call runs ExtractUser as a task and returns its value.
+func (t ExtractUserTaskType) Call(ctx context.Context) (string, error) {
+	return runtime.Call(ctx, t.invocation())
+}
+
+// State runs ExtractUser as a task and returns its final state.
+func (t ExtractUserTaskType) State(ctx context.Context) *runtime.State[string] {
+	return runtime.Run(ctx, t.invocation())
+}
+
+// Submit runs ExtractUser as a task concurrently.
+func (t ExtractUserTaskType) Submit(ctx context.Context) *runtime.Future[string] {
+	return runtime.Submit(ctx, t.invocation())
 }
 
 // Log: a changed signature or a stale generated file fails to compile.
@@ -362,4 +566,85 @@ func (t SayUnpersistedTaskType) State(ctx context.Context) *runtime.State[string
 // Submit runs SayUnpersisted as a task concurrently.
 func (t SayUnpersistedTaskType) Submit(ctx context.Context) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation())
+}
+
+// Transform: a changed signature or a stale generated file fails to compile.
+var _ func(string, int) string = Transform
+
+var transformTaskDef = &runtime.Def{
+	Kind:        runtime.KindTask,
+	Name:        "Transform",
+	Func:        "github.com/resultgen/resultgen/examples/quiz.Transform",
+	Source:      "sha256:3baf07df44466ac71dc14ae3996d76443a452d07c3ef18ecd30b68f7f60555c9",
+	Params:      []string{"userName", "number"},
+	ParamTypes:  reflect.TypeFor[func(string, int)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8", "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
+	Units: []string{
+		"func Transform 7cece3dec6a8 examples/quiz/main.go",
+		"module std@go1.26.0",
+	},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
+	Config: runtime.Config{
+		Persist: new(false),
+	},
+	Package: resultgenPackage,
+}
+
+// TransformTask runs Transform as a task named "Transform":
+//
+//	v, err := TransformTask.Call(ctx, userName, number)
+//
+// Its result is never persisted (persist=false).
+// Its directive sets the following; the rest is inherited from the calling flow and the global settings.
+//
+//   - persist: false
+var TransformTask TransformTaskType
+
+// TransformTaskType is the type of TransformTask. Its zero value runs Transform as TransformTask does,
+// and WithOptions returns a copy with other settings.
+type TransformTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t TransformTaskType) WithOptions(opts ...runtime.Option) TransformTaskType {
+	return TransformTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t TransformTaskType) invocation(userName string, number int) runtime.Invocation[string] {
+	return runtime.Invocation[string]{
+		Def:     transformTaskDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("userName") {
+				h.String(userName)
+			}
+			if h.Param("number") {
+				h.Int(int64(number))
+			}
+			return nil
+		},
+		Body: func(_ context.Context) (string, error) {
+			return Transform(userName, number), nil
+		},
+	}
+}
+
+// Call runs Transform as a task and returns its value.
+func (t TransformTaskType) Call(ctx context.Context, userName string, number int) (string, error) {
+	return runtime.Call(ctx, t.invocation(userName, number))
+}
+
+// State runs Transform as a task and returns its final state.
+func (t TransformTaskType) State(ctx context.Context, userName string, number int) *runtime.State[string] {
+	return runtime.Run(ctx, t.invocation(userName, number))
+}
+
+// Submit runs Transform as a task concurrently.
+func (t TransformTaskType) Submit(ctx context.Context, userName string, number int) *runtime.Future[string] {
+	return runtime.Submit(ctx, t.invocation(userName, number))
 }

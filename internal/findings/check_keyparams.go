@@ -3,6 +3,8 @@ package findings
 import (
 	"strings"
 
+	"github.com/resultgen/resultgen/internal/model"
+
 	"github.com/resultgen/resultgen/review/report"
 )
 
@@ -10,6 +12,8 @@ import (
 // some of the task's named parameters (check key-params, a warning at
 // storage_key): with none of them, every call shares one stored result;
 // with some, calls that differ only in the others collide on one.
+// Parameters that are not values (model.NotAValue: locks, files, funcs...)
+// are not inputs, and need not be in the key.
 func (e *engine) checkKeyParams(f *fn) {
 	d, u := f.d, f.u
 	if d.StorageKey == nil || !f.isTask() || f.obj == nil || len(f.params) == 0 {
@@ -25,6 +29,9 @@ func (e *engine) checkKeyParams(f *fn) {
 	for _, p := range f.params {
 		if p.Name() == "" || p.Name() == "_" {
 			continue
+		}
+		if _, why := model.NotAValue(p.Type()); why != "" {
+			continue // a lock, a file, a func...: not an input a key could name
 		}
 		if !used[p.Name()] {
 			missing = append(missing, p.Name())

@@ -3,9 +3,9 @@ package findings
 import "github.com/resultgen/resultgen/review/report"
 
 // checkUselessExpiry finds a task's cache_expiration where nothing is
-// cached (check useless-expiration, a warning at cache_expiration): with
-// persist=false, or with cache_policy=none and neither a storage_key nor a
-// cache_key_fn, so that nothing is looked up.
+// looked up (check useless-expiration, a warning at cache_expiration):
+// cache_policy=none and neither a storage_key nor a cache_key_fn. With
+// persist=false it is an error of check persist-off instead.
 func (e *engine) checkUselessExpiry(f *fn) {
 	d, u := f.d, f.u
 	if d.CacheExpiration == nil || !f.isTask() {
@@ -13,9 +13,7 @@ func (e *engine) checkUselessExpiry(f *fn) {
 	}
 	switch {
 	case d.Persist != nil && !d.Persist.Value:
-		e.report(u, d.CacheExpiration.Pos, report.Warning, report.CheckUselessExpiry, f,
-			"remove cache_expiration, or remove persist=false",
-			"%s: cache_expiration=%s has no effect: persist=false, so nothing is cached", f.label(), d.CacheExpiration.Value)
+		// persist-off
 	case d.CachePolicy.None() && d.StorageKey == nil && d.CacheKeyFn == nil:
 		e.report(u, d.CacheExpiration.Pos, report.Warning, report.CheckUselessExpiry, f,
 			"remove cache_expiration, or choose a cache_policy other than none",

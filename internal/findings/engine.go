@@ -301,6 +301,7 @@ func (e *engine) run() []report.Row {
 		e.checkSecretUnencrypted(f, fr)
 		e.checkKeyParams(f)
 		e.checkNondeterminism(f)
+		e.checkUnhashable(f)
 	}
 	e.checkKeyConflicts()
 	sortFindings(e.findings)

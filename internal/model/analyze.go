@@ -226,10 +226,9 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 	// wrapper variable names
 	a.nameVars(f)
 
-	// input hashing
-	if !a.checkHashing(f, what) {
-		ok = false
-	}
+	// input hashing: what cannot be hashed is refused by the generated
+	// code, and is a finding under the directive's policy
+	markUnhashable(f)
 
 	if d.StorageKey != nil {
 		kt, good := a.compileKey(f, d.StorageKey, what)

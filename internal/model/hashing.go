@@ -2,31 +2,24 @@ package model
 
 import (
 	"go/types"
-
-	"github.com/resultgen/resultgen/annotations"
+	"strings"
 )
 
-// checkHashing reports parameters that cannot be hashed although the cache
-// policy hashes them.
-func (a *analyzer) checkHashing(f *Func, what string) bool {
-	ok := true
+// markUnhashable marks the parameters that cannot be hashed (HashUnhashable):
+// the generated code refuses them with Hasher.Unhashable when a cache
+// policy, given at run time, hashes them. Under the directive's own policy
+// they are findings (check unhashable-input, see package findings), which
+// the generator reports and which keep the package's file from being
+// written.
+func markUnhashable(f *Func) {
 	for i, p := range f.Params {
-		if p.Hash != HashUnhashable && !containsUnhashable(p.Type, map[types.Type]bool{}) {
+		if p.Hash == HashUnhashable {
 			continue
 		}
-		f.Params[i].Hash = HashUnhashable
-		if f.Kind != annotations.Task || !f.Directive.CachePolicy.Hashes(p.Name) {
-			continue
+		if _, why := NotAValue(p.Type); why != "" {
+			f.Params[i].Hash = HashUnhashable
 		}
-		pos := f.Directive.KindPos
-		if p.Object != nil && p.Object.Pos().IsValid() {
-			pos = p.Object.Pos()
-		}
-		a.errorf(pos, "%s: parameter %s of type %s cannot be hashed for the inputs cache policy; drop it with cache_policy=inputs-%s+task_source+run_id, or use a policy without inputs",
-			what, p.Name, a.typeString(p.Type), p.Name)
-		ok = false
 	}
-	return ok
 }
 
 // hashKind picks the typed Hasher method for t.
@@ -60,32 +53,93 @@ func hashKind(t types.Type) HashKind {
 	return HashValue
 }
 
-// containsUnhashable reports whether a value of type t always holds a func,
-// chan or unsafe pointer (interfaces are checked at run time).
-func containsUnhashable(t types.Type, seen map[types.Type]bool) bool {
+// NotAValue reports whether values of type t are not values the inputs
+// cache policy can hash: funcs, channels, unsafe pointers, and the types
+// whose state is not an input but a resource or a synchronization state
+// (locks and the rest of package sync, *os.File, the connections,
+// listeners and interfaces of package net, context.Context,
+// reflect.Value), or a type that holds one by value or through pointers,
+// slices, arrays and maps. It returns the path to the offending part
+// ("" for t itself, ".Hook", "[key]", "[]", ".Conn.Lock", ...) and what it
+// is ("a func", "a lock (sync.Mutex): its hash would be its lock state"),
+// or why == "" when t is a value. Other interfaces are checked when hashed,
+// by the runtime's Hasher.
+func NotAValue(t types.Type) (path, why string) {
+	return notAValue(t, map[types.Type]bool{})
+}
+
+func notAValue(t types.Type, seen map[types.Type]bool) (string, string) {
 	if seen[t] {
-		return false
+		return "", ""
 	}
 	seen[t] = true
+	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil {
+		if why := resourceType(n.Obj().Pkg().Path(), n.Obj().Name(), types.IsInterface(n)); why != "" {
+			return "", why
+		}
+	}
 	switch u := t.Underlying().(type) {
-	case *types.Signature, *types.Chan:
-		return true
+	case *types.Signature:
+		return "", "a func"
+	case *types.Chan:
+		return "", "a channel"
 	case *types.Basic:
-		return u.Kind() == types.UnsafePointer
+		if u.Kind() == types.UnsafePointer {
+			return "", "an unsafe.Pointer"
+		}
 	case *types.Pointer:
-		return containsUnhashable(u.Elem(), seen)
+		return notAValue(u.Elem(), seen)
 	case *types.Slice:
-		return containsUnhashable(u.Elem(), seen)
+		if p, why := notAValue(u.Elem(), seen); why != "" {
+			return "[]" + p, why
+		}
 	case *types.Array:
-		return containsUnhashable(u.Elem(), seen)
+		if p, why := notAValue(u.Elem(), seen); why != "" {
+			return "[]" + p, why
+		}
 	case *types.Map:
-		return containsUnhashable(u.Key(), seen) || containsUnhashable(u.Elem(), seen)
+		if p, why := notAValue(u.Key(), seen); why != "" {
+			return "[key]" + p, why
+		}
+		if p, why := notAValue(u.Elem(), seen); why != "" {
+			return "[value]" + p, why
+		}
 	case *types.Struct:
 		for i := 0; i < u.NumFields(); i++ {
-			if containsUnhashable(u.Field(i).Type(), seen) {
-				return true
+			if p, why := notAValue(u.Field(i).Type(), seen); why != "" {
+				return "." + u.Field(i).Name() + p, why
 			}
 		}
 	}
-	return false
+	return "", ""
+}
+
+// resourceType says what the named type pkg.name is when its values are a
+// resource or a synchronization state rather than a value; "" otherwise.
+// The runtime's Hasher refuses the same types (runtime/hash.go).
+func resourceType(pkg, name string, iface bool) string {
+	switch pkg {
+	case "sync":
+		switch name {
+		case "Mutex", "RWMutex", "WaitGroup", "Once", "Cond", "Map", "Pool":
+			return "a lock or synchronization value (sync." + name + "): its hash would be its current state, not an input"
+		}
+	case "os":
+		if name == "File" {
+			return "an open file (os.File): its hash would be its descriptor, not its contents"
+		}
+	case "net":
+		if iface || strings.HasSuffix(name, "Conn") || strings.HasSuffix(name, "Listener") {
+			return "a network connection or interface (net." + name + "): its hash would be its socket, not an input"
+		}
+	case "context":
+		if name == "Context" {
+			return "a context (context.Context): its contents are not inputs"
+		}
+	case "reflect":
+		if name == "Value" {
+			return "a reflect.Value: its hash would be reflect's internals"
+		}
+	}
+	return ""
 }

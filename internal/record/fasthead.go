@@ -56,6 +56,8 @@ func parseHeaderFastString(text string) (h header, ok bool) {
 			}
 			h.Labels = map[string]string{}
 			return s.strMap(h.Labels)
+		case "writer":
+			return seen.first(1<<12) && s.str(&h.Writer)
 		case "manifest":
 			if !seen.first(1 << 11) {
 				return false

@@ -59,7 +59,8 @@ type header struct {
 	Literal    *string           `json:"literal,omitempty"`
 	Labels     map[string]string `json:"labels,omitempty"`
 	Manifest   *Manifest         `json:"manifest,omitempty"`
-	Encryption *Encryption       `json:"enc,omitempty"` // sealed records (seal.go)
+	Writer     string            `json:"writer,omitempty"` // absent in records written before it was recorded
+	Encryption *Encryption       `json:"enc,omitempty"`    // sealed records (seal.go)
 }
 
 func validLiteral(s string) bool { return s == "true" || s == "false" || s == "null" }
@@ -86,6 +87,7 @@ func encodeHeader(m Meta, f framing) ([]byte, error) {
 // headerJSON returns the header of m as JSON.
 func headerJSON(m Meta) ([]byte, error) {
 	h := header{
+		Writer:     m.Writer,
 		Serializer: m.Serializer,
 		GoType:     m.GoType,
 		Task:       m.Task,
@@ -417,6 +419,7 @@ func parseHeaderText(b []byte, text string) (Meta, error) {
 	}
 	m := Meta{
 		Version:    Version,
+		Writer:     h.Writer,
 		Serializer: h.Serializer,
 		GoType:     h.GoType,
 		Task:       h.Task,

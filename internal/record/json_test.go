@@ -81,6 +81,7 @@ type jsonDoc struct {
 		Expires    *time.Time        `json:"expires"`
 		Literal    *string           `json:"literal"`
 		Labels     map[string]string `json:"labels"`
+		Writer     string            `json:"writer"`
 	} `json:"meta"`
 	MetaCRC32C    string          `json:"meta_crc32c"`
 	Value         json.RawMessage `json:"value"`

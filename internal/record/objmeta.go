@@ -25,6 +25,7 @@ const (
 	MetaExpires    = "resultgen-expires" // absent: never
 	MetaLiteral    = "resultgen-literal"
 	MetaLabels     = "resultgen-labels" // JSON object
+	MetaWriter     = "resultgen-writer" // Meta.Writer; absent in older objects
 	// MetaEncryption: "<cipher> <key id>" of a sealed record; absent in
 	// the clear.
 	MetaEncryption = "resultgen-encryption"
@@ -83,6 +84,9 @@ func objectMetadata(m Meta, extra map[string]string) map[string]string {
 	md[MetaVersion] = strconv.Itoa(writtenVersion(m))
 	if m.Encryption != nil {
 		md[MetaEncryption] = m.Encryption.Cipher + " " + m.Encryption.KeyID
+	}
+	if m.Writer != "" {
+		md[MetaWriter] = escapeASCII(m.Writer)
 	}
 	if m.Serializer != nil {
 		md[MetaSerializer] = escapeASCII(m.Serializer.String())
@@ -146,6 +150,7 @@ func metaFromObject(md map[string]string) (m Meta, ok bool, err error) {
 	}
 	m.GoType, m.Task, m.Key = str(MetaType), str(MetaTask), str(MetaKey)
 	m.Func, m.TypeHash = str(MetaFunc), str(MetaTypeHash)
+	m.Writer = str(MetaWriter)
 	if s := str(MetaSerializer); s != "" {
 		spec, perr := serializer.ParseSpec(s)
 		if perr != nil && err == nil {

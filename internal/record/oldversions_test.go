@@ -94,6 +94,9 @@ func testOldFixtures(t *testing.T, version int, fixtures []struct {
 				if m.Task != "fixture" || m.Labels["run"] != "r1" {
 					t.Fatalf("%s: header %+v", st, m)
 				}
+				if m.Writer != "" {
+					t.Fatalf("%s: writer %q in a record written before the writer was recorded; want none", st, m.Writer)
+				}
 				switch fx.name {
 				case "literal":
 					var v bool

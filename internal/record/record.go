@@ -230,6 +230,7 @@ var (
 // Meta is a record's self-description, readable without the payload.
 type Meta struct {
 	Version    int               // format version
+	Writer     string            // the resultgen version that wrote it: a module version ("v1.4.0"), or "devel"; "" in records written before it was recorded
 	Serializer *serializer.Spec  // nil for literal records
 	GoType     string            // e.g. "[]example.com/app.Row"
 	Task       string            // task or flow name
@@ -362,6 +363,7 @@ func LiteralOf(v any) (string, bool) {
 func prepare(meta Meta, key string) Meta {
 	meta.Version = Version
 	meta.Encryption = nil // Write seals anew (see WithSealing)
+	meta.Writer = WriterVersion()
 	meta.Key = key
 	if meta.Created.IsZero() {
 		meta.Created = time.Now()
@@ -378,7 +380,7 @@ func prepare(meta Meta, key string) Meta {
 // atomically by st.Put; opts.Metadata is filled from meta (callers set
 // IfAbsent). meta.Size and meta.Checksum are computed.
 //
-// meta.Key, Version and Serializer are set by Write; a zero Created becomes
+// meta.Key, Version, Writer and Serializer are set by Write; a zero Created becomes
 // now; a zero GoType becomes v's type with its full import path. A nil ser
 // means msgpack.
 func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser serializer.Serializer, v any, opts storage.PutOptions) (Meta, error) {

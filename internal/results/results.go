@@ -378,6 +378,7 @@ type entryJSON struct {
 	Checksum   string            `json:"checksum,omitempty"`
 	ObjectSize int64             `json:"object_size"`
 	Version    int               `json:"version,omitempty"`
+	Writer     string            `json:"writer,omitempty"` // the resultgen version that wrote the record; absent when it does not say
 	Created    *time.Time        `json:"created,omitempty"`
 	Expires    *time.Time        `json:"expires,omitempty"`
 	Expired    bool              `json:"expired"`
@@ -394,8 +395,10 @@ type entryJSON struct {
 // status, task, go_type, code_version (record.Meta.CodeVersion; absent when
 // the record does not say), serializer (absent for literals) or literal, size
 // (payload bytes, absent when unknown), checksum, object_size, version,
-// created, expires (absent: never), expired, modified, labels, encryption
-// ({"key_id", "cipher"}; absent for a record in the clear) and error;
+// writer (the resultgen version that wrote it, absent when the record does
+// not say), created, expires (absent: never), expired, modified, labels,
+// encryption ({"key_id", "cipher"}; absent for a record in the clear) and
+// error;
 // for a store's own file (StatusTemporary) also kind, pid and stale.
 func (e Entry) MarshalJSON() ([]byte, error) {
 	return json.Marshal(e.toJSON())
@@ -421,6 +424,7 @@ func (e Entry) toJSON() entryJSON {
 		m := e.Meta
 		j.Task, j.GoType, j.Literal, j.Labels, j.Version, j.Checksum = m.Task, m.GoType, m.Literal, m.Labels, m.Version, m.Checksum
 		j.Code = m.CodeVersion()
+		j.Writer = m.Writer
 		if enc := m.Encryption; enc != nil {
 			j.Encryption = &encryptionJSON{KeyID: enc.KeyID, Cipher: enc.Cipher}
 		}

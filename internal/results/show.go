@@ -41,7 +41,8 @@ type showJSON struct {
 
 // WriteShow renders s to w: format "text" is one "name: value" line per
 // metadata field ("code version" when the record says which code wrote it:
-// record.Meta.CodeVersion), labels and key manifest indented, then "value:"
+// record.Meta.CodeVersion; "written by", the resultgen version that wrote
+// it: record.Meta.Writer), labels and key manifest indented, then "value:"
 // and the value as indented JSON; "json" is one JSON object, Entry's fields (see
 // Entry.MarshalJSON) followed by "value" or "value_error".
 func WriteShow(w io.Writer, s Shown, format string) error {
@@ -109,6 +110,11 @@ func WriteShow(w io.Writer, s Shown, format string) error {
 	}
 	row("object", fmt.Sprintf("%d bytes, modified %s", e.ObjectSize, FormatTime(e.Modified)))
 	row("format version", strconv.Itoa(m.Version))
+	if m.Writer != "" {
+		row("written by", "resultgen "+m.Writer)
+	} else {
+		row("written by", "- (before resultgen recorded its version)")
+	}
 	row("created", FormatTime(m.Created))
 	switch {
 	case m.Expires.IsZero():

@@ -26,7 +26,7 @@ const (
 // Check names, the stable identifiers of the kinds of finding (Finding.Check).
 const (
 	CheckDirective         = "directive"          // a //result: directive does not parse
-	CheckPersistOff        = "persist-off"        // persist=false with a cache policy, cache_key_fn or storage_key
+	CheckPersistOff        = "persist-off"        // persist=false with a setting that needs persisted results
 	CheckUnencodable       = "unencodable"        // the serializer cannot encode the result type
 	CheckDroppedField      = "dropped-field"      // a struct field the serializer silently drops
 	CheckUndecodable       = "undecodable-field"  // an interface-typed field the serializer cannot decode
@@ -36,9 +36,10 @@ const (
 	CheckSecretInKey       = "secret-in-key"      // a secret-looking parameter in a storage key
 	CheckSecretUnencrypted = "secret-unencrypted" // a persisted, unencrypted task with a secret-looking parameter
 	CheckRetriesNoStore    = "retries-no-persist" // persist=false on a task called from a flow with retries
-	CheckUselessExpiry     = "useless-expiration" // cache_expiration where nothing is cached
+	CheckUselessExpiry     = "useless-expiration" // cache_expiration where nothing is looked up
 	CheckNeverReadable     = "never-readable"     // persist=false and cache_in_memory=false
 	CheckNondeterminism    = "nondeterministic"   // time, randomness or environment read in a cached task
+	CheckUnhashable        = "unhashable-input"   // a parameter that is not a value (a func, a lock, a file...) under a policy that hashes inputs
 )
 
 // ReuseRunScoped is Row.Reuse of a persisted task keyed by a cache_policy

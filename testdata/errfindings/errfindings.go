@@ -10,3 +10,8 @@ func G(x int) int { return x }
 
 // result:task
 func H() int { return 1 }
+
+// Every setting that needs persisted results is an error with persist=false.
+//
+//result:task persist=false refresh_cache=true cache_expiration=1h storage=memory
+func I(x int) int { return x }

@@ -130,9 +130,10 @@ func Pipeline(ctx context.Context) error {
 	return nil
 }
 
-// Expirations that do nothing, values that cannot be read.
+// Expirations that need persistence or do nothing, values that cannot be
+// read.
 
-// want +2 `cache_expiration=1h0m0s has no effect: persist=false`
+// want +2 `cache_expiration=1h0m0s needs persisted results, but persist=false: nothing is cached to expire`
 //
 //result:task persist=false cache_expiration=1h
 func Expiring() int { return 0 }

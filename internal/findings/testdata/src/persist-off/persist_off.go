@@ -16,6 +16,15 @@ func offKey(id string) string { return id }
 //result:task persist=false cache_policy=inputs+task_source
 func PolicyOnly(n int) int { return n }
 
+// Every other setting that needs persisted results is an error with it.
+//
+// want +3 `task Everything: cache_expiration=1h0m0s needs persisted results, but persist=false: nothing is cached to expire` `task Everything: refresh_cache=true needs persisted results, but persist=false: there is no stored result to recompute` `task Everything: storage=memory needs persisted results, but persist=false: nothing is ever written to it`
+// want +3 `task Everything: serializer=compressed/json needs persisted results, but persist=false: nothing is ever serialized` `task Everything: compression=gzip needs persisted results` `task Everything: isolation=serializable needs persisted results, but persist=false: there is no stored key to compute once`
+//
+//result:task persist=false cache_expiration=1h refresh_cache=true storage=memory
+//result:serializer=compressed/json compression=gzip isolation=serializable
+func Everything(n int) int { return n }
+
 // Not findings: persist=false alone, cache_policy=none with it, and a
 // cache policy on a task that persists.
 //
@@ -24,6 +33,12 @@ func Plain(n int) int { return n }
 
 //result:task persist=false cache_policy=none
 func NoneOff(n int) int { return n }
+
+// Settings that do not need persistence: a task's own retries,
+// refresh_cache=false, isolation=read_committed.
+//
+//result:task persist=false retries=2 retry_delay=1s refresh_cache=false isolation=read_committed
+func RetryingOff(n int) int { return n }
 
 //result:task persist=true cache_policy=inputs
 func Persisted(n int) int { return n }
