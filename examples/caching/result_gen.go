@@ -26,7 +26,7 @@ var resultgenPackage = &runtime.Package{
 		"method github.com/resultgen/resultgen/internal/rules.SerializerSpec.String 6b7eb7818795 internal/rules/serializerspec.go",
 		"module std@go1.26.0",
 		"type github.com/resultgen/resultgen/internal/rules.Codec 8f393e95bbfa internal/rules/config.go",
-		"type github.com/resultgen/resultgen/internal/rules.Config 79c97ce880b8 internal/rules/config.go",
+		"type github.com/resultgen/resultgen/internal/rules.Config 5d94092ed7d5 internal/rules/config.go",
 		"type github.com/resultgen/resultgen/internal/rules.SerializerSpec 10869e981961 internal/rules/serializerspec.go",
 		"type github.com/resultgen/resultgen/internal/rules.Store f2778eb826da internal/rules/config.go",
 		"type github.com/resultgen/resultgen/runtime.Config ca6eb2132afb runtime/api.go",
@@ -129,7 +129,7 @@ var weeklyFlowDef = &runtime.Def{
 	Kind:    runtime.KindFlow,
 	Name:    "weekly",
 	Func:    "github.com/resultgen/resultgen/examples/caching.Weekly",
-	Source:  "sha256:b944b8b6d9892b87ee37336325d92324766ca7be6e043af749854abf1c1f4552",
+	Source:  "sha256:17f01eecd4afb330af85662b1c643ef428294e08c396d7b0e3c3c83902b9fc9a",
 	Package: resultgenPackage,
 }
 
