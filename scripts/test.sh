@@ -2,7 +2,7 @@
 # test.sh: what `make test` runs, in an order that keeps 2 cores busy.
 #
 # Usage:
-#   scripts/test.sh        PKGS (default ./...), FUZZTIME (default 5000x), GO
+#   scripts/test.sh        PKGS (default ./...), FUZZTIME (default 3000x), GO
 #                          and MAKE from the environment
 #
 # Steps, each announced with a line "== STEP" and summed up at the end:
@@ -14,7 +14,8 @@
 #   sweeps   the tests named TestSweep... of those packages, without -race:
 #            single-goroutine sweeps of a large corpus, which skip
 #            themselves under -race (see internal/sweep)
-#   fuzz     each fuzz target for FUZZTIME, one line each (scripts/fuzz.sh)
+#   fuzz     each fuzz target for FUZZTIME, one line each (scripts/fuzz.sh),
+#            beside sweeps (its output printed when it ends)
 #   minio    the MinIO server of scripts/with-minio.sh: built in the
 #            background, from the start, when .bin/minio is missing (about
 #            3 minutes on 2 cores, more under load); the steps above run
@@ -43,7 +44,7 @@ cd "$ROOT"
 GO=${GO:-go}
 MAKE=${MAKE:-make}
 PKGS=${PKGS:-./...}
-export FUZZTIME=${FUZZTIME:-5000x} GO
+export FUZZTIME=${FUZZTIME:-3000x} GO
 # Binaries linked without DWARF (-ldflags=-w): the test binaries and the
 # programs tests build and run (go build, go run, go test -c in their
 # children inherit GOFLAGS); a link takes a third less, and the process-
@@ -134,9 +135,10 @@ fi
 
 # bg_step NAME COMMAND...: start a step in the background, its output kept
 # in a file; bg_wait NAME prints it, under the step's header, once the step
-# ends, and notes its status and duration as step does.
+# ends, and notes its status and duration as step does. Several may run at
+# once, under different names.
 bg_dir=$(mktemp -d "${TMPDIR:-/tmp}/resultgen-test.XXXXXX")
-bg_pid=""
+declare -A bg_pids=()
 bg_step() {
 	local name=$1
 	shift
@@ -146,13 +148,13 @@ bg_step() {
 	setsid bash -c 'start=$SECONDS status=0
 		"${@:2}" >"$1.out" 2>&1 </dev/null || status=$?
 		printf "%d %d\n" "$status" $((SECONDS - start)) >"$1.rc"' _ "$bg_dir/$name" "$@" &
-	bg_pid=$!
+	bg_pids[$name]=$!
 }
 bg_wait() {
 	local name=$1 status=1 secs=0
 	printf '\n== %s (ran beside the steps above)\n' "$name"
-	wait "$bg_pid"
-	bg_pid=""
+	wait "${bg_pids[$name]}"
+	unset "bg_pids[$name]"
 	cat "$bg_dir/$name.out"
 	read -r status secs <"$bg_dir/$name.rc" || true
 	if ((status == 0)); then
@@ -163,10 +165,13 @@ bg_wait() {
 	fi
 }
 stop_bg() {
-	if [[ -n "$bg_pid" ]] && kill -0 "$bg_pid" 2>/dev/null; then
-		kill -TERM -- "-$bg_pid" 2>/dev/null || true
-		wait "$bg_pid" 2>/dev/null || true
-	fi
+	local pid
+	for pid in "${bg_pids[@]}"; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM -- "-$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+		fi
+	done
 	rm -rf "$bg_dir"
 }
 trap 'stop_minio_build; stop_bg' EXIT
@@ -190,12 +195,18 @@ if [[ -n "$unit" ]]; then
 	sweeps=$("$GO" list -f '{{.ImportPath}} {{.Dir}}' $unit | while read -r pkg dir; do
 		if grep -qs '^func TestSweep' "$dir"/*_test.go; then printf '%s\n' "$pkg"; fi
 	done)
+	# The fuzz targets run beside the sweeps: each sweep package is
+	# mostly one goroutine, and each fuzz target starts (its baseline
+	# coverage) on one core, so the two halves fill both.
+	bg_step fuzz "$ROOT/scripts/fuzz.sh" "${pkgs[@]}"
 	if [[ -n "$sweeps" ]]; then
 		# shellcheck disable=SC2086 # one package per word
 		step sweeps gotest -count=1 -run '^TestSweep' $sweeps
 	fi
+	bg_wait fuzz
+else
+	step fuzz "$ROOT/scripts/fuzz.sh" "${pkgs[@]}"
 fi
-step fuzz "$ROOT/scripts/fuzz.sh" "${pkgs[@]}"
 
 # prebuild: go test -race -c of the s3 packages, quiet unless it fails.
 prebuild() {
