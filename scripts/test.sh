@@ -10,7 +10,9 @@
 #   vet      go vet, gofmt -s (make vet), and the tree: no tracked binary,
 #            and each main package's `go build` output at the root ignored
 #   check    no committed result_gen.go is stale (make check)
-#   unit     go test -race of the packages whose tests need no MinIO
+#   unit     go test -race of the packages whose tests need no MinIO, four
+#            at a time (go test -p 4): some wait on fsync and programs
+#            they run more than they compute
 #   sweeps   the tests named TestSweep... of those packages, without -race:
 #            single-goroutine sweeps of a large corpus, which skip
 #            themselves under -race (see internal/sweep)
@@ -27,8 +29,8 @@
 #            importing internal/s3/s3test), against a throw-away server;
 #            when .bin/minio was there before the run, from the start,
 #            beside unit, sweeps and fuzz (its output printed when it
-#            ends), since its tests mostly wait; four of its packages at a
-#            time (go test -p 4) for the same reason
+#            ends), since its tests mostly wait; all of its packages at
+#            once (go test -p 8) for the same reason
 #
 # A package's tests run once, in unit or in s3. go test's lines for
 # packages without tests are left out. Every step runs even when an earlier
@@ -185,11 +187,11 @@ s3_early=""
 if [[ -n "$s3" && -z "$minio_pid" ]]; then
 	s3_early=1
 	# shellcheck disable=SC2086 # one package per word
-	bg_step s3 env RESULTGEN_MINIO_BUILD=no "$ROOT/scripts/with-minio.sh" "$GO" test -race -count=1 -p 4 $s3
+	bg_step s3 env RESULTGEN_MINIO_BUILD=no "$ROOT/scripts/with-minio.sh" "$GO" test -race -count=1 -p 8 $s3
 fi
 if [[ -n "$unit" ]]; then
 	# shellcheck disable=SC2086 # one package per word
-	step unit gotest -race -count=1 $unit
+	step unit gotest -race -count=1 -p 4 $unit
 	# The packages with a sweep: go test compiles every package it is
 	# given, also those where -run matches nothing.
 	sweeps=$("$GO" list -f '{{.ImportPath}} {{.Dir}}' $unit | while read -r pkg dir; do
@@ -248,7 +250,7 @@ elif [[ -n "$s3" ]]; then
 	# Each of these packages has tests. A failed background build is not
 	# tried again here.
 	# shellcheck disable=SC2086 # one package per word
-	step s3 env RESULTGEN_MINIO_BUILD=no "$ROOT/scripts/with-minio.sh" "$GO" test -race -count=1 -p 4 $s3
+	step s3 env RESULTGEN_MINIO_BUILD=no "$ROOT/scripts/with-minio.sh" "$GO" test -race -count=1 -p 8 $s3
 fi
 
 printf '\n== summary\n'
