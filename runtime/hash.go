@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // ErrUnhashable is wrapped by every error of hashing an input that has no
@@ -406,35 +407,24 @@ func (e *encoder) value(v reflect.Value, path string) error {
 
 // resourceKind names a struct type whose values are a resource or a
 // synchronization state rather than a value ("sync.Mutex"); "" for the
-// others. The generator refuses the same types (internal/model.NotAValue).
+// others. The generator refuses the same types (rules.NotAValueOf).
 func resourceKind(t reflect.Type) string {
 	pkg := t.PkgPath()
 	if pkg == "" {
 		return ""
 	}
 	name := t.Name()
-	switch pkg {
-	case "sync":
-		switch name {
-		case "Mutex", "RWMutex", "WaitGroup", "Once", "Cond", "Map", "Pool":
-			return "sync." + name + " (a lock or synchronization state)"
-		}
-	case "os":
-		if name == "File" || name == "file" || name == "Process" {
-			return "os." + name + " (an open file or process)"
-		}
-	case "net":
-		// a socket, held by every connection and listener (netFD), and
-		// net.Pipe's ends
-		if strings.HasSuffix(name, "Conn") || strings.HasSuffix(name, "Listener") || name == "netFD" || name == "pipe" {
-			return "net." + name + " (a network connection)"
-		}
-	case "context":
+	switch rules.NotAValueOf(pkg, name, t.Kind() == reflect.Interface) {
+	case rules.NotAValueSync:
+		return "sync." + name + " (a lock or synchronization state)"
+	case rules.NotAValueFile:
+		return "os." + name + " (an open file or process)"
+	case rules.NotAValueNet:
+		return "net." + name + " (a network connection)"
+	case rules.NotAValueContext:
 		return "context (a context's contents)"
-	case "reflect":
-		if name == "Value" {
-			return "reflect.Value"
-		}
+	case rules.NotAValueReflect:
+		return "reflect.Value"
 	}
 	return ""
 }

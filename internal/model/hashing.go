@@ -2,7 +2,8 @@ package model
 
 import (
 	"go/types"
-	"strings"
+
+	"github.com/resultgen/resultgen/internal/rules"
 )
 
 // markUnhashable marks the parameters that cannot be hashed (HashUnhashable):
@@ -116,30 +117,22 @@ func notAValue(t types.Type, seen map[types.Type]bool) (string, string) {
 
 // resourceType says what the named type pkg.name is when its values are a
 // resource or a synchronization state rather than a value; "" otherwise.
-// The runtime's Hasher refuses the same types (runtime/hash.go).
+// The runtime's Hasher refuses the same types (rules.NotAValueOf).
 func resourceType(pkg, name string, iface bool) string {
-	switch pkg {
-	case "sync":
-		switch name {
-		case "Mutex", "RWMutex", "WaitGroup", "Once", "Cond", "Map", "Pool":
-			return "a lock or synchronization value (sync." + name + "): its hash would be its current state, not an input"
+	switch rules.NotAValueOf(pkg, name, iface) {
+	case rules.NotAValueSync:
+		return "a lock or synchronization value (sync." + name + "): its hash would be its current state, not an input"
+	case rules.NotAValueFile:
+		if name == "Process" {
+			return "a process (os.Process): its hash would be its pid, not an input"
 		}
-	case "os":
-		if name == "File" {
-			return "an open file (os.File): its hash would be its descriptor, not its contents"
-		}
-	case "net":
-		if iface || strings.HasSuffix(name, "Conn") || strings.HasSuffix(name, "Listener") {
-			return "a network connection or interface (net." + name + "): its hash would be its socket, not an input"
-		}
-	case "context":
-		if name == "Context" {
-			return "a context (context.Context): its contents are not inputs"
-		}
-	case "reflect":
-		if name == "Value" {
-			return "a reflect.Value: its hash would be reflect's internals"
-		}
+		return "an open file (os." + name + "): its hash would be its descriptor, not its contents"
+	case rules.NotAValueNet:
+		return "a network connection or interface (net." + name + "): its hash would be its socket, not an input"
+	case rules.NotAValueContext:
+		return "a context (context." + name + "): its contents are not inputs"
+	case rules.NotAValueReflect:
+		return "a reflect.Value: its hash would be reflect's internals"
 	}
 	return ""
 }
