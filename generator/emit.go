@@ -747,7 +747,11 @@ func (e *emitter) invocation(f *model.Func) []jen.Code {
 	if f.CacheKeyFn != nil {
 		fields = append(fields, jen.Line().Id("CacheKey").Op(":").Add(e.cacheKey(f)))
 	}
-	fields = append(fields, jen.Line().Id("Body").Op(":").Add(e.body(f)), jen.Line())
+	fields = append(fields, jen.Line().Id("Body").Op(":").Add(e.body(f)))
+	if len(f.FlowKeyParams) > 0 {
+		fields = append(fields, jen.Line().Id("FlowParameter").Op(":").Add(flowParameter(f)))
+	}
+	fields = append(fields, jen.Line())
 	return fields
 }
 

@@ -15,15 +15,23 @@ import (
 
 // flowRun is one flow run, shared by its attempts.
 type flowRun struct {
-	eng       *Engine
-	parent    *flowRun
-	id        string
-	name      string
-	flowName  string
-	retries   int
-	inherit   rules.Passed // what it passes on; Flow, Retries and RunID are filled in by resolve
-	inputHash string
-	inputErr  error
+	eng      *Engine
+	parent   *flowRun
+	id       string
+	name     string
+	flowName string
+	retries  int
+	// start is when the run started (its first attempt), in UTC, by the
+	// engine's clock: {flow_run.start_time:LAYOUT}.
+	start time.Time
+	// params renders the flow's parameters for the storage keys of the
+	// tasks it calls (Invocation.FlowParameter); paramNames are the flow's
+	// parameters, for messages.
+	params     func(name string) (string, bool, error)
+	paramNames []string
+	inherit    rules.Passed // what it passes on; Flow, Retries and RunID are filled in by resolve
+	inputHash  string
+	inputErr   error
 	// durable is the id of the named run this run is, or belongs to (a
 	// subflow of a named run); "" for runs with a random id.
 	durable string
@@ -122,6 +130,7 @@ type taskRunKey struct{}
 // no lock, and is small: every task run allocates one (see taskCtx).
 type taskRun struct {
 	n     int32        // the run's number among the task's runs (Name)
+	index int32        // MapIndex+1; 0: not started by Map
 	count atomic.Int32 // RunCount
 	task  string       // TaskName
 	ids   atomic.Pointer[taskRunIDs]
@@ -143,7 +152,7 @@ func (t *taskRun) get() TaskRunInfo {
 			ids = t.ids.Load() // another caller made them first
 		}
 	}
-	return TaskRunInfo{ID: ids.id, Name: ids.name, TaskName: t.task, RunCount: int(t.count.Load())}
+	return TaskRunInfo{ID: ids.id, Name: ids.name, TaskName: t.task, RunCount: int(t.count.Load()), MapIndex: int(t.index) - 1}
 }
 
 func (t *taskRun) setCount(n int) { t.count.Store(int32(n)) }

@@ -196,6 +196,17 @@ func (t NightlyFlowType) invocation(day time.Time) runtime.Invocation[runtime.Vo
 		Body: func(ctx context.Context) (runtime.Void, error) {
 			return runtime.Void{}, Nightly(ctx, day)
 		},
+		FlowParameter: func(k string) (string, bool, error) {
+			switch k {
+			case "day":
+				text1, err := day.MarshalText()
+				if err != nil {
+					return "", true, fmt.Errorf("flow Nightly: storage key: parameters[day]: %w", err)
+				}
+				return string(text1), true, nil
+			}
+			return "", false, nil
+		},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
 	"reflect"
+	"strconv"
 )
 
 // resultgenPackage is what this file was generated from: the first run of one of the package's
@@ -205,6 +206,13 @@ func (t PingFlowType) invocation(n int) runtime.Invocation[runtime.Void] {
 		Body: func(ctx context.Context) (runtime.Void, error) {
 			return runtime.Void{}, Ping(ctx, n)
 		},
+		FlowParameter: func(k string) (string, bool, error) {
+			switch k {
+			case "n":
+				return strconv.Itoa(n), true, nil
+			}
+			return "", false, nil
+		},
 	}
 }
 
@@ -270,6 +278,13 @@ func (t PongFlowType) invocation(n int) runtime.Invocation[runtime.Void] {
 		},
 		Body: func(ctx context.Context) (runtime.Void, error) {
 			return runtime.Void{}, Pong(ctx, n)
+		},
+		FlowParameter: func(k string) (string, bool, error) {
+			switch k {
+			case "n":
+				return strconv.Itoa(n), true, nil
+			}
+			return "", false, nil
 		},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
 	"reflect"
+	"strconv"
 	"time"
 )
 
@@ -326,6 +327,13 @@ func (t MyPipelineFlowType) invocation(n int) runtime.Invocation[int] {
 		},
 		Body: func(ctx context.Context) (int, error) {
 			return MyPipeline(ctx, n)
+		},
+		FlowParameter: func(k string) (string, bool, error) {
+			switch k {
+			case "n":
+				return strconv.Itoa(n), true, nil
+			}
+			return "", false, nil
 		},
 	}
 }
