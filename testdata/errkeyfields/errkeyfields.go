@@ -54,6 +54,10 @@ func Global(ctx context.Context, day int) (int, error) {
 //
 //result:flow
 func Opaqued(ctx context.Context, region Opaque) []int {
-	v, _ := ByRegionTask.Call(ctx, 2)
-	return []int{v}
+	fs := ByRegionTask.Map(ctx, []int{1, 2})
+	out := make([]int, len(fs))
+	for i, f := range fs {
+		out[i], _ = f.Result()
+	}
+	return out
 }

@@ -29,8 +29,8 @@ func Hourly(n int) int { return n }
 //result:flow
 func Daily(ctx context.Context, region string, zone Region, when time.Time, rows []string) (int, error) {
 	total := 0
-	for _, row := range rows {
-		n, err := PartTask.Call(ctx, row)
+	for _, f := range PartTask.Map(ctx, rows) {
+		n, err := f.Result()
 		if err != nil {
 			return 0, err
 		}
@@ -44,3 +44,20 @@ func Daily(ctx context.Context, region string, zone Region, when time.Time, rows
 //
 //result:task storage_key="pair/{parameters[a]}-{parameters[b]}-{task_run.map_index}"
 func Pair(a string, b int, rest ...string) string { return a }
+
+// Pairs maps Pair over argument sets.
+//
+//result:flow
+func Pairs(ctx context.Context) []string {
+	var out []string
+	for _, f := range PairTask.Map(ctx, []PairTaskArgs{{A: "x", B: 1}, {A: "y", B: 2, Rest: []string{"r"}}}) {
+		v, _ := f.Result()
+		out = append(out, v)
+	}
+	return out
+}
+
+// Collide has parameters whose field names would clash.
+//
+//result:task
+func Collide(name string, Name int, _ bool) string { return name }

@@ -18,18 +18,116 @@ var resultgenPackage = &runtime.Package{
 	Dir:    "testdata/keyfields",
 	Anchor: func() {},
 	Units: []string{
+		"directive Collide dd896289c4cd testdata/keyfields/keyfields.go",
 		"directive Daily 26e47ace6c4e testdata/keyfields/keyfields.go",
 		"directive Hourly 1d4f99160e6b testdata/keyfields/keyfields.go",
 		"directive Pair 9d7459a50029 testdata/keyfields/keyfields.go",
+		"directive Pairs 26e47ace6c4e testdata/keyfields/keyfields.go",
 		"directive Part ddc50b8381b8 testdata/keyfields/keyfields.go",
-		"func Daily 60a46a74d254 testdata/keyfields/keyfields.go",
+		"func Collide a0d2818d4ae8 testdata/keyfields/keyfields.go",
+		"func Daily 0f0b9c5667f7 testdata/keyfields/keyfields.go",
 		"func Hourly 172f0204631d testdata/keyfields/keyfields.go",
 		"func Pair 4b8cbe63d1cd testdata/keyfields/keyfields.go",
+		"func Pairs ff7a44e3c794 testdata/keyfields/keyfields.go",
 		"func Part 9ecc33cdb700 testdata/keyfields/keyfields.go",
 		"method Region.String 37a2a0e4f517 testdata/keyfields/keyfields.go",
 		"module std@go1.26.0",
 		"type Region 957f465e4341 testdata/keyfields/keyfields.go",
 	},
+}
+
+// Collide: a changed signature or a stale generated file fails to compile.
+var _ func(string, int, bool) string = Collide
+
+var collideTaskDef = &runtime.Def{
+	Kind:        runtime.KindTask,
+	Name:        "Collide",
+	Func:        "github.com/resultgen/resultgen/testdata/keyfields.Collide",
+	Source:      "sha256:6e9d55d7c031a8f40a8538b6a13ec8613bf7a4b6ff0cb32080a5a192b9bffb35",
+	Params:      []string{"name", "Name", "arg2"},
+	ParamTypes:  reflect.TypeFor[func(string, int, bool)],
+	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8", "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8", "sha256:b760f44fa5965c2474a3b471467a22c43185152129295af588b022ae50b50903"},
+	Units: []string{
+		"func Collide a0d2818d4ae8 testdata/keyfields/keyfields.go",
+	},
+	GoType:   "string",
+	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc: "string",
+	Value:    true,
+	Package:  resultgenPackage,
+}
+
+// CollideTask runs Collide as a task named "Collide":
+//
+//	v, err := CollideTask.Call(ctx, name, Name, arg2)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var CollideTask CollideTaskType
+
+// CollideTaskType is the type of CollideTask. Its zero value runs Collide as CollideTask does,
+// and WithOptions returns a copy with other settings.
+type CollideTaskType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t CollideTaskType) WithOptions(opts ...runtime.Option) CollideTaskType {
+	return CollideTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t CollideTaskType) invocation(name string, Name int, arg2 bool) runtime.Invocation[string] {
+	return runtime.Invocation[string]{
+		Def:     collideTaskDef,
+		Options: t.opts,
+		Inputs: func(h *runtime.Hasher) error {
+			if h.Param("name") {
+				h.String(name)
+			}
+			if h.Param("Name") {
+				h.Int(int64(Name))
+			}
+			if h.Param("arg2") {
+				h.Bool(arg2)
+			}
+			return nil
+		},
+		Body: func(_ context.Context) (string, error) {
+			return Collide(name, Name, arg2), nil
+		},
+	}
+}
+
+// Call runs Collide as a task and returns its value.
+func (t CollideTaskType) Call(ctx context.Context, name string, Name int, arg2 bool) (string, error) {
+	return runtime.Call(ctx, t.invocation(name, Name, arg2))
+}
+
+// State runs Collide as a task and returns its final state.
+func (t CollideTaskType) State(ctx context.Context, name string, Name int, arg2 bool) *runtime.State[string] {
+	return runtime.Run(ctx, t.invocation(name, Name, arg2))
+}
+
+// Submit runs Collide as a task concurrently.
+func (t CollideTaskType) Submit(ctx context.Context, name string, Name int, arg2 bool) *runtime.Future[string] {
+	return runtime.Submit(ctx, t.invocation(name, Name, arg2))
+}
+
+// CollideTaskArgs is one set of Collide's arguments, for CollideTask.Map.
+type CollideTaskArgs struct {
+	Name  string
+	Name_ int
+	Arg2  bool
+}
+
+// Map runs Collide as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t CollideTaskType) Map(ctx context.Context, args []CollideTaskArgs) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i].Name, args[i].Name_, args[i].Arg2)
+	})
 }
 
 // Daily: a changed signature or a stale generated file fails to compile.
@@ -39,7 +137,7 @@ var dailyFlowDef = &runtime.Def{
 	Kind:        runtime.KindFlow,
 	Name:        "daily",
 	Func:        "github.com/resultgen/resultgen/testdata/keyfields.Daily",
-	Source:      "sha256:1db4c195f3d73dbae9ca8f14a2ffe71238db9524e9e6aa289b5f42f0361cbbfe",
+	Source:      "sha256:d0e08e90382386b1391c0b49c70faf4aeaec936f64e5bbaeee5df690299df6ce",
 	Params:      []string{"region", "zone", "when", "rows"},
 	ParamTypes:  reflect.TypeFor[func(string, Region, time.Time, []string)],
 	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8", "sha256:4373d95cfaf609c69d09257aa7e0c95a5b1d54e9c5dfebd761a5fc315fef0669", "sha256:16c25373c0e30a87774893725bced0be5201c243d376f767ab6f02e7207fb0d0", "sha256:4af101177fe720bf0766557228231c42b38635920ef7206f518a04030b3dcdf0"},
@@ -214,6 +312,15 @@ func (t HourlyTaskType) Submit(ctx context.Context, n int) *runtime.Future[int] 
 	return runtime.Submit(ctx, t.invocation(n))
 }
 
+// Map runs Hourly as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t HourlyTaskType) Map(ctx context.Context, args []int) []*runtime.Future[int] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[int] {
+		return t.invocation(args[i])
+	})
+}
+
 // Pair: a changed signature or a stale generated file fails to compile.
 var _ func(string, int, ...string) string = Pair
 
@@ -306,6 +413,82 @@ func (t PairTaskType) Submit(ctx context.Context, a string, b int, rest ...strin
 	return runtime.Submit(ctx, t.invocation(a, b, rest...))
 }
 
+// PairTaskArgs is one set of Pair's arguments, for PairTask.Map.
+type PairTaskArgs struct {
+	A    string
+	B    int
+	Rest []string
+}
+
+// Map runs Pair as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t PairTaskType) Map(ctx context.Context, args []PairTaskArgs) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i].A, args[i].B, args[i].Rest...)
+	})
+}
+
+// Pairs: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context) []string = Pairs
+
+var pairsFlowDef = &runtime.Def{
+	Kind:     runtime.KindFlow,
+	Name:     "pairs",
+	Func:     "github.com/resultgen/resultgen/testdata/keyfields.Pairs",
+	Source:   "sha256:60e55f6872844e1cabe4946480513e82026ecf2d45d54e56772a6f3ac05dd48b",
+	GoType:   "[]string",
+	TypeHash: "sha256:4af101177fe720bf0766557228231c42b38635920ef7206f518a04030b3dcdf0",
+	TypeDesc: "[]string",
+	Value:    true,
+	Package:  resultgenPackage,
+}
+
+// PairsFlow runs Pairs as a flow named "pairs":
+//
+//	v, err := PairsFlow.Call(ctx)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var PairsFlow PairsFlowType
+
+// PairsFlowType is the type of PairsFlow. Its zero value runs Pairs as PairsFlow does,
+// and WithOptions returns a copy with other settings.
+type PairsFlowType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t PairsFlowType) WithOptions(opts ...runtime.Option) PairsFlowType {
+	return PairsFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t PairsFlowType) invocation() runtime.Invocation[[]string] {
+	return runtime.Invocation[[]string]{
+		Def:     pairsFlowDef,
+		Options: t.opts,
+		Body: func(ctx context.Context) ([]string, error) {
+			return Pairs(ctx), nil
+		},
+	}
+}
+
+// Call runs Pairs as a flow and returns its value.
+func (t PairsFlowType) Call(ctx context.Context) ([]string, error) {
+	return runtime.Call(ctx, t.invocation())
+}
+
+// State runs Pairs as a flow and returns its final state.
+func (t PairsFlowType) State(ctx context.Context) *runtime.State[[]string] {
+	return runtime.Run(ctx, t.invocation())
+}
+
+// Submit runs Pairs as a flow concurrently.
+func (t PairsFlowType) Submit(ctx context.Context) *runtime.Future[[]string] {
+	return runtime.Submit(ctx, t.invocation())
+}
+
 // Part: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context, string) (int, error) = Part
 
@@ -394,4 +577,13 @@ func (t PartTaskType) State(ctx context.Context, row string) *runtime.State[int]
 // Submit runs Part as a task concurrently.
 func (t PartTaskType) Submit(ctx context.Context, row string) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation(row))
+}
+
+// Map runs Part as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t PartTaskType) Map(ctx context.Context, args []string) []*runtime.Future[int] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[int] {
+		return t.invocation(args[i])
+	})
 }

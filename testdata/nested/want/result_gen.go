@@ -377,3 +377,12 @@ func (t WorkTaskType) State(ctx context.Context, n int) *runtime.State[int] {
 func (t WorkTaskType) Submit(ctx context.Context, n int) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation(n))
 }
+
+// Map runs Work as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t WorkTaskType) Map(ctx context.Context, args []int) []*runtime.Future[int] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[int] {
+		return t.invocation(args[i])
+	})
+}
