@@ -452,6 +452,9 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	kh.release()
 	info := tr.get()
 	labels := map[string]string{"task_run_id": info.ID, "task_run_name": info.Name}
+	if info.MapIndex >= 0 {
+		labels["map_index"] = strconv.Itoa(info.MapIndex)
+	}
 	if fr != nil {
 		labels["flow_run_id"] = fr.id
 		labels["flow_run_name"] = fr.name
