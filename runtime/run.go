@@ -240,7 +240,9 @@ func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 	}
 	tr := &tc.run
 	tr.init(taskName, taskNumber(e, fr, p, taskName))
-	tr.index = mapIndex
+	if mapIndex > 0 {
+		tr.mapped(int(mapIndex) - 1)
+	}
 	// t stays on the stack. Set field by field: a composite literal was
 	// built aside and copied (about 20 instructions a run more, P1).
 	var t taskEnd[R]
