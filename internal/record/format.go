@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -561,7 +562,10 @@ func (m *Meta) applyTrailer(key string, headerEnd int64, t trailer) error {
 // check is called between reads (a cancelled read stops). behind, when
 // not nil, is called in the hashing goroutine after each piece it hashed,
 // with the payload read so far (b[0] the payload's first byte), which it
-// may change in place: a sealed payload opens there (opener.ahead).
+// may change in place: a sealed payload opens there (opener.ahead). Once
+// the reads are done, the pieces still queued are only hashed: the caller
+// does the rest of behind's work itself, then on every core
+// (opener.finish).
 func (d *Reader) readPayload(sizeHint int64, check func() error, behind func(b []byte)) ([]byte, error) {
 	if d.err != nil {
 		return nil, d.err
@@ -678,11 +682,12 @@ const (
 )
 
 // hashBehind hashes the pieces sent on ch, in order, in its own goroutine,
-// calling behind (if not nil) after each.
+// calling behind (if not nil) after each until wait is called.
 type hashBehind struct {
 	ch   chan behindPiece
 	done chan struct{}
 	once sync.Once
+	stop atomic.Bool // set by wait: no more behind calls
 }
 
 // behindPiece is a piece to hash: b[from:], with b the payload read so
@@ -698,7 +703,7 @@ func newHashBehind(h hash.Hash, behind func(b []byte)) *hashBehind {
 		defer close(x.done)
 		for p := range x.ch {
 			h.Write(p.b[p.from:])
-			if behind != nil {
+			if behind != nil && !x.stop.Load() {
 				behind(p.b)
 			}
 		}
@@ -708,6 +713,7 @@ func newHashBehind(h hash.Hash, behind func(b []byte)) *hashBehind {
 
 // wait returns when every piece sent is hashed; it may be called again.
 func (x *hashBehind) wait() {
+	x.stop.Store(true)
 	x.once.Do(func() { close(x.ch) })
 	<-x.done
 }
