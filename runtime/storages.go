@@ -167,9 +167,10 @@ func (e *Engine) openS3(b settings.Block) (storage.Storage, error) {
 	if b.Region != "" {
 		cfg.Region = b.Region
 	}
-	if cfg.SSE, err = s3.ParseSSE(b.SSE); err != nil {
-		return nil, fmt.Errorf("storage %q: sse: %w", storage.Redact(b.URL), err)
+	if cfg.SSE, err = s3.ParseSSE(b.SSE, os.LookupEnv); err != nil {
+		return nil, fmt.Errorf("storage %q: %ssse: %w", storage.Redact(b.URL), blockOf(b.Slug), err)
 	}
+	cfg.Block = b.Slug
 	cfg.Logger = e.logger
 	ctx, cancel := context.WithTimeout(context.Background(), s3OpenTimeout)
 	defer cancel()
@@ -187,4 +188,13 @@ func newSerializer(name, compression string) (serializer.Serializer, error) {
 		return nil, err
 	}
 	return serializer.New(spec)
+}
+
+// blockOf is "block SLUG: " naming a block in an error, or "" (a store
+// not opened for a block).
+func blockOf(slug string) string {
+	if slug == "" {
+		return ""
+	}
+	return "block " + slug + ": "
 }

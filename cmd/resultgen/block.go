@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -20,7 +21,7 @@ import (
 
 const blockUsage = `Usage:
   resultgen block ls                                   list the named storage blocks
-  resultgen block create s3/NAME -url s3://BUCKET/PREFIX [-endpoint URL] [-region R] [-insecure] [-create-bucket] [-force]
+  resultgen block create s3/NAME -url s3://BUCKET/PREFIX [-endpoint URL] [-region R] [-insecure] [-sse s3|kms|kms:KEYID|c] [-create-bucket] [-force]
   resultgen block create local/NAME -path DIR [-force]
   resultgen block rm TYPE/NAME [TYPE/NAME ...]
 
@@ -48,18 +49,30 @@ http://HOST:PORT (plain HTTP), https://HOST:PORT (TLS) or a bare HOST:PORT
 AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, a region from AWS_REGION.
 `
 
+const blockSSE = `
+-sse asks the server to encrypt every object the block's store writes:
+s3 (SSE-S3), kms (SSE-KMS with the server's default key), kms:KEYID
+(SSE-KMS with that key) or c (SSE-C: the server encrypts with a customer
+key the store sends with every write and read, over HTTPS only). The SSE-C
+key never goes in a block or a flag: it comes from RESULTGEN_SSE_C_KEY (32
+bytes in base64: openssl rand -base64 32) or the file RESULTGEN_SSE_C_KEY_FILE
+names, and objects written with it read with that key only. Without -sse the
+bucket's default encryption applies.
+`
+
 const blockLsUsage = `Usage:
   resultgen block ls
 
 ls lists the profile's named storage blocks: slug, location, endpoint,
-region and whether the endpoint is plain HTTP.
+region, whether the endpoint is plain HTTP, and the server-side encryption
+asked for (-sse).
 
 Examples:
   resultgen block ls
 `
 
 const blockCreateUsage = `Usage:
-  resultgen block create s3/NAME -url s3://BUCKET/PREFIX [-endpoint URL] [-region R] [-insecure] [-create-bucket] [-force]
+  resultgen block create s3/NAME -url s3://BUCKET/PREFIX [-endpoint URL] [-region R] [-insecure] [-sse s3|kms|kms:KEYID|c] [-create-bucket] [-force]
   resultgen block create local/NAME -path DIR [-force]
 
 create adds the block TYPE/NAME to the profile $RESULTGEN_HOME/config.toml
@@ -67,10 +80,12 @@ create adds the block TYPE/NAME to the profile $RESULTGEN_HOME/config.toml
 block's bucket on its server when it does not exist yet (with the
 credentials of the environment), and says when it exists already; without it
 nothing is sent to the server.
-` + blockCredentials + `
+` + blockCredentials + blockSSE + `
 Examples:
   resultgen block create s3/prod -url s3://results/team-a
+  resultgen block create s3/prod -url s3://results/team-a -sse kms:results-key
   resultgen block create s3/dev -url s3://results/dev -endpoint http://127.0.0.1:9000 -create-bucket
+  RESULTGEN_SSE_C_KEY=... resultgen block create s3/vault -url s3://vault/r -endpoint https://minio.internal:9000 -sse c
   resultgen block create local/scratch -path /srv/scratch
 `
 
@@ -91,9 +106,9 @@ func printBlocks(w io.Writer, blocks []settings.Block, profile string) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "BLOCK\tLOCATION\tENDPOINT\tREGION\tINSECURE")
+	fmt.Fprintln(tw, "BLOCK\tLOCATION\tENDPOINT\tREGION\tINSECURE\tSSE")
 	for _, b := range blocks {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\n", b.Slug, storage.Redact(b.URL), dash(storage.Redact(b.Endpoint)), dash(b.Region), b.PlainHTTP())
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%s\n", b.Slug, storage.Redact(b.URL), dash(storage.Redact(b.Endpoint)), dash(b.Region), b.PlainHTTP(), dash(b.SSE))
 	}
 	tw.Flush()
 }
@@ -124,6 +139,7 @@ func blockCreate(c *cmdEnv, args []string) error {
 	endpoint := fs.String("endpoint", "", "s3 blocks: the server, `URL` http://HOST:PORT, https://HOST:PORT or HOST:PORT (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or AWS)")
 	region := fs.String("region", "", "s3 blocks: the `region` (default: AWS_REGION)")
 	insecure := fs.Bool("insecure", false, "s3 blocks: plain HTTP instead of HTTPS for a bare HOST:PORT endpoint")
+	sse := fs.String("sse", "", "s3 blocks: server-side encryption `s3|kms|kms:KEYID|c` (c: SSE-C, the key from RESULTGEN_SSE_C_KEY or RESULTGEN_SSE_C_KEY_FILE; HTTPS only)")
 	force := fs.Bool("force", false, "replace a block with the same slug")
 	mkBucket := fs.Bool("create-bucket", false, "s3 blocks: create the bucket on its server when it does not exist (alone: the bucket of an existing block)")
 	pos, err := fs.parseInterspersed(args)
@@ -143,7 +159,7 @@ func blockCreate(c *cmdEnv, args []string) error {
 	if typ == settings.BlockS3 && *mkBucket && len(set) == 1 {
 		return createBucketOf(c, slug) // "block create s3/dev -create-bucket": the block exists
 	}
-	b := settings.Block{Slug: slug, Endpoint: *endpoint, Region: *region, Insecure: *insecure}
+	b := settings.Block{Slug: slug, Endpoint: *endpoint, Region: *region, Insecure: *insecure, SSE: *sse}
 	switch typ {
 	case settings.BlockS3:
 		if set["path"] {
@@ -157,8 +173,14 @@ func blockCreate(c *cmdEnv, args []string) error {
 		if err := b.CheckEndpoint(set["insecure"]); err != nil {
 			return usageError{err}
 		}
+		if err := settings.CheckSSE(b.SSE); err != nil {
+			return usagef("-sse %q is not a server-side encryption: give s3, kms, kms:KEYID or c", b.SSE)
+		}
+		if b.SSE == "c" && (b.PlainHTTP() || b.Endpoint == "" && envPlainHTTP()) {
+			return usagef("-sse c needs HTTPS (servers refuse a customer key sent in the clear): give an https:// or bare HOST:PORT endpoint without -insecure")
+		}
 	case settings.BlockLocal:
-		for _, f := range []string{"url", "endpoint", "region", "insecure", "create-bucket"} {
+		for _, f := range []string{"url", "endpoint", "region", "insecure", "sse", "create-bucket"} {
 			if set[f] {
 				return usagef("-%s is for s3 blocks; a local block takes -path DIR", f)
 			}
@@ -297,4 +319,11 @@ func createBucket(c *cmdEnv, b settings.Block) error {
 		fmt.Fprintf(c.stdout, "bucket %s exists at %s\n", cfg.Bucket, storage.Redact(where))
 	}
 	return nil
+}
+
+// envPlainHTTP reports whether the endpoint of the AWS environment, which
+// a block without one uses, is plain HTTP (http://).
+func envPlainHTTP() bool {
+	raw, _ := s3.EnvEndpoint(os.LookupEnv)
+	return strings.HasPrefix(strings.ToLower(raw), "http://")
 }

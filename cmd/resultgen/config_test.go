@@ -257,8 +257,8 @@ func TestBlockRoundTrip(t *testing.T) {
 		t.Fatalf("ls: exit %d", code)
 	}
 	wantLines := [][]string{
-		{"local/scratch", filepath.Join(wd, "scratch"), "-", "-", "false"},
-		{"s3/prod", "s3://results/team-a", "127.0.0.1:9000", "us-east-1", "true"},
+		{"local/scratch", filepath.Join(wd, "scratch"), "-", "-", "false", "-"},
+		{"s3/prod", "s3://results/team-a", "127.0.0.1:9000", "us-east-1", "true", "-"},
 	}
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	if len(lines) != 3 {
@@ -390,6 +390,11 @@ func TestBlockUsageErrors(t *testing.T) {
 		{"https endpoint and --insecure", []string{"create", "s3/prod", "--url", "s3://bkt", "--endpoint", "https://h:9000", "--insecure"}, 2, []string{"https:// (TLS) contradicts insecure = true"}},
 		{"http endpoint and --insecure=false", []string{"create", "s3/prod", "--url", "s3://bkt", "--endpoint", "http://h:9000", "--insecure=false"}, 2, []string{"http:// (plain HTTP) contradicts insecure = false"}},
 		{"unknown flag", []string{"create", "s3/prod", "--url", "s3://bkt", "--bucket", "x"}, 2, []string{"flag provided but not defined: -bucket"}},
+		{"create help names sse", []string{"create", "-h"}, 0, []string{"-sse s3|kms|kms:KEYID|c", "RESULTGEN_SSE_C_KEY"}},
+		{"bad sse", []string{"create", "s3/prod", "--url", "s3://bkt", "--sse", "aes"}, 2, []string{`-sse "aes"`, "s3, kms, kms:KEYID or c"}},
+		{"sse-c over http", []string{"create", "s3/prod", "--url", "s3://bkt", "--endpoint", "http://h:9000", "--sse", "c"}, 2, []string{"-sse c needs HTTPS"}},
+		{"sse-c with --insecure", []string{"create", "s3/prod", "--url", "s3://bkt", "--endpoint", "h:9000", "--insecure", "--sse", "c"}, 2, []string{"-sse c needs HTTPS"}},
+		{"local with sse", []string{"create", "local/x", "--path", "/x", "--sse", "s3"}, 2, []string{"-sse is for s3 blocks"}},
 		{"ls arguments", []string{"ls", "x"}, 2, []string{"takes no arguments"}},
 		{"rm nothing", []string{"rm"}, 2, []string{"no TYPE/NAME"}},
 		{"rm bad slug", []string{"rm", "prod"}, 2, []string{"invalid block slug"}},
@@ -452,7 +457,7 @@ func TestBlockCreateEndpointURL(t *testing.T) {
 		t.Errorf("block = %+v, %v; want endpoint %s as written", b, err, endpoint)
 	}
 	code, stdout, _ = call("block", "ls")
-	if got := strings.Fields(strings.Split(strings.TrimSpace(stdout), "\n")[1]); code != 0 || strings.Join(got, " ") != "s3/dev s3://results/dev "+endpoint+" us-east-1 true" {
+	if got := strings.Fields(strings.Split(strings.TrimSpace(stdout), "\n")[1]); code != 0 || strings.Join(got, " ") != "s3/dev s3://results/dev "+endpoint+" us-east-1 true -" {
 		t.Errorf("ls: exit %d, row %q\n%s", code, got, stdout)
 	}
 
@@ -462,5 +467,40 @@ func TestBlockCreateEndpointURL(t *testing.T) {
 	}
 	if reqs := srv.Requests(); !slices.Contains(reqs, "HEAD /results/") || !slices.Contains(reqs, "GET /results/") {
 		t.Errorf("the server saw %q; want the bucket checked and listed", reqs)
+	}
+}
+
+// TestBlockCreateSSE: -sse is kept in the profile as given, listed by ls,
+// and read by the runtime's settings; SSE-C needs no key to create the
+// block (the key is the environment's, at run time).
+func TestBlockCreateSSE(t *testing.T) {
+	configHome(t)
+	for slug, args := range map[string][]string{
+		"s3/kms":   {"--url", "s3://results/kms", "--sse", "kms:results-key"},
+		"s3/vault": {"--url", "s3://vault/r", "--endpoint", "https://minio.internal:9000", "--sse", "c"},
+	} {
+		if code, stdout, stderr := call("block", append([]string{"create", slug}, args...)...); code != 0 || !strings.Contains(stdout, "created block "+slug) {
+			t.Fatalf("create %s: exit %d\n%s%s", slug, code, stdout, stderr)
+		}
+	}
+	code, stdout, _ := call("block", "ls")
+	if code != 0 {
+		t.Fatalf("ls: exit %d", code)
+	}
+	want := map[string]string{"s3/kms": "kms:results-key", "s3/vault": "c"}
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n")[1:] {
+		f := strings.Fields(line)
+		if got := f[len(f)-1]; want[f[0]] != got {
+			t.Errorf("ls: %s has sse %q, want %q", f[0], got, want[f[0]])
+		}
+	}
+	s, err := settings.LoadFrom(os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for slug, sse := range want {
+		if b, err := s.Block(slug); err != nil || b.SSE != sse {
+			t.Errorf("settings block %s = %+v, %v; want sse %q", slug, b, err, sse)
+		}
 	}
 }

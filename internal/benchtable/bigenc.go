@@ -28,6 +28,7 @@ func bigEncRows(dir string) ([]row, []string) {
 	inChild("write-rg", dir, 0) // warm-up
 	inChild("write-enc", dir, 0)
 	var wc, we, rc, re []float64
+	var cpu [4][]float64 // CPU time: write clear, encrypted; read clear, encrypted
 	for i := range *p4Reps {
 		seed := i + 1
 		w := [2]string{"write-rg", "write-enc"}
@@ -42,17 +43,22 @@ func bigEncRows(dir string) ([]row, []string) {
 		rm[1-first] = inChild(rd[1-first], dir, seed)
 		wc, we = append(wc, float64(wm[0].NS)), append(we, float64(wm[1].NS))
 		rc, re = append(rc, float64(rm[0].NS)), append(re, float64(rm[1].NS))
+		for j, m := range []measurement{wm[0], wm[1], rm[0], rm[1]} {
+			cpu[j] = append(cpu[j], float64(m.CPU))
+		}
 	}
 	tput := func(ns float64) string { return fmt.Sprintf("%.0fMB/s", bigSize/ns*1e3) }
-	through := func(name string, clear, enc []float64) row {
+	through := func(name string, clear, enc, cpuClear, cpuEnc []float64) row {
 		mc, sc := spread(clear)
 		me, se := spread(enc)
 		r := pairRatio(enc, clear)
 		return row{name: name, goal: ">=0.80x", base: tput(mc) + " " + sc, rg: tput(me) + " " + se, ratio: r, pass: r >= 0.80,
-			note: "baseline: the same run unencrypted; the first and second halves of the repetitions agree within " + agree(clear, enc)}
+			note: "baseline: the same run unencrypted; the first and second halves of the repetitions agree within " + agree(clear, enc) +
+				"; CPU time of the operation's process during it (user+system) " + dur(median(cpuEnc)) + " against " + dur(median(cpuClear)) +
+				fmt.Sprintf(", %.2fx", median(cpuEnc)/max(median(cpuClear), 1))}
 	}
 	return []row{
-		through("P4 write 256 MiB encrypted/unencrypted", wc, we),
-		through("P4 read 256 MiB encrypted/unencrypted", rc, re),
+		through("P4 write 256 MiB encrypted/unencrypted", wc, we, cpu[0], cpu[1]),
+		through("P4 read 256 MiB encrypted/unencrypted", rc, re, cpu[2], cpu[3]),
 	}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -558,8 +559,14 @@ func (m *Meta) applyTrailer(key string, headerEnd int64, t trailer) error {
 // trailer, grown when the hint falls short, and returns the payload, a slice
 // of that buffer, once its length and digest matched the trailer. The
 // payload is read once and never copied; the buffer is the caller's alone.
-// check is called between reads (a cancelled read stops).
-func (d *Reader) readPayload(sizeHint int64, check func() error) ([]byte, error) {
+// check is called between reads (a cancelled read stops). behind, when
+// not nil, is called in the hashing goroutine after each piece it hashed,
+// with the payload read so far (b[0] the payload's first byte), which it
+// may change in place: a sealed payload opens there (opener.ahead). Once
+// the reads are done, the pieces still queued are only hashed: the caller
+// does the rest of behind's work itself, then on every core
+// (opener.finish).
+func (d *Reader) readPayload(sizeHint int64, check func() error, behind func(b []byte)) ([]byte, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -587,7 +594,10 @@ func (d *Reader) readPayload(sizeHint int64, check func() error) ([]byte, error)
 	var bg *hashBehind
 	hashed := 0
 	if cap(b)-len(b) >= hashBehindMin {
-		bg = newHashBehind(d.h)
+		if d.n != 0 { // b does not start at the payload's start
+			behind = nil
+		}
+		bg = newHashBehind(d.h, behind)
 		defer bg.wait()
 	}
 	for !d.eof {
@@ -620,7 +630,7 @@ func (d *Reader) readPayload(sizeHint int64, check func() error) ([]byte, error)
 			// Payload for sure (the trailer is after it), up to a chunk
 			// boundary.
 			end := safe - int((d.n+int64(safe))%chunkSize)
-			bg.ch <- b[hashed:end]
+			bg.ch <- behindPiece{b[:end], hashed}
 			hashed = end
 		}
 	}
@@ -671,19 +681,31 @@ const (
 	readPiece     = 4 << 20  // the reads' size then, a multiple of chunkSize
 )
 
-// hashBehind hashes the pieces sent on ch, in order, in its own goroutine.
+// hashBehind hashes the pieces sent on ch, in order, in its own goroutine,
+// calling behind (if not nil) after each until wait is called.
 type hashBehind struct {
-	ch   chan []byte
+	ch   chan behindPiece
 	done chan struct{}
 	once sync.Once
+	stop atomic.Bool // set by wait: no more behind calls
 }
 
-func newHashBehind(h hash.Hash) *hashBehind {
-	x := &hashBehind{ch: make(chan []byte, 8), done: make(chan struct{})}
+// behindPiece is a piece to hash: b[from:], with b the payload read so
+// far.
+type behindPiece struct {
+	b    []byte
+	from int
+}
+
+func newHashBehind(h hash.Hash, behind func(b []byte)) *hashBehind {
+	x := &hashBehind{ch: make(chan behindPiece, 8), done: make(chan struct{})}
 	go func() {
 		defer close(x.done)
 		for p := range x.ch {
-			h.Write(p)
+			h.Write(p.b[p.from:])
+			if behind != nil && !x.stop.Load() {
+				behind(p.b)
+			}
 		}
 	}()
 	return x
@@ -691,6 +713,7 @@ func newHashBehind(h hash.Hash) *hashBehind {
 
 // wait returns when every piece sent is hashed; it may be called again.
 func (x *hashBehind) wait() {
+	x.stop.Store(true)
 	x.once.Do(func() { close(x.ch) })
 	<-x.done
 }
@@ -708,7 +731,7 @@ func Decode(r io.Reader) (Meta, []byte, error) {
 	if err != nil {
 		return Meta{}, nil, tk.classify(err)
 	}
-	payload, err := d.readPayload(0, nil)
+	payload, err := d.readPayload(0, nil, nil)
 	if err != nil {
 		return Meta{}, nil, err
 	}

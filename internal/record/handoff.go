@@ -17,11 +17,14 @@ import (
 //
 // As with a pipe, Write returns only when the reader is done with p (the
 // caller's memory is never kept), and a reader that stops (closeRead)
-// makes the writer's next Write fail.
+// makes the writer's next Write fail. writeAhead is the exception: its
+// piece stays the reader's after it returns, until settle reports it
+// taken (a sealed payload's batches, see sealWriter).
 type handoff struct {
 	first  []byte
 	pieces chan []byte   // Write's p, to the reader
-	taken  chan int      // the reader's answer for a piece: how much of it it took
+	taken  chan int      // the reader's answer for a piece: how much of it it took (room for aheadMax)
+	ahead  []int         // the lengths of the pieces written ahead whose answers are not received, oldest first
 	rdone  chan struct{} // closed when the reader stops
 	ronce  sync.Once
 	rerr   error // why the reader stopped; set before rdone closes
@@ -33,16 +36,25 @@ type handoff struct {
 }
 
 func newHandoff(first []byte) *handoff {
-	return &handoff{first: first, pieces: make(chan []byte), taken: make(chan int), rdone: make(chan struct{})}
+	return &handoff{first: first, pieces: make(chan []byte), taken: make(chan int, aheadMax), rdone: make(chan struct{})}
 }
+
+// aheadMax is the most pieces a writer may have written ahead (writeAhead)
+// and not settled: the reader's answers for them wait in taken's buffer,
+// so a reader never blocks on answering.
+const aheadMax = 4
 
 // Handoff marks h as a storage.Handoff.
 func (h *handoff) Handoff() {}
 
-// Write hands p to the reader and returns when the reader is done with it.
+// Write hands p to the reader and returns when the reader is done with it
+// (and with every piece written ahead).
 func (h *handoff) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
+	}
+	if err := h.settle(0); err != nil {
+		return 0, err
 	}
 	select {
 	case h.pieces <- p:
@@ -64,6 +76,9 @@ func (h *handoff) writeWhile(p []byte, during func()) (int, error) {
 		during()
 		return 0, nil
 	}
+	if err := h.settle(0); err != nil {
+		return 0, err
+	}
 	select {
 	case h.pieces <- p:
 	case <-h.rdone:
@@ -75,6 +90,47 @@ func (h *handoff) writeWhile(p []byte, during func()) (int, error) {
 		return n, h.rerr
 	}
 	return n, nil
+}
+
+// writeAhead hands p to the reader and runs during while the reader takes
+// it, as writeWhile, but returns without waiting for the reader to be done
+// with p: p is the reader's, unchanged, until settle reports it taken. The
+// writer then prepares its next piece while the reader writes this one
+// out. At most aheadMax pieces may be unsettled.
+func (h *handoff) writeAhead(p []byte, during func()) error {
+	if len(p) == 0 {
+		during()
+		return nil
+	}
+	if len(h.ahead) == aheadMax {
+		panic("record: more than aheadMax pieces written ahead")
+	}
+	select {
+	case h.pieces <- p:
+	case <-h.rdone:
+		return h.rerr
+	}
+	h.ahead = append(h.ahead, len(p))
+	during()
+	return nil
+}
+
+// settle waits until at most n pieces written ahead are still the
+// reader's (the reader takes them in order, so the oldest are settled
+// first); an error when the reader stopped before taking one whole.
+func (h *handoff) settle(n int) error {
+	for len(h.ahead) > n {
+		got := <-h.taken // every piece the reader received is answered, at the latest by closeRead
+		want := h.ahead[0]
+		h.ahead = h.ahead[1:]
+		if got < want {
+			// the reader stopped in this piece: it was the last one it
+			// received, so none is left to answer
+			h.ahead = h.ahead[:0]
+			return h.rerr
+		}
+	}
+	return nil
 }
 
 // closeWrite ends the body: the reader sees err, or io.EOF when nil.

@@ -102,3 +102,54 @@ func TestHandoffReaderStops(t *testing.T) {
 type failingWriter struct{}
 
 func (failingWriter) Write(p []byte) (int, error) { return len(p) / 2, errors.New("disk full") }
+
+// Pieces written ahead reach the reader in order, before and after a
+// plain Write; settle returns once the reader took them, and reports a
+// reader that stopped inside one.
+func TestHandoffAhead(t *testing.T) {
+	pieces := [][]byte{[]byte("one "), bytes.Repeat([]byte("two "), 5000), []byte("three "), []byte("four")}
+	t.Run("in order", func(t *testing.T) {
+		h := newHandoff([]byte("HEAD:"))
+		errs := make(chan error, 1)
+		go func() {
+			var err error
+			for _, p := range pieces[:aheadMax-1] {
+				err = errors.Join(err, h.writeAhead(p, func() {}))
+			}
+			_, werr := h.Write(pieces[aheadMax-1])
+			err = errors.Join(err, werr, h.settle(0))
+			h.closeWrite(nil)
+			errs <- err
+		}()
+		var b bytes.Buffer
+		if _, err := h.WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		if want := "HEAD:" + string(bytes.Join(pieces, nil)); b.String() != want {
+			t.Errorf("body of %d bytes, want %d", b.Len(), len(want))
+		}
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("reader stops", func(t *testing.T) {
+		h := newHandoff(nil)
+		errs := make(chan error, 1)
+		go func() {
+			var err error
+			for _, p := range pieces[:2] {
+				if err = h.writeAhead(p, func() {}); err != nil {
+					break
+				}
+			}
+			errs <- errors.Join(err, h.settle(0))
+		}()
+		if _, err := h.Read(make([]byte, 2)); err != nil { // half of the first piece
+			t.Fatal(err)
+		}
+		h.closeRead(errWriteAborted)
+		if err := <-errs; !errors.Is(err, errWriteAborted) {
+			t.Fatalf("writer: %v, want errWriteAborted", err)
+		}
+	})
+}

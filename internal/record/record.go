@@ -521,6 +521,36 @@ func (s *spill) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// writeAhead is Write for a piece the caller keeps unchanged until settle
+// says it is taken (kept true; see handoff.writeAhead): once spilled, p is
+// handed to the store and hashed while the store writes it, and the caller
+// goes on without waiting for the write. Before the spill p is written as
+// by Write (and kept is false: p is the caller's again at once).
+func (s *spill) writeAhead(p []byte) (kept bool, err error) {
+	if s.pw == nil {
+		_, err := s.Write(p)
+		return false, err
+	}
+	if err := s.pw.writeAhead(p, func() { s.h.Write(p) }); err != nil {
+		s.werr = err
+		return false, err
+	}
+	s.n += int64(len(p))
+	return true, nil
+}
+
+// settle waits until at most n pieces written ahead are still the store's.
+func (s *spill) settle(n int) error {
+	if s.pw == nil {
+		return nil
+	}
+	err := s.pw.settle(n)
+	if err != nil && s.werr == nil {
+		s.werr = err
+	}
+	return err
+}
+
 // sum returns the trailer's digest field of the payload written so far.
 func (s *spill) sum() []byte {
 	if s.pw == nil {
@@ -892,7 +922,33 @@ func readOpened(ctx context.Context, st storage.Storage, key string, rc io.Reade
 	if total > 0 {
 		hint = total - d.headerEnd - int64(d.framing.tsize())
 	}
-	payload, err := d.readPayload(hint, ctx.Err)
+	meta := d.Meta()
+	if meta.Encryption != nil && hint >= openParallelMin {
+		// A large sealed payload opens behind the reads, chunk by chunk
+		// as each piece is hashed, in place (see opener.ahead). Without
+		// its key it is read as any other (below): damage is reported
+		// before a key that is missing.
+		if o, err := newOpener(keyringOf(ctx, false), key, &meta); err == nil {
+			payload, err := d.readPayload(hint, ctx.Err, o.ahead)
+			if err != nil {
+				return Meta{}, err
+			}
+			meta = d.Meta() // with the trailer's size and checksum
+			s, err := serializerOf(key, &meta, ser)
+			if err != nil {
+				return Meta{}, err
+			}
+			plain, err := o.finish(payload)
+			if err != nil {
+				return Meta{}, err
+			}
+			if err := decodeOpened(key, &meta, plain, s, rv, false); err != nil {
+				return Meta{}, err
+			}
+			return meta, nil
+		}
+	}
+	payload, err := d.readPayload(hint, ctx.Err, nil)
 	if err != nil {
 		return Meta{}, err
 	}

@@ -325,13 +325,21 @@ func TestOldKeysKeepReading(t *testing.T) {
 	}
 }
 
-// A payload large enough to open on several cores: intact, it reads back;
-// a byte changed in any chunk, early or late, fails to open.
+// Payloads large enough to open on several cores (6 MiB) and behind their
+// reads (40 MiB, on local storage): intact, they read back; a byte changed
+// in any chunk, early or late, fails to open, even with the digest
+// recomputed.
 func TestSealedLargeParallel(t *testing.T) {
+	for _, size := range []int{6 << 20, 40 << 20} {
+		t.Run(fmt.Sprint(size>>20, "MiB"), func(t *testing.T) { testSealedLarge(t, size) })
+	}
+}
+
+func testSealedLarge(t *testing.T, size int) {
 	kr := keyring(t, "k1:"+testKey(1))
 	ctx := record.WithSealing(context.Background(), kr)
 	st := mustLocal(t)
-	in := bytes.Repeat([]byte("parallel open "), 6<<20/14) // ~6 MiB, 97 chunks
+	in := bytes.Repeat([]byte("parallel open "), size/14)
 	if _, err := record.Write(ctx, st, "big", record.Meta{Task: "t"}, nil, in, storage.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -340,10 +348,104 @@ func TestSealedLargeParallel(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 	orig := rawObject(t, st, "big")
-	for _, at := range []float64{0.01, 0.5, 0.99} {
-		putRaw(t, st, "big", reframe(t, orig, nil, func(p []byte) []byte { p[int(float64(len(p))*at)] ^= 1; return p }))
+	for _, at := range []float64{0.01, 0.5, 0.99, 1} {
+		putRaw(t, st, "big", reframe(t, orig, nil, func(p []byte) []byte { p[min(len(p)-1, int(float64(len(p))*at))] ^= 1; return p }))
 		if _, err := record.Read(ctx, st, "big", nil, &out); !errors.Is(err, record.ErrDecrypt) {
 			t.Errorf("a byte changed at %.0f%%: %v", at*100, err)
 		}
+	}
+}
+
+// piecewise is msgpack writing its encoding in pieces of varying sizes (a
+// serializer that streams), calling after, if set, once at least afterN
+// bytes are written.
+type piecewise struct {
+	serializer.Serializer
+	after  func()
+	afterN int
+}
+
+func (p piecewise) Encode(w io.Writer, v any) error {
+	var b bytes.Buffer
+	if err := p.Serializer.Encode(&b, v); err != nil {
+		return err
+	}
+	sizes := []int{1, 7, 4093, record.SealChunk + 5, 300 << 10, 3}
+	done := 0
+	for i := 0; b.Len() > 0; i++ {
+		n, err := w.Write(b.Next(sizes[i%len(sizes)]))
+		done += n
+		if err != nil {
+			return err
+		}
+		if p.after != nil && done >= p.afterN {
+			p.after()
+			p.after = nil
+		}
+	}
+	return nil
+}
+
+// Payloads of several sealed batches (the writer seals one while the store
+// writes the ones before), written whole or in pieces that split chunks,
+// one ending exactly at a chunk's end (msgpack's 5 bytes before it),
+// on a store that writes the body out (local) and one that reads it
+// (memory): each reads back byte for byte, and its sealed size is the
+// plaintext's plus a tag a chunk.
+func TestSealedBatches(t *testing.T) {
+	kr := keyring(t, "k1:"+testKey(1))
+	ctx := record.WithSealing(context.Background(), kr)
+	for _, n := range []int{1<<20 - 5, 1<<20 + 4096, 5<<20 + 123, 17*record.SealChunk - 5, 9 << 20} {
+		in := make([]byte, n)
+		for i := range in {
+			in[i] = byte(i*13 + i>>12)
+		}
+		for _, sc := range stores()[:2] {
+			st := sc.new(t)
+			for _, ser := range []serializer.Serializer{serializer.Msgpack(), piecewise{Serializer: serializer.Msgpack()}} {
+				name := fmt.Sprintf("%d/%s/%T", n, sc.name, ser)
+				t.Run(name, func(t *testing.T) {
+					m, err := record.Write(ctx, st, "batches", record.Meta{Task: "t"}, ser, in, storage.PutOptions{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var enc bytes.Buffer
+					_ = serializer.Msgpack().Encode(&enc, in)
+					chunks := max(1, int64((enc.Len()+record.SealChunk-1)/record.SealChunk))
+					if want := int64(enc.Len()) + 16*chunks; m.Size != want {
+						t.Errorf("sealed size %d, want %d (%d chunks)", m.Size, want, chunks)
+					}
+					var out []byte
+					if _, err := record.Read(ctx, st, "batches", nil, &out); err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(in, out) {
+						t.Errorf("%d bytes in, %d out, differing", len(in), len(out))
+					}
+				})
+			}
+		}
+	}
+}
+
+// A large sealed write cancelled half way, while the store holds batches
+// sealed ahead, returns the cancellation (it does not hang), and leaves
+// no record behind.
+func TestSealedWriteCancelled(t *testing.T) {
+	kr := keyring(t, "k1:"+testKey(1))
+	for _, sc := range stores()[:2] {
+		t.Run(sc.name, func(t *testing.T) {
+			st := sc.new(t)
+			ctx, cancel := context.WithCancel(record.WithSealing(context.Background(), kr))
+			defer cancel()
+			ser := piecewise{Serializer: serializer.Msgpack(), after: cancel, afterN: 6 << 20}
+			_, err := record.Write(ctx, st, "cancelled", record.Meta{Task: "t"}, ser, make([]byte, 12<<20), storage.PutOptions{})
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("write: %v, want context.Canceled", err)
+			}
+			if _, err := st.Stat(context.Background(), "cancelled"); !errors.Is(err, storage.ErrNotFound) {
+				t.Errorf("after a cancelled write: %v, want not found", err)
+			}
+		})
 	}
 }

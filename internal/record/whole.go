@@ -233,17 +233,11 @@ func decodePayload(ctx context.Context, key string, meta Meta, payload []byte, s
 // only), returning only the error.
 func decodeInto(ctx context.Context, key string, meta *Meta, payload []byte, ser serializer.Serializer, rv reflect.Value, shared bool) error {
 	if meta.Literal != nil {
-		if err := setLiteral(rv.Elem(), *meta.Literal); err != nil {
-			return fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
-		}
-		return nil
+		return decodeOpened(key, meta, payload, nil, rv, shared)
 	}
-	s := ser
-	if s == nil || !s.Spec().Equal(*meta.Serializer) {
-		var err error
-		if s, err = serializer.New(*meta.Serializer); err != nil {
-			return fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
-		}
+	s, err := serializerOf(key, meta, ser)
+	if err != nil {
+		return err
 	}
 	if meta.Encryption != nil {
 		plain, err := open(keyringOf(ctx, false), key, meta, payload, !shared)
@@ -251,6 +245,31 @@ func decodeInto(ctx context.Context, key string, meta *Meta, payload []byte, ser
 			return err
 		}
 		payload, shared = plain, false
+	}
+	return decodeOpened(key, meta, payload, s, rv, shared)
+}
+
+// serializerOf is the serializer that decodes a record of meta: ser when
+// it is the record's, else the record's own.
+func serializerOf(key string, meta *Meta, ser serializer.Serializer) (serializer.Serializer, error) {
+	if ser != nil && ser.Spec().Equal(*meta.Serializer) {
+		return ser, nil
+	}
+	s, err := serializer.New(*meta.Serializer)
+	if err != nil {
+		return nil, fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
+	}
+	return s, nil
+}
+
+// decodeOpened is decodeInto for a payload already opened (or never
+// sealed), with s from serializerOf (nil for a literal).
+func decodeOpened(key string, meta *Meta, payload []byte, s serializer.Serializer, rv reflect.Value, shared bool) error {
+	if meta.Literal != nil {
+		if err := setLiteral(rv.Elem(), *meta.Literal); err != nil {
+			return fmt.Errorf("record %q: %w: %w", storage.ShortKey(key), ErrDecode, err)
+		}
+		return nil
 	}
 	var in *serializer.Verified
 	if shared {

@@ -139,13 +139,14 @@ func unknownBlock(slug string, known []string) error {
 }
 
 // sseFix tells how to write a block's sse.
-const sseFix = `write "s3" (SSE-S3), "kms" (SSE-KMS with the server's default key) or "kms:KEYID"; SSE-C is not offered`
+const sseFix = `write "s3" (SSE-S3), "kms" (SSE-KMS with the server's default key), "kms:KEYID" or "c" (SSE-C, the key in RESULTGEN_SSE_C_KEY or RESULTGEN_SSE_C_KEY_FILE)`
 
-// CheckSSE checks an s3 block's sse: "", "s3", "kms" or "kms:KEYID" (a key
-// id of printable ASCII without spaces).
+// CheckSSE checks an s3 block's sse: "", "s3", "kms", "kms:KEYID" (a key
+// id of printable ASCII without spaces) or "c" (SSE-C, whose customer key
+// comes from the environment only: see s3.ParseSSE).
 func CheckSSE(sse string) error {
 	switch id, isKMS := strings.CutPrefix(sse, "kms:"); {
-	case sse == "", sse == "s3", sse == "kms":
+	case sse == "", sse == "s3", sse == "kms", sse == "c":
 		return nil
 	case isKMS && id != "" && !strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }):
 		return nil

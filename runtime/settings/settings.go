@@ -190,8 +190,10 @@ type Block struct {
 	Region   string
 	Insecure bool // plain HTTP for a bare endpoint; contradicts an https:// one
 	// SSE is the server-side encryption the store asks for on every write:
-	// "s3" (SSE-S3), "kms" (SSE-KMS, the server's default key) or
-	// "kms:KEYID"; "" leaves it to the bucket's default. See CheckSSE.
+	// "s3" (SSE-S3), "kms" (SSE-KMS, the server's default key),
+	// "kms:KEYID" or "c" (SSE-C: the customer key, from the environment
+	// only, goes with every write and read); "" leaves it to the bucket's
+	// default. See CheckSSE.
 	SSE string
 }
 

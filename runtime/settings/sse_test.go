@@ -10,15 +10,15 @@ import (
 	"github.com/resultgen/resultgen/runtime/settings"
 )
 
-// An s3 block's sse is s3, kms or kms:KEYID; a local block has none.
+// An s3 block's sse is s3, kms, kms:KEYID or c; a local block has none.
 func TestBlockSSE(t *testing.T) {
-	for _, sse := range []string{"", "s3", "kms", "kms:arn:aws:kms:us-east-1:1:key/abc"} {
+	for _, sse := range []string{"", "s3", "kms", "kms:arn:aws:kms:us-east-1:1:key/abc", "c"} {
 		b := settings.Block{Slug: "s3/prod", URL: "s3://bucket/p", SSE: sse}
 		if err := b.Validate(); err != nil {
 			t.Errorf("%q: %v", sse, err)
 		}
 	}
-	for _, sse := range []string{"c", "SSE-C", "kms:", "kms:a b"} {
+	for _, sse := range []string{"C", "SSE-C", "c:key", "kms:", "kms:a b"} {
 		b := settings.Block{Slug: "s3/prod", URL: "s3://bucket/p", SSE: sse}
 		if err := b.Validate(); !errors.Is(err, settings.ErrInvalidValue) {
 			t.Errorf("%q: %v", sse, err)

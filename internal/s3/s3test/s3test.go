@@ -39,7 +39,10 @@
 // fresh data folder and random root credentials. MinIO.Kill stops it at once,
 // as a crash would; MinIO.Start starts it again on the same port and data
 // folder, so what was committed before the kill is there again. The server is
-// killed when the test ends.
+// killed when the test ends. StartMinIOTLS starts one that serves HTTPS
+// only, with a self-signed certificate for 127.0.0.1 made for the test
+// (Server.RootCAs trusts it), for what a server refuses over plain HTTP
+// (SSE-C).
 //
 //	m := s3test.StartMinIO(t)
 //	srv := m.Server()
@@ -62,9 +65,16 @@ package s3test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -100,9 +110,23 @@ const Timeout = time.Minute
 
 // Server is an S3 endpoint on 127.0.0.1 with its root credentials.
 type Server struct {
-	Endpoint string // 127.0.0.1:PORT, plain HTTP
+	Endpoint string // 127.0.0.1:PORT, plain HTTP unless RootCAs is set
 	User     string // the root user (AWS_ACCESS_KEY_ID)
 	Password string // the root password (AWS_SECRET_ACCESS_KEY)
+	// RootCAs, when set, says the server serves HTTPS only, with a
+	// certificate these roots trust (StartMinIOTLS).
+	RootCAs *x509.CertPool
+}
+
+// Transport returns the HTTP transport a client of the server needs: nil
+// for plain HTTP (the client's default), one trusting RootCAs for HTTPS.
+func (s Server) Transport() http.RoundTripper {
+	if s.RootCAs == nil {
+		return nil
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: s.RootCAs, MinVersion: tls.VersionTLS12}
+	return t
 }
 
 // Shared returns the MinIO of scripts/with-minio.sh. It skips the test when
@@ -159,6 +183,9 @@ func (s Server) Creds() *credentials.Credentials {
 func (s Server) Client(t testing.TB, tune ...func(*minio.Options)) *minio.Client {
 	t.Helper()
 	opts := &minio.Options{Creds: s.Creds(), Region: Region}
+	if s.RootCAs != nil {
+		opts.Secure, opts.Transport = true, s.Transport()
+	}
 	for _, f := range tune {
 		f(opts)
 	}
@@ -247,6 +274,7 @@ type MinIO struct {
 	bin     string
 	data    string // the server's data folder
 	log     string // its output, appended to by each Start
+	certs   string // its --certs-dir ("": plain HTTP)
 	console string
 	srv     Server
 
@@ -260,6 +288,19 @@ type MinIO struct {
 // ends. Like Shared, it skips the test when scripts/with-minio.sh did not
 // run it.
 func StartMinIO(t testing.TB) *MinIO {
+	t.Helper()
+	return startMinIO(t, false)
+}
+
+// StartMinIOTLS is StartMinIO for a server that serves HTTPS only, with a
+// self-signed certificate for 127.0.0.1 made for the test: its Server's
+// RootCAs trusts it, and Server.Client and Server.Transport use them.
+func StartMinIOTLS(t testing.TB) *MinIO {
+	t.Helper()
+	return startMinIO(t, true)
+}
+
+func startMinIO(t testing.TB, withTLS bool) *MinIO {
 	t.Helper()
 	Shared(t)
 	bin := os.Getenv(EnvMinIOBin)
@@ -282,6 +323,14 @@ func StartMinIO(t testing.TB) *MinIO {
 	if err := os.Mkdir(m.data, 0o700); err != nil {
 		t.Fatalf("minio data folder: %v", err)
 	}
+	if withTLS {
+		m.certs = filepath.Join(dir, "certs")
+		pool, err := selfSigned(m.certs)
+		if err != nil {
+			t.Fatalf("minio certificate: %v", err)
+		}
+		m.srv.RootCAs = pool
+	}
 	m.Start()
 	t.Cleanup(m.Kill)
 	return m
@@ -290,6 +339,16 @@ func StartMinIO(t testing.TB) *MinIO {
 // Server returns the server's endpoint and root credentials; they stay the
 // same across Kill and Start.
 func (m *MinIO) Server() Server { return m.srv }
+
+// CertFile returns the PEM file of the certificate of a server started by
+// StartMinIOTLS ("" for plain HTTP): what a process of a test trusts
+// through SSL_CERT_FILE.
+func (m *MinIO) CertFile() string {
+	if m.certs == "" {
+		return ""
+	}
+	return filepath.Join(m.certs, "public.crt")
+}
 
 // Endpoint returns the server's address, 127.0.0.1:PORT.
 func (m *MinIO) Endpoint() string { return m.srv.Endpoint }
@@ -304,7 +363,11 @@ func (m *MinIO) Start() {
 	if m.cmd != nil {
 		return
 	}
-	cmd := exec.Command(m.bin, "server", "--quiet", "--address", m.srv.Endpoint, "--console-address", m.console, m.data)
+	args := []string{"server", "--quiet", "--address", m.srv.Endpoint, "--console-address", m.console}
+	if m.certs != "" {
+		args = append(args, "--certs-dir", m.certs)
+	}
+	cmd := exec.Command(m.bin, append(args, m.data)...)
 	cmd.Env = append(os.Environ(),
 		"MINIO_ROOT_USER="+m.srv.User, "MINIO_ROOT_PASSWORD="+m.srv.Password,
 		"MINIO_UPDATE=off", "MINIO_CALLHOME_ENABLE=off")
@@ -322,6 +385,9 @@ func (m *MinIO) Start() {
 	go func() { exited <- cmd.Wait() }()
 	m.cmd, m.exited = cmd, exited
 	client := &http.Client{Timeout: 2 * time.Second}
+	if t := m.srv.Transport(); t != nil {
+		client.Transport = t
+	}
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -330,7 +396,7 @@ func (m *MinIO) Start() {
 			m.t.Fatalf("minio exited while starting at %s: %v\n%s", m.srv.Endpoint, err, readLog())
 		default:
 		}
-		if healthy(client, m.srv.Endpoint) {
+		if healthy(client, m.srv.Endpoint, m.certs != "") {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -344,9 +410,13 @@ func (m *MinIO) Start() {
 // says "Server not initialized yet" (seen on a loaded machine after a
 // restart); /minio/health/cluster answers 200 only once the object layer
 // is up.
-func healthy(client *http.Client, endpoint string) bool {
+func healthy(client *http.Client, endpoint string, https bool) bool {
+	scheme := "http://"
+	if https {
+		scheme = "https://"
+	}
 	for _, path := range []string{"/minio/health/ready", "/minio/health/cluster"} {
-		resp, err := client.Get("http://" + endpoint + path)
+		resp, err := client.Get(scheme + endpoint + path)
 		if err != nil {
 			return false
 		}
@@ -435,4 +505,51 @@ func (f *EmptyBucket) Requests() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.requests...)
+}
+
+// selfSigned writes a fresh self-signed certificate for 127.0.0.1, valid
+// for a day, as MinIO's --certs-dir takes it (public.crt, private.key) into
+// dir, and returns a pool that trusts it.
+func selfSigned(dir string) (*x509.CertPool, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "resultgen test minio"},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	crt := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	if err := os.WriteFile(filepath.Join(dir, "public.crt"), crt, 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "private.key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(crt)
+	return pool, nil
 }

@@ -98,11 +98,16 @@ type Config struct {
 	// turns reading ahead off.
 	ReadAhead int
 	// SSE asks the server to encrypt the objects Put writes (and Touch
-	// rewrites): SSE-S3 (SSES3) or SSE-KMS with a key id (SSEKMS); nil
-	// leaves it to the bucket's default encryption. Reads need nothing.
-	// SSE-C (a key sent with every request) is not offered: resultgen's
-	// own encryption (internal/record) keeps the key on the client anyway.
+	// rewrites): SSE-S3 (SSES3) or SSE-KMS with a key id (SSEKMS), for
+	// which reads need nothing, or SSE-C (SSEC), whose customer key goes
+	// with every request that writes or reads an object (HTTPS only); nil
+	// leaves it to the bucket's default encryption. An object written
+	// with SSE-C does not read without its key: see ErrSSECKey.
 	SSE ServerSide
+	// Block is the slug of the storage block the store is opened for
+	// ("s3/prod"; "" for none), named in the errors whose fix is in the
+	// block's settings (SSE-C).
+	Block string
 }
 
 // DefaultReadAhead is Config.ReadAhead's default: enough parallel GETs to
@@ -124,6 +129,8 @@ type Storage struct {
 	renew    bool
 	log      *slog.Logger
 	sse      ServerSide       // Config.SSE
+	ssec     ServerSide       // Config.SSE when it is SSE-C (reads send it too), else nil
+	block    string           // Config.Block
 	local    storage.KeyMutex // in-process queue in front of the leases
 	cond     condProbe        // which conditional writes the server honours
 	// anonymous: no credentials were found, so requests go unsigned and
@@ -287,6 +294,9 @@ func Open(ctx context.Context, cfg Config) (*Storage, error) {
 	case readAhead < 0:
 		readAhead = 0
 	}
+	if isSSEC(cfg.SSE) && plainHTTP {
+		return nil, fmt.Errorf("s3 open %s: %s%w", endpoint, blockOf(cfg.Block), errSSECPlainHTTP)
+	}
 	base := cfg.Transport
 	if base == nil {
 		t, err := minio.DefaultTransport(!plainHTTP)
@@ -328,9 +338,13 @@ func Open(ctx context.Context, cfg Config) (*Storage, error) {
 		renew:    !cfg.DisableLeaseRenew,
 		log:      logger,
 		sse:      cfg.SSE,
+		block:    cfg.Block,
 
 		anonymous: anonymous(creds, base),
 		readAhead: readAhead,
+	}
+	if isSSEC(cfg.SSE) {
+		s.ssec = cfg.SSE
 	}
 	ok, err := client.BucketExists(ctx, cfg.Bucket)
 	if err == nil && !ok && cfg.CreateBucket {
@@ -542,7 +556,7 @@ func (s *Storage) putMultipart(ctx context.Context, key, name string, part []byt
 		etags = append(etags, "")
 		mu.Unlock()
 		wg.Go(func() {
-			p, err := core.PutObjectPart(ctx, s.bucket, name, uploadID, num, bytes.NewReader(buf[:n]), int64(n), minio.PutObjectPartOptions{})
+			p, err := core.PutObjectPart(ctx, s.bucket, name, uploadID, num, bytes.NewReader(buf[:n]), int64(n), minio.PutObjectPartOptions{SSE: s.ssec})
 			if err != nil {
 				cancel(err)
 				return
@@ -626,7 +640,7 @@ func (s *Storage) partBuffer() []byte {
 
 // Get opens the object at key.
 func (s *Storage) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	return s.get(ctx, "get", key, minio.GetObjectOptions{})
+	return s.get(ctx, "get", key, minio.GetObjectOptions{ServerSideEncryption: s.ssec})
 }
 
 // GetRange reads length bytes of the object at key from offset; length < 0
@@ -641,7 +655,7 @@ func (s *Storage) GetRange(ctx context.Context, key string, offset, length int64
 		}
 		return io.NopCloser(bytes.NewReader(nil)), nil
 	}
-	var opts minio.GetObjectOptions
+	opts := minio.GetObjectOptions{ServerSideEncryption: s.ssec}
 	switch {
 	case length < 0 && offset == 0:
 	case length < 0:
@@ -716,7 +730,7 @@ func (s *Storage) Stat(ctx context.Context, key string) (storage.Info, error) {
 	if err != nil {
 		return storage.Info{}, err
 	}
-	oi, err := s.client.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{})
+	oi, err := s.client.StatObject(ctx, s.bucket, name, s.statOptions())
 	if err != nil {
 		return storage.Info{}, s.wrap("stat", key, err)
 	}
@@ -745,7 +759,7 @@ func (s *Storage) Touch(ctx context.Context, key string, _ time.Time) error {
 	if err != nil {
 		return err
 	}
-	oi, err := s.client.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{})
+	oi, err := s.client.StatObject(ctx, s.bucket, name, s.statOptions())
 	if err != nil {
 		return s.wrap("touch", key, err)
 	}
@@ -758,7 +772,7 @@ func (s *Storage) Touch(ctx context.Context, key string, _ time.Time) error {
 	}
 	_, err = s.client.CopyObject(ctx,
 		minio.CopyDestOptions{Bucket: s.bucket, Object: name, ReplaceMetadata: true, UserMetadata: oi.UserMetadata, ContentType: contentType, Encryption: s.sse},
-		minio.CopySrcOptions{Bucket: s.bucket, Object: name, MatchETag: oi.ETag})
+		minio.CopySrcOptions{Bucket: s.bucket, Object: name, MatchETag: oi.ETag, Encryption: copySSE(s.ssec)})
 	if err != nil {
 		return s.wrap("touch", key, err)
 	}
@@ -777,7 +791,7 @@ func (s *Storage) Delete(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.client.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{}); err != nil {
+	if _, err := s.client.StatObject(ctx, s.bucket, name, s.statOptions()); err != nil {
 		return s.wrap("delete", key, err)
 	}
 	if err := s.client.RemoveObject(ctx, s.bucket, name, minio.RemoveObjectOptions{}); err != nil {
@@ -964,6 +978,9 @@ func (s *Storage) wrap(op, key string, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err // the URL repeats the endpoint and adds noise
+	}
+	if e := s.sseCError(op, er); e != nil {
+		return fmt.Errorf("%s at %s: %w", what, s.endpoint, e)
 	}
 	if s.anonymous && (er.Code == "AccessDenied" || er.StatusCode == http.StatusForbidden) {
 		return fmt.Errorf("%s at %s: %w; %s", what, s.endpoint, err, anonymousFix)
