@@ -11,16 +11,16 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/resultgen/resultgen/internal/modtest"
 )
 
 // build compiles ./examples/<name> into a temp dir and returns the binary.
 func build(t *testing.T, name string) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), name)
-	cmd := exec.Command("go", "build", "-o", bin, "./"+name)
-	out, err := cmd.CombinedOutput()
+	bin, err := modtest.Executable(".", "./"+name, t.TempDir())
 	if err != nil {
-		t.Fatalf("go build ./examples/%s: %v\n%s", name, err, out)
+		t.Fatalf("./examples/%s: %v", name, err)
 	}
 	return bin
 }

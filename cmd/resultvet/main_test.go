@@ -24,9 +24,9 @@ func TestGoVet(t *testing.T) {
 		t.Skip("builds a binary")
 	}
 	tmp := t.TempDir()
-	tool := filepath.Join(tmp, "resultvet")
-	if out, err := exec.Command("go", "build", "-o", tool, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	tool, err := modtest.Executable(".", ".", tmp)
+	if err != nil {
+		t.Fatalf("build: %v", err)
 	}
 	// review's packages, with no generated file: findings has errors, so
 	// resultgen could not generate one; clean is checked without the

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -150,8 +151,8 @@ func (m *Module) TryResultgen(args ...string) error {
 		if err != nil {
 			m.t.Fatal(err)
 		}
-		bin := filepath.Join(m.t.TempDir(), "resultgen")
-		if err := Command(repo, "go", "build", "-o", bin, "./cmd/resultgen"); err != nil {
+		bin, err := Executable(repo, "./cmd/resultgen", m.t.TempDir())
+		if err != nil {
 			m.t.Fatal(err)
 		}
 		m.resultgen = bin
@@ -243,4 +244,44 @@ func StartSelf(t testing.TB, env []string, ready string, args ...string) *exec.C
 	}
 	t.Fatalf("%s %v ended before it printed %q: %q", filepath.Base(self), args, ready, before)
 	return nil
+}
+
+// Executable returns the path of main package pkg (a package pattern such
+// as "./cmd/resultgen", resolved in dir) built with the go command's flags
+// (GOFLAGS included), taken from the build cache where go run keeps the
+// programs it builds: a test run that finds the program there, as every
+// run after the first does while its code is unchanged, links nothing (a
+// link is about a second of CPU; make test's programs took 20 s of them).
+// The file is the cache's: run it, never change it. A go command that
+// does not cache programs gets one built into tmp.
+func Executable(dir, pkg, tmp string) (string, error) {
+	for range 2 { // the first go run of a program builds it in its own work folder, then caches it
+		cmd := exec.Command("go", "run", "-exec", "echo", pkg)
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		if err != nil {
+			var stderr []byte
+			if ee, ok := err.(*exec.ExitError); ok {
+				stderr = ee.Stderr
+			}
+			return "", fmt.Errorf("go run %s: %v\n%s", pkg, err, stderr)
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if bin := lines[len(lines)-1]; filepath.IsAbs(bin) {
+			if fi, err := os.Stat(bin); err == nil && fi.Mode().IsRegular() {
+				return bin, nil
+			}
+		}
+	}
+	name := path.Base(pkg)
+	if name == "." || name == ".." {
+		name = "prog"
+	}
+	bin := filepath.Join(tmp, name)
+	cmd := exec.Command("go", "build", "-o", bin, pkg)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+	}
+	return bin, nil
 }

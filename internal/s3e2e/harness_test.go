@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/resultgen/resultgen/internal/modtest"
 	"github.com/resultgen/resultgen/internal/s3/s3test"
 	"github.com/resultgen/resultgen/runtime/settings"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
@@ -60,13 +60,7 @@ func flowProgram(t testing.TB) string {
 		if flowErr != nil {
 			return
 		}
-		bin := filepath.Join(flowDir, "flow")
-		out, err := exec.Command("go", "build", "-o", bin, "./testdata/flow").CombinedOutput()
-		if err != nil {
-			flowErr = fmt.Errorf("go build ./testdata/flow: %v\n%s", err, out)
-			return
-		}
-		flowBin = bin
+		flowBin, flowErr = modtest.Executable(".", "./testdata/flow", flowDir)
 	})
 	if flowErr != nil {
 		t.Fatal(flowErr)
@@ -83,13 +77,7 @@ func cliProgram(t testing.TB) string {
 		if cliErr != nil {
 			return
 		}
-		bin := filepath.Join(cliDir, "resultgen")
-		out, err := exec.Command("go", "build", "-o", bin, "../../cmd/resultgen").CombinedOutput()
-		if err != nil {
-			cliErr = fmt.Errorf("go build ./cmd/resultgen: %v\n%s", err, out)
-			return
-		}
-		cliBin = bin
+		cliBin, cliErr = modtest.Executable(".", "../../cmd/resultgen", cliDir)
 	})
 	if cliErr != nil {
 		t.Fatal(cliErr)
