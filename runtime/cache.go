@@ -256,6 +256,9 @@ type slot struct {
 	// ahead, when set, may hold the key's record, read ahead by the
 	// calling flow run (see readAhead)
 	ahead *readAhead
+	// txnOK is the transaction whose staged records the slot may serve
+	// (its run's, or one known committed); see Transaction
+	txnOK string
 
 	used time.Time // the record's last use (Info.Modified), as inspect saw it
 }
@@ -282,6 +285,10 @@ func (s *slot) touch(ctx context.Context) {
 	}
 }
 
+// whyStaged is why a record a transaction staged and has not committed is
+// not served.
+const whyStaged = "the record at the key is staged by a transaction that has not committed"
+
 // errStale stops ReadChecked when the header shows a record to recompute.
 type errStale struct{ why string }
 
@@ -303,6 +310,15 @@ func (s *slot) inspect(ctx context.Context) (lookup, record.Meta, string, error)
 		return s.damaged(err, m)
 	case err != nil:
 		return lookupAbsent, m, "", fmt.Errorf("%s: look up cached result on %s: %w", s.who(), s.p.store, err) // err names the key
+	}
+	if id := m.Labels[LabelTxn]; id != "" && id != s.txnOK {
+		vis, err := s.e.txnVisible(ctx, s.p.store, id)
+		switch {
+		case err != nil:
+			return lookupAbsent, m, "", fmt.Errorf("%s: %w", s.who(), err)
+		case !vis:
+			return lookupStale, m, whyStaged, nil
+		}
 	}
 	if s.vet != nil {
 		if why := s.vet(m); why != "" {
@@ -359,6 +375,19 @@ func loadRef[R any](ctx context.Context, s *slot, dst *R) (lookup, *record.Meta,
 	var refused error // accept's own error, returned as it is
 	m, info, err := record.ReadCheckedRef(ctx, s.p.store, s.key, s.p.ser, dst, s.accept(&refused), s.p.headers)
 	s.used = info.Modified
+	if tc, ok := err.(errTxnCheck); ok {
+		// staged by a transaction: served when the run is in it or it
+		// committed (then remembered: the next read takes the record)
+		vis, err := s.e.txnVisible(ctx, s.p.store, tc.id)
+		switch {
+		case err != nil:
+			return lookupAbsent, m, "", fmt.Errorf("%s: %w", s.who(), err)
+		case !vis:
+			return lookupStale, m, whyStaged, nil
+		}
+		s.txnOK = tc.id
+		return loadRef(ctx, s, dst)
+	}
 	stale, isStale := err.(errStale) // accept's errors come back as they are
 	switch {
 	case err == nil:
@@ -384,6 +413,11 @@ func loadRef[R any](ctx context.Context, s *slot, dst *R) (lookup, *record.Meta,
 // overwritten.
 func (s *slot) accept(refused *error) func(record.Meta) error {
 	return func(m record.Meta) error {
+		if id := m.Labels[LabelTxn]; id != "" && id != s.txnOK {
+			if _, ok := s.e.txnDone.Load(txnDoneKey{s.p.store, id}); !ok {
+				return errTxnCheck{id}
+			}
+		}
 		if s.vet != nil {
 			if why := s.vet(m); why != "" {
 				return errStale{why}
@@ -436,6 +470,12 @@ func persist[R any](ctx context.Context, s *slot, v R, overwrite bool, meta reco
 		l, m, why, err := s.inspect(ctx)
 		if err != nil {
 			return v, m, err
+		}
+		if l == lookupStale && why == whyStaged && !overwrite {
+			// another transaction's record, not committed: this run's
+			// own result takes the key (that transaction never removes
+			// a record it did not write)
+			return persist(ctx, s, v, true, meta)
 		}
 		if l != lookupHit {
 			return v, m, fmt.Errorf("%s: a concurrent run committed a record at %q on %s that this run cannot use (%s)", s.who(), storage.ShortKey(key), p.store, why)

@@ -51,6 +51,8 @@ type Engine struct {
 	opened   []io.Closer // stores this engine opened and must close
 	counters runCounters // task run numbers outside flows
 	plans    planMemo    // resolved settings of runs outside flows
+
+	txnDone sync.Map // txnDoneKey -> true: transactions known committed (transaction.go)
 }
 
 // EngineOption configures an Engine.
