@@ -69,10 +69,10 @@ const StaleAge = 24 * time.Hour
 
 // Marker is the body of a pending marker.
 type Marker struct {
-	Txn     string    `json:"txn"`
+	Txn string `json:"txn"`
 	// TxnKeys are the keys of the keyed transactions (TxnKey) whose key
 	// markers the transaction writes in this store when it commits.
-	TxnKeys []string `json:"txn_keys,omitempty"`
+	TxnKeys []string  `json:"txn_keys,omitempty"`
 	Host    string    `json:"host"`
 	PID     int       `json:"pid"`
 	Boot    string    `json:"boot,omitempty"` // storage.BootID of the writer
