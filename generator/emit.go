@@ -680,6 +680,9 @@ func (e *emitter) config(f *model.Func) []jen.Code {
 			continue
 		}
 		v := c.FieldByName(name)
+		if !v.IsValid() { // on_commit, on_rollback: code the Invocation calls (see hook)
+			continue
+		}
 		var code jen.Code
 		switch x := v.Interface().(type) {
 		case *bool:
@@ -747,8 +750,35 @@ func (e *emitter) invocation(f *model.Func) []jen.Code {
 	if f.CacheKeyFn != nil {
 		fields = append(fields, jen.Line().Id("CacheKey").Op(":").Add(e.cacheKey(f)))
 	}
-	fields = append(fields, jen.Line().Id("Body").Op(":").Add(e.body(f)), jen.Line())
+	fields = append(fields, jen.Line().Id("Body").Op(":").Add(e.body(f)))
+	if f.OnCommit != nil {
+		fields = append(fields, jen.Line().Id("OnCommit").Op(":").Add(e.hook(f, f.OnCommit)))
+	}
+	if f.OnRollback != nil {
+		fields = append(fields, jen.Line().Id("OnRollback").Op(":").Add(e.hook(f, f.OnRollback)))
+	}
+	fields = append(fields, jen.Line())
 	return fields
+}
+
+// hook calls an on_commit or on_rollback hook with the task's value.
+func (e *emitter) hook(f *model.Func, h *model.Hook) jen.Code {
+	var args []jen.Code
+	ctx, v := jen.Id("_"), jen.Id("_")
+	if h.Ctx {
+		args, ctx = append(args, jen.Id("ctx")), jen.Id("ctx")
+	}
+	if f.HasValue() {
+		args, v = append(args, jen.Id("v")), jen.Id("v")
+	}
+	call := jen.Id(h.Fn.Name()).Call(args...)
+	var stmts []jen.Code
+	if h.ReturnsError {
+		stmts = []jen.Code{jen.Return(call)}
+	} else {
+		stmts = []jen.Code{call, jen.Return(jen.Nil())}
+	}
+	return jen.Func().Params(ctx.Qual("context", "Context"), v.Add(e.resultType(f))).Error().Block(stmts...)
 }
 
 // inputs hashes each parameter with the typed Hasher method for its kind.
