@@ -117,10 +117,10 @@ type Func struct {
 	// OnCommit and OnRollback are the on_commit and on_rollback hooks; nil
 	// when unset.
 	OnCommit, OnRollback *Hook
-	Serializer    types.Object    // custom serializer value; nil for built-ins
-	Settings      []Setting       // the effective directive settings, in key order
-	Call          bool            // a Call method is generated
-	Persist       PersistDecision // what the directive alone says about persistence
+	Serializer           types.Object    // custom serializer value; nil for built-ins
+	Settings             []Setting       // the effective directive settings, in key order
+	Call                 bool            // a Call method is generated
+	Persist              PersistDecision // what the directive alone says about persistence
 }
 
 // Hook is a task's on_commit or on_rollback function: it takes the task's
