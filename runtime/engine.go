@@ -52,7 +52,8 @@ type Engine struct {
 	counters runCounters // task run numbers outside flows
 	plans    planMemo    // resolved settings of runs outside flows
 
-	txnDone sync.Map // txnDoneKey -> true: transactions known committed (transaction.go)
+	txnDone    sync.Map // txnDoneKey -> true: transactions known committed (transaction.go)
+	txnCleaned sync.Map // storage.Storage -> true: abandoned transactions cleaned up once
 }
 
 // EngineOption configures an Engine.

@@ -145,6 +145,7 @@ func Transaction(ctx context.Context, fn func(ctx context.Context) error, opts .
 			return res, fmt.Errorf("%s: open its storage: %w", who, err)
 		}
 		tx.home = st
+		e.cleanTxns(ctx, st)
 		if cfg.isolation == Serializable {
 			held, err := e.timedLock(ctx, st, txnstore.KeyMarker(cfg.key), lockUse{
 				who: who, what: "isolation=serializable", busy: "another transaction of the key runs",
@@ -268,12 +269,16 @@ func (tx *txn) stage(ctx context.Context, st storage.Storage, key string) error 
 	r := tx.root
 	r.mu.Lock()
 	ts := r.stores[st]
-	if ts == nil {
+	first := ts == nil
+	if first {
 		ts = &txnStore{marker: txnstore.NewMarker(r.id, r.e.now())}
 		r.stores[st] = ts
 		r.order = append(r.order, st)
 	}
 	r.mu.Unlock()
+	if first {
+		r.e.cleanTxns(ctx, st)
+	}
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	if ts.err != nil {
@@ -557,4 +562,32 @@ func txnHooks[R any](inv *Invocation[R], v R) (commit, rollback func(context.Con
 		rollback = func(ctx context.Context) error { return h(ctx, v) }
 	}
 	return commit, rollback
+}
+
+// cleanTxns removes, once per engine and store, what abandoned
+// transactions left in st (see txnstore: only those whose process is
+// provably gone, or whose marker went unwritten for txnstore.StaleAge).
+// Their records are invisible either way: a failure is logged at WARN
+// and left to `resultgen results prune -tmp`.
+func (e *Engine) cleanTxns(ctx context.Context, st storage.Storage) {
+	if _, done := e.txnCleaned.LoadOrStore(st, true); done {
+		return
+	}
+	open, err := txnstore.List(ctx, st)
+	if err != nil {
+		e.logger.Warn("transaction: cannot list abandoned transactions (`resultgen results prune -tmp` removes them)", "storage", st.String(), "error", err)
+		return
+	}
+	now := e.now()
+	for _, o := range open {
+		if !o.Abandoned(now) {
+			continue
+		}
+		removed, err := txnstore.Clean(ctx, st, o)
+		if err != nil {
+			e.logger.Warn("transaction: cannot remove what an abandoned transaction left (`resultgen results prune -tmp` removes it)", "txn", o.Txn, "storage", st.String(), "error", err)
+			continue
+		}
+		e.logger.Info("transaction: removed what an abandoned transaction left", "txn", o.Txn, "storage", st.String(), "records", len(removed), "pid", o.PID, "host", o.Host)
+	}
 }
