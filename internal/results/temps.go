@@ -119,8 +119,8 @@ func PruneTemps(ctx context.Context, st storage.Storage, opts PruneOptions) iter
 // it left was removed (Records: the staged records removed), Why saying
 // why or why not.
 type PrunedTxn struct {
-	ID      string
-	Records []string
+	ID        string
+	Records   []string
 	Why       string
 	Abandoned bool // its process is gone: what it left may be removed
 	Removed   bool
