@@ -10,8 +10,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/resultgen/resultgen/internal/s3/s3test"
 	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/runtime/storage/s3"
 )
 
 // txnLog records the hooks a test's tasks ran, in order.
@@ -84,9 +87,9 @@ func visible(t *testing.T, ctx context.Context, spec string, n int) bool {
 // first, with the tasks' values; when it succeeds all three are visible
 // (only from the commit on) and the commit hooks ran.
 func TestTransaction(t *testing.T) {
-	for _, spec := range []string{"local", "memory"} {
+	for _, spec := range []string{"local", "memory", "s3"} {
 		t.Run(spec+"/fails", func(t *testing.T) {
-			ctx, _, local := newEngine(t, nil)
+			ctx, spec, local := txnEngine(t, spec)
 			log := &txnLog{}
 			res, err := runtime.Transaction(context.WithValue(ctx, failKey{}, "fail"), func(ctx context.Context) error {
 				for n := 1; n <= 3; n++ {
@@ -110,7 +113,7 @@ func TestTransaction(t *testing.T) {
 					t.Errorf("step %d visible after the rollback", n)
 				}
 			}
-			if spec == "local" {
+			if local != "" {
 				if f := files(t, local); len(f) != 0 {
 					t.Errorf("files left after the rollback: %q", f)
 				}
@@ -120,7 +123,7 @@ func TestTransaction(t *testing.T) {
 			}
 		})
 		t.Run(spec+"/commits", func(t *testing.T) {
-			ctx, _, local := newEngine(t, nil)
+			ctx, spec, local := txnEngine(t, spec)
 			log := &txnLog{}
 			var seenInside []bool
 			res, err := runtime.Transaction(ctx, func(tctx context.Context) error {
@@ -156,7 +159,7 @@ func TestTransaction(t *testing.T) {
 					t.Errorf("step %d not visible after the commit", n)
 				}
 			}
-			if spec == "local" {
+			if local != "" {
 				if f, want := files(t, local), []string{"step-1.json", "step-2.json", "step-3.json"}; !slices.Equal(f, want) {
 					t.Errorf("files %q, want %q", f, want)
 				}
@@ -166,6 +169,32 @@ func TestTransaction(t *testing.T) {
 			}
 		})
 	}
+}
+
+// txnEngine is an engine for the tasks of TestTransaction on backend
+// ("local", "memory" or "s3": an S3 store on the shared MinIO, skipped
+// without one), the storage spec they name and the local folder ("" when
+// the records are elsewhere).
+func txnEngine(t *testing.T, backend string) (context.Context, string, string) {
+	switch backend {
+	case "local":
+		ctx, _, local := newEngine(t, nil)
+		return ctx, "local", local
+	case "memory":
+		ctx, _, _ := newEngine(t, nil)
+		return ctx, "memory", ""
+	}
+	srv := s3test.Shared(t)
+	bucket := srv.NewBucket(t, s3test.BucketOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := s3.Open(ctx, s3.Config{Bucket: bucket, Prefix: "p", Endpoint: srv.Endpoint, Region: s3test.Region,
+		Insecure: true, Credentials: srv.Creds()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ectx, _, _ := newEngine(t, nil, runtime.WithStore(st)) // every spec opens st
+	return ectx, "local", ""
 }
 
 // TestTransactionKeyed: a keyed transaction that committed is not run
