@@ -129,8 +129,9 @@ func taskNumber(e *Engine, fr *flowRun, p *plan, taskName string) int {
 }
 
 // Submit runs the invocation concurrently. Submitted task runs share the
-// engine's concurrency limit (see WithConcurrency); a flow waits for the
-// futures submitted inside it before it finishes.
+// engine's concurrency limit (see WithConcurrency); a flow, and a
+// Transaction, waits for the futures submitted inside it before it
+// finishes.
 func Submit[R any](ctx context.Context, inv Invocation[R]) *Future[R] {
 	f := &Future[R]{done: make(chan struct{})}
 	e := engineFrom(ctx)
@@ -138,10 +139,17 @@ func Submit[R any](ctx context.Context, inv Invocation[R]) *Future[R] {
 	if fr != nil {
 		fr.futures.Add(1)
 	}
+	tx := txnFrom(ctx) // a transaction waits for its futures too
+	if tx != nil {
+		tx.futures.Add(1)
+	}
 	go func() {
 		defer func() {
 			if fr != nil {
 				fr.futures.Done()
+			}
+			if tx != nil {
+				tx.futures.Done()
 			}
 			close(f.done)
 		}()

@@ -95,6 +95,9 @@ func (h *HookError) Unwrap() error { return h.Err }
 // together when fn returns nil, and none of them ever does when fn
 // returns an error or panics. See the package doc, "Transactions".
 //
+// Runs submitted with fn's context (Submit) belong to the transaction:
+// it waits for them before it commits or rolls back.
+//
 // On success the transaction commits, then runs the on_commit hooks of
 // its task runs, oldest first, and returns status TxnCommitted; a hook's
 // error (a *HookError) is returned, joined, with the commit standing. On
@@ -172,6 +175,7 @@ func Transaction(ctx context.Context, fn func(ctx context.Context) error, opts .
 		defer tx.releaseLocks()
 	}
 	err := callTxnBody(context.WithValue(ctx, txnKey{}, tx), fn)
+	tx.futures.Wait() // the task runs fn submitted belong to it
 	res.Staged = tx.staged()
 	if err != nil {
 		res.Status = TxnRolledBack
@@ -221,6 +225,9 @@ type txn struct {
 	id     string          // the root's id (read through root)
 	key    string          // TxnKey
 	home   storage.Storage // the store of the key marker; nil unkeyed
+	// futures counts the runs submitted with its context (Submit); it
+	// ends only once they have
+	futures sync.WaitGroup
 
 	mu      sync.Mutex
 	entries []txnEntry // completed task runs, oldest first

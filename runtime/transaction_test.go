@@ -338,3 +338,32 @@ func allFiles(t *testing.T, dir string) []string {
 	}
 	return out
 }
+
+// TestTransactionWaitsForSubmitted: runs submitted in a transaction and
+// not waited for by fn belong to it: their records commit with it.
+func TestTransactionWaitsForSubmitted(t *testing.T) {
+	ctx, _, _ := newEngine(t, nil)
+	log := &txnLog{}
+	release := make(chan struct{})
+	res, err := runtime.Transaction(ctx, func(ctx context.Context) error {
+		for n := 1; n <= 3; n++ {
+			runtime.Submit(ctx, stepInv("local", n, log, func(context.Context) (int, error) {
+				<-release
+				return n * 10, nil
+			}))
+		}
+		close(release)
+		return nil
+	})
+	if err != nil || res.Status != runtime.TxnCommitted || res.Staged != 3 {
+		t.Fatalf("%+v %v, want Committed with the 3 submitted runs' records", res, err)
+	}
+	if got := log.get(); len(got) != 3 {
+		t.Errorf("commit hooks %q, want 3", got)
+	}
+	for n := 1; n <= 3; n++ {
+		if !visible(t, ctx, "local", n) {
+			t.Errorf("step %d not visible", n)
+		}
+	}
+}
