@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/resultgen/resultgen/internal/durabletest"
@@ -83,5 +84,42 @@ func TestTransactionKeyedAcrossProcesses(t *testing.T) {
 	}
 	if out := durabletest.TxnRun(t, bin, env, "run"); out != "txn status=Skipped staged=0 ran=0\n" {
 		t.Errorf("second: %q", out)
+	}
+}
+
+// TestTransactionKilledMidCommit kills a process in the middle of its
+// keyed transaction's commit, its key marker written but its pending
+// marker (the commit point) not yet deleted: another process sees none of
+// its records, and the key does not count as committed, so the next
+// process removes what it left, runs the transaction and commits it; the
+// one after is skipped.
+func TestTransactionKilledMidCommit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a program")
+	}
+	dir := t.TempDir()
+	bin := txnProg.Path(t)
+	env := durabletest.TxnEnv("local:"+dir, "nightly/2026-12-07", "RESULTGEN_HOME="+t.TempDir(), "TXN_DIR="+dir)
+	steps := []string{"step-1.json", "step-2.json", "step-3.json"}
+
+	durabletest.TxnKillCommitting(t, bin, env)
+	got := allFiles(t, dir)
+	if len(got) != 5 || got[0] != ".txn/keys/nightly/2026-12-07" || !strings.HasPrefix(got[1], ".txn/pending/") || !slices.Equal(got[2:], steps) {
+		t.Fatalf("files after the kill: %q, want the key marker, the pending marker and the three records", got)
+	}
+	if out := durabletest.TxnRun(t, bin, env, "read"); out != durabletest.TxnNoneVisible {
+		t.Errorf("another process sees:\n%s", out)
+	}
+	if out := durabletest.TxnRun(t, bin, env, "run"); out != "txn status=Committed staged=3 ran=3\n" {
+		t.Errorf("the next run: %q, want it to run and commit", out)
+	}
+	if out := durabletest.TxnRun(t, bin, env, "read"); out != durabletest.TxnAllVisible {
+		t.Errorf("after the next run's commit, another process sees:\n%s", out)
+	}
+	if got := allFiles(t, dir); !slices.Equal(got, append([]string{".txn/keys/nightly/2026-12-07"}, steps...)) {
+		t.Errorf("files after the next run: %q, want its key marker and the three records", got)
+	}
+	if out := durabletest.TxnRun(t, bin, env, "run"); out != "txn status=Skipped staged=0 ran=0\n" {
+		t.Errorf("the run after: %q", out)
 	}
 }

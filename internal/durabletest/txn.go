@@ -63,7 +63,20 @@ func TxnEnv(storage, key string, extra ...string) []string {
 // its transaction has staged its three records, before it commits.
 func TxnKillStaged(t testing.TB, bin string, env []string) {
 	t.Helper()
-	cmd := exec.Command(bin, "stage")
+	txnKill(t, bin, env, "stage", "staged")
+}
+
+// TxnKillCommitting starts the program in mode "commit" and SIGKILLs it
+// in the middle of its commit: its key marker written, its pending marker
+// not yet deleted.
+func TxnKillCommitting(t testing.TB, bin string, env []string) {
+	t.Helper()
+	txnKill(t, bin, env, "commit", "committing")
+}
+
+func txnKill(t testing.TB, bin string, env []string, mode, at string) {
+	t.Helper()
+	cmd := exec.Command(bin, mode)
 	cmd.Env = env
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -77,7 +90,7 @@ func TxnKillStaged(t testing.TB, bin string, env []string) {
 	staged := false
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
-		if sc.Text() == "staged" {
+		if sc.Text() == at {
 			staged = true
 			if err := cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
@@ -88,7 +101,7 @@ func TxnKillStaged(t testing.TB, bin string, env []string) {
 	_, _ = io.Copy(io.Discard, out)
 	_ = cmd.Wait()
 	if !staged {
-		t.Fatalf("the transaction ended before it staged its records\nstderr:\n%s", stderr.String())
+		t.Fatalf("txn %s ended before it printed %q\nstderr:\n%s", mode, at, stderr.String())
 	}
 }
 

@@ -12,6 +12,12 @@
 //	        "txn status=S staged=N ran=R" (R: task bodies that ran)
 //	read    print "visible n=N BOOL" for each task's record, as a run
 //	        outside any transaction sees it
+//	commit  run the transaction through a store that stops in the middle
+//	        of the commit: after the key marker is written, on the delete
+//	        of the pending marker (the commit point), it prints
+//	        "committing" and waits to be killed. The store is TXN_DIR
+//	        (local) or TXN_S3_BUCKET/TXN_S3_PREFIX at TXN_S3_ENDPOINT
+//	        (plain HTTP, credentials from the AWS variables).
 package main
 
 import (
@@ -19,10 +25,35 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync/atomic"
 
 	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/runtime/settings"
+	"github.com/resultgen/resultgen/runtime/storage"
+	"github.com/resultgen/resultgen/runtime/storage/s3"
 )
+
+// stopAtCommit is a store that stops for good on the delete of a
+// transaction's pending marker.
+type stopAtCommit struct{ storage.Storage }
+
+func (s stopAtCommit) Delete(ctx context.Context, key string) error {
+	if strings.HasPrefix(key, ".txn/pending/") {
+		fmt.Println("committing")
+		select {} // killed here, mid-commit
+	}
+	return s.Storage.Delete(ctx, key)
+}
+
+// inner opens the store the commit mode wraps.
+func inner(ctx context.Context) (storage.Storage, error) {
+	if dir := os.Getenv("TXN_DIR"); dir != "" {
+		return storage.NewLocal(dir)
+	}
+	return s3.Open(ctx, s3.Config{Bucket: os.Getenv("TXN_S3_BUCKET"), Prefix: os.Getenv("TXN_S3_PREFIX"),
+		Endpoint: os.Getenv("TXN_S3_ENDPOINT"), Region: "us-east-1", Insecure: true})
+}
 
 var ran atomic.Int64
 
@@ -82,8 +113,23 @@ func main() {
 			v, _ := st.Result()
 			fmt.Printf("visible n=%d %v\n", n, st.IsCached() && v == n*10)
 		}
+	case "commit":
+		st, err := inner(ctx)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		s, err := settings.Load()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		ctx = runtime.WithEngine(ctx, runtime.NewEngine(s, runtime.WithStore(stopAtCommit{st})))
+		_, err = runtime.Transaction(ctx, three, opts...)
+		fmt.Fprintln(os.Stderr, "the commit did not stop:", err)
+		os.Exit(1)
 	default:
-		fmt.Fprintln(os.Stderr, "usage: txn stage|run|read")
+		fmt.Fprintln(os.Stderr, "usage: txn stage|run|read|commit")
 		os.Exit(2)
 	}
 }
