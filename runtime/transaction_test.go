@@ -14,6 +14,7 @@ import (
 
 	"github.com/resultgen/resultgen/internal/s3/s3test"
 	"github.com/resultgen/resultgen/runtime"
+	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/resultgen/resultgen/runtime/storage/s3"
 )
 
@@ -139,6 +140,16 @@ func TestTransaction(t *testing.T) {
 						t.Errorf("step %d: not served inside its transaction: %v", n, st.Err())
 					}
 					seenInside = append(seenInside, visible(t, ctx, spec, n))
+				}
+				if local != "" {
+					// a reference read outside finds nothing; inside, the value
+					st := localStore(t, local)
+					if _, err := runtime.Reference[int](st, "step-1.json").Get(ctx); !errors.Is(err, storage.ErrNotFound) {
+						t.Errorf("Reference outside the transaction: %v, want not found", err)
+					}
+					if v, err := runtime.Reference[int](st, "step-1.json").Get(tctx); v != 10 || err != nil {
+						t.Errorf("Reference inside the transaction: %d, %v", v, err)
+					}
 				}
 				return nil
 			})
