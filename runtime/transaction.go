@@ -62,8 +62,9 @@ func TxnKey(key string) TxnOption { return func(c *txnConfig) { c.key = key } }
 // (the default) lets transactions of one key run at the same time, each
 // committing its own records; Serializable holds the key's lock (across
 // processes where the store can lock) from before the committed check to
-// the end, so one transaction of a key runs at a time and the next one
-// finds it committed and is skipped.
+// the end (of the outermost transaction, when nested), so one transaction
+// of a key runs at a time and the next one finds it committed and is
+// skipped. Serializable without TxnKey is an error.
 func TxnIsolation(level string) TxnOption { return func(c *txnConfig) { c.isolation = level } }
 
 // TxnStorage is the storage spec of the store that keeps a keyed
@@ -135,7 +136,11 @@ func Transaction(ctx context.Context, fn func(ctx context.Context) error, opts .
 		return res, e.err
 	}
 	switch cfg.isolation {
-	case "", ReadCommitted, Serializable:
+	case "", ReadCommitted:
+	case Serializable:
+		if cfg.key == "" {
+			return res, fmt.Errorf("%s: isolation %q locks the transaction's key: give one with runtime.TxnKey", who, cfg.isolation)
+		}
 	default:
 		return res, fmt.Errorf("%s: isolation %q: use runtime.ReadCommitted or runtime.Serializable", who, cfg.isolation)
 	}
@@ -160,7 +165,15 @@ func Transaction(ctx context.Context, fn func(ctx context.Context) error, opts .
 			if err != nil {
 				return res, err
 			}
-			defer held.unlock()
+			if parent != nil {
+				// nested: its work commits with the outermost, which
+				// releases the lock when it ends
+				tx.root.mu.Lock()
+				tx.root.unlock = append(tx.root.unlock, held.unlock)
+				tx.root.mu.Unlock()
+			} else {
+				defer held.unlock()
+			}
 		}
 		done, err := tx.committedKey(ctx)
 		if err != nil {

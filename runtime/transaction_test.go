@@ -378,3 +378,43 @@ func TestTransactionWaitsForSubmitted(t *testing.T) {
 		}
 	}
 }
+
+// TestTransactionSerializable: transactions of one key with Serializable
+// run one at a time, and those that wait find it committed.
+func TestTransactionSerializable(t *testing.T) {
+	ctx, _, _ := newEngine(t, nil)
+	var mu sync.Mutex
+	running, most, ran := 0, 0, 0
+	var wg sync.WaitGroup
+	statuses := make([]string, 4)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := runtime.Transaction(ctx, func(ctx context.Context) error {
+				mu.Lock()
+				running++
+				ran++
+				most = max(most, running)
+				mu.Unlock()
+				_, err := step(ctx, "local", 1, &txnLog{})
+				mu.Lock()
+				running--
+				mu.Unlock()
+				return err
+			}, runtime.TxnKey("once"), runtime.TxnIsolation(runtime.Serializable))
+			if err != nil {
+				t.Error(err)
+			}
+			statuses[i] = res.Status
+		}()
+	}
+	wg.Wait()
+	slices.Sort(statuses)
+	if want := []string{runtime.TxnCommitted, runtime.TxnSkipped, runtime.TxnSkipped, runtime.TxnSkipped}; !slices.Equal(statuses, want) || ran != 1 || most != 1 {
+		t.Errorf("statuses %q, ran %d, at most %d at once; want one Committed run, the others Skipped", statuses, ran, most)
+	}
+	if _, err := runtime.Transaction(ctx, func(context.Context) error { return nil }, runtime.TxnIsolation(runtime.Serializable)); err == nil || !strings.Contains(err.Error(), "runtime.TxnKey") {
+		t.Errorf("serializable without a key: %v", err)
+	}
+}
