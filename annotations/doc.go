@@ -123,8 +123,20 @@
 //	{parameters[NAME]}          the value of parameter NAME
 //	{parameters[NAME].A.B}      a field chain on it
 //	{flow_run.id}               also flow_run.name, flow_run.flow_name, flow_run.run_count
+//	{flow_run.parameters[NAME]} the calling flow's parameter NAME (no field chain)
+//	{flow_run.start_time:LAYOUT} the flow run's start, in UTC, as a Go time layout
 //	{task_run.id}               also task_run.name, task_run.task_name, task_run.run_count
+//	{task_run.map_index}        the run's index in its Map call
 //	{{ and }}                   a literal { and }
+//
+// Ref.Arg holds the flow parameter's NAME or the LAYOUT (Ref.ArgPos, where
+// it starts). A LAYOUT is checked here, where no types are needed: refused
+// when it writes a path separator, nothing, or no part of the time (a
+// strftime format such as %Y-%m-%d). Whether every calling flow has
+// parameter NAME is checked by package internal/findings (check
+// flow-param), which sees the calls. The older engine's flat names
+// ({map_index}, {task_run_id}, {date:...}) are errors that say what to
+// write.
 //
 // For example storage_key=reports/{parameters[year]}/{flow_run.name}.json.
 // The literal text must keep the key a clean relative path: no leading /,

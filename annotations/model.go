@@ -154,6 +154,9 @@ type Ref struct {
 	Root   string   // "parameters", "flow_run", "task_run"
 	Name   string   // parameter name, or the flow_run/task_run field
 	Fields []string // .Field chain after parameters[NAME]
+	// Arg is the flow parameter's name of {flow_run.parameters[NAME]}, or
+	// the Go time layout of {flow_run.start_time:LAYOUT}; "" otherwise.
+	Arg string
 
 	// Where Name and each of Fields start: byte offsets in the template text,
 	// and source positions (NoPos when the template came from ParseTemplate).
@@ -161,6 +164,8 @@ type Ref struct {
 	FieldOffsets []int
 	NamePos      token.Pos
 	FieldPos     []token.Pos
+	ArgOffset    int
+	ArgPos       token.Pos
 }
 
 // Error is one problem found in the directives, at its exact position.

@@ -269,7 +269,7 @@ func TestValues(t *testing.T) {
 		// storage_key (templates have their own tests)
 		{line: `//result:task storage_key=out.json`, check: func(d *Directive) bool { return d.StorageKey.Parts[0].Literal == "out.json" }},
 		{line: `//result:task storage_key=""`, want: []string{`3:27: task F: empty storage_key template`}},
-		{line: `//result:task storage_key={flow_run.nme}`, want: []string{`3:37: storage_key: unknown flow_run field "nme" (did you mean "name"?): want id, name, flow_name or run_count`}},
+		{line: `//result:task storage_key={flow_run.nme}`, want: []string{`3:37: storage_key: unknown flow_run field "nme" (did you mean "name"?): want id, name, flow_name, run_count, parameters or start_time`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -12,9 +13,26 @@ import (
 // Template reference roots and the fields of the run roots.
 var (
 	templateRoots = []string{"parameters", "flow_run", "task_run"}
-	flowRunFields = []string{"id", "name", "flow_name", "run_count"}
-	taskRunFields = []string{"id", "name", "task_name", "run_count"}
+	flowRunFields = []string{"id", "name", "flow_name", "run_count", "parameters", "start_time"}
+	taskRunFields = []string{"id", "name", "task_name", "run_count", "map_index"}
 )
+
+// seedNames are the flat names the older Python engine's templates used
+// ({map_index}, {task_run_id}, ...), with what to write here instead.
+var seedNames = map[string]string{
+	"map_index":            "{task_run.map_index}",
+	"task_loop_count":      "{parameters[NAME]} with the loop's index passed as a parameter ({task_run.run_count} is the attempt)",
+	"task_run_id":          "{task_run.id}",
+	"task_run_name":        "{task_run.name}",
+	"task_name":            "{task_run.task_name}",
+	"flow_run_id":          "{flow_run.id}",
+	"flow_run_name":        "{flow_run.name}",
+	"flow_name":            "{flow_run.flow_name}",
+	"date":                 "{flow_run.start_time:2006-01-02}",
+	"today":                "{flow_run.start_time:2006-01-02}",
+	"scheduled_start_time": "{flow_run.start_time:LAYOUT}",
+	"start_time":           "{flow_run.start_time:LAYOUT}",
+}
 
 // FlowRunFields and TaskRunFields list the fields a template may read from
 // {flow_run.FIELD} and {task_run.FIELD}. Callers must not modify them.
@@ -54,9 +72,16 @@ func (l TemplateErrors) Unwrap() []error {
 }
 
 // String returns the reference as written in a template, without braces:
-// "parameters[name].A.B", "flow_run.id".
+// "parameters[name].A.B", "flow_run.id", "flow_run.parameters[region]",
+// "flow_run.start_time:2006-01-02".
 func (r *Ref) String() string {
 	if r.Root != "parameters" {
+		switch {
+		case r.Name == "parameters":
+			return r.Root + ".parameters[" + r.Arg + "]"
+		case r.Arg != "":
+			return r.Root + "." + r.Name + ":" + r.Arg
+		}
 		return r.Root + "." + r.Name
 	}
 	var b strings.Builder
@@ -247,21 +272,9 @@ func parseRef(t string, base int) (*Ref, []*TemplateError) {
 		if rest[0] == '.' {
 			return fail(base+i, "write parameters[NAME], not parameters.NAME")
 		}
-		if rest[0] != '[' {
-			return fail(base+i, "unexpected %s after parameters: want [NAME]", quoteRune(rest))
-		}
-		end := strings.IndexByte(rest, ']')
-		if end < 0 {
-			return fail(base+i, "missing ] after parameters[")
-		}
-		name, nameOff := rest[1:end], base+i+1
-		switch {
-		case name == "":
-			return fail(base+i, "empty parameter name in parameters[]")
-		case len(name) >= 2 && (name[0] == '"' || name[0] == '\'') && name[len(name)-1] == name[0]:
-			return fail(nameOff, "write parameters[%s] without quotes", name[1:len(name)-1])
-		case !token.IsIdentifier(name):
-			return fail(nameOff, "invalid parameter name %q: want a Go identifier", name)
+		name, nameOff, end, e := bracketName(rest, base+i, "parameters")
+		if e != nil {
+			return nil, append(errs, e)
 		}
 		ref := &Ref{Root: root, Name: name, NameOffset: nameOff}
 		for j := i + end + 1; j < len(t); {
@@ -301,19 +314,109 @@ func parseRef(t string, base int) (*Ref, []*TemplateError) {
 			}
 			return fail(base+i+1, "unknown %s field %q%s: want %s", root, field, didYouMean(field, fields), want)
 		}
-		if k < len(t) {
+		ref := &Ref{Root: root, Name: field, NameOffset: base + i + 1}
+		switch {
+		case field == "parameters":
+			// {flow_run.parameters[NAME]}: the calling flow's parameter
+			if k == len(t) {
+				return fail(base+k, "flow_run.parameters needs a name: write {flow_run.parameters[NAME]}")
+			}
+			name, nameOff, end, e := bracketName(t[k:], base+k, "flow_run.parameters")
+			if e != nil {
+				return nil, append(errs, e)
+			}
+			if k+end+1 < len(t) {
+				return fail(base+k+end+1, "unexpected %s after flow_run.parameters[%s]: a flow parameter is written whole, without a .Field chain", quoteRune(t[k+end+1:]), name)
+			}
+			ref.Arg, ref.ArgOffset = name, nameOff
+			return ref, nil
+		case field == "start_time":
+			// {flow_run.start_time:LAYOUT}
+			if k == len(t) || t[k] != ':' {
+				if k < len(t) {
+					return fail(base+k, "unexpected %s after %s.start_time: want :LAYOUT, a Go time layout such as {%s.start_time:2006-01-02}", quoteRune(t[k:]), root, root)
+				}
+				return fail(base+i+1, "%s.start_time needs a Go time layout: write {%s.start_time:2006-01-02}", root, root)
+			}
+			layout := t[k+1:]
+			if msg := checkLayout(layout); msg != "" {
+				return fail(base+k+1, "%s", msg)
+			}
+			ref.Arg, ref.ArgOffset = layout, base+k+1
+			return ref, nil
+		case k < len(t) && t[k] == ':':
+			return fail(base+k, "%s.%s takes no layout: only flow_run.start_time does", root, field)
+		case k < len(t):
 			return fail(base+k, "unexpected %s after %s.%s", quoteRune(t[k:]), root, field)
 		}
-		return &Ref{Root: root, Name: field, NameOffset: base + i + 1}, nil
+		return ref, nil
 	}
 	if root == "" {
 		return fail(base, "invalid reference {%s}: want {parameters[NAME]}, {flow_run.FIELD} or {task_run.FIELD}", t)
+	}
+	if want, ok := seedNames[root]; ok && (rest == "" || rest[0] == ':') {
+		return fail(base, "unknown reference {%s}: write %s", t, want)
 	}
 	hint := didYouMean(root, templateRoots)
 	if hint == "" && rest == "" && token.IsIdentifier(root) {
 		hint = fmt.Sprintf(" (write {parameters[%s]} for a parameter)", root)
 	}
 	return fail(base, "unknown reference %q%s: want parameters, flow_run or task_run", root, hint)
+}
+
+// bracketName parses "[NAME]" at the start of s (base is its offset in
+// the template): NAME, where it starts, and the index of the ']' in s.
+func bracketName(s string, base int, what string) (string, int, int, *TemplateError) {
+	fail := func(off int, format string, args ...any) (string, int, int, *TemplateError) {
+		return "", 0, 0, &TemplateError{Offset: off, Msg: fmt.Sprintf(format, args...)}
+	}
+	if s == "" || s[0] != '[' {
+		return fail(base, "unexpected %s after %s: want [NAME]", quoteRune(s), what)
+	}
+	end := strings.IndexByte(s, ']')
+	if end < 0 {
+		return fail(base, "missing ] after %s[", what)
+	}
+	name, nameOff := s[1:end], base+1
+	switch {
+	case name == "":
+		return fail(base, "empty parameter name in %s[]", what)
+	case len(name) >= 2 && (name[0] == '"' || name[0] == '\'') && name[len(name)-1] == name[0]:
+		return fail(nameOff, "write %s[%s] without quotes", what, name[1:len(name)-1])
+	case !token.IsIdentifier(name):
+		return fail(nameOff, "invalid parameter name %q: want a Go identifier", name)
+	}
+	return name, nameOff, end, nil
+}
+
+// Two instants that differ in every field a layout can show (year, month,
+// day, weekday, hour, AM/PM, minute, second, fraction), to tell a layout
+// that writes the time from text that writes none of it.
+var (
+	layoutProbeA = time.Date(2006, 1, 2, 15, 4, 5, 123456789, time.UTC)
+	layoutProbeB = time.Date(2017, 11, 23, 9, 37, 41, 987654321, time.UTC)
+)
+
+// checkLayout checks a start_time layout (Go's time.Format layout), the
+// way it will be used: formatted in UTC and written into one path
+// segment. It returns "" when the layout is fine.
+func checkLayout(layout string) string {
+	out := layoutProbeA.Format(layout)
+	switch {
+	case layout == "":
+		return "empty time layout after ':': write a Go layout such as 2006-01-02"
+	case strings.ContainsAny(out, "/\\"):
+		return fmt.Sprintf("time layout %q writes a path separator (%q): a substituted value stays in one folder; write one reference per folder, e.g. {flow_run.start_time:2006}/{flow_run.start_time:01}", layout, out)
+	case strings.TrimSpace(out) == "":
+		return fmt.Sprintf("time layout %q writes nothing", layout)
+	case out == layoutProbeB.Format(layout):
+		hint := ""
+		if strings.Contains(layout, "%") {
+			hint = " (strftime's %Y is not a Go layout)"
+		}
+		return fmt.Sprintf("time layout %q writes no part of the time%s: Go layouts write the reference time Mon Jan 2 15:04:05 MST 2006, e.g. 2006-01-02 or 20060102T150405", layout, hint)
+	}
+	return ""
 }
 
 // scanIdent returns the end of the run of letters, digits and underscores

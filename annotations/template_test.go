@@ -36,6 +36,9 @@ func TestParseTemplateValid(t *testing.T) {
 		{"{parameters[名前]}", `0:{parameters[名前]}`},
 		{"a..b/.x", `0:"a..b/.x"`},
 		{"{parameters[a]}/{parameters[b]}", `0:{parameters[a]} 15:"/" 16:{parameters[b]}`},
+		{"{flow_run.parameters[region]}/x", `0:{flow_run.parameters[region]} 29:"/x"`},
+		{"{flow_run.start_time:2006-01-02}/{flow_run.start_time:15:04}", `0:{flow_run.start_time:2006-01-02} 32:"/" 33:{flow_run.start_time:15:04}`},
+		{"part-{task_run.map_index}", `0:"part-" 5:{task_run.map_index}`},
 	}
 	for _, tt := range tests {
 		parts, err := ParseTemplate(tt.in)
@@ -74,10 +77,10 @@ func TestParseTemplateErrors(t *testing.T) {
 		{"{name}", []string{`1: unknown reference "name" (write {parameters[name]} for a parameter)`}},
 		{"{flowrun.id}", []string{`1: unknown reference "flowrun" (did you mean "flow_run"?)`}},
 		{"{ parameters[x]}", []string{`1: invalid reference { parameters[x]}`}},
-		{"{flow_run.task_name}", []string{`10: unknown flow_run field "task_name": want id, name, flow_name or run_count`}},
-		{"{task_run.flow_name}", []string{`10: unknown task_run field "flow_name": want id, name, task_name or run_count`}},
+		{"{flow_run.task_name}", []string{`10: unknown flow_run field "task_name": want id, name, flow_name, run_count, parameters or start_time`}},
+		{"{task_run.flow_name}", []string{`10: unknown task_run field "flow_name": want id, name, task_name, run_count or map_index`}},
 		{"{task_run.runcount}", []string{`10: unknown task_run field "runcount" (did you mean "run_count"?)`}},
-		{"{flow_run}", []string{`1: flow_run needs a field: want flow_run.FIELD with FIELD one of id, name, flow_name or run_count`}},
+		{"{flow_run}", []string{`1: flow_run needs a field: want flow_run.FIELD with FIELD one of id, name, flow_name, run_count, parameters or start_time`}},
 		{"{flow_run.}", []string{`1: flow_run needs a field`}},
 		{"{flow_run[id]}", []string{`9: unexpected '[' after flow_run`}},
 		{"{flow_run.id.x}", []string{`12: unexpected '.' after flow_run.id`}},
@@ -102,6 +105,25 @@ func TestParseTemplateErrors(t *testing.T) {
 		{"..", []string{`0: ".." path segment`}},
 		{`a\b`, []string{`1: backslash in a storage key (separate folders with /)`}},
 		{"a\x00b", []string{`1: NUL byte in a storage key`}},
+		{"{flow_run.parameters}", []string{`20: flow_run.parameters needs a name: write {flow_run.parameters[NAME]}`}},
+		{"{flow_run.parameters.x}", []string{`20: unexpected '.' after flow_run.parameters: want [NAME]`}},
+		{"{flow_run.parameters[]}", []string{`20: empty parameter name in flow_run.parameters[]`}},
+		{"{flow_run.parameters[1x]}", []string{`21: invalid parameter name "1x"`}},
+		{"{flow_run.parameters[x].A}", []string{`23: unexpected '.' after flow_run.parameters[x]: a flow parameter is written whole`}},
+		{"{flow_run.start_time}", []string{`10: flow_run.start_time needs a Go time layout: write {flow_run.start_time:2006-01-02}`}},
+		{"{flow_run.start_time.x}", []string{`20: unexpected '.' after flow_run.start_time: want :LAYOUT`}},
+		{"{flow_run.start_time:}", []string{`21: empty time layout after ':'`}},
+		{"{flow_run.start_time:2006/01/02}", []string{`21: time layout "2006/01/02" writes a path separator ("2006/01/02")`}},
+		{"{flow_run.start_time:%Y-%m-%d}", []string{`21: time layout "%Y-%m-%d" writes no part of the time (strftime's %Y is not a Go layout)`}},
+		{"{flow_run.start_time:day}", []string{`21: time layout "day" writes no part of the time: Go layouts write the reference time`}},
+		{"{flow_run.start_time:   }", []string{`21: time layout "   " writes nothing`}},
+		{"{flow_run.id:2006}", []string{`12: flow_run.id takes no layout: only flow_run.start_time does`}},
+		{"{task_run.start_time:2006}", []string{`10: unknown task_run field "start_time"`}},
+		{"{task_run.map_index.x}", []string{`19: unexpected '.' after task_run.map_index`}},
+		{"{map_index}", []string{`1: unknown reference {map_index}: write {task_run.map_index}`}},
+		{"{task_run_id}", []string{`1: unknown reference {task_run_id}: write {task_run.id}`}},
+		{"{date:%Y-%d}", []string{`1: unknown reference {date:%Y-%d}: write {flow_run.start_time:2006-01-02}`}},
+		{"{task_loop_count}", []string{`1: unknown reference {task_loop_count}: write {parameters[NAME]} with the loop's index`}},
 		// All errors, in order.
 		{"}{x}/{flow_run.nope}{", []string{`0: unmatched '}'`, `2: unknown reference "x"`, `15: unknown flow_run field "nope"`, `20: unclosed '{'`}},
 	}
@@ -188,10 +210,10 @@ func TestKeysAndErrorStrings(t *testing.T) {
 	if got, want := err.Error(), `offset 0: unmatched '}' (write }} for a literal brace); offset 2: unknown reference "x" (write {parameters[x]} for a parameter): want parameters, flow_run or task_run`; got != want {
 		t.Errorf("Error() =\n %s\nwant\n %s", got, want)
 	}
-	if got := FlowRunFields(); strings.Join(got, ",") != "id,name,flow_name,run_count" {
+	if got := FlowRunFields(); strings.Join(got, ",") != "id,name,flow_name,run_count,parameters,start_time" {
 		t.Errorf("FlowRunFields() = %v", got)
 	}
-	if got := TaskRunFields(); strings.Join(got, ",") != "id,name,task_name,run_count" {
+	if got := TaskRunFields(); strings.Join(got, ",") != "id,name,task_name,run_count,map_index" {
 		t.Errorf("TaskRunFields() = %v", got)
 	}
 }

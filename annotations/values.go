@@ -320,6 +320,9 @@ func (v *validator) template(it *item) (*Template, bool) {
 		pt.Pos = it.at(pt.Offset)
 		if r := pt.Ref; r != nil {
 			r.NamePos = it.at(r.NameOffset)
+			if r.Arg != "" {
+				r.ArgPos = it.at(r.ArgOffset)
+			}
 			for _, off := range r.FieldOffsets {
 				r.FieldPos = append(r.FieldPos, it.at(off))
 			}

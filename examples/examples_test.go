@@ -109,6 +109,28 @@ func TestFlowRunKeys(t *testing.T) {
 	}
 }
 
+func TestMapped(t *testing.T) {
+	t.Parallel()
+	bin, e := build(t, "mapped"), newEnv(t)
+	first := e.run(t, bin)
+	mustMatch(t, first,
+		`(?m)^Completed\s+part 0: 6 words -> .*/eu-west/\d{4}-\d\d-\d\d/part-0\.json$`,
+		`(?m)^Completed\s+part 1: 7 words -> .*/part-1\.json$`,
+		`(?m)^Completed\s+part 2: 5 words -> .*/part-2\.json$`)
+	mustContain(t, first, "flow ingest counted 18 words")
+	matches, _ := filepath.Glob(filepath.Join(e.storage, "eu-west", "*", "part-*.json"))
+	if len(matches) != 3 {
+		t.Fatalf("want one record per line (3) under eu-west/DAY/, got %v", matches)
+	}
+	// a second run loads the parts (unless the day changed in between:
+	// the key holds the day the flow run started)
+	second := e.run(t, bin)
+	day := filepath.Base(filepath.Dir(matches[0]))
+	if strings.Contains(second, "/"+day+"/") {
+		mustMatch(t, second, `(?m)^Cached\s+part 0: 6 words`, `(?m)^Cached\s+part 2: 5 words`)
+	}
+}
+
 func TestQuiz(t *testing.T) {
 	t.Parallel()
 	bin, e := build(t, "quiz"), newEnv(t)

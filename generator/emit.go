@@ -513,6 +513,57 @@ func (e *emitter) function(f *model.Func) {
 		jen.Return(jen.Qual(model.RuntimePkg, "Submit").Call(jen.Id("ctx"), jen.Id("t").Dot("invocation").Call(e.args(f)...))),
 	)
 	e.file.Line()
+
+	if f.Kind == annotations.Task && len(f.Params) > 0 {
+		e.mapMethod(f)
+	}
+}
+
+// mapMethod declares a task's Map: one run per argument set, concurrently,
+// the futures in order (runtime.Map). A task with one parameter maps over
+// a slice of it; one with more over a slice of its Args struct, declared
+// here, so that each set is whole by construction.
+func (e *emitter) mapMethod(f *model.Func) {
+	n := f.Names
+	rt := e.resultType(f)
+	elem := func(i int) *jen.Statement { return jen.Id("args").Index(jen.Id("i")) }
+	var setType jen.Code
+	var call []jen.Code
+	what := "element of args"
+	if len(f.Params) == 1 {
+		setType = e.typ(f.Params[0].Type)
+		call = []jen.Code{elem(0)}
+		if f.Variadic {
+			call = []jen.Code{elem(0).Op("...")}
+		}
+	} else {
+		fields := model.ArgFields(f.Params)
+		e.file.Comment(fmt.Sprintf("%s is one set of %s's arguments, for %s.Map.", n.Args, f.GoName, n.Value))
+		var decl []jen.Code
+		for i, p := range f.Params {
+			decl = append(decl, jen.Id(fields[i]).Add(e.typ(p.Type)))
+			a := elem(i).Dot(fields[i])
+			if f.Variadic && i == len(f.Params)-1 {
+				a = a.Op("...")
+			}
+			call = append(call, a)
+		}
+		e.file.Type().Id(n.Args).Struct(decl...)
+		e.file.Line()
+		setType = jen.Id(n.Args)
+		what = "set of arguments"
+	}
+	e.file.Comment(fmt.Sprintf("Map runs %s as a task once per %s, concurrently (as Submit does, within", f.GoName, what))
+	e.file.Comment("the engine's concurrency limit), and returns one future per set, in order: the run of")
+	e.file.Comment("args[i] has map index i ({task_run.map_index} in its storage key).")
+	e.file.Func().Params(jen.Id("t").Id(n.Type)).Id("Map").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("args").Index().Add(setType)).
+		Index().Op("*").Qual(model.RuntimePkg, "Future").Types(rt).Block(
+		jen.Return(jen.Qual(model.RuntimePkg, "Map").Call(jen.Id("ctx"), jen.Len(jen.Id("args")),
+			jen.Func().Params(jen.Id("i").Int()).Qual(model.RuntimePkg, "Invocation").Types(e.resultType(f)).Block(
+				jen.Return(jen.Id("t").Dot("invocation").Call(call...)),
+			))),
+	)
+	e.file.Line()
 }
 
 func withArgs(args []jen.Code) []jen.Code { return append([]jen.Code{jen.Id("ctx")}, args...) }
@@ -751,6 +802,9 @@ func (e *emitter) invocation(f *model.Func) []jen.Code {
 		fields = append(fields, jen.Line().Id("CacheKey").Op(":").Add(e.cacheKey(f)))
 	}
 	fields = append(fields, jen.Line().Id("Body").Op(":").Add(e.body(f)))
+	if len(f.FlowKeyParams) > 0 {
+		fields = append(fields, jen.Line().Id("FlowParameter").Op(":").Add(flowParameter(f)))
+	}
 	if f.OnCommit != nil {
 		fields = append(fields, jen.Line().Id("OnCommit").Op(":").Add(e.hook(f, f.OnCommit)))
 	}

@@ -14,8 +14,10 @@
 //   - a package-level value FTask (tasks) or FFlow (flows) of type FTaskType
 //     or FFlowType, all unexported for unexported functions (f gets fTask,
 //     fTaskType and fTaskDef):
-//     v, err := FTask.Call(ctx, args...). Its methods are Call, State, Submit
-//     and WithOptions, which returns a copy and never changes FTask. Call is
+//     v, err := FTask.Call(ctx, args...). Its methods are Call, State, Submit,
+//     Map (tasks with parameters: one run per argument set, over a slice of
+//     the parameter or, with several, of a generated struct FTaskArgs) and
+//     WithOptions, which returns a copy and never changes FTask. Call is
 //     left out when the directive sets both persist=false and
 //     cache_in_memory=false, since the value could never be read back.
 //

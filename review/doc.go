@@ -93,6 +93,9 @@
 //     listeners and interfaces, context.Context, reflect.Value, or
 //     anything holding one by value or through a pointer; the fix leaves
 //     it out (cache_policy=inputs-NAME+...) or sets a cache_key_fn;
+//   - flow-param: a storage_key reading {flow_run.parameters[NAME]}, at
+//     NAME, for each flow that calls the task directly and has no
+//     parameter NAME, or one whose value cannot be written into a key;
 //   - directive: a //result: directive that does not parse, or a line
 //     comment that is a mistyped one ("// result:task").
 //

@@ -48,6 +48,7 @@ const (
 	CheckNeverReadable  = report.CheckNeverReadable  // persist=false and cache_in_memory=false
 	CheckNondeterminism = report.CheckNondeterminism // time, randomness or environment read in a cached task
 	CheckUnhashable     = report.CheckUnhashable     // a parameter that is not a value under a policy that hashes inputs
+	CheckFlowParam      = report.CheckFlowParam      // a storage key reads {flow_run.parameters[NAME]} that a calling flow cannot fill
 )
 
 // Report is what Review found.

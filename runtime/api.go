@@ -7,6 +7,7 @@ import (
 	"context"
 	"reflect"
 	"sync/atomic"
+	"time"
 
 	"github.com/resultgen/resultgen/internal/rules"
 )
@@ -90,6 +91,11 @@ type Invocation[R any] struct {
 	CacheKey func(ctx context.Context) (string, error)
 	// Body runs the user's function.
 	Body func(ctx context.Context) (R, error)
+	// FlowParameter, on a flow, renders its parameter name as key text for
+	// the storage keys of the tasks it calls ({flow_run.parameters[NAME]},
+	// KeyContext.FlowParameter); false when it has no such parameter that a
+	// key can hold. nil: none.
+	FlowParameter func(name string) (string, bool, error)
 	// OnCommit and OnRollback call the task's on_commit and on_rollback
 	// hooks with the run's value (nil when none). Inside a Transaction, a
 	// completed task run's OnCommit runs after the transaction commits and
@@ -102,6 +108,12 @@ type Invocation[R any] struct {
 type KeyContext struct {
 	FlowRun FlowRunInfo
 	TaskRun TaskRunInfo
+	// FlowRunStart is when the calling flow run started (its first
+	// attempt, by the engine's clock: see WithClock), in UTC
+	// ({flow_run.start_time:LAYOUT}); zero outside flows.
+	FlowRunStart time.Time
+
+	flow *flowRun // the calling flow run, for FlowParameter; nil outside flows
 }
 
 // FlowRunInfo describes a flow run.
@@ -118,4 +130,7 @@ type TaskRunInfo struct {
 	Name     string // "<task>-<n>"
 	TaskName string
 	RunCount int
+	// MapIndex is the run's index in the Map call that started it
+	// ({task_run.map_index}); -1 when it was not started by Map.
+	MapIndex int
 }

@@ -42,7 +42,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 		}
 		kc := KeyContext{TaskRun: tr.get()}
 		if fr != nil {
-			kc.FlowRun = fr.info()
+			kc.FlowRun, kc.FlowRunStart, kc.flow = fr.info(), fr.start, fr
 		}
 		k, err := inv.StorageKey(kc)
 		if err != nil {

@@ -8,7 +8,8 @@
 // For each annotated function the generator emits a package-level *Def (the
 // directives, the task-source hash, the parameter names) and a thin typed
 // shim that builds an Invocation and calls Run (State), Call (Call: the
-// value without a State, see Call) or Submit:
+// value without a State, see Call), Submit or Map (one run per argument
+// set, each knowing its index):
 //
 //	var helloDef = &runtime.Def{Kind: runtime.KindTask, Name: "hello", Value: true, ...}
 //

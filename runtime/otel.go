@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -121,6 +122,13 @@ type telemetry struct {
 	// whose instruments do nothing until otel.SetMeterProvider (as dflt)
 	meterOff bool
 	mdflt    metric.MeterProvider
+	// globalOnly: telemetry can come on only through the global providers
+	// (tracer and meter each a no-op or the default global provider), so a
+	// run asks only whether either global provider is still the default
+	// one, by comparing data pointers (dfltPtr, mdfltPtr; nil for a no-op):
+	// off's whole cost when no provider is set (P1).
+	globalOnly        bool
+	dfltPtr, mdfltPtr unsafe.Pointer
 
 	taskRuns, flowRuns, lookups, bytes  metric.Int64Counter
 	taskDur, flowDur, opDur, lockWaited metric.Float64Histogram
@@ -148,6 +156,15 @@ func (t *telemetry) init() {
 	}
 	if globalDefault(t.mp) {
 		t.mdflt = t.mp
+	}
+	if (t.tracer == nil || t.dflt != nil) && (t.meterOff || t.mdflt != nil) {
+		t.globalOnly = true
+		if t.dflt != nil {
+			t.dfltPtr = dataOf(t.dflt)
+		}
+		if t.mdflt != nil {
+			t.mdfltPtr = dataOf(t.mdflt)
+		}
 	}
 	m := t.mp.Meter(InstrumentationName)
 	counter := func(name, unit, desc string) metric.Int64Counter {
@@ -227,7 +244,18 @@ type runTel struct {
 // OpenTelemetry's default global ones before otel.SetTracerProvider or
 // otel.SetMeterProvider.
 func (t *telemetry) off() bool {
+	if t.globalOnly {
+		return (t.dfltPtr == nil || dataOf(otel.GetTracerProvider()) == t.dfltPtr) &&
+			(t.mdfltPtr == nil || dataOf(otel.GetMeterProvider()) == t.mdfltPtr)
+	}
 	return !t.tracing() && !t.meters()
+}
+
+// dataOf returns the data word of the interface value v: for the global
+// providers (pointers) the provider's address. Comparing it is what ==
+// on the interfaces decides, without runtime.ifaceeq's call.
+func dataOf(v any) unsafe.Pointer {
+	return (*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1]
 }
 
 // startTask starts the telemetry of a task run named name, called from

@@ -451,7 +451,7 @@ const otelHelperEnv = "RESULTGEN_TEST_OTEL_HELPER"
 
 // An engine made before the program sets the global providers (the
 // default engine is often made first) records nothing until then, and
-// every run from then on: checked in a process of its own, since the
+// every run from then on, each provider on its own: checked in a process of its own, since the
 // global providers are the process's.
 func TestOtelGlobalProvidersSetLater(t *testing.T) {
 	if os.Getenv(otelHelperEnv) != "" {
@@ -463,7 +463,8 @@ func TestOtelGlobalProvidersSetLater(t *testing.T) {
 	if err != nil {
 		t.Fatalf("helper: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "BEFORE spans=0 runs=0\n") || !strings.Contains(string(out), "AFTER spans=1 runs=1\n") {
+	if !strings.Contains(string(out), "BEFORE spans=0 runs=0\n") || !strings.Contains(string(out), "TRACER spans=1 runs=0\n") ||
+		!strings.Contains(string(out), "AFTER spans=2 runs=1\n") {
 		t.Errorf("helper output:\n%s", out)
 	}
 }
@@ -502,7 +503,13 @@ func TestOtelGlobalHelper(t *testing.T) {
 	}
 	s, r := count()
 	fmt.Printf("BEFORE spans=%d runs=%d\n", s, r)
+	// the tracer first: a run is traced while the meter is still the default
 	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)))
+	if _, err := tk.Call(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s, r = count()
+	fmt.Printf("TRACER spans=%d runs=%d\n", s, r)
 	otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)))
 	registered = true
 	if _, err := tk.Call(ctx); err != nil {

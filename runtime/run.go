@@ -20,7 +20,7 @@ import (
 // Run runs the invocation to its final state. It never panics on behalf of
 // the body: a panic becomes a Failed state carrying a *PanicError.
 func Run[R any](ctx context.Context, inv Invocation[R]) *State[R] {
-	st, _, _ := runInv(ctx, &inv, true)
+	st, _, _ := runInv(ctx, &inv, true, 0)
 	return st
 }
 
@@ -33,7 +33,7 @@ func Run[R any](ctx context.Context, inv Invocation[R]) *State[R] {
 // Call: its one allocation is the context its body gets (which carries the
 // task run, and which the body may keep).
 func Call[R any](ctx context.Context, inv Invocation[R]) (R, error) {
-	st, v, err := runInv(ctx, &inv, false)
+	st, v, err := runInv(ctx, &inv, false, 0)
 	if st != nil {
 		return st.Result()
 	}
@@ -42,8 +42,9 @@ func Call[R any](ctx context.Context, inv Invocation[R]) (R, error) {
 
 // runInv is Run and Call: it runs inv and returns its State, built when
 // state is true or when the run needs one (see runTask); with no State, the
-// run's value and error.
-func runInv[R any](ctx context.Context, inv *Invocation[R], state bool) (*State[R], R, error) {
+// run's value and error. mapIndex is the run's index in its Map call plus
+// one; 0 outside Map.
+func runInv[R any](ctx context.Context, inv *Invocation[R], state bool, mapIndex int32) (*State[R], R, error) {
 	var zero R
 	def := inv.Def
 	if def == nil {
@@ -87,7 +88,7 @@ func runInv[R any](ctx context.Context, inv *Invocation[R], state bool) (*State[
 	default:
 		p, err = e.resolvePlan(def, cfg, fr, hasSK, hasCK)
 	}
-	return runTask(ctx, e, inv, cfg, fr, p, err, state)
+	return runTask(ctx, e, inv, cfg, fr, p, err, state, mapIndex)
 }
 
 // configOf returns the Def's Config with the invocation's options applied.
@@ -234,7 +235,7 @@ type taskFrame[R any] struct {
 // value and the error, and its one allocation is the body's context. Both
 // take every decision here, in the same order (numbering, logs, checks,
 // retries, panics, errors); the State, when there is one, only records them.
-func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Config, fr *flowRun, p *plan, err error, state bool) (*State[R], R, error) {
+func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Config, fr *flowRun, p *plan, err error, state bool, mapIndex int32) (*State[R], R, error) {
 	def := inv.Def
 	taskName := runNameOf(def, cfg)
 	var f *taskFrame[R] // nil: no State
@@ -247,6 +248,9 @@ func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 	}
 	tr := &tc.run
 	tr.init(taskName, taskNumber(e, fr, p, taskName))
+	if mapIndex > 0 {
+		tr.mapped(int(mapIndex) - 1)
+	}
 	// t stays on the stack. Set field by field: a composite literal was
 	// built aside and copied (about 20 instructions a run more, P1).
 	var t taskEnd[R]
@@ -472,6 +476,9 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	kh.release()
 	info := tr.get()
 	labels := map[string]string{"task_run_id": info.ID, "task_run_name": info.Name}
+	if info.MapIndex >= 0 {
+		labels["map_index"] = strconv.Itoa(info.MapIndex)
+	}
 	if fr != nil {
 		labels["flow_run_id"] = fr.id
 		labels["flow_run_name"] = fr.name
@@ -581,15 +588,18 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	parent := flowFrom(ctx)
 	p, resolveErr := e.resolve(def, &cfg, parent, false, false)
 	fr := &flowRun{
-		eng:      e,
-		parent:   parent,
-		id:       uuid.NewString(),
-		name:     runName(),
-		flowName: p.name,
-		source:   def.Source,
-		retries:  p.retries,
-		inherit:  *p.inherit,
-		runCount: 1,
+		eng:        e,
+		parent:     parent,
+		id:         uuid.NewString(),
+		name:       runName(),
+		flowName:   p.name,
+		source:     def.Source,
+		retries:    p.retries,
+		inherit:    *p.inherit,
+		runCount:   1,
+		start:      e.now().UTC(),
+		params:     inv.FlowParameter,
+		paramNames: def.Params,
 	}
 	// sub is a subflow run's place in its parent's attempt: its name and
 	// number (the n-th call of that flow in the attempt) and, below, its

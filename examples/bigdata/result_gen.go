@@ -167,6 +167,15 @@ func (t SamplesTaskType) Submit(ctx context.Context, n int) *runtime.Future[[]fl
 	return runtime.Submit(ctx, t.invocation(n))
 }
 
+// Map runs Samples as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t SamplesTaskType) Map(ctx context.Context, args []int) []*runtime.Future[[]float64] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[[]float64] {
+		return t.invocation(args[i])
+	})
+}
+
 // Scratch: a changed signature or a stale generated file fails to compile.
 var _ func() []byte = Scratch
 

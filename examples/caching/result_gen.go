@@ -122,6 +122,21 @@ func (t ReportTaskType) Submit(ctx context.Context, region string, verbose bool)
 	return runtime.Submit(ctx, t.invocation(region, verbose))
 }
 
+// ReportTaskArgs is one set of Report's arguments, for ReportTask.Map.
+type ReportTaskArgs struct {
+	Region  string
+	Verbose bool
+}
+
+// Map runs Report as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t ReportTaskType) Map(ctx context.Context, args []ReportTaskArgs) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i].Region, args[i].Verbose)
+	})
+}
+
 // Weekly: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context) error = Weekly
 

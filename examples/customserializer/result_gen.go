@@ -103,3 +103,12 @@ func (t ReportTaskType) State(ctx context.Context, day string) *runtime.State[[]
 func (t ReportTaskType) Submit(ctx context.Context, day string) *runtime.Future[[]Row] {
 	return runtime.Submit(ctx, t.invocation(day))
 }
+
+// Map runs Report as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t ReportTaskType) Map(ctx context.Context, args []string) []*runtime.Future[[]Row] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[[]Row] {
+		return t.invocation(args[i])
+	})
+}

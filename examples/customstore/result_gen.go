@@ -101,3 +101,12 @@ func (t HelloTaskType) State(ctx context.Context, name string) *runtime.State[st
 func (t HelloTaskType) Submit(ctx context.Context, name string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(name))
 }
+
+// Map runs Hello as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t HelloTaskType) Map(ctx context.Context, args []string) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
+}

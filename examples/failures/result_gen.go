@@ -225,3 +225,12 @@ func (t ParseTaskType) State(ctx context.Context, s string) *runtime.State[int] 
 func (t ParseTaskType) Submit(ctx context.Context, s string) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation(s))
 }
+
+// Map runs Parse as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t ParseTaskType) Map(ctx context.Context, args []string) []*runtime.Future[int] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[int] {
+		return t.invocation(args[i])
+	})
+}

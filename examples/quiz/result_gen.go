@@ -306,6 +306,15 @@ func (t LogTaskType) Submit(ctx context.Context, msg string) *runtime.Future[run
 	return runtime.Submit(ctx, t.invocation(msg))
 }
 
+// Map runs Log as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t LogTaskType) Map(ctx context.Context, args []string) []*runtime.Future[runtime.Void] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[runtime.Void] {
+		return t.invocation(args[i])
+	})
+}
+
 // Persisting: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context) error = Persisting
 
@@ -647,4 +656,19 @@ func (t TransformTaskType) State(ctx context.Context, userName string, number in
 // Submit runs Transform as a task concurrently.
 func (t TransformTaskType) Submit(ctx context.Context, userName string, number int) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(userName, number))
+}
+
+// TransformTaskArgs is one set of Transform's arguments, for TransformTask.Map.
+type TransformTaskArgs struct {
+	UserName string
+	Number   int
+}
+
+// Map runs Transform as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t TransformTaskType) Map(ctx context.Context, args []TransformTaskArgs) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i].UserName, args[i].Number)
+	})
 }

@@ -110,6 +110,15 @@ func (t ForecastTaskType) Submit(ctx context.Context, city string) *runtime.Futu
 	return runtime.Submit(ctx, t.invocation(city))
 }
 
+// Map runs Forecast as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t ForecastTaskType) Map(ctx context.Context, args []string) []*runtime.Future[Outlook] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[Outlook] {
+		return t.invocation(args[i])
+	})
+}
+
 // Morning: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context) (int, error) = Morning
 

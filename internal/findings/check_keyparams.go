@@ -13,7 +13,9 @@ import (
 // storage_key): with none of them, every call shares one stored result;
 // with some, calls that differ only in the others collide on one.
 // Parameters that are not values (model.NotAValue: locks, files, funcs...)
-// are not inputs, and need not be in the key.
+// are not inputs, and need not be in the key. A key with
+// {task_run.map_index} names a mapped run by its place in the Map, by
+// choice (the older seed's advice for mapped tasks): it is not judged.
 func (e *engine) checkKeyParams(f *fn) {
 	d, u := f.d, f.u
 	if d.StorageKey == nil || !f.isTask() || f.obj == nil || len(f.params) == 0 {
@@ -21,8 +23,13 @@ func (e *engine) checkKeyParams(f *fn) {
 	}
 	used := map[string]bool{}
 	for _, part := range d.StorageKey.Parts {
-		if ref := part.Ref; ref != nil && ref.Root == "parameters" {
+		ref := part.Ref
+		switch {
+		case ref == nil:
+		case ref.Root == "parameters":
 			used[ref.Name] = true
+		case ref.Root == "task_run" && ref.Name == "map_index":
+			return // a mapped run is named by its place, as the key says
 		}
 	}
 	var missing []string

@@ -209,7 +209,7 @@ func (e *engine) callee(u *unit, ce *ast.CallExpr) *fn {
 		return nil
 	}
 	switch sel.Sel.Name {
-	case "Call", "State", "Submit":
+	case "Call", "State", "Submit", "Map":
 	default:
 		return nil
 	}
@@ -302,6 +302,7 @@ func (e *engine) run() []report.Row {
 		e.checkKeyParams(f)
 		e.checkNondeterminism(f)
 		e.checkUnhashable(f)
+		e.checkFlowParam(f)
 	}
 	e.checkKeyConflicts()
 	sortFindings(e.findings)

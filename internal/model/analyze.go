@@ -229,6 +229,9 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 	// input hashing: what cannot be hashed is refused by the generated
 	// code, and is a finding under the directive's policy
 	markUnhashable(f)
+	if d.Kind == annotations.Flow {
+		f.FlowKeyParams = a.flowKeyParams(f)
+	}
 
 	if d.StorageKey != nil {
 		kt, good := a.compileKey(f, d.StorageKey, what)

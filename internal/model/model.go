@@ -111,7 +111,11 @@ type Func struct {
 	DirectiveHash string
 
 	StorageKey *KeyTemplate // compiled storage_key; nil when unset
-	CacheKeyFn *types.Func  // cache_key_fn; nil when unset
+	// FlowKeyParams, on a flow, are its parameters the storage keys of the
+	// tasks it calls may read ({flow_run.parameters[NAME]}): those whose
+	// values can be written into a key.
+	FlowKeyParams []KeyPart
+	CacheKeyFn    *types.Func // cache_key_fn; nil when unset
 	// CacheKeyFnCtx: the cache_key_fn takes a leading context.Context.
 	CacheKeyFnCtx bool
 	// OnCommit and OnRollback are the on_commit and on_rollback hooks; nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"go/token"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,11 +33,11 @@ func TestNamesFor(t *testing.T) {
 		kind annotations.Kind
 		want Names
 	}{
-		{"HelloWorld", annotations.Task, Names{"HelloWorldTask", "HelloWorldTaskType", "helloWorldTaskDef"}},
-		{"HTTPGet", annotations.Task, Names{"HTTPGetTask", "HTTPGetTaskType", "httpGetTaskDef"}},
-		{"f", annotations.Task, Names{"fTask", "fTaskType", "fTaskDef"}},
-		{"ETL", annotations.Flow, Names{"ETLFlow", "ETLFlowType", "etlFlowDef"}},
-		{"greet", annotations.Flow, Names{"greetFlow", "greetFlowType", "greetFlowDef"}},
+		{"HelloWorld", annotations.Task, Names{"HelloWorldTask", "HelloWorldTaskType", "helloWorldTaskDef", "HelloWorldTaskArgs"}},
+		{"HTTPGet", annotations.Task, Names{"HTTPGetTask", "HTTPGetTaskType", "httpGetTaskDef", "HTTPGetTaskArgs"}},
+		{"f", annotations.Task, Names{"fTask", "fTaskType", "fTaskDef", "fTaskArgs"}},
+		{"ETL", annotations.Flow, Names{"ETLFlow", "ETLFlowType", "etlFlowDef", ""}},
+		{"greet", annotations.Flow, Names{"greetFlow", "greetFlowType", "greetFlowDef", ""}},
 	} {
 		if got := NamesFor(c.fn, c.kind); got != c.want {
 			t.Errorf("NamesFor(%q, %v) = %+v, want %+v", c.fn, c.kind, got, c.want)
@@ -102,5 +103,20 @@ func TestAnalyze(t *testing.T) {
 	}
 	if !strings.HasPrefix(rep.Source, "sha256:") || len(rep.Source) != len("sha256:")+64 {
 		t.Errorf("source hash %q", rep.Source)
+	}
+}
+
+func TestArgFields(t *testing.T) {
+	params := func(names ...string) []Param {
+		out := make([]Param, len(names))
+		for i, n := range names {
+			out[i] = Param{Name: n}
+		}
+		return out
+	}
+	got := ArgFields(params("name", "Name", "_x", "名前", "n2", "arg1"))
+	want := []string{"Name", "Name_", "Arg_x", "Arg名前", "N2", "Arg1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("ArgFields = %q, want %q", got, want)
 	}
 }

@@ -15,6 +15,10 @@ type Names struct {
 	Value string // the package-level task or flow value: FTask, FFlow (fTask for f)
 	Type  string // its type: FTaskType, FFlowType (fTaskType for f)
 	Def   string // the *runtime.Def variable: fTaskDef
+	// Args is the argument-set struct of a task's Map (FTaskArgs), declared
+	// for tasks with two or more parameters; reserved for every task, so
+	// adding a parameter never makes a name clash appear. "" for flows.
+	Args string
 }
 
 // NamesFor returns the identifiers generated for function fn of kind k. An
@@ -25,11 +29,43 @@ func NamesFor(fn string, k annotations.Kind) Names {
 	if k == annotations.Flow {
 		v = fn + "Flow"
 	}
-	return Names{Value: v, Type: v + "Type", Def: lowerIdent(v) + "Def"}
+	n := Names{Value: v, Type: v + "Type", Def: lowerIdent(v) + "Def"}
+	if k == annotations.Task {
+		n.Args = v + "Args"
+	}
+	return n
 }
 
 // list is the names in declaration order.
-func (n Names) list() []string { return []string{n.Value, n.Type, n.Def} }
+func (n Names) list() []string {
+	if n.Args == "" {
+		return []string{n.Value, n.Type, n.Def}
+	}
+	return []string{n.Value, n.Type, n.Def, n.Args}
+}
+
+// ArgFields names the fields of a task's Args struct, one per parameter:
+// the parameter's name with its first letter upper-cased (name -> Name),
+// "Arg" before a name that cannot be (_x -> Arg_x), and "_" after one that
+// another took (name, Name -> Name, Name_).
+func ArgFields(params []Param) []string {
+	out := make([]string, len(params))
+	used := map[string]bool{}
+	for i, p := range params {
+		rs := []rune(p.Name)
+		rs[0] = unicode.ToUpper(rs[0])
+		v := string(rs)
+		if !unicode.IsUpper(rs[0]) {
+			v = "Arg" + p.Name
+		}
+		for used[v] {
+			v += "_"
+		}
+		used[v] = true
+		out[i] = v
+	}
+	return out
+}
 
 // lowerIdent lowers an identifier's leading upper-case run: HTTPGet -> httpGet.
 func lowerIdent(s string) string {

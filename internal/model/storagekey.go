@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 
 	"github.com/resultgen/resultgen/annotations"
@@ -16,6 +17,10 @@ type KeyTemplate struct {
 	Parts []KeyPart
 	// UsesFlowRun: a flow_run.* reference (the task then needs a flow run).
 	UsesFlowRun bool
+	// FlowParams are the names of the {flow_run.parameters[NAME]}
+	// references, in order, each once: every flow that calls the task must
+	// have them (package findings checks it, check flow-param).
+	FlowParams []string
 }
 
 // KeyPart is literal text, a parameter reference or a run reference.
@@ -34,6 +39,9 @@ type KeyPart struct {
 	// the runtime.KeyContext field it reads: {"FlowRun", "ID"}
 	Run      string
 	RunField [2]string
+	// Arg is the flow parameter's name of flow_run.parameters[NAME], or
+	// the Go time layout of flow_run.start_time:LAYOUT.
+	Arg string
 }
 
 // KeyStep selects one field; NilCheck: the value selected from is a pointer.
@@ -85,6 +93,22 @@ func (a *analyzer) compileKey(f *Func, tpl *annotations.Template, what string) (
 		switch ref.Root {
 		case "flow_run", "task_run":
 			name := ref.Root + "." + ref.Name
+			switch name {
+			case "flow_run.parameters":
+				kt.UsesFlowRun = true
+				if !slices.Contains(kt.FlowParams, ref.Arg) {
+					kt.FlowParams = append(kt.FlowParams, ref.Arg)
+				}
+				kt.Parts = append(kt.Parts, KeyPart{Run: name, Arg: ref.Arg, Pos: pos})
+				continue
+			case "flow_run.start_time":
+				kt.UsesFlowRun = true
+				kt.Parts = append(kt.Parts, KeyPart{Run: name, Arg: ref.Arg, Pos: pos})
+				continue
+			case "task_run.map_index":
+				kt.Parts = append(kt.Parts, KeyPart{Run: name, Pos: pos})
+				continue
+			}
 			field, known := runFields[name]
 			if !known || len(ref.Fields) > 0 {
 				a.errorf(pos, "%s: storage_key: unknown reference {%s}", what, refText(ref))
@@ -198,10 +222,14 @@ func orPos(p, def token.Pos) token.Pos {
 	return def
 }
 
-// keyConv picks how a value of type t is written into a key: a TextMarshaler
-// (machine-readable) first, then a fmt.Stringer, then the basic kinds.
-func (a *analyzer) keyConv(t types.Type) KeyConv {
-	if hasMethod(a.pkg.Types, t, "MarshalText", func(sig *types.Signature) bool {
+// keyConv picks how a value of type t is written into a key (KeyConvOf).
+func (a *analyzer) keyConv(t types.Type) KeyConv { return KeyConvOf(a.pkg.Types, t) }
+
+// KeyConvOf picks how a value of type t, seen from package pkg, is written
+// into a storage key: a TextMarshaler (machine-readable) first, then a
+// fmt.Stringer, then the basic kinds; 0 when it cannot be.
+func KeyConvOf(pkg *types.Package, t types.Type) KeyConv {
+	if hasMethod(pkg, t, "MarshalText", func(sig *types.Signature) bool {
 		if sig.Params().Len() != 0 || sig.Results().Len() != 2 || !IsError(sig.Results().At(1).Type()) {
 			return false
 		}
@@ -210,7 +238,7 @@ func (a *analyzer) keyConv(t types.Type) KeyConv {
 	}) {
 		return ConvTextMarshaler
 	}
-	if hasMethod(a.pkg.Types, t, "String", func(sig *types.Signature) bool {
+	if hasMethod(pkg, t, "String", func(sig *types.Signature) bool {
 		return sig.Params().Len() == 0 && sig.Results().Len() == 1 && types.Identical(sig.Results().At(0).Type(), types.Typ[types.String])
 	}) {
 		return ConvStringer
@@ -240,4 +268,23 @@ func hasMethod(pkg *types.Package, t types.Type, name string, ok func(*types.Sig
 	obj, _, _ := types.LookupFieldOrMethod(t, true, pkg, name)
 	fn, isFunc := obj.(*types.Func)
 	return isFunc && ok(fn.Type().(*types.Signature))
+}
+
+// flowKeyParams is what a flow passes to the storage-key templates of the
+// tasks it calls ({flow_run.parameters[NAME]}): each of its parameters
+// whose value can be written into a key, as a parameter reference.
+func (a *analyzer) flowKeyParams(f *Func) []KeyPart {
+	var out []KeyPart
+	for i := range f.Params {
+		p := &f.Params[i]
+		if p.Name == "" || p.Name == "_" {
+			continue
+		}
+		conv := a.keyConv(p.Type)
+		if conv == 0 {
+			continue
+		}
+		out = append(out, KeyPart{Param: p, Conv: conv, Type: p.Type, Text: "parameters[" + p.Name + "]"})
+	}
+	return out
 }

@@ -40,6 +40,7 @@ const (
 	CheckNeverReadable     = "never-readable"     // persist=false and cache_in_memory=false
 	CheckNondeterminism    = "nondeterministic"   // time, randomness or environment read in a cached task
 	CheckUnhashable        = "unhashable-input"   // a parameter that is not a value (a func, a lock, a file...) under a policy that hashes inputs
+	CheckFlowParam         = "flow-param"         // a storage key reads {flow_run.parameters[NAME]} that a calling flow cannot fill
 )
 
 // ReuseRunScoped is Row.Reuse of a persisted task keyed by a cache_policy

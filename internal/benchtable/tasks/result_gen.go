@@ -126,6 +126,21 @@ func (t BigTaskType) Submit(ctx context.Context, size int, seed int) *runtime.Fu
 	return runtime.Submit(ctx, t.invocation(size, seed))
 }
 
+// BigTaskArgs is one set of Big's arguments, for BigTask.Map.
+type BigTaskArgs struct {
+	Size int
+	Seed int
+}
+
+// Map runs Big as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t BigTaskType) Map(ctx context.Context, args []BigTaskArgs) []*runtime.Future[[]byte] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[[]byte] {
+		return t.invocation(args[i].Size, args[i].Seed)
+	})
+}
+
 // Empty: a changed signature or a stale generated file fails to compile.
 var _ func() int = Empty
 
@@ -270,6 +285,15 @@ func (t HitLocalTaskType) Submit(ctx context.Context, name string) *runtime.Futu
 	return runtime.Submit(ctx, t.invocation(name))
 }
 
+// Map runs HitLocal as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t HitLocalTaskType) Map(ctx context.Context, args []string) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
+}
+
 // HitMemory: a changed signature or a stale generated file fails to compile.
 var _ func(string) string = HitMemory
 
@@ -351,6 +375,15 @@ func (t HitMemoryTaskType) Submit(ctx context.Context, name string) *runtime.Fut
 	return runtime.Submit(ctx, t.invocation(name))
 }
 
+// Map runs HitMemory as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t HitMemoryTaskType) Map(ctx context.Context, args []string) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
+}
+
 // Persist: a changed signature or a stale generated file fails to compile.
 var _ func(int) string = Persist
 
@@ -428,6 +461,15 @@ func (t PersistTaskType) State(ctx context.Context, i int) *runtime.State[string
 // Submit runs Persist as a task concurrently.
 func (t PersistTaskType) Submit(ctx context.Context, i int) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(i))
+}
+
+// Map runs Persist as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t PersistTaskType) Map(ctx context.Context, args []int) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
 }
 
 // S3Hit: a changed signature or a stale generated file fails to compile.
@@ -512,6 +554,15 @@ func (t S3HitTaskType) Submit(ctx context.Context, size int) *runtime.Future[[]b
 	return runtime.Submit(ctx, t.invocation(size))
 }
 
+// Map runs S3Hit as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t S3HitTaskType) Map(ctx context.Context, args []int) []*runtime.Future[[]byte] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[[]byte] {
+		return t.invocation(args[i])
+	})
+}
+
 // S3Put: a changed signature or a stale generated file fails to compile.
 var _ func(int, int) []byte = S3Put
 
@@ -593,6 +644,21 @@ func (t S3PutTaskType) State(ctx context.Context, size int, i int) *runtime.Stat
 // Submit runs S3Put as a task concurrently.
 func (t S3PutTaskType) Submit(ctx context.Context, size int, i int) *runtime.Future[[]byte] {
 	return runtime.Submit(ctx, t.invocation(size, i))
+}
+
+// S3PutTaskArgs is one set of S3Put's arguments, for S3PutTask.Map.
+type S3PutTaskArgs struct {
+	Size int
+	I    int
+}
+
+// Map runs S3Put as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t S3PutTaskType) Map(ctx context.Context, args []S3PutTaskArgs) []*runtime.Future[[]byte] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[[]byte] {
+		return t.invocation(args[i].Size, args[i].I)
+	})
 }
 
 // Ten: a changed signature or a stale generated file fails to compile.

@@ -112,6 +112,15 @@ func (t FetchTaskType) Submit(ctx context.Context, url string) *runtime.Future[s
 	return runtime.Submit(ctx, t.invocation(url))
 }
 
+// Map runs Fetch as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t FetchTaskType) Map(ctx context.Context, args []string) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
+}
+
 // Greet: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context) ([]string, error) = Greet
 
@@ -252,6 +261,15 @@ func (t HelloTaskType) Submit(ctx context.Context, name string) *runtime.Future[
 	return runtime.Submit(ctx, t.invocation(name))
 }
 
+// Map runs Hello as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t HelloTaskType) Map(ctx context.Context, args []string) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
+}
+
 // Pipeline: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context, string) ([]string, error) = Pipeline
 
@@ -302,6 +320,13 @@ func (t PipelineFlowType) invocation(order string) runtime.Invocation[[]string] 
 		},
 		Body: func(ctx context.Context) ([]string, error) {
 			return Pipeline(ctx, order)
+		},
+		FlowParameter: func(k string) (string, bool, error) {
+			switch k {
+			case "order":
+				return order, true, nil
+			}
+			return "", false, nil
 		},
 	}
 }
@@ -400,6 +425,15 @@ func (t QuoteTaskType) Submit(ctx context.Context, symbol string) *runtime.Futur
 	return runtime.Submit(ctx, t.invocation(symbol))
 }
 
+// Map runs Quote as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t QuoteTaskType) Map(ctx context.Context, args []string) []*runtime.Future[float64] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[float64] {
+		return t.invocation(args[i])
+	})
+}
+
 // Step: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context, string, int) (string, error) = Step
 
@@ -474,4 +508,19 @@ func (t StepTaskType) State(ctx context.Context, order string, n int) *runtime.S
 // Submit runs Step as a task concurrently.
 func (t StepTaskType) Submit(ctx context.Context, order string, n int) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(order, n))
+}
+
+// StepTaskArgs is one set of Step's arguments, for StepTask.Map.
+type StepTaskArgs struct {
+	Order string
+	N     int
+}
+
+// Map runs Step as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t StepTaskType) Map(ctx context.Context, args []StepTaskArgs) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i].Order, args[i].N)
+	})
 }

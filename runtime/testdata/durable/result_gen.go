@@ -6,6 +6,7 @@ import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
 	"reflect"
+	"strconv"
 )
 
 // resultgenPackage is what this file was generated from: the first run of one of the package's
@@ -99,6 +100,15 @@ func (t SquareTaskType) Submit(ctx context.Context, i int) *runtime.Future[int64
 	return runtime.Submit(ctx, t.invocation(i))
 }
 
+// Map runs Square as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t SquareTaskType) Map(ctx context.Context, args []int) []*runtime.Future[int64] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[int64] {
+		return t.invocation(args[i])
+	})
+}
+
 // Squares: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context, int) (Summary, error) = Squares
 
@@ -149,6 +159,13 @@ func (t SquaresFlowType) invocation(n int) runtime.Invocation[Summary] {
 		},
 		Body: func(ctx context.Context) (Summary, error) {
 			return Squares(ctx, n)
+		},
+		FlowParameter: func(k string) (string, bool, error) {
+			switch k {
+			case "n":
+				return strconv.Itoa(n), true, nil
+			}
+			return "", false, nil
 		},
 	}
 }

@@ -128,6 +128,21 @@ func (t KeyedTaskType) Submit(ctx context.Context, id int, tags []string) *runti
 	return runtime.Submit(ctx, t.invocation(id, tags))
 }
 
+// KeyedTaskArgs is one set of Keyed's arguments, for KeyedTask.Map.
+type KeyedTaskArgs struct {
+	Id   int
+	Tags []string
+}
+
+// Map runs Keyed as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t KeyedTaskType) Map(ctx context.Context, args []KeyedTaskArgs) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i].Id, args[i].Tags)
+	})
+}
+
 // Nightly: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context, time.Time) error = Nightly
 
@@ -195,6 +210,17 @@ func (t NightlyFlowType) invocation(day time.Time) runtime.Invocation[runtime.Vo
 		},
 		Body: func(ctx context.Context) (runtime.Void, error) {
 			return runtime.Void{}, Nightly(ctx, day)
+		},
+		FlowParameter: func(k string) (string, bool, error) {
+			switch k {
+			case "day":
+				text1, err := day.MarshalText()
+				if err != nil {
+					return "", true, fmt.Errorf("flow Nightly: storage key: parameters[day]: %w", err)
+				}
+				return string(text1), true, nil
+			}
+			return "", false, nil
 		},
 	}
 }
@@ -293,6 +319,15 @@ func (t PlainKeyedTaskType) State(ctx context.Context, name string) *runtime.Sta
 // Submit runs PlainKeyed as a task concurrently.
 func (t PlainKeyedTaskType) Submit(ctx context.Context, name string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(name))
+}
+
+// Map runs PlainKeyed as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t PlainKeyedTaskType) Map(ctx context.Context, args []string) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
 }
 
 // Report: a changed signature or a stale generated file fails to compile.
@@ -421,6 +456,21 @@ func (t ReportTaskType) Submit(ctx context.Context, req *Request, progress func(
 	return runtime.Submit(ctx, t.invocation(req, progress))
 }
 
+// ReportTaskArgs is one set of Report's arguments, for ReportTask.Map.
+type ReportTaskArgs struct {
+	Req      *Request
+	Progress func(int)
+}
+
+// Map runs Report as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t ReportTaskType) Map(ctx context.Context, args []ReportTaskArgs) []*runtime.Future[map[string]int] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[map[string]int] {
+		return t.invocation(args[i].Req, args[i].Progress)
+	})
+}
+
 // Unreadable: a changed signature or a stale generated file fails to compile.
 var _ func(int) int = Unreadable
 
@@ -495,6 +545,15 @@ func (t UnreadableTaskType) State(ctx context.Context, n int) *runtime.State[int
 // Submit runs Unreadable as a task concurrently.
 func (t UnreadableTaskType) Submit(ctx context.Context, n int) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation(n))
+}
+
+// Map runs Unreadable as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t UnreadableTaskType) Map(ctx context.Context, args []int) []*runtime.Future[int] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[int] {
+		return t.invocation(args[i])
+	})
 }
 
 // Upper: a changed signature or a stale generated file fails to compile.
@@ -572,4 +631,13 @@ func (t UpperTaskType) State(ctx context.Context, s string) *runtime.State[strin
 // Submit runs Upper as a task concurrently.
 func (t UpperTaskType) Submit(ctx context.Context, s string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(s))
+}
+
+// Map runs Upper as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t UpperTaskType) Map(ctx context.Context, args []string) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
 }

@@ -91,3 +91,12 @@ func (t CountTaskType) State(ctx context.Context, n int) *runtime.State[int] {
 func (t CountTaskType) Submit(ctx context.Context, n int) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation(n))
 }
+
+// Map runs Count as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t CountTaskType) Map(ctx context.Context, args []int) []*runtime.Future[int] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[int] {
+		return t.invocation(args[i])
+	})
+}

@@ -107,6 +107,15 @@ func (t ATaskType) Submit(ctx resultgenContext.Context, n int) *runtime.Future[i
 	return runtime.Submit(ctx, t.invocation(n))
 }
 
+// Map runs A as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t ATaskType) Map(ctx resultgenContext.Context, args []int) []*runtime.Future[int] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[int] {
+		return t.invocation(args[i])
+	})
+}
+
 // B: a changed signature or a stale generated file fails to compile.
 var _ func(url.URL) string = B
 
@@ -182,6 +191,15 @@ func (t BTaskType) Submit(ctx resultgenContext.Context, u url.URL) *runtime.Futu
 	return runtime.Submit(ctx, t.invocation(u))
 }
 
+// Map runs B as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t BTaskType) Map(ctx resultgenContext.Context, args []url.URL) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
+}
+
 // C: a changed signature or a stale generated file fails to compile.
 var _ func(time.Duration) time.Duration = C
 
@@ -253,6 +271,15 @@ func (t CTaskType) State(ctx resultgenContext.Context, d time.Duration) *runtime
 // Submit runs C as a task concurrently.
 func (t CTaskType) Submit(ctx resultgenContext.Context, d time.Duration) *runtime.Future[time.Duration] {
 	return runtime.Submit(ctx, t.invocation(d))
+}
+
+// Map runs C as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t CTaskType) Map(ctx resultgenContext.Context, args []time.Duration) []*runtime.Future[time.Duration] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[time.Duration] {
+		return t.invocation(args[i])
+	})
 }
 
 // D: a changed signature or a stale generated file fails to compile.
@@ -328,6 +355,15 @@ func (t DTaskType) Submit(ctx resultgenContext.Context, n int) *runtime.Future[*
 	return runtime.Submit(ctx, t.invocation(n))
 }
 
+// Map runs D as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t DTaskType) Map(ctx resultgenContext.Context, args []int) []*runtime.Future[*template.Template] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[*template.Template] {
+		return t.invocation(args[i])
+	})
+}
+
 // E: a changed signature or a stale generated file fails to compile.
 var _ func(int) *template1.Template = E
 
@@ -399,4 +435,13 @@ func (t ETaskType) State(ctx resultgenContext.Context, n int) *runtime.State[*te
 // Submit runs E as a task concurrently.
 func (t ETaskType) Submit(ctx resultgenContext.Context, n int) *runtime.Future[*template1.Template] {
 	return runtime.Submit(ctx, t.invocation(n))
+}
+
+// Map runs E as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t ETaskType) Map(ctx resultgenContext.Context, args []int) []*runtime.Future[*template1.Template] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[*template1.Template] {
+		return t.invocation(args[i])
+	})
 }

@@ -104,6 +104,15 @@ func (t ATaskType) Submit(ctx resultgenContext.Context, n int) *runtime.Future[i
 	return runtime.Submit(ctx, t.invocation(n))
 }
 
+// Map runs A as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t ATaskType) Map(ctx resultgenContext.Context, args []int) []*runtime.Future[int] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[int] {
+		return t.invocation(args[i])
+	})
+}
+
 // B: a changed signature or a stale generated file fails to compile.
 var _ func(url.URL) string = B
 
@@ -179,6 +188,15 @@ func (t BTaskType) Submit(ctx resultgenContext.Context, u url.URL) *runtime.Futu
 	return runtime.Submit(ctx, t.invocation(u))
 }
 
+// Map runs B as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t BTaskType) Map(ctx resultgenContext.Context, args []url.URL) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
+}
+
 // C: a changed signature or a stale generated file fails to compile.
 var _ func(time.Duration) time.Duration = C
 
@@ -252,6 +270,15 @@ func (t CTaskType) Submit(ctx resultgenContext.Context, d time.Duration) *runtim
 	return runtime.Submit(ctx, t.invocation(d))
 }
 
+// Map runs C as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t CTaskType) Map(ctx resultgenContext.Context, args []time.Duration) []*runtime.Future[time.Duration] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[time.Duration] {
+		return t.invocation(args[i])
+	})
+}
+
 // D: a changed signature or a stale generated file fails to compile.
 var _ func(int) *template.Template = D
 
@@ -323,4 +350,13 @@ func (t DTaskType) State(ctx resultgenContext.Context, n int) *runtime.State[*te
 // Submit runs D as a task concurrently.
 func (t DTaskType) Submit(ctx resultgenContext.Context, n int) *runtime.Future[*template.Template] {
 	return runtime.Submit(ctx, t.invocation(n))
+}
+
+// Map runs D as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t DTaskType) Map(ctx resultgenContext.Context, args []int) []*runtime.Future[*template.Template] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[*template.Template] {
+		return t.invocation(args[i])
+	})
 }

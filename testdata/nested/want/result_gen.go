@@ -6,6 +6,7 @@ import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
 	"reflect"
+	"strconv"
 )
 
 // resultgenPackage is what this file was generated from: the first run of one of the package's
@@ -205,6 +206,13 @@ func (t PingFlowType) invocation(n int) runtime.Invocation[runtime.Void] {
 		Body: func(ctx context.Context) (runtime.Void, error) {
 			return runtime.Void{}, Ping(ctx, n)
 		},
+		FlowParameter: func(k string) (string, bool, error) {
+			switch k {
+			case "n":
+				return strconv.Itoa(n), true, nil
+			}
+			return "", false, nil
+		},
 	}
 }
 
@@ -270,6 +278,13 @@ func (t PongFlowType) invocation(n int) runtime.Invocation[runtime.Void] {
 		},
 		Body: func(ctx context.Context) (runtime.Void, error) {
 			return runtime.Void{}, Pong(ctx, n)
+		},
+		FlowParameter: func(k string) (string, bool, error) {
+			switch k {
+			case "n":
+				return strconv.Itoa(n), true, nil
+			}
+			return "", false, nil
 		},
 	}
 }
@@ -361,4 +376,13 @@ func (t WorkTaskType) State(ctx context.Context, n int) *runtime.State[int] {
 // Submit runs Work as a task concurrently.
 func (t WorkTaskType) Submit(ctx context.Context, n int) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation(n))
+}
+
+// Map runs Work as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t WorkTaskType) Map(ctx context.Context, args []int) []*runtime.Future[int] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[int] {
+		return t.invocation(args[i])
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
 	"reflect"
+	"strconv"
 	"time"
 )
 
@@ -136,6 +137,25 @@ func (t AnonymousTaskType) Submit(ctx context.Context, arg1 string, arg2 int) *r
 	A int "json:\"a\""
 }] {
 	return runtime.Submit(ctx, t.invocation(arg1, arg2))
+}
+
+// AnonymousTaskArgs is one set of Anonymous's arguments, for AnonymousTask.Map.
+type AnonymousTaskArgs struct {
+	Arg1 string
+	Arg2 int
+}
+
+// Map runs Anonymous as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t AnonymousTaskType) Map(ctx context.Context, args []AnonymousTaskArgs) []*runtime.Future[struct {
+	A int "json:\"a\""
+}] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[struct {
+		A int "json:\"a\""
+	}] {
+		return t.invocation(args[i].Arg1, args[i].Arg2)
+	})
 }
 
 // HTTPServerFlow: a changed signature or a stale generated file fails to compile.
@@ -276,6 +296,21 @@ func (t MapTaskType) Submit(ctx context.Context, m map[Point]string, when time.T
 	return runtime.Submit(ctx, t.invocation(m, when))
 }
 
+// MapTaskArgs is one set of Map's arguments, for MapTask.Map.
+type MapTaskArgs struct {
+	M    map[Point]string
+	When time.Time
+}
+
+// Map runs Map as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t MapTaskType) Map(ctx context.Context, args []MapTaskArgs) []*runtime.Future[map[Point][]byte] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[map[Point][]byte] {
+		return t.invocation(args[i].M, args[i].When)
+	})
+}
+
 // MyPipeline: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context, int) (int, error) = MyPipeline
 
@@ -326,6 +361,13 @@ func (t MyPipelineFlowType) invocation(n int) runtime.Invocation[int] {
 		},
 		Body: func(ctx context.Context) (int, error) {
 			return MyPipeline(ctx, n)
+		},
+		FlowParameter: func(k string) (string, bool, error) {
+			switch k {
+			case "n":
+				return strconv.Itoa(n), true, nil
+			}
+			return "", false, nil
 		},
 	}
 }
@@ -432,6 +474,25 @@ func (t NamedTaskType) State(ctx context.Context, c Celsius, d time.Duration, ra
 // Submit runs Named as a task concurrently.
 func (t NamedTaskType) Submit(ctx context.Context, c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) *runtime.Future[Celsius] {
 	return runtime.Submit(ctx, t.invocation(c, d, raw, ok, u, z))
+}
+
+// NamedTaskArgs is one set of Named's arguments, for NamedTask.Map.
+type NamedTaskArgs struct {
+	C   Celsius
+	D   time.Duration
+	Raw []byte
+	Ok  bool
+	U   uint8
+	Z   complex64
+}
+
+// Map runs Named as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t NamedTaskType) Map(ctx context.Context, args []NamedTaskArgs) []*runtime.Future[Celsius] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[Celsius] {
+		return t.invocation(args[i].C, args[i].D, args[i].Raw, args[i].Ok, args[i].U, args[i].Z)
+	})
 }
 
 // Nothing: a changed signature or a stale generated file fails to compile.
@@ -563,6 +624,15 @@ func (t OnlyErrTaskType) State(ctx context.Context, msg string) *runtime.State[r
 // Submit runs OnlyErr as a task concurrently.
 func (t OnlyErrTaskType) Submit(ctx context.Context, msg string) *runtime.Future[runtime.Void] {
 	return runtime.Submit(ctx, t.invocation(msg))
+}
+
+// Map runs OnlyErr as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t OnlyErrTaskType) Map(ctx context.Context, args []string) []*runtime.Future[runtime.Void] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[runtime.Void] {
+		return t.invocation(args[i])
+	})
 }
 
 // Pointer: a changed signature or a stale generated file fails to compile.
@@ -705,6 +775,15 @@ func (t SliceTaskType) Submit(ctx context.Context, xs []Celsius) *runtime.Future
 	return runtime.Submit(ctx, t.invocation(xs))
 }
 
+// Map runs Slice as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t SliceTaskType) Map(ctx context.Context, args [][]Celsius) []*runtime.Future[[]Celsius] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[[]Celsius] {
+		return t.invocation(args[i])
+	})
+}
+
 // Value: a changed signature or a stale generated file fails to compile.
 var _ func(int, int) int = Value
 
@@ -778,6 +857,21 @@ func (t ValueTaskType) State(ctx context.Context, a int, b int) *runtime.State[i
 // Submit runs Value as a task concurrently.
 func (t ValueTaskType) Submit(ctx context.Context, a int, b int) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation(a, b))
+}
+
+// ValueTaskArgs is one set of Value's arguments, for ValueTask.Map.
+type ValueTaskArgs struct {
+	A int
+	B int
+}
+
+// Map runs Value as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t ValueTaskType) Map(ctx context.Context, args []ValueTaskArgs) []*runtime.Future[int] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[int] {
+		return t.invocation(args[i].A, args[i].B)
+	})
 }
 
 // ValueErr: a changed signature or a stale generated file fails to compile.
@@ -854,6 +948,15 @@ func (t ValueErrTaskType) State(ctx context.Context, p Point) *runtime.State[Poi
 // Submit runs ValueErr as a task concurrently.
 func (t ValueErrTaskType) Submit(ctx context.Context, p Point) *runtime.Future[Point] {
 	return runtime.Submit(ctx, t.invocation(p))
+}
+
+// Map runs ValueErr as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t ValueErrTaskType) Map(ctx context.Context, args []Point) []*runtime.Future[Point] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[Point] {
+		return t.invocation(args[i])
+	})
 }
 
 // Variadic: a changed signature or a stale generated file fails to compile.
@@ -934,6 +1037,21 @@ func (t VariadicTaskType) Submit(ctx context.Context, sep string, parts ...strin
 	return runtime.Submit(ctx, t.invocation(sep, parts...))
 }
 
+// VariadicTaskArgs is one set of Variadic's arguments, for VariadicTask.Map.
+type VariadicTaskArgs struct {
+	Sep   string
+	Parts []string
+}
+
+// Map runs Variadic as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t VariadicTaskType) Map(ctx context.Context, args []VariadicTaskArgs) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i].Sep, args[i].Parts...)
+	})
+}
+
 // lower: a changed signature or a stale generated file fails to compile.
 var _ func(any) any = lower
 
@@ -1006,4 +1124,13 @@ func (t lowerTaskType) State(ctx context.Context, x any) *runtime.State[any] {
 // Submit runs lower as a task concurrently.
 func (t lowerTaskType) Submit(ctx context.Context, x any) *runtime.Future[any] {
 	return runtime.Submit(ctx, t.invocation(x))
+}
+
+// Map runs lower as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t lowerTaskType) Map(ctx context.Context, args []any) []*runtime.Future[any] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[any] {
+		return t.invocation(args[i])
+	})
 }

@@ -96,3 +96,18 @@ func (t AddTaskType) State(ctx context.Context, a int, b int) *runtime.State[int
 func (t AddTaskType) Submit(ctx context.Context, a int, b int) *runtime.Future[int] {
 	return runtime.Submit(ctx, t.invocation(a, b))
 }
+
+// AddTaskArgs is one set of Add's arguments, for AddTask.Map.
+type AddTaskArgs struct {
+	A int
+	B int
+}
+
+// Map runs Add as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t AddTaskType) Map(ctx context.Context, args []AddTaskArgs) []*runtime.Future[int] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[int] {
+		return t.invocation(args[i].A, args[i].B)
+	})
+}

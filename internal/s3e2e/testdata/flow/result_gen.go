@@ -180,6 +180,7 @@ var resultgenPackage = &runtime.Package{
 		"func github.com/resultgen/resultgen/runtime.FlowRunFrom cb83c152abca runtime/flow.go",
 		"func github.com/resultgen/resultgen/runtime.buildDeps 0cf1ad6d36dc runtime/stale.go",
 		"func github.com/resultgen/resultgen/runtime.clonePtr 3c4e2310fc57 runtime/memo.go",
+		"func github.com/resultgen/resultgen/runtime.dataOf 12b99c5e470e runtime/otel.go",
 		"func github.com/resultgen/resultgen/runtime.findDecl 68434507dee1 runtime/stale.go",
 		"func github.com/resultgen/resultgen/runtime.flowFrom 0c1901aaee91 runtime/flow.go",
 		"func github.com/resultgen/resultgen/runtime.getSmall fd4126c97087 runtime/readahead.go",
@@ -414,12 +415,12 @@ var resultgenPackage = &runtime.Package{
 		"method github.com/resultgen/resultgen/runtime.staleness.reason b40a97057485 runtime/stale.go",
 		"method github.com/resultgen/resultgen/runtime.telemetry.attrs 279feffac4d8 runtime/otel.go",
 		"method github.com/resultgen/resultgen/runtime.telemetry.clock e4160afcc289 runtime/otel.go",
-		"method github.com/resultgen/resultgen/runtime.telemetry.init 89c3bf27e74a runtime/otel.go",
+		"method github.com/resultgen/resultgen/runtime.telemetry.init f50be17bcf47 runtime/otel.go",
 		"method github.com/resultgen/resultgen/runtime.telemetry.lockDone 6a98ef2fe8f9 runtime/otel.go",
 		"method github.com/resultgen/resultgen/runtime.telemetry.lockStart 50c7f0e9ae0e runtime/otel.go",
 		"method github.com/resultgen/resultgen/runtime.telemetry.metering 4148a26f4225 runtime/otel.go",
 		"method github.com/resultgen/resultgen/runtime.telemetry.meters b5893ae171ed runtime/otel.go",
-		"method github.com/resultgen/resultgen/runtime.telemetry.off b3fc2477fdcd runtime/otel.go",
+		"method github.com/resultgen/resultgen/runtime.telemetry.off 2cf9061319b1 runtime/otel.go",
 		"method github.com/resultgen/resultgen/runtime.telemetry.start ca15051eef5a runtime/otel.go",
 		"method github.com/resultgen/resultgen/runtime.telemetry.startFlow 0b09c723a89b runtime/otel.go",
 		"method github.com/resultgen/resultgen/runtime.telemetry.startTask bf24133d48d5 runtime/otel.go",
@@ -642,7 +643,7 @@ var resultgenPackage = &runtime.Package{
 		"type github.com/resultgen/resultgen/runtime.aheadState 07131e73e0e1 runtime/readahead.go",
 		"type github.com/resultgen/resultgen/runtime.attrKey ba400ae351f5 runtime/otel.go",
 		"type github.com/resultgen/resultgen/runtime.defCheck 076b8eeb905b runtime/stale.go",
-		"type github.com/resultgen/resultgen/runtime.flowRun 1a3a4d568574 runtime/flow.go",
+		"type github.com/resultgen/resultgen/runtime.flowRun b3e0e4f52f9e runtime/flow.go",
 		"type github.com/resultgen/resultgen/runtime.flowRunKey 9dfd9791a33f runtime/flow.go",
 		"type github.com/resultgen/resultgen/runtime.heldKey 4f9cd4245ff1 runtime/isolation.go",
 		"type github.com/resultgen/resultgen/runtime.judger f70d2c139941 runtime/stale.go",
@@ -662,7 +663,7 @@ var resultgenPackage = &runtime.Package{
 		"type github.com/resultgen/resultgen/runtime.staleCheck a03f5b5da3af runtime/stale.go",
 		"type github.com/resultgen/resultgen/runtime.staleness 808c164001d6 runtime/stale.go",
 		"type github.com/resultgen/resultgen/runtime.stepsIndex 30c67e5df56a runtime/readahead.go",
-		"type github.com/resultgen/resultgen/runtime.telemetry ae6799de9e59 runtime/otel.go",
+		"type github.com/resultgen/resultgen/runtime.telemetry 5aaace1f3f2c runtime/otel.go",
 		"type github.com/resultgen/resultgen/runtime.unitLine c8947623eec1 runtime/stale.go",
 		"type github.com/resultgen/resultgen/runtime.waitNotice 38f66edccaaf runtime/isolation.go",
 		"type github.com/resultgen/resultgen/runtime/serializer.Serializer 2ef9fe9da5c5 runtime/serializer/serializer.go",
@@ -837,6 +838,13 @@ func (t CommittedFlowType) invocation(tag string) runtime.Invocation[runtime.Voi
 		Body: func(ctx context.Context) (runtime.Void, error) {
 			return runtime.Void{}, Committed(ctx, tag)
 		},
+		FlowParameter: func(k string) (string, bool, error) {
+			switch k {
+			case "tag":
+				return tag, true, nil
+			}
+			return "", false, nil
+		},
 	}
 }
 
@@ -931,6 +939,15 @@ func (t FirstTaskType) Submit(ctx context.Context, tag string) *runtime.Future[s
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
+// Map runs First as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t FirstTaskType) Map(ctx context.Context, args []string) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
+}
+
 // Held: a changed signature or a stale generated file fails to compile.
 var _ func(string) (string, error) = Held
 
@@ -1017,6 +1034,15 @@ func (t HeldTaskType) Submit(ctx context.Context, tag string) *runtime.Future[st
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
+// Map runs Held as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t HeldTaskType) Map(ctx context.Context, args []string) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
+}
+
 // Hold: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context, string) error = Hold
 
@@ -1068,6 +1094,13 @@ func (t HoldFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
 		},
 		Body: func(ctx context.Context) (runtime.Void, error) {
 			return runtime.Void{}, Hold(ctx, tag)
+		},
+		FlowParameter: func(k string) (string, bool, error) {
+			switch k {
+			case "tag":
+				return tag, true, nil
+			}
+			return "", false, nil
 		},
 	}
 }
@@ -1168,6 +1201,15 @@ func (t MarkTaskType) Submit(ctx context.Context, tag string) *runtime.Future[st
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
+// Map runs Mark as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t MarkTaskType) Map(ctx context.Context, args []string) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
+}
+
 // Once: a changed signature or a stale generated file fails to compile.
 var _ func(string) string = Once
 
@@ -1251,6 +1293,15 @@ func (t OnceTaskType) State(ctx context.Context, tag string) *runtime.State[stri
 // Submit runs Once as a task concurrently.
 func (t OnceTaskType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(tag))
+}
+
+// Map runs Once as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t OnceTaskType) Map(ctx context.Context, args []string) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
 }
 
 // Racy: a changed signature or a stale generated file fails to compile.
@@ -1341,6 +1392,15 @@ func (t RacyTaskType) Submit(ctx context.Context, tag string) *runtime.Future[Pa
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
+// Map runs Racy as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t RacyTaskType) Map(ctx context.Context, args []string) []*runtime.Future[Payload] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[Payload] {
+		return t.invocation(args[i])
+	})
+}
+
 // Resume: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context, string) (string, error) = Resume
 
@@ -1348,7 +1408,7 @@ var resumeFlowDef = &runtime.Def{
 	Kind:        runtime.KindFlow,
 	Name:        "resume",
 	Func:        "github.com/resultgen/resultgen/internal/s3e2e/testdata/flow.Resume",
-	Source:      "sha256:2e53d45c6b294b99a0ea49502a6403b287334bc00312b5b5fbbce901f05a8346",
+	Source:      "sha256:d161735b38282c991bf30fe0bc856b97f7f1dcc715318cfa86357d7036fe600b",
 	Params:      []string{"tag"},
 	ParamTypes:  reflect.TypeFor[func(string)],
 	ParamHashes: []string{"sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8"},
@@ -1400,6 +1460,13 @@ func (t ResumeFlowType) invocation(tag string) runtime.Invocation[string] {
 		},
 		Body: func(ctx context.Context) (string, error) {
 			return Resume(ctx, tag)
+		},
+		FlowParameter: func(k string) (string, bool, error) {
+			switch k {
+			case "tag":
+				return tag, true, nil
+			}
+			return "", false, nil
 		},
 	}
 }
@@ -1503,6 +1570,15 @@ func (t SecondTaskType) Submit(ctx context.Context, tag string) *runtime.Future[
 	return runtime.Submit(ctx, t.invocation(tag))
 }
 
+// Map runs Second as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t SecondTaskType) Map(ctx context.Context, args []string) []*runtime.Future[Blob] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[Blob] {
+		return t.invocation(args[i])
+	})
+}
+
 // Serial: a changed signature or a stale generated file fails to compile.
 var _ func(context.Context, string) error = Serial
 
@@ -1554,6 +1630,13 @@ func (t SerialFlowType) invocation(tag string) runtime.Invocation[runtime.Void] 
 		},
 		Body: func(ctx context.Context) (runtime.Void, error) {
 			return runtime.Void{}, Serial(ctx, tag)
+		},
+		FlowParameter: func(k string) (string, bool, error) {
+			switch k {
+			case "tag":
+				return tag, true, nil
+			}
+			return "", false, nil
 		},
 	}
 }
@@ -1625,6 +1708,13 @@ func (t ShareFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
 		},
 		Body: func(ctx context.Context) (runtime.Void, error) {
 			return runtime.Void{}, Share(ctx, tag)
+		},
+		FlowParameter: func(k string) (string, bool, error) {
+			switch k {
+			case "tag":
+				return tag, true, nil
+			}
+			return "", false, nil
 		},
 	}
 }
@@ -1728,4 +1818,13 @@ func (t StampTaskType) State(ctx context.Context, tag string) *runtime.State[str
 // Submit runs Stamp as a task concurrently.
 func (t StampTaskType) Submit(ctx context.Context, tag string) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(tag))
+}
+
+// Map runs Stamp as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t StampTaskType) Map(ctx context.Context, args []string) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
 }

@@ -25,3 +25,8 @@ func Fixed() string { return "" }
 
 //result:task storage_key=reports/{parameters[year]}
 func Blank(year int, _ string) string { return "" }
+
+// Not a finding: a mapped run is named by its place.
+//
+//result:task storage_key="part-{task_run.map_index}.json"
+func ByIndex(line string) int { return len(line) }
