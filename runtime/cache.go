@@ -256,9 +256,6 @@ type slot struct {
 	// ahead, when set, may hold the key's record, read ahead by the
 	// calling flow run (see readAhead)
 	ahead *readAhead
-	// txnOK is the transaction whose staged records the slot may serve
-	// (its run's, or one known committed); see Transaction
-	txnOK string
 
 	used time.Time // the record's last use (Info.Modified), as inspect saw it
 }
@@ -311,7 +308,7 @@ func (s *slot) inspect(ctx context.Context) (lookup, record.Meta, string, error)
 	case err != nil:
 		return lookupAbsent, m, "", fmt.Errorf("%s: look up cached result on %s: %w", s.who(), s.p.store, err) // err names the key
 	}
-	if id := m.Labels[LabelTxn]; id != "" && id != s.txnOK {
+	if id := m.Labels[LabelTxn]; id != "" {
 		vis, err := s.e.txnVisible(ctx, s.p.store, id)
 		switch {
 		case err != nil:
@@ -378,15 +375,19 @@ func loadRef[R any](ctx context.Context, s *slot, dst *R) (lookup, *record.Meta,
 	if tc, ok := err.(errTxnCheck); ok {
 		// staged by a transaction: served when the run is in it or it
 		// committed (then remembered: the next read takes the record)
-		vis, err := s.e.txnVisible(ctx, s.p.store, tc.id)
+		vis, verr := s.e.txnVisible(ctx, s.p.store, tc.id)
 		switch {
-		case err != nil:
-			return lookupAbsent, m, "", fmt.Errorf("%s: %w", s.who(), err)
+		case verr != nil:
+			return lookupAbsent, m, "", fmt.Errorf("%s: %w", s.who(), verr)
 		case !vis:
 			return lookupStale, m, whyStaged, nil
 		}
-		s.txnOK = tc.id
-		return loadRef(ctx, s, dst)
+		refused = nil
+		m, info, err = record.ReadCheckedRef(ctx, s.p.store, s.key, s.p.ser, dst, s.acceptTxn(&refused, tc.id), s.p.headers)
+		s.used = info.Modified
+		if _, again := err.(errTxnCheck); again { // another transaction staged it meanwhile
+			return lookupStale, m, whyStaged, nil
+		}
 	}
 	stale, isStale := err.(errStale) // accept's errors come back as they are
 	switch {
@@ -413,31 +414,51 @@ func loadRef[R any](ctx context.Context, s *slot, dst *R) (lookup, *record.Meta,
 // overwritten.
 func (s *slot) accept(refused *error) func(record.Meta) error {
 	return func(m record.Meta) error {
-		if id := m.Labels[LabelTxn]; id != "" && id != s.txnOK {
+		if id := m.Labels[LabelTxn]; id != "" {
 			if _, ok := s.e.txnDone.Load(txnDoneKey{s.p.store, id}); !ok {
 				return errTxnCheck{id}
 			}
 		}
-		if s.vet != nil {
-			if why := s.vet(m); why != "" {
-				return errStale{why}
+		return s.judgeHeader(m, refused)
+	}
+}
+
+// acceptTxn is accept for a second read of a record staged by
+// transaction txn, known visible to the run (its own, or committed): a
+// record of another uncommitted transaction is still stopped.
+func (s *slot) acceptTxn(refused *error, txn string) func(record.Meta) error {
+	return func(m record.Meta) error {
+		if id := m.Labels[LabelTxn]; id != "" && id != txn {
+			if _, ok := s.e.txnDone.Load(txnDoneKey{s.p.store, id}); !ok {
+				return errTxnCheck{id}
 			}
 		}
-		why, err := s.want.judge(m, s.def, s.task, s.p.store, s.key)
-		switch {
-		case err != nil:
-			*refused = err
-		case why != "":
-			err = errStale{why}
-		case s.p.encrypt && m.Encryption == nil:
-			// written in the clear before encryption was on: replaced by
-			// an encrypted record (a record of ours, so it may be)
-			err = errStale{"the record is not encrypted and the task encrypts its results"}
-		case !m.Expires.IsZero() && m.Expired(s.e.now()): // no clock read for a record that never expires
-			err = errStale{"the record expired at " + m.Expires.UTC().Format(time.RFC3339)}
-		}
-		return err
+		return s.judgeHeader(m, refused)
 	}
+}
+
+// judgeHeader is accept's check of a record's header once its
+// transaction, if any, is known visible.
+func (s *slot) judgeHeader(m record.Meta, refused *error) error {
+	if s.vet != nil {
+		if why := s.vet(m); why != "" {
+			return errStale{why}
+		}
+	}
+	why, err := s.want.judge(m, s.def, s.task, s.p.store, s.key)
+	switch {
+	case err != nil:
+		*refused = err
+	case why != "":
+		err = errStale{why}
+	case s.p.encrypt && m.Encryption == nil:
+		// written in the clear before encryption was on: replaced by
+		// an encrypted record (a record of ours, so it may be)
+		err = errStale{"the record is not encrypted and the task encrypts its results"}
+	case !m.Expires.IsZero() && m.Expired(s.e.now()): // no clock read for a record that never expires
+		err = errStale{"the record expired at " + m.Expires.UTC().Format(time.RFC3339)}
+	}
+	return err
 }
 
 // literalOf reports whether v is stored inline (see record.LiteralOf); the
