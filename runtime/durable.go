@@ -63,6 +63,11 @@ const (
 	// LabelRunStarted holds when the attempt started (RFC 3339, UTC); the
 	// record's Created is when it was written: the start, or the end.
 	LabelRunStarted = "run_started"
+	// LabelRunStartTime holds when the named run first started (its first
+	// attempt, in any process; RFC 3339, UTC): a later attempt that resumes
+	// the run takes it as the run's start, so the storage keys that use
+	// {flow_run.start_time:LAYOUT} name the same records in every attempt.
+	LabelRunStartTime = "run_start_time"
 	// LabelRunHost, LabelRunPID and LabelRunBoot name the process that
 	// ran the attempt: its host name, process id and storage.BootID, so a
 	// reader on the same machine can tell whether it still runs
@@ -207,11 +212,23 @@ func runCodeChanged(flow, id string, m record.Meta, was, now string) error {
 func runLabels(fr *flowRun) map[string]string {
 	host, _ := os.Hostname()
 	labels := map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name,
-		LabelRunStarted: fr.started.UTC().Format(time.RFC3339Nano),
-		LabelRunPID:     strconv.Itoa(os.Getpid())}
+		LabelRunStarted:   fr.started.UTC().Format(time.RFC3339Nano),
+		LabelRunStartTime: fr.start.UTC().Format(time.RFC3339Nano),
+		LabelRunPID:       strconv.Itoa(os.Getpid())}
 	setLabel(labels, LabelRunHost, host)
 	setLabel(labels, LabelRunBoot, storage.BootID())
 	return labels
+}
+
+// resumeStart makes the start of named run fr, which resumes the
+// unfinished run whose start record is m, the start its first attempt
+// recorded (LabelRunStartTime), so that {flow_run.start_time} renders the
+// same in every attempt. A record written before the label existed keeps
+// fr's own start.
+func resumeStart(fr *flowRun, m record.Meta) {
+	if t, err := time.Parse(time.RFC3339Nano, m.Labels[LabelRunStartTime]); err == nil {
+		fr.start = t.UTC()
+	}
 }
 
 // writeStartRecord keeps, at the key of named run fr (whose lock is held),

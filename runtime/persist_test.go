@@ -903,3 +903,44 @@ func TestFinishedSubflowNotRerunWhenNamedRunResumes(t *testing.T) {
 		t.Errorf("resumed run: Resumed() = %d, want 1 (the subflow)", st.Resumed())
 	}
 }
+
+// A named run resumed by a later attempt (another process: another engine,
+// whose clock reads later) keeps the start of its first attempt, so a task
+// keyed by {flow_run.start_time:LAYOUT} finds the record the first attempt
+// wrote instead of running again under a new key.
+func TestNamedRunKeepsItsStartTimeWhenResumed(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{settings.LocalStoragePath: dir}
+	var calls atomic.Int64
+	def := &runtime.Def{Kind: runtime.KindTask, Name: "daily", Func: "example.com/app.Daily", GoType: "int", Value: true, KeyUsesFlowRun: true,
+		Config: runtime.Config{StorageKey: "{flow_run.start_time:2006-01-02T15}.json"}}
+	var keys []string
+	attempt := func(now time.Time, fail bool) *runtime.State[int] {
+		ctx, _, _ := newEngine(t, vars, runtime.WithClock(func() time.Time { return now }))
+		flow := newTask(flowDef("nightly", true, runtime.Config{}), func(ctx context.Context) (int, error) {
+			st := runtime.Run(ctx, runtime.Invocation[int]{Def: def,
+				StorageKey: func(k runtime.KeyContext) (string, error) {
+					return runtime.KeyValue(k.FlowRunStart.Format("2006-01-02T15")) + ".json", nil
+				},
+				Body: func(context.Context) (int, error) { calls.Add(1); return 7, nil }})
+			keys = append(keys, st.Key())
+			v, err := st.Result()
+			if err == nil && fail {
+				err = errValue // the attempt fails after the task finished
+			}
+			return v, err
+		}).WithOptions(runtime.RunID("night-1"))
+		return flow.State(ctx)
+	}
+	first := time.Date(2026, 12, 7, 23, 59, 0, 0, time.UTC)
+	if st := attempt(first, true); !st.IsFailed() {
+		t.Fatalf("first attempt: %s, want Failed", st.Name())
+	}
+	st := attempt(first.Add(2*time.Hour), false) // the next day
+	if v, err := st.Result(); v != 7 || err != nil {
+		t.Fatalf("resumed run = %d, %v; want 7", v, err)
+	}
+	if calls.Load() != 1 || len(keys) != 2 || keys[0] != "2026-12-07T23.json" || keys[1] != keys[0] {
+		t.Errorf("the task ran %d times under keys %q; want once, both attempts at 2026-12-07T23.json", calls.Load(), keys)
+	}
+}

@@ -772,6 +772,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 		if found == runUnfinished {
 			tel.resumes(m.Labels)
+			resumeStart(fr, m)
 		}
 		was := ""
 		if found != runAbsent {
