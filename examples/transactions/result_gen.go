@@ -125,6 +125,15 @@ func (t ChargeCardTaskType) Submit(ctx context.Context, o Order) *runtime.Future
 	return runtime.Submit(ctx, t.invocation(o))
 }
 
+// Map runs ChargeCard as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t ChargeCardTaskType) Map(ctx context.Context, args []Order) []*runtime.Future[Charge] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[Charge] {
+		return t.invocation(args[i])
+	})
+}
+
 // Reserve: a changed signature or a stale generated file fails to compile.
 var _ func(Order) (Reservation, error) = Reserve
 
@@ -217,6 +226,15 @@ func (t ReserveTaskType) Submit(ctx context.Context, o Order) *runtime.Future[Re
 	return runtime.Submit(ctx, t.invocation(o))
 }
 
+// Map runs Reserve as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t ReserveTaskType) Map(ctx context.Context, args []Order) []*runtime.Future[Reservation] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[Reservation] {
+		return t.invocation(args[i])
+	})
+}
+
 // Ship: a changed signature or a stale generated file fails to compile.
 var _ func(Order) (string, error) = Ship
 
@@ -302,4 +320,13 @@ func (t ShipTaskType) State(ctx context.Context, o Order) *runtime.State[string]
 // Submit runs Ship as a task concurrently.
 func (t ShipTaskType) Submit(ctx context.Context, o Order) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(o))
+}
+
+// Map runs Ship as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t ShipTaskType) Map(ctx context.Context, args []Order) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
 }

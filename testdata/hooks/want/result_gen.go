@@ -119,6 +119,21 @@ func (t ChargeTaskType) Submit(ctx context.Context, customer string, cents int) 
 	return runtime.Submit(ctx, t.invocation(customer, cents))
 }
 
+// ChargeTaskArgs is one set of Charge's arguments, for ChargeTask.Map.
+type ChargeTaskArgs struct {
+	Customer string
+	Cents    int
+}
+
+// Map runs Charge as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t ChargeTaskType) Map(ctx context.Context, args []ChargeTaskArgs) []*runtime.Future[Invoice] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[Invoice] {
+		return t.invocation(args[i].Customer, args[i].Cents)
+	})
+}
+
 // Reserve: a changed signature or a stale generated file fails to compile.
 var _ func(string) error = Reserve
 
@@ -196,4 +211,13 @@ func (t ReserveTaskType) State(ctx context.Context, seat string) *runtime.State[
 // Submit runs Reserve as a task concurrently.
 func (t ReserveTaskType) Submit(ctx context.Context, seat string) *runtime.Future[runtime.Void] {
 	return runtime.Submit(ctx, t.invocation(seat))
+}
+
+// Map runs Reserve as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t ReserveTaskType) Map(ctx context.Context, args []string) []*runtime.Future[runtime.Void] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[runtime.Void] {
+		return t.invocation(args[i])
+	})
 }
