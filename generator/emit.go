@@ -730,10 +730,10 @@ func (e *emitter) config(f *model.Func) []jen.Code {
 			out = append(out, jen.Line().Id("SerializerValue").Op(":").Add(e.object(f.Serializer)))
 			continue
 		}
-		v := c.FieldByName(name)
-		if !v.IsValid() { // on_commit, on_rollback: code the Invocation calls (see hook)
-			continue
+		if hookKey(s.Key) {
+			continue // code the Invocation calls (see hook), not a setting
 		}
+		v := c.FieldByName(name)
 		var code jen.Code
 		switch x := v.Interface().(type) {
 		case *bool:
@@ -814,6 +814,10 @@ func (e *emitter) invocation(f *model.Func) []jen.Code {
 	fields = append(fields, jen.Line())
 	return fields
 }
+
+// hookKey reports whether a directive key names a transaction hook:
+// on_commit and on_rollback fill Invocation fields, not Config fields.
+func hookKey(key string) bool { return key == "on_commit" || key == "on_rollback" }
 
 // hook calls an on_commit or on_rollback hook with the task's value.
 func (e *emitter) hook(f *model.Func, h *model.Hook) jen.Code {
