@@ -89,6 +89,9 @@
 //	encrypt          both  true or false: encrypt persisted results at rest with the
 //	                       keyring (RESULTGEN_KEYRING); not with persist=false.
 //	                       Keys themselves never come from a directive
+//	on_commit        task  the name of a func in the package (an identifier): run with
+//	                       the task's value after the transaction it ran in commits
+//	on_rollback      task  the same, run when that transaction rolls back
 //
 // Booleans are exactly true or false. Durations use time.ParseDuration,
 // which has no day unit: write 24h, not 1d.

@@ -51,6 +51,10 @@ type Directive struct {
 	Retries         *Int
 	RetryDelay      *Duration
 	Encrypt         *Bool // encrypt persisted results at rest
+	// OnCommit and OnRollback name the task's transaction hooks (a Go
+	// identifier each; see runtime.Transaction).
+	OnCommit   *String
+	OnRollback *String
 }
 
 // Item is what every value shares: where its key and its value start.

@@ -42,6 +42,8 @@ var keyTable = map[string]keyInfo{
 	"retries":          {},
 	"retry_delay":      {},
 	"encrypt":          {},
+	"on_commit":        {taskOnly: true},
+	"on_rollback":      {taskOnly: true},
 }
 
 // Keys lists every key of the directive language, in manual order.
@@ -51,7 +53,7 @@ var keyOrder = []string{
 	"task", "flow", "name", "persist", "storage", "storage_key", "serializer",
 	"compression", "cache_in_memory", "cache_policy", "cache_key_fn",
 	"cache_expiration", "refresh_cache", "isolation", "retries", "retry_delay",
-	"encrypt",
+	"encrypt", "on_commit", "on_rollback",
 }
 
 // pythonKeys maps the keyword names of the Python engines to ours, for

@@ -123,6 +123,16 @@ func (v *validator) item(it *item) {
 			return
 		}
 		v.d.CacheKeyFn = &String{Item: b, Value: val}
+	case "on_commit", "on_rollback":
+		if !token.IsIdentifier(val) || val == "_" {
+			v.errorf(it.valuePos(), "invalid %s %q: want the name of a func in this package", it.key, val)
+			return
+		}
+		if it.key == "on_commit" {
+			v.d.OnCommit = &String{Item: b, Value: val}
+		} else {
+			v.d.OnRollback = &String{Item: b, Value: val}
+		}
 	case "retries":
 		n, err := strconv.Atoi(val)
 		switch {

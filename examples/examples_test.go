@@ -230,3 +230,28 @@ func TestCustomSerializer(t *testing.T) {
 		t.Errorf("the record's payload is not the CSV table:\n%q", b)
 	}
 }
+
+func TestTransactions(t *testing.T) {
+	t.Parallel()
+	bin, e := build(t, "transactions"), newEnv(t)
+	out := e.run(t, bin)
+	// B-2's rollback hooks ran newest first, with the tasks' values
+	mustContain(t, out, "  commit: mail the receipt of A-1 (2500 cents)\n  Committed (3 records staged)\n",
+		"  charge 1800 cents for B-2\n  rollback: refund 1800 cents of B-2\n  rollback: release teapot of B-2\n  RolledBack (2 records staged): no shipping address\n",
+		"order A-1:\n  Skipped (0 records staged)\n")
+	var got []string
+	err := filepath.WalkDir(e.storage, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(e.storage, p)
+			got = append(got, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{".txn/keys/orders/A-1", "orders/A-1/charge.json", "orders/A-1/reservation.json", "orders/A-1/shipment.json"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("files in storage:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -8,12 +8,13 @@ import (
 	"github.com/resultgen/resultgen/runtime"
 )
 
-// TestConfigFieldOfEveryKey: every setting key (all but task and flow)
-// names the runtime.Config field config writes for it.
+// TestConfigFieldOfEveryKey: every setting key (all but task and flow,
+// and the transaction hooks, which fill Invocation fields) names the
+// runtime.Config field config writes for it.
 func TestConfigFieldOfEveryKey(t *testing.T) {
 	cfg := reflect.TypeOf(runtime.Config{})
 	for _, key := range annotations.Keys() {
-		if key == "task" || key == "flow" {
+		if key == "task" || key == "flow" || hookKey(key) {
 			continue
 		}
 		if _, ok := cfg.FieldByName(configField(key)); !ok {

@@ -730,6 +730,9 @@ func (e *emitter) config(f *model.Func) []jen.Code {
 			out = append(out, jen.Line().Id("SerializerValue").Op(":").Add(e.object(f.Serializer)))
 			continue
 		}
+		if hookKey(s.Key) {
+			continue // code the Invocation calls (see hook), not a setting
+		}
 		v := c.FieldByName(name)
 		var code jen.Code
 		switch x := v.Interface().(type) {
@@ -802,8 +805,38 @@ func (e *emitter) invocation(f *model.Func) []jen.Code {
 	if len(f.FlowKeyParams) > 0 {
 		fields = append(fields, jen.Line().Id("FlowParameter").Op(":").Add(flowParameter(f)))
 	}
+	if f.OnCommit != nil {
+		fields = append(fields, jen.Line().Id("OnCommit").Op(":").Add(e.hook(f, f.OnCommit)))
+	}
+	if f.OnRollback != nil {
+		fields = append(fields, jen.Line().Id("OnRollback").Op(":").Add(e.hook(f, f.OnRollback)))
+	}
 	fields = append(fields, jen.Line())
 	return fields
+}
+
+// hookKey reports whether a directive key names a transaction hook:
+// on_commit and on_rollback fill Invocation fields, not Config fields.
+func hookKey(key string) bool { return key == "on_commit" || key == "on_rollback" }
+
+// hook calls an on_commit or on_rollback hook with the task's value.
+func (e *emitter) hook(f *model.Func, h *model.Hook) jen.Code {
+	var args []jen.Code
+	ctx, v := jen.Id("_"), jen.Id("_")
+	if h.Ctx {
+		args, ctx = append(args, jen.Id("ctx")), jen.Id("ctx")
+	}
+	if f.HasValue() {
+		args, v = append(args, jen.Id("v")), jen.Id("v")
+	}
+	call := jen.Id(h.Fn.Name()).Call(args...)
+	var stmts []jen.Code
+	if h.ReturnsError {
+		stmts = []jen.Code{jen.Return(call)}
+	} else {
+		stmts = []jen.Code{call, jen.Return(jen.Nil())}
+	}
+	return jen.Func().Params(ctx.Qual("context", "Context"), v.Add(e.resultType(f))).Error().Block(stmts...)
 }
 
 // inputs hashes each parameter with the typed Hasher method for its kind.

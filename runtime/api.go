@@ -96,6 +96,12 @@ type Invocation[R any] struct {
 	// KeyContext.FlowParameter); false when it has no such parameter that a
 	// key can hold. nil: none.
 	FlowParameter func(name string) (string, bool, error)
+	// OnCommit and OnRollback call the task's on_commit and on_rollback
+	// hooks with the run's value (nil when none). Inside a Transaction, a
+	// completed task run's OnCommit runs after the transaction commits and
+	// its OnRollback when the transaction rolls back; outside, neither runs.
+	OnCommit   func(ctx context.Context, v R) error
+	OnRollback func(ctx context.Context, v R) error
 }
 
 // KeyContext is what a storage-key template can read.

@@ -282,6 +282,10 @@ func (s *slot) touch(ctx context.Context) {
 	}
 }
 
+// whyStaged is why a record a transaction staged and has not committed is
+// not served.
+const whyStaged = "the record at the key is staged by a transaction that has not committed"
+
 // errStale stops ReadChecked when the header shows a record to recompute.
 type errStale struct{ why string }
 
@@ -303,6 +307,15 @@ func (s *slot) inspect(ctx context.Context) (lookup, record.Meta, string, error)
 		return s.damaged(err, m)
 	case err != nil:
 		return lookupAbsent, m, "", fmt.Errorf("%s: look up cached result on %s: %w", s.who(), s.p.store, err) // err names the key
+	}
+	if id := m.Labels[LabelTxn]; id != "" {
+		vis, err := s.e.txnVisible(ctx, s.p.store, id)
+		switch {
+		case err != nil:
+			return lookupAbsent, m, "", fmt.Errorf("%s: %w", s.who(), err)
+		case !vis:
+			return lookupStale, m, whyStaged, nil
+		}
 	}
 	if s.vet != nil {
 		if why := s.vet(m); why != "" {
@@ -359,6 +372,23 @@ func loadRef[R any](ctx context.Context, s *slot, dst *R) (lookup, *record.Meta,
 	var refused error // accept's own error, returned as it is
 	m, info, err := record.ReadCheckedRef(ctx, s.p.store, s.key, s.p.ser, dst, s.accept(&refused), s.p.headers)
 	s.used = info.Modified
+	if tc, ok := err.(errTxnCheck); ok {
+		// staged by a transaction: served when the run is in it or it
+		// committed (then remembered: the next read takes the record)
+		vis, verr := s.e.txnVisible(ctx, s.p.store, tc.id)
+		switch {
+		case verr != nil:
+			return lookupAbsent, m, "", fmt.Errorf("%s: %w", s.who(), verr)
+		case !vis:
+			return lookupStale, m, whyStaged, nil
+		}
+		refused = nil
+		m, info, err = record.ReadCheckedRef(ctx, s.p.store, s.key, s.p.ser, dst, s.acceptTxn(&refused, tc.id), s.p.headers)
+		s.used = info.Modified
+		if _, again := err.(errTxnCheck); again { // another transaction staged it meanwhile
+			return lookupStale, m, whyStaged, nil
+		}
+	}
 	stale, isStale := err.(errStale) // accept's errors come back as they are
 	switch {
 	case err == nil:
@@ -384,26 +414,51 @@ func loadRef[R any](ctx context.Context, s *slot, dst *R) (lookup, *record.Meta,
 // overwritten.
 func (s *slot) accept(refused *error) func(record.Meta) error {
 	return func(m record.Meta) error {
-		if s.vet != nil {
-			if why := s.vet(m); why != "" {
-				return errStale{why}
+		if id := m.Labels[LabelTxn]; id != "" {
+			if _, ok := s.e.txnDone.Load(txnDoneKey{s.p.store, id}); !ok {
+				return errTxnCheck{id}
 			}
 		}
-		why, err := s.want.judge(m, s.def, s.task, s.p.store, s.key)
-		switch {
-		case err != nil:
-			*refused = err
-		case why != "":
-			err = errStale{why}
-		case s.p.encrypt && m.Encryption == nil:
-			// written in the clear before encryption was on: replaced by
-			// an encrypted record (a record of ours, so it may be)
-			err = errStale{"the record is not encrypted and the task encrypts its results"}
-		case !m.Expires.IsZero() && m.Expired(s.e.now()): // no clock read for a record that never expires
-			err = errStale{"the record expired at " + m.Expires.UTC().Format(time.RFC3339)}
-		}
-		return err
+		return s.judgeHeader(m, refused)
 	}
+}
+
+// acceptTxn is accept for a second read of a record staged by
+// transaction txn, known visible to the run (its own, or committed): a
+// record of another uncommitted transaction is still stopped.
+func (s *slot) acceptTxn(refused *error, txn string) func(record.Meta) error {
+	return func(m record.Meta) error {
+		if id := m.Labels[LabelTxn]; id != "" && id != txn {
+			if _, ok := s.e.txnDone.Load(txnDoneKey{s.p.store, id}); !ok {
+				return errTxnCheck{id}
+			}
+		}
+		return s.judgeHeader(m, refused)
+	}
+}
+
+// judgeHeader is accept's check of a record's header once its
+// transaction, if any, is known visible.
+func (s *slot) judgeHeader(m record.Meta, refused *error) error {
+	if s.vet != nil {
+		if why := s.vet(m); why != "" {
+			return errStale{why}
+		}
+	}
+	why, err := s.want.judge(m, s.def, s.task, s.p.store, s.key)
+	switch {
+	case err != nil:
+		*refused = err
+	case why != "":
+		err = errStale{why}
+	case s.p.encrypt && m.Encryption == nil:
+		// written in the clear before encryption was on: replaced by
+		// an encrypted record (a record of ours, so it may be)
+		err = errStale{"the record is not encrypted and the task encrypts its results"}
+	case !m.Expires.IsZero() && m.Expired(s.e.now()): // no clock read for a record that never expires
+		err = errStale{"the record expired at " + m.Expires.UTC().Format(time.RFC3339)}
+	}
+	return err
 }
 
 // literalOf reports whether v is stored inline (see record.LiteralOf); the
@@ -436,6 +491,12 @@ func persist[R any](ctx context.Context, s *slot, v R, overwrite bool, meta reco
 		l, m, why, err := s.inspect(ctx)
 		if err != nil {
 			return v, m, err
+		}
+		if l == lookupStale && why == whyStaged && !overwrite {
+			// another transaction's record, not committed: this run's
+			// own result takes the key (that transaction never removes
+			// a record it did not write)
+			return persist(ctx, s, v, true, meta)
 		}
 		if l != lookupHit {
 			return v, m, fmt.Errorf("%s: a concurrent run committed a record at %q on %s that this run cannot use (%s)", s.who(), storage.ShortKey(key), p.store, why)

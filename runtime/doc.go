@@ -236,6 +236,40 @@
 // `resultgen results ls -flow-run ID` lists a run's records, and
 // `results rm -flow-run ID` forgets the run.
 //
+// # Transactions
+//
+// Transaction runs a function whose task runs (made with the context it
+// gets, in flows and subflows too) stage their records: each is written
+// at its own key with the label LabelTxn (the transaction's id), after
+// the store's pending marker (".txn/pending/ID", package
+// internal/txnstore) lists its key. A run outside the transaction that
+// reads such a record asks whether the marker is still there (once per
+// transaction and store: the engine remembers a commit) and, while it is,
+// treats the record as absent: it computes the key itself and may
+// overwrite it. Runs inside the transaction are served its records.
+//
+// When the function returns nil, the commit writes the key markers of
+// keyed transactions (TxnKey, ".txn/keys/KEY", naming the transaction)
+// and deletes the pending marker of each store it staged in: one atomic
+// delete per store, after which all of the transaction's records there
+// are visible at once; then the on_commit hooks (Invocation.OnCommit) of
+// its completed task runs run, oldest first. When it returns an error
+// or panics, the records still labelled with the transaction are
+// deleted, then its markers, and the on_rollback hooks of its completed
+// task runs run, newest first, each with its run's typed value. A Cached
+// run joins no hook: it has nothing to undo. A nested Transaction hands
+// its records and hooks to the outer one when it succeeds and undoes only
+// its own when it fails.
+//
+// A key marker counts only once its transaction's pending marker is gone,
+// so a keyed transaction is committed exactly when its records are
+// visible. A transaction whose process died leaves its records invisible;
+// the first transaction of an engine to stage in that store, and
+// `resultgen results prune -tmp`, remove them (only those still labelled
+// with it), then its markers, once its process is provably gone or its
+// marker went unwritten for a day. An isolation=serializable task run in
+// a transaction keeps its key's lock until the transaction ends.
+//
 // # States
 //
 // Run returns the final *State: "Completed", "Cached" or "Failed". A failed

@@ -122,10 +122,13 @@ func RunKey(flow, id string) string {
 }
 
 // reservedKey reports an error wrapping storage.ErrInvalidKey when a
-// user's key falls under RunsPrefix.
+// user's key falls under RunsPrefix or TxnPrefix.
 func reservedKey(key string) error {
 	if key == RunsPrefix || strings.HasPrefix(key, RunsPrefix+"/") {
 		return fmt.Errorf("%w %q: %q is reserved for the records of named flow runs", storage.ErrInvalidKey, storage.ShortKey(key), RunsPrefix+"/")
+	}
+	if key == TxnPrefix || strings.HasPrefix(key, TxnPrefix+"/") {
+		return fmt.Errorf("%w %q: %q is reserved for the markers of transactions", storage.ErrInvalidKey, storage.ShortKey(key), TxnPrefix+"/")
 	}
 	return nil
 }

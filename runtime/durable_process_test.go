@@ -24,6 +24,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	durable.Close()
 	versions.Close()
+	txnProg.Close()
 	os.Exit(code)
 }
 

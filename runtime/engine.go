@@ -51,6 +51,9 @@ type Engine struct {
 	opened   []io.Closer // stores this engine opened and must close
 	counters runCounters // task run numbers outside flows
 	plans    planMemo    // resolved settings of runs outside flows
+
+	txnDone    sync.Map // txnDoneKey -> true: transactions known committed (transaction.go)
+	txnCleaned sync.Map // storage.Storage -> true: abandoned transactions cleaned up once
 }
 
 // EngineOption configures an Engine.

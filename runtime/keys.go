@@ -12,14 +12,15 @@ import (
 // KeyValue escapes one value substituted into a storage-key template so that
 // it can never add a path separator, a NUL, a "." / ".." segment or a
 // reserved segment: one the stores keep (".locks", ".tmp-*", ".index"; see
-// storage.ReservedSegments and storage.ValidateKey) or RunsPrefix (".runs").
+// storage.ReservedSegments and storage.ValidateKey), RunsPrefix (".runs")
+// or TxnPrefix (".txn").
 //
 // The rules: '%', '/', '\\', every control byte (0x00-0x1f, 0x7f) and every
 // byte that is not part of valid UTF-8 are written as %XX (upper-case hex); a value that is exactly "." or ".." is written as
 // "%2E" or "%2E%2E", and one that is "." or ".." between white space
 // (" .", ".. ", which S3 servers read as "." and "..") has its dots
 // written so too (" %2E"); a value that starts with a reserved name (".tmp-",
-// ".locks", ".index", ".runs"), or could begin one with what follows it in
+// ".locks", ".index", ".runs", ".txn"), or could begin one with what follows it in
 // the template (".", ".t", ".loc", ".r", ...),
 // has its leading "." written as "%2E", so ".locks" gives "%2Elocks" and
 // ".tmp-x" gives "%2Etmp-x". Every other byte is kept, so ordinary values
@@ -71,8 +72,9 @@ func KeyValue(s string) string {
 
 // reservedNames are the segment names (or name prefixes) kept from users'
 // keys: the stores' own (lock files, temporary files, the task index) and
-// the records of named flow runs (RunsPrefix).
-var reservedNames = append(storage.ReservedSegments(), RunsPrefix)
+// the records of named flow runs (RunsPrefix) and the markers of
+// transactions (TxnPrefix).
+var reservedNames = append(storage.ReservedSegments(), RunsPrefix, TxnPrefix)
 
 // reservedStart reports whether s, starting a key segment, makes or could
 // begin (with text after it) a reserved segment name.

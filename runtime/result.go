@@ -112,6 +112,17 @@ func (r *Result[R]) Get(ctx context.Context) (R, error) {
 		ctx = record.WithKeyring(ctx, r.keyring)
 	}
 	meta, err := record.ReadChecked(ctx, r.store, r.key, r.ser, &v, func(m record.Meta) error {
+		if id := m.Labels[LabelTxn]; id != "" {
+			// staged by a transaction: absent until it commits, except
+			// to the transaction itself
+			vis, err := engineFrom(ctx).txnVisible(ctx, r.store, id)
+			switch {
+			case err != nil:
+				return err
+			case !vis:
+				return fmt.Errorf("%s%q on %s is staged by a transaction that has not committed: %w", r.who(), storage.ShortKey(r.key), r.store, storage.ErrNotFound)
+			}
+		}
 		if r.want == nil || r.want.hash == "" || m.TypeHash == r.want.hash {
 			return nil
 		}

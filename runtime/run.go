@@ -130,8 +130,9 @@ func taskNumber(e *Engine, fr *flowRun, p *plan, taskName string) int {
 }
 
 // Submit runs the invocation concurrently. Submitted task runs share the
-// engine's concurrency limit (see WithConcurrency); a flow waits for the
-// futures submitted inside it before it finishes.
+// engine's concurrency limit (see WithConcurrency); a flow, and a
+// Transaction, waits for the futures submitted inside it before it
+// finishes.
 func Submit[R any](ctx context.Context, inv Invocation[R]) *Future[R] {
 	f := &Future[R]{done: make(chan struct{})}
 	e := engineFrom(ctx)
@@ -139,10 +140,17 @@ func Submit[R any](ctx context.Context, inv Invocation[R]) *Future[R] {
 	if fr != nil {
 		fr.futures.Add(1)
 	}
+	tx := txnFrom(ctx) // a transaction waits for its futures too
+	if tx != nil {
+		tx.futures.Add(1)
+	}
 	go func() {
 		defer func() {
 			if fr != nil {
 				fr.futures.Done()
+			}
+			if tx != nil {
+				tx.futures.Done()
 			}
 			close(f.done)
 		}()
@@ -287,6 +295,13 @@ func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 	if t.st != nil && err == nil {
 		t.st.code = def.Source
 	}
+	if err == nil && (inv.OnCommit != nil || inv.OnRollback != nil) {
+		if tx := txnFrom(ctx); tx != nil {
+			en := txnEntry{task: tr.get().Name}
+			en.commit, en.rollback = txnHooks(inv, v)
+			tx.add(en)
+		}
+	}
 	return t.end(StateCompleted, v, err)
 }
 
@@ -425,12 +440,19 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	}
 	bctx := context.Context(tctx) // the body's context
 	var held *heldKey
-	if reuse && p.serializable {
+	tx := txnFrom(tctx) // nil outside transactions
+	if reuse && p.serializable && (tx == nil || !tx.holding(p.store, key)) {
 		held, err = e.lockKey(tctx, p.store, key, taskName)
 		if err != nil {
 			return t.fail(err)
 		}
-		defer held.unlock()
+		if tx != nil {
+			// held until the transaction ends, so the key is not
+			// computed again before it commits or rolls back
+			tx.holdLock(p.store, key, held.unlock)
+		} else {
+			defer held.unlock()
+		}
 		bctx = held.ctx
 		if !p.refresh {
 			// another process may have committed it while we waited
@@ -497,11 +519,27 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	// A run that lost its lock is no longer the key's only writer: it
 	// never overwrites, so a record a takeover committed meanwhile wins.
 	overwrite := (p.refresh || found == lookupStale) && !lockLost
+	if tx != nil {
+		// staged: listed in the store's pending marker first, invisible
+		// outside the transaction until it commits
+		meta.Labels[LabelTxn] = tx.root.id
+		if err := tx.stage(tctx, p.store, key); err != nil {
+			return t.fail(fmt.Errorf("task %s: %w", taskName, err))
+		}
+	}
 	clock := e.tel.clock(tctx)
 	v, meta, err = persist(tctx, sl, v, overwrite, meta)
 	e.tel.storageOp(tctx, clock, "write", p.store, err)
 	if err != nil {
 		return t.fail(err)
+	}
+	if tx != nil {
+		en := txnEntry{task: info.Name}
+		if meta.Labels[LabelTxn] == tx.root.id { // else a concurrent run's record won
+			en.store, en.key = p.store, key
+		}
+		en.commit, en.rollback = txnHooks(inv, v)
+		tx.add(en)
 	}
 	st.res.meta = &meta
 	if sl.ahead != nil {

@@ -34,7 +34,11 @@ go together, once its newest record is older than D; those of a named run
 -tmp removes the store's stale own files: temporary files whose writer is
 gone (at once when it ran on this machine since its last boot, else once
 unwritten for an hour with no process of its pid here), and idle lock files;
-never those in use, nor a file of yours that merely starts with .tmp-.
+never those in use, nor a file of yours that merely starts with .tmp-. It
+also removes what abandoned transactions left (runtime.Transaction): the
+records they staged and never committed, which no run can see, and their
+markers under .txn/; a transaction is abandoned once its process is gone
+(at once when it ran on this machine since its last boot, else after 24h).
 
 With -uploads it aborts the S3 store's incomplete uploads started more than
 -older-than ago instead (-older-than 0s: all, even ones in progress), and
@@ -163,6 +167,19 @@ func resultsPrune(c *cmdEnv, args []string) error {
 			}
 		})
 		err := p.summary(plural(p.n, "temporary file"), fmt.Sprintf(", kept %d (in use or too young)", kept), "file")
+		p.n = 0
+		kept = 0
+		txnErr := func(r results.PrunedTxn) (string, error) { return "transaction " + r.ID, r.Err }
+		drain(p, results.PruneTxns(c.ctx, st, p.opts()), txnErr, func(r results.PrunedTxn) {
+			if r.Removed || (*dryRun && r.Abandoned) {
+				p.n++
+				fmt.Fprintf(c.stdout, "%s transaction %s and its %s (%s)\n", p.did(), r.ID, plural(len(r.Records), "staged record"), r.Why)
+			} else {
+				kept++
+				c.logf("kept transaction %s (%s)", r.ID, r.Why)
+			}
+		})
+		err = errors.Join(err, p.summary(plural(p.n, "abandoned transaction"), fmt.Sprintf(", kept %d (in progress)", kept), "transaction"))
 		if !records {
 			return err
 		}

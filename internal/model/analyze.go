@@ -247,6 +247,20 @@ func (a *analyzer) function(d *annotations.Directive, decl *ast.FuncDecl) *Func 
 		}
 		f.CacheKeyFn, f.CacheKeyFnCtx = fn, withCtx
 	}
+	for _, h := range []struct {
+		key string
+		s   *annotations.String
+		dst **Hook
+	}{{"on_commit", d.OnCommit, &f.OnCommit}, {"on_rollback", d.OnRollback, &f.OnRollback}} {
+		if h.s == nil {
+			continue
+		}
+		hook, good := a.checkHook(f, h.key, h.s, what)
+		if !good {
+			ok = false
+		}
+		*h.dst = hook
+	}
 	if d.Serializer != nil && d.Serializer.Ident != "" {
 		obj, good := a.checkSerializer(f, d.Serializer, what)
 		if !good {

@@ -56,6 +56,66 @@ func (a *analyzer) checkCacheKeyFn(f *Func, s *annotations.String, what string) 
 	return fn, off == 1, true
 }
 
+// checkHook checks that an on_commit or on_rollback hook (key) names a
+// package-level func taking the task's value (nothing when the task has
+// none), a leading context.Context optional, and returning nothing or an
+// error.
+func (a *analyzer) checkHook(f *Func, key string, s *annotations.String, what string) (*Hook, bool) {
+	pos := s.ValuePos
+	obj := a.pkg.Types.Scope().Lookup(s.Value)
+	fn, isFunc := obj.(*types.Func)
+	if obj == nil {
+		a.errorf(pos, "%s: %s %s is not declared in package %s; declare func %s(ctx context.Context%s) error, or name another function", what, key, s.Value, a.pkg.Name, s.Value, hookParam(a, f))
+		return nil, false
+	}
+	if !isFunc {
+		a.errorf(pos, "%s: %s %s is a %s, not a function", what, key, s.Value, objKind(obj))
+		return nil, false
+	}
+	sig := fn.Type().(*types.Signature)
+	bad := func() (*Hook, bool) {
+		want := "nothing"
+		if f.HasValue() {
+			want = "the task's result, " + a.typeString(f.Result) + ","
+		}
+		a.errorf(pos, "%s: %s %s has signature %s; a hook takes %s after an optional context.Context, and returns nothing or error: func(ctx context.Context%s) error",
+			what, key, s.Value, a.typeString(sig), want, hookParam(a, f))
+		return nil, false
+	}
+	if sig.TypeParams().Len() > 0 || sig.Recv() != nil || sig.Variadic() {
+		return bad()
+	}
+	h := &Hook{Fn: fn}
+	ps := sig.Params()
+	off := 0
+	if ps.Len() > 0 && IsContext(ps.At(0).Type()) {
+		off, h.Ctx = 1, true
+	}
+	switch {
+	case f.HasValue() && (ps.Len()-off != 1 || !types.Identical(ps.At(off).Type(), f.Result)):
+		return bad()
+	case !f.HasValue() && ps.Len() != off:
+		return bad()
+	}
+	rs := sig.Results()
+	switch {
+	case rs.Len() == 0:
+	case rs.Len() == 1 && IsError(rs.At(0).Type()):
+		h.ReturnsError = true
+	default:
+		return bad()
+	}
+	return h, true
+}
+
+// hookParam is the value parameter of a hook of f, as the fix writes it.
+func hookParam(a *analyzer, f *Func) string {
+	if !f.HasValue() {
+		return ""
+	}
+	return ", v " + a.typeString(f.Result)
+}
+
 // checkSerializer checks that a custom serializer names a package-level
 // value (of this package, or pkg.Name of an imported one) implementing
 // serializer.Serializer.

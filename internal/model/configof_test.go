@@ -13,7 +13,8 @@ import (
 
 // configKeys says, for every directive key, the directive item that sets it
 // and the runtime.Config field ConfigOf must set from it ("" for task and
-// flow, which set Def.Kind). A key added to annotations without a row here
+// flow, which set Def.Kind; "-" for the transaction hooks, code the
+// generated Invocation calls, listed in the settings only). A key added to annotations without a row here
 // fails the test: add it to ConfigOf (and to the emitted literal) first.
 var configKeys = map[string]struct{ item, field string }{
 	"task":             {"task", ""},
@@ -33,6 +34,8 @@ var configKeys = map[string]struct{ item, field string }{
 	"retries":          {"task retries=2", "Retries"},
 	"retry_delay":      {"task retries=1 retry_delay=2s", "RetryDelay"},
 	"encrypt":          {"task persist encrypt=true", "Encrypt"},
+	"on_commit":        {"task on_commit=sent", "-"},
+	"on_rollback":      {"task on_rollback=undo", "-"},
 }
 
 func directiveOf(t *testing.T, item string) *annotations.Directive {
@@ -58,6 +61,12 @@ func TestConfigOfHandlesEveryKey(t *testing.T) {
 			continue
 		}
 		d := directiveOf(t, row.item)
+		if row.field == "-" {
+			if ss := settings(d); len(ss) != 1 || ss[0].Key != key {
+				t.Errorf("%s: settings %v, want the key alone", key, ss)
+			}
+			continue
+		}
 		if row.field == "" {
 			if want := map[string]runtime.Kind{"task": runtime.KindTask, "flow": runtime.KindFlow}[key]; FuncOf(d, true).Kind != want {
 				t.Errorf("%s: FuncOf kind %v", key, FuncOf(d, true).Kind)
@@ -83,7 +92,8 @@ func TestConfigOfHandlesEveryKey(t *testing.T) {
 func TestSettingsFollowKeys(t *testing.T) {
 	d := directiveOf(t, `task name=n persist=false storage=memory storage_key="k/{parameters[x]}" `+
 		`serializer=compressed/json compression=gzip cache_in_memory=false cache_policy=none `+
-		`cache_key_fn=keyOf cache_expiration=1h refresh_cache=true isolation=serializable retries=2 retry_delay=2s encrypt=false`)
+		`cache_key_fn=keyOf cache_expiration=1h refresh_cache=true isolation=serializable retries=2 retry_delay=2s encrypt=false `+
+		`on_commit=sent on_rollback=undo`)
 	var got []string
 	for _, s := range settings(d) {
 		if s.Pos == token.NoPos || s.Value == "" {

@@ -118,10 +118,22 @@ type Func struct {
 	CacheKeyFn    *types.Func // cache_key_fn; nil when unset
 	// CacheKeyFnCtx: the cache_key_fn takes a leading context.Context.
 	CacheKeyFnCtx bool
-	Serializer    types.Object    // custom serializer value; nil for built-ins
-	Settings      []Setting       // the effective directive settings, in key order
-	Call          bool            // a Call method is generated
-	Persist       PersistDecision // what the directive alone says about persistence
+	// OnCommit and OnRollback are the on_commit and on_rollback hooks; nil
+	// when unset.
+	OnCommit, OnRollback *Hook
+	Serializer           types.Object    // custom serializer value; nil for built-ins
+	Settings             []Setting       // the effective directive settings, in key order
+	Call                 bool            // a Call method is generated
+	Persist              PersistDecision // what the directive alone says about persistence
+}
+
+// Hook is a task's on_commit or on_rollback function: it takes the task's
+// value (none when the task has none), after an optional
+// context.Context, and returns nothing or an error.
+type Hook struct {
+	Fn           *types.Func
+	Ctx          bool // a leading context.Context
+	ReturnsError bool
 }
 
 // HasValue reports whether the function returns a value (not only an error

@@ -124,6 +124,11 @@ func (a *analyzer) nameVars(f *Func) {
 	if f.Directive.CacheKeyFn != nil {
 		reserved[f.Directive.CacheKeyFn.Value] = true
 	}
+	for _, h := range []*annotations.String{f.Directive.OnCommit, f.Directive.OnRollback} {
+		if h != nil {
+			reserved[h.Value] = true
+		}
+	}
 	// package names the types of the signature use
 	var walk func(t types.Type, seen map[types.Type]bool)
 	walk = func(t types.Type, seen map[types.Type]bool) {

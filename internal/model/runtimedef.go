@@ -55,6 +55,9 @@ func walkSettings(d *annotations.Directive) (c rules.Config, out []Setting) {
 	opt(d.Retries, func(x *annotations.Int) { text("retries", strconv.Itoa(x.Value), x.Item); c.Retries = x.Value })
 	opt(d.RetryDelay, func(x *annotations.Duration) { c.RetryDelay = dur("retry_delay", x) })
 	opt(d.Encrypt, func(x *annotations.Bool) { c.Encrypt = flag("encrypt", x) })
+	// Transaction hooks are code the generated wrapper calls: listed, not configured.
+	opt(d.OnCommit, func(x *annotations.String) { text("on_commit", x.Value, x.Item) })
+	opt(d.OnRollback, func(x *annotations.String) { text("on_rollback", x.Value, x.Item) })
 	return c, out
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/internal/txnstore"
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/storage"
 	"github.com/vmihailenco/msgpack/v5"
@@ -159,6 +160,9 @@ func inspect(ctx context.Context, st storage.Storage, info storage.Info, now tim
 	}
 	if err := storage.ValidateKey(info.Key); err != nil {
 		return e, false // a store's own file
+	}
+	if strings.HasPrefix(info.Key, txnstore.Prefix+"/") {
+		return e, false // a transaction's marker (see PruneTxns)
 	}
 	var (
 		m   record.Meta

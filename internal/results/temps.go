@@ -6,6 +6,7 @@ import (
 	"iter"
 	"time"
 
+	"github.com/resultgen/resultgen/internal/txnstore"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
@@ -106,6 +107,59 @@ func PruneTemps(ctx context.Context, st storage.Storage, opts PruneOptions) iter
 				default:
 					p.Why = "kept: in use again"
 				}
+			}
+			if !yield(p, nil) {
+				return
+			}
+		}
+	}
+}
+
+// PrunedTxn is one pending transaction PruneTxns found: Removed when what
+// it left was removed (Records: the staged records removed), Why saying
+// why or why not.
+type PrunedTxn struct {
+	ID        string
+	Records   []string
+	Why       string
+	Abandoned bool // its process is gone: what it left may be removed
+	Removed   bool
+	Err       error
+}
+
+// PruneTxns removes what abandoned transactions left in st (see package
+// internal/txnstore): the records they staged and never committed, which
+// no run can see, then their markers. A transaction is abandoned when its
+// process is provably gone (it ran on this machine since its last boot),
+// else once its marker went unwritten for txnstore.StaleAge; one in
+// progress is never touched, and nor is any record another run wrote
+// since. With opts.DryRun nothing is removed.
+func PruneTxns(ctx context.Context, st storage.Storage, opts PruneOptions) iter.Seq2[PrunedTxn, error] {
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return func(yield func(PrunedTxn, error) bool) {
+		open, err := txnstore.List(ctx, st)
+		if err != nil {
+			yield(PrunedTxn{}, err)
+			return
+		}
+		for _, o := range open {
+			p := PrunedTxn{ID: o.Txn, Records: o.Keys, Err: o.Err, Abandoned: o.Err == nil && o.Abandoned(now)}
+			switch {
+			case o.Err != nil:
+				p.Why = "kept: its marker cannot be read"
+			case !o.Abandoned(now):
+				p.Why = fmt.Sprintf("kept: in progress (writer %d on %s, marker written %s ago; abandoned after %s)", o.PID, o.Host, now.Sub(o.Modified).Round(time.Second), txnstore.StaleAge)
+			case storage.ProcessGone(o.Boot, o.PID):
+				p.Why = fmt.Sprintf("abandoned: writer %d is gone", o.PID)
+			default:
+				p.Why = fmt.Sprintf("abandoned: marker unwritten for %s", now.Sub(o.Modified).Round(time.Second))
+			}
+			if p.Abandoned && !opts.DryRun {
+				p.Records, p.Err = txnstore.Clean(ctx, st, o)
+				p.Removed = p.Err == nil
 			}
 			if !yield(p, nil) {
 				return

@@ -49,6 +49,7 @@ func TestMain(m *testing.M) {
 	}
 	durable.Close()
 	versions.Close()
+	txnProg.Close()
 	os.Exit(code)
 }
 
