@@ -46,9 +46,6 @@ var ErrNoPackages = errors.New("no packages matched")
 // generated file is missing or stale still gets reviewed (wrapper calls are
 // then recognized by their syntax).
 func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error) {
-	if len(patterns) == 0 {
-		patterns = []string{"."}
-	}
 	st := cfg.Settings
 	if st == nil && !cfg.Builtin {
 		s, err := settings.Load()
@@ -56,6 +53,25 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 			return nil, fmt.Errorf("review: load settings: %w", err)
 		}
 		st = &s
+	}
+	l, err := load(ctx, cfg, patterns)
+	if err != nil {
+		return nil, err
+	}
+	return l.report(cfg.Builtin, st), nil
+}
+
+// loaded is what Review loads: the packages, type-checked, and the
+// folder their files are reported relative to.
+type loaded struct {
+	pkgs   []*packages.Package
+	absDir string
+}
+
+// load loads the packages of patterns (default ".") as Review does.
+func load(ctx context.Context, cfg Config, patterns []string) (*loaded, error) {
+	if len(patterns) == 0 {
+		patterns = []string{"."}
 	}
 	dir := cfg.Dir
 	if dir == "" {
@@ -78,22 +94,27 @@ func Review(ctx context.Context, cfg Config, patterns ...string) (*Report, error
 			}
 		}
 	}
-
 	absDir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("review: %w", err)
-	}
-	defaults := findings.Builtin()
-	if !cfg.Builtin {
-		defaults = defaultsOf(st)
 	}
 	if cfg.Logger != nil {
 		for _, p := range pkgs {
 			cfg.Logger.Debug("review: loaded", "package", p.PkgPath, "files", len(p.Syntax))
 		}
 	}
-	rows, fs := findings.Run(defaults, absDir, model.NewCodeVersions(pkgs), findings.PackagesOf(pkgs))
-	return reportOf(defaults, rows, fs), nil
+	return &loaded{pkgs: pkgs, absDir: absDir}, nil
+}
+
+// report reviews the loaded packages under st (builtin: the built-in
+// settings, as resultvet uses).
+func (l *loaded) report(builtin bool, st *settings.Settings) *Report {
+	defaults := findings.Builtin()
+	if !builtin {
+		defaults = defaultsOf(st)
+	}
+	rows, fs := findings.Run(defaults, l.absDir, model.NewCodeVersions(l.pkgs), findings.PackagesOf(l.pkgs))
+	return reportOf(defaults, rows, fs)
 }
 
 // defaultsOf is the report header of the settings in force.

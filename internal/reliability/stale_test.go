@@ -292,13 +292,16 @@ func TestStaleGeneratedCode(t *testing.T) {
 		if len(lost) > 0 {
 			wrong = append(wrong, "not Cached: "+strings.Join(lost, "; "))
 		}
+		// check generates in memory and compares with the file, which is
+		// the one generated before the edit: passing, generating again
+		// would write the same bytes. Failing, generating again says how.
 		if err := m.TryResultgen("check", "./app"); err != nil {
 			wrong = append(wrong, "resultgen check failed: "+strings.Join(strings.Fields(err.Error()), " "))
-		}
-		if err := m.TryResultgen("./app"); err != nil {
-			wrong = append(wrong, fmt.Sprintf("resultgen: %v", err))
-		} else if m.Read("app/result_gen.go") != generated {
-			wrong = append(wrong, "result_gen.go changed when generated again")
+			if err := m.TryResultgen("./app"); err != nil {
+				wrong = append(wrong, fmt.Sprintf("resultgen: %v", err))
+			} else if m.Read("app/result_gen.go") != generated {
+				wrong = append(wrong, "result_gen.go changed when generated again")
+			}
 		}
 		return wrong
 	}
