@@ -213,15 +213,19 @@ func Exec(dir string, env []string, bin string, args ...string) (Output, error) 
 // added to the test's environment (a test of its own reads env and plays
 // a part, such as a lock holder), and returns once the process prints the
 // line ready. Its later output is read and dropped; it is killed when the
-// test ends. The test fails when the process ends before it is ready.
+// test ends, and the temporary folders it made are removed. The test fails when the process ends before it is ready.
 func StartSelf(t testing.TB, env []string, ready string, args ...string) *exec.Cmd {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The process makes its temporary folders (t.TempDir) in one of the
+	// test's, and is killed before it could remove them: the test's
+	// cleanup does (t.Cleanup runs last in, first out).
+	tmp := t.TempDir()
 	cmd := exec.Command(self, args...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), "TMPDIR="+tmp), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
