@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -101,4 +102,33 @@ func TestDurableRunCodeChange(t *testing.T) {
 	}
 	dir := t.TempDir()
 	durabletest.CodeChange(t, &versions, durableEnv(t, "local:"+dir), "local:"+dir)
+}
+
+// A named run whose attempt failed after its subflow finished resumes in
+// the next process without running the subflow again: the subflow's
+// record, kept under the run's id, is loaded, and the task inside it does
+// not run either (issue 24: "child flow should not run again").
+func TestSubflowNotRerunWhenNamedRunResumesAcrossProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a program")
+	}
+	dir := t.TempDir()
+	bin := durable.Path(t)
+	cmd := exec.Command(bin, "-subflow", "r1")
+	cmd.Env = durableEnv(t, "local:"+dir, "DURABLE_FAIL_AFTER_CHILD=1")
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err == nil || !strings.Contains(stderr.String(), "failing after the subflow finished") {
+		t.Fatalf("first process: %v, want it to fail after the subflow\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	if out := stdout.String(); strings.Count(out, "subflow ran") != 1 || strings.Count(out, "task i=7") != 1 || !strings.Contains(out, "subflow state=Completed") {
+		t.Fatalf("first process: the subflow and its task should each run once and complete:\n%s", out)
+	}
+	second := durabletest.Run(t, bin, durableEnv(t, "local:"+dir), "-subflow", "r1")
+	if second.State != runtime.StateCompleted || second.Sum != 50 {
+		t.Fatalf("second process: %s sum=%d, want Completed 50", second.State, second.Sum)
+	}
+	if strings.Contains(second.Stdout, "subflow ran") || len(second.Tasks) != 0 || !strings.Contains(second.Stdout, "subflow state=Cached") || second.Resumed != 1 {
+		t.Errorf("second process ran the finished subflow again (want it Cached, resumed=1, no body run):\n%s", second.Stdout)
+	}
 }

@@ -10,7 +10,6 @@ package durabletest
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -22,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resultgen/resultgen/internal/modtest"
 	"github.com/resultgen/resultgen/runtime"
 )
 
@@ -34,20 +34,15 @@ type Program struct {
 	err  error
 }
 
-// Path builds the program, once, and returns its path.
+// Path builds the program, once (or finds it in the build cache: see
+// modtest.Executable), and returns its path.
 func (p *Program) Path(t testing.TB) string {
 	t.Helper()
 	p.once.Do(func() {
 		if p.dir, p.err = os.MkdirTemp("", "durable-"); p.err != nil {
 			return
 		}
-		bin := filepath.Join(p.dir, "durable")
-		const pkg = "github.com/resultgen/resultgen/runtime/testdata/durable"
-		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
-			p.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
-			return
-		}
-		p.bin = bin
+		p.bin, p.err = modtest.Executable("", "github.com/resultgen/resultgen/runtime/testdata/durable", p.dir)
 	})
 	if p.err != nil {
 		t.Fatal(p.err)

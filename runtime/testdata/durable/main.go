@@ -8,6 +8,7 @@
 // Usage:
 //
 //	durable ID N
+//	durable -subflow ID
 //
 // The flow's storage is $DURABLE_STORAGE (a storage spec such as
 // "local:/tmp/x" or "s3/e2e"). With $DURABLE_SYNC set, the program first
@@ -18,12 +19,18 @@
 // Output: one line "task i=I" per task body that runs, then
 // "flow state=S resumed=R sum=X n=N runner=\"...\"", where runner names the
 // process whose body computed the result.
+//
+// With -subflow the named run is of Parent, which calls the subflow Tail
+// (printing "subflow ran" when its body runs, and "subflow state=S" after)
+// and then, with $DURABLE_FAIL_AFTER_CHILD set, fails: the next process
+// resumes the run.
 package main
 
 //go:generate go tool resultgen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -69,7 +76,40 @@ func Squares(ctx context.Context, n int) (Summary, error) {
 	return Summary{Sum: sum, N: n, Runner: fmt.Sprintf("pid %d", os.Getpid())}, nil
 }
 
+// Tail is Parent's subflow: one task, its result the flow's.
+//
+//result:flow
+func Tail(ctx context.Context) (int64, error) {
+	fmt.Println("subflow ran")
+	return SquareTask.Call(ctx, 7)
+}
+
+// failAfterTail makes Parent fail once Tail finished ($DURABLE_FAIL_AFTER_CHILD).
+var failAfterTail bool
+
+// Parent calls the subflow Tail, then fails when failAfterTail is set.
+//
+//result:flow
+func Parent(ctx context.Context) (Summary, error) {
+	st := TailFlow.State(ctx)
+	v, err := st.Result()
+	if err != nil {
+		return Summary{}, err
+	}
+	fmt.Printf("subflow state=%s\n", st.Name())
+	if failAfterTail {
+		return Summary{}, errors.New("failing after the subflow finished, as $DURABLE_FAIL_AFTER_CHILD asks")
+	}
+	return Summary{Sum: v, N: 1, Runner: fmt.Sprintf("pid %d", os.Getpid())}, nil
+}
+
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "-subflow" {
+		failAfterTail = os.Getenv("DURABLE_FAIL_AFTER_CHILD") != ""
+		st := ParentFlow.WithOptions(runtime.RunID(os.Args[2]), runtime.Storage(os.Getenv("DURABLE_STORAGE"))).State(context.Background())
+		report(st)
+		return
+	}
 	if len(os.Args) != 3 {
 		fmt.Fprintln(os.Stderr, "usage: durable ID N")
 		os.Exit(2)
@@ -86,7 +126,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "durable:", err)
 		os.Exit(2)
 	}
-	st := SquaresFlow.WithOptions(runtime.RunID(id), runtime.Storage(os.Getenv("DURABLE_STORAGE"))).State(context.Background(), n)
+	report(SquaresFlow.WithOptions(runtime.RunID(id), runtime.Storage(os.Getenv("DURABLE_STORAGE"))).State(context.Background(), n))
+}
+
+// report prints the flow run's final line, or its error and exits 1.
+func report(st *runtime.State[Summary]) {
 	s, err := st.Result()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "durable:", err)

@@ -16,14 +16,79 @@ var resultgenPackage = &runtime.Package{
 	Dir:    "runtime/testdata/durable",
 	Anchor: func() {},
 	Units: []string{
+		"directive Parent 26e47ace6c4e runtime/testdata/durable/main.go",
 		"directive Square dd896289c4cd runtime/testdata/durable/main.go",
 		"directive Squares 26e47ace6c4e runtime/testdata/durable/main.go",
+		"directive Tail 26e47ace6c4e runtime/testdata/durable/main.go",
+		"func Parent 2751b835f518 runtime/testdata/durable/main.go",
 		"func Square c73b25b444d4 runtime/testdata/durable/main.go",
 		"func Squares cadf7e4f6133 runtime/testdata/durable/main.go",
+		"func Tail c01bd4514da4 runtime/testdata/durable/main.go",
 		"module std@go1.26.0",
 		"type Summary eebc05d060b4 runtime/testdata/durable/main.go",
+		"var failAfterTail b2d539d5180a runtime/testdata/durable/main.go",
 		"var sleep bb27f3a170f5 runtime/testdata/durable/main.go",
 	},
+}
+
+// Parent: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context) (Summary, error) = Parent
+
+var parentFlowDef = &runtime.Def{
+	Kind:     runtime.KindFlow,
+	Name:     "parent",
+	Func:     "github.com/resultgen/resultgen/runtime/testdata/durable.Parent",
+	Source:   "sha256:4c77ecbbc0628eb4e0c2007cac1fc47d043a139cd4388dc4d870d99a093c0f1d",
+	GoType:   "github.com/resultgen/resultgen/runtime/testdata/durable.Summary",
+	TypeHash: "sha256:cf190bb0713963f4921e99645a261bf7ba576284587cec94380942a971bbcf98",
+	TypeDesc: "main.Summary=struct{Sum int64; N int; Runner string}",
+	Value:    true,
+	Package:  resultgenPackage,
+}
+
+// ParentFlow runs Parent as a flow named "parent":
+//
+//	v, err := ParentFlow.Call(ctx)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var ParentFlow ParentFlowType
+
+// ParentFlowType is the type of ParentFlow. Its zero value runs Parent as ParentFlow does,
+// and WithOptions returns a copy with other settings.
+type ParentFlowType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t ParentFlowType) WithOptions(opts ...runtime.Option) ParentFlowType {
+	return ParentFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t ParentFlowType) invocation() runtime.Invocation[Summary] {
+	return runtime.Invocation[Summary]{
+		Def:     parentFlowDef,
+		Options: t.opts,
+		Body: func(ctx context.Context) (Summary, error) {
+			return Parent(ctx)
+		},
+	}
+}
+
+// Call runs Parent as a flow and returns its value.
+func (t ParentFlowType) Call(ctx context.Context) (Summary, error) {
+	return runtime.Call(ctx, t.invocation())
+}
+
+// State runs Parent as a flow and returns its final state.
+func (t ParentFlowType) State(ctx context.Context) *runtime.State[Summary] {
+	return runtime.Run(ctx, t.invocation())
+}
+
+// Submit runs Parent as a flow concurrently.
+func (t ParentFlowType) Submit(ctx context.Context) *runtime.Future[Summary] {
+	return runtime.Submit(ctx, t.invocation())
 }
 
 // Square: a changed signature or a stale generated file fails to compile.
@@ -183,4 +248,64 @@ func (t SquaresFlowType) State(ctx context.Context, n int) *runtime.State[Summar
 // Submit runs Squares as a flow concurrently.
 func (t SquaresFlowType) Submit(ctx context.Context, n int) *runtime.Future[Summary] {
 	return runtime.Submit(ctx, t.invocation(n))
+}
+
+// Tail: a changed signature or a stale generated file fails to compile.
+var _ func(context.Context) (int64, error) = Tail
+
+var tailFlowDef = &runtime.Def{
+	Kind:     runtime.KindFlow,
+	Name:     "tail",
+	Func:     "github.com/resultgen/resultgen/runtime/testdata/durable.Tail",
+	Source:   "sha256:680b6282136e03e7d99ad00c41d3c3a77a1b298c36489d9a431e6592fd6842e3",
+	GoType:   "int64",
+	TypeHash: "sha256:bc2229666b96007e875c5f62897ee5b7648db2baa5fabf3e771afac323afbd57",
+	TypeDesc: "int64",
+	Value:    true,
+	Package:  resultgenPackage,
+}
+
+// TailFlow runs Tail as a flow named "tail":
+//
+//	v, err := TailFlow.Call(ctx)
+//
+// Whether its result is persisted is inherited from the calling flow and the global settings.
+// Its directive sets nothing else.
+var TailFlow TailFlowType
+
+// TailFlowType is the type of TailFlow. Its zero value runs Tail as TailFlow does,
+// and WithOptions returns a copy with other settings.
+type TailFlowType struct {
+	opts []runtime.Option
+}
+
+// WithOptions returns a copy of t whose runs use opts on top of the directive's settings;
+// t itself is unchanged.
+func (t TailFlowType) WithOptions(opts ...runtime.Option) TailFlowType {
+	return TailFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
+}
+
+func (t TailFlowType) invocation() runtime.Invocation[int64] {
+	return runtime.Invocation[int64]{
+		Def:     tailFlowDef,
+		Options: t.opts,
+		Body: func(ctx context.Context) (int64, error) {
+			return Tail(ctx)
+		},
+	}
+}
+
+// Call runs Tail as a flow and returns its value.
+func (t TailFlowType) Call(ctx context.Context) (int64, error) {
+	return runtime.Call(ctx, t.invocation())
+}
+
+// State runs Tail as a flow and returns its final state.
+func (t TailFlowType) State(ctx context.Context) *runtime.State[int64] {
+	return runtime.Run(ctx, t.invocation())
+}
+
+// Submit runs Tail as a flow concurrently.
+func (t TailFlowType) Submit(ctx context.Context) *runtime.Future[int64] {
+	return runtime.Submit(ctx, t.invocation())
 }
