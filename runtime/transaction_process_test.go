@@ -14,7 +14,7 @@ import (
 
 // txnProg is the program of testdata/txn, built once per test binary
 // (internal/s3e2e runs the same test on MinIO).
-var txnProg durabletest.TxnProgram
+var txnProg = durabletest.Program{Pkg: durabletest.TxnPkg}
 
 // TestTransactionKilledBeforeCommit kills a process whose transaction has
 // staged three records on local storage, before its commit: another

@@ -25,9 +25,13 @@ import (
 	"github.com/resultgen/resultgen/runtime"
 )
 
-// Program is the durable program, built on first use into a temporary
-// folder that Close removes. The zero value is ready to use.
+// Program is a test program of this module, built on first use (or found
+// in the build cache) for the tests of one test binary: Pkg, by import
+// path, or runtime/testdata/durable when Pkg is empty. The zero value is
+// the durable program, ready to use; Close removes what Path made.
 type Program struct {
+	Pkg string
+
 	once sync.Once
 	dir  string
 	bin  string
@@ -39,10 +43,14 @@ type Program struct {
 func (p *Program) Path(t testing.TB) string {
 	t.Helper()
 	p.once.Do(func() {
-		if p.dir, p.err = os.MkdirTemp("", "durable-"); p.err != nil {
+		pkg := p.Pkg
+		if pkg == "" {
+			pkg = "github.com/resultgen/resultgen/runtime/testdata/durable"
+		}
+		if p.dir, p.err = os.MkdirTemp("", "program-"); p.err != nil {
 			return
 		}
-		p.bin, p.err = modtest.Executable("", "github.com/resultgen/resultgen/runtime/testdata/durable", p.dir)
+		p.bin, p.err = modtest.Executable("", pkg, p.dir)
 	})
 	if p.err != nil {
 		t.Fatal(p.err)

@@ -2,54 +2,15 @@ package durabletest
 
 import (
 	"bufio"
-	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
 
-// TxnProgram is runtime/testdata/txn, a program that runs one transaction
-// of three tasks (step-1.json .. step-3.json), built on first use into a
-// temporary folder that Close removes. The zero value is ready to use.
-type TxnProgram struct {
-	once sync.Once
-	dir  string
-	bin  string
-	err  error
-}
-
-// Path builds the program, once, and returns its path.
-func (p *TxnProgram) Path(t testing.TB) string {
-	t.Helper()
-	p.once.Do(func() {
-		if p.dir, p.err = os.MkdirTemp("", "txn-"); p.err != nil {
-			return
-		}
-		bin := filepath.Join(p.dir, "txn")
-		const pkg = "github.com/resultgen/resultgen/runtime/testdata/txn"
-		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
-			p.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
-			return
-		}
-		p.bin = bin
-	})
-	if p.err != nil {
-		t.Fatal(p.err)
-	}
-	return p.bin
-}
-
-// Close removes the built program.
-func (p *TxnProgram) Close() error {
-	if p.dir == "" {
-		return nil
-	}
-	return os.RemoveAll(p.dir)
-}
+// TxnPkg is runtime/testdata/txn, a program that runs one transaction of
+// three tasks (step-1.json .. step-3.json): a Program's Pkg.
+const TxnPkg = "github.com/resultgen/resultgen/runtime/testdata/txn"
 
 // TxnEnv is the environment of the program: the test's own without any
 // RESULTGEN_ or AWS_ variable, then extra (resultgen settings), then the

@@ -13,7 +13,7 @@ import (
 
 // txnProg is runtime/testdata/txn (see runtime's
 // transaction_process_test.go for the same test on local storage).
-var txnProg durabletest.TxnProgram
+var txnProg = durabletest.Program{Pkg: durabletest.TxnPkg}
 
 // txnEnv is the world's environment for the txn program, storing in the
 // world's block, the transaction keyed key ("" for none).
