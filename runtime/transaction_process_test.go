@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/resultgen/resultgen/internal/durabletest"
@@ -100,26 +99,5 @@ func TestTransactionKilledMidCommit(t *testing.T) {
 	dir := t.TempDir()
 	bin := txnProg.Path(t)
 	env := durabletest.TxnEnv("local:"+dir, "nightly/2026-12-07", "RESULTGEN_HOME="+t.TempDir(), "TXN_DIR="+dir)
-	steps := []string{"step-1.json", "step-2.json", "step-3.json"}
-
-	durabletest.TxnKillCommitting(t, bin, env)
-	got := allFiles(t, dir)
-	if len(got) != 5 || got[0] != ".txn/keys/nightly/2026-12-07" || !strings.HasPrefix(got[1], ".txn/pending/") || !slices.Equal(got[2:], steps) {
-		t.Fatalf("files after the kill: %q, want the key marker, the pending marker and the three records", got)
-	}
-	if out := durabletest.TxnRun(t, bin, env, "read"); out != durabletest.TxnNoneVisible {
-		t.Errorf("another process sees:\n%s", out)
-	}
-	if out := durabletest.TxnRun(t, bin, env, "run"); out != "txn status=Committed staged=3 ran=3\n" {
-		t.Errorf("the next run: %q, want it to run and commit", out)
-	}
-	if out := durabletest.TxnRun(t, bin, env, "read"); out != durabletest.TxnAllVisible {
-		t.Errorf("after the next run's commit, another process sees:\n%s", out)
-	}
-	if got := allFiles(t, dir); !slices.Equal(got, append([]string{".txn/keys/nightly/2026-12-07"}, steps...)) {
-		t.Errorf("files after the next run: %q, want its key marker and the three records", got)
-	}
-	if out := durabletest.TxnRun(t, bin, env, "run"); out != "txn status=Skipped staged=0 ran=0\n" {
-		t.Errorf("the run after: %q", out)
-	}
+	durabletest.TxnKilledMidCommit(t, bin, env, func() []string { return allFiles(t, dir) })
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -86,3 +87,34 @@ const (
 	TxnNoneVisible = "visible n=1 false\nvisible n=2 false\nvisible n=3 false\n"
 	TxnAllVisible  = "visible n=1 true\nvisible n=2 true\nvisible n=3 true\n"
 )
+
+// TxnKilledMidCommit kills a process of the program in the middle of its
+// keyed transaction's commit (key "nightly/2026-12-07" in env: key marker
+// written, pending marker not yet deleted), then checks what the store
+// holds (objects lists it, sorted) and what other processes see: none of
+// its records and the key not committed; the next process cleans up, runs
+// and commits; the one after is skipped.
+func TxnKilledMidCommit(t testing.TB, bin string, env []string, objects func() []string) {
+	t.Helper()
+	steps := []string{"step-1.json", "step-2.json", "step-3.json"}
+	TxnKillCommitting(t, bin, env)
+	got := objects()
+	if len(got) != 5 || got[0] != ".txn/keys/nightly/2026-12-07" || !strings.HasPrefix(got[1], ".txn/pending/") || !slices.Equal(got[2:], steps) {
+		t.Fatalf("objects after the kill: %q, want the key marker, the pending marker and the three records", got)
+	}
+	if out := TxnRun(t, bin, env, "read"); out != TxnNoneVisible {
+		t.Errorf("another process sees:\n%s", out)
+	}
+	if out := TxnRun(t, bin, env, "run"); out != "txn status=Committed staged=3 ran=3\n" {
+		t.Errorf("the next run: %q, want it to run and commit", out)
+	}
+	if out := TxnRun(t, bin, env, "read"); out != TxnAllVisible {
+		t.Errorf("after the next run's commit, another process sees:\n%s", out)
+	}
+	if got := objects(); !slices.Equal(got, append([]string{".txn/keys/nightly/2026-12-07"}, steps...)) {
+		t.Errorf("objects after the next run: %q, want its key marker and the three records", got)
+	}
+	if out := TxnRun(t, bin, env, "run"); out != "txn status=Skipped staged=0 ran=0\n" {
+		t.Errorf("the run after: %q", out)
+	}
+}

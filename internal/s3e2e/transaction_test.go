@@ -95,26 +95,5 @@ func TestTransactionKilledMidCommitS3(t *testing.T) {
 	defer cancel()
 	bin := txnProg.Path(t)
 	env := append(w.txnEnv("nightly/2026-12-07"), "TXN_S3_ENDPOINT="+w.srv.Endpoint, "TXN_S3_BUCKET="+w.bucket, "TXN_S3_PREFIX="+w.prefix)
-	steps := []string{"step-1.json", "step-2.json", "step-3.json"}
-
-	durabletest.TxnKillCommitting(t, bin, env)
-	objs := w.objects(t, ctx)
-	if len(objs) != 5 || objs[0] != ".txn/keys/nightly/2026-12-07" || !strings.HasPrefix(objs[1], ".txn/pending/") || !slices.Equal(objs[2:], steps) {
-		t.Fatalf("objects after the kill: %q, want the key marker, the pending marker and the three records", objs)
-	}
-	if out := durabletest.TxnRun(t, bin, env, "read"); out != durabletest.TxnNoneVisible {
-		t.Errorf("another process sees:\n%s", out)
-	}
-	if out := durabletest.TxnRun(t, bin, env, "run"); out != "txn status=Committed staged=3 ran=3\n" {
-		t.Errorf("the next run: %q, want it to run and commit", out)
-	}
-	if out := durabletest.TxnRun(t, bin, env, "read"); out != durabletest.TxnAllVisible {
-		t.Errorf("after the next run's commit, another process sees:\n%s", out)
-	}
-	if objs := w.objects(t, ctx); !slices.Equal(objs, append([]string{".txn/keys/nightly/2026-12-07"}, steps...)) {
-		t.Errorf("objects after the next run: %q", objs)
-	}
-	if out := durabletest.TxnRun(t, bin, env, "run"); out != "txn status=Skipped staged=0 ran=0\n" {
-		t.Errorf("the run after: %q", out)
-	}
+	durabletest.TxnKilledMidCommit(t, bin, env, func() []string { return w.objects(t, ctx) })
 }
