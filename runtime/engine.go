@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	goruntime "runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/resultgen/resultgen/runtime/settings"
@@ -52,7 +53,8 @@ type Engine struct {
 	counters runCounters // task run numbers outside flows
 	plans    planMemo    // resolved settings of runs outside flows
 
-	txnDone    sync.Map // txnDoneKey -> true: transactions known committed (transaction.go)
+	txnDone    sync.Map     // txnDoneKey -> true: transactions known committed (transaction.go, doneTxn)
+	txnDoneN   atomic.Int64 // entries put in txnDone since it was last cleared
 	txnCleaned sync.Map // storage.Storage -> true: abandoned transactions cleaned up once
 }
 

@@ -480,7 +480,7 @@ func (tx *txn) commit(ctx context.Context) error {
 			}
 			return err // the stores before it committed
 		}
-		tx.e.txnDone.Store(txnDoneKey{st, tx.id}, true)
+		tx.e.doneTxn(txnDoneKey{st, tx.id})
 	}
 	return nil
 }
@@ -568,9 +568,25 @@ func (e *Engine) txnVisible(ctx context.Context, st storage.Storage, id string) 
 		return false, fmt.Errorf("look up transaction %s on %s: %w", id, st, err)
 	}
 	if !p {
-		e.txnDone.Store(k, true)
+		e.doneTxn(k)
 	}
 	return !p, nil
+}
+
+// txnDoneMax bounds Engine.txnDone: a service that runs a transaction a
+// request would otherwise keep one entry per transaction for its life.
+// Past it the map is cleared: an entry only spares a lookup of the
+// transaction's pending marker, which the next read of its records makes
+// again (and remembers).
+const txnDoneMax = 1 << 14
+
+// doneTxn remembers that the transaction k committed.
+func (e *Engine) doneTxn(k txnDoneKey) {
+	if e.txnDoneN.Add(1) > txnDoneMax {
+		e.txnDone.Clear()
+		e.txnDoneN.Store(1)
+	}
+	e.txnDone.Store(k, true)
 }
 
 // txnHooks wraps a task's typed hooks for a transaction entry.
