@@ -55,7 +55,7 @@ type Engine struct {
 
 	txnDone    sync.Map     // txnDoneKey -> true: transactions known committed (transaction.go, doneTxn)
 	txnDoneN   atomic.Int64 // entries put in txnDone since it was last cleared
-	txnCleaned sync.Map // storage.Storage -> true: abandoned transactions cleaned up once
+	txnCleaned sync.Map     // storage.Storage -> true: abandoned transactions cleaned up once
 }
 
 // EngineOption configures an Engine.
