@@ -131,6 +131,24 @@ func Run(t testing.TB, bin string, env []string, args ...string) Out {
 // task lines; it returns how many task lines it printed in all.
 func KillAfter(t testing.TB, bin string, env []string, after int, args ...string) int {
 	t.Helper()
+	seen := 0
+	killed, stderr, err := killAt(t, bin, env, args, func(line string) bool {
+		if strings.HasPrefix(line, "task i=") {
+			seen++
+		}
+		return seen == after
+	})
+	if !killed {
+		t.Fatalf("the process ended (%v) after %d task lines, before %d\nstderr:\n%s", err, seen, after, stderr)
+	}
+	return seen
+}
+
+// killAt starts bin with args and SIGKILLs it at the first line of its
+// output for which at reports true. It returns whether it killed it,
+// its standard error, and how the process ended.
+func killAt(t testing.TB, bin string, env, args []string, at func(line string) bool) (bool, string, error) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	out, err := cmd.StdoutPipe()
@@ -142,25 +160,20 @@ func KillAfter(t testing.TB, bin string, env []string, after int, args ...string
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	seen := 0
+	killed := false
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "task i=") {
-			seen++
-		}
-		if seen == after {
+		if at(sc.Text()) {
 			if err := cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
 			}
+			killed = true
 			break
 		}
 	}
 	_, _ = io.Copy(io.Discard, out)
 	err = cmd.Wait()
-	if seen < after {
-		t.Fatalf("the process ended (%v) after %d task lines, before %d\nstderr:\n%s", err, seen, after, stderr.String())
-	}
-	return seen
+	return killed, stderr.String(), err
 }
 
 // SquaresSum is the flow's result for n tasks.

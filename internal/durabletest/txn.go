@@ -1,8 +1,6 @@
 package durabletest
 
 import (
-	"bufio"
-	"io"
 	"os/exec"
 	"slices"
 	"strings"
@@ -38,32 +36,8 @@ func TxnKillCommitting(t testing.TB, bin string, env []string) {
 
 func txnKill(t testing.TB, bin string, env []string, mode, at string) {
 	t.Helper()
-	cmd := exec.Command(bin, mode)
-	cmd.Env = env
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	staged := false
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		if sc.Text() == at {
-			staged = true
-			if err := cmd.Process.Kill(); err != nil {
-				t.Fatal(err)
-			}
-			break
-		}
-	}
-	_, _ = io.Copy(io.Discard, out)
-	_ = cmd.Wait()
-	if !staged {
-		t.Fatalf("txn %s ended before it printed %q\nstderr:\n%s", mode, at, stderr.String())
+	if killed, stderr, _ := killAt(t, bin, env, []string{mode}, func(line string) bool { return line == at }); !killed {
+		t.Fatalf("txn %s ended before it printed %q\nstderr:\n%s", mode, at, stderr)
 	}
 }
 
