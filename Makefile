@@ -4,7 +4,7 @@ PKGS      ?= ./...
 # FUZZTIME: a count (Nx), not a duration, by default: go1.26's fuzzing can
 # fail a target with a bare "context deadline exceeded" when a duration
 # ends on a loaded machine (golang/go#75804, fixed in go1.27)
-FUZZTIME  ?= 3000x
+FUZZTIME  ?= 1000x
 BIN       := $(CURDIR)/.bin
 
 .PHONY: all test unit fuzz check vet demo bench bench-go bench-peers minio generate clean reliability

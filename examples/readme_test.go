@@ -179,9 +179,12 @@ func readmeBlock(t *testing.T, section, lang string) string {
 // TestREADMEPrograms sets up a fresh module as README's Install section
 // says and puts every complete program of README.md in it, one package
 // each. Then, as a new user would: go mod tidy (before anything imports the
-// runtime), go generate, go build, go mod tidy again, and the quickstart
+// runtime), go generate, go vet (which type-checks every program as the
+// compiler would: each compiles as pasted), go test of README's test file,
+// go build of the programs it runs, go mod tidy again, and the quickstart
 // runs twice, computing its greetings and then loading them; the reader of
-// "Reading a result later" prints what it stored.
+// "Reading a result later" prints what it stored. Linking only the
+// programs it runs spares a link per other program.
 func TestREADMEPrograms(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -245,7 +248,7 @@ func TestREADMEPrograms(t *testing.T) {
 	}
 	goCmd("test", append([]string{"-count=1"}, tested...)...) // README's tests pass as pasted
 	bin := t.TempDir()
-	goCmd("build", "-o", bin+string(filepath.Separator), "./...")
+	goCmd("build", "-o", bin+string(filepath.Separator), "./"+quickstart, "./"+reader, "./"+durable)
 	program := func(name string) string { t.Helper(); return runBin(filepath.Join(bin, name)) } // as go run prints
 	// now the generated files import the runtime: tidy makes the
 	// requirement direct and keeps the tool

@@ -11,6 +11,7 @@ import (
 
 	"github.com/resultgen/resultgen/internal/fmtcache"
 	"github.com/resultgen/resultgen/internal/model"
+	"github.com/resultgen/resultgen/internal/sweep"
 )
 
 // analyzeGolden analyzes the golden cases' packages but order, whose 24
@@ -40,13 +41,16 @@ var goldenAnalysis = sync.OnceValues(func() (*model.Analysis, error) {
 	return model.Analyze(context.Background(), model.Config{Dir: abs}, casePatterns(cases)...)
 })
 
-// TestPiecesAsWhole: rendering and formatting the file piece by piece, cut
+// TestSweepPiecesAsWhole: rendering and formatting the file piece by piece, cut
 // between any two functions, gives the bytes of rendering and formatting
 // the whole file at once, for every case of the corpus (cases imports and
 // importsnoclash: imports met only in later pieces, an import aliased
 // because the package declares its name, and two imports that want one
-// name, when the file is rendered whole).
-func TestPiecesAsWhole(t *testing.T) {
+// name, when the file is rendered whole). A sweep (see internal/sweep):
+// one goroutine at a time renders the corpus four ways, which -race
+// slowed fivefold; TestFormatHook renders pieces in parallel under -race.
+func TestSweepPiecesAsWhole(t *testing.T) {
+	sweep.Skip(t)
 	a := analyzeGolden(t)
 	defer func(n int) { emitChunk = n }(emitChunk)
 	checked, aliased := 0, 0

@@ -153,9 +153,8 @@ func TestStaleGeneratedCode(t *testing.T) {
 	if strings.Contains(out.Stdout, "Z:y") || strings.Contains(out.Stdout, "X:1") {
 		t.Errorf("the old record was served: %s", out.Stdout)
 	}
-	m.Resultgen("./app")
-	out = run("field renamed, regenerated", true)
-	has("field renamed, regenerated", out, "row state=Completed value={X:1 Z:z}")
+	// After go generate the new type misses the old record and persists
+	// anew: cmd/resultgen's TestResultTypeChangeAcrossReleases runs that.
 }
 
 // snapshot lists the files under dir with their sizes and times.

@@ -2,7 +2,7 @@
 # fuzz.sh: run every fuzz target of the packages for a short time, quietly.
 #
 # Usage:
-#   scripts/fuzz.sh [PACKAGE...]     default ./... ; FUZZTIME (default 3000x:
+#   scripts/fuzz.sh [PACKAGE...]     default ./... ; FUZZTIME (default 1000x:
 #                                    executions, see the Makefile)
 #                                    is each target's -fuzztime
 #
@@ -24,7 +24,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 GO=${GO:-go}
-FUZZTIME=${FUZZTIME:-3000x}
+FUZZTIME=${FUZZTIME:-1000x}
 [[ $# -gt 0 ]] || set -- ./...
 
 out=$(mktemp "${TMPDIR:-/tmp}/resultgen-fuzz.XXXXXX")

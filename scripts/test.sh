@@ -2,7 +2,7 @@
 # test.sh: what `make test` runs, in an order that keeps 2 cores busy.
 #
 # Usage:
-#   scripts/test.sh        PKGS (default ./...), FUZZTIME (default 3000x), GO
+#   scripts/test.sh        PKGS (default ./...), FUZZTIME (default 1000x), GO
 #                          and MAKE from the environment
 #
 # Steps, each announced with a line "== STEP" and summed up at the end:
@@ -46,7 +46,7 @@ cd "$ROOT"
 GO=${GO:-go}
 MAKE=${MAKE:-make}
 PKGS=${PKGS:-./...}
-export FUZZTIME=${FUZZTIME:-3000x} GO
+export FUZZTIME=${FUZZTIME:-1000x} GO
 # Binaries linked without DWARF (-ldflags=-w): the test binaries and the
 # programs tests build and run (go build, go run, go test -c in their
 # children inherit GOFLAGS); a link takes a third less, and the process-

@@ -17,7 +17,10 @@ import (
 	"github.com/resultgen/resultgen/internal/modtest"
 )
 
-var staleEdits = flag.Int("stale", 3, "source edits made without go generate, per class (code, directive, keep, type)")
+// staleDefault is -stale's value in make test; make reliability passes more.
+const staleDefault = 3
+
+var staleEdits = flag.Int("stale", staleDefault, "source edits made without go generate, per class (code, directive, keep, type); above 3 the known gaps are listed too")
 
 // staleFigures are TestStaleGeneratedCode's counts: the edits made, by
 // class, and the two figures that must be 0.
@@ -319,8 +322,12 @@ func TestStaleGeneratedCode(t *testing.T) {
 	})
 	// The gaps: moves the generated code sees today (a declaration moved to
 	// another file). Logged, not counted; the subtest is skipped with the
-	// list while any remains.
+	// list while any remains. It asserts nothing, so make test (-stale 3)
+	// spares its two runs and checks; make reliability lists them.
 	t.Run("gaps", func(t *testing.T) {
+		if *staleEdits <= staleDefault {
+			t.Skipf("the known gaps are listed with -stale above %d (make reliability)", staleDefault)
+		}
 		var seen []string
 		var one []mutation
 		for _, mu := range pick(muts.gaps) {

@@ -27,3 +27,8 @@ func Skip(t testing.TB) {
 		t.Skip("a sweep: make test runs it without -race (step sweeps)")
 	}
 }
+
+// Race reports whether the test binary was built with -race, for a test
+// that keeps its matrix smaller under the race detector (each case still
+// run, through fewer of the ways that a plain go test runs it).
+const Race = race

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"maps"
 	"reflect"
-	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/resultgen/resultgen/internal/sweep"
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/serializer/serializertest"
 )
@@ -38,27 +40,60 @@ func all(t *testing.T) []serializer.Serializer {
 	return out
 }
 
-// TestConformance runs the conformance suite users run on their own
-// serializers against every built-in one. msgpack and gob write maps in
-// Go's map order, so their encodings of values with maps are not compared
-// (json sorts map keys: equal values give equal bytes).
-// TestConformance runs serializertest over each serializer, and over the
-// compressed ones so that each serializer meets one compression and each
-// compression one serializer (plus msgpack+zstd, what compressed/msgpack
-// means): a compression wraps the bytes whatever made them, and the nine
-// pairs took 12 seconds under -race.
-func TestConformance(t *testing.T) {
-	pairs := []string{"compressed/json+zstd", "compressed/msgpack+zstd", "compressed/msgpack+gzip", "compressed/gob+zlib"}
+// TestSweepConformance runs the conformance suite users run on their own
+// serializers against every built-in one, plain and compressed (each of
+// the nine pairs). msgpack and gob write maps in Go's map order, so their
+// encodings of values with maps are not compared (json sorts map keys:
+// equal values give equal bytes). A sweep (see internal/sweep): one
+// goroutine, which -race slowed twentyfold (9 s for four of the pairs);
+// TestConcurrentUse runs the serializers' shared pools under -race.
+func TestSweepConformance(t *testing.T) {
+	sweep.Skip(t)
 	for _, s := range all(t) {
-		if sp := s.Spec(); sp.Compression != "" && !slices.Contains(pairs, sp.String()) {
-			continue
-		}
 		t.Run(s.Spec().String(), func(t *testing.T) {
 			var opts []serializertest.Option
 			if s.Spec().Type != serializer.JSONName {
 				opts = append(opts, serializertest.UnorderedMaps())
 			}
 			serializertest.Run(t, s, opts...)
+		})
+	}
+}
+
+// TestConcurrentUse: goroutines sharing one serializer (and so its pools
+// of encoders, decoders and compressors) each get their own value back.
+func TestConcurrentUse(t *testing.T) {
+	type value struct {
+		N    int
+		Name string
+		Tags map[string]int
+		Data []byte
+	}
+	for _, s := range all(t) {
+		t.Run(s.Spec().String(), func(t *testing.T) {
+			t.Parallel()
+			var wg sync.WaitGroup
+			for g := range 4 {
+				wg.Go(func() {
+					for i := range 8 {
+						in := value{N: g*100 + i, Name: strings.Repeat("x", g+i), Tags: map[string]int{"g": g, "i": i}, Data: bytes.Repeat([]byte{byte(g)}, 100*i)}
+						var b bytes.Buffer
+						if err := s.Encode(&b, in); err != nil {
+							t.Errorf("goroutine %d: encode: %v", g, err)
+							return
+						}
+						var out value
+						if err := s.Decode(&b, &out); err != nil {
+							t.Errorf("goroutine %d: decode: %v", g, err)
+							return
+						}
+						if out.N != in.N || out.Name != in.Name || !maps.Equal(out.Tags, in.Tags) || !bytes.Equal(out.Data, in.Data) {
+							t.Errorf("goroutine %d: got %+v back, want %+v", g, out, in)
+						}
+					}
+				})
+			}
+			wg.Wait()
 		})
 	}
 }
