@@ -72,8 +72,7 @@ func (vs *Versions) build() error {
 		return err
 	}
 	run := func(dir string, args ...string) error { return modtest.Command(dir, args[0], args[1:]...) }
-	vs.resultgen = filepath.Join(vs.dir, "resultgen")
-	if err := run(repo, "go", "build", "-o", vs.resultgen, "./cmd/resultgen"); err != nil {
+	if vs.resultgen, err = modtest.Executable(repo, "./cmd/resultgen", vs.dir); err != nil {
 		return err
 	}
 	v2 := src
@@ -95,14 +94,20 @@ func (vs *Versions) build() error {
 		if err := os.WriteFile(filepath.Join(pkg, "main.go"), v.src, 0o644); err != nil {
 			return err
 		}
-		*v.bin = filepath.Join(vs.dir, v.out)
 		if err := run(mod, vs.resultgen, "./report"); err != nil {
 			return err
 		}
 		// -trimpath: the builds stand for two deployed binaries; version
 		// 1 runs after the sources became version 2, which its stale-code
-		// check would otherwise see (runtime.Package)
-		if err := run(mod, "go", "build", "-trimpath", "-o", *v.bin, "./report"); err != nil {
+		// check would otherwise see (runtime.Package). It also makes each
+		// version the same program in every test run, whatever the
+		// temporary module's folder: go run's cache keeps it, and a
+		// warm run links neither.
+		tmp := filepath.Join(vs.dir, v.out)
+		if err := os.Mkdir(tmp, 0o755); err != nil {
+			return err
+		}
+		if *v.bin, err = modtest.Executable(mod, "./report", tmp, "-trimpath"); err != nil {
 			return err
 		}
 	}

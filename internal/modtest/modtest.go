@@ -18,6 +18,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -256,11 +257,13 @@ func StartSelf(t testing.TB, env []string, ready string, args ...string) *exec.C
 // programs it builds: a test run that finds the program there, as every
 // run after the first does while its code is unchanged, links nothing (a
 // link is about a second of CPU; make test's programs took 20 s of them).
-// The file is the cache's: run it, never change it. A go command that
-// does not cache programs gets one built into tmp.
-func Executable(dir, pkg, tmp string) (string, error) {
+// flags are build flags such as -trimpath, which also makes a package of
+// a fresh temporary module the same program in every run. The file is the
+// cache's: run it, never change it. A go command that does not cache
+// programs gets one built into tmp.
+func Executable(dir, pkg, tmp string, flags ...string) (string, error) {
 	for range 2 { // the first go run of a program builds it in its own work folder, then caches it
-		cmd := exec.Command("go", "run", "-exec", "echo", pkg)
+		cmd := exec.Command("go", slices.Concat([]string{"run", "-exec", "echo"}, flags, []string{pkg})...)
 		cmd.Dir = dir
 		out, err := cmd.Output()
 		if err != nil {
@@ -282,7 +285,7 @@ func Executable(dir, pkg, tmp string) (string, error) {
 		name = "prog"
 	}
 	bin := filepath.Join(tmp, name)
-	cmd := exec.Command("go", "build", "-o", bin, pkg)
+	cmd := exec.Command("go", slices.Concat([]string{"build", "-o", bin}, flags, []string{pkg})...)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
