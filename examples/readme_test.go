@@ -14,6 +14,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/resultgen/resultgen/internal/modtest"
 )
 
 // program is one complete Go program (a fenced go block starting with a
@@ -89,7 +91,9 @@ func freshModule(t *testing.T) (dir string, goCmd, runBin func(name string, args
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir = t.TempDir()
+	// the same folder in every run: go run's cache then keeps the
+	// programs (below), and a warm run links none of them
+	dir = modtest.StableDir(t, os.TempDir(), "resultgen-readme-")
 	home := filepath.Join(dir, ".resultgen")
 	runBin = func(name string, args ...string) string {
 		t.Helper()
@@ -181,10 +185,10 @@ func readmeBlock(t *testing.T, section, lang string) string {
 // each. Then, as a new user would: go mod tidy (before anything imports the
 // runtime), go generate, go vet (which type-checks every program as the
 // compiler would: each compiles as pasted), go test of README's test file,
-// go build of the programs it runs, go mod tidy again, and the quickstart
+// go run of the programs it runs, go mod tidy again, and the quickstart
 // runs twice, computing its greetings and then loading them; the reader of
 // "Reading a result later" prints what it stored. Linking only the
-// programs it runs spares a link per other program.
+// programs it runs, which go run's cache keeps, spares a link per program.
 func TestREADMEPrograms(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -247,9 +251,27 @@ func TestREADMEPrograms(t *testing.T) {
 		t.Error(`README.md has no test file (a go block importing "testing"); "Testing your tasks" shows one`)
 	}
 	goCmd("test", append([]string{"-count=1"}, tested...)...) // README's tests pass as pasted
-	bin := t.TempDir()
-	goCmd("build", "-o", bin+string(filepath.Separator), "./"+quickstart, "./"+reader, "./"+durable)
-	program := func(name string) string { t.Helper(); return runBin(filepath.Join(bin, name)) } // as go run prints
+	// go run -exec echo builds a program as go run does and prints its
+	// path: in go run's cache, or, the first time, in a work folder it
+	// removes as it exits (it caches the program then: the second run
+	// prints the cache's path)
+	bins := map[string]string{}
+	for _, p := range []string{quickstart, reader, durable} {
+		for range 2 {
+			out := strings.Fields(goCmd("run", "-exec", "echo", "./"+p))
+			if len(out) == 0 || !filepath.IsAbs(out[len(out)-1]) {
+				t.Fatalf("go run -exec echo ./%s printed %q", p, out)
+			}
+			if _, err := os.Stat(out[len(out)-1]); err == nil {
+				bins[p] = out[len(out)-1]
+				break
+			}
+		}
+		if bins[p] == "" {
+			t.Fatalf("go run -exec echo ./%s: the program it printed is gone", p)
+		}
+	}
+	program := func(name string) string { t.Helper(); return runBin(bins[name]) } // as go run prints
 	// now the generated files import the runtime: tidy makes the
 	// requirement direct and keeps the tool
 	goCmd("mod", "tidy")

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/resultgen/resultgen/internal/modtest"
 	"github.com/resultgen/resultgen/runtime/settings"
 )
 
@@ -35,16 +36,22 @@ func TestMain(m *testing.M) {
 func programEnv(settings ...string) []string { return append(os.Environ(), settings...) }
 
 // buildProgram builds the main package in dir (with its test files and
-// "go test -c" when test is set) into a binary in a temporary folder and
-// returns its path: a test that runs one version of a program several
-// times builds it once.
+// "go test -c" when test is set) and returns the binary's path: a test
+// that runs one version of a program several times builds it once. A
+// program (not a test binary) comes from go run's cache
+// (modtest.Executable): in tempPackage's folder, the same path every run,
+// a warm run links nothing.
 func buildProgram(t *testing.T, dir string, test bool) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "prog")
-	args := []string{"build", "-o", bin, "."}
-	if test {
-		args = []string{"test", "-c", "-o", bin, "."}
+	if !test {
+		bin, err := modtest.Executable(dir, ".", t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bin
 	}
+	bin := filepath.Join(t.TempDir(), "prog")
+	args := []string{"test", "-c", "-o", bin, "."}
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {

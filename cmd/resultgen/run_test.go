@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/resultgen/resultgen/internal/modtest"
 )
 
 // moduleRoot is where the generator's testdata lives.
@@ -58,18 +60,14 @@ func copyCaseTo(t *testing.T, name string) string {
 var tempRoot = filepath.Join(moduleRoot, "cmd", "resultgen", "testdata")
 
 // tempPackage makes a package folder under tempRoot, removed when the test
-// ends.
+// ends: the same folder in every run of the test (modtest.StableDir), so
+// that the programs built there come from go run's cache.
 func tempPackage(t *testing.T, prefix string) string {
 	t.Helper()
 	if err := os.MkdirAll(tempRoot, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	dir, err := os.MkdirTemp(tempRoot, prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
+	return modtest.StableDir(t, tempRoot, prefix)
 }
 
 // moduleRel is the slash path of dir relative to the module root, as the

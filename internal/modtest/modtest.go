@@ -11,6 +11,8 @@ package modtest
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -92,7 +94,7 @@ func New(t testing.TB, path string, files map[string]string) *Module {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &Module{t: t, Dir: t.TempDir()}
+	m := &Module{t: t, Dir: stableDir(t, repo, path)}
 	if err := FreshModule(repo, m.Dir, path); err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +102,58 @@ func New(t testing.TB, path string, files map[string]string) *Module {
 		m.Write(name, src)
 	}
 	return m
+}
+
+// stableDir returns an empty folder for t's module that is the same path
+// in every run of t from this checkout (StableDir).
+func stableDir(t testing.TB, repo, path string) string {
+	pkg, _ := os.Getwd() // the test's package: go test runs a test binary there
+	sum := sha256.Sum256([]byte(repo + "\x00" + pkg + "\x00" + path))
+	base := filepath.Join(os.TempDir(), "resultgen-modtest")
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return t.TempDir()
+	}
+	return StableDir(t, base, hex.EncodeToString(sum[:6])+"-")
+}
+
+// StableDir returns an empty folder under parent, named prefix and a
+// digest of t's name, that is the same path in every run of t and is
+// removed when t ends: a build's cache key includes its folder, so go
+// run's cache (Executable) holds the programs built there from one run to
+// the next, and a warm run links none of them. When another process holds
+// the folder (a lock file in the system's temporary folder), or it cannot
+// be made, t gets a fresh
+// folder under parent instead, as os.MkdirTemp(parent, prefix+"*") makes.
+func StableDir(t testing.TB, parent, prefix string) string {
+	t.Helper()
+	sum := sha256.Sum256([]byte(t.Name()))
+	dir := filepath.Join(parent, prefix+hex.EncodeToString(sum[:4]))
+	fresh := func() string {
+		d, err := os.MkdirTemp(parent, prefix+"*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(d) })
+		return d
+	}
+	locks := filepath.Join(os.TempDir(), "resultgen-modtest", "locks")
+	if err := os.MkdirAll(locks, 0o755); err != nil {
+		return fresh()
+	}
+	lsum := sha256.Sum256([]byte(dir))
+	unlock, ok := lock(filepath.Join(locks, hex.EncodeToString(lsum[:8])))
+	if !ok {
+		return fresh()
+	}
+	if err := errors.Join(os.RemoveAll(dir), os.Mkdir(dir, 0o755)); err != nil {
+		unlock()
+		return fresh()
+	}
+	t.Cleanup(func() {
+		os.RemoveAll(dir)
+		unlock()
+	})
+	return dir
 }
 
 // Write writes a file of the module.
@@ -161,13 +215,13 @@ func (m *Module) TryResultgen(args ...string) error {
 	return Command(m.Dir, m.resultgen, args...)
 }
 
-// Build builds the package pkg ("./app") with flags into a binary in a
-// temporary folder and returns its path.
+// Build builds the package pkg ("./app") with flags and returns the
+// program's path: go run's cache's copy (see Executable), which a later
+// run of the test finds there while the module's code is the same.
 func (m *Module) Build(pkg string, flags ...string) string {
 	m.t.Helper()
-	bin := filepath.Join(m.t.TempDir(), filepath.Base(pkg))
-	args := append(append([]string{"build"}, flags...), "-o", bin, pkg)
-	if err := Command(m.Dir, "go", args...); err != nil {
+	bin, err := Executable(m.Dir, pkg, m.t.TempDir(), flags...)
+	if err != nil {
 		m.t.Fatal(err)
 	}
 	return bin
