@@ -44,8 +44,10 @@
 //
 //   - Put is atomic. A body of up to Config.PartSize bytes (default 16 MiB)
 //     goes up in one request; a longer body is streamed as a multipart
-//     upload in parts of PartSize, 4 parts in flight at a time (so at most
-//     4 parts in memory however large the result), and the object appears only when the upload completes. A failed or cancelled
+//     upload in parts of PartSize (the last up to 64 KiB longer), 4 parts
+//     in flight at a time (sent from a record's own memory when its value
+//     is one large slice, else from at most 4 part buffers, however large
+//     the result), and the object appears only when the upload completes. A failed or cancelled
 //     upload (or one whose body panics) is aborted, with a fresh context of
 //     its own when ctx was cancelled, and leaves no object and no parts. A
 //     process killed mid-upload, or a server unreachable even for the abort,
