@@ -64,10 +64,13 @@
 //     error wrapping storage.ErrExists and can read the winner's object.
 //     (AWS S3 and MinIO both honour it; see "Conditional writes" for a
 //     server that does not.)
-//   - PutOptions.Metadata is kept as user metadata (x-amz-meta-*), so Stat
-//     answers with one HEAD request. Names must be ASCII tokens (letters,
-//     digits, "-", "_", "."), values printable ASCII without leading or
-//     trailing space; Stat returns them under the names given to Put.
+//   - PutOptions.Metadata is kept as user metadata, so Stat answers with
+//     one HEAD request: all of it in one entry, x-amz-meta-resultgen-meta,
+//     a JSON object of names to values (one header on every GET and HEAD,
+//     not one per name; objects written before it, with an entry per name,
+//     read as before). Names must be ASCII tokens (letters, digits, "-",
+//     "_", "."), values printable ASCII without leading or trailing space;
+//     Stat returns them under the names given to Put.
 //   - Missing objects are reported with storage.ErrNotFound. Network errors
 //     name the operation, the key and the endpoint, e.g.
 //     s3 put "k" at 127.0.0.1:9000: dial tcp ...: connection refused.

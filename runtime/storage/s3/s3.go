@@ -3,15 +3,16 @@ package s3
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -42,8 +43,18 @@ const DefaultEndpoint = "s3.amazonaws.com"
 // objects. Keys inside it are reserved.
 const leasesDir = ".locks" // the name every backend reserves (storage.ValidateKey)
 
-// namesMeta is the reserved user-metadata entry that records the caller's
-// spelling of the metadata names (S3 folds their case).
+// packedMeta is the user-metadata entry that holds all of Put's metadata:
+// a JSON object of names to values (names as given, sorted). One entry,
+// not one per name: the server stores, and every GET and HEAD returns,
+// each entry as a header of its own, which cost the server and the client
+// time on each request (P5 S3 hit 1 KiB: a record's 11 entries, against
+// one, cost MinIO and minio-go about 60 µs a GET of some 850 µs).
+const packedMeta = "Resultgen-Meta"
+
+// namesMeta is the user-metadata entry that, before packedMeta, recorded
+// the caller's spelling of the metadata names, each stored in an entry of
+// its own (S3 folds their case). Stat still reads such objects; the name
+// stays reserved.
 const namesMeta = "Resultgen-Meta-Names"
 
 // Config says where a Storage keeps its objects and how it reaches them.
@@ -1026,21 +1037,19 @@ func (s *Storage) List(ctx context.Context, prefix string) iter.Seq2[storage.Inf
 	}
 }
 
-// encodeMetadata checks the caller's metadata and adds the reserved entry
-// that remembers the names' spelling.
+// encodeMetadata checks the caller's metadata and packs it into the one
+// user-metadata entry packedMeta.
 func encodeMetadata(m map[string]string) (map[string]string, error) {
 	if len(m) == 0 {
 		return nil, nil
 	}
-	out := make(map[string]string, len(m)+1)
-	names := make([]string, 0, len(m))
 	seen := make(map[string]string, len(m))
 	for k, v := range m {
 		if !validToken(k) {
 			return nil, fmt.Errorf("metadata name %q: want ASCII letters, digits, '-', '_' and '.'", storage.ShortKey(k))
 		}
 		lk := strings.ToLower(k)
-		if lk == strings.ToLower(namesMeta) {
+		if lk == strings.ToLower(namesMeta) || lk == strings.ToLower(packedMeta) {
 			return nil, fmt.Errorf("metadata name %q is reserved", storage.ShortKey(k))
 		}
 		if other, dup := seen[lk]; dup {
@@ -1050,16 +1059,18 @@ func encodeMetadata(m map[string]string) (map[string]string, error) {
 		if !validValue(v) {
 			return nil, fmt.Errorf("metadata %q: value %q: want printable ASCII without leading or trailing space", storage.ShortKey(k), v)
 		}
-		out["X-Amz-Meta-"+k] = v
-		names = append(names, k)
 	}
-	sort.Strings(names)
-	out["X-Amz-Meta-"+namesMeta] = strings.Join(names, ",")
-	return out, nil
+	js, err := json.Marshal(m) // printable ASCII in, printable ASCII out; names sorted
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"X-Amz-Meta-" + packedMeta: string(js)}, nil
 }
 
-// decodeMetadata maps the server's (case-folded) names back to the names
-// given to Put.
+// decodeMetadata returns the metadata given to Put: unpacked from
+// packedMeta, or, in an object written before it, the entries of their
+// own with the names' spelling that namesMeta recorded (the server folds
+// their case).
 func decodeMetadata(um minio.StringMap) map[string]string {
 	if len(um) == 0 {
 		return nil
@@ -1074,7 +1085,16 @@ func decodeMetadata(um minio.StringMap) map[string]string {
 	}
 	out := make(map[string]string, len(um))
 	for k, v := range um {
-		if strings.EqualFold(k, namesMeta) {
+		switch {
+		case strings.EqualFold(k, namesMeta):
+			continue
+		case strings.EqualFold(k, packedMeta):
+			var packed map[string]string
+			if json.Unmarshal([]byte(v), &packed) != nil {
+				out[k] = v // not ours after all: as it is
+				continue
+			}
+			maps.Copy(out, packed)
 			continue
 		}
 		if n, ok := spelled[strings.ToLower(k)]; ok {
