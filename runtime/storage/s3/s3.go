@@ -516,12 +516,14 @@ const maxParts = 10000
 const partsInFlight = 4
 
 // foldMax bounds how far the last part of a multipart upload may exceed
-// the part size: a body that ends less than foldMax bytes past a part's
-// end goes in that part, rather than in a small part of its own (a
-// record is its payload and a header and trailer of about a kilobyte:
-// P5 S3 put 64 MiB sent 5 parts, the last of 1,130 bytes, where minio-go
-// sends the payload in 4). A body shorter than the part size plus foldMax
-// goes up in one request.
+// the part size: a body read into part buffers that ends less than
+// foldMax bytes past a part's end goes in that part, rather than in a
+// small part of its own, one request fewer (a record is its payload and
+// a header and trailer of about a kilobyte, so a payload of whole parts
+// made one more). A body shorter than the part size plus foldMax goes up
+// in one request. It serves records read into buffers (sealed ones,
+// those a serializer writes in small pieces); P5's 64 MiB record is sent
+// from its own memory, where the tail still makes a part (see next).
 const foldMax = headSize
 
 // lender is a Put body that lends the store its writer's memory: Lend
@@ -793,11 +795,8 @@ func (s *Storage) putMultipart(ctx context.Context, key, name string, pr *parter
 			break
 		}
 		select {
-		case slots <- struct{}{}:
+		case slots <- struct{}{}: // a part in flight fewer than partsInFlight
 		case <-ctx.Done():
-			return context.Cause(ctx)
-		}
-		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
 		up, err = pr.next()
@@ -805,6 +804,9 @@ func (s *Storage) putMultipart(ctx context.Context, key, name string, pr *parter
 			return fmt.Errorf("reading body: %w", err)
 		}
 		unsent = &up
+		if ctx.Err() != nil { // a part failed while this one was cut
+			return context.Cause(ctx)
+		}
 		if up.last && up.n == 0 {
 			break // the previous part ended the body
 		}
