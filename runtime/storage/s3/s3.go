@@ -47,8 +47,9 @@ const leasesDir = ".locks" // the name every backend reserves (storage.ValidateK
 // a JSON object of names to values (names as given, sorted). One entry,
 // not one per name: the server stores, and every GET and HEAD returns,
 // each entry as a header of its own, which cost the server and the client
-// time on each request (P5 S3 hit 1 KiB: a record's 11 entries, against
-// one, cost MinIO and minio-go about 60 µs a GET of some 850 µs).
+// time on each request (P5 S3 hit 1 KiB, a record's 11 entries against
+// one, medians of 3 runs of 4,000: 1,013 -> 904 µs an op, MinIO's CPU
+// 852 -> 795 µs, the client's 352 -> 325 µs; minio-go alone 940 µs).
 const packedMeta = "Resultgen-Meta"
 
 // namesMeta is the user-metadata entry that, before packedMeta, recorded
