@@ -19,7 +19,13 @@ import (
 // caller's memory is never kept), and a reader that stops (closeRead)
 // makes the writer's next Write fail. writeAhead is the exception: its
 // piece stays the reader's after it returns, until settle reports it
-// taken (a sealed payload's batches, see sealWriter).
+// taken (a sealed payload's batches, see sealWriter). Lend gives a store
+// slices of a piece to send as they are: the piece is done with once
+// they are released (P5 S3 put 64 MiB: storage/s3 sends the parts of a
+// large record from the writer's memory instead of copying each into a
+// part buffer first: client CPU 122 -> 109 ms an op, medians of 3 runs
+// of 10, minio-go alone 99; the copy was 16% of the process's CPU
+// samples, and the four 16 MiB buffers are no longer allocated).
 type handoff struct {
 	first  []byte
 	pieces chan []byte   // Write's p, to the reader
@@ -33,6 +39,20 @@ type handoff struct {
 
 	cur []byte // Read's piece, what is left of it
 	off int    // how much of the piece Read took
+
+	// The pieces received and not yet answered, oldest first: the current
+	// one, and any whose bytes are all read but some still lent (Lend).
+	// A piece is answered once read to its end with no loan out, and only
+	// after every older piece: the writer matches answers in order.
+	mu   sync.Mutex
+	owed []*owedPiece
+}
+
+// owedPiece is a piece the reader received and has not answered.
+type owedPiece struct {
+	n     int  // its length
+	loans int  // slices of it lent and not released
+	read  bool // read (or lent) to its end
 }
 
 func newHandoff(first []byte) *handoff {
@@ -146,10 +166,21 @@ func (h *handoff) closeWrite(err error) {
 func (h *handoff) closeRead(err error) {
 	h.ronce.Do(func() {
 		h.rerr = err
-		if h.cur != nil { // a piece half read: its writer waits for the answer
-			h.taken <- h.off
-			h.cur = nil
+		h.mu.Lock()
+		// Every piece received is answered now (a store releases its
+		// loans before its Put returns): in full when read to its end,
+		// else with how much of it was taken (a piece half read: its
+		// writer waits for the answer, and fails).
+		for _, o := range h.owed {
+			if o.read {
+				h.taken <- o.n
+			} else {
+				h.taken <- h.off
+			}
 		}
+		h.owed = nil
+		h.mu.Unlock()
+		h.cur = nil
 		close(h.rdone)
 	})
 }
@@ -160,8 +191,69 @@ func (h *handoff) piece() bool {
 	p, ok := <-h.pieces
 	if ok {
 		h.cur, h.off = p, 0
+		h.mu.Lock()
+		h.owed = append(h.owed, &owedPiece{n: len(p)})
+		h.mu.Unlock()
 	}
 	return ok
+}
+
+// doneCur marks the current piece read to its end, answering it (and
+// any pieces after it that wait only for it) unless some of it is lent.
+func (h *handoff) doneCur() {
+	h.cur = nil
+	h.mu.Lock()
+	h.owed[len(h.owed)-1].read = true
+	h.answer()
+	h.mu.Unlock()
+}
+
+// answer answers the oldest pieces that are read and have no loan out,
+// in order, up to the first that is not; h.mu is held.
+func (h *handoff) answer() {
+	for len(h.owed) > 0 && h.owed[0].read && h.owed[0].loans == 0 {
+		h.taken <- h.owed[0].n // never blocks: taken has room for every piece a writer may await
+		h.owed = h.owed[1:]
+	}
+}
+
+// Lend returns the body's next n bytes as the writer's own memory, not
+// copied, when they lie in one piece that holds at least keep more bytes
+// after them; otherwise ok is false and nothing is taken (the caller
+// reads the bytes instead). The slice stays valid, unchanged, until
+// release is called: the piece's writer does not get its answer (its
+// Write does not return) before. The caller calls release exactly once,
+// when no request reads the slice any more, and before its Put returns.
+// A store that sends parts of a large body concurrently (storage/s3's
+// multipart Put) sends them from the writer's memory this way.
+func (h *handoff) Lend(n, keep int) (p []byte, release func(), ok bool) {
+	if n <= 0 || len(h.first) > 0 {
+		return nil, nil, false
+	}
+	if h.cur == nil && !h.piece() {
+		return nil, nil, false // the end: Read reports it
+	}
+	if len(h.cur)-h.off < n+keep {
+		return nil, nil, false
+	}
+	p = h.cur[h.off : h.off+n : h.off+n]
+	h.off += n
+	h.mu.Lock()
+	o := h.owed[len(h.owed)-1]
+	o.loans++
+	h.mu.Unlock()
+	if h.off == len(h.cur) {
+		h.doneCur()
+	}
+	var once sync.Once
+	return p, func() {
+		once.Do(func() {
+			h.mu.Lock()
+			o.loans--
+			h.answer()
+			h.mu.Unlock()
+		})
+	}, true
 }
 
 // end is the reader's error at the end of the body.
@@ -187,8 +279,7 @@ func (h *handoff) Read(b []byte) (int, error) {
 	n := copy(b, h.cur[h.off:])
 	h.off += n
 	if h.off == len(h.cur) {
-		h.cur = nil
-		h.taken <- h.off
+		h.doneCur()
 	}
 	return n, nil
 }
@@ -220,8 +311,7 @@ func (h *handoff) WriteTo(w io.Writer) (int64, error) {
 				return total, err // closeRead answers the waiting writer
 			}
 		}
-		h.cur = nil
-		h.taken <- h.off
+		h.doneCur()
 	}
 }
 

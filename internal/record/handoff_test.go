@@ -153,3 +153,89 @@ func TestHandoffAhead(t *testing.T) {
 		}
 	})
 }
+
+// Lend gives the reader the writer's own memory: the writer's Write
+// returns only once every slice lent of its piece is released, the body
+// read around the loans is the rest of the body, and Lend declines (taking
+// nothing) what one piece does not hold.
+func TestHandoffLend(t *testing.T) {
+	a, b := bytes.Repeat([]byte("a"), 100), bytes.Repeat([]byte("b"), 1000)
+	h := newHandoff([]byte("HEAD:"))
+	returned := make(chan int, 3)
+	go func() {
+		for i, p := range [][]byte{a, b, []byte("end")} {
+			if _, err := h.Write(p); err != nil {
+				t.Error(err)
+			}
+			returned <- i
+		}
+		h.closeWrite(nil)
+	}()
+	if _, _, ok := h.Lend(3, 0); ok {
+		t.Fatal("Lend with first's bytes unread: ok; want declined")
+	}
+	head := make([]byte, 5)
+	if _, err := io.ReadFull(h, head); err != nil || string(head) != "HEAD:" {
+		t.Fatal(string(head), err)
+	}
+	p1, release1, ok := h.Lend(50, 10)
+	if !ok || &p1[0] != &a[0] || len(p1) != 50 {
+		t.Fatalf("Lend(50, 10) = %d bytes, ok %v; want the first 50 bytes of the writer's own slice", len(p1), ok)
+	}
+	if _, _, ok := h.Lend(45, 10); ok {
+		t.Fatal("Lend(45, 10) of 50 bytes left: ok; want declined")
+	}
+	p2, release2, ok := h.Lend(50, 0)
+	if !ok || &p2[0] != &a[50] {
+		t.Fatal("Lend(50, 0) of the last 50 bytes declined")
+	}
+	release1()
+	select {
+	case <-returned:
+		t.Fatal("Write returned with a slice of its piece still lent")
+	default:
+	}
+	release2()
+	if i := <-returned; i != 0 {
+		t.Fatalf("Write %d returned; want the first", i)
+	}
+	rest, err := io.ReadAll(h)
+	if err != nil || string(rest) != string(b)+"end" {
+		t.Fatalf("rest of the body: %d bytes, %v", len(rest), err)
+	}
+}
+
+// A piece written ahead that is lent is answered only once released, and
+// a later piece read meanwhile is answered after it: settle counts answers
+// in order.
+func TestHandoffLendAhead(t *testing.T) {
+	x, y := bytes.Repeat([]byte("x"), 64), bytes.Repeat([]byte("y"), 64)
+	h := newHandoff(nil)
+	settled := make(chan error, 1)
+	go func() {
+		err := errors.Join(h.writeAhead(x, func() {}), h.writeAhead(y, func() {}))
+		settled <- errors.Join(err, h.settle(0))
+		h.closeWrite(nil)
+	}()
+	p, release, ok := h.Lend(len(x), 0)
+	if !ok || &p[0] != &x[0] {
+		t.Fatal("Lend of the whole first piece declined")
+	}
+	got := make([]byte, len(y))
+	if _, err := io.ReadFull(h, got); err != nil || !bytes.Equal(got, y) {
+		t.Fatal(err)
+	}
+	select {
+	case <-settled:
+		t.Fatal("settle returned with the first piece still lent")
+	default:
+	}
+	release()
+	release() // a second release is a no-op
+	if err := <-settled; err != nil {
+		t.Fatal(err)
+	}
+	if n, err := h.Read(got); n != 0 || err != io.EOF {
+		t.Fatalf("after the body: %d, %v; want EOF", n, err)
+	}
+}

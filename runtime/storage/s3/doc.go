@@ -44,8 +44,10 @@
 //
 //   - Put is atomic. A body of up to Config.PartSize bytes (default 16 MiB)
 //     goes up in one request; a longer body is streamed as a multipart
-//     upload in parts of PartSize, 4 parts in flight at a time (so at most
-//     4 parts in memory however large the result), and the object appears only when the upload completes. A failed or cancelled
+//     upload in parts of PartSize (the last up to 64 KiB longer), 4 parts
+//     in flight at a time (sent from a record's own memory when its value
+//     is one large slice, else from at most 4 part buffers, however large
+//     the result), and the object appears only when the upload completes. A failed or cancelled
 //     upload (or one whose body panics) is aborted, with a fresh context of
 //     its own when ctx was cancelled, and leaves no object and no parts. A
 //     process killed mid-upload, or a server unreachable even for the abort,
@@ -62,10 +64,13 @@
 //     error wrapping storage.ErrExists and can read the winner's object.
 //     (AWS S3 and MinIO both honour it; see "Conditional writes" for a
 //     server that does not.)
-//   - PutOptions.Metadata is kept as user metadata (x-amz-meta-*), so Stat
-//     answers with one HEAD request. Names must be ASCII tokens (letters,
-//     digits, "-", "_", "."), values printable ASCII without leading or
-//     trailing space; Stat returns them under the names given to Put.
+//   - PutOptions.Metadata is kept as user metadata, so Stat answers with
+//     one HEAD request: all of it in one entry, x-amz-meta-resultgen-meta,
+//     a JSON object of names to values (one header on every GET and HEAD,
+//     not one per name; objects written before it, with an entry per name,
+//     read as before). Names must be ASCII tokens (letters, digits, "-",
+//     "_", "."), values printable ASCII without leading or trailing space;
+//     Stat returns them under the names given to Put.
 //   - Missing objects are reported with storage.ErrNotFound. Network errors
 //     name the operation, the key and the endpoint, e.g.
 //     s3 put "k" at 127.0.0.1:9000: dial tcp ...: connection refused.

@@ -110,7 +110,7 @@ func TestConditionalWritesIgnored(t *testing.T) {
 	if _, err := st.Stat(ctx, "small"); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("a refused put wrote its key: stat = %v", err)
 	}
-	big := bytes.Repeat([]byte("b"), int(s3.MinPartSize)+1)
+	big := bytes.Repeat([]byte("b"), int(s3.MinPartSize)+64<<10) // past a part and the 64 KiB the last part may add: multipart
 	err = st.Put(ctx, "big", bytes.NewReader(big), storage.PutOptions{IfAbsent: true, Size: -1})
 	wantRefused(t, err, p, s3.CompleteIfNoneMatch, ignored)
 	_, err = st.Lock(ctx, "k", time.Minute)
@@ -132,7 +132,7 @@ func TestConditionalWritesRejected(t *testing.T) {
 
 	err := st.Put(ctx, "small", strings.NewReader("x"), storage.PutOptions{IfAbsent: true, Size: 1})
 	wantRefused(t, err, p, s3.PutIfNoneMatch, rejected)
-	big := bytes.Repeat([]byte("b"), int(s3.MinPartSize)+1)
+	big := bytes.Repeat([]byte("b"), int(s3.MinPartSize)+64<<10) // past a part and the 64 KiB the last part may add: multipart
 	err = st.Put(ctx, "big", bytes.NewReader(big), storage.PutOptions{IfAbsent: true, Size: -1})
 	wantRefused(t, err, p, s3.CompleteIfNoneMatch, rejected)
 	_, err = st.Lock(ctx, "k", time.Minute)
@@ -160,7 +160,7 @@ func TestConditionalCompleteIgnored(t *testing.T) {
 	if err := unlock(); err != nil {
 		t.Fatalf("unlock: %v", err)
 	}
-	big := bytes.Repeat([]byte("b"), int(s3.MinPartSize)+1)
+	big := bytes.Repeat([]byte("b"), int(s3.MinPartSize)+64<<10) // past a part and the 64 KiB the last part may add: multipart
 	err = st.Put(ctx, "big", bytes.NewReader(big), storage.PutOptions{IfAbsent: true, Size: -1})
 	wantRefused(t, err, p, s3.CompleteIfNoneMatch, "the condition was ignored")
 	// without the condition a large put works

@@ -148,6 +148,7 @@ func TestMetadataRejected(t *testing.T) {
 		{"padded value", map[string]string{"k": " a"}},
 		{"case duplicates", map[string]string{"Task": "a", "task": "b"}},
 		{"reserved", map[string]string{"resultgen-meta-names": "a"}},
+		{"reserved packed", map[string]string{"Resultgen-Meta": "a"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
