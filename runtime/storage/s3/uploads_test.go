@@ -182,14 +182,22 @@ func TestFailedPartAbortsUpload(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "link dropped") {
 		t.Fatalf("Put = %v; want the failed part's error", err)
 	}
-	if _, err := st.Stat(ctx, "dropped.bin"); !errors.Is(err, storage.ErrNotFound) {
-		t.Fatalf("Stat after a failed Put = %v; want ErrNotFound", err)
+	nothingLeft(t, st, cfg.Bucket, "dropped.bin")
+}
+
+// nothingLeft checks that a failed write left nothing behind: no object
+// at key, no incomplete upload and no upload marker in bucket.
+func nothingLeft(t *testing.T, st *s3.Storage, bucket, key string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := st.Stat(ctx, key); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("Stat after a failed write = %v; want ErrNotFound", err)
 	}
-	for u := range s3test.Shared(t).Client(t).ListIncompleteUploads(ctx, cfg.Bucket, "", true) {
+	for u := range s3test.Shared(t).Client(t).ListIncompleteUploads(ctx, bucket, "", true) {
 		if u.Err != nil {
 			t.Fatal(u.Err)
 		}
-		t.Errorf("a failed Put left an incomplete upload: %s", u.Key)
+		t.Errorf("a failed write left an incomplete upload: %s", u.Key)
 	}
-	noMarkers(t, cfg.Bucket)
+	noMarkers(t, bucket)
 }
