@@ -6,6 +6,7 @@ import (
 	"context"
 	"github.com/resultgen/resultgen/runtime"
 	"reflect"
+	"strconv"
 )
 
 // resultgenPackage is what this file was generated from: the first run of one of the package's
@@ -82,6 +83,15 @@ func (t ChainFlowType) invocation(n int, size int) runtime.Invocation[string] {
 		},
 		Body: func(ctx context.Context) (string, error) {
 			return Chain(ctx, n, size)
+		},
+		FlowParameter: func(k string) (string, bool, error) {
+			switch k {
+			case "n":
+				return strconv.Itoa(n), true, nil
+			case "size":
+				return strconv.Itoa(size), true, nil
+			}
+			return "", false, nil
 		},
 	}
 }
@@ -182,4 +192,19 @@ func (t StepTaskType) State(ctx context.Context, i int, size int) *runtime.State
 // Submit runs Step as a task concurrently.
 func (t StepTaskType) Submit(ctx context.Context, i int, size int) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(i, size))
+}
+
+// StepTaskArgs is one set of Step's arguments, for StepTask.Map.
+type StepTaskArgs struct {
+	I    int
+	Size int
+}
+
+// Map runs Step as a task once per set of arguments, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t StepTaskType) Map(ctx context.Context, args []StepTaskArgs) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i].I, args[i].Size)
+	})
 }
