@@ -110,6 +110,20 @@ func TestCallAgreesWithRun(t *testing.T) {
 			}
 			return sum, nil
 		},
+		"no-context-flow": func(ctx context.Context, call callWay, _ func(string)) (int, error) {
+			def := taskDef("bare", true, runtime.Config{})
+			def.NoContext = true
+			task := runtime.Invocation[int]{Def: def, Body: func(context.Context) (int, error) { return 1, nil }}
+			return call(ctx, runtime.Invocation[int]{Def: flowDef("outer", true, runtime.Config{}),
+				Body: func(ctx context.Context) (int, error) {
+					a, err := call(ctx, task)
+					if err != nil {
+						return 0, err
+					}
+					b, err := call(ctx, task)
+					return a + b, err
+				}})
+		},
 		"not-in-memory": func(ctx context.Context, call callWay, _ func(string)) (int, error) {
 			f := false
 			return call(ctx, runtime.Invocation[int]{Def: taskDef("dropped", true, runtime.Config{Persist: &f, CacheInMemory: &f}),
