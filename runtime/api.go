@@ -56,8 +56,8 @@ type Def struct {
 	KeyUsesFlowRun bool
 	// NoContext: the function takes no context.Context, so its Body never
 	// reads the context it is given (the generator sets it on tasks).
-	// A run that builds no State and persists nothing then lends its body
-	// a pooled context (see runTask).
+	// A run that builds no State and persists nothing then allocates
+	// nothing: its body gets the caller's context (see runBare).
 	NoContext bool
 	Config    Config
 
