@@ -516,6 +516,12 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 
 	// a miss: the record written (and the explanation) name each
 	// parameter's hash, which the lookup did without
+	if kh != nil {
+		if err := kh.trackParams(inv.Inputs, p.policy.excluded); err != nil {
+			kh.release()
+			return t.fail(fmt.Errorf("task %s: hash inputs for the record's manifest: %w", taskName, err))
+		}
+	}
 	if p.encrypt && p.keyring != nil {
 		manifest = keyedParams(manifest, kh, p.keyring)
 	} else {
