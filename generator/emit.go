@@ -654,6 +654,9 @@ func (e *emitter) def(f *model.Func) []jen.Code {
 	if f.StorageKey != nil && f.StorageKey.UsesFlowRun {
 		fields = append(fields, jen.Line().Id("KeyUsesFlowRun").Op(":").True())
 	}
+	if f.Kind != annotations.Flow && !f.HasCtx {
+		fields = append(fields, jen.Line().Id("NoContext").Op(":").True())
+	}
 	if cfg := e.config(f); len(cfg) > 0 {
 		fields = append(fields, jen.Line().Id("Config").Op(":").Qual(model.RuntimePkg, "Config").Values(cfg...))
 	}

@@ -54,7 +54,12 @@ type Def struct {
 	// KeyUsesFlowRun: the storage-key template references flow_run.*, so the
 	// task fails clearly when run outside a flow.
 	KeyUsesFlowRun bool
-	Config         Config
+	// NoContext: the function takes no context.Context, so its Body never
+	// reads the context it is given (the generator sets it on tasks).
+	// A run that builds no State and persists nothing then allocates
+	// nothing: its body gets the caller's context (see runBare).
+	NoContext bool
+	Config    Config
 
 	// Package is what the generated file was generated from; the runtime
 	// checks it against the sources once per process (see Package).

@@ -89,6 +89,41 @@ func TestCallAgreesWithRun(t *testing.T) {
 			note(seen(kept))
 			return v, err
 		},
+		"no-context": func(ctx context.Context, call callWay, _ func(string)) (int, error) {
+			// a body that never reads its context (Def.NoContext): Call
+			// lends it a pooled one, which must not carry a run's number,
+			// name or attempt into the next (the logs name each run)
+			def := taskDef("bare", true, runtime.Config{Retries: 1})
+			def.NoContext = true
+			n, sum := 0, 0
+			for range 4 {
+				v, err := call(ctx, runtime.Invocation[int]{Def: def, Body: func(context.Context) (int, error) {
+					if n++; n == 2 {
+						return 0, errors.New("second attempt fails")
+					}
+					return n, nil
+				}})
+				if err != nil {
+					return 0, err
+				}
+				sum += v
+			}
+			return sum, nil
+		},
+		"no-context-flow": func(ctx context.Context, call callWay, _ func(string)) (int, error) {
+			def := taskDef("bare", true, runtime.Config{})
+			def.NoContext = true
+			task := runtime.Invocation[int]{Def: def, Body: func(context.Context) (int, error) { return 1, nil }}
+			return call(ctx, runtime.Invocation[int]{Def: flowDef("outer", true, runtime.Config{}),
+				Body: func(ctx context.Context) (int, error) {
+					a, err := call(ctx, task)
+					if err != nil {
+						return 0, err
+					}
+					b, err := call(ctx, task)
+					return a + b, err
+				}})
+		},
 		"not-in-memory": func(ctx context.Context, call callWay, _ func(string)) (int, error) {
 			f := false
 			return call(ctx, runtime.Invocation[int]{Def: taskDef("dropped", true, runtime.Config{Persist: &f, CacheInMemory: &f}),
@@ -176,8 +211,18 @@ func stableAttr(_ []string, a slog.Attr) slog.Attr {
 }
 
 // A task that persists nothing costs Call one allocation (the body's
-// context), outside flows and in them.
+// context), outside flows and in them; none when its body takes no
+// context (Def.NoContext, as the generator emits for such a function).
 func TestCallUnpersistedAllocations(t *testing.T) {
+	t.Run("no-context", func(t *testing.T) {
+		ctx, _, _ := newEngine(t, nil)
+		def := taskDef("bare", true, runtime.Config{})
+		def.NoContext = true
+		inv := runtime.Invocation[int]{Def: def, Body: func(context.Context) (int, error) { return 1, nil }}
+		if n := testing.AllocsPerRun(100, func() { _, _ = runtime.Call(ctx, inv) }); n > 0 {
+			t.Errorf("Call of an unpersisted task without a context: %v allocations, want 0", n)
+		}
+	})
 	ctx, _, _ := newEngine(t, nil)
 	inv := runtime.Invocation[int]{Def: taskDef("cheap", true, runtime.Config{}),
 		Body: func(context.Context) (int, error) { return 1, nil }}

@@ -67,8 +67,8 @@ func eagerKey[R any](t *testing.T, inv Invocation[R], cfg Config, fr *flowRun, t
 	return hex.EncodeToString(h.Sum(nil)), man
 }
 
-// The lazy key (taskKey, then withParams on a miss, from the parameter
-// hashes taskKey's one pass over the inputs kept) is the key and the
+// The lazy key (taskKey, then on a miss trackParams and withParams, from
+// the parameter hashes the miss's second pass over the inputs kept) is the key and the
 // manifest the eager one made, for every policy, in and outside flows, and
 // again from a reused (pooled) hasher.
 func TestLazyKeyAgreesWithEager(t *testing.T) {
@@ -109,6 +109,11 @@ func TestLazyKeyAgreesWithEager(t *testing.T) {
 				if man.Params != nil {
 					t.Errorf("%q: a lookup's manifest has parameter hashes", policy)
 				}
+				if kh != nil {
+					if err := kh.trackParams(inv.Inputs, kp.excluded); err != nil {
+						t.Fatal(err)
+					}
+				}
 				man = withParams(man, kh)
 				kh.release()
 				if key != wantKey || !reflect.DeepEqual(man, wantMan) {
@@ -120,8 +125,7 @@ func TestLazyKeyAgreesWithEager(t *testing.T) {
 }
 
 // Computing a cache-policy key allocates little: the policy is parsed once,
-// and the parameters' own hashes, made in the same pass in the pooled
-// hasher's reused digests, become strings only on a miss.
+// and the parameters' own hashes are made only on a miss.
 func TestPolicyKeyAllocations(t *testing.T) {
 	def := &Def{Kind: KindTask, Name: "t", Func: "example.com/app.T", Source: "sha256:abc", Value: true}
 	inv := Invocation[int]{Def: def, Inputs: func(h *Hasher) error {
@@ -151,13 +155,14 @@ func TestPolicyKeyAllocations(t *testing.T) {
 	}
 }
 
-// The pass that hashes the inputs for a key also hashes each parameter on
-// its own, and a reused keyHasher (as the pool hands out) resets what it
-// kept: each parameter's hash is the first 16 hex digits of the SHA-256 of
-// its value's encoding alone (what a Hasher without Param calls makes), and
-// the inputs' hash is what a Hasher that tracks nothing makes, whatever the
-// hasher hashed before.
-func TestKeyHasherTracksParamsInOnePass(t *testing.T) {
+// A miss's second pass over the inputs (trackParams) also hashes each
+// parameter on its own, and a reused keyHasher (as the pool hands out)
+// resets what it kept: each parameter's hash is the first 16 hex digits of
+// the SHA-256 of its value's encoding alone (what a Hasher without Param
+// calls makes), and the inputs' hash, of the lookup's pass and of the
+// miss's, is what a Hasher that tracks nothing makes, whatever the hasher
+// hashed before.
+func TestKeyHasherTracksParamsOnMiss(t *testing.T) {
 	own := func(write func(h *Hasher) error) string {
 		h := newHasher(nil)
 		if err := write(h); err != nil {
@@ -194,16 +199,25 @@ func TestKeyHasherTracksParamsInOnePass(t *testing.T) {
 			}
 			return nil
 		}
-		h := kh.inputs(c.exclude)
-		if err := inputs(h); err != nil {
-			t.Fatal(err)
-		}
 		plain := newHasher(c.exclude)
 		if err := inputs(plain); err != nil {
 			t.Fatal(err)
 		}
+		h := kh.inputs(c.exclude) // the lookup's pass
+		if err := inputs(h); err != nil {
+			t.Fatal(err)
+		}
 		if got, want := hexString(h.h.Sum(nil)), plain.sum(); got != want {
 			t.Errorf("case %d: inputs hash %s, want %s", i, got, want)
+		}
+		if got := h.paramSums(); len(got) > 0 {
+			t.Errorf("case %d: the lookup's pass kept parameter hashes %+v", i, got)
+		}
+		if err := kh.trackParams(inputs, c.exclude); err != nil { // the miss's
+			t.Fatal(err)
+		}
+		if got, want := hexString(h.h.Sum(nil)), plain.sum(); got != want {
+			t.Errorf("case %d: inputs hash of the second pass %s, want %s", i, got, want)
 		}
 		var want []record.ParamSum
 		for _, p := range c.params {

@@ -100,10 +100,11 @@ var samplesTaskDef = &runtime.Def{
 	Units: []string{
 		"func Samples b3ab2b1be2c8 examples/bigdata/main.go",
 	},
-	GoType:   "[]float64",
-	TypeHash: "sha256:946dd0daba6ed409fd768a9f4a16a611f3427db1564b2e20bb2f79b7f9aa5dba",
-	TypeDesc: "[]float64",
-	Value:    true,
+	GoType:    "[]float64",
+	TypeHash:  "sha256:946dd0daba6ed409fd768a9f4a16a611f3427db1564b2e20bb2f79b7f9aa5dba",
+	TypeDesc:  "[]float64",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		Serializer:    "compressed/msgpack",
 		CacheInMemory: new(false),
@@ -187,10 +188,11 @@ var scratchTaskDef = &runtime.Def{
 	Units: []string{
 		"func Scratch 6be63cc0f53f examples/bigdata/main.go",
 	},
-	GoType:   "[]byte",
-	TypeHash: "sha256:9abffb7ee4b99139692392d14744b457702b02b2a7fa5083f3507948ffcabb54",
-	TypeDesc: "[]uint8",
-	Value:    true,
+	GoType:    "[]byte",
+	TypeHash:  "sha256:9abffb7ee4b99139692392d14744b457702b02b2a7fa5083f3507948ffcabb54",
+	TypeDesc:  "[]uint8",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		Persist:       new(false),
 		CacheInMemory: new(false),

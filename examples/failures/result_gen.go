@@ -40,11 +40,12 @@ var explodeTaskDef = &runtime.Def{
 	Units: []string{
 		"func Explode b3aec68ceeef examples/failures/main.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // ExplodeTask runs Explode as a task named "Explode":
@@ -168,11 +169,12 @@ var parseTaskDef = &runtime.Def{
 		"var ErrNoInput d425bb011009 examples/failures/main.go",
 		"module std@go1.26.0",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // ParseTask runs Parse as a task named "Parse":

@@ -107,6 +107,7 @@ var helloTaskDef = &runtime.Def{
 	TypeDesc:       "string",
 	Value:          true,
 	KeyUsesFlowRun: true,
+	NoContext:      true,
 	Config: runtime.Config{
 		StorageKey: "{flow_run.flow_name}_{flow_run.name}_hello.json",
 		Serializer: "json",

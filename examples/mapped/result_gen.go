@@ -44,6 +44,7 @@ var countWordsTaskDef = &runtime.Def{
 	TypeDesc:       "int",
 	Value:          true,
 	KeyUsesFlowRun: true,
+	NoContext:      true,
 	Config: runtime.Config{
 		StorageKey: "{flow_run.parameters[region]}/{flow_run.start_time:2006-01-02}/part-{task_run.map_index}.json",
 		Serializer: "json",

@@ -38,10 +38,11 @@ var squareTaskDef = &runtime.Def{
 	Units: []string{
 		"func Square dea8fc8c7020 examples/observability/main.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		Serializer:  "json",
 		CachePolicy: "inputs+task_source",

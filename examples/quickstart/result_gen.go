@@ -97,10 +97,11 @@ var helloTaskDef = &runtime.Def{
 	Units: []string{
 		"func Hello c7710c081a4c examples/quickstart/main.go",
 	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
+	GoType:    "string",
+	TypeHash:  "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc:  "string",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		StorageKey: "hello-{parameters[name]}.json",
 		Serializer: "json",

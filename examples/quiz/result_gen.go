@@ -115,10 +115,11 @@ var extractNumberTaskDef = &runtime.Def{
 	Units: []string{
 		"func ExtractNumber 4b69bc341d0a examples/quiz/main.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		Retries: 2,
 	},
@@ -183,11 +184,12 @@ var extractUserTaskDef = &runtime.Def{
 	Units: []string{
 		"func ExtractUser 2714cb609643 examples/quiz/main.go",
 	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "string",
+	TypeHash:  "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc:  "string",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // ExtractUserTask runs ExtractUser as a task named "ExtractUser":
@@ -250,7 +252,8 @@ var logTaskDef = &runtime.Def{
 		"func Log 39f797e1e916 examples/quiz/main.go",
 		"module std@go1.26.0",
 	},
-	Package: resultgenPackage,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // LogTask runs Log as a task named "Log":
@@ -455,11 +458,12 @@ var sayTaskDef = &runtime.Def{
 	Units: []string{
 		"func Say 0bd52210595d examples/quiz/main.go",
 	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "string",
+	TypeHash:  "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc:  "string",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // SayTask runs Say as a task named "Say":
@@ -518,10 +522,11 @@ var sayUnpersistedTaskDef = &runtime.Def{
 	Units: []string{
 		"func SayUnpersisted c29c854a2fbc examples/quiz/main.go",
 	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
+	GoType:    "string",
+	TypeHash:  "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc:  "string",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		Persist: new(false),
 		Retries: 3,
@@ -592,10 +597,11 @@ var transformTaskDef = &runtime.Def{
 		"func Transform 7cece3dec6a8 examples/quiz/main.go",
 		"module std@go1.26.0",
 	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
+	GoType:    "string",
+	TypeHash:  "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc:  "string",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		Persist: new(false),
 	},

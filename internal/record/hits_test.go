@@ -109,3 +109,32 @@ func TestHeaderCacheWholeRecordChecksPayload(t *testing.T) {
 		}
 	}
 }
+
+// A record that does not decode as the reader's type leaves the value
+// read into as it was: zero when it was zero (decoded in place), and an
+// earlier value untouched, on memory and local storage.
+func TestFailedDecodeLeavesValue(t *testing.T) {
+	ctx := context.Background()
+	local, err := storage.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []storage.Storage{storage.NewMemory(), local} {
+		t.Run(st.String(), func(t *testing.T) {
+			// [1, "two"]: a []int decodes the 1, then fails on "two"
+			if _, err := record.Write(ctx, st, "k", record.Meta{Task: "t"}, nil, []any{1, "two"}, storage.PutOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			for range 2 { // memory: the first read checks the record, the second uses what it kept
+				var zero []int
+				if _, _, err := record.ReadCheckedInfo(ctx, st, "k", nil, &zero, nil, nil); !errors.Is(err, record.ErrDecode) || zero != nil {
+					t.Fatalf("decode into a zero []int: %v, %v; want ErrDecode and nil", zero, err)
+				}
+				kept := []int{7}
+				if _, _, err := record.ReadCheckedInfo(ctx, st, "k", nil, &kept, nil, nil); !errors.Is(err, record.ErrDecode) || len(kept) != 1 || kept[0] != 7 {
+					t.Fatalf("decode into []int{7}: %v, %v; want ErrDecode and [7]", kept, err)
+				}
+			}
+		})
+	}
+}

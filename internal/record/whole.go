@@ -277,6 +277,19 @@ func decodeOpened(key string, meta *Meta, payload []byte, s serializer.Serialize
 	} else {
 		in = serializer.NewVerified(payload)
 	}
+	if dst := rv.Elem(); dst.IsZero() {
+		// Decoded in place: a failed decode leaves dst zero again, as it
+		// was, and a decoder finds nothing of an earlier value to merge
+		// into. Serves P3 (both rows): a hit decodes into its run's zero
+		// value; a memory hit (benchtable's HitMemoryTask.State) went
+		// from 7 to 6 allocations and from 25.9k to 25.2k instructions
+		// (callgrind).
+		if err := decodeSafe(s, in, rv.Interface()); err != nil {
+			dst.SetZero()
+			return fmt.Errorf("record %q: %w: %s into %s: %w", storage.ShortKey(key), ErrDecode, meta.Serializer.String(), dst.Type(), err)
+		}
+		return nil
+	}
 	fresh := reflect.New(rv.Elem().Type())
 	if err := decodeSafe(s, in, fresh.Interface()); err != nil {
 		return fmt.Errorf("record %q: %w: %s into %s: %w", storage.ShortKey(key), ErrDecode, meta.Serializer.String(), rv.Elem().Type(), err)

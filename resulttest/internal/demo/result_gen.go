@@ -195,10 +195,11 @@ var helloTaskDef = &runtime.Def{
 	Units: []string{
 		"func Hello c7710c081a4c resulttest/internal/demo/demo.go",
 	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
+	GoType:    "string",
+	TypeHash:  "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc:  "string",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		StorageKey: "hello-{parameters[name]}.json",
 	},
@@ -360,10 +361,11 @@ var quoteTaskDef = &runtime.Def{
 	Units: []string{
 		"func Quote 366e2d827a4e resulttest/internal/demo/demo.go",
 	},
-	GoType:   "float64",
-	TypeHash: "sha256:6bd2a66c4467bc379fd21e11d74bfa2b0f8205baf39eefc20b2c4fecb198dd48",
-	TypeDesc: "float64",
-	Value:    true,
+	GoType:    "float64",
+	TypeHash:  "sha256:6bd2a66c4467bc379fd21e11d74bfa2b0f8205baf39eefc20b2c4fecb198dd48",
+	TypeDesc:  "float64",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		CachePolicy:     "inputs",
 		CacheExpiration: time.Hour,

@@ -107,11 +107,12 @@ var squareTaskDef = &runtime.Def{
 		"var sleep bb27f3a170f5 runtime/testdata/durable/main.go",
 		"module std@go1.26.0",
 	},
-	GoType:   "int64",
-	TypeHash: "sha256:bc2229666b96007e875c5f62897ee5b7648db2baa5fabf3e771afac323afbd57",
-	TypeDesc: "int64",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int64",
+	TypeHash:  "sha256:bc2229666b96007e875c5f62897ee5b7648db2baa5fabf3e771afac323afbd57",
+	TypeDesc:  "int64",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // SquareTask runs Square as a task named "Square":

@@ -21,7 +21,7 @@ var resultgenPackage = &runtime.Package{
 		"func Blob c41386fc7ce4 runtime/testdata/hits/hits.go",
 		"func LocalPayload 359c902e2b31 runtime/testdata/hits/hits.go",
 		"func Payload ce4f81f7cf3d runtime/testdata/hits/hits.go",
-		"module std@go1.26.8",
+		"module std@go1.26.0",
 		"var Refill 86f89bf696fb runtime/testdata/hits/hits.go",
 	},
 }
@@ -33,19 +33,20 @@ var blobTaskDef = &runtime.Def{
 	Kind:        runtime.KindTask,
 	Name:        "Blob",
 	Func:        "github.com/resultgen/resultgen/runtime/testdata/hits.Blob",
-	Source:      "sha256:dcd1fecf9a5a72aab5a35cee125e62426afae6f9cc6ab2e03eb6c13df0d87862",
+	Source:      "sha256:583f35e689f87c358399bdb736f82015925e91e18e0aff4d16a449fef35192e2",
 	Params:      []string{"n"},
 	ParamTypes:  reflect.TypeFor[func(int)],
 	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
 	Units: []string{
 		"func Blob c41386fc7ce4 runtime/testdata/hits/hits.go",
 		"var Refill 86f89bf696fb runtime/testdata/hits/hits.go",
-		"module std@go1.26.8",
+		"module std@go1.26.0",
 	},
-	GoType:   "[]byte",
-	TypeHash: "sha256:9abffb7ee4b99139692392d14744b457702b02b2a7fa5083f3507948ffcabb54",
-	TypeDesc: "[]uint8",
-	Value:    true,
+	GoType:    "[]byte",
+	TypeHash:  "sha256:9abffb7ee4b99139692392d14744b457702b02b2a7fa5083f3507948ffcabb54",
+	TypeDesc:  "[]uint8",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		Persist:     new(true),
 		Storage:     "memory",
@@ -109,6 +110,15 @@ func (t BlobTaskType) Submit(ctx context.Context, n int) *runtime.Future[[]byte]
 	return runtime.Submit(ctx, t.invocation(n))
 }
 
+// Map runs Blob as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t BlobTaskType) Map(ctx context.Context, args []int) []*runtime.Future[[]byte] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[[]byte] {
+		return t.invocation(args[i])
+	})
+}
+
 // LocalPayload: a changed signature or a stale generated file fails to compile.
 var _ func(int) string = LocalPayload
 
@@ -116,18 +126,19 @@ var localPayloadTaskDef = &runtime.Def{
 	Kind:        runtime.KindTask,
 	Name:        "LocalPayload",
 	Func:        "github.com/resultgen/resultgen/runtime/testdata/hits.LocalPayload",
-	Source:      "sha256:c82c94657d7c30526c9acd88d3d783b390468bae722d721de907867b3cb387c1",
+	Source:      "sha256:40f88f616cc00e44465962ecca0e973bda72e20eb8731a46da6c95da1f92de81",
 	Params:      []string{"n"},
 	ParamTypes:  reflect.TypeFor[func(int)],
 	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
 	Units: []string{
 		"func LocalPayload 359c902e2b31 runtime/testdata/hits/hits.go",
-		"module std@go1.26.8",
+		"module std@go1.26.0",
 	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
+	GoType:    "string",
+	TypeHash:  "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc:  "string",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		Persist:     new(true),
 		Storage:     "local",
@@ -191,6 +202,15 @@ func (t LocalPayloadTaskType) Submit(ctx context.Context, n int) *runtime.Future
 	return runtime.Submit(ctx, t.invocation(n))
 }
 
+// Map runs LocalPayload as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t LocalPayloadTaskType) Map(ctx context.Context, args []int) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
+}
+
 // Payload: a changed signature or a stale generated file fails to compile.
 var _ func(int) string = Payload
 
@@ -198,18 +218,19 @@ var payloadTaskDef = &runtime.Def{
 	Kind:        runtime.KindTask,
 	Name:        "Payload",
 	Func:        "github.com/resultgen/resultgen/runtime/testdata/hits.Payload",
-	Source:      "sha256:0e726d67cffcaef7048694f68d97011764ad8c6f0fdf353058bdbe80f06d8be8",
+	Source:      "sha256:9bb38f22f41eca35fc237fd6527c68e69d6861aa26bed992dfd9a2db29bfa281",
 	Params:      []string{"n"},
 	ParamTypes:  reflect.TypeFor[func(int)],
 	ParamHashes: []string{"sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8"},
 	Units: []string{
 		"func Payload ce4f81f7cf3d runtime/testdata/hits/hits.go",
-		"module std@go1.26.8",
+		"module std@go1.26.0",
 	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
+	GoType:    "string",
+	TypeHash:  "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc:  "string",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		Persist:     new(true),
 		Storage:     "memory",
@@ -271,4 +292,13 @@ func (t PayloadTaskType) State(ctx context.Context, n int) *runtime.State[string
 // Submit runs Payload as a task concurrently.
 func (t PayloadTaskType) Submit(ctx context.Context, n int) *runtime.Future[string] {
 	return runtime.Submit(ctx, t.invocation(n))
+}
+
+// Map runs Payload as a task once per element of args, concurrently (as Submit does, within
+// the engine's concurrency limit), and returns one future per set, in order: the run of
+// args[i] has map index i ({task_run.map_index} in its storage key).
+func (t PayloadTaskType) Map(ctx context.Context, args []int) []*runtime.Future[string] {
+	return runtime.Map(ctx, len(args), func(i int) runtime.Invocation[string] {
+		return t.invocation(args[i])
+	})
 }

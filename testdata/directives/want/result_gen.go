@@ -255,10 +255,11 @@ var plainKeyedTaskDef = &runtime.Def{
 	Units: []string{
 		"func PlainKeyed 12b39388271e testdata/directives/directives.go",
 	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
+	GoType:    "string",
+	TypeHash:  "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc:  "string",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		CacheKeyFn: true,
 	},
@@ -485,10 +486,11 @@ var unreadableTaskDef = &runtime.Def{
 	Units: []string{
 		"func Unreadable 71baa493ded1 testdata/directives/directives.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		Persist:       new(false),
 		CacheInMemory: new(false),
@@ -570,10 +572,11 @@ var upperTaskDef = &runtime.Def{
 	Units: []string{
 		"func Upper 2445b290e7eb testdata/directives/directives.go",
 	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
+	GoType:    "string",
+	TypeHash:  "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc:  "string",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		SerializerValue: upperSerializer,
 	},

@@ -34,11 +34,12 @@ var countTaskDef = &runtime.Def{
 	Units: []string{
 		"func Count c2b16055723d testdata/firstgen/firstgen.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // CountTask runs Count as a task named "Count":

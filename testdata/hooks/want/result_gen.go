@@ -148,7 +148,8 @@ var reserveTaskDef = &runtime.Def{
 	Units: []string{
 		"func Reserve 7c78e78eaa62 testdata/hooks/hooks.go",
 	},
-	Package: resultgenPackage,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // ReserveTask runs Reserve as a task named "Reserve":

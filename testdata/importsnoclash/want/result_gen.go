@@ -46,11 +46,12 @@ var aTaskDef = &runtime.Def{
 		"func A 8d7c767540de testdata/importsnoclash/importsnoclash.go",
 		"var context 8b7432ae1fe6 testdata/importsnoclash/importsnoclash.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // ATask runs A as a task named "A":
@@ -128,11 +129,12 @@ var bTaskDef = &runtime.Def{
 		"func B 152297a27933 testdata/importsnoclash/importsnoclash.go",
 		"module std@go1.26.0",
 	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "string",
+	TypeHash:  "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc:  "string",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // BTask runs B as a task named "B":
@@ -212,11 +214,12 @@ var cTaskDef = &runtime.Def{
 		"func C 19aae44f7abc testdata/importsnoclash/importsnoclash.go",
 		"module std@go1.26.0",
 	},
-	GoType:   "time.Duration",
-	TypeHash: "sha256:95b9e2da8ab16e661dd32e664fa25a08c899511bc07a9a18ceebd5915425a885",
-	TypeDesc: "time.Duration=int64",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "time.Duration",
+	TypeHash:  "sha256:95b9e2da8ab16e661dd32e664fa25a08c899511bc07a9a18ceebd5915425a885",
+	TypeDesc:  "time.Duration=int64",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // CTask runs C as a task named "C":
@@ -294,11 +297,12 @@ var dTaskDef = &runtime.Def{
 		"func D 957c84b799a7 testdata/importsnoclash/importsnoclash.go",
 		"module std@go1.26.0",
 	},
-	GoType:   "*text/template.Template",
-	TypeHash: "sha256:8b25c84a35f5dcd8e6d6ac6ae36e3c83f7124532f40c2dd535a5625bd7935612",
-	TypeDesc: "*text/template.Template=struct{*text/template/parse.Tree=struct{Name string; ParseName string; Root *text/template/parse.ListNode=struct{text/template/parse.NodeType=int; text/template/parse.Pos=int; Nodes []text/template/parse.Node=interface{Copy() text/template/parse.Node; Position() text/template/parse.Pos; String() string; Type() text/template/parse.NodeType; text/template/parse.tree() *text/template/parse.Tree; text/template/parse.writeTo(*strings.Builder=struct{})}}; Mode text/template/parse.Mode=uint}; *text/template.common=struct{}}",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "*text/template.Template",
+	TypeHash:  "sha256:8b25c84a35f5dcd8e6d6ac6ae36e3c83f7124532f40c2dd535a5625bd7935612",
+	TypeDesc:  "*text/template.Template=struct{*text/template/parse.Tree=struct{Name string; ParseName string; Root *text/template/parse.ListNode=struct{text/template/parse.NodeType=int; text/template/parse.Pos=int; Nodes []text/template/parse.Node=interface{Copy() text/template/parse.Node; Position() text/template/parse.Pos; String() string; Type() text/template/parse.NodeType; text/template/parse.tree() *text/template/parse.Tree; text/template/parse.writeTo(*strings.Builder=struct{})}}; Mode text/template/parse.Mode=uint}; *text/template.common=struct{}}",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // DTask runs D as a task named "D":

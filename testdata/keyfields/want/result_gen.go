@@ -50,11 +50,12 @@ var collideTaskDef = &runtime.Def{
 	Units: []string{
 		"func Collide a0d2818d4ae8 testdata/keyfields/keyfields.go",
 	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "string",
+	TypeHash:  "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc:  "string",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // CollideTask runs Collide as a task named "Collide":
@@ -246,6 +247,7 @@ var hourlyTaskDef = &runtime.Def{
 	TypeDesc:       "int",
 	Value:          true,
 	KeyUsesFlowRun: true,
+	NoContext:      true,
 	Config: runtime.Config{
 		StorageKey: "hourly/{flow_run.start_time:20060102T15}-{flow_run.parameters[zone]}-{parameters[n]}",
 	},
@@ -335,10 +337,11 @@ var pairTaskDef = &runtime.Def{
 	Units: []string{
 		"func Pair 4b8cbe63d1cd testdata/keyfields/keyfields.go",
 	},
-	GoType:   "string",
-	TypeHash: "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
-	TypeDesc: "string",
-	Value:    true,
+	GoType:    "string",
+	TypeHash:  "sha256:473287f8298dba7163a897908958f7c0eae733e25d2e027992ea2edc9bed2fa8",
+	TypeDesc:  "string",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		StorageKey: "pair/{parameters[a]}-{parameters[b]}-{task_run.map_index}",
 	},

@@ -76,11 +76,12 @@ var f00TaskDef = &runtime.Def{
 	Units: []string{
 		"func F00 76469c75c409 testdata/order/f00.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F00Task runs F00 as a task named "F00":
@@ -139,11 +140,12 @@ var f01TaskDef = &runtime.Def{
 	Units: []string{
 		"func F01 aa5e69cded72 testdata/order/f01.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F01Task runs F01 as a task named "F01":
@@ -202,11 +204,12 @@ var f02TaskDef = &runtime.Def{
 	Units: []string{
 		"func F02 e2436a4db67a testdata/order/f02.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F02Task runs F02 as a task named "F02":
@@ -265,11 +268,12 @@ var f03TaskDef = &runtime.Def{
 	Units: []string{
 		"func F03 769d34f22a65 testdata/order/f03.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F03Task runs F03 as a task named "F03":
@@ -328,11 +332,12 @@ var f04TaskDef = &runtime.Def{
 	Units: []string{
 		"func F04 ad1077497d64 testdata/order/f04.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F04Task runs F04 as a task named "F04":
@@ -391,11 +396,12 @@ var f05TaskDef = &runtime.Def{
 	Units: []string{
 		"func F05 d0b8efeecf71 testdata/order/f05.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F05Task runs F05 as a task named "F05":
@@ -454,11 +460,12 @@ var f06TaskDef = &runtime.Def{
 	Units: []string{
 		"func F06 59a3ba04295a testdata/order/f06.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F06Task runs F06 as a task named "F06":
@@ -517,11 +524,12 @@ var f07TaskDef = &runtime.Def{
 	Units: []string{
 		"func F07 a48c02d32a8e testdata/order/f07.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F07Task runs F07 as a task named "F07":
@@ -580,11 +588,12 @@ var f08TaskDef = &runtime.Def{
 	Units: []string{
 		"func F08 7c95c2d14872 testdata/order/f08.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F08Task runs F08 as a task named "F08":
@@ -643,11 +652,12 @@ var f09TaskDef = &runtime.Def{
 	Units: []string{
 		"func F09 d6ca0e83877b testdata/order/f09.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F09Task runs F09 as a task named "F09":
@@ -706,11 +716,12 @@ var f10TaskDef = &runtime.Def{
 	Units: []string{
 		"func F10 f5ecbd8cf4a0 testdata/order/f10.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F10Task runs F10 as a task named "F10":
@@ -769,11 +780,12 @@ var f11TaskDef = &runtime.Def{
 	Units: []string{
 		"func F11 4b766833fead testdata/order/f11.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F11Task runs F11 as a task named "F11":
@@ -832,11 +844,12 @@ var f12TaskDef = &runtime.Def{
 	Units: []string{
 		"func F12 57be301571bb testdata/order/f12.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F12Task runs F12 as a task named "F12":
@@ -895,11 +908,12 @@ var f13TaskDef = &runtime.Def{
 	Units: []string{
 		"func F13 f8763c438486 testdata/order/f13.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F13Task runs F13 as a task named "F13":
@@ -958,11 +972,12 @@ var f14TaskDef = &runtime.Def{
 	Units: []string{
 		"func F14 1e0b67a93edb testdata/order/f14.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F14Task runs F14 as a task named "F14":
@@ -1021,11 +1036,12 @@ var f15TaskDef = &runtime.Def{
 	Units: []string{
 		"func F15 de53eb0193b6 testdata/order/f15.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F15Task runs F15 as a task named "F15":
@@ -1084,11 +1100,12 @@ var f16TaskDef = &runtime.Def{
 	Units: []string{
 		"func F16 ffdf31604834 testdata/order/f16.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F16Task runs F16 as a task named "F16":
@@ -1147,11 +1164,12 @@ var f17TaskDef = &runtime.Def{
 	Units: []string{
 		"func F17 0a03d48d221f testdata/order/f17.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F17Task runs F17 as a task named "F17":
@@ -1210,11 +1228,12 @@ var f18TaskDef = &runtime.Def{
 	Units: []string{
 		"func F18 6d0d6710c0a7 testdata/order/f18.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F18Task runs F18 as a task named "F18":
@@ -1273,11 +1292,12 @@ var f19TaskDef = &runtime.Def{
 	Units: []string{
 		"func F19 244b64087568 testdata/order/f19.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F19Task runs F19 as a task named "F19":
@@ -1336,11 +1356,12 @@ var f20TaskDef = &runtime.Def{
 	Units: []string{
 		"func F20 7993da1e10d7 testdata/order/f20.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F20Task runs F20 as a task named "F20":
@@ -1399,11 +1420,12 @@ var f21TaskDef = &runtime.Def{
 	Units: []string{
 		"func F21 277952b7d530 testdata/order/f21.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F21Task runs F21 as a task named "F21":
@@ -1462,11 +1484,12 @@ var f22TaskDef = &runtime.Def{
 	Units: []string{
 		"func F22 de4c057ac043 testdata/order/f22.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F22Task runs F22 as a task named "F22":
@@ -1525,11 +1548,12 @@ var f23TaskDef = &runtime.Def{
 	Units: []string{
 		"func F23 6351567e058d testdata/order/f23.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // F23Task runs F23 as a task named "F23":

@@ -231,11 +231,12 @@ var mapTaskDef = &runtime.Def{
 		"type Point 0e1b24460443 testdata/shapes/shapes.go",
 		"module std@go1.26.0",
 	},
-	GoType:   "map[github.com/resultgen/resultgen/testdata/shapes.Point][]byte",
-	TypeHash: "sha256:a81b3010040f1a0daa17e2508a6681f09981f0ee93912a35bd7c823a4d881e6d",
-	TypeDesc: "map[github.com/resultgen/resultgen/testdata/shapes.Point=struct{X int; Y int}][]uint8",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "map[github.com/resultgen/resultgen/testdata/shapes.Point][]byte",
+	TypeHash:  "sha256:a81b3010040f1a0daa17e2508a6681f09981f0ee93912a35bd7c823a4d881e6d",
+	TypeDesc:  "map[github.com/resultgen/resultgen/testdata/shapes.Point=struct{X int; Y int}][]uint8",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // MapTask runs Map as a task named "Map":
@@ -403,11 +404,12 @@ var namedTaskDef = &runtime.Def{
 		"type Celsius c8d5cb1b5e1f testdata/shapes/shapes.go",
 		"module std@go1.26.0",
 	},
-	GoType:   "github.com/resultgen/resultgen/testdata/shapes.Celsius",
-	TypeHash: "sha256:37916e20b116607b121460bd1afecd337cd62ff901ffde4a4265b0031aa29a94",
-	TypeDesc: "github.com/resultgen/resultgen/testdata/shapes.Celsius=float64",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "github.com/resultgen/resultgen/testdata/shapes.Celsius",
+	TypeHash:  "sha256:37916e20b116607b121460bd1afecd337cd62ff901ffde4a4265b0031aa29a94",
+	TypeDesc:  "github.com/resultgen/resultgen/testdata/shapes.Celsius=float64",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // NamedTask runs Named as a task named "Named":
@@ -506,7 +508,8 @@ var nothingTaskDef = &runtime.Def{
 	Units: []string{
 		"func Nothing 2bf2ecbc3738 testdata/shapes/shapes.go",
 	},
-	Package: resultgenPackage,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // NothingTask runs Nothing as a task named "Nothing":
@@ -715,11 +718,12 @@ var sliceTaskDef = &runtime.Def{
 		"func Slice 6ec3588ff772 testdata/shapes/shapes.go",
 		"type Celsius c8d5cb1b5e1f testdata/shapes/shapes.go",
 	},
-	GoType:   "[]github.com/resultgen/resultgen/testdata/shapes.Celsius",
-	TypeHash: "sha256:522e55656664266168cff0cbdaf20aecec44920e00b67d056f69bfa5b9a7275b",
-	TypeDesc: "[]github.com/resultgen/resultgen/testdata/shapes.Celsius=float64",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "[]github.com/resultgen/resultgen/testdata/shapes.Celsius",
+	TypeHash:  "sha256:522e55656664266168cff0cbdaf20aecec44920e00b67d056f69bfa5b9a7275b",
+	TypeDesc:  "[]github.com/resultgen/resultgen/testdata/shapes.Celsius=float64",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // SliceTask runs Slice as a task named "Slice":
@@ -798,11 +802,12 @@ var valueTaskDef = &runtime.Def{
 	Units: []string{
 		"func Value abe3ee5ce359 testdata/shapes/shapes.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // ValueTask runs Value as a task named "Value":
@@ -1066,11 +1071,12 @@ var lowerTaskDef = &runtime.Def{
 	Units: []string{
 		"func lower eefeb676678b testdata/shapes/shapes.go",
 	},
-	GoType:   "any",
-	TypeHash: "sha256:d6a7cd2a7371b1a15d543196979ff74fdb027023ebf187d5d329be11055c77fd",
-	TypeDesc: "any",
-	Value:    true,
-	Package:  resultgenPackage,
+	GoType:    "any",
+	TypeHash:  "sha256:d6a7cd2a7371b1a15d543196979ff74fdb027023ebf187d5d329be11055c77fd",
+	TypeDesc:  "any",
+	Value:     true,
+	NoContext: true,
+	Package:   resultgenPackage,
 }
 
 // lowerTask runs lower as a task named "lower":

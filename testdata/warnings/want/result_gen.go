@@ -30,10 +30,11 @@ var fTaskDef = &runtime.Def{
 	Units: []string{
 		"func F adbcf8adea06 testdata/warnings/warnings.go",
 	},
-	GoType:   "int",
-	TypeHash: "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
-	TypeDesc: "int",
-	Value:    true,
+	GoType:    "int",
+	TypeHash:  "sha256:6da88c34ba124c41f977db66a4fc5c1a951708d285c81bb0d47c3206f4c27ca8",
+	TypeDesc:  "int",
+	Value:     true,
+	NoContext: true,
 	Config: runtime.Config{
 		StorageKey: "k",
 		CacheKeyFn: true,
