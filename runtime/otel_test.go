@@ -292,6 +292,31 @@ func TestOtelRetryAndFailure(t *testing.T) {
 	wantPoints(t, "resultgen.cache.lookups", o.points(t, "resultgen.cache.lookups"), map[string]float64{})
 }
 
+// A task whose function takes no context (Def.NoContext, which an
+// unpersisted Call otherwise runs without a task run: runBare) gets its
+// span with the attempts counted, as any task does, when OpenTelemetry is
+// on.
+func TestOtelNoContextTask(t *testing.T) {
+	o := newObserved(t)
+	def := taskDef("Bare", true, runtime.Config{})
+	def.NoContext = true
+	n := 0
+	bare := newTask(def, func(context.Context) (int, error) {
+		if n++; n < 2 {
+			return 0, errors.New("try again")
+		}
+		return 5, nil
+	}).WithOptions(runtime.Retries(1))
+	if v, err := bare.Call(o.ctx); v != 5 || err != nil {
+		t.Fatalf("bare: %v, %v", v, err)
+	}
+	bs := o.ended("task Bare")
+	if len(bs) != 1 {
+		t.Fatalf("%d Bare spans, want 1", len(bs))
+	}
+	wantAttrs(t, bs[0], map[string]string{"resultgen.state": "Completed", "resultgen.attempt": "2", "resultgen.retries": "1", "resultgen.persisted": "false"})
+}
+
 // A flow's span is the parent of its tasks' spans, and a child of the
 // caller's; a key made by storage_key, which holds a parameter's value,
 // shows only as its hash.

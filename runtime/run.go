@@ -246,7 +246,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 	case state || p.persist || !p.inMemory:
 		f = &taskFrame[R]{}
 		tc = &f.ctx
-	case def.NoContext && e.obs == nil && mapIndex == 0:
+	case def.NoContext && e.obs == nil && mapIndex == 0 && e.tel.off():
 		return runBare(ctx, e, inv, cfg, fr, p, err)
 	default:
 		tc = &taskCtx{}
@@ -312,7 +312,9 @@ func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 
 // runBare is runTask for a run that builds no State and persists nothing,
 // of a function that takes no context (Def.NoContext), not started by Map,
-// on an engine without an observer: its body never reads the context it
+// on an engine without an observer and with OpenTelemetry off (a span
+// records the attempt count and the run's id, which live in the task run
+// runBare never makes): its body never reads the context it
 // gets, so it gets ctx, and no context carries the task run, whose number
 // its log (on runBare's stack) keeps and whose name and ID the log makes
 // when it first writes a line (runLog.bareRun). It takes runTask's
@@ -326,7 +328,6 @@ func runBare[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 	taskName := runNameOf(def, cfg)
 	var t taskEnd[R]
 	t.log.n = taskNumber(e, fr, p, taskName)
-	ctx, t.tel = e.tel.startTask(ctx, def, taskName, fr)
 	t.ctx, t.p = ctx, p
 	t.log.log, t.log.kind, t.log.name, t.log.flow = e.logger, "task", taskName, fr
 	t.log.started(ctx)
