@@ -314,11 +314,11 @@ func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 // of a function that takes no context (Def.NoContext), not started by Map,
 // on an engine without an observer and with OpenTelemetry off (a span
 // records the attempt count and the run's id, which live in the task run
-// runBare never makes): its body never reads the context it
-// gets, so it gets ctx, and no context carries the task run, whose number
-// its log (on runBare's stack) keeps and whose name and ID the log makes
-// when it first writes a line (runLog.bareRun). It takes runTask's
-// decisions in runTask's order (TestCallAgreesWithRun). Serves P1 (both
+// runBare never makes): its body never reads the context it gets, so it
+// gets ctx, and no context carries the task run, whose number its log (on
+// runBare's stack) keeps and whose name and ID the log makes when it first
+// writes a line (runLog.bareRun). It takes runTask's decisions in
+// runTask's order (TestCallAgreesWithRun). Serves P1 (both
 // rows): an unpersisted task through its generated wrapper (benchtable's
 // EmptyTask.Call) went from 1411 to 1046 instructions and from 1
 // allocation to none a call, and ThousandFlow from 1576 to 1174
