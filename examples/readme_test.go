@@ -251,25 +251,14 @@ func TestREADMEPrograms(t *testing.T) {
 		t.Error(`README.md has no test file (a go block importing "testing"); "Testing your tasks" shows one`)
 	}
 	goCmd("test", append([]string{"-count=1"}, tested...)...) // README's tests pass as pasted
-	// go run -exec echo builds a program as go run does and prints its
-	// path: in go run's cache, or, the first time, in a work folder it
-	// removes as it exits (it caches the program then: the second run
-	// prints the cache's path)
+	// the programs as go run builds them, from go run's cache
 	bins := map[string]string{}
 	for _, p := range []string{quickstart, reader, durable} {
-		for range 2 {
-			out := strings.Fields(goCmd("run", "-exec", "echo", "./"+p))
-			if len(out) == 0 || !filepath.IsAbs(out[len(out)-1]) {
-				t.Fatalf("go run -exec echo ./%s printed %q", p, out)
-			}
-			if _, err := os.Stat(out[len(out)-1]); err == nil {
-				bins[p] = out[len(out)-1]
-				break
-			}
+		bin, err := modtest.Executable(dir, "./"+p, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
 		}
-		if bins[p] == "" {
-			t.Fatalf("go run -exec echo ./%s: the program it printed is gone", p)
-		}
+		bins[p] = bin
 	}
 	program := func(name string) string { t.Helper(); return runBin(bins[name]) } // as go run prints
 	// now the generated files import the runtime: tidy makes the
