@@ -148,6 +148,9 @@ type Info struct {
 	Modified time.Time
 	// Metadata as given to Put, when the backend keeps it; nil otherwise.
 	Metadata map[string]string
+	// ETag is the server's tag of the object's content, as List gives it
+	// (S3, quotes removed); "" when the store has none. See ContentMatcher.
+	ETag string
 }
 
 // OpenInfo is implemented by the readers some stores' Get returns: what the
@@ -241,6 +244,19 @@ type Locker interface {
 // ahead off.
 type ReadAheader interface {
 	ReadAhead() int
+}
+
+// ContentMatcher is implemented by stores whose listing tells, without
+// reading an object, whether it holds given bytes (S3: the ETag of an
+// object put in one request is the MD5 of its content). ContentMatch
+// returns that check, or nil when this store's listing cannot tell (S3
+// with server-side encryption). The check reports whether the object that
+// List described as info holds exactly b; false when it cannot tell. The
+// runtime uses it to serve a flow run's records from its steps pack only
+// while their keys still hold them (see the runtime package's doc, "Flows
+// on S3").
+type ContentMatcher interface {
+	ContentMatch() func(info Info, b []byte) bool
 }
 
 // Toucher is implemented by stores that can mark an object as used now, so

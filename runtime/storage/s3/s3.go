@@ -3,6 +3,8 @@ package s3
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -387,6 +389,30 @@ func Open(ctx context.Context, cfg Config) (*Storage, error) {
 // it reads a flow run's records ahead (Config.ReadAhead; see
 // storage.ReadAheader).
 func (s *Storage) ReadAhead() int { return s.readAhead }
+
+// ContentMatch returns the check of whether a listed object holds given
+// bytes (see storage.ContentMatcher): its size is theirs and its ETag is
+// their MD5, which S3 and MinIO give an object put in one request (every
+// record of at most 16 MiB) without server-side encryption. nil when the
+// store encrypts on the server (SSE-S3, SSE-KMS or SSE-C: the ETag is no
+// MD5 then). A multipart object's ETag ("...-N") never matches, nor does
+// a server's that is no MD5: the caller then reads the object.
+func (s *Storage) ContentMatch() func(info storage.Info, b []byte) bool {
+	if s.sse != nil {
+		return nil
+	}
+	return func(info storage.Info, b []byte) bool {
+		if info.Size != int64(len(b)) || len(info.ETag) != 2*md5.Size {
+			return false
+		}
+		sum := md5.Sum(b)
+		var want [md5.Size]byte
+		if _, err := hex.Decode(want[:], []byte(info.ETag)); err != nil {
+			return false
+		}
+		return sum == want
+	}
+}
 
 // String names the store: "s3://bucket/prefix", or "s3://bucket" without
 // a prefix.
@@ -1032,6 +1058,7 @@ func (s *Storage) List(ctx context.Context, prefix string) iter.Seq2[storage.Inf
 				Key:      strings.TrimPrefix(oi.Key, s.prefix),
 				Size:     oi.Size,
 				Modified: oi.LastModified,
+				ETag:     strings.Trim(oi.ETag, `"`),
 			}
 			if !yield(info, nil) {
 				return

@@ -51,6 +51,9 @@ func TestServerSideEncryption(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if st.ContentMatch() != nil {
+				t.Error("ContentMatch is set on a store that encrypts on the server (its ETags are no MD5)")
+			}
 			small := []byte("server-side encrypted")
 			big := bytes.Repeat([]byte("part "), int(s3.MinPartSize/5*2+7)) // more than two parts
 			for key, body := range map[string][]byte{"small": small, "big": big} {
