@@ -384,8 +384,18 @@ func prepare(meta Meta, key string) Meta {
 // now; a zero GoType becomes v's type with its full import path. A nil ser
 // means msgpack.
 func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser serializer.Serializer, v any, opts storage.PutOptions) (Meta, error) {
+	m, _, err := WriteBytes(ctx, st, key, meta, ser, v, opts)
+	return m, err
+}
+
+// WriteBytes is Write that also returns the record's bytes when it went to
+// the store whole, in one Put (a payload of at most 64 KiB): the caller's
+// own, never written again. They are nil for a record streamed in parts.
+// The runtime packs them into a flow's steps pack (see the runtime
+// package's doc, "Flows on S3").
+func WriteBytes(ctx context.Context, st storage.Storage, key string, meta Meta, ser serializer.Serializer, v any, opts storage.PutOptions) (Meta, []byte, error) {
 	if err := storage.ValidateKey(key); err != nil {
-		return Meta{}, err
+		return Meta{}, nil, err
 	}
 	if ser == nil {
 		ser = serializer.Msgpack()
@@ -401,14 +411,14 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 	if kr := keyringOf(ctx, true); kr != nil {
 		var err error
 		if sw, err = newSealer(kr, key, &meta); err != nil {
-			return Meta{}, fmt.Errorf("record %q: seal: %w", storage.ShortKey(key), err)
+			return Meta{}, nil, fmt.Errorf("record %q: seal: %w", storage.ShortKey(key), err)
 		}
 	} else if jsonFramed(spec) {
 		frame, encodeTrailer = framingJSON, encodeJSONTrailer
 	}
 	head, err := encodeHeader(meta, frame)
 	if err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		return Meta{}, nil, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	opts.Metadata = objectMetadata(meta, opts.Metadata)
 
@@ -445,8 +455,11 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 	} else {
 		encErr = encodeSafe(ser, sp, v)
 	}
-	var size int64
-	var sum []byte
+	var (
+		size  int64
+		sum   []byte
+		whole []byte // the record, when it was put in one piece
+	)
 	if encErr == nil {
 		size, sum = sp.n, sp.sum()
 		if err := sp.end(encodeTrailer(size, sum)); err != nil && sp.werr == nil {
@@ -455,27 +468,28 @@ func Write(ctx context.Context, st storage.Storage, key string, meta Meta, ser s
 	}
 	if sp.pw == nil {
 		if encErr != nil {
-			return Meta{}, fmt.Errorf("record %q: encode with %s: %w", storage.ShortKey(key), spec.String(), encErr)
+			return Meta{}, nil, fmt.Errorf("record %q: encode with %s: %w", storage.ShortKey(key), spec.String(), encErr)
 		}
 		opts.Size = int64(len(sp.b))
 		perr = st.Put(ctx, key, bytes.NewReader(sp.b), opts)
+		whole = sp.b
 	} else {
 		sp.pw.closeWrite(encErr)
 		<-putDone
 		if encErr != nil && sp.werr == nil { // the serializer failed, not the store
-			return Meta{}, fmt.Errorf("record %q: encode with %s: %w", storage.ShortKey(key), spec.String(), encErr)
+			return Meta{}, nil, fmt.Errorf("record %q: encode with %s: %w", storage.ShortKey(key), spec.String(), encErr)
 		}
 	}
 	if perr != nil {
-		return Meta{}, perr
+		return Meta{}, nil, perr
 	}
 	if encErr != nil || sp.werr != nil {
 		// cannot be: a failed write means a failed Put
-		return Meta{}, fmt.Errorf("record %q: write: %w", storage.ShortKey(key), errors.Join(encErr, sp.werr))
+		return Meta{}, nil, fmt.Errorf("record %q: write: %w", storage.ShortKey(key), errors.Join(encErr, sp.werr))
 	}
 	meta.Size = size
 	meta.Checksum = checksumOf(meta.Version, sum)
-	return meta, nil
+	return meta, whole, nil
 }
 
 // spill is Write's destination for the encoder: it holds the record's
@@ -600,27 +614,34 @@ func decodeSafe(s serializer.Serializer, r io.Reader, v any) (err error) {
 // WriteLiteral stores a literal (bool or nil) inline in a payload-free record.
 // literal is "true", "false" or "null" (see LiteralOf).
 func WriteLiteral(ctx context.Context, st storage.Storage, key string, meta Meta, literal string, opts storage.PutOptions) (Meta, error) {
+	m, _, err := WriteLiteralBytes(ctx, st, key, meta, literal, opts)
+	return m, err
+}
+
+// WriteLiteralBytes is WriteLiteral that also returns the record's bytes,
+// the caller's own (see WriteBytes).
+func WriteLiteralBytes(ctx context.Context, st storage.Storage, key string, meta Meta, literal string, opts storage.PutOptions) (Meta, []byte, error) {
 	if err := storage.ValidateKey(key); err != nil {
-		return Meta{}, err
+		return Meta{}, nil, err
 	}
 	if !validLiteral(literal) {
-		return Meta{}, fmt.Errorf("record %q: literal %q is not true, false or null", storage.ShortKey(key), literal)
+		return Meta{}, nil, fmt.Errorf("record %q: literal %q is not true, false or null", storage.ShortKey(key), literal)
 	}
 	meta = prepare(meta, key)
 	meta.Serializer, meta.Literal = nil, &literal
 	head, err := encodeHeader(meta, framingBinary)
 	if err != nil {
-		return Meta{}, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
+		return Meta{}, nil, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
 	empty := digestOf(Version, nil)
 	b := append(head, encodeTrailer(0, empty[:])...)
 	opts.Metadata = objectMetadata(meta, opts.Metadata)
 	opts.Size = int64(len(b))
 	if err := st.Put(ctx, key, bytes.NewReader(b), opts); err != nil {
-		return Meta{}, err
+		return Meta{}, nil, err
 	}
 	meta.Checksum = checksumOf(Version, empty[:])
-	return meta, nil
+	return meta, b, nil
 }
 
 // Head returns what the record at key says about itself as cheaply as the
