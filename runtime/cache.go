@@ -497,10 +497,14 @@ func persist[R any](ctx context.Context, s *slot, v R, overwrite bool, meta reco
 	if sealed {
 		ctx = record.WithSealing(ctx, p.keyring)
 	}
+	var written []byte // the record, when put whole (kept for a steps pack)
 	if lit, ok := literalOf(v, def.Value); ok && !sealed {
-		meta, err = record.WriteLiteral(ctx, p.store, key, meta, lit, opts)
+		meta, written, err = record.WriteLiteralBytes(ctx, p.store, key, meta, lit, opts)
 	} else {
-		meta, err = record.Write(ctx, p.store, key, meta, p.ser, v, opts)
+		meta, written, err = record.WriteBytes(ctx, p.store, key, meta, p.ser, v, opts)
+	}
+	if err == nil {
+		s.ahead.keep(key, written, true)
 	}
 	if errors.Is(err, storage.ErrExists) {
 		l, m, why, err := s.inspect(ctx)

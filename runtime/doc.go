@@ -172,10 +172,22 @@
 // run's checks), and only once; anything else, and the task reads its key
 // itself, so reading ahead changes no outcome but how fast a hit comes: a
 // hit served from it is the record the key held when the flow run started.
-// The index is a hint, one small object per flow function, written
-// without fsync when the run used other keys than it lists; List and
-// `resultgen results` never show it. Writes are not deferred: a task call
-// returns after its record is committed, as on any store.
+//
+// Where the store's listing tells what an object holds (S3 without
+// server-side encryption: the ETag of a record is its MD5), the index also
+// packs the records themselves (16 MiB at most), and the next run reads
+// them in that one GET. It checks them with one listing of the keys'
+// common folder: a packed record is taken only when its key's object, as
+// listed, holds exactly its bytes; a key removed or rewritten since (by
+// `resultgen results rm`, prune, a lifecycle rule, another run) is read by
+// GET or found absent, as without a pack. The listing stops after the
+// pack's size plus 1,000 objects (a folder crowded with other records);
+// the keys it did not reach are read by GET.
+//
+// The index is a hint, one object per flow function, written without
+// fsync when the run used other keys than it lists or wrote new records;
+// List and `resultgen results` never show it. Writes are not deferred: a
+// task call returns after its record is committed, as on any store.
 //
 // # Durable runs
 //

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,13 +27,16 @@ import (
 // getCounter counts the GETs of object bodies an S3 store sends, and the
 // most it had in flight at once.
 type getCounter struct {
-	base           http.RoundTripper
-	gets, inflight atomic.Int64
-	mu             sync.Mutex
-	most           int64
+	base                  http.RoundTripper
+	gets, inflight, lists atomic.Int64
+	mu                    sync.Mutex
+	most                  int64
 }
 
 func (c *getCounter) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodGet && r.URL.Query().Has("list-type") {
+		c.lists.Add(1)
+	}
 	if r.Method != http.MethodGet || r.URL.RawQuery != "" { // a listing or a bucket query
 		return c.base.RoundTrip(r)
 	}
@@ -193,10 +197,41 @@ func TestReadAheadS3(t *testing.T) {
 	if _, most := counter.reset(); most > 1 {
 		t.Errorf("first run: %d GETs at once; nothing should be read ahead without an index", most)
 	}
+	counter.lists.Store(0)
 	runOK("re-run", 0)
-	if gets, most := counter.reset(); most < 2 || gets < 20 {
-		t.Errorf("re-run: %d GETs, at most %d at once; want the 20 records read ahead in parallel", gets, most)
+	if gets, _ := counter.reset(); gets != 1 || counter.lists.Load() != 1 {
+		t.Errorf("re-run: %d GETs and %d listings; want one GET (the steps index, which packs the 20 records) and one listing (that checks them)", gets, counter.lists.Load())
 	}
+
+	// A packed record whose key no longer holds it is not served from the
+	// pack: removed, its step runs again; replaced by another valid
+	// record of the key (a re-run's), that record is served.
+	if err := admin.RemoveObject(ctx, bucket, "p/"+keys[7], minio.RemoveObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	runOK("removed record", 1)
+	if gets, _ := counter.reset(); gets != 2 {
+		t.Errorf("removed record: %d GETs; want 2, the steps index and the step's own lookup (a miss)", gets)
+	}
+	runOK("after the removed record", 0)
+	if gets, _ := counter.reset(); gets != 1 {
+		t.Errorf("after the removed record: %d GETs; want the steps index only (the pack the last run wrote holds the record written again)", gets)
+	}
+	// A damaged pack: the damaged record is read by GET, the others come
+	// from the pack, and the run is right.
+	packed := get(idx)
+	nl := bytes.IndexByte(packed, '\n')
+	if nl < 0 {
+		t.Fatalf("steps index %.80q holds no pack", packed)
+	}
+	damaged := bytes.Clone(packed)
+	damaged[nl+1+100] ^= 0xff // in the first packed record
+	put(idx, damaged)
+	runOK("damaged pack", 0)
+	if gets, _ := counter.reset(); gets != 2 {
+		t.Errorf("damaged pack: %d GETs; want 2, the steps index and the record the pack damaged", gets)
+	}
+	put(idx, packed)
 
 	// A damaged record read ahead is not served: the step runs again and
 	// its record is replaced.
@@ -228,20 +263,41 @@ func TestReadAheadS3(t *testing.T) {
 	runOK("steps removed and added", 10)
 	counter.reset()
 	runOK("the new steps again", 0)
-	if gets, most := counter.reset(); most < 2 || gets < 20 {
-		t.Errorf("after the change: %d GETs, at most %d at once; want the new list read ahead", gets, most)
+	if gets, _ := counter.reset(); gets != 1 {
+		t.Errorf("after the change: %d GETs; want the steps index only, packing the new list", gets)
 	}
 
 	// An index that lists objects resultgen did not write (as a hand-made
 	// one could): they are read ahead, never served, and left as they are.
+	// A pack holding a copy of the user's object for it: never served.
 	var index map[string]any
-	if err := json.Unmarshal(get(idx), &index); err != nil {
+	js, pack, _ := bytes.Cut(get(idx), []byte("\n"))
+	if err := json.Unmarshal(js, &index); err != nil {
 		t.Fatalf("steps index: %v", err)
 	}
 	index["keys"] = append([]any{"notes.txt"}, index["keys"].([]any)...)
+	index["sizes"] = append([]any{len(notes)}, index["sizes"].([]any)...)
 	b, _ := json.Marshal(index)
-	put(idx, b)
+	put(idx, slices.Concat(b, []byte("\n"), notes, pack))
 	runOK("index listing a foreign object", 0)
+	// An index without a pack (as resultgen wrote before packs, format
+	// v1): its records are read ahead by GET, in parallel, and the run
+	// writes the pack.
+	index["format"] = "resultgen-steps/v1"
+	delete(index, "sizes")
+	b, _ = json.Marshal(index)
+	put(idx, b)
+	counter.reset()
+	runOK("index without a pack", 0)
+	if gets, most := counter.reset(); most < 2 || gets < 20 {
+		t.Errorf("index without a pack: %d GETs, at most %d at once; want the 20 records read ahead in parallel", gets, most)
+	}
+	runOK("after the index without a pack", 0)
+	// (a record its task read before the GETs ahead reached it is not in
+	// the pack, and is read by GET again)
+	if gets, _ := counter.reset(); gets > 4 {
+		t.Errorf("after the index without a pack: %d GETs; want the steps index and at most 3 records: the index packs the others now", gets)
+	}
 	// A damaged index: nothing is read ahead, the run is right.
 	put(idx, []byte("{not json"))
 	counter.reset()
@@ -286,5 +342,73 @@ func TestNoReadAheadLocal(t *testing.T) {
 	steps, _ := filepath.Glob(filepath.Join(dir, ".index", "steps-*"))
 	if len(steps) != 0 {
 		t.Errorf("steps index on local storage: %v", steps)
+	}
+}
+
+// A steps pack in a folder crowded with other objects: the listing that
+// checks it stops after the pack's size plus 1,000 objects (past that,
+// GETs cost the server less), and the records it did not reach are read
+// ahead by GET; the run is right and the other objects stay.
+func TestReadAheadPackCrowded(t *testing.T) {
+	srv := s3test.Shared(t)
+	bucket := srv.NewBucket(t, s3test.BucketOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	base, err := minio.DefaultTransport(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter := &getCounter{base: base}
+	st, err := s3.Open(ctx, s3.Config{Bucket: bucket, Prefix: "p", Endpoint: srv.Endpoint, Region: s3test.Region,
+		Insecure: true, Credentials: srv.Creds(), MaxRetries: 1, Transport: counter, ReadAhead: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cctx, e, _ := newEngine(t, nil)
+	e.RegisterStorage("s3/ahead", st)
+	list := seq(0, 20)
+	f := stepsFlow{list: &list, calls: new(atomic.Int64)}
+	if _, err := f.run(cctx); err != nil {
+		t.Fatal(err)
+	}
+	// 1,030 objects that sort before every record's key ("00-" < "000")
+	admin := srv.Client(t)
+	var wg sync.WaitGroup
+	names := make(chan string)
+	for range 16 {
+		wg.Go(func() {
+			for name := range names {
+				if _, err := admin.PutObject(ctx, bucket, name, strings.NewReader("other"), 5, minio.PutObjectOptions{}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	for i := range 1030 {
+		names <- fmt.Sprintf("p/00-other-%04d", i)
+	}
+	close(names)
+	wg.Wait()
+	counter.reset()
+	counter.lists.Store(0)
+	if _, err := f.run(cctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.calls.Load(); n != 20 {
+		t.Errorf("%d step bodies ran in two runs, want 20", n)
+	}
+	gets, _ := counter.reset()
+	if lists := counter.lists.Load(); lists > 2 || gets < 21 {
+		t.Errorf("%d listings and %d GETs; want the listing cut after its second page, and the 20 records read by GET", lists, gets)
+	}
+	n := 0
+	for oi := range admin.ListObjects(ctx, bucket, minio.ListObjectsOptions{Prefix: "p/00-other-"}) {
+		if oi.Err != nil {
+			t.Fatal(oi.Err)
+		}
+		n++
+	}
+	if n != 1030 {
+		t.Errorf("%d of the 1,030 other objects left", n)
 	}
 }

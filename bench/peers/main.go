@@ -54,7 +54,7 @@ var measures = []measure{
 	{
 		name: "re-run (every output read back)",
 		do:   func(ctx context.Context, r run) (sample, error) { return r.rerun(ctx) },
-		note: "DBOS: recovery of the same workflow id; resultgen: the same flow again, all tasks cached (cache_policy=inputs+task_source); on S3 one GET per task, read ahead from the first run's steps index, 16 at a time",
+		note: "DBOS: recovery of the same workflow id; resultgen: the same flow again, all tasks cached (cache_policy=inputs+task_source); on S3 one GET of the first run's steps index, which packs every task's record, and one listing that checks them",
 	},
 	{
 		name: "finished run by id",
