@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+)
+
+// s3Floor times, on the same MinIO, the requests resultgen's S3 column
+// cannot do without, sent by minio-go alone with nothing else around
+// them: the floor of that column under its durability promise (see
+// README, "On S3, what is stored when a call returns").
+//
+//   - first run: per step, a GET that misses (the lookup before the body
+//     runs) and a conditional PUT (If-None-Match: *) of the step's record,
+//     acknowledged before the next step starts, as a task call returns
+//     only once its record is committed;
+//   - finished run by id: one GET of a small object (the run's record).
+type s3Floor struct {
+	mc     *minio.Client
+	bucket string
+	cfg    config
+}
+
+func newS3Floor(ctx context.Context, cfg config) (*s3Floor, error) {
+	mc, err := minio.New(cfg.s3Endpoint, &minio.Options{Creds: credentials.NewEnvAWS(), Region: "us-east-1"})
+	if err != nil {
+		return nil, fmt.Errorf("s3 floor %s: %w", cfg.s3Endpoint, err)
+	}
+	bucket := fmt.Sprintf("bench-peers-floor-%d", time.Now().UnixNano())
+	if err := mc.MakeBucket(ctx, bucket, minio.MakeBucketOptions{Region: "us-east-1"}); err != nil {
+		return nil, fmt.Errorf("s3 floor %s: make bucket %s: %w", cfg.s3Endpoint, bucket, err)
+	}
+	return &s3Floor{mc: mc, bucket: bucket, cfg: cfg}, nil
+}
+
+// recordSize is about what a step's record weighs: its payload and the
+// record's header and trailer.
+func (f *s3Floor) recordSize() int { return f.cfg.size + 600 }
+
+// first times the first run's requests under the fresh prefix rep.
+func (f *s3Floor) first(ctx context.Context, rep int) (time.Duration, error) {
+	body := bytes.Repeat([]byte("r"), f.recordSize())
+	start := time.Now()
+	for i := range f.cfg.steps {
+		name := fmt.Sprintf("rep-%d/%064d", rep, i)
+		o, err := f.mc.GetObject(ctx, f.bucket, name, minio.GetObjectOptions{})
+		if err == nil {
+			_, err = io.ReadAll(o)
+			o.Close()
+		}
+		if minio.ToErrorResponse(err).Code != "NoSuchKey" {
+			return 0, fmt.Errorf("s3 floor: GET %s: want a miss, got %v", name, err)
+		}
+		opts := minio.PutObjectOptions{}
+		opts.SetMatchETagExcept("*")
+		if _, err := f.mc.PutObject(ctx, f.bucket, name, bytes.NewReader(body), int64(len(body)), opts); err != nil {
+			return 0, fmt.Errorf("s3 floor: PUT %s: %w", name, err)
+		}
+	}
+	return time.Since(start), nil
+}
+
+// byID times one GET of a step's record the first run wrote.
+func (f *s3Floor) byID(ctx context.Context, rep int) (time.Duration, error) {
+	name := fmt.Sprintf("rep-%d/%064d", rep, 0)
+	start := time.Now()
+	o, err := f.mc.GetObject(ctx, f.bucket, name, minio.GetObjectOptions{})
+	if err != nil {
+		return 0, err
+	}
+	b, err := io.ReadAll(o)
+	o.Close()
+	d := time.Since(start)
+	if err != nil || len(b) != f.recordSize() {
+		return 0, fmt.Errorf("s3 floor: GET %s: %d bytes, %v", name, len(b), err)
+	}
+	return d, nil
+}
