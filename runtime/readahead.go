@@ -324,13 +324,21 @@ func (a *readAhead) check(ctx context.Context, keys []string) {
 		}
 		budget--
 		a.mu.Lock()
-		if en := a.entries[info.Key]; en != nil && en.state == aheadPacked {
-			if a.match(info, en.b) {
-				en.state, en.info = aheadReady, info
-				a.bytes += int64(len(en.b))
-			} else {
-				en.state, en.b = aheadPending, nil
-			}
+		en := a.entries[info.Key]
+		if en == nil || en.state != aheadPacked {
+			a.mu.Unlock()
+			continue
+		}
+		a.mu.Unlock()
+		// only check moves an entry out of aheadPacked (take waits for
+		// a.checked): en.b stays as it is while it is hashed
+		same := a.match(info, en.b)
+		a.mu.Lock()
+		if same {
+			en.state, en.info = aheadReady, info
+			a.bytes += int64(len(en.b))
+		} else {
+			en.state, en.b = aheadPending, nil
 		}
 		a.mu.Unlock()
 	}
@@ -453,17 +461,21 @@ func (a *readAhead) note(key string) {
 }
 
 // packing reports whether the run keeps its records for the next pack.
-func (a *readAhead) packing() bool { return a != nil && a.kept != nil }
+func (a *readAhead) packing() bool { return a != nil && a.match != nil }
 
 // keep holds b, key's record as this run read it or (wrote) wrote it, for
 // the next pack: b is never handed out nor changed. Past packMaxBytes in
-// all, records are not kept (their keys are read by GET next time).
+// all, records are not kept (their keys are read by GET next time), nor
+// once the run finished.
 func (a *readAhead) keep(key string, b []byte, wrote bool) {
 	if !a.packing() || len(b) == 0 || len(b) > aheadMaxObject {
 		return
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.kept == nil {
+		return
+	}
 	if wrote {
 		a.wrote[key] = true
 	}
@@ -480,9 +492,9 @@ func (a *readAhead) keep(key string, b []byte, wrote bool) {
 
 // finish stops the reading ahead and, when the run succeeded, writes the
 // new index if it would differ from the one found: the run's tasks used
-// other keys than it lists (in any order), or the run holds records the
-// found pack lacks (an index without a pack, a record past its cap) or
-// wrote a new record at a packed key. One unconditional Put without fsync
+// other keys than it lists (in any order), or the index found had no pack
+// and the run holds records for one, or the run wrote a new record at one
+// of its keys. One unconditional Put without fsync
 // (a lost or stale index only leaves a later run reading by GET). A
 // failure is logged at DEBUG, as the run's own result does not depend on
 // it.
