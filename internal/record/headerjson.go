@@ -240,9 +240,15 @@ func appendStringJSON(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if i+8 <= len(s) && plain8(s[i:i+8]) {
-			i += 8
-			continue
+		for ; i+8 <= len(s); i += 8 { // 8 bytes at a time while they are plain
+			t := s[i : i+8]
+			if !plain8(uint64(t[7])<<56 | uint64(t[6])<<48 | uint64(t[5])<<40 | uint64(t[4])<<32 |
+				uint64(t[3])<<24 | uint64(t[2])<<16 | uint64(t[1])<<8 | uint64(t[0])) {
+				break
+			}
+		}
+		if i == len(s) {
+			break
 		}
 		if c := s[i]; c < utf8.RuneSelf {
 			if jsonSafe(c) {
@@ -293,21 +299,19 @@ func appendStringJSON(b []byte, s string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// plain8 reports whether the 8 bytes of s are all ASCII that jsonSafe
-// takes, testing them at once (the "has zero byte" and "has byte less
-// than" bit tricks: exact for ASCII, and a byte of 0x80 or more fails
-// either way).
-func plain8(s string) bool {
-	const (
-		ones  = 0x0101010101010101
-		highs = 0x8080808080808080
-	)
-	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-	zero := func(v uint64) uint64 { return (v - ones) &^ v & highs }
-	bad := x&highs | zero(x&^(ones*0x1f)) // a byte of 0x80 or more, or under 0x20
-	bad |= zero(x^(ones*'"')) | zero(x^(ones*'\\')) | zero(x^(ones*'<')) | zero(x^(ones*'>')) | zero(x^(ones*'&'))
-	return bad == 0
+// plain8 reports whether the 8 bytes in x are all ASCII that jsonSafe
+// takes, testing them at once with the "has a zero byte" bit trick (exact
+// as a yes or no): a byte of 0x80 or more, one under 0x20 (zero once its
+// low 5 bits are cleared), " or & (0x22, 0x26: 0x26 with bit 2 set), < or
+// > (0x3c, 0x3e: 0x3e with bit 1 set), or \.
+func plain8(x uint64) bool {
+	const ones = 0x0101010101010101
+	y := x &^ (ones * 0x1f)
+	z := (x | ones*0x04) ^ (ones * '&')
+	w := (x | ones*0x02) ^ (ones * '>')
+	v := x ^ (ones * '\\')
+	bad := x | (y-ones)&^y | (z-ones)&^z | (w-ones)&^w | (v-ones)&^v
+	return bad&(ones*0x80) == 0
 }
 
 // jsonSafe reports whether encoding/json writes the ASCII byte c as it
