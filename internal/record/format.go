@@ -69,24 +69,51 @@ func validLiteral(s string) bool { return s == "true" || s == "false" || s == "n
 // encodeHeader returns the record's bytes up to the payload, in the
 // binary framing or the JSON one.
 func encodeHeader(m Meta, f framing) ([]byte, error) {
-	js, err := headerJSON(m)
+	if f == framingJSON {
+		js, err := headerJSON(m)
+		if err != nil {
+			return nil, err
+		}
+		return encodeJSONHeader(js), nil
+	}
+	// The header is appended in place, its length filled in after.
+	b := make([]byte, prefixSize, prefixSize+headerSizeHint(m)+crcSize)
+	copy(b, magic)
+	binary.BigEndian.PutUint16(b[len(magic):], uint16(writtenVersion(m)))
+	b, err := appendHeader(b, m)
 	if err != nil {
 		return nil, err
 	}
-	if f == framingJSON {
-		return encodeJSONHeader(js), nil
-	}
-	b := make([]byte, 0, prefixSize+len(js)+crcSize)
-	b = append(b, magic...)
-	b = binary.BigEndian.AppendUint16(b, uint16(writtenVersion(m)))
-	b = binary.BigEndian.AppendUint32(b, uint32(len(js)))
-	b = append(b, js...)
+	binary.BigEndian.PutUint32(b[len(magic)+2:], uint32(len(b)-prefixSize))
 	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b[len(magic):], castagnoli))
 	return b, nil
 }
 
 // headerJSON returns the header of m as JSON.
 func headerJSON(m Meta) ([]byte, error) {
+	return appendHeader(make([]byte, 0, headerSizeHint(m)), m)
+}
+
+// appendHeader appends the header of m as JSON to b: the bytes of
+// json.Marshal(headerOf(m)), written by appendHeaderJSON.
+func appendHeader(b []byte, m Meta) ([]byte, error) {
+	n0 := len(b)
+	b, ok := appendHeaderJSON(b, m)
+	if !ok { // json.Marshal refuses it (then its error is the one to return)
+		js, err := json.Marshal(headerOf(m))
+		if err != nil {
+			return nil, err
+		}
+		b = append(b[:n0], js...)
+	}
+	if n := len(b) - n0; n > MaxHeaderSize {
+		return nil, fmt.Errorf("header of %d bytes exceeds %d (labels too large?)", n, MaxHeaderSize)
+	}
+	return b, nil
+}
+
+// headerOf returns the header of m, whose JSON is the record's header.
+func headerOf(m Meta) header {
 	h := header{
 		Writer:     m.Writer,
 		Serializer: m.Serializer,
@@ -106,14 +133,7 @@ func headerJSON(m Meta) ([]byte, error) {
 		e := m.Expires
 		h.Expires = &e
 	}
-	js, err := json.Marshal(h)
-	if err != nil {
-		return nil, err
-	}
-	if len(js) > MaxHeaderSize {
-		return nil, fmt.Errorf("header of %d bytes exceeds %d (labels too large?)", len(js), MaxHeaderSize)
-	}
-	return js, nil
+	return h
 }
 
 func encodeTrailer(n int64, sum []byte) []byte {

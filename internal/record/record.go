@@ -141,7 +141,8 @@
 // PutOptions.Metadata under the Meta* keys ("resultgen-version", ...), with
 // values escaped to printable ASCII (see escapeASCII: '%', the space and
 // bytes outside 0x21-0x7E become %XX), for stores that keep object
-// metadata. Atomicity is
+// metadata (not Local, which drops it: Write does not make it then).
+// Atomicity is
 // the store's: a failed or cancelled Write leaves the previous record or
 // none.
 //
@@ -377,7 +378,7 @@ func prepare(meta Meta, key string) Meta {
 }
 
 // Write streams v through ser into a new record at key. The record is committed
-// atomically by st.Put; opts.Metadata is filled from meta (callers set
+// atomically by st.Put; opts.Metadata is filled from meta where st keeps it (callers set
 // IfAbsent). meta.Size and meta.Checksum are computed.
 //
 // meta.Key, Version, Writer and Serializer are set by Write; a zero Created becomes
@@ -420,7 +421,7 @@ func WriteBytes(ctx context.Context, st storage.Storage, key string, meta Meta, 
 	if err != nil {
 		return Meta{}, nil, fmt.Errorf("record %q: %w", storage.ShortKey(key), err)
 	}
-	opts.Metadata = objectMetadata(meta, opts.Metadata)
+	opts.Metadata = putMetadata(st, meta, opts.Metadata)
 
 	// The record is encoded in this goroutine into one buffer. A payload
 	// that ends within smallMax goes to the store whole, its size known
@@ -635,7 +636,7 @@ func WriteLiteralBytes(ctx context.Context, st storage.Storage, key string, meta
 	}
 	empty := digestOf(Version, nil)
 	b := append(head, encodeTrailer(0, empty[:])...)
-	opts.Metadata = objectMetadata(meta, opts.Metadata)
+	opts.Metadata = putMetadata(st, meta, opts.Metadata)
 	opts.Size = int64(len(b))
 	if err := st.Put(ctx, key, bytes.NewReader(b), opts); err != nil {
 		return Meta{}, nil, err

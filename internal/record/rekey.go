@@ -72,7 +72,7 @@ func Rekey(ctx context.Context, st storage.Storage, key string, kr *Keyring, dry
 		return r, fmt.Errorf("record %q: rekey: %w", storage.ShortKey(key), err)
 	}
 	body := io.MultiReader(bytes.NewReader(head), d, &trailerAfter{d: d})
-	if err := st.Put(ctx, key, body, storage.PutOptions{Size: -1, Metadata: objectMetadata(m, nil)}); err != nil {
+	if err := st.Put(ctx, key, body, storage.PutOptions{Size: -1, Metadata: putMetadata(st, m, nil)}); err != nil {
 		return r, err
 	}
 	return r, nil
