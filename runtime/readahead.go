@@ -115,10 +115,16 @@ func readStepsIndex(ctx context.Context, st storage.Storage, flow string) (idx s
 	}
 	defer rc.Close()
 	b, err := io.ReadAll(io.LimitReader(rc, maxIndexBytes+packMaxBytes+1))
-	switch {
-	case err != nil:
+	if err != nil {
 		return idx, nil, err
-	case len(b) > maxIndexBytes+packMaxBytes:
+	}
+	return parseStepsIndex(b)
+}
+
+// parseStepsIndex parses a steps index object's bytes b; packed's records
+// are slices of b.
+func parseStepsIndex(b []byte) (idx stepsIndex, packed [][]byte, err error) {
+	if len(b) > maxIndexBytes+packMaxBytes {
 		return idx, nil, fmt.Errorf("steps index over %d bytes", maxIndexBytes+packMaxBytes)
 	}
 	js, pack, _ := bytes.Cut(b, []byte("\n")) // JSON holds no raw newline
