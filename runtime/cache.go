@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -85,6 +86,23 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 	var out [4 * sha256.Size]byte
 	var hx *[2 * sha256.Size]byte // the inputs' hex in out, once hashed
 	var kh *keyHasher
+	if p.keys != nil {
+		// inputs seen before: their key from the memo, nothing hashed
+		var err error
+		if kh, err = encodeInputs(inv, kp.excluded); err != nil {
+			return "", false, record.Manifest{}, nil, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
+		}
+		if in, ok := kh.input(); ok {
+			if both, ok := p.keys.get(in); ok {
+				kh.memo = true
+				man.Inputs = both[2*sha256.Size:]
+				if slices.Contains(kp.parts, rules.PolicyTaskSource) {
+					man.Source, man.Units = def.Source, def.Units
+				}
+				return both[:2*sha256.Size], true, man, kh, nil
+			}
+		}
+	}
 	var pre [512]byte
 	buf := appendKeyStr(pre[:0], "resultgen-cache-key/v1")
 	buf = appendKeyStr(buf, def.Func)
@@ -93,10 +111,13 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 		switch part {
 		case rules.PolicyInputs:
 			hx = (*[2 * sha256.Size]byte)(out[2*sha256.Size:])
-			var err error
-			if kh, err = inputsSum(inv, kp.excluded, hx); err != nil {
-				return "", false, record.Manifest{}, nil, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
+			if kh == nil {
+				var err error
+				if kh, err = encodeInputs(inv, kp.excluded); err != nil {
+					return "", false, record.Manifest{}, nil, fmt.Errorf("task %s: hash inputs for the cache key: %w", p.name, err)
+				}
 			}
+			hexSum(hx, kh.in.h.Sum(kh.sum[:0]))
 			if p.encrypt && p.keyring != nil { // keyed: see keyed.go
 				keyInputs(hx, kh, p.keyring)
 				man.Keyed = true
@@ -150,10 +171,11 @@ func appendKeyBytes(b, s []byte) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
-// inputsSum hashes inv's inputs (leaving out exclude) with a pooled
-// keyHasher and writes the hex SHA-256 into hx. It returns the keyHasher,
-// for trackParams and withParams on a miss; the caller releases it.
-func inputsSum[R any](inv Invocation[R], exclude map[string]bool, hx *[2 * sha256.Size]byte) (*keyHasher, error) {
+// encodeInputs encodes inv's inputs (leaving out exclude) into a pooled
+// keyHasher, hashing them unless they fit its buffer (see bufHash). It
+// returns the keyHasher, whose Sum is the inputs' digest, for the key
+// and, on a miss, for trackParams and withParams; the caller releases it.
+func encodeInputs[R any](inv Invocation[R], exclude map[string]bool) (*keyHasher, error) {
 	kh := keyHashers.Get().(*keyHasher)
 	h := kh.inputs(exclude)
 	if inv.Inputs != nil {
@@ -162,9 +184,12 @@ func inputsSum[R any](inv Invocation[R], exclude map[string]bool, hx *[2 * sha25
 			return nil, err
 		}
 	}
-	hexSum(hx, h.h.Sum(kh.sum[:0]))
 	return kh, nil
 }
+
+// input returns the encoding of the inputs kh hashed last, when it is
+// short enough to be kept whole (see keyMemo).
+func (kh *keyHasher) input() ([]byte, bool) { return kh.in.h.(*bufHash).input() }
 
 // withParams completes a cache policy's manifest with each parameter's own
 // hash (Manifest.Params), which kh (taskKey's, nil when the key has no
@@ -185,6 +210,20 @@ func withParams(man record.Manifest, kh *keyHasher) record.Manifest {
 type keyHasher struct {
 	sum [sha256.Size]byte
 	in  Hasher
+	// memo: the key came from the plan's key memo (see remember)
+	memo bool
+}
+
+// remember puts key and the inputs' digest (man.Inputs) into p's key
+// memo for the inputs kh encoded, after they hit: the memo keeps the keys
+// of inputs that are looked up again, not of every first run's.
+func (kh *keyHasher) remember(p *plan, key string, man record.Manifest) {
+	if kh == nil || kh.memo || p.keys == nil || man.Inputs == "" {
+		return
+	}
+	if in, ok := kh.input(); ok {
+		p.keys.put(in, key+man.Inputs)
+	}
 }
 
 // inputs returns kh's Hasher of the inputs, reset, leaving out exclude.
@@ -198,6 +237,7 @@ func (kh *keyHasher) inputs(exclude map[string]bool) *Hasher {
 	in.exclude, in.param, in.track = exclude, "", false
 	in.params, in.cur, in.w, in.used = in.params[:0], nil, in.h, 0
 	in.e.w, in.e.seen, in.e.depth = nil, nil, 0
+	kh.memo = false
 	return in
 }
 
@@ -225,7 +265,7 @@ func (kh *keyHasher) release() {
 	}
 }
 
-var keyHashers = sync.Pool{New: func() any { return &keyHasher{in: Hasher{h: sha256.New()}} }}
+var keyHashers = sync.Pool{New: func() any { return &keyHasher{in: Hasher{h: newBufHash(sha256.New())}} }}
 
 // keyPolicy is a parsed cache_policy, as keys use it. resolve parses it
 // once into the run's plan, which the engine or the calling flow run

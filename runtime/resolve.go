@@ -41,6 +41,9 @@ type plan struct {
 	// headers keeps the last record header a persisted task's lookups
 	// parsed (see record.HeaderCache); nil for others
 	headers *record.HeaderCache
+	// keys is the key memo of a task keyed by its inputs and code alone
+	// (see keyMemo); nil for others
+	keys *keyMemo
 }
 
 // resolvePlan is resolve that returns the remembered plan itself (read
@@ -120,6 +123,9 @@ func (e *Engine) resolve(def *Def, cfg *Config, parent *flowRun, hasStorageKey, 
 		if err := e.open(&p); err != nil {
 			return p, err
 		}
+	}
+	if memoizes(p.policy, p.encrypt && p.keyring != nil) {
+		p.keys = new(keyMemo)
 	}
 	memo.put(def, cfg, hasStorageKey, hasCacheKey, p)
 	return p, nil

@@ -432,6 +432,7 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	}
 	// cached finishes a hit: the value is in st.res.value already.
 	cached := func(m *record.Meta) (*State[R], R, error) {
+		kh.remember(p, key, manifest)
 		kh.release()
 		if fr != nil {
 			fr.resumed.Add(1)

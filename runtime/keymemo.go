@@ -1,0 +1,113 @@
+package runtime
+
+import (
+	"hash"
+	"slices"
+	"sync"
+
+	"github.com/resultgen/resultgen/internal/rules"
+)
+
+// The key memo: a task's cache keys of recent inputs, so that a lookup
+// with inputs seen before computes no SHA-256. Serves P3's hit rows
+// (`make bench`): two SHA-256 (the inputs', then the key's) and the
+// preimage around them were about 45% of a memory hit's time; see
+// README's "Overhead" for what it measured.
+//
+// A plan whose key is made of its inputs and code version alone (a cache
+// policy of inputs and task_source parts, not keyed: see keyed.go) keeps
+// one. The memo maps the exact bytes the inputs encode to (the preimage
+// of their digest, at most keyMemoInput bytes) to the key and the inputs'
+// digest, which are functions of those bytes and of the plan: a hit in
+// the memo gives byte for byte what hashing gives. It remembers the
+// inputs of lookups that hit (a first run's misses add nothing); inputs
+// that encode to more are hashed every time. It holds at most
+// keyMemoEntries entries and starts again empty when full.
+const (
+	keyMemoInput   = 256
+	keyMemoEntries = 1024
+)
+
+// keyMemo is a plan's key memo (see above). Safe for concurrent use.
+type keyMemo struct {
+	mu sync.RWMutex
+	m  map[string]string // inputs' encoding: the key's hex, then the inputs'
+}
+
+// memoizes reports whether a plan with policy kp, keyed or not, keeps a
+// key memo: the key must depend on nothing but the inputs and the code.
+func memoizes(kp *keyPolicy, keyed bool) bool {
+	if kp == nil || kp.none || keyed || !slices.Contains(kp.parts, rules.PolicyInputs) {
+		return false
+	}
+	for _, part := range kp.parts {
+		if part != rules.PolicyInputs && part != rules.PolicyTaskSource {
+			return false
+		}
+	}
+	return true
+}
+
+// get returns the key and inputs' hex the memo holds for the inputs'
+// encoding in.
+func (km *keyMemo) get(in []byte) (string, bool) {
+	km.mu.RLock()
+	both, ok := km.m[string(in)]
+	km.mu.RUnlock()
+	return both, ok
+}
+
+// put remembers both (the key's hex, then the inputs') for in.
+func (km *keyMemo) put(in []byte, both string) {
+	km.mu.Lock()
+	if km.m == nil || len(km.m) >= keyMemoEntries {
+		km.m = make(map[string]string)
+	}
+	km.m[string(in)] = both
+	km.mu.Unlock()
+}
+
+// bufHash is the SHA-256 of a keyHasher's inputs that also keeps the
+// first keyMemoInput bytes written, for the key memo: while they fit,
+// nothing is hashed until Sum, so a memo hit hashes nothing.
+type bufHash struct {
+	d    hash.Hash // SHA-256
+	buf  []byte    // what was written, while whole
+	over bool      // more than buf holds was written: buf is not the input
+	sent bool      // buf went into d
+}
+
+func newBufHash(d hash.Hash) *bufHash { return &bufHash{d: d, buf: make([]byte, 0, keyMemoInput)} }
+
+// input returns everything written since Reset, when buf holds it whole.
+func (b *bufHash) input() ([]byte, bool) { return b.buf, !b.over }
+
+func (b *bufHash) send() {
+	if !b.sent {
+		b.d.Write(b.buf)
+		b.sent = true
+	}
+}
+
+func (b *bufHash) Write(p []byte) (int, error) {
+	if !b.over && !b.sent && len(b.buf)+len(p) <= cap(b.buf) {
+		b.buf = append(b.buf, p...)
+		return len(p), nil
+	}
+	b.send()
+	b.over = true
+	return b.d.Write(p)
+}
+
+func (b *bufHash) Sum(in []byte) []byte {
+	b.send()
+	return b.d.Sum(in)
+}
+
+func (b *bufHash) Reset() {
+	b.d.Reset()
+	b.buf, b.over, b.sent = b.buf[:0], false, false
+}
+
+func (b *bufHash) Size() int      { return b.d.Size() }
+func (b *bufHash) BlockSize() int { return b.d.BlockSize() }
