@@ -11,8 +11,10 @@ import (
 // The key memo: a task's cache keys of recent inputs, so that a lookup
 // with inputs seen before computes no SHA-256. Serves P3's hit rows
 // (`make bench`): two SHA-256 (the inputs', then the key's) and the
-// preimage around them were about 45% of a memory hit's time; see
-// README's "Overhead" for what it measured.
+// preimage around them were about 45% of a memory hit's time; with the
+// memo, benchtable's HitMemoryTask.State went from 1.24-1.50 to
+// 0.86-1.03 µs (alternating runs) and from 4 to 3 allocations, the P3
+// memory row from 2.60x to 1.83x and the local one from 1.10x to 1.04x.
 //
 // A plan whose key is made of its inputs and code version alone (a cache
 // policy of inputs and task_source parts, not keyed: see keyed.go) keeps
