@@ -58,6 +58,26 @@ func (c *getCounter) reset() (gets, most int64) {
 	return gets, most
 }
 
+// aheadStore opens an S3 store under prefix "p" of a new bucket of the
+// test MinIO, reading ahead 4 GETs at a time, whose requests counter
+// counts.
+func aheadStore(t *testing.T) (s3test.Server, string, *s3.Storage, *getCounter) {
+	t.Helper()
+	srv := s3test.Shared(t)
+	bucket := srv.NewBucket(t, s3test.BucketOptions{})
+	base, err := minio.DefaultTransport(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter := &getCounter{base: base}
+	st, err := s3.Open(context.Background(), s3.Config{Bucket: bucket, Prefix: "p", Endpoint: srv.Endpoint, Region: s3test.Region,
+		Insecure: true, Credentials: srv.Creds(), MaxRetries: 1, Transport: counter, ReadAhead: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, bucket, st, counter
+}
+
 // stepsFlow is a generated-like flow steps(n) whose body calls the task
 // step(i), keyed on its inputs and code (no run id), for each i of
 // *list: what the body calls can change between runs with the same
@@ -123,20 +143,9 @@ func seq(from, to int) []int {
 // them, or a damaged index) change nothing, and a run that calls other
 // steps than the last one gets them right and leaves its own list.
 func TestReadAheadS3(t *testing.T) {
-	srv := s3test.Shared(t)
-	bucket := srv.NewBucket(t, s3test.BucketOptions{})
+	srv, bucket, st, counter := aheadStore(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	base, err := minio.DefaultTransport(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	counter := &getCounter{base: base}
-	st, err := s3.Open(ctx, s3.Config{Bucket: bucket, Prefix: "p", Endpoint: srv.Endpoint, Region: s3test.Region,
-		Insecure: true, Credentials: srv.Creds(), MaxRetries: 1, Transport: counter, ReadAhead: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
 	admin := srv.Client(t)
 	put := func(key string, b []byte) {
 		t.Helper()
@@ -350,20 +359,9 @@ func TestNoReadAheadLocal(t *testing.T) {
 // GETs cost the server less), and the records it did not reach are read
 // ahead by GET; the run is right and the other objects stay.
 func TestReadAheadPackCrowded(t *testing.T) {
-	srv := s3test.Shared(t)
-	bucket := srv.NewBucket(t, s3test.BucketOptions{})
+	srv, bucket, st, counter := aheadStore(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	base, err := minio.DefaultTransport(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	counter := &getCounter{base: base}
-	st, err := s3.Open(ctx, s3.Config{Bucket: bucket, Prefix: "p", Endpoint: srv.Endpoint, Region: s3test.Region,
-		Insecure: true, Credentials: srv.Creds(), MaxRetries: 1, Transport: counter, ReadAhead: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cctx, e, _ := newEngine(t, nil)
 	e.RegisterStorage("s3/ahead", st)
 	list := seq(0, 20)
