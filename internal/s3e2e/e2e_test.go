@@ -220,7 +220,7 @@ func TestServerStoppedMidFlow(t *testing.T) {
 	w.signal(t, "resume")
 	w.awaitFile(t, ctx, "retrying", p) // attempt 1 failed; attempt 2 waits for the server
 
-	out := p.stdout.String()
+	out := p.awaitOutput(t, ctx, "attempt n=2") // printed before "retrying" was made
 	firsts, seconds := lines(t, out, "first"), lines(t, out, "second")
 	if len(firsts) != 1 || firsts[0].fields["state"] != "Completed" {
 		t.Fatalf("attempt 1: want First Completed, got:\n%s", out)

@@ -233,6 +233,30 @@ func (p *proc) wait(t *testing.T) string {
 	return p.stdout.String()
 }
 
+// awaitOutput waits until p's stdout holds s and returns it: what p
+// prints reaches the test through a pipe, some time after p printed it,
+// so a barrier file p creates afterwards may be seen first.
+func (p *proc) awaitOutput(t *testing.T, ctx context.Context, s string) string {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if out := p.stdout.String(); strings.Contains(out, s) {
+			return out
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s: waiting for %q in its output: %v\nstdout:\n%s\nstderr:\n%s", p.name, s, ctx.Err(), p.stdout, p.stderr)
+		case <-p.done:
+			if out := p.stdout.String(); strings.Contains(out, s) {
+				return out
+			}
+			t.Fatalf("%s exited (%v) without printing %q\nstdout:\n%s\nstderr:\n%s", p.name, p.err, s, p.stdout, p.stderr)
+		case <-tick.C:
+		}
+	}
+}
+
 // run runs the flow program to the end and returns its output.
 func (w *world) run(t *testing.T, ctx context.Context, args ...string) string {
 	t.Helper()
