@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 // s3Floor times, on the same MinIO, the requests resultgen's S3 column
@@ -28,13 +27,9 @@ type s3Floor struct {
 }
 
 func newS3Floor(ctx context.Context, cfg config) (*s3Floor, error) {
-	mc, err := minio.New(cfg.s3Endpoint, &minio.Options{Creds: credentials.NewEnvAWS(), Region: "us-east-1"})
+	mc, bucket, err := newBucket(ctx, cfg, "bench-peers-floor")
 	if err != nil {
-		return nil, fmt.Errorf("s3 floor %s: %w", cfg.s3Endpoint, err)
-	}
-	bucket := fmt.Sprintf("bench-peers-floor-%d", time.Now().UnixNano())
-	if err := mc.MakeBucket(ctx, bucket, minio.MakeBucketOptions{Region: "us-east-1"}); err != nil {
-		return nil, fmt.Errorf("s3 floor %s: make bucket %s: %w", cfg.s3Endpoint, bucket, err)
+		return nil, err
 	}
 	return &s3Floor{mc: mc, bucket: bucket, cfg: cfg}, nil
 }
@@ -67,18 +62,18 @@ func (f *s3Floor) first(ctx context.Context, rep int) (time.Duration, error) {
 }
 
 // byID times one GET of a step's record the first run wrote.
-func (f *s3Floor) byID(ctx context.Context, rep int) (time.Duration, error) {
+func (f *s3Floor) byID(ctx context.Context, rep int) (sample, error) {
 	name := fmt.Sprintf("rep-%d/%064d", rep, 0)
 	start := time.Now()
 	o, err := f.mc.GetObject(ctx, f.bucket, name, minio.GetObjectOptions{})
 	if err != nil {
-		return 0, err
+		return sample{}, err
 	}
 	b, err := io.ReadAll(o)
 	o.Close()
 	d := time.Since(start)
 	if err != nil || len(b) != f.recordSize() {
-		return 0, fmt.Errorf("s3 floor: GET %s: %d bytes, %v", name, len(b), err)
+		return sample{}, fmt.Errorf("s3 floor: GET %s: %d bytes, %v", name, len(b), err)
 	}
-	return d, nil
+	return sample{d: d}, nil
 }

@@ -221,7 +221,7 @@ func bench(ctx context.Context, cfg config, out io.Writer) error {
 			if err != nil {
 				return err
 			}
-			byID, err := midOf(byIDCalls, func() (sample, error) { d, err := floor.byID(ctx, rep); return sample{d: d}, err })
+			byID, err := midOf(byIDCalls, func() (sample, error) { return floor.byID(ctx, rep) })
 			if err != nil {
 				return err
 			}

@@ -60,20 +60,30 @@ func newResultgenLocal(cfg config) (*resultgenSystem, error) {
 		}}, nil
 }
 
-// newResultgenS3 makes a bucket on the MinIO at cfg.s3Endpoint (plain
-// HTTP, credentials from the AWS environment variables).
-func newResultgenS3(ctx context.Context, cfg config) (*resultgenSystem, error) {
-	bucket := fmt.Sprintf("bench-peers-%d", time.Now().UnixNano())
+// newBucket makes a bucket named name and a timestamp on the MinIO at
+// cfg.s3Endpoint (plain HTTP, credentials from the AWS environment
+// variables), and returns a client of it.
+func newBucket(ctx context.Context, cfg config, name string) (*minio.Client, string, error) {
+	bucket := fmt.Sprintf("%s-%d", name, time.Now().UnixNano())
 	mc, err := minio.New(cfg.s3Endpoint, &minio.Options{
 		Creds:  credentials.NewEnvAWS(),
 		Secure: false,
 		Region: "us-east-1",
 	})
 	if err != nil {
-		return nil, fmt.Errorf("s3 %s: %w", cfg.s3Endpoint, err)
+		return nil, "", fmt.Errorf("s3 %s: %w", cfg.s3Endpoint, err)
 	}
 	if err := mc.MakeBucket(ctx, bucket, minio.MakeBucketOptions{Region: "us-east-1"}); err != nil {
-		return nil, fmt.Errorf("s3 %s: make bucket %s: %w", cfg.s3Endpoint, bucket, err)
+		return nil, "", fmt.Errorf("s3 %s: make bucket %s: %w", cfg.s3Endpoint, bucket, err)
+	}
+	return mc, bucket, nil
+}
+
+// newResultgenS3 makes a bucket for resultgen's S3 column (see newBucket).
+func newResultgenS3(ctx context.Context, cfg config) (*resultgenSystem, error) {
+	_, bucket, err := newBucket(ctx, cfg, "bench-peers")
+	if err != nil {
+		return nil, err
 	}
 	return &resultgenSystem{label: "resultgen S3", cfg: cfg,
 		store: func(ctx context.Context, rep int) (map[string]string, *s3.Storage, error) {
