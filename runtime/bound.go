@@ -61,6 +61,15 @@ func typeOf[R any](def *Def) resultType {
 	return t
 }
 
+// wantOf is typeOf for a run under p: p's own (never changed) when it has
+// one, else a new one.
+func wantOf[R any](def *Def, p *plan) *resultType {
+	if p.want != nil {
+		return p.want
+	}
+	return ptrTo(typeOf[R](def))
+}
+
 // stamp binds meta to the function and result type that write it.
 func (t resultType) stamp(meta record.Meta, def *Def) record.Meta {
 	meta.Func, meta.TypeHash, meta.TypeDesc = def.Func, t.hash, t.desc
@@ -80,7 +89,7 @@ func (t resultType) stamp(meta record.Meta, def *Def) record.Meta {
 //     task name) with another type: the result type changed; stale, and the
 //     returned reason says so;
 //   - another function with another type: ErrKeyConflict.
-func (t resultType) judge(m record.Meta, def *Def, task string, st storage.Storage, key string) (stale string, err error) {
+func (t resultType) judge(m *record.Meta, def *Def, task string, st storage.Storage, key string) (stale string, err error) {
 	switch {
 	case m.TypeHash == t.hash:
 		return "", nil

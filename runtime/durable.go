@@ -148,8 +148,8 @@ func isStartRecord(m record.Meta) bool { return m.Labels[LabelRunRecord] == star
 
 // vetRunRecord is the slot check of a named run's key: the record of a run
 // that has not finished is never read as its result.
-func vetRunRecord(m record.Meta) string {
-	if isStartRecord(m) {
+func vetRunRecord(m *record.Meta) string {
+	if isStartRecord(*m) {
 		return "the run started and has not finished"
 	}
 	return ""

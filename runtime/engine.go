@@ -30,6 +30,8 @@ type Engine struct {
 	logBase  slog.Handler // handler filtered at the logging level when no logger is given; nil: slog.Default()'s
 	sem      chan struct{}
 	now      func() time.Time
+	clockSet bool         // now is WithClock's
+	recent   atomic.Int64 // a reading of now less than a second old, in Unix ns; 0: none (see recentNow)
 	locks    storage.KeyMutex
 	// lockNotice: how long a wait for another process's lock goes unsaid
 	// (WithLockWaitNotice); lockTimeout, lockTimeoutSet: the longest wait
@@ -93,7 +95,7 @@ func WithConcurrency(n int) EngineOption {
 func WithClock(now func() time.Time) EngineOption {
 	return func(e *Engine) {
 		if now != nil {
-			e.now = now
+			e.now, e.clockSet = now, true
 		}
 	}
 }

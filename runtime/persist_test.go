@@ -324,10 +324,16 @@ func TestStorageKeyLoadsExistingResult(t *testing.T) {
 }
 
 func TestExpirationAndRefresh(t *testing.T) {
+	for _, store := range []string{"local", "memory"} {
+		t.Run(store, func(t *testing.T) { testExpirationAndRefresh(t, store) })
+	}
+}
+
+func testExpirationAndRefresh(t *testing.T, store string) {
 	clk := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	ctx, _, _ := newEngine(t, nil, runtime.WithClock(clk.Now))
 	var n atomic.Int64
-	counter := newTask(taskDef("counter", true, runtime.Config{CacheKeyFn: true, CacheExpiration: time.Hour}), func(context.Context) (int, error) {
+	counter := newTask(taskDef("counter", true, runtime.Config{Storage: store, CacheKeyFn: true, CacheExpiration: time.Hour}), func(context.Context) (int, error) {
 		return int(n.Add(1)), nil
 	})
 	run := func(opts ...runtime.Option) (int, string) {
@@ -942,5 +948,51 @@ func TestNamedRunKeepsItsStartTimeWhenResumed(t *testing.T) {
 	}
 	if calls.Load() != 1 || len(keys) != 2 || keys[0] != "2026-12-07T23.json" || keys[1] != keys[0] {
 		t.Errorf("the task ran %d times under keys %q; want once, both attempts at 2026-12-07T23.json", calls.Load(), keys)
+	}
+}
+
+// A memory hit serves a record it judged before under the same plan
+// without judging it again (record.Kept); a run under other settings
+// judges it anew, and a record rewritten at the key is a new record.
+func TestMemoryHitsJudgedPerPlan(t *testing.T) {
+	ctx, _, _ := newEngine(t, map[string]string{settings.Keyring: "k1:" + b64Key(1)})
+	var n atomic.Int64
+	def := taskDef("count", true, runtime.Config{Storage: "memory", CacheKeyFn: true})
+	def.TypeHash, def.TypeDesc = typeid.Of[int]().Hash(), typeid.Of[int]().Canonical() // as generated: the plan keeps the type
+	counter := newTask(def, func(context.Context) (int, error) { return int(n.Add(1)), nil })
+	run := func(opts ...runtime.Option) *runtime.State[int] {
+		t.Helper()
+		inv := counter.WithOptions(opts...).inv()
+		inv.CacheKey = func(context.Context) (string, error) { return "count/latest", nil }
+		return runtime.Run(ctx, inv)
+	}
+	steps := []struct {
+		name      string
+		opts      []runtime.Option
+		want      int
+		wantState string
+		why       string
+	}{
+		{"first run computes", nil, 1, "Completed", ""},
+		{"a hit checks the record whole", nil, 1, "Cached", ""},
+		{"a hit keeps its value and verdict", nil, 1, "Cached", ""},
+		{"a hit under the same plan", nil, 1, "Cached", ""},
+		{"another plan judges it anew: not encrypted", []runtime.Option{runtime.Encrypt(true)}, 2, "Completed", "not encrypted"},
+		{"the sealed record, read by the first plan", nil, 2, "Cached", ""},
+		{"refresh rewrites the record", []runtime.Option{runtime.RefreshCache(true)}, 3, "Completed", ""},
+		{"the new record, not the one judged before", nil, 3, "Cached", ""},
+		{"and again", nil, 3, "Cached", ""},
+		{"and again, kept", nil, 3, "Cached", ""},
+		{"and again, judged before", nil, 3, "Cached", ""},
+	}
+	for _, s := range steps {
+		st := run(s.opts...)
+		v, err := st.Result()
+		if err != nil || v != s.want || st.Name() != s.wantState || !strings.Contains(st.CacheReason(), s.why) {
+			t.Fatalf("%s: got %d, %v (%s: %s), want %d (%s: ...%s...)", s.name, v, err, st.Name(), st.CacheReason(), s.want, s.wantState, s.why)
+		}
+		if st.IsCached() && st.CodeVersion() != def.Source {
+			t.Errorf("%s: a hit's code version %q, want the record's %q", s.name, st.CodeVersion(), def.Source)
+		}
 	}
 }

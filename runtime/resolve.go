@@ -44,6 +44,10 @@ type plan struct {
 	// keys is the key memo of a task keyed by its inputs and code alone
 	// (see keyMemo); nil for others
 	keys *keyMemo
+	// want is the result type of a generated Def's runs (typeOf), made
+	// once: a run's slot and State point at it; nil for hand-written Defs
+	// without a fingerprint (see wantOf)
+	want *resultType
 }
 
 // resolvePlan is resolve that returns the remembered plan itself (read
@@ -92,6 +96,9 @@ func (e *Engine) resolve(def *Def, cfg *Config, parent *flowRun, hasStorageKey, 
 		storage: r.Storage, storageBackend: r.StorageBackend,
 		serializer: r.Serializer, serializerValue: r.SerializerValue, compression: r.Compression,
 		encrypt: r.Encrypt, keyring: e.settings.Keyring,
+	}
+	if def.TypeHash != "" {
+		p.want = &resultType{hash: def.TypeHash, desc: def.TypeDesc, goType: def.GoType}
 	}
 	if err != nil {
 		return p, err

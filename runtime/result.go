@@ -111,7 +111,7 @@ func (r *Result[R]) Get(ctx context.Context) (R, error) {
 	if r.keyring != nil {
 		ctx = record.WithKeyring(ctx, r.keyring)
 	}
-	meta, err := record.ReadChecked(ctx, r.store, r.key, r.ser, &v, func(m record.Meta) error {
+	meta, err := record.ReadChecked(ctx, r.store, r.key, r.ser, &v, func(m *record.Meta) error {
 		if id := m.Labels[LabelTxn]; id != "" {
 			// staged by a transaction: absent until it commits, except
 			// to the transaction itself

@@ -223,7 +223,6 @@ type taskFrame[R any] struct {
 	st  State[R]
 	ctx taskCtx
 	fi  FlowRunInfo // the calling flow run, as the task run started
-	sl  slot        // where a persisted result is kept
 }
 
 // runTask runs a task under cfg, called from fr (nil outside flows), with
@@ -417,15 +416,14 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	// hash until a miss's withParams reads it; it goes back to its pool on
 	// a hit or after withParams (an error leaves it to the collector).
 	st.res.key = key
-	f.sl = slot{e: e, p: p, def: def, task: taskName, key: key, want: typeOf[R](def)}
-	sl := &f.sl // where the result is kept
-	st.res.want = &sl.want
+	sl := &slot{e: e, p: p, def: def, task: taskName, key: key, want: wantOf[R](def, p)} // where the result is kept
+	st.res.want = sl.want
 	// inputs is the digest of the parameters a named run's task records
 	// keep (LabelInputs); "" when they cannot be hashed.
 	var inputs func() string
 	if fr != nil && fr.durable != "" {
 		inputs = stepInputs(*inv, manifest)
-		sl.vet = func(m record.Meta) string { return fr.vetStep(m, def, inputs) }
+		sl.vet = func(m *record.Meta) string { return fr.vetStep(*m, def, inputs) }
 	}
 	if fr != nil && fr.ahead != nil && def.Value && reuse && !p.refresh && runFree(*inv, p) && fr.ahead.covers(p.store) {
 		sl.ahead = fr.ahead
@@ -445,7 +443,7 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 		}
 		sl.touch(tctx)
 		st.why = "loaded the record at the key"
-		st.code = m.CodeVersion()
+		st.codeOf = m   // read only, as st.res.meta
 		st.res.meta = m // read only: Result.Meta hands out clones
 		if p.verify > 0 && def.Value {
 			verifyHit(tctx, &t.log, sl, p.verify, st.res.value, inv.Body)
@@ -741,8 +739,8 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	var subSlot *slot
 	if sub != "" && parent.durable != "" {
 		key := subflowKey(def, fr)
-		subSlot = &slot{e: e, p: &p, def: def, task: p.name, key: key, want: typeOf[R](def)}
-		st.res.key, st.res.want, st.res.persisted = key, &subSlot.want, true
+		subSlot = &slot{e: e, p: &p, def: def, task: p.name, key: key, want: wantOf[R](def, &p)}
+		st.res.key, st.res.want, st.res.persisted = key, subSlot.want, true
 		if !p.persist {
 			st.reason = "subflow of run id " + parent.durable + ": kept so that the run resumes (" + p.reason + ")"
 		}
@@ -780,8 +778,8 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			return fail(fmt.Errorf("flow %s: run id %q: hash the parameters: %w", p.name, cfg.RunID, fr.inputErr))
 		}
 		key := RunKey(p.name, cfg.RunID)
-		sl = &slot{e: e, p: &p, def: def, task: p.name, key: key, want: typeOf[R](def), vet: vetRunRecord}
-		st.res.key, st.res.want, st.res.persisted = key, &sl.want, true
+		sl = &slot{e: e, p: &p, def: def, task: p.name, key: key, want: wantOf[R](def, &p), vet: vetRunRecord}
+		st.res.key, st.res.want, st.res.persisted = key, sl.want, true
 		if !p.persist {
 			st.reason = "run id " + cfg.RunID + ": a named run keeps its result (" + p.reason + ")"
 		}
@@ -927,8 +925,8 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			Created: e.now().UTC(),
 			Labels:  map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name, "flow_name": fr.flowName},
 		}
-		sl := &slot{e: e, p: &p, def: def, task: p.name, key: key, want: typeOf[R](def)}
-		st.res.want = &sl.want
+		sl := &slot{e: e, p: &p, def: def, task: p.name, key: key, want: wantOf[R](def, &p)}
+		st.res.want = sl.want
 		clock := e.tel.clock(ctx)
 		v, meta, err = persist(ctx, sl, v, false, meta)
 		e.tel.storageOp(ctx, clock, "write", p.store, err)

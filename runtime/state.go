@@ -44,6 +44,10 @@ type State[R any] struct {
 	why     string // why the result was loaded or computed (CacheReason)
 	resumed int    // flows: task runs loaded from storage (Resumed)
 	code    string // the code version that produced the value (CodeVersion)
+	// codeOf, when code is "", is the record a hit loaded, whose
+	// CodeVersion is the run's: read when asked, not on every hit (P3's
+	// memory hit: a label lookup, 168 of 8.3k instructions, callgrind).
+	codeOf *record.Meta
 
 	flowRun *FlowRunInfo
 	taskRun *taskRun // a task's run, final once the State is returned
@@ -183,6 +187,9 @@ func (s *State[R]) Resumed() int { return s.resumed }
 func (s *State[R]) CodeVersion() string {
 	if s.err != nil {
 		return ""
+	}
+	if s.code == "" && s.codeOf != nil {
+		return s.codeOf.CodeVersion()
 	}
 	return s.code
 }

@@ -541,7 +541,7 @@ func TestJSONReadsOnlyTheEnds(t *testing.T) {
 		var got string
 		refuse := errors.New("not this type")
 		var seen record.Meta
-		_, err = record.ReadChecked(ctx, st, "big.json", nil, &got, func(m record.Meta) error { seen = m; return refuse })
+		_, err = record.ReadChecked(ctx, st, "big.json", nil, &got, func(m *record.Meta) error { seen = *m; return refuse })
 		if !errors.Is(err, refuse) || got != "" || seen.TypeHash != "sha256:ff" || seen.Labels["big"] == "" {
 			t.Errorf("ReadChecked: %v, accept saw %+v", err, seen.Task)
 		}

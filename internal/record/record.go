@@ -823,7 +823,7 @@ func Read(ctx context.Context, st storage.Storage, key string, ser serializer.Se
 // header's Meta and that error as it is, and *v is untouched. The runtime
 // uses it to refuse a record written for another result type without
 // decoding a byte of it, in the same single read of the object.
-func ReadChecked(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(Meta) error) (Meta, error) {
+func ReadChecked(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(*Meta) error) (Meta, error) {
 	m, _, err := ReadCheckedInfo(ctx, st, key, ser, v, accept, nil)
 	return m, err
 }
@@ -836,7 +836,7 @@ func ReadChecked(ctx context.Context, st storage.Storage, key string, ser serial
 // parse of the object serve a whole cache lookup: the caller judges the
 // header in accept. hc, when not nil, spares the parse of a small record's
 // header read again (see HeaderCache).
-func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(Meta) error, hc *HeaderCache) (Meta, storage.Info, error) {
+func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(*Meta) error, hc *HeaderCache) (Meta, storage.Info, error) {
 	m, info, err := readCheckedRef(ctx, st, key, ser, v, accept, hc)
 	if m == nil {
 		return Meta{}, info, err
@@ -851,7 +851,7 @@ func ReadCheckedInfo(ctx context.Context, st storage.Storage, key string, ser se
 // modify it, nor hand it out but as a copy (Meta.Clone). Serves P3's hits:
 // no copy of the Meta, and no allocation of one (the runtime keeps the
 // pointer in the State).
-func ReadCheckedRef(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(Meta) error, hc *HeaderCache) (*Meta, storage.Info, error) {
+func ReadCheckedRef(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(*Meta) error, hc *HeaderCache) (*Meta, storage.Info, error) {
 	m, info, err := readCheckedRef(ctx, st, key, ser, v, accept, hc)
 	if m == nil {
 		m = new(Meta)
@@ -859,7 +859,7 @@ func ReadCheckedRef(ctx context.Context, st storage.Storage, key string, ser ser
 	return m, info, err
 }
 
-func readCheckedRef(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(Meta) error, hc *HeaderCache) (*Meta, storage.Info, error) {
+func readCheckedRef(ctx context.Context, st storage.Storage, key string, ser serializer.Serializer, v any, accept func(*Meta) error, hc *HeaderCache) (*Meta, storage.Info, error) {
 	var info storage.Info
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
@@ -876,11 +876,7 @@ func readCheckedRef(ctx context.Context, st storage.Storage, key string, ser ser
 		if err != nil {
 			return nil, info, err
 		}
-		if c, ok := memo.Load().(*checkedRecord); ok {
-			m, err := c.read(ctx, key, ser, rv, accept)
-			return m, info, err
-		}
-		m, err := readInMemory(ctx, st, key, b, true, memo, nil, ser, rv, accept)
+		m, err := readMemo(ctx, st, key, b, memo, ser, rv, accept)
 		return m, info, err
 	}
 	if wg, ok := st.(storage.WholeGetter); ok {
@@ -920,6 +916,27 @@ func readCheckedRef(ctx context.Context, st storage.Storage, key string, ser ser
 	return &m, info, err
 }
 
+// ReadMemo is ReadCheckedRef of the object b that st (a MemoGetter)
+// returned for key with its memo, which the caller got already (see Kept).
+func ReadMemo(ctx context.Context, st storage.Storage, key string, b []byte, memo *storage.Memo, ser serializer.Serializer, v any, accept func(*Meta) error) (*Meta, error) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return new(Meta), fmt.Errorf("record %q: read needs a non-nil pointer, got %T", storage.ShortKey(key), v)
+	}
+	m, err := readMemo(ctx, st, key, b, memo, ser, rv, accept)
+	if m == nil {
+		m = new(Meta)
+	}
+	return m, err
+}
+
+func readMemo(ctx context.Context, st storage.Storage, key string, b []byte, memo *storage.Memo, ser serializer.Serializer, rv reflect.Value, accept func(*Meta) error) (*Meta, error) {
+	if c, ok := memo.Load().(*checkedRecord); ok {
+		return c.read(ctx, key, ser, rv, accept)
+	}
+	return readInMemory(ctx, st, key, b, true, memo, nil, ser, rv, accept)
+}
+
 // owned is a whole object read into b, which the reader owns: its payload
 // is handed out as a slice of b (see Reader.readPayload).
 type owned struct {
@@ -930,14 +947,15 @@ type owned struct {
 // wholeReadMax is the largest object a read takes in one piece.
 const wholeReadMax = 64 << 10
 
-func readOpened(ctx context.Context, st storage.Storage, key string, rc io.Reader, total int64, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (Meta, error) {
+func readOpened(ctx context.Context, st storage.Storage, key string, rc io.Reader, total int64, ser serializer.Serializer, rv reflect.Value, accept func(*Meta) error) (Meta, error) {
 	d, err := newReader(rc, key)
 	if err != nil {
 		return Meta{}, Classify(ctx, st, key, err)
 	}
 	if accept != nil {
-		if err := accept(d.Meta()); err != nil {
-			return d.Meta(), err
+		m := d.Meta()
+		if err := accept(&m); err != nil {
+			return m, err
 		}
 	}
 	hint := int64(0)

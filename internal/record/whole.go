@@ -30,7 +30,7 @@ import (
 // the general path must not call it again. With a memo (b is then a
 // store's own memory, shared), a record found intact is kept there (see
 // checkedRecord).
-func readWhole(ctx context.Context, b []byte, key string, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error, shared bool, memo *storage.Memo, hc *HeaderCache) (m *Meta, ok, accepted bool, err error) {
+func readWhole(ctx context.Context, b []byte, key string, ser serializer.Serializer, rv reflect.Value, accept func(*Meta) error, shared bool, memo *storage.Memo, hc *HeaderCache) (m *Meta, ok, accepted bool, err error) {
 	if len(b) < prefixSize || string(b[:len(magic)]) != magic {
 		return nil, false, false, nil
 	}
@@ -50,7 +50,7 @@ func readWhole(ctx context.Context, b []byte, key string, ser serializer.Seriali
 		// no header compare and CRC, trailer parse nor checksum string (two
 		// allocations), measured below HeaderCache.
 		if accept != nil {
-			if err := accept(e.meta); err != nil {
+			if err := accept(&e.meta); err != nil {
 				return &e.meta, true, true, err
 			}
 		}
@@ -80,7 +80,7 @@ func readWhole(ctx context.Context, b []byte, key string, ser serializer.Seriali
 	// read again, whose verified whole header and trailer hc keeps below
 	again := last != nil && hc.last() == last
 	if accept != nil {
-		if err := accept(meta); err != nil {
+		if err := accept(&meta); err != nil {
 			return &meta, true, true, err
 		}
 	}
@@ -127,21 +127,55 @@ type checkedRecord struct {
 	// a hit (callgrind, where SHA-256 runs without SHA-NI and counts
 	// 10.5k of them), 20-35% less time in alternating runs.
 	value atomic.Pointer[keptValue]
+	// judged is what a reader concluded of meta, for its own use (see
+	// Kept): the record never changes, so neither does a verdict that
+	// depends on nothing else.
+	judged atomic.Pointer[any]
 }
 
-// keptValue is a checkedRecord's payload decoded into a zero value of t.
+// keptValue is a checkedRecord's payload decoded into a zero value of t;
+// x holds the same value, for Kept.
 type keptValue struct {
 	t reflect.Type
 	v reflect.Value
+	x any
+}
+
+// Kept returns what an earlier read of a memory store's object (memo is
+// the object's, see storage.MemoGetter) kept: the record's verified Meta
+// (shared, read only), its payload decoded into an R, and the record's
+// verdict slot. ok is false when memo holds no record checked whole, or
+// no value of type R decoded from it: then a read (ReadMemo) checks and
+// decodes it; verdict is nil only when no record was checked whole. A read of the record into a zero R gives that Meta and that
+// value (a plain type's, see plainType), so a caller that judges the Meta
+// as its accept would may serve the value without a read.
+//
+// The verdict slot holds what the caller concluded of the Meta last, for
+// it to skip judging the same record again (the runtime keeps the run
+// plan whose judgment passed, when nothing but the record and the plan
+// decided it). Serves P3's memory hit (see runtime's loadRef).
+func Kept[R any](memo *storage.Memo) (m *Meta, v R, verdict *atomic.Pointer[any], ok bool) {
+	c, isRec := memo.Load().(*checkedRecord)
+	if !isRec {
+		return nil, v, nil, false
+	}
+	kv := c.value.Load()
+	if kv == nil {
+		return nil, v, &c.judged, false
+	}
+	if v, ok = kv.x.(R); !ok {
+		return nil, v, &c.judged, false
+	}
+	return &c.meta, v, &c.judged, true
 }
 
 // read judges the kept header (accept) and decodes the payload into rv,
 // as readWhole does after its checks.
 // The Meta returned is c's own (shared, read only), or a zero one after a
 // decoding error, as decodePayload's.
-func (c *checkedRecord) read(ctx context.Context, key string, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (*Meta, error) {
+func (c *checkedRecord) read(ctx context.Context, key string, ser serializer.Serializer, rv reflect.Value, accept func(*Meta) error) (*Meta, error) {
 	if accept != nil {
-		if err := accept(c.meta); err != nil {
+		if err := accept(&c.meta); err != nil {
 			return &c.meta, err
 		}
 	}
@@ -157,7 +191,7 @@ func (c *checkedRecord) read(ctx context.Context, key string, ser serializer.Ser
 	if zero && c.meta.Encryption == nil && plainType(dst.Type(), 0) {
 		v := reflect.New(dst.Type()).Elem()
 		v.Set(dst)
-		c.value.Store(&keptValue{t: dst.Type(), v: v})
+		c.value.Store(&keptValue{t: dst.Type(), v: v, x: v.Interface()})
 	}
 	return &c.meta, nil
 }
@@ -354,7 +388,7 @@ func decodeOpened(key string, meta *Meta, payload []byte, s serializer.Serialize
 // and reports what is wrong. shared says b is a store's own memory (see
 // readWhole): the general path then reads the payload into a buffer of its
 // own rather than handing out slices of b.
-func readInMemory(ctx context.Context, st storage.Storage, key string, b []byte, shared bool, memo *storage.Memo, hc *HeaderCache, ser serializer.Serializer, rv reflect.Value, accept func(Meta) error) (*Meta, error) {
+func readInMemory(ctx context.Context, st storage.Storage, key string, b []byte, shared bool, memo *storage.Memo, hc *HeaderCache, ser serializer.Serializer, rv reflect.Value, accept func(*Meta) error) (*Meta, error) {
 	m, ok, accepted, err := readWhole(ctx, b, key, ser, rv, accept, shared, memo, hc)
 	if ok {
 		return m, err

@@ -60,7 +60,7 @@ func TestInPlaceAcceptRefuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		v := []byte("untouched")
-		m, err := record.ReadChecked(ctx, st, "k", nil, &v, func(m record.Meta) error { return refuse })
+		m, err := record.ReadChecked(ctx, st, "k", nil, &v, func(*record.Meta) error { return refuse })
 		if err != refuse || string(v) != "untouched" || m.Task != "t" {
 			t.Fatalf("%s: err %v, v %q, meta task %q", sc.name, err, v, m.Task)
 		}
@@ -126,7 +126,7 @@ func TestInPlaceAcceptOnce(t *testing.T) {
 		}
 		calls := 0
 		var v []byte
-		_, err = record.ReadChecked(ctx, st, "k", nil, &v, func(record.Meta) error { calls++; return nil })
+		_, err = record.ReadChecked(ctx, st, "k", nil, &v, func(*record.Meta) error { calls++; return nil })
 		if !errors.Is(err, record.ErrChecksum) || calls != 1 {
 			t.Fatalf("%s: err %v, accept called %d times", sc.name, err, calls)
 		}
