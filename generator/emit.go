@@ -427,15 +427,46 @@ func (e *emitter) params(f *model.Func) []jen.Code {
 }
 
 // args passes the wrapper's parameters on (spreading a variadic one).
-func (e *emitter) args(f *model.Func) []jen.Code {
+func (e *emitter) args(f *model.Func) []jen.Code { return e.argsOf(f, "") }
+
+// argsOf is args reading each parameter as the field of recv, the
+// receiver of a method of the call struct (f.Names.Call); recv "" reads
+// the wrapper's own parameters.
+func (e *emitter) argsOf(f *model.Func, recv string) []jen.Code {
 	out := make([]jen.Code, len(f.Params))
 	for i, p := range f.Params {
-		out[i] = jen.Id(p.Var)
+		out[i] = param(p, recv)
 		if f.Variadic && i == len(f.Params)-1 {
-			out[i] = jen.Id(p.Var).Op("...")
+			out[i] = param(p, recv).Op("...")
 		}
 	}
 	return out
+}
+
+// param reads parameter p: the wrapper's own, or recv's field.
+func param(p model.Param, recv string) *jen.Statement {
+	if recv == "" {
+		return jen.Id(p.Var)
+	}
+	return jen.Id(recv).Dot(p.Var)
+}
+
+// call declares the struct of one call's arguments (f.Names.Call), which
+// the invocation passes as its runtime.Args: its Inputs and Body are
+// methods, so that a call allocates the struct, not a closure for each.
+func (e *emitter) call(f *model.Func) {
+	n := f.Names.Call
+	fields := make([]jen.Code, len(f.Params))
+	for i, p := range f.Params {
+		fields[i] = jen.Id(p.Var).Add(e.typ(p.Type))
+	}
+	e.file.Comment(fmt.Sprintf("%s is one call's arguments of %s (runtime.Args).", n, f.GoName))
+	e.file.Type().Id(n).Struct(fields...)
+	e.file.Line()
+	e.file.Func().Params(jen.Id("t").Id(n)).Id("Inputs").Add(e.inputs(f, "t"))
+	e.file.Line()
+	e.file.Func().Params(jen.Id("t").Id(n)).Id("Body").Add(e.body(f, "t"))
+	e.file.Line()
 }
 
 func (e *emitter) function(f *model.Func) {
@@ -480,6 +511,10 @@ func (e *emitter) function(f *model.Func) {
 		})),
 	)
 	e.file.Line()
+
+	if len(f.Params) > 0 {
+		e.call(f)
+	}
 
 	e.file.Func().Params(recv()).Id("invocation").Params(e.params(f)...).Qual(model.RuntimePkg, "Invocation").Types(rt()).Block(
 		jen.Return(jen.Qual(model.RuntimePkg, "Invocation").Types(rt()).Values(e.invocation(f)...)),
@@ -796,7 +831,11 @@ func (e *emitter) invocation(f *model.Func) []jen.Code {
 		jen.Line().Id("Options").Op(":").Id("t").Dot("opts"),
 	}
 	if len(f.Params) > 0 {
-		fields = append(fields, jen.Line().Id("Inputs").Op(":").Add(e.inputs(f)))
+		args := make([]jen.Code, len(f.Params))
+		for i, p := range f.Params {
+			args[i] = jen.Id(p.Var).Op(":").Id(p.Var)
+		}
+		fields = append(fields, jen.Line().Id("Args").Op(":").Id(f.Names.Call).Values(args...))
 	}
 	if f.StorageKey != nil {
 		fields = append(fields, jen.Line().Id("StorageKey").Op(":").Add(keyFunc(f, f.StorageKey)))
@@ -804,7 +843,9 @@ func (e *emitter) invocation(f *model.Func) []jen.Code {
 	if f.CacheKeyFn != nil {
 		fields = append(fields, jen.Line().Id("CacheKey").Op(":").Add(e.cacheKey(f)))
 	}
-	fields = append(fields, jen.Line().Id("Body").Op(":").Add(e.body(f)))
+	if len(f.Params) == 0 {
+		fields = append(fields, jen.Line().Id("Body").Op(":").Add(jen.Func().Add(e.body(f, ""))))
+	}
 	if len(f.FlowKeyParams) > 0 {
 		fields = append(fields, jen.Line().Id("FlowParameter").Op(":").Add(flowParameter(f)))
 	}
@@ -842,11 +883,12 @@ func (e *emitter) hook(f *model.Func, h *model.Hook) jen.Code {
 	return jen.Func().Params(ctx.Qual("context", "Context"), v.Add(e.resultType(f))).Error().Block(stmts...)
 }
 
-// inputs hashes each parameter with the typed Hasher method for its kind.
-func (e *emitter) inputs(f *model.Func) jen.Code {
+// inputs is the Inputs method of f's call struct (see call), receiver
+// recv: it hashes each parameter with the typed Hasher method for its kind.
+func (e *emitter) inputs(f *model.Func, recv string) jen.Code {
 	var stmts []jen.Code
 	for _, p := range f.Params {
-		v := jen.Id(p.Var)
+		v := param(p, recv)
 		conv := func(basic types.BasicKind, name string) jen.Code {
 			if types.Identical(p.Type, types.Typ[basic]) {
 				return v
@@ -878,7 +920,7 @@ func (e *emitter) inputs(f *model.Func) jen.Code {
 		stmts = append(stmts, jen.If(jen.Id("h").Dot("Param").Call(jen.Lit(p.Name))).Block(do...))
 	}
 	stmts = append(stmts, jen.Return(jen.Nil()))
-	return jen.Func().Params(jen.Id("h").Op("*").Qual(model.RuntimePkg, "Hasher")).Error().Block(stmts...)
+	return jen.Params(jen.Id("h").Op("*").Qual(model.RuntimePkg, "Hasher")).Error().Block(stmts...)
 }
 
 // cacheKey calls the task's cache_key_fn.
@@ -900,9 +942,11 @@ func (e *emitter) cacheKey(f *model.Func) jen.Code {
 	return jen.Func().Params(ctx.Qual("context", "Context")).Params(jen.String(), jen.Error()).Block(ret)
 }
 
-// body calls the user's function, adapting its results to (R, error).
-func (e *emitter) body(f *model.Func) jen.Code {
-	args := e.args(f)
+// body calls the user's function, adapting its results to (R, error): the
+// signature and block of the Body method of f's call struct, receiver recv
+// (see call), or with recv "" of a Body closure.
+func (e *emitter) body(f *model.Func, recv string) jen.Code {
+	args := e.argsOf(f, recv)
 	ctx := jen.Id("_")
 	if f.HasCtx {
 		args = withArgs(args)
@@ -921,5 +965,5 @@ func (e *emitter) body(f *model.Func) jen.Code {
 	default:
 		stmts = []jen.Code{call, jen.Return(void, jen.Nil())}
 	}
-	return jen.Func().Params(ctx.Qual("context", "Context")).Params(e.resultType(f), jen.Error()).Block(stmts...)
+	return jen.Params(ctx.Qual("context", "Context")).Params(e.resultType(f), jen.Error()).Block(stmts...)
 }

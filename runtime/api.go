@@ -107,6 +107,41 @@ type Invocation[R any] struct {
 	// its OnRollback when the transaction rolls back; outside, neither runs.
 	OnCommit   func(ctx context.Context, v R) error
 	OnRollback func(ctx context.Context, v R) error
+	// Args, when set, is the call's arguments, which hash themselves and
+	// run the function: Inputs and Body in one value. Generated wrappers
+	// of functions with parameters set it rather than Inputs and Body: a
+	// call then allocates one value, not a closure for each. A Body or
+	// Inputs that is set too is used instead of Args's.
+	Args Args[R]
+}
+
+// Args is one call's arguments of a function that runs as a task or flow
+// (see Invocation.Args).
+type Args[R any] interface {
+	// Inputs hashes the parameters, as Invocation.Inputs does.
+	Inputs(h *Hasher) error
+	// Body runs the function with them, as Invocation.Body does.
+	Body(ctx context.Context) (R, error)
+}
+
+// hashInputs hashes inv's inputs into h: Inputs, else Args's; nothing
+// when it has neither.
+func (inv *Invocation[R]) hashInputs(h *Hasher) error {
+	switch {
+	case inv.Inputs != nil:
+		return inv.Inputs(h)
+	case inv.Args != nil:
+		return inv.Args.Inputs(h)
+	}
+	return nil
+}
+
+// body returns inv's Body, else Args's (nil when it has neither).
+func (inv *Invocation[R]) body() func(context.Context) (R, error) {
+	if inv.Body != nil || inv.Args == nil {
+		return inv.Body
+	}
+	return inv.Args.Body
 }
 
 // KeyContext is what a storage-key template can read.

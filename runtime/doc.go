@@ -13,22 +13,32 @@
 //
 //	var helloDef = &runtime.Def{Kind: runtime.KindTask, Name: "hello", Value: true, ...}
 //
+//	// helloCall is one call's arguments (Args): they hash themselves
+//	// and call the function.
+//	type helloCall struct{ name string }
+//
+//	func (c helloCall) Inputs(h *runtime.Hasher) error {
+//		if h.Param("name") {
+//			h.String(c.name)
+//		}
+//		return nil
+//	}
+//
+//	func (c helloCall) Body(ctx context.Context) (string, error) { return Hello(ctx, c.name) }
+//
 //	func (t HelloTask) State(ctx context.Context, name string) *runtime.State[string] {
 //		return runtime.Run(ctx, runtime.Invocation[string]{
 //			Def:     helloDef,
 //			Options: t.opts,
-//			Inputs: func(h *runtime.Hasher) error {
-//				if h.Param("name") {
-//					h.String(name)
-//				}
-//				return nil
-//			},
+//			Args:    helloCall{name: name},
 //			StorageKey: func(k runtime.KeyContext) (string, error) {
 //				return "hello-" + runtime.KeyValue(name) + ".json", nil
 //			},
-//			Body: func(ctx context.Context) (string, error) { return Hello(ctx, name) },
 //		})
 //	}
+//
+// Hand-written invocations may set Inputs and Body (closures) instead of
+// Args; a function without parameters has a Body and no Args.
 //
 // Functions that return nothing or only an error use R = Void and
 // Def.Value = false.

@@ -71,6 +71,10 @@ type Hasher struct {
 	used    int
 	both    pairWriter // w while a tracked parameter is written: h and cur
 	w       io.Writer  // h.h, or h.h and cur
+	hw      io.Writer  // h.h as an io.Writer, converted once
+	// paramOK: param names the parameter being written (Param was
+	// called since the last reset)
+	paramOK bool
 	e       encoder    // for the methods writing scalars (Value has its own)
 	sumBuf  [sha256.Size]byte
 }
@@ -91,9 +95,33 @@ type paramSum struct {
 }
 
 func newHasher(exclude map[string]bool) *Hasher {
-	h := &Hasher{h: sha256.New(), exclude: exclude}
-	h.w = h.h
+	h := &Hasher{exclude: exclude}
+	h.setHash(sha256.New())
 	return h
+}
+
+// setHash makes d the digest h writes to.
+func (h *Hasher) setHash(d hash.Hash) {
+	h.h, h.hw = d, d
+	h.w, h.e.w = d, d
+}
+
+// setW points h's writes at w. It stores w only when it changes: the
+// Hasher of a lookup is pooled, on the heap, and every pointer stored
+// there while the collector marks goes through a write barrier (P3's
+// memory hit: the barriers of the Hasher's resets and of Param were some
+// 10% of a hit, callgrind).
+func (h *Hasher) setW(w io.Writer) {
+	if h.w != w {
+		h.w = w
+	}
+}
+
+// setW is Hasher.setW for the encoder's writer.
+func (e *encoder) setW(w io.Writer) {
+	if e.w != w {
+		e.w = w
+	}
 }
 
 // newTrackingHasher is newHasher that also keeps each parameter's hash.
@@ -171,8 +199,11 @@ func (h *Hasher) paramSums() []record.ParamSum {
 
 // Param starts parameter name and reports whether the cache policy includes it.
 func (h *Hasher) Param(name string) bool {
-	h.param = name
-	h.w = h.h
+	if h.param != name {
+		h.param = name
+	}
+	h.paramOK = true
+	h.setW(h.hw)
 	if h.track {
 		var ph hash.Hash
 		if !h.exclude[name] {
@@ -185,7 +216,7 @@ func (h *Hasher) Param(name string) bool {
 		return false
 	}
 	e := &h.e
-	e.w = h.h
+	e.setW(h.hw)
 	e.tagStr('P', name)
 	if h.cur != nil {
 		h.both = pairWriter{h.h, h.cur}
@@ -195,7 +226,7 @@ func (h *Hasher) Param(name string) bool {
 }
 
 func (h *Hasher) enc() *encoder {
-	h.e.w = h.w
+	h.e.setW(h.w)
 	return &h.e
 }
 
@@ -235,13 +266,13 @@ func (h *Hasher) Bytes(v []byte) { e := h.enc(); e.tag('b'); e.bytes(v) }
 // Value hashes any value deterministically (map keys sorted, pointers
 // followed, cycles detected); funcs, chans and unsafe pointers are an error.
 func (h *Hasher) Value(v any) error {
-	root := h.param
-	if root == "" {
-		root = "value"
+	root := "value"
+	if h.paramOK && h.param != "" {
+		root = h.param
 	}
 	e := &encoder{w: h.w, seen: map[visit]int{}}
 	if err := e.value(reflect.ValueOf(v), root); err != nil {
-		if h.param == "" {
+		if !h.paramOK || h.param == "" {
 			return err
 		}
 		return fmt.Errorf("%w (leave parameter %s out with cache_policy inputs-%s, or set a cache_key_fn)", err, h.param, h.param)
@@ -261,7 +292,7 @@ type visit struct {
 }
 
 type encoder struct {
-	w       interface{ Write([]byte) (int, error) }
+	w       io.Writer
 	seen    map[visit]int // pointers on the current path, by depth
 	depth   int
 	buf     [binary.MaxVarintLen64]byte

@@ -71,29 +71,31 @@ func (km *keyMemo) put(in []byte, both string) {
 
 // bufHash is the SHA-256 of a keyHasher's inputs that also keeps the
 // first keyMemoInput bytes written, for the key memo: while they fit,
-// nothing is hashed until Sum, so a memo hit hashes nothing.
+// nothing is hashed until Sum, so a memo hit hashes nothing. Its buffer is
+// an array in place, and a reset stores no pointer (see Hasher.setW).
 type bufHash struct {
 	d    hash.Hash // SHA-256
-	buf  []byte    // what was written, while whole
-	over bool      // more than buf holds was written: buf is not the input
-	sent bool      // buf went into d
+	buf  [keyMemoInput]byte
+	n    int  // bytes of buf written
+	over bool // more than buf holds was written: buf is not the input
+	sent bool // buf[:n] went into d
 }
 
-func newBufHash(d hash.Hash) *bufHash { return &bufHash{d: d, buf: make([]byte, 0, keyMemoInput)} }
+func newBufHash(d hash.Hash) *bufHash { return &bufHash{d: d} }
 
 // input returns everything written since Reset, when buf holds it whole.
-func (b *bufHash) input() ([]byte, bool) { return b.buf, !b.over }
+func (b *bufHash) input() ([]byte, bool) { return b.buf[:b.n], !b.over }
 
 func (b *bufHash) send() {
 	if !b.sent {
-		b.d.Write(b.buf)
+		b.d.Write(b.buf[:b.n])
 		b.sent = true
 	}
 }
 
 func (b *bufHash) Write(p []byte) (int, error) {
-	if !b.over && !b.sent && len(b.buf)+len(p) <= cap(b.buf) {
-		b.buf = append(b.buf, p...)
+	if !b.over && !b.sent && b.n+len(p) <= len(b.buf) {
+		b.n += copy(b.buf[b.n:], p)
 		return len(p), nil
 	}
 	b.send()
@@ -107,8 +109,10 @@ func (b *bufHash) Sum(in []byte) []byte {
 }
 
 func (b *bufHash) Reset() {
-	b.d.Reset()
-	b.buf, b.over, b.sent = b.buf[:0], false, false
+	if b.sent {
+		b.d.Reset()
+	}
+	b.n, b.over, b.sent = 0, false, false
 }
 
 func (b *bufHash) Size() int      { return b.d.Size() }

@@ -187,7 +187,8 @@ func TestKeyHasherTracksParamsOnMiss(t *testing.T) {
 		{nil, nil},
 		{[]param{{"name", str("world")}, {"n", num(42)}, {"rows", rows}}, nil},
 	}
-	kh := &keyHasher{in: Hasher{h: sha256.New()}} // reused across the cases
+	kh := new(keyHasher) // reused across the cases
+	kh.in.setHash(sha256.New())
 	for i, c := range cases {
 		inputs := func(h *Hasher) error {
 			for _, p := range c.params {

@@ -272,7 +272,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 		t.st = st
 	}
 	if t.obs = e.observe(def, taskName); t.obs != nil {
-		inv.Body = observeBody(t.obs, inv.Body)
+		inv.Body = observeBody(t.obs, inv.body())
 	}
 	t.log.started(ctx)
 	if err := ctx.Err(); err != nil {
@@ -295,7 +295,7 @@ func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 	if p.persist {
 		return runPersisted(tc, e, inv, cfg, fr, f, &t)
 	}
-	v, err := attempts(tc, &t.log, p.retries, cfg.RetryDelay, tr.setCount, inv.Body)
+	v, err := attempts(tc, &t.log, p.retries, cfg.RetryDelay, tr.setCount, inv.body())
 	if t.st != nil && err == nil {
 		t.st.code = def.Source
 	}
@@ -341,7 +341,7 @@ func runBare[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 		return t.fail(err)
 	}
 	// no context carries the attempt's number: nothing reads it
-	v, err := attempts(ctx, &t.log, p.retries, cfg.RetryDelay, func(int) {}, inv.Body)
+	v, err := attempts(ctx, &t.log, p.retries, cfg.RetryDelay, func(int) {}, inv.body())
 	if err == nil && (inv.OnCommit != nil || inv.OnRollback != nil) {
 		if tx := txnFrom(ctx); tx != nil {
 			t.log.bareRun()
@@ -446,7 +446,7 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 		st.codeOf = m   // read only, as st.res.meta
 		st.res.meta = m // read only: Result.Meta hands out clones
 		if p.verify > 0 && def.Value {
-			verifyHit(tctx, &t.log, sl, p.verify, st.res.value, inv.Body)
+			verifyHit(tctx, &t.log, sl, p.verify, st.res.value, inv.body())
 		}
 		return t.end(StateCached, st.res.value, nil)
 	}
@@ -517,7 +517,7 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	// a miss: the record written (and the explanation) name each
 	// parameter's hash, which the lookup did without
 	if kh != nil {
-		if err := kh.trackParams(inv.Inputs, p.policy.excluded); err != nil {
+		if err := kh.trackParams(inv.hashInputs, p.policy.excluded); err != nil {
 			kh.release()
 			return t.fail(fmt.Errorf("task %s: hash inputs for the record's manifest: %w", taskName, err))
 		}
@@ -551,7 +551,7 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 		st.why = explainMiss(tctx, sl, cur, st.why)
 	}
 
-	v, err := attempts(bctx, &t.log, p.retries, cfg.RetryDelay, tr.setCount, inv.Body)
+	v, err := attempts(bctx, &t.log, p.retries, cfg.RetryDelay, tr.setCount, inv.body())
 	lockLost := held != nil && held.lost.Load()
 	if err != nil {
 		if lockLost && !errors.Is(err, storage.ErrLockLost) {
@@ -628,10 +628,8 @@ func stepInputs[R any](inv Invocation[R], man record.Manifest) func() string {
 			return man.Inputs
 		}
 		h := newHasher(nil)
-		if inv.Inputs != nil {
-			if err := inv.Inputs(h); err != nil {
-				return ""
-			}
+		if err := inv.hashInputs(h); err != nil {
+			return ""
 		}
 		return h.sum()
 	})
@@ -674,9 +672,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 	}
 	h := newHasher(nil)
-	if inv.Inputs != nil {
-		fr.inputErr = inv.Inputs(h)
-	}
+	fr.inputErr = inv.hashInputs(h)
 	fr.inputHash = h.sum()
 	if sub != "" && fr.inputErr == nil && resolveErr == nil {
 		// A retry of the parent does not run again a subflow run an
@@ -693,7 +689,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	}
 
 	obs := e.observe(def, p.name)
-	inv.Body = observeBody(obs, inv.Body)
+	inv.Body = observeBody(obs, inv.body())
 	ctx, tel := e.tel.startFlow(ctx, def, p.name, fr)
 	st := &State[R]{runName: p.name + "/" + fr.name, reason: p.reason}
 	st.res.name, st.res.hasValue, st.res.loaded, st.res.keep, st.res.persisted = st.runName, def.Value, true, true, p.persist
@@ -854,7 +850,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	}
 
 	body := func(ctx context.Context) (R, error) {
-		v, err := callBody(ctx, inv.Body)
+		v, err := callBody(ctx, inv.body())
 		fr.futures.Wait()
 		return v, err
 	}

@@ -137,19 +137,27 @@ func (t SamplesTaskType) WithOptions(opts ...runtime.Option) SamplesTaskType {
 	return SamplesTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// samplesTaskCall is one call's arguments of Samples (runtime.Args).
+type samplesTaskCall struct {
+	n int
+}
+
+func (t samplesTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	return nil
+}
+
+func (t samplesTaskCall) Body(_ context.Context) ([]float64, error) {
+	return Samples(t.n), nil
+}
+
 func (t SamplesTaskType) invocation(n int) runtime.Invocation[[]float64] {
 	return runtime.Invocation[[]float64]{
 		Def:     samplesTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) ([]float64, error) {
-			return Samples(n), nil
-		},
+		Args:    samplesTaskCall{n: n},
 	}
 }
 

@@ -86,24 +86,33 @@ func (t ReportTaskType) WithOptions(opts ...runtime.Option) ReportTaskType {
 	return ReportTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// reportTaskCall is one call's arguments of Report (runtime.Args).
+type reportTaskCall struct {
+	region  string
+	verbose bool
+}
+
+func (t reportTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("region") {
+		h.String(t.region)
+	}
+	if h.Param("verbose") {
+		h.Bool(t.verbose)
+	}
+	return nil
+}
+
+func (t reportTaskCall) Body(_ context.Context) (string, error) {
+	return Report(t.region, t.verbose)
+}
+
 func (t ReportTaskType) invocation(region string, verbose bool) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     reportTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("region") {
-				h.String(region)
-			}
-			if h.Param("verbose") {
-				h.Bool(verbose)
-			}
-			return nil
-		},
+		Args:    reportTaskCall{region: region, verbose: verbose},
 		CacheKey: func(_ context.Context) (string, error) {
 			return ReportKey(region, verbose), nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Report(region, verbose)
 		},
 	}
 }

@@ -71,21 +71,29 @@ func (t ReportTaskType) WithOptions(opts ...runtime.Option) ReportTaskType {
 	return ReportTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// reportTaskCall is one call's arguments of Report (runtime.Args).
+type reportTaskCall struct {
+	day string
+}
+
+func (t reportTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("day") {
+		h.String(t.day)
+	}
+	return nil
+}
+
+func (t reportTaskCall) Body(_ context.Context) ([]Row, error) {
+	return Report(t.day), nil
+}
+
 func (t ReportTaskType) invocation(day string) runtime.Invocation[[]Row] {
 	return runtime.Invocation[[]Row]{
 		Def:     reportTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("day") {
-				h.String(day)
-			}
-			return nil
-		},
+		Args:    reportTaskCall{day: day},
 		StorageKey: func(_ runtime.KeyContext) (string, error) {
 			return "report-" + runtime.KeyValue(day) + ".csv", nil
-		},
-		Body: func(_ context.Context) ([]Row, error) {
-			return Report(day), nil
 		},
 	}
 }

@@ -197,19 +197,27 @@ func (t ParseTaskType) WithOptions(opts ...runtime.Option) ParseTaskType {
 	return ParseTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// parseTaskCall is one call's arguments of Parse (runtime.Args).
+type parseTaskCall struct {
+	s string
+}
+
+func (t parseTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("s") {
+		h.String(t.s)
+	}
+	return nil
+}
+
+func (t parseTaskCall) Body(_ context.Context) (int, error) {
+	return Parse(t.s)
+}
+
 func (t ParseTaskType) invocation(s string) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     parseTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("s") {
-				h.String(s)
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (int, error) {
-			return Parse(s)
-		},
+		Args:    parseTaskCall{s: s},
 	}
 }
 

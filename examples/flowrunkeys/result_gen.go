@@ -138,21 +138,29 @@ func (t HelloTaskType) WithOptions(opts ...runtime.Option) HelloTaskType {
 	return HelloTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// helloTaskCall is one call's arguments of Hello (runtime.Args).
+type helloTaskCall struct {
+	name string
+}
+
+func (t helloTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("name") {
+		h.String(t.name)
+	}
+	return nil
+}
+
+func (t helloTaskCall) Body(_ context.Context) (string, error) {
+	return Hello(t.name), nil
+}
+
 func (t HelloTaskType) invocation(name string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     helloTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("name") {
-				h.String(name)
-			}
-			return nil
-		},
+		Args:    helloTaskCall{name: name},
 		StorageKey: func(k runtime.KeyContext) (string, error) {
 			return runtime.KeyValue(k.FlowRun.FlowName) + "_" + runtime.KeyValue(k.FlowRun.Name) + "_hello.json", nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Hello(name), nil
 		},
 	}
 }

@@ -75,16 +75,27 @@ func (t CountWordsTaskType) WithOptions(opts ...runtime.Option) CountWordsTaskTy
 	return CountWordsTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// countWordsTaskCall is one call's arguments of CountWords (runtime.Args).
+type countWordsTaskCall struct {
+	line string
+}
+
+func (t countWordsTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("line") {
+		h.String(t.line)
+	}
+	return nil
+}
+
+func (t countWordsTaskCall) Body(_ context.Context) (int, error) {
+	return CountWords(t.line), nil
+}
+
 func (t CountWordsTaskType) invocation(line string) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     countWordsTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("line") {
-				h.String(line)
-			}
-			return nil
-		},
+		Args:    countWordsTaskCall{line: line},
 		StorageKey: func(k runtime.KeyContext) (string, error) {
 			text1, err := k.FlowParameter("region")
 			if err != nil {
@@ -95,9 +106,6 @@ func (t CountWordsTaskType) invocation(line string) runtime.Invocation[int] {
 				return "", err
 			}
 			return runtime.KeyValue(text1) + "/" + runtime.KeyValue(k.FlowRunStart.Format("2006-01-02")) + "/part-" + runtime.KeyValue(strconv.Itoa(text2)) + ".json", nil
-		},
-		Body: func(_ context.Context) (int, error) {
-			return CountWords(line), nil
 		},
 	}
 }
@@ -169,24 +177,33 @@ func (t IngestFlowType) WithOptions(opts ...runtime.Option) IngestFlowType {
 	return IngestFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// ingestFlowCall is one call's arguments of Ingest (runtime.Args).
+type ingestFlowCall struct {
+	region string
+	lines  []string
+}
+
+func (t ingestFlowCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("region") {
+		h.String(t.region)
+	}
+	if h.Param("lines") {
+		if err := h.Value(t.lines); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t ingestFlowCall) Body(ctx context.Context) (int, error) {
+	return Ingest(ctx, t.region, t.lines)
+}
+
 func (t IngestFlowType) invocation(region string, lines []string) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     ingestFlowDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("region") {
-				h.String(region)
-			}
-			if h.Param("lines") {
-				if err := h.Value(lines); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (int, error) {
-			return Ingest(ctx, region, lines)
-		},
+		Args:    ingestFlowCall{region: region, lines: lines},
 		FlowParameter: func(k string) (string, bool, error) {
 			switch k {
 			case "region":

@@ -73,19 +73,27 @@ func (t SquareTaskType) WithOptions(opts ...runtime.Option) SquareTaskType {
 	return SquareTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// squareTaskCall is one call's arguments of Square (runtime.Args).
+type squareTaskCall struct {
+	i int
+}
+
+func (t squareTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("i") {
+		h.Int(int64(t.i))
+	}
+	return nil
+}
+
+func (t squareTaskCall) Body(_ context.Context) (int, error) {
+	return Square(t.i), nil
+}
+
 func (t SquareTaskType) invocation(i int) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     squareTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("i") {
-				h.Int(int64(i))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (int, error) {
-			return Square(i), nil
-		},
+		Args:    squareTaskCall{i: i},
 	}
 }
 
@@ -151,19 +159,27 @@ func (t SumSquaresFlowType) WithOptions(opts ...runtime.Option) SumSquaresFlowTy
 	return SumSquaresFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// sumSquaresFlowCall is one call's arguments of SumSquares (runtime.Args).
+type sumSquaresFlowCall struct {
+	n int
+}
+
+func (t sumSquaresFlowCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	return nil
+}
+
+func (t sumSquaresFlowCall) Body(ctx context.Context) (int, error) {
+	return SumSquares(ctx, t.n)
+}
+
 func (t SumSquaresFlowType) invocation(n int) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     sumSquaresFlowDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (int, error) {
-			return SumSquares(ctx, n)
-		},
+		Args:    sumSquaresFlowCall{n: n},
 		FlowParameter: func(k string) (string, bool, error) {
 			switch k {
 			case "n":

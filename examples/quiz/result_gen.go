@@ -276,20 +276,28 @@ func (t LogTaskType) WithOptions(opts ...runtime.Option) LogTaskType {
 	return LogTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// logTaskCall is one call's arguments of Log (runtime.Args).
+type logTaskCall struct {
+	msg string
+}
+
+func (t logTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("msg") {
+		h.String(t.msg)
+	}
+	return nil
+}
+
+func (t logTaskCall) Body(_ context.Context) (runtime.Void, error) {
+	Log(t.msg)
+	return runtime.Void{}, nil
+}
+
 func (t LogTaskType) invocation(msg string) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     logTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("msg") {
-				h.String(msg)
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (runtime.Void, error) {
-			Log(msg)
-			return runtime.Void{}, nil
-		},
+		Args:    logTaskCall{msg: msg},
 	}
 }
 
@@ -630,22 +638,31 @@ func (t TransformTaskType) WithOptions(opts ...runtime.Option) TransformTaskType
 	return TransformTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// transformTaskCall is one call's arguments of Transform (runtime.Args).
+type transformTaskCall struct {
+	userName string
+	number   int
+}
+
+func (t transformTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("userName") {
+		h.String(t.userName)
+	}
+	if h.Param("number") {
+		h.Int(int64(t.number))
+	}
+	return nil
+}
+
+func (t transformTaskCall) Body(_ context.Context) (string, error) {
+	return Transform(t.userName, t.number), nil
+}
+
 func (t TransformTaskType) invocation(userName string, number int) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     transformTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("userName") {
-				h.String(userName)
-			}
-			if h.Param("number") {
-				h.Int(int64(number))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Transform(userName, number), nil
-		},
+		Args:    transformTaskCall{userName: userName, number: number},
 	}
 }
 

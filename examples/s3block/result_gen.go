@@ -77,21 +77,29 @@ func (t ForecastTaskType) WithOptions(opts ...runtime.Option) ForecastTaskType {
 	return ForecastTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// forecastTaskCall is one call's arguments of Forecast (runtime.Args).
+type forecastTaskCall struct {
+	city string
+}
+
+func (t forecastTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("city") {
+		h.String(t.city)
+	}
+	return nil
+}
+
+func (t forecastTaskCall) Body(_ context.Context) (Outlook, error) {
+	return Forecast(t.city), nil
+}
+
 func (t ForecastTaskType) invocation(city string) runtime.Invocation[Outlook] {
 	return runtime.Invocation[Outlook]{
 		Def:     forecastTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("city") {
-				h.String(city)
-			}
-			return nil
-		},
+		Args:    forecastTaskCall{city: city},
 		StorageKey: func(_ runtime.KeyContext) (string, error) {
 			return "forecast/" + runtime.KeyValue(city) + ".json", nil
-		},
-		Body: func(_ context.Context) (Outlook, error) {
-			return Forecast(city), nil
 		},
 	}
 }

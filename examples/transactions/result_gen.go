@@ -82,23 +82,31 @@ func (t ChargeCardTaskType) WithOptions(opts ...runtime.Option) ChargeCardTaskTy
 	return ChargeCardTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// chargeCardTaskCall is one call's arguments of ChargeCard (runtime.Args).
+type chargeCardTaskCall struct {
+	o Order
+}
+
+func (t chargeCardTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("o") {
+		if err := h.Value(t.o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t chargeCardTaskCall) Body(ctx context.Context) (Charge, error) {
+	return ChargeCard(ctx, t.o)
+}
+
 func (t ChargeCardTaskType) invocation(o Order) runtime.Invocation[Charge] {
 	return runtime.Invocation[Charge]{
 		Def:     chargeCardTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("o") {
-				if err := h.Value(o); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
+		Args:    chargeCardTaskCall{o: o},
 		StorageKey: func(_ runtime.KeyContext) (string, error) {
 			return "orders/" + runtime.KeyValue(o.ID) + "/charge.json", nil
-		},
-		Body: func(ctx context.Context) (Charge, error) {
-			return ChargeCard(ctx, o)
 		},
 		OnCommit: func(_ context.Context, v Charge) error {
 			receipt(v)
@@ -187,23 +195,31 @@ func (t ReserveTaskType) WithOptions(opts ...runtime.Option) ReserveTaskType {
 	return ReserveTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// reserveTaskCall is one call's arguments of Reserve (runtime.Args).
+type reserveTaskCall struct {
+	o Order
+}
+
+func (t reserveTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("o") {
+		if err := h.Value(t.o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t reserveTaskCall) Body(_ context.Context) (Reservation, error) {
+	return Reserve(t.o)
+}
+
 func (t ReserveTaskType) invocation(o Order) runtime.Invocation[Reservation] {
 	return runtime.Invocation[Reservation]{
 		Def:     reserveTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("o") {
-				if err := h.Value(o); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
+		Args:    reserveTaskCall{o: o},
 		StorageKey: func(_ runtime.KeyContext) (string, error) {
 			return "orders/" + runtime.KeyValue(o.ID) + "/reservation.json", nil
-		},
-		Body: func(_ context.Context) (Reservation, error) {
-			return Reserve(o)
 		},
 		OnRollback: func(_ context.Context, v Reservation) error {
 			release(v)
@@ -288,23 +304,31 @@ func (t ShipTaskType) WithOptions(opts ...runtime.Option) ShipTaskType {
 	return ShipTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// shipTaskCall is one call's arguments of Ship (runtime.Args).
+type shipTaskCall struct {
+	o Order
+}
+
+func (t shipTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("o") {
+		if err := h.Value(t.o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t shipTaskCall) Body(_ context.Context) (string, error) {
+	return Ship(t.o)
+}
+
 func (t ShipTaskType) invocation(o Order) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     shipTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("o") {
-				if err := h.Value(o); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
+		Args:    shipTaskCall{o: o},
 		StorageKey: func(_ runtime.KeyContext) (string, error) {
 			return "orders/" + runtime.KeyValue(o.ID) + "/shipment.json", nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Ship(o)
 		},
 	}
 }

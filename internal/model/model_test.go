@@ -33,11 +33,11 @@ func TestNamesFor(t *testing.T) {
 		kind annotations.Kind
 		want Names
 	}{
-		{"HelloWorld", annotations.Task, Names{"HelloWorldTask", "HelloWorldTaskType", "helloWorldTaskDef", "HelloWorldTaskArgs"}},
-		{"HTTPGet", annotations.Task, Names{"HTTPGetTask", "HTTPGetTaskType", "httpGetTaskDef", "HTTPGetTaskArgs"}},
-		{"f", annotations.Task, Names{"fTask", "fTaskType", "fTaskDef", "fTaskArgs"}},
-		{"ETL", annotations.Flow, Names{"ETLFlow", "ETLFlowType", "etlFlowDef", ""}},
-		{"greet", annotations.Flow, Names{"greetFlow", "greetFlowType", "greetFlowDef", ""}},
+		{"HelloWorld", annotations.Task, Names{"HelloWorldTask", "HelloWorldTaskType", "helloWorldTaskDef", "HelloWorldTaskArgs", "helloWorldTaskCall"}},
+		{"HTTPGet", annotations.Task, Names{"HTTPGetTask", "HTTPGetTaskType", "httpGetTaskDef", "HTTPGetTaskArgs", "httpGetTaskCall"}},
+		{"f", annotations.Task, Names{"fTask", "fTaskType", "fTaskDef", "fTaskArgs", "fTaskCall"}},
+		{"ETL", annotations.Flow, Names{"ETLFlow", "ETLFlowType", "etlFlowDef", "", "etlFlowCall"}},
+		{"greet", annotations.Flow, Names{"greetFlow", "greetFlowType", "greetFlowDef", "", "greetFlowCall"}},
 	} {
 		if got := NamesFor(c.fn, c.kind); got != c.want {
 			t.Errorf("NamesFor(%q, %v) = %+v, want %+v", c.fn, c.kind, got, c.want)

@@ -19,6 +19,10 @@ type Names struct {
 	// for tasks with two or more parameters; reserved for every task, so
 	// adding a parameter never makes a name clash appear. "" for flows.
 	Args string
+	// Call is the unexported struct of one call's arguments, the
+	// invocation's runtime.Args (fTaskCall), declared for functions with
+	// parameters; reserved for every function, as Args.
+	Call string
 }
 
 // NamesFor returns the identifiers generated for function fn of kind k. An
@@ -29,7 +33,7 @@ func NamesFor(fn string, k annotations.Kind) Names {
 	if k == annotations.Flow {
 		v = fn + "Flow"
 	}
-	n := Names{Value: v, Type: v + "Type", Def: lowerIdent(v) + "Def"}
+	n := Names{Value: v, Type: v + "Type", Def: lowerIdent(v) + "Def", Call: lowerIdent(v) + "Call"}
 	if k == annotations.Task {
 		n.Args = v + "Args"
 	}
@@ -39,9 +43,9 @@ func NamesFor(fn string, k annotations.Kind) Names {
 // list is the names in declaration order.
 func (n Names) list() []string {
 	if n.Args == "" {
-		return []string{n.Value, n.Type, n.Def}
+		return []string{n.Value, n.Type, n.Def, n.Call}
 	}
-	return []string{n.Value, n.Type, n.Def, n.Args}
+	return []string{n.Value, n.Type, n.Def, n.Args, n.Call}
 }
 
 // ArgFields names the fields of a task's Args struct, one per parameter:
@@ -118,8 +122,9 @@ func Kebab(s string) string {
 func (a *analyzer) nameVars(f *Func) {
 	reserved := map[string]bool{
 		"t": true, "ctx": true, "h": true, "k": true, "err": true,
+		"Inputs": true, "Body": true, // the call struct's methods: its fields are the parameters
 		"runtime": true, "context": true, "strconv": true, "errors": true, "fmt": true, "time": true,
-		f.GoName: true, f.Names.Value: true, f.Names.Type: true, f.Names.Def: true,
+		f.GoName: true, f.Names.Value: true, f.Names.Type: true, f.Names.Def: true, f.Names.Call: true,
 	}
 	if f.Directive.CacheKeyFn != nil {
 		reserved[f.Directive.CacheKeyFn.Value] = true

@@ -93,22 +93,31 @@ func (t BigTaskType) WithOptions(opts ...runtime.Option) BigTaskType {
 	return BigTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// bigTaskCall is one call's arguments of Big (runtime.Args).
+type bigTaskCall struct {
+	size int
+	seed int
+}
+
+func (t bigTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("size") {
+		h.Int(int64(t.size))
+	}
+	if h.Param("seed") {
+		h.Int(int64(t.seed))
+	}
+	return nil
+}
+
+func (t bigTaskCall) Body(_ context.Context) ([]byte, error) {
+	return Big(t.size, t.seed), nil
+}
+
 func (t BigTaskType) invocation(size int, seed int) runtime.Invocation[[]byte] {
 	return runtime.Invocation[[]byte]{
 		Def:     bigTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("size") {
-				h.Int(int64(size))
-			}
-			if h.Param("seed") {
-				h.Int(int64(seed))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) ([]byte, error) {
-			return Big(size, seed), nil
-		},
+		Args:    bigTaskCall{size: size, seed: seed},
 	}
 }
 
@@ -257,19 +266,27 @@ func (t HitLocalTaskType) WithOptions(opts ...runtime.Option) HitLocalTaskType {
 	return HitLocalTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// hitLocalTaskCall is one call's arguments of HitLocal (runtime.Args).
+type hitLocalTaskCall struct {
+	name string
+}
+
+func (t hitLocalTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("name") {
+		h.String(t.name)
+	}
+	return nil
+}
+
+func (t hitLocalTaskCall) Body(_ context.Context) (string, error) {
+	return HitLocal(t.name), nil
+}
+
 func (t HitLocalTaskType) invocation(name string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     hitLocalTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("name") {
-				h.String(name)
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return HitLocal(name), nil
-		},
+		Args:    hitLocalTaskCall{name: name},
 	}
 }
 
@@ -348,19 +365,27 @@ func (t HitMemoryTaskType) WithOptions(opts ...runtime.Option) HitMemoryTaskType
 	return HitMemoryTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// hitMemoryTaskCall is one call's arguments of HitMemory (runtime.Args).
+type hitMemoryTaskCall struct {
+	name string
+}
+
+func (t hitMemoryTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("name") {
+		h.String(t.name)
+	}
+	return nil
+}
+
+func (t hitMemoryTaskCall) Body(_ context.Context) (string, error) {
+	return HitMemory(t.name), nil
+}
+
 func (t HitMemoryTaskType) invocation(name string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     hitMemoryTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("name") {
-				h.String(name)
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return HitMemory(name), nil
-		},
+		Args:    hitMemoryTaskCall{name: name},
 	}
 }
 
@@ -437,19 +462,27 @@ func (t PersistTaskType) WithOptions(opts ...runtime.Option) PersistTaskType {
 	return PersistTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// persistTaskCall is one call's arguments of Persist (runtime.Args).
+type persistTaskCall struct {
+	i int
+}
+
+func (t persistTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("i") {
+		h.Int(int64(t.i))
+	}
+	return nil
+}
+
+func (t persistTaskCall) Body(_ context.Context) (string, error) {
+	return Persist(t.i), nil
+}
+
 func (t PersistTaskType) invocation(i int) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     persistTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("i") {
-				h.Int(int64(i))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Persist(i), nil
-		},
+		Args:    persistTaskCall{i: i},
 	}
 }
 
@@ -529,19 +562,27 @@ func (t S3HitTaskType) WithOptions(opts ...runtime.Option) S3HitTaskType {
 	return S3HitTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// s3HitTaskCall is one call's arguments of S3Hit (runtime.Args).
+type s3HitTaskCall struct {
+	size int
+}
+
+func (t s3HitTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("size") {
+		h.Int(int64(t.size))
+	}
+	return nil
+}
+
+func (t s3HitTaskCall) Body(_ context.Context) ([]byte, error) {
+	return S3Hit(t.size), nil
+}
+
 func (t S3HitTaskType) invocation(size int) runtime.Invocation[[]byte] {
 	return runtime.Invocation[[]byte]{
 		Def:     s3HitTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("size") {
-				h.Int(int64(size))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) ([]byte, error) {
-			return S3Hit(size), nil
-		},
+		Args:    s3HitTaskCall{size: size},
 	}
 }
 
@@ -619,22 +660,31 @@ func (t S3PutTaskType) WithOptions(opts ...runtime.Option) S3PutTaskType {
 	return S3PutTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// s3PutTaskCall is one call's arguments of S3Put (runtime.Args).
+type s3PutTaskCall struct {
+	size int
+	i    int
+}
+
+func (t s3PutTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("size") {
+		h.Int(int64(t.size))
+	}
+	if h.Param("i") {
+		h.Int(int64(t.i))
+	}
+	return nil
+}
+
+func (t s3PutTaskCall) Body(_ context.Context) ([]byte, error) {
+	return S3Put(t.size, t.i), nil
+}
+
 func (t S3PutTaskType) invocation(size int, i int) runtime.Invocation[[]byte] {
 	return runtime.Invocation[[]byte]{
 		Def:     s3PutTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("size") {
-				h.Int(int64(size))
-			}
-			if h.Param("i") {
-				h.Int(int64(i))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) ([]byte, error) {
-			return S3Put(size, i), nil
-		},
+		Args:    s3PutTaskCall{size: size, i: i},
 	}
 }
 

@@ -135,19 +135,27 @@ func (t SquareTaskType) WithOptions(opts ...runtime.Option) SquareTaskType {
 	return SquareTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// squareTaskCall is one call's arguments of Square (runtime.Args).
+type squareTaskCall struct {
+	i int
+}
+
+func (t squareTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("i") {
+		h.Int(int64(t.i))
+	}
+	return nil
+}
+
+func (t squareTaskCall) Body(_ context.Context) (int64, error) {
+	return Square(t.i), nil
+}
+
 func (t SquareTaskType) invocation(i int) runtime.Invocation[int64] {
 	return runtime.Invocation[int64]{
 		Def:     squareTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("i") {
-				h.Int(int64(i))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (int64, error) {
-			return Square(i), nil
-		},
+		Args:    squareTaskCall{i: i},
 	}
 }
 
@@ -213,19 +221,27 @@ func (t SquaresFlowType) WithOptions(opts ...runtime.Option) SquaresFlowType {
 	return SquaresFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// squaresFlowCall is one call's arguments of Squares (runtime.Args).
+type squaresFlowCall struct {
+	n int
+}
+
+func (t squaresFlowCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	return nil
+}
+
+func (t squaresFlowCall) Body(ctx context.Context) (Summary, error) {
+	return Squares(ctx, t.n)
+}
+
 func (t SquaresFlowType) invocation(n int) runtime.Invocation[Summary] {
 	return runtime.Invocation[Summary]{
 		Def:     squaresFlowDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (Summary, error) {
-			return Squares(ctx, n)
-		},
+		Args:    squaresFlowCall{n: n},
 		FlowParameter: func(k string) (string, bool, error) {
 			switch k {
 			case "n":

@@ -89,26 +89,35 @@ func (t KeyedTaskType) WithOptions(opts ...runtime.Option) KeyedTaskType {
 	return KeyedTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// keyedTaskCall is one call's arguments of Keyed (runtime.Args).
+type keyedTaskCall struct {
+	id   int
+	tags []string
+}
+
+func (t keyedTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("id") {
+		h.Int(int64(t.id))
+	}
+	if h.Param("tags") {
+		if err := h.Value(t.tags); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t keyedTaskCall) Body(ctx context.Context) (string, error) {
+	return Keyed(ctx, t.id, t.tags)
+}
+
 func (t KeyedTaskType) invocation(id int, tags []string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     keyedTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("id") {
-				h.Int(int64(id))
-			}
-			if h.Param("tags") {
-				if err := h.Value(tags); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
+		Args:    keyedTaskCall{id: id, tags: tags},
 		CacheKey: func(ctx context.Context) (string, error) {
 			return keyFor(ctx, id, tags)
-		},
-		Body: func(ctx context.Context) (string, error) {
-			return Keyed(ctx, id, tags)
 		},
 	}
 }
@@ -196,21 +205,29 @@ func (t NightlyFlowType) WithOptions(opts ...runtime.Option) NightlyFlowType {
 	return NightlyFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// nightlyFlowCall is one call's arguments of Nightly (runtime.Args).
+type nightlyFlowCall struct {
+	day time.Time
+}
+
+func (t nightlyFlowCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("day") {
+		if err := h.Value(t.day); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t nightlyFlowCall) Body(ctx context.Context) (runtime.Void, error) {
+	return runtime.Void{}, Nightly(ctx, t.day)
+}
+
 func (t NightlyFlowType) invocation(day time.Time) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     nightlyFlowDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("day") {
-				if err := h.Value(day); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (runtime.Void, error) {
-			return runtime.Void{}, Nightly(ctx, day)
-		},
+		Args:    nightlyFlowCall{day: day},
 		FlowParameter: func(k string) (string, bool, error) {
 			switch k {
 			case "day":
@@ -288,21 +305,29 @@ func (t PlainKeyedTaskType) WithOptions(opts ...runtime.Option) PlainKeyedTaskTy
 	return PlainKeyedTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// plainKeyedTaskCall is one call's arguments of PlainKeyed (runtime.Args).
+type plainKeyedTaskCall struct {
+	name string
+}
+
+func (t plainKeyedTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("name") {
+		h.String(t.name)
+	}
+	return nil
+}
+
+func (t plainKeyedTaskCall) Body(_ context.Context) (string, error) {
+	return PlainKeyed(t.name), nil
+}
+
 func (t PlainKeyedTaskType) invocation(name string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     plainKeyedTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("name") {
-				h.String(name)
-			}
-			return nil
-		},
+		Args:    plainKeyedTaskCall{name: name},
 		CacheKey: func(_ context.Context) (string, error) {
 			return plainKey(name), nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return PlainKeyed(name), nil
 		},
 	}
 }
@@ -408,21 +433,33 @@ func (t ReportTaskType) WithOptions(opts ...runtime.Option) ReportTaskType {
 	return ReportTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// reportTaskCall is one call's arguments of Report (runtime.Args).
+type reportTaskCall struct {
+	req      *Request
+	progress func(int)
+}
+
+func (t reportTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("req") {
+		if err := h.Value(t.req); err != nil {
+			return err
+		}
+	}
+	if h.Param("progress") {
+		return h.Unhashable("progress", "func(int)")
+	}
+	return nil
+}
+
+func (t reportTaskCall) Body(ctx context.Context) (map[string]int, error) {
+	return Report(ctx, t.req, t.progress)
+}
+
 func (t ReportTaskType) invocation(req *Request, progress func(int)) runtime.Invocation[map[string]int] {
 	return runtime.Invocation[map[string]int]{
 		Def:     reportTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("req") {
-				if err := h.Value(req); err != nil {
-					return err
-				}
-			}
-			if h.Param("progress") {
-				return h.Unhashable("progress", "func(int)")
-			}
-			return nil
-		},
+		Args:    reportTaskCall{req: req, progress: progress},
 		StorageKey: func(k runtime.KeyContext) (string, error) {
 			if req == nil {
 				return "", errors.New("task Report: storage key: parameters[req] is nil")
@@ -435,9 +472,6 @@ func (t ReportTaskType) invocation(req *Request, progress func(int)) runtime.Inv
 				return "", fmt.Errorf("task Report: storage key: parameters[req].Inner.Addr: %w", err)
 			}
 			return runtime.KeyValue(k.FlowRun.FlowName) + "/" + runtime.KeyValue(k.FlowRun.ID) + "/" + runtime.KeyValue(req.User) + "-" + runtime.KeyValue(string(req.Inner.Region)) + "-" + runtime.KeyValue(string(text1)) + "-p" + runtime.KeyValue(strconv.FormatUint(uint64(req.Page), 10)) + "-" + runtime.KeyValue(strconv.FormatFloat(float64(req.Score), 'g', -1, 32)) + "-" + runtime.KeyValue(strconv.FormatBool(req.Debug)) + "-" + runtime.KeyValue(req.Level.String()) + "-" + runtime.KeyValue(strconv.Itoa(k.TaskRun.RunCount)) + ".json", nil
-		},
-		Body: func(ctx context.Context) (map[string]int, error) {
-			return Report(ctx, req, progress)
 		},
 	}
 }
@@ -523,19 +557,27 @@ func (t UnreadableTaskType) WithOptions(opts ...runtime.Option) UnreadableTaskTy
 	return UnreadableTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// unreadableTaskCall is one call's arguments of Unreadable (runtime.Args).
+type unreadableTaskCall struct {
+	n int
+}
+
+func (t unreadableTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	return nil
+}
+
+func (t unreadableTaskCall) Body(_ context.Context) (int, error) {
+	return Unreadable(t.n), nil
+}
+
 func (t UnreadableTaskType) invocation(n int) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     unreadableTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (int, error) {
-			return Unreadable(n), nil
-		},
+		Args:    unreadableTaskCall{n: n},
 	}
 }
 
@@ -605,19 +647,27 @@ func (t UpperTaskType) WithOptions(opts ...runtime.Option) UpperTaskType {
 	return UpperTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// upperTaskCall is one call's arguments of Upper (runtime.Args).
+type upperTaskCall struct {
+	s string
+}
+
+func (t upperTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("s") {
+		h.String(t.s)
+	}
+	return nil
+}
+
+func (t upperTaskCall) Body(_ context.Context) (string, error) {
+	return Upper(t.s), nil
+}
+
 func (t UpperTaskType) invocation(s string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     upperTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("s") {
-				h.String(s)
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Upper(s), nil
-		},
+		Args:    upperTaskCall{s: s},
 	}
 }
 

@@ -62,19 +62,27 @@ func (t CountTaskType) WithOptions(opts ...runtime.Option) CountTaskType {
 	return CountTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// countTaskCall is one call's arguments of Count (runtime.Args).
+type countTaskCall struct {
+	n int
+}
+
+func (t countTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	return nil
+}
+
+func (t countTaskCall) Body(_ context.Context) (int, error) {
+	return Count(t.n)
+}
+
 func (t CountTaskType) invocation(n int) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     countTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (int, error) {
-			return Count(n)
-		},
+		Args:    countTaskCall{n: n},
 	}
 }
 

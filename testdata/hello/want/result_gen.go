@@ -68,21 +68,29 @@ func (t HelloWorldTaskType) WithOptions(opts ...runtime.Option) HelloWorldTaskTy
 	return HelloWorldTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// helloWorldTaskCall is one call's arguments of HelloWorld (runtime.Args).
+type helloWorldTaskCall struct {
+	name string
+}
+
+func (t helloWorldTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("name") {
+		h.String(t.name)
+	}
+	return nil
+}
+
+func (t helloWorldTaskCall) Body(ctx context.Context) (string, error) {
+	return HelloWorld(ctx, t.name)
+}
+
 func (t HelloWorldTaskType) invocation(name string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     helloWorldTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("name") {
-				h.String(name)
-			}
-			return nil
-		},
+		Args:    helloWorldTaskCall{name: name},
 		StorageKey: func(_ runtime.KeyContext) (string, error) {
 			return "hello-" + runtime.KeyValue(name) + ".json", nil
-		},
-		Body: func(ctx context.Context) (string, error) {
-			return HelloWorld(ctx, name)
 		},
 	}
 }

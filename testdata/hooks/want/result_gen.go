@@ -75,24 +75,33 @@ func (t ChargeTaskType) WithOptions(opts ...runtime.Option) ChargeTaskType {
 	return ChargeTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// chargeTaskCall is one call's arguments of Charge (runtime.Args).
+type chargeTaskCall struct {
+	customer string
+	cents    int
+}
+
+func (t chargeTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("customer") {
+		h.String(t.customer)
+	}
+	if h.Param("cents") {
+		h.Int(int64(t.cents))
+	}
+	return nil
+}
+
+func (t chargeTaskCall) Body(ctx context.Context) (Invoice, error) {
+	return Charge(ctx, t.customer, t.cents)
+}
+
 func (t ChargeTaskType) invocation(customer string, cents int) runtime.Invocation[Invoice] {
 	return runtime.Invocation[Invoice]{
 		Def:     chargeTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("customer") {
-				h.String(customer)
-			}
-			if h.Param("cents") {
-				h.Int(int64(cents))
-			}
-			return nil
-		},
+		Args:    chargeTaskCall{customer: customer, cents: cents},
 		StorageKey: func(_ runtime.KeyContext) (string, error) {
 			return "charges/" + runtime.KeyValue(customer) + "-" + runtime.KeyValue(strconv.Itoa(cents)) + ".json", nil
-		},
-		Body: func(ctx context.Context) (Invoice, error) {
-			return Charge(ctx, customer, cents)
 		},
 		OnCommit: func(_ context.Context, v Invoice) error {
 			mailReceipt(v)
@@ -175,19 +184,27 @@ func (t ReserveTaskType) WithOptions(opts ...runtime.Option) ReserveTaskType {
 	return ReserveTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// reserveTaskCall is one call's arguments of Reserve (runtime.Args).
+type reserveTaskCall struct {
+	seat string
+}
+
+func (t reserveTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("seat") {
+		h.String(t.seat)
+	}
+	return nil
+}
+
+func (t reserveTaskCall) Body(_ context.Context) (runtime.Void, error) {
+	return runtime.Void{}, Reserve(t.seat)
+}
+
 func (t ReserveTaskType) invocation(seat string) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     reserveTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("seat") {
-				h.String(seat)
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (runtime.Void, error) {
-			return runtime.Void{}, Reserve(seat)
-		},
+		Args:    reserveTaskCall{seat: seat},
 		OnCommit: func(_ context.Context, _ runtime.Void) error {
 			confirm()
 			return nil

@@ -74,19 +74,27 @@ func (t ATaskType) WithOptions(opts ...runtime.Option) ATaskType {
 	return ATaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// aTaskCall is one call's arguments of A (runtime.Args).
+type aTaskCall struct {
+	n int
+}
+
+func (t aTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	return nil
+}
+
+func (t aTaskCall) Body(_ resultgenContext.Context) (int, error) {
+	return A(t.n), nil
+}
+
 func (t ATaskType) invocation(n int) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     aTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(_ resultgenContext.Context) (int, error) {
-			return A(n), nil
-		},
+		Args:    aTaskCall{n: n},
 	}
 }
 
@@ -157,21 +165,29 @@ func (t BTaskType) WithOptions(opts ...runtime.Option) BTaskType {
 	return BTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// bTaskCall is one call's arguments of B (runtime.Args).
+type bTaskCall struct {
+	u url.URL
+}
+
+func (t bTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("u") {
+		if err := h.Value(t.u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t bTaskCall) Body(_ resultgenContext.Context) (string, error) {
+	return B(t.u), nil
+}
+
 func (t BTaskType) invocation(u url.URL) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     bTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("u") {
-				if err := h.Value(u); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		Body: func(_ resultgenContext.Context) (string, error) {
-			return B(u), nil
-		},
+		Args:    bTaskCall{u: u},
 	}
 }
 
@@ -242,19 +258,27 @@ func (t CTaskType) WithOptions(opts ...runtime.Option) CTaskType {
 	return CTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// cTaskCall is one call's arguments of C (runtime.Args).
+type cTaskCall struct {
+	d time.Duration
+}
+
+func (t cTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("d") {
+		h.Int(int64(t.d))
+	}
+	return nil
+}
+
+func (t cTaskCall) Body(_ resultgenContext.Context) (time.Duration, error) {
+	return C(t.d), nil
+}
+
 func (t CTaskType) invocation(d time.Duration) runtime.Invocation[time.Duration] {
 	return runtime.Invocation[time.Duration]{
 		Def:     cTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("d") {
-				h.Int(int64(d))
-			}
-			return nil
-		},
-		Body: func(_ resultgenContext.Context) (time.Duration, error) {
-			return C(d), nil
-		},
+		Args:    cTaskCall{d: d},
 	}
 }
 
@@ -325,19 +349,27 @@ func (t DTaskType) WithOptions(opts ...runtime.Option) DTaskType {
 	return DTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// dTaskCall is one call's arguments of D (runtime.Args).
+type dTaskCall struct {
+	n int
+}
+
+func (t dTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	return nil
+}
+
+func (t dTaskCall) Body(_ resultgenContext.Context) (*template.Template, error) {
+	return D(t.n), nil
+}
+
 func (t DTaskType) invocation(n int) runtime.Invocation[*template.Template] {
 	return runtime.Invocation[*template.Template]{
 		Def:     dTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(_ resultgenContext.Context) (*template.Template, error) {
-			return D(n), nil
-		},
+		Args:    dTaskCall{n: n},
 	}
 }
 

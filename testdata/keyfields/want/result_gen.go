@@ -78,25 +78,35 @@ func (t CollideTaskType) WithOptions(opts ...runtime.Option) CollideTaskType {
 	return CollideTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// collideTaskCall is one call's arguments of Collide (runtime.Args).
+type collideTaskCall struct {
+	name string
+	Name int
+	arg2 bool
+}
+
+func (t collideTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("name") {
+		h.String(t.name)
+	}
+	if h.Param("Name") {
+		h.Int(int64(t.Name))
+	}
+	if h.Param("arg2") {
+		h.Bool(t.arg2)
+	}
+	return nil
+}
+
+func (t collideTaskCall) Body(_ context.Context) (string, error) {
+	return Collide(t.name, t.Name, t.arg2), nil
+}
+
 func (t CollideTaskType) invocation(name string, Name int, arg2 bool) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     collideTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("name") {
-				h.String(name)
-			}
-			if h.Param("Name") {
-				h.Int(int64(Name))
-			}
-			if h.Param("arg2") {
-				h.Bool(arg2)
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Collide(name, Name, arg2), nil
-		},
+		Args:    collideTaskCall{name: name, Name: Name, arg2: arg2},
 	}
 }
 
@@ -169,32 +179,43 @@ func (t DailyFlowType) WithOptions(opts ...runtime.Option) DailyFlowType {
 	return DailyFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// dailyFlowCall is one call's arguments of Daily (runtime.Args).
+type dailyFlowCall struct {
+	region string
+	zone   Region
+	when   time.Time
+	rows   []string
+}
+
+func (t dailyFlowCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("region") {
+		h.String(t.region)
+	}
+	if h.Param("zone") {
+		h.String(string(t.zone))
+	}
+	if h.Param("when") {
+		if err := h.Value(t.when); err != nil {
+			return err
+		}
+	}
+	if h.Param("rows") {
+		if err := h.Value(t.rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t dailyFlowCall) Body(ctx context.Context) (int, error) {
+	return Daily(ctx, t.region, t.zone, t.when, t.rows)
+}
+
 func (t DailyFlowType) invocation(region string, zone Region, when time.Time, rows []string) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     dailyFlowDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("region") {
-				h.String(region)
-			}
-			if h.Param("zone") {
-				h.String(string(zone))
-			}
-			if h.Param("when") {
-				if err := h.Value(when); err != nil {
-					return err
-				}
-			}
-			if h.Param("rows") {
-				if err := h.Value(rows); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (int, error) {
-			return Daily(ctx, region, zone, when, rows)
-		},
+		Args:    dailyFlowCall{region: region, zone: zone, when: when, rows: rows},
 		FlowParameter: func(k string) (string, bool, error) {
 			switch k {
 			case "region":
@@ -276,25 +297,33 @@ func (t HourlyTaskType) WithOptions(opts ...runtime.Option) HourlyTaskType {
 	return HourlyTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// hourlyTaskCall is one call's arguments of Hourly (runtime.Args).
+type hourlyTaskCall struct {
+	n int
+}
+
+func (t hourlyTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	return nil
+}
+
+func (t hourlyTaskCall) Body(_ context.Context) (int, error) {
+	return Hourly(t.n), nil
+}
+
 func (t HourlyTaskType) invocation(n int) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     hourlyTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
+		Args:    hourlyTaskCall{n: n},
 		StorageKey: func(k runtime.KeyContext) (string, error) {
 			text1, err := k.FlowParameter("zone")
 			if err != nil {
 				return "", err
 			}
 			return "hourly/" + runtime.KeyValue(k.FlowRunStart.Format("20060102T15")) + "-" + runtime.KeyValue(text1) + "-" + runtime.KeyValue(strconv.Itoa(n)), nil
-		},
-		Body: func(_ context.Context) (int, error) {
-			return Hourly(n), nil
 		},
 	}
 }
@@ -370,33 +399,43 @@ func (t PairTaskType) WithOptions(opts ...runtime.Option) PairTaskType {
 	return PairTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// pairTaskCall is one call's arguments of Pair (runtime.Args).
+type pairTaskCall struct {
+	a    string
+	b    int
+	rest []string
+}
+
+func (t pairTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("a") {
+		h.String(t.a)
+	}
+	if h.Param("b") {
+		h.Int(int64(t.b))
+	}
+	if h.Param("rest") {
+		if err := h.Value(t.rest); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t pairTaskCall) Body(_ context.Context) (string, error) {
+	return Pair(t.a, t.b, t.rest...), nil
+}
+
 func (t PairTaskType) invocation(a string, b int, rest ...string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     pairTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("a") {
-				h.String(a)
-			}
-			if h.Param("b") {
-				h.Int(int64(b))
-			}
-			if h.Param("rest") {
-				if err := h.Value(rest); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
+		Args:    pairTaskCall{a: a, b: b, rest: rest},
 		StorageKey: func(k runtime.KeyContext) (string, error) {
 			text1, err := k.MapIndex()
 			if err != nil {
 				return "", err
 			}
 			return "pair/" + runtime.KeyValue(a) + "-" + runtime.KeyValue(strconv.Itoa(b)) + "-" + runtime.KeyValue(strconv.Itoa(text1)), nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Pair(a, b, rest...), nil
 		},
 	}
 }
@@ -540,16 +579,27 @@ func (t PartTaskType) WithOptions(opts ...runtime.Option) PartTaskType {
 	return PartTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// partTaskCall is one call's arguments of Part (runtime.Args).
+type partTaskCall struct {
+	row string
+}
+
+func (t partTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("row") {
+		h.String(t.row)
+	}
+	return nil
+}
+
+func (t partTaskCall) Body(ctx context.Context) (int, error) {
+	return Part(ctx, t.row)
+}
+
 func (t PartTaskType) invocation(row string) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     partTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("row") {
-				h.String(row)
-			}
-			return nil
-		},
+		Args:    partTaskCall{row: row},
 		StorageKey: func(k runtime.KeyContext) (string, error) {
 			text1, err := k.FlowParameter("region")
 			if err != nil {
@@ -560,9 +610,6 @@ func (t PartTaskType) invocation(row string) runtime.Invocation[int] {
 				return "", err
 			}
 			return runtime.KeyValue(text1) + "/" + runtime.KeyValue(k.FlowRunStart.Format("2006-01-02")) + "/part-" + runtime.KeyValue(strconv.Itoa(text2)) + ".json", nil
-		},
-		Body: func(ctx context.Context) (int, error) {
-			return Part(ctx, row)
 		},
 	}
 }

@@ -193,19 +193,27 @@ func (t PingFlowType) WithOptions(opts ...runtime.Option) PingFlowType {
 	return PingFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// pingFlowCall is one call's arguments of Ping (runtime.Args).
+type pingFlowCall struct {
+	n int
+}
+
+func (t pingFlowCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	return nil
+}
+
+func (t pingFlowCall) Body(ctx context.Context) (runtime.Void, error) {
+	return runtime.Void{}, Ping(ctx, t.n)
+}
+
 func (t PingFlowType) invocation(n int) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     pingFlowDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (runtime.Void, error) {
-			return runtime.Void{}, Ping(ctx, n)
-		},
+		Args:    pingFlowCall{n: n},
 		FlowParameter: func(k string) (string, bool, error) {
 			switch k {
 			case "n":
@@ -266,19 +274,27 @@ func (t PongFlowType) WithOptions(opts ...runtime.Option) PongFlowType {
 	return PongFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// pongFlowCall is one call's arguments of Pong (runtime.Args).
+type pongFlowCall struct {
+	n int
+}
+
+func (t pongFlowCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	return nil
+}
+
+func (t pongFlowCall) Body(ctx context.Context) (runtime.Void, error) {
+	return runtime.Void{}, Pong(ctx, t.n)
+}
+
 func (t PongFlowType) invocation(n int) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     pongFlowDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (runtime.Void, error) {
-			return runtime.Void{}, Pong(ctx, n)
-		},
+		Args:    pongFlowCall{n: n},
 		FlowParameter: func(k string) (string, bool, error) {
 			switch k {
 			case "n":
@@ -347,19 +363,27 @@ func (t WorkTaskType) WithOptions(opts ...runtime.Option) WorkTaskType {
 	return WorkTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// workTaskCall is one call's arguments of Work (runtime.Args).
+type workTaskCall struct {
+	n int
+}
+
+func (t workTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	return nil
+}
+
+func (t workTaskCall) Body(ctx context.Context) (int, error) {
+	return Work(ctx, t.n)
+}
+
 func (t WorkTaskType) invocation(n int) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     workTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (int, error) {
-			return Work(ctx, n)
-		},
+		Args:    workTaskCall{n: n},
 	}
 }
 

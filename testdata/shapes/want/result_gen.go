@@ -93,6 +93,28 @@ func (t AnonymousTaskType) WithOptions(opts ...runtime.Option) AnonymousTaskType
 	return AnonymousTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// anonymousTaskCall is one call's arguments of Anonymous (runtime.Args).
+type anonymousTaskCall struct {
+	arg1 string
+	arg2 int
+}
+
+func (t anonymousTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("arg1") {
+		h.String(t.arg1)
+	}
+	if h.Param("arg2") {
+		h.Int(int64(t.arg2))
+	}
+	return nil
+}
+
+func (t anonymousTaskCall) Body(ctx context.Context) (struct {
+	A int "json:\"a\""
+}, error) {
+	return Anonymous(ctx, t.arg1, t.arg2)
+}
+
 func (t AnonymousTaskType) invocation(arg1 string, arg2 int) runtime.Invocation[struct {
 	A int "json:\"a\""
 }] {
@@ -101,20 +123,7 @@ func (t AnonymousTaskType) invocation(arg1 string, arg2 int) runtime.Invocation[
 	}]{
 		Def:     anonymousTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("arg1") {
-				h.String(arg1)
-			}
-			if h.Param("arg2") {
-				h.Int(int64(arg2))
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (struct {
-			A int "json:\"a\""
-		}, error) {
-			return Anonymous(ctx, arg1, arg2)
-		},
+		Args:    anonymousTaskCall{arg1: arg1, arg2: arg2},
 	}
 }
 
@@ -259,26 +268,35 @@ func (t MapTaskType) WithOptions(opts ...runtime.Option) MapTaskType {
 	return MapTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// mapTaskCall is one call's arguments of Map (runtime.Args).
+type mapTaskCall struct {
+	m    map[Point]string
+	when time.Time
+}
+
+func (t mapTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("m") {
+		if err := h.Value(t.m); err != nil {
+			return err
+		}
+	}
+	if h.Param("when") {
+		if err := h.Value(t.when); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t mapTaskCall) Body(_ context.Context) (map[Point][]byte, error) {
+	return Map(t.m, t.when)
+}
+
 func (t MapTaskType) invocation(m map[Point]string, when time.Time) runtime.Invocation[map[Point][]byte] {
 	return runtime.Invocation[map[Point][]byte]{
 		Def:     mapTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("m") {
-				if err := h.Value(m); err != nil {
-					return err
-				}
-			}
-			if h.Param("when") {
-				if err := h.Value(when); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (map[Point][]byte, error) {
-			return Map(m, when)
-		},
+		Args:    mapTaskCall{m: m, when: when},
 	}
 }
 
@@ -350,19 +368,27 @@ func (t MyPipelineFlowType) WithOptions(opts ...runtime.Option) MyPipelineFlowTy
 	return MyPipelineFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// myPipelineFlowCall is one call's arguments of MyPipeline (runtime.Args).
+type myPipelineFlowCall struct {
+	n int
+}
+
+func (t myPipelineFlowCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	return nil
+}
+
+func (t myPipelineFlowCall) Body(ctx context.Context) (int, error) {
+	return MyPipeline(ctx, t.n)
+}
+
 func (t MyPipelineFlowType) invocation(n int) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     myPipelineFlowDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (int, error) {
-			return MyPipeline(ctx, n)
-		},
+		Args:    myPipelineFlowCall{n: n},
 		FlowParameter: func(k string) (string, bool, error) {
 			switch k {
 			case "n":
@@ -432,34 +458,47 @@ func (t NamedTaskType) WithOptions(opts ...runtime.Option) NamedTaskType {
 	return NamedTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// namedTaskCall is one call's arguments of Named (runtime.Args).
+type namedTaskCall struct {
+	c   Celsius
+	d   time.Duration
+	raw []byte
+	ok  bool
+	u   uint8
+	z   complex64
+}
+
+func (t namedTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("c") {
+		h.Float(float64(t.c))
+	}
+	if h.Param("d") {
+		h.Int(int64(t.d))
+	}
+	if h.Param("raw") {
+		h.Bytes(t.raw)
+	}
+	if h.Param("ok") {
+		h.Bool(t.ok)
+	}
+	if h.Param("u") {
+		h.Uint(uint64(t.u))
+	}
+	if h.Param("z") {
+		h.Complex(complex128(t.z))
+	}
+	return nil
+}
+
+func (t namedTaskCall) Body(_ context.Context) (Celsius, error) {
+	return Named(t.c, t.d, t.raw, t.ok, t.u, t.z), nil
+}
+
 func (t NamedTaskType) invocation(c Celsius, d time.Duration, raw []byte, ok bool, u uint8, z complex64) runtime.Invocation[Celsius] {
 	return runtime.Invocation[Celsius]{
 		Def:     namedTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("c") {
-				h.Float(float64(c))
-			}
-			if h.Param("d") {
-				h.Int(int64(d))
-			}
-			if h.Param("raw") {
-				h.Bytes(raw)
-			}
-			if h.Param("ok") {
-				h.Bool(ok)
-			}
-			if h.Param("u") {
-				h.Uint(uint64(u))
-			}
-			if h.Param("z") {
-				h.Complex(complex128(z))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (Celsius, error) {
-			return Named(c, d, raw, ok, u, z), nil
-		},
+		Args:    namedTaskCall{c: c, d: d, raw: raw, ok: ok, u: u, z: z},
 	}
 }
 
@@ -597,19 +636,27 @@ func (t OnlyErrTaskType) WithOptions(opts ...runtime.Option) OnlyErrTaskType {
 	return OnlyErrTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// onlyErrTaskCall is one call's arguments of OnlyErr (runtime.Args).
+type onlyErrTaskCall struct {
+	msg string
+}
+
+func (t onlyErrTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("msg") {
+		h.String(t.msg)
+	}
+	return nil
+}
+
+func (t onlyErrTaskCall) Body(ctx context.Context) (runtime.Void, error) {
+	return runtime.Void{}, OnlyErr(ctx, t.msg)
+}
+
 func (t OnlyErrTaskType) invocation(msg string) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     onlyErrTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("msg") {
-				h.String(msg)
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (runtime.Void, error) {
-			return runtime.Void{}, OnlyErr(ctx, msg)
-		},
+		Args:    onlyErrTaskCall{msg: msg},
 	}
 }
 
@@ -746,21 +793,29 @@ func (t SliceTaskType) WithOptions(opts ...runtime.Option) SliceTaskType {
 	return SliceTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// sliceTaskCall is one call's arguments of Slice (runtime.Args).
+type sliceTaskCall struct {
+	xs []Celsius
+}
+
+func (t sliceTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("xs") {
+		if err := h.Value(t.xs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t sliceTaskCall) Body(_ context.Context) ([]Celsius, error) {
+	return Slice(t.xs), nil
+}
+
 func (t SliceTaskType) invocation(xs []Celsius) runtime.Invocation[[]Celsius] {
 	return runtime.Invocation[[]Celsius]{
 		Def:     sliceTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("xs") {
-				if err := h.Value(xs); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		Body: func(_ context.Context) ([]Celsius, error) {
-			return Slice(xs), nil
-		},
+		Args:    sliceTaskCall{xs: xs},
 	}
 }
 
@@ -830,22 +885,31 @@ func (t ValueTaskType) WithOptions(opts ...runtime.Option) ValueTaskType {
 	return ValueTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// valueTaskCall is one call's arguments of Value (runtime.Args).
+type valueTaskCall struct {
+	a int
+	b int
+}
+
+func (t valueTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("a") {
+		h.Int(int64(t.a))
+	}
+	if h.Param("b") {
+		h.Int(int64(t.b))
+	}
+	return nil
+}
+
+func (t valueTaskCall) Body(_ context.Context) (int, error) {
+	return Value(t.a, t.b), nil
+}
+
 func (t ValueTaskType) invocation(a int, b int) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     valueTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("a") {
-				h.Int(int64(a))
-			}
-			if h.Param("b") {
-				h.Int(int64(b))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (int, error) {
-			return Value(a, b), nil
-		},
+		Args:    valueTaskCall{a: a, b: b},
 	}
 }
 
@@ -922,21 +986,29 @@ func (t ValueErrTaskType) WithOptions(opts ...runtime.Option) ValueErrTaskType {
 	return ValueErrTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// valueErrTaskCall is one call's arguments of ValueErr (runtime.Args).
+type valueErrTaskCall struct {
+	p Point
+}
+
+func (t valueErrTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("p") {
+		if err := h.Value(t.p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t valueErrTaskCall) Body(ctx context.Context) (Point, error) {
+	return ValueErr(ctx, t.p)
+}
+
 func (t ValueErrTaskType) invocation(p Point) runtime.Invocation[Point] {
 	return runtime.Invocation[Point]{
 		Def:     valueErrTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("p") {
-				if err := h.Value(p); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (Point, error) {
-			return ValueErr(ctx, p)
-		},
+		Args:    valueErrTaskCall{p: p},
 	}
 }
 
@@ -1006,24 +1078,33 @@ func (t VariadicTaskType) WithOptions(opts ...runtime.Option) VariadicTaskType {
 	return VariadicTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// variadicTaskCall is one call's arguments of Variadic (runtime.Args).
+type variadicTaskCall struct {
+	sep   string
+	parts []string
+}
+
+func (t variadicTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("sep") {
+		h.String(t.sep)
+	}
+	if h.Param("parts") {
+		if err := h.Value(t.parts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t variadicTaskCall) Body(ctx context.Context) (string, error) {
+	return Variadic(ctx, t.sep, t.parts...)
+}
+
 func (t VariadicTaskType) invocation(sep string, parts ...string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     variadicTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("sep") {
-				h.String(sep)
-			}
-			if h.Param("parts") {
-				if err := h.Value(parts); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (string, error) {
-			return Variadic(ctx, sep, parts...)
-		},
+		Args:    variadicTaskCall{sep: sep, parts: parts},
 	}
 }
 
@@ -1099,21 +1180,29 @@ func (t lowerTaskType) WithOptions(opts ...runtime.Option) lowerTaskType {
 	return lowerTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// lowerTaskCall is one call's arguments of lower (runtime.Args).
+type lowerTaskCall struct {
+	x any
+}
+
+func (t lowerTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("x") {
+		if err := h.Value(t.x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t lowerTaskCall) Body(_ context.Context) (any, error) {
+	return lower(t.x), nil
+}
+
 func (t lowerTaskType) invocation(x any) runtime.Invocation[any] {
 	return runtime.Invocation[any]{
 		Def:     lowerTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("x") {
-				if err := h.Value(x); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (any, error) {
-			return lower(x), nil
-		},
+		Args:    lowerTaskCall{x: x},
 	}
 }
 

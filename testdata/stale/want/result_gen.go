@@ -63,22 +63,31 @@ func (t AddTaskType) WithOptions(opts ...runtime.Option) AddTaskType {
 	return AddTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// addTaskCall is one call's arguments of Add (runtime.Args).
+type addTaskCall struct {
+	a int
+	b int
+}
+
+func (t addTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("a") {
+		h.Int(int64(t.a))
+	}
+	if h.Param("b") {
+		h.Int(int64(t.b))
+	}
+	return nil
+}
+
+func (t addTaskCall) Body(ctx context.Context) (int, error) {
+	return Add(ctx, t.a, t.b)
+}
+
 func (t AddTaskType) invocation(a int, b int) runtime.Invocation[int] {
 	return runtime.Invocation[int]{
 		Def:     addTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("a") {
-				h.Int(int64(a))
-			}
-			if h.Param("b") {
-				h.Int(int64(b))
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (int, error) {
-			return Add(ctx, a, b)
-		},
+		Args:    addTaskCall{a: a, b: b},
 	}
 }
 

@@ -1024,19 +1024,27 @@ func (t CommittedFlowType) WithOptions(opts ...runtime.Option) CommittedFlowType
 	return CommittedFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// committedFlowCall is one call's arguments of Committed (runtime.Args).
+type committedFlowCall struct {
+	tag string
+}
+
+func (t committedFlowCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("tag") {
+		h.String(t.tag)
+	}
+	return nil
+}
+
+func (t committedFlowCall) Body(ctx context.Context) (runtime.Void, error) {
+	return runtime.Void{}, Committed(ctx, t.tag)
+}
+
 func (t CommittedFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     committedFlowDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("tag") {
-				h.String(tag)
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (runtime.Void, error) {
-			return runtime.Void{}, Committed(ctx, tag)
-		},
+		Args:    committedFlowCall{tag: tag},
 		FlowParameter: func(k string) (string, bool, error) {
 			switch k {
 			case "tag":
@@ -1108,19 +1116,27 @@ func (t FirstTaskType) WithOptions(opts ...runtime.Option) FirstTaskType {
 	return FirstTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// firstTaskCall is one call's arguments of First (runtime.Args).
+type firstTaskCall struct {
+	tag string
+}
+
+func (t firstTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("tag") {
+		h.String(t.tag)
+	}
+	return nil
+}
+
+func (t firstTaskCall) Body(_ context.Context) (string, error) {
+	return First(t.tag), nil
+}
+
 func (t FirstTaskType) invocation(tag string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     firstTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("tag") {
-				h.String(tag)
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return First(tag), nil
-		},
+		Args:    firstTaskCall{tag: tag},
 	}
 }
 
@@ -1201,21 +1217,29 @@ func (t HeldTaskType) WithOptions(opts ...runtime.Option) HeldTaskType {
 	return HeldTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// heldTaskCall is one call's arguments of Held (runtime.Args).
+type heldTaskCall struct {
+	tag string
+}
+
+func (t heldTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("tag") {
+		h.String(t.tag)
+	}
+	return nil
+}
+
+func (t heldTaskCall) Body(_ context.Context) (string, error) {
+	return Held(t.tag)
+}
+
 func (t HeldTaskType) invocation(tag string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     heldTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("tag") {
-				h.String(tag)
-			}
-			return nil
-		},
+		Args:    heldTaskCall{tag: tag},
 		StorageKey: func(_ runtime.KeyContext) (string, error) {
 			return "held/" + runtime.KeyValue(tag), nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Held(tag)
 		},
 	}
 }
@@ -1283,19 +1307,27 @@ func (t HoldFlowType) WithOptions(opts ...runtime.Option) HoldFlowType {
 	return HoldFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// holdFlowCall is one call's arguments of Hold (runtime.Args).
+type holdFlowCall struct {
+	tag string
+}
+
+func (t holdFlowCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("tag") {
+		h.String(t.tag)
+	}
+	return nil
+}
+
+func (t holdFlowCall) Body(ctx context.Context) (runtime.Void, error) {
+	return runtime.Void{}, Hold(ctx, t.tag)
+}
+
 func (t HoldFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     holdFlowDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("tag") {
-				h.String(tag)
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (runtime.Void, error) {
-			return runtime.Void{}, Hold(ctx, tag)
-		},
+		Args:    holdFlowCall{tag: tag},
 		FlowParameter: func(k string) (string, bool, error) {
 			switch k {
 			case "tag":
@@ -1372,19 +1404,27 @@ func (t MarkTaskType) WithOptions(opts ...runtime.Option) MarkTaskType {
 	return MarkTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// markTaskCall is one call's arguments of Mark (runtime.Args).
+type markTaskCall struct {
+	tag string
+}
+
+func (t markTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("tag") {
+		h.String(t.tag)
+	}
+	return nil
+}
+
+func (t markTaskCall) Body(_ context.Context) (string, error) {
+	return Mark(t.tag), nil
+}
+
 func (t MarkTaskType) invocation(tag string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     markTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("tag") {
-				h.String(tag)
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Mark(tag), nil
-		},
+		Args:    markTaskCall{tag: tag},
 	}
 }
 
@@ -1464,21 +1504,29 @@ func (t OnceTaskType) WithOptions(opts ...runtime.Option) OnceTaskType {
 	return OnceTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// onceTaskCall is one call's arguments of Once (runtime.Args).
+type onceTaskCall struct {
+	tag string
+}
+
+func (t onceTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("tag") {
+		h.String(t.tag)
+	}
+	return nil
+}
+
+func (t onceTaskCall) Body(_ context.Context) (string, error) {
+	return Once(t.tag), nil
+}
+
 func (t OnceTaskType) invocation(tag string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     onceTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("tag") {
-				h.String(tag)
-			}
-			return nil
-		},
+		Args:    onceTaskCall{tag: tag},
 		StorageKey: func(_ runtime.KeyContext) (string, error) {
 			return "once/" + runtime.KeyValue(tag), nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Once(tag), nil
 		},
 	}
 }
@@ -1562,21 +1610,29 @@ func (t RacyTaskType) WithOptions(opts ...runtime.Option) RacyTaskType {
 	return RacyTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// racyTaskCall is one call's arguments of Racy (runtime.Args).
+type racyTaskCall struct {
+	tag string
+}
+
+func (t racyTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("tag") {
+		h.String(t.tag)
+	}
+	return nil
+}
+
+func (t racyTaskCall) Body(_ context.Context) (Payload, error) {
+	return Racy(t.tag), nil
+}
+
 func (t RacyTaskType) invocation(tag string) runtime.Invocation[Payload] {
 	return runtime.Invocation[Payload]{
 		Def:     racyTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("tag") {
-				h.String(tag)
-			}
-			return nil
-		},
+		Args:    racyTaskCall{tag: tag},
 		StorageKey: func(_ runtime.KeyContext) (string, error) {
 			return "racy/" + runtime.KeyValue(tag), nil
-		},
-		Body: func(_ context.Context) (Payload, error) {
-			return Racy(tag), nil
 		},
 	}
 }
@@ -1652,19 +1708,27 @@ func (t ResumeFlowType) WithOptions(opts ...runtime.Option) ResumeFlowType {
 	return ResumeFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// resumeFlowCall is one call's arguments of Resume (runtime.Args).
+type resumeFlowCall struct {
+	tag string
+}
+
+func (t resumeFlowCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("tag") {
+		h.String(t.tag)
+	}
+	return nil
+}
+
+func (t resumeFlowCall) Body(ctx context.Context) (string, error) {
+	return Resume(ctx, t.tag)
+}
+
 func (t ResumeFlowType) invocation(tag string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     resumeFlowDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("tag") {
-				h.String(tag)
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (string, error) {
-			return Resume(ctx, tag)
-		},
+		Args:    resumeFlowCall{tag: tag},
 		FlowParameter: func(k string) (string, bool, error) {
 			switch k {
 			case "tag":
@@ -1744,19 +1808,27 @@ func (t SecondTaskType) WithOptions(opts ...runtime.Option) SecondTaskType {
 	return SecondTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// secondTaskCall is one call's arguments of Second (runtime.Args).
+type secondTaskCall struct {
+	tag string
+}
+
+func (t secondTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("tag") {
+		h.String(t.tag)
+	}
+	return nil
+}
+
+func (t secondTaskCall) Body(_ context.Context) (Blob, error) {
+	return Second(t.tag), nil
+}
+
 func (t SecondTaskType) invocation(tag string) runtime.Invocation[Blob] {
 	return runtime.Invocation[Blob]{
 		Def:     secondTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("tag") {
-				h.String(tag)
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (Blob, error) {
-			return Second(tag), nil
-		},
+		Args:    secondTaskCall{tag: tag},
 	}
 }
 
@@ -1823,19 +1895,27 @@ func (t SerialFlowType) WithOptions(opts ...runtime.Option) SerialFlowType {
 	return SerialFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// serialFlowCall is one call's arguments of Serial (runtime.Args).
+type serialFlowCall struct {
+	tag string
+}
+
+func (t serialFlowCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("tag") {
+		h.String(t.tag)
+	}
+	return nil
+}
+
+func (t serialFlowCall) Body(ctx context.Context) (runtime.Void, error) {
+	return runtime.Void{}, Serial(ctx, t.tag)
+}
+
 func (t SerialFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     serialFlowDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("tag") {
-				h.String(tag)
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (runtime.Void, error) {
-			return runtime.Void{}, Serial(ctx, tag)
-		},
+		Args:    serialFlowCall{tag: tag},
 		FlowParameter: func(k string) (string, bool, error) {
 			switch k {
 			case "tag":
@@ -1901,19 +1981,27 @@ func (t ShareFlowType) WithOptions(opts ...runtime.Option) ShareFlowType {
 	return ShareFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// shareFlowCall is one call's arguments of Share (runtime.Args).
+type shareFlowCall struct {
+	tag string
+}
+
+func (t shareFlowCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("tag") {
+		h.String(t.tag)
+	}
+	return nil
+}
+
+func (t shareFlowCall) Body(ctx context.Context) (runtime.Void, error) {
+	return runtime.Void{}, Share(ctx, t.tag)
+}
+
 func (t ShareFlowType) invocation(tag string) runtime.Invocation[runtime.Void] {
 	return runtime.Invocation[runtime.Void]{
 		Def:     shareFlowDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("tag") {
-				h.String(tag)
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (runtime.Void, error) {
-			return runtime.Void{}, Share(ctx, tag)
-		},
+		Args:    shareFlowCall{tag: tag},
 		FlowParameter: func(k string) (string, bool, error) {
 			switch k {
 			case "tag":
@@ -1992,21 +2080,29 @@ func (t StampTaskType) WithOptions(opts ...runtime.Option) StampTaskType {
 	return StampTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// stampTaskCall is one call's arguments of Stamp (runtime.Args).
+type stampTaskCall struct {
+	tag string
+}
+
+func (t stampTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("tag") {
+		h.String(t.tag)
+	}
+	return nil
+}
+
+func (t stampTaskCall) Body(_ context.Context) (string, error) {
+	return Stamp(t.tag), nil
+}
+
 func (t StampTaskType) invocation(tag string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     stampTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("tag") {
-				h.String(tag)
-			}
-			return nil
-		},
+		Args:    stampTaskCall{tag: tag},
 		StorageKey: func(_ runtime.KeyContext) (string, error) {
 			return "share/" + runtime.KeyValue(tag) + ".json", nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Stamp(tag), nil
 		},
 	}
 }
