@@ -75,7 +75,7 @@ type Hasher struct {
 	// paramOK: param names the parameter being written (Param was
 	// called since the last reset)
 	paramOK bool
-	e       encoder    // for the methods writing scalars (Value has its own)
+	e       encoder // for the methods writing scalars (Value has its own)
 	sumBuf  [sha256.Size]byte
 }
 

@@ -81,19 +81,27 @@ func (t FetchTaskType) WithOptions(opts ...runtime.Option) FetchTaskType {
 	return FetchTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// fetchTaskCall is one call's arguments of Fetch (runtime.Args).
+type fetchTaskCall struct {
+	url string
+}
+
+func (t fetchTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("url") {
+		h.String(t.url)
+	}
+	return nil
+}
+
+func (t fetchTaskCall) Body(ctx context.Context) (string, error) {
+	return Fetch(ctx, t.url)
+}
+
 func (t FetchTaskType) invocation(url string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     fetchTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("url") {
-				h.String(url)
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (string, error) {
-			return Fetch(ctx, url)
-		},
+		Args:    fetchTaskCall{url: url},
 	}
 }
 
@@ -228,21 +236,29 @@ func (t HelloTaskType) WithOptions(opts ...runtime.Option) HelloTaskType {
 	return HelloTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// helloTaskCall is one call's arguments of Hello (runtime.Args).
+type helloTaskCall struct {
+	name string
+}
+
+func (t helloTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("name") {
+		h.String(t.name)
+	}
+	return nil
+}
+
+func (t helloTaskCall) Body(_ context.Context) (string, error) {
+	return Hello(t.name), nil
+}
+
 func (t HelloTaskType) invocation(name string) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     helloTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("name") {
-				h.String(name)
-			}
-			return nil
-		},
+		Args:    helloTaskCall{name: name},
 		StorageKey: func(_ runtime.KeyContext) (string, error) {
 			return "hello-" + runtime.KeyValue(name) + ".json", nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Hello(name), nil
 		},
 	}
 }
@@ -309,19 +325,27 @@ func (t PipelineFlowType) WithOptions(opts ...runtime.Option) PipelineFlowType {
 	return PipelineFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// pipelineFlowCall is one call's arguments of Pipeline (runtime.Args).
+type pipelineFlowCall struct {
+	order string
+}
+
+func (t pipelineFlowCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("order") {
+		h.String(t.order)
+	}
+	return nil
+}
+
+func (t pipelineFlowCall) Body(ctx context.Context) ([]string, error) {
+	return Pipeline(ctx, t.order)
+}
+
 func (t PipelineFlowType) invocation(order string) runtime.Invocation[[]string] {
 	return runtime.Invocation[[]string]{
 		Def:     pipelineFlowDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("order") {
-				h.String(order)
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) ([]string, error) {
-			return Pipeline(ctx, order)
-		},
+		Args:    pipelineFlowCall{order: order},
 		FlowParameter: func(k string) (string, bool, error) {
 			switch k {
 			case "order":
@@ -396,19 +420,27 @@ func (t QuoteTaskType) WithOptions(opts ...runtime.Option) QuoteTaskType {
 	return QuoteTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// quoteTaskCall is one call's arguments of Quote (runtime.Args).
+type quoteTaskCall struct {
+	symbol string
+}
+
+func (t quoteTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("symbol") {
+		h.String(t.symbol)
+	}
+	return nil
+}
+
+func (t quoteTaskCall) Body(_ context.Context) (float64, error) {
+	return Quote(t.symbol), nil
+}
+
 func (t QuoteTaskType) invocation(symbol string) runtime.Invocation[float64] {
 	return runtime.Invocation[float64]{
 		Def:     quoteTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("symbol") {
-				h.String(symbol)
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (float64, error) {
-			return Quote(symbol), nil
-		},
+		Args:    quoteTaskCall{symbol: symbol},
 	}
 }
 
@@ -478,22 +510,31 @@ func (t StepTaskType) WithOptions(opts ...runtime.Option) StepTaskType {
 	return StepTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// stepTaskCall is one call's arguments of Step (runtime.Args).
+type stepTaskCall struct {
+	order string
+	n     int
+}
+
+func (t stepTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("order") {
+		h.String(t.order)
+	}
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	return nil
+}
+
+func (t stepTaskCall) Body(ctx context.Context) (string, error) {
+	return Step(ctx, t.order, t.n)
+}
+
 func (t StepTaskType) invocation(order string, n int) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     stepTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("order") {
-				h.String(order)
-			}
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (string, error) {
-			return Step(ctx, order, n)
-		},
+		Args:    stepTaskCall{order: order, n: n},
 	}
 }
 
