@@ -130,7 +130,7 @@ type taskRunKey struct{}
 // no lock, and is small: every task run allocates one (see taskCtx).
 type taskRun struct {
 	n     int32        // the run's number among the task's runs (Name)
-	count atomic.Int32 // RunCount
+	retry atomic.Int32 // RunCount-1: 0 on the first attempt, which stores nothing
 	task  string       // TaskName
 	ids   atomic.Pointer[taskRunIDs]
 }
@@ -147,7 +147,6 @@ type taskRunIDs struct {
 
 func (t *taskRun) init(task string, n int) {
 	t.task, t.n = task, int32(n)
-	t.count.Store(1)
 }
 
 func (t *taskRun) get() TaskRunInfo {
@@ -158,10 +157,13 @@ func (t *taskRun) get() TaskRunInfo {
 			ids = t.ids.Load() // another caller made them first
 		}
 	}
-	return TaskRunInfo{ID: ids.id, Name: ids.name, TaskName: t.task, RunCount: int(t.count.Load()), MapIndex: int(ids.index) - 1}
+	return TaskRunInfo{ID: ids.id, Name: ids.name, TaskName: t.task, RunCount: t.runCount(), MapIndex: int(ids.index) - 1}
 }
 
-func (t *taskRun) setCount(n int) { t.count.Store(int32(n)) }
+func (t *taskRun) setCount(n int) { t.retry.Store(int32(n - 1)) }
+
+// runCount is the attempt the run is on (RunCount).
+func (t *taskRun) runCount() int { return int(t.retry.Load()) + 1 }
 
 // mapped marks t as run index of a Map call (index >= 0).
 func (t *taskRun) mapped(index int) {

@@ -489,7 +489,7 @@ func missReason(why string) string {
 // observe ends the telemetry of the task run t ends as name with err.
 func (t *taskEnd[R]) observe(name string, err error) {
 	tr, p := t.log.task, t.p
-	out := outcome{kind: "task", name: t.log.name, state: name, err: err, attempt: int(tr.count.Load()), retries: p.retries}
+	out := outcome{kind: "task", name: t.log.name, state: name, err: err, attempt: tr.runCount(), retries: p.retries}
 	if t.st != nil {
 		st := t.st
 		out.persisted, out.store, out.ser, out.key = st.res.persisted, p.store, p.ser, st.res.key

@@ -46,6 +46,10 @@ type Result[R any] struct {
 	mu       sync.Mutex
 	value    R
 	loaded   bool // value holds the result
+	// final: value is the run's own, set before the State was handed out
+	// and never changed after, so Get reads it without the lock (two
+	// atomic read-modify-writes fewer: P3's hit rows)
+	final bool
 	hasValue bool // the function returns a value at all
 	keep     bool // keep a loaded value
 
@@ -98,6 +102,9 @@ func (r *Result[R]) Kind() ResultKind {
 // A result dropped from memory that was never persisted has no value left:
 // the error wraps ErrResultUnavailable.
 func (r *Result[R]) Get(ctx context.Context) (R, error) {
+	if r.final {
+		return r.value, nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.loaded || !r.hasValue {

@@ -209,20 +209,22 @@ func attempts[R any](ctx context.Context, log *runLog, retries int, delay time.D
 }
 
 // taskFrame holds what one task run needs in a single allocation: its
-// State (returned), the body's context with its taskRun (read by
-// TaskRunFrom) and the calling flow run's info.
+// State (returned) and the body's context with its taskRun (read by
+// TaskRunFrom).
 //
 // It stays at most 512 bytes, the largest size the Go allocator types by
 // the span's bitmap rather than by an object header: a hit's record.Meta is
 // not in it (a memory hit points at the record's own, see loadRef; other
 // hits allocate theirs), and the slot points at the memo's plan rather
 // than copying it. Serves P3's hit rows: the frame was 896 bytes, its
-// allocation 14% of BenchmarkWrapperHit1KiB/memory's time (pprof); 488
-// bytes now, and the hit 26.8k -> 24.3k instructions (callgrind).
+// allocation 14% of BenchmarkWrapperHit1KiB/memory's time (pprof); then
+// 488 bytes, and the hit 26.8k -> 24.3k instructions (callgrind). The
+// run's slot (144 bytes) is on runPersisted's stack, and the calling flow
+// run's info (56) is allocated apart, in flows only: 304 bytes, the
+// allocator's 320-byte class.
 type taskFrame[R any] struct {
 	st  State[R]
 	ctx taskCtx
-	fi  FlowRunInfo // the calling flow run, as the task run started
 }
 
 // runTask runs a task under cfg, called from fr (nil outside flows), with
@@ -266,8 +268,10 @@ func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 		st.taskRun = tr
 		st.res.run, st.res.hasValue, st.res.loaded, st.res.keep = tr, def.Value, true, true
 		if fr != nil {
-			f.fi = fr.info()
-			st.flowRun = &f.fi
+			// its own allocation: the frame of a run outside flows stays
+			// in the allocator's 320-byte class (P3's hit rows)
+			fi := fr.info()
+			st.flowRun = &fi
 		}
 		t.st = st
 	}
@@ -385,11 +389,15 @@ func (t *taskEnd[R]) end(name string, v R, err error) (*State[R], R, error) {
 		}
 		return nil, v, err
 	}
-	st.name, st.err, st.res.value = name, err, v
+	st.name, st.res.value = name, v
+	if err != nil {
+		st.err = err
+	}
 	if err == nil && !t.p.inMemory {
 		var zero R
 		st.res.value, st.res.loaded, st.res.keep = zero, false, false
 	}
+	st.res.final = st.res.loaded || !st.res.hasValue
 	logFinished(t.ctx, &t.log, st)
 	if t.obs != nil {
 		observeEnd(t.ctx, t.obs, st, name, err, t.reason)
