@@ -43,13 +43,13 @@ func (k ResultKind) String() string {
 // record again and memory holds nothing between calls. A Result is safe for
 // concurrent use.
 type Result[R any] struct {
-	mu       sync.Mutex
-	value    R
-	loaded   bool // value holds the result
+	mu     sync.Mutex
+	value  R
+	loaded bool // value holds the result
 	// final: value is the run's own, set before the State was handed out
 	// and never changed after, so Get reads it without the lock (two
 	// atomic read-modify-writes fewer: P3's hit rows)
-	final bool
+	final    bool
 	hasValue bool // the function returns a value at all
 	keep     bool // keep a loaded value
 
