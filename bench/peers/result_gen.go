@@ -68,22 +68,31 @@ func (t ChainFlowType) WithOptions(opts ...runtime.Option) ChainFlowType {
 	return ChainFlowType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// chainFlowCall is one call's arguments of Chain (runtime.Args).
+type chainFlowCall struct {
+	n    int
+	size int
+}
+
+func (t chainFlowCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	if h.Param("size") {
+		h.Int(int64(t.size))
+	}
+	return nil
+}
+
+func (t chainFlowCall) Body(ctx context.Context) (string, error) {
+	return Chain(ctx, t.n, t.size)
+}
+
 func (t ChainFlowType) invocation(n int, size int) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     chainFlowDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			if h.Param("size") {
-				h.Int(int64(size))
-			}
-			return nil
-		},
-		Body: func(ctx context.Context) (string, error) {
-			return Chain(ctx, n, size)
-		},
+		Args:    chainFlowCall{n: n, size: size},
 		FlowParameter: func(k string) (string, bool, error) {
 			switch k {
 			case "n":
@@ -161,22 +170,31 @@ func (t StepTaskType) WithOptions(opts ...runtime.Option) StepTaskType {
 	return StepTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// stepTaskCall is one call's arguments of Step (runtime.Args).
+type stepTaskCall struct {
+	i    int
+	size int
+}
+
+func (t stepTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("i") {
+		h.Int(int64(t.i))
+	}
+	if h.Param("size") {
+		h.Int(int64(t.size))
+	}
+	return nil
+}
+
+func (t stepTaskCall) Body(_ context.Context) (string, error) {
+	return Step(t.i, t.size), nil
+}
+
 func (t StepTaskType) invocation(i int, size int) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     stepTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("i") {
-				h.Int(int64(i))
-			}
-			if h.Param("size") {
-				h.Int(int64(size))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Step(i, size), nil
-		},
+		Args:    stepTaskCall{i: i, size: size},
 	}
 }
 
