@@ -42,7 +42,7 @@ vet: $(STATICCHECK)
 	@test -z "$$(gofmt -s -l $$(git ls-files -co --exclude-standard '*.go' | grep -v testdata/))" || { gofmt -s -l $$(git ls-files -co --exclude-standard '*.go' | grep -v testdata/); echo 'gofmt -s: files above need formatting'; exit 1; }
 
 # GENPKGS: every package with a committed result_gen.go (./... skips testdata)
-GENPKGS   := ./... ./internal/s3e2e/testdata/flow ./runtime/testdata/durable
+GENPKGS   := ./... ./internal/s3e2e/testdata/flow ./runtime/testdata/durable ./runtime/testdata/hits
 
 ## check: fail when a committed result_gen.go is stale
 check:

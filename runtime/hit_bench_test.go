@@ -67,6 +67,31 @@ func TestMemoryHitAllocations(t *testing.T) {
 	}
 }
 
+// A hit on memory storage through the generated wrapper, as P3's row
+// makes it, allocates the run's frame (its State) and the call's
+// arguments (runtime.Args), and nothing else: the key from the key memo,
+// the record judged once per plan and its value kept (record.Kept).
+func TestWrapperMemoryHitAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	ctx, _, _ := newEngine(t, nil)
+	for range 3 { // a miss, then hits that check the record whole and keep its value and verdict
+		if st := hits.PayloadTask.State(ctx, 1024); st.Err() != nil {
+			t.Fatal(st.Err())
+		}
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		st := hits.PayloadTask.State(ctx, 1024)
+		if v, err := st.Result(); err != nil || !st.IsCached() || len(v) != 1024 {
+			t.Fatalf("not a hit: %s, %d bytes, %v", st.CacheReason(), len(v), err)
+		}
+	})
+	if allocs > 2 {
+		t.Errorf("a memory hit through the wrapper makes %v allocations, want at most 2 (the frame, the arguments)", allocs)
+	}
+}
+
 // BenchmarkVerifiedHit1KiB is BenchmarkHit1KiB with every hit verified
 // (runtime.VerifyHits(1)): the body runs too, and both values are encoded
 // and compared.

@@ -79,19 +79,27 @@ func (t BlobTaskType) WithOptions(opts ...runtime.Option) BlobTaskType {
 	return BlobTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// blobTaskCall is one call's arguments of Blob (runtime.Args).
+type blobTaskCall struct {
+	n int
+}
+
+func (t blobTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	return nil
+}
+
+func (t blobTaskCall) Body(_ context.Context) ([]byte, error) {
+	return Blob(t.n), nil
+}
+
 func (t BlobTaskType) invocation(n int) runtime.Invocation[[]byte] {
 	return runtime.Invocation[[]byte]{
 		Def:     blobTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) ([]byte, error) {
-			return Blob(n), nil
-		},
+		Args:    blobTaskCall{n: n},
 	}
 }
 
@@ -171,19 +179,27 @@ func (t LocalPayloadTaskType) WithOptions(opts ...runtime.Option) LocalPayloadTa
 	return LocalPayloadTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// localPayloadTaskCall is one call's arguments of LocalPayload (runtime.Args).
+type localPayloadTaskCall struct {
+	n int
+}
+
+func (t localPayloadTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	return nil
+}
+
+func (t localPayloadTaskCall) Body(_ context.Context) (string, error) {
+	return LocalPayload(t.n), nil
+}
+
 func (t LocalPayloadTaskType) invocation(n int) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     localPayloadTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return LocalPayload(n), nil
-		},
+		Args:    localPayloadTaskCall{n: n},
 	}
 }
 
@@ -263,19 +279,27 @@ func (t PayloadTaskType) WithOptions(opts ...runtime.Option) PayloadTaskType {
 	return PayloadTaskType{opts: append(t.opts[:len(t.opts):len(t.opts)], opts...)}
 }
 
+// payloadTaskCall is one call's arguments of Payload (runtime.Args).
+type payloadTaskCall struct {
+	n int
+}
+
+func (t payloadTaskCall) Inputs(h *runtime.Hasher) error {
+	if h.Param("n") {
+		h.Int(int64(t.n))
+	}
+	return nil
+}
+
+func (t payloadTaskCall) Body(_ context.Context) (string, error) {
+	return Payload(t.n), nil
+}
+
 func (t PayloadTaskType) invocation(n int) runtime.Invocation[string] {
 	return runtime.Invocation[string]{
 		Def:     payloadTaskDef,
 		Options: t.opts,
-		Inputs: func(h *runtime.Hasher) error {
-			if h.Param("n") {
-				h.Int(int64(n))
-			}
-			return nil
-		},
-		Body: func(_ context.Context) (string, error) {
-			return Payload(n), nil
-		},
+		Args:    payloadTaskCall{n: n},
 	}
 }
 
