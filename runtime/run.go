@@ -260,7 +260,9 @@ func runTask[R any](ctx context.Context, e *Engine, inv *Invocation[R], cfg *Con
 	// t stays on the stack. Set field by field: a composite literal was
 	// built aside and copied (about 20 instructions a run more, P1).
 	var t taskEnd[R]
-	ctx, t.tel = e.tel.startTask(ctx, def, taskName, fr)
+	if t.telOff = e.tel.off(); !t.telOff {
+		ctx, t.tel = e.tel.startTask(ctx, def, taskName, fr)
+	}
 	t.ctx, t.p = ctx, p
 	t.log.log, t.log.kind, t.log.name, t.log.task, t.log.flow = e.logger, "task", taskName, tr, fr
 	if f != nil {
@@ -366,6 +368,10 @@ type taskEnd[R any] struct {
 	reason string    // the persist decision's (PersistReason), once made
 	obs    *observed // the engine's observer (WithObserver); nil: none
 	tel    *runTel   // spans and metrics (otel.go); nil: none
+	// telOff: OpenTelemetry recorded nothing when the run started (see
+	// telemetry.off): the run's storage operations are not timed either,
+	// with no second look at the global providers (P3's hit rows)
+	telOff bool
 }
 
 // end makes the run final: name with v, or Failed with err. It records the
@@ -463,7 +469,10 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	// the record's Meta; a miss nil, with what it found in found and
 	// st.why.
 	lookup := func() (*record.Meta, error) {
-		clock := e.tel.clock(tctx)
+		var clock time.Time
+		if !t.telOff {
+			clock = e.tel.clock(tctx)
+		}
 		l, m, why, err := loadRef(tctx, sl, &st.res.value)
 		e.tel.storageOp(tctx, clock, "read", p.store, err)
 		switch {
