@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"hash/maphash"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -53,6 +54,12 @@ type flowRun struct {
 	counters runCounters // task and subflow run numbers
 	plans    planMemo    // resolved settings of the runs it calls
 
+	// claimed: a fingerprint of each key a task of the run used without
+	// looking it up (see freshKey), in any attempt
+	claimMu   sync.Mutex
+	claimed   map[uint64]struct{}
+	claimSeed maphash.Seed
+
 	mu       sync.Mutex
 	runCount int
 	futures  sync.WaitGroup
@@ -83,6 +90,23 @@ func (f *flowRun) setAttempt(n int) {
 	defer f.mu.Unlock()
 	f.runCount = n
 	clear(f.subflowN)
+}
+
+// claim records that a task of the run uses key, and
+// reports whether it is the first to: a second use of the key (or of one
+// with the same fingerprint) looks it up (see freshKey).
+func (f *flowRun) claim(key string) bool {
+	f.claimMu.Lock()
+	defer f.claimMu.Unlock()
+	if f.claimed == nil {
+		f.claimed, f.claimSeed = map[uint64]struct{}{}, maphash.MakeSeed()
+	}
+	h := maphash.String(f.claimSeed, key)
+	if _, ok := f.claimed[h]; ok {
+		return false
+	}
+	f.claimed[h] = struct{}{}
+	return true
 }
 
 // finishedSubflow returns the State of a subflow run an earlier attempt

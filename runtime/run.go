@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/resultgen/resultgen/internal/record"
+	"github.com/resultgen/resultgen/internal/rules"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
 
@@ -206,6 +208,29 @@ func attempts[R any](ctx context.Context, log *runLog, retries int, delay time.D
 			}
 		}
 	}
+}
+
+// freshKey reports whether a task run may skip the lookup of key, which
+// cannot hold a record yet: a key made by a cache policy with the run_id
+// part, from a run id no earlier run had. Outside flows that is the task
+// run's own id, new on every call; in a flow, the id of a flow run with a
+// random id (not a named run, see RunID), the first time a task of the
+// run uses the key (the same task called again with the same inputs, in
+// this attempt or a retry, looks it up and finds the first call's record). A
+// record could be there only if another run drew the same random UUID;
+// even then the write that follows, conditional as every first write
+// (storage.PutOptions.IfAbsent), overwrites nothing. Serves the first run
+// of a flow on S3 (make bench-peers): one request per task, not two.
+func freshKey[R any](inv *Invocation[R], p *plan, fr *flowRun, key string) bool {
+	switch {
+	case inv.StorageKey != nil || inv.CacheKey != nil || p.policy == nil || !slices.Contains(p.policy.parts, rules.PolicyRunID):
+		return false
+	case fr == nil:
+		return true
+	case fr.durable != "":
+		return false
+	}
+	return fr.claim(key)
 }
 
 // taskFrame holds what one task run needs in a single allocation: its
@@ -494,6 +519,9 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 			return t.fail(err)
 		}
 		st.why = "refresh requested"
+	case freshKey(inv, p, fr, key):
+		// the lookup's own reason: there is none, by construction
+		st.why = "no record at the key"
 	default:
 		m, err := lookup()
 		if err != nil {

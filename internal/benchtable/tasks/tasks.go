@@ -55,8 +55,8 @@ func Thousand(ctx context.Context) (int, error) {
 
 // Persist is P2's task: persisted on the local default storage, with the
 // default cache policy (inputs+task_source+run_id: outside a flow every
-// call is a new run); each call also passes a new i. It looks up its key (a
-// miss) and writes the record.
+// call is a new run); each call also passes a new i. It writes the record
+// without a lookup: its key holds the new run's id.
 //
 //result:task persist=true
 func Persist(i int) string {
@@ -98,8 +98,10 @@ func Big(size, seed int) []byte {
 }
 
 // S3Put is P5's put: a []byte of size bytes on the storage block s3/bench
-// (which benchtable registers); each call passes a new i, so it looks up
-// its key (a GET, a miss) and writes the record (a PUT).
+// (which benchtable registers), with the default cache policy: outside a
+// flow every call is a new run, whose key no earlier run had, so it writes
+// the record (a PUT) without looking the key up; each call also passes a
+// new i.
 //
 //result:task storage=s3/bench
 func S3Put(size, i int) []byte {
