@@ -531,7 +531,9 @@ func loadRef[R any](ctx context.Context, s *slot, dst *R) (lookup, *record.Meta,
 // record.Kept) says that the record passed accept under plan p, with
 // nothing else deciding: then serving it again needs no judgment. Serves
 // P3's memory hit: a hit under a memoized plan skips the record reader
-// (reflection) and accept's label lookup and type check.
+// (reflection) and accept's label lookup and type check (with
+// record.Kept, 6.9k -> 6.0k instructions a hit through the wrapper,
+// callgrind).
 func passed(verdict *atomic.Pointer[any], p *plan) bool {
 	j := verdict.Load()
 	return j != nil && *j == any(p)

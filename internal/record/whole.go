@@ -153,7 +153,8 @@ type keptValue struct {
 // The verdict slot holds what the caller concluded of the Meta last, for
 // it to skip judging the same record again (the runtime keeps the run
 // plan whose judgment passed, when nothing but the record and the plan
-// decided it). Serves P3's memory hit (see runtime's loadRef).
+// decided it). Serves P3's memory hit (see runtime's loadRef): through
+// the generated wrapper 6.9k -> 6.0k instructions a hit (callgrind).
 func Kept[R any](memo *storage.Memo) (m *Meta, v R, verdict *atomic.Pointer[any], ok bool) {
 	c, isRec := memo.Load().(*checkedRecord)
 	if !isRec {
