@@ -47,8 +47,8 @@ func ptrTo[T any](v T) *T { return &v }
 // typeOf is the result type of def's runs: the generator's fingerprint, else
 // the one computed from R (hand-written invocations, references).
 func typeOf[R any](def *Def) resultType {
-	if def != nil && def.TypeHash != "" {
-		return resultType{hash: def.TypeHash, desc: def.TypeDesc, goType: def.GoType}
+	if t, ok := generatedType(def); ok {
+		return t
 	}
 	fp := typeid.Of[R]()
 	t := resultType{hash: fp.Hash(), desc: fp.Canonical()}
@@ -59,6 +59,15 @@ func typeOf[R any](def *Def) resultType {
 		t.goType = reflect.TypeFor[R]().String()
 	}
 	return t
+}
+
+// generatedType is the result type the generator fingerprinted for def's
+// runs; false when def has no fingerprint (hand-written invocations).
+func generatedType(def *Def) (resultType, bool) {
+	if def == nil || def.TypeHash == "" {
+		return resultType{}, false
+	}
+	return resultType{hash: def.TypeHash, desc: def.TypeDesc, goType: def.GoType}, true
 }
 
 // wantOf is typeOf for a run under p: p's own (never changed) when it has

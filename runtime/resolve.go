@@ -97,8 +97,8 @@ func (e *Engine) resolve(def *Def, cfg *Config, parent *flowRun, hasStorageKey, 
 		serializer: r.Serializer, serializerValue: r.SerializerValue, compression: r.Compression,
 		encrypt: r.Encrypt, keyring: e.settings.Keyring,
 	}
-	if def.TypeHash != "" {
-		p.want = &resultType{hash: def.TypeHash, desc: def.TypeDesc, goType: def.GoType}
+	if t, ok := generatedType(def); ok {
+		p.want = &t
 	}
 	if err != nil {
 		return p, err
