@@ -194,7 +194,11 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 			_ = l.root.Remove(tmp)
 		}
 	}()
-	if _, err := copyCtx(ctx, f, body); err != nil {
+	var w io.Writer = f
+	if !opts.NoSync {
+		w = newFlushBehind(f)
+	}
+	if _, err := copyCtx(ctx, w, body); err != nil {
 		return fmt.Errorf("put %q: %w", ShortKey(key), err)
 	}
 	if !opts.NoSync {

@@ -36,7 +36,9 @@
 // # Backends
 //
 //   - Local (NewLocal): one file per key at BASE/KEY, so `ls` shows the keys.
-//     Put writes a hidden temporary file in the key's folder, fsyncs it,
+//     Put writes a hidden temporary file in the key's folder (on Linux it
+//     starts the device writes of each 4 MiB as they are written, so the
+//     fsync of a large record waits only for its tail), fsyncs it,
 //     renames it into place and fsyncs the folder, so a reader sees the old
 //     record or the new one, never half of one; IfAbsent links the temporary
 //     file into place instead, so of concurrent writers exactly one wins.
