@@ -21,9 +21,9 @@ const flushEvery = 4 << 20
 // Serves P4 write (256 MiB, local): a write-rg process took 135.7 ms
 // instead of 208.7 ms (medians of 10 alternating runs, load 1.2), where
 // the baseline's write+fsync took 160.4 ms; starting every 1 to 16 MiB
-// gave the same (125-131 ms in another run), every 32 MiB 150 ms. A
-// record smaller than flushEvery never starts one (P2's 1 KiB writes are
-// unchanged).
+// gave the same (125-131 ms in another run), every 32 MiB 150 ms. Put
+// gives a body whose size it knows to be under flushEvery none (P2's
+// 1 KiB writes: 48 allocations, not 51).
 type flushBehind struct {
 	f       *os.File
 	start   func(off, n int64) bool // starts the device writes of [off, off+n); false: stop asking

@@ -195,8 +195,8 @@ func (l *Local) Put(ctx context.Context, key string, body io.Reader, opts PutOpt
 		}
 	}()
 	var w io.Writer = f
-	if !opts.NoSync {
-		w = newFlushBehind(f)
+	if !opts.NoSync && (opts.Size <= 0 || opts.Size >= flushEvery) {
+		w = newFlushBehind(f) // not for a small record of known size: it would never start one
 	}
 	if _, err := copyCtx(ctx, w, body); err != nil {
 		return fmt.Errorf("put %q: %w", ShortKey(key), err)
