@@ -39,7 +39,15 @@ const (
 // and reads values written before spaces were escaped as they are.
 func escapeASCII(s string) string {
 	const hexdig = "0123456789ABCDEF"
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		plain = s[i] > 0x20 && s[i] <= 0x7e && s[i] != '%'
+	}
+	if plain {
+		return s // most values: no copy (a first run's persist on S3 built each byte by byte)
+	}
 	var b strings.Builder
+	b.Grow(len(s) + 8)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c <= 0x20 || c > 0x7e || c == '%' {
@@ -91,10 +99,8 @@ func putMetadata(st storage.Storage, m Meta, extra map[string]string) map[string
 
 // objectMetadata returns extra with the header fields of m added.
 func objectMetadata(m Meta, extra map[string]string) map[string]string {
-	md := maps.Clone(extra)
-	if md == nil {
-		md = map[string]string{}
-	}
+	md := make(map[string]string, len(extra)+13) // room for every field: no growing
+	maps.Copy(md, extra)
 	md[MetaVersion] = strconv.Itoa(writtenVersion(m))
 	if m.Encryption != nil {
 		md[MetaEncryption] = m.Encryption.Cipher + " " + m.Encryption.KeyID
