@@ -44,7 +44,7 @@ func escapeASCII(s string) string {
 		plain = s[i] > 0x20 && s[i] <= 0x7e && s[i] != '%'
 	}
 	if plain {
-		return s // most values: no copy (a first run's persist on S3 built each byte by byte)
+		return s // most values: no copy (P5 S3 put 1 KiB built 17 strings byte by byte; see s3's encodeMetadata)
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 8)

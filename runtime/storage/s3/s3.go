@@ -1071,8 +1071,12 @@ func (s *Storage) List(ctx context.Context, prefix string) iter.Seq2[storage.Inf
 // encodeMetadata checks the caller's metadata and packs it into the one
 // user-metadata entry packedMeta: a JSON object of the entries, names
 // sorted, as encoding/json writes a map (TestPackedMetadataIsJSON), built
-// without reflection or a map of its own: a first run's record on S3 had
-// 48 allocations here, most of a persist's.
+// without reflection or a map of its own. Serves P5 S3 put 1 KiB: 48
+// allocations of a persist were here (json.Marshal of the map, and the
+// lower-casing of the reserved names for each entry); with record's
+// escapeASCII returning plain values as they are, a put went from 462 to
+// 397 allocations (minio-go's own: 316) and the row from 1.07-1.12x to
+// 1.04-1.09x (three runs each).
 func encodeMetadata(m map[string]string) (map[string]string, error) {
 	if len(m) == 0 {
 		return nil, nil
