@@ -45,7 +45,7 @@ func headerCases() map[string]Meta {
 	for _, k := range strings.Split("zeta,alpha,Beta,_x,ä,a,aa,a b,9,~,\x7f,\xff,é,e", ",") {
 		manyLabels[k] = k + "-value"
 	}
-	// Each escaped byte at each offset of a 16-byte string (appendStringJSON
+	// Each escaped byte at each offset of a 16-byte string (appendjson.String
 	// tests 8 bytes at a time).
 	offsets := map[string]string{}
 	for _, c := range []byte("\x00\x1f \"\\<>&\x7f\x80\xe2\xff") {

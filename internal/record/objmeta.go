@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/resultgen/resultgen/internal/appendjson"
 	"github.com/resultgen/resultgen/runtime/serializer"
 	"github.com/resultgen/resultgen/runtime/storage"
 )
@@ -128,8 +129,7 @@ func objectMetadata(m Meta, extra map[string]string) map[string]string {
 		md[MetaExpires] = m.Expires.UTC().Format(time.RFC3339Nano)
 	}
 	if len(m.Labels) > 0 {
-		js, _ := json.Marshal(m.Labels) // map[string]string always marshals
-		md[MetaLabels] = escapeASCII(string(js))
+		md[MetaLabels] = escapeASCII(string(appendjson.Map(make([]byte, 0, 128), m.Labels))) // as json.Marshal writes it
 	}
 	return md
 }
