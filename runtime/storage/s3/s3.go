@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -1097,11 +1096,11 @@ func encodeMetadata(m map[string]string) (map[string]string, error) {
 		names = append(names, k)
 		size += len(k) + len(v) + 6
 	}
-	slices.Sort(names) // the same two names in every message
 	for i, k := range names {
 		for _, other := range names[i+1:] {
 			if strings.EqualFold(k, other) {
-				return nil, fmt.Errorf("metadata names %q and %q differ only in case", storage.ShortKey(k), storage.ShortKey(other))
+				a, b := min(k, other), max(k, other) // the same two names in every message
+				return nil, fmt.Errorf("metadata names %q and %q differ only in case", storage.ShortKey(a), storage.ShortKey(b))
 			}
 		}
 	}
