@@ -136,6 +136,40 @@ func (inv *Invocation[R]) hashInputs(h *Hasher) error {
 	return nil
 }
 
+// keyIn is what a task's key is made of, taken from its Invocation: the
+// parts that do not depend on the result type. The code that makes keys
+// takes a keyIn, not an Invocation[R], so that it is compiled once, in
+// this package, rather than once per result type in every package of
+// tasks that calls it (generic code is compiled where it is
+// instantiated).
+type keyIn struct {
+	def        *Def
+	storageKey func(k KeyContext) (string, error)
+	cacheKey   func(ctx context.Context) (string, error)
+	inputs     func(h *Hasher) error
+	args       interface{ Inputs(h *Hasher) error } // Args, nil when Inputs is set
+}
+
+// keyIn returns inv's key parts.
+func (inv *Invocation[R]) keyIn() keyIn {
+	k := keyIn{def: inv.Def, storageKey: inv.StorageKey, cacheKey: inv.CacheKey, inputs: inv.Inputs}
+	if k.inputs == nil && inv.Args != nil {
+		k.args = inv.Args
+	}
+	return k
+}
+
+// hashInputs is Invocation.hashInputs.
+func (k *keyIn) hashInputs(h *Hasher) error {
+	switch {
+	case k.inputs != nil:
+		return k.inputs(h)
+	case k.args != nil:
+		return k.args.Inputs(h)
+	}
+	return nil
+}
+
 // body returns inv's Body, else Args's (nil when it has neither).
 func (inv *Invocation[R]) body() func(context.Context) (R, error) {
 	if inv.Body != nil || inv.Args == nil {

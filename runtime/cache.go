@@ -34,10 +34,10 @@ import (
 // Keys from 1 and 2 must pass storage.CheckKey on the task's store (the
 // key rules, and what the store itself can hold), here, before the body
 // runs: a key is never found wrong only when the result is written.
-func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan, fr *flowRun, tr *taskRun) (string, bool, record.Manifest, *keyHasher, error) {
-	def := inv.Def
+func taskKey(ctx context.Context, inv *keyIn, cfg *Config, p *plan, fr *flowRun, tr *taskRun) (string, bool, record.Manifest, *keyHasher, error) {
+	def := inv.def
 	switch {
-	case inv.StorageKey != nil:
+	case inv.storageKey != nil:
 		man := record.Manifest{KeyFrom: string(rules.KeyStorageKey), StorageKey: cfg.StorageKey, Source: def.Source, Units: def.Units}
 		if def.KeyUsesFlowRun && fr == nil {
 			return "", false, record.Manifest{}, nil, fmt.Errorf("task %s: storage key %q needs a flow run (it uses flow_run fields), but the task runs outside a flow", p.name, cfg.StorageKey)
@@ -46,7 +46,7 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 		if fr != nil {
 			kc.FlowRun, kc.FlowRunStart, kc.flow = fr.info(), fr.start, fr
 		}
-		k, err := inv.StorageKey(kc)
+		k, err := inv.storageKey(kc)
 		if err != nil {
 			return "", false, record.Manifest{}, nil, fmt.Errorf("task %s: render storage key %q: %w", p.name, cfg.StorageKey, err)
 		}
@@ -54,9 +54,9 @@ func taskKey[R any](ctx context.Context, inv Invocation[R], cfg *Config, p *plan
 			return "", false, record.Manifest{}, nil, fmt.Errorf("task %s: storage_key %q on %s: %w", p.name, cfg.StorageKey, p.store, err)
 		}
 		return k, true, man, nil, nil
-	case inv.CacheKey != nil:
+	case inv.cacheKey != nil:
 		man := record.Manifest{KeyFrom: string(rules.KeyCacheKeyFn), Source: def.Source, Units: def.Units}
-		k, err := inv.CacheKey(ctx)
+		k, err := inv.cacheKey(ctx)
 		if err != nil {
 			return "", false, record.Manifest{}, nil, fmt.Errorf("task %s: cache_key_fn: %w", p.name, err)
 		}
@@ -176,7 +176,7 @@ func appendKeyBytes(b, s []byte) []byte {
 // keyHasher, hashing them unless they fit its buffer (see bufHash). It
 // returns the keyHasher, whose Sum is the inputs' digest, for the key
 // and, on a miss, for trackParams and withParams; the caller releases it.
-func encodeInputs[R any](inv Invocation[R], exclude map[string]bool) (*keyHasher, error) {
+func encodeInputs(inv *keyIn, exclude map[string]bool) (*keyHasher, error) {
 	kh := keyHashers.Get().(*keyHasher)
 	h := kh.inputs(exclude)
 	if err := inv.hashInputs(h); err != nil {
@@ -432,24 +432,49 @@ func (s *slot) damaged(err error, m record.Meta) (lookup, record.Meta, string, e
 	return lookupStale, m, "a damaged record was replaced", nil
 }
 
-// load looks for a reusable record at the key and decodes it into *dst,
-// which it replaces only on a hit with a fully decoded value. A record is
-// decoded only when it holds the run's result type (see resultType.judge);
-// why says what was found when it is not a hit. A task with a value does it
-// in one read of the object: the header is judged (type, task, expiry)
-// before a byte of the payload is decoded, and a record not to serve is
-// left unread past its header.
-func load[R any](ctx context.Context, s *slot, dst *R) (lookup, record.Meta, string, error) {
-	l, m, why, err := loadRef(ctx, s, dst)
+// load looks for a reusable record at the key and decodes it into *dst
+// (dst is a *R, R the run's result type), which it replaces only on a hit
+// with a fully decoded value. A record is decoded only when it holds the
+// run's result type (see resultType.judge); why says what was found when
+// it is not a hit. A task with a value does it in one read of the object:
+// the header is judged (type, task, expiry) before a byte of the payload
+// is decoded, and a record not to serve is left unread past its header.
+func (s *slot) load(ctx context.Context, dst any) (lookup, record.Meta, string, error) {
+	l, m, why, err := s.loadRef(ctx, dst)
 	return l, *m, why, err
 }
 
-// loadRef is load returning the record's Meta by pointer, never nil: on a
-// memory hit the record's kept Meta itself (read only; see
-// record.ReadCheckedRef), which the run's State points at. Serves P3's
-// memory hit: one allocation and four copies of a Meta fewer, 25.6k ->
-// 23.8k instructions and 2304 -> 1792 bytes a hit (callgrind, -benchmem).
+// loadRef is slot.load for a run's lookup, with the memory store's fast
+// path: a record kept decoded in memory (record.Kept) whose verdict under
+// the run's plan passed is served without a read. It returns the record's
+// Meta by pointer, never nil: on a memory hit the record's kept Meta
+// itself (read only; see record.ReadCheckedRef), which the run's State
+// points at. Serves P3's memory hit: one allocation and four copies of a
+// Meta fewer, 25.6k -> 23.8k instructions and 2304 -> 1792 bytes a hit
+// (callgrind, -benchmem).
+//
+// Only this fast path depends on R: the rest is slot.loadRef, compiled
+// once in this package rather than once per result type in every package
+// of tasks.
 func loadRef[R any](ctx context.Context, s *slot, dst *R) (lookup, *record.Meta, string, error) {
+	if s.def.Value && s.ahead == nil {
+		if mg, ok := s.p.store.(storage.MemoGetter); ok {
+			b, memo, info, err := mg.GetBytesMemo(ctx, s.key)
+			if err == nil {
+				if km, v, verdict, kept := record.Kept[R](memo); kept && s.vet == nil && passed(verdict, s.p) {
+					s.used = info.Modified
+					*dst = v
+					return lookupHit, km, "", nil
+				}
+			}
+			return s.loadMemo(ctx, dst, b, memo, info, err)
+		}
+	}
+	return s.loadRef(ctx, dst)
+}
+
+// loadRef is load returning the record's Meta by pointer, never nil.
+func (s *slot) loadRef(ctx context.Context, dst any) (lookup, *record.Meta, string, error) {
 	if !s.def.Value {
 		l, m, why, err := s.inspect(ctx)
 		return l, &m, why, err
@@ -457,39 +482,46 @@ func loadRef[R any](ctx context.Context, s *slot, dst *R) (lookup, *record.Meta,
 	if s.ahead != nil {
 		// a record read ahead is served only when it is a hit; anything
 		// else, and the key's object is read again (see readAhead)
-		if m, info, ok := loadAhead(ctx, s, dst); ok {
+		if m, info, ok := s.loadAhead(ctx, dst); ok {
 			s.used = info.Modified
 			return lookupHit, &m, "", nil
 		}
 	}
+	if mg, ok := s.p.store.(storage.MemoGetter); ok {
+		b, memo, info, err := mg.GetBytesMemo(ctx, s.key)
+		return s.loadMemo(ctx, dst, b, memo, info, err)
+	}
+	var refused error // accept's own error, returned as it is
+	m, info, err := record.ReadCheckedRef(ctx, s.p.store, s.key, s.p.ser, dst, s.accept(&refused), s.p.headers)
+	return s.loaded(ctx, dst, m, info, err, refused)
+}
+
+// loadMemo is loadRef's read of the object a memory store returned
+// (GetBytesMemo's b, memo, info and err).
+func (s *slot) loadMemo(ctx context.Context, dst any, b []byte, memo *storage.Memo, info storage.Info, err error) (lookup, *record.Meta, string, error) {
 	var refused error // accept's own error, returned as it is
 	var m *record.Meta
-	var info storage.Info
-	var err error
-	if mg, ok := s.p.store.(storage.MemoGetter); ok {
-		var b []byte
-		var memo *storage.Memo
-		if b, memo, info, err = mg.GetBytesMemo(ctx, s.key); err != nil {
-			m = new(record.Meta)
-		} else if km, v, verdict, kept := record.Kept[R](memo); kept && s.vet == nil && passed(verdict, s.p) {
-			s.used = info.Modified
-			*dst = v
-			return lookupHit, km, "", nil
-		} else {
-			m, err = record.ReadMemo(ctx, s.p.store, s.key, b, memo, s.p.ser, dst, s.accept(&refused))
-			if err == nil && s.vet == nil && m.Expires.IsZero() && m.Labels[LabelTxn] == "" {
-				// judged by nothing but the record and the plan: the
-				// next hit of this record under this plan is not judged
-				// again (see record.Kept)
-				if _, _, verdict, _ = record.Kept[R](memo); verdict != nil {
-					var x any = s.p
-					verdict.Store(&x)
-				}
+	if err != nil {
+		m = new(record.Meta)
+	} else {
+		m, err = record.ReadMemo(ctx, s.p.store, s.key, b, memo, s.p.ser, dst, s.accept(&refused))
+		if err == nil && s.vet == nil && m.Expires.IsZero() && m.Labels[LabelTxn] == "" {
+			// judged by nothing but the record and the plan: the next
+			// hit of this record under this plan is not judged again
+			// (see record.Kept)
+			if verdict := record.Verdict(memo); verdict != nil {
+				var x any = s.p
+				verdict.Store(&x)
 			}
 		}
-	} else {
-		m, info, err = record.ReadCheckedRef(ctx, s.p.store, s.key, s.p.ser, dst, s.accept(&refused), s.p.headers)
 	}
+	return s.loaded(ctx, dst, m, info, err, refused)
+}
+
+// loaded is loadRef's conclusion from a read of the key's object into
+// dst: the record's Meta m, the object's info, the read's error and
+// accept's own (refused).
+func (s *slot) loaded(ctx context.Context, dst any, m *record.Meta, info storage.Info, err, refused error) (lookup, *record.Meta, string, error) {
 	s.used = info.Modified
 	if tc, ok := err.(errTxnCheck); ok {
 		// staged by a transaction: served when the run is in it or it
@@ -594,7 +626,7 @@ func (s *slot) judgeHeader(m *record.Meta, refused *error) error {
 
 // literalOf reports whether v is stored inline (see record.LiteralOf); the
 // nothing of a function without a value is "null".
-func literalOf[R any](v R, hasValue bool) (string, bool) {
+func literalOf(v any, hasValue bool) (string, bool) {
 	if !hasValue {
 		return "null", true
 	}
@@ -605,6 +637,19 @@ func literalOf[R any](v R, hasValue bool) (string, bool) {
 // conditional; when another run committed the key first, its value is
 // returned instead, provided it holds the run's result type.
 func persist[R any](ctx context.Context, s *slot, v R, overwrite bool, meta record.Meta) (R, record.Meta, error) {
+	lost, meta, err := s.persist(ctx, v, overwrite, meta)
+	if lost {
+		var won R
+		meta, err = s.readWon(ctx, &won)
+		return won, meta, err
+	}
+	return v, meta, err
+}
+
+// persist is persist[R] for v, an R, compiled once in this package: lost
+// reports that another run committed a record of the run's result type at
+// the key first, for the caller to read (readWon) and return.
+func (s *slot) persist(ctx context.Context, v any, overwrite bool, meta record.Meta) (lost bool, _ record.Meta, _ error) {
 	p, def, key := s.p, s.def, s.key
 	meta = s.want.stamp(meta, def)
 	opts := storage.PutOptions{IfAbsent: !overwrite, Size: -1}
@@ -625,32 +670,38 @@ func persist[R any](ctx context.Context, s *slot, v R, overwrite bool, meta reco
 	if errors.Is(err, storage.ErrExists) {
 		l, m, why, err := s.inspect(ctx)
 		if err != nil {
-			return v, m, err
+			return false, m, err
 		}
 		if l == lookupStale && why == whyStaged && !overwrite {
 			// another transaction's record, not committed: this run's
 			// own result takes the key (that transaction never removes
 			// a record it did not write)
-			return persist(ctx, s, v, true, meta)
+			return s.persist(ctx, v, true, meta)
 		}
 		if l != lookupHit {
-			return v, m, fmt.Errorf("%s: a concurrent run committed a record at %q on %s that this run cannot use (%s)", s.who(), storage.ShortKey(key), p.store, why)
+			return false, m, fmt.Errorf("%s: a concurrent run committed a record at %q on %s that this run cannot use (%s)", s.who(), storage.ShortKey(key), p.store, why)
 		}
 		if !def.Value {
-			return v, m, nil
+			return false, m, nil
 		}
-		var won R
-		m, err = record.ReadChecked(ctx, p.store, key, p.ser, &won, func(m *record.Meta) error {
-			_, err := s.want.judge(m, def, s.task, p.store, key)
-			return err
-		})
-		if err != nil {
-			return v, m, fmt.Errorf("%s: read the result a concurrent run committed on %s: %w", s.who(), p.store, err)
-		}
-		return won, m, nil
+		return true, m, nil
 	}
 	if err != nil {
-		return v, meta, fmt.Errorf("%s: persist result on %s: %w", s.who(), p.store, err) // err names the key
+		return false, meta, fmt.Errorf("%s: persist result on %s: %w", s.who(), p.store, err) // err names the key
 	}
-	return v, meta, nil
+	return false, meta, nil
+}
+
+// readWon reads into won (a *R) the record another run committed at the
+// key before this run's conditional write.
+func (s *slot) readWon(ctx context.Context, won any) (record.Meta, error) {
+	p, def, key := s.p, s.def, s.key
+	m, err := record.ReadChecked(ctx, p.store, key, p.ser, won, func(m *record.Meta) error {
+		_, err := s.want.judge(m, def, s.task, p.store, key)
+		return err
+	})
+	if err != nil {
+		return m, fmt.Errorf("%s: read the result a concurrent run committed on %s: %w", s.who(), p.store, err)
+	}
+	return m, nil
 }

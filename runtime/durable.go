@@ -159,32 +159,33 @@ func vetRunRecord(m *record.Meta) string {
 // result of the finished run (runFinished, with v), the record of a run
 // that started and has not finished (runUnfinished), or neither. It is an
 // error when the record belongs to another flow, or when the finished run
-// holds other parameters than hash ("" skips that check: NewRun).
-func lookupRun[R any](ctx context.Context, sl *slot, id, hash string) (v R, m record.Meta, found runFound, err error) {
-	l, m, _, err := load(ctx, sl, &v)
+// holds other parameters than hash ("" skips that check: NewRun). The
+// finished run's result is decoded into v, a *R.
+func lookupRun(ctx context.Context, sl *slot, id, hash string, v any) (m record.Meta, found runFound, err error) {
+	l, m, _, err := sl.load(ctx, v)
 	switch {
 	case err != nil:
-		return v, m, runAbsent, err
+		return m, runAbsent, err
 	case l == lookupStale && isStartRecord(m):
 		found = runUnfinished
 	case l != lookupHit:
-		return v, m, runAbsent, nil
+		return m, runAbsent, nil
 	default:
 		found = runFinished
 	}
 	if m.Func != "" && m.Func != sl.def.Func {
-		return v, m, runAbsent, fmt.Errorf("flow %s: run id %q: %s on %s holds a run of %s, not of %s; give the run another id, or forget it with `resultgen results rm -flow-run %s`",
+		return m, runAbsent, fmt.Errorf("flow %s: run id %q: %s on %s holds a run of %s, not of %s; give the run another id, or forget it with `resultgen results rm -flow-run %s`",
 			sl.task, id, storage.ShortKey(sl.key), sl.p.store, m.Func, sl.def.Func, id)
 	}
 	if found == runUnfinished {
-		return v, m, found, nil
+		return m, found, nil
 	}
 	if had := m.Labels[LabelFlowParameters]; hash != "" && had != hash {
-		return v, m, runAbsent, fmt.Errorf("flow %s: %w: run id %q finished on %s with parameters %s, called now with %s; "+
+		return m, runAbsent, fmt.Errorf("flow %s: %w: run id %q finished on %s with parameters %s, called now with %s; "+
 			"use another id, pass runtime.NewRun() to run it again with these, or forget it with `resultgen results rm -flow-run %s`",
 			sl.task, ErrRunParameters, id, m.Created.UTC().Format("2006-01-02T15:04:05Z"), short(had), short(hash), id)
 	}
-	return v, m, runFinished, nil
+	return m, runFinished, nil
 }
 
 // runCodeChanged is the ErrRunCodeChanged error of named run id of flow,

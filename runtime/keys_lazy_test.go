@@ -102,7 +102,7 @@ func TestLazyKeyAgreesWithEager(t *testing.T) {
 			p := plan{name: "t", policy: kp} // as resolve makes it
 			wantKey, wantMan := eagerKey(t, inv, cfg, fr, &tr)
 			for pass := range 2 {
-				key, reuse, man, kh, err := taskKey(context.Background(), inv, &cfg, &p, fr, &tr)
+				key, reuse, man, kh, err := taskKey(context.Background(), new(inv.keyIn()), &cfg, &p, fr, &tr)
 				if err != nil || !reuse {
 					t.Fatalf("%q: %v, reuse %v", policy, err, reuse)
 				}
@@ -143,7 +143,7 @@ func TestPolicyKeyAllocations(t *testing.T) {
 	}
 	p := plan{name: "t", policy: kp}
 	allocs := testing.AllocsPerRun(100, func() {
-		_, _, _, kh, err := taskKey(context.Background(), inv, &Config{}, &p, flow, &tr)
+		_, _, _, kh, err := taskKey(context.Background(), new(inv.keyIn()), &Config{}, &p, flow, &tr)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"reflect"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -568,11 +569,11 @@ func (a *readAhead) finish(ctx context.Context, e *Engine, flow string, ok bool)
 // runFree reports whether a task's key is computed the same in another
 // run of its flow (so a steps index may list it): not made from the run
 // id or a flow_run field.
-func runFree[R any](inv Invocation[R], p *plan) bool {
+func runFree(inv *keyIn, p *plan) bool {
 	switch {
-	case inv.StorageKey != nil:
-		return !inv.Def.KeyUsesFlowRun
-	case inv.CacheKey != nil:
+	case inv.storageKey != nil:
+		return !inv.def.KeyUsesFlowRun
+	case inv.cacheKey != nil:
 		return true
 	case p.policy != nil:
 		return !p.policy.none && !slices.Contains(p.policy.parts, rules.PolicyRunID)
@@ -599,8 +600,9 @@ func (w *wholeObject) GetWhole(_ context.Context, key string, max int64) ([]byte
 
 // loadAhead serves s's lookup from the record read ahead at its key, when
 // there is one and it is a hit by load's checks: ok true with *dst
-// replaced. Otherwise *dst is untouched and the caller reads the key.
-func loadAhead[R any](ctx context.Context, s *slot, dst *R) (record.Meta, storage.Info, bool) {
+// replaced (dst is a *R). Otherwise *dst is untouched and the caller reads
+// the key.
+func (s *slot) loadAhead(ctx context.Context, dst any) (record.Meta, storage.Info, bool) {
 	b, info, ok := s.ahead.take(ctx, s.key)
 	if !ok {
 		return record.Meta{}, info, false
@@ -608,24 +610,25 @@ func loadAhead[R any](ctx context.Context, s *slot, dst *R) (record.Meta, storag
 	if s.ahead.packing() {
 		// the record is decoded in place, so from a copy: b stays as read,
 		// for the next pack (kept when it is a hit)
-		m, info, hit := loadAheadBytes(ctx, s, dst, bytes.Clone(b), info)
+		m, info, hit := s.loadAheadBytes(ctx, dst, bytes.Clone(b), info)
 		if hit {
 			s.ahead.keep(s.key, b, false)
 		}
 		return m, info, hit
 	}
-	return loadAheadBytes(ctx, s, dst, b, info)
+	return s.loadAheadBytes(ctx, dst, b, info)
 }
 
 // loadAheadBytes is loadAhead's read of b, the record read ahead at s's
-// key.
-func loadAheadBytes[R any](ctx context.Context, s *slot, dst *R, b []byte, info storage.Info) (record.Meta, storage.Info, bool) {
-	var v R
+// key, into a new value that replaces *dst on a hit.
+func (s *slot) loadAheadBytes(ctx context.Context, dst any, b []byte, info storage.Info) (record.Meta, storage.Info, bool) {
+	d := reflect.ValueOf(dst).Elem()
+	v := reflect.New(d.Type())
 	var refused error
-	m, info, err := record.ReadCheckedInfo(ctx, &wholeObject{Storage: s.p.store, key: s.key, b: b, info: info}, s.key, s.p.ser, &v, s.accept(&refused), nil)
+	m, info, err := record.ReadCheckedInfo(ctx, &wholeObject{Storage: s.p.store, key: s.key, b: b, info: info}, s.key, s.p.ser, v.Interface(), s.accept(&refused), nil)
 	if err != nil {
 		return m, info, false
 	}
-	*dst = v
+	d.Set(v.Elem())
 	return m, info, true
 }

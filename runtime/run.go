@@ -221,9 +221,9 @@ func attempts[R any](ctx context.Context, log *runLog, retries int, delay time.D
 // even then the write that follows, conditional as every first write
 // (storage.PutOptions.IfAbsent), overwrites nothing. Serves the first run
 // of a flow on S3 (make bench-peers): one request per task, not two.
-func freshKey[R any](inv *Invocation[R], p *plan, fr *flowRun, key string) bool {
+func freshKey(inv *keyIn, p *plan, fr *flowRun, key string) bool {
 	switch {
-	case inv.StorageKey != nil || inv.CacheKey != nil || p.policy == nil || !slices.Contains(p.policy.parts, rules.PolicyRunID):
+	case inv.storageKey != nil || inv.cacheKey != nil || p.policy == nil || !slices.Contains(p.policy.parts, rules.PolicyRunID):
 		return false
 	case fr == nil:
 		return true
@@ -447,7 +447,8 @@ func (t *taskEnd[R]) fail(err error) (*State[R], R, error) {
 // the record. tctx is the body's context.
 func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Config, fr *flowRun, f *taskFrame[R], t *taskEnd[R]) (*State[R], R, error) {
 	def, p, st, tr, taskName := inv.Def, t.p, &f.st, &tctx.run, t.log.name
-	key, reuse, manifest, kh, err := taskKey(tctx, *inv, cfg, p, fr, tr)
+	ki := inv.keyIn()
+	key, reuse, manifest, kh, err := taskKey(tctx, &ki, cfg, p, fr, tr)
 	if err != nil {
 		return t.fail(err)
 	}
@@ -461,10 +462,10 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	// keep (LabelInputs); "" when they cannot be hashed.
 	var inputs func() string
 	if fr != nil && fr.durable != "" {
-		inputs = stepInputs(*inv, manifest)
+		inputs = stepInputs(ki, manifest)
 		sl.vet = func(m *record.Meta) string { return fr.vetStep(*m, def, inputs) }
 	}
-	if fr != nil && fr.ahead != nil && def.Value && reuse && !p.refresh && runFree(*inv, p) && fr.ahead.covers(p.store) {
+	if fr != nil && fr.ahead != nil && def.Value && reuse && !p.refresh && runFree(&ki, p) && fr.ahead.covers(p.store) {
 		sl.ahead = fr.ahead
 	}
 	// cached finishes a hit: the value is in st.res.value already.
@@ -519,7 +520,7 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 			return t.fail(err)
 		}
 		st.why = "refresh requested"
-	case freshKey(inv, p, fr, key):
+	case freshKey(&ki, p, fr, key):
 		// the lookup's own reason: there is none, by construction
 		st.why = "no record at the key"
 	default:
@@ -562,7 +563,7 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	// a miss: the record written (and the explanation) name each
 	// parameter's hash, which the lookup did without
 	if kh != nil {
-		if err := kh.trackParams(inv.hashInputs, p.policy.excluded); err != nil {
+		if err := kh.trackParams(ki.hashInputs, p.policy.excluded); err != nil {
 			kh.release()
 			return t.fail(fmt.Errorf("task %s: hash inputs for the record's manifest: %w", taskName, err))
 		}
@@ -667,7 +668,7 @@ func setLabel(labels map[string]string, k, v string) {
 // run, made once on first use: the cache policy's inputs part when the key
 // has one (man.Inputs), else the digest of every parameter; "" when they
 // cannot be hashed.
-func stepInputs[R any](inv Invocation[R], man record.Manifest) func() string {
+func stepInputs(inv keyIn, man record.Manifest) func() string {
 	return sync.OnceValue(func() string {
 		if man.Inputs != "" {
 			return man.Inputs
@@ -786,7 +787,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			st.reason = "subflow of run id " + parent.durable + ": kept so that the run resumes (" + p.reason + ")"
 		}
 		var v R
-		l, m, why, err := load(ctx, subSlot, &v)
+		l, m, why, err := subSlot.load(ctx, &v)
 		if err != nil {
 			return fail(err)
 		}
@@ -832,7 +833,8 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 				hash = "" // other parameters are fine
 			}
 			clock := e.tel.clock(ctx)
-			v, m, found, err := lookupRun[R](ctx, sl, cfg.RunID, hash)
+			var v R
+			m, found, err := lookupRun(ctx, sl, cfg.RunID, hash, &v)
 			e.tel.storageOp(ctx, clock, "read", p.store, err)
 			switch {
 			case err != nil:

@@ -170,6 +170,16 @@ func Kept[R any](memo *storage.Memo) (m *Meta, v R, verdict *atomic.Pointer[any]
 	return &c.meta, v, &c.judged, true
 }
 
+// Verdict returns the verdict slot (see Kept) of the record an earlier read
+// of a memory store's object checked whole; nil when memo holds none.
+func Verdict(memo *storage.Memo) *atomic.Pointer[any] {
+	c, isRec := memo.Load().(*checkedRecord)
+	if !isRec {
+		return nil
+	}
+	return &c.judged
+}
+
 // read judges the kept header (accept) and decodes the payload into rv,
 // as readWhole does after its checks.
 // The Meta returned is c's own (shared, read only), or a zero one after a
