@@ -327,6 +327,9 @@ type slot struct {
 	// ahead, when set, may hold the key's record, read ahead by the
 	// calling flow run (see readAhead)
 	ahead *readAhead
+	// keeper, when set, is the keptInto of the run's result type:
+	// loadRef's memory fast path
+	keeper keeper
 
 	used time.Time // the record's last use (Info.Modified), as inspect saw it
 }
@@ -444,36 +447,37 @@ func (s *slot) load(ctx context.Context, dst any) (lookup, record.Meta, string, 
 	return l, *m, why, err
 }
 
-// loadRef is slot.load for a run's lookup, with the memory store's fast
-// path: a record kept decoded in memory (record.Kept) whose verdict under
-// the run's plan passed is served without a read. It returns the record's
-// Meta by pointer, never nil: on a memory hit the record's kept Meta
-// itself (read only; see record.ReadCheckedRef), which the run's State
-// points at. Serves P3's memory hit: one allocation and four copies of a
-// Meta fewer, 25.6k -> 23.8k instructions and 2304 -> 1792 bytes a hit
-// (callgrind, -benchmem).
-//
-// Only this fast path depends on R: the rest is slot.loadRef, compiled
-// once in this package rather than once per result type in every package
-// of tasks.
-func loadRef[R any](ctx context.Context, s *slot, dst *R) (lookup, *record.Meta, string, error) {
-	if s.def.Value && s.ahead == nil {
-		if mg, ok := s.p.store.(storage.MemoGetter); ok {
-			b, memo, info, err := mg.GetBytesMemo(ctx, s.key)
-			if err == nil {
-				if km, v, verdict, kept := record.Kept[R](memo); kept && s.vet == nil && passed(verdict, s.p) {
-					s.used = info.Modified
-					*dst = v
-					return lookupHit, km, "", nil
-				}
-			}
-			return s.loadMemo(ctx, dst, b, memo, info, err)
-		}
-	}
-	return s.loadRef(ctx, dst)
+// keeper serves a record kept decoded in memory (record.Kept) as a value
+// of a run's result type: a slot's loadRef's fast path (P3's memory hit).
+type keeper interface {
+	// kept stores the value the memo holds into dst (a *R) and returns
+	// the record's kept Meta, when the record's verdict says that it
+	// passed under plan p (see passed); otherwise dst is untouched.
+	kept(memo *storage.Memo, dst any, p *plan) (*record.Meta, bool)
 }
 
-// loadRef is load returning the record's Meta by pointer, never nil.
+// keptInto is the keeper of result type R. A zero-size value: it makes an
+// interface value without an allocation.
+type keptInto[R any] struct{}
+
+func (keptInto[R]) kept(memo *storage.Memo, dst any, p *plan) (*record.Meta, bool) {
+	km, v, verdict, ok := record.Kept[R](memo)
+	if !ok || !passed(verdict, p) {
+		return nil, false
+	}
+	*dst.(*R) = v
+	return km, true
+}
+
+// loadRef is load returning the record's Meta by pointer, never nil: on a
+// memory hit the record's kept Meta itself (read only; see
+// record.ReadCheckedRef), which the run's State points at. Serves P3's
+// memory hit: one allocation and four copies of a Meta fewer, 25.6k ->
+// 23.8k instructions and 2304 -> 1792 bytes a hit (callgrind, -benchmem).
+//
+// With s.keeper, a record kept decoded in memory (record.Kept) whose
+// verdict under the run's plan passed is served without a read (P3's
+// memory hit).
 func (s *slot) loadRef(ctx context.Context, dst any) (lookup, *record.Meta, string, error) {
 	if !s.def.Value {
 		l, m, why, err := s.inspect(ctx)
@@ -489,6 +493,12 @@ func (s *slot) loadRef(ctx context.Context, dst any) (lookup, *record.Meta, stri
 	}
 	if mg, ok := s.p.store.(storage.MemoGetter); ok {
 		b, memo, info, err := mg.GetBytesMemo(ctx, s.key)
+		if err == nil && s.keeper != nil && s.vet == nil {
+			if km, ok := s.keeper.kept(memo, dst, s.p); ok {
+				s.used = info.Modified
+				return lookupHit, km, "", nil
+			}
+		}
 		return s.loadMemo(ctx, dst, b, memo, info, err)
 	}
 	var refused error // accept's own error, returned as it is

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -445,6 +446,11 @@ func (t *taskEnd[R]) fail(err error) (*State[R], R, error) {
 // frame f holds its State and slot), from the key to the commit: it looks
 // the key up, and on a miss runs the body under the key's lock and commits
 // the record. tctx is the body's context.
+//
+// The lookup and a hit are done here, on locals (P3's hit rows); a miss's
+// lock, record and commit are a persisted's, compiled once in this
+// package: generic code is compiled where it is instantiated, once per
+// result type in every package of tasks.
 func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Config, fr *flowRun, f *taskFrame[R], t *taskEnd[R]) (*State[R], R, error) {
 	def, p, st, tr, taskName := inv.Def, t.p, &f.st, &tctx.run, t.log.name
 	ki := inv.keyIn()
@@ -456,7 +462,7 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	// hash until a miss's withParams reads it; it goes back to its pool on
 	// a hit or after withParams (an error leaves it to the collector).
 	st.res.key = key
-	sl := &slot{e: e, p: p, def: def, task: taskName, key: key, want: wantOf[R](def, p)} // where the result is kept
+	sl := &slot{e: e, p: p, def: def, task: taskName, key: key, want: wantOf[R](def, p), keeper: keptInto[R]{}} // where the result is kept
 	st.res.want = sl.want
 	// inputs is the digest of the parameters a named run's task records
 	// keep (LabelInputs); "" when they cannot be hashed.
@@ -499,7 +505,7 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 		if !t.telOff {
 			clock = e.tel.clock(tctx)
 		}
-		l, m, why, err := loadRef(tctx, sl, &st.res.value)
+		l, m, why, err := sl.loadRef(tctx, &st.res.value)
 		e.tel.storageOp(tctx, clock, "read", p.store, err)
 		switch {
 		case err != nil:
@@ -532,49 +538,137 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 			return cached(m)
 		}
 	}
-	bctx := context.Context(tctx) // the body's context
-	var held *heldKey
-	tx := txnFrom(tctx) // nil outside transactions
-	if reuse && p.serializable && (tx == nil || !tx.holding(p.store, key)) {
-		held, err = e.lockKey(tctx, p.store, key, taskName)
+	r := persisted{tctx: tctx, e: e, def: def, ki: ki, fr: fr, p: p, name: taskName, key: key, reuse: reuse, kh: kh, manifest: manifest, inputs: inputs,
+		retryDelay: cfg.RetryDelay, expiration: cfg.CacheExpiration}
+	defer r.unlock()
+	again, err := r.lock(sl)
+	if err != nil {
+		return t.fail(err)
+	}
+	if again {
+		// another process may have committed it while we waited
+		m, err := lookup()
 		if err != nil {
 			return t.fail(err)
 		}
-		if tx != nil {
-			// held until the transaction ends, so the key is not
-			// computed again before it commits or rolls back
-			tx.holdLock(p.store, key, held.unlock)
-		} else {
-			defer held.unlock()
-		}
-		bctx = held.ctx
-		if !p.refresh {
-			// another process may have committed it while we waited
-			m, err := lookup()
-			if err != nil {
-				return t.fail(err)
-			}
-			if m != nil {
-				return cached(m)
-			}
+		if m != nil {
+			return cached(m)
 		}
 	}
+	r.found, r.why = found, st.why
+	if err := r.prepare(sl); err != nil {
+		return t.fail(err)
+	}
+	st.why = r.why
+	v, err := attempts(r.bctx, &t.log, p.retries, r.retryDelay, tr.setCount, inv.body())
+	if err != nil {
+		return t.fail(r.failed(err))
+	}
+	meta, lost, err := r.commit(sl, v, &st.res.value)
+	if err != nil {
+		return t.fail(err)
+	}
+	if lost { // another run's value, read into st.res.value
+		v = st.res.value
+	}
+	if r.tx != nil {
+		commit, rollback := txnHooks(inv, v)
+		r.staged(meta, commit, rollback)
+	}
+	st.res.meta = meta
+	r.committed(sl, meta)
+	st.code = def.Source
+	return t.end(StateCompleted, v, nil)
+}
 
+// persisted is a persisted task run (runPersisted) that missed, from its
+// lock to its commit: none of it depends on the run's result type. It
+// holds no pointer to its caller's locals (its slot is an argument of
+// its methods), so that a hit allocates nothing for it.
+type persisted struct {
+	tctx       *taskCtx
+	e          *Engine
+	def        *Def
+	ki         keyIn
+	fr         *flowRun
+	p          *plan
+	name       string // the task's
+	retryDelay time.Duration
+	expiration time.Duration // Config.CacheExpiration
+
+	key      string
+	reuse    bool
+	manifest record.Manifest
+	kh       *keyHasher // as runPersisted's
+	// inputs is the digest of the parameters a named run's task records
+	// keep (LabelInputs); "" when they cannot be hashed. nil outside
+	// named runs.
+	inputs func() string
+	found  lookup // what the lookup found
+	why    string // the State's why
+
+	bctx     context.Context // the body's: tctx, or the key lock's
+	held     *heldKey        // the key's lock; nil when not taken
+	unlockFn func()          // releases held when the run does (not in a transaction)
+	tx       *txn            // nil outside transactions
+	labels   map[string]string
+	explain  bool // the miss is explained and its commit indexed
+}
+
+// unlock releases the key's lock, when the run holds it (a transaction
+// holds it until it ends).
+func (r *persisted) unlock() {
+	if r.unlockFn != nil {
+		r.unlockFn()
+	}
+}
+
+// lock takes the key's lock when the run must hold it while its body runs
+// (isolation=serializable), unless its transaction holds it already. again
+// reports that the key must be looked up again: another process may have
+// committed it while the run waited.
+func (r *persisted) lock(sl *slot) (again bool, _ error) {
+	p := r.p
+	r.bctx = r.tctx
+	r.tx = txnFrom(r.tctx)
+	if !r.reuse || !p.serializable || (r.tx != nil && r.tx.holding(p.store, r.key)) {
+		return false, nil
+	}
+	held, err := r.e.lockKey(r.tctx, p.store, r.key, r.name)
+	if err != nil {
+		return false, err
+	}
+	r.held = held
+	if r.tx != nil {
+		// held until the transaction ends, so the key is not computed
+		// again before it commits or rolls back
+		r.tx.holdLock(p.store, r.key, held.unlock)
+	} else {
+		r.unlockFn = held.unlock
+	}
+	r.bctx = held.ctx
+	return !p.refresh, nil
+}
+
+// prepare readies a miss's commit before the body runs: the manifest's
+// parameter hashes, the record's labels and the miss's explanation.
+func (r *persisted) prepare(sl *slot) error {
+	def, p, fr := r.def, r.p, r.fr
 	// a miss: the record written (and the explanation) name each
 	// parameter's hash, which the lookup did without
-	if kh != nil {
-		if err := kh.trackParams(ki.hashInputs, p.policy.excluded); err != nil {
+	if kh := r.kh; kh != nil {
+		if err := kh.trackParams(r.ki.hashInputs, p.policy.excluded); err != nil {
 			kh.release()
-			return t.fail(fmt.Errorf("task %s: hash inputs for the record's manifest: %w", taskName, err))
+			return fmt.Errorf("task %s: hash inputs for the record's manifest: %w", r.name, err)
 		}
 	}
 	if p.encrypt && p.keyring != nil {
-		manifest = keyedParams(manifest, kh, p.keyring)
+		r.manifest = keyedParams(r.manifest, r.kh, p.keyring)
 	} else {
-		manifest = withParams(manifest, kh)
+		r.manifest = withParams(r.manifest, r.kh)
 	}
-	kh.release()
-	info := tr.get()
+	r.kh.release()
+	info := r.tctx.run.get()
 	labels := map[string]string{"task_run_id": info.ID, "task_run_name": info.Name}
 	if info.MapIndex >= 0 {
 		labels["map_index"] = strconv.Itoa(info.MapIndex)
@@ -584,77 +678,97 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 		labels["flow_run_name"] = fr.name
 		labels["flow_name"] = fr.flowName
 	}
-	if inputs != nil { // a named run's: the versions and inputs a resume compares
+	if r.inputs != nil { // a named run's: the versions and inputs a resume compares
 		setLabel(labels, LabelCodeVersion, def.Source)
 		setLabel(labels, LabelFlowCodeVersion, fr.source)
-		setLabel(labels, LabelInputs, inputs())
+		setLabel(labels, LabelInputs, r.inputs())
 	}
+	r.labels = labels
 	// a miss (found is never a hit here): explained, and its commit
 	// indexed, only when explain is on or the logger takes DEBUG
-	explaining := reuse && e.explaining(tctx)
-	if explaining && !p.refresh && st.why != "" {
-		cur := sl.want.stamp(record.Meta{Key: key, Manifest: manifestOf(manifest), Labels: labels}, def)
-		st.why = explainMiss(tctx, sl, cur, st.why)
+	r.explain = r.reuse && r.e.explaining(r.tctx)
+	if r.explain && !p.refresh && r.why != "" {
+		cur := sl.want.stamp(record.Meta{Key: r.key, Manifest: manifestOf(r.manifest), Labels: labels}, def)
+		r.why = explainMiss(r.tctx, sl, cur, r.why)
 	}
+	return nil
+}
 
-	v, err := attempts(bctx, &t.log, p.retries, cfg.RetryDelay, tr.setCount, inv.body())
-	lockLost := held != nil && held.lost.Load()
-	if err != nil {
-		if lockLost && !errors.Is(err, storage.ErrLockLost) {
-			err = fmt.Errorf("%w (the run's context was cancelled: %w)", err, context.Cause(bctx))
-		}
-		return t.fail(err)
+// lockLost reports whether the run lost the key's lock while it held it.
+func (r *persisted) lockLost() bool { return r.held != nil && r.held.lost.Load() }
+
+// failed is the run's error when its body failed with err.
+func (r *persisted) failed(err error) error {
+	if r.lockLost() && !errors.Is(err, storage.ErrLockLost) {
+		err = fmt.Errorf("%w (the run's context was cancelled: %w)", err, context.Cause(r.bctx))
 	}
-	meta := record.Meta{
-		GoType:   def.GoType,
-		Task:     taskName,
-		Key:      key,
-		Created:  e.now().UTC(),
-		Labels:   labels,
-		Manifest: manifestOf(manifest),
-	}
-	if cfg.CacheExpiration != 0 { // negative: expired when written, never served (as the seeds' engine)
-		meta.Expires = meta.Created.Add(cfg.CacheExpiration)
-	}
+	return err
+}
+
+// commit persists v, the body's value (an R), at the key. lost reports
+// that another run committed the key first: its value is then read into
+// won (a *R), for the run to return.
+func (r *persisted) commit(sl *slot, v, won any) (_ *record.Meta, lost bool, _ error) {
+	e, p, tctx := r.e, r.p, r.tctx
 	// A run that lost its lock is no longer the key's only writer: it
 	// never overwrites, so a record a takeover committed meanwhile wins.
-	overwrite := (p.refresh || found == lookupStale) && !lockLost
-	if tx != nil {
+	lockLost := r.lockLost()
+	meta := record.Meta{
+		GoType:   r.def.GoType,
+		Task:     r.name,
+		Key:      r.key,
+		Created:  e.now().UTC(),
+		Labels:   r.labels,
+		Manifest: manifestOf(r.manifest),
+	}
+	if r.expiration != 0 { // negative: expired when written, never served (as the seeds' engine)
+		meta.Expires = meta.Created.Add(r.expiration)
+	}
+	overwrite := (p.refresh || r.found == lookupStale) && !lockLost
+	if r.tx != nil {
 		// staged: listed in the store's pending marker first, invisible
 		// outside the transaction until it commits
-		meta.Labels[LabelTxn] = tx.root.id
-		if err := tx.stage(tctx, p.store, key); err != nil {
-			return t.fail(fmt.Errorf("task %s: %w", taskName, err))
+		meta.Labels[LabelTxn] = r.tx.root.id
+		if err := r.tx.stage(tctx, p.store, r.key); err != nil {
+			return nil, false, fmt.Errorf("task %s: %w", r.name, err)
 		}
 	}
 	clock := e.tel.clock(tctx)
-	v, meta, err = persist(tctx, sl, v, overwrite, meta)
+	lost, meta, err := sl.persist(tctx, v, overwrite, meta)
+	if lost {
+		reflect.ValueOf(won).Elem().SetZero() // a lookup may have left a part of a value
+		meta, err = sl.readWon(tctx, won)
+	}
 	e.tel.storageOp(tctx, clock, "write", p.store, err)
 	if err != nil {
-		return t.fail(err)
+		return nil, false, err
 	}
-	if tx != nil {
-		en := txnEntry{task: info.Name}
-		if meta.Labels[LabelTxn] == tx.root.id { // else a concurrent run's record won
-			en.store, en.key = p.store, key
-		}
-		en.commit, en.rollback = txnHooks(inv, v)
-		tx.add(en)
+	return &meta, lost, nil
+}
+
+// staged adds the committed record meta to the run's transaction, with the
+// task's hooks.
+func (r *persisted) staged(meta *record.Meta, commit, rollback func(context.Context) error) {
+	en := txnEntry{task: r.tctx.run.get().Name, commit: commit, rollback: rollback}
+	if meta.Labels[LabelTxn] == r.tx.root.id { // else a concurrent run's record won
+		en.store, en.key = r.p.store, r.key
 	}
-	st.res.meta = &meta
+	r.tx.add(en)
+}
+
+// committed finishes a commit of meta.
+func (r *persisted) committed(sl *slot, meta *record.Meta) {
 	if sl.ahead != nil {
-		sl.ahead.note(key)
+		sl.ahead.note(r.key)
 	}
-	if explaining {
-		if err := record.WriteIndex(tctx, p.store, meta); err != nil {
-			e.logger.Warn("explain: cannot write the task index", "task", taskName, "error", err)
+	if r.explain {
+		if err := record.WriteIndex(r.tctx, r.p.store, *meta); err != nil {
+			r.e.logger.Warn("explain: cannot write the task index", "task", r.name, "error", err)
 		}
 	}
-	if inputs != nil {
-		fr.stepDone()
+	if r.inputs != nil {
+		r.fr.stepDone()
 	}
-	st.code = def.Source
-	return t.end(StateCompleted, v, nil)
 }
 
 // setLabel sets labels[k] to v unless v is "".
