@@ -106,16 +106,16 @@ func observeBody[R any](ob *observed, body func(context.Context) (R, error)) fun
 
 // observeEnd reports a final run: st when the run built a State, else its
 // state name, error and persist reason.
-func observeEnd[R any](ctx context.Context, ob *observed, st *State[R], name string, err error, reason string) {
+func observeEnd(ctx context.Context, ob *observed, st *stateCore, res *resultCore, name string, err error, reason string) {
 	if ob == nil {
 		return
 	}
 	r := RunReport{RunInfo: ob.info, State: name, Err: err, PersistReason: reason}
 	if st != nil {
 		r.State, r.Err, r.PersistReason = st.name, st.err, st.reason
-		r.Persisted, r.CacheReason, r.Key, r.Resumed = st.res.persisted, st.why, st.res.key, st.resumed
-		if st.res.store != nil {
-			r.Storage = st.res.Storage()
+		r.Persisted, r.CacheReason, r.Key, r.Resumed = res.persisted, st.why, res.key, st.resumed
+		if res.store != nil {
+			r.Storage = res.storageName()
 		}
 		if st.flowRun != nil {
 			r.FlowRunID = st.flowRun.ID

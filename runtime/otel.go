@@ -507,13 +507,13 @@ func (t *taskEnd[R]) observe(name string, err error) {
 
 // observeFlow ends the telemetry of flow run fr, planned as p, whose state
 // st is final.
-func observeFlow[R any](ctx context.Context, o *runTel, p *plan, fr *flowRun, st *State[R]) {
+func observeFlow(ctx context.Context, o *runTel, p *plan, fr *flowRun, st *stateCore, res *resultCore) {
 	fr.mu.Lock()
 	attempt := fr.runCount
 	fr.mu.Unlock()
 	out := outcome{kind: "flow", name: p.name, fn: o.fn, state: st.name, err: st.err, attempt: attempt, retries: p.retries,
-		persisted: st.res.persisted, store: p.store, ser: p.ser, key: st.res.key, cached: st.name == StateCached,
-		size: st.res.size(), resumed: st.resumed}
+		persisted: res.persisted, store: p.store, ser: p.ser, key: res.key, cached: st.name == StateCached,
+		size: res.size(), resumed: st.resumed}
 	o.end(ctx, &out)
 }
 

@@ -43,8 +43,15 @@ func (k ResultKind) String() string {
 // record again and memory holds nothing between calls. A Result is safe for
 // concurrent use.
 type Result[R any] struct {
+	resultCore
+	value R
+}
+
+// resultCore is a Result's fields that do not depend on its type: the
+// code that sets or reads them takes a *resultCore, compiled once in this
+// package rather than once per result type in every package of tasks.
+type resultCore struct {
 	mu     sync.Mutex
-	value  R
 	loaded bool // value holds the result
 	// final: value is the run's own, set before the State was handed out
 	// and never changed after, so Get reads it without the lock (two
@@ -67,7 +74,7 @@ type Result[R any] struct {
 // who begins an error with whose result it is: "task hello_world: ",
 // "flow greet/calm-lynx: ", or nothing for a Reference (its errors name
 // the key, once).
-func (r *Result[R]) who() string {
+func (r *resultCore) who() string {
 	switch {
 	case r.name != "":
 		return "flow " + r.name + ": "
@@ -84,7 +91,7 @@ func (r *Result[R]) who() string {
 // gives an error wrapping ErrTypeMismatch that names both types, before a
 // byte of the payload is decoded.
 func Reference[R any](st storage.Storage, key string) *Result[R] {
-	return &Result[R]{hasValue: true, keep: true, persisted: true, store: st, key: key, want: ptrTo(typeOf[R](nil))}
+	return &Result[R]{resultCore: resultCore{hasValue: true, keep: true, persisted: true, store: st, key: key, want: ptrTo(typeOf[R](nil))}}
 }
 
 // Kind tells how the result is kept.
@@ -110,15 +117,26 @@ func (r *Result[R]) Get(ctx context.Context) (R, error) {
 	if r.loaded || !r.hasValue {
 		return r.value, nil
 	}
-	var zero R
-	if !r.persisted {
-		return zero, fmt.Errorf("%s%w", r.who(), ErrResultUnavailable)
-	}
 	var v R
+	if err := r.read(ctx, &v); err != nil {
+		var zero R
+		return zero, err
+	}
+	if r.keep {
+		r.value, r.loaded = v, true
+	}
+	return v, nil
+}
+
+// read is Get's read of the record into v (a *R), under r.mu.
+func (r *resultCore) read(ctx context.Context, v any) error {
+	if !r.persisted {
+		return fmt.Errorf("%s%w", r.who(), ErrResultUnavailable)
+	}
 	if r.keyring != nil {
 		ctx = record.WithKeyring(ctx, r.keyring)
 	}
-	meta, err := record.ReadChecked(ctx, r.store, r.key, r.ser, &v, func(m *record.Meta) error {
+	meta, err := record.ReadChecked(ctx, r.store, r.key, r.ser, v, func(m *record.Meta) error {
 		if id := m.Labels[LabelTxn]; id != "" {
 			// staged by a transaction: absent until it commits, except
 			// to the transaction itself
@@ -140,43 +158,46 @@ func (r *Result[R]) Get(ctx context.Context) (R, error) {
 		return fmt.Errorf("%s%w: %q on %s holds %s, not %s", r.who(), ErrTypeMismatch, storage.ShortKey(r.key), r.store, has, r.want.goType)
 	})
 	if errors.Is(err, ErrTypeMismatch) {
-		return zero, err
+		return err
 	}
 	if err != nil {
 		// err names the key (the store's errors and the record's do): this
 		// adds whose result it is and the store.
-		return zero, fmt.Errorf("%sread result from %s: %w", r.who(), r.store, err)
+		return fmt.Errorf("%sread result from %s: %w", r.who(), r.store, err)
 	}
 	r.meta = &meta
-	if r.keep {
-		r.value, r.loaded = v, true
-	}
-	return v, nil
+	return nil
 }
 
 // Key is the storage key of a persisted result; "" otherwise.
 func (r *Result[R]) Key() string { return r.key }
 
-// Storage names the store of a persisted result ("local:/abs/path",
-// "memory", "s3://bucket/prefix"); "" otherwise.
-func (r *Result[R]) Storage() string {
+// storageName is Storage.
+func (r *resultCore) storageName() string {
 	if r.store == nil {
 		return ""
 	}
 	return r.store.String()
 }
 
-// Location is where a persisted result lives in the terms a user looks it up
-// with: a file path for local storage, an s3:// URL for S3; "" otherwise.
-func (r *Result[R]) Location() string {
+// location is Location.
+func (r *resultCore) location() string {
 	if !r.persisted || r.store == nil || r.key == "" {
 		return ""
 	}
 	return storage.Location(r.store, r.key)
 }
 
+// Storage names the store of a persisted result ("local:/abs/path",
+// "memory", "s3://bucket/prefix"); "" otherwise.
+func (r *Result[R]) Storage() string { return r.storageName() }
+
+// Location is where a persisted result lives in the terms a user looks it up
+// with: a file path for local storage, an s3:// URL for S3; "" otherwise.
+func (r *Result[R]) Location() string { return r.location() }
+
 // size is the record's payload size (Meta's Size) without a copy of Meta.
-func (r *Result[R]) size() int64 {
+func (r *resultCore) size() int64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.meta == nil {

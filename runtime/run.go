@@ -52,7 +52,7 @@ func runInv[R any](ctx context.Context, inv *Invocation[R], state bool, mapIndex
 	var zero R
 	def := inv.Def
 	if def == nil {
-		return &State[R]{name: StateFailed, err: errors.New("runtime: invocation without a Def"), runName: "?"}, zero, nil
+		return &State[R]{stateCore: stateCore{name: StateFailed, err: errors.New("runtime: invocation without a Def"), runName: "?"}}, zero, nil
 	}
 	e := engineFrom(ctx)
 	if kr := e.settings.Keyring; kr != nil {
@@ -66,18 +66,18 @@ func runInv[R any](ctx context.Context, inv *Invocation[R], state bool, mapIndex
 	if def.Kind == KindFlow || e.err != nil || len(inv.Options) > 0 {
 		c := configOf(*inv)
 		if e.err != nil {
-			return &State[R]{name: StateFailed, err: e.err, runName: runNameOf(def, &c)}, zero, nil
+			return &State[R]{stateCore: stateCore{name: StateFailed, err: e.err, runName: runNameOf(def, &c)}}, zero, nil
 		}
 		if def.Kind == KindFlow {
 			if err := checkDef[R](def); err != nil {
-				return &State[R]{name: StateFailed, err: err, runName: runNameOf(def, &c)}, zero, nil
+				return &State[R]{stateCore: stateCore{name: StateFailed, err: err, runName: runNameOf(def, &c)}}, zero, nil
 			}
 			return runFlow(ctx, e, *inv, c), zero, nil
 		}
 		cfg = &c
 	}
 	if err := checkDef[R](def); err != nil {
-		return &State[R]{name: StateFailed, err: err, runName: runNameOf(def, cfg)}, zero, nil
+		return &State[R]{stateCore: stateCore{name: StateFailed, err: err, runName: runNameOf(def, cfg)}}, zero, nil
 	}
 	fr := flowFrom(ctx)
 	hasSK, hasCK := inv.StorageKey != nil, inv.CacheKey != nil
@@ -163,7 +163,7 @@ func Submit[R any](ctx context.Context, inv Invocation[R]) *Future[R] {
 			case e.sem <- struct{}{}:
 				defer func() { <-e.sem }()
 			case <-ctx.Done():
-				f.state = &State[R]{name: StateFailed, err: ctx.Err(), runName: inv.Def.Name}
+				f.state = &State[R]{stateCore: stateCore{name: StateFailed, err: ctx.Err(), runName: inv.Def.Name}}
 				return
 			}
 		}
@@ -417,7 +417,7 @@ func (t *taskEnd[R]) end(name string, v R, err error) (*State[R], R, error) {
 		// reason (the line logFinished writes for such a State)
 		t.log.finished(t.ctx, name, err, "", t.reason, "")
 		if t.obs != nil {
-			observeEnd[R](t.ctx, t.obs, nil, name, err, t.reason)
+			observeEnd(t.ctx, t.obs, nil, nil, name, err, t.reason)
 		}
 		return nil, v, err
 	}
@@ -430,9 +430,9 @@ func (t *taskEnd[R]) end(name string, v R, err error) (*State[R], R, error) {
 		st.res.value, st.res.loaded, st.res.keep = zero, false, false
 	}
 	st.res.final = st.res.loaded || !st.res.hasValue
-	logFinished(t.ctx, &t.log, st)
+	logFinished(t.ctx, &t.log, &st.stateCore, &st.res.resultCore)
 	if t.obs != nil {
-		observeEnd(t.ctx, t.obs, st, name, err, t.reason)
+		observeEnd(t.ctx, t.obs, &st.stateCore, &st.res.resultCore, name, err, t.reason)
 	}
 	return st, v, err
 }
@@ -796,9 +796,98 @@ func stepInputs(inv keyIn, man record.Manifest) func() string {
 }
 
 func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Config) *State[R] {
-	def := inv.Def
-	parent := flowFrom(ctx)
-	p, resolveErr := e.resolve(def, &cfg, parent, false, false)
+	ki := inv.keyIn()
+	var f flowCall
+	f.init(ctx, e, &ki, cfg, inv.FlowParameter)
+	defer f.unlock()
+	if f.sub != "" {
+		// A retry of the parent does not run again a subflow run an
+		// earlier attempt completed with the same inputs: it gets that
+		// run's State.
+		if prev, ok := f.parent.finishedSubflow(f.sub).(*State[R]); ok {
+			f.notAgain(prev.runName)
+			return prev
+		}
+	}
+	inv.Body = observeBody(f.obs, inv.body())
+	st := &State[R]{}
+	if f.start(&st.stateCore, &st.res.resultCore, &st.res.value, wantOf[R](f.def, &f.p)) {
+		return st
+	}
+	body := func(ctx context.Context) (R, error) {
+		v, err := callBody(ctx, inv.body())
+		f.fr.futures.Wait()
+		return v, err
+	}
+	v, err := attempts(f.bctx, &f.log, f.p.retries, f.cfg.RetryDelay, f.fr.setAttempt, body)
+	if !f.ended(err) {
+		return st
+	}
+	lost := false
+	if f.persists() { // v goes into an interface only then: an allocation
+		var ok bool
+		if lost, ok = f.commit(v); !ok {
+			return st
+		}
+	}
+	f.st.name, f.st.code = StateCompleted, f.def.Source
+	if !lost { // else another run's value, read into st.res.value
+		st.res.value = v
+	}
+	if !f.p.inMemory {
+		var zero R
+		st.res.value, st.res.loaded, st.res.keep = zero, false, false
+	}
+	if f.sub != "" {
+		f.parent.subflowDone(f.sub, st)
+	}
+	f.finish()
+	return st
+}
+
+// flowCall is a flow run (runFlow) but for its body and its value: none of
+// it depends on the flow's result type, so it is compiled once in this
+// package rather than once per result type in every package of tasks (Call
+// instantiates runFlow for every result type, tasks' too).
+type flowCall struct {
+	ctx        context.Context // the caller's, with the run's span once started
+	e          *Engine
+	def        *Def
+	cfg        Config
+	p          plan
+	resolveErr error
+	parent     *flowRun // the calling flow run; nil for a top-level run
+	fr         *flowRun
+	// sub is a subflow run's place in its parent's attempt: its name and
+	// number (the n-th call of that flow in the attempt) and its inputs;
+	// "" for a top-level or named run.
+	sub string
+	obs *observed
+	tel *runTel
+	log runLog
+
+	// the run's State (st, res) and value (val, a *R, of type want),
+	// once started
+	st   *stateCore
+	res  *resultCore
+	val  any
+	want *resultType
+
+	bctx       context.Context // the body's
+	subSlot    *slot           // a subflow of a named run: where its result is kept
+	sl         *slot           // a named run: its key's
+	held       *heldKey        // a named run's lock
+	wroteStart bool            // the start record is this attempt's: its end is recorded
+}
+
+// init makes flow run def's flowRun under cfg, called from ctx's flow run
+// (if any), with ki its inputs and params its parameters as key text
+// (Invocation.FlowParameter).
+func (f *flowCall) init(ctx context.Context, e *Engine, ki *keyIn, cfg Config, params func(string) (string, bool, error)) {
+	def := ki.def
+	f.ctx, f.e, f.def, f.cfg, f.parent = ctx, e, def, cfg, flowFrom(ctx)
+	f.p, f.resolveErr = e.resolve(def, &f.cfg, f.parent, false, false)
+	p, parent := &f.p, f.parent
 	fr := &flowRun{
 		eng:        e,
 		parent:     parent,
@@ -810,12 +899,10 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		inherit:    *p.inherit,
 		runCount:   1,
 		start:      e.now().UTC(),
-		params:     inv.FlowParameter,
+		params:     params,
 		paramNames: def.Params,
 	}
-	// sub is a subflow run's place in its parent's attempt: its name and
-	// number (the n-th call of that flow in the attempt) and, below, its
-	// inputs; "" for a top-level or named run.
+	f.fr = fr
 	sub := ""
 	switch {
 	case cfg.RunID != "":
@@ -832,47 +919,80 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		}
 	}
 	h := newHasher(nil)
-	fr.inputErr = inv.hashInputs(h)
+	fr.inputErr = ki.hashInputs(h)
 	fr.inputHash = h.sum()
-	if sub != "" && fr.inputErr == nil && resolveErr == nil {
-		// A retry of the parent does not run again a subflow run an
-		// earlier attempt completed with the same inputs: it gets that
-		// run's State.
-		sub += "#" + fr.inputHash
-		if prev, ok := parent.finishedSubflow(sub).(*State[R]); ok {
-			e.logger.LogAttrs(ctx, slog.LevelInfo, "flow "+p.name+": finished in an earlier attempt of the calling flow, not run again",
-				slog.String("run", prev.runName), slog.String("flow_run", parent.name))
-			return prev
-		}
-	} else {
-		sub = ""
+	if sub != "" && fr.inputErr == nil && f.resolveErr == nil {
+		f.sub = sub + "#" + fr.inputHash
 	}
+	f.obs = e.observe(def, p.name)
+}
 
-	obs := e.observe(def, p.name)
-	inv.Body = observeBody(obs, inv.body())
-	ctx, tel := e.tel.startFlow(ctx, def, p.name, fr)
-	st := &State[R]{runName: p.name + "/" + fr.name, reason: p.reason}
-	st.res.name, st.res.hasValue, st.res.loaded, st.res.keep, st.res.persisted = st.runName, def.Value, true, true, p.persist
-	log := &runLog{log: e.logger, kind: "flow", name: p.name, run: st.runName, id: fr.id, flow: parent}
-	log.started(ctx)
-	finish := func() *State[R] {
-		info := fr.info()
-		st.flowRun = &info
-		st.resumed = int(fr.resumed.Load())
-		if tel != nil {
-			observeFlow(ctx, tel, &p, fr, st)
-		}
-		logFinished(ctx, log, st)
-		observeEnd(ctx, obs, st, st.name, st.err, st.reason)
-		return st
+// unlock releases a named run's lock, when the run holds it.
+func (f *flowCall) unlock() {
+	if f.held != nil {
+		f.held.unlock()
 	}
-	fail := func(err error) *State[R] {
-		var zero R
-		st.name, st.err, st.res.value = StateFailed, err, zero
-		return finish()
+}
+
+// notAgain logs that the subflow run finished in an earlier attempt of the
+// calling flow, as run.
+func (f *flowCall) notAgain(run string) {
+	f.e.logger.LogAttrs(f.ctx, slog.LevelInfo, "flow "+f.p.name+": finished in an earlier attempt of the calling flow, not run again",
+		slog.String("run", run), slog.String("flow_run", f.parent.name))
+}
+
+// finish makes the run's State final: its flow run, the telemetry, the log
+// and the observer.
+func (f *flowCall) finish() {
+	st, fr := f.st, f.fr
+	info := fr.info()
+	st.flowRun = &info
+	st.resumed = int(fr.resumed.Load())
+	if f.tel != nil {
+		observeFlow(f.ctx, f.tel, &f.p, fr, st, f.res)
 	}
-	if resolveErr != nil {
-		return fail(resolveErr)
+	logFinished(f.ctx, &f.log, st, f.res)
+	observeEnd(f.ctx, f.obs, st, f.res, st.name, st.err, st.reason)
+}
+
+// fail makes the run Failed with err, its value zero.
+func (f *flowCall) fail(err error) {
+	f.st.name, f.st.err = StateFailed, err
+	reflect.ValueOf(f.val).Elem().SetZero()
+	f.finish()
+}
+
+// loaded makes the run Cached with the value read into f.val (dropped
+// unless cache_in_memory), recorded by m, as why says.
+func (f *flowCall) loaded(m *record.Meta, why string) {
+	f.st.name, f.st.why, f.st.code = StateCached, why, m.CodeVersion()
+	f.res.meta = m
+	if !f.p.inMemory {
+		reflect.ValueOf(f.val).Elem().SetZero()
+		f.res.loaded, f.res.keep = false, false
+	}
+	f.finish()
+}
+
+// start starts the run, whose State is st and res, and whose value is val
+// (a *R, zero) of type want: everything before its body. done reports
+// that the run is final (finish was called): it failed, or finished in an
+// earlier attempt and was loaded.
+func (f *flowCall) start(st *stateCore, res *resultCore, val any, want *resultType) (done bool) {
+	e, def, p, fr, parent, cfg := f.e, f.def, &f.p, f.fr, f.parent, &f.cfg
+	f.st, f.res, f.val, f.want = st, res, val, want
+	f.ctx, f.tel = e.tel.startFlow(f.ctx, def, p.name, fr)
+	ctx := f.ctx
+	st.runName, st.reason = p.name+"/"+fr.name, p.reason
+	res.name, res.hasValue, res.loaded, res.keep, res.persisted = st.runName, def.Value, true, true, p.persist
+	f.log = runLog{log: e.logger, kind: "flow", name: p.name, run: st.runName, id: fr.id, flow: parent}
+	f.log.started(ctx)
+	fail := func(err error) bool {
+		f.fail(err)
+		return true
+	}
+	if f.resolveErr != nil {
+		return fail(f.resolveErr)
 	}
 	if err := ctx.Err(); err != nil {
 		return fail(err)
@@ -883,7 +1003,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	if cfg.ResumeAcrossVersions && cfg.RunID == "" {
 		return fail(fmt.Errorf("flow %s: runtime.ResumeAcrossVersions resumes a named run: give its id with runtime.RunID", p.name))
 	}
-	st.res.store, st.res.ser, st.res.keyring = p.store, p.ser, p.keyring
+	res.store, res.ser, res.keyring = p.store, p.ser, p.keyring
 	fctx := context.WithValue(ctx, flowRunKey{}, fr)
 	fctx = context.WithValue(fctx, taskRunKey{}, (*taskRun)(nil))
 
@@ -892,40 +1012,28 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	// loads it instead of running the subflow again, as a finished task
 	// of the run is. The named run's lock, which its caller holds, makes
 	// this attempt the key's only writer.
-	var subSlot *slot
-	if sub != "" && parent.durable != "" {
+	if f.sub != "" && parent.durable != "" {
 		key := subflowKey(def, fr)
-		subSlot = &slot{e: e, p: &p, def: def, task: p.name, key: key, want: wantOf[R](def, &p)}
-		st.res.key, st.res.want, st.res.persisted = key, subSlot.want, true
+		f.subSlot = &slot{e: e, p: p, def: def, task: p.name, key: key, want: want}
+		res.key, res.want, res.persisted = key, want, true
 		if !p.persist {
 			st.reason = "subflow of run id " + parent.durable + ": kept so that the run resumes (" + p.reason + ")"
 		}
-		var v R
-		l, m, why, err := subSlot.load(ctx, &v)
+		l, m, why, err := f.subSlot.load(ctx, val)
 		if err != nil {
 			return fail(err)
 		}
 		if l == lookupHit {
-			st.name, st.why, st.code = StateCached, "subflow "+fr.id+" finished in an earlier attempt: loaded its result", m.CodeVersion()
-			st.res.meta, st.res.value = &m, v
-			if !p.inMemory {
-				var zero R
-				st.res.value, st.res.loaded, st.res.keep = zero, false, false
-			}
 			parent.resumed.Add(1)
-			return finish()
+			f.loaded(&m, "subflow "+fr.id+" finished in an earlier attempt: loaded its result")
+			return true
 		}
 		st.why = why
 	}
 
 	// A named run: return it when it finished, else hold its lock while
 	// the body runs.
-	var (
-		sl         *slot
-		held       *heldKey
-		wroteStart bool // the start record is this attempt's: its end is recorded
-	)
-	bctx := fctx
+	f.bctx = fctx
 	if cfg.RunID != "" {
 		if err := ValidateRunID(cfg.RunID); err != nil {
 			return fail(fmt.Errorf("flow %s: %w", p.name, err))
@@ -934,55 +1042,50 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			return fail(fmt.Errorf("flow %s: run id %q: hash the parameters: %w", p.name, cfg.RunID, fr.inputErr))
 		}
 		key := RunKey(p.name, cfg.RunID)
-		sl = &slot{e: e, p: &p, def: def, task: p.name, key: key, want: wantOf[R](def, &p), vet: vetRunRecord}
-		st.res.key, st.res.want, st.res.persisted = key, sl.want, true
+		sl := &slot{e: e, p: p, def: def, task: p.name, key: key, want: want, vet: vetRunRecord}
+		f.sl = sl
+		res.key, res.want, res.persisted = key, sl.want, true
 		if !p.persist {
 			st.reason = "run id " + cfg.RunID + ": a named run keeps its result (" + p.reason + ")"
 		}
 		// look reads the run's record: a finished run is returned (done),
 		// unless NewRun; else found and m say what the key holds.
-		look := func() (out *State[R], m record.Meta, found runFound, done bool) {
+		look := func() (m record.Meta, found runFound, done bool) {
 			hash := fr.inputHash
 			if cfg.NewRun {
 				hash = "" // other parameters are fine
 			}
 			clock := e.tel.clock(ctx)
-			var v R
-			m, found, err := lookupRun(ctx, sl, cfg.RunID, hash, &v)
+			m, found, err := lookupRun(ctx, sl, cfg.RunID, hash, val)
 			e.tel.storageOp(ctx, clock, "read", p.store, err)
 			switch {
 			case err != nil:
-				return fail(err), m, found, true
+				return m, found, fail(err)
 			case found != runFinished || cfg.NewRun:
-				return nil, m, found, false
+				reflect.ValueOf(val).Elem().SetZero() // NewRun: the finished run's value is not this run's
+				return m, found, false
 			}
-			st.name, st.why, st.code = StateCached, "run id "+cfg.RunID+" finished: loaded its result", m.CodeVersion()
-			st.res.meta, st.res.value = &m, v
-			if !p.inMemory {
-				var zero R
-				st.res.value, st.res.loaded, st.res.keep = zero, false, false
-			}
-			return finish(), m, found, true
+			f.loaded(&m, "run id "+cfg.RunID+" finished: loaded its result")
+			return m, found, true
 		}
 		if !cfg.NewRun {
-			if out, _, _, done := look(); done {
-				return out
+			if _, _, done := look(); done {
+				return true
 			}
 		}
 		var err error
-		held, err = e.lockRun(fctx, p.store, key, p.name, cfg.RunID)
+		f.held, err = e.lockRun(fctx, p.store, key, p.name, cfg.RunID)
 		if err != nil {
 			return fail(err)
 		}
-		defer held.unlock()
 		// The run may have finished in the process we waited for; or it
 		// started before, under code that may differ from this.
-		out, m, found, done := look()
+		m, found, done := look()
 		if done {
-			return out
+			return true
 		}
 		if found == runUnfinished {
-			tel.resumes(m.Labels)
+			f.tel.resumes(m.Labels)
 			resumeStart(fr, m)
 		}
 		was := ""
@@ -994,7 +1097,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			return fail(runCodeChanged(p.name, cfg.RunID, m, was, def.Source))
 		}
 		if crossed {
-			log.resumingAcross(ctx, was, def.Source)
+			f.log.resumingAcross(ctx, was, def.Source)
 		}
 		// Keep the flow's code version at the key until the run finishes,
 		// for a later attempt to compare (a finished run's record keeps
@@ -1005,40 +1108,60 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 			if err := writeStartRecord(fctx, sl, fr); err != nil {
 				return fail(err)
 			}
-			wroteStart = true
+			f.wroteStart = true
 		}
-		bctx = held.ctx // fctx's, with the lock's cancellation
-	}
-
-	body := func(ctx context.Context) (R, error) {
-		v, err := callBody(ctx, inv.body())
-		fr.futures.Wait()
-		return v, err
+		f.bctx = f.held.ctx // fctx's, with the lock's cancellation
 	}
 	if p.persist {
-		fr.ahead = startReadAhead(bctx, e, fr, p.store, def)
+		fr.ahead = startReadAhead(f.bctx, e, fr, p.store, def)
 	}
-	v, err := attempts(bctx, log, p.retries, cfg.RetryDelay, fr.setAttempt, body)
-	fr.ahead.finish(bctx, e, p.name, err == nil)
-	// failed records a named run's failed attempt at its key, unless the
-	// lock was lost (another process may run the id now).
-	failed := func(err error) *State[R] {
-		if wroteStart && !held.lost.Load() {
-			if werr := writeFailedRecord(ctx, sl, fr, def.Source, err); werr != nil {
-				err = errors.Join(err, werr)
-			}
-		}
-		return fail(err)
-	}
+	return false
+}
+
+// ended ends the run's body, which returned err: false when it failed
+// (the run is final: its failure recorded, finish called).
+func (f *flowCall) ended(err error) bool {
+	f.fr.ahead.finish(f.bctx, f.e, f.p.name, err == nil)
 	if err != nil {
-		return failed(err)
+		f.failed(err)
+		return false
 	}
+	return true
+}
+
+// failed makes the run Failed with err, and records a named run's failed
+// attempt at its key, unless the lock was lost (another process may run
+// the id now).
+func (f *flowCall) failed(err error) {
+	if f.wroteStart && !f.held.lost.Load() {
+		if werr := writeFailedRecord(f.ctx, f.sl, f.fr, f.def.Source, err); werr != nil {
+			err = errors.Join(err, werr)
+		}
+	}
+	f.fail(err)
+}
+
+// persists reports whether the run's value is persisted (commit).
+func (f *flowCall) persists() bool { return f.subSlot != nil || f.sl != nil || f.p.persist }
+
+// commit persists v, the value (an R) the run's body returned, where the
+// run keeps it. ok is false when that failed (the run is final, finish
+// called); lost reports that another run committed the key first, and its
+// value was read into f.val, for the run to return.
+func (f *flowCall) commit(v any) (lost, ok bool) {
+	e, def, p, fr, ctx := f.e, f.def, &f.p, f.fr, f.ctx
+	failed := func(err error) (bool, bool) {
+		f.failed(err)
+		return false, false
+	}
+	var err error
+	var meta record.Meta
 	switch {
-	case subSlot != nil:
-		meta := record.Meta{
+	case f.subSlot != nil:
+		meta = record.Meta{
 			GoType:  def.GoType,
 			Task:    p.name,
-			Key:     subSlot.key,
+			Key:     f.subSlot.key,
 			Created: e.now().UTC(),
 			Labels:  map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name, "flow_name": fr.flowName},
 		}
@@ -1046,16 +1169,18 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		setLabel(meta.Labels, LabelCodeVersion, def.Source)
 		// Overwrite: the run's lock is held, and what is at the key is
 		// no finished result of this subflow (else it was loaded).
-		v, meta, err = persist(ctx, subSlot, v, true, meta)
+		if lost, meta, err = f.subSlot.persist(ctx, v, true, meta); lost {
+			meta, err = f.subSlot.readWon(ctx, f.val)
+		}
 		if err != nil {
 			return failed(err)
 		}
-		st.res.meta = &meta
-	case sl != nil:
-		meta := record.Meta{
+		f.res.meta = &meta
+	case f.sl != nil:
+		meta = record.Meta{
 			GoType:  def.GoType,
 			Task:    p.name,
-			Key:     sl.key,
+			Key:     f.sl.key,
 			Created: e.now().UTC(),
 			Labels:  runLabels(fr),
 		}
@@ -1066,42 +1191,38 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 		// Overwrite: the lock is held, and what is there is an older run
 		// of the id (NewRun) or a record this run cannot use.
 		clock := e.tel.clock(ctx)
-		v, meta, err = persist(ctx, sl, v, true, meta)
+		if lost, meta, err = f.sl.persist(ctx, v, true, meta); lost {
+			meta, err = f.sl.readWon(ctx, f.val)
+		}
 		e.tel.storageOp(ctx, clock, "write", p.store, err)
 		if err != nil {
 			return failed(err)
 		}
-		st.res.meta = &meta
+		f.res.meta = &meta
 	case p.persist:
 		key := uuid.NewString()
-		st.res.key = key
-		meta := record.Meta{
+		f.res.key = key
+		meta = record.Meta{
 			GoType:  def.GoType,
 			Task:    p.name,
 			Key:     key,
 			Created: e.now().UTC(),
 			Labels:  map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name, "flow_name": fr.flowName},
 		}
-		sl := &slot{e: e, p: &p, def: def, task: p.name, key: key, want: wantOf[R](def, &p)}
-		st.res.want = sl.want
+		sl := &slot{e: e, p: p, def: def, task: p.name, key: key, want: f.want}
+		f.res.want = sl.want
 		clock := e.tel.clock(ctx)
-		v, meta, err = persist(ctx, sl, v, false, meta)
+		if lost, meta, err = sl.persist(ctx, v, false, meta); lost {
+			meta, err = sl.readWon(ctx, f.val)
+		}
 		e.tel.storageOp(ctx, clock, "write", p.store, err)
 		if err != nil {
-			return fail(err)
+			f.fail(err)
+			return false, false
 		}
-		st.res.meta = &meta
+		f.res.meta = &meta
 	}
-	st.name, st.code = StateCompleted, def.Source
-	st.res.value = v
-	if !p.inMemory {
-		var zero R
-		st.res.value, st.res.loaded, st.res.keep = zero, false, false
-	}
-	if sub != "" {
-		parent.subflowDone(sub, st)
-	}
-	return finish()
+	return lost, true
 }
 
 // subflowKey is where subflow run fr of a named run keeps its result: the
@@ -1205,13 +1326,13 @@ func (l *runLog) retrying(ctx context.Context, attempt, retries int, delay time.
 // result is (location, when persisted and not failed) and why it was or was
 // not persisted (reason); a failed run logs at DEBUG with its error (the
 // caller gets the error itself).
-func logFinished[R any](ctx context.Context, l *runLog, st *State[R]) {
+func logFinished(ctx context.Context, l *runLog, st *stateCore, res *resultCore) {
 	if !l.log.Enabled(ctx, finishedLevel(st.err)) {
 		return
 	}
 	loc := ""
 	if st.err == nil {
-		loc = st.Location()
+		loc = res.location()
 	}
 	l.finished(ctx, st.name, st.err, loc, st.reason, st.why)
 }

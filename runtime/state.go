@@ -37,9 +37,15 @@ func (p *PanicError) Unwrap() error {
 // State is a run's final state: "Completed", "Cached" (loaded from storage
 // without running) or "Failed". Its methods are safe for concurrent use.
 type State[R any] struct {
+	stateCore
+	res Result[R]
+}
+
+// stateCore is a State's fields that do not depend on its type (see
+// resultCore).
+type stateCore struct {
 	name    string
 	err     error
-	res     Result[R]
 	reason  string
 	why     string // why the result was loaded or computed (CacheReason)
 	resumed int    // flows: task runs loaded from storage (Resumed)
