@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"reflect"
 
 	"github.com/resultgen/resultgen/internal/record"
 	"github.com/resultgen/resultgen/runtime/serializer"
@@ -40,7 +41,7 @@ func verifyHit[R any](ctx context.Context, l *runLog, s *slot, fraction float64,
 		l.verify(ctx, slog.LevelWarn, "the recomputation failed", s.key, slog.Any("error", err))
 		return
 	}
-	d, differ, err := compareEncoded(s.p.ser, cached, fresh)
+	d, differ, err := compareEncoded(s.p.ser, &cached, &fresh)
 	switch {
 	case err != nil:
 		l.verify(ctx, slog.LevelWarn, "cannot compare the recomputation with the cached value", s.key, slog.Any("error", err))
@@ -60,24 +61,27 @@ func fieldName(f string) string {
 	return f
 }
 
-// compareEncoded compares cached and fresh as ser encodes them (see Verify
-// mode above): differ tells whether they differ once decoded, d where.
-func compareEncoded[R any](ser serializer.Serializer, cached, fresh R) (d record.ValueDiff, differ bool, err error) {
+// compareEncoded compares *cachedPtr and *freshPtr (two *R) as ser encodes
+// them (see Verify mode above): differ tells whether they differ once
+// decoded, d where. It takes pointers, as any, so that it is compiled
+// once, not once per result type in every package of tasks.
+func compareEncoded(ser serializer.Serializer, cachedPtr, freshPtr any) (d record.ValueDiff, differ bool, err error) {
+	cached, fresh := reflect.ValueOf(cachedPtr).Elem(), reflect.ValueOf(freshPtr).Elem()
 	var a, b bytes.Buffer
-	if err := ser.Encode(&a, cached); err != nil {
+	if err := ser.Encode(&a, cached.Interface()); err != nil {
 		return d, false, fmt.Errorf("encode the cached value: %w", err)
 	}
-	if err := ser.Encode(&b, fresh); err != nil {
+	if err := ser.Encode(&b, fresh.Interface()); err != nil {
 		return d, false, fmt.Errorf("encode the recomputed value: %w", err)
 	}
 	if bytes.Equal(a.Bytes(), b.Bytes()) {
 		return d, false, nil
 	}
-	var back R
-	if err := ser.Decode(bytes.NewReader(b.Bytes()), &back); err != nil {
+	back := reflect.New(cached.Type())
+	if err := ser.Decode(bytes.NewReader(b.Bytes()), back.Interface()); err != nil {
 		return d, false, fmt.Errorf("decode the recomputed value: %w", err)
 	}
-	d, differ = record.DiffValues(cached, back)
+	d, differ = record.DiffValues(cached.Interface(), back.Elem().Interface())
 	return d, differ, nil
 }
 
