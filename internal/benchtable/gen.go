@@ -215,6 +215,10 @@ func generateRows(dir string) ([]row, []string) {
 		}
 	}
 	q, cq := pairRatio(vs, gs), pairRatio(cvs, cs)
+	build, err := buildRow(dir, gen)
+	if err != nil {
+		build = row{name: fmt.Sprintf("P6 go build after an edit, %d tasks", buildTasks), goal: "report", rg: "error", note: err.Error()}
+	}
 	return []row{
 		{name: "P6 generate 1,000 functions", goal: "<=2x", base: cell(vs, dur), rg: cell(gs, dur), ratio: q, pass: q <= 2,
 			note: "after a code edit of one function, result_gen.go in place, the format cache warm (default settings); baseline `go vet` after the same edit, of the package's own sources (result_gen.go set aside); " + cpuNote(vcpu, gcpu)},
@@ -222,6 +226,7 @@ func generateRows(dir string) ([]row, []string) {
 			note: "no result_gen.go and an empty format cache: every piece is formatted (profile of the generator's own CPU: go/format.Source about 60%, jennifer's building and rendering about a quarter, loading and analysis 5%; besides, go list -deps and -export, run together, about 50 ms); " + cpuNote(cvcpu, ccpu)},
 		{name: "P6 peak RSS", goal: "report", base: cell(vr, mib), rg: cell(gr, mib), ratio: median(gr) / median(vr), pass: true},
 		{name: "P6 no-op re-run (files written)", goal: "0 files", base: "", rg: dur(float64(noop.NS)), allocs: fmt.Sprintf("%d files", len(written)), pass: len(written) == 0},
+		build,
 	}, []string{"P6: a synthetic package in a temporary module (replace => this repository); peak RSS is the largest of each command's process tree (wait4); the format cache of the generator runs is a folder of this run (RESULTGEN_FORMAT_CACHE)."}
 }
 
