@@ -124,18 +124,6 @@ type Args[R any] interface {
 	Body(ctx context.Context) (R, error)
 }
 
-// hashInputs hashes inv's inputs into h: Inputs, else Args's; nothing
-// when it has neither.
-func (inv *Invocation[R]) hashInputs(h *Hasher) error {
-	switch {
-	case inv.Inputs != nil:
-		return inv.Inputs(h)
-	case inv.Args != nil:
-		return inv.Args.Inputs(h)
-	}
-	return nil
-}
-
 // keyIn is what a task's key is made of, taken from its Invocation: the
 // parts that do not depend on the result type. The code that makes keys
 // takes a keyIn, not an Invocation[R], so that it is compiled once, in
@@ -159,7 +147,8 @@ func (inv *Invocation[R]) keyIn() keyIn {
 	return k
 }
 
-// hashInputs is Invocation.hashInputs.
+// hashInputs hashes the invocation's inputs into h: Inputs, else Args's;
+// nothing when it has neither.
 func (k *keyIn) hashInputs(h *Hasher) error {
 	switch {
 	case k.inputs != nil:

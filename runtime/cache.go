@@ -643,22 +643,11 @@ func literalOf(v any, hasValue bool) (string, bool) {
 	return record.LiteralOf(v)
 }
 
-// persist commits v at the key. Without overwrite the write is
-// conditional; when another run committed the key first, its value is
-// returned instead, provided it holds the run's result type.
-func persist[R any](ctx context.Context, s *slot, v R, overwrite bool, meta record.Meta) (R, record.Meta, error) {
-	lost, meta, err := s.persist(ctx, v, overwrite, meta)
-	if lost {
-		var won R
-		meta, err = s.readWon(ctx, &won)
-		return won, meta, err
-	}
-	return v, meta, err
-}
-
-// persist is persist[R] for v, an R, compiled once in this package: lost
-// reports that another run committed a record of the run's result type at
-// the key first, for the caller to read (readWon) and return.
+// persist commits v, a value of the run's result type R, at the key.
+// Without overwrite the write is conditional: lost reports that another
+// run committed a record of R at the key first, for the caller to read
+// (readWon) and return instead. It takes v as any, so that it is compiled
+// once, not once per result type in every package of tasks.
 func (s *slot) persist(ctx context.Context, v any, overwrite bool, meta record.Meta) (lost bool, _ record.Meta, _ error) {
 	p, def, key := s.p, s.def, s.key
 	meta = s.want.stamp(meta, def)
