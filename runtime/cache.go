@@ -327,9 +327,9 @@ type slot struct {
 	// ahead, when set, may hold the key's record, read ahead by the
 	// calling flow run (see readAhead)
 	ahead *readAhead
-	// keeper, when set, is the keptInto of the run's result type:
-	// loadRef's memory fast path
-	keeper keeper
+	// ops, when set, is the opsOf the run's result type: loadRef's
+	// memory fast path
+	ops resultOps
 
 	used time.Time // the record's last use (Info.Modified), as inspect saw it
 }
@@ -447,20 +447,25 @@ func (s *slot) load(ctx context.Context, dst any) (lookup, record.Meta, string, 
 	return l, *m, why, err
 }
 
-// keeper serves a record kept decoded in memory (record.Kept) as a value
-// of a run's result type: a slot's loadRef's fast path (P3's memory hit).
-type keeper interface {
-	// kept stores the value the memo holds into dst (a *R) and returns
-	// the record's kept Meta, when the record's verdict says that it
-	// passed under plan p (see passed); otherwise dst is untouched.
+// resultOps is what the runtime's type-free code asks of a run's result
+// type R: its fingerprint, and loadRef's fast path (P3's memory hit).
+type resultOps interface {
+	// want is wantOf R.
+	want(def *Def, p *plan) *resultType
+	// kept stores the value a record kept decoded in memory holds
+	// (record.Kept) into dst (a *R) and returns the record's kept Meta,
+	// when the record's verdict says that it passed under plan p (see
+	// passed); otherwise dst is untouched.
 	kept(memo *storage.Memo, dst any, p *plan) (*record.Meta, bool)
 }
 
-// keptInto is the keeper of result type R. A zero-size value: it makes an
-// interface value without an allocation.
-type keptInto[R any] struct{}
+// opsOf is the resultOps of R. A zero-size value: it makes an interface
+// value without an allocation.
+type opsOf[R any] struct{}
 
-func (keptInto[R]) kept(memo *storage.Memo, dst any, p *plan) (*record.Meta, bool) {
+func (opsOf[R]) want(def *Def, p *plan) *resultType { return wantOf[R](def, p) }
+
+func (opsOf[R]) kept(memo *storage.Memo, dst any, p *plan) (*record.Meta, bool) {
 	km, v, verdict, ok := record.Kept[R](memo)
 	if !ok || !passed(verdict, p) {
 		return nil, false
@@ -475,7 +480,7 @@ func (keptInto[R]) kept(memo *storage.Memo, dst any, p *plan) (*record.Meta, boo
 // memory hit: one allocation and four copies of a Meta fewer, 25.6k ->
 // 23.8k instructions and 2304 -> 1792 bytes a hit (callgrind, -benchmem).
 //
-// With s.keeper, a record kept decoded in memory (record.Kept) whose
+// With s.ops, a record kept decoded in memory (record.Kept) whose
 // verdict under the run's plan passed is served without a read (P3's
 // memory hit).
 func (s *slot) loadRef(ctx context.Context, dst any) (lookup, *record.Meta, string, error) {
@@ -493,8 +498,8 @@ func (s *slot) loadRef(ctx context.Context, dst any) (lookup, *record.Meta, stri
 	}
 	if mg, ok := s.p.store.(storage.MemoGetter); ok {
 		b, memo, info, err := mg.GetBytesMemo(ctx, s.key)
-		if err == nil && s.keeper != nil && s.vet == nil {
-			if km, ok := s.keeper.kept(memo, dst, s.p); ok {
+		if err == nil && s.ops != nil && s.vet == nil {
+			if km, ok := s.ops.kept(memo, dst, s.p); ok {
 				s.used = info.Modified
 				return lookupHit, km, "", nil
 			}

@@ -462,7 +462,7 @@ func runPersisted[R any](tctx *taskCtx, e *Engine, inv *Invocation[R], cfg *Conf
 	// hash until a miss's withParams reads it; it goes back to its pool on
 	// a hit or after withParams (an error leaves it to the collector).
 	st.res.key = key
-	sl := &slot{e: e, p: p, def: def, task: taskName, key: key, want: wantOf[R](def, p), keeper: keptInto[R]{}} // where the result is kept
+	sl := &slot{e: e, p: p, def: def, task: taskName, key: key, want: wantOf[R](def, p), ops: opsOf[R]{}} // where the result is kept
 	st.res.want = sl.want
 	// inputs is the digest of the parameters a named run's task records
 	// keep (LabelInputs); "" when they cannot be hashed.
@@ -811,7 +811,7 @@ func runFlow[R any](ctx context.Context, e *Engine, inv Invocation[R], cfg Confi
 	}
 	inv.Body = observeBody(f.obs, inv.body())
 	st := &State[R]{}
-	if f.start(&st.stateCore, &st.res.resultCore, &st.res.value, wantOf[R](f.def, &f.p)) {
+	if f.start(&st.stateCore, &st.res.resultCore, &st.res.value, opsOf[R]{}) {
 		return st
 	}
 	body := func(ctx context.Context) (R, error) {
@@ -866,12 +866,12 @@ type flowCall struct {
 	tel *runTel
 	log runLog
 
-	// the run's State (st, res) and value (val, a *R, of type want),
-	// once started
-	st   *stateCore
-	res  *resultCore
-	val  any
-	want *resultType
+	// the run's State (st, res) and value (val, a *R, whose type ops
+	// describes), once started
+	st  *stateCore
+	res *resultCore
+	val any
+	ops resultOps
 
 	bctx       context.Context // the body's
 	subSlot    *slot           // a subflow of a named run: where its result is kept
@@ -975,12 +975,12 @@ func (f *flowCall) loaded(m *record.Meta, why string) {
 }
 
 // start starts the run, whose State is st and res, and whose value is val
-// (a *R, zero) of type want: everything before its body. done reports
+// (a *R, zero) of the type ops describes: everything before its body. done reports
 // that the run is final (finish was called): it failed, or finished in an
 // earlier attempt and was loaded.
-func (f *flowCall) start(st *stateCore, res *resultCore, val any, want *resultType) (done bool) {
+func (f *flowCall) start(st *stateCore, res *resultCore, val any, ops resultOps) (done bool) {
 	e, def, p, fr, parent, cfg := f.e, f.def, &f.p, f.fr, f.parent, &f.cfg
-	f.st, f.res, f.val, f.want = st, res, val, want
+	f.st, f.res, f.val, f.ops = st, res, val, ops
 	f.ctx, f.tel = e.tel.startFlow(f.ctx, def, p.name, fr)
 	ctx := f.ctx
 	st.runName, st.reason = p.name+"/"+fr.name, p.reason
@@ -1014,8 +1014,8 @@ func (f *flowCall) start(st *stateCore, res *resultCore, val any, want *resultTy
 	// this attempt the key's only writer.
 	if f.sub != "" && parent.durable != "" {
 		key := subflowKey(def, fr)
-		f.subSlot = &slot{e: e, p: p, def: def, task: p.name, key: key, want: want}
-		res.key, res.want, res.persisted = key, want, true
+		f.subSlot = &slot{e: e, p: p, def: def, task: p.name, key: key, want: ops.want(def, p)}
+		res.key, res.want, res.persisted = key, f.subSlot.want, true
 		if !p.persist {
 			st.reason = "subflow of run id " + parent.durable + ": kept so that the run resumes (" + p.reason + ")"
 		}
@@ -1042,7 +1042,7 @@ func (f *flowCall) start(st *stateCore, res *resultCore, val any, want *resultTy
 			return fail(fmt.Errorf("flow %s: run id %q: hash the parameters: %w", p.name, cfg.RunID, fr.inputErr))
 		}
 		key := RunKey(p.name, cfg.RunID)
-		sl := &slot{e: e, p: p, def: def, task: p.name, key: key, want: want, vet: vetRunRecord}
+		sl := &slot{e: e, p: p, def: def, task: p.name, key: key, want: ops.want(def, p), vet: vetRunRecord}
 		f.sl = sl
 		res.key, res.want, res.persisted = key, sl.want, true
 		if !p.persist {
@@ -1209,7 +1209,7 @@ func (f *flowCall) commit(v any) (lost, ok bool) {
 			Created: e.now().UTC(),
 			Labels:  map[string]string{"flow_run_id": fr.id, "flow_run_name": fr.name, "flow_name": fr.flowName},
 		}
-		sl := &slot{e: e, p: p, def: def, task: p.name, key: key, want: f.want}
+		sl := &slot{e: e, p: p, def: def, task: p.name, key: key, want: f.ops.want(def, p)}
 		f.res.want = sl.want
 		clock := e.tel.clock(ctx)
 		if lost, meta, err = sl.persist(ctx, v, false, meta); lost {
