@@ -42,7 +42,7 @@ func Map[R any](ctx context.Context, n int, inv func(i int) Invocation[R]) []*Fu
 					if in := inv(i + j); in.Def != nil {
 						name = in.Def.Name
 					}
-					f.state = &State[R]{stateCore: stateCore{name: StateFailed, err: ctx.Err(), runName: name}}
+					f.state = failedState[R](ctx.Err(), name)
 					done(f)
 				}
 				return

@@ -52,7 +52,7 @@ func runInv[R any](ctx context.Context, inv *Invocation[R], state bool, mapIndex
 	var zero R
 	def := inv.Def
 	if def == nil {
-		return &State[R]{stateCore: stateCore{name: StateFailed, err: errors.New("runtime: invocation without a Def"), runName: "?"}}, zero, nil
+		return failedState[R](errors.New("runtime: invocation without a Def"), "?"), zero, nil
 	}
 	e := engineFrom(ctx)
 	if kr := e.settings.Keyring; kr != nil {
@@ -66,18 +66,18 @@ func runInv[R any](ctx context.Context, inv *Invocation[R], state bool, mapIndex
 	if def.Kind == KindFlow || e.err != nil || len(inv.Options) > 0 {
 		c := configOf(*inv)
 		if e.err != nil {
-			return &State[R]{stateCore: stateCore{name: StateFailed, err: e.err, runName: runNameOf(def, &c)}}, zero, nil
+			return failedState[R](e.err, runNameOf(def, &c)), zero, nil
 		}
 		if def.Kind == KindFlow {
 			if err := checkDef[R](def); err != nil {
-				return &State[R]{stateCore: stateCore{name: StateFailed, err: err, runName: runNameOf(def, &c)}}, zero, nil
+				return failedState[R](err, runNameOf(def, &c)), zero, nil
 			}
 			return runFlow(ctx, e, *inv, c), zero, nil
 		}
 		cfg = &c
 	}
 	if err := checkDef[R](def); err != nil {
-		return &State[R]{stateCore: stateCore{name: StateFailed, err: err, runName: runNameOf(def, cfg)}}, zero, nil
+		return failedState[R](err, runNameOf(def, cfg)), zero, nil
 	}
 	fr := flowFrom(ctx)
 	hasSK, hasCK := inv.StorageKey != nil, inv.CacheKey != nil
@@ -163,7 +163,7 @@ func Submit[R any](ctx context.Context, inv Invocation[R]) *Future[R] {
 			case e.sem <- struct{}{}:
 				defer func() { <-e.sem }()
 			case <-ctx.Done():
-				f.state = &State[R]{stateCore: stateCore{name: StateFailed, err: ctx.Err(), runName: inv.Def.Name}}
+				f.state = failedState[R](ctx.Err(), inv.Def.Name)
 				return
 			}
 		}

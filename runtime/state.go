@@ -60,6 +60,12 @@ type stateCore struct {
 	runName string   // "" for a task run: its taskRun's Name
 }
 
+// failedState is the State of a run named runName that failed with err
+// before it started.
+func failedState[R any](err error, runName string) *State[R] {
+	return &State[R]{stateCore: stateCore{name: StateFailed, err: err, runName: runName}}
+}
+
 // who names the run in String: the task run's name, made on first use.
 func (s *State[R]) who() string {
 	if s.runName == "" && s.taskRun != nil {
