@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -650,10 +651,11 @@ func literalOf(v any, hasValue bool) (string, bool) {
 
 // persist commits v, a value of the run's result type R, at the key.
 // Without overwrite the write is conditional: lost reports that another
-// run committed a record of R at the key first, for the caller to read
-// (readWon) and return instead. It takes v as any, so that it is compiled
-// once, not once per result type in every package of tasks.
-func (s *slot) persist(ctx context.Context, v any, overwrite bool, meta record.Meta) (lost bool, _ record.Meta, _ error) {
+// run committed a record of R at the key first; its value is then read
+// into won (a *R), for the run to return instead. It takes v and won as
+// any, so that it is compiled once, not once per result type in every
+// package of tasks.
+func (s *slot) persist(ctx context.Context, v, won any, overwrite bool, meta record.Meta) (lost bool, _ record.Meta, _ error) {
 	p, def, key := s.p, s.def, s.key
 	meta = s.want.stamp(meta, def)
 	opts := storage.PutOptions{IfAbsent: !overwrite, Size: -1}
@@ -680,7 +682,7 @@ func (s *slot) persist(ctx context.Context, v any, overwrite bool, meta record.M
 			// another transaction's record, not committed: this run's
 			// own result takes the key (that transaction never removes
 			// a record it did not write)
-			return s.persist(ctx, v, true, meta)
+			return s.persist(ctx, v, won, true, meta)
 		}
 		if l != lookupHit {
 			return false, m, fmt.Errorf("%s: a concurrent run committed a record at %q on %s that this run cannot use (%s)", s.who(), storage.ShortKey(key), p.store, why)
@@ -688,7 +690,8 @@ func (s *slot) persist(ctx context.Context, v any, overwrite bool, meta record.M
 		if !def.Value {
 			return false, m, nil
 		}
-		return true, m, nil
+		m, err = s.readWon(ctx, won)
+		return true, m, err
 	}
 	if err != nil {
 		return false, meta, fmt.Errorf("%s: persist result on %s: %w", s.who(), p.store, err) // err names the key
@@ -699,6 +702,7 @@ func (s *slot) persist(ctx context.Context, v any, overwrite bool, meta record.M
 // readWon reads into won (a *R) the record another run committed at the
 // key before this run's conditional write.
 func (s *slot) readWon(ctx context.Context, won any) (record.Meta, error) {
+	reflect.ValueOf(won).Elem().SetZero() // a lookup may have left a part of a value
 	p, def, key := s.p, s.def, s.key
 	m, err := record.ReadChecked(ctx, p.store, key, p.ser, won, func(m *record.Meta) error {
 		_, err := s.want.judge(m, def, s.task, p.store, key)

@@ -734,11 +734,7 @@ func (r *persisted) commit(sl *slot, v, won any) (_ *record.Meta, lost bool, _ e
 		}
 	}
 	clock := e.tel.clock(tctx)
-	lost, meta, err := sl.persist(tctx, v, overwrite, meta)
-	if lost {
-		reflect.ValueOf(won).Elem().SetZero() // a lookup may have left a part of a value
-		meta, err = sl.readWon(tctx, won)
-	}
+	lost, meta, err := sl.persist(tctx, v, won, overwrite, meta)
 	e.tel.storageOp(tctx, clock, "write", p.store, err)
 	if err != nil {
 		return nil, false, err
@@ -1169,9 +1165,7 @@ func (f *flowCall) commit(v any) (lost, ok bool) {
 		setLabel(meta.Labels, LabelCodeVersion, def.Source)
 		// Overwrite: the run's lock is held, and what is at the key is
 		// no finished result of this subflow (else it was loaded).
-		if lost, meta, err = f.subSlot.persist(ctx, v, true, meta); lost {
-			meta, err = f.subSlot.readWon(ctx, f.val)
-		}
+		lost, meta, err = f.subSlot.persist(ctx, v, f.val, true, meta)
 		if err != nil {
 			return failed(err)
 		}
@@ -1191,9 +1185,7 @@ func (f *flowCall) commit(v any) (lost, ok bool) {
 		// Overwrite: the lock is held, and what is there is an older run
 		// of the id (NewRun) or a record this run cannot use.
 		clock := e.tel.clock(ctx)
-		if lost, meta, err = f.sl.persist(ctx, v, true, meta); lost {
-			meta, err = f.sl.readWon(ctx, f.val)
-		}
+		lost, meta, err = f.sl.persist(ctx, v, f.val, true, meta)
 		e.tel.storageOp(ctx, clock, "write", p.store, err)
 		if err != nil {
 			return failed(err)
@@ -1212,9 +1204,7 @@ func (f *flowCall) commit(v any) (lost, ok bool) {
 		sl := &slot{e: e, p: p, def: def, task: p.name, key: key, want: f.ops.want(def, p)}
 		f.res.want = sl.want
 		clock := e.tel.clock(ctx)
-		if lost, meta, err = sl.persist(ctx, v, false, meta); lost {
-			meta, err = sl.readWon(ctx, f.val)
-		}
+		lost, meta, err = sl.persist(ctx, v, f.val, false, meta)
 		e.tel.storageOp(ctx, clock, "write", p.store, err)
 		if err != nil {
 			f.fail(err)
